@@ -1,0 +1,38 @@
+"""gipro: green industry progress -- composite indices the JRC/OECD way, progress over time,
+and eco-industrial park assessment.
+
+Quick use::
+
+    import gipro
+    build = gipro.run()                 # built-in recipe: China's provinces, 2006-2015
+    build.results()                     # tidy scores and ranks
+    build.data("normalised")            # any intermediate data set
+"""
+
+from .build import Build, DataSet, LogEntry, run
+from .errors import FrameworkError, GiproError, InputError, MethodError
+from .framework import Framework, builtin_frameworks, load_framework
+from .panel import Panel, read_panel
+from .recipe import Recipe, builtin_recipes, load_recipe
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Build",
+    "DataSet",
+    "Framework",
+    "FrameworkError",
+    "GiproError",
+    "InputError",
+    "LogEntry",
+    "MethodError",
+    "Panel",
+    "Recipe",
+    "__version__",
+    "builtin_frameworks",
+    "builtin_recipes",
+    "load_framework",
+    "load_recipe",
+    "read_panel",
+    "run",
+]

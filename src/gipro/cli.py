@@ -1,0 +1,145 @@
+"""The ``gipro`` command line.
+
+Exit codes: 0 success, 1 input error (one clear line plus details; ``--debug`` for a traceback),
+2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from . import datasets as _datasets
+from .build import Build
+from .errors import GiproError
+from .framework import builtin_frameworks, load_framework
+from .progress import change, summary
+from .recipe import builtin_recipes
+
+app = typer.Typer(
+    name="gipro",
+    help="Green industry progress: composite indices, progress over time, park assessment.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+_DEBUG = {"on": False}
+
+
+def _fail(exc: GiproError) -> None:
+    if _DEBUG["on"]:
+        raise exc
+    err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+    for d in exc.details:
+        err_console.print(f"  - {d}", highlight=False)
+    raise typer.Exit(code=1)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    _DEBUG["on"] = debug
+    if version:
+        console.print(f"gipro {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def run(
+    recipe: Annotated[
+        str | None,
+        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
+                       "china-provinces-gipro)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-output"),
+    top: Annotated[int, typer.Option(help="How many units of the ranking to print.")] = 10,
+) -> None:
+    """Build a composite index from a recipe and write results.csv, stages/, recipe.yaml."""
+    try:
+        build = Build(recipe).run()
+        files = build.write(out)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _print_ranking(build, top)
+    if len(build.final.periods) > 1:
+        console.print(summary(build), highlight=False)
+    console.print(f"\nWrote {len(files)} files to [bold]{out}[/]: results.csv, "
+                  f"stages/ ({', '.join(build.datasets)}), recipe.yaml, log.yaml, exclusions.csv",
+                  highlight=False)
+
+
+def _print_ranking(build: Build, top: int) -> None:
+    fw = build.framework
+    root = fw.root
+    end = build.final.periods[-1]
+    res = build.results()
+    cur = res[(res["code"] == root) & (res["period"] == end)].head(top)
+    title = f"{fw.node(root).label()} ({root}), {end}: top {len(cur)} of {len(build.final.units)}"
+    table = Table(title=title)
+    table.add_column("rank", justify="right")
+    table.add_column("unit")
+    table.add_column("score", justify="right")
+    dims = fw.children(root)
+    for d in dims:
+        table.add_column(d, justify="right")
+    multi = len(build.final.periods) > 1
+    if multi:
+        table.add_column(f"change since {build.final.periods[0]}", justify="right")
+        chg = change(build).set_index("unit")["change"]
+    wide = res[(res["period"] == end) & res["code"].isin(dims)].pivot(
+        index="unit", columns="code", values="score")
+    for r in cur.itertuples():
+        row = [str(r.rank) if r.rank is not None else "-", str(r.unit), f"{r.score:.2f}"]
+        row += [f"{wide.loc[r.unit, d]:.1f}" for d in dims]
+        if multi:
+            row.append(f"{chg.loc[r.unit]:+.2f}")
+        table.add_row(*row)
+    console.print(table)
+
+
+@app.command("frameworks")
+def list_frameworks() -> None:
+    """List the built-in frameworks."""
+    for name in builtin_frameworks():
+        fw = load_framework(name)
+        console.print(f"{name}: {fw.name.en or ''} ({len(fw.indicator_codes)} indicators)",
+                      highlight=False)
+
+
+@app.command("datasets")
+def list_datasets() -> None:
+    """List the built-in data sets."""
+    for name in _datasets.available():
+        console.print(f"{name}: {_datasets.load(name)!r}", highlight=False)
+
+
+@app.command("recipes")
+def list_recipes() -> None:
+    """List the built-in recipes."""
+    for name in builtin_recipes():
+        console.print(name, highlight=False)
+
+
+def main() -> None:
+    """Entry point of the ``gipro`` console script."""
+    try:
+        app()
+    except GiproError as exc:  # pragma: no cover - safety net for errors outside commands
+        err_console.print(f"error: {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

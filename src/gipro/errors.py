@@ -1,0 +1,50 @@
+"""Errors raised by gipro.
+
+Every error a user can cause is a :class:`GiproError`. Messages name the file, row, column,
+unit, indicator or parameter involved and, where possible, say how to fix the input.
+
+* :class:`InputError` -- a data file, recipe or argument is wrong (bad cell, duplicate row,
+  unknown code, missing indicator).
+* :class:`FrameworkError` -- an indicator framework is inconsistent (duplicate codes, unknown
+  parents, cycles, missing directions, negative weights).
+* :class:`MethodError` -- a method cannot be applied to these data (constant indicator before
+  min-max, zero or negative values before a geometric mean, too few data).
+"""
+
+from __future__ import annotations
+
+__all__ = ["FrameworkError", "GiproError", "InputError", "MethodError"]
+
+
+class GiproError(Exception):
+    """Base class of every error gipro raises on purpose.
+
+    Parameters
+    ----------
+    message : str
+        One line saying what is wrong.
+    details : list of str, optional
+        Further lines (one per problem found), shown below the message.
+    """
+
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
+        self.message = message
+        self.details = list(details or [])
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        if not self.details:
+            return self.message
+        return self.message + "\n" + "\n".join(f"  - {d}" for d in self.details)
+
+
+class InputError(GiproError):
+    """A data file, recipe or argument is not usable as given."""
+
+
+class FrameworkError(GiproError):
+    """An indicator framework is inconsistent."""
+
+
+class MethodError(GiproError):
+    """A method cannot be applied to the data it was given."""

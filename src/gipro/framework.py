@@ -1,0 +1,752 @@
+"""Indicator frameworks: the tree index -> sub-indices/dimensions -> indicators.
+
+A framework is the *metadata* of a composite indicator (OECD/JRC Handbook on Constructing
+Composite Indicators, 2008, step 1 "theoretical framework"; COINr's ``iMeta`` table). Each node
+has a code, names in English and Chinese, a parent and a weight relative to its siblings. Each
+indicator also has a measurement unit, a direction (+1: higher is better, -1: lower is better),
+optional target and goalposts, and a source. Aggregates have no direction: their direction is
+implied by the directions of their indicators.
+
+Levels follow COINr: indicators are level 1 and an aggregate is one level above the highest of its
+children, so the index is the highest level. Trees may be uneven (an indicator may sit directly
+under the index next to dimensions); aggregation runs level by level from 2 upwards.
+
+Frameworks are written in YAML::
+
+    code: my-index
+    name: {en: My index, zh: 我的指数}
+    aggregates:
+      - {code: IDX, name: {en: Index}}
+      - {code: ENV, parent: IDX, name: {en: Environment}, weight: 1}
+    indicators:
+      - code: co2_pc
+        parent: ENV
+        name: {en: CO2 per capita, zh: 人均二氧化碳排放}
+        unit: t CO2 per person
+        direction: -1
+        weight: 1
+        source: CEADs
+
+Validation happens at load time and reports every problem at once (:class:`FrameworkError`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from .errors import FrameworkError, InputError
+
+__all__ = [
+    "Framework",
+    "Name",
+    "Node",
+    "builtin_frameworks",
+    "load_framework",
+]
+
+
+class Name(BaseModel):
+    """A node's name in English and (optionally) Chinese."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    en: str | None = None
+    zh: str | None = None
+
+    def get(self, lang: str = "en") -> str | None:
+        """Name in ``lang`` ("en" or "zh"), falling back to the other language."""
+        first, second = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
+        return first if first else second
+
+
+class _NodeSpec(BaseModel):
+    """One node as written in a framework file (before tree validation)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Any
+    name: Name | str | None = None
+    parent: Any = None
+    weight: float = 1.0
+    unit: str | None = None
+    direction: Any = None
+    target: float | None = None
+    goalposts: tuple[float, float] | None = None
+    denominator: str | None = None
+    source: str | None = None
+    rationale: str | None = None
+    description: str | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: Any) -> Any:
+        return {"en": v} if isinstance(v, str) else v
+
+
+@dataclass(frozen=True)
+class Node:
+    """A validated node of the framework tree.
+
+    Attributes
+    ----------
+    code : str
+        Unique code (no whitespace).
+    kind : {"indicator", "aggregate"}
+    name : Name
+    parent : str or None
+        Code of the parent aggregate; ``None`` only for the root (the index).
+    weight : float
+        Weight relative to the node's siblings (>= 0; renormalised at aggregation).
+    level : int
+        1 for indicators; for aggregates 1 + the highest level among the children.
+    unit : str or None
+        Measurement unit (indicators only).
+    direction : int or None
+        +1 (higher is better) or -1 (lower is better); indicators only.
+    target, goalposts : float, (float, float) or None
+        Optional target value and (lower, upper) goalposts in the indicator's unit.
+    denominator : str or None
+        Code of the denominator for denomination (construction step), if any.
+    source, rationale, description : str or None
+        Data source; a sentence on why the indicator belongs; free description.
+    """
+
+    code: str
+    kind: str
+    name: Name
+    parent: str | None
+    weight: float
+    level: int
+    unit: str | None = None
+    direction: int | None = None
+    target: float | None = None
+    goalposts: tuple[float, float] | None = None
+    denominator: str | None = None
+    source: str | None = None
+    rationale: str | None = None
+    description: str | None = None
+
+    @property
+    def is_indicator(self) -> bool:
+        return self.kind == "indicator"
+
+    def label(self, lang: str = "en") -> str:
+        """Display label: the name in ``lang`` or, failing that, the code."""
+        return self.name.get(lang) or self.code
+
+
+def _check_code(code: Any, where: str, problems: list[str]) -> str | None:
+    if code is None or (isinstance(code, float) and math.isnan(code)):
+        problems.append(f"{where}: missing code")
+        return None
+    if not isinstance(code, str):
+        code = str(code)
+    if code == "":
+        problems.append(f"{where}: empty code")
+        return None
+    if code != code.strip():
+        problems.append(f"code with leading or trailing whitespace: {code!r} ({where})")
+    elif any(ch.isspace() for ch in code):
+        problems.append(f"code contains whitespace: {code!r} ({where})")
+    return code
+
+
+def _parse_direction(value: Any) -> int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+    try:
+        d = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return int(d) if d in (1.0, -1.0) else 0
+
+
+class Framework:
+    """A validated indicator framework (index tree with metadata).
+
+    Parameters
+    ----------
+    indicators : list of mapping
+        Indicator entries (``code``, ``parent``, ``direction`` and optional ``name``,
+        ``weight``, ``unit``, ``target``, ``goalposts``, ``denominator``, ``source``,
+        ``rationale``, ``description``).
+    aggregates : list of mapping
+        Aggregate entries (``code``, ``parent`` -- omitted for the index -- ``name``,
+        ``weight``). Aggregates may not have a direction.
+    code : str, optional
+        Framework identifier (e.g. ``"china-provinces-green-industry"``).
+    name : mapping or str, optional
+        Framework name (``{"en": ..., "zh": ...}``).
+    description, coverage : str, optional
+        What the framework measures; what it does *not* cover.
+    references : list of str, optional
+        Sources of the framework.
+    origin : str, optional
+        Where the framework was loaded from (file path or built-in name), used in messages.
+
+    Raises
+    ------
+    FrameworkError
+        Listing every problem found: duplicate codes (with positions), codes with whitespace,
+        unknown parents, parents that are indicators, cycles, more or less than one root,
+        aggregates without children, indicators without a valid direction (+1/-1),
+        aggregates given a direction, negative or non-finite weights, goalposts with
+        lower >= upper, unknown keys.
+
+    Examples
+    --------
+    >>> fw = Framework(
+    ...     indicators=[{"code": "a", "parent": "IDX", "direction": 1},
+    ...                 {"code": "b", "parent": "IDX", "direction": -1}],
+    ...     aggregates=[{"code": "IDX"}])
+    >>> fw.indicator_codes
+    ['a', 'b']
+    >>> fw.level("IDX")
+    2
+    """
+
+    def __init__(
+        self,
+        indicators: Iterable[Mapping[str, Any]],
+        aggregates: Iterable[Mapping[str, Any]],
+        *,
+        code: str | None = None,
+        name: Mapping[str, Any] | str | None = None,
+        description: str | None = None,
+        coverage: str | None = None,
+        references: list[str] | None = None,
+        origin: str | None = None,
+    ) -> None:
+        self.code = code
+        self.name = Name(en=name) if isinstance(name, str) else Name(**(name or {}))
+        self.description = description
+        self.coverage = coverage
+        self.references = list(references or [])
+        self.origin = origin
+        self._nodes: dict[str, Node] = {}
+        self._children: dict[str, list[str]] = {}
+        self._build(list(indicators), list(aggregates))
+
+    # ------------------------------------------------------------------ construction
+    def _build(self, indicators: list[Mapping[str, Any]], aggregates: list[Mapping[str, Any]]):
+        problems: list[str] = []
+        entries: list[tuple[str, int, _NodeSpec]] = []
+        for kind, items in (("indicator", indicators), ("aggregate", aggregates)):
+            for i, raw in enumerate(items):
+                where = f"{kind} #{i + 1}"
+                if not isinstance(raw, Mapping):
+                    problems.append(f"{where}: expected a mapping of fields, got {raw!r}")
+                    continue
+                if "code" in raw:
+                    where = f"{kind} {raw['code']!r}"
+                try:
+                    spec = _NodeSpec.model_validate(dict(raw))
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        loc = ".".join(str(p) for p in err["loc"])
+                        problems.append(f"{where}: field {loc!r}: {err['msg']}")
+                    continue
+                entries.append((kind, i, spec))
+
+        # codes: whitespace, duplicates (all positions listed)
+        positions: dict[str, list[str]] = {}
+        parsed: list[tuple[str, str, _NodeSpec]] = []
+        for kind, i, spec in entries:
+            code = _check_code(spec.code, f"{kind} #{i + 1}", problems)
+            if code is None:
+                continue
+            positions.setdefault(code, []).append(f"{kind} #{i + 1}")
+            parsed.append((kind, code, spec))
+        for code, pos in positions.items():
+            if len(pos) > 1:
+                problems.append(f"duplicate code: {code} ({', '.join(pos)})")
+
+        kinds = {code: kind for kind, code, _ in parsed}
+        for kind, code, spec in parsed:
+            parent = spec.parent
+            if parent is not None and not (isinstance(parent, float) and math.isnan(parent)):
+                parent = str(parent)
+                if parent != parent.strip():
+                    problems.append(
+                        f"{kind} {code}: parent {parent!r} has leading or trailing whitespace"
+                    )
+                elif parent not in kinds:
+                    problems.append(f"{kind} {code}: unknown parent {parent!r}")
+                elif kinds[parent] == "indicator":
+                    problems.append(
+                        f"{kind} {code}: parent {parent!r} is an indicator; only aggregates "
+                        "can have children"
+                    )
+            elif kind == "indicator":
+                problems.append(f"indicator {code}: no parent (every indicator needs one)")
+            w = spec.weight
+            if not math.isfinite(w) or w < 0:
+                problems.append(f"{kind} {code}: weight must be a finite number >= 0, got {w}")
+            if kind == "indicator":
+                d = _parse_direction(spec.direction)
+                if d is None:
+                    problems.append(
+                        f"indicator {code}: missing direction (write direction: 1 if higher is "
+                        "better, -1 if lower is better)"
+                    )
+                elif d == 0:
+                    problems.append(
+                        f"indicator {code}: direction must be 1 or -1, got {spec.direction!r}"
+                    )
+                if spec.goalposts is not None and not spec.goalposts[0] < spec.goalposts[1]:
+                    problems.append(
+                        f"indicator {code}: goalposts must be (lower, upper) with lower < upper, "
+                        f"got {list(spec.goalposts)}"
+                    )
+            else:
+                if spec.direction is not None and not (
+                    isinstance(spec.direction, float) and math.isnan(spec.direction)
+                ):
+                    problems.append(
+                        f"aggregate {code}: has a direction ({spec.direction!r}); aggregates take "
+                        "their direction from their indicators, remove it"
+                    )
+                for fld in ("unit", "target", "goalposts", "denominator"):
+                    if getattr(spec, fld) is not None:
+                        problems.append(
+                            f"aggregate {code}: field {fld!r} applies to indicators only"
+                        )
+        if problems:
+            raise FrameworkError(self._problem_title(), problems)
+
+        parents = {code: (None if spec.parent is None else str(spec.parent))
+                   for _, code, spec in parsed}
+        roots = [c for c, p in parents.items() if p is None]
+        for c, k in kinds.items():
+            if k == "aggregate":
+                self._children[c] = []
+        for c, p in parents.items():
+            if p is not None:
+                self._children[p].append(c)
+        empty = [c for c, ch in self._children.items() if not ch]
+        for c in empty:
+            problems.append(f"aggregate {c}: has no children")
+        if len(roots) != 1:
+            problems.append(
+                "a framework needs exactly one root (the index, an aggregate without parent); "
+                f"found {len(roots)}: {', '.join(roots) or 'none'}"
+            )
+        problems.extend(self._find_cycles(parents))
+        if problems:
+            raise FrameworkError(self._problem_title(), problems)
+
+        levels = self._levels(parents, kinds)
+        for kind, code, spec in parsed:
+            self._nodes[code] = Node(
+                code=code,
+                kind=kind,
+                name=spec.name if isinstance(spec.name, Name) else Name(),
+                parent=parents[code],
+                weight=float(spec.weight),
+                level=levels[code],
+                unit=spec.unit,
+                direction=_parse_direction(spec.direction) if kind == "indicator" else None,
+                target=spec.target,
+                goalposts=tuple(spec.goalposts) if spec.goalposts is not None else None,
+                denominator=spec.denominator,
+                source=spec.source,
+                rationale=spec.rationale,
+                description=spec.description,
+            )
+        self._root = roots[0]
+
+    def _problem_title(self) -> str:
+        where = f" {self.origin}" if self.origin else ""
+        return f"invalid framework{where}"
+
+    @staticmethod
+    def _find_cycles(parents: dict[str, str | None]) -> list[str]:
+        problems: list[str] = []
+        reported: set[str] = set()
+        for start in parents:
+            path: list[str] = []
+            seen: set[str] = set()
+            node: str | None = start
+            while node is not None and node not in seen:
+                seen.add(node)
+                path.append(node)
+                node = parents.get(node)
+            if node is not None:  # returned to a node already on the path: a cycle
+                cycle = path[path.index(node):]
+                key = frozenset(cycle)
+                if not reported & key:
+                    problems.append("cycle in parents: " + " -> ".join([*cycle, node]))
+                    reported |= key
+        return problems
+
+    def _levels(self, parents: dict[str, str | None], kinds: dict[str, str]) -> dict[str, int]:
+        levels: dict[str, int] = {}
+
+        def level(code: str) -> int:
+            if code not in levels:
+                if kinds[code] == "indicator":
+                    levels[code] = 1
+                else:
+                    levels[code] = 1 + max(level(c) for c in self._children[code])
+            return levels[code]
+
+        for code in parents:
+            level(code)
+        return levels
+
+    # ------------------------------------------------------------------ access
+    @property
+    def root(self) -> str:
+        """Code of the index (the root aggregate)."""
+        return self._root
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        """All nodes by code, indicators first then aggregates, in file order."""
+        return dict(self._nodes)
+
+    def node(self, code: str) -> Node:
+        """The node with this code.
+
+        Raises
+        ------
+        InputError
+            If no node has this code.
+        """
+        try:
+            return self._nodes[code]
+        except KeyError:
+            raise InputError(
+                f"unknown code {code!r} in framework {self.code or self.origin or ''}".rstrip(),
+                [f"known codes: {', '.join(self._nodes)}"],
+            ) from None
+
+    @property
+    def indicator_codes(self) -> list[str]:
+        """Indicator codes in file order."""
+        return [c for c, n in self._nodes.items() if n.kind == "indicator"]
+
+    @property
+    def aggregate_codes(self) -> list[str]:
+        """Aggregate codes ordered by level, then file order (the aggregation order)."""
+        aggs = [c for c, n in self._nodes.items() if n.kind == "aggregate"]
+        return sorted(aggs, key=lambda c: self._nodes[c].level)
+
+    @property
+    def codes(self) -> list[str]:
+        """Indicator codes then aggregate codes (aggregation order)."""
+        return self.indicator_codes + self.aggregate_codes
+
+    @property
+    def indicators(self) -> list[Node]:
+        return [self._nodes[c] for c in self.indicator_codes]
+
+    @property
+    def aggregates(self) -> list[Node]:
+        return [self._nodes[c] for c in self.aggregate_codes]
+
+    @property
+    def max_level(self) -> int:
+        return self._nodes[self._root].level
+
+    def level(self, code: str) -> int:
+        return self.node(code).level
+
+    def children(self, code: str) -> list[str]:
+        """Codes of the direct children of an aggregate (file order)."""
+        self.node(code)
+        return list(self._children.get(code, []))
+
+    def indicators_under(self, code: str) -> list[str]:
+        """Indicator codes in the subtree of ``code`` (file order)."""
+        node = self.node(code)
+        if node.is_indicator:
+            return [code]
+        out: list[str] = []
+        for c in self._children[code]:
+            out.extend(self.indicators_under(c))
+        order = {c: i for i, c in enumerate(self.indicator_codes)}
+        return sorted(out, key=order.__getitem__)
+
+    def directions(self, codes: Iterable[str] | None = None) -> np.ndarray:
+        """Directions (+1/-1) of indicators as a float array of shape (n_indicators,)."""
+        codes = self.indicator_codes if codes is None else list(codes)
+        return np.array([self.node(c).direction for c in codes], dtype=float)
+
+    def effective_weights(self) -> pd.Series:
+        """Weight of each indicator in the index: the product of its sibling-normalised weights
+        along the path to the root (OECD/JRC Handbook 2008, section 6; COINr ``get_eff_weights``).
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by every code (indicators and aggregates); the index has weight 1 and the
+            effective weights of the nodes of each level sum to 1 in a balanced tree.
+        """
+        out: dict[str, float] = {self._root: 1.0}
+
+        def walk(code: str) -> None:
+            kids = self._children.get(code, [])
+            total = sum(self._nodes[c].weight for c in kids)
+            for c in kids:
+                share = self._nodes[c].weight / total if total > 0 else 0.0
+                out[c] = out[code] * share
+                walk(c)
+
+        walk(self._root)
+        return pd.Series(out).reindex(self.codes)
+
+    def with_weights(self, weights: Mapping[str, float]) -> Framework:
+        """A copy of the framework with some node weights replaced.
+
+        Raises
+        ------
+        InputError
+            If a code is unknown.
+        """
+        unknown = [c for c in weights if c not in self._nodes]
+        if unknown:
+            raise InputError(
+                "weights given for codes not in the framework: " + ", ".join(map(repr, unknown))
+            )
+        d = self.to_dict()
+        for entry in d["indicators"] + d["aggregates"]:
+            if entry["code"] in weights:
+                entry["weight"] = float(weights[entry["code"]])
+        return Framework.from_dict(d, origin=self.origin)
+
+    # ------------------------------------------------------------------ I/O
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, origin: str | None = None) -> Framework:
+        """Framework from a mapping with keys ``indicators``, ``aggregates`` and metadata.
+
+        Raises
+        ------
+        FrameworkError
+            On unknown top-level keys and on every validation problem (see the class).
+        """
+        allowed = {"code", "name", "description", "coverage", "references", "indicators",
+                   "aggregates", "version"}
+        if not isinstance(data, Mapping):
+            raise FrameworkError(
+                f"invalid framework {origin or ''}: expected a mapping at top level"
+            )
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise FrameworkError(
+                f"invalid framework {origin or ''}".rstrip(),
+                [f"unknown key {k!r} (allowed: {', '.join(sorted(allowed))})" for k in unknown],
+            )
+        for key in ("indicators", "aggregates"):
+            if not isinstance(data.get(key), list) or not data.get(key):
+                raise FrameworkError(
+                    f"invalid framework {origin or ''}".rstrip(),
+                    [f"{key!r} must be a non-empty list"],
+                )
+        return cls(
+            data["indicators"],
+            data["aggregates"],
+            code=data.get("code"),
+            name=data.get("name"),
+            description=data.get("description"),
+            coverage=data.get("coverage"),
+            references=data.get("references"),
+            origin=origin,
+        )
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Framework:
+        """Load a framework from a YAML file (see the module docstring for the format).
+
+        Raises
+        ------
+        InputError
+            If the file cannot be read or is not valid YAML.
+        FrameworkError
+            If the framework is inconsistent.
+        """
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read framework file {path}: {exc.strerror}") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InputError(f"framework file {path} is not valid YAML: {exc}") from None
+        return cls.from_dict(data, origin=str(path))
+
+    @classmethod
+    def from_table(
+        cls,
+        table: pd.DataFrame,
+        *,
+        code: str | None = None,
+        name: str | None = None,
+    ) -> Framework:
+        """Framework from a COINr-style metadata table (``iMeta``).
+
+        Parameters
+        ----------
+        table : pandas.DataFrame
+            Columns ``iCode``, ``Parent``, ``Type`` ("Indicator" or "Aggregate"; other rows
+            such as "Group" and "Denominator" are skipped), and optionally ``iName``,
+            ``Direction``, ``Weight``, ``Unit``, ``Target``, ``Denominator``.
+
+        Raises
+        ------
+        FrameworkError
+            As for the constructor.
+        """
+        required = {"iCode", "Parent", "Type"}
+        missing = required - set(table.columns)
+        if missing:
+            raise FrameworkError(f"metadata table lacks columns: {', '.join(sorted(missing))}")
+
+        def val(row: pd.Series, col: str) -> Any:
+            v = row.get(col)
+            return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+        inds, aggs = [], []
+        for _, row in table.iterrows():
+            entry: dict[str, Any] = {"code": row["iCode"], "parent": val(row, "Parent")}
+            if val(row, "iName") is not None:
+                entry["name"] = {"en": str(row["iName"])}
+            if val(row, "Weight") is not None:
+                entry["weight"] = float(row["Weight"])
+            if row["Type"] == "Indicator":
+                entry["direction"] = val(row, "Direction")
+                for src, dst in (("Unit", "unit"), ("Target", "target"),
+                                 ("Denominator", "denominator")):
+                    if val(row, src) is not None:
+                        entry[dst] = val(row, src)
+                inds.append(entry)
+            elif row["Type"] == "Aggregate":
+                aggs.append(entry)
+        return cls(inds, aggs, code=code, name=name, origin="metadata table")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The framework as a plain mapping (the YAML form)."""
+
+        def entry(n: Node) -> dict[str, Any]:
+            d: dict[str, Any] = {"code": n.code}
+            name = {k: v for k, v in (("en", n.name.en), ("zh", n.name.zh)) if v}
+            if name:
+                d["name"] = name
+            if n.parent is not None:
+                d["parent"] = n.parent
+            d["weight"] = n.weight
+            if n.is_indicator:
+                d["unit"] = n.unit
+                d["direction"] = n.direction
+                for fld in ("target", "goalposts", "denominator", "source", "rationale"):
+                    v = getattr(n, fld)
+                    if v is not None:
+                        d[fld] = list(v) if fld == "goalposts" else v
+            if n.description:
+                d["description"] = n.description
+            return d
+
+        out: dict[str, Any] = {}
+        if self.code:
+            out["code"] = self.code
+        name = {k: v for k, v in (("en", self.name.en), ("zh", self.name.zh)) if v}
+        if name:
+            out["name"] = name
+        for key in ("description", "coverage"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.references:
+            out["references"] = list(self.references)
+        out["aggregates"] = [entry(self._nodes[c]) for c in self._nodes
+                             if not self._nodes[c].is_indicator]
+        out["indicators"] = [entry(n) for n in self.indicators]
+        return out
+
+    def to_yaml(self, path: str | Path | None = None) -> str:
+        """Write the framework as YAML to ``path`` (if given) and return the text."""
+        text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def table(self, lang: str = "en") -> pd.DataFrame:
+        """One row per node: code, kind, level, parent, name, weight, unit, direction, source."""
+        rows = [
+            {
+                "code": n.code,
+                "kind": n.kind,
+                "level": n.level,
+                "parent": n.parent,
+                "name": n.label(lang),
+                "weight": n.weight,
+                "unit": n.unit,
+                "direction": n.direction,
+                "source": n.source,
+            }
+            for n in self._nodes.values()
+        ]
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return (
+            f"Framework({self.code or self.origin or 'unnamed'}: "
+            f"{len(self.indicator_codes)} indicators, {len(self.aggregate_codes)} aggregates, "
+            f"{self.max_level} levels)"
+        )
+
+
+# ---------------------------------------------------------------------- built-in frameworks
+def builtin_frameworks() -> list[str]:
+    """Names of the frameworks shipped with gipro (``gipro/frameworks/*.yaml``)."""
+    folder = resources.files("gipro") / "frameworks"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_framework(ref: str | Path | Framework, base_dir: str | Path | None = None) -> Framework:
+    """A framework from a built-in name, a YAML path, or an existing :class:`Framework`.
+
+    Parameters
+    ----------
+    ref : str, pathlib.Path or Framework
+        A built-in name (see :func:`builtin_frameworks`) or a path to a YAML file.
+    base_dir : path, optional
+        Directory against which a relative path is resolved (the recipe's folder).
+
+    Raises
+    ------
+    InputError
+        If ``ref`` is neither a built-in name nor an existing file.
+    FrameworkError
+        If the framework is inconsistent.
+    """
+    if isinstance(ref, Framework):
+        return ref
+    name = str(ref)
+    if name in builtin_frameworks():
+        path = resources.files("gipro") / "frameworks" / f"{name}.yaml"
+        with resources.as_file(path) as p:
+            fw = Framework.from_yaml(p)
+        fw.origin = name
+        return fw
+    path = Path(name)
+    if not path.is_absolute() and base_dir is not None:
+        path = Path(base_dir) / path
+    if not path.exists():
+        raise InputError(
+            f"framework {name!r} is neither a built-in framework nor an existing file",
+            [f"built-in frameworks: {', '.join(builtin_frameworks())}", f"looked for {path}"],
+        )
+    return Framework.from_yaml(path)

@@ -1,0 +1,589 @@
+"""Panel data: indicator values by unit x period, with unit metadata.
+
+A :class:`Panel` holds
+
+* ``values`` -- a wide float table, one row per (unit, period) and one column per indicator
+  (the index is a ``MultiIndex`` named ``unit``, ``period``; ``NaN`` = missing, never zero);
+* ``units`` -- one row per unit code: ``name`` (and optional ``name_zh``) and any group columns
+  (region, income group...);
+* ``indicator_units`` -- the measurement unit of each indicator where the data say it, used to
+  catch unit mismatches against a framework.
+
+Readers accept CSV, Excel and Parquet in *long* form (``unit, period, indicator, value``; one
+row per observation) or *wide* form (``unit, period`` and one column per indicator). Problems in
+a file -- duplicate (unit, period, indicator) rows, non-numeric cells, non-integer periods --
+raise :class:`~gipro.errors.InputError` naming the file, row and column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+__all__ = ["Panel", "read_panel"]
+
+_MAX_LISTED = 10
+
+
+def _where(origin: str | None) -> str:
+    return f" in {origin}" if origin else ""
+
+
+def _to_numeric(
+    series: pd.Series, column: str, origin: str | None, row_offset: int, rows: Sequence[Any]
+) -> pd.Series:
+    """Convert a column to float; raise naming every bad cell (first few) instead of NaN."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        raise InputError(f"column {column!r}{_where(origin)} holds true/false values, not numbers")
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.astype(float)
+    text = series.astype("string").str.strip()
+    num = pd.to_numeric(text, errors="coerce")
+    bad = text.notna() & (text != "") & num.isna()
+    if bad.any():
+        idx = np.flatnonzero(bad.to_numpy())
+        cells = [f"row {rows[i] + row_offset}: {text.iloc[i]!r}" for i in idx[:_MAX_LISTED]]
+        more = f" (and {len(idx) - _MAX_LISTED} more)" if len(idx) > _MAX_LISTED else ""
+        hint = (
+            "use a dot as decimal mark or pass decimal=','; mark missing values as empty cells "
+            "or pass na_values=[...]"
+        )
+        raise InputError(
+            f"non-numeric values in column {column!r}{_where(origin)}{more}; {hint}", cells
+        )
+    return num.astype(float)
+
+
+def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
+    problems = []
+    for c in dict.fromkeys(codes):
+        if not isinstance(c, str):
+            continue
+        if c != c.strip():
+            problems.append(f"{what} code with leading or trailing whitespace: {c!r}")
+        elif c == "":
+            problems.append(f"empty {what} code")
+    if problems:
+        raise InputError(f"invalid {what} codes{_where(origin)}", problems)
+
+
+def _periods(series: pd.Series, column: str, origin: str | None, row_offset: int) -> pd.Series:
+    num = _to_numeric(series, column, origin, row_offset, list(range(len(series))))
+    if num.isna().any():
+        i = int(np.flatnonzero(num.isna().to_numpy())[0])
+        raise InputError(
+            f"missing period in column {column!r}{_where(origin)}, row {i + row_offset}"
+        )
+    frac = num.to_numpy() != np.round(num.to_numpy())
+    if frac.any():
+        i = int(np.flatnonzero(frac)[0])
+        raise InputError(
+            f"period {num.iloc[i]} in column {column!r}{_where(origin)}, row {i + row_offset}, "
+            "is not a whole number (periods are years or other integers)"
+        )
+    return num.astype(np.int64)
+
+
+class Panel:
+    """Indicator values by unit and period, with unit metadata.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Index ``MultiIndex`` (``unit``: str, ``period``: int), columns indicator codes, numeric
+        values; missing observations are ``NaN`` (or absent rows).
+    units : pandas.DataFrame, optional
+        Indexed by unit code, with a ``name`` column (and optional ``name_zh`` and group
+        columns). Defaults to the codes as names.
+    indicator_units : mapping of str to str, optional
+        Measurement unit of each indicator, as stated by the data source.
+    origin : str, optional
+        Where the data came from (path or data set name), used in messages.
+
+    Raises
+    ------
+    InputError
+        On duplicate (unit, period) rows, non-numeric columns, codes with surrounding
+        whitespace, or units in ``units`` that do not match ``values``.
+    """
+
+    def __init__(
+        self,
+        values: pd.DataFrame,
+        units: pd.DataFrame | None = None,
+        indicator_units: Mapping[str, str] | None = None,
+        origin: str | None = None,
+    ) -> None:
+        self.origin = origin
+        if not isinstance(values.index, pd.MultiIndex) or values.index.nlevels != 2:
+            raise InputError("panel values need a (unit, period) MultiIndex")
+        values = values.copy()
+        values.index = values.index.set_names(["unit", "period"])
+        values.columns = [str(c) for c in values.columns]
+        _check_codes(values.columns, "indicator", origin)
+        _check_codes(values.index.get_level_values("unit"), "unit", origin)
+        dup_cols = values.columns[values.columns.duplicated()].unique().tolist()
+        if dup_cols:
+            raise InputError(f"duplicate indicator columns{_where(origin)}: {dup_cols}")
+        dup = values.index.duplicated(keep=False)
+        if dup.any():
+            pairs = sorted(set(values.index[dup].tolist()))
+            raise InputError(
+                f"duplicate (unit, period) rows{_where(origin)}",
+                [f"{u}, {p}" for u, p in pairs[:_MAX_LISTED]],
+            )
+        for col in values.columns:
+            if not pd.api.types.is_numeric_dtype(values[col].dtype) or pd.api.types.is_bool_dtype(
+                values[col].dtype
+            ):
+                values[col] = _to_numeric(values[col], col, origin, 0, list(range(len(values))))
+        values = values.astype(float)
+        inf = ~np.isfinite(values.to_numpy()) & ~np.isnan(values.to_numpy())
+        if inf.any():
+            r, c = np.argwhere(inf)[0]
+            raise InputError(
+                f"infinite value{_where(origin)} for unit {values.index[r][0]!r}, period "
+                f"{values.index[r][1]}, indicator {values.columns[c]!r}"
+            )
+        periods = values.index.get_level_values("period")
+        if not pd.api.types.is_integer_dtype(periods.dtype):
+            values.index = pd.MultiIndex.from_arrays(
+                [values.index.get_level_values("unit").astype(str),
+                 _periods(pd.Series(periods), "period", origin, 0).to_numpy()],
+                names=["unit", "period"],
+            )
+        codes = list(dict.fromkeys(values.index.get_level_values("unit")))  # first-seen order
+        self.values = values.sort_index()
+
+        if units is None:
+            units = pd.DataFrame({"name": codes}, index=pd.Index(codes, name="unit"))
+        else:
+            units = units.copy()
+            units.index = units.index.astype(str).rename("unit")
+            if units.index.duplicated().any():
+                dups = units.index[units.index.duplicated()].unique().tolist()
+                raise InputError(f"duplicate unit codes in unit metadata{_where(origin)}: {dups}")
+            missing = [c for c in codes if c not in units.index]
+            if missing:
+                raise InputError(
+                    f"units in the data but not in the unit metadata{_where(origin)}: "
+                    + ", ".join(missing[:_MAX_LISTED])
+                )
+            units = units.loc[[c for c in units.index if c in set(codes)]]
+            if "name" not in units.columns:
+                units.insert(0, "name", units.index.to_list())
+        self.units = units
+        self.indicator_units = dict(indicator_units or {})
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_long(
+        cls,
+        df: pd.DataFrame,
+        *,
+        unit: str = "unit",
+        period: str = "period",
+        indicator: str = "indicator",
+        value: str = "value",
+        measure_unit: str | None = None,
+        units: pd.DataFrame | None = None,
+        origin: str | None = None,
+        row_offset: int = 2,
+    ) -> Panel:
+        """Panel from a long table (one row per unit, period and indicator).
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            Long table.
+        unit, period, indicator, value : str
+            Column names.
+        measure_unit : str, optional
+            Column holding the measurement unit of each row; must be constant per indicator.
+        units : pandas.DataFrame, optional
+            Unit metadata (see :class:`Panel`).
+        origin : str, optional
+            File name for messages.
+        row_offset : int
+            Added to the 0-based row position in messages (2 = spreadsheet row numbers for a
+            file with one header line).
+
+        Raises
+        ------
+        InputError
+            Missing columns, duplicate (unit, period, indicator) rows (listed with their file
+            rows), non-numeric values, non-integer periods, an indicator with two measurement
+            units.
+        """
+        needed = [unit, period, indicator, value] + ([measure_unit] if measure_unit else [])
+        missing = [c for c in needed if c not in df.columns]
+        if missing:
+            raise InputError(
+                f"long data{_where(origin)} lacks columns {missing}; found {list(df.columns)}",
+                ["pass the column names (unit=..., period=..., indicator=..., value=...) or use "
+                 "form='wide'"],
+            )
+        df = df.reset_index(drop=True)
+        key = df[[unit, indicator]].astype(str)
+        per = _periods(df[period], period, origin, row_offset)
+        vals = _to_numeric(df[value], value, origin, row_offset, list(range(len(df))))
+        tidy = pd.DataFrame({"unit": key[unit], "period": per, "indicator": key[indicator],
+                             "value": vals})
+        dup = tidy.duplicated(["unit", "period", "indicator"], keep=False)
+        if dup.any():
+            rows = tidy[dup].groupby(["unit", "period", "indicator"]).groups
+            details = [
+                f"{u}, {p}, {i}: rows {', '.join(str(r + row_offset) for r in idx)}"
+                for (u, p, i), idx in list(rows.items())[:_MAX_LISTED]
+            ]
+            raise InputError(
+                f"duplicate (unit, period, indicator) rows{_where(origin)}: {len(rows)} keys",
+                details,
+            )
+        ind_units: dict[str, str] = {}
+        if measure_unit:
+            mu = df[[indicator, measure_unit]].astype(str).drop_duplicates()
+            multi = mu[mu[indicator].duplicated(keep=False)]
+            if not multi.empty:
+                raise InputError(
+                    f"indicators with more than one measurement unit{_where(origin)}",
+                    [f"{i}: {sorted(g[measure_unit])}" for i, g in multi.groupby(indicator)],
+                )
+            ind_units = dict(zip(mu[indicator], mu[measure_unit], strict=True))
+        wide = tidy.pivot(index=["unit", "period"], columns="indicator", values="value")
+        wide.columns.name = None
+        order = list(dict.fromkeys(tidy["indicator"]))
+        return cls(wide[order], units=units, indicator_units=ind_units, origin=origin)
+
+    @classmethod
+    def from_wide(
+        cls,
+        df: pd.DataFrame,
+        *,
+        unit: str = "unit",
+        period: str | None = "period",
+        indicators: Sequence[str] | None = None,
+        unit_name: str | None = None,
+        groups: Sequence[str] = (),
+        units: pd.DataFrame | None = None,
+        default_period: int | None = None,
+        origin: str | None = None,
+        row_offset: int = 2,
+    ) -> Panel:
+        """Panel from a wide table (one row per unit and period, one column per indicator).
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            Wide table.
+        unit : str
+            Column of unit codes.
+        period : str or None
+            Column of periods; ``None`` with ``default_period`` for cross-sectional data.
+        indicators : sequence of str, optional
+            Indicator columns; by default every column except ``unit``, ``period``,
+            ``unit_name`` and ``groups``.
+        unit_name : str, optional
+            Column with unit names (becomes ``units['name']``).
+        groups : sequence of str
+            Group columns (become columns of ``units``; must be constant per unit).
+
+        Raises
+        ------
+        InputError
+            Missing columns, duplicate (unit, period) rows (with file rows), non-numeric cells
+            (row and column named), groups that vary over time for one unit.
+        """
+        df = df.reset_index(drop=True)
+        meta = [unit] + ([period] if period else []) + ([unit_name] if unit_name else []) + list(
+            groups
+        )
+        missing = [c for c in meta if c not in df.columns]
+        if missing:
+            raise InputError(
+                f"wide data{_where(origin)} lacks columns {missing}; found {list(df.columns)}",
+                ["pass unit=..., period=... (the column names), or form='long' for long data"],
+            )
+        if period is None and default_period is None:
+            raise InputError("wide data without a period column needs default_period=")
+        cols = list(indicators) if indicators is not None else [
+            c for c in df.columns if c not in meta
+        ]
+        absent = [c for c in cols if c not in df.columns]
+        if absent:
+            raise InputError(f"indicator columns not found{_where(origin)}: {absent}")
+        codes = df[unit].astype(str)
+        per = (
+            _periods(df[period], period, origin, row_offset)
+            if period
+            else pd.Series(default_period, index=df.index, dtype=np.int64)
+        )
+        dup = pd.DataFrame({"u": codes, "p": per}).duplicated(keep=False)
+        if dup.any():
+            rows = pd.DataFrame({"u": codes, "p": per})[dup].groupby(["u", "p"]).groups
+            details = [
+                f"{u}, {p}: rows {', '.join(str(r + row_offset) for r in idx)}"
+                for (u, p), idx in list(rows.items())[:_MAX_LISTED]
+            ]
+            raise InputError(f"duplicate (unit, period) rows{_where(origin)}", details)
+        rows = list(range(len(df)))
+        data = {c: _to_numeric(df[c], str(c), origin, row_offset, rows) for c in cols}
+        values = pd.DataFrame(data)
+        values.index = pd.MultiIndex.from_arrays([codes, per.to_numpy()], names=["unit", "period"])
+        if units is None and (unit_name or groups):
+            meta_df = df[[unit] + ([unit_name] if unit_name else []) + list(groups)].copy()
+            meta_df[unit] = codes
+            varying = [g for g in groups
+                       if (meta_df.groupby(unit)[g].nunique(dropna=False) > 1).any()]
+            if varying:
+                raise InputError(
+                    f"group columns change over time for some units{_where(origin)}: {varying}"
+                )
+            units = meta_df.drop_duplicates(unit).set_index(unit)
+            if unit_name:
+                units = units.rename(columns={unit_name: "name"})
+        return cls(values, units=units, origin=origin)
+
+    # ------------------------------------------------------------------ access
+    @property
+    def unit_codes(self) -> list[str]:
+        """Unit codes in metadata order."""
+        return self.units.index.to_list()
+
+    @property
+    def periods(self) -> list[int]:
+        """Sorted periods present in the data."""
+        return sorted(set(self.values.index.get_level_values("period").tolist()))
+
+    @property
+    def indicator_codes(self) -> list[str]:
+        return list(self.values.columns)
+
+    @property
+    def group_columns(self) -> list[str]:
+        """Unit metadata columns other than names."""
+        return [c for c in self.units.columns if c not in ("name", "name_zh")]
+
+    def __repr__(self) -> str:
+        p = self.periods
+        span = f"{p[0]}-{p[-1]}" if p else "none"
+        return (
+            f"Panel({len(self.unit_codes)} units x {len(p)} periods ({span}) x "
+            f"{len(self.indicator_codes)} indicators{_where(self.origin)})"
+        )
+
+    def select(
+        self,
+        units: Sequence[str] | None = None,
+        periods: Sequence[int] | None = None,
+        indicators: Sequence[str] | None = None,
+    ) -> Panel:
+        """A panel restricted to some units, periods and indicators (``None`` keeps all).
+
+        Raises
+        ------
+        InputError
+            If a requested unit, period or indicator is not in the data.
+        """
+        values = self.values
+        unit_list = self.unit_codes
+        if units is not None:
+            unknown = [u for u in units if u not in set(unit_list)]
+            if unknown:
+                raise InputError(f"units not in the data{_where(self.origin)}: {unknown}",
+                                 [f"available: {', '.join(unit_list)}"])
+            unit_list = list(units)
+        if periods is not None:
+            unknown = [p for p in periods if p not in set(self.periods)]
+            if unknown:
+                raise InputError(
+                    f"periods not in the data{_where(self.origin)}: {unknown}",
+                    [f"available: {self.periods[0]}-{self.periods[-1]}" if self.periods else ""],
+                )
+        if indicators is not None:
+            unknown = [i for i in indicators if i not in values.columns]
+            if unknown:
+                raise InputError(f"indicators not in the data{_where(self.origin)}: {unknown}")
+            values = values[list(indicators)]
+        mask = values.index.get_level_values("unit").isin(unit_list)
+        if periods is not None:
+            mask &= values.index.get_level_values("period").isin(list(periods))
+        values = values[mask]
+        ind_units = {k: v for k, v in self.indicator_units.items() if k in values.columns}
+        return Panel(values, units=self.units.loc[unit_list], indicator_units=ind_units,
+                     origin=self.origin)
+
+    def cube(
+        self,
+        indicators: Sequence[str] | None = None,
+        periods: Sequence[int] | None = None,
+    ) -> np.ndarray:
+        """Values as a dense array of shape (n_periods, n_units, n_indicators).
+
+        Missing (unit, period) rows become ``NaN``. Units follow :attr:`unit_codes`.
+        """
+        indicators = self.indicator_codes if indicators is None else list(indicators)
+        periods = self.periods if periods is None else list(periods)
+        full = pd.MultiIndex.from_product([self.unit_codes, periods], names=["unit", "period"])
+        arr = self.values.reindex(index=full, columns=indicators).to_numpy(dtype=float)
+        return arr.reshape(len(self.unit_codes), len(periods), len(indicators)).transpose(1, 0, 2)
+
+    def to_long(self) -> pd.DataFrame:
+        """Tidy table ``unit, period, indicator, value`` of the observed values (no NaN rows)."""
+        long = self.values.melt(ignore_index=False, var_name="indicator", value_name="value")
+        long = long.dropna(subset=["value"]).reset_index()
+        return long.sort_values(["unit", "period", "indicator"], ignore_index=True)
+
+    def check_framework(self, framework: Any) -> None:
+        """Check that every framework indicator is in the data with a compatible unit.
+
+        Raises
+        ------
+        InputError
+            Listing indicators of the framework missing from the data (with near matches by
+            case or whitespace), and indicators whose measurement unit in the data differs
+            from the framework's.
+        """
+        problems = []
+        cols = list(self.values.columns)
+        folded = {c.strip().lower(): c for c in cols}
+        for code in framework.indicator_codes:
+            if code not in cols:
+                near = folded.get(code.strip().lower())
+                hint = f" (the data have {near!r})" if near else ""
+                problems.append(f"indicator {code!r} is in the framework but not in the data{hint}")
+                continue
+            fw_unit = framework.node(code).unit
+            data_unit = self.indicator_units.get(code)
+            if fw_unit and data_unit and _fold(fw_unit) != _fold(data_unit):
+                problems.append(
+                    f"indicator {code!r}: unit mismatch, framework says {fw_unit!r} but the data "
+                    f"say {data_unit!r}"
+                )
+        if problems:
+            fw = framework.code or framework.origin or "framework"
+            raise InputError(f"data{_where(self.origin)} do not match {fw}", problems)
+
+
+def _fold(unit: str) -> str:
+    return " ".join(unit.lower().split())
+
+
+def _read_table(
+    path: Path, sheet: str | int | None, sep: str | None, decimal: str, na_values: Any
+) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt", ".tsv"):
+            return pd.read_csv(
+                path,
+                sep=sep if sep is not None else ("\t" if suffix == ".tsv" else ","),
+                decimal=decimal,
+                dtype=str,
+                keep_default_na=True,
+                na_values=na_values,
+                encoding="utf-8-sig",
+            )
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0,
+                                 na_values=na_values)
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+    except FileNotFoundError:
+        raise InputError(f"data file not found: {path}") from None
+    except ImportError as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    raise InputError(
+        f"unknown data file type {suffix!r} for {path}; use .csv, .xlsx or .parquet"
+    )
+
+
+def read_panel(
+    path: str | Path,
+    *,
+    form: str = "auto",
+    unit: str = "unit",
+    period: str | None = "period",
+    indicator: str = "indicator",
+    value: str = "value",
+    measure_unit: str | None = None,
+    unit_name: str | None = None,
+    groups: Sequence[str] = (),
+    indicators: Sequence[str] | None = None,
+    units: str | Path | pd.DataFrame | None = None,
+    sheet: str | int | None = None,
+    sep: str | None = None,
+    decimal: str = ".",
+    na_values: Sequence[str] | None = None,
+    default_period: int | None = None,
+) -> Panel:
+    """Read a panel from CSV, Excel or Parquet, in long or wide form.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ``.csv``/``.tsv``/``.txt``, ``.xlsx``/``.xls`` or ``.parquet`` file.
+    form : {"auto", "long", "wide"}
+        ``auto`` picks long when the file has the ``indicator`` and ``value`` columns.
+    unit, period, indicator, value : str
+        Column names (``period=None`` with ``default_period`` for one-period data).
+    measure_unit : str, optional
+        Long form: column with each row's measurement unit.
+    unit_name, groups, indicators :
+        Wide form: see :meth:`Panel.from_wide`.
+    units : path or DataFrame, optional
+        Unit metadata table with a ``unit`` column (code), ``name`` and group columns.
+    sheet : str or int, optional
+        Excel sheet.
+    sep, decimal : str
+        CSV separator and decimal mark (``sep=';', decimal=','`` for European exports).
+    na_values : sequence of str, optional
+        Extra strings that mean "missing" (e.g. ``['..', '-']``); empty cells are always missing.
+
+    Returns
+    -------
+    Panel
+
+    Raises
+    ------
+    InputError
+        Unreadable file, unknown type, missing columns, duplicates, non-numeric cells (file, row
+        and column named).
+    """
+    path = Path(path)
+    df = _read_table(path, sheet, sep, decimal, na_values)
+    if len(df.columns) == 1 and sep is None and ";" in str(df.columns[0]):
+        raise InputError(
+            f"{path} looks semicolon-separated (header {df.columns[0]!r})",
+            ["pass sep=';' (and decimal=',' if numbers use a decimal comma)"],
+        )
+    if decimal == "," and path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        # read as text to keep cell positions; convert decimal commas explicitly
+        keep = {unit, indicator, unit_name, measure_unit, *groups}
+        df = df.apply(lambda s: s if s.name in keep else s.str.replace(",", ".", regex=False))
+    unit_meta = None
+    if units is not None:
+        unit_meta = units if isinstance(units, pd.DataFrame) else _read_table(
+            Path(units), None, None, ".", None)
+        if "unit" not in unit_meta.columns:
+            raise InputError(f"unit metadata {units} needs a 'unit' column")
+        unit_meta = unit_meta.set_index("unit")
+    if form == "auto":
+        form = "long" if {indicator, value} <= set(df.columns) else "wide"
+    if form == "long":
+        return Panel.from_long(df, unit=unit, period=period or "period", indicator=indicator,
+                               value=value, measure_unit=measure_unit, units=unit_meta,
+                               origin=str(path))
+    if form == "wide":
+        return Panel.from_wide(df, unit=unit, period=period, indicators=indicators,
+                               unit_name=unit_name, groups=groups, units=unit_meta,
+                               default_period=default_period, origin=str(path))
+    raise InputError(f"form must be 'auto', 'long' or 'wide', got {form!r}")

@@ -1,0 +1,333 @@
+"""Recipes: what to build, from which data, with which steps -- as a typed, validated value.
+
+A recipe names the framework (a built-in name or a YAML path), the data (a built-in data set or
+a file), the periods and units, and the list of steps with their parameters. It is read from
+YAML, validated at load (unknown keys are errors), and written back with every default filled
+in, so that a build can be re-run exactly or re-run with one setting changed::
+
+    name: my-index
+    framework: china-provinces-green-industry      # or path/to/framework.yaml
+    data: {dataset: china_provinces}               # or {path: data.csv, form: wide, ...}
+    periods: {start: 2006, end: 2015}              # or a list of periods
+    steps:
+      - {step: normalise, method: minmax, range: [0, 100], bounds: pooled}
+      - {step: aggregate, method: arithmetic, min_availability: 0.5}
+
+Each step has a ``name`` (default: its kind; names must be unique), an ``input`` data set
+(default: the previous step's output, ``raw`` for the first) and an ``output`` data set name.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InputError
+
+__all__ = [
+    "AggregateStep",
+    "DataSpec",
+    "NormaliseStep",
+    "PeriodRange",
+    "Recipe",
+    "Step",
+    "builtin_recipes",
+    "load_recipe",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataSpec(_Model):
+    """Where the panel data come from: a built-in data set or a file.
+
+    Attributes
+    ----------
+    dataset : str, optional
+        Built-in data set name (see :func:`gipro.datasets.available`).
+    path : str, optional
+        CSV/Excel/Parquet file (relative paths are resolved against the recipe's folder).
+    form, unit, period, indicator, value, measure_unit, unit_name, groups, units, sheet, sep,
+    decimal, na_values :
+        Reader options, see :func:`gipro.panel.read_panel`.
+    """
+
+    dataset: str | None = None
+    path: str | None = None
+    form: Literal["auto", "long", "wide"] = "auto"
+    unit: str = "unit"
+    period: str | None = "period"
+    indicator: str = "indicator"
+    value: str = "value"
+    measure_unit: str | None = None
+    unit_name: str | None = None
+    groups: list[str] = Field(default_factory=list)
+    units: str | None = None
+    sheet: str | int | None = None
+    sep: str | None = None
+    decimal: str = "."
+    na_values: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSpec:
+        if (self.dataset is None) == (self.path is None):
+            raise ValueError("give exactly one of 'dataset' (built-in) or 'path' (a file)")
+        return self
+
+
+class PeriodRange(_Model):
+    """An inclusive range of periods."""
+
+    start: int
+    end: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PeriodRange:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class _StepBase(_Model):
+    name: str | None = None
+    input: str | None = None
+    output: str
+
+
+class NormaliseStep(_StepBase):
+    """Normalise indicators onto a common scale.
+
+    Attributes
+    ----------
+    method : {"minmax"}
+        Min-max (OECD/JRC Handbook 2008, section 5). More methods come with the construction
+        toolkit.
+    range : (float, float)
+        Target range, default [0, 100].
+    bounds : {"pooled", "per_period"}
+        ``pooled`` (default): each indicator's min and max are taken over all units *and all
+        periods* of the build, so a score of 60 means the same in every year and changes over
+        time are real changes, not moving goalposts. ``per_period``: bounds per period (each
+        year's best unit scores 100; use for cross-sections only).
+    """
+
+    step: Literal["normalise"] = "normalise"
+    output: str = "normalised"
+    method: Literal["minmax"] = "minmax"
+    range: tuple[float, float] = (0.0, 100.0)
+    bounds: Literal["pooled", "per_period"] = "pooled"
+
+    @model_validator(mode="after")
+    def _range(self) -> NormaliseStep:
+        if not self.range[0] < self.range[1]:
+            raise ValueError(f"range must be [low, high] with low < high, got {list(self.range)}")
+        return self
+
+
+class AggregateStep(_StepBase):
+    """Aggregate level by level, from indicators up to the index.
+
+    Attributes
+    ----------
+    method : {"arithmetic", "geometric"}
+        Weighted arithmetic mean (compensatory) or weighted geometric mean (partly
+        compensatory; needs strictly positive scores). OECD/JRC Handbook (2008), section 6.
+    min_availability : float in [0, 1]
+        Minimum share of an aggregate's (positively weighted) children that must be available
+        for the aggregate to be computed; weights are renormalised over the available children.
+        Default 0.5. Below it the aggregate is missing -- never computed as if the missing
+        children were zero.
+    """
+
+    step: Literal["aggregate"] = "aggregate"
+    output: str = "aggregated"
+    method: Literal["arithmetic", "geometric"] = "arithmetic"
+    min_availability: float = Field(0.5, ge=0.0, le=1.0)
+
+
+Step = Annotated[NormaliseStep | AggregateStep, Field(discriminator="step")]
+
+
+def _default_steps() -> list[Any]:
+    return [NormaliseStep(), AggregateStep()]
+
+
+class Recipe(_Model):
+    """A complete, validated build recipe.
+
+    Attributes
+    ----------
+    name : str, optional
+        Name of the build (used in outputs).
+    description : str, optional
+    framework : str
+        Built-in framework name or path to a framework YAML file.
+    data : DataSpec
+        Data source.
+    periods : PeriodRange or list of int, optional
+        Periods to build (default: every period in the data).
+    units : list of str, optional
+        Units to build (default: every unit in the data).
+    steps : list of steps
+        Default: min-max normalisation (pooled bounds) then arithmetic aggregation.
+    """
+
+    name: str | None = None
+    description: str | None = None
+    framework: str
+    data: DataSpec
+    periods: PeriodRange | list[int] | None = None
+    units: list[str] | None = None
+    steps: list[Step] = Field(default_factory=_default_steps)
+    _base_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _steps(self) -> Recipe:
+        if not self.steps:
+            raise ValueError("a recipe needs at least one step")
+        seen: set[str] = set()
+        for s in self.steps:
+            n = s.name or s.step
+            if n in seen:
+                raise ValueError(
+                    f"two steps are named {n!r}; give each step a unique 'name'"
+                )
+            seen.add(n)
+        return self
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Folder against which relative paths in the recipe are resolved."""
+        return self._base_dir
+
+    def step_names(self) -> list[str]:
+        return [s.name or s.step for s in self.steps]
+
+    def period_list(self, available: list[int]) -> list[int]:
+        """The recipe's periods, checked against those ``available`` in the data.
+
+        Raises
+        ------
+        InputError
+            If a requested period is not in the data.
+        """
+        if self.periods is None:
+            return list(available)
+        if isinstance(self.periods, PeriodRange):
+            wanted = list(range(self.periods.start, self.periods.end + 1))
+        else:
+            wanted = sorted(set(self.periods))
+        missing = [p for p in wanted if p not in set(available)]
+        if missing:
+            raise InputError(
+                f"periods {missing} requested by the recipe are not in the data",
+                [f"the data cover {available[0]}-{available[-1]}" if available else "no periods"],
+            )
+        return wanted
+
+    def with_step(self, name: str, **changes: Any) -> Recipe:
+        """A copy of the recipe with one step's parameters changed.
+
+        Raises
+        ------
+        InputError
+            If no step has this name or the new parameters are invalid.
+        """
+        names = self.step_names()
+        if name not in names:
+            raise InputError(f"no step named {name!r}; steps: {', '.join(names)}")
+        data = self.model_dump()
+        data["steps"][names.index(name)].update(changes)
+        return _validate(data, self._base_dir, f"recipe with step {name!r} changed")
+
+    def resolved(self) -> dict[str, Any]:
+        """The recipe as a plain mapping with every default filled in and paths made absolute."""
+        data = self.model_dump(mode="json")
+        if self._base_dir is not None:
+            if data["data"].get("path") and not Path(data["data"]["path"]).is_absolute():
+                data["data"]["path"] = str((self._base_dir / data["data"]["path"]).resolve())
+            if data["data"].get("units") and not Path(data["data"]["units"]).is_absolute():
+                data["data"]["units"] = str((self._base_dir / data["data"]["units"]).resolve())
+            fw = Path(data["framework"])
+            if fw.suffix in (".yaml", ".yml") and not fw.is_absolute():
+                data["framework"] = str((self._base_dir / fw).resolve())
+        for s in data["steps"]:
+            s["name"] = s["name"] or s["step"]
+        return data
+
+    def to_yaml(self, path: str | Path | None = None) -> str:
+        """The resolved recipe as YAML (written to ``path`` if given)."""
+        text = yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_dict(cls, data: Any, base_dir: str | Path | None = None,
+                  origin: str = "recipe") -> Recipe:
+        """Validate a recipe mapping.
+
+        Raises
+        ------
+        InputError
+            Naming each invalid or unknown field.
+        """
+        return _validate(data, base_dir, origin)
+
+
+def _validate(data: Any, base_dir: str | Path | None, origin: str) -> Recipe:
+    try:
+        recipe = Recipe.model_validate(data)
+    except ValidationError as exc:
+        details = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            details.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+        raise InputError(f"invalid {origin}", details) from None
+    recipe._base_dir = Path(base_dir) if base_dir is not None else None
+    return recipe
+
+
+def builtin_recipes() -> list[str]:
+    """Names of the recipes shipped with gipro (``gipro/recipes/*.yaml``)."""
+    folder = resources.files("gipro") / "recipes"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+DEFAULT_RECIPE = "china-provinces-gipro"
+
+
+def load_recipe(ref: str | Path | None = None) -> Recipe:
+    """Load a recipe from a YAML path or a built-in name (default: the China provinces build).
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not YAML, or the recipe is invalid.
+    """
+    if ref is None:
+        ref = DEFAULT_RECIPE
+    name = str(ref)
+    if name in builtin_recipes():
+        res = resources.files("gipro") / "recipes" / f"{name}.yaml"
+        data = yaml.safe_load(res.read_text(encoding="utf-8"))
+        return _validate(data, None, f"built-in recipe {name}")
+    path = Path(name)
+    if not path.exists():
+        raise InputError(
+            f"recipe {name!r} is neither a built-in recipe nor an existing file",
+            [f"built-in recipes: {', '.join(builtin_recipes())}"],
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"recipe {path} is not valid YAML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read recipe {path}: {exc}") from None
+    return _validate(data, path.parent, f"recipe {path}")

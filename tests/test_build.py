@@ -1,0 +1,226 @@
+"""Builds: the default recipe end to end, variants, outputs and error messages."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gipro
+from gipro import Build, Framework, InputError, MethodError, Panel, run
+
+PKG = Path(gipro.__file__).parent
+
+
+@pytest.fixture(scope="module")
+def default_build():
+    return run()
+
+
+def independent_scores(unit: str, period: int) -> dict[str, float]:
+    """Recompute the default index for one unit-period in plain Python from the shipped files."""
+    fw = yaml.safe_load((PKG / "frameworks" / "china-provinces-green-industry.yaml").read_text(
+        encoding="utf-8"))
+    with open(PKG / "datasets" / "data" / "china_provinces.csv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if 2006 <= int(r["period"]) <= 2015]
+    scores: dict[str, float] = {}
+    for ind in fw["indicators"]:
+        code, d = ind["code"], ind["direction"]
+        vals = [float(r[code]) * d for r in rows]
+        lo, hi = min(vals), max(vals)
+        (mine,) = [float(r[code]) * d for r in rows
+                   if r["unit"] == unit and int(r["period"]) == period]
+        scores[code] = 100 * (mine - lo) / (hi - lo)
+    for agg in [a for a in fw["aggregates"] if a.get("parent")]:
+        kids = [i["code"] for i in fw["indicators"] if i["parent"] == agg["code"]]
+        scores[agg["code"]] = sum(scores[k] for k in kids) / len(kids)
+    dims = [a["code"] for a in fw["aggregates"] if a.get("parent")]
+    scores["GIP"] = sum(scores[d] for d in dims) / len(dims)
+    return scores
+
+
+def test_default_build_shape(default_build):
+    b = default_build
+    assert b.final.periods == tuple(range(2006, 2016))
+    assert len(b.final.units) == 30
+    res = b.results()
+    assert list(res.columns) == ["unit", "period", "code", "level", "score", "rank"]
+    # 30 provinces x 10 years x (7 indicators + 3 dimensions + index)
+    assert len(res) == 30 * 10 * 11
+    idx = res[res["code"] == "GIP"]
+    assert len(idx) == 300 and idx["score"].notna().all()
+    assert set(b.datasets) == {"raw", "normalised", "aggregated"}
+    for per, g in idx.groupby("period"):
+        assert sorted(g["rank"].tolist()) == list(range(1, 31)), per
+
+
+@pytest.mark.parametrize("unit,period", [("Beijing", 2015), ("Xinjiang", 2006),
+                                         ("Shanxi", 2010), ("Guangdong", 2013)])
+def test_default_scores_recomputed_independently(default_build, unit, period):
+    expected = independent_scores(unit, period)
+    res = default_build.results().set_index(["unit", "period", "code"])["score"]
+    for code, value in expected.items():
+        assert res[(unit, period, code)] == pytest.approx(value, rel=0, abs=1e-9), code
+
+
+def test_pooled_bounds_make_years_comparable(default_build):
+    norm = default_build.data("normalised")
+    # pooled: each indicator's min 0 and max 100 are reached once over all 300 unit-years
+    assert (norm.min() == 0).all() and (norm.max() == 100).all()
+    per = default_build.with_step("normalise", bounds="per_period").run().data("normalised")
+    # per period: every year has its own 0 and 100
+    by_year = per.groupby(level="period")
+    assert (by_year.min() == 0).all().all() and (by_year.max() == 100).all().all()
+
+
+def two_by_two(direction: int = 1) -> tuple[Framework, Panel]:
+    fw = Framework([{"code": "x", "parent": "I", "direction": direction},
+                    {"code": "y", "parent": "I", "direction": 1}], [{"code": "I"}])
+    idx = pd.MultiIndex.from_tuples([("A", 1), ("A", 2), ("B", 1), ("B", 2)],
+                                    names=["unit", "period"])
+    values = pd.DataFrame({"x": [10.0, 30.0, 20.0, 40.0], "y": [1.0, 2.0, 3.0, 4.0]}, index=idx)
+    return fw, Panel(values)
+
+
+RECIPE = {"framework": "inline", "data": {"dataset": "china_provinces"}}
+
+
+def test_two_by_two_pooled_and_per_period_hand():
+    fw, panel = two_by_two()
+    b = run(RECIPE, framework=fw, panel=panel)
+    n = b.data("normalised")
+    # x pooled over 10..40: A1 0, A2 66.67, B1 33.33, B2 100; y over 1..4: 0, 33.3, 66.7, 100
+    np.testing.assert_allclose(n["x"].to_numpy(), [0, 200 / 3, 100 / 3, 100], atol=1e-12)
+    np.testing.assert_allclose(n["y"].to_numpy(), [0, 100 / 3, 200 / 3, 100], atol=1e-12)
+    agg = b.data("aggregated")["I"].to_numpy()
+    np.testing.assert_allclose(agg, [0, 50, 50, 100], atol=1e-12)
+    p = b.with_step("normalise", bounds="per_period").run().data("normalised")
+    np.testing.assert_allclose(p["x"].to_numpy(), [0, 0, 100, 100], atol=1e-12)
+
+
+def test_two_by_two_direction_minus_one():
+    fw, panel = two_by_two(direction=-1)
+    n = run(RECIPE, framework=fw, panel=panel).data("normalised")
+    np.testing.assert_allclose(n["x"].to_numpy(), [100, 100 / 3, 200 / 3, 0], atol=1e-12)
+
+
+def test_missing_indicator_arithmetic_and_geometric():
+    fw = Framework([{"code": c, "parent": "I", "direction": 1} for c in "abc"], [{"code": "I"}])
+    idx = pd.MultiIndex.from_tuples([("U1", 1), ("U2", 1), ("U3", 1)], names=["unit", "period"])
+    # normalised onto [1, 100]: U2 has b missing
+    values = pd.DataFrame({"a": [0.0, 5.0, 10.0], "b": [0.0, np.nan, 10.0],
+                           "c": [10.0, 0.0, 5.0]}, index=idx)
+    steps = [{"step": "normalise", "range": [1, 100]},
+             {"step": "aggregate", "method": "arithmetic", "min_availability": 0.5}]
+    b = run({**RECIPE, "steps": steps}, framework=fw, panel=Panel(values))
+    # U2: a -> 50.5, c -> 1; arithmetic over available = 25.75 (not (50.5 + 0 + 1) / 3)
+    assert b.data("aggregated").loc[("U2", 1), "I"] == pytest.approx(25.75, abs=1e-12)
+    g = b.with_step("aggregate", method="geometric").run()
+    assert g.data("aggregated").loc[("U2", 1), "I"] == pytest.approx(math.sqrt(50.5), abs=1e-12)
+    strict = b.with_step("aggregate", min_availability=1.0).run()
+    assert np.isnan(strict.data("aggregated").loc[("U2", 1), "I"])
+    ex = strict.exclusions()
+    assert ex[["unit", "period"]].values.tolist() == [["U2", 1]]
+    assert "1 of 3 indicators missing (b)" in ex["reason"].iloc[0]
+    r = strict.results().set_index(["unit", "code"])
+    assert pd.isna(r.loc[("U2", "I"), "rank"])
+    assert r.loc[("U3", "I"), "rank"] == 1
+
+
+def test_rank_ties_share_lowest_rank():
+    fw = Framework([{"code": "a", "parent": "I", "direction": 1}], [{"code": "I"}])
+    idx = pd.MultiIndex.from_tuples([(u, 1) for u in "ABCD"], names=["unit", "period"])
+    b = run(RECIPE, framework=fw, panel=Panel(pd.DataFrame({"a": [3.0, 2.0, 2.0, 1.0]},
+                                                            index=idx)))
+    r = b.results().query("code == 'I'").set_index("unit")["rank"]
+    assert r.to_dict() == {"A": 1, "B": 2, "C": 2, "D": 4}
+
+
+def test_geometric_after_zero_based_minmax_names_unit():
+    fw, panel = two_by_two()
+    with pytest.raises(MethodError) as e:
+        run({**RECIPE, "steps": [{"step": "normalise"},
+                                 {"step": "aggregate", "method": "geometric"}]},
+            framework=fw, panel=panel)
+    msg = str(e.value)
+    assert "x is 0 for unit A in 1" in msg and "range: [1, 100]" in msg
+
+
+def test_constant_indicator_named():
+    fw, panel = two_by_two()
+    panel.values["y"] = 5.0
+    with pytest.raises(MethodError) as e:
+        run(RECIPE, framework=fw, panel=panel)
+    assert "indicator y (no unit) has the same value 5 for every unit over 1-2" in str(e.value)
+
+
+def test_write_outputs_and_rerun_recipe(tmp_path, default_build):
+    files = default_build.write(tmp_path / "out")
+    assert (tmp_path / "out" / "results.csv").exists()
+    for name in ("raw", "normalised", "aggregated"):
+        wide = pd.read_csv(tmp_path / "out" / "stages" / f"{name}.csv")
+        assert list(wide.columns[:2]) == ["unit", "period"] and len(wide) == 300
+    recipe = yaml.safe_load(files["recipe"].read_text(encoding="utf-8"))
+    assert recipe["steps"][0]["bounds"] == "pooled"  # defaults filled in
+    assert recipe["steps"][1]["min_availability"] == 0.5
+    again = run(str(files["recipe"]))
+    pd.testing.assert_frame_equal(again.results(), default_build.results())
+    log = yaml.safe_load(files["log"].read_text(encoding="utf-8"))
+    assert [e["name"] for e in log] == ["normalise", "aggregate"]
+    assert log[0]["params"]["range"] == [0.0, 100.0]
+
+
+def test_recipe_errors(tmp_path):
+    with pytest.raises(InputError, match="neither a built-in recipe nor an existing file"):
+        Build("nope.yaml")
+    bad = tmp_path / "r.yaml"
+    bad.write_text("framework: china-provinces-green-industry\ndata: {dataset: china_provinces}\n"
+                   "steps:\n  - {step: normalise, methd: minmax}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="methd"):
+        Build(str(bad))
+    with pytest.raises(InputError, match="periods"):
+        run({"framework": "china-provinces-green-industry",
+             "data": {"dataset": "china_provinces"}, "periods": [1990]})
+    with pytest.raises(InputError, match="no step named"):
+        Build().with_step("treat", winmax=3)
+
+
+def test_recipe_relative_paths(tmp_path):
+    (tmp_path / "fw.yaml").write_text(
+        "aggregates: [{code: I}]\nindicators:\n  - {code: a, parent: I, direction: 1}\n"
+        "  - {code: b, parent: I, direction: -1}\n", encoding="utf-8")
+    (tmp_path / "d.csv").write_text("unit,period,a,b\nX,1,1,5\nY,1,2,4\n", encoding="utf-8")
+    (tmp_path / "r.yaml").write_text("framework: fw.yaml\ndata: {path: d.csv}\n", encoding="utf-8")
+    b = run(str(tmp_path / "r.yaml"))
+    assert b.data("aggregated")["I"].tolist() == [0.0, 100.0]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(range(5)), st.floats(0.1, 10))
+def test_build_invariant_to_unit_order_and_weight_scale(perm, c):
+    rng = np.random.default_rng(7)
+    codes = [f"U{i}" for i in range(5)]
+    idx = pd.MultiIndex.from_product([codes, [1, 2]], names=["unit", "period"])
+    values = pd.DataFrame(rng.uniform(1, 9, (10, 3)), index=idx, columns=list("abc"))
+    fw = Framework([{"code": k, "parent": "I", "direction": d, "weight": w}
+                    for k, d, w in zip("abc", (1, -1, 1), (1.0, 2.0, 3.0), strict=True)],
+                   [{"code": "I"}])
+    base = run(RECIPE, framework=fw, panel=Panel(values)).results().set_index(
+        ["unit", "period", "code"]).sort_index()
+    order = [codes[i] for i in perm]
+    shuffled = values.reindex(pd.MultiIndex.from_product([order, [1, 2]],
+                                                         names=["unit", "period"]))
+    fw2 = fw.with_weights({k: w * c for k, w in zip("abc", (1.0, 2.0, 3.0), strict=True)})
+    panel = Panel(shuffled)
+    assert panel.unit_codes == order  # the build really sees the units in another order
+    other = run(RECIPE, framework=fw2, panel=panel).results().set_index(
+        ["unit", "period", "code"]).sort_index()
+    np.testing.assert_allclose(other["score"], base["score"], rtol=1e-12)
+    assert (other["rank"] == base["rank"]).all()

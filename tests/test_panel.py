@@ -1,0 +1,150 @@
+"""Panel data: readers (CSV, Excel, Parquet; long and wide) and their validation messages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gipro import Framework, InputError, read_panel
+from gipro.datasets import available, china_provinces, china_provinces_notes, notice
+
+LONG = """unit,period,indicator,value
+A,2020,x,1.5
+A,2020,y,2
+B,2020,x,3
+B,2021,y,4
+"""
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_long_csv(tmp_path):
+    p = read_panel(write(tmp_path, "d.csv", LONG))
+    assert p.unit_codes == ["A", "B"]
+    assert p.periods == [2020, 2021]
+    assert p.indicator_codes == ["x", "y"]
+    assert p.values.loc[("A", 2020), "x"] == 1.5
+    assert np.isnan(p.values.loc[("B", 2021), "x"])  # missing, not zero
+    cube = p.cube()
+    assert cube.shape == (2, 2, 2)  # periods, units, indicators
+    assert np.isnan(cube[1, 0]).all()  # A has no 2021 row
+
+
+def test_wide_csv_with_groups(tmp_path):
+    text = "code,name,region,year,x,y\nA,Alpha,East,2020,1,2\nB,Beta,West,2020,3,\n"
+    p = read_panel(write(tmp_path, "w.csv", text), form="wide", unit="code", period="year",
+                   unit_name="name", groups=["region"])
+    assert p.units.loc["B", "name"] == "Beta"
+    assert p.units.loc["A", "region"] == "East"
+    assert np.isnan(p.values.loc[("B", 2020), "y"])
+
+
+def test_long_and_wide_agree(tmp_path):
+    long = read_panel(write(tmp_path, "l.csv", LONG))
+    wide = long.values.reset_index()
+    wide_path = tmp_path / "w.csv"
+    wide.to_csv(wide_path, index=False)
+    again = read_panel(wide_path)
+    pd.testing.assert_frame_equal(again.values, long.values)
+
+
+def test_duplicate_rows_named_with_file_rows(tmp_path):
+    text = LONG + "A,2020,x,9\n"
+    with pytest.raises(InputError) as e:
+        read_panel(write(tmp_path, "d.csv", text))
+    assert "duplicate (unit, period, indicator) rows" in str(e.value)
+    assert "A, 2020, x: rows 2, 6" in str(e.value)
+
+
+def test_non_numeric_cell_named(tmp_path):
+    text = "unit,period,x,y\nA,2020,1,2\nB,2020,3,n.a.\n"
+    with pytest.raises(InputError) as e:
+        read_panel(write(tmp_path, "w.csv", text))
+    msg = str(e.value)
+    assert "non-numeric values in column 'y'" in msg and "row 3: 'n.a.'" in msg
+
+
+def test_na_values_option(tmp_path):
+    text = "unit,period,x\nA,2020,1\nB,2020,..\n"
+    p = read_panel(write(tmp_path, "w.csv", text), na_values=[".."])
+    assert np.isnan(p.values.loc[("B", 2020), "x"])
+
+
+def test_decimal_comma_semicolon_field_case_b25(tmp_path):
+    text = "uCode;Time;GHG\nESP;2015;288,14\nFRA;2015;411,24\nITA;2015;374,51\n"
+    path = write(tmp_path, "eu.csv", text)
+    with pytest.raises(InputError, match="semicolon"):
+        read_panel(path, unit="uCode", period="Time")
+    p = read_panel(path, unit="uCode", period="Time", sep=";", decimal=",")
+    assert p.values["GHG"].tolist() == [288.14, 411.24, 374.51]
+
+
+def test_fractional_period_rejected(tmp_path):
+    with pytest.raises(InputError, match="not a whole number"):
+        read_panel(write(tmp_path, "w.csv", "unit,period,x\nA,2020.5,1\n"))
+
+
+def test_whitespace_unit_code_rejected(tmp_path):
+    with pytest.raises(InputError, match="whitespace: 'A '"):
+        read_panel(write(tmp_path, "w.csv", "unit,period,x\nA ,2020,1\n"))
+
+
+def test_excel_and_parquet(tmp_path):
+    long = read_panel(write(tmp_path, "d.csv", LONG))
+    frame = long.values.reset_index()
+    xlsx, pq = tmp_path / "d.xlsx", tmp_path / "d.parquet"
+    frame.to_excel(xlsx, index=False, sheet_name="data")
+    frame.to_parquet(pq)
+    for path in (xlsx, pq):
+        p = read_panel(path)
+        pd.testing.assert_frame_equal(p.values, long.values)
+
+
+def test_missing_framework_indicator_and_unit_mismatch(tmp_path):
+    text = "unit,period,indicator,value,u\nA,2020,CO2,1,t\nA,2020,gdp,2,USD\n"
+    p = read_panel(write(tmp_path, "d.csv", text), measure_unit="u")
+    fw = Framework([{"code": "co2", "parent": "I", "direction": -1},
+                    {"code": "gdp", "parent": "I", "direction": 1, "unit": "yuan"}],
+                   [{"code": "I"}])
+    with pytest.raises(InputError) as e:
+        p.check_framework(fw)
+    msg = str(e.value)
+    assert "indicator 'co2' is in the framework but not in the data (the data have 'CO2')" in msg
+    assert "indicator 'gdp': unit mismatch, framework says 'yuan' but the data say 'USD'" in msg
+
+
+def test_select_unknown(tmp_path):
+    p = read_panel(write(tmp_path, "d.csv", LONG))
+    assert p.select(units=["B"], periods=[2021]).unit_codes == ["B"]
+    with pytest.raises(InputError, match="units not in the data"):
+        p.select(units=["Z"])
+    with pytest.raises(InputError, match="periods not in the data"):
+        p.select(periods=[1999])
+
+
+def test_embedded_china_provinces(shared_dir):
+    assert available() == ["china_provinces"]
+    p = china_provinces()
+    assert len(p.unit_codes) == 30 and p.periods == list(range(2000, 2020))
+    assert len(p.indicator_codes) == 17
+    assert p.units.loc["InnerMongolia", "name_zh"] == "内蒙古"
+    assert p.indicator_units["co2_intensity_gdp"] == "t CO2 per 10^4 yuan (2015 prices)"
+    # identical to the shared source panel, cell by cell (10,148 observed cells)
+    src = pd.read_csv(shared_dir / "data" / "china_provinces_panel" / "panel.csv")
+    long = p.to_long().merge(src, left_on=["unit", "period", "indicator"],
+                             right_on=["province", "year", "variable"], how="outer")
+    assert len(long) == 10148
+    assert (long["value_x"] == long["value_y"]).all()
+    # the documented gaps are missing, not zero
+    assert np.isnan(p.values.loc[("Ningxia", 2001), "co2_total"])
+    assert np.isnan(p.values.loc[("Hainan", 2002), "co2_industry"])
+    notes = china_provinces_notes()
+    hlj = notes[(notes["unit"] == "Heilongjiang") & (notes["period"] == 2013)]
+    assert "3835" in hlj["note"].iloc[0]
+    assert p.values.loc[("Heilongjiang", 2013), "population"] == 3835.0
+    assert "Shan" in notice() and "CC BY 4.0" in notice()
