@@ -15,7 +15,7 @@ numeric steps are whole-array numpy operations; labels are attached only for out
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,57 +25,14 @@ import pandas as pd
 import yaml
 
 from . import datasets as _datasets
-from .errors import InputError, MethodError
+from .dataset import DataSet
+from .errors import InputError
 from .framework import Framework, load_framework
-from .methods import aggregate as _agg
-from .methods import normalise as _norm
 from .methods.rank import rank as _rank
 from .panel import Panel, read_panel
-from .recipe import AggregateStep, NormaliseStep, Recipe, load_recipe
+from .recipe import Recipe, load_recipe
 
 __all__ = ["Build", "DataSet", "LogEntry", "run"]
-
-
-@dataclass(frozen=True)
-class DataSet:
-    """One named data set of a build.
-
-    Attributes
-    ----------
-    name : str
-        Data set name (``raw``, ``normalised``, ``aggregated``...).
-    values : ndarray of shape (n_periods, n_units, n_codes)
-        Values; NaN = missing.
-    units, periods, codes : tuple
-        Labels of the three axes.
-    """
-
-    name: str
-    values: np.ndarray
-    units: tuple[str, ...]
-    periods: tuple[int, ...]
-    codes: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        expected = (len(self.periods), len(self.units), len(self.codes))
-        if self.values.shape != expected:
-            raise ValueError(f"data set {self.name}: values {self.values.shape} != {expected}")
-
-    def column(self, code: str) -> np.ndarray:
-        """Values of one code, shape (n_periods, n_units)."""
-        return self.values[:, :, self.codes.index(code)]
-
-    def take(self, codes: list[str]) -> np.ndarray:
-        """Values of some codes, shape (n_periods, n_units, len(codes))."""
-        idx = [self.codes.index(c) for c in codes]
-        return self.values[:, :, idx]
-
-    def to_frame(self) -> pd.DataFrame:
-        """Wide table: index (unit, period), one column per code."""
-        p, u, c = self.values.shape
-        flat = self.values.transpose(1, 0, 2).reshape(u * p, c)
-        index = pd.MultiIndex.from_product([self.units, self.periods], names=["unit", "period"])
-        return pd.DataFrame(flat, index=index, columns=list(self.codes))
 
 
 @dataclass
@@ -184,6 +141,7 @@ class Build:
         self.datasets: dict[str, DataSet] = {}
         self.log: list[LogEntry] = []
         self.fitted: dict[str, dict[str, Any]] = {}
+        self.excluded: list[dict[str, Any]] = []
         self._ran = False
 
     # ------------------------------------------------------------------ running
@@ -208,6 +166,7 @@ class Build:
         }
         self.log = []
         self.fitted = {}
+        self.excluded = []
         previous = "raw"
         for pos, spec in enumerate(self.recipe.steps):
             name = spec.name or spec.step
@@ -218,9 +177,8 @@ class Build:
                     [f"data sets so far: {', '.join(self.datasets)}"],
                 )
             t0 = time.perf_counter()
-            out, notes = _RUNNERS[spec.step](self, spec, name, self.datasets[source])
-            self.datasets[spec.output] = DataSet(spec.output, out.values, out.units, out.periods,
-                                                 out.codes)
+            out, notes = spec.apply(self, name, self.datasets[source])
+            self.datasets[spec.output] = out.renamed(spec.output)
             params = {**spec.model_dump(mode="json"), "name": name, "input": source}
             self.log.append(LogEntry(pos, name, spec.step, source, spec.output, params, notes,
                                      time.perf_counter() - t0))
@@ -302,23 +260,35 @@ class Build:
         out["rank"] = out["rank"].astype("Int64")
         return out.drop(columns="_o").reset_index(drop=True)
 
+    def exclude(self, unit: str, reason: str, step: str, period: int | None = None) -> None:
+        """Record that a step removed a unit (or one unit-period) from the build, and why.
+
+        Steps that drop units (screening) call this so that no unit disappears silently.
+        """
+        self.excluded.append({"unit": unit, "period": period, "step": step, "reason": reason})
+
     def exclusions(self) -> pd.DataFrame:
-        """Unit-periods without an index score, with the reason.
+        """Units removed by a step, and unit-periods without an index score, with the reason.
+
+        Every unit of the input panel is either in :meth:`results` or here.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``unit, period, step, reason`` (empty when every unit has a score).
+            Columns ``unit, period, step, reason`` (``period`` empty when the whole unit was
+            removed); empty when every unit has a score in every period.
         """
         ds = self.final
         root = self.framework.root
+        rows = list(self.excluded)
         if root not in ds.codes:
-            return pd.DataFrame(columns=["unit", "period", "step", "reason"])
+            return pd.DataFrame(rows, columns=["unit", "period", "step", "reason"])
         raw = self.datasets["raw"]
-        rows = []
+        raw_units = {u: i for i, u in enumerate(raw.units)}
         score = ds.column(root)
         for pi, ui in zip(*np.nonzero(np.isnan(score)), strict=True):
-            miss = [c for k, c in enumerate(raw.codes) if np.isnan(raw.values[pi, ui, k])]
+            ri = raw_units[ds.units[ui]]
+            miss = [c for k, c in enumerate(raw.codes) if np.isnan(raw.values[pi, ri, k])]
             reason = (
                 f"no {root} score: {len(miss)} of {len(raw.codes)} indicators missing "
                 f"({', '.join(miss)})"
@@ -366,99 +336,6 @@ class Build:
         state = "run" if self._ran else "not run"
         return (f"Build({self.recipe.name or 'unnamed'}, {self.framework!r}, "
                 f"{len(self.panel.unit_codes)} units x {len(self.periods)} periods, {state})")
-
-
-# ---------------------------------------------------------------------- step runners
-def _fmt(v: float) -> str:
-    return f"{v:.6g}"
-
-
-def _run_normalise(build: Build, spec: NormaliseStep, name: str, ds: DataSet):
-    fw = build.framework
-    codes = [c for c in ds.codes if c in set(fw.indicator_codes)]
-    x = _norm.orient(ds.take(codes), fw.directions(codes))
-    axis = (0, 1) if spec.bounds == "pooled" else 1
-    lower, upper = _norm.column_bounds(x, axis=axis)
-    bad = ~np.isnan(lower) & ~(upper > lower)
-    if bad.any():
-        details = []
-        for idx in np.argwhere(bad):
-            code = codes[idx[-1]]
-            node = fw.node(code)
-            when = (f"over {ds.periods[0]}-{ds.periods[-1]}" if spec.bounds == "pooled"
-                    else f"in period {ds.periods[idx[0]]}")
-            value = abs(lower[tuple(idx)])
-            details.append(f"indicator {code} ({node.unit or 'no unit'}) has the same value "
-                           f"{_fmt(value)} for every unit {when}")
-        raise MethodError(
-            f"step {name!r}: min-max normalisation of a constant indicator divides by zero",
-            [*details, "remove the indicator from the framework or choose units/periods where "
-             "it varies"],
-        )
-    y = _norm.minmax(x, lower=lower, upper=upper, low=spec.range[0], high=spec.range[1],
-                     names=codes)
-    build.fitted[name] = {"codes": codes, "lower": lower, "upper": upper}
-    notes = [
-        f"min-max onto [{_fmt(spec.range[0])}, {_fmt(spec.range[1])}] after multiplying each "
-        "indicator by its direction",
-        ("bounds pooled over all periods "
-         f"{ds.periods[0]}-{ds.periods[-1]}: scores are comparable across periods")
-        if spec.bounds == "pooled"
-        else "bounds per period: each period's best unit scores the top of the range",
-    ]
-    empty = [c for k, c in enumerate(codes) if np.isnan(lower[..., k]).any()]
-    if empty:
-        notes.append(f"no data at all (left missing): {', '.join(empty)}")
-    return DataSet(spec.output, y, ds.units, ds.periods, tuple(codes)), notes
-
-
-def _run_aggregate(build: Build, spec: AggregateStep, name: str, ds: DataSet):
-    fw = build.framework
-    missing = [c for c in fw.indicator_codes if c not in ds.codes]
-    if missing:
-        raise InputError(f"step {name!r}: data set {ds.name!r} lacks indicators {missing}")
-    codes = list(fw.indicator_codes) + fw.aggregate_codes
-    out = np.full((*ds.values.shape[:2], len(codes)), np.nan)
-    out[:, :, : len(fw.indicator_codes)] = ds.take(fw.indicator_codes)
-    col = {c: i for i, c in enumerate(codes)}
-    notes = [
-        f"{spec.method} mean level by level; weights renormalised over available children; an "
-        f"aggregate needs at least {spec.min_availability:.0%} of its children (else missing)"
-    ]
-    for agg in fw.aggregate_codes:
-        kids = fw.children(agg)
-        x = out[:, :, [col[k] for k in kids]]
-        w = np.array([fw.node(k).weight for k in kids])
-        if spec.method == "geometric":
-            bad = ~np.isnan(x) & ~(x > 0) & (w > 0)
-            if bad.any():
-                pi, ui, ki = np.argwhere(bad)[0]
-                raise MethodError(
-                    f"step {name!r}: geometric mean of {agg} needs strictly positive scores; "
-                    f"{kids[ki]} is {_fmt(x[pi, ui, ki])} for unit {ds.units[ui]} in "
-                    f"{ds.periods[pi]} ({int(bad.sum())} such values)",
-                    ["after min-max onto [0, 100] the worst unit of every indicator is exactly 0: "
-                     "normalise onto a strictly positive range, e.g. range: [1, 100], or use "
-                     "method: arithmetic"],
-                )
-            y = _agg.geometric_mean(x, w, min_share=spec.min_availability, names=kids)
-        else:
-            y = _agg.arithmetic_mean(x, w, min_share=spec.min_availability)
-        out[:, :, col[agg]] = y
-        partial = int((np.isnan(x).any(axis=-1) & ~np.isnan(y)).sum())
-        dropped = int((~np.isnan(x).all(axis=-1) & np.isnan(y)).sum())
-        if partial:
-            notes.append(f"{agg}: {partial} unit-periods aggregated over the available children "
-                         "only")
-        if dropped:
-            notes.append(f"{agg}: {dropped} unit-periods left missing (too few children)")
-    return DataSet(spec.output, out, ds.units, ds.periods, tuple(codes)), notes
-
-
-_RUNNERS: dict[str, Callable[..., tuple[DataSet, list[str]]]] = {
-    "normalise": _run_normalise,
-    "aggregate": _run_aggregate,
-}
 
 
 def run(recipe: Recipe | str | Path | Mapping[str, Any] | None = None, **kwargs: Any) -> Build:

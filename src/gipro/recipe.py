@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import InputError
+from .steps import AggregateStep, NormaliseStep, Step
 
 __all__ = [
     "AggregateStep",
@@ -92,66 +93,6 @@ class PeriodRange(_Model):
         if self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
         return self
-
-
-class _StepBase(_Model):
-    name: str | None = None
-    input: str | None = None
-    output: str
-
-
-class NormaliseStep(_StepBase):
-    """Normalise indicators onto a common scale.
-
-    Attributes
-    ----------
-    method : {"minmax"}
-        Min-max (OECD/JRC Handbook 2008, section 5). More methods come with the construction
-        toolkit.
-    range : (float, float)
-        Target range, default [0, 100].
-    bounds : {"pooled", "per_period"}
-        ``pooled`` (default): each indicator's min and max are taken over all units *and all
-        periods* of the build, so a score of 60 means the same in every year and changes over
-        time are real changes, not moving goalposts. ``per_period``: bounds per period (each
-        year's best unit scores 100; use for cross-sections only).
-    """
-
-    step: Literal["normalise"] = "normalise"
-    output: str = "normalised"
-    method: Literal["minmax"] = "minmax"
-    range: tuple[float, float] = (0.0, 100.0)
-    bounds: Literal["pooled", "per_period"] = "pooled"
-
-    @model_validator(mode="after")
-    def _range(self) -> NormaliseStep:
-        if not self.range[0] < self.range[1]:
-            raise ValueError(f"range must be [low, high] with low < high, got {list(self.range)}")
-        return self
-
-
-class AggregateStep(_StepBase):
-    """Aggregate level by level, from indicators up to the index.
-
-    Attributes
-    ----------
-    method : {"arithmetic", "geometric"}
-        Weighted arithmetic mean (compensatory) or weighted geometric mean (partly
-        compensatory; needs strictly positive scores). OECD/JRC Handbook (2008), section 6.
-    min_availability : float in [0, 1]
-        Minimum share of an aggregate's (positively weighted) children that must be available
-        for the aggregate to be computed; weights are renormalised over the available children.
-        Default 0.5. Below it the aggregate is missing -- never computed as if the missing
-        children were zero.
-    """
-
-    step: Literal["aggregate"] = "aggregate"
-    output: str = "aggregated"
-    method: Literal["arithmetic", "geometric"] = "arithmetic"
-    min_availability: float = Field(0.5, ge=0.0, le=1.0)
-
-
-Step = Annotated[NormaliseStep | AggregateStep, Field(discriminator="step")]
 
 
 def _default_steps() -> list[Any]:

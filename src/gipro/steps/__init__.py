@@ -1,0 +1,21 @@
+"""Build steps: one module per verb, each a typed spec with an ``apply`` method.
+
+To add a step: write a module with a :class:`~gipro.steps.base.StepSpec` subclass whose
+``step`` field is a unique ``Literal`` kind, and add the class to :data:`STEP_TYPES`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field
+
+from .aggregate import AggregateStep
+from .base import StepSpec
+from .normalise import NormaliseStep
+
+STEP_TYPES: tuple[type[StepSpec], ...] = (NormaliseStep, AggregateStep)
+
+Step = Annotated[Union[STEP_TYPES], Field(discriminator="step")]  # noqa: UP007
+
+__all__ = ["STEP_TYPES", "AggregateStep", "NormaliseStep", "Step", "StepSpec"]
