@@ -173,8 +173,9 @@ def test_write_outputs_and_rerun_recipe(tmp_path, default_build):
     again = run(str(files["recipe"]))
     pd.testing.assert_frame_equal(again.results(), default_build.results())
     log = yaml.safe_load(files["log"].read_text(encoding="utf-8"))
-    assert [e["name"] for e in log] == ["normalise", "aggregate"]
-    assert log[0]["params"]["range"] == [0.0, 100.0]
+    assert [e["name"] for e in log["steps"]] == ["normalise", "aggregate"]
+    assert log["steps"][0]["params"]["range"] == [0.0, 100.0]
+    assert any("not in the framework (not used): population" in n for n in log["input"])
 
 
 def test_recipe_errors(tmp_path):
@@ -224,3 +225,43 @@ def test_build_invariant_to_unit_order_and_weight_scale(perm, c):
         ["unit", "period", "code"]).sort_index()
     np.testing.assert_allclose(other["score"], base["score"], rtol=1e-12)
     assert (other["rank"] == base["rank"]).all()
+
+
+def test_indicator_without_any_data_is_an_error():
+    fw, panel = two_by_two()
+    panel.values["y"] = np.nan
+    with pytest.raises(InputError, match="no data at all for any unit in 1-2: y"):
+        Build(RECIPE, framework=fw, panel=panel)
+
+
+def test_aggregate_without_normalise_is_an_error():
+    fw, panel = two_by_two()
+    with pytest.raises(MethodError, match="has not been normalised"):
+        run({**RECIPE, "steps": [{"step": "aggregate"}]}, framework=fw, panel=panel)
+
+
+def test_empty_unit_selection_and_plain_period_messages():
+    with pytest.raises(InputError, match="units: List should have at least 1 item"):
+        Build({**RECIPE, "framework": "china-provinces-green-industry", "units": []})
+    with pytest.raises(InputError) as e:
+        Build({**RECIPE, "framework": "china-provinces-green-industry",
+               "periods": {"start": 2020, "end": 2018}})
+    msg = str(e.value)
+    assert "periods: end (2018) is before start (2020)" in msg and "function-after" not in msg
+
+
+def test_write_into_a_file_path_is_an_input_error(tmp_path, default_build):
+    target = tmp_path / "afile"
+    target.write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="a file of that name exists"):
+        default_build.write(target)
+
+
+def test_all_zero_weights_named_at_load():
+    from gipro import FrameworkError
+
+    with pytest.raises(FrameworkError, match="aggregate ENV: every child has weight 0"):
+        Framework([{"code": "a", "parent": "ENV", "direction": 1, "weight": 0},
+                   {"code": "b", "parent": "ENV", "direction": 1, "weight": 0},
+                   {"code": "c", "parent": "I", "direction": 1}],
+                  [{"code": "I"}, {"code": "ENV", "parent": "I"}])

@@ -148,3 +148,65 @@ def test_embedded_china_provinces(shared_dir):
     assert "3835" in hlj["note"].iloc[0]
     assert p.values.loc[("Heilongjiang", 2013), "population"] == 3835.0
     assert "Shan" in notice() and "CC BY 4.0" in notice()
+
+
+def test_spelling_variant_of_framework_indicator_is_an_error(tmp_path):
+    # new-user trial: one row typed co2_per_VA next to co2_per_va was silently ignored
+    text = ("unit,period,indicator,value\nA,2020,co2_per_va,1\nB,2020,co2_per_va,2\n"
+            "C,2020,co2_per_VA,3\n")
+    p = read_panel(write(tmp_path, "d.csv", text))
+    fw = Framework([{"code": "co2_per_va", "parent": "I", "direction": -1}], [{"code": "I"}])
+    with pytest.raises(InputError, match="both 'co2_per_va' and 'co2_per_VA'"):
+        p.check_framework(fw)
+
+
+def test_thousands_and_decimal_marks(tmp_path):
+    eu = "u;p;x\nA;2020;1.169,5\nB;2020;2,25\nC;2020;12\n"
+    path = write(tmp_path, "eu.csv", eu)
+    # a dot in a decimal-comma file is ambiguous unless thousands: '.' is declared
+    with pytest.raises(InputError, match=r"thousands: '\.'") as e:
+        read_panel(path, unit="u", period="p", sep=";", decimal=",")
+    assert "row 2: '1.169,5'" in str(e.value)
+    p = read_panel(path, unit="u", period="p", sep=";", decimal=",", thousands=".")
+    assert p.values["x"].tolist() == [1169.5, 2.25, 12.0]
+    us = 'u,p,x\nA,2020,"1,169"\nB,2020,3.5\n'
+    path = write(tmp_path, "us.csv", us)
+    with pytest.raises(InputError, match="thousands: ','"):
+        read_panel(path, unit="u", period="p")
+    assert read_panel(path, unit="u", period="p", thousands=",").values["x"].tolist() == [
+        1169.0, 3.5]
+    # a badly grouped number is not silently accepted
+    with pytest.raises(InputError, match="row 2: '11,69'"):
+        read_panel(write(tmp_path, "bad.csv", 'u,p,x\nA,2020,"11,69"\n'), unit="u", period="p",
+                   thousands=",")
+
+
+def test_code_na_stays_text_and_empty_code_is_an_error(tmp_path):
+    p = read_panel(write(tmp_path, "na.csv", "unit,period,x\nNA,2020,1\nZA,2020,NA\n"))
+    assert p.unit_codes == ["NA", "ZA"]  # Namibia keeps its code
+    assert np.isnan(p.values.loc[("ZA", 2020), "x"])  # but NA in a value cell is missing
+    with pytest.raises(InputError, match=r"empty code in column 'unit'.*rows 3"):
+        read_panel(write(tmp_path, "e.csv", "unit,period,x\nA,2020,1\n,2020,2\n"))
+
+
+def test_duplicate_headers_and_header_only(tmp_path):
+    with pytest.raises(InputError, match=r"duplicate column names .*\['x'\]"):
+        read_panel(write(tmp_path, "d.csv", "unit,period,x,x\nA,2020,1,2\n"))
+    with pytest.raises(InputError, match="no data rows"):
+        read_panel(write(tmp_path, "h.csv", "unit,period,x\n"))
+    with pytest.raises(InputError, match="is empty"):
+        read_panel(write(tmp_path, "e.csv", ""))
+
+
+def test_gbk_file_needs_encoding(tmp_path):
+    path = tmp_path / "zh.csv"
+    path.write_bytes("unit,period,x\n北京,2020,1\n上海,2020,2\n".encode("gbk"))
+    with pytest.raises(InputError, match="encoding: gbk"):
+        read_panel(path)
+    assert read_panel(path, encoding="gbk").unit_codes == ["北京", "上海"]
+
+
+def test_skip_title_rows(tmp_path):
+    path = write(tmp_path, "t.csv", "Table 1. Title\n\nunit,period,x\nA,2020,1\nB,2020,x\n")
+    with pytest.raises(InputError, match="row 5: 'x'"):  # file row numbers count the title
+        read_panel(path, skip_rows=2)

@@ -26,7 +26,7 @@ import yaml
 
 from . import datasets as _datasets
 from .dataset import DataSet
-from .errors import InputError
+from .errors import InputError, MethodError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
 from .panel import Panel, read_panel
@@ -85,7 +85,10 @@ def _load_panel(recipe: Recipe) -> Panel:
         sheet=spec.sheet,
         sep=spec.sep,
         decimal=spec.decimal,
+        thousands=spec.thousands,
         na_values=spec.na_values,
+        encoding=spec.encoding,
+        skip_rows=spec.skip_rows,
     )
 
 
@@ -138,6 +141,27 @@ class Build:
             units=self.recipe.units, periods=periods, indicators=self.framework.indicator_codes
         )
         self.periods = periods
+        if not self.panel.unit_codes:
+            raise InputError("no units to build: the data (or the recipe's units:) select none")
+        span = f"{periods[0]}-{periods[-1]}" if len(periods) > 1 else str(periods[0])
+        empty = [c for c in self.framework.indicator_codes if self.panel.values[c].isna().all()]
+        if empty:
+            raise InputError(
+                f"indicators with no data at all for any unit in {span}: {', '.join(empty)}",
+                ["fill in the data, remove the indicators from the framework, or choose periods "
+                 "where they have data"],
+            )
+        unused = [c for c in self.source_panel.indicator_codes
+                  if c not in set(self.framework.indicator_codes)]
+        self.input_notes: list[str] = [
+            f"framework {self.framework.code or self.framework.origin}: "
+            f"{len(self.framework.indicator_codes)} indicators, "
+            f"{len(self.framework.aggregate_codes)} aggregates",
+            f"data {self.source_panel.origin}: {len(self.panel.unit_codes)} units, periods {span}",
+        ]
+        if unused:
+            self.input_notes.append(f"data variables not in the framework (not used): "
+                                    f"{', '.join(unused)}")
         self.datasets: dict[str, DataSet] = {}
         self.log: list[LogEntry] = []
         self.fitted: dict[str, dict[str, Any]] = {}
@@ -168,6 +192,7 @@ class Build:
         self.fitted = {}
         self.excluded = []
         previous = "raw"
+        lineage: dict[str, list[str]] = {"raw": []}
         for pos, spec in enumerate(self.recipe.steps):
             name = spec.name or spec.step
             source = spec.input or previous
@@ -176,6 +201,14 @@ class Build:
                     f"step {name!r} reads data set {source!r}, which does not exist yet",
                     [f"data sets so far: {', '.join(self.datasets)}"],
                 )
+            if getattr(spec, "needs_normalised", False) and "normalise" not in lineage[source]:
+                raise MethodError(
+                    f"step {name!r} reads data set {source!r}, which has not been normalised",
+                    ["indicator directions are applied by the normalise step; without it raw "
+                     "values in different units would be combined with their directions "
+                     "ignored. Add a normalise step before it."],
+                )
+            lineage[spec.output] = [*lineage[source], spec.step]
             t0 = time.perf_counter()
             out, notes = spec.apply(self, name, self.datasets[source])
             self.datasets[spec.output] = out.renamed(spec.output)
@@ -306,8 +339,10 @@ class Build:
 
         Files: ``results.csv`` (tidy ``unit, period, code, level, score, rank``),
         ``stages/<data set>.csv`` (wide: ``unit, period`` and one column per code),
-        ``recipe.yaml`` (the recipe as run, defaults filled in), ``log.yaml`` (every step with
-        its parameters and notes) and ``exclusions.csv``.
+        ``recipe.yaml`` (the recipe as run, defaults filled in), ``log.yaml`` (``input``: what
+        was read and what was not used; ``steps``: every step with its parameters and notes) and
+        ``exclusions.csv``. Stale ``stages/*.csv`` of an earlier run in the same folder are
+        removed.
 
         Returns
         -------
@@ -316,7 +351,15 @@ class Build:
         """
         self._require_run()
         out = Path(out_dir)
-        (out / "stages").mkdir(parents=True, exist_ok=True)
+        try:
+            (out / "stages").mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise InputError(f"cannot write outputs to {out}: a file of that name exists",
+                             ["choose another --out folder"]) from None
+        except OSError as exc:
+            raise InputError(f"cannot write outputs to {out}: {exc.strerror}") from None
+        for old in (out / "stages").glob("*.csv"):  # stale stages of an earlier run
+            old.unlink()
         files = {"results": out / "results.csv", "recipe": out / "recipe.yaml",
                  "log": out / "log.yaml", "exclusions": out / "exclusions.csv"}
         self.results().to_csv(files["results"], index=False)
@@ -325,10 +368,9 @@ class Build:
             ds.to_frame().reset_index().to_csv(path, index=False)
             files[f"stages/{name}"] = path
         self.recipe.to_yaml(files["recipe"])
-        files["log"].write_text(
-            yaml.safe_dump([e.to_dict() for e in self.log], sort_keys=False, allow_unicode=True),
-            encoding="utf-8",
-        )
+        log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
+        files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
+                                encoding="utf-8")
         self.exclusions().to_csv(files["exclusions"], index=False)
         return files
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -63,7 +64,7 @@ def run(
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-output"),
-    top: Annotated[int, typer.Option(help="How many units of the ranking to print.")] = 10,
+    top: Annotated[int, typer.Option(min=1, help="How many units of the ranking to print.")] = 10,
 ) -> None:
     """Build a composite index from a recipe and write results.csv, stages/, recipe.yaml."""
     try:
@@ -85,7 +86,7 @@ def _print_ranking(build: Build, top: int) -> None:
     root = fw.root
     end = build.final.periods[-1]
     res = build.results()
-    cur = res[(res["code"] == root) & (res["period"] == end)].head(top)
+    cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
     title = f"{fw.node(root).label()} ({root}), {end}: top {len(cur)} of {len(build.final.units)}"
     table = Table(title=title)
     table.add_column("rank", justify="right")
@@ -101,10 +102,11 @@ def _print_ranking(build: Build, top: int) -> None:
     wide = res[(res["period"] == end) & res["code"].isin(dims)].pivot(
         index="unit", columns="code", values="score")
     for r in cur.itertuples():
-        row = [str(r.rank) if r.rank is not None else "-", str(r.unit), f"{r.score:.2f}"]
+        row = [str(r.rank), str(r.unit), f"{r.score:.2f}"]
         row += [f"{wide.loc[r.unit, d]:.1f}" for d in dims]
         if multi:
-            row.append(f"{chg.loc[r.unit]:+.2f}")
+            c = chg.loc[r.unit]
+            row.append("-" if pd.isna(c) else f"{c:+.2f}")
         table.add_row(*row)
     console.print(table)
 

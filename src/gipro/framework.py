@@ -338,6 +338,11 @@ class Framework:
         empty = [c for c, ch in self._children.items() if not ch]
         for c in empty:
             problems.append(f"aggregate {c}: has no children")
+        weights = {code: spec.weight for _, code, spec in parsed}
+        for c, ch in self._children.items():
+            if ch and all(weights[k] == 0 for k in ch):
+                problems.append(f"aggregate {c}: every child has weight 0, so it cannot be "
+                                "computed; give at least one child a positive weight")
         if len(roots) != 1:
             problems.append(
                 "a framework needs exactly one root (the index, an aggregate without parent); "

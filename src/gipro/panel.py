@@ -17,7 +17,9 @@ raise :class:`~gipro.errors.InputError` naming the file, row and column.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,29 +37,127 @@ def _where(origin: str | None) -> str:
     return f" in {origin}" if origin else ""
 
 
+#: Cell texts read as "missing" in numeric columns (pandas' defaults, minus nothing that could be
+#: a code: codes are never parsed with this list, so a unit coded "NA" stays "NA").
+MISSING_MARKERS = frozenset({
+    "", "NA", "N/A", "n/a", "na", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "none",
+    "#N/A", "#N/A N/A", "#NA", "<NA>", "-1.#IND", "-1.#QNAN", "1.#IND", "1.#QNAN",
+})
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How numbers are written in a text file.
+
+    Attributes
+    ----------
+    decimal : str
+        Decimal mark, ``"."`` (default) or ``","``.
+    thousands : str or None
+        Thousands separator (``","``, ``"."``, ``" "``, ``"'"``) or ``None`` (none allowed).
+        A cell is accepted only when its separators group digits by three (``1,234,567.8``).
+    na_values : tuple of str
+        Extra texts meaning "missing" (e.g. ``("..", "-")``), besides :data:`MISSING_MARKERS`.
+    """
+
+    decimal: str = "."
+    thousands: str | None = None
+    na_values: tuple[str, ...] = ()
+
+
+def _bad_cells(
+    column: str, origin: str | None, texts: list[tuple[int, str]], row_offset: int,
+    fmt: NumberFormat,
+) -> InputError:
+    cells = [f"row {i + row_offset}: {t!r}" for i, t in texts[:_MAX_LISTED]]
+    more = f" (and {len(texts) - _MAX_LISTED} more)" if len(texts) > _MAX_LISTED else ""
+    sample = texts[0][1]
+    if fmt.decimal == "," and "." in sample and fmt.thousands != ".":
+        hint = (f"{sample!r} has a dot but the decimal mark is ','; if the dot separates "
+                "thousands set thousands: '.' in the recipe's data section")
+    elif "," in sample and fmt.decimal == "." and fmt.thousands != ",":
+        hint = ("if the comma separates thousands set thousands: ','; if it is a decimal mark "
+                "set decimal: ','")
+    else:
+        hint = ("write numbers with the decimal mark set by decimal: (default '.'); leave "
+                "missing cells empty or list their marker in na_values: [...]")
+    return InputError(f"non-numeric values in column {column!r}{_where(origin)}{more}; {hint}",
+                      cells)
+
+
 def _to_numeric(
-    series: pd.Series, column: str, origin: str | None, row_offset: int, rows: Sequence[Any]
+    series: pd.Series, column: str, origin: str | None, row_offset: int,
+    fmt: NumberFormat = NumberFormat(),
 ) -> pd.Series:
-    """Convert a column to float; raise naming every bad cell (first few) instead of NaN."""
+    """Convert a column to float; raise naming the bad cells (first few) instead of NaN.
+
+    Numbers already stored as numbers (Excel, Parquet) are kept; texts are parsed with ``fmt``
+    (decimal mark, thousands separator, missing markers). Ambiguous texts -- a dot in a
+    decimal-comma file, a comma in a decimal-dot file -- are errors, never guesses.
+    """
     if pd.api.types.is_bool_dtype(series.dtype):
         raise InputError(f"column {column!r}{_where(origin)} holds true/false values, not numbers")
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.astype(float)
-    text = series.astype("string").str.strip()
-    num = pd.to_numeric(text, errors="coerce")
-    bad = text.notna() & (text != "") & num.isna()
-    if bad.any():
-        idx = np.flatnonzero(bad.to_numpy())
-        cells = [f"row {rows[i] + row_offset}: {text.iloc[i]!r}" for i in idx[:_MAX_LISTED]]
-        more = f" (and {len(idx) - _MAX_LISTED} more)" if len(idx) > _MAX_LISTED else ""
-        hint = (
-            "use a dot as decimal mark or pass decimal=','; mark missing values as empty cells "
-            "or pass na_values=[...]"
-        )
-        raise InputError(
-            f"non-numeric values in column {column!r}{_where(origin)}{more}; {hint}", cells
-        )
-    return num.astype(float)
+    values = series.to_numpy(dtype=object)
+    out = np.full(len(values), np.nan)
+    is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    for i in np.flatnonzero(~is_text):
+        v = values[i]
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            raise InputError(f"column {column!r}{_where(origin)}, row {i + row_offset}: "
+                             f"true/false value {v!r}, not a number")
+        try:
+            out[i] = float(v)
+        except (TypeError, ValueError):
+            raise _bad_cells(column, origin, [(i, str(v))], row_offset, fmt) from None
+    if is_text.any():
+        text = pd.Series(values[is_text], dtype="string").str.strip()
+        missing = text.isin(MISSING_MARKERS | set(fmt.na_values)).to_numpy()
+        t = text.copy()
+        if fmt.thousands:
+            sep = re.escape(fmt.thousands)
+            dec = re.escape(fmt.decimal)
+            grouped = t.str.fullmatch(rf"[+-]?\d{{1,3}}(?:{sep}\d{{3}})+(?:{dec}\d*)?")
+            t = t.where(~grouped.fillna(False).astype(bool),
+                        t.str.replace(fmt.thousands, "", regex=False))
+        ambiguous = np.zeros(len(t), dtype=bool)
+        if fmt.decimal != ".":
+            # a dot left in a decimal-comma number is ambiguous (thousands or decimal?): reject
+            ambiguous = t.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
+            t = t.str.replace(fmt.decimal, ".", regex=False)
+        num = pd.to_numeric(t, errors="coerce").to_numpy(dtype=float)
+        num[ambiguous] = np.nan
+        bad = ~missing & np.isnan(num)
+        pos = np.flatnonzero(is_text)
+        if bad.any():
+            raise _bad_cells(column, origin, [(pos[k], text.iloc[k]) for k in np.flatnonzero(bad)],
+                             row_offset, fmt)
+        out[pos] = np.where(missing, np.nan, num)
+    return pd.Series(out, index=series.index, dtype=float)
+
+
+def _codes(series: pd.Series, column: str, origin: str | None, row_offset: int,
+           required: bool = True) -> pd.Series:
+    """Codes as text (``"NA"`` stays ``"NA"``; whole-number floats lose ``.0``); empty codes are
+    errors naming the rows when ``required``."""
+
+    def as_text(v: Any) -> Any:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    text = series.map(as_text)
+    empty = text == ""
+    if required and empty.any():
+        rows = [str(i + row_offset) for i in np.flatnonzero(empty.to_numpy())[:_MAX_LISTED]]
+        raise InputError(f"empty code in column {column!r}{_where(origin)}, rows {', '.join(rows)}",
+                         ["every row needs a code; delete the rows or fill in the code"])
+    return text
 
 
 def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
@@ -74,7 +174,7 @@ def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
 
 
 def _periods(series: pd.Series, column: str, origin: str | None, row_offset: int) -> pd.Series:
-    num = _to_numeric(series, column, origin, row_offset, list(range(len(series))))
+    num = _to_numeric(series, column, origin, row_offset)
     if num.isna().any():
         i = int(np.flatnonzero(num.isna().to_numpy())[0])
         raise InputError(
@@ -142,7 +242,7 @@ class Panel:
             if not pd.api.types.is_numeric_dtype(values[col].dtype) or pd.api.types.is_bool_dtype(
                 values[col].dtype
             ):
-                values[col] = _to_numeric(values[col], col, origin, 0, list(range(len(values))))
+                values[col] = _to_numeric(values[col], col, origin, 0)
         values = values.astype(float)
         inf = ~np.isfinite(values.to_numpy()) & ~np.isnan(values.to_numpy())
         if inf.any():
@@ -195,6 +295,7 @@ class Panel:
         units: pd.DataFrame | None = None,
         origin: str | None = None,
         row_offset: int = 2,
+        number_format: NumberFormat = NumberFormat(),
     ) -> Panel:
         """Panel from a long table (one row per unit, period and indicator).
 
@@ -213,6 +314,8 @@ class Panel:
         row_offset : int
             Added to the 0-based row position in messages (2 = spreadsheet row numbers for a
             file with one header line).
+        number_format : NumberFormat
+            How numbers written as text are parsed (decimal mark, thousands, missing markers).
 
         Raises
         ------
@@ -226,14 +329,17 @@ class Panel:
         if missing:
             raise InputError(
                 f"long data{_where(origin)} lacks columns {missing}; found {list(df.columns)}",
-                ["pass the column names (unit=..., period=..., indicator=..., value=...) or use "
-                 "form='wide'"],
+                ["name your columns in the recipe's data section (unit:, period:, indicator:, "
+                 "value:), or set form: wide if the file has one column per indicator"],
             )
+        if df.empty:
+            raise InputError(f"no data rows{_where(origin)}")
         df = df.reset_index(drop=True)
-        key = df[[unit, indicator]].astype(str)
+        unit_codes = _codes(df[unit], unit, origin, row_offset)
+        ind_codes = _codes(df[indicator], indicator, origin, row_offset)
         per = _periods(df[period], period, origin, row_offset)
-        vals = _to_numeric(df[value], value, origin, row_offset, list(range(len(df))))
-        tidy = pd.DataFrame({"unit": key[unit], "period": per, "indicator": key[indicator],
+        vals = _to_numeric(df[value], value, origin, row_offset, number_format)
+        tidy = pd.DataFrame({"unit": unit_codes, "period": per, "indicator": ind_codes,
                              "value": vals})
         dup = tidy.duplicated(["unit", "period", "indicator"], keep=False)
         if dup.any():
@@ -275,6 +381,7 @@ class Panel:
         default_period: int | None = None,
         origin: str | None = None,
         row_offset: int = 2,
+        number_format: NumberFormat = NumberFormat(),
     ) -> Panel:
         """Panel from a wide table (one row per unit and period, one column per indicator).
 
@@ -308,8 +415,11 @@ class Panel:
         if missing:
             raise InputError(
                 f"wide data{_where(origin)} lacks columns {missing}; found {list(df.columns)}",
-                ["pass unit=..., period=... (the column names), or form='long' for long data"],
+                ["name your columns in the recipe's data section (unit:, period:), or set "
+                 "form: long (with indicator: and value:) for one row per observation"],
             )
+        if df.empty:
+            raise InputError(f"no data rows{_where(origin)}")
         if period is None and default_period is None:
             raise InputError("wide data without a period column needs default_period=")
         cols = list(indicators) if indicators is not None else [
@@ -318,7 +428,7 @@ class Panel:
         absent = [c for c in cols if c not in df.columns]
         if absent:
             raise InputError(f"indicator columns not found{_where(origin)}: {absent}")
-        codes = df[unit].astype(str)
+        codes = _codes(df[unit], unit, origin, row_offset)
         per = (
             _periods(df[period], period, origin, row_offset)
             if period
@@ -331,9 +441,11 @@ class Panel:
                 f"{u}, {p}: rows {', '.join(str(r + row_offset) for r in idx)}"
                 for (u, p), idx in list(rows.items())[:_MAX_LISTED]
             ]
+            if len(cols) <= 3:
+                details.append("if the file is long (one row per unit, period and indicator), "
+                               "set form: long with indicator: and value: column names")
             raise InputError(f"duplicate (unit, period) rows{_where(origin)}", details)
-        rows = list(range(len(df)))
-        data = {c: _to_numeric(df[c], str(c), origin, row_offset, rows) for c in cols}
+        data = {c: _to_numeric(df[c], str(c), origin, row_offset, number_format) for c in cols}
         values = pd.DataFrame(data)
         values.index = pd.MultiIndex.from_arrays([codes, per.to_numpy()], names=["unit", "period"])
         if units is None and (unit_name or groups):
@@ -447,15 +559,25 @@ class Panel:
         ------
         InputError
             Listing indicators of the framework missing from the data (with near matches by
-            case or whitespace), and indicators whose measurement unit in the data differs
-            from the framework's.
+            case, spaces, hyphens or underscores), data indicators that are spelling variants of
+            a framework indicator also present (their rows would be silently ignored), and
+            indicators whose measurement unit in the data differs from the framework's.
         """
         problems = []
         cols = list(self.values.columns)
-        folded = {c.strip().lower(): c for c in cols}
+        folded = {_fold_code(c): c for c in cols}
+        wanted = set(framework.indicator_codes)
+        fw_folded = {_fold_code(c): c for c in framework.indicator_codes}
+        for col in cols:
+            twin = fw_folded.get(_fold_code(col))
+            if col not in wanted and twin is not None and twin in cols:
+                problems.append(
+                    f"the data have both {twin!r} and {col!r}: rows of {col!r} would be ignored "
+                    f"(a spelling variant of framework indicator {twin!r}?)"
+                )
         for code in framework.indicator_codes:
             if code not in cols:
-                near = folded.get(code.strip().lower())
+                near = folded.get(_fold_code(code))
                 hint = f" (the data have {near!r})" if near else ""
                 problems.append(f"indicator {code!r} is in the framework but not in the data{hint}")
                 continue
@@ -475,35 +597,58 @@ def _fold(unit: str) -> str:
     return " ".join(unit.lower().split())
 
 
+def _fold_code(code: str) -> str:
+    """Code folded for near-match detection: case, spaces, '-', '_' and '.' ignored."""
+    return re.sub(r"[\s_\-.]", "", code.lower())
+
+
 def _read_table(
-    path: Path, sheet: str | int | None, sep: str | None, decimal: str, na_values: Any
+    path: Path, sheet: str | int | None = None, sep: str | None = None,
+    encoding: str = "utf-8-sig", skip_rows: int = 0,
 ) -> pd.DataFrame:
+    """Read a table as text cells (CSV) or typed cells (Excel, Parquet), nothing parsed as
+    missing yet: codes such as ``NA`` stay text; numbers are parsed per column later."""
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a data file")
     try:
         if suffix in (".csv", ".txt", ".tsv"):
-            return pd.read_csv(
-                path,
-                sep=sep if sep is not None else ("\t" if suffix == ".tsv" else ","),
-                decimal=decimal,
-                dtype=str,
-                keep_default_na=True,
-                na_values=na_values,
-                encoding="utf-8-sig",
-            )
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0,
-                                 na_values=na_values)
-        if suffix in (".parquet", ".pq"):
+            opts = dict(sep=sep if sep is not None else ("\t" if suffix == ".tsv" else ","),
+                        dtype=str, keep_default_na=False, na_values=[], encoding=encoding,
+                        skiprows=skip_rows)
+            header = pd.read_csv(path, header=None, nrows=1, **opts)
+            df = pd.read_csv(path, **opts)
+        elif suffix in (".xlsx", ".xlsm", ".xls"):
+            opts = dict(sheet_name=sheet if sheet is not None else 0, keep_default_na=False,
+                        na_values=[], skiprows=skip_rows)
+            header = pd.read_excel(path, header=None, nrows=1, **opts)
+            df = pd.read_excel(path, **opts)
+        elif suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)
+        else:
+            raise InputError(
+                f"unknown data file type {suffix!r} for {path}; use .csv, .xlsx or .parquet"
+            )
     except FileNotFoundError:
         raise InputError(f"data file not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"cannot read {path}: it is not {encoding} text ({exc.reason} at byte {exc.start})",
+            ["files saved by Excel on Chinese Windows are usually GBK: set encoding: gbk in "
+             "the recipe's data section (or save the file as 'CSV UTF-8')"],
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path} is empty") from None
     except ImportError as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
-    raise InputError(
-        f"unknown data file type {suffix!r} for {path}; use .csv, .xlsx or .parquet"
-    )
+    names = [str(v) for v in header.iloc[0].tolist()] if len(header) else []
+    dups = sorted({n for n in names if names.count(n) > 1})
+    if dups:
+        raise InputError(f"duplicate column names in {path}: {dups}",
+                         ["each column needs its own header; rename or delete the copies"])
+    return df
 
 
 def read_panel(
@@ -522,7 +667,10 @@ def read_panel(
     sheet: str | int | None = None,
     sep: str | None = None,
     decimal: str = ".",
+    thousands: str | None = None,
     na_values: Sequence[str] | None = None,
+    encoding: str = "utf-8-sig",
+    skip_rows: int = 0,
     default_period: int | None = None,
 ) -> Panel:
     """Read a panel from CSV, Excel or Parquet, in long or wide form.
@@ -543,10 +691,19 @@ def read_panel(
         Unit metadata table with a ``unit`` column (code), ``name`` and group columns.
     sheet : str or int, optional
         Excel sheet.
-    sep, decimal : str
-        CSV separator and decimal mark (``sep=';', decimal=','`` for European exports).
+    sep, decimal, thousands : str
+        CSV separator, decimal mark and thousands separator (``sep=';', decimal=','`` for
+        European exports; ``thousands=','`` for ``1,234.5``). Ambiguous cells (a dot in a
+        decimal-comma file without ``thousands='.'``) are errors, never guesses.
     na_values : sequence of str, optional
-        Extra strings that mean "missing" (e.g. ``['..', '-']``); empty cells are always missing.
+        Extra texts that mean "missing" (e.g. ``['..', '-']``); empty cells and the usual markers
+        (``NA``, ``n/a``, ``NaN``, ``null``, ``#N/A``) are always missing in value columns, while
+        code columns keep them as text (Namibia's code ``NA`` stays ``NA``).
+    encoding : str
+        Text encoding of CSV files (default UTF-8 with or without BOM; ``gbk`` for files saved
+        by Excel on Chinese Windows).
+    skip_rows : int
+        Rows above the header to skip (title rows in spreadsheets).
 
     Returns
     -------
@@ -555,35 +712,44 @@ def read_panel(
     Raises
     ------
     InputError
-        Unreadable file, unknown type, missing columns, duplicates, non-numeric cells (file, row
-        and column named).
+        Unreadable file, unknown type, wrong encoding, duplicate column names, missing columns,
+        duplicate rows, empty codes, non-numeric or ambiguous cells (file, row and column named).
     """
     path = Path(path)
-    df = _read_table(path, sheet, sep, decimal, na_values)
+    df = _read_table(path, sheet, sep, encoding, skip_rows)
     if len(df.columns) == 1 and sep is None and ";" in str(df.columns[0]):
         raise InputError(
             f"{path} looks semicolon-separated (header {df.columns[0]!r})",
-            ["pass sep=';' (and decimal=',' if numbers use a decimal comma)"],
+            ["set sep: ';' in the recipe's data section (and decimal: ',' if numbers use a "
+             "decimal comma)"],
         )
-    if decimal == "," and path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        # read as text to keep cell positions; convert decimal commas explicitly
-        keep = {unit, indicator, unit_name, measure_unit, *groups}
-        df = df.apply(lambda s: s if s.name in keep else s.str.replace(",", ".", regex=False))
+    fmt = NumberFormat(decimal=decimal, thousands=thousands, na_values=tuple(na_values or ()))
     unit_meta = None
     if units is not None:
-        unit_meta = units if isinstance(units, pd.DataFrame) else _read_table(
-            Path(units), None, None, ".", None)
+        if isinstance(units, pd.DataFrame):
+            unit_meta = units
+        else:
+            upath = Path(units)
+            if not upath.is_file():
+                raise InputError(
+                    f"unit metadata file {units!r} not found",
+                    ["data.units is a file of unit metadata (columns unit, name, groups); to "
+                     "name the column of unit codes use unit: <column>"],
+                )
+            unit_meta = _read_table(upath, encoding=encoding)
         if "unit" not in unit_meta.columns:
             raise InputError(f"unit metadata {units} needs a 'unit' column")
         unit_meta = unit_meta.set_index("unit")
+    row_offset = 2 + skip_rows
     if form == "auto":
         form = "long" if {indicator, value} <= set(df.columns) else "wide"
     if form == "long":
         return Panel.from_long(df, unit=unit, period=period or "period", indicator=indicator,
                                value=value, measure_unit=measure_unit, units=unit_meta,
-                               origin=str(path))
+                               origin=str(path), row_offset=row_offset, number_format=fmt)
     if form == "wide":
         return Panel.from_wide(df, unit=unit, period=period, indicators=indicators,
                                unit_name=unit_name, groups=groups, units=unit_meta,
-                               default_period=default_period, origin=str(path))
+                               default_period=default_period, origin=str(path),
+                               row_offset=row_offset, number_format=fmt)
     raise InputError(f"form must be 'auto', 'long' or 'wide', got {form!r}")

@@ -90,18 +90,25 @@ def summary(build: Build, code: str | None = None, base: int | None = None,
         f"Between {base} and {end}, {up} of {n} units progressed on the {label} ({code}) and "
         f"{down} fell back; median change {tab['change'].median():+.1f} points."
     )
-    if len(tab):
-        best = tab.head(3)
-        worst = tab.tail(3).iloc[::-1]
+    k = min(3, len(tab) // 2)
+    if k:
+        best = tab.head(k)
+        worst = tab.iloc[k:].tail(k).iloc[::-1]
         text += " Largest gains: " + ", ".join(
-            f"{r.unit} ({r.change:+.1f})" for r in best.itertuples()) + "."
+            f"{r.unit} ({_signed(r.change)})" for r in best.itertuples()) + "."
         text += " Smallest changes or falls: " + ", ".join(
-            f"{r.unit} ({r.change:+.1f})" for r in worst.itertuples()) + "."
+            f"{r.unit} ({_signed(r.change)})" for r in worst.itertuples()) + "."
     missing = n - len(tab)
     if missing:
-        text += f" {missing} units lack a score in {base} or {end}."
+        text += (f" {missing} unit{'s lack' if missing > 1 else ' lacks'} a score in {base} or "
+                 f"{end}.")
     norm = [e for e in build.log if e.step == "normalise"]
     if norm and any(e.params.get("bounds") == "per_period" for e in norm):
         text += (" Caution: normalisation bounds were set per period, so score changes mix real "
                  "change with moving bounds.")
     return text
+
+
+def _signed(v: float) -> str:
+    """+1.2 / -0.03: one decimal, two when the change rounds to zero at one decimal."""
+    return f"{v:+.2f}" if abs(v) < 0.05 else f"{v:+.1f}"

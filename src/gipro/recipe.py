@@ -55,8 +55,9 @@ class DataSpec(_Model):
     path : str, optional
         CSV/Excel/Parquet file (relative paths are resolved against the recipe's folder).
     form, unit, period, indicator, value, measure_unit, unit_name, groups, units, sheet, sep,
-    decimal, na_values :
-        Reader options, see :func:`gipro.panel.read_panel`.
+    decimal, thousands, na_values, encoding, skip_rows :
+        Reader options, see :func:`gipro.panel.read_panel`. ``units`` is a *file* of unit
+        metadata; the column of unit codes is ``unit``.
     """
 
     dataset: str | None = None
@@ -72,8 +73,11 @@ class DataSpec(_Model):
     units: str | None = None
     sheet: str | int | None = None
     sep: str | None = None
-    decimal: str = "."
+    decimal: Literal[".", ","] = "."
+    thousands: str | None = None
     na_values: list[str] | None = None
+    encoding: str = "utf-8-sig"
+    skip_rows: int = Field(0, ge=0)
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSpec:
@@ -124,7 +128,7 @@ class Recipe(_Model):
     framework: str
     data: DataSpec
     periods: PeriodRange | list[int] | None = None
-    units: list[str] | None = None
+    units: list[str] | None = Field(None, min_length=1)
     steps: list[Step] = Field(default_factory=_default_steps)
     _base_dir: Path | None = None
 
@@ -222,15 +226,36 @@ class Recipe(_Model):
         return _validate(data, base_dir, origin)
 
 
+def validation_details(exc: ValidationError) -> list[str]:
+    """Plain-language lines for a pydantic validation error: the field path as written in YAML
+    (``steps.1.method``), without pydantic's internal tags, and one line per field."""
+    lines: list[str] = []
+    for err in exc.errors():
+        parts = []
+        for p in err["loc"]:
+            p = str(p)
+            if "[" in p or p.startswith("function-") or p in ("list", "int", "str", "float",
+                                                             "PeriodRange", "dict"):
+                continue  # union branch / validator tags, not part of the user's path
+            parts.append(p)
+        loc = ".".join(parts)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling)"
+        line = f"{loc}: {msg}" if loc else msg
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
 def _validate(data: Any, base_dir: str | Path | None, origin: str) -> Recipe:
+    if not isinstance(data, dict):
+        raise InputError(f"invalid {origin}: expected a mapping of keys (framework:, data:, "
+                         f"steps:), got {type(data).__name__}")
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as exc:
-        details = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            details.append(f"{loc}: {err['msg']}" if loc else err["msg"])
-        raise InputError(f"invalid {origin}", details) from None
+        raise InputError(f"invalid {origin}", validation_details(exc)) from None
     recipe._base_dir = Path(base_dir) if base_dir is not None else None
     return recipe
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
@@ -32,6 +32,8 @@ class AggregateStep(StepSpec):
         Default 0.5. Below it the aggregate is missing -- never computed as if the missing
         children were zero.
     """
+
+    needs_normalised: ClassVar[bool] = True  # directions are applied by normalisation
 
     step: Literal["aggregate"] = "aggregate"
     output: str = "aggregated"
