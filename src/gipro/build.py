@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import datasets as _datasets
 from .dataset import DataSet
+from .dataspec import load_data
 from .errors import InputError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
-from .panel import Panel, read_panel
+from .panel import Panel
 from .recipe import Recipe, load_recipe
 
 __all__ = ["Build", "DataSet", "LogEntry", "run"]
@@ -62,31 +62,7 @@ class LogEntry:
 
 
 def _load_panel(recipe: Recipe) -> Panel:
-    spec = recipe.data
-    if spec.dataset is not None:
-        return _datasets.load(spec.dataset)
-    path = Path(spec.path)
-    if not path.is_absolute() and recipe.base_dir is not None:
-        path = recipe.base_dir / path
-    units = spec.units
-    if units is not None and not Path(units).is_absolute() and recipe.base_dir is not None:
-        units = str(recipe.base_dir / units)
-    return read_panel(
-        path,
-        form=spec.form,
-        unit=spec.unit,
-        period=spec.period,
-        indicator=spec.indicator,
-        value=spec.value,
-        measure_unit=spec.measure_unit,
-        unit_name=spec.unit_name,
-        groups=spec.groups,
-        units=units,
-        sheet=spec.sheet,
-        sep=spec.sep,
-        decimal=spec.decimal,
-        na_values=spec.na_values,
-    )
+    return load_data(recipe.data, recipe.base_dir)
 
 
 class Build:

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .dataspec import DataSpec
 from .errors import InputError
 from .steps import AggregateStep, NormaliseStep, Step
 
@@ -43,43 +44,6 @@ __all__ = [
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class DataSpec(_Model):
-    """Where the panel data come from: a built-in data set or a file.
-
-    Attributes
-    ----------
-    dataset : str, optional
-        Built-in data set name (see :func:`gipro.datasets.available`).
-    path : str, optional
-        CSV/Excel/Parquet file (relative paths are resolved against the recipe's folder).
-    form, unit, period, indicator, value, measure_unit, unit_name, groups, units, sheet, sep,
-    decimal, na_values :
-        Reader options, see :func:`gipro.panel.read_panel`.
-    """
-
-    dataset: str | None = None
-    path: str | None = None
-    form: Literal["auto", "long", "wide"] = "auto"
-    unit: str = "unit"
-    period: str | None = "period"
-    indicator: str = "indicator"
-    value: str = "value"
-    measure_unit: str | None = None
-    unit_name: str | None = None
-    groups: list[str] = Field(default_factory=list)
-    units: str | None = None
-    sheet: str | int | None = None
-    sep: str | None = None
-    decimal: str = "."
-    na_values: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _one_source(self) -> DataSpec:
-        if (self.dataset is None) == (self.path is None):
-            raise ValueError("give exactly one of 'dataset' (built-in) or 'path' (a file)")
-        return self
 
 
 class PeriodRange(_Model):
