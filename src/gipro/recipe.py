@@ -80,7 +80,10 @@ class Recipe(_Model):
     units : list of str, optional
         Units to build (default: every unit in the data).
     steps : list of steps
-        Default: min-max normalisation (pooled bounds) then arithmetic aggregation.
+        Default: min-max normalisation (pooled bounds) then arithmetic aggregation. Kinds:
+        ``denominate``, ``screen``, ``impute``, ``treat``, ``normalise``, ``aggregate``; a kind
+        may appear more than once (names must be unique; a later step of the same kind
+        without an explicit ``output`` writes a data set named after the step).
     """
 
     name: str | None = None
@@ -104,6 +107,17 @@ class Recipe(_Model):
                     f"two steps are named {n!r}; give each step a unique 'name'"
                 )
             seen.add(n)
+        outputs: dict[str, str] = {"raw": "the input data"}
+        for s in self.steps:
+            n = s.name or s.step
+            if s.output in outputs:
+                if "output" in s.model_fields_set or n in outputs:
+                    raise ValueError(
+                        f"step {n!r} writes data set {s.output!r}, already written by "
+                        f"{outputs[s.output]}; give it another 'output'"
+                    )
+                s.output = n  # a kind used twice: the later step's data set takes its name
+            outputs[s.output] = f"step {n!r}"
         return self
 
     @property
@@ -164,6 +178,10 @@ class Recipe(_Model):
                 data["framework"] = str((self._base_dir / fw).resolve())
         for s in data["steps"]:
             s["name"] = s["name"] or s["step"]
+            table = s.get("table")
+            if (self._base_dir is not None and isinstance(table, dict) and table.get("path")
+                    and not Path(table["path"]).is_absolute()):
+                table["path"] = str((self._base_dir / table["path"]).resolve())
         return data
 
     def to_yaml(self, path: str | Path | None = None) -> str:
