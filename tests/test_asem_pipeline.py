@@ -38,7 +38,7 @@ def asem_run(shared_dir, tmp_path_factory):
 @pytest.mark.parametrize("stage", STAGES)
 def test_stage_matches_coinr(asem_run, stage):
     """The stage CSV written by the example equals COINr's stage file to 1e-9."""
-    mod, build, out, asem = asem_run
+    mod, _, out, asem = asem_run
     ours = pd.read_csv(out / "stages" / f"{stage}.csv").set_index("unit")
     ref = pd.read_csv(asem / mod.STAGES[stage]).set_index("UnitCode")
     codes = [c for c in ours.columns if c != "period"]
