@@ -130,3 +130,23 @@ def test_today_coinr_winmax_5_gives_the_same_build(asem_run):
     v = build.with_step("treat", winmax=5).run()
     assert v.reused_steps == 2  # denominate and impute reused
     np.testing.assert_array_equal(v.datasets["treated"].values, build.datasets["treated"].values)
+
+
+def test_screen_variant_b1(asem_run):
+    """B1 variant (COINr overview): Screen (byNA, dat_thresh 0.9) after Denominate, then Treat
+    the screened data with today's defaults (winmax 5), no imputation: 46 units remain; top 3
+    CHE 68.33, DNK 64.47, NLD 64.46 (2 decimals, as published)."""
+    mod, _, _, asem = asem_run
+    data = mod.recipe_for(asem).model_dump()
+    den, _impute, treat, norm, agg = data["steps"]
+    data["steps"] = [den, {"step": "screen", "min_availability": 0.9},
+                     {**treat, "winmax": 5}, norm, agg]
+    import gipro
+
+    b = gipro.Build(gipro.Recipe.from_dict(data, base_dir=mod.HERE)).run()
+    assert len(b.final.units) == 46
+    assert sorted(r["unit"] for r in b.excluded) == ["BGD", "BRN", "KHM", "LAO", "MMR"]
+    top = b.results().query("code == 'Index'").head(3)
+    assert top["unit"].tolist() == ["CHE", "DNK", "NLD"]
+    assert np.round(top["score"].to_numpy(), 2).tolist() == [68.33, 64.47, 64.46]
+    assert set(b.exclusions()["unit"]) == {"BGD", "BRN", "KHM", "LAO", "MMR"}

@@ -318,5 +318,5 @@ def table(
         if res.shape != (t.shape[0], cols.size):
             raise MethodError(f"imputation function returned shape {res.shape}, expected "
                               f"{(t.shape[0], cols.size)}")
-        out[(*idx, slice(None), cols)] = res
+        out[idx][:, cols] = res  # out[idx] is a view (basic indexing)
     return keep_observed(x, out, names=names)
