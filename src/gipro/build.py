@@ -89,7 +89,16 @@ class Build:
     log : list of LogEntry
         One entry per step run.
     fitted : dict of str to dict
-        What each step learned from the data (e.g. normalisation bounds), by step name.
+        What each step learned from the data (e.g. normalisation bounds) and the tables it
+        recorded (e.g. ``fitted["treat"]["changes"]``), by step name.
+    excluded : list of dict
+        Units removed by steps (``unit, period, step, reason``), see :meth:`exclusions`.
+    reused_steps : int
+        After :meth:`run`: how many leading steps were taken over unchanged from the build
+        this one was derived from with :meth:`with_step` (0 for a fresh build).
+    cache : dict
+        Extra inputs read by steps (e.g. the denominators table), shared with variants made
+        by :meth:`with_step` so files are read once.
 
     Raises
     ------
@@ -123,6 +132,7 @@ class Build:
         self.fitted: dict[str, dict[str, Any]] = {}
         self.excluded: list[dict[str, Any]] = []
         self.reused_steps = 0
+        self.cache: dict[Any, Any] = {}  # inputs read by steps (e.g. denominator tables)
         self._parent: Build | None = None
         self._ran = False
 
@@ -204,6 +214,7 @@ class Build:
         variant = Build(self.recipe.with_step(name, **changes), framework=self.framework,
                         panel=self.source_panel)
         variant._parent = self
+        variant.cache = self.cache
         return variant
 
     def _reusable_prefix(self) -> int:

@@ -104,25 +104,33 @@ def skew_kurt(x: np.ndarray, axis: int = -2) -> tuple[np.ndarray, np.ndarray]:
     (3.063241, 9.741391)
     """
     x = np.asarray(x, dtype=float)
-    obs = ~np.isnan(x)
-    n = obs.sum(axis=axis, keepdims=True).astype(float)
+    xm = np.moveaxis(x, axis, 0)
+    shape = xm.shape[1:]
+    flat = xm.reshape(xm.shape[0], -1)
+    s, k = _moments(flat, ~np.isnan(flat))
+    return s.reshape(shape), k.reshape(shape)
+
+
+def _moments(x: np.ndarray, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Type-2 skewness and kurtosis of each column of a (n_units, m) array (see skew_kurt)."""
+    n = obs.sum(axis=0).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(obs, x, 0.0).sum(axis=axis, keepdims=True) / n
+        xz = np.where(obs, x, 0.0)
+        mean = xz.sum(axis=0) / n
         d = np.where(obs, x - mean, 0.0)
         d2 = d * d
-        m2 = d2.sum(axis=axis, keepdims=True) / n
-        m3 = (d2 * d).sum(axis=axis, keepdims=True) / n
-        m4 = (d2 * d2).sum(axis=axis, keepdims=True) / n
+        m2 = d2.sum(axis=0) / n
+        m3 = (d2 * d).sum(axis=0) / n
+        m4 = (d2 * d2).sum(axis=0) / n
         # zero variance (relative to the data's magnitude) -> undefined, not a huge number
-        scale = np.where(obs, np.abs(x), 0.0).max(axis=axis, keepdims=True)
+        scale = np.abs(xz).max(axis=0) if x.shape[0] else np.zeros(x.shape[1])
         flat = ~(m2 > (1e-14 * scale) ** 2)
-        g1 = m3 / m2**1.5
+        skew = m3 / m2**1.5 * np.sqrt(n * (n - 1.0)) / (n - 2.0)
         g2 = m4 / (m2 * m2) - 3.0
-        skew = g1 * np.sqrt(n * (n - 1.0)) / (n - 2.0)
         kurt = (n - 1.0) * ((n + 1.0) * g2 + 6.0) / ((n - 2.0) * (n - 3.0))
     skew = np.where(flat | (n < 3), np.nan, skew)
     kurt = np.where(flat | (n < 4), np.nan, kurt)
-    return np.squeeze(skew, axis=axis), np.squeeze(kurt, axis=axis)
+    return skew, kurt
 
 
 def passes(
@@ -386,7 +394,6 @@ def treat(
         raise MethodError("treat expects x of shape (..., n_units, n_indicators)")
     if on_constant not in ("refuse", "allow", "error"):
         raise MethodError(f"on_constant must be 'refuse', 'allow' or 'error', got {on_constant!r}")
-    axis = -2
     col_shape = x0.shape[:-2] + x0.shape[-1:]
     n_ind = x0.shape[-1]
     wmax = _per_column(winmax, col_shape, np.int64, "winmax")
@@ -401,96 +408,105 @@ def treat(
     if unknown:
         raise MethodError(f"unknown fallback {unknown}; use one of {list(FALLBACKS)}")
 
-    xw = x0.copy()
-    obs = ~np.isnan(x0)
-    sk0, ku0 = skew_kurt(x0, axis)
-    sk, ku = sk0, ku0
+    # work on a (n_units, n_columns) layout: every indicator of every leading index is a column;
+    # each round touches only the columns still being winsorised
+    n_u = x0.shape[-2]
+    lead = x0.shape[:-2]
+    X0 = np.moveaxis(x0, -2, 0).reshape(n_u, -1)
+    m = X0.shape[1]
+    obs = ~np.isnan(X0)
+    wmax, forced, on = wmax.reshape(m), forced.reshape(m), on.reshape(m)
+    col_names = None if names is None else np.tile(np.asarray(names, dtype=object),
+                                                   int(np.prod(lead, dtype=int)))
+    sk0, ku0 = _moments(X0, obs)
+    sk = sk0.copy()
     assessable = ~np.isnan(sk0) & ~np.isnan(ku0)
     fails = assessable & ~passes(sk0, ku0, skew_threshold, kurt_threshold)
-    changed = np.zeros(x0.shape, dtype=np.int8)
-    nwin = np.zeros(col_shape, dtype=np.int64)
+    X = X0.copy()
+    changed = np.zeros(X.shape, dtype=np.int8)
+    nwin = np.zeros(m, dtype=np.int64)
     status = np.where(on, np.where(assessable, 0, 6), 9).astype(np.int8)
-    stopped = np.zeros(col_shape, dtype=bool)
     active = on & (fails | forced) & (nwin < wmax)
 
-    while active.any():
-        high = ~(sk < 0)  # skew >= 0, or undefined (forced on few points): clip the top
-        lo = _nanmin(xw, obs, axis)
-        hi = _nanmax(xw, obs, axis)
-        high_k = np.expand_dims(high, axis)
-        ext = np.where(high_k, hi, lo)
-        nxt_hi = np.where(obs & (xw < hi), xw, -np.inf).max(axis=axis, keepdims=True)
-        nxt_lo = np.where(obs & (xw > lo), xw, np.inf).min(axis=axis, keepdims=True)
-        nxt = np.where(high_k, nxt_hi, nxt_lo)
-        at_ext = obs & (xw == ext)
+    while True:
+        act = np.flatnonzero(active)
+        if act.size == 0:
+            break
+        xs, os_, ch = X[:, act], obs[:, act], changed[:, act]
+        high = ~(sk[act] < 0)  # skew >= 0, or undefined (forced on few points): clip the top
+        lo = np.where(os_, xs, np.inf).min(axis=0)
+        hi = np.where(os_, xs, -np.inf).max(axis=0)
+        nxt_hi = np.where(os_ & (xs < hi), xs, -np.inf).max(axis=0)
+        nxt_lo = np.where(os_ & (xs > lo), xs, np.inf).min(axis=0)
+        nxt = np.where(high, nxt_hi, nxt_lo)
+        at_ext = os_ & (xs == np.where(high, hi, lo))
         # points newly winsorised this round (units already moved to the extreme by earlier
         # rounds are moved again but counted once, as COINr's flags count them)
-        k = (at_ext & (changed == 0)).sum(axis=axis)
-        # no next value (one distinct value) or the round would make the column constant
-        single = ~np.isfinite(np.squeeze(nxt, axis))
-        to_const = np.squeeze(np.where(high_k, nxt_hi <= lo, nxt_lo >= hi), axis) | single
-        over = nwin + k > wmax
-        go = active & ~over
+        k = (at_ext & (ch == 0)).sum(axis=0)
+        # no next value (one distinct value), or the round would make the column constant
+        single = ~np.isfinite(nxt)
+        to_const = np.where(high, nxt_hi <= lo, nxt_lo >= hi) | single
+        go = nwin[act] + k <= wmax[act]  # at most winmax points change
         block = go & to_const
+        stop = np.zeros(act.size, dtype=bool)
         if block.any():
             if on_constant == "error":
-                col = int(np.argwhere(block)[0][-1])
-                label = names[col] if names is not None else col
+                j = act[np.flatnonzero(block)[0]]
+                label = col_names[j] if col_names is not None else int(j % n_ind)
                 raise MethodError(
                     f"winsorising indicator {label} would leave fewer than 2 distinct values",
                     ["set on_constant: refuse (stop before), a lower winmax, or turn treatment "
                      "off for this indicator (method: none)"])
-            if on_constant == "refuse" or single.any():
-                refuse = block if on_constant == "refuse" else block & single
-                status = np.where(refuse, 7, status).astype(np.int8)
-                stopped |= refuse
-                go &= ~refuse
-        go_k = np.expand_dims(go, axis)
-        hit = at_ext & go_k
-        xw = np.where(hit, nxt, xw)
-        changed = np.where(hit, np.where(high_k, HIGH, LOW), changed).astype(np.int8)
-        nwin = nwin + np.where(go, k, 0)
+            refuse = block if on_constant == "refuse" else block & single
+            status[act[refuse]] = 7
+            stop |= refuse
+            go &= ~refuse
+        hit = at_ext & go
+        X[:, act] = np.where(hit, nxt, xs)
+        changed[:, act] = np.where(hit, np.where(high, HIGH, LOW), ch)
+        nwin[act] += np.where(go, k, 0)
         if on_constant == "allow":
             became = go & to_const
-            status = np.where(became, 8, status).astype(np.int8)
-            stopped |= became
-        sk, ku = skew_kurt(xw, axis)
-        fails = ~passes(sk, ku, skew_threshold, kurt_threshold) & ~np.isnan(sk) & ~np.isnan(ku)
-        active = go & (fails | forced) & (nwin < wmax) & ~stopped
+            status[act[became]] = 8
+            stop |= became
+        s_a, k_a = _moments(X[:, act], os_)
+        sk[act] = s_a
+        fails[act] = ~passes(s_a, k_a, skew_threshold, kurt_threshold) & ~np.isnan(s_a) \
+            & ~np.isnan(k_a)
+        active[act] = go & (fails[act] | forced[act]) & (nwin[act] < wmax[act]) & ~stop
 
     win = nwin > 0
-    status = np.where(win & forced & (status < 6), 2, status).astype(np.int8)
-    status = np.where(win & ~forced & ~fails & (status < 6), 1, status).astype(np.int8)
-    # still failing after winsorisation (and not forced / disabled / unassessable / constant)
-    # (not after the constant guard stopped it: the column is then two-valued, and no monotone
-    # transform changes the skewness of a two-valued variable)
+    status[win & forced & (status < 6)] = 2
+    status[win & ~forced & ~fails & (status < 6)] = 1
+    # still failing after winsorisation (and not forced / disabled / unassessable); not after
+    # the constant guard stopped it: the column is then two-valued, and no monotone transform
+    # changes the skewness of a two-valued variable
     need_fb = on & assessable & ~forced & fails & (status != 7) & (status != 8)
-    fb_arr = np.array(fb, dtype=object)
-    fb_cols = np.broadcast_to(fb_arr, col_shape)
-    fb_used = np.full(col_shape, "", dtype=object)
-    no_fb = need_fb & (fb_cols == "none")
-    status = np.where(no_fb, 5, status).astype(np.int8)
-    out = xw
+    fb_cols = np.tile(np.array(fb, dtype=object), m // n_ind)
+    fb_used = np.full(m, "", dtype=object)
+    status[need_fb & (fb_cols == "none")] = 5
     for kind in sorted({f for f in fb if f != "none"}):
-        sel = need_fb & (fb_cols == kind)
-        if not sel.any():
+        sel = np.flatnonzero(need_fb & (fb_cols == kind))
+        if sel.size == 0:
             continue
-        cols = np.flatnonzero(sel.reshape(-1, n_ind).any(axis=0))
-        sub = x0[..., cols]
-        tx = transform(sub, kind, lmbda=boxcox_lambda, axis=axis,
-                       names=[names[c] for c in cols] if names is not None else list(cols))
-        full = np.full(x0.shape, np.nan)
-        full[..., cols] = tx
-        sel_k = np.expand_dims(sel, axis)
-        out = np.where(sel_k, full, out)
-        changed = np.where(sel_k & obs, TRANSFORMED, changed).astype(np.int8)
-        nwin = np.where(sel, 0, nwin)
-        fb_used = np.where(sel, kind, fb_used)
-        s2, k2 = skew_kurt(np.where(sel_k, full, np.nan), axis)
-        ok = passes(s2, k2, skew_threshold, kurt_threshold)
-        status = np.where(sel, np.where(ok, 3, 4), status).astype(np.int8)
-    out = np.where(obs, out, np.nan)
-    if not np.array_equal(np.isnan(out), ~obs):  # pragma: no cover - invariant
-        raise MethodError("internal error: treatment changed which values are missing")
-    ska, kua = skew_kurt(out, axis)
-    return TreatResult(out, changed, nwin, status, sk0, ku0, ska, kua, fb_used)
+        tx = transform(X0[:, sel], kind, lmbda=boxcox_lambda, axis=0,
+                       names=list(col_names[sel]) if col_names is not None else list(sel))
+        X[:, sel] = tx
+        changed[:, sel] = np.where(obs[:, sel], TRANSFORMED, 0)
+        nwin[sel] = 0
+        fb_used[sel] = kind
+        s2, k2 = _moments(tx, obs[:, sel])
+        status[sel] = np.where(passes(s2, k2, skew_threshold, kurt_threshold), 3, 4)
+    X = np.where(obs, X, np.nan)
+    ska, kua = _moments(X, obs)
+
+    def back(a: np.ndarray) -> np.ndarray:  # (n_units, m) -> x's shape
+        return np.moveaxis(a.reshape((n_u, *lead, n_ind)), 0, -2)
+
+    def cols(a: np.ndarray) -> np.ndarray:  # (m,) -> (..., n_indicators)
+        return a.reshape(col_shape)
+
+    out, changed_out = back(X), back(changed)
+    sk0, ku0, ska, kua = cols(sk0), cols(ku0), cols(ska), cols(kua)
+    nwin, status, fb_used = cols(nwin), cols(status), cols(fb_used)
+    return TreatResult(out, changed_out, nwin, status, sk0, ku0, ska, kua, fb_used)

@@ -110,7 +110,10 @@ class DenominateStep(StepSpec):
                         "parameter 'denominators'): data unchanged"]
         table = None
         if self.table is not None:
-            table = load_data(self.table, build.recipe.base_dir)
+            key = ("denominate.table", self.table.model_dump_json(), str(build.recipe.base_dir))
+            if key not in build.cache:
+                build.cache[key] = load_data(self.table, build.recipe.base_dir)
+            table = build.cache[key]
         dens = list(dict.fromkeys(pairs.values()))
         sources: dict[str, Panel] = {}
         for d in dens:

@@ -129,12 +129,16 @@ class ImputeStep(StepSpec):
                 f"impute: no unit metadata column {self.group!r}",
                 [f"available: {', '.join(build.panel.group_columns) or 'none'} (declare group "
                  "columns with data.groups or a units table)"])
-        col = meta[self.group].reindex(list(ds.units))
-        labels = col.astype("string").str.strip()
-        none = labels.isna() | (labels == "")
-        names = sorted(labels[~none].unique().tolist())
+        lookup = meta[self.group].to_dict()
+        labels = []
+        for u in ds.units:
+            v = lookup.get(u)
+            v = None if v is None or pd.isna(v) else str(v).strip()
+            labels.append(v or None)
+        none = [v is None for v in labels]
+        names = sorted({v for v in labels if v is not None})
         code = {g: i for i, g in enumerate(names)}
-        groups = np.array([-1 if n else code[v] for v, n in zip(labels, none, strict=True)])
+        groups = np.array([-1 if v is None else code[v] for v in labels], dtype=int)
         return groups, names, [u for u, n in zip(ds.units, none, strict=True) if n]
 
     def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:

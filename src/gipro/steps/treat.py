@@ -130,7 +130,6 @@ class TreatStep(StepSpec):
                         on_constant=self.on_constant, names=codes)
         y = res.x.reshape(x.shape)
         changed = res.changed.reshape(x.shape)
-        status = res.status.astype(object)
         fb_used = res.fallback.copy()
         # forced transforms (method: log_ct etc.), no check
         for j in np.flatnonzero(~auto):
@@ -143,7 +142,8 @@ class TreatStep(StepSpec):
             y[..., j] = col.reshape(x.shape[:2])
             changed[..., j] = np.where(np.isnan(x[..., j]), 0, _tr.TRANSFORMED)
             fb_used[..., j] = m
-        labels = np.vectorize(lambda s: _tr.STATUS[int(s)], otypes=[object])(status)
+        names = np.array([_tr.STATUS[i] for i in range(len(_tr.STATUS))], dtype=object)
+        labels = names[res.status.astype(int)]
         for j in np.flatnonzero(~auto):
             labels[..., j] = ("not treated (method: none)" if spec[j].method == "none"
                               else f"forced transform {spec[j].method}")
@@ -154,7 +154,7 @@ class TreatStep(StepSpec):
         summary = self._summary(ds, codes, res, labels, changed, pooled)
         build.fitted[name] = {"changes": changes, "summary": summary}
         return DataSet(self.output, out, ds.units, ds.periods, ds.codes), self._notes(
-            ds, summary, changes)
+            ds, codes, labels, changed, pooled)
 
     def _changes(self, ds, codes, x, y, changed, winmax, fb_used, pooled) -> pd.DataFrame:
         pi, ui, ki = np.nonzero(changed)
@@ -201,21 +201,26 @@ class TreatStep(StepSpec):
             "kurtosis_after": res.kurt_after.reshape(-1),
         })
 
-    def _notes(self, ds, summary: pd.DataFrame, changes: pd.DataFrame) -> list[str]:
+    def _notes(self, ds, codes, labels: np.ndarray, changed: np.ndarray, pooled: bool
+               ) -> list[str]:
+        multi = len(ds.periods) > 1
         notes = [
             f"check: pass when |skew| < {fmt(self.skew_threshold)} or kurtosis < "
             f"{fmt(self.kurtosis_threshold)} (sample type-2 moments); winsorise up to "
             f"{self.winmax} points, then {self.fallback} of the original values"
-            + (" (per period)" if self.scope == "per_period" and len(ds.periods) > 1 else "")
-            + (" (pooled over periods)" if self.scope == "pooled" else ""),
+            + (" (per period)" if self.scope == "per_period" and multi else "")
+            + (" (pooled over periods)" if pooled else ""),
         ]
-        win = summary[(summary["winsorised_high"] + summary["winsorised_low"]) > 0]
-        if len(win):
-            items = [f"{r.indicator} {int(r.winsorised_high + r.winsorised_low)}"
-                     + (f" ({r.period})" if len(ds.periods) > 1 else "")
-                     for r in win.itertuples()]
-            notes.append(f"winsorised {len(changes[changes['reason'].str.startswith('wins')])} "
-                         f"points: {listing(items, 20)}")
+        won = (np.abs(changed) == 1).sum(axis=1)  # (P, K) winsorised points
+        if pooled:
+            won = won.sum(axis=0, keepdims=True)
+        if won.any():
+            items = [f"{codes[j]} {won[p, j]}" + (f" ({ds.periods[p]})" if multi and not pooled
+                                                  else "")
+                     for p, j in np.argwhere(won)]
+            notes.append(f"winsorised {int(won.sum())} points: {listing(items, 20)}")
+        flat = labels.reshape(-1, len(codes))
+        uniq = {str(v) for v in np.unique(flat.astype(str))}
         for label, what in (
             ("fallback transform", "transformed"),
             ("forced transform", "transformed (forced)"),
@@ -225,8 +230,8 @@ class TreatStep(StepSpec):
                         "left as is)"),
             ("became constant", "became constant after winsorisation"),
         ):
-            sel = summary[summary["status"].str.contains(label, regex=False)]
-            if len(sel):
-                items = sorted(set(sel["indicator"]))
-                notes.append(f"{len(items)} indicators {what}: {listing(items, 20)}")
+            matching = [u for u in uniq if label in u]
+            hit = [codes[j] for j in np.flatnonzero(np.isin(flat, matching).any(axis=0))]
+            if hit:
+                notes.append(f"{len(hit)} indicators {what}: {listing(hit, 20)}")
         return notes
