@@ -118,6 +118,9 @@ class ImputeStep(StepSpec):
             raise ValueError(f"'group' applies to group_mean/group_median, not {self.method!r}")
         if self.method == "function" and self.function is None:
             raise ValueError("method 'function' needs function= (a Python callable)")
+        if self.scope == "pooled" and self.method in _imp.PANEL_METHODS:
+            raise ValueError(f"'scope: pooled' does not apply to {self.method!r}, which works "
+                             "along each unit's own periods")
         if self.params and self.method not in ("iterative", "knn"):
             raise ValueError("'params' apply to the scikit-learn methods iterative and knn")
         return self
