@@ -192,14 +192,19 @@ def test_step_panel_and_twice():
     assert b.fitted["impute"]["missing"]["reason"].unique().tolist() == ["no observed period"]
 
 
-def test_step_function_hook():
+def test_step_function_hook(tmp_path):
     df = pd.DataFrame({"unit": ["a", "b"], "period": 2020, "x": [1.0, NAN]})
     from gipro.recipe import Recipe
     from gipro.steps import ImputeStep
 
     step = ImputeStep(method="function", function=lambda t: np.where(np.isnan(t), -1.0, t))
     fw = Framework([{"code": "x", "parent": "IDX", "direction": 1}], [{"code": "IDX"}])
-    recipe = Recipe(framework="x", data={"dataset": "china_provinces"}, steps=[step])
+    recipe = Recipe(framework="x", data={"dataset": "china_provinces"},
+                    steps=[step, {"step": "normalise", "range": [0, 1]}])
     b = run(recipe, framework=fw, panel=Panel.from_wide(df, unit="unit", period="period"))
     assert b.data("imputed")["x"].tolist() == [1.0, -1.0]
     assert "function" not in b.log[0].params  # not serialisable: left out of the log
+    assert "table imputer" in b.log[0].notes[-1]
+    b.write(tmp_path)  # the callable is left out of recipe.yaml and log.yaml, not a crash
+    v = b.with_step("normalise", range=[0, 10]).run()  # the callable survives a variant
+    assert v.reused_steps == 1 and v.data("normalised")["x"].tolist() == [10.0, 0.0]

@@ -62,7 +62,10 @@ def test_variant_reuses_the_unchanged_prefix(monkeypatch):
         monkeypatch.setattr(cls, "apply", counted)
     base = run(recipe(*STEPS), framework=FW, panel=tiny_panel())
     assert calls == {"impute": 1, "treat": 1}
+    snapshot = {n: ds.values.copy() for n, ds in base.datasets.items()}
     v = base.with_step("normalise", range=[0, 100]).run()
+    for n, values in snapshot.items():  # later steps did not modify the shared arrays
+        np.testing.assert_array_equal(base.datasets[n].values, values)
     assert calls == {"impute": 1, "treat": 1}
     assert v.reused_steps == 2
     assert v.datasets["treated"].values is base.datasets["treated"].values

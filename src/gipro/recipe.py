@@ -162,6 +162,10 @@ class Recipe(_Model):
         if name not in names:
             raise InputError(f"no step named {name!r}; steps: {', '.join(names)}")
         data = self.model_dump()
+        for i, st in enumerate(self.steps):  # fields left out of dumps (Python callables)
+            for fname, finfo in type(st).model_fields.items():
+                if finfo.exclude:
+                    data["steps"][i][fname] = getattr(st, fname)
         data["steps"][names.index(name)].update(changes)
         return _validate(data, self._base_dir, f"recipe with step {name!r} changed")
 
