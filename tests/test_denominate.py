@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gipro import Framework, InputError, Panel, datasets, run
 from gipro.methods.denominate import denominate
@@ -108,3 +110,17 @@ def test_unknown_denominator_and_indicator():
 def test_step_parameter_can_switch_a_framework_denominator_off():
     b = _tiny([1.0, 2.0, 3.0], denominators={"x": None})
     assert b.data("denominated")["x"].tolist() == [10.0, 20.0, 30.0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.floats(-1e6, 1e6), st.just(np.nan)),
+                          st.one_of(st.floats(0.5, 1e6), st.just(np.nan))), min_size=1,
+                max_size=20), st.floats(0.1, 1e3))
+def test_property_ratio_is_scale_free_and_missing_propagates(pairs, k):
+    """x/d is unchanged when numerator and denominator are both multiplied by k; a missing
+    numerator or denominator always gives a missing ratio, never a number."""
+    x = np.array([[p[0] for p in pairs]])
+    d = np.array([[p[1] for p in pairs]])
+    y = denominate(x, d)
+    np.testing.assert_allclose(denominate(x * k, d * k), y, rtol=1e-12)
+    assert np.array_equal(np.isnan(y), np.isnan(x) | np.isnan(d))

@@ -208,3 +208,22 @@ def test_step_function_hook(tmp_path):
     b.write(tmp_path)  # the callable is left out of recipe.yaml and log.yaml, not a crash
     v = b.with_step("normalise", range=[0, 10]).run()  # the callable survives a variant
     assert v.reused_steps == 1 and v.data("normalised")["x"].tolist() == [10.0, 0.0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(panels, st.sampled_from(["mean", "median", "group", "linear_constant"]), st.randoms())
+def test_property_permuting_units_permutes_the_output(x, method, rnd):
+    """Imputing a unit-permuted table gives the permuted imputed table."""
+    p, u, _ = x.shape
+    perm = np.array(rnd.sample(range(u), u))
+    groups = np.arange(u) % 3 - 1
+
+    def f(a, g):
+        if method in ("mean", "median"):
+            return getattr(imp, method)(a)
+        if method == "group":
+            return imp.group_stat(a, g)
+        return imp.panel(a, np.arange(p), method=method)
+
+    np.testing.assert_allclose(f(x[:, perm], groups[perm]), f(x, groups)[:, perm],
+                               rtol=1e-12, atol=1e-9)
