@@ -7,9 +7,12 @@ Quick use::
     build = gipro.run()                 # built-in recipe: China's provinces, 2006-2015
     build.results()                     # tidy scores and ranks
     build.data("normalised")            # any intermediate data set
+    variant = build.with_step("normalise", bounds="per_period").run()
+    gipro.compare(build, variant)       # score and rank differences per unit
 """
 
 from .build import Build, DataSet, LogEntry, run
+from .compare import compare
 from .errors import FrameworkError, GiproError, InputError, MethodError
 from .framework import Framework, builtin_frameworks, load_framework
 from .panel import Panel, read_panel
@@ -31,6 +34,7 @@ __all__ = [
     "__version__",
     "builtin_frameworks",
     "builtin_recipes",
+    "compare",
     "load_framework",
     "load_recipe",
     "read_panel",

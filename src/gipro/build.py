@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import datasets as _datasets
 from .dataset import DataSet
+from .dataspec import load_data
 from .errors import InputError, MethodError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
-from .panel import Panel, read_panel
+from .panel import Panel
 from .recipe import Recipe, load_recipe
 
 __all__ = ["Build", "DataSet", "LogEntry", "run"]
@@ -47,6 +47,8 @@ class LogEntry:
     params: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    skipped: bool = False
+    reused: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,38 +60,13 @@ class LogEntry:
             "params": self.params,
             "notes": list(self.notes),
             "seconds": round(self.seconds, 6),
+            "skipped": self.skipped,
+            "reused": self.reused,
         }
 
 
 def _load_panel(recipe: Recipe) -> Panel:
-    spec = recipe.data
-    if spec.dataset is not None:
-        return _datasets.load(spec.dataset)
-    path = Path(spec.path)
-    if not path.is_absolute() and recipe.base_dir is not None:
-        path = recipe.base_dir / path
-    units = spec.units
-    if units is not None and not Path(units).is_absolute() and recipe.base_dir is not None:
-        units = str(recipe.base_dir / units)
-    return read_panel(
-        path,
-        form=spec.form,
-        unit=spec.unit,
-        period=spec.period,
-        indicator=spec.indicator,
-        value=spec.value,
-        measure_unit=spec.measure_unit,
-        unit_name=spec.unit_name,
-        groups=spec.groups,
-        units=units,
-        sheet=spec.sheet,
-        sep=spec.sep,
-        decimal=spec.decimal,
-        thousands=spec.thousands,
-        na_values=spec.na_values,
-        encoding=spec.encoding,
-        skip_rows=spec.skip_rows,
-    )
+    return load_data(recipe.data, recipe.base_dir)
 
 
 class Build:
@@ -112,7 +89,16 @@ class Build:
     log : list of LogEntry
         One entry per step run.
     fitted : dict of str to dict
-        What each step learned from the data (e.g. normalisation bounds), by step name.
+        What each step learned from the data (e.g. normalisation bounds) and the tables it
+        recorded (e.g. ``fitted["treat"]["changes"]``), by step name.
+    excluded : list of dict
+        Units removed by steps (``unit, period, step, reason``), see :meth:`exclusions`.
+    reused_steps : int
+        After :meth:`run`: how many leading steps were taken over unchanged from the build
+        this one was derived from with :meth:`with_step` (0 for a fresh build).
+    cache : dict
+        Extra inputs read by steps (e.g. the denominators table), shared with variants made
+        by :meth:`with_step` so files are read once.
 
     Raises
     ------
@@ -166,6 +152,9 @@ class Build:
         self.log: list[LogEntry] = []
         self.fitted: dict[str, dict[str, Any]] = {}
         self.excluded: list[dict[str, Any]] = []
+        self.reused_steps = 0
+        self.cache: dict[Any, Any] = {}  # inputs read by steps (e.g. denominator tables)
+        self._parent: Build | None = None
         self._ran = False
 
     # ------------------------------------------------------------------ running
@@ -179,23 +168,33 @@ class Build:
         MethodError
             A method cannot be applied to the data (message names indicator, unit, period).
         """
-        self.datasets = {
-            "raw": DataSet(
-                "raw",
-                self.panel.cube(self.framework.indicator_codes, self.periods),
-                tuple(self.panel.unit_codes),
-                tuple(self.periods),
-                tuple(self.framework.indicator_codes),
-            )
-        }
-        self.log = []
-        self.fitted = {}
-        self.excluded = []
+        start = self._reusable_prefix()
+        if start:
+            self._reuse(start)
+        else:
+            self.datasets = {
+                "raw": DataSet(
+                    "raw",
+                    self.panel.cube(self.framework.indicator_codes, self.periods),
+                    tuple(self.panel.unit_codes),
+                    tuple(self.periods),
+                    tuple(self.framework.indicator_codes),
+                )
+            }
+            self.log = []
+            self.fitted = {}
+            self.excluded = []
+        self.reused_steps = start
         previous = "raw"
-        lineage: dict[str, list[str]] = {"raw": []}
+        lineage: dict[str, list[str]] = {"raw": []}  # kinds of the (enabled) steps behind a set
         for pos, spec in enumerate(self.recipe.steps):
             name = spec.name or spec.step
             source = spec.input or previous
+            if pos < start:  # reused from the parent build
+                lineage[spec.output] = [*lineage.get(source, []),
+                                        *([] if spec.disable else [spec.step])]
+                previous = spec.output
+                continue
             if source not in self.datasets:
                 raise InputError(
                     f"step {name!r} reads data set {source!r}, which does not exist yet",
@@ -208,13 +207,17 @@ class Build:
                      "values in different units would be combined with their directions "
                      "ignored. Add a normalise step before it."],
                 )
-            lineage[spec.output] = [*lineage[source], spec.step]
+            lineage[spec.output] = [*lineage[source], *([] if spec.disable else [spec.step])]
             t0 = time.perf_counter()
-            out, notes = spec.apply(self, name, self.datasets[source])
+            if spec.disable:
+                out, notes = self.datasets[source], [
+                    f"skipped (disable: true): {spec.output!r} is {source!r} unchanged"]
+            else:
+                out, notes = spec.apply(self, name, self.datasets[source])
             self.datasets[spec.output] = out.renamed(spec.output)
             params = {**spec.model_dump(mode="json"), "name": name, "input": source}
             self.log.append(LogEntry(pos, name, spec.step, source, spec.output, params, notes,
-                                     time.perf_counter() - t0))
+                                     time.perf_counter() - t0, skipped=spec.disable))
             previous = spec.output
         self._ran = True
         return self
@@ -230,16 +233,50 @@ class Build:
     def with_step(self, name: str, **changes: Any) -> Build:
         """A new (not yet run) build with one step's parameters changed.
 
-        The framework and data are shared with this build, so a variant costs only the
-        computation. Example: ``b.with_step("normalise", bounds="per_period").run()``.
+        The framework and data are shared with this build, and when this build has been run
+        the variant re-runs only from the first step that differs: the data sets, log entries,
+        fitted values and exclusions of the unchanged steps before it are reused (the same
+        arrays, not copies). Example: ``b.with_step("normalise", bounds="per_period").run()``;
+        ``b.with_step("treat", disable=True).run()`` for a build without outlier treatment.
 
         Raises
         ------
         InputError
             If no step has this name or the new parameters are invalid.
         """
-        return Build(self.recipe.with_step(name, **changes), framework=self.framework,
-                     panel=self.source_panel)
+        variant = Build(self.recipe.with_step(name, **changes), framework=self.framework,
+                        panel=self.source_panel)
+        variant._parent = self
+        variant.cache = self.cache
+        return variant
+
+    def _reusable_prefix(self) -> int:
+        """Number of leading steps whose results can be taken from the parent build."""
+        parent = self._parent
+        if (parent is None or not parent.is_run or parent.framework is not self.framework
+                or parent.source_panel is not self.source_panel
+                or parent.periods != self.periods
+                or parent.panel.unit_codes != self.panel.unit_codes):
+            return 0
+        k = 0
+        for mine, theirs in zip(self.recipe.steps, parent.recipe.steps, strict=False):
+            if type(mine) is not type(theirs) or mine != theirs:
+                break
+            k += 1
+        return k
+
+    def _reuse(self, k: int) -> None:
+        parent = self._parent
+        assert parent is not None
+        names = {e.name for e in parent.log[:k]}
+        self.datasets = {"raw": parent.datasets["raw"]}
+        for e in parent.log[:k]:
+            self.datasets[e.output] = parent.datasets[e.output]
+        self.log = [LogEntry(e.position, e.name, e.step, e.input, e.output, e.params,
+                             list(e.notes), e.seconds, skipped=e.skipped, reused=True)
+                    for e in parent.log[:k]]
+        self.fitted = {n: v for n, v in parent.fitted.items() if n in names}
+        self.excluded = [dict(r) for r in parent.excluded if r["step"] in names]
 
     # ------------------------------------------------------------------ output
     @property
@@ -320,6 +357,9 @@ class Build:
         raw_units = {u: i for i, u in enumerate(raw.units)}
         score = ds.column(root)
         for pi, ui in zip(*np.nonzero(np.isnan(score)), strict=True):
+            if any(r["unit"] == ds.units[ui] and r["period"] in (None, ds.periods[pi])
+                   for r in self.excluded):
+                continue
             ri = raw_units[ds.units[ui]]
             miss = [c for k, c in enumerate(raw.codes) if np.isnan(raw.values[pi, ri, k])]
             reason = (
@@ -340,9 +380,11 @@ class Build:
         Files: ``results.csv`` (tidy ``unit, period, code, level, score, rank``),
         ``stages/<data set>.csv`` (wide: ``unit, period`` and one column per code),
         ``recipe.yaml`` (the recipe as run, defaults filled in), ``log.yaml`` (``input``: what
-        was read and what was not used; ``steps``: every step with its parameters and notes) and
-        ``exclusions.csv``. Stale ``stages/*.csv`` of an earlier run in the same folder are
-        removed.
+        was read and what was not used; ``steps``: every step with its parameters and notes),
+        ``exclusions.csv`` and ``details/<step>.<table>.csv`` for each table a step recorded in
+        :attr:`fitted` (e.g. ``details/treat.changes.csv``: every value changed by outlier
+        treatment; ``details/impute.imputed.csv``). Stale ``stages/*.csv`` of an earlier run in
+        the same folder are removed.
 
         Returns
         -------
@@ -372,6 +414,13 @@ class Build:
         files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
                                 encoding="utf-8")
         self.exclusions().to_csv(files["exclusions"], index=False)
+        for step, fitted in self.fitted.items():
+            for key, table in fitted.items():
+                if isinstance(table, pd.DataFrame):
+                    path = out / "details" / f"{step}.{key}.csv"
+                    path.parent.mkdir(exist_ok=True)
+                    table.to_csv(path, index=False)
+                    files[f"details/{step}.{key}"] = path
         return files
 
     def __repr__(self) -> str:

@@ -76,9 +76,15 @@ def run(
     _print_ranking(build, top)
     if len(build.final.periods) > 1:
         console.print(summary(build), highlight=False)
+    details = [k.split("/", 1)[1] for k in files if k.startswith("details/")]
     console.print(f"\nWrote {len(files)} files to [bold]{out}[/]: results.csv, "
-                  f"stages/ ({', '.join(build.datasets)}), recipe.yaml, log.yaml, exclusions.csv",
+                  f"stages/ ({', '.join(build.datasets)}), recipe.yaml, log.yaml, exclusions.csv"
+                  + (f", details/ ({', '.join(details)})" if details else ""),
                   highlight=False)
+    excluded = build.exclusions()
+    if len(excluded):
+        console.print(f"{excluded['unit'].nunique()} units without a score in some period or "
+                      "removed by a step: see exclusions.csv", highlight=False)
 
 
 def _print_ranking(build: Build, top: int) -> None:

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .dataspec import DataSpec
 from .errors import InputError
 from .steps import AggregateStep, NormaliseStep, Step
 
@@ -43,47 +44,6 @@ __all__ = [
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class DataSpec(_Model):
-    """Where the panel data come from: a built-in data set or a file.
-
-    Attributes
-    ----------
-    dataset : str, optional
-        Built-in data set name (see :func:`gipro.datasets.available`).
-    path : str, optional
-        CSV/Excel/Parquet file (relative paths are resolved against the recipe's folder).
-    form, unit, period, indicator, value, measure_unit, unit_name, groups, units, sheet, sep,
-    decimal, thousands, na_values, encoding, skip_rows :
-        Reader options, see :func:`gipro.panel.read_panel`. ``units`` is a *file* of unit
-        metadata; the column of unit codes is ``unit``.
-    """
-
-    dataset: str | None = None
-    path: str | None = None
-    form: Literal["auto", "long", "wide"] = "auto"
-    unit: str = "unit"
-    period: str | None = "period"
-    indicator: str = "indicator"
-    value: str = "value"
-    measure_unit: str | None = None
-    unit_name: str | None = None
-    groups: list[str] = Field(default_factory=list)
-    units: str | None = None
-    sheet: str | int | None = None
-    sep: str | None = None
-    decimal: Literal[".", ","] = "."
-    thousands: str | None = None
-    na_values: list[str] | None = None
-    encoding: str = "utf-8-sig"
-    skip_rows: int = Field(0, ge=0)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> DataSpec:
-        if (self.dataset is None) == (self.path is None):
-            raise ValueError("give exactly one of 'dataset' (built-in) or 'path' (a file)")
-        return self
 
 
 class PeriodRange(_Model):
@@ -120,7 +80,10 @@ class Recipe(_Model):
     units : list of str, optional
         Units to build (default: every unit in the data).
     steps : list of steps
-        Default: min-max normalisation (pooled bounds) then arithmetic aggregation.
+        Default: min-max normalisation (pooled bounds) then arithmetic aggregation. Kinds:
+        ``denominate``, ``screen``, ``impute``, ``treat``, ``normalise``, ``aggregate``; a kind
+        may appear more than once (names must be unique; a later step of the same kind
+        without an explicit ``output`` writes a data set named after the step).
     """
 
     name: str | None = None
@@ -144,6 +107,17 @@ class Recipe(_Model):
                     f"two steps are named {n!r}; give each step a unique 'name'"
                 )
             seen.add(n)
+        outputs: dict[str, str] = {"raw": "the input data"}
+        for s in self.steps:
+            n = s.name or s.step
+            if s.output in outputs:
+                if "output" in s.model_fields_set or n in outputs:
+                    raise ValueError(
+                        f"step {n!r} writes data set {s.output!r}, already written by "
+                        f"{outputs[s.output]}; give it another 'output'"
+                    )
+                s.output = n  # a kind used twice: the later step's data set takes its name
+            outputs[s.output] = f"step {n!r}"
         return self
 
     @property
@@ -188,6 +162,10 @@ class Recipe(_Model):
         if name not in names:
             raise InputError(f"no step named {name!r}; steps: {', '.join(names)}")
         data = self.model_dump()
+        for i, st in enumerate(self.steps):  # fields left out of dumps (Python callables)
+            for fname, finfo in type(st).model_fields.items():
+                if finfo.exclude:
+                    data["steps"][i][fname] = getattr(st, fname)
         data["steps"][names.index(name)].update(changes)
         return _validate(data, self._base_dir, f"recipe with step {name!r} changed")
 
@@ -204,6 +182,10 @@ class Recipe(_Model):
                 data["framework"] = str((self._base_dir / fw).resolve())
         for s in data["steps"]:
             s["name"] = s["name"] or s["step"]
+            table = s.get("table")
+            if (self._base_dir is not None and isinstance(table, dict) and table.get("path")
+                    and not Path(table["path"]).is_absolute()):
+                table["path"] = str((self._base_dir / table["path"]).resolve())
         return data
 
     def to_yaml(self, path: str | Path | None = None) -> str:

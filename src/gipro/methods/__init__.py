@@ -13,6 +13,6 @@ call them alike):
 * every kernel cites its source in its docstring.
 """
 
-from . import aggregate, normalise, rank
+from . import aggregate, denominate, impute, normalise, rank, screen, treat
 
-__all__ = ["aggregate", "normalise", "rank"]
+__all__ = ["aggregate", "denominate", "impute", "normalise", "rank", "screen", "treat"]

@@ -12,10 +12,27 @@ from pydantic import Field
 
 from .aggregate import AggregateStep
 from .base import StepSpec
+from .denominate import DenominateStep
+from .impute import ImputeStep
 from .normalise import NormaliseStep
+from .screen import ScreenStep
+from .treat import IndicatorTreatment, TreatStep
 
-STEP_TYPES: tuple[type[StepSpec], ...] = (NormaliseStep, AggregateStep)
+STEP_TYPES: tuple[type[StepSpec], ...] = (
+    DenominateStep, ImputeStep, ScreenStep, TreatStep, NormaliseStep, AggregateStep,
+)
 
 Step = Annotated[Union[STEP_TYPES], Field(discriminator="step")]  # noqa: UP007
 
-__all__ = ["STEP_TYPES", "AggregateStep", "NormaliseStep", "Step", "StepSpec"]
+__all__ = [
+    "STEP_TYPES",
+    "AggregateStep",
+    "DenominateStep",
+    "ImputeStep",
+    "IndicatorTreatment",
+    "NormaliseStep",
+    "ScreenStep",
+    "Step",
+    "StepSpec",
+    "TreatStep",
+]

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from ..dataset import DataSet
+from ..errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
 
-__all__ = ["StepSpec", "fmt"]
+__all__ = ["StepSpec", "check_codes", "fmt", "listing"]
 
 
 class StepSpec(BaseModel):
@@ -30,7 +31,12 @@ class StepSpec(BaseModel):
     input : str, optional
         Data set the step reads (default: the previous step's output; ``raw`` for the first).
     output : str
-        Data set the step writes.
+        Data set the step writes (default: the step kind's usual name, e.g. ``imputed``; when
+        the same kind appears twice, a later step without an explicit ``output`` writes a data
+        set named after the step).
+    disable : bool
+        ``true``: the step is skipped -- logged as skipped, its output is its input unchanged
+        (COINr's ``disable``; handy for "with and without treatment" variants).
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -38,6 +44,7 @@ class StepSpec(BaseModel):
     name: str | None = None
     input: str | None = None
     output: str
+    disable: bool = False
 
     def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
         """Run the step on ``ds``; return the output data set and log notes."""
@@ -47,3 +54,18 @@ class StepSpec(BaseModel):
 def fmt(v: float) -> str:
     """Short number format for messages."""
     return f"{v:.6g}"
+
+
+def listing(items: list[str], limit: int = 8) -> str:
+    """Comma-separated list, shortened after ``limit`` items."""
+    items = [str(i) for i in items]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def check_codes(step: str, what: str, given: list[str], known: list[str]) -> None:
+    """Raise an InputError naming every code in ``given`` that is not in ``known``."""
+    unknown = [c for c in given if c not in set(known)]
+    if unknown:
+        raise InputError(f"step {step!r}: {what} {unknown} not in the data set",
+                         [f"known: {listing(list(known), 20)}"])

@@ -1,0 +1,184 @@
+"""The ``denominate`` step: indicator / denominator x scale factor (per capita, per GDP...)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator
+
+from ..dataset import DataSet
+from ..dataspec import DataSpec, load_data
+from ..errors import InputError
+from ..methods import denominate as _den
+from ..panel import Panel
+from .base import StepSpec, check_codes, fmt, listing
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..build import Build
+
+__all__ = ["DenominateStep", "lookup"]
+
+
+def lookup(panel: Panel, codes: list[str], units: tuple[str, ...], periods: tuple[int, ...]
+           ) -> np.ndarray:
+    """Values of ``codes`` in ``panel`` aligned to ``(periods, units)``: shape (P, U, k).
+
+    Units or periods absent from the panel give NaN.
+    """
+    full = pd.MultiIndex.from_product([list(units), list(periods)], names=["unit", "period"])
+    arr = panel.values.reindex(index=full, columns=codes).to_numpy(dtype=float)
+    return arr.reshape(len(units), len(periods), len(codes)).transpose(1, 0, 2)
+
+
+class DenominateStep(StepSpec):
+    """Divide indicators by a denominator (population, GDP, area, energy...) and scale.
+
+    Formula: ``indicator / denominator * scale`` (:func:`gipro.methods.denominate.denominate`).
+
+    Attributes
+    ----------
+    denominators : mapping of indicator code to denominator code (or null)
+        Which indicator is divided by what. Default: each framework indicator's
+        ``denominator`` field; entries here add to or override it (``null`` = do not
+        denominate this indicator).
+    use_framework : bool
+        Take denominators from the framework (default true).
+    scale : float or mapping of indicator code to float
+        Scale factor, e.g. 1000 for "per 1000 people" (default 1). A mapping gives factors per
+        indicator (others 1).
+    table : data spec, optional
+        A separate denominators table (same reader options as the recipe's ``data``; a
+        relative path is resolved against the recipe's folder). Denominators are looked up
+        there first, then among all variables of the build's data (not only the framework's
+        indicators), e.g. ``population`` or ``gdp_real_2015prices``.
+    denominator_units : mapping of denominator code to measurement unit
+        States the denominator's unit when the data do not (recorded in the step's table).
+    zero : {"error", "missing"}
+        A zero denominator raises (default: there is no meaningful ratio) or leaves the ratio
+        missing, reported in the log.
+
+    Notes
+    -----
+    A missing denominator gives a missing ratio (never 0); the step's notes name the
+    unit-periods affected. ``build.fitted[name]["table"]``: indicator, denominator, scale,
+    units of numerator, denominator and result, and the number of ratios left missing because
+    the denominator was missing or zero.
+    """
+
+    step: Literal["denominate"] = "denominate"
+    output: str = "denominated"
+    denominators: dict[str, str | None] = Field(default_factory=dict)
+    use_framework: bool = True
+    scale: float | dict[str, float] = 1.0
+    table: DataSpec | None = None
+    denominator_units: dict[str, str] = Field(default_factory=dict)
+    zero: Literal["error", "missing"] = "error"
+
+    @field_validator("scale")
+    @classmethod
+    def _finite(cls, v):
+        vals = v.values() if isinstance(v, dict) else [v]
+        if not all(np.isfinite(list(vals))):
+            raise ValueError("scale factors must be finite numbers")
+        return v
+
+    def pairs(self, build: Build, codes: list[str]) -> dict[str, str]:
+        """Indicator -> denominator for the indicators of ``codes`` that are denominated."""
+        out: dict[str, str] = {}
+        if self.use_framework:
+            for c in codes:
+                node = build.framework.nodes.get(c)
+                if node is not None and node.denominator:
+                    out[c] = node.denominator
+        for c, d in self.denominators.items():
+            if d is None:
+                out.pop(c, None)
+            else:
+                out[c] = d
+        return out
+
+    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
+        codes = list(ds.codes)
+        check_codes(name, "denominators given for indicators", list(self.denominators), codes)
+        if isinstance(self.scale, dict):
+            check_codes(name, "scale factors given for indicators", list(self.scale), codes)
+        pairs = self.pairs(build, codes)
+        if not pairs:
+            return ds, ["no indicator has a denominator (framework field 'denominator' or step "
+                        "parameter 'denominators'): data unchanged"]
+        table = None
+        if self.table is not None:
+            key = ("denominate.table", self.table.model_dump_json(), str(build.recipe.base_dir))
+            if key not in build.cache:
+                build.cache[key] = load_data(self.table, build.recipe.base_dir)
+            table = build.cache[key]
+        dens = list(dict.fromkeys(pairs.values()))
+        sources: dict[str, Panel] = {}
+        for d in dens:
+            if table is not None and d in table.values.columns:
+                sources[d] = table
+            elif d in build.source_panel.values.columns:
+                sources[d] = build.source_panel
+        missing = [d for d in dens if d not in sources]
+        if missing:
+            where = ["the build's data (all variables)"] + (
+                ["the denominators table"] if table is not None else [])
+            raise InputError(
+                f"step {name!r}: denominators {missing} not found",
+                [f"looked in {' and '.join(where)}",
+                 "add the variable to the data, give a denominators table (table: {path: ...}),"
+                 " or fix the framework's 'denominator' field"])
+        den_cube = np.full((len(ds.periods), len(ds.units), len(dens)), np.nan)
+        for src in {id(p): p for p in sources.values()}.values():
+            ks = [i for i, d in enumerate(dens) if sources[d] is src]
+            den_cube[:, :, ks] = lookup(src, [dens[i] for i in ks], ds.units, ds.periods)
+
+        cols = [c for c in codes if c in pairs]
+        idx = [codes.index(c) for c in cols]
+        dmat = den_cube[:, :, [dens.index(pairs[c]) for c in cols]]
+        scale = np.array([self.scale.get(c, 1.0) if isinstance(self.scale, dict) else self.scale
+                          for c in cols])
+        num = ds.values[:, :, idx]
+        zero = (dmat == 0) & ~np.isnan(num)
+        if self.zero == "error" and zero.any():
+            cells = [f"{cols[k]} / {pairs[cols[k]]} for unit {ds.units[u]} in {ds.periods[p]}"
+                     for p, u, k in np.argwhere(zero)]
+            raise InputError(
+                f"step {name!r}: zero denominator ({len(cells)} values), so the ratio is "
+                "undefined", [*cells[:10], "fix the denominator data, or set zero: missing to "
+                              "leave these ratios missing (reported in the log)"])
+        y = _den.denominate(num, dmat, scale, zero=self.zero, names=cols)
+        out = ds.values.copy()
+        out[:, :, idx] = y
+
+        notes, rows = [], []
+        for k, c in enumerate(cols):
+            d = pairs[c]
+            d_unit = (self.denominator_units.get(d) or sources[d].indicator_units.get(d)
+                      or "unit not stated")
+            node = build.framework.nodes.get(c)
+            c_unit = (node.unit if node is not None and node.unit else
+                      build.source_panel.indicator_units.get(c) or "unit not stated")
+            res_unit = f"{c_unit} per {d_unit}" + (f", x {fmt(scale[k])}" if scale[k] != 1
+                                                   else "")
+            lost_nan = ~np.isnan(num[:, :, k]) & np.isnan(dmat[:, :, k])
+            lost_zero = ~np.isnan(num[:, :, k]) & (dmat[:, :, k] == 0)
+            rows.append({"indicator": c, "denominator": d, "scale": scale[k],
+                         "indicator_unit": c_unit, "denominator_unit": d_unit,
+                         "result_unit": res_unit,
+                         "missing_denominator": int(lost_nan.sum()),
+                         "zero_denominator": int(lost_zero.sum())})
+            for mask, why in ((lost_nan, "the denominator is missing"),
+                              (lost_zero, "the denominator is zero (zero: missing)")):
+                if mask.any():
+                    cells = [f"{ds.units[u]} {ds.periods[p]}" for p, u in np.argwhere(mask)]
+                    notes.append(f"{c}: {len(cells)} values left missing because {why} "
+                                 f"({d}): {listing(cells)}")
+        summary = ", ".join(f"{r['indicator']} / {r['denominator']}"
+                            + (f" x {fmt(r['scale'])}" if r["scale"] != 1 else "")
+                            for r in rows)
+        notes.insert(0, f"denominated {len(cols)} indicators: {summary}")
+        build.fitted[name] = {"table": pd.DataFrame(rows)}
+        return DataSet(self.output, out, ds.units, ds.periods, ds.codes), notes

@@ -1,0 +1,146 @@
+"""The ``screen`` step: drop units with too little data or too many zeros, and say why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from ..dataset import DataSet
+from ..errors import InputError, MethodError
+from ..methods import screen as _scr
+from .base import StepSpec, check_codes, listing
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..build import Build
+
+__all__ = ["ScreenStep"]
+
+
+class ScreenStep(StepSpec):
+    """Remove units whose data availability is too low or whose share of zeros is too high.
+
+    A unit is kept when its availability (share of indicators observed) is at least
+    ``min_availability`` and its zero share (zeros among its observed values) is at most
+    ``max_zero_share`` (:mod:`gipro.methods.screen`; COINr ``Screen`` with ``dat_thresh`` and
+    ``nonzero_thresh = 1 - max_zero_share``). ``include``/``exclude`` override the rules.
+    Every removed unit is listed in ``exclusions.csv`` with its reason; later data sets do not
+    contain it.
+
+    Attributes
+    ----------
+    min_availability : float in [0, 1] or null
+        Default 2/3 (COINr's default ``dat_thresh``); ``null`` turns the rule off.
+    max_zero_share : float in [0, 1] or null
+        Default ``null`` (off); e.g. 0.95 is COINr's ``nonzero_thresh = 0.05``.
+    include, exclude : list of unit codes
+        Always kept / always removed, whatever the rules say.
+    scope : {"all_periods", "pooled"}
+        How a panel is screened. ``all_periods`` (default): the rules are checked in each
+        period and a unit must pass in *every* period, so the same units are scored in every
+        year (rankings and changes over time compare like with like). ``pooled``: shares are
+        computed over all of the unit's values in all periods. Either way a unit is kept or
+        removed as a whole; for a single period both are COINr's rule.
+    indicators : list of str, optional
+        Codes counted (default: every code of the input data set).
+
+    Notes
+    -----
+    ``build.fitted[name]["summary"]``: one row per unit with its availability, zero share (in
+    the worst period under ``all_periods``), whether it is kept, and the reason.
+    """
+
+    step: Literal["screen"] = "screen"
+    output: str = "screened"
+    min_availability: float | None = Field(2 / 3, ge=0.0, le=1.0)
+    max_zero_share: float | None = Field(None, ge=0.0, le=1.0)
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    scope: Literal["all_periods", "pooled"] = "all_periods"
+    indicators: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> ScreenStep:
+        both = sorted(set(self.include) & set(self.exclude))
+        if both:
+            raise ValueError(f"units both in include and exclude: {both}")
+        return self
+
+    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
+        forced = self.include + self.exclude
+        unknown = [u for u in forced if u not in set(ds.units)]
+        if unknown:
+            raise InputError(f"step {name!r}: units in include/exclude not in the data set: "
+                             f"{unknown}", [f"units: {listing(list(ds.units), 20)}"])
+        codes = list(ds.codes) if self.indicators is None else list(self.indicators)
+        check_codes(name, "indicators", codes, list(ds.codes))
+        x = ds.take(codes)  # (P, U, K)
+        if self.scope == "pooled":
+            avail = _scr.availability(x, axis=(0, 2))
+            zeros = _scr.zero_share(x, axis=(0, 2))
+            worst_a = worst_z = None
+        else:
+            a_pt = _scr.availability(x, axis=2)  # (P, U)
+            z_pt = _scr.zero_share(x, axis=2)
+            avail = a_pt.min(axis=0)
+            zeros = np.where(np.isnan(z_pt), -np.inf, z_pt).max(axis=0)
+            zeros = np.where(np.isinf(zeros), np.nan, zeros)
+            worst_a = np.array(ds.periods)[a_pt.argmin(axis=0)]
+            worst_z = np.array(ds.periods)[np.where(np.isnan(z_pt), -np.inf, z_pt).argmax(axis=0)]
+        low = (np.zeros(len(ds.units), bool) if self.min_availability is None
+               else avail < self.min_availability - 1e-12)
+        zero = (np.zeros(len(ds.units), bool) if self.max_zero_share is None
+                else zeros > self.max_zero_share + 1e-12)
+        keep = ~low & ~zero
+        multi = len(ds.periods) > 1
+        rows, reasons = [], {}
+        for i, u in enumerate(ds.units):  # report rows (one per unit)
+            why = []
+            if low[i]:
+                when = (f" in {worst_a[i]}" if worst_a is not None and multi else
+                        " over all periods" if multi else "")
+                why.append(f"data availability {avail[i]:.1%}{when} < {self.min_availability:.1%}"
+                           f" ({len(codes)} indicators)")
+            if zero[i]:
+                when = (f" in {worst_z[i]}" if worst_z is not None and multi else
+                        " over all periods" if multi else "")
+                why.append(f"zero share {zeros[i]:.1%}{when} > {self.max_zero_share:.1%}")
+            if u in self.exclude:
+                keep[i] = False
+                why = ["excluded by the recipe (exclude)", *why]
+            elif u in self.include and not keep[i]:
+                keep[i] = True
+                why = [f"kept by the recipe (include) despite: {'; '.join(why)}"]
+            reasons[u] = "; ".join(why)
+            rows.append({"unit": u, "availability": avail[i], "zero_share": zeros[i],
+                         "kept": bool(keep[i]), "reason": reasons[u]})
+        if not keep.any():
+            raise MethodError(
+                f"step {name!r}: screening would remove every unit",
+                [f"lowest availability {np.nanmin(avail):.1%}, rule min_availability="
+                 f"{self.min_availability}; max_zero_share={self.max_zero_share}",
+                 "lower the thresholds or check the data"])
+        removed = [u for i, u in enumerate(ds.units) if not keep[i]]
+        for u in removed:
+            build.exclude(u, f"screened out: {reasons[u]}", name)
+        kept_idx = np.flatnonzero(keep)
+        out = DataSet(self.output, ds.values[:, kept_idx, :], tuple(ds.units[i] for i in kept_idx),
+                      ds.periods, ds.codes)
+        rule = []
+        if self.min_availability is not None:
+            rule.append(f"availability >= {self.min_availability:.1%}")
+        if self.max_zero_share is not None:
+            rule.append(f"zero share <= {self.max_zero_share:.1%}")
+        how = ("in every period" if self.scope == "all_periods" else "pooled over all periods"
+               ) if multi else ""
+        notes = [f"kept units with {' and '.join(rule) or 'no rule'} {how}".rstrip()
+                 + f": {len(kept_idx)} of {len(ds.units)} kept"]
+        if removed:
+            notes.append(f"removed: {listing([f'{u} ({reasons[u]})' for u in removed], 10)}")
+        forced_in = [u for u in self.include if reasons[u]]
+        if forced_in:
+            notes.append(f"kept by include despite the rules: {listing(forced_in)}")
+        build.fitted[name] = {"summary": pd.DataFrame(rows)}
+        return out, notes

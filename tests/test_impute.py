@@ -1,0 +1,229 @@
+"""Imputation: cross-section, groups, panel interpolation, whole-table hook; observed values
+never change.
+
+Expected values: ../shared/reference/coinr_cases.md B6 (COINr test-Impute and
+test-impute_panel), ../shared/cases/field_cases.md B17 and B18 (hand-computed), and hand
+calculations stated in each test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from gipro import Framework, InputError, MethodError, Panel, run
+from gipro.methods import impute as imp
+
+NAN = np.nan
+
+
+# ------------------------------------------------------------------ kernels
+def test_b6_panel_linear_and_constant():
+    """B6: one unit, 2020-2022, i2 = (3, NA, 5), i3 = (NA, 5, 6), i4 = (7, 8, NA)."""
+    x = np.array([[3.0, NAN, 7.0], [NAN, 5.0, 8.0], [5.0, 6.0, NAN]])[:, None, :]  # (P, U, K)
+    lin = imp.panel(x, [2020, 2021, 2022], method="linear")
+    assert lin[:, 0, :].T.tolist() == [[3, 4, 5], [5, 5, 6], [7, 8, 8]]
+    const = imp.panel(x, [2020, 2021, 2022], method="constant")
+    assert const[:, 0, :].T.tolist() == [[3, 3, 5], [5, 5, 6], [7, 8, 8]]
+
+
+def test_b18_one_observed_year():
+    """B18 (2019-2022): U1 = [NA, 7, NA, NA] -> [7, 7, 7, 7] (constant carry); U2 = [NA, 2,
+    NA, 6] -> [2, 2, 4, 6]; U3 all missing stays missing. Plain 'linear' leaves U1 missing
+    (needs two points)."""
+    x = np.array([[NAN, 7, NAN, NAN], [NAN, 2, NAN, 6], [NAN] * 4]).T[:, :, None]  # (P, U, 1)
+    y = imp.panel(x, [2019, 2020, 2021, 2022], method="linear_constant")
+    assert y[:, 0, 0].tolist() == [7, 7, 7, 7]
+    assert y[:, 1, 0].tolist() == [2, 2, 4, 6]
+    assert np.isnan(y[:, 2, 0]).all()
+    y = imp.panel(x, [2019, 2020, 2021, 2022], method="linear")
+    assert np.isnan(y[:, 0, 0]).tolist() == [True, False, True, True]
+    assert y[:, 1, 0].tolist() == [2, 2, 4, 6]
+
+
+def test_panel_uneven_periods():
+    """Hand: 2000 -> 0, 2005 -> 10: 2001 is 2.0 (a fifth of the way), not the midpoint."""
+    x = np.array([0.0, NAN, 10.0])[:, None, None]
+    assert imp.panel(x, [2000, 2001, 2005], method="linear")[:, 0, 0].tolist() == [0, 2, 10]
+
+
+def test_median_coinr():
+    """B6: i_median on 1..10 with the third value missing -> median of the other nine = 6."""
+    x = np.arange(1.0, 11.0)[:, None]
+    x[2] = NAN
+    y = imp.median(x)
+    assert y[2, 0] == 6.0
+    assert np.delete(y[:, 0], 2).tolist() == np.delete(np.arange(1.0, 11.0), 2).tolist()
+
+
+def test_b17_group_mean_with_missing_group():
+    """B17: u1..u6 in groups A, A, B, B, (none), C with x = 1, NA, 3, NA, 5, NA
+    -> [1, 1, 3, 3, 5, NA]."""
+    x = np.array([1.0, NAN, 3.0, NAN, 5.0, NAN])[:, None]
+    y = imp.group_stat(x, np.array([0, 0, 1, 1, -1, 2]))
+    np.testing.assert_array_equal(y[:, 0], [1, 1, 3, 3, 5, NAN])
+    y = imp.group_stat(x, np.array([0, 0, 1, 1, -1, 2]), stat="median")
+    np.testing.assert_array_equal(y[:, 0], [1, 1, 3, 3, 5, NAN])
+
+
+def test_mean_per_period_vs_pooled():
+    """Hand, 2 periods x 3 units: period 1 = (1, 3, NA), period 2 = (10, 20, NA). Per period
+    the gaps get 2 and 15; pooled over both periods both get (1 + 3 + 10 + 20) / 4 = 8.5."""
+    x = np.array([[1.0, 3.0, NAN], [10.0, 20.0, NAN]])[:, :, None]
+    assert imp.mean(x)[:, 2, 0].tolist() == [2.0, 15.0]
+    assert imp.mean(x, axis=(-3, -2))[:, 2, 0].tolist() == [8.5, 8.5]
+
+
+def test_table_hook_may_not_change_observed_values():
+    def bad(t):
+        return np.nan_to_num(t) + 1.0
+
+    with pytest.raises(MethodError, match="changed an observed value of indicator a"):
+        imp.table(np.array([[1.0, 2.0], [NAN, 3.0]]), bad, names=["a", "b"])
+
+
+def test_table_hook_skips_empty_columns():
+    """An all-missing indicator is not passed to the hook (scikit-learn would fill it with 0
+    or drop it) and stays missing."""
+    seen = []
+
+    def hook(t):
+        seen.append(t.shape)
+        return np.where(np.isnan(t), 0.5, t)
+
+    y = imp.table(np.array([[1.0, NAN], [NAN, NAN]]), hook)
+    assert seen == [(2, 1)]
+    np.testing.assert_array_equal(y, [[1.0, NAN], [0.5, NAN]])
+
+
+def test_knn_imputer_hand_checked():
+    """scikit-learn KNNImputer, 1 neighbour (hand: u3's nearest unit on b is u2 -> a = 2)."""
+    pytest.importorskip("sklearn")
+    from gipro.steps.impute import sklearn_imputer
+
+    f = sklearn_imputer("knn", {"n_neighbors": 1}, seed=0)
+    x = np.array([[1.0, 10.0], [2.0, 20.0], [NAN, 21.0], [9.0, 90.0]])
+    y = imp.table(x, f)
+    assert y[2, 0] == 2.0
+    np.testing.assert_array_equal(np.delete(y, 2, axis=0), np.delete(x, 2, axis=0))
+
+
+def test_iterative_imputer_linear_relation():
+    """IterativeImputer on b = 2a exactly (hand: the missing a of b = 8 is 4)."""
+    pytest.importorskip("sklearn")
+    from gipro.steps.impute import sklearn_imputer
+
+    f = sklearn_imputer("iterative", {}, seed=0)
+    x = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0], [NAN, 8.0], [5.0, 10.0]])
+    assert imp.table(x, f)[3, 0] == pytest.approx(4.0, abs=1e-6)
+
+
+panels = arrays(float, st.tuples(st.integers(1, 5), st.integers(1, 6), st.integers(1, 3)),
+                elements=st.one_of(st.floats(-1e6, 1e6), st.just(NAN)))
+
+
+@settings(max_examples=120, deadline=None)
+@given(panels, st.sampled_from(["mean", "median", "group", "linear", "constant",
+                                "linear_constant", "table"]))
+def test_property_observed_values_never_change(x, method):
+    """Every imputer keeps every observed value bit for bit; filled values lie within the
+    observed range (all these methods are averages, interpolations or copies)."""
+    p, u, _ = x.shape
+    if method in ("mean", "median"):
+        y = getattr(imp, method)(x)
+    elif method == "group":
+        y = imp.group_stat(x, np.arange(u) % 2 - (np.arange(u) == 0))
+    elif method == "table":
+        y = imp.table(x, lambda t: np.where(np.isnan(t), np.nanmax(t, axis=0), t))
+    else:
+        y = imp.panel(x, np.arange(2000, 2000 + p), method=method)
+    obs = ~np.isnan(x)
+    np.testing.assert_array_equal(y[obs], x[obs])
+    if obs.any():
+        filled = np.isnan(x) & ~np.isnan(y)
+        assert (y[filled] >= np.nanmin(x) - 1e-6).all() and (y[filled] <= np.nanmax(x) + 1e-6
+                                                              ).all()
+
+
+# ------------------------------------------------------------------ the step
+def _build(steps, df, groups=()):
+    codes = [c for c in df.columns if c not in ("unit", "period", *groups)]
+    fw = Framework([{"code": c, "parent": "IDX", "direction": 1} for c in codes],
+                   [{"code": "IDX"}])
+    panel = Panel.from_wide(df, unit="unit", period="period", groups=list(groups))
+    recipe = {"framework": "x", "data": {"dataset": "china_provinces"}, "steps": steps}
+    return run(recipe, framework=fw, panel=panel)
+
+
+def test_step_b17_reports_units_without_group():
+    df = pd.DataFrame({"unit": ["u1", "u2", "u3", "u4", "u5", "u6"], "period": 2020,
+                       "grp": ["A", "A", "B", "B", None, "C"],
+                       "x": [1.0, NAN, 3.0, NAN, 5.0, NAN]})
+    b = _build([{"step": "impute", "method": "group_mean", "group": "grp"}], df, ["grp"])
+    np.testing.assert_array_equal(b.data("imputed")["x"], [1, 1, 3, 3, 5, NAN])
+    missing = b.fitted["impute"]["missing"]
+    assert missing[["unit", "reason"]].values.tolist() == [
+        ["u6", "no observed value in the unit's group"]]
+    notes = " ".join(b.log[0].notes)
+    assert "units without a 'grp' group (not imputed): u5" in notes
+    assert "filled 2 of 3 missing values" in notes
+    assert b.fitted["impute"]["imputed"]["unit"].tolist() == ["u2", "u4"]
+
+
+def test_step_unknown_group_column():
+    df = pd.DataFrame({"unit": ["a", "b"], "period": 2020, "x": [1.0, NAN]})
+    with pytest.raises(InputError, match="region"):
+        _build([{"step": "impute", "method": "group_mean", "group": "region"}], df)
+
+
+def test_step_panel_and_twice():
+    """Two impute steps: linear over time first, then the period mean for what is left."""
+    df = pd.DataFrame({"unit": ["a"] * 3 + ["b"] * 3, "period": [2000, 2001, 2002] * 2,
+                       "x": [1.0, NAN, 3.0, NAN, NAN, NAN]})
+    b = _build([{"step": "impute", "method": "linear"},
+                {"step": "impute", "name": "impute_mean", "method": "mean"}], df)
+    assert list(b.datasets) == ["raw", "imputed", "impute_mean"]
+    assert b.data("imputed")["x"].tolist()[:3] == [1.0, 2.0, 3.0]
+    assert b.data("impute_mean")["x"].tolist() == [1.0, 2.0, 3.0, 1.0, 2.0, 3.0]
+    assert b.fitted["impute"]["missing"]["reason"].unique().tolist() == ["no observed period"]
+
+
+def test_step_function_hook(tmp_path):
+    df = pd.DataFrame({"unit": ["a", "b"], "period": 2020, "x": [1.0, NAN]})
+    from gipro.recipe import Recipe
+    from gipro.steps import ImputeStep
+
+    step = ImputeStep(method="function", function=lambda t: np.where(np.isnan(t), -1.0, t))
+    fw = Framework([{"code": "x", "parent": "IDX", "direction": 1}], [{"code": "IDX"}])
+    recipe = Recipe(framework="x", data={"dataset": "china_provinces"},
+                    steps=[step, {"step": "normalise", "range": [0, 1]}])
+    b = run(recipe, framework=fw, panel=Panel.from_wide(df, unit="unit", period="period"))
+    assert b.data("imputed")["x"].tolist() == [1.0, -1.0]
+    assert "function" not in b.log[0].params  # not serialisable: left out of the log
+    assert "table imputer" in b.log[0].notes[-1]
+    b.write(tmp_path)  # the callable is left out of recipe.yaml and log.yaml, not a crash
+    v = b.with_step("normalise", range=[0, 10]).run()  # the callable survives a variant
+    assert v.reused_steps == 1 and v.data("normalised")["x"].tolist() == [10.0, 0.0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(panels, st.sampled_from(["mean", "median", "group", "linear_constant"]), st.randoms())
+def test_property_permuting_units_permutes_the_output(x, method, rnd):
+    """Imputing a unit-permuted table gives the permuted imputed table."""
+    p, u, _ = x.shape
+    perm = np.array(rnd.sample(range(u), u))
+    groups = np.arange(u) % 3 - 1
+
+    def f(a, g):
+        if method in ("mean", "median"):
+            return getattr(imp, method)(a)
+        if method == "group":
+            return imp.group_stat(a, g)
+        return imp.panel(a, np.arange(p), method=method)
+
+    np.testing.assert_allclose(f(x[:, perm], groups[perm]), f(x, groups)[:, perm],
+                               rtol=1e-12, atol=1e-9)

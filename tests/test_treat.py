@@ -1,0 +1,313 @@
+"""Outlier treatment: COINr's rule, winsorisation, log and Box-Cox fallbacks, degenerate cases.
+
+Expected values: ../shared/reference/coinr_cases.md B3 (COINr vignette and test-treat),
+../shared/cases/field_cases.md B19 (hand-computed with numpy/scipy), hand calculations (said
+so in each test), and scipy as the peer tool for Box-Cox.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from gipro import Framework, MethodError, Panel, run
+from gipro.methods.treat import STATUS, boxcox, log_ct, passes, skew_kurt, transform, treat
+
+
+def col(values) -> np.ndarray:
+    return np.asarray(values, dtype=float)[:, None]
+
+
+def status(r, j=0) -> str:
+    return STATUS[int(r.status.reshape(-1)[j])]
+
+
+# ------------------------------------------------------------------ moments and the check
+def test_b3_skew_kurtosis_and_one_point():
+    """B3: x = (1..10, 30, 100): skew 3.063241, kurtosis 9.741391 -> fails; winmax 2: the
+    100 becomes 30, then skew 1.712038, kurtosis 1.815781 -> passes."""
+    x = col([*range(1, 11), 30, 100])
+    s, k = skew_kurt(x)
+    assert s[0] == pytest.approx(3.063241, abs=5e-7)
+    assert k[0] == pytest.approx(9.741391, abs=5e-7)
+    assert not passes(s, k)[0]
+    r = treat(x, winmax=2)
+    assert r.x[:, 0].tolist() == [*range(1, 11), 30, 30]
+    assert int(r.n_winsorised[0]) == 1
+    assert r.skew_after[0] == pytest.approx(1.712038, abs=5e-7)
+    assert r.kurt_after[0] == pytest.approx(1.815781, abs=5e-7)
+    assert status(r) == "winsorised, passes"
+
+
+def test_moments_equal_scipy_bias_corrected():
+    """Peer tool: scipy.stats.skew/kurtosis with bias=False are the same type-2 estimators."""
+    rng = np.random.default_rng(3)
+    x = rng.lognormal(size=(40, 5))
+    s, k = skew_kurt(x)
+    np.testing.assert_allclose(s, stats.skew(x, axis=0, bias=False), rtol=1e-12)
+    np.testing.assert_allclose(k, stats.kurtosis(x, axis=0, bias=False), rtol=1e-12)
+
+
+def test_pass_rule_is_or():
+    """Fails only when both thresholds are exceeded (COINr check_SkewKurt)."""
+    assert passes(np.array([5.0]), np.array([3.0]))[0]  # high skew, low kurtosis
+    assert passes(np.array([1.0]), np.array([50.0]))[0]  # low skew, high kurtosis
+    assert not passes(np.array([-2.5]), np.array([3.6]))[0]  # negative skew counts by |skew|
+
+
+def test_asem_raw_b3(shared_dir):
+    """B3 on ASEM raw data (COINr6 Raw, winmax 5): Flights fails (2.103287, 4.508879), one
+    point -> 1.900658, 3.3360647; Goods fails (2.649973, 8.266610), two points -> 1.140608,
+    0.1572047; Services passes untouched (1.701085, 2.375656)."""
+    raw = pd.read_csv(shared_dir / "data" / "coinr_asem" / "ASEM_COIN_Data_Raw.csv")
+    x = raw[["Flights", "Goods", "Services"]].to_numpy(dtype=float)
+    r = treat(x, winmax=5, names=["Flights", "Goods", "Services"])
+    np.testing.assert_allclose(r.skew, [2.103287, 2.649973, 1.701085], atol=5e-7)
+    np.testing.assert_allclose(r.kurt, [4.508879, 8.266610, 2.375656], atol=5e-7)
+    assert r.n_winsorised.tolist() == [1, 2, 0]
+    np.testing.assert_allclose(r.skew_after[:2], [1.900658, 1.140608], atol=5e-7)
+    np.testing.assert_allclose(r.kurt_after[:2], [3.3360647, 0.1572047], atol=5e-7)
+    np.testing.assert_array_equal(r.x[:, 2], x[:, 2])
+
+
+# ------------------------------------------------------------------ COINr test-treat
+def test_coinr_one_outlier_winmax_5():
+    """COINr test-treat: c(1:10, 100), winmax 5 -> the 100 becomes 10, the rest unchanged."""
+    x = col([*range(1, 11), 100])
+    r = treat(x, winmax=5)
+    assert r.x[-1, 0] == 10.0
+    np.testing.assert_array_equal(r.x[:-1, 0], x[:-1, 0])
+    assert r.changed[:, 0].tolist() == [0] * 10 + [1]
+
+
+def test_coinr_two_outliers_winmax_1_then_log():
+    """COINr test-treat: c(1:20, 100, 200), winmax 1: still fails without a fallback; with
+    the log fallback the result is log(x) of the *original* vector."""
+    x = col([*range(1, 21), 100, 200])
+    r = treat(x, winmax=1, fallback="none")
+    assert status(r) == "still fails after winsorisation (no fallback)"
+    assert int(r.n_winsorised[0]) == 1 and r.x[-1, 0] == 100.0
+    r = treat(x, winmax=1, fallback="log")
+    np.testing.assert_array_equal(r.x, np.log(x))
+    assert (r.changed == 2).all() and int(r.n_winsorised[0]) == 0
+    assert r.fallback[0] == "log"
+
+
+def test_log_ct_fallback_by_hand():
+    """Hand calculation: log_CT = log(x - 1 + 0.01 * (200 - 1)) on c(1:20, 100, 200)."""
+    x = col([*range(1, 21), 100, 200])
+    r = treat(x, winmax=1)  # default fallback log_ct
+    np.testing.assert_allclose(r.x[:, 0], np.log(x[:, 0] - 1 + 1.99), rtol=0, atol=1e-15)
+    assert status(r).startswith("fallback transform")
+
+
+def test_force_winsorises_exactly_winmax_points():
+    """COINr test-treat: force_win with winmax 3 treats exactly 3 points. Hand: rounds by the
+    current skew: 200 -> 100 (skew > 0), both 100 -> 20 (skew > 0), then (1..20, 20, 20) has
+    negative skew, so 1 -> 2."""
+    x = col([*range(1, 21), 100, 200])
+    r = treat(x, winmax=3, force=True)
+    assert int((r.changed != 0).sum()) == 3 and int(r.n_winsorised[0]) == 3
+    assert status(r) == "winsorised (forced)"
+    assert r.x[:, 0].tolist() == [2, *range(2, 21), 20, 20]
+
+
+def test_force_on_a_passing_indicator():
+    """Forced winsorisation ignores the check. Hand: 1..10 has skew 0 (>= 0: clip the top),
+    10 -> 9; then (1..9, 9) has negative skew, 1 -> 2."""
+    r = treat(col(range(1, 11)), winmax=2, force=True)
+    assert r.x[:, 0].tolist() == [2, 2, 3, 4, 5, 6, 7, 8, 9, 9]
+
+
+def test_low_outliers_winsorised_from_below():
+    """Negative skew: the minimum is set to the next higher value (hand: -100 -> 1)."""
+    r = treat(col([-100, *range(1, 11)]), winmax=5)
+    assert r.x[0, 0] == 1.0 and r.changed[0, 0] == -1
+
+
+def test_ties_at_the_extreme_move_together_and_count_each():
+    """Hand: two units tied at 100 are both set to 10 in one round and count as 2 points;
+    with winmax 1 that round is not made (at most winmax points change)."""
+    x = col([*range(1, 21), 100, 100])
+    r = treat(x, winmax=5)
+    assert r.x[-2:, 0].tolist() == [20.0, 20.0] and int(r.n_winsorised[0]) == 2
+    r = treat(x, winmax=1, fallback="none")
+    np.testing.assert_array_equal(r.x, x)
+    assert int(r.n_winsorised[0]) == 0
+
+
+def test_winmax_zero_goes_straight_to_the_fallback():
+    x = col([*range(1, 11), 100])
+    r = treat(x, winmax=0)
+    np.testing.assert_allclose(r.x, log_ct(x))
+
+
+# ------------------------------------------------------------------ field case B19
+def test_b19_nan_is_kept_and_ignored():
+    """B19 input 1: [1..9, 100, NaN]: skew 3.1189, kurtosis 9.7992 on the 10 observed values;
+    one clip (100 -> 9) gives skew -0.1515, kurtosis -1.3570 -> passes; NaN stays NaN."""
+    x = col([*range(1, 10), 100, np.nan])
+    r = treat(x, winmax=5)
+    assert r.skew[0] == pytest.approx(3.1189, abs=5e-5)
+    assert r.kurt[0] == pytest.approx(9.7992, abs=5e-5)
+    assert r.x[:10, 0].tolist() == [*range(1, 10), 9]
+    assert math.isnan(r.x[10, 0])
+    assert r.changed[:, 0].tolist() == [0] * 9 + [1, 0]
+    assert r.skew_after[0] == pytest.approx(-0.1515, abs=5e-5)
+    assert r.kurt_after[0] == pytest.approx(-1.3570, abs=5e-5)
+
+
+def test_b19_vector_becoming_constant_stops_cleanly():
+    """B19 input 2: [0]*9 + [5]: skew 3.1623, kurtosis 10.0 -> fails; one clip would make it
+    all zeros. Default: refuse (untouched, flagged); 'allow': [0]*10, flagged; 'error'
+    raises naming the indicator. Never a crash or an endless loop."""
+    x = col([0] * 9 + [5])
+    r = treat(x, winmax=5, names=["zeros"])
+    assert r.skew[0] == pytest.approx(3.1623, abs=5e-5) and r.kurt[0] == pytest.approx(10.0)
+    np.testing.assert_array_equal(r.x, x)
+    assert status(r).startswith("winsorisation stopped")
+    r = treat(x, winmax=5, on_constant="allow")
+    assert r.x[:, 0].tolist() == [0.0] * 10
+    assert status(r) == "became constant after winsorisation"
+    with pytest.raises(MethodError, match="zeros"):
+        treat(x, winmax=5, on_constant="error", names=["zeros"])
+
+
+@pytest.mark.parametrize("values", [[3.0] * 6, [1.0, 2.0, np.nan, np.nan, np.nan],
+                                    [np.nan] * 5])
+def test_unassessable_columns_untouched(values):
+    """Constant, < 4 observed or empty columns: skew/kurtosis undefined -> left as they are."""
+    x = col(values)
+    r = treat(x, winmax=5)
+    np.testing.assert_array_equal(r.x, x)
+    assert status(r).startswith("cannot assess")
+
+
+# ------------------------------------------------------------------ transforms
+def test_boxcox_fixed_lambda_by_hand():
+    """Hand: lambda 0.5 on x - min + 1 = (1, 2, 5): (sqrt(v) - 1) / 0.5."""
+    y, lam = boxcox(col([3.0, 4.0, 7.0]), 0.5)
+    np.testing.assert_allclose(y[:, 0], [(math.sqrt(v) - 1) / 0.5 for v in (1, 2, 5)])
+    assert lam.tolist() == [0.5]
+
+
+def test_boxcox_estimated_lambda_equals_scipy():
+    """Peer tool: scipy.stats.boxcox (MLE lambda) on the shifted values."""
+    x = col([1.0, 2.0, 2.5, 3.0, 50.0, 4.0, 200.0, np.nan])
+    y, lam = boxcox(x)
+    v = x[:7, 0] - 1.0 + 1.0
+    ref, ref_lam = stats.boxcox(v)
+    assert lam[0] == pytest.approx(ref_lam, rel=1e-10)
+    np.testing.assert_allclose(y[:7, 0], ref, rtol=1e-10)
+    assert math.isnan(y[7, 0])
+
+
+def test_log_refuses_non_positive_values():
+    with pytest.raises(MethodError, match="CO2"):
+        transform(col([0.0, 1.0, 2.0]), "log", names=["CO2"])
+
+
+# ------------------------------------------------------------------ vectorisation and properties
+def test_vectorised_equals_column_by_column_and_periods():
+    """A (periods, units, indicators) call equals treating each column of each period alone."""
+    rng = np.random.default_rng(7)
+    x = rng.lognormal(sigma=1.5, size=(3, 25, 6))
+    x[0, 3, 2] = np.nan
+    wm = np.array([0, 1, 2, 3, 5, 8])
+    r = treat(x, winmax=wm)
+    for p in range(3):
+        for j in range(6):
+            one = treat(x[p, :, [j]].T, winmax=int(wm[j]))
+            np.testing.assert_array_equal(r.x[p, :, j], one.x[:, 0])
+            assert r.status[p, j] == one.status[0]
+
+
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(finite, st.just(np.nan)), min_size=1, max_size=30),
+       st.integers(0, 6), st.booleans())
+def test_property_treatment_invariants(values, winmax, force):
+    """Missing stays missing; at most winmax points winsorised; untouched points unchanged;
+    winsorised values stay within the original range; permuting units permutes the output."""
+    x = col(values)
+    r = treat(x, winmax=winmax, force=force, fallback="none")
+    assert np.array_equal(np.isnan(r.x), np.isnan(x))
+    assert int((r.changed != 0).sum()) == int(r.n_winsorised[0]) <= winmax
+    same = r.changed == 0
+    np.testing.assert_array_equal(r.x[same], x[same])
+    obs = ~np.isnan(x)
+    if obs.any():
+        assert np.nanmin(x) <= np.nanmin(r.x) and np.nanmax(r.x) <= np.nanmax(x)
+    perm = np.random.default_rng(len(values)).permutation(len(values))
+    rp = treat(x[perm], winmax=winmax, force=force, fallback="none")
+    np.testing.assert_array_equal(rp.x, r.x[perm])
+
+
+# ------------------------------------------------------------------ the step
+def _tiny_build(steps, values):
+    codes = list(values)
+    fw = Framework([{"code": c, "parent": "IDX", "direction": 1} for c in codes],
+                   [{"code": "IDX"}])
+    n = len(next(iter(values.values())))
+    df = pd.DataFrame({"unit": [f"u{i:02d}" for i in range(n)], "period": 2020, **values})
+    panel = Panel.from_wide(df, unit="unit", period="period")
+    recipe = {"framework": "x", "data": {"dataset": "china_provinces"}, "steps": steps}
+    return run(recipe, framework=fw, panel=panel)
+
+
+def test_step_overrides_are_applied():
+    """Per-indicator overrides (B19: COINr#53 lost them): a: winmax 1 -> log_ct fallback;
+    b: method none -> untouched; c: forced, winmax 2 -> exactly 2 points; d: forced log_ct."""
+    base = [*range(1, 21), 100, 200]
+    b = _tiny_build([{"step": "treat", "winmax": 5, "indicators": {
+        "a": {"winmax": 1}, "b": {"method": "none"}, "c": {"force": True, "winmax": 2},
+        "d": {"method": "log_ct"}}}, {"step": "normalise"}, {"step": "aggregate"}],
+        {c: list(map(float, base)) for c in "abcde"})
+    t = b.data("treated")
+    x = np.array(base, dtype=float)
+    np.testing.assert_allclose(t["a"], np.log(x - 1 + 1.99))
+    np.testing.assert_array_equal(t["b"], x)
+    assert (t["c"] != x).sum() == 2
+    np.testing.assert_allclose(t["d"], np.log(x - 1 + 1.99))
+    np.testing.assert_array_equal(t["e"], np.r_[x[:20], 20, 20])  # default winmax 5
+    summ = b.fitted["treat"]["summary"].set_index("indicator")
+    assert summ.loc["b", "status"] == "not treated (method: none)"
+    assert summ.loc["d", "status"] == "forced transform log_ct"
+    changes = b.fitted["treat"]["changes"]
+    assert set(changes.columns) == {"unit", "period", "indicator", "old", "new", "reason"}
+    assert len(changes[changes["indicator"] == "e"]) == 2
+
+
+def test_step_unknown_override_code():
+    from gipro import InputError
+    with pytest.raises(InputError, match="nope"):
+        _tiny_build([{"step": "treat", "indicators": {"nope": {"winmax": 1}}}],
+                    {"a": [1.0, 2.0, 3.0, 4.0, 9.0]})
+
+
+def test_step_pooled_scope_treats_all_periods_together():
+    """Hand: units u0..u4, 2000-2002 values 10..14, 2003 values 10, 11, 12, 13, 200. Per
+    period, 2003 fails (skew 2.23, kurtosis 4.99) and 200 becomes that year's next value 13;
+    pooled over the 20 unit-periods it becomes the next value of all years, 14."""
+    fw = Framework([{"code": "a", "parent": "IDX", "direction": 1}], [{"code": "IDX"}])
+    vals = [10.0, 11, 12, 13, 14] * 3 + [10.0, 11, 12, 13, 200]
+    df = pd.DataFrame({"unit": [f"u{i}" for i in range(5)] * 4,
+                       "period": np.repeat([2000, 2001, 2002, 2003], 5), "a": vals})
+    panel = Panel.from_wide(df, unit="unit", period="period")
+    recipe = {"framework": "x", "data": {"dataset": "china_provinces"},
+              "steps": [{"step": "treat", "scope": "pooled"}]}
+    b = run(recipe, framework=fw, panel=panel)
+    assert b.data("treated").loc[("u4", 2003), "a"] == 14.0
+    assert len(b.fitted["treat"]["changes"]) == 1
+    b2 = run({**recipe, "steps": [{"step": "treat"}]}, framework=fw, panel=panel)
+    assert b2.data("treated").loc[("u4", 2003), "a"] == 13.0
+    summ = b2.fitted["treat"]["summary"]
+    assert summ["period"].tolist() == [2000, 2001, 2002, 2003]
