@@ -9,6 +9,9 @@ Quick use::
     build.data("normalised")            # any intermediate data set
 """
 
+from . import decompose as decompose
+from . import lmdi as lmdi
+from . import progress as progress
 from .build import Build, DataSet, LogEntry, run
 from .errors import FrameworkError, GiproError, InputError, MethodError
 from .framework import Framework, builtin_frameworks, load_framework
