@@ -300,7 +300,8 @@ def contributions(build: Build, base: int | None = None, end: int | None = None,
         periods), ``score_base, score_end, score_change``, ``contribution`` (index points;
         indicators + coverage add up to the index row, which is the index change),
         ``contribution_real`` and ``contribution_bounds`` (split at fixed bounds; bounds
-        part is 0 with pooled bounds), ``contribution_log`` (geometric only: log form, adding
+        part is 0 with pooled bounds; on the index row the real part includes the coverage
+        effect), ``contribution_log`` (geometric only: log form, adding
         up to :math:`\ln I_T - \ln I_0`), ``share`` (contribution / index change), ``role``
         (driver, drag or neutral), ``rank`` (1 = largest absolute contribution within the
         unit and level), ``driver_rank`` and ``drag_rank`` (1 = largest positive / most

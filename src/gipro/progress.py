@@ -316,8 +316,17 @@ def improvers(build: Build, base: int | None = None, end: int | None = None, *,
     return out[cols].reset_index(drop=True)
 
 
-def caveats(build: Build, base: int | None = None, end: int | None = None) -> list[str]:
+def caveats(build: Build, base: int | None = None, end: int | None = None,
+            code: str | None = None) -> list[str]:
     """What limits the comparison of two periods of this build.
+
+    Parameters
+    ----------
+    build : Build
+    base, end : int, optional
+        Periods (default: first and last).
+    code : str, optional
+        Only series breaks affecting the indicators under this aggregate (default: all).
 
     Returns
     -------
@@ -334,9 +343,10 @@ def caveats(build: Build, base: int | None = None, end: int | None = None) -> li
         out.append("normalisation bounds were set per period, so score changes mix real change "
                    "with moving bounds (contributions report the bound effect separately)")
     name = build.recipe.data.dataset
+    codes = build.framework.indicators_under(code or build.framework.root)
     if name:
-        for b in series_breaks(name, build.framework.indicator_codes, base, end):
-            hit = [c for c in build.framework.indicator_codes if c in b.variables]
+        for b in series_breaks(name, codes, base, end):
+            hit = [c for c in codes if c in b.variables]
             out.append(f"series break between {b.before} and {b.before + 1} ({b.note}); "
                        f"affects {', '.join(hit)}")
     return out
@@ -386,9 +396,10 @@ def summary(build: Build, code: str | None = None, base: int | None = None,
     missing = n - len(tab)
     if missing:
         text += f" {missing} units lack a score in {base} or {end}."
-    text += " " + _improver_sentence(improvers(build, base, end))
+    imp = improvers(build, base, end)
+    text += " " + _improver_sentence(imp[imp["code"].isin(build.framework.indicators_under(code))])
     if with_caveats:
-        for c in caveats(build, base, end):
+        for c in caveats(build, base, end, code):
             text += f" Caution: {c}."
     return text
 
