@@ -11,6 +11,9 @@ Quick use::
     gipro.compare(build, variant)       # score and rank differences per unit
 """
 
+from . import decompose as decompose
+from . import lmdi as lmdi
+from . import progress as progress
 from .build import Build, DataSet, LogEntry, run
 from .compare import compare
 from .errors import FrameworkError, GiproError, InputError, MethodError

@@ -20,7 +20,7 @@ from . import datasets as _datasets
 from .build import Build
 from .errors import GiproError
 from .framework import builtin_frameworks, load_framework
-from .progress import change, summary
+from .progress import change, report, summary
 from .recipe import builtin_recipes
 
 app = typer.Typer(
@@ -115,6 +115,72 @@ def _print_ranking(build: Build, top: int) -> None:
             row.append("-" if pd.isna(c) else f"{c:+.2f}")
         table.add_row(*row)
     console.print(table)
+
+
+@app.command()
+def progress(
+    recipe: Annotated[
+        str | None,
+        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
+                       "china-provinces-gipro)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-progress"),
+    base: Annotated[int | None, typer.Option(help="Base period (default: first).")] = None,
+    end: Annotated[int | None, typer.Option(help="End period (default: last).")] = None,
+    top: Annotated[int, typer.Option(help="How many units to show at each end of the "
+                                     "table.")] = 5,
+) -> None:
+    """Progress between two periods: index, sub-index and indicator changes, improver counts
+    and leading factors of change, written as CSV tables, with a printed summary."""
+    try:
+        build = Build(recipe).run()
+        rep = report(build, base, end)
+        files = rep.write(out)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _print_progress(build, rep, top)
+    console.print(rep.summary, highlight=False)
+    for note in rep.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    console.print(f"\nWrote {len(files)} files to [bold]{out}[/]: "
+                  + ", ".join(p.name for p in files.values()), highlight=False)
+
+
+def _print_progress(build: Build, rep, top: int) -> None:
+    fw = build.framework
+    root = fw.root
+    idx = rep.tables["index_progress"]
+    idx = idx[idx["code"] == root].sort_values("change", ascending=False, na_position="last")
+    lead = rep.tables.get("leading_factors")
+    table = Table(title=f"{fw.node(root).label()} ({root}): change {rep.base} -> {rep.end}")
+    for col, just in (("unit", "left"), (str(rep.base), "right"), (str(rep.end), "right"),
+                      ("change", "right"), ("rank", "right"),
+                      ("leading factors (index points)", "left")):
+        table.add_column(col, justify=just)
+    rows = idx if len(idx) <= 2 * top else pd.concat([idx.head(top), idx.tail(top)])
+    for i, r in enumerate(rows.itertuples()):
+        if len(idx) > 2 * top and i == top:
+            table.add_row("...", "", "", "", "", "")
+        factors = ""
+        if lead is not None:
+            lf = lead[lead["unit"] == r.unit]
+            factors = "\n".join(f"{v:+5.1f} {c}" for c, v in zip(lf["code"], lf["contribution"],
+                                                                   strict=True))
+        rank = (f"{r.rank_base}->{r.rank_end}" if pd.notna(r.rank_base) and
+                pd.notna(r.rank_end) else "-")
+        table.add_row(str(r.unit), f"{r.score_base:.1f}", f"{r.score_end:.1f}",
+                      f"{r.change:+.1f}", rank, factors)
+    console.print(table)
+    imp = rep.tables["improvers"]
+    t2 = Table(title=f"Units improving on each indicator, {rep.base} -> {rep.end}")
+    for col in ("indicator", "direction", "improved", "worsened", "unchanged", "missing"):
+        t2.add_column(col, justify="left" if col == "indicator" else "right")
+    for r in imp.itertuples():
+        t2.add_row(str(r.code), "+" if r.direction > 0 else "-", str(r.n_improved),
+                   str(r.n_worsened), str(r.n_unchanged), str(r.n_missing))
+    console.print(t2)
 
 
 @app.command("frameworks")

@@ -1,30 +1,89 @@
-"""Change over time between two periods of a build.
+"""Progress over time: how each unit's index, sub-indices and indicators changed.
 
-Scores are only comparable across periods when normalisation bounds are pooled over all periods
-(the default of :class:`~gipro.recipe.NormaliseStep`); with per-period bounds a change of score
-mixes real change with moving bounds, and :func:`change` says so.
+The tables answer the GIPro study's questions for any two periods of a build (default: the
+first and the last) or for every consecutive pair of periods:
+
+* :func:`index_progress` -- index and sub-index scores, change in points and in %, ranks and
+  rank change;
+* :func:`indicator_progress` -- each indicator's change in raw units, in % and as a compound
+  annual growth rate (CAGR), its change of normalised score, and whether it improved *in the
+  indicator's direction*;
+* :func:`improvers` -- per indicator, how many units improved, worsened, stayed the same or
+  lack data;
+* :func:`summary` -- a paragraph in the study's style ("N of M units progressed on the index;
+  indicator X improved in all units; indicator Y improved in only K units");
+* :func:`caveats` -- what limits the comparison (per-period bounds, series breaks in the data);
+* :func:`report` -- all of these at once (used by ``gipro progress``);
+* leading factors of change are in :mod:`gipro.decompose`.
+
+Scores are only comparable across periods when normalisation bounds are pooled over all
+periods (the default of :class:`~gipro.recipe.NormaliseStep`); with per-period bounds a change
+of score mixes real change with moving bounds, and the tables and summary say so.
+
+Choices where the method is silent (documented in ``docs/progress.md``):
+
+* *improved* compares raw values: ``direction * (value_end - value_base) > 0``; equal values
+  are *unchanged*; a missing value in either period is *missing* (never counted as no change);
+* % change is :math:`100 (y_T - y_0)/|y_0|` (COINr ``prc_change`` for positive bases), NaN
+  for a zero base; CAGR (COINr) only for strictly positive values, NaN otherwise -- the
+  ``note`` column says why a cell is empty;
+* rank change = rank in base - rank in end (positive = moved up); ranks 1 = best, ties share
+  the lowest rank.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
 from .build import Build
-from .errors import InputError
+from .datasets.breaks import series_breaks
+from .decompose import _aggregate_entry, period_pairs
+from .errors import InputError, MethodError
+from .methods.change import cagr as _cagr
+from .methods.change import pct_change as _pct
+from .methods.rank import rank as _rank
 
-__all__ = ["change", "summary"]
+__all__ = [
+    "ProgressReport",
+    "caveats",
+    "change",
+    "improvers",
+    "index_progress",
+    "indicator_progress",
+    "period_pairs",
+    "report",
+    "summary",
+]
 
 
 def _periods(build: Build, base: int | None, end: int | None) -> tuple[int, int]:
-    periods = list(build.final.periods)
-    base = periods[0] if base is None else base
-    end = periods[-1] if end is None else end
-    for p in (base, end):
-        if p not in periods:
-            raise InputError(f"period {p} is not in the build ({periods[0]}-{periods[-1]})")
-    if base == end:
-        raise InputError("base and end periods are the same")
-    return base, end
+    return period_pairs(build, base, end)[0]
+
+
+_OUTCOMES = np.array(["unchanged", "missing", "improved", "worsened"], dtype=object)
+
+
+def _outcome(delta: np.ndarray) -> np.ndarray:
+    """improved / worsened / unchanged / missing for an oriented change."""
+    return _OUTCOMES[np.select([np.isnan(delta), delta > 0, delta < 0], [1, 2, 3], default=0)]
+
+
+_NOTES = np.array([
+    "", "value missing in both periods", "value missing in base period",
+    "value missing in end period", "CAGR and % change undefined: base value is 0",
+    "CAGR undefined: zero or negative value"], dtype=object)
+
+
+def _score_set(build: Build):
+    """The data set holding normalised indicator scores (what aggregation reads)."""
+    try:
+        return build.datasets[_aggregate_entry(build).input]
+    except InputError:
+        return build.final
 
 
 def change(build: Build, code: str | None = None, base: int | None = None,
@@ -68,15 +127,252 @@ def change(build: Build, code: str | None = None, base: int | None = None,
     return out.rename_axis("unit").reset_index()
 
 
+def index_progress(build: Build, base: int | None = None, end: int | None = None, *,
+                   consecutive: bool = False, codes: list[str] | None = None) -> pd.DataFrame:
+    """Change of the index and sub-indices of every unit between two periods.
+
+    Parameters
+    ----------
+    build : Build
+        A run build.
+    base, end : int, optional
+        Periods (default: first and last of the build).
+    consecutive : bool
+        ``True``: every consecutive pair of periods from base to end.
+    codes : list of str, optional
+        Aggregate codes (default: every aggregate, the index first).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (base, end, code, unit): ``base, end, unit, code, name, level,
+        score_base, score_end, change`` (points), ``change_pct`` (% of the base score, NaN
+        for a zero base), ``rank_base, rank_end, rank_change`` (positive = moved up) and
+        ``outcome`` (improved / worsened / unchanged / missing).
+
+    Raises
+    ------
+    InputError
+        Unknown period or code.
+    """
+    fw = build.framework
+    ds = build.final
+    aggs = (sorted(fw.aggregate_codes, key=lambda c: -fw.level(c)) if codes is None
+            else list(codes))
+    for c in aggs:
+        if c not in ds.codes:
+            raise InputError(f"code {c!r} is not in the build's final data set",
+                             [f"codes: {', '.join(ds.codes)}"])
+    pairs = period_pairs(build, base, end, consecutive)
+    pidx = {p: i for i, p in enumerate(ds.periods)}
+    i0 = np.array([pidx[b] for b, _ in pairs])
+    i1 = np.array([pidx[e] for _, e in pairs])
+    s = ds.take(aggs)  # (P, U, A)
+    r = _rank(s, axis=1)
+    s0, s1, r0, r1 = s[i0], s[i1], r[i0], r[i1]  # (n, U, A)
+    n, U, A = s0.shape
+    chg = s1 - s0
+
+    def flat(v: np.ndarray) -> np.ndarray:
+        return v.transpose(0, 2, 1).reshape(-1)  # order: pair, code, unit
+
+    df = pd.DataFrame({
+        "base": np.repeat([b for b, _ in pairs], A * U),
+        "end": np.repeat([e for _, e in pairs], A * U),
+        "unit": np.tile(np.array(ds.units, dtype=object), n * A),
+        "code": np.tile(np.repeat(np.array(aggs, dtype=object), U), n),
+        "score_base": flat(s0),
+        "score_end": flat(s1),
+        "change": flat(chg),
+        "change_pct": flat(_pct(s0, s1)),
+        "rank_base": pd.array(flat(r0), dtype="Float64").astype("Int64"),
+        "rank_end": pd.array(flat(r1), dtype="Float64").astype("Int64"),
+        "outcome": flat(_outcome(chg)),
+    })
+    df.insert(4, "name", df["code"].map({c: fw.node(c).label() for c in aggs}))
+    df.insert(5, "level", df["code"].map({c: fw.level(c) for c in aggs}).astype(int))
+    df.insert(len(df.columns) - 1, "rank_change", df["rank_base"] - df["rank_end"])
+    return df
+
+
+def indicator_progress(build: Build, base: int | None = None, end: int | None = None, *,
+                       consecutive: bool = False) -> pd.DataFrame:
+    """Change of every indicator of every unit, in raw units and in normalised score.
+
+    Parameters
+    ----------
+    build : Build
+        A run build.
+    base, end : int, optional
+        Periods (default: first and last of the build).
+    consecutive : bool
+        ``True``: every consecutive pair of periods from base to end.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (base, end, indicator, unit): ``base, end, unit, code, name,
+        measure`` (measurement unit), ``direction``, ``value_base, value_end,
+        value_change`` (raw data), ``value_change_pct`` (% of |base|), ``cagr_pct`` (compound
+        annual growth rate of the raw value, % a year, :math:`(y_T/y_0)^{1/(T-t_0)} - 1`;
+        only for positive values), ``score_base, score_end, score_change`` (normalised
+        scores fed to aggregation), ``outcome`` (improved / worsened / unchanged / missing,
+        judged on the raw values in the indicator's direction) and ``note`` (why a % or CAGR
+        cell is empty).
+
+    Raises
+    ------
+    InputError
+        Unknown period.
+
+    References
+    ----------
+    COINr ``prc_change`` and ``CAGR`` (Becker et al. 2022, *JOSS* 7(78):4567).
+    """
+    fw = build.framework
+    codes = list(fw.indicator_codes)
+    raw = build.datasets["raw"]
+    sc = _score_set(build)
+    pairs = period_pairs(build, base, end, consecutive)
+    pr = {p: i for i, p in enumerate(raw.periods)}
+    ps = {p: i for i, p in enumerate(sc.periods)}
+    ru = [raw.units.index(u) for u in build.final.units]
+    su = [sc.units.index(u) for u in build.final.units]
+    v = raw.take(codes)[:, ru]
+    x = sc.take(codes)[:, su]
+    r0 = np.array([pr[b] for b, _ in pairs])
+    r1 = np.array([pr[e] for _, e in pairs])
+    s0i = np.array([ps[b] for b, _ in pairs])
+    s1i = np.array([ps[e] for _, e in pairs])
+    v0, v1 = v[r0], v[r1]
+    x0, x1 = x[s0i], x[s1i]
+    years = np.array([e - b for b, e in pairs], dtype=float)[:, None, None]
+    direction = fw.directions(codes)
+    growth = _cagr(v0, v1, np.abs(years))
+    pct = _pct(v0, v1)
+    delta = (v1 - v0) * direction
+    miss0, miss1 = np.isnan(v0), np.isnan(v1)
+    both = ~(miss0 | miss1)
+    note_code = np.select(
+        [miss0 & miss1, miss0, miss1, both & (v0 == 0), both & ((v0 <= 0) | (v1 <= 0))],
+        [1, 2, 3, 4, 5], default=0)
+    n, U, K = v0.shape
+
+    def flat(a: np.ndarray) -> np.ndarray:
+        return a.transpose(0, 2, 1).reshape(-1)
+
+    code_idx = np.tile(np.repeat(np.arange(K), U), n)
+    df = pd.DataFrame({
+        "base": np.repeat([b for b, _ in pairs], K * U),
+        "end": np.repeat([e for _, e in pairs], K * U),
+        "unit": np.tile(np.array(build.final.units, dtype=object), n * K),
+        "code": np.array(codes, dtype=object)[code_idx],
+        "name": np.array([fw.node(c).label() for c in codes], dtype=object)[code_idx],
+        "measure": np.array([fw.node(c).unit or "" for c in codes], dtype=object)[code_idx],
+    })
+    df["direction"] = np.tile(np.repeat(direction.astype(int), U), n)
+    df["value_base"] = flat(v0)
+    df["value_end"] = flat(v1)
+    df["value_change"] = flat(v1 - v0)
+    df["value_change_pct"] = flat(pct)
+    df["cagr_pct"] = flat(100.0 * growth)
+    df["score_base"] = flat(x0)
+    df["score_end"] = flat(x1)
+    df["score_change"] = flat(x1 - x0)
+    df["outcome"] = flat(_outcome(delta))
+    df["note"] = _NOTES[flat(note_code)]
+    return df
+
+
+def improvers(build: Build, base: int | None = None, end: int | None = None, *,
+              consecutive: bool = False) -> pd.DataFrame:
+    """How many units improved on each indicator (in the indicator's direction).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (base, end, indicator): ``base, end, code, name, direction, n_units,
+        n_improved, n_worsened, n_unchanged, n_missing, share_improved`` (of the units with
+        data in both periods; NaN if none).
+    """
+    tab = indicator_progress(build, base, end, consecutive=consecutive)
+    keys = ["base", "end", "code"]
+    counts = pd.crosstab([tab[k] for k in keys], tab["outcome"])
+    for col in ("improved", "worsened", "unchanged", "missing"):
+        if col not in counts:
+            counts[col] = 0
+    counts = counts.reset_index()
+    meta = tab.drop_duplicates(keys)[[*keys, "name", "direction"]]
+    out = meta.merge(counts, on=keys, how="left")
+    out = out.rename(columns={c: f"n_{c}" for c in ("improved", "worsened", "unchanged",
+                                                    "missing")})
+    out.insert(5, "n_units", out[["n_improved", "n_worsened", "n_unchanged",
+                                  "n_missing"]].sum(axis=1))
+    with_data = out["n_units"] - out["n_missing"]
+    out["share_improved"] = np.where(with_data > 0, out["n_improved"] / with_data.where(
+        with_data > 0, 1), np.nan)
+    cols = ["base", "end", "code", "name", "direction", "n_units", "n_improved", "n_worsened",
+            "n_unchanged", "n_missing", "share_improved"]
+    return out[cols].reset_index(drop=True)
+
+
+def caveats(build: Build, base: int | None = None, end: int | None = None,
+            code: str | None = None) -> list[str]:
+    """What limits the comparison of two periods of this build.
+
+    Parameters
+    ----------
+    build : Build
+    base, end : int, optional
+        Periods (default: first and last).
+    code : str, optional
+        Only series breaks affecting the indicators under this aggregate (default: all).
+
+    Returns
+    -------
+    list of str
+        Sentences on: normalisation bounds set per period (score changes then mix real
+        change with moving bounds); known series breaks in a built-in data set between the two
+        periods that affect the framework's indicators (e.g. GDP vintages in
+        ``china_provinces``, 2008/2009 and 2017/2018).
+    """
+    base, end = _periods(build, base, end)
+    out = []
+    norm = [e for e in build.log if e.step == "normalise"]
+    if any(e.params.get("bounds") == "per_period" for e in norm):
+        out.append("normalisation bounds were set per period, so score changes mix real change "
+                   "with moving bounds (contributions report the bound effect separately)")
+    name = build.recipe.data.dataset
+    codes = build.framework.indicators_under(code or build.framework.root)
+    if name:
+        for b in series_breaks(name, codes, base, end):
+            hit = [c for c in codes if c in b.variables]
+            out.append(f"series break between {b.before} and {b.before + 1} ({b.note}); "
+                       f"affects {', '.join(hit)}")
+    return out
+
+
 def summary(build: Build, code: str | None = None, base: int | None = None,
-            end: int | None = None) -> str:
-    """One paragraph on progress between two periods, e.g. for the command line.
+            end: int | None = None, *, with_caveats: bool = True) -> str:
+    """One paragraph on progress between two periods, in the GIPro study's style.
+
+    Parameters
+    ----------
+    build : Build
+        A run build.
+    code : str, optional
+        Aggregate to summarise (default: the index).
+    base, end : int, optional
+        Periods (default: first and last).
+    with_caveats : bool
+        Append :func:`caveats` as "Caution: ..." sentences (default).
 
     Returns
     -------
     str
         How many units progressed on ``code`` (default: the index), the median change, the
-        largest gains and falls, and a warning when bounds were per period.
+        largest gains and falls, how many units improved on each indicator ("X improved in all
+        30 units; Y in only 12 of 30"), and the caveats of :func:`caveats`.
     """
     code = code or build.framework.root
     base, end = _periods(build, base, end)
@@ -102,13 +398,113 @@ def summary(build: Build, code: str | None = None, base: int | None = None,
     if missing:
         text += (f" {missing} unit{'s lack' if missing > 1 else ' lacks'} a score in {base} or "
                  f"{end}.")
-    norm = [e for e in build.log if e.step == "normalise"]
-    if norm and any(e.params.get("bounds") == "per_period" for e in norm):
-        text += (" Caution: normalisation bounds were set per period, so score changes mix real "
-                 "change with moving bounds.")
+    imp = improvers(build, base, end)
+    text += " " + _improver_sentence(imp[imp["code"].isin(build.framework.indicators_under(code))])
+    if with_caveats:
+        for c in caveats(build, base, end, code):
+            text += f" Caution: {c}."
     return text
+
+
+def _improver_sentence(imp: pd.DataFrame) -> str:
+    parts_all, parts_some = [], []
+    for r in imp.sort_values(["share_improved", "code"], ascending=[False, True]).itertuples():
+        k, m = int(r.n_improved), int(r.n_units - r.n_missing)
+        if m == 0:
+            continue
+        if k == m:
+            parts_all.append(r.name)
+        else:
+            parts_some.append(f"{r.name} in {'only ' if k < m / 2 else ''}{k} of {m}")
+    bits = []
+    if parts_all:
+        bits.append(f"{_join(parts_all)} improved in all units with data")
+    if parts_some:
+        bits.append(("improvements: " if not parts_all else "") + "; ".join(parts_some))
+    return ("On the indicators, " + "; ".join(bits) + ".") if bits else ""
 
 
 def _signed(v: float) -> str:
     """+1.2 / -0.03: one decimal, two when the change rounds to zero at one decimal."""
     return f"{v:+.2f}" if abs(v) < 0.05 else f"{v:+.1f}"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass
+class ProgressReport:
+    """Every progress table of a build for two periods, with the summary and notes.
+
+    Attributes
+    ----------
+    base, end : int
+    tables : dict of str to pandas.DataFrame
+        ``index_progress``, ``indicator_progress``, ``improvers`` (base -> end),
+        ``index_progress_yearly``, ``indicator_progress_yearly``, ``improvers_yearly``
+        (consecutive pairs), and -- when the aggregation can be decomposed (arithmetic or
+        geometric) -- ``contributions``, ``leading_factors`` (base -> end) and
+        ``contributions_yearly``.
+    summary : str
+        :func:`summary` of the index (without caveats: they are in ``notes``).
+    notes : list of str
+        :func:`caveats`, and why a table is absent.
+    """
+
+    base: int
+    end: int
+    tables: dict[str, pd.DataFrame]
+    summary: str
+    notes: list[str] = field(default_factory=list)
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write each table as ``<name>.csv`` and ``summary.txt`` (summary and notes).
+
+        Returns
+        -------
+        dict of str to pathlib.Path
+            The files written.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files = {}
+        for name, df in self.tables.items():
+            files[name] = out / f"{name}.csv"
+            df.to_csv(files[name], index=False)
+        files["summary"] = out / "summary.txt"
+        text = self.summary + "\n"
+        if self.notes:
+            text += "\nNotes:\n" + "".join(f"- {n}\n" for n in self.notes)
+        files["summary"].write_text(text, encoding="utf-8")
+        return files
+
+
+def report(build: Build, base: int | None = None, end: int | None = None) -> ProgressReport:
+    """All progress tables of a build between two periods (default: first and last).
+
+    Raises
+    ------
+    InputError
+        Unknown periods.
+    """
+    from .decompose import contributions, leading_factors
+
+    base, end = _periods(build, base, end)
+    tabs = {
+        "index_progress": index_progress(build, base, end),
+        "indicator_progress": indicator_progress(build, base, end),
+        "improvers": improvers(build, base, end),
+        "index_progress_yearly": index_progress(build, base, end, consecutive=True),
+        "indicator_progress_yearly": indicator_progress(build, base, end, consecutive=True),
+        "improvers_yearly": improvers(build, base, end, consecutive=True),
+    }
+    notes = caveats(build, base, end)
+    try:
+        tabs["contributions"] = contributions(build, base, end)
+        tabs["leading_factors"] = leading_factors(build, base, end)
+        tabs["contributions_yearly"] = contributions(build, base, end, consecutive=True)
+    except (MethodError, InputError) as exc:
+        notes.append(f"no leading factors of change: {exc.message}")
+    return ProgressReport(base, end, tabs, summary(build, base=base, end=end,
+                                                   with_caveats=False), notes)

@@ -1,0 +1,245 @@
+"""Leading factors of change: indicator and dimension contributions to the index change.
+
+Expected values are worked by hand on paper (the arithmetic is in each docstring) or are
+mathematical identities (properties), never copied from gipro's output.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gipro import Framework, MethodError
+from gipro.decompose import COVERAGE, contributions, effective_weights, leading_factors
+from progress_cases import ARITH, FW, make_build
+
+
+def row(tab, unit, code):
+    (r,) = tab[(tab["unit"] == unit) & (tab["code"] == code)].itertuples()
+    return r
+
+
+def test_arithmetic_hand_example():
+    """Worked on paper.
+
+    A: index 2000 = .25*0 + .25*0 + .5*0 = 0; 2010 = .25*25 + .25*50 + .5*25 = 31.25.
+       contributions a = .25*25 = 6.25, b = .25*50 = 12.5, c = .5*25 = 12.5 (sum 31.25);
+       D1 = 18.75, D2 = 12.5.
+    B: index 2000 = .25*50 + .25*100 + .5*50 = 62.5; 2010 = .25*100 + .25*25 + .5*100 = 81.25.
+       contributions a = .25*50 = 12.5, b = .25*(-75) = -18.75, c = .5*50 = 25 (sum 18.75).
+       drivers: c (rank 1), a (rank 2); drag: b.
+    """
+    b = make_build(ARITH)
+    t = contributions(b)
+    expect = {("A", "a"): 6.25, ("A", "b"): 12.5, ("A", "c"): 12.5, ("A", "D1"): 18.75,
+              ("A", "D2"): 12.5, ("A", "I"): 31.25, ("B", "a"): 12.5, ("B", "b"): -18.75,
+              ("B", "c"): 25.0, ("B", "D1"): -6.25, ("B", "D2"): 25.0, ("B", "I"): 18.75}
+    for (u, c), v in expect.items():
+        assert row(t, u, c).contribution == pytest.approx(v, abs=1e-12), (u, c)
+    assert row(t, "A", "a").weight == pytest.approx(0.25)
+    assert row(t, "A", "c").weight == pytest.approx(0.5)
+    assert row(t, "B", "b").score_change == pytest.approx(-75.0)
+    assert row(t, "B", COVERAGE).contribution == 0.0
+    assert row(t, "B", "b").contribution_bounds == 0.0  # pooled bounds: no bound effect
+    rb = {c: row(t, "B", c) for c in "abc"}
+    assert (rb["c"].rank, rb["b"].rank, rb["a"].rank) == (1, 2, 3)
+    assert rb["c"].driver_rank == 1 and rb["a"].driver_rank == 2
+    assert rb["b"].role == "drag" and rb["b"].drag_rank == 1
+    assert row(t, "B", "c").share == pytest.approx(25 / 18.75)
+    lf = leading_factors(b, n=2)
+    assert lf[lf["unit"] == "B"]["code"].tolist() == ["c", "b"]  # |25| > |-18.75| > |12.5|
+    assert "contribution_log" not in t.columns
+
+
+def test_geometric_hand_example():
+    """Worked on paper, min-max onto [1, 100] (score = 1 + 99 f), effective weights .25/.25/.5.
+
+    Raw values are chosen so the scores are round: f = 0, 1/11, 1/3, 1 -> 1, 10, 34, 100.
+      a (+): A 3 -> 33, B 0 -> 11 (pooled [0, 33])          scores A 10 -> 100, B 1 -> 34
+      b (-): A 0 -> 30, B 22 -> 33 (-b pooled [-33, 0])     scores A 100 -> 10, B 34 -> 1
+      c (+): A 100 -> 103, B 133 -> 111 (pooled [100, 133]) scores A 1 -> 10,  B 100 -> 34
+    A: I_2000 = 10^.25 * 100^.25 * 1^.5 = 10^0.75; I_2010 = 100^.25 * 10^.25 * 10^.5 = 10^1.25.
+       log contributions: a = .25 ln 10, b = -.25 ln 10, c = .5 ln 10; sum = .5 ln 10 = dlnI.
+       points: L(I_T, I_0) * log contribution, L = (10^1.25 - 10^.75)/(.5 ln 10)
+       = 12.159381/1.151293 = 10.561504; c = L * .5 ln 10 = dI = 10^1.25 - 10^.75 = 12.159381,
+       a = dI/2 = +6.079690, b = -6.079690.
+    B: I_2000 = 34^.25 * 100^.5 = 24.147363; I_2010 = 34^.25 * 1 * 34^.5 = 34^.75 = 14.079670.
+       log contributions: a = .25 ln 34, b = -.25 ln 34, c = .5 ln(34/100).
+    """
+    rows = [("A", 2000, 3, 0, 100), ("A", 2010, 33, 30, 103),
+            ("B", 2000, 0, 22, 133), ("B", 2010, 11, 33, 111)]
+    b = make_build(rows, method="geometric", rng=(1.0, 100.0))
+    t = contributions(b)
+    ln10 = math.log(10)
+    lm = (10 ** 1.25 - 10 ** 0.75) / (0.5 * ln10)
+    assert lm == pytest.approx(10.561504, abs=1e-6)
+    assert row(t, "A", "a").contribution_log == pytest.approx(0.25 * ln10, abs=1e-12)
+    assert row(t, "A", "b").contribution_log == pytest.approx(-0.25 * ln10, abs=1e-12)
+    assert row(t, "A", "c").contribution_log == pytest.approx(0.5 * ln10, abs=1e-12)
+    assert row(t, "A", "I").contribution_log == pytest.approx(0.5 * ln10, abs=1e-12)
+    assert row(t, "A", "a").contribution == pytest.approx(6.079690, abs=1e-6)
+    assert row(t, "A", "b").contribution == pytest.approx(-6.079690, abs=1e-6)
+    assert row(t, "A", "c").contribution == pytest.approx(12.159381, abs=1e-6)
+    assert row(t, "A", "I").contribution == pytest.approx(10 ** 1.25 - 10 ** 0.75, abs=1e-12)
+    assert row(t, "B", "a").contribution_log == pytest.approx(0.25 * math.log(34), abs=1e-12)
+    assert row(t, "B", "c").contribution_log == pytest.approx(0.5 * math.log(0.34), abs=1e-12)
+    assert row(t, "B", "I").contribution == pytest.approx(34 ** 0.75 - 10 * 34 ** 0.25,
+                                                          abs=1e-12)
+    # the dimension D1 = a + b cancels exactly in log form for A
+    assert row(t, "A", "D1").contribution_log == pytest.approx(0.0, abs=1e-12)
+
+
+def test_coverage_row_when_an_indicator_goes_missing():
+    """Hand example: B's b is missing in 2010 (bounds of b unchanged: -b in [-5, -1]).
+
+    B 2010: D1 = a = 100, I = .5*100 + .5*100 = 100; B 2000: I = 62.5; change 37.5.
+    Common indicators {a, c}: weights a .5, c .5 -> a .5*(100-50) = 25, c .5*(100-50) = 25.
+    Common-set index: 2000 .5*50 + .5*50 = 50, 2010 100.
+    coverage = (100 - 100) - (62.5 - 50) = -12.5; 25 + 25 - 12.5 = 37.5.
+    """
+    rows = [list(r) for r in ARITH]
+    rows[3][3] = np.nan
+    t = contributions(make_build(rows))
+    assert row(t, "B", "a").contribution == pytest.approx(25.0)
+    assert row(t, "B", "c").contribution == pytest.approx(25.0)
+    assert row(t, "B", "b").contribution == 0.0 and row(t, "B", "b").weight == 0.0
+    assert row(t, "B", COVERAGE).contribution == pytest.approx(-12.5)
+    assert row(t, "B", "I").contribution == pytest.approx(37.5)
+    assert row(t, "A", COVERAGE).contribution == 0.0
+
+
+def test_bound_effect_with_per_period_bounds():
+    """Hand example, two indicators a, b (both +) directly under the index (weights 1/2).
+
+    a: period 1 (0, 5, 10) -> scores (0, 50, 100); period 2 (10, 15, 30) -> (0, 25, 100).
+    b: (1, 2, 3) in both periods -> scores (0, 50, 100) in both: no change, no bound effect.
+    Unit V (a 5 -> 15): score change -25. Real change at fixed bounds (Shapley average):
+      base bounds [0, 10]: (15 - 5)/10*100 = 100; end bounds [10, 30]: 10/20*100 = 50 -> 75.
+      bound effect = -25 - 75 = -100. Index contribution: .5 * (-25) = -12.5
+      = real .5*75 = 37.5 + bounds .5*(-100) = -50.
+    Unit U (a 0 -> 10): score change 0; real = (10/10*100 + 10/20*100)/2 = 75; bounds -75.
+    """
+    fw = Framework(indicators=[{"code": "a", "parent": "I", "direction": 1},
+                               {"code": "b", "parent": "I", "direction": 1}],
+                   aggregates=[{"code": "I"}])
+    rows = [("U", 1, 0, 1), ("V", 1, 5, 2), ("W", 1, 10, 3),
+            ("U", 2, 10, 1), ("V", 2, 15, 2), ("W", 2, 30, 3)]
+    t = contributions(make_build(rows, bounds="per_period", fw=fw))
+    v = row(t, "V", "a")
+    assert (v.score_change, v.contribution) == pytest.approx((-25.0, -12.5))
+    assert (v.contribution_real, v.contribution_bounds) == pytest.approx((37.5, -50.0))
+    u = row(t, "U", "a")
+    assert (u.contribution_real, u.contribution_bounds) == pytest.approx((37.5, -37.5))
+    assert row(t, "V", "b").contribution_real == 0.0
+    assert row(t, "V", "b").contribution_bounds == 0.0
+    idx = row(t, "V", "I")
+    assert idx.contribution_real + idx.contribution_bounds == pytest.approx(idx.contribution)
+
+
+def test_effective_weights_match_framework_when_complete():
+    """Complete data: the per-unit effective weights equal Framework.effective_weights()."""
+    w = effective_weights(FW, np.ones((2, 3, 3), dtype=bool), 0.5)
+    expected = FW.effective_weights()[FW.indicator_codes].to_numpy()
+    assert np.allclose(w, expected)
+    # b missing: D1 renormalises over a (min share .5): a .5, c .5
+    assert effective_weights(FW, np.array([True, False, True]), 0.5).tolist() == [0.5, 0, 0.5]
+    # at min share .75, D1 (1 of 2 children) is missing, then the index (1 of 2 dimensions):
+    # no index, every weight 0 -- as the aggregate step leaves the index missing
+    assert effective_weights(FW, np.array([True, False, True]), 0.75).tolist() == [0, 0, 0]
+
+
+def test_unsupported_method_raises():
+    b = make_build(ARITH)
+    b.log[-1].params["method"] = "copeland"
+    with pytest.raises(MethodError, match="copeland"):
+        contributions(b)
+
+
+def test_index_not_reproduced_raises():
+    """Decomposing with weights that are not the ones the build used is refused."""
+    b = make_build(ARITH)
+    b.framework = FW.with_weights({"c": 1.0, "D2": 3.0})
+    with pytest.raises(MethodError, match="cannot be decomposed"):
+        contributions(b)
+
+
+# ---------------------------------------------------------------------- properties
+values = st.floats(min_value=0.5, max_value=50.0, allow_nan=False)
+
+
+@st.composite
+def panels(draw):
+    n_units = draw(st.integers(3, 5))
+    rows = []
+    for u in range(n_units):
+        for p in (2000, 2005, 2010):
+            rows.append((f"U{u}", p, draw(values), draw(values), draw(values)))
+    holes = draw(st.lists(st.tuples(st.integers(0, len(rows) - 1), st.integers(0, 2)),
+                          max_size=2))
+    rows = [list(r) for r in rows]
+    for i, k in holes:
+        rows[i][2 + k] = np.nan
+    return rows
+
+
+def _check_additivity(t: pd.DataFrame) -> None:
+    parts = t[t["kind"].isin(["indicator", "coverage"])].groupby(
+        ["base", "end", "unit"])["contribution"].sum(min_count=1)
+    total = t[t["kind"] == "index"].set_index(["base", "end", "unit"])["contribution"]
+    ok = total.notna()
+    assert np.allclose(parts[ok], total[ok], rtol=0, atol=1e-9)
+    dims = t[t["kind"] == "aggregate"].set_index(["base", "end", "unit", "code"])["contribution"]
+    inds = t[t["kind"] == "indicator"].assign(dim=lambda d: d["parent"]).groupby(
+        ["base", "end", "unit", "dim"])["contribution"].sum(min_count=1)
+    inds.index = inds.index.set_names("code", level=3)
+    assert np.allclose(dims.reindex(inds.index), inds, atol=1e-9, equal_nan=True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(panels(), st.sampled_from(["arithmetic", "geometric"]),
+       st.sampled_from(["pooled", "per_period"]))
+def test_contributions_add_up_and_flip(rows, method, bounds):
+    """Contributions (+ coverage) add up to the index change to 1e-9, for every pair; bound
+    and real parts add up to the contribution; swapping the periods flips every sign."""
+    rng = (1.0, 100.0) if method == "geometric" else (0.0, 100.0)
+    try:
+        b = make_build(rows, method=method, bounds=bounds, rng=rng, min_availability=0.0)
+    except MethodError:  # e.g. a constant indicator in one period: refused, not decomposed
+        return
+    t = contributions(b, consecutive=True)
+    _check_additivity(t)
+    _check_additivity(contributions(b))
+    ind = t[t["kind"] == "indicator"]
+    assert np.allclose(ind["contribution_real"] + ind["contribution_bounds"],
+                       ind["contribution"], atol=1e-9, equal_nan=True)
+    if bounds == "pooled":
+        assert (ind["contribution_bounds"].fillna(0) == 0).all()
+    fwd = contributions(b, 2000, 2010).set_index(["unit", "code"])
+    bwd = contributions(b, 2010, 2000).set_index(["unit", "code"])
+    for col in ("contribution", "contribution_real", "contribution_bounds"):
+        assert np.allclose(fwd[col], -bwd[col], atol=1e-9, equal_nan=True), col
+
+
+@settings(max_examples=30, deadline=None)
+@given(panels(), st.sampled_from(["arithmetic", "geometric"]))
+def test_unchanged_indicator_contributes_exactly_zero(rows, method):
+    """With pooled bounds an indicator whose raw value is the same in both periods contributes
+    exactly 0 (not 1e-17)."""
+    rows = [list(r) for r in rows]
+    for r in rows:
+        if r[1] == 2010:
+            (base,) = [q for q in rows if q[0] == r[0] and q[1] == 2000]
+            r[2] = base[2]
+    rng = (1.0, 100.0) if method == "geometric" else (0.0, 100.0)
+    try:
+        b = make_build(rows, method=method, rng=rng, min_availability=0.0)
+    except MethodError:
+        return
+    t = contributions(b, 2000, 2010)
+    a = t[t["code"] == "a"]["contribution"].dropna()
+    assert (a == 0.0).all()

@@ -1,0 +1,327 @@
+"""LMDI-I decomposition: logarithmic mean, zero values, published toy cases, properties.
+
+References for expected values: ``coinr_cases.md`` B13 (Ang's toy case: +28.9694, -10.0173,
+-10.9521, sum 8), ``field_cases.md`` B22 (Wood & Lenzen 2006 / Ang & Liu 2007 zero and equal
+values), hand calculations in docstrings, and a 50-digit ``decimal`` evaluation of L(a, b).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from decimal import Decimal, getcontext
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import gipro
+from gipro.errors import InputError, MethodError
+from gipro.lmdi import Identity, factor_table, lmdi
+from gipro.methods.lmdi import additive, logmean, multiplicative
+
+PKG = Path(gipro.__file__).parent
+
+
+def decimal_logmean(a: float, b: float) -> float:
+    """L(a, b) in 50-digit decimal arithmetic from the exact binary values of a and b."""
+    getcontext().prec = 50
+    da, db = Decimal(a), Decimal(b)
+    if da == db:
+        return float(da)
+    return float((da - db) / (da.ln() - db.ln()))
+
+
+# ---------------------------------------------------------------------- logarithmic mean
+@pytest.mark.parametrize("a,b", [
+    (108.0, 100.0), (1.0, 1.0 + 1e-15), (1.0, 1.0 + 1e-9), (1.0, 1.0 + 2e-4), (3.0, 1.0),
+    (1e-300, 1.0), (1e6, 1e-6), (7.5, 7.5), (0.1, 0.10000000001), (5.0, 4.0),
+])
+def test_logmean_matches_50_digit_reference(a, b):
+    assert logmean(a, b) == pytest.approx(decimal_logmean(a, b), rel=4e-16, abs=0)
+    assert logmean(b, a) == logmean(a, b)
+
+
+def test_logmean_equal_in_the_last_bit_field_case_b22():
+    """B22: L(120*(0.1/1.2), 10.0) must be 10; naive (a-b)/(ln a - ln b) gives inf here."""
+    a = 120 * (0.1 / 1.2)
+    assert a != 10.0  # 10.000000000000002
+    v = float(logmean(a, 10.0))
+    assert math.isfinite(v) and v == pytest.approx(10.0, rel=1e-15)
+
+
+def test_logmean_zero_limits_and_errors():
+    assert logmean([0.0, 0.0, 4.0], [0.0, 2.0, 0.0]).tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(MethodError, match=r"negative|>= 0"):
+        logmean(-1.0, 2.0)
+    with pytest.raises(MethodError):
+        logmean(np.nan, 2.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(1e-200, 1e200), st.floats(1e-200, 1e200))
+def test_logmean_between_geometric_and_arithmetic_mean(a, b):
+    """sqrt(ab) <= L(a, b) <= (a + b)/2 (Carlson 1972), symmetric."""
+    v = float(logmean(a, b))
+    assert math.sqrt(a) * math.sqrt(b) * (1 - 1e-14) <= v <= (a / 2 + b / 2) * (1 + 1e-14)
+    assert v == float(logmean(b, a))
+
+
+# ---------------------------------------------------------------------- published cases
+# B13 toy: Q 200 -> 220 split (100, 100) -> (120, 100); intensity (1, 2) -> (0.9, 2).
+B13_0 = np.array([[200.0, 0.5, 1.0], [200.0, 0.5, 2.0]])
+B13_T = np.array([[220.0, 120 / 220, 0.9], [220.0, 100 / 220, 2.0]])
+
+
+def test_b13_additive_and_multiplicative():
+    """coinr_cases B13: activity +28.9694, structure -10.0173, intensity -10.9521, sum 8."""
+    eff = additive(B13_0, B13_T).sum(axis=0)
+    assert eff.round(4).tolist() == [28.9694, -10.0173, -10.9521]
+    assert eff.sum() == pytest.approx(8.0, abs=1e-12)
+    d = multiplicative(B13_0, B13_T)
+    assert np.prod(d) == pytest.approx(308 / 300, rel=1e-14)
+    # ln D_k / ln D_tot = dV_k / dV_tot (B13 property)
+    assert np.allclose(np.log(d) / math.log(308 / 300), eff / 8.0, rtol=1e-12)
+
+
+def test_b13_through_the_tidy_identity():
+    t = pd.DataFrame({"unit": "X", "period": [2000, 2000, 2010, 2010],
+                      "sector": ["s1", "s2", "s1", "s2"],
+                      "q": [100.0, 100, 120, 100], "i": [1.0, 2, 0.9, 2]})
+    ident = Identity({"activity": "total(q)", "structure": "q / total(q)", "intensity": "i"},
+                     value="q * i")
+    r = lmdi(t, ident, sector="sector").set_index("factor")
+    assert r.loc[["activity", "structure", "intensity"], "additive"].round(4).tolist() == [
+        28.9694, -10.0173, -10.9521]
+    assert r.loc["total", "additive"] == pytest.approx(8.0)
+    assert r.loc["total", "multiplicative"] == pytest.approx(308 / 300)
+    assert r.loc[["activity", "structure", "intensity"], "multiplicative"].prod() == \
+        pytest.approx(308 / 300, rel=1e-14)
+
+
+def test_b22_sector_appears():
+    """B22 input 1: Q 100 -> 120, S (1, 0) -> (.8, .2), I (.5, .3) -> (.5, .25).
+
+    Expected (analytical limits): dQ = 8.932516, dS = -4.932516, dI = 0, sum 4 exactly.
+    By hand: sector 1 L(48, 50) = 2/ln(50/48) = 48.99320; dQ = 48.99320 ln 1.2 = 8.932516,
+    dS = 48.99320 ln 0.8 = -10.932516; sector 2 appears (S was 0): its whole 6 goes to S.
+    """
+    x0 = np.array([[100.0, 1.0, 0.5], [100.0, 0.0, 0.3]])
+    xT = np.array([[120.0, 0.8, 0.5], [120.0, 0.2, 0.25]])
+    eff = additive(x0, xT).sum(axis=0)
+    assert eff == pytest.approx([8.932516, -4.932516, 0.0], abs=1e-6)
+    assert eff[2] == 0.0
+    assert eff.sum() == pytest.approx(4.0, abs=1e-12)
+    # the sector that disappears (periods swapped) gives -6 to S: every sign flips
+    assert additive(xT, x0).sum(axis=0) == pytest.approx(-eff, abs=1e-12)
+    # the small-value strategy converges only slowly (B22: dQ 8.9836 at delta 1e-10)
+    x0d = x0.copy()
+    x0d[1, 1] = 1e-10
+    assert additive(x0d, xT).sum(axis=0)[0] == pytest.approx(8.9836, abs=1e-4)
+
+
+def test_b22_offsetting_factors_in_an_unchanged_sector():
+    """B22 input 2: Q 100 -> 125, I (.5, .1) -> (.5, .08); C0 = (50, 10), CT = (62.5, 10).
+
+    Expected dQ = 14.731436, dI = -2.231436 (sum 12.5): sector 2 gives 10 ln 1.25 = +2.2314 to
+    Q and 10 ln 0.8 = -2.2314 to I; dropping its 0/0 would wrongly give dQ = 12.5, dI = 0.
+    """
+    x0 = np.array([[100.0, 0.5], [100.0, 0.1]])
+    xT = np.array([[125.0, 0.5], [125.0, 0.08]])
+    eff = additive(x0, xT).sum(axis=0)
+    assert eff == pytest.approx([14.731436, -2.231436], abs=1e-6)
+    assert eff.sum() == pytest.approx(12.5, abs=1e-12)
+
+
+def test_two_factors_zero_share_equally():
+    """A sector appearing with two factors at zero in the base period: the limit with one
+    common delta gives each zero factor half of V_T (derived in gipro.methods.lmdi):
+    V_T = 2*3*1 = 6 -> (0, 3, 3)."""
+    eff = additive(np.array([[2.0, 0.0, 0.0]]), np.array([[2.0, 3.0, 1.0]]))
+    assert eff.tolist() == [[0.0, 3.0, 3.0]]
+
+
+def test_single_sector_hand_case():
+    """V = x*y, x 2 -> 4, y 3 -> 3: V 6 -> 12, x gets L(12, 6) ln 2 = 6/ln2 * ln2 = 6, y 0."""
+    eff = additive(np.array([[2.0, 3.0]]), np.array([[4.0, 3.0]]))
+    assert eff[0, 0] == pytest.approx(6.0, abs=1e-13) and eff[0, 1] == 0.0
+    assert multiplicative(np.array([[2.0, 3.0]]), np.array([[4.0, 3.0]])).tolist() == \
+        pytest.approx([2.0, 1.0])
+
+
+def test_kernel_errors():
+    with pytest.raises(MethodError, match="missing"):
+        additive(np.array([[1.0, np.nan]]), np.array([[1.0, 2.0]]), names=["a", "b"])
+    with pytest.raises(MethodError, match="negative"):
+        additive(np.array([[1.0, -2.0]]), np.array([[1.0, 2.0]]))
+    assert np.isnan(multiplicative(np.array([[0.0, 1.0]]), np.array([[1.0, 1.0]]))).all()
+
+
+# ---------------------------------------------------------------------- properties
+factor_arrays = arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 4),
+                                             st.integers(1, 4)),
+                       elements=st.one_of(st.just(0.0), st.floats(1e-3, 1e3)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(factor_arrays, st.data())
+def test_effects_add_and_multiply_to_the_total(x0, data):
+    xT = data.draw(arrays(np.float64, x0.shape, elements=st.one_of(
+        st.just(0.0), st.floats(1e-3, 1e3))))
+    eff = additive(x0, xT)
+    dv = np.prod(xT, -1).sum(-1) - np.prod(x0, -1).sum(-1)
+    scale = np.maximum(1.0, np.maximum(np.prod(xT, -1).sum(-1), np.prod(x0, -1).sum(-1)))
+    assert np.all(np.abs(eff.sum(axis=(-2, -1)) - dv) <= 1e-12 * scale)
+    d = multiplicative(x0, xT)
+    v0, vT = np.prod(x0, -1).sum(-1), np.prod(xT, -1).sum(-1)
+    ok = (v0 > 0) & (vT > 0)
+    assert np.allclose(np.prod(d, axis=-1)[ok], (vT / np.where(ok, v0, 1))[ok], rtol=1e-12)
+    # swapping the periods flips every sign
+    assert np.allclose(additive(xT, x0), -eff, rtol=1e-12, atol=1e-12 * scale.max())
+
+
+@settings(max_examples=100, deadline=None)
+@given(factor_arrays, st.data())
+def test_unchanged_factor_contributes_exactly_zero(x0, data):
+    xT = data.draw(arrays(np.float64, x0.shape, elements=st.floats(1e-3, 1e3)))
+    x0 = np.where(x0 > 0, x0, 1.0)
+    k = data.draw(st.integers(0, x0.shape[-1] - 1))
+    xT[..., k] = x0[..., k]
+    assert (additive(x0, xT)[..., k] == 0.0).all()
+
+
+# ---------------------------------------------------------------------- tidy layer
+def toy_panel():
+    return pd.DataFrame({
+        "unit": ["A"] * 3 + ["B"] * 3,
+        "period": [1, 2, 3] * 2,
+        "pop": [10.0, 11, 12, 5, 5, 6],
+        "gdp": [100.0, 130, 150, 40, 44, 50],
+        "co2": [50.0, 52, 51, 30, 29, 35],
+    })
+
+
+KAYA = Identity({"population": "pop", "affluence": "gdp / pop", "intensity": "co2 / gdp"},
+                value="co2", name="Kaya")
+
+
+def test_chained_effects_sum_steps_and_telescope():
+    t = toy_panel()
+    steps = lmdi(t, KAYA, chain=True)
+    st_ = steps[steps["kind"] == "step"]
+    ch = steps[steps["kind"] == "chained"].set_index(["unit", "factor"])
+    summed = st_.groupby(["unit", "factor"])["additive"].sum()
+    assert np.allclose(ch["additive"], summed.reindex(ch.index))
+    prod = st_.groupby(["unit", "factor"])["multiplicative"].prod()
+    assert np.allclose(ch["multiplicative"], prod.reindex(ch.index))
+    # chained total = V_end - V_base exactly as the data say: A 51 - 50, B 35 - 30
+    assert ch.loc[("A", "total"), "additive"] == pytest.approx(1.0)
+    assert ch.loc[("B", "total"), "additive"] == pytest.approx(5.0)
+    direct = lmdi(t, KAYA).set_index(["unit", "factor"])
+    assert direct.loc[("A", "total"), "additive"] == pytest.approx(1.0)
+    assert (direct["kind"] == "period").all()
+
+
+def test_hand_kaya_two_periods():
+    """Unit B, periods 1 -> 2: pop 5 -> 5, gdp 40 -> 44, co2 30 -> 29.
+
+    population unchanged: 0 exactly. L(29, 30) = 1/ln(30/29) = 29.49718;
+    affluence = L * ln(8.8/8) = 29.49718 * 0.0953102 = 2.811382;
+    intensity = L * ln((29/44)/(30/40)) = 29.49718 * ln(0.878788) = -3.811382; sum -1.
+    """
+    r = lmdi(toy_panel(), KAYA, base=1, end=2).set_index(["unit", "factor"])["additive"]
+    assert r[("B", "population")] == 0.0
+    assert r[("B", "affluence")] == pytest.approx(2.811382, abs=1e-6)
+    assert r[("B", "intensity")] == pytest.approx(-3.811382, abs=1e-6)
+
+
+def test_by_sector_rows_add_to_factor_rows():
+    t = pd.DataFrame({"unit": "X", "period": [1, 1, 2, 2], "sector": ["s1", "s2"] * 2,
+                      "q": [100.0, 100, 120, 100], "i": [1.0, 2, 0.9, 2]})
+    ident = Identity({"activity": "total(q)", "structure": "q / total(q)", "intensity": "i"})
+    bys = lmdi(t, ident, sector="sector", by_sector=True)
+    tot = lmdi(t, ident, sector="sector").set_index("factor")["additive"]
+    summed = bys.groupby("factor")["additive"].sum()
+    assert np.allclose(summed.reindex(tot.index), tot)
+    s2 = bys[(bys["sector"] == "s2")].set_index("factor")["additive"]
+    assert s2["intensity"] == 0.0  # sector 2 intensity unchanged
+
+
+def test_tidy_errors_name_the_cell():
+    t = toy_panel()
+    bad = t.copy()
+    bad.loc[4, "co2"] = np.nan
+    with pytest.raises(InputError, match="unit=B, period=2"):
+        lmdi(bad, KAYA)
+    with pytest.raises(InputError, match="duplicate"):
+        lmdi(pd.concat([t, t.iloc[:1]]), KAYA)
+    with pytest.raises(InputError, match="no row for unit B, period 3"):
+        lmdi(t.iloc[:-1], KAYA)
+    off = Identity({"population": "pop", "affluence": "gdp / pop"}, value="co2")
+    with pytest.raises(InputError, match="identity does not hold"):
+        lmdi(t, off)
+    with pytest.raises(InputError, match="not in the table"):
+        lmdi(t, ["pop", "nope"])
+    with pytest.raises(InputError, match="division by zero"):
+        lmdi(t.assign(gdp=0.0), KAYA)
+    with pytest.raises(InputError, match="reserved"):
+        Identity({"total": "pop"})
+    with pytest.raises(InputError, match="period 9"):
+        lmdi(t, KAYA, base=9)
+
+
+def test_zero_over_zero_is_one_in_an_empty_sector():
+    """A sector with no activity and no emissions in the base: structure 0, intensity 0/0 -> 1;
+    it appears in the end period with q 20, co2 10: its 10 goes to structure (B22 rule)."""
+    t = pd.DataFrame({"unit": "X", "period": [1, 1, 2, 2], "sector": ["s1", "s2"] * 2,
+                      "q": [100.0, 0, 100, 20], "co2": [50.0, 0, 50, 10]})
+    ident = Identity({"activity": "total(q)", "structure": "q / total(q)",
+                      "intensity": "co2 / q"}, value="co2")
+    ft = factor_table(t, ident, sector="sector")
+    assert ft.loc[(ft["period"] == 1) & (ft["sector"] == "s2"), "intensity"].item() == 1.0
+    r = lmdi(t, ident, sector="sector", by_sector=True)
+    s2 = r[r["sector"] == "s2"].set_index("factor")["additive"]
+    assert s2.to_dict() == {"activity": 0.0, "structure": 10.0, "intensity": 0.0, "total": 10.0}
+
+
+def test_kaya_on_the_embedded_data_plain_python():
+    """Kaya LMDI of Beijing's CO2 2006 -> 2015 recomputed in plain Python (csv + math) from the
+    shipped file: L(C_T, C_0) * ln(x_T / x_0) for each factor."""
+    with open(PKG / "datasets" / "data" / "china_provinces.csv", encoding="utf-8") as f:
+        rows = {(r["unit"], int(r["period"])): r for r in csv.DictReader(f)}
+    r0, r1 = rows[("Beijing", 2006)], rows[("Beijing", 2015)]
+    p0, p1 = float(r0["population"]), float(r1["population"])
+    g0, g1 = float(r0["gdp_real_2015prices"]), float(r1["gdp_real_2015prices"])
+    c0, c1 = float(r0["co2_total"]), float(r1["co2_total"])
+    lm = (c1 - c0) / (math.log(c1) - math.log(c0))
+    expected = {"population": lm * math.log(p1 / p0),
+                "affluence": lm * math.log((g1 / p1) / (g0 / p0)),
+                "intensity": lm * math.log((c1 / g1) / (c0 / g0))}
+    panel = gipro.datasets.china_provinces().values.reset_index()
+    ident = Identity({"population": "population",
+                      "affluence": "gdp_real_2015prices / population",
+                      "intensity": "co2_total / gdp_real_2015prices"}, value="co2_total")
+    sub = panel[panel["period"].isin([2006, 2015])]
+    r = lmdi(sub, ident).set_index(["unit", "factor"])["additive"]
+    for k, v in expected.items():
+        assert r[("Beijing", k)] == pytest.approx(v, rel=1e-12)
+    assert r[("Beijing", "total")] == pytest.approx(c1 - c0, rel=1e-12)
+
+
+def test_sector_table_adds_up_to_panel_total():
+    """The embedded CEADs sector groups add up to the panel's co2_total (CEADs total row)
+    within 0.002 Mt, and heavy + other industry to co2_industry."""
+    sec = gipro.datasets.china_provinces_co2_sectors()
+    wide = sec.pivot_table(index=["unit", "period"], columns="sector", values="co2")
+    panel = gipro.datasets.china_provinces().values
+    both = panel.join(wide, how="inner")
+    assert len(both) == 596  # 600 minus Ningxia 2000-2002 and Hainan 2002
+    total = wide.sum(axis=1).reindex(both.index)
+    assert (total - both["co2_total"]).abs().max() < 0.002
+    ind = both["heavy_industry"] + both["other_industry"] - both["co2_industry"]
+    assert ind.abs().max() < 0.002
+    assert sec["co2"].isna().sum() == 4 * 9

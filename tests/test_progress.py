@@ -1,0 +1,181 @@
+"""Progress tables: index and indicator changes, CAGR, improvement in direction, improvers.
+
+Expected values are hand calculations (in the docstrings), COINr's CAGR definition
+(coinr_cases B7) or independent recomputation from the shipped CSV in plain Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import gipro
+from gipro import InputError, run
+from gipro.cli import app
+from gipro.methods.change import cagr, pct_change
+from gipro.progress import (
+    caveats,
+    improvers,
+    index_progress,
+    indicator_progress,
+    report,
+    summary,
+)
+from progress_cases import ARITH, make_build
+
+PKG = Path(gipro.__file__).parent
+
+
+@pytest.fixture(scope="module")
+def default_build():
+    return run()
+
+
+def test_cagr_b7_and_undefined_cases():
+    """B7: CAGR = (y_T / y_0)^(1/(T - t0)) - 1. 100 -> 200 over 10 years: 2^0.1 - 1 = 7.1773 %;
+    100 -> 50: 0.5^0.1 - 1 = -6.6967 %. Zero or negative values: undefined (NaN)."""
+    g = cagr(np.array([100.0, 100.0, 0.0, 5.0, -4.0]), np.array([200.0, 50.0, 3.0, 0.0, -2.0]),
+             10)
+    assert g[:2] == pytest.approx([2 ** 0.1 - 1, 0.5 ** 0.1 - 1])
+    assert g[0] == pytest.approx(0.071773, abs=1e-6)
+    assert np.isnan(g[2:]).all()
+    # COINr prc_change: (y2 - y1)/y1 * 100; base 0 undefined
+    assert pct_change([80.0, 0.0], [100.0, 1.0]).tolist()[0] == pytest.approx(25.0)
+    assert np.isnan(pct_change(0.0, 1.0))
+
+
+def test_index_progress_hand_example():
+    """ARITH (see test_decompose): A 0 -> 31.25, B 62.5 -> 81.25.
+
+    Ranks 2000: B 1, A 2; 2010: B 1, A 2 -> rank change 0. % change: A undefined (base 0),
+    B 18.75/62.5 = 30 %. D1 (a, b): A 0 -> 37.5, B 75 -> 62.5 (fell back, -16.67 %).
+    """
+    t = index_progress(make_build(ARITH))
+    idx = t[t["code"] == "I"].set_index("unit")
+    assert idx.loc["A", "change"] == pytest.approx(31.25)
+    assert np.isnan(idx.loc["A", "change_pct"])
+    assert idx.loc["B", "change_pct"] == pytest.approx(30.0)
+    assert (idx.loc["B", "rank_base"], idx.loc["B", "rank_end"], idx.loc["B", "rank_change"]) \
+        == (1, 1, 0)
+    d1 = t[t["code"] == "D1"].set_index("unit")
+    assert d1.loc["B", "change"] == pytest.approx(-12.5)
+    assert d1.loc["B", "change_pct"] == pytest.approx(-100 * 12.5 / 75)
+    assert d1.loc["B", "outcome"] == "worsened" and d1.loc["A", "outcome"] == "improved"
+    assert list(t["code"].unique()) == ["I", "D1", "D2"]  # index first
+
+
+def test_indicator_progress_hand_example():
+    """ARITH raw data over 10 years.
+
+    a (+) A 0 -> 10: +10, % and CAGR undefined (base 0) -> note; improved.
+    b (-) A 5 -> 3: -2 (-40 %), CAGR (3/5)^(1/10) - 1 = -4.9800 %; lower is better: improved.
+    b (-) B 1 -> 4: +3 (+300 %), worsened.  c (+) B 300 -> 500: CAGR (5/3)^0.1 - 1 = 5.2410 %.
+    """
+    t = indicator_progress(make_build(ARITH)).set_index(["unit", "code"])
+    a = t.loc[("A", "a")]
+    assert a["value_change"] == 10 and np.isnan(a["cagr_pct"]) and a["outcome"] == "improved"
+    assert "base value is 0" in a["note"]
+    b = t.loc[("A", "b")]
+    assert b["value_change_pct"] == pytest.approx(-40.0)
+    assert b["cagr_pct"] == pytest.approx(100 * ((3 / 5) ** 0.1 - 1))
+    assert b["cagr_pct"] == pytest.approx(-4.9800, abs=1e-4)
+    assert b["outcome"] == "improved" and b["direction"] == -1
+    assert b["score_change"] == pytest.approx(50.0)
+    assert t.loc[("B", "b"), "outcome"] == "worsened"
+    assert t.loc[("B", "c"), "cagr_pct"] == pytest.approx(100 * ((5 / 3) ** 0.1 - 1))
+
+
+def test_improvers_counts_missing_and_unchanged():
+    """a: A improved, B improved; b: A improved, B worsened; c: A unchanged (100 -> 100),
+    B missing in 2010."""
+    rows = [list(r) for r in ARITH]
+    rows[1][4] = 100.0  # A c unchanged
+    rows[3][4] = np.nan  # B c missing in 2010
+    imp = improvers(make_build(rows)).set_index("code")
+    assert imp.loc["a", ["n_improved", "n_worsened"]].tolist() == [2, 0]
+    assert imp.loc["b", ["n_improved", "n_worsened"]].tolist() == [1, 1]
+    assert imp.loc["c", ["n_unchanged", "n_missing", "n_units"]].tolist() == [1, 1, 2]
+    assert imp.loc["c", "share_improved"] == 0.0
+    assert imp.loc["b", "share_improved"] == 0.5
+
+
+def test_consecutive_pairs_and_backwards():
+    b = make_build([("A", p, p, 10 - p, 100 + p) for p in (1, 2, 3)]
+                   + [("B", p, 2 * p, 5, 100) for p in (1, 2, 3)])
+    t = index_progress(b, consecutive=True)
+    assert sorted(set(zip(t["base"], t["end"], strict=True))) == [(1, 2), (2, 3)]
+    fwd = index_progress(b, 1, 3).set_index(["unit", "code"])["change"]
+    bwd = index_progress(b, 3, 1).set_index(["unit", "code"])["change"]
+    assert np.allclose(fwd, -bwd)
+    with pytest.raises(InputError, match="period 7"):
+        index_progress(b, 7, 3)
+    with pytest.raises(InputError, match="same"):
+        index_progress(b, 2, 2)
+
+
+def test_default_build_improver_count_plain_python(default_build):
+    """Independent count from the shipped CSV: provinces whose CO2 per capita fell (direction
+    -1) and whose coal share fell between 2006 and 2015."""
+    with open(PKG / "datasets" / "data" / "china_provinces.csv", encoding="utf-8") as f:
+        rows = {(r["unit"], int(r["period"])): r for r in csv.DictReader(f)}
+    units = {u for u, _ in rows}
+    imp = improvers(default_build).set_index("code")
+    for code in ("co2_per_capita", "coal_share_industry_energy_co2",
+                 "heavy_share_manufacturing_co2", "gdp_real_per_capita"):
+        sign = 1 if code == "gdp_real_per_capita" else -1
+        n = sum(sign * (float(rows[(u, 2015)][code]) - float(rows[(u, 2006)][code])) > 0
+                for u in units)
+        assert imp.loc[code, "n_improved"] == n, code
+        assert imp.loc[code, "n_units"] == 30
+    # CAGR of Beijing's real GDP per capita, by hand from the file
+    t = indicator_progress(default_build).set_index(["unit", "code"])
+    y0 = float(rows[("Beijing", 2006)]["gdp_real_per_capita"])
+    y1 = float(rows[("Beijing", 2015)]["gdp_real_per_capita"])
+    assert t.loc[("Beijing", "gdp_real_per_capita"), "cagr_pct"] == pytest.approx(
+        100 * (math.pow(y1 / y0, 1 / 9) - 1), rel=1e-12)
+
+
+def test_summary_and_caveats(default_build):
+    text = summary(default_build)
+    assert text.startswith("Between 2006 and 2015,") and "of 30 units progressed" in text
+    assert "improved in all units with data" in text
+    assert "2008 and 2009" in text  # GDP vintage break inside 2006-2015
+    cav = caveats(default_build, 2010, 2015)
+    assert not any("2008" in c for c in cav)
+    per = default_build.with_step("normalise", bounds="per_period").run()
+    assert any("per period" in c for c in caveats(per))
+
+
+def test_report_tables_and_write(default_build, tmp_path):
+    rep = report(default_build, 2006, 2015)
+    assert {"index_progress", "indicator_progress", "improvers", "contributions",
+            "leading_factors", "index_progress_yearly", "contributions_yearly"} <= set(rep.tables)
+    lf = rep.tables["leading_factors"]
+    assert lf.groupby("unit").size().max() <= 3 and lf["unit"].nunique() == 30
+    files = rep.write(tmp_path)
+    back = pd.read_csv(files["contributions"])
+    assert len(back) == len(rep.tables["contributions"])
+    assert "Notes:" in files["summary"].read_text(encoding="utf-8")
+
+
+runner = CliRunner()
+
+
+def test_cli_progress(tmp_path):
+    out = tmp_path / "p"
+    res = runner.invoke(app, ["progress", "--out", str(out), "--base", "2010", "--end", "2015"])
+    assert res.exit_code == 0, res.output
+    assert "Between 2010 and 2015" in res.output and "leading factors" in res.output
+    idx = pd.read_csv(out / "index_progress.csv")
+    assert set(idx["base"]) == {2010} and set(idx["end"]) == {2015}
+    yearly = pd.read_csv(out / "index_progress_yearly.csv")
+    assert sorted(set(yearly["base"])) == [2010, 2011, 2012, 2013, 2014]
+    res = runner.invoke(app, ["progress", "--out", str(out), "--base", "1990"])
+    assert res.exit_code == 1 and "period 1990 is not in the build" in res.output
+    assert "Traceback" not in res.output
