@@ -31,6 +31,7 @@ from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
 from .panel import Panel, read_panel
 from .recipe import Recipe, load_recipe
+from .steps.weight import weights_table
 
 __all__ = ["Build", "DataSet", "LogEntry", "run"]
 
@@ -141,6 +142,7 @@ class Build:
         self.datasets: dict[str, DataSet] = {}
         self.log: list[LogEntry] = []
         self.fitted: dict[str, dict[str, Any]] = {}
+        self.weights: dict[str, Any] = {}  # weight sets by name (steps.weight.WeightSet)
         self.excluded: list[dict[str, Any]] = []
         self._ran = False
 
@@ -166,6 +168,7 @@ class Build:
         }
         self.log = []
         self.fitted = {}
+        self.weights = {}
         self.excluded = []
         previous = "raw"
         for pos, spec in enumerate(self.recipe.steps):
@@ -178,11 +181,12 @@ class Build:
                 )
             t0 = time.perf_counter()
             out, notes = spec.apply(self, name, self.datasets[source])
-            self.datasets[spec.output] = out.renamed(spec.output)
+            if out is not None:  # steps that only record state (weight sets) return None
+                self.datasets[spec.output] = out.renamed(spec.output)
             params = {**spec.model_dump(mode="json"), "name": name, "input": source}
             self.log.append(LogEntry(pos, name, spec.step, source, spec.output, params, notes,
                                      time.perf_counter() - t0))
-            previous = spec.output
+            previous = spec.output if out is not None else source
         self._ran = True
         return self
 
@@ -211,9 +215,12 @@ class Build:
     # ------------------------------------------------------------------ output
     @property
     def final(self) -> DataSet:
-        """The data set produced by the last step."""
+        """The data set produced by the last step that produced one."""
         self._require_run()
-        return self.datasets[self.log[-1].output]
+        for entry in reversed(self.log):
+            if entry.output in self.datasets and entry.step != "weight":
+                return self.datasets[entry.output]
+        return self.datasets["raw"]
 
     def data(self, name: str) -> pd.DataFrame:
         """A data set as a wide table: index (unit, period), one column per code.
@@ -307,7 +314,8 @@ class Build:
         Files: ``results.csv`` (tidy ``unit, period, code, level, score, rank``),
         ``stages/<data set>.csv`` (wide: ``unit, period`` and one column per code),
         ``recipe.yaml`` (the recipe as run, defaults filled in), ``log.yaml`` (every step with
-        its parameters and notes) and ``exclusions.csv``.
+        its parameters and notes), ``exclusions.csv`` and ``weights.csv`` (every weight set,
+        with effective weights).
 
         Returns
         -------
@@ -318,8 +326,10 @@ class Build:
         out = Path(out_dir)
         (out / "stages").mkdir(parents=True, exist_ok=True)
         files = {"results": out / "results.csv", "recipe": out / "recipe.yaml",
-                 "log": out / "log.yaml", "exclusions": out / "exclusions.csv"}
+                 "log": out / "log.yaml", "exclusions": out / "exclusions.csv",
+                 "weights": out / "weights.csv"}
         self.results().to_csv(files["results"], index=False)
+        weights_table(self).to_csv(files["weights"], index=False)
         for name, ds in self.datasets.items():
             path = out / "stages" / f"{name}.csv"
             ds.to_frame().reset_index().to_csv(path, index=False)

@@ -184,7 +184,8 @@ class Recipe(_Model):
         if name not in names:
             raise InputError(f"no step named {name!r}; steps: {', '.join(names)}")
         data = self.model_dump()
-        data["steps"][names.index(name)].update(changes)
+        i = names.index(name)
+        data["steps"][i] = type(self.steps[i]).changed(data["steps"][i], changes)
         return _validate(data, self._base_dir, f"recipe with step {name!r} changed")
 
     def resolved(self) -> dict[str, Any]:

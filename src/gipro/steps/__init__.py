@@ -13,9 +13,10 @@ from pydantic import Field
 from .aggregate import AggregateStep
 from .base import StepSpec
 from .normalise import NormaliseStep
+from .weight import WeightStep
 
-STEP_TYPES: tuple[type[StepSpec], ...] = (NormaliseStep, AggregateStep)
+STEP_TYPES: tuple[type[StepSpec], ...] = (NormaliseStep, WeightStep, AggregateStep)
 
 Step = Annotated[Union[STEP_TYPES], Field(discriminator="step")]  # noqa: UP007
 
-__all__ = ["STEP_TYPES", "AggregateStep", "NormaliseStep", "Step", "StepSpec"]
+__all__ = ["STEP_TYPES", "AggregateStep", "NormaliseStep", "Step", "StepSpec", "WeightStep"]
