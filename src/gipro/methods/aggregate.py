@@ -263,8 +263,9 @@ def generalised_mean(
     xs = x + shift
     _positive(xs, avail, names, f"generalised mean of order {p:g}", strict=p < 0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        powed = np.where(wa > 0, np.power(np.where(avail, xs, 1.0), p), 0.0)
-        y = (np.sum(wa * powed, axis=-1) / wa.sum(axis=-1)) ** (1.0 / p) - shift
+        # mean of x^p - 1 = mean of expm1(p ln x), then exp(log1p(.) / p): accurate as p -> 0
+        em1 = np.where(wa > 0, np.expm1(p * np.log(np.where(avail, xs, 1.0))), 0.0)
+        y = np.exp(np.log1p(np.sum(wa * em1, axis=-1) / wa.sum(axis=-1)) / p) - shift
     return np.where(ok, y, np.nan)
 
 

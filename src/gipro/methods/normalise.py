@@ -629,6 +629,11 @@ def _ratio(x: np.ndarray, ref: np.ndarray, cost: str, names: Sequence[str] | Non
         raise MethodError(f"{method}: cost must be 'error' or 'inverse', got {cost!r}")
     neg_ref = ref < 0
     pos = ~neg_ref
+    bad_ref = ~np.isnan(ref) & (ref == 0)
+    if bad_ref.any():
+        raise MethodError(f"{method}: indicator(s) {_label(bad_ref, x.shape, names)} have a best "
+                          "(maximum or leading) value of 0, so the ratio divides by zero (field "
+                          "case B04: 1/x is undefined at 0)")
     # benefit side: x >= 0, ref > 0, y = x / ref
     bad_x = ~np.isnan(x) & (x < 0) & pos
     if bad_x.any():
@@ -638,10 +643,6 @@ def _ratio(x: np.ndarray, ref: np.ndarray, cost: str, names: Sequence[str] | Non
             "(field case B07)",
             ["use min-max or distance to target, which accept negative values"],
         )
-    bad_ref = ~np.isnan(ref) & (ref == 0)
-    if bad_ref.any():
-        raise MethodError(f"{method}: indicator(s) {_label(bad_ref, x.shape, names)} have a zero "
-                          "maximum or leading value, so the ratio divides by zero")
     if neg_ref.any():
         if cost == "error":
             raise MethodError(

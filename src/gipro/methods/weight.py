@@ -257,6 +257,7 @@ def entropy_weights(
         plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
     e = -plogp.sum(axis=0) / np.log(n)
     d = 1.0 - e
+    d = np.where(np.abs(d) < 1e-12, 0.0, d)  # a uniform child: 1 - e is rounding noise
     if not d.sum() > 0:
         raise MethodError("entropy weights: every child is spread evenly over the units "
                           "(entropy 1), so no child carries information to weight by")
