@@ -123,8 +123,10 @@ def weights_table(build: Build) -> pd.DataFrame:
                 rows.append({"set": ws.name, "method": ws.method, "code": r.code,
                              "parent": r.parent, "level": fw.level(r.code), "weight": r.weight,
                              "effective_weight": None, "unit": r.unit, "period": r.period})
-    return pd.DataFrame(rows, columns=["set", "method", "code", "parent", "level", "weight",
-                                       "effective_weight", "unit", "period"])
+    table = pd.DataFrame(rows, columns=["set", "method", "code", "parent", "level", "weight",
+                                        "effective_weight", "unit", "period"])
+    table["period"] = table["period"].astype("Int64")
+    return table
 
 
 def _oriented(build: Build, ds: DataSet) -> bool:
