@@ -263,9 +263,15 @@ def generalised_mean(
     xs = x + shift
     _positive(xs, avail, names, f"generalised mean of order {p:g}", strict=p < 0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        # mean of x^p - 1 = mean of expm1(p ln x), then exp(log1p(.) / p): accurate as p -> 0
-        em1 = np.where(wa > 0, np.expm1(p * np.log(np.where(avail, xs, 1.0))), 0.0)
-        y = np.exp(np.log1p(np.sum(wa * em1, axis=-1) / wa.sum(axis=-1)) / p) - shift
+        # scale by the largest (p > 0) or smallest (p < 0) value s, so (x/s)^p <= 1, and use
+        # mean((x/s)^p) - 1 = mean(expm1(p ln(x/s))), then s exp(log1p(.)/p): exact for equal
+        # values, accurate as p -> 0, no overflow
+        sc = (np.max(np.where(avail, xs, -np.inf), axis=-1) if p > 0
+              else np.min(np.where(avail, xs, np.inf), axis=-1))
+        sc = np.where(np.isfinite(sc) & (sc > 0), sc, 1.0)
+        ratio = np.where(avail, xs, sc[..., None]) / sc[..., None]
+        em1 = np.where(wa > 0, np.expm1(p * np.log(ratio)), 0.0)
+        y = sc * np.exp(np.log1p(np.sum(wa * em1, axis=-1) / wa.sum(axis=-1)) / p) - shift
     return np.where(ok, y, np.nan)
 
 
