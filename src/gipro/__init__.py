@@ -20,6 +20,7 @@ from .errors import FrameworkError, GiproError, InputError, MethodError
 from .framework import Framework, builtin_frameworks, load_framework
 from .panel import Panel, read_panel
 from .recipe import Recipe, builtin_recipes, load_recipe
+from .results import strengths_weaknesses, unit_summary, wide_table
 
 __version__ = "0.1.0"
 
@@ -42,4 +43,7 @@ __all__ = [
     "load_recipe",
     "read_panel",
     "run",
+    "strengths_weaknesses",
+    "unit_summary",
+    "wide_table",
 ]

@@ -31,6 +31,7 @@ from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
 from .panel import Panel
 from .recipe import Recipe, load_recipe
+from .steps.weight import weights_table
 
 __all__ = ["Build", "DataSet", "LogEntry", "run"]
 
@@ -151,6 +152,7 @@ class Build:
         self.datasets: dict[str, DataSet] = {}
         self.log: list[LogEntry] = []
         self.fitted: dict[str, dict[str, Any]] = {}
+        self.weights: dict[str, Any] = {}  # weight sets by name (steps.weight.WeightSet)
         self.excluded: list[dict[str, Any]] = []
         self.reused_steps = 0
         self.cache: dict[Any, Any] = {}  # inputs read by steps (e.g. denominator tables)
@@ -183,6 +185,7 @@ class Build:
             }
             self.log = []
             self.fitted = {}
+            self.weights = {}
             self.excluded = []
         self.reused_steps = start
         previous = "raw"
@@ -191,9 +194,10 @@ class Build:
             name = spec.name or spec.step
             source = spec.input or previous
             if pos < start:  # reused from the parent build
-                lineage[spec.output] = [*lineage.get(source, []),
-                                        *([] if spec.disable else [spec.step])]
-                previous = spec.output
+                if spec.writes_data_set:
+                    lineage[spec.output] = [*lineage.get(source, []),
+                                            *([] if spec.disable else [spec.step])]
+                    previous = spec.output
                 continue
             if source not in self.datasets:
                 raise InputError(
@@ -207,18 +211,22 @@ class Build:
                      "values in different units would be combined with their directions "
                      "ignored. Add a normalise step before it."],
                 )
-            lineage[spec.output] = [*lineage[source], *([] if spec.disable else [spec.step])]
+            if spec.writes_data_set:
+                lineage[spec.output] = [*lineage[source],
+                                        *([] if spec.disable else [spec.step])]
             t0 = time.perf_counter()
             if spec.disable:
-                out, notes = self.datasets[source], [
-                    f"skipped (disable: true): {spec.output!r} is {source!r} unchanged"]
+                out = self.datasets[source] if spec.writes_data_set else None
+                notes = [f"skipped (disable: true): {spec.output!r} is {source!r} unchanged"
+                         if spec.writes_data_set else "skipped (disable: true)"]
             else:
                 out, notes = spec.apply(self, name, self.datasets[source])
-            self.datasets[spec.output] = out.renamed(spec.output)
+            if out is not None:  # steps that only record state (weight sets) return None
+                self.datasets[spec.output] = out.renamed(spec.output)
             params = {**spec.model_dump(mode="json"), "name": name, "input": source}
             self.log.append(LogEntry(pos, name, spec.step, source, spec.output, params, notes,
                                      time.perf_counter() - t0, skipped=spec.disable))
-            previous = spec.output
+            previous = spec.output if out is not None else source
         self._ran = True
         return self
 
@@ -271,7 +279,11 @@ class Build:
         names = {e.name for e in parent.log[:k]}
         self.datasets = {"raw": parent.datasets["raw"]}
         for e in parent.log[:k]:
-            self.datasets[e.output] = parent.datasets[e.output]
+            if e.output in parent.datasets:
+                self.datasets[e.output] = parent.datasets[e.output]
+        outputs = {e.output for e in parent.log[:k]}
+        self.weights = {s: w for s, w in parent.weights.items()
+                        if s in outputs or s.split(".")[0] in names}
         self.log = [LogEntry(e.position, e.name, e.step, e.input, e.output, e.params,
                              list(e.notes), e.seconds, skipped=e.skipped, reused=True)
                     for e in parent.log[:k]]
@@ -281,9 +293,12 @@ class Build:
     # ------------------------------------------------------------------ output
     @property
     def final(self) -> DataSet:
-        """The data set produced by the last step."""
+        """The data set produced by the last step that produced one."""
         self._require_run()
-        return self.datasets[self.log[-1].output]
+        for entry in reversed(self.log):
+            if entry.output in self.datasets and entry.step != "weight":
+                return self.datasets[entry.output]
+        return self.datasets["raw"]
 
     def data(self, name: str) -> pd.DataFrame:
         """A data set as a wide table: index (unit, period), one column per code.
@@ -381,10 +396,11 @@ class Build:
         ``stages/<data set>.csv`` (wide: ``unit, period`` and one column per code),
         ``recipe.yaml`` (the recipe as run, defaults filled in), ``log.yaml`` (``input``: what
         was read and what was not used; ``steps``: every step with its parameters and notes),
-        ``exclusions.csv`` and ``details/<step>.<table>.csv`` for each table a step recorded in
-        :attr:`fitted` (e.g. ``details/treat.changes.csv``: every value changed by outlier
-        treatment; ``details/impute.imputed.csv``). Stale ``stages/*.csv`` of an earlier run in
-        the same folder are removed.
+        ``exclusions.csv``, ``weights.csv`` (every weight set, with effective weights) and
+        ``details/<step>.<table>.csv`` for each table a step recorded in :attr:`fitted` (e.g.
+        ``details/treat.changes.csv``: every value changed by outlier treatment;
+        ``details/impute.imputed.csv``). Stale ``stages/*.csv`` of an earlier run in the same
+        folder are removed.
 
         Returns
         -------
@@ -403,8 +419,10 @@ class Build:
         for old in (out / "stages").glob("*.csv"):  # stale stages of an earlier run
             old.unlink()
         files = {"results": out / "results.csv", "recipe": out / "recipe.yaml",
-                 "log": out / "log.yaml", "exclusions": out / "exclusions.csv"}
+                 "log": out / "log.yaml", "exclusions": out / "exclusions.csv",
+                 "weights": out / "weights.csv"}
         self.results().to_csv(files["results"], index=False)
+        weights_table(self).to_csv(files["weights"], index=False)
         for name, ds in self.datasets.items():
             path = out / "stages" / f"{name}.csv"
             ds.to_frame().reset_index().to_csv(path, index=False)

@@ -166,7 +166,8 @@ class Recipe(_Model):
             for fname, finfo in type(st).model_fields.items():
                 if finfo.exclude:
                     data["steps"][i][fname] = getattr(st, fname)
-        data["steps"][names.index(name)].update(changes)
+        i = names.index(name)
+        data["steps"][i] = type(self.steps[i]).changed(data["steps"][i], changes)
         return _validate(data, self._base_dir, f"recipe with step {name!r} changed")
 
     def resolved(self) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from .impute import ImputeStep
 from .normalise import NormaliseStep
 from .screen import ScreenStep
 from .treat import IndicatorTreatment, TreatStep
+from .weight import WeightStep
 
 STEP_TYPES: tuple[type[StepSpec], ...] = (
-    DenominateStep, ImputeStep, ScreenStep, TreatStep, NormaliseStep, AggregateStep,
+    DenominateStep, ImputeStep, ScreenStep, TreatStep, NormaliseStep, WeightStep, AggregateStep,
 )
 
 Step = Annotated[Union[STEP_TYPES], Field(discriminator="step")]  # noqa: UP007
@@ -35,4 +36,5 @@ __all__ = [
     "Step",
     "StepSpec",
     "TreatStep",
+    "WeightStep",
 ]

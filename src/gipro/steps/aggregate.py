@@ -1,84 +1,328 @@
-"""The ``aggregate`` step: level by level from indicators to the index."""
+"""The ``aggregate`` step: level by level from indicators to the index.
+
+One method for every aggregate, or per level and per aggregate code, each with its own
+parameters and weight set::
+
+    - step: aggregate
+      method: arithmetic                 # default for every aggregate
+      weights: framework                 # a weight set (see the weight step)
+      by_level: {3: geometric}           # the index: geometric mean of the dimensions
+      by_code:
+        ENV: {method: generalised, p: 0.5}
+        ECO: {method: topsis, weights: pca}
+      min_availability: 0.5
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field
+import pandas as pd
+from pydantic import Field, field_validator, model_validator
 
 from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import aggregate as _agg
-from .base import StepSpec, fmt
+from ..methods.weight import benefit_of_the_doubt
+from .base import MethodParams, StepSpec, fmt
+from .weight import WeightSet, get_weight_set
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
 
-__all__ = ["AggregateStep"]
+__all__ = ["AggMethod", "AggregateStep"]
+
+AggName = Literal["arithmetic", "geometric", "harmonic", "generalised", "mean_min", "mpi",
+                  "copeland", "topsis", "bod"]
+
+_DESCRIBE = {
+    "arithmetic": "weighted arithmetic mean",
+    "geometric": "weighted geometric mean",
+    "harmonic": "weighted harmonic mean",
+    "generalised": "generalised mean",
+    "mean_min": "mean-min function",
+    "mpi": "Mazziotta-Pareto index",
+    "copeland": "Copeland score of the outranking matrix",
+    "topsis": "TOPSIS closeness",
+    "bod": "Benefit-of-the-Doubt (DEA)",
+}
 
 
-class AggregateStep(StepSpec):
+class AggMethod(MethodParams):
+    """An aggregation method with its parameters (for ``by_level`` / ``by_code`` entries).
+
+    Attributes
+    ----------
+    method : str
+        ``arithmetic`` (default), ``geometric``, ``harmonic``, ``generalised`` (needs ``p``),
+        ``mean_min``, ``mpi`` (Mazziotta-Pareto), ``copeland`` (outranking), ``topsis``,
+        ``bod`` (Benefit-of-the-Doubt). Formulas and sources: :mod:`gipro.methods.aggregate`
+        and ``docs/steps/aggregate.md``.
+    weights : str, optional
+        Weight set for this entry (default: the step's).
+    p : float
+        ``generalised``: order of the mean (0 = geometric).
+    alpha, beta : float
+        ``mean_min``: penalty intensity in [0, 1] (default 0.5) and curvature >= 0 (default 0).
+    penalty : {"negative", "positive"}
+        ``mpi``: MPI- (default, higher is better) or MPI+.
+    ddof : {0, 1}
+        ``mpi``: 0 = population standard deviation (default, the original method), 1 = sample
+        (Compind).
+    shift : float
+        ``geometric``, ``harmonic``, ``generalised``: constant added before and subtracted
+        after the mean, for data with zeros (default 0: zero or negative values raise).
+    topsis_normalise : {"vector", "minmax", "none"}
+        ``topsis``: normalisation of the children before the distances (default ``vector``,
+        the classical method).
+    bounds : {"pooled", "per_period"}
+        ``copeland``, ``topsis``, ``bod`` compare units with each other: over all unit-periods
+        (``pooled``, default, so scores are comparable across periods) or within each period.
+    """
+
+    method_params: ClassVar[dict[str, frozenset[str]]] = {
+        "p": frozenset({"generalised"}),
+        "alpha": frozenset({"mean_min"}),
+        "beta": frozenset({"mean_min"}),
+        "penalty": frozenset({"mpi"}),
+        "ddof": frozenset({"mpi"}),
+        "shift": frozenset({"geometric", "harmonic", "generalised"}),
+        "topsis_normalise": frozenset({"topsis"}),
+        "bounds": frozenset({"copeland", "topsis", "bod"}),
+    }
+
+    method: AggName = "arithmetic"
+    weights: str | None = None
+    p: float | None = None
+    alpha: float = Field(0.5, ge=0.0, le=1.0)
+    beta: float = Field(0.0, ge=0.0)
+    penalty: Literal["negative", "positive"] = "negative"
+    ddof: Literal[0, 1] = 0
+    shift: float = 0.0
+    topsis_normalise: Literal["vector", "minmax", "none"] = "vector"
+    bounds: Literal["pooled", "per_period"] = "pooled"
+
+    @model_validator(mode="after")
+    def _needs(self) -> AggMethod:
+        if self.method == "generalised" and self.p is None:
+            raise ValueError("method generalised needs p (the order of the mean; 0 = geometric)")
+        return self
+
+    def label(self) -> str:
+        extra = {"generalised": f" (p = {self.p:g})" if self.p is not None else "",
+                 "mean_min": f" (alpha {self.alpha:g}, beta {self.beta:g})",
+                 "mpi": f" (MPI{'-' if self.penalty == 'negative' else '+'}, "
+                        f"{'population' if self.ddof == 0 else 'sample'} sd)",
+                 "topsis": f" ({self.topsis_normalise} normalisation)"}.get(self.method, "")
+        if self.method in ("geometric", "harmonic", "generalised") and self.shift:
+            extra += f" with shift {self.shift:g}"
+        if self.method in _agg.CROSS_UNIT:
+            extra += (" over all unit-periods (pooled)" if self.bounds == "pooled"
+                      else " within each period")
+        return _DESCRIBE[self.method] + extra
+
+
+def _as_method(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: ({"method": m} if isinstance(m, str) else m) for k, m in v.items()}
+    return v
+
+
+class AggregateStep(AggMethod, StepSpec):
     """Aggregate level by level, from indicators up to the index.
 
     Attributes
     ----------
-    method : {"arithmetic", "geometric"}
-        Weighted arithmetic mean (compensatory) or weighted geometric mean (partly
-        compensatory; needs strictly positive scores). OECD/JRC Handbook (2008), section 6.
+    method, p, alpha, beta, penalty, ddof, shift, topsis_normalise, bounds :
+        The default method and its parameters (see :class:`AggMethod`).
+    weights : str
+        Weight set (default ``framework``: the framework's weights).
+    by_level : mapping of int to method
+        Method per level (a name or ``{method: ..., <params>, weights: ...}``), e.g.
+        ``{2: arithmetic, 3: geometric}``.
+    by_code : mapping of str to method
+        Method per aggregate code; wins over ``by_level``.
     min_availability : float in [0, 1]
         Minimum share of an aggregate's (positively weighted) children that must be available
-        for the aggregate to be computed; weights are renormalised over the available children.
-        Default 0.5. Below it the aggregate is missing -- never computed as if the missing
-        children were zero.
+        for the aggregate to be computed; weights are renormalised over the available children
+        (every method). Default 0.5. Below it the aggregate is missing -- never computed as if
+        the missing children were zero.
     """
 
     needs_normalised: ClassVar[bool] = True  # directions are applied by normalisation
 
     step: Literal["aggregate"] = "aggregate"
     output: str = "aggregated"
-    method: Literal["arithmetic", "geometric"] = "arithmetic"
+    weights: str = "framework"
+    by_level: dict[int, AggMethod] = Field(default_factory=dict)
+    by_code: dict[str, AggMethod] = Field(default_factory=dict)
     min_availability: float = Field(0.5, ge=0.0, le=1.0)
+
+    @field_validator("by_level", "by_code", mode="before")
+    @classmethod
+    def _names_to_methods(cls, v: Any) -> Any:
+        return _as_method(v)
+
+    def spec_for(self, code: str, level: int) -> AggMethod:
+        """The method spec that applies to an aggregate."""
+        if code in self.by_code:
+            return self.by_code[code]
+        if level in self.by_level:
+            return self.by_level[level]
+        return self
 
     def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
         fw = build.framework
-        missing = [c for c in fw.indicator_codes if c not in ds.codes]
+        unknown = [c for c in self.by_code if c not in fw.aggregate_codes]
+        if unknown:
+            raise InputError(f"step {name!r}: by_code names codes that are not aggregates: "
+                             f"{unknown}", [f"aggregates: {', '.join(fw.aggregate_codes)}"])
+        bad_levels = [lv for lv in self.by_level if not 2 <= lv <= fw.max_level]
+        if bad_levels:
+            raise InputError(f"step {name!r}: by_level names levels without aggregates: "
+                             f"{bad_levels} (aggregates are at levels 2-{fw.max_level})")
+        dropped = {c for f in build.fitted.values() if isinstance(f, dict)
+                   for c in f.get("dropped_codes", [])}
+        present = [c for c in fw.indicator_codes if c in ds.codes]
+        missing = [c for c in fw.indicator_codes if c not in ds.codes and c not in dropped]
         if missing:
             raise InputError(f"step {name!r}: data set {ds.name!r} lacks indicators {missing}")
-        codes = list(fw.indicator_codes) + fw.aggregate_codes
+        codes = present + fw.aggregate_codes
         out = np.full((*ds.values.shape[:2], len(codes)), np.nan)
-        out[:, :, : len(fw.indicator_codes)] = ds.take(fw.indicator_codes)
+        out[:, :, : len(present)] = ds.take(present)
         col = {c: i for i, c in enumerate(codes)}
-        notes = [
-            f"{self.method} mean level by level; weights renormalised over available children; "
-            f"an aggregate needs at least {self.min_availability:.0%} of its children (else "
-            "missing)"
-        ]
+        notes = [f"{self.label()} level by level; weights from set {self.weights!r}, "
+                 "renormalised over the available children; an aggregate needs at least "
+                 f"{self.min_availability:.0%} of its children (else missing)"]
+        if dropped & set(fw.indicator_codes):
+            notes.append("indicators dropped by an earlier step left out (their siblings' "
+                         f"weights renormalised): {', '.join(sorted(dropped))}")
+        fitted: dict[str, Any] = {"methods": {}, "weights": {}}
+        bod_rows: list[pd.DataFrame] = []
         for agg in fw.aggregate_codes:
-            kids = fw.children(agg)
+            spec = self.spec_for(agg, fw.level(agg))
+            kids = [k for k in fw.children(agg) if k in col]
+            if not kids:
+                raise MethodError(f"step {name!r}: aggregate {agg} has no children left "
+                                  f"(dropped: {', '.join(fw.children(agg))})")
+            set_name = spec.weights or self.weights
+            ws = get_weight_set(build, set_name)
+            w = np.array([ws.weights.get(k, np.nan) for k in kids], dtype=float)
+            if not (np.isfinite(w) & (w >= 0)).all():
+                bad = [f"{k}={v:g}" for k, v in zip(kids, w, strict=True)
+                       if not (np.isfinite(v) and v >= 0)]
+                raise MethodError(f"step {name!r}: weight set {set_name!r} gives {agg}'s "
+                                  f"children weights that are missing or negative: {bad}",
+                                  ["weights must be >= 0 (PCA: use kind: squared)"])
+            if not w.sum() > 0:
+                raise MethodError(f"step {name!r}: weight set {set_name!r} gives every child of "
+                                  f"{agg} weight 0")
             x = out[:, :, [col[k] for k in kids]]
-            w = np.array([fw.node(k).weight for k in kids])
-            if self.method == "geometric":
-                bad = ~np.isnan(x) & ~(x > 0) & (w > 0)
-                if bad.any():
-                    pi, ui, ki = np.argwhere(bad)[0]
-                    raise MethodError(
-                        f"step {name!r}: geometric mean of {agg} needs strictly positive scores; "
-                        f"{kids[ki]} is {fmt(x[pi, ui, ki])} for unit {ds.units[ui]} in "
-                        f"{ds.periods[pi]} ({int(bad.sum())} such values)",
-                        ["after min-max onto [0, 100] the worst unit of every indicator is "
-                         "exactly 0: normalise onto a strictly positive range, e.g. "
-                         "range: [1, 100], or use method: arithmetic"],
-                    )
-                y = _agg.geometric_mean(x, w, min_share=self.min_availability, names=kids)
-            else:
-                y = _agg.arithmetic_mean(x, w, min_share=self.min_availability)
+            self._check_domain(name, agg, kids, x, w, spec, ds)
+            y, extra = self._run(spec, x, w, kids)
             out[:, :, col[agg]] = y
+            fitted["methods"][agg] = spec.label()
+            fitted["weights"][agg] = dict(zip(kids, w.tolist(), strict=True))
+            if spec is not self:
+                notes.append(f"{agg}: {spec.label()}" + (
+                    f", weights {set_name!r}" if set_name != self.weights else ""))
+            if "dominance" in extra:
+                dom = np.atleast_1d(extra["dominance"])
+                notes.append(f"{agg}: outranking matrix, share of dominance pairs "
+                             + ", ".join(fmt(d) for d in dom))
+                fitted.setdefault("dominance", {})[agg] = dom
+            if "bod_weights" in extra:
+                bw = extra["bod_weights"]
+                p_i, u_i, k_i = np.nonzero(~np.isnan(bw))
+                bod_rows.append(pd.DataFrame({
+                    "unit": np.array(ds.units, dtype=object)[u_i],
+                    "period": np.array(ds.periods)[p_i], "parent": agg,
+                    "code": np.array(kids, dtype=object)[k_i], "weight": bw[p_i, u_i, k_i]}))
             partial = int((np.isnan(x).any(axis=-1) & ~np.isnan(y)).sum())
-            dropped = int((~np.isnan(x).all(axis=-1) & np.isnan(y)).sum())
+            lost = int((~np.isnan(x).all(axis=-1) & np.isnan(y)).sum())
             if partial:
                 notes.append(f"{agg}: {partial} unit-periods aggregated over the available "
                              "children only")
-            if dropped:
-                notes.append(f"{agg}: {dropped} unit-periods left missing (too few children)")
+            if lost:
+                notes.append(f"{agg}: {lost} unit-periods left missing (too few children)")
+        if bod_rows:
+            set_name = f"{name}.bod"
+            build.weights[set_name] = WeightSet(set_name, {}, "bod", name,
+                                                by_unit=pd.concat(bod_rows, ignore_index=True))
+            notes.append(f"Benefit-of-the-Doubt weights (one set per unit) stored as weight set "
+                         f"{set_name!r}")
+        build.fitted[name] = fitted
         return DataSet(self.output, out, ds.units, ds.periods, tuple(codes)), notes
+
+    # ------------------------------------------------------------------ helpers
+    def _run(self, spec: AggMethod, x: np.ndarray, w: np.ndarray, kids: list[str]
+             ) -> tuple[np.ndarray, dict[str, Any]]:
+        m = spec.method
+        share = self.min_availability
+        if m == "arithmetic":
+            return _agg.arithmetic_mean(x, w, min_share=share), {}
+        if m == "geometric":
+            return _agg.geometric_mean(x, w, min_share=share, shift=spec.shift, names=kids), {}
+        if m == "harmonic":
+            return _agg.harmonic_mean(x, w, min_share=share, shift=spec.shift, names=kids), {}
+        if m == "generalised":
+            return _agg.generalised_mean(x, w, p=float(spec.p), min_share=share,
+                                         shift=spec.shift, names=kids), {}
+        if m == "mean_min":
+            return _agg.mean_min(x, w, alpha=spec.alpha, beta=spec.beta, min_share=share), {}
+        if m == "mpi":
+            return _agg.mazziotta_pareto(x, w, penalty=-1 if spec.penalty == "negative" else 1,
+                                         ddof=spec.ddof, min_share=share, names=kids), {}
+        # cross-unit methods: pooled over all unit-periods, or within each period
+        p, u, c = x.shape
+        xx = x.reshape(1, p * u, c) if spec.bounds == "pooled" else x
+        extra: dict[str, Any] = {}
+        if m == "copeland":
+            y = _agg.copeland(xx, w, min_share=share)
+            _, dom = _agg.outranking(xx, w, min_share=share)
+            extra["dominance"] = dom
+        elif m == "topsis":
+            y = _agg.topsis(xx, w, normalise=spec.topsis_normalise, min_share=share)
+        else:
+            y, bw = benefit_of_the_doubt(xx, min_share=share, names=kids)
+            extra["bod_weights"] = bw.reshape(p, u, c)
+        return y.reshape(p, u), extra
+
+    def _check_domain(self, name: str, agg: str, kids: list[str], x: np.ndarray,
+                      w: np.ndarray, spec: AggMethod, ds: DataSet) -> None:
+        """Name aggregate, child, unit and period of a value outside the method's domain."""
+        m = spec.method
+        if m == "mpi":
+            mean = _agg.arithmetic_mean(x, w, min_share=self.min_availability)
+            bad = ~np.isnan(mean) & ~(mean > 0)
+            if bad.any():
+                pi, ui = np.argwhere(bad)[0]
+                raise MethodError(
+                    f"step {name!r}: Mazziotta-Pareto index of {agg} needs a positive mean of "
+                    f"the children; unit {ds.units[ui]} in {ds.periods[pi]} has mean "
+                    f"{fmt(mean[pi, ui])} ({int(bad.sum())} such unit-periods)",
+                    ["standardise first: normalise with method zscore and mean_sd [100, 10] "
+                     "(MPI), or with method ampi (AMPI)"],
+                )
+            return
+        xs = x + (spec.shift if m in ("geometric", "harmonic", "generalised") else 0.0)
+        counted = ~np.isnan(x) & (w > 0)
+        if m in ("geometric", "harmonic") or (m == "generalised" and spec.p is not None
+                                               and spec.p <= 0):
+            bad, need = counted & ~(xs > 0), "strictly positive"
+        elif m == "bod" or (m == "generalised" and spec.p not in (None, 1.0)):
+            bad, need = counted & (xs < 0), "non-negative"
+        else:
+            return
+        if bad.any():
+            pi, ui, ki = np.argwhere(bad)[0]
+            shifted = f" after shift {spec.shift:g}" if spec.shift else ""
+            raise MethodError(
+                f"step {name!r}: {_DESCRIBE[m]} of {agg} needs {need} scores{shifted}; "
+                f"{kids[ki]} is {fmt(x[pi, ui, ki])} for unit {ds.units[ui]} in "
+                f"{ds.periods[pi]} ({int(bad.sum())} such values)",
+                ["after min-max onto [0, 100] the worst unit of every indicator is exactly 0: "
+                 "normalise onto a strictly positive range, e.g. range: [1, 100], set an "
+                 "explicit shift, or use method: arithmetic"],
+            )

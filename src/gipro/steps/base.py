@@ -8,9 +8,9 @@ numbers to the kernels in :mod:`gipro.methods`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
 from ..dataset import DataSet
 from ..errors import InputError
@@ -18,7 +18,7 @@ from ..errors import InputError
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
 
-__all__ = ["StepSpec", "check_codes", "fmt", "listing"]
+__all__ = ["MethodParams", "StepSpec", "check_codes", "fmt", "listing"]
 
 
 class StepSpec(BaseModel):
@@ -41,14 +41,28 @@ class StepSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    #: False for steps that record state on the build (weight sets) instead of a data set.
+    writes_data_set: ClassVar[bool] = True
+
     name: str | None = None
     input: str | None = None
     output: str
     disable: bool = False
 
-    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
-        """Run the step on ``ds``; return the output data set and log notes."""
+    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet | None, list[str]]:
+        """Run the step on ``ds``; return the output data set and log notes.
+
+        A step that only records state on the build (e.g. a weight set) returns ``None`` as its
+        data set; the next step then reads the same input.
+        """
         raise NotImplementedError
+
+    @classmethod
+    def changed(cls, data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        """``data`` (a dumped spec of this kind) updated with ``changes``."""
+        out = dict(data)
+        out.update(changes)
+        return out
 
 
 def fmt(v: float) -> str:
@@ -69,3 +83,50 @@ def check_codes(step: str, what: str, given: list[str], known: list[str]) -> Non
     if unknown:
         raise InputError(f"step {step!r}: {what} {unknown} not in the data set",
                          [f"known: {listing(list(known), 20)}"])
+
+
+class MethodParams(BaseModel):
+    """Mixin for specs with a ``method`` and parameters that apply to some methods only.
+
+    ``method_params`` maps each method-specific parameter to the methods it applies to.
+    Setting a parameter that does not apply to the chosen method is an error (so a typo or a
+    leftover is never silently ignored); parameters that do not apply are left out when the
+    spec is written (recipe, log). Changing the method (:meth:`changed`) resets the
+    method-specific parameters to the new method's defaults unless they are given too.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    method_params: ClassVar[dict[str, frozenset[str]]] = {}
+
+    @model_validator(mode="after")
+    def _applicable(self) -> Any:
+        method = getattr(self, "method", None)
+        for f in sorted(self.model_fields_set):
+            methods = self.method_params.get(f)
+            if methods is not None and method not in methods:
+                raise ValueError(
+                    f"parameter {f!r} does not apply to method {method!r} (it applies to: "
+                    f"{', '.join(sorted(methods))})"
+                )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: Any) -> Any:
+        data = handler(self)
+        method = getattr(self, "method", None)
+        if isinstance(data, dict):
+            for f, methods in self.method_params.items():
+                if method not in methods:
+                    data.pop(f, None)
+        return data
+
+    @classmethod
+    def changed(cls, data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        """``data`` (a dumped spec) updated with ``changes``; a new method resets its params."""
+        out = dict(data)
+        if "method" in changes and changes["method"] != data.get("method"):
+            for f in cls.method_params:
+                out.pop(f, None)
+        out.update(changes)
+        return out

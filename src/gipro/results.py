@@ -1,0 +1,189 @@
+"""Results of a build for people: unit summaries, strengths and weaknesses, wide tables.
+
+Scores and ranks of every unit, period and code are :meth:`gipro.Build.results`; this module
+adds the views analysts ask for (COINr ``get_unit_summary``, ``get_str_weak``) and the wide
+table that coherence analysis starts from (units x every code, one period)::
+
+    import gipro
+    from gipro.results import strengths_weaknesses, unit_summary, wide_table
+    b = gipro.run()
+    unit_summary(b, "Beijing")                   # index and sub-index scores and ranks
+    strong, weak = strengths_weaknesses(b, "Beijing", n=3)
+    wide_table(b, 2015)                          # 30 units x 11 codes
+
+Ranks are those of :meth:`gipro.Build.results`: computed per period and code on full-precision
+scores, 1 = best, ties share the lowest rank, missing scores unranked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .build import Build
+from .errors import InputError
+from .methods.rank import rank as _rank
+
+__all__ = ["strengths_weaknesses", "unit_summary", "wide_table"]
+
+
+def _period(build: Build, period: int | None) -> int:
+    periods = list(build.final.periods)
+    if period is None:
+        return periods[-1]
+    if period not in periods:
+        raise InputError(f"period {period} is not in the build ({periods[0]}-{periods[-1]})")
+    return period
+
+
+def _unit(build: Build, unit: str) -> None:
+    if unit not in build.final.units:
+        removed = [e for e in build.excluded if e["unit"] == unit]
+        hint = (f"it was removed by step {removed[0]['step']}: {removed[0]['reason']}"
+                if removed else f"units: {', '.join(build.final.units)}")
+        raise InputError(f"unit {unit!r} is not in the results", [hint])
+
+
+def wide_table(build: Build, period: int | None = None, *, dataset: str | None = None,
+               levels: list[int] | None = None) -> pd.DataFrame:
+    """Units x codes for one period: the coherence-ready table.
+
+    Parameters
+    ----------
+    build : Build
+        A run build.
+    period : int, optional
+        Default: the last period of the build.
+    dataset : str, optional
+        Data set name (default: the final one: normalised indicators and every aggregate).
+    levels : list of int, optional
+        Keep only codes of these levels (1 = indicators).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``unit``; one column per code (indicators first, then aggregates by level);
+        NaN for missing scores.
+
+    Raises
+    ------
+    InputError
+        Unknown period or data set.
+    """
+    build._require_run()
+    ds = build.final if dataset is None else build.datasets.get(dataset)
+    if ds is None:
+        raise InputError(f"no data set {dataset!r}; available: {', '.join(build.datasets)}")
+    period = _period(build, period)
+    pi = ds.periods.index(period)
+    codes = list(ds.codes)
+    if levels is not None:
+        codes = [c for c in codes if build.framework.level(c) in set(levels)]
+    idx = [ds.codes.index(c) for c in codes]
+    table = pd.DataFrame(ds.values[pi][:, idx], index=pd.Index(ds.units, name="unit"),
+                         columns=codes)
+    table.columns.name = f"{ds.name} {period}"
+    return table
+
+
+def unit_summary(build: Build, unit: str, period: int | None = None) -> pd.DataFrame:
+    """A unit's score and rank for the index and every aggregate (COINr ``get_unit_summary``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code, name, level, score, rank, of`` (``of``: number of ranked units), the
+        index first, then sub-indices and dimensions by level.
+
+    Raises
+    ------
+    InputError
+        Unknown unit or period.
+    """
+    build._require_run()
+    _unit(build, unit)
+    period = _period(build, period)
+    fw = build.framework
+    ds = build.final
+    pi, ui = ds.periods.index(period), ds.units.index(unit)
+    aggs = [c for c in sorted(fw.aggregate_codes, key=fw.level, reverse=True) if c in ds.codes]
+    idx = [ds.codes.index(c) for c in aggs]
+    scores = ds.values[pi][:, idx]
+    ranks = _rank(scores, axis=0)
+    return pd.DataFrame({
+        "code": aggs,
+        "name": [fw.node(c).label() for c in aggs],
+        "level": [fw.level(c) for c in aggs],
+        "score": scores[ui],
+        "rank": pd.array(ranks[ui], dtype="Float64").astype("Int64"),
+        "of": (~np.isnan(scores)).sum(axis=0),
+    })
+
+
+def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, n: int = 5,
+                         dataset: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A unit's best- and worst-ranked indicators (COINr ``get_str_weak``).
+
+    Each indicator is ranked among the units of the period on the normalised (oriented) scores,
+    so rank 1 is the best unit whatever the indicator's direction. Strengths are the ``n``
+    indicators with the best (lowest) ranks, weaknesses the ``n`` with the worst; ties in the
+    ordering are broken by framework order. Indicators the unit has no value for are left out.
+
+    Parameters
+    ----------
+    build : Build
+        A run build.
+    unit : str
+    period : int, optional
+        Default: the last period.
+    n : int
+        How many strengths and weaknesses (default 5; fewer if the unit has fewer indicators).
+    dataset : str, optional
+        Data set holding normalised indicators (default: the final one).
+
+    Returns
+    -------
+    strengths, weaknesses : pandas.DataFrame
+        Columns ``code, name, parent, unit_of_measure, value, score, rank, of``: the raw
+        value, the normalised score, the rank and the number of ranked units.
+
+    Raises
+    ------
+    InputError
+        Unknown unit or period, ``n < 1``.
+    """
+    if n < 1:
+        raise InputError(f"n must be at least 1, got {n}")
+    build._require_run()
+    _unit(build, unit)
+    period = _period(build, period)
+    fw = build.framework
+    ds = build.final if dataset is None else build.datasets[dataset]
+    inds = [c for c in fw.indicator_codes if c in ds.codes]
+    pi, ui = ds.periods.index(period), ds.units.index(unit)
+    scores = ds.values[pi][:, [ds.codes.index(c) for c in inds]]
+    ranks = _rank(scores, axis=0)
+    raw = build.datasets["raw"]
+    rpi = raw.periods.index(period)
+    rui = raw.units.index(unit)
+    table = pd.DataFrame({
+        "code": inds,
+        "name": [fw.node(c).label() for c in inds],
+        "parent": [fw.node(c).parent for c in inds],
+        "unit_of_measure": [fw.node(c).unit for c in inds],
+        "value": [raw.values[rpi, rui, raw.codes.index(c)] if c in raw.codes else np.nan
+                  for c in inds],
+        "score": scores[ui],
+        "rank": ranks[ui],
+        "of": (~np.isnan(scores)).sum(axis=0),
+        "_order": range(len(inds)),
+    })
+    table = table[table["rank"].notna()]
+    strong = table.sort_values(["rank", "_order"]).head(n)
+    weak = table.sort_values(["rank", "_order"], ascending=[False, True]).head(n)
+    out = []
+    for t in (strong, weak):
+        t = t.drop(columns="_order").reset_index(drop=True)
+        t["rank"] = t["rank"].astype("Int64")
+        out.append(t)
+    return out[0], out[1]

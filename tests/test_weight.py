@@ -1,0 +1,271 @@
+"""Weighting: field cases B08, B09 (entropy), B21 (PCA), optimised weights, CRITIC, and the
+weight step (named sets used by the aggregate step, recorded and written).
+
+Expected values: field-case values (field_cases.md), hand calculations (shown), or the published
+formula recomputed independently in the test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gipro import Framework, InputError, MethodError, Panel, run
+from gipro.methods import weight as W
+
+nan = np.nan
+
+
+# ---------------------------------------------------------------- B08: 0 ln 0
+def test_b08_entropy_zero_log_zero():
+    x = np.array([[0, 3, 0.9], [8, 3.5, 0.2], [6, 7, 0.0], [2, 1, 0.5]])
+    r = W.entropy_weights(x)
+    np.testing.assert_allclose(r.info["entropy"], [0.70282, 0.86926, 0.68316], atol=5e-6)
+    np.testing.assert_allclose(r.weights, [0.399028, 0.175543, 0.425429], atol=5e-7)
+    assert not np.isnan(r.weights).any()
+    # the log(p + 1e-10) variant agrees to six decimals (field case), without an epsilon here
+    p = x / x.sum(axis=0)
+    e = -(p * np.log(p + 1e-10)).sum(axis=0) / np.log(4)
+    np.testing.assert_allclose(r.weights, (1 - e) / (1 - e).sum(), atol=1e-6)
+
+
+def test_entropy_missing_values_are_left_out_not_zero():
+    # column 1 with a missing value = the same column without that row (n_j = 3)
+    x = np.array([[1.0, 2.0], [2.0, nan], [3.0, 4.0], [4.0, 1.0]])
+    r = W.entropy_weights(x)
+    p2 = np.array([2.0, 4.0, 1.0]) / 7
+    e2 = -(p2 * np.log(p2)).sum() / np.log(3)
+    assert r.info["entropy"][1] == pytest.approx(e2, rel=1e-14)
+
+
+# ---------------------------------------------------------------- B09: negatives and shifts
+def test_b09_negative_values_raise_unless_a_shift_is_chosen():
+    x = np.array([[-2.0, 3], [1, 5], [4, 4]])
+    with pytest.raises(MethodError, match=r"I1 \(row 0\)"):
+        W.entropy_weights(x, names=["I1", "I2"])
+    for s, expected in [(0.01, [0.9557, 0.0443]), (1, [0.9092, 0.0908]), (10, [0.4597, 0.5403])]:
+        r = W.entropy_weights(x, negative_shift=s)
+        np.testing.assert_allclose(r.weights, expected, atol=5e-5)
+        assert r.info["translated"][0] == pytest.approx(2 + s) and r.info["translated"][1] == 0
+        assert f"|min| + {s:g}" in r.notes[0]
+
+
+def test_b09_minmax_then_shift():
+    i1 = np.array([-2, 1, 4, 0.5])
+    i2 = np.array([3, 5, 4.6, 4.8])
+    mm = np.c_[(i1 - i1.min()) / np.ptp(i1), (i2 - i2.min()) / np.ptp(i2)]
+    for s, expected in [(0, [0.555426, 0.444574]), (1e-4, [0.55538, 0.44462]),
+                        (0.01, [0.552582, 0.447418]), (1, [0.483247, 0.516753])]:
+        r = W.entropy_weights(mm, shift=s)
+        np.testing.assert_allclose(r.weights, expected, atol=5e-6 if s != 1e-4 else 5e-5)
+    assert "0.01 added to every value" in W.entropy_weights(mm, shift=0.01).notes[0]
+
+
+def test_entropy_degenerate_inputs():
+    with pytest.raises(MethodError, match="zero for every unit"):
+        W.entropy_weights(np.array([[0.0, 1], [0, 2]]), names=["a", "b"])
+    with pytest.raises(MethodError, match="spread evenly"):
+        W.entropy_weights(np.ones((3, 2)))
+
+
+# ---------------------------------------------------------------- B21: PCA
+B21 = np.array([[1, 2, 9], [2, 3, 7], [3, 5, 6], [4, 4, 3], [5, 6, 1]], dtype=float)
+
+
+def test_b21_pca_squared_loadings_after_orientation():
+    oriented = B21 * [1, 1, -1]
+    r = W.pca_weights(oriented)
+    np.testing.assert_allclose(r.info["eigenvalues"], [2.822565, 0.174853, 0.002582], atol=5e-7)
+    assert r.info["explained"] == pytest.approx(0.9409, abs=5e-5)
+    np.testing.assert_allclose(r.info["loadings"], [0.591623, 0.559983, 0.580001], atol=5e-7)
+    np.testing.assert_allclose(r.weights, [0.350018, 0.313581, 0.336402], atol=5e-7)
+    assert r.weights.sum() == pytest.approx(1.0) and (r.weights >= 0).all()
+    assert not r.notes
+
+
+def test_b21_sign_convention_and_warning_on_unreversed_indicator():
+    r = W.pca_weights(B21, kind="loadings", names=["I1", "I2", "I3"])
+    # loadings oriented to a positive sum: (0.591623, 0.559983, -0.580001)
+    np.testing.assert_allclose(r.weights, [0.591623, 0.559983, -0.580001], atol=5e-7)
+    assert "negative loading(s) for ['I3']" in r.notes[0]
+
+
+def test_b21_weights_do_not_depend_on_the_eigenvector_sign(monkeypatch):
+    base = W.pca_weights(B21 * [1, 1, -1], kind="loadings").weights
+    real = np.linalg.eigh
+    monkeypatch.setattr(W.np.linalg, "eigh", lambda a: (real(a)[0], -real(a)[1]))
+    flipped = W.pca_weights(B21 * [1, 1, -1], kind="loadings").weights
+    np.testing.assert_array_equal(flipped, base)
+
+
+def test_b21_in_a_build_warns_when_direction_disagrees():
+    idx = pd.MultiIndex.from_tuples([(f"u{i}", 1) for i in range(1, 6)],
+                                    names=["unit", "period"])
+    panel = Panel(pd.DataFrame(B21, index=idx, columns=["I1", "I2", "I3"]))
+
+    def build(d3):
+        fw = Framework([{"code": "I1", "parent": "X", "direction": 1},
+                        {"code": "I2", "parent": "X", "direction": 1},
+                        {"code": "I3", "parent": "X", "direction": d3}], [{"code": "X"}])
+        return run({"framework": "x", "data": {"dataset": "china_provinces"},
+                    "steps": [{"step": "weight", "method": "pca", "output": "pca",
+                               "input": "raw"},
+                              {"step": "normalise"}, {"step": "aggregate", "weights": "pca"}]},
+                   framework=fw, panel=panel)
+
+    good = build(-1)
+    np.testing.assert_allclose([good.weights["pca"].weights[c] for c in ("I1", "I2", "I3")],
+                               [0.350018, 0.313581, 0.336402], atol=5e-7)
+    assert "PC1 explains 94.1%" in good.log[0].notes[0]
+    bad = build(1)  # I3 declared higher-is-better: its loading is negative -> a note
+    assert "negative loading(s) for ['I3']" in " ".join(bad.log[0].notes)
+
+
+# ---------------------------------------------------------------- CRITIC
+def test_critic_matches_the_published_formula():
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(30, 4)) @ rng.normal(size=(4, 4))
+    r = W.critic_weights(x)
+    z = (x - x.min(axis=0)) / (x.max(axis=0) - x.min(axis=0))
+    info = z.std(axis=0, ddof=1) * (1 - np.corrcoef(z, rowvar=False)).sum(axis=0)
+    np.testing.assert_allclose(r.weights, info / info.sum(), rtol=1e-13)
+    # hand case: z1 = (0, .5, 1), z2 = (1, 0, .5): sd .5 each, r = -0.5 -> C = .75 each
+    h = W.critic_weights(np.array([[1.0, 5], [2, 3], [3, 4]]))
+    np.testing.assert_allclose(h.info["information"], [0.75, 0.75], atol=1e-15)
+    with pytest.raises(MethodError, match="do not vary"):
+        W.critic_weights(np.array([[1.0, 2], [1, 3], [1, 4]]), names=["a", "b"])
+
+
+# ---------------------------------------------------------------- optimised weights
+def test_balance_weights_hand_case():
+    # x1, x2 centred and uncorrelated, sd 1 and 3: corr(x_j, y) is proportional to w_j sd_j,
+    # so equal correlations need w = (3/4, 1/4) and proportions 1:2 need w1/w2 = 3/2
+    x = np.array([[1.0, 3], [-1, 3], [1, -3], [-1, -3]])
+    r = W.balance_weights(x)
+    np.testing.assert_allclose(r.weights, [0.75, 0.25], atol=1e-5)
+    np.testing.assert_allclose(r.info["proportion"], [0.5, 0.5], atol=1e-6)
+    r2 = W.balance_weights(x, [1, 2])
+    np.testing.assert_allclose(r2.weights, [0.6, 0.4], atol=1e-5)
+    assert not r2.notes
+    with pytest.raises(MethodError, match="2 non-negative numbers"):
+        W.balance_weights(x, [1, 2, 3])
+
+
+# ---------------------------------------------------------------- the weight step
+def tree():
+    fw = Framework(
+        [{"code": "a", "parent": "E", "direction": 1},
+         {"code": "b", "parent": "E", "direction": -1},
+         {"code": "c", "parent": "S", "direction": 1},
+         {"code": "d", "parent": "S", "direction": 1}],
+        [{"code": "I"}, {"code": "E", "parent": "I"}, {"code": "S", "parent": "I"}])
+    rng = np.random.default_rng(5)
+    idx = pd.MultiIndex.from_product([[f"u{i}" for i in range(8)], [1, 2]],
+                                     names=["unit", "period"])
+    return fw, Panel(pd.DataFrame(rng.uniform(1, 10, (16, 4)), index=idx, columns=list("abcd")))
+
+
+def wrun(steps):
+    fw, panel = tree()
+    return run({"framework": "x", "data": {"dataset": "china_provinces"}, "steps": steps},
+               framework=fw, panel=panel)
+
+
+def test_entropy_weight_set_used_by_aggregation_and_written(tmp_path):
+    b = wrun([{"step": "normalise"},
+              {"step": "weight", "method": "entropy", "output": "ewm"},
+              {"step": "aggregate", "weights": "ewm"}])
+    ws = b.weights["ewm"]
+    norm = b.data("normalised")
+    # E's weights are the entropy weights of (a, b) pooled over all 16 unit-periods
+    exp = W.entropy_weights(norm[["a", "b"]].to_numpy())
+    assert [ws.weights["a"], ws.weights["b"]] == pytest.approx(exp.weights.tolist(), rel=1e-14)
+    assert ws.weights["E"] == 1.0 and ws.weights["S"] == 1.0  # level 2 kept from the base
+    agg = b.data("aggregated")
+    wa, wb = exp.weights
+    np.testing.assert_allclose(agg["E"], wa * norm["a"] + wb * norm["b"], rtol=1e-13)
+    assert b.log[1].output == "ewm" and set(b.datasets) == {"raw", "normalised", "aggregated"}
+    assert "entropy weights for E: a " in b.log[1].notes[0]
+    files = b.write(tmp_path)
+    table = pd.read_csv(files["weights"])
+    assert set(table["set"]) == {"framework", "ewm"}
+    row = table[(table["set"] == "ewm") & (table["code"] == "a")].iloc[0]
+    assert row["weight"] == pytest.approx(wa) and row["effective_weight"] == pytest.approx(wa / 2)
+
+
+def test_manual_equal_and_base_sets():
+    b = wrun([{"step": "normalise"},
+              {"step": "weight", "method": "manual", "values": {"a": 3, "S": 2},
+               "output": "mine"},
+              {"step": "weight", "name": "eq", "method": "equal", "groups": ["E"],
+               "base": "mine", "output": "mine_eq"},
+              {"step": "aggregate", "weights": "mine_eq"}])
+    assert b.weights["mine"].weights["a"] == 3.0
+    eq = b.weights["mine_eq"].weights
+    assert eq["a"] == 0.5 and eq["b"] == 0.5 and eq["S"] == 2.0
+    eff = b.weights["mine_eq"].effective(b.framework)
+    assert eff["a"] == pytest.approx(0.5 * 1 / 3) and eff["c"] == pytest.approx(0.5 * 2 / 3)
+    assert sum(eff[c] for c in "abcd") == pytest.approx(1.0)
+
+
+def test_level_two_weights_need_aggregated_data():
+    with pytest.raises(InputError, match="lacks"):
+        wrun([{"step": "normalise"}, {"step": "weight", "method": "pca", "level": 2},
+              {"step": "aggregate"}])
+    b = wrun([{"step": "normalise"}, {"step": "aggregate", "name": "equal"},
+              {"step": "weight", "method": "optimise", "level": 2, "output": "opt"},
+              {"step": "aggregate", "input": "normalised", "weights": "opt",
+               "output": "optimised"}])
+    assert set(b.datasets) == {"raw", "normalised", "aggregated", "optimised"}
+    w = b.weights["opt"].weights
+    assert w["E"] + w["S"] == pytest.approx(1.0)
+    prop = [d["proportion"] for d in b.fitted["weight"]["details"]]
+    assert prop == pytest.approx([0.5, 0.5], abs=1e-3)
+    assert b.final.name == "optimised"
+
+
+def test_weight_step_errors():
+    with pytest.raises(InputError, match="needs values"):
+        wrun([{"step": "weight", "method": "manual"}])
+    with pytest.raises(InputError, match="not in the framework"):
+        wrun([{"step": "normalise"}, {"step": "weight", "method": "manual", "values": {"z": 1}},
+              {"step": "aggregate", "weights": "weights"}])
+    with pytest.raises(MethodError, match="b is -"):
+        # raw data oriented by direction: b (direction -1) is negative before entropy
+        wrun([{"step": "weight", "method": "entropy", "input": "raw"},
+              {"step": "normalise"}, {"step": "aggregate"}])
+    with pytest.raises(InputError, match="'kind' does not apply"):
+        wrun([{"step": "weight", "method": "entropy", "kind": "loadings"}])
+
+
+def test_pca_loadings_refused_by_aggregation_when_negative():
+    fw = Framework([{"code": f"I{i}", "parent": "X", "direction": 1} for i in (1, 2, 3)],
+                   [{"code": "X"}])
+    idx = pd.MultiIndex.from_tuples([(f"u{i}", 1) for i in range(1, 6)],
+                                    names=["unit", "period"])
+    panel = Panel(pd.DataFrame(B21, index=idx, columns=["I1", "I2", "I3"]))
+    with pytest.raises(MethodError, match="missing or negative"):
+        run({"framework": "x", "data": {"dataset": "china_provinces"},
+             "steps": [{"step": "normalise"},
+                       {"step": "weight", "method": "pca", "kind": "loadings"},
+                       {"step": "aggregate", "weights": "weights"}]}, framework=fw, panel=panel)
+
+
+def test_variant_after_a_weight_step_reuses_it_and_disabling_it_uses_framework_weights():
+    """Merge of the weight step with variants: a variant that changes only the aggregate step
+    reuses the normalise and weight steps (same arrays, same weight set); a disabled weight step
+    records no set, so aggregating with it is a clear error."""
+    b = wrun([{"step": "normalise"},
+              {"step": "weight", "method": "entropy", "output": "ewm"},
+              {"step": "aggregate", "weights": "ewm"}])
+    v = b.with_step("aggregate", min_availability=1.0).run()
+    assert v.reused_steps == 2
+    assert v.datasets["normalised"] is b.datasets["normalised"]
+    assert v.weights["ewm"] is b.weights["ewm"]
+    np.testing.assert_array_equal(v.data("aggregated").to_numpy(), b.data("aggregated").to_numpy())
+    off = b.with_step("weight", disable=True).with_step("aggregate", weights="framework")
+    agg = off.run().data("aggregated")
+    norm = b.data("normalised")
+    np.testing.assert_allclose(agg["E"], (norm["a"] + norm["b"]) / 2, rtol=1e-13)
+    assert "ewm" not in off.weights
