@@ -66,6 +66,44 @@ class LogEntry:
         }
 
 
+def _largest(ds: DataSet) -> str:
+    """Where the largest magnitude value of a data set is, for overflow messages."""
+    a = np.abs(ds.values)
+    if not np.isfinite(a).any():
+        return ""
+    pi, ui, ci = np.unravel_index(np.nanargmax(np.where(np.isfinite(a), a, -1.0)), a.shape)
+    return (f"largest magnitude in {ds.name!r}: {ds.values[pi, ui, ci]:.6g} ({ds.codes[ci]}, "
+            f"unit {ds.units[ui]}, period {ds.periods[pi]})")
+
+
+def _apply(spec: Any, build: Build, name: str, ds: DataSet) -> tuple[DataSet | None, list[str]]:
+    """Run one step with floating-point overflow turned into an error, and check that its
+    output has no infinite values (a number too large for float64 is never passed on as a
+    score: it would turn a z-score or a range into 0 or NaN without any message)."""
+    try:
+        with np.errstate(over="raise"):
+            out, notes = spec.apply(build, name, ds)
+    except FloatingPointError:
+        raise MethodError(
+            f"step {name!r}: arithmetic overflow (numbers too large for floating point)",
+            [d for d in (_largest(ds),) if d]
+            + ["rescale the indicator (e.g. thousands or millions of its unit) or check the "
+               "data for a wrong scale"],
+        ) from None
+    if out is not None:
+        inf = np.isinf(out.values)
+        if inf.any():
+            pi, ui, ci = np.argwhere(inf)[0]
+            raise MethodError(
+                f"step {name!r} produced an infinite value for {out.codes[ci]}, unit "
+                f"{out.units[ui]}, period {out.periods[pi]} ({int(inf.sum())} such values)",
+                [d for d in (_largest(ds),) if d]
+                + ["rescale the indicator or check the data for a wrong scale or a "
+                   "near-zero denominator"],
+            )
+    return out, notes
+
+
 def _load_panel(recipe: Recipe) -> Panel:
     return load_data(recipe.data, recipe.base_dir)
 
@@ -220,7 +258,7 @@ class Build:
                 notes = [f"skipped (disable: true): {spec.output!r} is {source!r} unchanged"
                          if spec.writes_data_set else "skipped (disable: true)"]
             else:
-                out, notes = spec.apply(self, name, self.datasets[source])
+                out, notes = _apply(spec, self, name, self.datasets[source])
             if out is not None:  # steps that only record state (weight sets) return None
                 self.datasets[spec.output] = out.renamed(spec.output)
             params = {**spec.model_dump(mode="json"), "name": name, "input": source}

@@ -45,6 +45,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import FrameworkError, InputError
+from .yamlio import load_yaml
 
 __all__ = [
     "Framework",
@@ -584,13 +585,15 @@ class Framework:
         """
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"cannot read framework file {path}: it is not UTF-8 text "
+                             f"({exc.reason} at byte {exc.start})",
+                             ["save the framework as UTF-8"]) from None
         except OSError as exc:
-            raise InputError(f"cannot read framework file {path}: {exc.strerror}") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InputError(f"framework file {path} is not valid YAML: {exc}") from None
+            raise InputError(f"cannot read framework file {path}: {exc.strerror or exc}"
+                             ) from None
+        data = load_yaml(text, f"framework file {path}")
         return cls.from_dict(data, origin=str(path))
 
     @classmethod

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .dataspec import DataSpec
 from .errors import InputError
 from .steps import AggregateStep, NormaliseStep, Step
+from .yamlio import load_yaml
 
 __all__ = [
     "AggregateStep",
@@ -265,7 +266,7 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
     name = str(ref)
     if name in builtin_recipes():
         res = resources.files("gipro") / "recipes" / f"{name}.yaml"
-        data = yaml.safe_load(res.read_text(encoding="utf-8"))
+        data = load_yaml(res.read_text(encoding="utf-8"), f"built-in recipe {name}")
         return _validate(data, None, f"built-in recipe {name}")
     path = Path(name)
     if not path.exists():
@@ -274,9 +275,11 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
             [f"built-in recipes: {', '.join(builtin_recipes())}"],
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"recipe {path} is not valid YAML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read recipe {path}: {exc}") from None
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read recipe {path}: it is not UTF-8 text ({exc.reason} at "
+                         f"byte {exc.start})", ["save the recipe as UTF-8"]) from None
+    except OSError as exc:
+        raise InputError(f"cannot read recipe {path}: {exc.strerror or exc}") from None
+    data = load_yaml(text, f"recipe {path}")
     return _validate(data, path.parent, f"recipe {path}")
