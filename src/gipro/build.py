@@ -26,7 +26,7 @@ import yaml
 
 from .dataset import DataSet
 from .dataspec import load_data
-from .errors import InputError, MethodError
+from .errors import GiproError, InputError, MethodError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
 from .panel import Panel
@@ -83,6 +83,10 @@ def _apply(spec: Any, build: Build, name: str, ds: DataSet) -> tuple[DataSet | N
     try:
         with np.errstate(over="raise"):
             out, notes = spec.apply(build, name, ds)
+    except GiproError as exc:  # every error of a step names the step
+        if exc.message.startswith(f"step {name!r}"):
+            raise
+        raise type(exc)(f"step {name!r}: {exc.message}", exc.details) from None
     except FloatingPointError:
         raise MethodError(
             f"step {name!r}: arithmetic overflow (numbers too large for floating point)",
@@ -166,6 +170,9 @@ class Build:
             units=self.recipe.units, periods=periods, indicators=self.framework.indicator_codes
         )
         self.periods = periods
+        chosen = set(self.panel.unit_codes)
+        #: units of the input data left out by the recipe's ``units:`` list (in exclusions)
+        self.not_selected = [u for u in self.source_panel.unit_codes if u not in chosen]
         if not self.panel.unit_codes:
             raise InputError("no units to build: the data (or the recipe's units:) select none")
         span = f"{periods[0]}-{periods[-1]}" if len(periods) > 1 else str(periods[0])
@@ -393,7 +400,11 @@ class Build:
     def exclusions(self) -> pd.DataFrame:
         """Units removed by a step, and unit-periods without an index score, with the reason.
 
-        Every unit of the input panel is either in :meth:`results` or here.
+        Every unit of the input panel is either in :meth:`results` or here: units left out by
+        the recipe's ``units:`` list (step ``recipe``), units removed by a step (e.g.
+        screening), and each unit-period without an index score, with the reason (no data,
+        which indicators are missing, and why the impute step could not fill them, e.g. the
+        unit has no group).
 
         Returns
         -------
@@ -403,25 +414,54 @@ class Build:
         """
         ds = self.final
         root = self.framework.root
-        rows = list(self.excluded)
+        rows = [{"unit": u, "period": None, "step": "recipe",
+                 "reason": "not selected: not in the recipe's units: list"}
+                for u in self.not_selected] + list(self.excluded)
         if root not in ds.codes:
             return pd.DataFrame(rows, columns=["unit", "period", "step", "reason"])
         raw = self.datasets["raw"]
         raw_units = {u: i for i, u in enumerate(raw.units)}
+        inds = [c for c in ds.codes if c in set(raw.codes)]
+        ind_idx = [ds.codes.index(c) for c in inds]
+        why = self._missing_reasons()
         score = ds.column(root)
         for pi, ui in zip(*np.nonzero(np.isnan(score)), strict=True):
-            if any(r["unit"] == ds.units[ui] and r["period"] in (None, ds.periods[pi])
-                   for r in self.excluded):
+            unit, period = ds.units[ui], ds.periods[pi]
+            if any(r["unit"] == unit and r["period"] in (None, period) for r in self.excluded):
                 continue
-            ri = raw_units[ds.units[ui]]
-            miss = [c for k, c in enumerate(raw.codes) if np.isnan(raw.values[pi, ri, k])]
-            reason = (
-                f"no {root} score: {len(miss)} of {len(raw.codes)} indicators missing "
-                f"({', '.join(miss)})"
-            )
-            rows.append({"unit": ds.units[ui], "period": ds.periods[pi],
-                         "step": self.log[-1].name, "reason": reason})
+            ri = raw_units[unit]
+            raw_miss = [c for k, c in enumerate(raw.codes) if np.isnan(raw.values[pi, ri, k])]
+            if len(raw_miss) == len(raw.codes):
+                reason = f"no data: all {len(raw.codes)} indicators missing in {period}"
+            else:
+                final_miss = [c for c, k in zip(inds, ind_idx, strict=True)
+                              if np.isnan(ds.values[pi, ui, k])]
+                miss = final_miss or raw_miss
+                reason = (f"no {root} score: {len(miss)} of {len(raw.codes)} indicators "
+                          f"missing ({', '.join(miss)})")
+                if final_miss != raw_miss and raw_miss:
+                    reason += f"; missing in the input data: {', '.join(raw_miss)}"
+                causes = sorted({why[(unit, period, c)] for c in miss if (unit, period, c) in why})
+                if causes:
+                    reason += f"; not imputed: {'; '.join(causes)}"
+                if not miss:
+                    reason = (f"no {root} score: every indicator is present but an aggregate "
+                              "could not be computed (see the log)")
+            rows.append({"unit": unit, "period": period, "step": self.log[-1].name,
+                         "reason": reason})
         return pd.DataFrame(rows, columns=["unit", "period", "step", "reason"])
+
+    def _missing_reasons(self) -> dict[tuple[str, int, str], str]:
+        """Why values are still missing, as recorded by steps (the impute step's ``missing``
+        table: unit, period, indicator, reason), by (unit, period, indicator)."""
+        out: dict[tuple[str, int, str], str] = {}
+        for fitted in self.fitted.values():
+            table = fitted.get("missing") if isinstance(fitted, dict) else None
+            if isinstance(table, pd.DataFrame) and {"unit", "period", "indicator",
+                                                    "reason"} <= set(table.columns):
+                for r in table.itertuples(index=False):
+                    out[(r.unit, int(r.period), r.indicator)] = str(r.reason)
+        return out
 
     def log_table(self) -> pd.DataFrame:
         """The log as a table (one row per step)."""

@@ -596,7 +596,8 @@ class Panel:
             unknown = [u for u in units if u not in set(unit_list)]
             if unknown:
                 raise InputError(f"units not in the data{_where(self.origin)}: {unknown}",
-                                 [f"available: {', '.join(unit_list)}"])
+                                 [*_near_columns(unknown, unit_list),
+                                  f"available: {', '.join(unit_list)}"])
             unit_list = list(units)
         if periods is not None:
             unknown = [p for p in periods if p not in set(self.periods)]
