@@ -499,24 +499,28 @@ class Build:
         files = {"results": out / "results.csv", "recipe": out / "recipe.yaml",
                  "log": out / "log.yaml", "exclusions": out / "exclusions.csv",
                  "weights": out / "weights.csv"}
-        self.results().to_csv(files["results"], index=False)
-        weights_table(self).to_csv(files["weights"], index=False)
-        for name, ds in self.datasets.items():
-            path = out / "stages" / f"{name}.csv"
-            ds.to_frame().reset_index().to_csv(path, index=False)
-            files[f"stages/{name}"] = path
-        self.recipe.to_yaml(files["recipe"])
-        log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
-        files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
-                                encoding="utf-8")
-        self.exclusions().to_csv(files["exclusions"], index=False)
-        for step, fitted in self.fitted.items():
-            for key, table in fitted.items():
-                if isinstance(table, pd.DataFrame):
-                    path = out / "details" / f"{step}.{key}.csv"
-                    path.parent.mkdir(exist_ok=True)
-                    table.to_csv(path, index=False)
-                    files[f"details/{step}.{key}"] = path
+        try:
+            self.results().to_csv(files["results"], index=False)
+            weights_table(self).to_csv(files["weights"], index=False)
+            for name, ds in self.datasets.items():
+                path = out / "stages" / f"{name}.csv"
+                ds.to_frame().reset_index().to_csv(path, index=False)
+                files[f"stages/{name}"] = path
+            self.recipe.to_yaml(files["recipe"])
+            log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
+            files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
+                                    encoding="utf-8")
+            self.exclusions().to_csv(files["exclusions"], index=False)
+            for step, fitted in self.fitted.items():
+                for key, table in fitted.items():
+                    if isinstance(table, pd.DataFrame):
+                        path = out / "details" / f"{step}.{key}.csv"
+                        path.parent.mkdir(exist_ok=True)
+                        table.to_csv(path, index=False)
+                        files[f"details/{step}.{key}"] = path
+        except OSError as exc:
+            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
+                             [f"file: {exc.filename}"] if exc.filename else None) from None
         return files
 
     def __repr__(self) -> str:

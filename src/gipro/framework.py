@@ -146,6 +146,28 @@ class Node:
         return self.name.get(lang) or self.code
 
 
+def _field_errors(exc: ValidationError) -> list[str]:
+    """One line per wrong field of a node, in the words of the YAML file: union branch tags
+    (``name.Name.fr``) are removed, and when a field fails in one form for a real reason
+    (an unknown key) the other form's "should be a string" is not repeated."""
+    errs = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if str(p) not in ("Name", "str"))
+        msg = ("unknown key (check the spelling)" if err["type"] == "extra_forbidden"
+               else err["msg"])
+        errs.append((loc, err["type"], msg))
+    out = []
+    for loc, kind, msg in errs:
+        root = loc.split(".")[0]
+        others = [k for lc, k, _ in errs if lc.split(".")[0] == root and not k.endswith("_type")]
+        if kind.endswith("_type") and others:
+            continue
+        line = f"field {loc!r}: {msg}"
+        if line not in out:
+            out.append(line)
+    return out
+
+
 def _check_code(code: Any, where: str, problems: list[str]) -> str | None:
     if code is None or (isinstance(code, float) and math.isnan(code)):
         problems.append(f"{where}: missing code")
@@ -255,9 +277,7 @@ class Framework:
                 try:
                     spec = _NodeSpec.model_validate(dict(raw))
                 except ValidationError as exc:
-                    for err in exc.errors():
-                        loc = ".".join(str(p) for p in err["loc"])
-                        problems.append(f"{where}: field {loc!r}: {err['msg']}")
+                    problems.extend(f"{where}: {line}" for line in _field_errors(exc))
                     continue
                 entries.append((kind, i, spec))
 

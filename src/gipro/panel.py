@@ -17,6 +17,7 @@ raise :class:`~gipro.errors.InputError` naming the file, row and column.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ def _bad_cells(
     if plain.endswith("%"):
         hint = (f"{sample!r} has a percent sign: write the number without it (e.g. 5 or "
                 "0.05) and state the measurement unit in the framework")
-    elif " " in plain and fmt.thousands != " ":
+    elif re.fullmatch(r"[+-]?\d{1,3}( \d{3})+([.,]\d*)?", plain) and fmt.thousands != " ":
         hint = ("if the space separates thousands set thousands: ' ' in the recipe's data "
                 "section")
     elif fmt.decimal == "," and "." in sample and fmt.thousands != ".":
@@ -155,6 +156,11 @@ def _to_numeric(
         if isinstance(v, (bool, np.bool_)):
             raise InputError(f"column {column!r}{_where(origin)}, row {_rown(row_offset, i)}: "
                              f"true/false value {v!r}, not a number")
+        if isinstance(v, (dt.date, dt.time, pd.Timestamp, np.datetime64)):
+            raise InputError(f"column {column!r}{_where(origin)}, row {_rown(row_offset, i)}: "
+                             f"date or time {v!s}, not a number",
+                             ["write the value (a period: the year) as a number, e.g. format "
+                              "the cells as Number in Excel"])
         try:
             out[i] = float(v)
         except (TypeError, ValueError):

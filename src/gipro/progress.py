@@ -473,16 +473,20 @@ class ProgressReport:
             The files written.
         """
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         files = {}
-        for name, df in self.tables.items():
-            files[name] = out / f"{name}.csv"
-            df.to_csv(files[name], index=False)
-        files["summary"] = out / "summary.txt"
-        text = self.summary + "\n"
-        if self.notes:
-            text += "\nNotes:\n" + "".join(f"- {n}\n" for n in self.notes)
-        files["summary"].write_text(text, encoding="utf-8")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name, df in self.tables.items():
+                files[name] = out / f"{name}.csv"
+                df.to_csv(files[name], index=False)
+            files["summary"] = out / "summary.txt"
+            text = self.summary + "\n"
+            if self.notes:
+                text += "\nNotes:\n" + "".join(f"- {n}\n" for n in self.notes)
+            files["summary"].write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
+                             ["choose another --out folder"]) from None
         return files
 
 
