@@ -409,3 +409,19 @@ def test_progress_out_is_a_file(tmp_path):
     (tmp_path / "x").write_text("", encoding="utf-8")
     result = runner.invoke(app, ["progress", "--out", str(tmp_path / "x")])
     assert result.exit_code == 1 and "cannot write outputs" in result.output
+
+
+def test_optimised_weights_need_enough_observations():
+    """Found by the build fuzzer: one unit in two periods gives every child a correlation of
+    +-1 with the index (two points), so the proportions were 0/0 and SLSQP ran on inf. Now a
+    MethodError names the step and the group."""
+    idx = pd.MultiIndex.from_product([["A"], [2000, 2001]], names=["unit", "period"])
+    panel = Panel(pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 1.0]}, index=idx))
+    fw = Framework([{"code": c, "parent": "IDX", "direction": 1} for c in "xy"],
+                   [{"code": "IDX"}])
+    with pytest.raises(MethodError, match=r"step 'weight', group IDX: optimised weights .* at "
+                                          r"least 3 observations"):
+        Build({"framework": "t", "data": {"dataset": "t"},
+               "steps": [{"step": "normalise"}, {"step": "weight", "method": "optimise"},
+                         {"step": "aggregate", "weights": "weights"}]},
+              framework=fw, panel=panel).run()

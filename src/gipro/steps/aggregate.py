@@ -205,7 +205,11 @@ class AggregateStep(AggMethod, StepSpec):
             kids = [k for k in fw.children(agg) if k in col]
             if not kids:
                 raise MethodError(f"step {name!r}: aggregate {agg} has no children left "
-                                  f"(dropped: {', '.join(fw.children(agg))})")
+                                  f"(dropped: {', '.join(fw.children(agg))})",
+                                  [f"every child of {agg} was left out by an earlier step "
+                                   "(e.g. constant indicators under constant: drop); a whole "
+                                   "sub-index is not dropped silently: set constant: midpoint, "
+                                   f"or remove {agg} from the framework"])
             set_name = spec.weights or self.weights
             ws = get_weight_set(build, set_name)
             w = np.array([ws.weights.get(k, np.nan) for k in kids], dtype=float)

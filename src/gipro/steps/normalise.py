@@ -196,6 +196,13 @@ class NormaliseStep(MethodParams, StepSpec):
                     )
                 cols = sorted(set(np.argwhere(const)[:, -1].tolist()))
                 if self.constant == "drop":
+                    if len(cols) == len(codes):
+                        raise MethodError(
+                            f"step {name!r}: every indicator is constant (policy constant: "
+                            "drop would leave nothing to score)",
+                            [*self._constant_details(fw, ds, codes, direction, x, const, axis),
+                             "choose units/periods where the indicators vary, or set "
+                             "constant: midpoint"])
                     dropped = [codes[k] for k in cols]
                     keep = [k for k in range(len(codes)) if k not in cols]
                     codes = [codes[k] for k in keep]
