@@ -22,11 +22,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.test_invariants import check_nothing_lost
 
 from gipro import Build, Framework, GiproError, Panel, read_panel
 from gipro.framework import load_framework
 from gipro.recipe import load_recipe
-from tests.test_invariants import check_nothing_lost
 
 K = int(os.environ.get("GIPRO_FUZZ", "1"))  # budget multiplier
 FUZZ = settings(max_examples=40 * K, deadline=None,
