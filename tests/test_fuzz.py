@@ -14,6 +14,7 @@ import csv
 import io
 import math
 import os
+import re
 import warnings
 
 import numpy as np
@@ -126,7 +127,7 @@ def test_random_excel_tables_give_a_panel_or_an_input_error(tmp_path_factory, ta
     ws = wb.active
     for r in [header, *rows]:
         clean = [c if c.isprintable() else "?" for c in r]
-        ws.append([float(c) if c.strip().lstrip("-").isdigit() else c for c in clean])
+        ws.append([float(c) if re.fullmatch(r"\s*-?[0-9]+\s*", c) else c for c in clean])
     path = tmp_path_factory.mktemp("xlsx") / "d.xlsx"
     wb.save(path)
     try:
