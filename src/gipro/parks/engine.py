@@ -138,9 +138,11 @@ class Assessment:
                 star = "" if p.verified else "*"
                 gap = (f", gap {p.gap:.4g} {p.unit or ''} ({p.gap_pct:.0f} %)"
                        if pd.notna(p.gap_pct) else "")
+                need = ("required: present" if p.comparator == "present"
+                        else f"{p.comparator} {p.threshold}")
                 lines.append(f"    priority {p.priority}: {p.requirement} {p.name} "
-                             f"({p.status}; value {p.value_label} vs {p.comparator} "
-                             f"{p.threshold}{star}{gap})")
+                             f"({p.status}; value {p.value_label or 'none'} vs {need}{star}"
+                             f"{gap})")
         return "\n".join(lines)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -335,7 +337,7 @@ def assess(
     tol = np.where(np.isnan(t["tolerance"].to_numpy(dtype=float)), tolerance,
                    t["tolerance"].to_numpy(dtype=float))
     is_cat = (t["kind"] == "category").to_numpy()
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         close = np.abs(v - lo) <= 1e-9 * np.maximum(1.0, np.abs(lo))
         met = np.select(
             [comp == ">=", comp == ">", comp == "<=", comp == "<", (comp == "==") & ~is_cat,
