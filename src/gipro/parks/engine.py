@@ -515,10 +515,12 @@ def _verdicts(fw: RequirementFramework, reqs: pd.DataFrame, groups: pd.DataFrame
         group_fail = gf.groupby(level=keys).sum().reindex(idx).fillna(0).to_numpy()
         group_unknown = gu.groupby(level=keys).sum().reindex(idx).fillna(0).to_numpy()
         lab = np.where(gg["counts"] == "reported", "reported", "met")
-        gtext = pd.Series([f"group {g} {o} ({m if c == 'met' else rep} of {k} needed {lb})"
-                           for g, o, m, rep, k, c, lb in zip(
-                               gg["group"], gg["outcome"], gg["n_met"], gg["n_reported"],
-                               gg["k"], gg["counts"], lab, strict=True)], index=gg.index)
+        gtext = pd.Series([
+            f"group {g} {o} ({m if c == 'met' else rep} {lb}, {k} needed"
+            + (f", {p} partly met)" if c == "met" and p else ")")
+            for g, o, m, rep, k, c, lb, p in zip(
+                gg["group"], gg["outcome"], gg["n_met"], gg["n_reported"], gg["k"],
+                gg["counts"], lab, gg["n_partly"], strict=True)], index=gg.index)
         gtxt_fail = gtext[gf].groupby(level=keys).agg("; ".join).reindex(idx).fillna("")
         gtxt_unk = gtext[gu].groupby(level=keys).agg("; ".join).reindex(idx).fillna("")
     opt_fail = np.zeros(len(out), dtype=int)
