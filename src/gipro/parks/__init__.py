@@ -18,8 +18,10 @@ Quick use::
     a.verdicts, a.requirements, a.priorities
 """
 
+from .crosswalk import ALL_FRAMEWORKS, coverage_report, crosswalk, how_to_get
 from .data import SYNTHETIC, ParkData, read_park_data
 from .engine import OUTCOMES, Assessment, assess
+from .gi import GreenIndex, green_index
 from .model import (
     RequirementFramework,
     builtin_park_frameworks,
@@ -28,20 +30,38 @@ from .model import (
     park_framework_from_dict,
 )
 from .rollup import ENTERPRISE_COLUMNS, rollup, rollup_table
+from .scorecard import park26, scorecard
+
+
+def example() -> ParkData:
+    """The SYNTHETIC example parks (see :func:`gipro.datasets.parks_example`)."""
+    from ..datasets import parks_example
+
+    return parks_example()
+
 
 __all__ = [
+    "ALL_FRAMEWORKS",
     "ENTERPRISE_COLUMNS",
     "OUTCOMES",
     "SYNTHETIC",
     "Assessment",
+    "GreenIndex",
     "ParkData",
     "RequirementFramework",
     "assess",
     "builtin_park_frameworks",
+    "coverage_report",
+    "crosswalk",
+    "example",
+    "green_index",
+    "how_to_get",
     "load_catalogue",
     "load_park_framework",
+    "park26",
     "park_framework_from_dict",
     "read_park_data",
     "rollup",
     "rollup_table",
+    "scorecard",
 ]
