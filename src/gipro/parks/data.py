@@ -176,6 +176,7 @@ class ParkData:
             if wrong:
                 raise InputError(f"unit mismatch{_where(origin)}: convert these indicators to "
                                  "the catalogue's units", wrong[:_MAX_LISTED])
+        all_parks = df["park"].copy()
         raw = df["value"]
         present = raw.notna() & (raw.astype(str).str.strip() != "")
         df = df[present]
@@ -214,7 +215,8 @@ class ParkData:
                                "indicator": df["indicator"].to_numpy(),
                                "value": value.to_numpy(), "level": level.to_numpy()})
         values = values.sort_values(["park", "year", "indicator"], ignore_index=True)
-        return cls(values, _park_table(parks, values["park"]), origin=origin)
+        # every park of the input stays, even one whose values are all missing
+        return cls(values, _park_table(parks, all_parks), origin=origin)
 
     @classmethod
     def from_wide(cls, df: pd.DataFrame, *, parks: pd.DataFrame | None = None,

@@ -437,7 +437,7 @@ class RequirementFramework(_Model):
                 msg = _check_threshold(r.comparator, v.threshold, f"{where} variant {k + 1}")
                 if msg:
                     problems.append(msg)
-            if r.indicator is not None:
+            if r.indicator is not None and r.indicator in known:
                 kind = catalogue.get(r.indicator).kind
                 if kind == "boolean" and r.comparator != "present":
                     problems.append(f"{where}: yes/no indicator {r.indicator} needs comparator "
