@@ -119,7 +119,7 @@ def crosswalk(data: ParkData | None = None,
     t["how_to_get"] = [how_to_get(i) if isinstance(i, str) else "no catalogue indicator"
                        for i in t["indicator"]]
     if data is not None:
-        n_py = len(data.values[["park", "year"]].drop_duplicates())
+        n_py = len(data.park_years)
         counts = data.values.groupby("indicator").size()
         t["park_years_with_value"] = t["indicator"].map(counts).fillna(0).astype(int)
         t["park_years"] = n_py

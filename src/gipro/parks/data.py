@@ -100,6 +100,15 @@ class ParkData:
     coverage: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     origin: str | None = None
+    observed: pd.DataFrame | None = None
+
+    @property
+    def park_years(self) -> pd.DataFrame:
+        """Every (park, year) of the input, including those whose values are all missing."""
+        py = self.values[["park", "year"]]
+        if self.observed is not None:
+            py = pd.concat([py, self.observed[["park", "year"]]])
+        return py.drop_duplicates().sort_values(["park", "year"], ignore_index=True)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -177,6 +186,7 @@ class ParkData:
                 raise InputError(f"unit mismatch{_where(origin)}: convert these indicators to "
                                  "the catalogue's units", wrong[:_MAX_LISTED])
         all_parks = df["park"].copy()
+        observed = df[["park", "year"]].drop_duplicates().reset_index(drop=True)
         raw = df["value"]
         present = raw.notna() & (raw.astype(str).str.strip() != "")
         df = df[present]
@@ -216,7 +226,7 @@ class ParkData:
                                "value": value.to_numpy(), "level": level.to_numpy()})
         values = values.sort_values(["park", "year", "indicator"], ignore_index=True)
         # every park of the input stays, even one whose values are all missing
-        return cls(values, _park_table(parks, all_parks), origin=origin)
+        return cls(values, _park_table(parks, all_parks), origin=origin, observed=observed)
 
     @classmethod
     def from_wide(cls, df: pd.DataFrame, *, parks: pd.DataFrame | None = None,
@@ -260,7 +270,8 @@ class ParkData:
         merged = merged.sort_values(key, ignore_index=True)
         parks = self.parks.combine_first(other.parks)
         cov = other.coverage if self.coverage is None else self.coverage
-        return ParkData(merged, parks, cov, notes, self.origin)
+        observed = pd.concat([self.park_years, other.park_years]).drop_duplicates()
+        return ParkData(merged, parks, cov, notes, self.origin, observed)
 
     # ------------------------------------------------------------------ access
     @property
@@ -269,7 +280,7 @@ class ParkData:
 
     @property
     def years(self) -> list[int]:
-        return sorted(set(self.values["year"].tolist()))
+        return sorted(set(self.park_years["year"].tolist()))
 
     @property
     def indicators(self) -> list[str]:

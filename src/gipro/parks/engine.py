@@ -313,7 +313,7 @@ def assess(
     ctx = _resolve_context(fw, parks)
 
     # park-years: observed ones, and the latest year for parks without any data
-    py = data.values[["park", "year"]].drop_duplicates()
+    py = data.park_years
     if years is not None:
         unknown = sorted(set(years) - set(py["year"]))
         if unknown:

@@ -437,5 +437,6 @@ def rollup(
     park_table = _park_table(parks, values["park"])
     if "data_status" not in park_table or park_table["data_status"].isna().all():
         park_table["data_status"] = USER_DATA
+    observed = keep[["park", "year"]].drop_duplicates().reset_index(drop=True)
     return ParkData(values.reset_index(drop=True), park_table, keep.reset_index(drop=True),
-                    notes, origin="enterprise roll-up")
+                    notes, origin="enterprise roll-up", observed=observed)
