@@ -110,7 +110,14 @@ def _prepare(ent: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFra
     if missing:
         raise InputError(f"enterprise records lack columns {sorted(missing)}",
                          [f"found {list(df.columns)}; rename with columns={{'yours': 'park'}}"])
-    out = pd.DataFrame({"park": df["park"].astype(str).str.strip()})
+    park = df["park"]
+    if isinstance(park.dtype, pd.CategoricalDtype):
+        park = park.cat.rename_categories(lambda c: str(c).strip()).astype(str)
+    else:
+        codes, uniq = pd.factorize(park)
+        park = pd.Series(np.asarray([str(u).strip() for u in uniq], dtype=object)[codes]
+                         if len(uniq) else park.astype(str), index=park.index)
+    out = pd.DataFrame({"park": park})
     year = pd.to_numeric(df["year"], errors="coerce")
     if year.isna().any():
         rows = (np.flatnonzero(year.isna().to_numpy()) + 2)[:5].tolist()
@@ -122,7 +129,10 @@ def _prepare(ent: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFra
             continue
         raw = df[col]
         x = pd.to_numeric(raw, errors="coerce")
-        text_bad = x.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+        suspect = x.isna() & raw.notna()  # not a number yet not empty: text
+        text_bad = suspect.copy()
+        if suspect.any():
+            text_bad[suspect] = raw[suspect].astype(str).str.strip() != ""
         if text_bad.any():
             rows = (np.flatnonzero(text_bad.to_numpy()) + 2)[:5].tolist()
             problems.append(f"{col}: non-numeric values at rows {rows} "
