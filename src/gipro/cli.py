@@ -160,6 +160,9 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     else:
         data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises)
     chosen = (["eip", "hj274", "miit", "park26"] if framework == "all" else [framework])
+    if year is not None and year not in data.years:
+        raise InputError(f"year {year} is not in the park data",
+                         [f"years: {', '.join(map(str, data.years))}"])
     if framework not in _PARK_CHOICES and Path(framework).suffix not in (".yaml", ".yml"):
         raise InputError(f"unknown framework {framework!r}",
                          [f"choose one of {', '.join(_PARK_CHOICES)} or a YAML file"])
@@ -245,6 +248,10 @@ def list_frameworks() -> None:
         fw = load_framework(name)
         console.print(f"{name}: {fw.name.en or ''} ({len(fw.indicator_codes)} indicators)",
                       highlight=False)
+    for name in _parks.builtin_park_frameworks():
+        pf = _parks.load_park_framework(name)
+        console.print(f"{name}: {pf.name.get('en')} ({len(pf.requirements)} requirements; "
+                      "park framework for gipro assess)", highlight=False)
 
 
 @app.command("datasets")
