@@ -321,7 +321,8 @@ def assess(
                              [f"years with data: {sorted(set(py['year']))}"])
         py = py[py["year"].isin(years)]
     last = int(py["year"].max()) if len(py) else (max(years) if years else 0)
-    empty = [p for p in parks.index if p not in set(py["park"])]
+    seen = set(py["park"].tolist())
+    empty = [p for p in parks.index if p not in seen]
     if empty:
         py = pd.concat([py, pd.DataFrame({"park": empty, "year": last})], ignore_index=True)
     py = py.sort_values(["park", "year"], ignore_index=True)
@@ -447,8 +448,9 @@ def _groups(fw: RequirementFramework, reqs: pd.DataFrame) -> pd.DataFrame:
 def _categories(reqs: pd.DataFrame) -> pd.DataFrame:
     r = reqs[reqs["status"] != "encouraged"]
     keys = ["data_status", "framework", "park", "year"]
-    counted = pd.crosstab([r[k] for k in [*keys, "category"]], r["outcome"])
-    overall = pd.crosstab([r[k] for k in keys], r["outcome"])
+    counted = r.groupby([*keys, "category"], sort=False)["outcome"].value_counts().unstack(
+        fill_value=0)
+    overall = r.groupby(keys, sort=False)["outcome"].value_counts().unstack(fill_value=0)
     overall["category"] = "ALL"
     overall = overall.reset_index().set_index([*keys, "category"])
     out = pd.concat([counted, overall]).reindex(columns=list(OUTCOMES), fill_value=0)
@@ -468,14 +470,39 @@ def _categories(reqs: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["park", "year", "_o"], ignore_index=True).drop(columns="_o")
 
 
-def _reason(r) -> str:
-    star = "" if r.verified else ", unverified"
-    if r.outcome in (NO_DATA, NO_THRESHOLD):
-        return f"{r.requirement} {r.outcome}"
-    if r.comparator == "present":
-        return f"{r.requirement} not present{star}"
-    return (f"{r.requirement} {r.outcome} ({r.value_label} vs {r.comparator} "
-            f"{r.threshold}{' ' + r.unit if isinstance(r.unit, str) else ''}{star})")
+def _joined(d: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """``text`` of the rows of each (park, year) joined with "; " (in row order)."""
+    if d.empty:
+        return pd.Series(dtype=object, index=pd.MultiIndex.from_tuples([], names=keys))
+    text = (d["text"].astype(object) + "; ").to_numpy(dtype=object)
+    joined = pd.Series(text, index=pd.MultiIndex.from_frame(d[keys])).groupby(
+        level=keys, sort=False).sum()
+    return joined.str[:-2]
+
+
+def _concat(*parts: np.ndarray) -> np.ndarray:
+    """Elementwise join of text arrays with "; ", skipping empty pieces."""
+    out = np.asarray(parts[0], dtype=object)
+    for p in parts[1:]:
+        p = np.asarray(p, dtype=object)
+        out = np.where(out == "", p, np.where(p == "", out, out + "; " + p))
+    return out
+
+
+def _reasons(d: pd.DataFrame) -> np.ndarray:
+    """One short text per decisive requirement row, e.g. ``HJ-11 not met (0.6 vs <= 0.5)``."""
+    code = d["requirement"].astype(str)
+    star = np.where(d["verified"].to_numpy(dtype=bool), "", ", unverified")
+    unit = d["unit"].fillna("").astype(str)
+    unit = np.where(unit != "", " " + unit, "")
+    full = (code + " " + d["outcome"].astype(str) + " (" + d["value_label"].astype(str) +
+            " vs " + d["comparator"].astype(str) + " " + d["threshold"].astype(str) + unit +
+            star + ")").to_numpy(dtype=object)
+    absent = (code + " not present" + star).to_numpy(dtype=object)
+    short = (code + " " + d["outcome"].astype(str)).to_numpy(dtype=object)
+    undecided = d["outcome"].isin([NO_DATA, NO_THRESHOLD]).to_numpy()
+    present = (d["comparator"] == "present").to_numpy()
+    return np.where(undecided, short, np.where(present, absent, full))
 
 
 def _verdicts(fw: RequirementFramework, reqs: pd.DataFrame, groups: pd.DataFrame,
@@ -494,10 +521,10 @@ def _verdicts(fw: RequirementFramework, reqs: pd.DataFrame, groups: pd.DataFrame
         unknowns = (prereq | mand) & unknown_out
     items = r.assign(_fail=fails, _unknown=unknowns)
     decisive = items[items["_fail"] | items["_unknown"]].copy()
-    decisive["text"] = [_reason(x) for x in decisive.itertuples()]
+    decisive["text"] = _reasons(decisive)
     keys = ["park", "year"]
-    fail_txt = decisive[decisive["_fail"]].groupby(keys)["text"].agg("; ".join)
-    unk_txt = decisive[decisive["_unknown"]].groupby(keys)["text"].agg("; ".join)
+    fail_txt = _joined(decisive[decisive["_fail"]], keys)
+    unk_txt = _joined(decisive[decisive["_unknown"]], keys)
     out = py.copy()
     idx = pd.MultiIndex.from_frame(out[keys])
     n_fail = items.groupby(keys)["_fail"].sum().reindex(idx).to_numpy()
@@ -521,8 +548,9 @@ def _verdicts(fw: RequirementFramework, reqs: pd.DataFrame, groups: pd.DataFrame
             for g, o, m, rep, k, c, lb, p in zip(
                 gg["group"], gg["outcome"], gg["n_met"], gg["n_reported"], gg["k"],
                 gg["counts"], lab, gg["n_partly"], strict=True)], index=gg.index)
-        gtxt_fail = gtext[gf].groupby(level=keys).agg("; ".join).reindex(idx).fillna("")
-        gtxt_unk = gtext[gu].groupby(level=keys).agg("; ".join).reindex(idx).fillna("")
+        gtext = gtext.rename("text").reset_index()
+        gtxt_fail = _joined(gtext[gf.to_numpy()], keys).reindex(idx).fillna("")
+        gtxt_unk = _joined(gtext[gu.to_numpy()], keys).reindex(idx).fillna("")
     opt_fail = np.zeros(len(out), dtype=int)
     opt_unknown = np.zeros(len(out), dtype=int)
     caveats = []
@@ -553,19 +581,15 @@ def _verdicts(fw: RequirementFramework, reqs: pd.DataFrame, groups: pd.DataFrame
     unver = unver.reindex(idx).fillna(0).astype(int).to_numpy()
     out["unverified_thresholds_used"] = unver
     out["verified"] = (unver == 0) & fw.verdict.verified & fw.structure_verified
-    reasons = []
-    for k, key in enumerate(idx):
-        parts = []
-        if total_fail[k] > 0:
-            parts += [fail_txt.get(key, ""), gtxt_fail.iloc[k]]
-            if opt_fail[k]:
-                parts.append(f"fewer than {k_opt} optional items met")
-        elif total_unknown[k] > 0:
-            parts += [unk_txt.get(key, ""), gtxt_unk.iloc[k]]
-            if opt_unknown[k]:
-                parts.append(f"optional rule ({k_opt}) undecided")
-        reasons.append("; ".join(p for p in parts if p))
-    out["reasons"] = reasons
+    n = len(idx)
+    fails_text = _concat(fail_txt.reindex(idx).fillna("").to_numpy(dtype=object),
+                         gtxt_fail.to_numpy(dtype=object),
+                         np.where(opt_fail > 0, f"fewer than {k_opt} optional items met", ""))
+    unknown_text = _concat(unk_txt.reindex(idx).fillna("").to_numpy(dtype=object),
+                           gtxt_unk.to_numpy(dtype=object),
+                           np.where(opt_unknown > 0, f"optional rule ({k_opt}) undecided", ""))
+    out["reasons"] = np.where(total_fail > 0, fails_text,
+                              np.where(total_unknown > 0, unknown_text, np.full(n, "")))
     if fw.verdict.indicator_role == "leading_value":
         caveats.append("indicator thresholds are leading values for the green index, not pass "
                        "marks")
