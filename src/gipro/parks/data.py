@@ -139,6 +139,17 @@ class ParkData:
             Missing columns, duplicate (park, year, indicator) rows, unknown indicators (with
             near matches), unit mismatches with the catalogue, non-numeric numbers, yes/no
             values that are neither, category values that are not a level.
+
+        Examples
+        --------
+        >>> d = ParkData.from_long(pd.DataFrame({
+        ...     "park": ["A", "A", "B"], "year": [2020, 2020, 2020],
+        ...     "indicator": ["water_per_iva", "central_wwtp", "water_per_iva"],
+        ...     "value": ["7.5", "yes", None]}))
+        >>> d.values[["park", "indicator", "value"]].values.tolist()
+        [['A', 'central_wwtp', 1.0], ['A', 'water_per_iva', 7.5]]
+        >>> d.park_codes                      # B has no value but is not dropped
+        ['A', 'B']
         """
         need = {"park", "year", "indicator", "value"}
         missing = need - set(df.columns)

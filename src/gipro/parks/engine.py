@@ -20,6 +20,9 @@ Outcomes of a requirement (column ``outcome``):
 ``no threshold (unverified)``
     The framework has no threshold for the item (the EIP v2.0 skeleton).
 
+Values within a relative 1e-9 of the threshold count as equal to it (``>=``, ``<=``, ``==``,
+``between``), so that 99.99999999999 % computed from enterprise records meets "== 100 %".
+
 ``gap`` is the distance to the threshold in the indicator's unit (0 when met): ``t - v`` for
 ``>=`` and ``>``, ``v - t`` for ``<=`` and ``<``, ``|v - t|`` for ``==``, the distance to the
 nearer bound for ``between``; ``gap_pct = 100 * gap / |t|``.
@@ -358,6 +361,8 @@ def assess(
     cat_met = is_cat & (t["v_level"].to_numpy(dtype=object) == t["t_level"].to_numpy(
         dtype=object))
     met = np.where(is_cat, cat_met, met)
+    gap = np.where(met & ~np.isnan(gap), 0.0, gap)  # within 1e-9 of the threshold
+    gap_pct = np.where(met & np.isfinite(gap_pct), 0.0, gap_pct)
     numeric = ~is_cat & (comp != "present")
     partly = ~met & numeric & np.isfinite(gap_pct) & (gap_pct <= 100.0 * tol + 1e-9)
     has_value = ~np.isnan(v) | t["v_level"].notna().to_numpy()

@@ -50,6 +50,14 @@ def park26(data: ParkData, *, steps: list[Mapping[str, Any]] | None = None,
         Indicators of park26 absent from the data (listed).
     MethodError
         An indicator constant over every park and year (min-max divides by zero).
+
+    Examples
+    --------
+    >>> from gipro.parks import example
+    >>> data = example()                      # SYNTHETIC parks
+    >>> card = scorecard(park26(data), data)
+    >>> card[card["year"] == 2023][["park", "PARK26_rank"]].values.tolist()
+    [['PARK-S', 1], ['PARK-N', 2], ['PARK-C', 3]]
     """
     fw = load_framework(PARK26)
     panel = data.panel([c for c in fw.indicator_codes if c in set(data.indicators)])
