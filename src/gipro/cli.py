@@ -17,8 +17,9 @@ from rich.table import Table
 
 from . import __version__
 from . import datasets as _datasets
+from . import parks as _parks
 from .build import Build
-from .errors import GiproError
+from .errors import GiproError, InputError
 from .framework import builtin_frameworks, load_framework
 from .progress import change, report, summary
 from .recipe import builtin_recipes
@@ -183,6 +184,136 @@ def _print_progress(build: Build, rep, top: int) -> None:
     console.print(t2)
 
 
+_PARK_CHOICES = ("eip", "hj274", "miit", "park26", "all")
+
+
+@app.command("assess")
+def assess_parks(
+    park_data: Annotated[
+        str | None,
+        typer.Argument(help="Park indicators (CSV/Excel, long or wide form) or a folder with "
+                       "indicators.csv [parks.csv] [enterprises.csv]. Omit it (or pass "
+                       "--example) to use the SYNTHETIC example parks."),
+    ] = None,
+    framework: Annotated[str, typer.Option(
+        "--framework", "-f", help="eip | hj274 | miit | park26 | all, or a park framework "
+        "YAML file.")] = "all",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-assess"),
+    example: Annotated[bool, typer.Option(
+        "--example", help="Use the SYNTHETIC example parks (south, central, north).")] = False,
+    parks_file: Annotated[Path | None, typer.Option(
+        "--parks", help="Park attributes CSV (park, name, region, park_type, water_scarce).")
+    ] = None,
+    enterprises: Annotated[Path | None, typer.Option(
+        "--enterprises", help="Enterprise records CSV to roll up into park indicators.")
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="Year to summarise (default: latest).")
+                    ] = None,
+    tolerance: Annotated[float, typer.Option(
+        help="Partly-met band, as a share of the threshold.")] = 0.10,
+) -> None:
+    """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
+    try:
+        files, text = _run_assess(park_data, framework, out, example, parks_file,
+                                  enterprises, year, tolerance)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    console.print(text, highlight=False, markup=False)
+    console.print(f"\nWrote {len(files)} files to [bold]{out}[/]", highlight=False)
+
+
+def _run_assess(park_data, framework, out, example, parks_file, enterprises, year,
+                tolerance):
+    if park_data is None or example:
+        if park_data is not None:
+            raise InputError("give PARK_DATA or --example, not both")
+        data = _parks.example()
+    else:
+        data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises)
+    chosen = (["eip", "hj274", "miit", "park26"] if framework == "all" else [framework])
+    if year is not None and year not in data.years:
+        raise InputError(f"year {year} is not in the park data",
+                         [f"years: {', '.join(map(str, data.years))}"])
+    if framework not in _PARK_CHOICES and Path(framework).suffix not in (".yaml", ".yml"):
+        raise InputError(f"unknown framework {framework!r}",
+                         [f"choose one of {', '.join(_PARK_CHOICES)} or a YAML file"])
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    status = "SYNTHETIC" if data.synthetic else "user data"
+    head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
+            if data.synthetic else f"park data: {data.origin or 'user data'}")
+    lines = [head, repr(data)]
+
+    def save(df, name):
+        p = out / f"{name}.csv"
+        df.to_csv(p, index=False)
+        files[name] = p
+
+    save(data.wide(), "park_indicators")
+    if data.coverage is not None:
+        cov = data.coverage.copy()
+        cov.insert(0, "data_status", status)
+        save(cov, "rollup_coverage")
+    for fw in chosen:
+        if fw == "park26":
+            build = _parks.park26(data)
+            card = _parks.scorecard(build, data)
+            save(card, "park26_scorecard")
+            res = build.results()
+            res.insert(0, "data_status", res["unit"].map(data.parks["data_status"]))
+            save(res, "park26_results")
+            exc = build.exclusions()
+            exc.insert(0, "data_status", status)
+            save(exc, "park26_exclusions")
+            end = int(card["year"].max()) if year is None else year
+            cur = card[card["year"] == end]
+            lines.append(f"\nPark-26 scorecard ({status}), {end}: index and dimension scores "
+                         "(0-100, bounds pooled over all parks and years)")
+            dims = build.framework.children(build.framework.root)
+            lines.append("  rank park      PARK26 " + " ".join(f"{d:>6}" for d in dims))
+            for r in cur.itertuples():
+                rk = r.PARK26_rank if r.PARK26_rank is not pd.NA else "-"
+                lines.append(f"  {rk!s:>4} {r.park:<9} {r.PARK26:6.1f} " +
+                             " ".join(f"{getattr(r, d):6.1f}" for d in dims))
+            continue
+        a = _parks.assess(fw, data, tolerance=tolerance)
+        files.update(a.to_csv(out))
+        lines.append("")
+        lines.append(a.summary(year))
+        if a.framework.verdict.indicator_role == "leading_value":
+            gi = _parks.green_index(data, a.framework)
+            save(gi.scores, f"{a.framework.code}_green_index")
+            save(gi.ratios, f"{a.framework.code}_green_index_ratios")
+            save(gi.window, f"{a.framework.code}_green_index_window")
+            lines.append("  green index GI (UNVERIFIED formula hypothesis; no pass mark "
+                         "known), last three consecutive years:")
+            for w in gi.window.itertuples():
+                lines.append(f"    {w.park}: " + (
+                    f"{w.window}: {w.gi_year1:.1f}, {w.gi_year2:.1f}, {w.gi_year3:.1f} "
+                    f"({w.trend})" if w.three_consecutive_years else
+                    "no three consecutive years with a GI"))
+    summary, missing = _parks.coverage_report(data, chosen)
+    cw = _parks.crosswalk(data, chosen)
+    cw.insert(0, "data_status", status)
+    save(cw, "crosswalk")
+    save(summary, "coverage")
+    missing.insert(0, "data_status", status)
+    save(missing, "coverage_missing")
+    lines.append("\nData coverage per framework (items whose indicator has any value):")
+    for r in summary.itertuples():
+        miss = f"; missing: {r.missing_indicators}" if r.missing_indicators else ""
+        lines.append(f"  {r.framework}: {r.items_in_data} of {r.items} items{miss}")
+    notes = "\n".join([head, *data.notes])
+    (out / "README.txt").write_text(
+        notes + "\nThresholds marked UNVERIFIED (column flag) were not read in a primary "
+        "source; see docs/parks.md.\n", encoding="utf-8")
+    files["README"] = out / "README.txt"
+    return files, "\n".join(lines)
+
+
 @app.command("frameworks")
 def list_frameworks() -> None:
     """List the built-in frameworks."""
@@ -190,6 +321,10 @@ def list_frameworks() -> None:
         fw = load_framework(name)
         console.print(f"{name}: {fw.name.en or ''} ({len(fw.indicator_codes)} indicators)",
                       highlight=False)
+    for name in _parks.builtin_park_frameworks():
+        pf = _parks.load_park_framework(name)
+        console.print(f"{name}: {pf.name.get('en')} ({len(pf.requirements)} requirements; "
+                      "park framework for gipro assess)", highlight=False)
 
 
 @app.command("datasets")
