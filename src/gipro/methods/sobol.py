@@ -144,8 +144,8 @@ def _variance(y_a: np.ndarray, y_b: np.ndarray, ddof: int) -> np.ndarray:
     return np.var(np.concatenate([y_a, y_b], axis=0), axis=0, ddof=ddof)
 
 
-def first_order(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, ddof: int = 1
-                ) -> np.ndarray:
+def first_order(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, ddof: int = 1,
+                center: bool = False) -> np.ndarray:
     r"""First-order indices :math:`S_i = \overline{y_B (y_{AB_i} - y_A)} / V` (Saltelli 2010).
 
     Parameters
@@ -155,6 +155,11 @@ def first_order(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, ddof: int
     ddof : int
         Delta degrees of freedom of :math:`V = \operatorname{var}(y_A \cup y_B)`: 1 (COINr,
         R's ``var``; default) or 0 (SALib).
+    center : bool
+        Subtract the mean of :math:`y_A \cup y_B` from :math:`y_B` first. The estimator stays
+        consistent (:math:`E(y_{AB_i} - y_A) = 0`) and its variance no longer grows with the
+        output's mean (SALib standardises the output for the same reason). Default False
+        (the formula as printed).
 
     Returns
     -------
@@ -172,6 +177,8 @@ def first_order(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, ddof: int
     """
     y_a, y_b, y_ab = (np.asarray(v, dtype=float) for v in (y_a, y_b, y_ab))
     v = _variance(y_a, y_b, ddof)
+    if center:
+        y_b = y_b - np.concatenate([y_a, y_b], axis=0).mean(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.mean(y_b * (y_ab - y_a), axis=1) / v
     return np.where(v > 0, s, np.nan)
@@ -229,7 +236,7 @@ class SobolEstimate:
 
 
 def bootstrap(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, n_boot: int,
-              rng: np.random.Generator, ddof: int = 1, chunk: int = 256
+              rng: np.random.Generator, ddof: int = 1, center: bool = False, chunk: int = 256
               ) -> tuple[np.ndarray, np.ndarray]:
     """Bootstrap replicates of :func:`first_order` and :func:`total_order`.
 
@@ -257,7 +264,10 @@ def bootstrap(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, n_boot: int
         ii = idx[s:s + chunk]  # (b, N)
         ya, yb = y_a[ii], y_b[ii]  # (b, N, ...)
         yab = np.moveaxis(y_ab[:, ii], 0, 1)  # (b, d, N, ...)
-        v = np.var(np.concatenate([ya, yb], axis=1), axis=1, ddof=ddof)  # (b, ...)
+        both = np.concatenate([ya, yb], axis=1)
+        v = np.var(both, axis=1, ddof=ddof)  # (b, ...)
+        if center:
+            yb = yb - both.mean(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             f = np.mean(yb[:, None] * (yab - ya[:, None]), axis=2) / v[:, None]
             t = np.mean((ya[:, None] - yab) ** 2, axis=2) / (2.0 * v[:, None])
@@ -268,8 +278,8 @@ def bootstrap(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, n_boot: int
 
 
 def sobol_indices(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, n_boot: int = 1000,
-                  level: float = 0.95, rng: np.random.Generator | None = None, ddof: int = 1
-                  ) -> SobolEstimate:
+                  level: float = 0.95, rng: np.random.Generator | None = None, ddof: int = 1,
+                  center: bool = False) -> SobolEstimate:
     """First- and total-order indices with bootstrap percentile confidence intervals.
 
     Parameters
@@ -282,7 +292,7 @@ def sobol_indices(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, n_boot:
         Confidence level (default 0.95: the 2.5 and 97.5 percentiles of the replicates).
     rng : numpy.random.Generator
         Required when ``n_boot > 0`` (never the global random state).
-    ddof : int
+    ddof, center
         See :func:`first_order`.
 
     Returns
@@ -316,7 +326,7 @@ def sobol_indices(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, n_boot:
                           "drop the base rows of failed runs first")
     if not 0.0 < level < 1.0:
         raise MethodError(f"level must be in (0, 1), got {level}")
-    first = first_order(y_a, y_b, y_ab, ddof=ddof)
+    first = first_order(y_a, y_b, y_ab, ddof=ddof, center=center)
     total = total_order(y_a, y_b, y_ab, ddof=ddof)
     nan = np.full(first.shape, np.nan)
     lows = [nan, nan]
@@ -324,7 +334,7 @@ def sobol_indices(y_a: np.ndarray, y_b: np.ndarray, y_ab: np.ndarray, *, n_boot:
     if n_boot > 0:
         if rng is None:
             raise MethodError("bootstrap intervals need rng (a numpy.random.Generator)")
-        bf, bt = bootstrap(y_a, y_b, y_ab, n_boot=n_boot, rng=rng, ddof=ddof)
+        bf, bt = bootstrap(y_a, y_b, y_ab, n_boot=n_boot, rng=rng, ddof=ddof, center=center)
         q = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
         with np.errstate(invalid="ignore"):
             lf, hf = np.quantile(bf, q, axis=0)

@@ -18,6 +18,7 @@ quasi-random points; a power of 2 for ``N`` keeps their balance).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,7 +127,11 @@ def _points(n: int, k: int, sampler: str, rng: np.random.Generator) -> np.ndarra
     if sampler == "random":
         return rng.random((n, k))
     engine = qmc.Sobol(d=k, scramble=True, seed=rng)
-    return engine.random(n) if n & (n - 1) else engine.random_base2(int(np.log2(n)))
+    if n & (n - 1) == 0:
+        return engine.random_base2(int(np.log2(n)))
+    with warnings.catch_warnings():  # said in the design's notes instead
+        warnings.simplefilter("ignore", UserWarning)
+        return engine.random(n)
 
 
 def make_design(inputs: list[BoundInput], *, kind: str = "montecarlo", n: int = 1000,
