@@ -491,8 +491,10 @@ def _lean_normalise(p: Pipeline, spec: NormaliseStep, name: str, ds: DataSet,
 
 def _lean_aggregate(p: Pipeline, spec: AggregateStep, name: str, ds: DataSet,
                     sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
+    if any(c not in ds.codes for c in p.framework.indicator_codes):
+        return None  # indicators dropped by an earlier step: the step's apply handles it
     plan = p.aggregate_plan(spec, ds, {})
-    if not plan.batchable or any(c not in ds.codes for c in p.framework.indicator_codes):
+    if not plan.batchable:
         return None
     ctx = _WeightLookup(p.framework, sets)
     vectors = {}

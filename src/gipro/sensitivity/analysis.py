@@ -33,6 +33,7 @@ Outputs (JRC audit practice, Saisana, Saltelli & Tarantola 2005; COINr ``get_sen
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,8 +161,6 @@ def rank_statistics(ranks: np.ndarray, nominal_rank: np.ndarray, units: Sequence
     >>> t["mean_abs_shift"].round(4).tolist(), t["median_rank"].tolist()
     ([0.3333, 0.3333], [1.0, 2.0])
     """
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         q05, q50, q95 = np.nanquantile(ranks, [0.05, 0.5, 0.95], axis=0)
@@ -359,7 +358,9 @@ def summarise(build: Build, des: Design, target: str, period: int, scores: np.nd
             f"run {r}: {m}" for r, m in list(failed.items())[:5]])
     stats = rank_statistics(ranks[use], nom_rank, units)
     stats.insert(1, "nominal_score", nom_scores)
-    shift = np.nanmean(np.abs(ranks - nom_rank[None]), axis=1) if ranks.size else ranks
+    with warnings.catch_warnings():  # failed runs have no ranks: NaN, reported below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        shift = np.nanmean(np.abs(ranks - nom_rank[None]), axis=1)
     shift = np.where(ok, shift, np.nan)
     table = des.table()
     table["status"] = np.where(ok, "ok", "failed")
@@ -467,8 +468,6 @@ def remove_elements(build: Build, *, level: int | None = None,
                 errors[k] = str(exc)
     ranks = _rank(scores, axis=1)
     diff = np.abs(ranks - nom_rank[None])
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(diff, axis=1)

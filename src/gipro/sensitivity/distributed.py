@@ -23,6 +23,9 @@ from .engine import Evaluator
 
 __all__ = ["evaluate_distributed"]
 
+#: How long to wait for a scheduler given by address.
+CONNECT_TIMEOUT = "5s"
+
 
 def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
     try:
@@ -32,7 +35,7 @@ def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
                          ["pip install 'gipro[dask]'"]) from None
     if scheduler is not None:
         try:
-            return Client(scheduler, timeout="10s"), None
+            return Client(scheduler, timeout=CONNECT_TIMEOUT), None
         except OSError as exc:
             raise InputError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}",
                              ["start one with `dask scheduler` and `dask worker ADDRESS`, or "
@@ -40,7 +43,7 @@ def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
     if workers is None or workers < 1:
         raise InputError(f"workers must be at least 1, got {workers}")
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
-                           dashboard_address=None)
+                           dashboard_address=":0")
     return Client(cluster), cluster
 
 
