@@ -115,7 +115,7 @@ def test_main_effect_analytic_cases():
     g1, g2 = np.meshgrid(np.linspace(0, 1, 20), np.linspace(0, 1, 20))
     x = np.column_stack([g1.ravel(), g2.ravel()])
     w = np.array([0.8, 0.2])
-    s, h, r2 = coherence.local_linear_main_effect(x, x @ w)
+    s, _, r2 = coherence.local_linear_main_effect(x, x @ w)
     np.testing.assert_allclose(r2, w**2 / (w**2).sum(), atol=1e-12)
     np.testing.assert_allclose(s, w**2 / (w**2).sum(), atol=0.01)
     rng = np.random.default_rng(0)

