@@ -51,7 +51,8 @@ def test_two_workers_equal_one_process(build, client):
     assert ticks[-1] == (local.design.n_runs, local.design.n_runs) and len(ticks) > 1
 
 
-def test_workers_option_gives_identical_statistics(build):
+def test_workers_option_gives_identical_statistics(build, monkeypatch):
+    monkeypatch.setattr("gipro.sensitivity.distributed.LOCAL_PROCESSES", False)  # CI speed
     one = uncertainty(build, INPUTS, design="sobol", runs=16, seed=4, n_boot=100)
     many = uncertainty(build, INPUTS, design="sobol", runs=16, seed=4, n_boot=100, workers=2,
                        chunk=10)

@@ -25,6 +25,9 @@ __all__ = ["evaluate_distributed"]
 
 #: How long to wait for a scheduler given by address.
 CONNECT_TIMEOUT = "5s"
+#: ``--workers N`` starts N worker processes (numpy on small arrays holds the GIL, so threads
+#: in one process do not run in parallel); tests set False for speed.
+LOCAL_PROCESSES = True
 
 
 def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
@@ -42,8 +45,8 @@ def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
                               "use --workers N for a local cluster"]) from None
     if workers is None or workers < 1:
         raise InputError(f"workers must be at least 1, got {workers}")
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
-                           dashboard_address=":0")
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                           processes=LOCAL_PROCESSES, dashboard_address=":0")
     return Client(cluster), cluster
 
 
@@ -65,7 +68,8 @@ def evaluate_distributed(evaluator: Evaluator, points: np.ndarray, *, chunk: int
     chunk : int, optional
         Runs per task (default: about 8 tasks per worker, at least 64 runs).
     workers : int, optional
-        Start a LocalCluster with this many single-threaded workers (in this process).
+        Start a LocalCluster with this many single-threaded worker processes
+        (:data:`LOCAL_PROCESSES`).
     scheduler : str, optional
         Address of an existing scheduler (``tcp://host:8786``).
     client : distributed.Client, optional
