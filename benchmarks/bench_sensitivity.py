@@ -79,13 +79,10 @@ for i, s in enumerate(pipe.steps):
     print(f"    {s.step:10s} best {b:6.3f} ms, median {m:6.3f} ms")
 
 for design, n in (("montecarlo", 1000), ("sobol", 256)):
-    res = [None]
-
-    def go(design=design, n=n):
-        res[0] = uncertainty(build, INPUTS, design=design, runs=n, seed=1, n_boot=1000)
-
-    best, med = timed(go, 5)
-    r = res[0]
+    out: list = []
+    best, med = timed(lambda design=design, n=n, out=out: out.append(
+        uncertainty(build, INPUTS, design=design, runs=n, seed=1, n_boot=1000)), 5)
+    r = out[-1]
     print(f"uncertainty, {design:10s} {r.design.n_runs:5d} runs (incl. design, ranks, "
           f"statistics{', Sobol + 1000 bootstraps' if design == 'sobol' else ''}): best "
           f"{best:7.1f} ms, median {med:7.1f} ms = {best / r.design.n_runs * 1e3:6.1f} "
