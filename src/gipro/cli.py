@@ -220,13 +220,19 @@ def coherence(
     for r in flags.head(25).itertuples():
         table.add_row(str(r.code), str(r.other), r.relation, f"{r.r:.3f}", f"{r.p_value:.3g}",
                       r.flag)
-    console.print(table)
+    if len(flags):
+        console.print(table)
+    else:
+        console.print(f"No flagged correlations ({method}).", highlight=False)
     if len(flags) > 25:
         console.print(f"... and {len(flags) - 25} more in flags.csv", highlight=False)
     imp = tables["importance"].sort_values("ratio")
-    console.print("Indicators whose main effect is furthest below their weight (ratio): "
-                  + ", ".join(f"{r.code} {r.ratio:.2f}" for r in imp.head(5).itertuples()),
-                  highlight=False)
+    below = imp[imp["ratio"] < 1].head(5)
+    if len(below):
+        console.print("Indicators whose main effect on the index is furthest below their "
+                      "weight (relative main effect / relative weight): "
+                      + ", ".join(f"{r.code} {r.ratio:.2f}" for r in below.itertuples()),
+                      highlight=False)
     console.print(f"Wrote {', '.join(f'{n}.csv' for n in tables)} to [bold]{out}[/]",
                   highlight=False)
 
