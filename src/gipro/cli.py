@@ -314,6 +314,122 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     return files, "\n".join(lines)
 
 
+@app.command()
+def coherence(
+    recipe: Annotated[
+        str | None,
+        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
+                       "china-provinces-gipro)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-coherence"),
+    period: Annotated[int | None, typer.Option(help="Period (default: last).")] = None,
+    method: Annotated[str, typer.Option(help="pearson or spearman.")] = "pearson",
+) -> None:
+    """Statistical coherence audit: correlations with flags and p-values, Cronbach's alpha and
+    PCA per group, each indicator's main effect on the index next to its weight."""
+    from . import coherence as _coh
+
+    try:
+        build = Build(recipe).run()
+        tables = _coh.audit(build, period, method=method)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(GiproError(f"cannot write to {out}: {exc}"))
+        return
+    for name, t in tables.items():
+        t.to_csv(out / f"{name}.csv", index=False)
+    flags = tables["flags"]
+    table = Table(title=f"Flagged correlations ({method}): {len(flags)} of "
+                        f"{len(tables['correlations'])}")
+    for col in ("code", "other", "relation", "r", "p", "flag"):
+        table.add_column(col, justify="right" if col in ("r", "p") else "left")
+    for r in flags.head(25).itertuples():
+        table.add_row(str(r.code), str(r.other), r.relation, f"{r.r:.3f}", f"{r.p_value:.3g}",
+                      r.flag)
+    if len(flags):
+        console.print(table)
+    else:
+        console.print(f"No flagged correlations ({method}).", highlight=False)
+    if len(flags) > 25:
+        console.print(f"... and {len(flags) - 25} more in flags.csv", highlight=False)
+    imp = tables["importance"].sort_values("ratio")
+    below = imp[imp["ratio"] < 1].head(5)
+    if len(below):
+        console.print("Indicators whose main effect on the index is furthest below their "
+                      "weight (relative main effect / relative weight): "
+                      + ", ".join(f"{r.code} {r.ratio:.2f}" for r in below.itertuples()),
+                      highlight=False)
+    console.print(f"Wrote {', '.join(f'{n}.csv' for n in tables)} to [bold]{out}[/]",
+                  highlight=False)
+
+
+@app.command()
+def sensitivity(
+    config: Annotated[Path, typer.Argument(help="Sensitivity configuration YAML (recipe, "
+                                           "target, design, inputs).")],
+    runs: Annotated[int | None, typer.Option(help="Monte Carlo runs or Sobol base rows N "
+                                             "(overrides the configuration).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (overrides the configuration).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Run on a local Dask cluster of N "
+                                                "workers.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask "
+                                                  "scheduler.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-sensitivity"),
+    top: Annotated[int, typer.Option(help="Units to print.")] = 10,
+) -> None:
+    """Uncertainty and Sobol sensitivity analysis of the ranks (see docs/robustness.md)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from .sensitivity import load_config, run_config
+
+    if workers is not None and scheduler is not None:
+        _fail(GiproError("give --workers or --scheduler, not both"))
+        return
+    try:
+        cfg = load_config(config)
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                      transient=True) as bar:
+            task = bar.add_task("runs", total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            res = run_config(cfg, runs=runs, seed=seed, workers=workers, scheduler=scheduler,
+                             progress=tick)
+        files = res.write(out)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    for note in res.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    st = res.rank_stats.sort_values("nominal_rank").head(top)
+    table = Table(title=f"{res.target} ranks, {res.period}: {res.design.n_runs} runs in "
+                        f"{res.seconds:.2f} s")
+    for col in ("unit", "nominal", "median", "5-95%", "mean |shift|"):
+        table.add_column(col, justify="left" if col == "unit" else "right")
+    for r in st.itertuples():
+        table.add_row(str(r.unit), f"{r.nominal_rank:.0f}", f"{r.median_rank:g}",
+                      f"{r.q05:g}-{r.q95:g}", f"{r.mean_abs_shift:.2f}")
+    console.print(table)
+    if res.sobol is not None:
+        t2 = Table(title="Sobol indices of the mean absolute rank shift")
+        for col in ("input", "first", "95% interval", "total", "95% interval "):
+            t2.add_column(col, justify="left" if col == "input" else "right")
+        for r in res.sobol.itertuples():
+            t2.add_row(r.input, f"{r.first:.3f}", f"{r.first_low:.3f} to {r.first_high:.3f}",
+                       f"{r.total:.3f}", f"{r.total_low:.3f} to {r.total_high:.3f}")
+        console.print(t2)
+    console.print(f"Wrote {', '.join(p.name for p in files.values())} to [bold]{out}[/]",
+                  highlight=False)
+
+
 @app.command("frameworks")
 def list_frameworks() -> None:
     """List the built-in frameworks."""
