@@ -25,3 +25,13 @@ def shared_dir() -> Path:
         if (c / "data").is_dir():
             return c
     pytest.skip("shared data folder not available (set GIPRO_SHARED or place ../shared)")
+
+
+# Hypothesis: deterministic by default so CI cannot fail on a lucky draw; run
+# `HYPOTHESIS_PROFILE=explore python -m pytest` to search with fresh random examples.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("deterministic", derandomize=True, deadline=None,
+                          print_blob=True)
+settings.register_profile("explore", deadline=None, max_examples=500, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))

@@ -17,8 +17,9 @@ from rich.table import Table
 
 from . import __version__
 from . import datasets as _datasets
+from . import parks as _parks
 from .build import Build
-from .errors import GiproError
+from .errors import GiproError, InputError
 from .framework import builtin_frameworks, load_framework
 from .progress import change, report, summary
 from .recipe import builtin_recipes
@@ -194,6 +195,252 @@ def _print_progress(build: Build, rep, top: int) -> None:
     console.print(t2)
 
 
+_PARK_CHOICES = ("eip", "hj274", "miit", "park26", "all")
+
+
+@app.command("assess")
+def assess_parks(
+    park_data: Annotated[
+        str | None,
+        typer.Argument(help="Park indicators (CSV/Excel, long or wide form) or a folder with "
+                       "indicators.csv [parks.csv] [enterprises.csv]. Omit it (or pass "
+                       "--example) to use the SYNTHETIC example parks."),
+    ] = None,
+    framework: Annotated[str, typer.Option(
+        "--framework", "-f", help="eip | hj274 | miit | park26 | all, or a park framework "
+        "YAML file.")] = "all",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-assess"),
+    example: Annotated[bool, typer.Option(
+        "--example", help="Use the SYNTHETIC example parks (south, central, north).")] = False,
+    parks_file: Annotated[Path | None, typer.Option(
+        "--parks", help="Park attributes CSV (park, name, region, park_type, water_scarce).")
+    ] = None,
+    enterprises: Annotated[Path | None, typer.Option(
+        "--enterprises", help="Enterprise records CSV to roll up into park indicators.")
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="Year to summarise (default: latest).")
+                    ] = None,
+    tolerance: Annotated[float, typer.Option(
+        help="Partly-met band, as a share of the threshold.")] = 0.10,
+) -> None:
+    """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
+    try:
+        files, text = _run_assess(park_data, framework, out, example, parks_file,
+                                  enterprises, year, tolerance)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    console.print(text, highlight=False, markup=False)
+    console.print(f"\nWrote {len(files)} files to [bold]{out}[/]", highlight=False)
+
+
+def _run_assess(park_data, framework, out, example, parks_file, enterprises, year,
+                tolerance):
+    if park_data is None or example:
+        if park_data is not None:
+            raise InputError("give PARK_DATA or --example, not both")
+        data = _parks.example()
+    else:
+        data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises)
+    chosen = (["eip", "hj274", "miit", "park26"] if framework == "all" else [framework])
+    if year is not None and year not in data.years:
+        raise InputError(f"year {year} is not in the park data",
+                         [f"years: {', '.join(map(str, data.years))}"])
+    if framework not in _PARK_CHOICES and Path(framework).suffix not in (".yaml", ".yml"):
+        raise InputError(f"unknown framework {framework!r}",
+                         [f"choose one of {', '.join(_PARK_CHOICES)} or a YAML file"])
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    status = "SYNTHETIC" if data.synthetic else "user data"
+    head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
+            if data.synthetic else f"park data: {data.origin or 'user data'}")
+    lines = [head, repr(data)]
+
+    def save(df, name):
+        p = out / f"{name}.csv"
+        df.to_csv(p, index=False)
+        files[name] = p
+
+    save(data.wide(), "park_indicators")
+    if data.coverage is not None:
+        cov = data.coverage.copy()
+        cov.insert(0, "data_status", status)
+        save(cov, "rollup_coverage")
+    for fw in chosen:
+        if fw == "park26":
+            build = _parks.park26(data)
+            card = _parks.scorecard(build, data)
+            save(card, "park26_scorecard")
+            res = build.results()
+            res.insert(0, "data_status", res["unit"].map(data.parks["data_status"]))
+            save(res, "park26_results")
+            exc = build.exclusions()
+            exc.insert(0, "data_status", status)
+            save(exc, "park26_exclusions")
+            end = int(card["year"].max()) if year is None else year
+            cur = card[card["year"] == end]
+            lines.append(f"\nPark-26 scorecard ({status}), {end}: index and dimension scores "
+                         "(0-100, bounds pooled over all parks and years)")
+            dims = build.framework.children(build.framework.root)
+            lines.append("  rank park      PARK26 " + " ".join(f"{d:>6}" for d in dims))
+            for r in cur.itertuples():
+                rk = r.PARK26_rank if r.PARK26_rank is not pd.NA else "-"
+                lines.append(f"  {rk!s:>4} {r.park:<9} {r.PARK26:6.1f} " +
+                             " ".join(f"{getattr(r, d):6.1f}" for d in dims))
+            continue
+        a = _parks.assess(fw, data, tolerance=tolerance)
+        files.update(a.to_csv(out))
+        lines.append("")
+        lines.append(a.summary(year))
+        if a.framework.verdict.indicator_role == "leading_value":
+            gi = _parks.green_index(data, a.framework)
+            save(gi.scores, f"{a.framework.code}_green_index")
+            save(gi.ratios, f"{a.framework.code}_green_index_ratios")
+            save(gi.window, f"{a.framework.code}_green_index_window")
+            lines.append("  green index GI (UNVERIFIED formula hypothesis; no pass mark "
+                         "known), last three consecutive years:")
+            for w in gi.window.itertuples():
+                lines.append(f"    {w.park}: " + (
+                    f"{w.window}: {w.gi_year1:.1f}, {w.gi_year2:.1f}, {w.gi_year3:.1f} "
+                    f"({w.trend})" if w.three_consecutive_years else
+                    "no three consecutive years with a GI"))
+    summary, missing = _parks.coverage_report(data, chosen)
+    cw = _parks.crosswalk(data, chosen)
+    cw.insert(0, "data_status", status)
+    save(cw, "crosswalk")
+    save(summary, "coverage")
+    missing.insert(0, "data_status", status)
+    save(missing, "coverage_missing")
+    lines.append("\nData coverage per framework (items whose indicator has any value):")
+    for r in summary.itertuples():
+        miss = f"; missing: {r.missing_indicators}" if r.missing_indicators else ""
+        lines.append(f"  {r.framework}: {r.items_in_data} of {r.items} items{miss}")
+    notes = "\n".join([head, *data.notes])
+    (out / "README.txt").write_text(
+        notes + "\nThresholds marked UNVERIFIED (column flag) were not read in a primary "
+        "source; see docs/parks.md.\n", encoding="utf-8")
+    files["README"] = out / "README.txt"
+    return files, "\n".join(lines)
+
+
+@app.command()
+def coherence(
+    recipe: Annotated[
+        str | None,
+        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
+                       "china-provinces-gipro)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-coherence"),
+    period: Annotated[int | None, typer.Option(help="Period (default: last).")] = None,
+    method: Annotated[str, typer.Option(help="pearson or spearman.")] = "pearson",
+) -> None:
+    """Statistical coherence audit: correlations with flags and p-values, Cronbach's alpha and
+    PCA per group, each indicator's main effect on the index next to its weight."""
+    from . import coherence as _coh
+
+    try:
+        build = Build(recipe).run()
+        tables = _coh.audit(build, period, method=method)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(GiproError(f"cannot write to {out}: {exc}"))
+        return
+    for name, t in tables.items():
+        t.to_csv(out / f"{name}.csv", index=False)
+    flags = tables["flags"]
+    table = Table(title=f"Flagged correlations ({method}): {len(flags)} of "
+                        f"{len(tables['correlations'])}")
+    for col in ("code", "other", "relation", "r", "p", "flag"):
+        table.add_column(col, justify="right" if col in ("r", "p") else "left")
+    for r in flags.head(25).itertuples():
+        table.add_row(str(r.code), str(r.other), r.relation, f"{r.r:.3f}", f"{r.p_value:.3g}",
+                      r.flag)
+    if len(flags):
+        console.print(table)
+    else:
+        console.print(f"No flagged correlations ({method}).", highlight=False)
+    if len(flags) > 25:
+        console.print(f"... and {len(flags) - 25} more in flags.csv", highlight=False)
+    imp = tables["importance"].sort_values("ratio")
+    below = imp[imp["ratio"] < 1].head(5)
+    if len(below):
+        console.print("Indicators whose main effect on the index is furthest below their "
+                      "weight (relative main effect / relative weight): "
+                      + ", ".join(f"{r.code} {r.ratio:.2f}" for r in below.itertuples()),
+                      highlight=False)
+    console.print(f"Wrote {', '.join(f'{n}.csv' for n in tables)} to [bold]{out}[/]",
+                  highlight=False)
+
+
+@app.command()
+def sensitivity(
+    config: Annotated[Path, typer.Argument(help="Sensitivity configuration YAML (recipe, "
+                                           "target, design, inputs).")],
+    runs: Annotated[int | None, typer.Option(help="Monte Carlo runs or Sobol base rows N "
+                                             "(overrides the configuration).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (overrides the configuration).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Run on a local Dask cluster of N "
+                                                "workers.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask "
+                                                  "scheduler.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-sensitivity"),
+    top: Annotated[int, typer.Option(help="Units to print.")] = 10,
+) -> None:
+    """Uncertainty and Sobol sensitivity analysis of the ranks (see docs/robustness.md)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from .sensitivity import load_config, run_config
+
+    if workers is not None and scheduler is not None:
+        _fail(GiproError("give --workers or --scheduler, not both"))
+        return
+    try:
+        cfg = load_config(config)
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                      transient=True) as bar:
+            task = bar.add_task("runs", total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            res = run_config(cfg, runs=runs, seed=seed, workers=workers, scheduler=scheduler,
+                             progress=tick)
+        files = res.write(out)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    for note in res.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    st = res.rank_stats.sort_values("nominal_rank").head(top)
+    table = Table(title=f"{res.target} ranks, {res.period}: {res.design.n_runs} runs in "
+                        f"{res.seconds:.2f} s")
+    for col in ("unit", "nominal", "median", "5-95%", "mean |shift|"):
+        table.add_column(col, justify="left" if col == "unit" else "right")
+    for r in st.itertuples():
+        table.add_row(str(r.unit), f"{r.nominal_rank:.0f}", f"{r.median_rank:g}",
+                      f"{r.q05:g}-{r.q95:g}", f"{r.mean_abs_shift:.2f}")
+    console.print(table)
+    if res.sobol is not None:
+        t2 = Table(title="Sobol indices of the mean absolute rank shift")
+        for col in ("input", "first", "95% interval", "total", "95% interval "):
+            t2.add_column(col, justify="left" if col == "input" else "right")
+        for r in res.sobol.itertuples():
+            t2.add_row(r.input, f"{r.first:.3f}", f"{r.first_low:.3f} to {r.first_high:.3f}",
+                       f"{r.total:.3f}", f"{r.total_low:.3f} to {r.total_high:.3f}")
+        console.print(t2)
+    console.print(f"Wrote {', '.join(p.name for p in files.values())} to [bold]{out}[/]",
+                  highlight=False)
+
+
 @app.command("frameworks")
 def list_frameworks() -> None:
     """List the built-in frameworks."""
@@ -201,6 +448,10 @@ def list_frameworks() -> None:
         fw = load_framework(name)
         console.print(f"{name}: {fw.name.en or ''} ({len(fw.indicator_codes)} indicators)",
                       highlight=False)
+    for name in _parks.builtin_park_frameworks():
+        pf = _parks.load_park_framework(name)
+        console.print(f"{name}: {pf.name.get('en')} ({len(pf.requirements)} requirements; "
+                      "park framework for gipro assess)", highlight=False)
 
 
 @app.command("datasets")

@@ -116,15 +116,20 @@ def _moments(x: np.ndarray, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = obs.sum(axis=0).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         xz = np.where(obs, x, 0.0)
+        # moments are scale-free: divide each column by its largest magnitude first, so tiny
+        # (subnormal) or huge values neither underflow nor overflow in the powers below
+        big = np.abs(xz).max(axis=0) if x.shape[0] else np.zeros(x.shape[1])
+        unit = np.where(big > 0, big, 1.0)
+        xz = xz / unit
+        x = x / unit
         mean = xz.sum(axis=0) / n
         d = np.where(obs, x - mean, 0.0)
         d2 = d * d
         m2 = d2.sum(axis=0) / n
         m3 = (d2 * d).sum(axis=0) / n
         m4 = (d2 * d2).sum(axis=0) / n
-        # zero variance (relative to the data's magnitude) -> undefined, not a huge number
-        scale = np.abs(xz).max(axis=0) if x.shape[0] else np.zeros(x.shape[1])
-        flat = ~(m2 > (1e-14 * scale) ** 2)
+        # zero variance (relative to the data's magnitude, now 1) -> undefined, not huge
+        flat = ~(m2 > 1e-28) | (big == 0)
         skew = m3 / m2**1.5 * np.sqrt(n * (n - 1.0)) / (n - 2.0)
         g2 = m4 / (m2 * m2) - 3.0
         kurt = (n - 1.0) * ((n + 1.0) * g2 + 6.0) / ((n - 2.0) * (n - 3.0))
