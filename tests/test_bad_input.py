@@ -202,14 +202,19 @@ def _models(tp: object, seen: set[type]) -> None:
 
 
 def test_every_yaml_model_rejects_unknown_keys():
-    """Every model a recipe or framework file is validated with forbids unknown keys."""
+    """Every model a YAML file is validated with (recipe, framework, park framework and
+    indicator catalogue, sensitivity configuration) forbids unknown keys."""
+    from gipro.parks.model import Catalogue, RequirementFramework
+    from gipro.sensitivity.inputs import SensitivityConfig
+
     seen: set[type] = set()
-    for root in (Recipe, _NodeSpec, Name):
+    for root in (Recipe, _NodeSpec, Name, RequirementFramework, Catalogue, SensitivityConfig):
         _models(root, seen)
     names = {m.__name__ for m in seen}
     assert {"Recipe", "DataSpec", "PeriodRange", "NormaliseStep", "AggregateStep", "AggMethod",
             "TreatStep", "IndicatorTreatment", "WeightStep", "ImputeStep", "ScreenStep",
-            "DenominateStep", "_NodeSpec", "Name"} <= names
+            "DenominateStep", "_NodeSpec", "Name", "Requirement", "VerdictRule",
+            "IndicatorDef", "StepAlternatives", "WeightNoise", "SensitivityConfig"} <= names
     lax = [m.__name__ for m in seen if m.model_config.get("extra") != "forbid"]
     assert not lax, f"models that ignore unknown keys: {lax}"
 
@@ -223,7 +228,8 @@ def test_every_yaml_model_rejects_unknown_keys():
     ("{step: impute, methd: mean}", "steps.0.impute.methd"),
     ("{step: weight, method: equal, level: 1, colour: red}", "steps.0.weight.colour"),
     ("{step: denominate, denominator: {x: y}}", "steps.0.denominate.denominator"),
-    ("{step: nonsense}", "steps.0"),
+    ("{step: nonsense}", "steps.0: unknown 'step': 'nonsense'; use one of"),
+    ("{method: minmax}", "steps.0: missing key 'step'"),
 ])
 def test_unknown_keys_in_steps_are_named(tmp_path, entry, where):
     recipe = f"framework: fw.yaml\ndata: {{path: d.csv}}\nsteps:\n  - {entry}\n"
@@ -338,6 +344,9 @@ def project(tmp_path):
     write(tmp_path, "bad.csv", "unit,period,x,y\nA,2020,1,2\nB,2020,two,3\n")
     write(tmp_path, "const.yaml", "framework: fw.yaml\ndata: {path: const.csv}\n")
     write(tmp_path, "const.csv", "unit,period,x,y\nA,2020,1,2\nB,2020,1,3\n")
+    write(tmp_path, "s.yaml", "recipe: r.yaml\ninputs:\n  - {input: step, step: normalise, "
+                              "param: method, values: [minmax, zscore]}\n")
+    write(tmp_path, "s_dup.yaml", "recipe: r.yaml\nrecipe: r.yaml\n")
     return tmp_path
 
 
@@ -355,6 +364,20 @@ def project(tmp_path):
                                                      "least two periods"),
     (["progress", "{p}/r.yaml", "--top", "-3"], 2, None),
     (["progress", "--base", "x"], 2, None),
+    (["assess", "--example", "--out", "{p}/oa", "--framework", "hj274"], 0, None),
+    (["assess", "{p}/nope.csv"], 1, "error: park data file not found"),
+    (["assess", "{p}/bad.csv"], 1, "error: park data in"),
+    (["assess", "--framework", "xyz"], 1, "error: unknown framework 'xyz'"),
+    (["assess", "--example", "--year", "1990"], 1, "error: year 1990 is not in the park data"),
+    (["assess", "--tolerance", "x"], 2, None),
+    (["coherence", "{p}/r.yaml", "--method", "kendall"], 1, "error: method must be"),
+    (["coherence", "{p}/r.yaml", "--period", "1999"], 1, "error: period 1999"),
+    (["sensitivity", "{p}/nope.yaml"], 1, "error: sensitivity configuration"),
+    (["sensitivity", "{p}/s.yaml", "--runs", "0"], 1, "error: a design needs at least 2 runs"),
+    (["sensitivity", "{p}/s_dup.yaml"], 1, "error: sensitivity configuration"),
+    (["sensitivity", "{p}/s.yaml", "--seed", "-1"], 2, None),
+    (["sensitivity", "{p}/s.yaml", "--top", "0"], 2, None),
+    (["sensitivity"], 2, None),
     (["frameworks"], 0, None),
     (["frameworks", "extra"], 2, None),
     (["datasets"], 0, None),
@@ -425,3 +448,50 @@ def test_optimised_weights_need_enough_observations():
                "steps": [{"step": "normalise"}, {"step": "weight", "method": "optimise"},
                          {"step": "aggregate", "weights": "weights"}]},
               framework=fw, panel=panel).run()
+
+
+# ---------------------------------------------------------------- park data
+@pytest.mark.parametrize(("text", "message"), [
+    ("park,year,indicator,value\n,2020,water_per_iva,7.5\n", r"empty park code in rows \[2\]"),
+    ("park,year,indicator,value\nA,1e30,water_per_iva,1\n", "calendar year"),
+    ("park;year;indicator;value\nA;2020;water_per_iva;7,5\n", "comma-separated CSV"),
+    ("park,year,indicator,value\n", "no data rows"),
+    ("park,year,indicator,value\nA,2020,water_per_iva,\"7,5\"\n", "water_per_iva: '7,5'"),
+])
+def test_park_data_files(tmp_path, text, message):
+    """Park data go through the panel reader: an empty park code used to become a park
+    called 'nan', a year of 1e30 overflowed to -9223372036854775808."""
+    from gipro.parks import read_park_data
+
+    with pytest.raises(InputError, match=message):
+        read_park_data(write(tmp_path, "p.csv", text))
+
+
+def test_park_data_hash_is_not_a_comment_inside_the_table(tmp_path):
+    """'#N/A' is a missing value and 'B #2' a park code; only '#' lines above the header are
+    comments (pandas' comment='#' used to cut both rows short)."""
+    from gipro.parks import read_park_data
+
+    d = read_park_data(write(tmp_path, "p.csv", "# provenance line\npark,year,indicator,value\n"
+                                                "A,2020,water_per_iva,#N/A\n"
+                                                "B #2,2020,water_per_iva,8\n"))
+    assert d.park_codes == ["A", "B #2"]
+    assert d.values[["park", "value"]].values.tolist() == [["B #2", 8.0]]
+
+
+def test_enterprise_without_park_is_an_error(tmp_path):
+    """pandas.factorize gives a missing park the code -1, which indexed the *last* park: the
+    enterprise was silently counted in another park. Now an error names the row."""
+    from gipro.parks import rollup
+
+    ent = pd.DataFrame({"park": ["P1", None, "P2"], "year": [2020] * 3,
+                        "enterprise": ["e1", "e2", "e3"], "value_added": [1.0, 2.0, 3.0]})
+    with pytest.raises(InputError, match=r"enterprise records: empty park code in rows \[3\]"):
+        rollup(ent)
+
+
+def test_damaged_park_workbook(tmp_path):
+    from gipro.parks import read_park_data
+
+    with pytest.raises(InputError, match=r"not a readable \.xlsx"):
+        read_park_data(write(tmp_path, "p.xlsx", b"PK\x03\x04 junk"))

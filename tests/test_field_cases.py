@@ -9,7 +9,7 @@ Where the other field cases are tested: B01, B04, B06, B07, B13 in ``test_normal
 ``test_properties.py``; B03 in ``test_methods.py`` and ``test_aggregate.py``; B08, B09, B21 in
 ``test_weight.py``; B10, B11 in ``test_aggregate.py``; B17, B18 in ``test_impute.py``; B19 in
 ``test_treat.py``; B22 in ``test_lmdi.py``; B25 and B26 also in ``test_panel.py`` and
-``test_framework.py``. B23 (Sobol sensitivity) belongs to the sensitivity module (issue 6).
+``test_framework.py``; B23 in ``test_sobol.py``.
 """
 
 from __future__ import annotations
@@ -34,17 +34,13 @@ from gipro.progress import change
 nan = np.nan
 TESTS = Path(__file__).parent
 
-#: Field cases whose test lives in a module that is not part of this branch yet.
-PENDING = {"B23": "Sobol sensitivity: tested with the sensitivity module (issue 6)"}
-
-
 def test_every_field_case_has_a_test(shared_dir):
     """Every case id of field_cases.md is cited by at least one test module."""
     text = (shared_dir / "cases" / "field_cases.md").read_text(encoding="utf-8")
     cases = re.findall(r"^## (B\d+)\b", text, flags=re.M)
     assert len(cases) >= 19  # B01 ... B26 (19 cases when written)
     cited = " ".join(p.read_text(encoding="utf-8") for p in TESTS.glob("test_*.py"))
-    missing = [c for c in cases if c not in PENDING and not re.search(rf"\b{c}\b", cited)]
+    missing = [c for c in cases if not re.search(rf"\b{c}\b", cited)]
     assert not missing, f"field cases without a test: {missing}"
 
 

@@ -385,14 +385,15 @@ def sensitivity(
                                            "target, design, inputs).")],
     runs: Annotated[int | None, typer.Option(help="Monte Carlo runs or Sobol base rows N "
                                              "(overrides the configuration).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (overrides the configuration).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed (overrides the "
+                                             "configuration).")] = None,
     workers: Annotated[int | None, typer.Option(help="Run on a local Dask cluster of N "
                                                 "workers.")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask "
                                                   "scheduler.")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-sensitivity"),
-    top: Annotated[int, typer.Option(help="Units to print.")] = 10,
+    top: Annotated[int, typer.Option(min=1, help="Units to print.")] = 10,
 ) -> None:
     """Uncertainty and Sobol sensitivity analysis of the ranks (see docs/robustness.md)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -406,7 +407,7 @@ def sensitivity(
         cfg = load_config(config)
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
-                      transient=True) as bar:
+                      transient=True, disable=not err_console.is_terminal) as bar:
             task = bar.add_task("runs", total=None)
 
             def tick(done: int, total: int) -> None:

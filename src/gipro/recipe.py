@@ -224,8 +224,14 @@ def validation_details(exc: ValidationError) -> list[str]:
             parts.append(p)
         loc = ".".join(parts)
         msg = err["msg"].removeprefix("Value error, ")
+        ctx = err.get("ctx") or {}
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling)"
+        elif err["type"] == "union_tag_not_found":
+            msg = f"missing key {ctx.get('discriminator', '')} (says which kind of entry this is)"
+        elif err["type"] == "union_tag_invalid":
+            msg = (f"unknown {ctx.get('discriminator', 'kind')}: {ctx.get('tag')!r}; use one of "
+                   f"{ctx.get('expected_tags', '')}")
         line = f"{loc}: {msg}" if loc else msg
         if line not in lines:
             lines.append(line)
