@@ -168,7 +168,10 @@ def _to_numeric(
     if is_text.any():
         text = pd.Series(values[is_text], dtype="string").str.strip()
         missing = text.isin(MISSING_MARKERS | set(fmt.na_values)).to_numpy()
-        t = text.map(_plain_number_text, na_action="ignore").astype("string")
+        t = text.copy()
+        odd = t.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
+        if odd.any():  # look-alike characters: only cells outside ASCII need the mapping
+            t[odd] = t[odd].map(_plain_number_text)
         if fmt.thousands:
             sep = re.escape(fmt.thousands)
             dec = re.escape(fmt.decimal)
@@ -753,9 +756,21 @@ def _header_text(v: Any) -> str:
     return str(v)
 
 
-def _frame(rows: list[list[Any]], path: Path, first_row: int
-           ) -> tuple[pd.DataFrame, np.ndarray]:
-    """DataFrame from a header row and data rows, with the checks every reader shares.
+def _blank_cells(df: pd.DataFrame) -> np.ndarray:
+    """Boolean array: cells that are empty (None, NaN, or only spaces)."""
+    out = np.array(df.isna().to_numpy(), dtype=bool)  # a writable copy
+    for j in range(df.shape[1]):
+        col = df.iloc[:, j]
+        is_str = col.map(type).eq(str).to_numpy()
+        if is_str.any():
+            stripped = col[is_str].astype(str).str.strip().eq("").to_numpy()
+            out[np.flatnonzero(is_str), j] = stripped
+    return out
+
+
+def _frame(raw: pd.DataFrame, path: Path, first_row: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Table from a raw sheet (header row first, no column names yet), with the checks every
+    reader shares.
 
     * duplicate column names are errors;
     * a column without a header is an error when it holds values (a merged or missing
@@ -763,35 +778,33 @@ def _frame(rows: list[list[Any]], path: Path, first_row: int
     * rows where every cell is empty (blank lines) are dropped; the file row number of each
       remaining row is returned with the table, for messages (``first_row`` = the header's).
     """
-    if not rows:
+    if raw.shape[0] == 0:
         raise InputError(f"{path} is empty")
-    width = max(len(r) for r in rows)
-    rows = [list(r) + [None] * (width - len(r)) for r in rows]
-    names = [_header_text(v) for v in rows[0]]
-    data = rows[1:]
+    names = [_header_text(v) for v in raw.iloc[0].tolist()]
+    data = raw.iloc[1:].reset_index(drop=True).astype(object)
     dups = sorted({n for n in names if n and names.count(n) > 1})
     if dups:
         raise InputError(f"duplicate column names in {path}: {dups}",
                          ["each column needs its own header; rename or delete the copies"])
+    blank = _blank_cells(data)
     keep = []
     for j, n in enumerate(names):
         if n.strip():
             keep.append(j)
             continue
-        filled = [i for i, r in enumerate(data) if not _is_blank(r[j])]
-        if filled:
+        filled = np.flatnonzero(~blank[:, j])
+        if filled.size:
             raise InputError(
                 f"column {_excel_letter(j)} (number {j + 1}) of {path} has values but no "
-                f"header (first value in row {first_row + 1 + filled[0]})",
+                f"header (first value in row {first_row + 1 + int(filled[0])})",
                 ["give the column a name in the header row; if the header spans several "
                  "rows (merged cells), write one header row and set skip_rows: to skip the "
                  "rows above it"])
-    body = [[r[j] for j in keep] for r in data]
-    file_rows = np.arange(first_row + 1, first_row + 1 + len(body))
-    nonblank = np.array([not all(_is_blank(v) for v in r) for r in body], dtype=bool)
-    df = pd.DataFrame([r for r, k in zip(body, nonblank, strict=True) if k],
-                      columns=[names[j] for j in keep], dtype=object)
-    return df, file_rows[nonblank] if len(body) else file_rows
+    file_rows = np.arange(first_row + 1, first_row + 1 + len(data))
+    nonblank = ~blank[:, keep].all(axis=1) if keep else np.zeros(len(data), dtype=bool)
+    df = data.iloc[nonblank, keep].reset_index(drop=True)
+    df.columns = [names[j] for j in keep]
+    return df, file_rows[nonblank]
 
 
 _SEPARATORS = ((";", "semicolon", "';'"), ("\t", "tab", '"\\t"'), ("|", "pipe", "'|'"))
@@ -825,6 +838,11 @@ def _read_table(
         raise InputError(f"{path} is a folder, not a data file")
     if not path.exists():
         raise InputError(f"data file not found: {path}")
+    if suffix not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"):
+        raise InputError(f"unknown data file type {suffix!r} for {path}; use .csv, .tsv, .txt, "
+                         ".xlsx, .xls or .parquet")
+    # only the parsers run inside this try: their failures are input errors (a damaged
+    # file); the checks afterwards are gipro's own code, whose bugs must not look like that
     try:
         if suffix in (".csv", ".txt", ".tsv"):
             if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf-8", "utf8"):
@@ -834,27 +852,17 @@ def _read_table(
             opts = dict(sep=sep if sep is not None else ("\t" if suffix == ".tsv" else ","),
                         header=None, dtype=str, keep_default_na=False, na_values=[],
                         encoding=encoding, skiprows=skip_rows)
-            if sep is None:
+            if sep is None:  # before the full read, which would fail on "288,14" first
                 _sniff_separator(path, pd.read_csv(path, nrows=1, **opts))
-            rows = pd.read_csv(path, skip_blank_lines=False, **opts
-                               ).to_numpy(dtype=object).tolist()
-            return _frame(rows, path, skip_rows + 1)
-        if suffix in (".xlsx", ".xlsm"):
-            return _frame(_read_xlsx(path, sheet, skip_rows), path, skip_rows + 1)
-        if suffix == ".xls":
+            raw = pd.read_csv(path, skip_blank_lines=False, **opts)
+        elif suffix in (".xlsx", ".xlsm"):
+            rows = _read_xlsx(path, sheet, skip_rows)
+        elif suffix == ".xls":
             raw = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0,
                                 header=None, keep_default_na=False, na_values=[],
                                 skiprows=skip_rows, dtype=object)
-            return _frame(raw.to_numpy(dtype=object).tolist(), path, skip_rows + 1)
-        if suffix in (".parquet", ".pq"):
-            df = pd.read_parquet(path)
-            if any(n is not None for n in df.index.names):  # index columns written by pandas
-                df = df.reset_index()
-            df.columns = [str(c) for c in df.columns]
-            dups = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
-            if dups:
-                raise InputError(f"duplicate column names in {path}: {dups}")
-            return df.reset_index(drop=True), np.arange(1, len(df) + 1)
+        else:
+            raw = pd.read_parquet(path)
     except GiproError:
         raise
     except UnicodeError as exc:
@@ -883,10 +891,20 @@ def _read_table(
     except Exception as exc:  # a damaged file: any parser failure is an input error
         raise InputError(f"cannot read {path}: it is not a readable {suffix} file "
                          f"({type(exc).__name__}: {exc})") from None
-    raise InputError(
-        f"unknown data file type {suffix!r} for {path}; use .csv, .tsv, .txt, .xlsx, .xls or "
-        ".parquet"
-    )
+    if suffix in (".csv", ".txt", ".tsv", ".xls"):
+        return _frame(raw, path, skip_rows + 1)
+    if suffix in (".xlsx", ".xlsm"):
+        width = max((len(r) for r in rows), default=0)
+        raw = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
+        return _frame(raw, path, skip_rows + 1)
+    df = raw
+    if any(n is not None for n in df.index.names):  # index columns written by pandas
+        df = df.reset_index()
+    df.columns = [str(c) for c in df.columns]
+    dups = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if dups:
+        raise InputError(f"duplicate column names in {path}: {dups}")
+    return df.reset_index(drop=True), np.arange(1, len(df) + 1)
 
 
 def read_panel(
