@@ -1,7 +1,8 @@
 """The ``gipro`` command line.
 
 Exit codes: 0 success, 1 input error (one clear line plus details; ``--debug`` for a traceback),
-2 usage error.
+2 usage error, 3 internal error (a bug in gipro; see :func:`main`). ``docs/bad-input.md`` lists
+what each kind of bad input gives.
 """
 
 from __future__ import annotations
@@ -489,7 +490,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``gipro`` console script.
 
     Exit codes: 0 success, 1 input error (one line plus details), 2 usage error,
-    3 internal error (a bug: the message says how to get the traceback), 130 interrupted.
+    3 internal error (a bug: the message says how to get the traceback); Ctrl-C is click's
+    "Aborted!" (1).
     """
     args = _debug_first(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
@@ -504,9 +506,6 @@ def main(argv: list[str] | None = None) -> None:
         for d in exc.details:
             err_console.print(f"  - {d}", highlight=False)
         sys.exit(1)
-    except KeyboardInterrupt:
-        err_console.print("interrupted", highlight=False)
-        sys.exit(130)
     except Exception as exc:
         if debug:
             raise
