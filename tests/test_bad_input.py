@@ -9,6 +9,7 @@ values are hand calculations stated in the docstrings.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from pathlib import Path
@@ -495,3 +496,27 @@ def test_damaged_park_workbook(tmp_path):
 
     with pytest.raises(InputError, match=r"not a readable \.xlsx"):
         read_park_data(write(tmp_path, "p.xlsx", b"PK\x03\x04 junk"))
+
+
+@pytest.mark.parametrize(("periods", "expected"), [
+    ("2020", [2020]), ("[2020]", [2020]), ("{start: 2020, end: 2020}", [2020]),
+])
+def test_periods_forms(tmp_path, periods, expected):
+    """One period may be written as a number (new-user report #15 got pydantic's union
+    message instead)."""
+    r = load_recipe(files(tmp_path, f"framework: fw.yaml\ndata: {{path: d.csv}}\n"
+                                    f"periods: {periods}\n"))
+    assert r.period_list([2019, 2020]) == expected
+
+
+@pytest.mark.parametrize(("periods", "message"), [
+    ("{start: 2020, end: 2018}", r"periods: end \(2018\) is before start \(2020\)$"),
+    ("[2020, x]", r"periods: periods must be .* got \[2020, 'x'\]$"),
+    ("{start: 2020, stop: 2021}", r"periods: end: Field required; stop: unknown key"),
+])
+def test_periods_errors_are_one_plain_line(tmp_path, periods, message):
+    with pytest.raises(InputError) as e:
+        load_recipe(files(tmp_path, f"framework: fw.yaml\ndata: {{path: d.csv}}\n"
+                                    f"periods: {periods}\n"))
+    assert len(e.value.details) == 1
+    assert re.search(message, e.value.details[0])

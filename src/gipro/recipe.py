@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .dataspec import DataSpec
 from .errors import InputError
@@ -95,6 +102,28 @@ class Recipe(_Model):
     units: list[str] | None = Field(None, min_length=1)
     steps: list[Step] = Field(default_factory=_default_steps)
     _base_dir: Path | None = None
+
+    @field_validator("periods", mode="before")
+    @classmethod
+    def _periods(cls, v: Any) -> Any:
+        """``{start: Y, end: Y}``, a list of periods, or one period (``periods: 2019``), with
+        one plain message when none of these."""
+        if v is None or isinstance(v, PeriodRange):
+            return v
+        if isinstance(v, bool):
+            raise ValueError("periods must be {start: Y, end: Y}, a list of periods or one period")
+        if isinstance(v, int):
+            return [v]
+        if isinstance(v, dict):
+            try:
+                return PeriodRange.model_validate(v)
+            except ValidationError as exc:
+                raise ValueError("; ".join(validation_details(exc))) from None
+        if isinstance(v, list) and all(isinstance(p, int) and not isinstance(p, bool)
+                                       for p in v):
+            return v
+        raise ValueError(f"periods must be {{start: Y, end: Y}}, a list of whole-number periods "
+                         f"or one period; got {v!r}")
 
     @model_validator(mode="after")
     def _steps(self) -> Recipe:
