@@ -370,3 +370,13 @@ def test_b18_unit_without_any_observation_is_reported():
     assert imp.loc["U2"].tolist() == [2, 2, 4, 6]
     assert np.isnan(imp.loc["U3"]).all()
     assert "U3 2019 x (no observed period)" in " ".join(b.log[0].notes)
+
+
+def test_b25_unit_metadata_file_uses_the_data_separator(tmp_path):
+    """A European unit metadata file (';') next to a European data file is read with the
+    same separator; its group labels reach the panel."""
+    (tmp_path / "d.csv").write_text("unit;period;x\nA;2020;1,5\nB;2020;2,5\n", encoding="utf-8")
+    (tmp_path / "u.csv").write_text("unit;name;region\nA;Alpha;N\nB;Beta;S\n", encoding="utf-8")
+    p = read_panel(tmp_path / "d.csv", sep=";", decimal=",", units=tmp_path / "u.csv")
+    assert p.values["x"].tolist() == [1.5, 2.5]
+    assert p.units["region"].tolist() == ["N", "S"]

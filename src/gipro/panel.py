@@ -148,7 +148,10 @@ def _to_numeric(
         return series.astype(float)
     values = series.to_numpy(dtype=object)
     out = np.full(len(values), np.nan)
-    is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # CSV: all text, fast
+        is_text = np.ones(len(values), dtype=bool)
+    else:
+        is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
     for i in np.flatnonzero(~is_text):
         v = values[i]
         if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
@@ -756,16 +759,28 @@ def _header_text(v: Any) -> str:
     return str(v)
 
 
-def _blank_cells(df: pd.DataFrame) -> np.ndarray:
-    """Boolean array: cells that are empty (None, NaN, or only spaces)."""
-    out = np.array(df.isna().to_numpy(), dtype=bool)  # a writable copy
-    for j in range(df.shape[1]):
-        col = df.iloc[:, j]
-        is_str = col.map(type).eq(str).to_numpy()
-        if is_str.any():
-            stripped = col[is_str].astype(str).str.strip().eq("").to_numpy()
-            out[np.flatnonzero(is_str), j] = stripped
+def _blank(col: pd.Series) -> np.ndarray:
+    """Boolean array: cells of one column that are empty (None, NaN, or only spaces)."""
+    out = np.array(col.isna().to_numpy(), dtype=bool)  # a writable copy
+    if col.dtype == object:
+        try:
+            spaces = col.str.strip().eq("")
+        except AttributeError:  # no text in the column
+            return out
+        out |= spaces.fillna(False).to_numpy(dtype=bool)
     return out
+
+
+def _blank_rows(df: pd.DataFrame) -> np.ndarray:
+    """Boolean array: rows whose every cell is empty. Column by column, only the rows still
+    blank so far are looked at (usually the first column settles almost every row)."""
+    cand = np.ones(len(df), dtype=bool)
+    for j in range(df.shape[1]):
+        idx = np.flatnonzero(cand)
+        if not idx.size:
+            break
+        cand[idx] = _blank(df.iloc[idx, j])
+    return cand
 
 
 def _frame(raw: pd.DataFrame, path: Path, first_row: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -786,13 +801,12 @@ def _frame(raw: pd.DataFrame, path: Path, first_row: int) -> tuple[pd.DataFrame,
     if dups:
         raise InputError(f"duplicate column names in {path}: {dups}",
                          ["each column needs its own header; rename or delete the copies"])
-    blank = _blank_cells(data)
     keep = []
     for j, n in enumerate(names):
         if n.strip():
             keep.append(j)
             continue
-        filled = np.flatnonzero(~blank[:, j])
+        filled = np.flatnonzero(~_blank(data.iloc[:, j]))
         if filled.size:
             raise InputError(
                 f"column {_excel_letter(j)} (number {j + 1}) of {path} has values but no "
@@ -801,7 +815,7 @@ def _frame(raw: pd.DataFrame, path: Path, first_row: int) -> tuple[pd.DataFrame,
                  "rows (merged cells), write one header row and set skip_rows: to skip the "
                  "rows above it"])
     file_rows = np.arange(first_row + 1, first_row + 1 + len(data))
-    nonblank = ~blank[:, keep].all(axis=1) if keep else np.zeros(len(data), dtype=bool)
+    nonblank = ~_blank_rows(data.iloc[:, keep]) if keep else np.zeros(len(data), dtype=bool)
     df = data.iloc[nonblank, keep].reset_index(drop=True)
     df.columns = [names[j] for j in keep]
     return df, file_rows[nonblank]
@@ -944,7 +958,8 @@ def read_panel(
     unit_name, groups, indicators :
         Wide form: see :meth:`Panel.from_wide`.
     units : path or DataFrame, optional
-        Unit metadata table with a ``unit`` column (code), ``name`` and group columns.
+        Unit metadata table with a ``unit`` column (code), ``name`` and group columns; a file
+        is read with the same ``sep`` and ``encoding`` as the data.
     sheet : str or int, optional
         Excel sheet.
     sep, decimal, thousands : str
@@ -986,7 +1001,7 @@ def read_panel(
                     ["data.units is a file of unit metadata (columns unit, name, groups); to "
                      "name the column of unit codes use unit: <column>"],
                 )
-            unit_meta, meta_rows = _read_table(upath, encoding=encoding)
+            unit_meta, meta_rows = _read_table(upath, sep=sep, encoding=encoding)
             if "unit" not in unit_meta.columns:
                 raise InputError(f"unit metadata {units} needs a 'unit' column",
                                  [f"found {list(unit_meta.columns)}"])
