@@ -1,0 +1,404 @@
+"""The HTML report, its sections from plain tables, the Excel workbook and chart images.
+
+Expected values come from hand calculations (the 3-unit build below), from the build itself
+where the report must show the build's numbers unchanged (round trips), and from invariants
+of the method (contributions add up to the index change).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import sys
+from html.parser import HTMLParser
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import gipro
+from gipro import Framework, InputError, Panel, run
+from gipro.cli import app
+from gipro.report import (
+    ImageEngineError,
+    Report,
+    Robustness,
+    build_chart,
+    park_report,
+    report_for_build,
+    save_image,
+    write_excel,
+)
+from gipro.report.excel import _sheet_name
+from gipro.report.i18n import STRINGS, check_complete, translate
+
+runner = CliRunner()
+RECIPE = {"framework": "inline", "data": {"dataset": "china_provinces"}}
+
+
+# ---------------------------------------------------------------------- helpers
+class _Refs(HTMLParser):
+    """Collects every place an HTML page could load something from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.tags: dict[str, int] = {}
+        self._style = False
+        self.css: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        for k, v in attrs:
+            if k in ("src", "href", "srcset", "data", "poster", "action", "background") and v:
+                self.refs.append(f"<{tag} {k}={v}>")
+            if k == "style" and v:
+                self.css.append(v)
+        self._style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._style = False
+
+    def handle_data(self, data):
+        if self._style:
+            self.css.append(data)
+
+
+def network_references(html: str) -> list[str]:
+    """src/href (and CSS url()/@import) values that would load from the network."""
+    p = _Refs()
+    p.feed(html)
+    remote = re.compile(r"^\s*(https?:|//|ftp:)", re.I)
+    out = [r for r in p.refs if remote.search(r.split("=", 1)[1].rstrip(">"))]
+    for css in p.css:
+        out += [f"css {m}" for m in re.findall(r"url\(\s*['\"]?\s*((?:https?:)?//[^)'\"]+)",
+                                               css, re.I)]
+        out += [f"css {m}" for m in re.findall(r"@import[^;]*", css, re.I)]
+    return out
+
+
+def _decode(obj):
+    """Plotly's JSON stores numeric arrays as base64 typed arrays ({dtype, bdata, shape})."""
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:
+            arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=np.dtype(obj["dtype"]))
+            if "shape" in obj:
+                arr = arr.reshape([int(k) for k in str(obj["shape"]).split(",")])
+            return arr.astype(float).tolist()
+        return {k: _decode(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decode(v) for v in obj]
+    return obj
+
+
+def payload(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="gipro-data">(.*?)</script>', html, re.S)
+    return _decode(json.loads(m.group(1)))
+
+
+def table_rows(html: str, table_id: str) -> list[list[str]]:
+    m = re.search(rf'<table id="{table_id}"[^>]*>.*?<tbody>(.*?)</tbody>', html, re.S)
+    assert m, table_id
+    rows = re.findall(r"<tr>(.*?)</tr>", m.group(1), re.S)
+    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r,
+                                                                   re.S)] for r in rows]
+
+
+def three_units(unit_codes=("U1", "U2", "U3")):
+    """Hand case: a = 0, 5, 10 and b = 10, 0, 5 -> min-max [0, 100]: a 0/50/100, b 100/0/50,
+    index = mean = 50, 25, 75 -> ranks U3 1, U1 2, U2 3."""
+    fw = Framework([{"code": "a", "parent": "I", "direction": 1, "name": {"en": "A", "zh": "甲"}},
+                    {"code": "b", "parent": "I", "direction": 1, "name": {"en": "B", "zh": "乙"}}],
+                   [{"code": "I", "name": {"en": "Index", "zh": "指数"}}])
+    idx = pd.MultiIndex.from_tuples([(u, 2020) for u in unit_codes], names=["unit", "period"])
+    values = pd.DataFrame({"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 5.0]}, index=idx)
+    steps = [{"step": "normalise", "range": [0, 100]}, {"step": "aggregate"}]
+    return run({**RECIPE, "steps": steps}, framework=fw, panel=Panel(values))
+
+
+@pytest.fixture(scope="module")
+def build():
+    return run()
+
+
+@pytest.fixture(scope="module")
+def html(build):
+    return report_for_build(build, generated="2024-01-01").to_html()
+
+
+# ---------------------------------------------------------------------- languages
+def test_every_template_string_in_both_languages():
+    assert check_complete() == []
+    assert translate("ranking", "zh", period=2015) == "2015年排名"
+    with pytest.raises(InputError, match="unknown report language 'fr'"):
+        Report("x", lang="fr")
+
+
+def test_builtin_frameworks_carry_english_and_chinese_names():
+    for name in gipro.builtin_frameworks():
+        fw = gipro.load_framework(name)
+        missing = [c for c, n in fw.nodes.items() if not (n.name.en and n.name.zh)]
+        assert missing == [], (name, missing)
+        assert fw.name.en and fw.name.zh
+    for ind in gipro.parks.load_catalogue().indicators:
+        assert ind.name.en and ind.name.zh, ind.code
+
+
+# ---------------------------------------------------------------------- the page
+def test_report_is_self_contained(html):
+    from plotly.offline import get_plotlyjs
+
+    assert network_references(html) == []
+    # plotly.js inline exactly once, whatever the number of charts
+    assert html.count(get_plotlyjs()[:300]) == 1
+    assert html.count('class="gipro-chart"') >= 10
+    assert "<link" not in html and "<img" not in html and "<iframe" not in html
+
+
+def test_network_reference_check_can_fail():
+    bad = ('<html><head><script src="https://cdn.plot.ly/plotly.min.js"></script>'
+           '<style>@import "x.css"; body{background:url(//x.org/a.png)}</style></head>'
+           '<body><img src="http://x.org/a.png"><a href="#ok">ok</a></body></html>')
+    refs = network_references(bad)
+    assert len(refs) == 4 and not any("#ok" in r for r in refs)
+
+
+def test_ranking_table_and_chart_show_the_builds_numbers(build, html):
+    rows = table_rows(html, "ranking-table")
+    res = build.results()
+    gip = res[(res["code"] == "GIP") & (res["period"] == 2015)].sort_values("rank")
+    assert len(rows) == 30 == len(build.final.units)
+    names = build.source_panel.units["name"]
+    assert [r[1] for r in rows] == [names[u] for u in gip["unit"]]
+    assert [r[2] for r in rows] == [f"{s:.2f}" for s in gip["score"]]
+    figs = payload(html)["figures"]
+    (bar,) = [v for k, v in figs.items() if k.endswith("-ranking")]
+    # the chart carries full-precision scores (JSON floats round-trip exactly)
+    assert sorted(bar["data"][0]["x"]) == sorted(gip["score"].tolist())
+
+
+def test_waterfalls_add_up_to_the_index_change(build, html):
+    data = payload(html)
+    (sets,) = [v for k, v in data["sets"].items() if k.endswith("-waterfall")]
+    assert len(sets) == 30
+    res = build.results()
+    gip = res[res["code"] == "GIP"].pivot(index="unit", columns="period", values="score")
+    for unit, fig in sets.items():
+        y = fig["data"][0]["y"]
+        # base score + contributions = end score (decompose: exact for arithmetic means)
+        assert y[0] == gip.at[unit, 2006] and y[-1] == gip.at[unit, 2015]
+        assert sum(y[1:-1]) == pytest.approx(y[-1] - y[0], abs=1e-9)
+
+
+def test_chinese_report(build):
+    zh = report_for_build(build, lang="zh", profiles=False, progress=False).to_html()
+    assert "中国省级绿色工业进展指数" in zh and "北京" in zh and "方法说明" in zh
+    assert 'lang="zh-CN"' in zh
+    assert "Unit profiles" not in zh and ">Methodology<" not in zh
+
+
+def test_hand_case_ranking_and_missing_never_zero():
+    b = three_units()
+    html = report_for_build(b, progress=False).to_html()
+    rows = table_rows(html, "ranking-table")
+    assert [r[:3] for r in rows] == [["1", "U3", "75.00"], ["2", "U1", "50.00"],
+                                     ["3", "U2", "25.00"]]
+    # a unit without data: shown with a dash and listed with its reason, never as 0
+    fw = b.framework
+    idx = pd.MultiIndex.from_tuples([(u, 2020) for u in ("U1", "U2", "U3", "U4")],
+                                    names=["unit", "period"])
+    values = pd.DataFrame({"a": [0.0, 5.0, 10.0, np.nan], "b": [10.0, 0.0, 5.0, np.nan]},
+                          index=idx)
+    b4 = run({**RECIPE, "steps": [{"step": "normalise"}, {"step": "aggregate"}]},
+             framework=fw, panel=Panel(values))
+    html = report_for_build(b4, progress=False).to_html()
+    rows = table_rows(html, "ranking-table")
+    assert len(rows) == 4 and rows[-1][:3] == ["–", "U4", "–"]
+    assert "no I score: 2 of 2 indicators missing" in html
+    (heat,) = [v for k, v in payload(html)["figures"].items() if k.endswith("-heatmap")]
+    assert all(math.isnan(v) for v in heat["data"][0]["z"][-1])  # missing (a gap), not 0
+
+
+def test_sections_from_plain_tables():
+    ri = pd.DataFrame({"unit": ["A", "B", "C"], "nominal_rank": [1, 2, 3],
+                       "median_rank": [1.0, 2.5, 2.5], "q05": [1, 2, 1], "q95": [2, 3, 3],
+                       "mean_abs_shift": [0.2, 0.6, 0.9]})
+    sob = pd.DataFrame({"input": ["weights", "normalisation"], "S1": [0.6, 0.3],
+                        "ST": [0.65, 0.38], "S1_conf": [0.05, 0.04], "ST_conf": [0.05, 0.05]})
+    corr = pd.DataFrame([[1.0, 0.4], [0.4, 1.0]], index=["x", "y"], columns=["x", "y"])
+    html = Report("t", sections=[Robustness(ri, sob, corr, "Pearson|2020")]).to_html()
+    assert len(table_rows(html, "rank-interval-table")) == 3
+    figs = payload(html)["figures"]
+    (riv,) = [v for k, v in figs.items() if k.endswith("-rank-intervals")]
+    med = riv["data"][0]
+    assert med["y"] == [1.0, 2.5, 2.5]
+    assert med["error_y"]["array"] == [1.0, 0.5, 0.5]  # q95 - median
+    assert med["error_y"]["arrayminus"] == [0.0, 0.5, 1.5]  # median - q05
+    assert network_references(html) == []
+    with pytest.raises(InputError, match="rank-interval table lacks columns: q95"):
+        Robustness(ri.drop(columns="q95"))
+    with pytest.raises(InputError, match="q05 <= median_rank <= q95"):
+        Robustness(ri.assign(q05=[1, 3, 1]))
+    with pytest.raises(InputError, match="Sobol table lacks columns: ST"):
+        Robustness(sobol=sob.drop(columns="ST"))
+    with pytest.raises(InputError, match="square"):
+        Robustness(correlations=corr.iloc[:1])
+    with pytest.raises(InputError, match="not numbers"):
+        Robustness(sobol=sob.assign(S1=["a", "b"]))
+
+
+def test_robustness_aliases_are_renamed():
+    ri = pd.DataFrame({"unit": ["A"], "rank_nominal": [1], "rank_median": [1.0],
+                       "rank_q05": [1], "rank_q95": [2]})
+    r = Robustness(ri)
+    assert {"nominal_rank", "median_rank", "q05", "q95"} <= set(r.rank_intervals.columns)
+
+
+def test_methodology_lists_steps_parameters_and_sources(html):
+    assert "bounds: pooled" in html and "min_availability: 0.5" in html
+    assert "bounds pooled over all periods 2006-2015" in html
+    assert "Shan Y., Guan D., Zheng H. et al. (2018)" in html  # the NOTICE, verbatim
+    assert "CC BY 4.0" in html
+
+
+# ---------------------------------------------------------------------- parks
+@pytest.fixture(scope="module")
+def parks_report():
+    from gipro import parks
+
+    data = parks.example()
+    assessments = [parks.assess(f, data) for f in ("hj274", "miit", "eip")]
+    return data, assessments, park_report(data, assessments, park26_build=parks.park26(data))
+
+
+def test_park_scorecard_marks_and_unverified(parks_report):
+    _, assessments, rep = parks_report
+    html = rep.to_html()
+    assert network_references(html) == []
+    assert "SYNTHETIC example data" in html
+    a = assessments[0]
+    year = int(a.requirements["year"].max())
+    rows = table_rows(html, "scorecard-hj274")
+    r = a.requirements[a.requirements["year"] == year]
+    assert len(rows) == r["requirement"].nunique()
+    marks = {"met": "✓", "partly met": "◐", "not met": "✗", "not applicable": "–",
+             "no data": "?", "no threshold (unverified)": "∅"}
+    by = r.set_index(["requirement", "park"])["outcome"]
+    parks_order = list(dict.fromkeys(r["park"]))
+    for row in rows:
+        code = row[0]
+        assert row[2].endswith("*") == (not bool(r[r["requirement"] == code]["verified"]
+                                                 .iloc[0]))
+        for p, cell in zip(parks_order, row[3:], strict=True):
+            assert cell.startswith(marks[by[(code, p)]])
+    # every unverified threshold of the three frameworks is listed in the appendix
+    n_unver = sum(1 for x in assessments for q in x.framework.requirements if not q.verified)
+    assert len(table_rows(html, "unverified-table")) == n_unver > 0
+
+
+# ---------------------------------------------------------------------- Excel
+def test_excel_round_trip(build, tmp_path):
+    path = write_excel(tmp_path / "book.xlsx", build)
+    book = pd.read_excel(path, sheet_name=None)
+    assert list(book)[:4] == ["about", "raw", "normalised", "aggregated"]
+    for name in ("log", "sources", "results", "weights", "framework", "progress_index",
+                 "improvers", "contributions", "leading_factors"):
+        assert name in book, name
+    res = build.results()
+    got = book["results"]
+    assert list(got.columns) == list(res.columns)
+    assert got[["unit", "period", "code", "level"]].equals(
+        res[["unit", "period", "code", "level"]].astype(got[["unit", "period", "code",
+                                                             "level"]].dtypes))
+    assert (got["rank"].to_numpy() == res["rank"].to_numpy(dtype=float)).all()
+    # openpyxl stores 16 significant digits: equal to the build's within 1e-15 relative
+    np.testing.assert_allclose(got["score"], res["score"], rtol=1e-15, atol=0)
+    agg = build.data("aggregated").reset_index()
+    np.testing.assert_allclose(book["aggregated"][agg.columns[2:]].to_numpy(),
+                               agg[agg.columns[2:]].to_numpy(), rtol=1e-15, atol=0)
+    assert len(book["log"]) == len(build.log)
+    assert book["sources"]["text"].str.contains("CEADs").any()
+
+
+def test_excel_missing_is_empty_and_text_is_never_a_formula(tmp_path):
+    fw = three_units().framework
+    idx = pd.MultiIndex.from_tuples([(u, 2020) for u in ("=1+1", "U2", "U3", "U4")],
+                                    names=["unit", "period"])
+    values = pd.DataFrame({"a": [0.0, 5.0, 10.0, np.nan], "b": [10.0, 0.0, 5.0, 1.0]},
+                          index=idx)
+    b = run({**RECIPE, "steps": [{"step": "normalise"}, {"step": "aggregate"}]},
+            framework=fw, panel=Panel(values))
+    path = write_excel(tmp_path / "b.xlsx", b)
+    ws = openpyxl.load_workbook(path)["raw"]
+    assert ws["A2"].value == "=1+1" and ws["A2"].data_type == "s"
+    assert ws["C5"].value is None  # U4's missing a: an empty cell, not 0
+    raw = pd.read_excel(path, sheet_name="raw")
+    assert np.isnan(raw.loc[3, "a"]) and raw.loc[3, "b"] == 1.0
+
+
+def test_sheet_names_valid_and_unique():
+    used: set[str] = set()
+    a = _sheet_name("treat.changes/[x]:y*z?" * 3, used)
+    b = _sheet_name("treat.changes/[x]:y*z?" * 3, used)
+    assert len(a) <= 31 and len(b) <= 31 and a != b
+    assert not set("[]:*?/\\") & set(a + b)
+
+
+def test_excel_needs_something(tmp_path):
+    with pytest.raises(InputError, match="nothing to export"):
+        write_excel(tmp_path / "x.xlsx")
+
+
+# ---------------------------------------------------------------------- images
+def test_image_engine_missing_is_a_clear_error(build, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "kaleido", None)  # import kaleido -> ImportError
+    fig = build_chart(build, "ranking")
+    with pytest.raises(ImageEngineError, match="pip install kaleido"):
+        save_image(fig, tmp_path / "x.png")
+    result = runner.invoke(app, ["chart", "ranking", "--out", str(tmp_path / "x.png")])
+    assert result.exit_code == 1 and "image engine" in result.output
+    assert "Traceback" not in result.output
+    with pytest.raises(InputError, match="unknown image format"):
+        save_image(fig, tmp_path / "x.bmp")
+    with pytest.raises(InputError, match="unknown chart"):
+        build_chart(build, "pie")
+
+
+def test_static_svg_when_the_engine_is_available(build, tmp_path):
+    pytest.importorskip("kaleido", reason="kaleido (plotly's image engine) not installed")
+    from pathlib import Path
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no Chromium at /usr/bin/chromium for kaleido")
+    fig = build_chart(build, "waterfall", unit="Beijing")
+    path = save_image(fig, tmp_path / "w.svg")
+    text = path.read_text(encoding="utf-8")
+    assert text.lstrip().startswith("<svg") and "Real GDP" in text
+
+
+# ---------------------------------------------------------------------- CLI
+def test_cli_report_run_assess_export(tmp_path):
+    r = runner.invoke(app, ["report", "--out", str(tmp_path / "r.html"), "--lang", "zh",
+                            "--no-progress", "--excel", str(tmp_path / "r.xlsx")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "r.html").stat().st_size > 1e6 and (tmp_path / "r.xlsx").exists()
+    r = runner.invoke(app, ["assess", "--framework", "hj274", "--out", str(tmp_path / "a"),
+                            "--report", str(tmp_path / "a.html")])
+    assert r.exit_code == 0, r.output
+    assert "scorecard-hj274" in (tmp_path / "a.html").read_text(encoding="utf-8")
+    r = runner.invoke(app, ["report", "--out", str(tmp_path / "x.html"), "--lang", "fr"])
+    assert r.exit_code == 1 and "unknown report language" in r.output
+    bad = tmp_path / "ri.csv"
+    pd.DataFrame({"unit": ["Beijing"], "nominal_rank": [1]}).to_csv(bad, index=False)
+    r = runner.invoke(app, ["report", "--out", str(tmp_path / "y.html"),
+                            "--rank-intervals", str(bad)])
+    assert r.exit_code == 1 and "lacks columns: median_rank, q05, q95" in r.output
+    assert not (tmp_path / "y.html").exists()
+
+
+def test_strings_table_has_no_empty_keys():
+    assert all(k and isinstance(v, dict) for k, v in STRINGS.items())
