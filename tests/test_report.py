@@ -303,11 +303,13 @@ def test_park_scorecard_marks_and_unverified(parks_report):
 # ---------------------------------------------------------------------- Excel
 def test_excel_round_trip(build, tmp_path):
     path = write_excel(tmp_path / "book.xlsx", build)
-    book = pd.read_excel(path, sheet_name=None)
-    assert list(book)[:4] == ["about", "raw", "normalised", "aggregated"]
+    sheets = openpyxl.load_workbook(path, read_only=True).sheetnames
+    assert sheets[:4] == ["about", "raw", "normalised", "aggregated"]
     for name in ("log", "sources", "results", "weights", "framework", "progress_index",
                  "improvers", "contributions", "leading_factors"):
-        assert name in book, name
+        assert name in sheets, name
+    book = pd.read_excel(path, sheet_name=["results", "aggregated", "log", "sources",
+                                           "progress_index"])
     res = build.results()
     got = book["results"]
     assert list(got.columns) == list(res.columns)
@@ -322,6 +324,8 @@ def test_excel_round_trip(build, tmp_path):
                                agg[agg.columns[2:]].to_numpy(), rtol=1e-15, atol=0)
     assert len(book["log"]) == len(build.log)
     assert book["sources"]["text"].str.contains("CEADs").any()
+    prog = gipro.progress.index_progress(build)
+    np.testing.assert_allclose(book["progress_index"]["change"], prog["change"], rtol=1e-15)
 
 
 def test_excel_missing_is_empty_and_text_is_never_a_formula(tmp_path):
@@ -402,3 +406,88 @@ def test_cli_report_run_assess_export(tmp_path):
 
 def test_strings_table_has_no_empty_keys():
     assert all(k and isinstance(v, dict) for k, v in STRINGS.items())
+
+
+# ---------------------------------------------------------------------- COINr's ASEM build
+def test_asem_report_shows_coinrs_published_values(shared_dir):
+    """COINr's ASEM reference build (shared/reference/coinr_cases.md, B2): CHE index 68.3837
+    rank 1 and IND 39.79 rank 45 in the ranking table; Pearson correlations of the Aggregated
+    set Index-Conn 0.9397805 and Index-Sust 0.8382873 in the correlation heatmap."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("build_asem",
+                                                  root / "examples" / "asem" / "build_asem.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    b = gipro.Build(mod.recipe_for(shared_dir / "data" / "coinr_asem")).run()
+    html = report_for_build(b, profiles=False).to_html()
+    rows = {r[1]: r for r in table_rows(html, "ranking-table")}
+    assert len(rows) == 51
+    assert rows["Switzerland"][:3] == ["1", "Switzerland", "68.38"]
+    assert rows["India"][:3] == ["45", "India", "39.79"]
+    (corr,) = [v for k, v in payload(html)["figures"].items() if k.endswith("-correlations")]
+    heat = corr["data"][0]
+    labels = heat["x"]
+    z = heat["z"]
+    i = labels.index("Sustainable Connectivity")
+    assert z[i][labels.index("Connectivity")] == pytest.approx(0.9397805, abs=5e-8)
+    assert z[i][labels.index("Sustainability")] == pytest.approx(0.8382873, abs=5e-8)
+
+
+# ---------------------------------------------------------------------- plug-ins (issues 6, 7)
+def test_sobol_interval_form_and_analysis_adapter():
+    """Bootstrap-interval columns (first, first_low, first_high, total, ...) are accepted;
+    error bars run from the low to the high bound (hand values)."""
+    sob = pd.DataFrame({"input": ["w"], "first": [0.30], "first_low": [0.25],
+                        "first_high": [0.40], "total": [0.5], "total_low": [0.45],
+                        "total_high": [0.52]})
+    ri = pd.DataFrame({"unit": ["A", "B"], "nominal_rank": [1, 2], "median_rank": [1.0, 2.0],
+                       "q05": [1.0, 1.0], "q95": [2.0, 2.0], "mean_abs_shift": [0.1, 0.1]})
+
+    class Result:  # what an uncertainty analysis returns: tables by attribute
+        rank_stats = ri
+        sobol = sob
+
+    rob = Robustness.from_analysis(Result())
+    html = Report("t", sections=[rob]).to_html()
+    (fig,) = [v for k, v in payload(html)["figures"].items() if k.endswith("-sobol")]
+    s1 = fig["data"][0]
+    assert s1["y"] == [0.30]
+    assert s1["error_y"]["array"] == pytest.approx([0.10])
+    assert s1["error_y"]["arrayminus"] == pytest.approx([0.05])
+    assert len(table_rows(html, "rank-interval-table")) == 2
+    with pytest.raises(InputError, match="neither 'rank_stats' nor 'sobol'"):
+        Robustness.from_analysis(object())
+
+
+def test_scenarios_section_from_a_plain_table(tmp_path):
+    from gipro.report import Scenarios
+
+    b = three_units()
+    # hand case: scenario "up" raises U2's index from 25 to 60 -> rank 3 -> 2
+    rows = [("up", "U1", 50.0, 50.0, 2, 3), ("up", "U2", 25.0, 60.0, 3, 2),
+            ("up", "U3", 75.0, 75.0, 1, 1)]
+    t = pd.DataFrame(rows, columns=["scenario", "unit", "score_base", "score_scenario",
+                                    "rank_base", "rank_scenario"])
+    t["score_change"] = t["score_scenario"] - t["score_base"]
+    t["rank_change"] = t["rank_base"] - t["rank_scenario"]
+    scores = t.assign(code="I", period=2020, level=2)
+
+    class Evaluation:  # what a scenario evaluation returns
+        tables = {"scores": scores}
+        period = 2020
+        notes = ["bounds frozen at the baseline"]
+
+    sc = Scenarios.from_result(Evaluation(), b)
+    html = report_for_build(b, progress=False, scenarios=sc).to_html()
+    got = table_rows(html, "scenario-table")
+    assert [r[1] for r in got] == ["U3", "U2", "U1"]  # by scenario rank
+    assert got[1][4] == "+35.00" and got[1][7] == "1"
+    assert "bounds frozen at the baseline" in html
+    book = pd.read_excel(write_excel(tmp_path / "s.xlsx", b, progress=False, scenarios=sc),
+                         sheet_name="scenarios")
+    assert book["score_change"].tolist() == [0.0, 35.0, 0.0]
+    with pytest.raises(InputError, match="scenario table lacks columns: rank_change"):
+        Scenarios(t.drop(columns="rank_change"))

@@ -3,13 +3,13 @@
 * :func:`report_for_build` -- the standard HTML report of a build: overview (framework
   sunburst, data coverage, steps), results (ranking, sortable tables by level, heatmap of
   normalised scores), unit profiles, progress (slope chart, improver counts, contribution
-  waterfalls), robustness (correlations; rank intervals and Sobol indices when given) and a
-  methodology appendix generated from the build log;
+  waterfalls), robustness (correlations; rank intervals and Sobol indices when given),
+  scenarios (when given) and a methodology appendix generated from the build log;
 * :func:`park_report` -- park assessments: scorecards with met / partly / not met / no data
   marks by category, verdicts, gaps, the park26 scorecard, unverified thresholds;
 * :class:`Report` and the sections (:class:`Overview`, :class:`Results`, :class:`Profiles`,
-  :class:`Progress`, :class:`Robustness`, :class:`Parks`, :class:`Methodology`) to compose
-  a report from plain tables;
+  :class:`Progress`, :class:`Robustness`, :class:`Scenarios`, :class:`Parks`,
+  :class:`Methodology`) to compose a report from plain tables;
 * :func:`write_excel` -- the workbook (a sheet per data set, results, progress, log,
   sources);
 * :mod:`gipro.report.charts` and :func:`save_image` -- single charts as PNG/SVG (needs the
@@ -37,6 +37,7 @@ from .sections import (
     Progress,
     Results,
     Robustness,
+    Scenarios,
     Section,
     unit_names,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Report",
     "Results",
     "Robustness",
+    "Scenarios",
     "Section",
     "build_chart",
     "charts",

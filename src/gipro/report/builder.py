@@ -40,6 +40,7 @@ from .sections import (
     Progress,
     Results,
     Robustness,
+    Scenarios,
     Section,
     unit_names,
     unverified_thresholds,
@@ -147,11 +148,14 @@ class Report:
     sections : list of Section
         Any of :class:`~gipro.report.Overview`, :class:`~gipro.report.Results`,
         :class:`~gipro.report.Profiles`, :class:`~gipro.report.Progress`,
-        :class:`~gipro.report.Robustness`, :class:`~gipro.report.Parks`,
+        :class:`~gipro.report.Robustness`, :class:`~gipro.report.Scenarios`,
+        :class:`~gipro.report.Parks`,
         :class:`~gipro.report.Methodology`, in the order given.
     subtitle : str, optional
     synthetic : bool
         Show a banner that the data are SYNTHETIC.
+    scenarios : Scenarios, optional
+        Policy scenarios against the baseline (plain table, see :class:`Scenarios`).
     generated : str, optional
         Date printed in the header (default: today).
 
@@ -235,6 +239,7 @@ def report_for_build(
     robustness: Robustness | None = None,
     correlations: bool = True,
     profiles: bool = True,
+    scenarios: Scenarios | None = None,
     generated: str | None = None,
 ) -> Report:
     """The standard report of a run build.
@@ -256,6 +261,8 @@ def report_for_build(
         correlation heatmap of the build is added to it unless ``correlations=False``.
     profiles : bool
         Include the unit profiles.
+    scenarios : Scenarios, optional
+        Policy scenarios against the baseline (plain table, see :class:`Scenarios`).
     generated : str, optional
         Date printed in the header (default: today).
 
@@ -298,6 +305,12 @@ def report_for_build(
         robustness.names = robustness.names or unit_names(
             getattr(build.source_panel, "units", None), list(build.datasets["raw"].units))
         sections.append(robustness)
+    if scenarios is not None:
+        if not scenarios.names:
+            scenarios.names = unit_names(getattr(build.source_panel, "units", None),
+                                         list(build.datasets["raw"].units))
+        sections.append(scenarios)
+        notes.extend(scenarios.notes)
     sections.append(Methodology.from_build(build, notes))
     name = fw.name.get(lang) or fw.code or "gipro"
     sub = f"{build.recipe.name}" if build.recipe.name else None

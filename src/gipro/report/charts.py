@@ -38,6 +38,7 @@ __all__ = [
     "rank_history",
     "rank_interval_chart",
     "ranking_bar",
+    "scenario_bars",
     "score_heatmap",
     "slope_chart",
     "sobol_bars",
@@ -343,13 +344,19 @@ def rank_interval_chart(table: pd.DataFrame, labels: dict[str, str],
 def sobol_bars(table: pd.DataFrame, title: str | None = None) -> go.Figure:
     """First-order and total Sobol indices per uncertain input, with confidence bars.
 
-    ``table``: columns ``input, S1, ST`` and optionally ``S1_conf, ST_conf`` (half-widths of
-    the confidence intervals, SALib's names).
+    ``table``: columns ``input, S1, ST`` and optionally ``S1_low, S1_high, ST_low, ST_high``
+    (interval bounds) or ``S1_conf, ST_conf`` (half-widths of the confidence intervals,
+    SALib's names).
     """
     traces = []
     for key, colour in (("S1", MAIN), ("ST", MEDIAN)):
         err = None
-        if f"{key}_conf" in table:
+        if f"{key}_low" in table and f"{key}_high" in table:
+            v = _num(table[key])
+            err = {"type": "data", "symmetric": False, "visible": True,
+                   "array": _num(table[f"{key}_high"]) - v,
+                   "arrayminus": v - _num(table[f"{key}_low"])}
+        elif f"{key}_conf" in table:
             err = {"type": "data", "array": _num(table[f"{key}_conf"]), "visible": True}
         traces.append(go.Bar(name=key, x=[str(v) for v in table["input"]], y=_num(table[key]),
                              marker_color=colour, error_y=err,
@@ -357,6 +364,27 @@ def sobol_bars(table: pd.DataFrame, title: str | None = None) -> go.Figure:
     fig = _fig(traces)
     return _layout(fig, title, height=380, barmode="group",
                    legend={"orientation": "h", "y": 1.08})
+
+
+def scenario_bars(table: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Change of score per unit under each scenario (grouped horizontal bars).
+
+    ``table``: columns ``scenario, label, score_change``; units in the order of their
+    largest change.
+    """
+    order = (table.groupby("label")["score_change"].max().sort_values(ascending=False)
+             .index.tolist())
+    traces = []
+    for name, g in table.groupby("scenario", sort=False):
+        g = g.set_index("label").reindex(order)
+        traces.append(go.Bar(name=str(name), y=[str(v) for v in order],
+                             x=_num(g["score_change"]), orientation="h",
+                             hovertemplate="%{y}: %{x:+.2f}<extra>" + str(name) + "</extra>"))
+    fig = _fig(traces)
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, height=max(300, 18 * len(order) * max(1, len(traces)) // 2
+                                          + 120), barmode="group",
+                   legend={"orientation": "h", "y": 1.05})
 
 
 def correlation_heatmap(corr: pd.DataFrame, title: str | None = None) -> go.Figure:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..parks.data import ParkData
     from ..parks.engine import Assessment
     from ..progress import ProgressReport
-    from .sections import Robustness
+    from .sections import Robustness, Scenarios
 
 __all__ = ["MAX_ROWS", "workbook_tables", "write_excel"]
 
@@ -90,6 +90,7 @@ def workbook_tables(
     base: int | None = None,
     end: int | None = None,
     robustness: Robustness | None = None,
+    scenarios: Scenarios | None = None,
     assessments: Sequence[Assessment] = (),
     park_data: ParkData | None = None,
 ) -> dict[str, tuple[pd.DataFrame, str]]:
@@ -156,6 +157,8 @@ def workbook_tables(
         if robustness.correlations is not None:
             tabs["correlations"] = (robustness.correlations.rename_axis("code").reset_index(),
                                     "correlation matrix")
+    if scenarios is not None:
+        tabs["scenarios"] = (scenarios.table, "scenarios against the baseline")
     for a in assessments:
         for name, df in a.tables().items():
             tabs[f"{a.framework.code}_{name}"] = (df, f"park assessment {a.framework.code}: "
@@ -187,6 +190,7 @@ def write_excel(
     base: int | None = None,
     end: int | None = None,
     robustness: Robustness | None = None,
+    scenarios: Scenarios | None = None,
     assessments: Sequence[Assessment] = (),
     park_data: ParkData | None = None,
 ) -> Path:
@@ -204,6 +208,8 @@ def write_excel(
         periods); a ProgressReport: its tables; ``False``: none.
     robustness : Robustness, optional
         Rank intervals, Sobol indices and correlations.
+    scenarios : Scenarios, optional
+        Scenario comparison table.
     assessments : list of gipro.parks.Assessment
         Park assessments (five tables each).
     park_data : gipro.parks.ParkData, optional
@@ -223,11 +229,12 @@ def write_excel(
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    if build is None and not assessments and robustness is None and park_data is None:
+    if (build is None and not assessments and robustness is None and park_data is None
+            and scenarios is None):
         raise InputError("nothing to export: give a build, park assessments or robustness "
                          "tables")
     tabs = workbook_tables(build, progress=progress, base=base, end=end,
-                           robustness=robustness, assessments=assessments,
+                           robustness=robustness, scenarios=scenarios, assessments=assessments,
                            park_data=park_data)
     used: set[str] = {"about"}
     names = {key: _sheet_name(key, used) for key in tabs}

@@ -174,6 +174,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{method} correlations between indicators and aggregates ({what}); pairwise "
               "complete observations.",
         "zh": "指标与汇总层之间的 {method} 相关系数（{what}）；按成对完整观测计算。"},
+    # scenarios
+    "scenarios": {"en": "Scenarios", "zh": "情景分析"},
+    "scenarios_intro": {"en": "Index scores under each scenario against the baseline, {period}.",
+                        "zh": "{period}年各情景下的指数得分与基准对比。"},
+    "scenario_chart": {"en": "Change of score under each scenario",
+                       "zh": "各情景下的得分变化"},
+    "col_scenario": {"en": "Scenario", "zh": "情景"},
+    "baseline": {"en": "baseline", "zh": "基准"},
     # parks
     "scorecard": {"en": "Scorecard, {year}", "zh": "{year}年评分卡"},
     "scorecard_note": {

@@ -39,6 +39,7 @@ __all__ = [
     "Progress",
     "Results",
     "Robustness",
+    "Scenarios",
     "Section",
     "unit_names",
 ]
@@ -535,6 +536,9 @@ _RI_ALIASES = {"rank_nominal": "nominal_rank", "nominal": "nominal_rank",
                "rank_median": "median_rank", "median": "median_rank",
                "rank_q05": "q05", "q5": "q05", "rank_q95": "q95", "rank_p05": "q05",
                "rank_p95": "q95", "mean_abs_rank_shift": "mean_abs_shift"}
+_SOBOL_ALIASES = {"first": "S1", "total": "ST", "first_low": "S1_low",
+                  "first_high": "S1_high", "total_low": "ST_low", "total_high": "ST_high",
+                  "factor": "input", "name": "input"}
 RANK_INTERVAL_COLUMNS = ("unit", "nominal_rank", "median_rank", "q05", "q95")
 SOBOL_COLUMNS = ("input", "S1", "ST")
 
@@ -558,7 +562,10 @@ class Robustness(Section):
         the rank over the uncertainty runs) and optionally ``mean_abs_shift``. Aliases
         accepted: ``rank_nominal, rank_median, rank_q05, rank_q95``.
     sobol : pandas.DataFrame, optional
-        Columns ``input, S1, ST`` and optionally ``S1_conf, ST_conf`` (SALib's names).
+        Columns ``input, S1, ST`` (first-order and total indices) and optionally either
+        ``S1_conf, ST_conf`` (half-widths of the confidence intervals, SALib's names) or
+        ``S1_low, S1_high, ST_low, ST_high`` (interval bounds, e.g. bootstrap percentiles).
+        Aliases accepted: ``first, total, first_low, first_high, total_low, total_high``.
     correlations : pandas.DataFrame, optional
         Square matrix, the same labels (codes) on index and columns.
     correlation_note : str
@@ -595,12 +602,18 @@ class Robustness(Section):
                                  [f"unit {u}" for u in bad["unit"].head(10)])
             self.rank_intervals = ri
         if self.sobol is not None:
-            _require(self.sobol, SOBOL_COLUMNS, "Sobol")
-            s = self.sobol.assign(input=self.sobol["input"].astype(str))
-            for c in ("S1", "ST", "S1_conf", "ST_conf"):
-                if c in s:
-                    s[c] = _numeric(s[c], f"Sobol column {c}")
-            self.sobol = s
+            sob = self.sobol.rename(columns=_SOBOL_ALIASES)
+            _require(sob, SOBOL_COLUMNS, "Sobol")
+            sob = sob.assign(input=sob["input"].astype(str))
+            for c in ("S1", "ST", "S1_conf", "ST_conf", "S1_low", "S1_high", "ST_low",
+                      "ST_high"):
+                if c in sob:
+                    sob[c] = _numeric(sob[c], f"Sobol column {c}")
+            for k in ("S1", "ST"):  # one form for the chart: interval bounds
+                if f"{k}_conf" in sob and f"{k}_low" not in sob:
+                    sob[f"{k}_low"] = sob[k] - sob[f"{k}_conf"]
+                    sob[f"{k}_high"] = sob[k] + sob[f"{k}_conf"]
+            self.sobol = sob
         if self.correlations is not None:
             c = self.correlations
             if list(map(str, c.index)) != list(map(str, c.columns)):
@@ -611,6 +624,18 @@ class Robustness(Section):
     @property
     def empty(self) -> bool:
         return self.rank_intervals is None and self.sobol is None and self.correlations is None
+
+    @classmethod
+    def from_analysis(cls, result: Any, build: Build | None = None) -> Robustness:
+        """Section from an uncertainty/sensitivity result object exposing ``rank_stats``
+        (rank-interval columns) and ``sobol`` (Sobol columns, or ``None``) as DataFrames --
+        the tables of the uncertainty analysis of issue 6, read by attribute name only."""
+        ri = getattr(result, "rank_stats", None)
+        sob = getattr(result, "sobol", None)
+        if ri is None and sob is None:
+            raise InputError("the result has neither 'rank_stats' nor 'sobol' tables")
+        names = _build_unit_names(build) if build is not None else {}
+        return cls(ri, sob, None, "", names, build.framework if build is not None else None)
 
     @classmethod
     def from_build(cls, build: Build, period: int | None = None, *,
@@ -663,9 +688,11 @@ class Robustness(Section):
             out["sobol"] = {"chart": ctx.chart(charts.sobol_bars(self.sobol), "sobol"),
                             "table": table(self.sobol, [Col("input", t("col_input_factor")),
                                                         Col("S1", "S1", ".3f"),
-                                                        Col("S1_conf", "± S1", ".3f"),
+                                                        Col("S1_low", "S1 low", ".3f"),
+                                                        Col("S1_high", "S1 high", ".3f"),
                                                         Col("ST", "ST", ".3f"),
-                                                        Col("ST_conf", "± ST", ".3f")])}
+                                                        Col("ST_low", "ST low", ".3f"),
+                                                        Col("ST_high", "ST high", ".3f")])}
         if self.correlations is not None:
             c = self.correlations
             if self.framework is not None:
@@ -690,6 +717,89 @@ def _numeric(s: pd.Series, what: str) -> pd.Series:
         raise InputError(f"{what}: values are not numbers: "
                          + ", ".join(map(repr, bad.head(5).tolist())))
     return v.astype(float)
+
+
+# ---------------------------------------------------------------------- scenarios
+SCENARIO_COLUMNS = ("scenario", "unit", "score_base", "score_scenario", "score_change",
+                    "rank_base", "rank_scenario", "rank_change")
+
+
+@dataclass
+class Scenarios(Section):
+    """Policy scenarios side by side against the baseline, for the index in one period.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns ``scenario, unit, score_base, score_scenario, score_change, rank_base,
+        rank_scenario, rank_change`` (rank change = base rank - scenario rank, positive =
+        moved up): one row per scenario and unit.
+    period : int or str, optional
+        The period shown (in the titles).
+    notes : list of str
+        Policies of the evaluation (frozen or recomputed bounds, projections...).
+    names : dict
+        Unit labels per language.
+
+    Raises
+    ------
+    InputError
+        Missing columns or non-numeric scores.
+    """
+
+    table: pd.DataFrame
+    period: Any = None
+    notes: list[str] = field(default_factory=list)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.key = "scenarios"
+        _require(self.table, SCENARIO_COLUMNS, "scenario")
+        t = self.table.assign(unit=self.table["unit"].astype(str),
+                              scenario=self.table["scenario"].astype(str))
+        for c in SCENARIO_COLUMNS[2:]:
+            t[c] = _numeric(t[c], f"scenario column {c}")
+        self.table = t
+
+    @classmethod
+    def from_scores(cls, scores: pd.DataFrame, code: str, period: Any,
+                    notes: Sequence[str] = (), build: Build | None = None) -> Scenarios:
+        """Section from a tidy scenario table with ``code`` and ``period`` columns (every
+        code and period), keeping ``code`` (e.g. the index) in ``period``."""
+        _require(scores, ("code", "period"), "scenario")
+        sel = scores[(scores["code"] == code) & (scores["period"] == period)]
+        if sel.empty:
+            raise InputError(f"no scenario rows for code {code!r} in period {period}")
+        names = _build_unit_names(build) if build is not None else {}
+        return cls(sel.reset_index(drop=True), period, list(notes), names)
+
+    @classmethod
+    def from_result(cls, result: Any, build: Build | None = None) -> Scenarios:
+        """Section from a scenario evaluation exposing ``tables["scores"]``, ``period`` and
+        ``notes`` (the evaluation of issue 7, read by attribute name only); the index code is
+        that of ``build`` or the highest level in the table."""
+        scores = result.tables["scores"]
+        code = (build.framework.root if build is not None
+                else scores.loc[scores["level"].idxmax(), "code"])
+        return cls.from_scores(scores, code, result.period, getattr(result, "notes", []),
+                               build)
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        t = ctx.t
+        names = self.names.get(ctx.lang, {})
+        d = self.table.assign(label=self.table["unit"].map(lambda u: names.get(u, u)))
+        chart = charts.scenario_bars(d)
+        return {"period": self.period, "notes": self.notes,
+                "chart": ctx.chart(chart, "scenarios"),
+                "table": table(d.sort_values(["scenario", "rank_scenario"]),
+                               [Col("scenario", t("col_scenario")), Col("label", t("col_unit")),
+                                Col("score_base", t("baseline"), ".2f"),
+                                Col("score_scenario", t("col_scenario"), ".2f"),
+                                Col("score_change", t("col_change"), "signed"),
+                                Col("rank_base", f"{t('col_rank')} ({t('baseline')})", "int"),
+                                Col("rank_scenario", t("col_rank"), "int"),
+                                Col("rank_change", t("col_rank_change"), "int")],
+                               id="scenario-table")}
 
 
 # ---------------------------------------------------------------------- parks
