@@ -491,3 +491,29 @@ def test_scenarios_section_from_a_plain_table(tmp_path):
     assert book["score_change"].tolist() == [0.0, 35.0, 0.0]
     with pytest.raises(InputError, match="scenario table lacks columns: rank_change"):
         Scenarios(t.drop(columns="rank_change"))
+
+
+def test_vectorised_strengths_weaknesses_equal_the_per_unit_function(build):
+    """The profile tables (all units at once) follow gipro.results.strengths_weaknesses
+    (COINr get_str_weak), whose own tests use hand values."""
+    from gipro.report import Profiles
+    from gipro.results import strengths_weaknesses
+
+    prof = Profiles.from_build(build, 2010, n=3)
+    for unit in build.final.units:
+        s, w = strengths_weaknesses(build, unit, 2010, n=3)
+        for mine, ref in ((prof.strengths, s), (prof.weaknesses, w)):
+            got = mine[mine["unit"] == unit].reset_index(drop=True)
+            assert got["code"].tolist() == ref["code"].tolist()
+            assert got["rank"].tolist() == ref["rank"].tolist()
+            np.testing.assert_array_equal(got["score"], ref["score"])
+            np.testing.assert_array_equal(got["value"], ref["value"])
+
+
+def test_per_unit_figures_are_valid_plotly(build):
+    """Per-unit charts skip plotly's validation for speed: re-validate them here."""
+    import plotly.graph_objects as go
+
+    for name in ("profile", "rank-history", "waterfall", "slope"):
+        fig = build_chart(build, name, **({} if name == "slope" else {"unit": "Hebei"}))
+        go.Figure(fig.to_dict())  # raises ValueError on any invalid property

@@ -5,7 +5,8 @@ Sheets, in order: ``about`` (what each sheet holds), one sheet per data set of t
 (tidy scores and ranks), ``weights``, ``framework`` (names in English and Chinese, unit,
 direction, weights), ``exclusions``, the tables steps recorded (``treat.changes`` ...),
 progress tables when given (``progress_index``, ``progress_indicators``, ``improvers``,
-``contributions``, ``leading_factors`` and their ``_yearly`` forms), robustness tables when
+``contributions``, ``leading_factors``; their ``_yearly`` forms with ``yearly=True``),
+robustness and scenario tables when
 given, park assessment tables when given, ``log`` (every step with its parameters as YAML and
 its notes) and ``sources`` (data sources and licences verbatim, framework references).
 
@@ -93,6 +94,7 @@ def workbook_tables(
     scenarios: Scenarios | None = None,
     assessments: Sequence[Assessment] = (),
     park_data: ParkData | None = None,
+    yearly: bool = False,
 ) -> dict[str, tuple[pd.DataFrame, str]]:
     """The tables of the workbook by sheet name, each with a one-line description.
 
@@ -136,6 +138,8 @@ def workbook_tables(
             rep = progress_report(build, base, end)
         if rep is not None:
             for name, df in rep.tables.items():
+                if name.endswith("_yearly") and not yearly:
+                    continue
                 tabs[_PROGRESS_SHEETS.get(name, name)] = (
                     df, f"progress {rep.base} -> {rep.end}: {name}")
             tabs["progress_summary"] = (pd.DataFrame({"text": [rep.summary, *rep.notes]}),
@@ -193,6 +197,7 @@ def write_excel(
     scenarios: Scenarios | None = None,
     assessments: Sequence[Assessment] = (),
     park_data: ParkData | None = None,
+    yearly: bool = False,
 ) -> Path:
     """Write the workbook.
 
@@ -206,6 +211,9 @@ def write_excel(
     progress : bool or ProgressReport
         ``True``: progress tables between ``base`` and ``end`` (builds with two or more
         periods); a ProgressReport: its tables; ``False``: none.
+    yearly : bool
+        Also the year-by-year progress tables (``*_yearly``; large: units x indicators x
+        periods rows; ``gipro progress`` writes them as CSV).
     robustness : Robustness, optional
         Rank intervals, Sobol indices and correlations.
     scenarios : Scenarios, optional
@@ -235,7 +243,7 @@ def write_excel(
                          "tables")
     tabs = workbook_tables(build, progress=progress, base=base, end=end,
                            robustness=robustness, scenarios=scenarios, assessments=assessments,
-                           park_data=park_data)
+                           park_data=park_data, yearly=yearly)
     used: set[str] = {"about"}
     names = {key: _sheet_name(key, used) for key in tabs}
     for key, (df, _) in tabs.items():
@@ -279,21 +287,8 @@ def write_excel(
             c.font = bold
             cells.append(c)
         ws.append(cells)
-        cols = [frame[c].to_numpy(dtype=object) for c in frame.columns]
-        for r in range(len(frame)):
-            row = []
-            for j, col in enumerate(cols):
-                v = _cell(col[r])
-                if isinstance(v, str):
-                    if len(v) > MAX_TEXT:
-                        raise InputError(f"sheet {names[key]!r}, column {frame.columns[j]!r}, "
-                                         f"row {r + 2}: text of {len(v):,} characters; Excel "
-                                         f"holds at most {MAX_TEXT:,}")
-                    if v.startswith("="):
-                        cell = WriteOnlyCell(ws, v)
-                        cell.data_type = "s"  # text, never a formula
-                        v = cell
-                row.append(v)
+        cols = [_column(ws, frame[c], names[key], WriteOnlyCell) for c in frame.columns]
+        for row in zip(*cols, strict=True):
             ws.append(row)
     path = Path(path)
     try:
@@ -303,6 +298,35 @@ def write_excel(
     except OSError as exc:
         raise InputError(f"cannot write the workbook {path}: {exc.strerror}") from None
     return path
+
+
+def _column(ws: Any, s: pd.Series, sheet: str, cell_type: Any) -> list[Any]:
+    """A column as Python cell values: floats with NaN -> None, nullable integers with NA ->
+    None, text checked for length and kept as text (never a formula)."""
+    if pd.api.types.is_bool_dtype(s.dtype) and s.dtype != object:
+        return s.astype(object).where(s.notna(), None).tolist()
+    if pd.api.types.is_float_dtype(s.dtype) and not isinstance(s.dtype, pd.api.extensions
+                                                                .ExtensionDtype):
+        a = s.to_numpy(dtype=float)
+        out = a.astype(object)
+        out[np.isnan(a)] = None
+        return out.tolist()
+    if pd.api.types.is_integer_dtype(s.dtype) and not isinstance(
+            s.dtype, pd.api.extensions.ExtensionDtype):
+        return s.tolist()
+    out = []
+    for r, v in enumerate(s.to_numpy(dtype=object)):
+        v = _cell(v)
+        if isinstance(v, str):
+            if len(v) > MAX_TEXT:
+                raise InputError(f"sheet {sheet!r}, column {s.name!r}, row {r + 2}: text of "
+                                 f"{len(v):,} characters; Excel holds at most {MAX_TEXT:,}")
+            if v.startswith("="):
+                cell = cell_type(ws, v)
+                cell.data_type = "s"  # text, never a formula
+                v = cell
+        out.append(v)
+    return out
 
 
 def _col_letter(i: int) -> str:

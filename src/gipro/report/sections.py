@@ -310,6 +310,52 @@ def _sortv(v: Any) -> str:
     return "" if np.isnan(f) else repr(f)
 
 
+def strengths_weaknesses_all(framework: Framework, scores: pd.DataFrame, ranks: pd.DataFrame,
+                             raw: pd.DataFrame | None, n: int = 3
+                             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every unit's ``n`` best- and worst-ranked indicators at once (COINr ``get_str_weak``;
+    the same rule as :func:`gipro.results.strengths_weaknesses`: rank among the units of the
+    period on normalised scores, ties in the ordering broken by framework order, indicators
+    without a value left out).
+
+    Parameters
+    ----------
+    framework : Framework
+    scores, ranks : pandas.DataFrame
+        Units x codes of one period (indicator columns are used).
+    raw : pandas.DataFrame, optional
+        Raw values, units x indicators.
+    n : int
+
+    Returns
+    -------
+    strengths, weaknesses : pandas.DataFrame
+        ``unit, code, value, score, rank, of``, ``n`` rows per unit (fewer when a unit has
+        fewer ranked indicators), best first / worst first.
+    """
+    inds = [c for c in framework.indicator_codes if c in scores.columns]
+    r = ranks[inds].to_numpy(dtype=float)
+    x = scores[inds].to_numpy(dtype=float)
+    v = (raw.reindex(columns=inds).to_numpy(dtype=float) if raw is not None
+         else np.full(x.shape, np.nan))
+    of = (~np.isnan(x)).sum(axis=0)
+    k = len(inds)
+    order = np.arange(k)
+    units = np.asarray(scores.index, dtype=object)
+    out = []
+    for sign in (1.0, -1.0):
+        key = np.where(np.isnan(r), np.inf, sign * r * (k + 1) + order)
+        pos = np.argsort(key, axis=1, kind="stable")[:, :n]
+        ok = np.isfinite(np.take_along_axis(key, pos, axis=1))
+        ui, ci = np.nonzero(ok)
+        cj = pos[ui, ci]
+        out.append(pd.DataFrame({
+            "unit": units[ui], "code": np.asarray(inds, dtype=object)[cj],
+            "value": v[ui, cj], "score": x[ui, cj],
+            "rank": pd.array(r[ui, cj], dtype="Float64").astype("Int64"), "of": of[cj]}))
+    return out[0], out[1]
+
+
 # ---------------------------------------------------------------------- profiles
 @dataclass
 class Profiles(Section):
@@ -324,8 +370,9 @@ class Profiles(Section):
         Unit x code, for ``period``.
     history : pandas.DataFrame
         Tidy ``unit, period, code, rank`` for the index and its dimensions.
-    strengths, weaknesses : dict of str to pandas.DataFrame
-        Per unit, as :func:`gipro.results.strengths_weaknesses`.
+    strengths, weaknesses : pandas.DataFrame
+        Tidy, ``unit, code, value, score, rank, of`` (``n`` rows per unit, best first /
+        worst first), as :func:`gipro.results.strengths_weaknesses` for every unit.
     names : dict
         Unit labels per language.
     """
@@ -335,8 +382,8 @@ class Profiles(Section):
     scores: pd.DataFrame
     ranks: pd.DataFrame
     history: pd.DataFrame
-    strengths: dict[str, pd.DataFrame]
-    weaknesses: dict[str, pd.DataFrame]
+    strengths: pd.DataFrame
+    weaknesses: pd.DataFrame
     names: dict[str, dict[str, str]]
 
     def __post_init__(self) -> None:
@@ -345,8 +392,6 @@ class Profiles(Section):
     @classmethod
     def from_build(cls, build: Build, period: int | None = None, n: int = 3) -> Profiles:
         """Profiles of every unit of a run build (``n`` strengths and weaknesses each)."""
-        from ..results import strengths_weaknesses
-
         build._require_run()
         period = _period_of(build, period)
         fw = build.framework
@@ -356,9 +401,8 @@ class Profiles(Section):
         ranks = _wide(res, period, "rank").reindex(index=units, columns=codes).astype(float)
         hist_codes = [fw.root, *[c for c in fw.children(fw.root) if c in codes]]
         history = res[res["code"].isin(hist_codes)][["unit", "period", "code", "rank"]]
-        strong, weak = {}, {}
-        for u in units:
-            strong[u], weak[u] = strengths_weaknesses(build, u, period, n=n)
+        raw = build.datasets["raw"].to_frame().xs(period, level="period").reindex(units)
+        strong, weak = strengths_weaknesses_all(fw, scores, ranks, raw, n)
         return cls(fw, period, scores, ranks, history.reset_index(drop=True), strong, weak,
                    _build_unit_names(build))
 
@@ -377,38 +421,50 @@ class Profiles(Section):
         order = self.ranks[root].sort_values(na_position="last").index.tolist()
         codes = self._profile_codes()
         labels = [fw.node(c).label(lang) for c in codes]
-        med = self.scores[codes].median(axis=0, skipna=True).to_numpy()
-        of = self.scores[codes].notna().sum(axis=0).to_numpy()
+        sc = self.scores[codes].to_numpy(dtype=float)
+        rk = self.ranks[codes].to_numpy(dtype=float)
+        med = np.nanmedian(np.where(np.isnan(sc).all(axis=0), 0.0, sc), axis=0) \
+            if len(sc) else np.full(len(codes), np.nan)
+        med = np.where(np.isnan(sc).all(axis=0), np.nan, med)
+        of = (~np.isnan(sc)).sum(axis=0)
+        row = {u: i for i, u in enumerate(self.scores.index)}
         profile, history, panels = {}, {}, []
-        hist = self.history.pivot_table(index=["unit", "period"], columns="code", values="rank",
-                                        aggfunc="first")
-        hcodes = [c for c in [root, *fw.children(root)] if c in hist.columns]
-        multi = self.history["period"].nunique() > 1
+        periods = sorted(self.history["period"].unique())
+        multi = len(periods) > 1
+        hcodes = [c for c in [root, *fw.children(root)] if c in set(self.history["code"])]
+        hist = (self.history.pivot_table(index="unit", columns=["code", "period"],
+                                         values="rank", aggfunc="first", dropna=False)
+                .reindex(columns=pd.MultiIndex.from_product([hcodes, periods])))
+        hrow = {u: i for i, u in enumerate(hist.index)}
+        harr = hist.to_numpy(dtype=float).reshape(len(hist), len(hcodes), len(periods))
+        hlabels = [fw.node(c).label(lang) for c in hcodes]
         n_units = len(self.scores)
         cols = [Col("name", t("col_indicator")), Col("value", t("col_value"), "g"),
                 Col("score", t("col_score"), ".2f"), Col("rank", t("col_rank"), "int"),
                 Col("of", t("col_of"), "int")]
+        code_label = {c: n.label(lang) for c, n in fw.nodes.items()}
+        strong = self.strengths.assign(name=self.strengths["code"].map(code_label))
+        weak = self.weaknesses.assign(name=self.weaknesses["code"].map(code_label))
+        s_pos = strong.groupby("unit", sort=False).indices
+        w_pos = weak.groupby("unit", sort=False).indices
+        empty = strong.iloc[:0]
+        scols = [Col("name", t("col_name")), Col("score", t("col_score"), ".2f"),
+                 Col("rank", t("col_rank"), "int"), Col("of", t("col_of"), "int")]
         for u in sorted(self.scores.index, key=lambda u: names.get(u, u)):
-            profile[u] = charts.profile_bars(
-                labels, self.scores.loc[u, codes].to_numpy(), med,
-                self.ranks.loc[u, codes].to_numpy(), of, names.get(u, u), t("col_median"))
-            if multi and u in hist.index.get_level_values(0):
-                h = hist.loc[u][hcodes].rename(columns=lambda c: fw.node(c).label(lang))
+            i = row[u]
+            profile[u] = charts.profile_bars(labels, sc[i], med, rk[i], of, names.get(u, u),
+                                             t("col_median"))
+            if multi and u in hrow:
+                h = pd.DataFrame(harr[hrow[u]].T, index=periods, columns=hlabels)
                 history[u] = charts.rank_history(h, n_units)
-            s = self.strengths[u].assign(name=self.strengths[u]["code"].map(
-                lambda c: fw.node(c).label(lang)))
-            w = self.weaknesses[u].assign(name=self.weaknesses[u]["code"].map(
-                lambda c: fw.node(c).label(lang)))
-            summ = pd.DataFrame({"name": labels, "score": self.scores.loc[u, codes].to_numpy(),
-                                 "rank": self.ranks.loc[u, codes].to_numpy(), "of": of})
-            panels.append({"unit": u, "label": names.get(u, u),
-                           "strengths": table(s, cols, sortable=False),
-                           "weaknesses": table(w, cols, sortable=False),
-                           "summary": table(summ, [Col("name", t("col_name")),
-                                                   Col("score", t("col_score"), ".2f"),
-                                                   Col("rank", t("col_rank"), "int"),
-                                                   Col("of", t("col_of"), "int")],
-                                            sortable=False)})
+            summ = pd.DataFrame({"name": labels, "score": sc[i], "rank": rk[i], "of": of})
+            panels.append({
+                "unit": u, "label": names.get(u, u),
+                "strengths": table(strong.iloc[s_pos[u]] if u in s_pos else empty, cols,
+                                   sortable=False),
+                "weaknesses": table(weak.iloc[w_pos[u]] if u in w_pos else empty, cols,
+                                    sortable=False),
+                "summary": table(summ, scols, sortable=False)})
         default = next((u for u in order if u in profile), next(iter(profile)))
         group = ctx.new_group(default)
         return {
@@ -502,24 +558,33 @@ class Progress(Section):
             c = self.contributions
             c = c[(c["base"] == self.base) & (c["end"] == self.end)] if "base" in c else c
             figs, panels = {}, []
-            ordered = [u for u in idx["unit"]]
+            ordered = list(idx["unit"])
+            code_label = {k: n.label(lang) for k, n in fw.nodes.items()}
+            by_unit = c.groupby("unit", sort=False).indices
+            lf_all = None
+            if self.leading_factors is not None:
+                lf_all = self.leading_factors.assign(
+                    name=self.leading_factors["code"].map(code_label))
+                lf_pos = lf_all.groupby("unit", sort=False).indices
+            starts = dict(zip(idx["unit"], idx["score_base"], strict=True))
+            ends = dict(zip(idx["unit"], idx["score_end"], strict=True))
+            kind = c["kind"].to_numpy()
+            codes_c = c["code"].to_numpy()
+            contrib = c["contribution"].to_numpy(dtype=float)
             for u in sorted(ordered, key=lambda u: names.get(u, u)):
-                cu = c[c["unit"] == u]
-                row = idx[idx["unit"] == u].iloc[0]
-                parts = cu[cu["kind"] == "indicator"]
-                s = pd.Series(parts["contribution"].to_numpy(dtype=float),
-                              index=[fw.node(k).label(lang) for k in parts["code"]])
-                cov = cu[cu["kind"] == "coverage"]["contribution"]
-                if len(cov) and pd.notna(cov.iloc[0]) and cov.iloc[0] != 0:
-                    s[t("coverage_effect")] = float(cov.iloc[0])
-                figs[u] = charts.waterfall(row["score_base"], s, row["score_end"],
-                                           f"{self.base}", f"{self.end}")
+                pos = by_unit.get(u, np.array([], dtype=int))
+                ind = pos[kind[pos] == "indicator"]
+                sr = pd.Series(contrib[ind], index=[code_label[k] for k in codes_c[ind]])
+                cov = pos[kind[pos] == "coverage"]
+                if len(cov) and np.isfinite(contrib[cov[0]]) and contrib[cov[0]] != 0:
+                    sr[t("coverage_effect")] = float(contrib[cov[0]])
+                figs[u] = charts.waterfall(starts[u], sr, ends[u], f"{self.base}",
+                                           f"{self.end}")
                 lf = None
-                if self.leading_factors is not None:
-                    lf = self.leading_factors[self.leading_factors["unit"] == u]
-                    lf = lf.assign(name=lf["code"].map(lambda k: fw.node(k).label(lang)))
-                    lf = table(lf, [Col("rank", "#", "int"), Col("name", t("col_indicator")),
-                                    Col("contribution", t("col_contribution"), "signed")],
+                if lf_all is not None:
+                    sel = lf_all.iloc[lf_pos[u]] if u in lf_pos else lf_all.iloc[:0]
+                    lf = table(sel, [Col("rank", "#", "int"), Col("name", t("col_indicator")),
+                                     Col("contribution", t("col_contribution"), "signed")],
                                sortable=False)
                 panels.append({"unit": u, "label": names.get(u, u), "leading": lf})
             default = ordered[0] if ordered else next(iter(figs))
