@@ -146,6 +146,11 @@ def test_builtin_frameworks_carry_english_and_chinese_names():
         assert fw.name.en and fw.name.zh
     for ind in gipro.parks.load_catalogue().indicators:
         assert ind.name.en and ind.name.zh, ind.code
+    for name in gipro.parks.builtin_park_frameworks():
+        pf = gipro.parks.load_park_framework(name)
+        assert all(c.name.en and c.name.zh for c in pf.categories), name
+        if name != "eip":  # the EIP framework is published in English only
+            assert all(r.name.en and r.name.zh for r in pf.requirements), name
 
 
 # ---------------------------------------------------------------------- the page
