@@ -480,12 +480,11 @@ def test_scenarios_section_from_a_plain_table(tmp_path):
     t["rank_change"] = t["rank_base"] - t["rank_scenario"]
     scores = t.assign(code="I", period=2020, level=2)
 
-    class Evaluation:  # what a scenario evaluation returns
-        tables = {"scores": scores}
-        period = 2020
-        notes = ["bounds frozen at the baseline"]
+    from types import SimpleNamespace
 
-    sc = Scenarios.from_result(Evaluation(), b)
+    evaluation = SimpleNamespace(tables={"scores": scores}, period=2020,  # what it returns
+                                 notes=["bounds frozen at the baseline"])
+    sc = Scenarios.from_result(evaluation, b)
     html = report_for_build(b, progress=False, scenarios=sc).to_html()
     got = table_rows(html, "scenario-table")
     assert [r[1] for r in got] == ["U3", "U2", "U1"]  # by scenario rank

@@ -200,6 +200,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "no data": {"en": "no data", "zh": "无数据"},
     "no threshold (unverified)": {"en": "no threshold", "zh": "无阈值"},
     "unverified": {"en": "UNVERIFIED", "zh": "未核实"},
+    "pass": {"en": "pass", "zh": "通过"},
+    "fail": {"en": "fail", "zh": "未通过"},
+    "undetermined": {"en": "undetermined", "zh": "待定"},
     # methodology
     "method_steps": {"en": "Steps, parameters and policies", "zh": "步骤、参数与规则"},
     "method_input": {"en": "Input", "zh": "输入"},

@@ -956,7 +956,9 @@ class Parks(Section):
             bars = charts.outcome_bars(counts, {o: t(o) for o in OUTCOMES})
             v = a.verdicts[a.verdicts["year"] == year].assign(
                 label=lambda d: d["park"].map(lambda k: names.get(k, k)),
-                verified_text=lambda d: d["verified"].map(lambda x: "✓" if x else t("unverified")))
+                verified_text=lambda d: d["verified"].map(lambda x: "✓" if x else t("unverified")),
+                outcome_text=lambda d: d["outcome"].map(
+                    lambda v: t(v) if v in ("pass", "fail", "undetermined") else v))
             pr = a.priorities[a.priorities["year"] == year]
             pr = pr[pr["priority"] <= 5].assign(
                 label=lambda d: d["park"].map(lambda k: names.get(k, k)),
@@ -970,7 +972,7 @@ class Parks(Section):
                 "chart": ctx.chart(bars, f"park-outcomes-{fw.code}"),
                 "scorecard": card,
                 "verdicts": table(v, [Col("label", t("col_park")),
-                                      Col("outcome", t("col_verdict")),
+                                      Col("outcome_text", t("col_verdict")),
                                       Col("verdict", ""), Col("verified_text", t("col_verified")),
                                       Col("reasons", t("col_reasons"))], sortable=False),
                 "gaps": table(pr, [Col("label", t("col_park")),
