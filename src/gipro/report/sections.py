@@ -958,7 +958,7 @@ class Parks(Section):
                 label=lambda d: d["park"].map(lambda k: names.get(k, k)),
                 verified_text=lambda d: d["verified"].map(lambda x: "✓" if x else t("unverified")),
                 outcome_text=lambda d: d["outcome"].map(
-                    lambda v: t(v) if v in ("pass", "fail", "undetermined") else v))
+                    lambda oc: t(oc) if oc in ("pass", "fail", "undetermined") else oc))
             pr = a.priorities[a.priorities["year"] == year]
             pr = pr[pr["priority"] <= 5].assign(
                 label=lambda d: d["park"].map(lambda k: names.get(k, k)),
