@@ -521,3 +521,11 @@ def test_per_unit_figures_are_valid_plotly(build):
     for name in ("profile", "rank-history", "waterfall", "slope"):
         fig = build_chart(build, name, **({} if name == "slope" else {"unit": "Hebei"}))
         go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+
+
+def test_a_build_without_an_index_is_a_clear_error():
+    b = three_units()
+    no_agg = run({**RECIPE, "steps": [{"step": "normalise"}]}, framework=b.framework,
+                 panel=b.source_panel)
+    with pytest.raises(InputError, match="needs a build that aggregates to the index"):
+        report_for_build(no_agg)

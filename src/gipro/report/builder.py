@@ -273,7 +273,8 @@ def report_for_build(
     Raises
     ------
     InputError
-        The build has not been run; unknown period or language.
+        The build has not been run or has no index scores (no aggregate step); unknown
+        period or language.
     """
     from ..progress import ProgressReport
     from ..progress import report as progress_report
@@ -281,6 +282,10 @@ def report_for_build(
     check_lang(lang)
     build._require_run()
     fw = build.framework
+    if fw.root not in build.final.codes:
+        raise InputError(f"the build has no {fw.root} scores: the report needs a build that "
+                         "aggregates to the index",
+                         ["add an aggregate step to the recipe"])
     sections: list[Section] = [Overview.from_build(build), Results.from_build(build, period)]
     if profiles:
         sections.append(Profiles.from_build(build, period))

@@ -257,7 +257,8 @@ def profile_bars(labels: Sequence[str], unit_scores: Sequence[float],
     ], title, 360, barmode="group", legend={"orientation": "h", "y": -0.2})
 
 
-def rank_history(ranks: pd.DataFrame, n_units: int, title: str | None = None) -> go.Figure:
+def rank_history(ranks: pd.DataFrame, n_units: int, title: str | None = None,
+                 rank_label: str = "rank") -> go.Figure:
     """Ranks over periods: one line per code (columns), periods as index; rank 1 on top."""
     x = [str(p) for p in ranks.index]
     data = [{"type": "scatter", "x": x, "y": _num(ranks[col]), "mode": "lines+markers",
@@ -268,7 +269,7 @@ def rank_history(ranks: pd.DataFrame, n_units: int, title: str | None = None) ->
     return _fast(data, title, 360, legend={"orientation": "h", "y": -0.2},
                  xaxis={"type": "category"},
                  yaxis={"autorange": False, "range": [n_units + 0.5, 0.5], "tick0": 1,
-                        "dtick": max(1, n_units // 10), "title": {"text": "rank"}})
+                        "dtick": max(1, n_units // 10), "title": {"text": rank_label}})
 
 
 def slope_chart(table: pd.DataFrame, base_label: str, end_label: str,
@@ -336,7 +337,7 @@ def waterfall(start: float, contributions: pd.Series, end: float, start_label: s
 
 
 def rank_interval_chart(table: pd.DataFrame, labels: dict[str, str],
-                        title: str | None = None) -> go.Figure:
+                        title: str | None = None, rank_label: str = "rank") -> go.Figure:
     """Median rank with its 5-95 % interval and the nominal rank, units by nominal rank.
 
     ``table``: columns ``label, nominal_rank, median_rank, q05, q95``; ``labels`` names the
@@ -356,7 +357,7 @@ def rank_interval_chart(table: pd.DataFrame, labels: dict[str, str],
                    marker={"color": BAD, "symbol": "diamond", "size": 8},
                    hovertemplate="%{x}: nominal %{y}<extra></extra>"),
     ])
-    fig.update_yaxes(autorange="reversed", title="rank")
+    fig.update_yaxes(autorange="reversed", title=rank_label)
     fig.update_xaxes(tickangle=-60)
     return _layout(fig, title, height=440, legend={"orientation": "h", "y": 1.08})
 

@@ -456,7 +456,7 @@ class Profiles(Section):
                                              t("col_median"))
             if multi and u in hrow:
                 h = pd.DataFrame(harr[hrow[u]].T, index=periods, columns=hlabels)
-                history[u] = charts.rank_history(h, n_units)
+                history[u] = charts.rank_history(h, n_units, rank_label=t("col_rank"))
             summ = pd.DataFrame({"name": labels, "score": sc[i], "rank": rk[i], "of": of})
             panels.append({
                 "unit": u, "label": names.get(u, u),
@@ -737,7 +737,8 @@ class Robustness(Section):
             ri = self.rank_intervals.assign(label=self.rank_intervals["unit"].map(
                 lambda u: names.get(u, u)))
             fig = charts.rank_interval_chart(ri, {"median": t("col_median_rank"),
-                                                  "nominal": t("col_nominal_rank")})
+                                                  "nominal": t("col_nominal_rank")},
+                                             rank_label=t("col_rank"))
             ri = ri.assign(interval=[f"{fmt(a, 'g')}-{fmt(b, 'g')}"
                                      for a, b in zip(ri["q05"], ri["q95"], strict=True)])
             out["rank_intervals"] = {
