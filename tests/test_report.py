@@ -529,3 +529,34 @@ def test_a_build_without_an_index_is_a_clear_error():
                  panel=b.source_panel)
     with pytest.raises(InputError, match="needs a build that aggregates to the index"):
         report_for_build(no_agg)
+
+
+# ---------------------------------------------------------------------- properties
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab cd efg") + ["单", "位", "二", "氧"]),
+               max_size=60), st.integers(4, 30))
+def test_wrap_keeps_the_text_and_the_width(text, width):
+    from gipro.report.charts import _width, wrap
+
+    lines = wrap(text, width).split("<br>")
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(_width(line) <= width for line in lines)
+
+
+@given(st.lists(st.text(min_size=0, max_size=50), min_size=1, max_size=20))
+def test_sheet_names_always_valid_and_unique(names):
+    used: set[str] = set()
+    out = [_sheet_name(n, used) for n in names]
+    assert len({o.lower() for o in out}) == len(out)
+    assert all(0 < len(o) <= 31 and not set("[]:*?/\\") & set(o) for o in out)
+
+
+@given(st.one_of(st.none(), st.just(float("nan")), st.just(pd.NA)),
+       st.sampled_from(["text", "int", "pct", "signed", "g", ".2f"]))
+def test_missing_values_print_as_a_dash(v, kind):
+    from gipro.report.tables import fmt
+
+    assert fmt(v, kind) == "–"
