@@ -536,7 +536,7 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab cd efg") + ["单", "位", "二", "氧"]),
+@given(st.text(alphabet=st.sampled_from([*"ab cd efg", "单", "位", "二", "氧"]),
                max_size=60), st.integers(4, 30))
 def test_wrap_keeps_the_text_and_the_width(text, width):
     from gipro.report.charts import _width, wrap
