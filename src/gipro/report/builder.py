@@ -127,6 +127,14 @@ def _environment() -> Environment:
     return env
 
 
+def _asset(name: str) -> Markup:
+    """A template asset (CSS, JS) inlined verbatim: not parsed by jinja2."""
+    from importlib import resources
+
+    return Markup((resources.files("gipro.report") / "templates" / name)
+                  .read_text(encoding="utf-8"))
+
+
 def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
 
@@ -206,6 +214,7 @@ class Report:
             generated=ctx.t("generated", version=__version__,
                             date=self.generated or date.today().isoformat()),
             plotly_js=Markup(_plotly_js()), payload=Markup(ctx.payload()),
+            css=_asset("report.css"), js=_asset("report.js"),
             groups=ctx.groups)
 
     def write(self, path: str | Path) -> Path:
