@@ -560,3 +560,9 @@ def test_missing_values_print_as_a_dash(v, kind):
     from gipro.report.tables import fmt
 
     assert fmt(v, kind) == "–"
+
+
+def test_park_report_cites_the_synthetic_data_notice(parks_report):
+    html = parks_report[2].to_html()
+    assert "scripts/make_park_example.py (seed 20240501)" in html
+    assert "CEADs" not in html  # only the parks' paragraph of the NOTICE

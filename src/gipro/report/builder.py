@@ -338,6 +338,12 @@ def _synthetic(build: Build) -> bool:
                 and (units["data_status"] == "SYNTHETIC").any())
 
 
+def _park_notice(notice: str) -> str:
+    """The paragraph of the NOTICE about the synthetic example parks (whole text if absent)."""
+    paras = [p for p in notice.split("\n\n") if "parks_attributes.csv" in p]
+    return paras[0].strip() if paras else notice
+
+
 def park_report(
     data: ParkData,
     assessments: Sequence[Assessment] | Iterable[Assessment],
@@ -373,7 +379,8 @@ def park_report(
         notes.extend(f"{a.framework.code}: {n}" for n in a.notes)
     from .. import datasets as _datasets
 
-    sources = [(data.origin or "park data", _datasets.notice() if data.synthetic else "")]
+    sources = [(data.origin or "park data", _park_notice(_datasets.notice())
+                if data.synthetic else "")]
     meth = Methodology(steps=[e.to_dict() for e in park26_build.log] if park26_build else [],
                        input_notes=[repr(data)], sources=sources,
                        unverified=unverified_thresholds(assessments), notes=notes)

@@ -170,9 +170,10 @@ def workbook_tables(
     if park_data is not None:
         tabs["park_indicators"] = (park_data.wide(), "park indicator values by park and year")
         from .. import datasets as _datasets
+        from .builder import _park_notice
 
         sources.append((park_data.origin or "park data",
-                        _datasets.notice() if park_data.synthetic else ""))
+                        _park_notice(_datasets.notice()) if park_data.synthetic else ""))
     if log_rows:
         tabs["log"] = (pd.DataFrame(log_rows), "every step with its parameters and the "
                        "policies it applied")
