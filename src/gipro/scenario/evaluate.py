@@ -55,11 +55,12 @@ import pandas as pd
 import yaml
 
 from ..build import Build
-from ..compare import compare
+from ..dataset import DataSet
 from ..decompose import COVERAGE, _setup, effective_weights
 from ..errors import GiproError, InputError, MethodError
 from ..methods.aggregate import CROSS_UNIT
 from ..methods.lmdi import logmean
+from ..methods.rank import rank as _rank
 from ..panel import Panel
 from ..recipe import Recipe, _validate
 from ..steps.normalise import NormaliseStep
@@ -434,13 +435,7 @@ def _tables(ev: Evaluation, states: Mapping[str, Any]) -> dict[str, pd.DataFrame
     root = fw.root
     scores, contribs, beyond, overview, logs = [], [], [], [], []
     for name, run in ev.runs.items():
-        d = compare(ev.reference, run.build)
-        d = d.rename(columns={"score_a": "score_base", "score_b": "score_scenario",
-                              "score_diff": "score_change", "rank_a": "rank_base",
-                              "rank_b": "rank_scenario"})
-        d["rank_change"] = (d["rank_base"].astype("Float64")
-                            - d["rank_scenario"].astype("Float64")).astype("Int64")
-        d = d.drop(columns="abs_rank_change")
+        d = _compare(ev.reference, run.build)
         d.insert(0, "scenario", name)
         scores.append(d)
         logs.append(run.changes)
@@ -498,6 +493,52 @@ def _tables(ev: Evaluation, states: Mapping[str, Any]) -> dict[str, pd.DataFrame
                                                     "indicator", "value", "bound_low",
                                                     "bound_high", "side"]))
     return tables
+
+
+def _compare(ref: Build, scen: Build) -> pd.DataFrame:
+    """Scores and ranks of the reference and a scenario per unit, period and code (as
+    :func:`gipro.compare`, with rank change = base rank - scenario rank, positive = up).
+
+    Ranks are computed as in :meth:`Build.results` (per period and code, 1 = best, ties
+    share the lowest rank). Rows: level (index first), code, period, unit.
+    """
+    fw = ref.framework
+    a, b = ref.final, scen.final
+    if (a.units, a.periods) != (b.units, b.periods):  # e.g. a unit screened out in one
+        units = sorted(set(a.units) | set(b.units))
+        periods = sorted(set(a.periods) | set(b.periods))
+        a, b = (_reindexed(ds, units, periods) for ds in (a, b))
+    codes = [c for c in a.codes if c in set(b.codes)]
+    sa, sb = a.take(codes), b.take(codes)
+    ra, rb = _rank(sa, axis=1), _rank(sb, axis=1)
+    levels = np.array([fw.level(c) for c in codes])
+    co = np.argsort(-levels, kind="stable")
+    uo = np.argsort(np.array(a.units, dtype=object), kind="stable")
+    ci, pi, ui = (x.ravel() for x in np.meshgrid(co, np.arange(len(a.periods)), uo,
+                                                   indexing="ij"))
+
+    def ints(r: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        return pd.array(r, dtype="Float64").astype("Int64")
+
+    d = pd.DataFrame({
+        "unit": np.array(a.units, dtype=object)[ui],
+        "period": np.array(a.periods)[pi],
+        "code": np.array(codes, dtype=object)[ci],
+        "level": levels[ci],
+        "score_base": sa[pi, ui, ci], "score_scenario": sb[pi, ui, ci],
+        "score_change": sb[pi, ui, ci] - sa[pi, ui, ci],
+        "rank_base": ints(ra[pi, ui, ci]), "rank_scenario": ints(rb[pi, ui, ci]),
+    })
+    d["rank_change"] = ints(ra[pi, ui, ci] - rb[pi, ui, ci])
+    return d
+
+
+def _reindexed(ds: DataSet, units: list[str], periods: list[int]) -> DataSet:
+    out = np.full((len(periods), len(units), len(ds.codes)), np.nan)
+    pi = [periods.index(p) for p in ds.periods]
+    ui = [units.index(u) for u in ds.units]
+    out[np.ix_(pi, ui)] = ds.values
+    return DataSet(ds.name, out, tuple(units), tuple(periods), ds.codes)
 
 
 def _side_by_side(ev: Evaluation, scores: pd.DataFrame) -> pd.DataFrame:

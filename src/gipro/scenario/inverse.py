@@ -405,10 +405,12 @@ def required_change(
     --------
     >>> import gipro
     >>> b = gipro.run()
-    >>> r = required_change(b, "Shanxi", rank=25, period=2015,
-    ...                     indicators=["co2_intensity_gdp"])
-    >>> r[["status", "solver", "verified"]].values.tolist()
-    [['reachable', 'closed form', True]]
+    >>> r = required_change(b, "Shanxi", rank=20, period=2015,
+    ...                     indicators=["gdp_real_per_capita", "co2_intensity_gdp"])
+    >>> r[["indicators", "status", "verified"]].values.tolist()
+    [['gdp_real_per_capita', 'reachable', True], ['co2_intensity_gdp', 'unreachable', <NA>]]
+    >>> r["reason"].iloc[1][:45]
+    'would need co2_intensity_gdp = -6.02011 t CO2'
     """
     if not build.is_run:
         build.run()
@@ -635,7 +637,7 @@ def _verify(build: Build, out: pd.DataFrame, clip: bool, score, rank, domains) -
             c = inds[0]
             raw_v = raw.values[raw.periods.index(period), raw.units.index(unit),
                                raw.codes.index(c)]
-            if raw_v == r["value_now"]:
+            if raw_v == r["value_now"] or np.isnan(raw_v):  # unchanged, or imputed
                 change = {"op": "set", "value": float(r["value_needed"])}
             else:  # a step before normalisation rescales the value (e.g. denominate)
                 change = {"op": "pct", "value": float(100.0 * (r["value_needed"] / r["value_now"]

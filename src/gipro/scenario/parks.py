@@ -19,9 +19,10 @@ marked in every output (the frameworks' ``verified`` flag).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -254,8 +255,8 @@ def evaluate_parks(
     data: ParkData,
     scenarios: Sequence[Scenario] | Scenario,
     *,
-    parks: ParkOptions | None = None,
-    options: EvaluationOptions | None = None,
+    parks: ParkOptions | Mapping[str, Any] | None = None,
+    options: EvaluationOptions | Mapping[str, Any] | None = None,
 ) -> ParkEvaluation:
     """Evaluate scenarios on park data: compliance changes per framework, and park26.
 
@@ -291,8 +292,10 @@ def evaluate_parks(
     >>> sorted(set(r.loc[r["requirement"] == "HJ-27", "outcome_scenario"]))
     ['met']
     """
-    popts = parks or ParkOptions()
-    opts = options or EvaluationOptions()
+    popts = parks if isinstance(parks, ParkOptions) else ParkOptions.model_validate(
+        dict(parks or {}))
+    opts = options if isinstance(options, EvaluationOptions) else \
+        EvaluationOptions.model_validate(dict(options or {}))
     if isinstance(scenarios, Scenario):
         scenarios = [scenarios]
     cube = park_cube(data, opts.horizon, opts.domains)

@@ -243,8 +243,10 @@ class EvaluationOptions(_Model):
         Period of the printed summary and side-by-side table (default: the last).
     domains : mapping of str to [low, high]
         Feasible values of indicators (``null`` = unbounded), for changes and inverse
-        questions; default: non-negative for indicators that are non-negative in the data,
-        [0, 1] for unit ``fraction``, [0, 100] for ``%`` / ``percent``.
+        questions; default (:func:`~gipro.scenario.changes.default_domains`): [0, 1] for
+        units starting with ``fraction``, [0, 100] for ``%`` / ``percent`` (not for codes
+        naming a growth, change or reduction), non-negative for indicators that are
+        non-negative in the data, else unbounded.
     """
 
     bounds: Literal["frozen", "recompute"] = "frozen"
