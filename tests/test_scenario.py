@@ -203,6 +203,59 @@ def test_contributions_add_up_with_coverage_when_a_value_is_filled_in():
     assert log["note"].tolist() == ["was missing"]
 
 
+def six_units(a) -> Panel:
+    units = [f"u{i}" for i in range(1, 7)]
+    df = pd.DataFrame({"unit": units, "period": 2020, "a": a,
+                       "b": [6.0, 5, 4, 3, 2, 1], "c": [1.0, 2, 3, 4, 5, 6]})
+    return Panel.from_wide(df, unit="unit", period="period")
+
+
+def test_frozen_imputation_keeps_other_units_imputed_values():
+    """u2's a is missing; mean imputation gives (10 + 30)/2 = 20. Raising u1's a to 40 would
+    make it (40 + 30)/2 = 35 if imputation were re-run (and, with recomputed bounds 30-40, u3's
+    a would score 0 instead of 100); frozen, u2 keeps 20 and nobody else moves."""
+    steps = [{"step": "impute", "method": "mean"}, {"step": "normalise"}, {"step": "aggregate"}]
+    b = toy_build(steps=steps, panel=toy_panel(a=(10.0, np.nan, 30.0)))
+    s = scen(Change(op="pct", units=["u1"], indicators=["a"], value=300))
+    ev = evaluate(b, s)
+    imputed = ev.runs["s"].build.datasets["imputed"]
+    assert imputed.values[0, 1, imputed.codes.index("a")] == 20.0
+    assert ev.tables["overview"]["spillover"].item() == 0
+    rec = evaluate(b, s, options={"bounds": "recompute"})
+    imputed = rec.runs["s"].build.datasets["imputed"]
+    assert imputed.values[0, 1, imputed.codes.index("a")] == 35.0
+    sc = rec.tables["scores"].set_index(["unit", "code"])
+    assert sc.loc[("u3", "a"), "score_scenario"] == 0.0
+    assert rec.tables["overview"]["spillover"].item() == 1  # u3 moved without a change
+
+
+def test_frozen_treatment_caps_and_transforms_with_the_baselines_parameters():
+    """a = 1..5, 100: winsorised once, 100 -> 5 (the next lower value), so the cap is 5; a
+    new value 50 for u3 is capped at 5 too. With winmax 0 the log fallback is used:
+    log(x - 1 + 0.01 (100 - 1)); u1's a 1 -> 2 becomes log(2 - 1 + 0.99) = log(1.99)."""
+    import math
+
+    a = [1.0, 2.0, 3.0, 4.0, 5.0, 100.0]
+    win = toy_build(steps=[{"step": "treat"}, {"step": "normalise"}, {"step": "aggregate"}],
+                    panel=six_units(a))
+    assert win.datasets["treated"].values[0, 5, 0] == 5.0
+    ev = evaluate(win, scen(Change(op="set", units=["u3"], indicators=["a"], value=50.0)))
+    treated = ev.runs["s"].build.datasets["treated"].values[0, :, 0]
+    assert treated.tolist() == [1.0, 2.0, 5.0, 4.0, 5.0, 5.0]
+    assert any("winsorisation bounds" in n for n in ev.runs["s"].build.log[0].notes)
+    log = toy_build(steps=[{"step": "treat", "winmax": 0}, {"step": "normalise"},
+                           {"step": "aggregate"}], panel=six_units(a))
+    ev = evaluate(log, scen(Change(op="set", units=["u1"], indicators=["a"], value=2.0)))
+    treated = ev.runs["s"].build.datasets["treated"].values[0, :, 0]
+    assert treated[0] == pytest.approx(math.log(1.99), rel=1e-14)
+    base = log.datasets["treated"].values[0, :, 0]
+    np.testing.assert_array_equal(treated[1:], base[1:])
+    # an inverse question through the log: solved numerically and verified
+    r = required_change(log, "u1", score=20.0, indicators=["a"])
+    assert r["solver"].item() == "brentq" and r["verified"].item()
+    assert abs(r["achieved_score"].item() - 20.0) <= 1e-9
+
+
 # ---------------------------------------------------------------------- changes
 def test_constant_rate_path_hand_example():
     # 81 -> 16 over four periods: ratio (16/81)^(1/4) = 2/3 a period: 54, 36, 24, 16; then held

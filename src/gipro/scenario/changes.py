@@ -269,6 +269,15 @@ def apply_changes(
         Unknown units, indicators, periods or group attributes; ``best`` or ``if_worse`` on a
         variable without a direction; a path from or to a value <= 0; a change that takes a
         value outside its feasible range (``domains``), naming unit, indicator and period.
+
+    Examples
+    --------
+    >>> cube = Cube(np.array([[[100.0], [80.0]]]), [2020], ["A", "B"], ["co2"], 2020,
+    ...             {"co2": -1})
+    >>> s = Scenario(name="s", changes=[{"op": "best", "indicators": ["co2"], "share": 0.5}])
+    >>> new, log, notes = apply_changes(cube, s)   # lower is better: A closes half its gap
+    >>> new.values.ravel().tolist(), log[["unit", "old", "new"]].values.tolist()
+    ([90.0, 80.0], [['A', 100.0, 90.0]])
     """
     out = cube.copy()
     logs: list[pd.DataFrame] = []

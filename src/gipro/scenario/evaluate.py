@@ -7,11 +7,13 @@ For a run build (the *baseline*) and a list of scenarios, :func:`evaluate`
    period (values as they stand -- no trend is assumed; the changes then say what moves);
 2. applies each scenario's changes (:func:`gipro.scenario.changes.apply_changes`);
 3. re-runs the **same recipe** on the changed data. With ``bounds="frozen"`` (default) every
-   normalisation step uses the parameters learnt in the baseline build (bounds, means and
-   standard deviations, reference values; ``NormaliseStep.frozen_state``) and data-driven
-   weight steps keep the baseline's weights, so a score keeps its meaning, units that were not
-   changed keep their scores, and differences between scenarios are differences of data only
-   (OECD/JRC Handbook 2008, section 5: fixed goalposts make scores comparable). Rank-based
+   step that learns from the data applies what it learnt in the baseline build: normalisation
+   bounds, means and standard deviations, reference values (``NormaliseStep.frozen_state``),
+   imputed values (``ImputeStep.frozen_state``), outlier treatment -- winsorisation caps and
+   transform parameters (``TreatStep.frozen_state``) -- and data-driven weights, so a score
+   keeps its meaning, units that were not changed keep their scores, and differences between
+   scenarios are differences of data only (OECD/JRC Handbook 2008, section 5: fixed goalposts
+   make scores comparable). Rank-based
    normalisations and cross-unit aggregations (Copeland, TOPSIS, Benefit-of-the-Doubt) are
    relative to the other units by construction and are recomputed (the notes say so). With
    ``bounds="recompute"`` the recipe runs as is on the changed data;
@@ -63,7 +65,9 @@ from ..methods.lmdi import logmean
 from ..methods.rank import rank as _rank
 from ..panel import Panel
 from ..recipe import Recipe, _validate
+from ..steps.impute import ImputeStep
 from ..steps.normalise import NormaliseStep
+from ..steps.treat import TreatStep
 from ..steps.weight import WeightStep
 from .changes import Cube, apply_changes, default_domains
 from .spec import EvaluationOptions, Scenario
@@ -254,6 +258,16 @@ def _frozen(build: Build, clip: bool) -> tuple[dict[str, dict[str, Any]], list[s
     states: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
     for spec in build.recipe.steps:
+        if isinstance(spec, (ImputeStep, TreatStep)) and not spec.disable:
+            name = spec.name or spec.step
+            states[name] = {**spec.frozen_state(build, name), "source": "the baseline build"}
+            notes.append(f"{spec.step} step {name!r}: " + (
+                "imputed values frozen at the baseline's (a change to one unit does not move "
+                "another unit's imputed value)" if spec.step == "impute" else
+                "treatment frozen at the baseline's (unchanged values keep their treated "
+                "values; changed values are capped at the baseline's winsorisation bounds or "
+                "transformed with its parameters where the baseline did so)"))
+            continue
         if not isinstance(spec, NormaliseStep) or spec.disable:
             continue
         name = spec.name or spec.step
@@ -269,7 +283,7 @@ def _frozen(build: Build, clip: bool) -> tuple[dict[str, dict[str, Any]], list[s
                 else str(build.periods[0]))
         notes.append(f"normalisation {name!r} ({spec.method}): {', '.join(state['params'])} "
                      f"frozen at the baseline's ({spec.bounds} over {span})")
-    if states:
+    if any(st.get("params") is not None for st in states.values()):
         notes.append("values beyond the baseline's bounds are " + (
             "set to the bound before normalising (clip: true)" if clip else
             "scored beyond the scale, e.g. above 100 (clip: false; listed in beyond_scale)"))
@@ -411,12 +425,13 @@ def evaluate(
         notes.append(f"projection: periods {build.periods[-1] + 1}-{opts.horizon} are copies "
                      f"of {build.periods[-1]} (no trend) before the changes; data the source "
                      "may hold for them are not used")
-    pre = [s.name or s.step for s in build.recipe.steps
-           if s.step in ("denominate", "screen", "impute", "treat") and not s.disable]
+    kinds = ("denominate", "screen") if frozen else ("denominate", "screen", "impute",
+                                                      "treat")
+    pre = [s.name or s.step for s in build.recipe.steps if s.step in kinds and not s.disable]
     if pre:
-        notes.append(f"steps before normalisation ({', '.join(pre)}) run on the changed data "
-                     "as in the recipe (a changed value can be imputed, treated or screened "
-                     "differently)")
+        notes.append(f"steps {', '.join(pre)} run on the changed data as in the recipe"
+                     + (" (a changed value can be imputed, treated or screened differently)"
+                        if not frozen else ""))
     reference = scenario_build(build, cube, bounds=opts.bounds, clip=opts.clip,
                                label="baseline data")
     runs: dict[str, ScenarioRun] = {}
@@ -452,23 +467,18 @@ def _tables(ev: Evaluation, states: Mapping[str, Any]) -> dict[str, pd.DataFrame
                 beyond.append(t)
         idx = d[(d["code"] == root)]
         cur = idx[idx["period"] == ev.period]
-        touched = set(zip(run.changes.loc[run.changes["old"].ne(run.changes["new"])
-                                          & ~(run.changes["old"].isna()
-                                              & run.changes["new"].isna()), "unit"],
-                          run.changes.loc[run.changes["old"].ne(run.changes["new"])
-                                          & ~(run.changes["old"].isna()
-                                              & run.changes["new"].isna()), "period"],
-                          strict=True))
+        log = run.changes
+        real = log[~((log["old"] == log["new"]) | (log["old"].isna() & log["new"].isna()))]
+        touched = pd.MultiIndex.from_frame(real[["unit", "period"]].astype(
+            {"unit": object, "period": "int64"}))
         moved = idx[idx["score_change"].fillna(0) != 0]
-        spill = sum((u, p) not in touched for u, p in zip(moved["unit"], moved["period"],
-                                                          strict=True))
+        spill = int((~pd.MultiIndex.from_frame(moved[["unit", "period"]].astype(
+            {"unit": object, "period": "int64"})).isin(touched)).sum())
         n_beyond = int(sum(len(t) for t in beyond if (t["scenario"] == name).any()))
         overview.append({
             "scenario": name, "description": run.scenario.description or "",
             "n_changes": len(run.scenario.changes),
-            "values_changed": int(((run.changes["old"] != run.changes["new"])
-                                   & ~(run.changes["old"].isna()
-                                       & run.changes["new"].isna())).sum()),
+            "values_changed": len(real),
             "period": ev.period,
             "units_changed": int((cur["score_change"].fillna(0) != 0).sum()),
             "mean_change": float(cur["score_change"].mean()) if len(cur) else np.nan,

@@ -56,6 +56,7 @@ from ..methods.aggregate import CROSS_UNIT
 from ..methods.rank import rank as _rank
 from ..steps.aggregate import AggregateStep
 from ..steps.normalise import NormaliseStep
+from ..steps.treat import TreatStep, frozen_treatment
 from ..steps.weight import get_weight_set
 from .changes import apply_changes, default_domains
 from .evaluate import base_cube, scenario_build
@@ -135,8 +136,24 @@ class _Model:
         else:
             self.midpoint = set()
         self.params, self.bounds, self.direction = params, bounds, direction
+        # outlier treatment right before normalisation: frozen at the build's, and the
+        # question is asked of the values before it (denominated, imputed)
+        self.treat = None
+        t_entry = next((e for e in reversed(build.log) if e.step == "treat"
+                        and e.output == norm_entry.input and not e.skipped), None)
+        self.ds_val = ds_in
+        if t_entry is not None:
+            t_spec = next(s for s in build.recipe.steps if (s.name or s.step) == t_entry.name)
+            assert isinstance(t_spec, TreatStep)
+            self.treat = t_spec.frozen_state(build, t_entry.name)
+            self.ds_val = build.datasets[t_entry.input]
+            self.t_codes = list(self.treat["codes"])
+            self.t_row = self.ds_val.take(self.t_codes)[self.pi, self.ui, :]
+            _, mode, lo, hi = frozen_treatment(self.treat, self.t_row[None, None, :],
+                                               [period], [unit])
+            self.t_mode, self.t_lo, self.t_hi = mode[0, 0], lo[0, 0], hi[0, 0]
         # current state of the unit
-        self.x_now = ds_in.take(self.codes)[self.pi, self.ui, :]
+        self.x_now = self.ds_val.take(self.codes)[self.pi, self.ui, :]
         self.s_now = ds_n.values[self.pi, self.ui, :]
         root_scores = ds_a.column(code)
         self.score_now = float(root_scores[self.pi, self.ui])
@@ -160,13 +177,32 @@ class _Model:
                               f"{period} ({self.score_now:.10g} vs {float(check[0]):.10g})")
 
     # ------------------------------------------------------------------ evaluation
+    def treated(self, j: int, values: np.ndarray) -> np.ndarray:
+        """Values of indicator ``j`` after the frozen outlier treatment (if any)."""
+        values = np.asarray(values, dtype=float)
+        if self.treat is None or self.codes[j] not in self.t_codes:
+            return values
+        kt = self.t_codes.index(self.codes[j])
+        x = np.tile(self.t_row, (1, len(values), 1))
+        x[0, :, kt] = values
+        y, _, _, _ = frozen_treatment(self.treat, x, [self.period], [self.unit] * len(values))
+        return y[0, :, kt]
+
+    def treatment(self, j: int) -> tuple[str, float, float]:
+        """The frozen treatment of indicator ``j`` here: mode and winsorisation bounds."""
+        if self.treat is None or self.codes[j] not in self.t_codes:
+            return "identity", -np.inf, np.inf
+        kt = self.t_codes.index(self.codes[j])
+        return str(self.t_mode[kt]), float(self.t_lo[kt]), float(self.t_hi[kt])
+
     def norm_column(self, j: int, values: np.ndarray) -> np.ndarray:
-        """Frozen normalised score of indicator ``j`` at raw ``values`` (shape (n,))."""
+        """Frozen normalised score of indicator ``j`` at ``values`` (shape (n,)), through the
+        frozen treatment and normalisation."""
         c = self.codes[j]
         if c in self.midpoint:
-            return np.full(values.shape, self.s_now[j])
+            return np.full(np.shape(values), self.s_now[j])
         d = self.direction[j]
-        o = d * np.asarray(values, dtype=float)[:, None]  # (n, 1): n "units", 1 indicator
+        o = d * self.treated(j, values)[:, None]  # (n, 1): n "units", 1 indicator
         kw: dict[str, Any] = {}
         for k, v in self.params.items():
             if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[-1] == len(self.codes):
@@ -237,6 +273,9 @@ class _Model:
         m = self.norm.method
         if m not in _LINEAR or self.codes[j] in self.midpoint:
             return None
+        t_mode, t_lo, t_hi = self.treatment(j)
+        if t_mode not in ("identity", "winsorise"):
+            return None  # transformed by the outlier treatment: not linear
         if m in ("frac_max", "leading") and self.direction[j] < 0:
             return None  # inverse cost rule: x_best / x, not linear
         o_now = self.direction[j] * self.x_now[j]
@@ -273,6 +312,9 @@ class _Model:
         if self.clip and self.bounds[0] is not None:
             lo_o = max(lo_o, float(self.bounds[0].reshape(-1)[j]))
             hi_o = min(hi_o, float(self.bounds[1].reshape(-1)[j]))
+        if t_mode == "winsorise":  # the baseline's winsorisation bounds, oriented
+            c_lo, c_hi = (t_lo, t_hi) if self.direction[j] > 0 else (-t_hi, -t_lo)
+            lo_o, hi_o = max(lo_o, c_lo), min(hi_o, c_hi)
         if not (lo_o <= o_now <= hi_o):
             return None
         # cross-check the analytic slope against the kernel (guards the formulas above)
@@ -445,7 +487,7 @@ def required_change(
         goal_s = (float(others[rank - 1]) * (1 + np.sign(others[rank - 1]) * _TOL) + _TOL
                   if rank <= len(others) else -np.inf)
     units_of = {c: fw.node(c).unit for c in model.codes}
-    dom = default_domains(model.ds_in.take(model.codes), model.codes, units_of)
+    dom = default_domains(model.ds_val.take(model.codes), model.codes, units_of)
     for c, rng in (domains or {}).items():
         dom[c] = (rng[0], rng[1])
     base = {"unit": unit, "period": period, "code": code, "goal": goal,
@@ -506,10 +548,13 @@ def _single(model: _Model, c: str, goal: float, met: bool, dom, base: dict) -> d
         if not lo_o <= o_new <= hi_o:
             cap = hi_o if o_new > hi_o else lo_o
             s_cap = float(model.norm_column(j, np.array([d * cap]))[0])
+            t_mode, _, _ = model.treatment(j)
+            why = (" (the baseline's outlier treatment caps it there)"
+                   if t_mode == "winsorise" else "")
             return {**row, "status": "unreachable", "solver": "closed form",
                     "reason": f"would need a normalised {c} score of {_fmt(s_new)}, beyond "
-                              f"its cap {_fmt(s_cap)} (value {_fmt(d * cap)} {unit_s})"
-                              .rstrip()}
+                              f"its cap {_fmt(s_cap)} at value {_fmt(d * cap)} {unit_s}"
+                              .rstrip() + why}
         v_new = d * o_new
         if not lo <= v_new <= hi:
             return {**row, "status": "unreachable", "solver": "closed form",

@@ -219,7 +219,7 @@ def _meet(data: ParkData):
             cache[fw.code] = _resolve_context(fw, data.parks).set_index(
                 ["park", "requirement"])
         ctx = cache[fw.code]
-        rows = ctx.loc[[(u, req.code) for u in units]]
+        rows = ctx.xs(req.code, level="requirement").reindex(units)
         lo = rows["t_lo"].to_numpy(dtype=float)
         hi = rows["t_hi"].to_numpy(dtype=float)
         ok = (rows["applicable"].to_numpy(dtype=bool)
@@ -361,7 +361,8 @@ def _park26(data: ParkData, runs, opts: EvaluationOptions) -> Evaluation | None:
         b = scenario_build(build, cube, bounds=opts.bounds, clip=opts.clip,
                            label=f"park26, scenario {s.name!r}")
         out[s.name] = ScenarioRun(s, b, cube, log[log["indicator"].isin(common)], cnotes)
-    ev = Evaluation(build, reference, out, opts, base.periods[-1], notes)
+    period = opts.period if opts.period in base.periods else base.periods[-1]
+    ev = Evaluation(build, reference, out, opts, period, notes, cube=base)
     ev.tables = _tables(ev, states)
     return ev
 

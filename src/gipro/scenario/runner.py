@@ -108,7 +108,8 @@ def _targets(build: Build, spec: ScenarioFile, ev: Evaluation | None, out: Path,
                           label=f"baseline ({proj})")]
     if ev is not None:
         results.append(attainment(ev.cube, spec.targets, options=spec.attainment,
-                                  label="baseline (as evaluated)"))
+                                  label="baseline (as evaluated)",
+                                  projected="projected (copy of last)"))
         for name, run in ev.runs.items():
             results.append(attainment(run.cube, spec.targets, options=spec.attainment,
                                       label=name))

@@ -187,8 +187,8 @@ class Change(_Model):
             "pct": f"change by {amt_s} %",
             "abs": f"change by {amt_s}",
             "path": (f"constant-rate path to {amt_s}" if self.target is not None else
-                     f"constant-rate path to {amt_s} % of the base value")
-            + f" by {self.by}" + (f" from {self.base}" if self.base is not None else ""),
+                     f"constant-rate path to {amt_s} % from the base value")
+            + f" by {self.by}" + (f" (base {self.base})" if self.base is not None else ""),
             "match": f"close {self.share:.0%} of the gap to {self.unit}",
             "best": f"close {self.share:.0%} of the gap to the best performer",
             "meet": f"meet {self.framework} {self.requirement}",
@@ -228,8 +228,9 @@ class EvaluationOptions(_Model):
     Attributes
     ----------
     bounds : {"frozen", "recompute"}
-        ``frozen`` (default): normalisation parameters (bounds, means, reference values)
-        and data-driven weights stay those of the baseline build, so a score keeps its
+        ``frozen`` (default): what the recipe learnt from the baseline's data -- imputed
+        values, outlier treatment, normalisation bounds, means and reference values,
+        data-driven weights -- is applied to the scenario's data, so a score keeps its
         meaning and units that were not changed keep their scores. ``recompute``: the recipe
         is re-run as is on the changed data (bounds move with the data).
     clip : bool
@@ -397,6 +398,15 @@ class ScenarioFile(_Model):
         ------
         InputError
             Naming each invalid field (``scenarios.0.changes.1.value: ...``).
+
+        Examples
+        --------
+        >>> ScenarioFile.from_dict({"scenarios": [{"name": "s", "changes": [
+        ...     {"op": "pct", "indicators": ["x"], "value": 5, "unit": "A"}]}]})
+        Traceback (most recent call last):
+        ...
+        gipro.errors.InputError: invalid scenarios
+          - scenarios.0.changes.0: op 'pct' does not take unit (it takes: periods, value)
         """
         if not isinstance(data, dict):
             raise InputError(f"invalid {origin}: expected a mapping with scenarios:, got "

@@ -82,6 +82,7 @@ def attainment(
     *,
     options: AttainmentOptions | None = None,
     label: str = "baseline",
+    projected: str = "scenario",
 ) -> Attainment:
     """Projected attainment of indicator targets per unit and period, and the gap.
 
@@ -96,6 +97,9 @@ def attainment(
         ``projection`` (``trend`` or ``flat``) and ``trend_years``.
     label : str
         Name of the data in the tables (``baseline`` or a scenario name).
+    projected : str
+        For a cube: the ``source`` label of its periods after the last observed one
+        (default ``scenario``; e.g. ``projected (copy of last)`` for an unchanged projection).
 
     Returns
     -------
@@ -136,7 +140,7 @@ def attainment(
         unknown = [u for u in units if u not in set(cube.units)]
         if unknown:
             raise InputError(f"{where}: units not in the data: {unknown}")
-        tab, summ, tnotes = _one(cube, t, units, opts, is_scenario, label)
+        tab, summ, tnotes = _one(cube, t, units, opts, is_scenario, label, projected)
         tables.append(tab)
         summaries.append(summ)
         notes.extend(f"{t.label}: {x}" for x in tnotes)
@@ -157,7 +161,8 @@ def attainment(
 
 
 def _one(cube: Cube, t: TargetSpec, units: list[str], opts: AttainmentOptions,
-         is_scenario: bool, label: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+         is_scenario: bool, label: str, projected: str
+         ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     k = cube.codes.index(t.indicator)
     ui = np.array([cube.units.index(u) for u in units])
     x = cube.values[:, ui, k]  # (P, U)
@@ -202,7 +207,7 @@ def _one(cube: Cube, t: TargetSpec, units: list[str], opts: AttainmentOptions,
         if p in set(cube.periods) and (p <= last_obs or is_scenario):
             v = x[list(periods).index(p)]
             vals[i] = v
-            src[i] = np.where(np.isnan(v), "", "observed" if p <= last_obs else "scenario")
+            src[i] = np.where(np.isnan(v), "", "observed" if p <= last_obs else projected)
         need = np.isnan(vals[i]) & (last_p >= 0) & (last_p < p)
         if need.any():
             g = np.where(np.isnan(rate), 0.0, rate)
