@@ -410,6 +410,16 @@ def evaluate(
     names = [s.name for s in scen]
     if len(set(names)) != len(names):
         raise InputError("scenario names must be unique", [", ".join(names)])
+    if opts.horizon is not None:
+        tables = [st.name or st.step for st in build.recipe.steps
+                  if st.step == "denominate" and getattr(st, "table", None) is not None
+                  and not st.disable]
+        if tables:
+            raise InputError(
+                f"cannot project to {opts.horizon}: step {tables[0]!r} reads its denominators "
+                "from a separate table, which has no projected periods",
+                ["put the denominators in the data (they are then projected with it), or "
+                 "evaluate the observed periods only (no horizon)"])
     cube = base_cube(build, opts.horizon, opts.domains)
     period = cube.periods[-1] if opts.period is None else opts.period
     if period not in cube.periods:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import GiproError, InputError
 from ..parks.data import ParkData
 from ..parks.engine import Assessment, _resolve_context, assess
 from ..parks.model import load_catalogue, load_park_framework
@@ -330,7 +330,10 @@ def evaluate_parks(
     }
     ev26 = None
     if popts.park26:
-        ev26 = _park26(data, runs, opts)
+        try:
+            ev26 = _park26(data, runs, opts)
+        except GiproError as exc:
+            notes.append(f"park26 index not evaluated: {exc.message}")
         if ev26 is not None:
             tables["park26_index"] = ev26.tables["index"]
             tables["park26_scores"] = ev26.tables["scores"]
@@ -344,8 +347,8 @@ def _park26(data: ParkData, runs, opts: EvaluationOptions) -> Evaluation | None:
     """park26 index of each scenario, frozen at the unchanged data's bounds."""
     try:
         build = park26(data)
-    except InputError:
-        return None
+    except InputError as exc:
+        raise InputError(f"the data lack park26 indicators ({exc.message})") from None
     base = base_cube(build, opts.horizon)
     states, notes = _frozen(build, opts.clip) if opts.bounds == "frozen" else ({}, [])
     _, rnotes = _scenario_recipe(build, base.periods, opts.bounds == "frozen")
