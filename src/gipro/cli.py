@@ -625,6 +625,69 @@ def chart_cmd(
     console.print(f"Wrote [bold]{path}[/]", highlight=False)
 
 
+@app.command("scenario")
+def scenario_cmd(
+    config: Annotated[
+        str,
+        typer.Argument(help="Recipe YAML file or built-in recipe name (e.g. "
+                       "china-provinces-gipro); or park data: a folder, a CSV/Excel file, or "
+                       "parks-example (the SYNTHETIC example parks)."),
+    ],
+    scenarios: Annotated[Path, typer.Argument(help="Scenarios YAML file (scenarios:, "
+                                              "evaluation:, targets:, questions:).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-scenarios"),
+    top: Annotated[int, typer.Option(min=1, help="How many units to show in the printed "
+                                     "table.")] = 15,
+) -> None:
+    """What-if scenarios, target attainment and the change needed to reach a goal: comparison
+    tables as CSV and a printed summary."""
+    from .scenario import load_scenarios
+    from .scenario.evaluate import Evaluation
+    from .scenario.runner import run_file
+
+    try:
+        spec = load_scenarios(scenarios)
+        files, text, ev = run_file(config, spec, out)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    if isinstance(ev, Evaluation):
+        _print_scenarios(ev, top)
+    console.print(text, highlight=False, markup=False)
+    console.print(f"\nWrote {len(files)} files to [bold]{out}[/]: "
+                  + ", ".join(sorted({p.name for p in files.values()})), highlight=False)
+
+
+def _print_scenarios(ev, top: int) -> None:
+    fw = ev.baseline.framework
+    root = fw.root
+    idx = ev.tables["index"]
+    cur = idx[idx["period"] == ev.period]
+    names = list(ev.runs)
+    moved = cur[[f"{n}_score_change" for n in names]].abs().max(axis=1)
+    shown = cur if len(cur) <= top else cur.loc[
+        moved.sort_values(ascending=False, kind="stable").index[:top]].sort_values(
+            "baseline_rank", na_position="last")
+    title = (f"{root} {ev.period}: baseline score and rank; each scenario's change and rank "
+             f"(bounds {ev.options.bounds})"
+             + ("" if len(cur) <= top else f"; the {top} units moving most"))
+    table = Table(title=title)
+    table.add_column("unit")
+    table.add_column("baseline", justify="right")
+    for n in names:
+        table.add_column(n, justify="right")
+    for d in shown.to_dict("records"):
+        rank = "-" if pd.isna(d["baseline_rank"]) else str(d["baseline_rank"])
+        base = "-" if pd.isna(d["baseline_score"]) else f"{d['baseline_score']:.2f}"
+        row = [str(d["unit"]), f"{base} #{rank}"]
+        for n in names:
+            s, c, k = d[f"{n}_score"], d[f"{n}_score_change"], d[f"{n}_rank"]
+            row.append("-" if pd.isna(s) else f"{c:+.2f} #{'-' if pd.isna(k) else k}")
+        table.add_row(*row)
+    console.print(table)
+
+
 @app.command("frameworks")
 def list_frameworks() -> None:
     """List the built-in frameworks."""
