@@ -91,6 +91,15 @@ GROUPS = {
     "MIIT-HG-OPT": (1, "reported"),
 }
 
+# Chinese category names: HJ 274-2015 and the MIIT requirements use these headings; the EIP
+# framework is published in English only (gipro's translation, labels only).
+CATEGORY_ZH = {
+    "ECON": "经济发展", "SYM": "产业共生", "RES": "资源节约", "ENV": "环境保护",
+    "INFO": "信息公开", "BR": "基本要求", "EG": "能源利用绿色化", "RG": "资源利用绿色化",
+    "IG": "基础设施绿色化", "CG": "产业绿色化", "HG": "生态环境绿色化", "MG": "运行管理绿色化",
+    "PM": "园区管理绩效", "EN": "环境绩效", "SO": "社会绩效", "EC": "经济绩效",
+}
+
 FRAMEWORKS = {
     "hj274": {
         "file": "hj274_2015.csv",
@@ -234,8 +243,8 @@ def convert(fw_code: str, shared: Path) -> dict:
         "source": struct["source_url"],
         "structure_verified": struct["verified"] == "yes",
         "structure_note": struct["notes"],
-        "categories": [{"code": c, "name": {"en": n}} for c, n in spec["categories"]
-                       if c in used_cats],
+        "categories": [{"code": c, "name": {"en": n, "zh": CATEGORY_ZH[c]}}
+                       for c, n in spec["categories"] if c in used_cats],
         "groups": list(groups.values()),
         "verdict": {**spec["verdict"], "rule_text": struct["group_rule"]},
         "requirements": reqs,

@@ -14,6 +14,7 @@ Quick use::
 from . import decompose as decompose
 from . import lmdi as lmdi
 from . import progress as progress
+from . import scenario as scenario
 from .build import Build, DataSet, LogEntry, run
 from .compare import compare
 from .errors import FrameworkError, GiproError, InputError, MethodError

@@ -124,6 +124,10 @@ class Build:
         Use this framework instead of loading the recipe's (e.g. for variants).
     panel : Panel, optional
         Use this panel instead of loading the recipe's data.
+    frozen : mapping of str to dict, optional
+        Parameters learnt by another build, by step name, that steps use instead of learning
+        them from these data (``NormaliseStep.frozen_state``: scenario evaluation normalises
+        changed data with the baseline's bounds). Empty by default.
 
     Attributes
     ----------
@@ -155,7 +159,9 @@ class Build:
         *,
         framework: Framework | None = None,
         panel: Panel | None = None,
+        frozen: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
+        self.frozen: Mapping[str, Mapping[str, Any]] = frozen if frozen is not None else {}
         if isinstance(recipe, Recipe):
             self.recipe = recipe
         elif isinstance(recipe, Mapping):
@@ -298,7 +304,7 @@ class Build:
             If no step has this name or the new parameters are invalid.
         """
         variant = Build(self.recipe.with_step(name, **changes), framework=self.framework,
-                        panel=self.source_panel)
+                        panel=self.source_panel, frozen=self.frozen)
         variant._parent = self
         variant.cache = self.cache
         return variant
@@ -308,6 +314,7 @@ class Build:
         parent = self._parent
         if (parent is None or not parent.is_run or parent.framework is not self.framework
                 or parent.source_panel is not self.source_panel
+                or parent.frozen is not self.frozen
                 or parent.periods != self.periods
                 or parent.panel.unit_codes != self.panel.unit_codes):
             return 0

@@ -67,11 +67,18 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-output"),
     top: Annotated[int, typer.Option(min=1, help="How many units of the ranking to print.")] = 10,
+    report_path: Annotated[Path | None, typer.Option(
+        "--report", help="Also write the HTML report to this file.")] = None,
+    excel: Annotated[Path | None, typer.Option(
+        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
 ) -> None:
     """Build a composite index from a recipe and write results.csv, stages/, recipe.yaml."""
     try:
+        _check_lang(lang)
         build = Build(recipe).run()
         files = build.write(out)
+        extra = _write_reports(build, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
         return
@@ -87,6 +94,35 @@ def run(
     if len(excluded):
         console.print(f"{excluded['unit'].nunique()} units without a score in some period or "
                       "removed by a step: see exclusions.csv", highlight=False)
+    _print_written(extra)
+
+
+def _check_lang(lang: str) -> None:
+    from .report.i18n import check_lang
+
+    check_lang(lang)
+
+
+def _write_reports(build: Build, report_path: Path | None, excel: Path | None, lang: str,
+                   progress_report=None, robustness=None) -> list[Path]:
+    """The HTML report and/or the workbook of a build (what --report / --excel ask for)."""
+    from .report import report_for_build, write_excel
+
+    written = []
+    prog = progress_report if progress_report is not None else True
+    if report_path is not None:
+        written.append(report_for_build(build, lang=lang, progress=prog,
+                                        robustness=robustness).write(report_path))
+    if excel is not None:
+        written.append(write_excel(excel, build, progress=prog, robustness=robustness))
+    return written
+
+
+def _print_written(paths: list[Path]) -> None:
+    for p in paths:
+        kind = "report" if p.suffix.lower() in (".html", ".htm") else "workbook"
+        console.print(f"Wrote the {kind} [bold]{p}[/] ({p.stat().st_size / 1e6:.1f} MB)",
+                      highlight=False)
 
 
 def _num(v: float, digits: int = 1) -> str:
@@ -142,13 +178,20 @@ def progress(
     end: Annotated[int | None, typer.Option(help="End period (default: last).")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many units to show at each end of the "
                                      "table.")] = 5,
+    report_path: Annotated[Path | None, typer.Option(
+        "--report", help="Also write the HTML report to this file.")] = None,
+    excel: Annotated[Path | None, typer.Option(
+        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
 ) -> None:
     """Progress between two periods: index, sub-index and indicator changes, improver counts
     and leading factors of change, written as CSV tables, with a printed summary."""
     try:
+        _check_lang(lang)
         build = Build(recipe).run()
         rep = report(build, base, end)
         files = rep.write(out)
+        extra = _write_reports(build, report_path, excel, lang, progress_report=rep)
     except GiproError as exc:
         _fail(exc)
         return
@@ -158,6 +201,7 @@ def progress(
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     console.print(f"\nWrote {len(files)} files to [bold]{out}[/]: "
                   + ", ".join(p.name for p in files.values()), highlight=False)
+    _print_written(extra)
 
 
 def _print_progress(build: Build, rep, top: int) -> None:
@@ -224,20 +268,42 @@ def assess_parks(
                     ] = None,
     tolerance: Annotated[float, typer.Option(
         help="Partly-met band, as a share of the threshold.")] = 0.10,
+    report_path: Annotated[Path | None, typer.Option(
+        "--report", help="Also write the HTML report to this file.")] = None,
+    excel: Annotated[Path | None, typer.Option(
+        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
+        _check_lang(lang)
+        kept: dict = {}
         files, text = _run_assess(park_data, framework, out, example, parks_file,
-                                  enterprises, year, tolerance)
+                                  enterprises, year, tolerance, kept)
+        extra = []
+        if report_path is not None:
+            from .report import park_report
+
+            extra.append(park_report(kept["data"], kept["assessments"],
+                                     park26_build=kept.get("park26"), lang=lang,
+                                     year=year).write(report_path))
+        if excel is not None:
+            from .report import write_excel
+
+            extra.append(write_excel(excel, kept.get("park26"), progress=False,
+                                     assessments=kept["assessments"],
+                                     park_data=kept["data"]))
     except GiproError as exc:
         _fail(exc)
         return
     console.print(text, highlight=False, markup=False)
     console.print(f"\nWrote {len(files)} files to [bold]{out}[/]", highlight=False)
+    _print_written(extra)
 
 
 def _run_assess(park_data, framework, out, example, parks_file, enterprises, year,
-                tolerance):
+                tolerance, kept=None):
+    kept = {} if kept is None else kept
     if park_data is None or example:
         if park_data is not None:
             raise InputError("give PARK_DATA or --example, not both")
@@ -254,6 +320,8 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
+    kept["data"] = data
+    kept["assessments"] = []
     status = "SYNTHETIC" if data.synthetic else "user data"
     head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
             if data.synthetic else f"park data: {data.origin or 'user data'}")
@@ -272,6 +340,7 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     for fw in chosen:
         if fw == "park26":
             build = _parks.park26(data)
+            kept["park26"] = build
             card = _parks.scorecard(build, data)
             save(card, "park26_scorecard")
             res = build.results()
@@ -292,6 +361,7 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
                              " ".join(f"{getattr(r, d):6.1f}" for d in dims))
             continue
         a = _parks.assess(fw, data, tolerance=tolerance)
+        kept["assessments"].append(a)
         files.update(a.to_csv(out))
         lines.append("")
         lines.append(a.summary(year))
@@ -441,6 +511,194 @@ def sensitivity(
         console.print(t2)
     console.print(f"Wrote {', '.join(p.name for p in files.values())} to [bold]{out}[/]",
                   highlight=False)
+
+
+def _robustness_frames(rank_intervals: Path | None, sobol: Path | None):
+    """Robustness tables read from CSV files (e.g. written by an uncertainty analysis)."""
+    if rank_intervals is None and sobol is None:
+        return None
+    from .report import Robustness
+
+    def read(p: Path | None):
+        if p is None:
+            return None
+        try:
+            return pd.read_csv(p)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read {p}: {exc}") from None
+
+    return Robustness(rank_intervals=read(rank_intervals), sobol=read(sobol))
+
+
+@app.command("report")
+def report_cmd(
+    recipe: Annotated[
+        str | None,
+        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
+                       "china-provinces-gipro)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
+        "report.html"),
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    title: Annotated[str | None, typer.Option(help="Title (default: the framework's "
+                                              "name).")] = None,
+    period: Annotated[int | None, typer.Option(help="Period of the results (default: "
+                                               "last).")] = None,
+    base: Annotated[int | None, typer.Option(help="Progress base period (default: "
+                                             "first).")] = None,
+    end: Annotated[int | None, typer.Option(help="Progress end period (default: last).")
+                   ] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Leave out the "
+                                              "progress section.")] = False,
+    rank_intervals: Annotated[Path | None, typer.Option(
+        "--rank-intervals", help="CSV with unit, nominal_rank, median_rank, q05, q95 "
+        "(uncertainty analysis).")] = None,
+    sobol: Annotated[Path | None, typer.Option(
+        "--sobol", help="CSV with input, S1, ST [, S1_conf, ST_conf] (sensitivity "
+        "analysis).")] = None,
+    excel: Annotated[Path | None, typer.Option(
+        "--excel", help="Also write the Excel workbook to this file.")] = None,
+) -> None:
+    """Write one self-contained HTML report of a recipe's build (opens offline)."""
+    from .report import report_for_build, write_excel
+
+    try:
+        _check_lang(lang)
+        rob = _robustness_frames(rank_intervals, sobol)
+        build = Build(recipe).run()
+        prog = False
+        if not no_progress and len(build.final.periods) > 1:
+            prog = report(build, base, end)
+        written = [report_for_build(build, lang=lang, title=title, period=period,
+                                    progress=prog, robustness=rob).write(out)]
+        if excel is not None:
+            written.append(write_excel(excel, build, progress=prog, robustness=rob))
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _print_written(written)
+
+
+@app.command("export")
+def export_cmd(
+    recipe: Annotated[
+        str | None,
+        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
+                       "china-provinces-gipro)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Excel file to write.")] = Path(
+        "gipro-results.xlsx"),
+    base: Annotated[int | None, typer.Option(help="Progress base period.")] = None,
+    end: Annotated[int | None, typer.Option(help="Progress end period.")] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Leave out the "
+                                              "progress tables.")] = False,
+) -> None:
+    """Write a build's data sets, results, progress, log and sources to one Excel workbook."""
+    from .report import write_excel
+
+    try:
+        build = Build(recipe).run()
+        path = write_excel(out, build, progress=not no_progress, base=base, end=end)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _print_written([path])
+
+
+@app.command("chart")
+def chart_cmd(
+    name: Annotated[str, typer.Argument(help="Chart: framework, coverage, ranking, heatmap, "
+                                        "profile, rank-history, slope, improvers, waterfall, "
+                                        "correlations.")],
+    recipe: Annotated[
+        str | None,
+        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
+                       "china-provinces-gipro)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Image file (.png, .svg, .pdf).")
+                   ] = Path("chart.png"),
+    unit: Annotated[str | None, typer.Option(help="Unit of a per-unit chart (default: the "
+                                             "best ranked).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Label language: en or zh.")] = "en",
+    width: Annotated[int | None, typer.Option(help="Width in pixels.")] = None,
+    height: Annotated[int | None, typer.Option(help="Height in pixels.")] = None,
+    scale: Annotated[float, typer.Option(help="Resolution factor (2 for print).")] = 1.0,
+) -> None:
+    """Save one chart of a build's report as a static image (needs kaleido and Chromium)."""
+    from .report import build_chart, save_image
+
+    try:
+        _check_lang(lang)
+        build = Build(recipe).run()
+        fig = build_chart(build, name, lang=lang, unit=unit)
+        path = save_image(fig, out, width=width, height=height, scale=scale)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    console.print(f"Wrote [bold]{path}[/]", highlight=False)
+
+
+@app.command("scenario")
+def scenario_cmd(
+    config: Annotated[
+        str,
+        typer.Argument(help="Recipe YAML file or built-in recipe name (e.g. "
+                       "china-provinces-gipro); or park data: a folder, a CSV/Excel file, or "
+                       "parks-example (the SYNTHETIC example parks)."),
+    ],
+    scenarios: Annotated[Path, typer.Argument(help="Scenarios YAML file (scenarios:, "
+                                              "evaluation:, targets:, questions:).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-scenarios"),
+    top: Annotated[int, typer.Option(min=1, help="How many units to show in the printed "
+                                     "table.")] = 15,
+) -> None:
+    """What-if scenarios, target attainment and the change needed to reach a goal: comparison
+    tables as CSV and a printed summary."""
+    from .scenario import load_scenarios
+    from .scenario.evaluate import Evaluation
+    from .scenario.runner import run_file
+
+    try:
+        spec = load_scenarios(scenarios)
+        files, text, ev = run_file(config, spec, out)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    if isinstance(ev, Evaluation):
+        _print_scenarios(ev, top)
+    console.print(text, highlight=False, markup=False)
+    console.print(f"\nWrote {len(files)} files to [bold]{out}[/]: "
+                  + ", ".join(sorted({p.name for p in files.values()})), highlight=False)
+
+
+def _print_scenarios(ev, top: int) -> None:
+    fw = ev.baseline.framework
+    root = fw.root
+    idx = ev.tables["index"]
+    cur = idx[idx["period"] == ev.period]
+    names = list(ev.runs)
+    moved = cur[[f"{n}_score_change" for n in names]].abs().max(axis=1)
+    shown = cur if len(cur) <= top else cur.loc[
+        moved.sort_values(ascending=False, kind="stable").index[:top]].sort_values(
+            "baseline_rank", na_position="last")
+    title = (f"{root} {ev.period}: baseline score and rank; each scenario's change and rank "
+             f"(bounds {ev.options.bounds})"
+             + ("" if len(cur) <= top else f"; the {top} units moving most"))
+    table = Table(title=title)
+    table.add_column("unit")
+    table.add_column("baseline", justify="right")
+    for n in names:
+        table.add_column(n, justify="right")
+    for d in shown.to_dict("records"):
+        rank = "-" if pd.isna(d["baseline_rank"]) else str(d["baseline_rank"])
+        base = "-" if pd.isna(d["baseline_score"]) else f"{d['baseline_score']:.2f}"
+        row = [str(d["unit"]), f"{base} #{rank}"]
+        for n in names:
+            s, c, k = d[f"{n}_score"], d[f"{n}_score_change"], d[f"{n}_rank"]
+            row.append("-" if pd.isna(s) else f"{c:+.2f} #{'-' if pd.isna(k) else k}")
+        table.add_row(*row)
+    console.print(table)
 
 
 @app.command("frameworks")

@@ -125,6 +125,50 @@ class ImputeStep(StepSpec):
             raise ValueError("'params' apply to the scikit-learn methods iterative and knn")
         return self
 
+    # ------------------------------------------------------------------ frozen imputation
+    def frozen_state(self, build: Build, name: str) -> dict:
+        """The values this step imputed in a run build, to fill the same gaps of other data.
+
+        Scenario evaluation (:mod:`gipro.scenario`) keeps the baseline's imputed values:
+        a value missing in the scenario's data gets the value the baseline imputed for that
+        unit, period and indicator (projected periods: the last period's), so a change to one
+        unit does not move another unit's imputed value. Observed values are never changed.
+
+        Raises
+        ------
+        InputError
+            If the build has not run this step.
+        """
+        entry = next((e for e in build.log if e.name == name and not e.skipped), None)
+        if entry is None:
+            raise InputError(f"step {name!r} has not been run in this build")
+        out = build.datasets[entry.output]
+        return {"periods": tuple(out.periods), "units": tuple(out.units),
+                "codes": tuple(out.codes), "output": out.values}
+
+    def _apply_frozen(self, build: Build, name: str, ds: DataSet, state: dict
+                      ) -> tuple[DataSet, list[str]]:
+        base = list(state["periods"])
+        rows = np.array([base.index(p) if p in base else (len(base) - 1 if p > base[-1] else 0)
+                         for p in ds.periods])
+        bunits = {u: i for i, u in enumerate(state["units"])}
+        bcodes = {c: i for i, c in enumerate(state["codes"])}
+        ui = np.array([bunits.get(u, -1) for u in ds.units])
+        ki = np.array([bcodes.get(c, -1) for c in ds.codes])
+        prev = state["output"][rows][:, np.maximum(ui, 0)][:, :, np.maximum(ki, 0)]
+        prev = np.where((ui[None, :, None] >= 0) & (ki[None, None, :] >= 0), prev, np.nan)
+        x = ds.values
+        y = np.where(np.isnan(x), prev, x)
+        filled = np.isnan(x) & ~np.isnan(y)
+        build.fitted[name] = {"frozen": True}
+        notes = [f"imputation frozen at the baseline's: {int(filled.sum())} missing values "
+                 "given the values the baseline imputed (projected periods: the last "
+                 "period's); observed values unchanged"]
+        left = int((np.isnan(y)).sum())
+        if left:
+            notes.append(f"{left} values left missing (missing in the baseline too)")
+        return DataSet(self.output, y, ds.units, ds.periods, ds.codes), notes
+
     def _groups(self, build: Build, ds: DataSet) -> tuple[np.ndarray, list[str], list[str]]:
         meta = build.panel.units
         if self.group not in meta.columns:
@@ -145,6 +189,9 @@ class ImputeStep(StepSpec):
         return groups, names, [u for u, n in zip(ds.units, none, strict=True) if n]
 
     def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
+        frozen = getattr(build, "frozen", {}).get(name)
+        if frozen is not None:
+            return self._apply_frozen(build, name, ds, frozen)
         codes = list(ds.codes) if self.indicators is None else list(self.indicators)
         check_codes(name, "indicators", codes, list(ds.codes))
         idx = [ds.codes.index(c) for c in codes]

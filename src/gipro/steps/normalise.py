@@ -17,20 +17,22 @@ first. Bounds and other data-learnt parameters are pooled over all periods by de
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import model_validator
 
 from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import normalise as _norm
-from .base import MethodParams, StepSpec, fmt, near_matches
+from .base import MethodParams, StepSpec, check_codes, fmt, listing, near_matches
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
 
-__all__ = ["NormaliseStep"]
+__all__ = ["FREEZABLE", "NormaliseStep"]
 
 NormMethod = Literal["minmax", "zscore", "goalposts", "target", "dist_ref", "dist_max",
                      "frac_max", "percentile", "rank", "borda", "efficacy", "normal_cdf",
@@ -38,6 +40,16 @@ NormMethod = Literal["minmax", "zscore", "goalposts", "target", "dist_ref", "dis
 
 _RANGED = frozenset({"minmax", "goalposts", "target", "dist_ref", "dist_max", "frac_max",
                      "percentile", "efficacy", "normal_cdf", "leading"})
+
+#: Methods whose data-learnt parameters can be frozen (scenario evaluation), with the kernel
+#: parameters that are frozen. Rank-based methods are relative to the other units and are
+#: recomputed; goalposts and leading values learn nothing from the data.
+FREEZABLE: dict[str, tuple[str, ...]] = {
+    "minmax": ("lower", "upper"), "efficacy": ("lower", "upper"), "dist_max": ("lower", "upper"),
+    "zscore": ("mean", "sd"), "normal_cdf": ("mean", "sd"),
+    "ampi": ("lower", "upper", "reference"), "target": ("lower",),
+    "dist_ref": ("lower", "reference"), "frac_max": ("upper",),
+}
 
 _DESCRIBE = {
     "minmax": "min-max: low + (x - min)/(max - min) (high - low)",
@@ -162,6 +174,9 @@ class NormaliseStep(MethodParams, StepSpec):
 
     # ------------------------------------------------------------------ apply
     def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
+        frozen = getattr(build, "frozen", {}).get(name)
+        if frozen is not None and self.method in FREEZABLE:
+            return self._apply_frozen(build, name, ds, frozen)
         fw = build.framework
         codes = [c for c in ds.codes if c in set(fw.indicator_codes)]
         direction = fw.directions(codes)
@@ -248,6 +263,149 @@ class NormaliseStep(MethodParams, StepSpec):
             notes.append(f"no data at all (left missing): {', '.join(empty)}")
         build.fitted[name] = fitted
         return DataSet(self.output, y, ds.units, ds.periods, tuple(codes)), notes
+
+    # ------------------------------------------------------------------ frozen parameters
+    def frozen_state(self, build: Build, name: str) -> dict[str, Any] | None:
+        """What this step learnt in a run build, to normalise other data the same way.
+
+        Scenario evaluation (:mod:`gipro.scenario`) normalises changed data with the
+        parameters learnt from the baseline build -- bounds, moments, reference values --
+        so that a score keeps its meaning and only the changed units move (the "fit on the
+        baseline, apply to the scenario" rule of scikit-learn's ``fit``/``transform``; OECD/JRC
+        Handbook 2008, section 5: goalposts fixed over time make scores comparable). Pass
+        the returned state to ``Build(..., frozen={name: state})``.
+
+        Returns
+        -------
+        dict or None
+            ``method``, ``codes`` (after any constant drop), ``periods`` of the build,
+            ``params`` (kernel parameters, arrays of shape (1 or n_periods, 1, n_codes)),
+            ``bounds`` (oriented ``lower``, ``upper``), ``midpoint`` (codes constant in the
+            baseline, kept at the middle of the scale), ``dropped``; ``None`` for methods
+            with nothing learnt from the data (goalposts, leading) or nothing that can be
+            frozen (rank, borda, percentile: a rank is only defined against the other units).
+
+        Raises
+        ------
+        InputError
+            If the build has not run this step.
+        """
+        if self.method not in FREEZABLE:
+            return None
+        fitted = build.fitted.get(name)
+        if fitted is None:
+            raise InputError(f"step {name!r} has not been run in this build; run the build "
+                             "first")
+        dropped = list(fitted.get("dropped_codes", []))
+        codes = [c for c in fitted["codes"] if c not in set(dropped)]
+        params = {k: np.asarray(fitted[k], dtype=float) for k in FREEZABLE[self.method]}
+        return {"method": self.method, "codes": codes, "periods": tuple(build.periods),
+                "per_period": self.bounds == "per_period", "params": params,
+                "bounds": {"lower": np.asarray(fitted["lower"], dtype=float),
+                           "upper": np.asarray(fitted["upper"], dtype=float)},
+                "midpoint": [c for c in fitted.get("constant", []) if c not in set(dropped)],
+                "dropped": dropped, "clip": False}
+
+    def _apply_frozen(self, build: Build, name: str, ds: DataSet, state: Mapping[str, Any]
+                      ) -> tuple[DataSet, list[str]]:
+        """Normalise with parameters learnt elsewhere (see :meth:`frozen_state`)."""
+        fw = build.framework
+        method = self.method
+        if state.get("method") != method:
+            raise MethodError(f"step {name!r}: frozen parameters are for method "
+                              f"{state.get('method')!r}, the step uses {method!r}")
+        codes = list(state["codes"])
+        check_codes(name, "frozen indicators", codes, list(ds.codes))
+        direction = fw.directions(codes)
+        x = _norm.orient(ds.take(codes), direction)
+        # baseline row for each period: its own; before the first / after the last (projected
+        # periods): the first / last baseline period's parameters
+        base = list(state["periods"])
+        rows = np.array([base.index(p) if p in base else (len(base) - 1 if p > base[-1] else 0)
+                         for p in ds.periods])
+        extra = [p for p in ds.periods if p not in base]
+
+        def aligned(arr: np.ndarray) -> np.ndarray:
+            arr = np.asarray(arr, dtype=float)
+            return arr[rows] if arr.ndim == 3 and arr.shape[0] == len(base) > 1 else arr
+
+        lower = aligned(state["bounds"]["lower"])
+        upper = aligned(state["bounds"]["upper"])
+        mid = np.array([c in set(state.get("midpoint", [])) for c in codes])
+        params, _ = self._params(build, name, ds, codes, direction, x)
+        for key, arr in state["params"].items():
+            params[key] = np.where(mid, np.nan, aligned(arr))
+        xin = np.where(mid, np.nan, x)
+        obs = ~np.isnan(xin)
+        below = obs & (xin < lower)
+        above = obs & (xin > upper)
+        clip = bool(state.get("clip", False))
+        if clip:
+            xin = np.clip(xin, lower, upper)
+        kwargs = dict(params)
+        if method not in ("goalposts", "leading"):
+            kwargs["axis"] = (0, 1) if self.bounds == "pooled" else 1
+        kwargs["names"] = codes
+        if method in ("frac_max", "leading"):
+            self._check_ratio(name, ds, codes, direction, xin)
+        try:
+            y = _norm.METHODS[method](xin, **kwargs)
+        except MethodError as exc:
+            raise MethodError(f"step {name!r} (frozen parameters): {exc.message}",
+                              exc.details) from None
+        if mid.any():
+            n_obs = (~np.isnan(x)).sum(axis=(0, 1), keepdims=True)
+            y = np.where(mid & ~np.isnan(x), _norm.midpoint(method, params, n_obs), y)
+        source = state.get("source", "the baseline build")
+        notes = [f"{_DESCRIBE[method]}, with the parameters learnt in {source} (frozen: "
+                 f"{', '.join(state['params'])} not re-estimated from these data)"]
+        if extra:
+            notes.append(f"periods not in {source} ({listing([str(p) for p in extra])}) use "
+                         "the parameters of its nearest period" if self.bounds == "per_period"
+                         else f"periods not in {source} ({listing([str(p) for p in extra])}) "
+                         "use the same pooled parameters")
+        n_out = int(below.sum() + above.sum())
+        table = self._beyond_table(ds, codes, direction, x, lower, upper, below | above)
+        if n_out:
+            per = ", ".join(f"{c} {int((below | above)[..., k].sum())}"
+                            for k, c in enumerate(codes) if (below | above)[..., k].any())
+            notes.append(f"{n_out} values beyond the frozen bounds ({per}): "
+                         + ("set to the bound before normalising (clip: true)" if clip else
+                            "scored beyond the scale (clip: false)"))
+        if state.get("midpoint"):
+            notes.append("indicators constant in the baseline kept at the middle of the scale: "
+                         + ", ".join(state["midpoint"]))
+        if state.get("dropped"):
+            notes.append("indicators dropped in the baseline (constant) left out: "
+                         + ", ".join(state["dropped"]))
+        fitted: dict[str, Any] = {"method": method, "codes": codes, "bounds": self.bounds,
+                                  "dropped_codes": list(state.get("dropped", [])),
+                                  "constant": list(state.get("midpoint", [])),
+                                  "lower": lower, "upper": upper, "frozen": True,
+                                  "clip": clip, "beyond": table}
+        for key in ("mean", "sd", "reference"):
+            if key in params:
+                fitted[key] = params[key]
+        build.fitted[name] = fitted
+        return DataSet(self.output, y, ds.units, ds.periods, tuple(codes)), notes
+
+    @staticmethod
+    def _beyond_table(ds: DataSet, codes: list[str], direction: np.ndarray, x: np.ndarray,
+                      lower: np.ndarray, upper: np.ndarray, mask: np.ndarray) -> pd.DataFrame:
+        """Values beyond frozen bounds: unit, period, indicator, value and the bounds (raw)."""
+        pi, ui, k = np.nonzero(mask)
+        lo = np.broadcast_to(lower, x.shape)[pi, ui, k] * direction[k]
+        up = np.broadcast_to(upper, x.shape)[pi, ui, k] * direction[k]
+        return pd.DataFrame({
+            "unit": np.array(ds.units, dtype=object)[ui],
+            "period": np.array(ds.periods)[pi],
+            "indicator": np.array(codes, dtype=object)[k],
+            "value": x[pi, ui, k] * direction[k],
+            "bound_low": np.minimum(lo, up), "bound_high": np.maximum(lo, up),
+            "side": np.where(x[pi, ui, k] > np.broadcast_to(upper, x.shape)[pi, ui, k],
+                             "better than the best baseline value",
+                             "worse than the worst baseline value"),
+        })
 
     # ------------------------------------------------------------------ helpers
     def _params(self, build: Build, name: str, ds: DataSet, codes: list[str],

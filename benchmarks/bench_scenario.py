@@ -1,0 +1,88 @@
+"""Timings of scenario evaluation, inverse questions and target attainment.
+
+Run: ``PYTHONPATH=src python benchmarks/bench_scenario.py``. Prints one line per case (best of
+3 runs). Speed is measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+import gipro
+from gipro import Build, Framework, Panel
+from gipro.scenario import (
+    Change,
+    Scenario,
+    TargetSpec,
+    attainment,
+    evaluate,
+    load_scenarios,
+    required_change,
+)
+from gipro.scenario.runner import run_file
+
+
+def best(f: Callable[[], object], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def synthetic(n_units: int, n_periods: int, n_ind: int, seed: int = 0) -> Build:
+    rng = np.random.default_rng(seed)
+    codes = [f"x{i}" for i in range(n_ind)]
+    fw = Framework([{"code": c, "parent": f"D{i % 4}", "direction": 1 if i % 2 else -1}
+                    for i, c in enumerate(codes)],
+                   [{"code": "IDX"}, *[{"code": f"D{d}", "parent": "IDX"} for d in range(4)]])
+    units = [f"u{i}" for i in range(n_units)]
+    idx = pd.MultiIndex.from_product([units, range(2000, 2000 + n_periods)],
+                                     names=["unit", "period"])
+    vals = pd.DataFrame(rng.lognormal(size=(len(idx), n_ind)), index=idx, columns=codes)
+    recipe = {"framework": "synthetic", "data": {"dataset": "china_provinces"},
+              "steps": [{"step": "normalise"}, {"step": "aggregate"}]}
+    return Build(recipe, framework=fw, panel=Panel(vals)).run()
+
+
+def main() -> None:
+    base = gipro.run()
+    one = Scenario(name="one", changes=[Change(op="pct", units=["Beijing"],
+                                               indicators=["co2_intensity_gdp"], value=-15)])
+    fyp = Scenario(name="fyp", changes=[Change(op="path", indicators=["co2_intensity_gdp"],
+                                               change_pct=-18, base=2015, by=2020)])
+    print(f"china provinces (30 x 10 x 7): baseline build            "
+          f"{best(lambda: gipro.run()):.3f} s")
+    print(f"  evaluate 1 scenario                                     "
+          f"{best(lambda: evaluate(base, one)):.3f} s")
+    print(f"  evaluate 5 scenarios, horizon 2020                      "
+          f"{best(lambda: evaluate(base, [fyp.model_copy(update={'name': f's{i}'}) for i in range(5)], options={'horizon': 2020})):.3f} s")  # noqa: E501
+    print(f"  inverse, 7 indicators alone, verified (closed form)     "
+          f"{best(lambda: required_change(base, 'Shanxi', rank=20, period=2015)):.3f} s")
+    print(f"  inverse, 7 indicators alone, not verified               "
+          f"{best(lambda: required_change(base, 'Shanxi', rank=20, period=2015, verify=False)):.3f} s")  # noqa: E501
+    geo = base.with_step("normalise", range=[1, 100]).with_step(
+        "aggregate", by_level={3: "geometric"}).run()
+    print(f"  inverse, geometric index (brentq), 6 indicators         "
+          f"{best(lambda: required_change(geo, 'Shanxi', rank=20, period=2015, verify=False, indicators=[c for c in geo.framework.indicator_codes if c != 'gdp_real_per_capita'])):.3f} s")  # noqa: E501
+    t = TargetSpec(indicator="co2_intensity_gdp", change_pct=-18, base=2015, by=2020)
+    print(f"  attainment, 1 target, trend                             "
+          f"{best(lambda: attainment(base, t)):.3f} s")
+    spec = load_scenarios("examples/scenarios/china-provinces.yaml")
+    print(f"  gipro scenario on examples/scenarios/china-provinces.yaml "
+          f"{best(lambda: run_file(None, spec, '/tmp/gipro-bench-scen'), repeat=1):.3f} s")
+    for n_units in (200, 1000):
+        big = synthetic(n_units, 20, 24)
+        s = Scenario(name="all", changes=[Change(op="pct", indicators=["x0", "x1"], value=-10,
+                                                 periods="all")])
+        print(f"synthetic {n_units} units x 20 periods x 24 indicators: evaluate 1 scenario "
+              f"{best(lambda big=big, s=s: evaluate(big, s)):.3f} s")
+
+
+if __name__ == "__main__":
+    main()

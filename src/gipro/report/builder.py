@@ -1,0 +1,388 @@
+"""The report: sections rendered into one self-contained HTML file.
+
+The file holds everything it needs: plotly.js is embedded once (inline ``<script>``), each
+chart's figure is stored as JSON in the page and drawn by a small loader, styles are inline,
+and nothing is loaded from the network (no CDN, no web fonts, no external images) -- it opens
+offline in any browser. Templates are jinja2 (``gipro/report/templates``), with autoescaping.
+
+Quick use::
+
+    import gipro
+    from gipro.report import report_for_build
+    b = gipro.run()
+    report_for_build(b, lang="zh").write("report.html")
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from plotly.utils import PlotlyJSONEncoder
+
+from .. import __version__
+from ..errors import InputError, MethodError
+from .charts import TEMPLATE
+from .i18n import check_lang, translate
+from .sections import (
+    Methodology,
+    Overview,
+    Parks,
+    Profiles,
+    Progress,
+    Results,
+    Robustness,
+    Scenarios,
+    Section,
+    unit_names,
+    unverified_thresholds,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..build import Build
+    from ..parks.data import ParkData
+    from ..parks.engine import Assessment
+    from ..progress import ProgressReport
+
+__all__ = ["Context", "Report", "park_report", "report_for_build"]
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "showLink": False,
+                 "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
+
+
+def _json(obj: Any) -> str:
+    """JSON safe inside a ``<script>`` element (every ``<`` escaped)."""
+    return obj.replace("<", "\\u003c") if isinstance(obj, str) else _json(json.dumps(obj))
+
+
+class Context:
+    """What sections render into: the language, and the charts registered so far."""
+
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = check_lang(lang)
+        self.figures: dict[str, str] = {}  # chart id -> figure JSON
+        self.figsets: dict[str, dict[str, str]] = {}  # chart id -> unit -> figure JSON
+        self.groups: dict[str, str] = {}  # selector group -> default unit
+        self.names: dict[str, str] = {}  # chart id -> chart name
+        self.objects: dict[str, go.Figure] = {}  # chart name -> figure (last registered)
+        self.set_objects: dict[str, dict[str, go.Figure]] = {}  # chart name -> unit -> figure
+        self._n = 0
+
+    def t(self, key: str, **fmt: Any) -> str:
+        """Template string ``key`` in the report's language."""
+        return translate(key, self.lang, **fmt)
+
+    def _id(self, name: str) -> str:
+        self._n += 1
+        return f"chart-{self._n}-{name}"
+
+    def chart(self, fig: go.Figure, name: str) -> str:
+        """Register a figure; returns the id of its container."""
+        cid = self._id(name)
+        self.figures[cid] = pio.to_json(fig, validate=False)
+        self.names[cid] = name
+        self.objects[name] = fig
+        return cid
+
+    def chart_set(self, figs: dict[str, go.Figure], name: str, group: str) -> str:
+        """Register one figure per unit, shown in one container driven by a unit selector."""
+        cid = self._id(name)
+        self.figsets[cid] = {u: pio.to_json(f, validate=False) for u, f in figs.items()}
+        self.names[cid] = name
+        self.set_objects[name] = dict(figs)
+        return cid
+
+    def new_group(self, default: str) -> str:
+        """A new unit-selector group with its default unit."""
+        g = f"group-{len(self.groups) + 1}"
+        self.groups[g] = default
+        return g
+
+    def payload(self) -> str:
+        """All figures as one JSON object for the page's loader."""
+        parts = [f"{json.dumps(k)}:{v}" for k, v in self.figures.items()]
+        sets = []
+        for k, figs in self.figsets.items():
+            inner = ",".join(f"{json.dumps(u)}:{v}" for u, v in figs.items())
+            sets.append(f"{json.dumps(k)}:{{{inner}}}")
+        template = pio.templates[TEMPLATE].to_plotly_json()
+        template = json.dumps(template, cls=PlotlyJSONEncoder)
+        return _json("{\"figures\":{" + ",".join(parts) + "},\"sets\":{" + ",".join(sets)
+                     + "},\"config\":" + json.dumps(PLOTLY_CONFIG)
+                     + ",\"template\":" + template + "}")
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("gipro.report", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+def _asset(name: str) -> Markup:
+    """A template asset (CSS, JS) inlined verbatim: not parsed by jinja2."""
+    from importlib import resources
+
+    return Markup((resources.files("gipro.report") / "templates" / name)
+                  .read_text(encoding="utf-8"))
+
+
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    js = get_plotlyjs()
+    if "</script" in js.lower():  # pragma: no cover - would break the page
+        raise MethodError("the bundled plotly.js contains '</script'; cannot inline it")
+    return js
+
+
+@dataclass
+class Report:
+    """An HTML report: a title and a list of sections.
+
+    Parameters
+    ----------
+    title : str
+    lang : {"en", "zh"}
+        Language of the template strings and labels.
+    sections : list of Section
+        Any of :class:`~gipro.report.Overview`, :class:`~gipro.report.Results`,
+        :class:`~gipro.report.Profiles`, :class:`~gipro.report.Progress`,
+        :class:`~gipro.report.Robustness`, :class:`~gipro.report.Scenarios`,
+        :class:`~gipro.report.Parks`,
+        :class:`~gipro.report.Methodology`, in the order given.
+    subtitle : str, optional
+    synthetic : bool
+        Show a banner that the data are SYNTHETIC.
+    scenarios : Scenarios, optional
+        Policy scenarios against the baseline (plain table, see :class:`Scenarios`).
+    generated : str, optional
+        Date printed in the header (default: today).
+
+    Raises
+    ------
+    InputError
+        Unknown language.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gipro.report import Report, Robustness
+    >>> ri = pd.DataFrame({"unit": ["A", "B"], "nominal_rank": [1, 2],
+    ...                    "median_rank": [1.0, 2.0], "q05": [1, 1], "q95": [2, 2]})
+    >>> html = Report("Demo", sections=[Robustness(rank_intervals=ri)]).to_html()
+    >>> html.count('class="gipro-chart"')
+    1
+    """
+
+    title: str
+    lang: str = "en"
+    sections: list[Section] = field(default_factory=list)
+    subtitle: str | None = None
+    synthetic: bool = False
+    generated: str | None = None
+
+    def __post_init__(self) -> None:
+        check_lang(self.lang)
+
+    def add(self, section: Section) -> Report:
+        """Append a section; returns the report."""
+        self.sections.append(section)
+        return self
+
+    def to_html(self) -> str:
+        """The whole page as one string."""
+        ctx = Context(self.lang)
+        rendered = []
+        for s in self.sections:
+            if isinstance(s, Robustness) and s.empty:
+                continue
+            rendered.append({"key": s.key, "title": ctx.t(s.key), "v": s.render(ctx)})
+        env = _environment()
+        tpl = env.get_template("report.html.j2")
+        return tpl.render(
+            title=self.title, subtitle=self.subtitle, lang=self.lang, t=ctx.t,
+            sections=rendered, synthetic=self.synthetic,
+            generated=ctx.t("generated", version=__version__,
+                            date=self.generated or date.today().isoformat()),
+            plotly_js=Markup(_plotly_js()), payload=Markup(ctx.payload()),
+            css=_asset("report.css"), js=_asset("report.js"),
+            groups=ctx.groups)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the HTML file (UTF-8); returns its path.
+
+        Raises
+        ------
+        InputError
+            If the file cannot be written.
+        """
+        path = Path(path)
+        html = self.to_html()
+        try:
+            if path.parent and not path.parent.exists():
+                path.parent.mkdir(parents=True)
+            path.write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write the report to {path}: {exc.strerror}") from None
+        return path
+
+
+def report_for_build(
+    build: Build,
+    *,
+    lang: str = "en",
+    title: str | None = None,
+    period: int | None = None,
+    progress: bool | ProgressReport = True,
+    base: int | None = None,
+    end: int | None = None,
+    robustness: Robustness | None = None,
+    correlations: bool = True,
+    profiles: bool = True,
+    scenarios: Scenarios | None = None,
+    generated: str | None = None,
+) -> Report:
+    """The standard report of a run build.
+
+    Parameters
+    ----------
+    build : Build
+        A run build.
+    lang : {"en", "zh"}
+    title : str, optional
+        Default: the framework's name in ``lang``.
+    period : int, optional
+        Period of the results and profiles (default: the last).
+    progress : bool or ProgressReport
+        ``True``: compute :func:`gipro.progress.report` between ``base`` and ``end`` (only
+        when the build has two or more periods); a ProgressReport: use it; ``False``: none.
+    robustness : Robustness, optional
+        Rank intervals / Sobol indices from an uncertainty analysis (plain tables). The
+        correlation heatmap of the build is added to it unless ``correlations=False``.
+    profiles : bool
+        Include the unit profiles.
+    scenarios : Scenarios, optional
+        Policy scenarios against the baseline (plain table, see :class:`Scenarios`).
+    generated : str, optional
+        Date printed in the header (default: today).
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    InputError
+        The build has not been run or has no index scores (no aggregate step); unknown
+        period or language.
+    """
+    from ..progress import ProgressReport
+    from ..progress import report as progress_report
+
+    check_lang(lang)
+    build._require_run()
+    fw = build.framework
+    if fw.root not in build.final.codes:
+        raise InputError(f"the build has no {fw.root} scores: the report needs a build that "
+                         "aggregates to the index",
+                         ["add an aggregate step to the recipe"])
+    sections: list[Section] = [Overview.from_build(build), Results.from_build(build, period)]
+    if profiles:
+        sections.append(Profiles.from_build(build, period))
+    notes: list[str] = []
+    rep = None
+    if isinstance(progress, ProgressReport):
+        rep = progress
+    elif progress and len(build.final.periods) > 1:
+        rep = progress_report(build, base, end)
+    if rep is not None:
+        sections.append(Progress.from_report(rep, build))
+        notes.extend(rep.notes)
+    if correlations:
+        extra = Robustness.from_build(build, period)
+        if robustness is None:
+            robustness = extra
+        else:
+            robustness.correlations = extra.correlations
+            robustness.correlation_note = extra.correlation_note
+    if robustness is not None:
+        robustness.framework = robustness.framework or fw
+        robustness.names = robustness.names or unit_names(
+            getattr(build.source_panel, "units", None), list(build.datasets["raw"].units))
+        sections.append(robustness)
+    if scenarios is not None:
+        if not scenarios.names:
+            scenarios.names = unit_names(getattr(build.source_panel, "units", None),
+                                         list(build.datasets["raw"].units))
+        sections.append(scenarios)
+        notes.extend(scenarios.notes)
+    sections.append(Methodology.from_build(build, notes))
+    name = fw.name.get(lang) or fw.code or "gipro"
+    sub = f"{build.recipe.name}" if build.recipe.name else None
+    return Report(title or name, lang, sections, subtitle=sub,
+                  synthetic=_synthetic(build), generated=generated)
+
+
+def _synthetic(build: Build) -> bool:
+    units = getattr(build.source_panel, "units", None)
+    return bool(units is not None and "data_status" in units.columns
+                and (units["data_status"] == "SYNTHETIC").any())
+
+
+def _park_notice(notice: str) -> str:
+    """The paragraph of the NOTICE about the synthetic example parks (whole text if absent)."""
+    paras = [p for p in notice.split("\n\n") if "parks_attributes.csv" in p]
+    return paras[0].strip() if paras else notice
+
+
+def park_report(
+    data: ParkData,
+    assessments: Sequence[Assessment] | Iterable[Assessment],
+    *,
+    park26_build: Build | None = None,
+    lang: str = "en",
+    title: str | None = None,
+    year: int | None = None,
+) -> Report:
+    """A report of park assessments: scorecards, verdicts, gaps, the park26 scorecard.
+
+    Parameters
+    ----------
+    data : gipro.parks.ParkData
+    assessments : list of gipro.parks.Assessment
+    park26_build : Build, optional
+        :func:`gipro.parks.park26` of the same data (its results become a ranking block).
+    lang : {"en", "zh"}
+    title : str, optional
+    year : int, optional
+        Year shown (default: the latest).
+    """
+    check_lang(lang)
+    assessments = list(assessments)
+    names = unit_names(data.parks, data.park_codes)
+    park26 = None
+    if park26_build is not None:
+        park26 = Results.from_build(park26_build, year)
+        park26.names = names
+    sections: list[Section] = [Parks(assessments, year, names, park26)]
+    notes = []
+    for a in assessments:
+        notes.extend(f"{a.framework.code}: {n}" for n in a.notes)
+    from .. import datasets as _datasets
+
+    sources = [(data.origin or "park data", _park_notice(_datasets.notice())
+                if data.synthetic else "")]
+    meth = Methodology(steps=[e.to_dict() for e in park26_build.log] if park26_build else [],
+                       input_notes=[repr(data)], sources=sources,
+                       unverified=unverified_thresholds(assessments), notes=notes)
+    sections.append(meth)
+    return Report(title or translate("parks", lang), lang, sections, synthetic=data.synthetic)

@@ -1,0 +1,336 @@
+"""Excel export: one workbook with every data set, the results, progress, log and sources.
+
+Sheets, in order: ``about`` (what each sheet holds), one sheet per data set of the build
+(``raw`` -> ... -> ``aggregated``: ``unit, period`` and one column per code), ``results``
+(tidy scores and ranks), ``weights``, ``framework`` (names in English and Chinese, unit,
+direction, weights), ``exclusions``, the tables steps recorded (``treat.changes`` ...),
+progress tables when given (``progress_index``, ``progress_indicators``, ``improvers``,
+``contributions``, ``leading_factors``; their ``_yearly`` forms with ``yearly=True``),
+robustness and scenario tables when
+given, park assessment tables when given, ``log`` (every step with its parameters as YAML and
+its notes) and ``sources`` (data sources and licences verbatim, framework references).
+
+Written with openpyxl (write-only mode). Choices:
+
+* missing values are empty cells, never 0;
+* text starting with ``=`` is stored as text, never as a formula;
+* numbers are stored as openpyxl writes them, to 16 significant digits (``%.16g``), so a value
+  read back differs from the build's by at most about 5e-16 relative; Excel shows 15;
+* a table longer than Excel's 1,048,576 rows, or a text cell longer than 32,767 characters,
+  is an error (never truncated silently);
+* sheet names are cut to Excel's 31 characters and made unique.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .. import __version__
+from ..errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..build import Build
+    from ..parks.data import ParkData
+    from ..parks.engine import Assessment
+    from ..progress import ProgressReport
+    from .sections import Robustness, Scenarios
+
+__all__ = ["MAX_ROWS", "workbook_tables", "write_excel"]
+
+MAX_ROWS = 1_048_576
+MAX_TEXT = 32_767
+_INVALID = set('[]:*?/\\')
+_PROGRESS_SHEETS = {
+    "index_progress": "progress_index", "indicator_progress": "progress_indicators",
+    "improvers": "improvers", "index_progress_yearly": "progress_index_yearly",
+    "indicator_progress_yearly": "progress_indicators_yearly",
+    "improvers_yearly": "improvers_yearly", "contributions": "contributions",
+    "leading_factors": "leading_factors", "contributions_yearly": "contributions_yearly",
+}
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = "".join("_" if ch in _INVALID else ch for ch in name).strip("'") or "sheet"
+    base = base[:31]
+    out, k = base, 1
+    while out.lower() in used:
+        k += 1
+        suffix = f"~{k}"
+        out = base[:31 - len(suffix)] + suffix
+    used.add(out.lower())
+    return out
+
+
+def _cell(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return None if math.isnan(f) else f
+    if isinstance(v, (list, tuple, dict)):
+        return yaml.safe_dump(v, sort_keys=False, allow_unicode=True, width=100).strip()
+    return str(v)
+
+
+def workbook_tables(
+    build: Build | None = None,
+    *,
+    progress: bool | ProgressReport = True,
+    base: int | None = None,
+    end: int | None = None,
+    robustness: Robustness | None = None,
+    scenarios: Scenarios | None = None,
+    assessments: Sequence[Assessment] = (),
+    park_data: ParkData | None = None,
+    yearly: bool = False,
+) -> dict[str, tuple[pd.DataFrame, str]]:
+    """The tables of the workbook by sheet name, each with a one-line description.
+
+    Parameters are those of :func:`write_excel`.
+    """
+    from ..progress import ProgressReport
+    from ..progress import report as progress_report
+    from ..steps.weight import weights_table
+    from .sections import data_sources
+
+    tabs: dict[str, tuple[pd.DataFrame, str]] = {}
+    sources: list[tuple[str, str]] = []
+    log_rows: list[dict[str, Any]] = []
+    if build is not None:
+        build._require_run()
+        for name, ds in build.datasets.items():
+            tabs[name] = (ds.to_frame().reset_index(),
+                          f"data set {name!r}: unit, period and one column per code")
+        tabs["results"] = (build.results(), "scores and ranks of every unit, period and code "
+                           "(rank 1 = best; ties share the lowest rank)")
+        tabs["weights"] = (weights_table(build), "every weight set: weight relative to "
+                           "siblings and effective weight in the index")
+        fw = build.framework
+        eff = fw.effective_weights()
+        tabs["framework"] = (pd.DataFrame([{
+            "code": n.code, "kind": n.kind, "level": n.level, "parent": n.parent,
+            "name_en": n.name.en, "name_zh": n.name.zh, "unit": n.unit,
+            "direction": n.direction, "weight": n.weight,
+            "effective_weight": float(eff[n.code]), "source": n.source}
+            for n in fw.nodes.values()]), f"framework {fw.code or fw.origin}")
+        tabs["exclusions"] = (build.exclusions(), "units removed by a step and unit-periods "
+                              "without an index score, with the reason")
+        for step, fitted in build.fitted.items():
+            for key, table in fitted.items():
+                if isinstance(table, pd.DataFrame):
+                    tabs[f"{step}.{key}"] = (table, f"table {key!r} recorded by step {step!r}")
+        rep = None
+        if isinstance(progress, ProgressReport):
+            rep = progress
+        elif progress and len(build.final.periods) > 1:
+            rep = progress_report(build, base, end)
+        if rep is not None:
+            for name, df in rep.tables.items():
+                if name.endswith("_yearly") and not yearly:
+                    continue
+                tabs[_PROGRESS_SHEETS.get(name, name)] = (
+                    df, f"progress {rep.base} -> {rep.end}: {name}")
+            tabs["progress_summary"] = (pd.DataFrame({"text": [rep.summary, *rep.notes]}),
+                                        "progress summary and notes")
+        log_rows = [{"position": e.position + 1, "name": e.name, "step": e.step,
+                     "input": e.input, "output": e.output, "skipped": e.skipped,
+                     "reused": e.reused, "seconds": e.seconds,
+                     "params": {k: v for k, v in e.params.items()
+                                if k not in ("name", "input", "output", "step")},
+                     "notes": "\n".join(e.notes)} for e in build.log]
+        sources.extend(data_sources(build))
+        sources.extend(("framework reference", r) for r in fw.references)
+    if robustness is not None:
+        if robustness.rank_intervals is not None:
+            tabs["rank_intervals"] = (robustness.rank_intervals,
+                                      "rank of each unit over the uncertainty runs")
+        if robustness.sobol is not None:
+            tabs["sobol"] = (robustness.sobol, "first-order and total Sobol indices")
+        if robustness.correlations is not None:
+            tabs["correlations"] = (robustness.correlations.rename_axis("code").reset_index(),
+                                    "correlation matrix")
+    if scenarios is not None:
+        tabs["scenarios"] = (scenarios.table, "scenarios against the baseline")
+    for a in assessments:
+        for name, df in a.tables().items():
+            tabs[f"{a.framework.code}_{name}"] = (df, f"park assessment {a.framework.code}: "
+                                                  f"{name}")
+    if park_data is not None:
+        tabs["park_indicators"] = (park_data.wide(), "park indicator values by park and year")
+        from .. import datasets as _datasets
+        from .builder import _park_notice
+
+        sources.append((park_data.origin or "park data",
+                        _park_notice(_datasets.notice()) if park_data.synthetic else ""))
+    if log_rows:
+        tabs["log"] = (pd.DataFrame(log_rows), "every step with its parameters and the "
+                       "policies it applied")
+    src_rows = []
+    for title, text in sources:
+        lines = text.splitlines() or ["(licence and terms: those of the data provider; not "
+                                      "recorded by gipro)"]
+        src_rows.extend({"source": title, "text": line} for line in lines)
+    tabs["sources"] = (pd.DataFrame(src_rows, columns=["source", "text"]),
+                       "data sources and licences, verbatim")
+    return tabs
+
+
+def write_excel(
+    path: str | Path,
+    build: Build | None = None,
+    *,
+    progress: bool | ProgressReport = True,
+    base: int | None = None,
+    end: int | None = None,
+    robustness: Robustness | None = None,
+    scenarios: Scenarios | None = None,
+    assessments: Sequence[Assessment] = (),
+    park_data: ParkData | None = None,
+    yearly: bool = False,
+) -> Path:
+    """Write the workbook.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.xlsx`` file to write.
+    build : Build, optional
+        A run build: its data sets, results, weights, framework, exclusions, step tables, log
+        and sources.
+    progress : bool or ProgressReport
+        ``True``: progress tables between ``base`` and ``end`` (builds with two or more
+        periods); a ProgressReport: its tables; ``False``: none.
+    yearly : bool
+        Also the year-by-year progress tables (``*_yearly``; large: units x indicators x
+        periods rows; ``gipro progress`` writes them as CSV).
+    robustness : Robustness, optional
+        Rank intervals, Sobol indices and correlations.
+    scenarios : Scenarios, optional
+        Scenario comparison table.
+    assessments : list of gipro.parks.Assessment
+        Park assessments (five tables each).
+    park_data : gipro.parks.ParkData, optional
+        Park indicator values and the data's sources.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputError
+        Nothing to write; a table longer than Excel allows; a text cell longer than 32,767
+        characters; the file cannot be written.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    if (build is None and not assessments and robustness is None and park_data is None
+            and scenarios is None):
+        raise InputError("nothing to export: give a build, park assessments or robustness "
+                         "tables")
+    tabs = workbook_tables(build, progress=progress, base=base, end=end,
+                           robustness=robustness, scenarios=scenarios, assessments=assessments,
+                           park_data=park_data, yearly=yearly)
+    used: set[str] = {"about"}
+    names = {key: _sheet_name(key, used) for key in tabs}
+    for key, (df, _) in tabs.items():
+        if len(df) + 1 > MAX_ROWS:
+            raise InputError(f"table {key!r} has {len(df):,} rows; an Excel sheet holds at "
+                             f"most {MAX_ROWS - 1:,}", ["write CSV files instead (gipro run "
+                                                         "--out DIR)"])
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    about = wb.create_sheet("about")
+    about.column_dimensions["A"].width = 28
+    about.column_dimensions["B"].width = 100
+    head = [("gipro", f"gipro {__version__}, written {date.today().isoformat()}")]
+    if build is not None:
+        head += [("recipe", build.recipe.name or ""),
+                 ("framework", build.framework.code or build.framework.origin or ""),
+                 ("data", build.source_panel.origin or "")]
+    head += [("missing values", "empty cells (never 0)"),
+             ("precision", "numbers to 16 significant digits")]
+    for k, v in head:
+        c = WriteOnlyCell(about, k)
+        c.font = bold
+        about.append([c, v])
+    about.append([])
+    hdr = [WriteOnlyCell(about, "sheet"), WriteOnlyCell(about, "content")]
+    for c in hdr:
+        c.font = bold
+    about.append(hdr)
+    for key, (_, desc) in tabs.items():
+        about.append([names[key], desc])
+    for key, (df, _) in tabs.items():
+        ws = wb.create_sheet(names[key])
+        ws.freeze_panes = "A2"
+        frame = df.reset_index(drop=True)
+        for i, col in enumerate(frame.columns[:50]):
+            width = min(60, max(10, len(str(col)) + 2))
+            ws.column_dimensions[_col_letter(i)].width = width
+        cells = []
+        for col in frame.columns:
+            c = WriteOnlyCell(ws, str(col))
+            c.font = bold
+            cells.append(c)
+        ws.append(cells)
+        cols = [_column(ws, frame[c], names[key], WriteOnlyCell) for c in frame.columns]
+        for row in zip(*cols, strict=True):
+            ws.append(row)
+    path = Path(path)
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True)
+        wb.save(path)
+    except OSError as exc:
+        raise InputError(f"cannot write the workbook {path}: {exc.strerror}") from None
+    return path
+
+
+def _column(ws: Any, s: pd.Series, sheet: str, cell_type: Any) -> list[Any]:
+    """A column as Python cell values: floats with NaN -> None, nullable integers with NA ->
+    None, text checked for length and kept as text (never a formula)."""
+    if pd.api.types.is_bool_dtype(s.dtype) and s.dtype != object:
+        return s.astype(object).where(s.notna(), None).tolist()
+    if pd.api.types.is_float_dtype(s.dtype) and not isinstance(s.dtype, pd.api.extensions
+                                                                .ExtensionDtype):
+        a = s.to_numpy(dtype=float)
+        out = a.astype(object)
+        out[np.isnan(a)] = None
+        return out.tolist()
+    if pd.api.types.is_integer_dtype(s.dtype) and not isinstance(
+            s.dtype, pd.api.extensions.ExtensionDtype):
+        return s.tolist()
+    out = []
+    for r, v in enumerate(s.to_numpy(dtype=object)):
+        v = _cell(v)
+        if isinstance(v, str):
+            if len(v) > MAX_TEXT:
+                raise InputError(f"sheet {sheet!r}, column {s.name!r}, row {r + 2}: text of "
+                                 f"{len(v):,} characters; Excel holds at most {MAX_TEXT:,}")
+            if v.startswith("="):
+                cell = cell_type(ws, v)
+                cell.data_type = "s"  # text, never a formula
+                v = cell
+        out.append(v)
+    return out
+
+
+def _col_letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i + 1)

@@ -1,0 +1,1130 @@
+"""Sections of the report, each fed by plain tables.
+
+A section is a small dataclass of pandas frames (and labels); ``render`` turns it into charts
+and tables for the template. Adapters (``from_build``, ``from_report``, ...) fill a section
+from gipro objects, but any analysis that produces the documented frames can feed it -- e.g.
+an uncertainty analysis gives :class:`Robustness` a table with columns ``unit, nominal_rank,
+median_rank, q05, q95``. Sections are optional: a report holds any subset, in any order.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .. import __version__
+from ..errors import InputError
+from ..framework import Framework
+from . import charts
+from .tables import Cell, Col, Table, fmt, table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..build import Build
+    from ..parks.engine import Assessment
+    from ..progress import ProgressReport
+    from .builder import Context
+
+__all__ = [
+    "Methodology",
+    "Overview",
+    "Parks",
+    "Profiles",
+    "Progress",
+    "Results",
+    "Robustness",
+    "Scenarios",
+    "Section",
+    "unit_names",
+]
+
+
+# ---------------------------------------------------------------------- labels
+def unit_names(units: pd.DataFrame | None, codes: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Display names of units in each language, from a unit table.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame, optional
+        Indexed by unit code, with optional columns ``name`` (English) and ``name_zh``.
+    codes : list of str
+        The unit codes to label.
+
+    Returns
+    -------
+    dict
+        ``{"en": {code: label}, "zh": {code: label}}``; a missing name falls back to the other
+        language, then to the code.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"name": ["Inner Mongolia"], "name_zh": ["内蒙古"]},
+    ...                  index=["InnerMongolia"])
+    >>> unit_names(t, ["InnerMongolia", "X"])["zh"]
+    {'InnerMongolia': '内蒙古', 'X': 'X'}
+    """
+    def col(name: str) -> dict[str, str]:
+        if units is None or name not in units.columns:
+            return {}
+        s = units[name].dropna().astype(str)
+        return {str(k): v for k, v in s.items() if v.strip()}
+
+    en, zh = col("name"), col("name_zh")
+    return {"en": {c: en.get(c) or zh.get(c) or c for c in codes},
+            "zh": {c: zh.get(c) or en.get(c) or c for c in codes}}
+
+
+def _build_unit_names(build: Build) -> dict[str, dict[str, str]]:
+    return unit_names(getattr(build.source_panel, "units", None),
+                      list(build.datasets["raw"].units))
+
+
+@dataclass
+class Section:
+    """Base class: ``key`` is the anchor and the title's translation key."""
+
+    key: str = field(init=False, default="section")
+
+    def render(self, ctx: Context) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _period_of(build: Build, period: int | None) -> int:
+    periods = list(build.final.periods)
+    if period is None:
+        return periods[-1]
+    if period not in periods:
+        raise InputError(f"period {period} is not in the build ({periods[0]}-{periods[-1]})")
+    return period
+
+
+def _wide(res: pd.DataFrame, period: int, value: str) -> pd.DataFrame:
+    r = res[res["period"] == period]
+    return r.pivot(index="unit", columns="code", values=value)
+
+
+# ---------------------------------------------------------------------- overview
+@dataclass
+class Overview(Section):
+    """The framework, data coverage and the build's steps.
+
+    Attributes
+    ----------
+    framework : Framework
+    coverage : pandas.DataFrame
+        Share of units with a value (0-1): index indicator codes, columns periods.
+    missing : pandas.DataFrame
+        Columns ``code, n_missing, n_cells`` (input data, per indicator).
+    steps : pandas.DataFrame
+        Columns ``position, name, step, input, output, notes`` (notes joined).
+    facts : dict
+        ``units, periods, indicators, aggregates, recipe, data``.
+    """
+
+    framework: Framework
+    coverage: pd.DataFrame
+    missing: pd.DataFrame
+    steps: pd.DataFrame
+    facts: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        self.key = "overview"
+
+    @classmethod
+    def from_build(cls, build: Build) -> Overview:
+        """Overview of a run build (coverage of its ``raw`` data set)."""
+        build._require_run()
+        raw = build.datasets["raw"]
+        avail = ~np.isnan(raw.values)  # (P, U, K)
+        share = avail.mean(axis=1).T  # (K, P)
+        coverage = pd.DataFrame(share, index=list(raw.codes), columns=list(raw.periods))
+        missing = pd.DataFrame({"code": list(raw.codes),
+                                "n_missing": (~avail).sum(axis=(0, 1)),
+                                "n_cells": avail.shape[0] * avail.shape[1]})
+        steps = pd.DataFrame([{"position": e.position + 1, "name": e.name, "step": e.step,
+                               "input": e.input, "output": e.output,
+                               "notes": "; ".join(e.notes)} for e in build.log],
+                             columns=["position", "name", "step", "input", "output", "notes"])
+        periods = list(build.final.periods)
+        facts = {"units": len(build.final.units), "periods": f"{periods[0]}-{periods[-1]}"
+                 if len(periods) > 1 else str(periods[0]),
+                 "indicators": len(build.framework.indicator_codes),
+                 "aggregates": len(build.framework.aggregate_codes),
+                 "recipe": build.recipe.name or "", "data": build.source_panel.origin or ""}
+        return cls(build.framework, coverage, missing, steps, facts)
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        fw, lang = self.framework, ctx.lang
+        names = {c: fw.node(c).label(lang) if c in fw.nodes else c for c in self.coverage.index}
+        cov = self.coverage.rename(index=names)
+        miss = self.missing.assign(
+            name=self.missing["code"].map(names),
+            share=1 - self.missing["n_missing"] / self.missing["n_cells"].where(
+                self.missing["n_cells"] > 0))
+        t = ctx.t
+        return {
+            "facts": self.facts,
+            "sunburst": ctx.chart(charts.framework_sunburst(fw, lang), "framework"),
+            "coverage": ctx.chart(charts.coverage_heatmap(cov), "coverage"),
+            "missing": table(miss, [Col("code", t("col_code")), Col("name", t("col_name")),
+                                    Col("share", t("col_available"), "pct"),
+                                    Col("n_missing", t("col_missing"), "int")]),
+            "steps": table(self.steps, [Col("position", "#", "int"),
+                                        Col("name", t("col_step")), Col("step", t("col_kind")),
+                                        Col("input", t("col_input")),
+                                        Col("output", t("col_output")),
+                                        Col("notes", t("col_policies"))], sortable=False),
+            "framework_name": fw.name.get(lang) or fw.code or "",
+        }
+
+
+# ---------------------------------------------------------------------- results
+@dataclass
+class Results(Section):
+    """Ranking, scores by level and the heatmap of normalised indicator scores, one period.
+
+    Attributes
+    ----------
+    framework : Framework
+    period : int
+    scores, ranks : pandas.DataFrame
+        Index unit codes (every unit of the results), columns codes (indicators and
+        aggregates); NaN where a unit has no score.
+    raw : pandas.DataFrame, optional
+        Raw indicator values of the period (same index), shown on the heatmap's hover.
+    exclusions : pandas.DataFrame
+        Columns ``unit, period, step, reason``.
+    names : dict
+        Unit labels per language (:func:`unit_names`).
+    zrange : (float, float), optional
+        Range of the normalised scores (colour scale of the heatmap).
+    """
+
+    framework: Framework
+    period: int
+    scores: pd.DataFrame
+    ranks: pd.DataFrame
+    raw: pd.DataFrame | None
+    exclusions: pd.DataFrame
+    names: dict[str, dict[str, str]]
+    zrange: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        self.key = "results"
+
+    @classmethod
+    def from_build(cls, build: Build, period: int | None = None) -> Results:
+        """Results of a run build in one period (default: the last)."""
+        build._require_run()
+        period = _period_of(build, period)
+        res = build.results()
+        units = list(build.final.units)
+        codes = list(build.final.codes)
+        scores = _wide(res, period, "score").reindex(index=units, columns=codes)
+        ranks = _wide(res, period, "rank").reindex(index=units, columns=codes).astype(float)
+        raw_ds = build.datasets["raw"]
+        raw = raw_ds.to_frame().xs(period, level="period").reindex(units)
+        zrange = None
+        for e in build.log:
+            if e.step == "normalise" and not e.skipped and e.params.get("range"):
+                lo, hi = e.params["range"]
+                zrange = (float(lo), float(hi))
+        return cls(build.framework, period, scores, ranks, raw, build.exclusions(),
+                   _build_unit_names(build), zrange)
+
+    def ranking_frame(self, lang: str = "en") -> pd.DataFrame:
+        """Units with their index score and rank, best first (units without a score last)."""
+        root = self.framework.root
+        names = self.names.get(lang, {})
+        t = pd.DataFrame({"unit": self.scores.index,
+                          "label": [names.get(u, u) for u in self.scores.index],
+                          "score": self.scores[root].to_numpy(),
+                          "rank": self.ranks[root].to_numpy()})
+        return t.sort_values(["rank", "label"], na_position="last").reset_index(drop=True)
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        fw, lang, t = self.framework, ctx.lang, ctx.t
+        root = fw.root
+        rk = self.ranking_frame(lang)
+        root_label = fw.node(root).label(lang)
+        bar = charts.ranking_bar(rk, None, root_label)
+        levels = [lv for lv in range(fw.max_level - 1, 0, -1)
+                  if any(fw.level(c) == lv for c in self.scores.columns)]
+        level_tables = []
+        order = list(rk["unit"])
+        for i, lv in enumerate(levels):
+            codes = [c for c in self.scores.columns if fw.level(c) == lv]
+            rows = []
+            for u in order:
+                r = [Cell(fmt(self.ranks.at[u, root], "int"), _sortv(self.ranks.at[u, root])),
+                     Cell(self.names.get(lang, {}).get(u, u), title=u),
+                     Cell(fmt(self.scores.at[u, root], ".2f"), _sortv(self.scores.at[u, root]))]
+                for c in codes:
+                    v, k = self.scores.at[u, c], self.ranks.at[u, c]
+                    r.append(Cell(fmt(v, ".2f"), _sortv(v),
+                                  title=f"rank {fmt(k, 'int')}"))
+                rows.append(r)
+            headers = [(t("col_rank"), True), (t("col_unit"), False), (root_label, True)]
+            headers += [(fw.node(c).label(lang), True) for c in codes]
+            title = t("level_indicators") if lv == 1 else t("level_n", level=lv)
+            level_tables.append({"title": title, "level": lv, "table": Table(
+                headers, rows, id="ranking-table" if i == 0 else f"level-{lv}-table")})
+        # heatmap: indicators grouped by parent, units in rank order
+        inds = [c for c in fw.indicator_codes if c in self.scores.columns]
+        inds = sorted(inds, key=lambda c: (fw.aggregate_codes.index(fw.node(c).parent),
+                                           fw.indicator_codes.index(c)))
+        lab = {u: self.names.get(lang, {}).get(u, u) for u in order}
+        sc = self.scores.loc[order, inds].rename(index=lab,
+                                                 columns=lambda c: fw.node(c).label(lang))
+        raw = None
+        if self.raw is not None:
+            raw = self.raw.reindex(index=order, columns=inds)
+        groups = [fw.node(fw.node(c).parent).label(lang) for c in inds]
+        heat = charts.score_heatmap(sc, raw=raw, zrange=self.zrange, groups=groups)
+        exc = self.exclusions.assign(label=self.exclusions["unit"].map(
+            lambda u: self.names.get(lang, {}).get(u, u)))
+        return {
+            "period": self.period,
+            "ranking": ctx.chart(bar, "ranking"),
+            "levels": level_tables,
+            "heatmap": ctx.chart(heat, "heatmap"),
+            "exclusions": table(exc, [Col("label", t("col_unit")),
+                                      Col("period", t("col_period"), "int"),
+                                      Col("step", t("col_step")),
+                                      Col("reason", t("col_reason"))]),
+            "n_units": len(order),
+        }
+
+
+def _sortv(v: Any) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return ""
+    return "" if np.isnan(f) else repr(f)
+
+
+def strengths_weaknesses_all(framework: Framework, scores: pd.DataFrame, ranks: pd.DataFrame,
+                             raw: pd.DataFrame | None, n: int = 3
+                             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every unit's ``n`` best- and worst-ranked indicators at once (COINr ``get_str_weak``;
+    the same rule as :func:`gipro.results.strengths_weaknesses`: rank among the units of the
+    period on normalised scores, ties in the ordering broken by framework order, indicators
+    without a value left out).
+
+    Parameters
+    ----------
+    framework : Framework
+    scores, ranks : pandas.DataFrame
+        Units x codes of one period (indicator columns are used).
+    raw : pandas.DataFrame, optional
+        Raw values, units x indicators.
+    n : int
+
+    Returns
+    -------
+    strengths, weaknesses : pandas.DataFrame
+        ``unit, code, value, score, rank, of``, ``n`` rows per unit (fewer when a unit has
+        fewer ranked indicators), best first / worst first.
+    """
+    inds = [c for c in framework.indicator_codes if c in scores.columns]
+    r = ranks[inds].to_numpy(dtype=float)
+    x = scores[inds].to_numpy(dtype=float)
+    v = (raw.reindex(columns=inds).to_numpy(dtype=float) if raw is not None
+         else np.full(x.shape, np.nan))
+    of = (~np.isnan(x)).sum(axis=0)
+    k = len(inds)
+    order = np.arange(k)
+    units = np.asarray(scores.index, dtype=object)
+    out = []
+    for sign in (1.0, -1.0):
+        key = np.where(np.isnan(r), np.inf, sign * r * (k + 1) + order)
+        pos = np.argsort(key, axis=1, kind="stable")[:, :n]
+        ok = np.isfinite(np.take_along_axis(key, pos, axis=1))
+        ui, ci = np.nonzero(ok)
+        cj = pos[ui, ci]
+        out.append(pd.DataFrame({
+            "unit": units[ui], "code": np.asarray(inds, dtype=object)[cj],
+            "value": v[ui, cj], "score": x[ui, cj],
+            "rank": pd.array(r[ui, cj], dtype="Float64").astype("Int64"), "of": of[cj]}))
+    return out[0], out[1]
+
+
+# ---------------------------------------------------------------------- profiles
+@dataclass
+class Profiles(Section):
+    """One profile per unit: scores against the median, strengths and weaknesses, ranks
+    over time; shown one unit at a time through a selector.
+
+    Attributes
+    ----------
+    framework : Framework
+    period : int
+    scores, ranks : pandas.DataFrame
+        Unit x code, for ``period``.
+    history : pandas.DataFrame
+        Tidy ``unit, period, code, rank`` for the index and its dimensions.
+    strengths, weaknesses : pandas.DataFrame
+        Tidy, ``unit, code, value, score, rank, of`` (``n`` rows per unit, best first /
+        worst first), as :func:`gipro.results.strengths_weaknesses` for every unit.
+    names : dict
+        Unit labels per language.
+    """
+
+    framework: Framework
+    period: int
+    scores: pd.DataFrame
+    ranks: pd.DataFrame
+    history: pd.DataFrame
+    strengths: pd.DataFrame
+    weaknesses: pd.DataFrame
+    names: dict[str, dict[str, str]]
+
+    def __post_init__(self) -> None:
+        self.key = "profiles"
+
+    @classmethod
+    def from_build(cls, build: Build, period: int | None = None, n: int = 3) -> Profiles:
+        """Profiles of every unit of a run build (``n`` strengths and weaknesses each)."""
+        build._require_run()
+        period = _period_of(build, period)
+        fw = build.framework
+        res = build.results()
+        units, codes = list(build.final.units), list(build.final.codes)
+        scores = _wide(res, period, "score").reindex(index=units, columns=codes)
+        ranks = _wide(res, period, "rank").reindex(index=units, columns=codes).astype(float)
+        hist_codes = [fw.root, *[c for c in fw.children(fw.root) if c in codes]]
+        history = res[res["code"].isin(hist_codes)][["unit", "period", "code", "rank"]]
+        raw = build.datasets["raw"].to_frame().xs(period, level="period").reindex(units)
+        strong, weak = strengths_weaknesses_all(fw, scores, ranks, raw, n)
+        return cls(fw, period, scores, ranks, history.reset_index(drop=True), strong, weak,
+                   _build_unit_names(build))
+
+    def _profile_codes(self) -> list[str]:
+        fw = self.framework
+        below = [c for c in fw.aggregate_codes if c != fw.root and c in self.scores.columns]
+        below = sorted(below, key=lambda c: -fw.level(c))
+        if not below:
+            below = [c for c in fw.children(fw.root) if c in self.scores.columns]
+        return [fw.root, *below]
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        fw, lang, t = self.framework, ctx.lang, ctx.t
+        names = self.names.get(lang, {})
+        root = fw.root
+        order = self.ranks[root].sort_values(na_position="last").index.tolist()
+        codes = self._profile_codes()
+        labels = [fw.node(c).label(lang) for c in codes]
+        sc = self.scores[codes].to_numpy(dtype=float)
+        rk = self.ranks[codes].to_numpy(dtype=float)
+        med = np.nanmedian(np.where(np.isnan(sc).all(axis=0), 0.0, sc), axis=0) \
+            if len(sc) else np.full(len(codes), np.nan)
+        med = np.where(np.isnan(sc).all(axis=0), np.nan, med)
+        of = (~np.isnan(sc)).sum(axis=0)
+        row = {u: i for i, u in enumerate(self.scores.index)}
+        profile, history, panels = {}, {}, []
+        periods = sorted(self.history["period"].unique())
+        multi = len(periods) > 1
+        hcodes = [c for c in [root, *fw.children(root)] if c in set(self.history["code"])]
+        hist = (self.history.pivot_table(index="unit", columns=["code", "period"],
+                                         values="rank", aggfunc="first", dropna=False)
+                .reindex(columns=pd.MultiIndex.from_product([hcodes, periods])))
+        hrow = {u: i for i, u in enumerate(hist.index)}
+        harr = hist.to_numpy(dtype=float).reshape(len(hist), len(hcodes), len(periods))
+        hlabels = [fw.node(c).label(lang) for c in hcodes]
+        n_units = len(self.scores)
+        cols = [Col("name", t("col_indicator")), Col("value", t("col_value"), "g"),
+                Col("score", t("col_score"), ".2f"), Col("rank", t("col_rank"), "int"),
+                Col("of", t("col_of"), "int")]
+        code_label = {c: n.label(lang) for c, n in fw.nodes.items()}
+        strong = self.strengths.assign(name=self.strengths["code"].map(code_label))
+        weak = self.weaknesses.assign(name=self.weaknesses["code"].map(code_label))
+        s_pos = strong.groupby("unit", sort=False).indices
+        w_pos = weak.groupby("unit", sort=False).indices
+        empty = strong.iloc[:0]
+        scols = [Col("name", t("col_name")), Col("score", t("col_score"), ".2f"),
+                 Col("rank", t("col_rank"), "int"), Col("of", t("col_of"), "int")]
+        for u in sorted(self.scores.index, key=lambda u: names.get(u, u)):
+            i = row[u]
+            profile[u] = charts.profile_bars(labels, sc[i], med, rk[i], of, names.get(u, u),
+                                             t("col_median"))
+            if multi and u in hrow:
+                h = pd.DataFrame(harr[hrow[u]].T, index=periods, columns=hlabels)
+                history[u] = charts.rank_history(h, n_units, rank_label=t("col_rank"))
+            summ = pd.DataFrame({"name": labels, "score": sc[i], "rank": rk[i], "of": of})
+            panels.append({
+                "unit": u, "label": names.get(u, u),
+                "strengths": table(strong.iloc[s_pos[u]] if u in s_pos else empty, cols,
+                                   sortable=False),
+                "weaknesses": table(weak.iloc[w_pos[u]] if u in w_pos else empty, cols,
+                                    sortable=False),
+                "summary": table(summ, scols, sortable=False)})
+        default = next((u for u in order if u in profile), next(iter(profile)))
+        group = ctx.new_group(default)
+        return {
+            "period": self.period,
+            "group": group,
+            "default": default,
+            "options": [(p["unit"], p["label"]) for p in panels],
+            "panels": panels,
+            "profile": ctx.chart_set(profile, "profile", group),
+            "history": ctx.chart_set(history, "rank-history", group) if history else None,
+        }
+
+
+# ---------------------------------------------------------------------- progress
+@dataclass
+class Progress(Section):
+    """Progress between a base and an end period.
+
+    Attributes
+    ----------
+    framework : Framework
+    base, end : int
+    index_progress : pandas.DataFrame
+        :func:`gipro.progress.index_progress` (columns ``unit, code, score_base, score_end,
+        change, change_pct, rank_base, rank_end, rank_change``).
+    improvers : pandas.DataFrame
+        :func:`gipro.progress.improvers` (``code, n_improved, n_worsened, n_unchanged,
+        n_missing``).
+    contributions : pandas.DataFrame, optional
+        :func:`gipro.decompose.contributions` (``unit, code, kind, contribution``); the
+        waterfall per unit is drawn when given.
+    leading_factors : pandas.DataFrame, optional
+    summary : str
+    notes : list of str
+    names : dict
+        Unit labels per language.
+    """
+
+    framework: Framework
+    base: int
+    end: int
+    index_progress: pd.DataFrame
+    improvers: pd.DataFrame
+    contributions: pd.DataFrame | None
+    leading_factors: pd.DataFrame | None
+    summary: str
+    notes: list[str]
+    names: dict[str, dict[str, str]]
+
+    def __post_init__(self) -> None:
+        self.key = "progress"
+
+    @classmethod
+    def from_report(cls, rep: ProgressReport, build: Build) -> Progress:
+        """Section from :func:`gipro.progress.report` of ``build``."""
+        tabs = rep.tables
+        return cls(build.framework, rep.base, rep.end, tabs["index_progress"],
+                   tabs["improvers"], tabs.get("contributions"), tabs.get("leading_factors"),
+                   rep.summary, list(rep.notes), _build_unit_names(build))
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        fw, lang, t = self.framework, ctx.lang, ctx.t
+        names = self.names.get(lang, {})
+        root = fw.root
+        idx = self.index_progress[self.index_progress["code"] == root].copy()
+        idx["label"] = idx["unit"].map(lambda u: names.get(u, u))
+        idx = idx.sort_values(["change", "label"], ascending=[False, True], na_position="last")
+        slope = charts.slope_chart(idx, str(self.base), str(self.end))
+        imp = self.improvers.rename(columns={"n_improved": "improved",
+                                             "n_unchanged": "unchanged",
+                                             "n_worsened": "worsened", "n_missing": "missing"})
+        imp = imp.assign(label=imp["code"].map(lambda c: fw.node(c).label(lang)))
+        outcome_labels = {"improved": t("col_improved"), "unchanged": t("col_unchanged"),
+                          "worsened": t("col_worsened"), "missing": t("no data")}
+        out: dict[str, Any] = {
+            "base": self.base, "end": self.end, "summary": self.summary, "notes": self.notes,
+            "slope": ctx.chart(slope, "slope"),
+            "improvers": ctx.chart(charts.improvers_bar(imp, outcome_labels), "improvers"),
+            "table": table(idx, [Col("label", t("col_unit")),
+                                 Col("score_base", f"{t('col_score')} {self.base}", ".2f"),
+                                 Col("score_end", f"{t('col_score')} {self.end}", ".2f"),
+                                 Col("change", t("col_change"), "signed"),
+                                 Col("change_pct", t("col_change_pct"), ".1f"),
+                                 Col("rank_base", f"{t('col_rank')} {self.base}", "int"),
+                                 Col("rank_end", f"{t('col_rank')} {self.end}", "int"),
+                                 Col("rank_change", t("col_rank_change"), "int")],
+                           id="progress-table"),
+            "waterfall": None,
+        }
+        if self.contributions is not None and not self.contributions.empty:
+            c = self.contributions
+            c = c[(c["base"] == self.base) & (c["end"] == self.end)] if "base" in c else c
+            figs, panels = {}, []
+            ordered = list(idx["unit"])
+            code_label = {k: n.label(lang) for k, n in fw.nodes.items()}
+            by_unit = c.groupby("unit", sort=False).indices
+            lf_all = None
+            if self.leading_factors is not None:
+                lf_all = self.leading_factors.assign(
+                    name=self.leading_factors["code"].map(code_label))
+                lf_pos = lf_all.groupby("unit", sort=False).indices
+            starts = dict(zip(idx["unit"], idx["score_base"], strict=True))
+            ends = dict(zip(idx["unit"], idx["score_end"], strict=True))
+            kind = c["kind"].to_numpy()
+            codes_c = c["code"].to_numpy()
+            contrib = c["contribution"].to_numpy(dtype=float)
+            for u in sorted(ordered, key=lambda u: names.get(u, u)):
+                pos = by_unit.get(u, np.array([], dtype=int))
+                ind = pos[kind[pos] == "indicator"]
+                sr = pd.Series(contrib[ind], index=[code_label[k] for k in codes_c[ind]])
+                cov = pos[kind[pos] == "coverage"]
+                if len(cov) and np.isfinite(contrib[cov[0]]) and contrib[cov[0]] != 0:
+                    sr[t("coverage_effect")] = float(contrib[cov[0]])
+                figs[u] = charts.waterfall(starts[u], sr, ends[u], f"{self.base}",
+                                           f"{self.end}")
+                lf = None
+                if lf_all is not None:
+                    sel = lf_all.iloc[lf_pos[u]] if u in lf_pos else lf_all.iloc[:0]
+                    lf = table(sel, [Col("rank", "#", "int"), Col("name", t("col_indicator")),
+                                     Col("contribution", t("col_contribution"), "signed")],
+                               sortable=False)
+                panels.append({"unit": u, "label": names.get(u, u), "leading": lf})
+            default = ordered[0] if ordered else next(iter(figs))
+            group = ctx.new_group(default)
+            out["waterfall"] = {"group": group, "default": default,
+                                "options": [(p["unit"], p["label"]) for p in panels],
+                                "panels": panels,
+                                "chart": ctx.chart_set(figs, "waterfall", group)}
+        return out
+
+
+# ---------------------------------------------------------------------- robustness
+_RI_ALIASES = {"rank_nominal": "nominal_rank", "nominal": "nominal_rank",
+               "rank_median": "median_rank", "median": "median_rank",
+               "rank_q05": "q05", "q5": "q05", "rank_q95": "q95", "rank_p05": "q05",
+               "rank_p95": "q95", "mean_abs_rank_shift": "mean_abs_shift"}
+_SOBOL_ALIASES = {"first": "S1", "total": "ST", "first_low": "S1_low",
+                  "first_high": "S1_high", "total_low": "ST_low", "total_high": "ST_high",
+                  "factor": "input", "name": "input"}
+RANK_INTERVAL_COLUMNS = ("unit", "nominal_rank", "median_rank", "q05", "q95")
+SOBOL_COLUMNS = ("input", "S1", "ST")
+
+
+def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise InputError(f"{what} table lacks columns: {', '.join(missing)}",
+                         [f"columns given: {', '.join(map(str, df.columns))}",
+                          f"expected: {', '.join(cols)}"])
+
+
+@dataclass
+class Robustness(Section):
+    """Rank intervals, Sobol indices and correlations -- each optional, from plain tables.
+
+    Attributes
+    ----------
+    rank_intervals : pandas.DataFrame, optional
+        Columns ``unit, nominal_rank, median_rank, q05, q95`` (5th and 95th percentiles of
+        the rank over the uncertainty runs) and optionally ``mean_abs_shift``. Aliases
+        accepted: ``rank_nominal, rank_median, rank_q05, rank_q95``.
+    sobol : pandas.DataFrame, optional
+        Columns ``input, S1, ST`` (first-order and total indices) and optionally either
+        ``S1_conf, ST_conf`` (half-widths of the confidence intervals, SALib's names) or
+        ``S1_low, S1_high, ST_low, ST_high`` (interval bounds, e.g. bootstrap percentiles).
+        Aliases accepted: ``first, total, first_low, first_high, total_low, total_high``.
+    correlations : pandas.DataFrame, optional
+        Square matrix, the same labels (codes) on index and columns.
+    correlation_note : str
+        What the correlations are (method and period), shown under the chart.
+    names : dict
+        Unit labels per language; code labels through ``framework`` when given.
+    framework : Framework, optional
+
+    Raises
+    ------
+    InputError
+        A table lacks its required columns, a correlation matrix is not square, or a value
+        is not numeric.
+    """
+
+    rank_intervals: pd.DataFrame | None = None
+    sobol: pd.DataFrame | None = None
+    correlations: pd.DataFrame | None = None
+    correlation_note: str = ""
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    framework: Framework | None = None
+
+    def __post_init__(self) -> None:
+        self.key = "robustness"
+        if self.rank_intervals is not None:
+            ri = self.rank_intervals.rename(columns=_RI_ALIASES)
+            _require(ri, RANK_INTERVAL_COLUMNS, "rank-interval")
+            ri = ri.assign(unit=ri["unit"].astype(str))
+            for c in ("nominal_rank", "median_rank", "q05", "q95"):
+                ri[c] = _numeric(ri[c], f"rank-interval column {c}")
+            bad = ri[(ri["q05"] > ri["median_rank"]) | (ri["median_rank"] > ri["q95"])]
+            if len(bad):
+                raise InputError("rank intervals must satisfy q05 <= median_rank <= q95",
+                                 [f"unit {u}" for u in bad["unit"].head(10)])
+            self.rank_intervals = ri
+        if self.sobol is not None:
+            sob = self.sobol.rename(columns=_SOBOL_ALIASES)
+            _require(sob, SOBOL_COLUMNS, "Sobol")
+            sob = sob.assign(input=sob["input"].astype(str))
+            for c in ("S1", "ST", "S1_conf", "ST_conf", "S1_low", "S1_high", "ST_low",
+                      "ST_high"):
+                if c in sob:
+                    sob[c] = _numeric(sob[c], f"Sobol column {c}")
+            for k in ("S1", "ST"):  # one form for the chart: interval bounds
+                if f"{k}_conf" in sob and f"{k}_low" not in sob:
+                    sob[f"{k}_low"] = sob[k] - sob[f"{k}_conf"]
+                    sob[f"{k}_high"] = sob[k] + sob[f"{k}_conf"]
+            self.sobol = sob
+        if self.correlations is not None:
+            c = self.correlations
+            if list(map(str, c.index)) != list(map(str, c.columns)):
+                raise InputError("the correlation matrix must be square with the same labels "
+                                 "on rows and columns")
+            self.correlations = c.apply(lambda s: _numeric(s, "correlation matrix"))
+
+    @property
+    def empty(self) -> bool:
+        return self.rank_intervals is None and self.sobol is None and self.correlations is None
+
+    @classmethod
+    def from_analysis(cls, result: Any, build: Build | None = None) -> Robustness:
+        """Section from an uncertainty/sensitivity result object exposing ``rank_stats``
+        (rank-interval columns) and ``sobol`` (Sobol columns, or ``None``) as DataFrames --
+        the tables of the uncertainty analysis of issue 6, read by attribute name only."""
+        ri = getattr(result, "rank_stats", None)
+        sob = getattr(result, "sobol", None)
+        if ri is None and sob is None:
+            raise InputError("the result has neither 'rank_stats' nor 'sobol' tables")
+        names = _build_unit_names(build) if build is not None else {}
+        return cls(ri, sob, None, "", names, build.framework if build is not None else None)
+
+    @classmethod
+    def from_build(cls, build: Build, period: int | None = None, *,
+                   method: str = "pearson", rank_intervals: pd.DataFrame | None = None,
+                   sobol: pd.DataFrame | None = None) -> Robustness:
+        """Correlations of a run build's indicators and aggregates in one period, plus any
+        rank intervals and Sobol indices given.
+
+        Correlations use pairwise complete observations (pandas ``DataFrame.corr``; COINr
+        ``get_corr`` with ``use = "pairwise.complete.obs"``), ``method`` "pearson" or
+        "spearman".
+
+        Raises
+        ------
+        InputError
+            Unknown method or period; as the constructor.
+        """
+        from ..results import wide_table
+
+        if method not in ("pearson", "spearman"):
+            raise InputError(f"unknown correlation method {method!r}; use pearson or spearman")
+        period = _period_of(build, period)
+        wide = wide_table(build, period)
+        corr = wide.corr(method=method)
+        note = {"pearson": "Pearson", "spearman": "Spearman"}[method]
+        return cls(rank_intervals, sobol, corr, f"{note}|{period}", _build_unit_names(build),
+                   build.framework)
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        lang, t = ctx.lang, ctx.t
+        names = self.names.get(lang, {})
+        out: dict[str, Any] = {"rank_intervals": None, "sobol": None, "correlations": None}
+        if self.rank_intervals is not None:
+            ri = self.rank_intervals.assign(label=self.rank_intervals["unit"].map(
+                lambda u: names.get(u, u)))
+            fig = charts.rank_interval_chart(ri, {"median": t("col_median_rank"),
+                                                  "nominal": t("col_nominal_rank")},
+                                             rank_label=t("col_rank"))
+            ri = ri.assign(interval=[f"{fmt(a, 'g')}-{fmt(b, 'g')}"
+                                     for a, b in zip(ri["q05"], ri["q95"], strict=True)])
+            out["rank_intervals"] = {
+                "chart": ctx.chart(fig, "rank-intervals"),
+                "table": table(ri.sort_values("nominal_rank"),
+                               [Col("label", t("col_unit")),
+                                Col("nominal_rank", t("col_nominal_rank"), "g"),
+                                Col("median_rank", t("col_median_rank"), "g"),
+                                Col("interval", t("col_interval")),
+                                Col("mean_abs_shift", t("col_shift"), ".2f")],
+                               id="rank-interval-table")}
+        if self.sobol is not None:
+            out["sobol"] = {"chart": ctx.chart(charts.sobol_bars(self.sobol), "sobol"),
+                            "table": table(self.sobol, [Col("input", t("col_input_factor")),
+                                                        Col("S1", "S1", ".3f"),
+                                                        Col("S1_low", "S1 low", ".3f"),
+                                                        Col("S1_high", "S1 high", ".3f"),
+                                                        Col("ST", "ST", ".3f"),
+                                                        Col("ST_low", "ST low", ".3f"),
+                                                        Col("ST_high", "ST high", ".3f")])}
+        if self.correlations is not None:
+            c = self.correlations
+            if self.framework is not None:
+                fw = self.framework
+                lab = {k: fw.node(k).label(lang) if k in fw.nodes else k for k in c.index}
+                c = c.rename(index=lab, columns=lab)
+            note = ""
+            if "|" in self.correlation_note:
+                method, period = self.correlation_note.split("|", 1)
+                note = t("correlations_note", method=method, what=period)
+            else:
+                note = self.correlation_note
+            out["correlations"] = {"chart": ctx.chart(charts.correlation_heatmap(c),
+                                                      "correlations"), "note": note}
+        return out
+
+
+def _numeric(s: pd.Series, what: str) -> pd.Series:
+    v = pd.to_numeric(s, errors="coerce")
+    bad = s[v.isna() & s.notna()]
+    if len(bad):
+        raise InputError(f"{what}: values are not numbers: "
+                         + ", ".join(map(repr, bad.head(5).tolist())))
+    return v.astype(float)
+
+
+# ---------------------------------------------------------------------- scenarios
+SCENARIO_COLUMNS = ("scenario", "unit", "score_base", "score_scenario", "score_change",
+                    "rank_base", "rank_scenario", "rank_change")
+
+
+@dataclass
+class Scenarios(Section):
+    """Policy scenarios side by side against the baseline, for the index in one period.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns ``scenario, unit, score_base, score_scenario, score_change, rank_base,
+        rank_scenario, rank_change`` (rank change = base rank - scenario rank, positive =
+        moved up): one row per scenario and unit.
+    period : int or str, optional
+        The period shown (in the titles).
+    notes : list of str
+        Policies of the evaluation (frozen or recomputed bounds, projections...).
+    names : dict
+        Unit labels per language.
+
+    Raises
+    ------
+    InputError
+        Missing columns or non-numeric scores.
+    """
+
+    table: pd.DataFrame
+    period: Any = None
+    notes: list[str] = field(default_factory=list)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.key = "scenarios"
+        _require(self.table, SCENARIO_COLUMNS, "scenario")
+        t = self.table.assign(unit=self.table["unit"].astype(str),
+                              scenario=self.table["scenario"].astype(str))
+        for c in SCENARIO_COLUMNS[2:]:
+            t[c] = _numeric(t[c], f"scenario column {c}")
+        self.table = t
+
+    @classmethod
+    def from_scores(cls, scores: pd.DataFrame, code: str, period: Any,
+                    notes: Sequence[str] = (), build: Build | None = None) -> Scenarios:
+        """Section from a tidy scenario table with ``code`` and ``period`` columns (every
+        code and period), keeping ``code`` (e.g. the index) in ``period``."""
+        _require(scores, ("code", "period"), "scenario")
+        sel = scores[(scores["code"] == code) & (scores["period"] == period)]
+        if sel.empty:
+            raise InputError(f"no scenario rows for code {code!r} in period {period}")
+        names = _build_unit_names(build) if build is not None else {}
+        return cls(sel.reset_index(drop=True), period, list(notes), names)
+
+    @classmethod
+    def from_result(cls, result: Any, build: Build | None = None) -> Scenarios:
+        """Section from a scenario evaluation exposing ``tables["scores"]``, ``period`` and
+        ``notes`` (the evaluation of issue 7, read by attribute name only); the index code is
+        that of ``build`` or the highest level in the table."""
+        scores = result.tables["scores"]
+        code = (build.framework.root if build is not None
+                else scores.loc[scores["level"].idxmax(), "code"])
+        return cls.from_scores(scores, code, result.period, getattr(result, "notes", []),
+                               build)
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        t = ctx.t
+        names = self.names.get(ctx.lang, {})
+        d = self.table.assign(label=self.table["unit"].map(lambda u: names.get(u, u)))
+        chart = charts.scenario_bars(d)
+        return {"period": self.period, "notes": self.notes,
+                "chart": ctx.chart(chart, "scenarios"),
+                "table": table(d.sort_values(["scenario", "rank_scenario"]),
+                               [Col("scenario", t("col_scenario")), Col("label", t("col_unit")),
+                                Col("score_base", t("baseline"), ".2f"),
+                                Col("score_scenario", t("col_scenario"), ".2f"),
+                                Col("score_change", t("col_change"), "signed"),
+                                Col("rank_base", f"{t('col_rank')} ({t('baseline')})", "int"),
+                                Col("rank_scenario", t("col_rank"), "int"),
+                                Col("rank_change", t("col_rank_change"), "int")],
+                               id="scenario-table")}
+
+
+# ---------------------------------------------------------------------- parks
+_MARKS = {"met": "✓", "partly met": "◐", "not met": "✗", "not applicable": "–",
+          "no data": "?", "no threshold (unverified)": "∅"}
+_MARK_CLASS = {"met": "o-met", "partly met": "o-partly", "not met": "o-not",
+               "not applicable": "o-na", "no data": "o-nodata",
+               "no threshold (unverified)": "o-nothr"}
+
+
+@dataclass
+class Parks(Section):
+    """Park assessments: a scorecard per framework (marks by category), verdicts and gaps.
+
+    Attributes
+    ----------
+    assessments : list of gipro.parks.Assessment
+    year : int, optional
+        Year shown (default: the latest of each assessment).
+    names : dict
+        Park labels per language.
+    park26 : Results, optional
+        The park26 composite scorecard, rendered as a results block.
+    """
+
+    assessments: list[Assessment]
+    year: int | None = None
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    park26: Results | None = None
+
+    def __post_init__(self) -> None:
+        self.key = "parks"
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        from ..parks.engine import OUTCOMES
+
+        lang, t = ctx.lang, ctx.t
+        names = self.names.get(lang, {})
+        blocks = []
+        for a in self.assessments:
+            fw = a.framework
+            req = a.requirements
+            if req.empty:
+                continue
+            year = int(req["year"].max()) if self.year is None else self.year
+            r = req[req["year"] == year]
+            parks = list(dict.fromkeys(r["park"]))
+            cats = list(dict.fromkeys(r["category"]))
+            cat_names = {c.code: f"{c.code} · {c.name.get(lang) or c.code}"
+                         for c in fw.categories}
+            # scorecard table: requirement rows, one mark column per park
+            headers = [(t("col_requirement"), False), (t("col_name"), False),
+                       (t("col_threshold"), False)]
+            headers += [(names.get(p, p), False) for p in parks]
+            rows, groups = [], []
+            first = r.drop_duplicates("requirement").set_index("requirement")
+            cell = r.set_index(["requirement", "park"])
+            for cat in cats:
+                for code in first.index[first["category"] == cat]:
+                    f = first.loc[code]
+                    star = "" if bool(f["verified"]) else " *"
+                    need = ("present" if f["comparator"] == "present"
+                            else f"{f['comparator']} {f['threshold']} {f['unit'] or ''}".strip())
+                    row = [Cell(code), Cell(fw.requirement(code).name.get(lang) or code),
+                           Cell(need + star, cls="unverified" if star else "",
+                                title=t("unverified") if star else "")]
+                    for p in parks:
+                        if (code, p) not in cell.index:
+                            row.append(Cell(""))
+                            continue
+                        c = cell.loc[(code, p)]
+                        o = c["outcome"]
+                        gap = "" if pd.isna(c["gap_pct"]) else f"; gap {c['gap_pct']:.0f} %"
+                        row.append(Cell(f"{_MARKS[o]} {t(o)}", cls=_MARK_CLASS[o],
+                                        title=f"{c['value_label'] or t('no data')}{gap}"))
+                    rows.append(row)
+                    groups.append(cat_names.get(cat, cat))
+            card = Table(headers, rows, id=f"scorecard-{fw.code}", sortable=False,
+                         row_groups=groups)
+            cats_t = a.categories[(a.categories["year"] == year)
+                                  & (a.categories["category"] != "ALL")]
+            counts = cats_t.rename(columns={"n_met": "met", "n_partly": "partly met",
+                                            "n_not_met": "not met",
+                                            "n_not_applicable": "not applicable",
+                                            "n_no_data": "no data",
+                                            "n_no_threshold": "no threshold (unverified)"})
+            counts = counts.assign(label=[f"{names.get(p, p)} · {c}" for p, c in
+                                          zip(counts["park"], counts["category"], strict=True)])
+            bars = charts.outcome_bars(counts, {o: t(o) for o in OUTCOMES})
+            v = a.verdicts[a.verdicts["year"] == year].assign(
+                label=lambda d: d["park"].map(lambda k: names.get(k, k)),
+                verified_text=lambda d: d["verified"].map(lambda x: "✓" if x else t("unverified")),
+                outcome_text=lambda d: d["outcome"].map(
+                    lambda oc: t(oc) if oc in ("pass", "fail", "undetermined") else oc))
+            pr = a.priorities[a.priorities["year"] == year]
+            pr = pr[pr["priority"] <= 5].assign(
+                label=lambda d: d["park"].map(lambda k: names.get(k, k)),
+                need=lambda d: [("present" if c == "present" else f"{c} {th}") +
+                                ("" if ok else " *") for c, th, ok in
+                                zip(d["comparator"], d["threshold"], d["verified"],
+                                    strict=True)])
+            blocks.append({
+                "code": fw.code, "name": fw.name.get(lang) or fw.code, "year": year,
+                "synthetic": a.synthetic,
+                "chart": ctx.chart(bars, f"park-outcomes-{fw.code}"),
+                "scorecard": card,
+                "verdicts": table(v, [Col("label", t("col_park")),
+                                      Col("outcome_text", t("col_verdict")),
+                                      Col("verdict", ""), Col("verified_text", t("col_verified")),
+                                      Col("reasons", t("col_reasons"))], sortable=False),
+                "gaps": table(pr, [Col("label", t("col_park")),
+                                   Col("priority", t("col_priority"), "int"),
+                                   Col("requirement", t("col_requirement")),
+                                   Col("name", t("col_name")),
+                                   Col("status", t("col_status")),
+                                   Col("value_label", t("col_value")),
+                                   Col("need", t("col_threshold")),
+                                   Col("gap", t("col_gap"), "g"),
+                                   Col("gap_pct", t("col_gap_pct"), ".0f")]),
+            })
+        park26 = self.park26.render(ctx) if self.park26 is not None else None
+        return {"blocks": blocks, "park26": park26,
+                "legend": [(_MARKS[o], t(o), _MARK_CLASS[o]) for o in _MARKS]}
+
+
+# ---------------------------------------------------------------------- methodology
+@dataclass
+class Methodology(Section):
+    """Appendix generated from the build log and the inputs' metadata.
+
+    Attributes
+    ----------
+    steps : list of dict
+        Per step: ``position, name, step, input, output, params`` (mapping), ``notes``
+        (list), ``skipped``, ``reused``.
+    input_notes : list of str
+    indicators : pandas.DataFrame, optional
+        Framework indicator table (``code, name_en, name_zh, parent, unit, direction, weight,
+        effective_weight, source``).
+    sources : list of (str, str)
+        (title, text): data sources with their licences (e.g. the NOTICE of the embedded
+        data), shown verbatim.
+    references : list of str
+    unverified : pandas.DataFrame, optional
+        Every unverified threshold: ``framework, requirement, name, threshold, note, source``.
+    notes : list of str
+        Further policies (progress caveats, assessment policies).
+    exclusions : pandas.DataFrame, optional
+    """
+
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    input_notes: list[str] = field(default_factory=list)
+    indicators: pd.DataFrame | None = None
+    sources: list[tuple[str, str]] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    unverified: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    exclusions: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        self.key = "methodology"
+
+    @classmethod
+    def from_build(cls, build: Build, notes: Sequence[str] = ()) -> Methodology:
+        """Appendix of a run build: every step with its parameters and policies, the
+        framework's indicators and references, data sources and licences."""
+        build._require_run()
+        fw = build.framework
+        eff = fw.effective_weights()
+        ind = pd.DataFrame([{
+            "code": n.code, "name_en": n.name.en or "", "name_zh": n.name.zh or "",
+            "parent": n.parent, "unit": n.unit, "direction": n.direction,
+            "weight": n.weight, "effective_weight": float(eff[n.code]), "source": n.source,
+        } for n in fw.indicators])
+        steps = [e.to_dict() for e in build.log]
+        return cls(steps, list(build.input_notes), ind, data_sources(build),
+                   list(fw.references), None, list(notes), build.exclusions())
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        t = ctx.t
+        steps = []
+        for s in self.steps:
+            params = {k: v for k, v in s.get("params", {}).items()
+                      if k not in ("name", "input", "output", "step")}
+            steps.append({**s, "params_text": yaml.safe_dump(params, sort_keys=False,
+                                                             allow_unicode=True,
+                                                             width=90).strip()})
+        name_col = "name_zh" if ctx.lang == "zh" else "name_en"
+        ind = None
+        if self.indicators is not None:
+            d = self.indicators.assign(
+                name=lambda x: [a or b for a, b in zip(x[name_col], x["name_en" if
+                                                                       name_col == "name_zh"
+                                                                       else "name_zh"],
+                                                       strict=True)],
+                direction_text=lambda x: x["direction"].map(
+                    lambda v: ("+1 " + t("higher_better")) if v == 1 else
+                    ("-1 " + t("lower_better"))))
+            ind = table(d, [Col("code", t("col_code")), Col("name", t("col_name")),
+                            Col("parent", t("col_parent")), Col("unit", t("col_measure")),
+                            Col("direction_text", t("col_direction")),
+                            Col("weight", t("col_weight"), "g"),
+                            Col("effective_weight", t("col_eff_weight"), ".4f"),
+                            Col("source", t("col_source"))])
+        unver = None
+        if self.unverified is not None and len(self.unverified):
+            unver = table(self.unverified, [Col("framework", t("col_framework")),
+                                            Col("requirement", t("col_requirement")),
+                                            Col("name", t("col_name")),
+                                            Col("threshold", t("col_threshold")),
+                                            Col("note", t("col_note")),
+                                            Col("source", t("col_source"))],
+                          id="unverified-table")
+        exc = None
+        if self.exclusions is not None and len(self.exclusions):
+            exc = table(self.exclusions, [Col("unit", t("col_unit")),
+                                          Col("period", t("col_period"), "int"),
+                                          Col("step", t("col_step")),
+                                          Col("reason", t("col_reason"))])
+        import plotly
+
+        software = (f"gipro {__version__}; Python {platform.python_version()}; "
+                    f"numpy {np.__version__}; pandas {pd.__version__}; "
+                    f"plotly {plotly.__version__}")
+        return {"steps": steps, "input_notes": self.input_notes, "indicators": ind,
+                "sources": self.sources, "references": self.references,
+                "unverified": unver, "n_unverified": 0 if self.unverified is None
+                else len(self.unverified), "notes": self.notes, "exclusions": exc,
+                "software": software, "date": date.today().isoformat()}
+
+
+def data_sources(build: Build) -> list[tuple[str, str]]:
+    """Data sources and licences of a build's inputs: the NOTICE of a built-in data set
+    (verbatim), or the file's path with a note that its terms are its provider's."""
+    from .. import datasets as _datasets
+
+    spec = build.recipe.data
+    out = []
+    if spec.dataset:
+        out.append((f"gipro dataset {spec.dataset}", _datasets.notice()))
+    else:
+        out.append((str(spec.path), ""))
+    return out
+
+
+def unverified_thresholds(assessments: Sequence[Assessment]) -> pd.DataFrame:
+    """Every unverified threshold of the assessed frameworks, one row per requirement."""
+    rows = []
+    for a in assessments:
+        fw = a.framework
+        for r in fw.requirements:
+            if r.verified:
+                continue
+            th = r.threshold_text or ("present" if r.comparator == "present" else
+                                      f"{r.comparator} {r.threshold}" if r.threshold is not None
+                                      else "none")
+            rows.append({"framework": fw.code, "requirement": r.code,
+                         "name": r.name.get("en"), "threshold": th,
+                         "note": r.note or "", "source": r.source or ""})
+    return pd.DataFrame(rows, columns=["framework", "requirement", "name", "threshold", "note",
+                                       "source"])
+

@@ -1,0 +1,190 @@
+"""Running a scenarios file against a recipe or park data (``gipro scenario``).
+
+:func:`run_file` evaluates the scenarios, computes target attainment and answers the inverse
+questions of a :class:`~gipro.scenario.spec.ScenarioFile`, writes every table as CSV and
+returns a printable summary. Outputs (composite build):
+
+========================  ====================================================================
+``overview.csv``          one row per scenario: values changed, mean/min/max index change,
+                          units up/down, values beyond the bounds, spillover
+``index.csv``             the index side by side: baseline and each scenario's score, change,
+                          rank and rank change, per unit and period
+``scores.csv``            every unit, period and code (indicators, sub-indices, index)
+``contributions.csv``     each indicator's contribution to each unit's index change
+``changes.csv``           every changed value (old, new) and selected values left alone, why
+``beyond_scale.csv``      values beyond the baseline's frozen bounds
+``attainment.csv``        per target, unit and period: value, target path, gap, on track
+``attainment_summary.csv`` per target and unit: met by the target period, gap, rate needed
+``questions.csv``         inverse questions: the change needed, or why it is unreachable
+``summary.txt``           the printed summary; ``scenarios.yaml``: the scenarios as run
+========================  ====================================================================
+
+Park data: ``requirement_changes.csv``, ``verdict_changes.csv``, ``share_changes.csv``,
+``changes.csv``, ``park26_*.csv`` and ``summary.txt``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..build import Build
+from ..errors import InputError
+from .evaluate import Evaluation, evaluate
+from .inverse import required_change
+from .parks import ParkEvaluation, evaluate_parks
+from .spec import ScenarioFile
+from .targets import attainment
+
+__all__ = ["is_park_config", "run_file"]
+
+
+def is_park_config(config: str | None) -> bool:
+    """Whether CONFIG names park data (``parks-example``, a folder, a CSV/Excel/Parquet file)."""
+    if config is None:
+        return False
+    if config == "parks-example":
+        return True
+    p = Path(config)
+    return p.is_dir() or p.suffix.lower() in (".csv", ".xlsx", ".xls", ".parquet")
+
+
+def run_file(config: str | None, spec: ScenarioFile, out: str | Path
+             ) -> tuple[dict[str, Path], str, Evaluation | ParkEvaluation | None]:
+    """Evaluate a scenarios file against a recipe (or park data) and write the tables.
+
+    Parameters
+    ----------
+    config : str or None
+        Recipe YAML or built-in recipe name (default: the built-in recipe); or park data:
+        ``parks-example`` (the SYNTHETIC example parks), a folder or a file.
+    spec : ScenarioFile
+    out : path
+        Output folder.
+
+    Returns
+    -------
+    files : dict of str to Path
+    text : str
+        The printable summary.
+    evaluation : Evaluation, ParkEvaluation or None
+        None when the file has no scenarios.
+
+    Raises
+    ------
+    InputError, MethodError
+        As the steps they run.
+    """
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write outputs to {out}: {exc.strerror}") from None
+    if is_park_config(config):
+        return _run_parks(config, spec, out)
+    build = Build(config).run()
+    files: dict[str, Path] = {}
+    parts: list[str] = []
+    ev = None
+    if spec.scenarios:
+        ev = evaluate(build, spec.scenarios, options=spec.evaluation)
+        files.update(ev.write(out))
+        parts.append(ev.summary())
+    if spec.targets:
+        parts.append(_targets(build, spec, ev, out, files))
+    if spec.questions:
+        parts.append(_questions(build, spec, out, files))
+    text = "\n\n".join(parts)
+    (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
+    files["summary"] = out / "summary.txt"
+    return files, text, ev
+
+
+def _targets(build: Build, spec: ScenarioFile, ev: Evaluation | None, out: Path,
+             files: dict[str, Path]) -> str:
+    proj = spec.attainment.projection
+    results = [attainment(build, spec.targets, options=spec.attainment,
+                          label=f"baseline ({proj})")]
+    if ev is not None:
+        results.append(attainment(ev.cube, spec.targets, options=spec.attainment,
+                                  label="baseline (as evaluated)",
+                                  projected="projected (copy of last)"))
+        for name, run in ev.runs.items():
+            results.append(attainment(run.cube, spec.targets, options=spec.attainment,
+                                      label=name))
+    table = pd.concat([r.table for r in results], ignore_index=True)
+    summ = pd.concat([r.summary for r in results], ignore_index=True)
+    files["attainment"] = out / "attainment.csv"
+    table.to_csv(files["attainment"], index=False)
+    files["attainment_summary"] = out / "attainment_summary.csv"
+    summ.to_csv(files["attainment_summary"], index=False)
+    lines = ["Target attainment (units meeting each target by its period):"]
+    lines += [f"  - {n}" for n in results[0].notes]
+    if ev is not None:
+        lines.append("  - 'baseline (as evaluated)' and the scenarios use the evaluated data: "
+                     + ("periods after the last observed one are copies of it (no trend)"
+                        if ev.options.horizon is not None else
+                        "periods after the last observed one are projected flat"))
+    for (label, target), g in summ.groupby(["label", "target"], sort=False):
+        known = g["met"].notna()
+        lines.append(f"  {label}: {target}: {int(g['met'].fillna(False).sum())} of "
+                     f"{int(known.sum())} units meet it"
+                     + (f" ({int((~known).sum())} without data)" if (~known).any() else ""))
+    return "\n".join(lines)
+
+
+def _questions(build: Build, spec: ScenarioFile, out: Path, files: dict[str, Path]) -> str:
+    rows = []
+    lines = ["Inverse questions (least change to reach a goal, bounds frozen at the "
+             "baseline's):"]
+    for n, q in enumerate(spec.questions, start=1):
+        r = required_change(build, q.unit, score=q.score, rank=q.rank, period=q.period,
+                            code=q.code, indicators=q.indicators, together=q.together,
+                            clip=spec.evaluation.clip, domains=spec.evaluation.domains)
+        r.insert(0, "question", n)
+        rows.append(r)
+        first = r.iloc[0]
+        head = (f"  {n}. {q.unit} to {first['goal']} on {first['code']} in {first['period']} "
+                f"(now {first['score_now']:.2f}, rank {first['rank_now']}): ")
+        if first["status"] == "already met":
+            lines.append(head + "already met")
+            continue
+        ok = r[r["status"] == "reachable"]
+        if ok.empty:
+            lines.append(head + "unreachable by "
+                         + ("a proportional change" if q.together else "any single indicator"))
+            for x in r.head(3).itertuples():
+                lines.append(f"     {x.indicators}: {x.reason}")
+            continue
+        lines.append(head)
+        for x in ok.head(3).itertuples():
+            check = "verified" if (pd.notna(x.verified) and bool(x.verified)) else \
+                "NOT reached when re-run"
+            if x.kind == "proportional":
+                lines.append(f"     {x.indicators}: {x.change_pct:+.2f} % together "
+                             f"({x.solver}; {check})")
+            else:
+                pct = "" if pd.isna(x.change_pct) else f" ({x.change_pct:+.2f} %)"
+                lines.append(f"     {x.indicators}: {x.value_now:.6g} -> {x.value_needed:.6g}"
+                             f"{pct} ({x.solver}; {check})")
+        n_un = int((r["status"] == "unreachable").sum())
+        if n_un:
+            lines.append(f"     {n_un} indicator(s) cannot reach it alone (see questions.csv)")
+    files["questions"] = out / "questions.csv"
+    pd.concat(rows, ignore_index=True).to_csv(files["questions"], index=False)
+    return "\n".join(lines)
+
+
+def _run_parks(config: str, spec: ScenarioFile, out: Path):
+    from .. import parks as _parks
+
+    if spec.questions or spec.targets:
+        raise InputError("questions and targets need a composite recipe, not park data",
+                         ["for parks, use scenarios (with op: meet, set, pct ...)"])
+    if not spec.scenarios:
+        raise InputError("no scenarios to evaluate")
+    data = _parks.example() if config == "parks-example" else _parks.read_park_data(config)
+    ev = evaluate_parks(data, spec.scenarios, parks=spec.parks, options=spec.evaluation)
+    files = ev.write(out)
+    return files, ev.summary(), ev

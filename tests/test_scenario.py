@@ -1,0 +1,589 @@
+"""Policy scenarios: what-if changes, frozen bounds, contributions, inverse questions, targets.
+
+Expected values are hand calculations (written out in each test) or come from the shipped
+data file read with pandas independently of gipro's normaliser; never from gipro's own output.
+
+The toy build (used throughout): units u1, u2, u3 in 2020; framework IDX <- D1 (weight 1),
+D2 (weight 1); D1 <- a (weight 1, direction +1), b (weight 3, direction -1); D2 <- c (+1).
+Values a = 10, 20, 30; b = 4, 2, 1; c = 5, 15, 25. Min-max onto [0, 100]:
+a -> 0, 50, 100; b (oriented -4, -2, -1; bounds -4, -1) -> 0, 66.67, 100; c -> 0, 50, 100.
+Effective weights: a 0.5 x 1/4 = 0.125, b 0.5 x 3/4 = 0.375, c 0.5.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gipro
+from gipro import Build, Framework, InputError, MethodError, Panel
+from gipro.decompose import contributions
+from gipro.scenario import (
+    AttainmentOptions,
+    Change,
+    Cube,
+    Scenario,
+    ScenarioFile,
+    TargetSpec,
+    apply_changes,
+    attainment,
+    constant_rate_path,
+    evaluate,
+    evaluate_parks,
+    required_change,
+)
+
+FW = Framework(
+    [{"code": "a", "parent": "D1", "direction": 1, "weight": 1, "unit": "t"},
+     {"code": "b", "parent": "D1", "direction": -1, "weight": 3, "unit": "t"},
+     {"code": "c", "parent": "D2", "direction": 1, "unit": "t"}],
+    [{"code": "IDX"}, {"code": "D1", "parent": "IDX"}, {"code": "D2", "parent": "IDX"}])
+
+
+def toy_panel(periods=(2020,), a=(10.0, 20.0, 30.0), b=(4.0, 2.0, 1.0), c=(5.0, 15.0, 25.0),
+              region=("East", "West", "West")) -> Panel:
+    rows = []
+    for p in periods:
+        for i, u in enumerate(["u1", "u2", "u3"]):
+            rows.append({"unit": u, "period": p, "a": a[i], "b": b[i], "c": c[i]})
+    units = pd.DataFrame({"name": ["u1", "u2", "u3"], "region": list(region)},
+                         index=pd.Index(["u1", "u2", "u3"], name="unit"))
+    return Panel.from_wide(pd.DataFrame(rows), unit="unit", period="period", units=units)
+
+
+def toy_build(steps=None, panel=None) -> Build:
+    recipe = {"framework": "toy", "data": {"dataset": "china_provinces"},
+              "steps": steps or [{"step": "normalise", "range": [0, 100]},
+                                 {"step": "aggregate", "method": "arithmetic"}]}
+    return Build(recipe, framework=FW, panel=panel or toy_panel()).run()
+
+
+def index_of(build: Build, unit: str, period: int = 2020) -> float:
+    ds = build.final
+    return float(ds.column("IDX")[ds.periods.index(period), ds.units.index(unit)])
+
+
+def scen(*changes, name="s") -> Scenario:
+    return Scenario(name=name, changes=list(changes))
+
+
+# ---------------------------------------------------------------------- baseline reproduced
+def test_toy_baseline_is_the_hand_calculation():
+    b = toy_build()
+    # u2: 0.125 * 50 + 0.375 * 66.666... + 0.5 * 50 = 6.25 + 25 + 25 = 56.25
+    assert index_of(b, "u2") == pytest.approx(56.25, abs=1e-12)
+
+
+@pytest.mark.parametrize("bounds", ["frozen", "recompute"])
+def test_a_scenario_that_changes_nothing_reproduces_the_baseline_exactly(bounds):
+    base = gipro.run()
+    ev = evaluate(base, [scen(name="nothing"),
+                         scen(Change(op="pct", indicators=["co2_per_capita"], value=0.0,
+                                     periods="all"), name="zero-pct")],
+                  options={"bounds": bounds})
+    for name in ("nothing", "zero-pct"):
+        b = ev.runs[name].build
+        for ds in ("normalised", "aggregated"):
+            np.testing.assert_array_equal(b.datasets[ds].values, base.datasets[ds].values)
+    np.testing.assert_array_equal(ev.reference.final.values, base.final.values)
+    s = ev.tables["scores"]
+    assert (s["score_change"] == 0).all() and (s["rank_change"] == 0).all()
+    assert (ev.tables["overview"]["units_changed"] == 0).all()
+
+
+def test_frozen_evaluation_of_the_baseline_is_bit_identical_to_the_recipe():
+    base = gipro.run()
+    spec = base.recipe.steps[0]
+    state = spec.frozen_state(base, "normalise")
+    again = Build(base.recipe, framework=base.framework, panel=base.source_panel,
+                  frozen={"normalise": state}).run()
+    for name in base.datasets:
+        np.testing.assert_array_equal(again.datasets[name].values, base.datasets[name].values)
+    assert "frozen" in again.log[0].notes[0]
+
+
+# ---------------------------------------------------------------------- +10 % = weight x change
+def test_plus_ten_percent_changes_the_index_by_weight_times_score_change():
+    b = toy_build()
+    ev = evaluate(b, [scen(Change(op="pct", units=["u2"], indicators=["a"], value=10)),
+                      scen(Change(op="pct", units=["u1"], indicators=["b"], value=-10),
+                           name="b-down")])
+    s = ev.tables["scores"]
+    idx = s[(s["code"] == "IDX")].set_index(["scenario", "unit"])["score_change"]
+    # u2: a 20 -> 22, score (22 - 10)/(30 - 10) * 100 = 60, +10 points; x 0.125 = 1.25
+    assert idx[("s", "u2")] == pytest.approx(1.25, abs=1e-12)
+    # u1: b 4 -> 3.6, oriented -3.6, score (-3.6 + 4)/(-1 + 4) * 100 = 13.333; x 0.375 = 5
+    assert idx[("b-down", "u1")] == pytest.approx(5.0, abs=1e-12)
+    # nothing else moves with frozen bounds
+    assert (idx.drop([("s", "u2"), ("b-down", "u1")]) == 0).all()
+    c = ev.tables["contributions"]
+    row = c[(c["scenario"] == "s") & (c["code"] == "a")].iloc[0]
+    assert row["weight"] == pytest.approx(0.125) and row["contribution"] == pytest.approx(1.25)
+
+
+def test_plus_ten_percent_on_the_builtin_data_is_weight_times_hand_score_change():
+    """Beijing, real GDP per capita +10 % in 2015: the score changes by
+    100 x 0.1 x value / (max - min), bounds = min and max over 30 provinces x 2006-2015 read
+    from the shipped CSV with pandas; the index by a third of that (ECO has one indicator,
+    three equally weighted dimensions)."""
+    from importlib import resources
+
+    raw = pd.read_csv(resources.files("gipro") / "datasets" / "data" / "china_provinces.csv",
+                      comment="#")
+    raw = raw[(raw["period"] >= 2006) & (raw["period"] <= 2015)]
+    col = "gdp_real_per_capita"
+    lo, hi = raw[col].min(), raw[col].max()
+    v = raw.loc[(raw["unit"] == "Beijing") & (raw["period"] == 2015), col].item()
+    d_score = 100.0 * 0.1 * v / (hi - lo)
+    base = gipro.run()
+    ev = evaluate(base, scen(Change(op="pct", units=["Beijing"], indicators=[col],
+                                    periods=2015, value=10)))
+    s = ev.tables["scores"].set_index(["unit", "period", "code"])
+    assert s.loc[("Beijing", 2015, col), "score_change"] == pytest.approx(d_score, rel=1e-12)
+    assert s.loc[("Beijing", 2015, "GIP"), "score_change"] == pytest.approx(d_score / 3,
+                                                                            rel=1e-12)
+    # the new value is beyond the best baseline value: reported, not clipped
+    bey = ev.tables["beyond_scale"]
+    assert bey[["unit", "period", "indicator"]].values.tolist() == [["Beijing", 2015, col]]
+
+
+def test_clip_and_recompute_policies():
+    b = toy_build()
+    up = scen(Change(op="pct", units=["u3"], indicators=["a"], value=10))  # 30 -> 33
+    # frozen, not clipped: score (33 - 10)/20 * 100 = 115, +15 points x 0.125 = 1.875
+    ev = evaluate(b, up)
+    s = ev.tables["scores"].set_index(["unit", "code"])
+    assert s.loc[("u3", "a"), "score_scenario"] == pytest.approx(115.0)
+    assert s.loc[("u3", "IDX"), "score_change"] == pytest.approx(1.875)
+    assert ev.tables["overview"]["beyond_scale"].item() == 1
+    # frozen, clipped: the value is set to the bound 30 first, no change
+    ev = evaluate(b, up, options={"clip": True})
+    assert (ev.tables["scores"]["score_change"] == 0).all()
+    assert "clip: true" in " ".join(ev.notes)
+    # recomputed: the upper bound moves to 33, so u2's a score falls to (20-10)/23*100
+    ev = evaluate(b, up, options={"bounds": "recompute"})
+    s = ev.tables["scores"].set_index(["unit", "code"])
+    assert s.loc[("u2", "a"), "score_scenario"] == pytest.approx(1000 / 23)
+    assert ev.tables["overview"]["spillover"].item() == 1  # u2 moved without a change
+
+
+def test_contributions_mirror_the_progress_decomposition():
+    """Setting Beijing's 2015 values to its 2006 values: with frozen pooled bounds each
+    indicator's contribution (2015 baseline -> scenario) is minus its contribution to the
+    2006 -> 2015 change in gipro.decompose."""
+    base = gipro.run()
+    raw = base.datasets["raw"]
+    i06, ui = raw.periods.index(2006), raw.units.index("Beijing")
+    changes = [Change(op="set", units=["Beijing"], indicators=[c], periods=2015,
+                      value=float(raw.values[i06, ui, k])) for k, c in enumerate(raw.codes)]
+    ev = evaluate(base, scen(*changes))
+    got = ev.tables["contributions"].set_index("code")
+    ref = contributions(base, 2006, 2015)
+    ref = ref[ref["unit"] == "Beijing"].set_index("code")
+    for c in raw.codes:
+        assert got.loc[c, "contribution"] == pytest.approx(-ref.loc[c, "contribution"],
+                                                           abs=1e-10)
+    assert got.loc["GIP", "contribution"] == pytest.approx(-ref.loc["GIP", "contribution"],
+                                                           abs=1e-10)
+
+
+def test_contributions_add_up_with_coverage_when_a_value_is_filled_in():
+    panel = toy_panel(a=(10.0, np.nan, 30.0))
+    b = toy_build(panel=panel)
+    ev = evaluate(b, scen(Change(op="set", units=["u2"], indicators=["a"], value=20)))
+    c = ev.tables["contributions"]
+    c = c[c["unit"] == "u2"].set_index("code")
+    parts = c.loc[["a", "b", "c", "(coverage)"], "contribution"].sum()
+    assert parts == pytest.approx(c.loc["IDX", "contribution"], abs=1e-12)
+    assert c.loc["(coverage)", "contribution"] != 0
+    log = ev.tables["changes"]
+    assert log["note"].tolist() == ["was missing"]
+
+
+def six_units(a) -> Panel:
+    units = [f"u{i}" for i in range(1, 7)]
+    df = pd.DataFrame({"unit": units, "period": 2020, "a": a,
+                       "b": [6.0, 5, 4, 3, 2, 1], "c": [1.0, 2, 3, 4, 5, 6]})
+    return Panel.from_wide(df, unit="unit", period="period")
+
+
+def test_frozen_imputation_keeps_other_units_imputed_values():
+    """u2's a is missing; mean imputation gives (10 + 30)/2 = 20. Raising u1's a to 40 would
+    make it (40 + 30)/2 = 35 if imputation were re-run (and, with recomputed bounds 30-40, u3's
+    a would score 0 instead of 100); frozen, u2 keeps 20 and nobody else moves."""
+    steps = [{"step": "impute", "method": "mean"}, {"step": "normalise"}, {"step": "aggregate"}]
+    b = toy_build(steps=steps, panel=toy_panel(a=(10.0, np.nan, 30.0)))
+    s = scen(Change(op="pct", units=["u1"], indicators=["a"], value=300))
+    ev = evaluate(b, s)
+    imputed = ev.runs["s"].build.datasets["imputed"]
+    assert imputed.values[0, 1, imputed.codes.index("a")] == 20.0
+    assert ev.tables["overview"]["spillover"].item() == 0
+    rec = evaluate(b, s, options={"bounds": "recompute"})
+    imputed = rec.runs["s"].build.datasets["imputed"]
+    assert imputed.values[0, 1, imputed.codes.index("a")] == 35.0
+    sc = rec.tables["scores"].set_index(["unit", "code"])
+    assert sc.loc[("u3", "a"), "score_scenario"] == 0.0
+    assert rec.tables["overview"]["spillover"].item() == 1  # u3 moved without a change
+
+
+def test_frozen_treatment_caps_and_transforms_with_the_baselines_parameters():
+    """a = 1..5, 100: winsorised once, 100 -> 5 (the next lower value), so the cap is 5; a
+    new value 50 for u3 is capped at 5 too. With winmax 0 the log fallback is used:
+    log(x - 1 + 0.01 (100 - 1)); u1's a 1 -> 2 becomes log(2 - 1 + 0.99) = log(1.99)."""
+    import math
+
+    a = [1.0, 2.0, 3.0, 4.0, 5.0, 100.0]
+    win = toy_build(steps=[{"step": "treat"}, {"step": "normalise"}, {"step": "aggregate"}],
+                    panel=six_units(a))
+    assert win.datasets["treated"].values[0, 5, 0] == 5.0
+    ev = evaluate(win, scen(Change(op="set", units=["u3"], indicators=["a"], value=50.0)))
+    treated = ev.runs["s"].build.datasets["treated"].values[0, :, 0]
+    assert treated.tolist() == [1.0, 2.0, 5.0, 4.0, 5.0, 5.0]
+    assert any("winsorisation bounds" in n for n in ev.runs["s"].build.log[0].notes)
+    log = toy_build(steps=[{"step": "treat", "winmax": 0}, {"step": "normalise"},
+                           {"step": "aggregate"}], panel=six_units(a))
+    ev = evaluate(log, scen(Change(op="set", units=["u1"], indicators=["a"], value=2.0)))
+    treated = ev.runs["s"].build.datasets["treated"].values[0, :, 0]
+    assert treated[0] == pytest.approx(math.log(1.99), rel=1e-14)
+    base = log.datasets["treated"].values[0, :, 0]
+    np.testing.assert_array_equal(treated[1:], base[1:])
+    # an inverse question through the log: solved numerically and verified
+    r = required_change(log, "u1", score=20.0, indicators=["a"])
+    assert r["solver"].item() == "brentq" and r["verified"].item()
+    assert abs(r["achieved_score"].item() - 20.0) <= 1e-9
+
+
+# ---------------------------------------------------------------------- changes
+def test_constant_rate_path_hand_example():
+    # 81 -> 16 over four periods: ratio (16/81)^(1/4) = 2/3 a period: 54, 36, 24, 16; then held
+    got = constant_rate_path(np.array([81.0]), np.array([16.0]), 2020, 2024,
+                             [2021, 2022, 2023, 2024, 2025])
+    np.testing.assert_allclose(got.ravel(), [54, 36, 24, 16, 16], rtol=1e-14)
+
+
+def test_path_change_with_projection_and_per_unit_targets():
+    b = toy_build(panel=toy_panel(a=(81.0, 20.0, 30.0)))
+    ev = evaluate(b, scen(Change(op="path", indicators=["a"], target={"u1": 16.0},
+                                 base=2020, by=2024)), options={"horizon": 2025})
+    log = ev.tables["changes"]
+    assert log["unit"].unique().tolist() == ["u1"]
+    np.testing.assert_allclose(log.sort_values("period")["new"], [54, 36, 24, 16, 16],
+                               rtol=1e-13)
+    assert log["period"].tolist() == [2021, 2022, 2023, 2024, 2025]
+    # projected periods of the reference are copies of 2020: same scores as 2020
+    ref = ev.reference.final
+    np.testing.assert_array_equal(ref.values[-1], ref.values[0])
+    with pytest.raises(InputError, match="positive"):
+        evaluate(b, scen(Change(op="path", indicators=["a"], target=0.0, by=2022)),
+                 options={"horizon": 2022})
+
+
+def test_per_period_bounds_frozen_and_projected_periods_use_the_last_periods():
+    """Per-period min-max over 2019-2020 (a = 10, 20, 30 then 20, 30, 40): projected 2021-2022
+    copy 2020 and use 2020's bounds (20, 40), so their scores equal 2020's; +50 % on u1's a in
+    2022 (20 -> 30) scores (30 - 20)/(40 - 20) x 100 = 50."""
+    panel = toy_panel(periods=(2019,))
+    more = toy_panel(periods=(2020,), a=(20.0, 30.0, 40.0))
+    both = Panel(pd.concat([panel.values, more.values]), units=panel.units)
+    b = toy_build(steps=[{"step": "normalise", "bounds": "per_period"}, {"step": "aggregate"}],
+                  panel=both)
+    ev = evaluate(b, scen(Change(op="pct", units=["u1"], indicators=["a"], value=50)),
+                  options={"horizon": 2022})
+    ref = ev.reference.final
+    np.testing.assert_array_equal(ref.values[2], ref.values[1])
+    np.testing.assert_array_equal(ref.values[3], ref.values[1])
+    s = ev.tables["scores"].set_index(["unit", "period", "code"])
+    assert s.loc[("u1", 2022, "a"), "score_scenario"] == pytest.approx(50.0, abs=1e-12)
+    assert s.loc[("u1", 2022, "a"), "score_base"] == 0.0
+    assert "nearest period" in " ".join(ev.runs["s"].build.log[0].notes)
+
+
+def toy_cube() -> Cube:
+    v = np.array([[[1.0, np.nan], [3.0, 10.0], [5.0, 20.0]]])  # 1 period, 3 units, 2 codes
+    return Cube(v, [2020], ["u1", "u2", "u3"], ["x", "y"], 2020, {"x": 1, "y": -1},
+                pd.DataFrame({"region": ["E", "W", "W"]}, index=["u1", "u2", "u3"]),
+                {"x": (0.0, None), "y": (0.0, None)})
+
+
+def test_changes_best_match_if_worse_groups_and_missing():
+    cube = toy_cube()
+    s = scen(Change(op="best", indicators=["y"], groups={"region": "W"}, share=0.5),
+             Change(op="pct", indicators=["y"], units=["u1"], value=50),
+             Change(op="match", indicators=["x"], units=["u1", "u3"], unit="u2",
+                    if_worse=True),
+             Change(op="set", indicators=["x"], value=4.0, if_worse=True))
+    out, log, notes = apply_changes(cube, s)
+    # y lower is better: the best is 10 (u2); u3 closes half the gap: 20 -> 15; u2 stays
+    assert out.values[0, :, 1].tolist()[1:] == [10.0, 15.0]
+    # u1's y is missing: a per-cent change leaves it missing, and says so
+    assert np.isnan(out.values[0, 0, 1])
+    assert "missing: left missing" in log["note"].tolist()
+    # match u2 (3) where worse: u1 1 -> 3; u3 (5) is better, unchanged
+    # set 4 where worse: u1 3 -> 4, u2 3 -> 4, u3 5 unchanged
+    assert out.values[0, :, 0].tolist() == [4.0, 4.0, 5.0]
+    assert len(notes) == 4 and "values changed" in notes[0]
+
+
+def test_a_change_outside_the_feasible_range_is_an_error_naming_the_cell():
+    with pytest.raises(InputError, match=r"feasible range.*unit u1, period 2020"):
+        apply_changes(toy_cube(), scen(Change(op="abs", indicators=["x"], value=-2)))
+    out, _, _ = apply_changes(toy_cube(), scen(Change(op="pct", indicators=["x"], value=-100)))
+    assert out.values[0, :, 0].tolist() == [0.0, 0.0, 0.0]  # zero is feasible
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"op": "pct", "indicators": ["x"]}, "needs value"),
+    ({"op": "pct", "indicators": ["x"], "value": 1, "unit": "u2"}, "does not take unit"),
+    ({"op": "path", "indicators": ["x"], "change_pct": -5}, "needs by"),
+    ({"op": "path", "indicators": ["x"], "change_pct": -5, "target": 1, "by": 2025},
+     "exactly one"),
+    ({"op": "set", "indicators": ["x"], "value": {"u1": 1}, "units": ["u1"]}, "per unit"),
+    ({"op": "pct", "indicators": ["x"], "value": 1, "vlaue": 2}, "unknown key"),
+])
+def test_invalid_changes_are_reported(change, message):
+    with pytest.raises(InputError, match=message):
+        ScenarioFile.from_dict({"scenarios": [{"name": "s", "changes": [change]}]})
+
+
+def test_unknown_selections_are_errors():
+    cube = toy_cube()
+    for ch, msg in [(Change(op="pct", indicators=["z"], value=1), "indicators not in"),
+                    (Change(op="pct", indicators=["x"], units=["u9"], value=1), "units not in"),
+                    (Change(op="pct", indicators=["x"], groups={"size": "big"}, value=1),
+                     "no unit attribute"),
+                    (Change(op="pct", indicators=["x"], periods=2030, value=1), "periods"),
+                    (Change(op="pct", indicators=["x"], periods="projected", value=1),
+                     "nothing is projected")]:
+        with pytest.raises(InputError, match=msg):
+            apply_changes(cube, scen(ch))
+
+
+# ---------------------------------------------------------------------- inverse questions
+def test_inverse_closed_form_hand_values():
+    b = toy_build()
+    r = required_change(b, "u1", score=10.0).set_index("indicators")
+    # u1 scores 0 on every indicator and on IDX. Score 10 needs:
+    #  via c: +10/0.5 = 20 points -> c = 5 + 0.2 x 20 = 9
+    #  via a: +10/0.125 = 80 points -> a = 10 + 0.8 x 20 = 26
+    #  via b: +10/0.375 = 26.67 points -> oriented -4 + 0.2667 x 3 = -3.2 -> b = 3.2
+    assert r.loc["c", "value_needed"] == pytest.approx(9.0, rel=1e-13)
+    assert r.loc["a", "value_needed"] == pytest.approx(26.0, rel=1e-13)
+    assert r.loc["b", "value_needed"] == pytest.approx(3.2, rel=1e-13)
+    assert (r["solver"] == "closed form").all() and r["verified"].all()
+    assert (r["achieved_score"] - 10.0).abs().max() <= 1e-9
+    assert r.index.tolist() == ["b", "c", "a"]  # smallest relative change first: -20, 80, 160 %
+
+
+def test_inverse_together_hand_value():
+    b = toy_build()
+    # p on a and c: 0.125 x 100 x 10p/20 + 0.5 x 100 x 5p/20 = 18.75 p = 10 -> p = 0.5333
+    r = required_change(b, "u1", score=10.0, together=["a", "c"])
+    assert r["change_pct"].item() == pytest.approx(100 * 10 / 18.75, rel=1e-13)
+    assert r["verified"].item() and abs(r["achieved_score"].item() - 10) <= 1e-9
+
+
+def test_unreachable_goals_are_reported_not_numbers():
+    b = toy_build()
+    r = required_change(b, "u1", score=60.0).set_index("indicators")
+    # via b: +160 points -> oriented -4 + 1.6 x 3 = 0.8 -> b = -0.8: negative, infeasible
+    assert r.loc["b", "status"] == "unreachable"
+    assert np.isnan(r.loc["b", "value_needed"]) and np.isnan(r.loc["b", "change"])
+    assert "-0.8" in r.loc["b", "reason"] and "feasible range [0, inf]" in r.loc["b", "reason"]
+    # via c: +120 points -> c = 5 + 1.2 x 20 = 29, beyond the best baseline value 25:
+    # reachable unless scores are clipped at the scale's end
+    assert r.loc["c", "value_needed"] == pytest.approx(29.0)
+    rc = required_change(b, "u1", score=60.0, indicators=["c"], clip=True)
+    assert rc["status"].item() == "unreachable" and "cap" in rc["reason"].item()
+    assert np.isnan(rc["value_needed"].item())
+    # a score already reached
+    assert required_change(b, "u3", score=50.0)["status"].eq("already met").all()
+
+
+def test_inverse_by_root_finding_for_geometric_aggregation():
+    """Range [1, 100], IDX = geometric mean of D1 and D2 (equal weights). u1 has every score
+    1, so IDX = 1. IDX = 4 needs D2 = 16, i.e. c scores 16: c = 5 + (16 - 1)/99 x 20."""
+    b = toy_build(steps=[{"step": "normalise", "range": [1, 100]},
+                         {"step": "aggregate", "by_level": {3: "geometric"}}])
+    r = required_change(b, "u1", score=4.0, indicators=["c"])
+    assert r["solver"].item() == "brentq"
+    assert r["value_needed"].item() == pytest.approx(5 + 15 * 20 / 99, rel=1e-9)
+    assert r["verified"].item() and r["achieved_score"].item() >= 4.0 - 1e-9
+    assert r["achieved_score"].item() == pytest.approx(4.0, abs=1e-8)
+
+
+def test_inverse_rank_goal_applied_as_a_scenario_reaches_it():
+    base = gipro.run()
+    r = required_change(base, "Shanxi", rank=20, period=2015)
+    ok = r[r["status"] == "reachable"]
+    assert len(ok) >= 1 and ok["verified"].all() and (ok["achieved_rank"] <= 20).all()
+    # closed form, arithmetic: the goal score is reached to 1e-9
+    assert (ok["achieved_score"] - ok["goal_score"]).abs().max() <= 1e-9
+    bad = r[r["status"] == "unreachable"]
+    assert bad["value_needed"].isna().all() and bad["reason"].str.len().gt(0).all()
+
+
+def test_inverse_through_imputation_and_denomination_is_verified_on_the_raw_data():
+    """u2's a is missing and mean-imputed (20); the answer for a sets u2's raw value. With a
+    denominated indicator (a per pop, pop = 2 for u1) the answer is applied as a per-cent
+    change of the raw value. u1 scores 0 everywhere; IDX 10 needs a's score +80: with
+    a/pop = 5, 10, 15 (imputed: 10, 30 -> mean 20 for u2 in the first case)."""
+    imp = toy_build(steps=[{"step": "impute", "method": "mean"}, {"step": "normalise"},
+                           {"step": "aggregate"}], panel=toy_panel(a=(10.0, np.nan, 30.0)))
+    r = required_change(imp, "u2", score=70.0, indicators=["a"])
+    assert r["status"].item() == "reachable" and r["verified"].item()
+    assert r["value_now"].item() == 20.0  # the imputed value
+    pop = toy_panel().values.assign(pop=[2.0, 2.0, 2.0])
+    den = toy_build(steps=[{"step": "denominate", "denominators": {"a": "pop"}},
+                           {"step": "normalise"}, {"step": "aggregate"}],
+                    panel=Panel(pop, units=toy_panel().units))
+    r = required_change(den, "u1", score=10.0, indicators=["a"])
+    # a/pop = 5, 10, 15: +80 points -> 5 + 0.8 x 10 = 13 (raw 26, +160 %)
+    assert r["value_needed"].item() == pytest.approx(13.0, rel=1e-13)
+    assert r["change_pct"].item() == pytest.approx(160.0, rel=1e-12)
+    assert r["verified"].item() and abs(r["achieved_score"].item() - 10.0) <= 1e-9
+
+
+def test_inverse_needs_unit_by_unit_aggregation_and_value_based_normalisation():
+    with pytest.raises(MethodError, match="compares units"):
+        required_change(toy_build(steps=[{"step": "normalise"},
+                                         {"step": "aggregate", "method": "topsis"}]),
+                        "u1", score=50)
+    with pytest.raises(MethodError, match="rank"):
+        required_change(toy_build(steps=[{"step": "normalise", "method": "rank"},
+                                         {"step": "aggregate"}]), "u1", score=2)
+    with pytest.raises(InputError, match="exactly one goal"):
+        required_change(toy_build(), "u1")
+
+
+# ---------------------------------------------------------------------- other normalisations
+def test_frozen_zscore_hand_value():
+    """z-score (sample sd): a = 10, 20, 30 has mean 20, sd 10; +10 % on u2's a (22) scores
+    (22 - 20)/10 = 0.2 with the baseline's moments (recomputed they would move)."""
+    b = toy_build(steps=[{"step": "normalise", "method": "zscore"}, {"step": "aggregate"}])
+    ev = evaluate(b, scen(Change(op="pct", units=["u2"], indicators=["a"], value=10)))
+    s = ev.tables["scores"].set_index(["unit", "code"])
+    assert s.loc[("u2", "a"), "score_scenario"] == pytest.approx(0.2, abs=1e-14)
+    assert s.loc[("u2", "IDX"), "score_change"] == pytest.approx(0.125 * 0.2, abs=1e-14)
+
+
+def test_rank_normalisation_is_recomputed_and_said_so():
+    b = toy_build(steps=[{"step": "normalise", "method": "rank"}, {"step": "aggregate"}])
+    ev = evaluate(b, scen(Change(op="set", units=["u1"], indicators=["c"], value=100)))
+    assert any("recomputed" in n for n in ev.notes)
+    s = ev.tables["scores"].set_index(["unit", "code"])
+    assert s.loc[("u1", "c"), "score_scenario"] == 3.0  # now the best of three
+
+
+# ---------------------------------------------------------------------- property
+@settings(max_examples=15)
+@given(a=st.lists(st.floats(1, 100), min_size=3, max_size=3, unique=True),
+       c=st.lists(st.floats(1, 100), min_size=3, max_size=3, unique=True),
+       pct=st.floats(-50, 50), who=st.integers(0, 2), goal=st.floats(0, 95))
+def test_property_frozen_changes_are_local_and_inverse_reaches_goal(a, c, pct, who, goal):
+    b = toy_build(panel=toy_panel(a=tuple(a), c=tuple(c)))
+    unit = ["u1", "u2", "u3"][who]
+    ev = evaluate(b, scen(Change(op="pct", units=[unit], indicators=["a", "c"], value=pct)))
+    s = ev.tables["scores"]
+    idx = s[s["code"] == "IDX"].set_index("unit")["score_change"]
+    assert (idx.drop(unit) == 0).all()  # frozen bounds: other units do not move
+    con = ev.tables["contributions"]
+    con = con[con["unit"] == unit].set_index("code")["contribution"]
+    assert con.reindex(["a", "b", "c"]).fillna(0.0).sum() == pytest.approx(idx[unit], abs=1e-9)
+    r = required_change(b, unit, score=goal, indicators=["c"], verify=True)
+    row = r.iloc[0]
+    if row["status"] == "reachable":
+        assert abs(row["achieved_score"] - goal) <= 1e-9 * max(1.0, goal)
+    else:
+        assert row["status"] in ("already met", "unreachable")
+        if row["status"] == "unreachable":
+            assert np.isnan(row["value_needed"])
+
+
+# ---------------------------------------------------------------------- targets
+def test_attainment_hand_example():
+    """x = 100, 95, 90 in 2010-2012; target -20 % from 2010 by 2014 (80). Trend: the
+    longest window available (2 periods): (90/100)^(1/2) a period, so 2014 = 90 x 0.9 = 81:
+    not met, gap 1, attainment 100 x (81 - 100)/(80 - 100) = 95 %; annual rate still needed
+    from 2012: (80/90)^(1/2) - 1. Flat: 2014 = 90, attainment 50 %."""
+    b = toy_build(panel=toy_panel(periods=(2010, 2011, 2012)))
+    # give u1 the series 100, 95, 90 through a scenario-free panel
+    panel = b.source_panel.values.copy()
+    panel.loc[("u1", 2010), "a"], panel.loc[("u1", 2011), "a"] = 100.0, 95.0
+    panel.loc[("u1", 2012), "a"] = 90.0
+    b = toy_build(panel=Panel(panel, units=b.source_panel.units))
+    t = TargetSpec(indicator="a", units=["u1"], change_pct=-20, base=2010, by=2014)
+    res = attainment(b, t, options=AttainmentOptions(trend_years=5))
+    row = res.summary.iloc[0]
+    assert row["target_value"] == pytest.approx(80.0)
+    assert row["value_by"] == pytest.approx(81.0, rel=1e-13)
+    assert not row["met"] and row["gap_by"] == pytest.approx(1.0, abs=1e-12)
+    assert row["attainment_pct"] == pytest.approx(95.0, rel=1e-12)
+    assert row["rate_needed_pct"] == pytest.approx(100 * ((80 / 90) ** 0.5 - 1), rel=1e-12)
+    tab = res.table.set_index("period")
+    assert tab.loc[2012, "source"] == "observed" and tab.loc[2014, "source"] == \
+        "projected (trend)"
+    # target path: 100 x 0.8^(k/4)
+    assert tab.loc[2012, "target_path"] == pytest.approx(100 * 0.8 ** 0.5, rel=1e-13)
+    flat = attainment(b, t, options=AttainmentOptions(projection="flat")).summary.iloc[0]
+    assert flat["value_by"] == 90.0 and flat["attainment_pct"] == pytest.approx(50.0)
+
+
+# ---------------------------------------------------------------------- parks
+def test_park_meet_scenario_changes_compliance_and_keeps_flags():
+    from gipro import parks
+
+    data = parks.example()
+    s = scen(Change(op="meet", framework="hj274", requirement="HJ-27",
+                    indicators=["wastewater_per_iva"], periods="all"), name="ww")
+    ev = evaluate_parks(data, s, parks={"frameworks": ["hj274"], "park26": False})
+    req = ev.tables["requirement_changes"]
+    hj = req[req["requirement"] == "HJ-27"]
+    # every park-year that did not meet <= 7 t per 10k CNY is now exactly at 7 and met
+    assert (hj["value_scenario"] == 7.0).all() and (hj["outcome_scenario"] == "met").all()
+    assert (hj["value_base"] > 7.0).all()
+    assert (hj["flag"] == "UNVERIFIED threshold").all()
+    log = ev.tables["changes"]
+    assert set(log.loc[log["old"] <= 7.0, "note"]) == {"already meets it: unchanged"}
+    assert "SYNTHETIC" in ev.summary()
+    with pytest.raises(InputError, match="margin"):
+        evaluate_parks(data, scen(Change(op="meet", framework="hj274", requirement="HJ-10",
+                                         indicators=["energy_elasticity"])),
+                       parks={"frameworks": ["hj274"], "park26": False})
+    with pytest.raises(InputError, match="park frameworks only"):
+        evaluate(toy_build(), scen(Change(op="meet", framework="hj274", requirement="HJ-27",
+                                          indicators=["a"])))
+
+
+# ---------------------------------------------------------------------- CLI
+def test_cli_scenario_writes_tables(tmp_path):
+    from typer.testing import CliRunner
+
+    from gipro.cli import app
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "evaluation: {horizon: 2017}\n"
+        "scenarios:\n"
+        "  - name: bj\n"
+        "    changes:\n"
+        "      - {op: pct, units: [Beijing], indicators: [co2_intensity_gdp], value: -15}\n"
+        "targets:\n"
+        "  - {indicator: co2_intensity_gdp, change_pct: -17, base: 2010, by: 2015}\n"
+        "questions:\n"
+        "  - {unit: Shanxi, period: 2015, rank: 20, indicators: [gdp_real_per_capita]}\n",
+        encoding="utf-8")
+    res = CliRunner().invoke(app, ["scenario", "china-provinces-gipro", str(spec), "--out",
+                                   str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    for f in ("overview", "index", "scores", "contributions", "changes", "beyond_scale",
+              "attainment", "attainment_summary", "questions"):
+        assert (tmp_path / "out" / f"{f}.csv").is_file(), f
+    assert "Beijing" in res.output and "verified" in res.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenarios:\n  - name: x\n    changes: [{op: grow, indicators: [a]}]\n",
+                   encoding="utf-8")
+    res = CliRunner().invoke(app, ["scenario", "china-provinces-gipro", str(bad)])
+    assert res.exit_code == 1 and "scenarios.0.changes.0.op" in res.output
