@@ -92,7 +92,8 @@ def test_b15_every_rank_of_the_results_skips_missing_scores():
     assert idx21.set_index("unit").loc["C", "rank"] is pd.NA
     assert sorted(idx21["rank"].dropna().astype(int)) == [1, 2]
     ex = b.exclusions()
-    assert ex[(ex["unit"] == "C")]["reason"].iloc[0] == "no data: all 2 indicators missing in 2021"
+    assert ex[(ex["unit"] == "C")]["reason"].iloc[0] == ("no IDX score: 2 of 2 indicators "
+                                                         "missing (no data in 2021)")
     strong, weak = strengths_weaknesses(b, "C", 2021)
     assert strong.empty and weak.empty
     ch = change(b).set_index("unit")
@@ -363,13 +364,17 @@ def test_b18_unit_without_any_observation_is_reported():
     missing and each of its periods is in the exclusions table ("no data"); U1 = 7 carried
     to every year, U2 = [2, 2, 4, 6]."""
     b = build({"x": [nan, 7, nan, nan, nan, 2, nan, 6, nan, nan, nan, nan]},
-              ["U1", "U2", "U3"], [{"step": "impute", "method": "linear_constant"}],
+              ["U1", "U2", "U3"], [{"step": "impute", "method": "linear_constant"},
+                                   {"step": "normalise"}, {"step": "aggregate"}],
               periods=(2019, 2020, 2021, 2022))
     imp = b.data("imputed")["x"]
     assert imp.loc["U1"].tolist() == [7, 7, 7, 7]
     assert imp.loc["U2"].tolist() == [2, 2, 4, 6]
     assert np.isnan(imp.loc["U3"]).all()
     assert "U3 2019 x (no observed period)" in " ".join(b.log[0].notes)
+    ex = b.exclusions()
+    assert ex["unit"].tolist() == ["U3"] * 4 and ex["period"].tolist() == [2019, 2020, 2021, 2022]
+    assert ex["reason"].iloc[0] == "no IDX score: 1 of 1 indicators missing (no data in 2019)"
 
 
 def test_b25_unit_metadata_file_uses_the_data_separator(tmp_path):

@@ -439,7 +439,8 @@ class Build:
             ri = raw_units[unit]
             raw_miss = [c for k, c in enumerate(raw.codes) if np.isnan(raw.values[pi, ri, k])]
             if len(raw_miss) == len(raw.codes):
-                reason = f"no data: all {len(raw.codes)} indicators missing in {period}"
+                reason = (f"no {root} score: {len(raw.codes)} of {len(raw.codes)} indicators "
+                          f"missing (no data in {period})")
             else:
                 final_miss = [c for c, k in zip(inds, ind_idx, strict=True)
                               if np.isnan(ds.values[pi, ui, k])]
