@@ -204,18 +204,22 @@ def _models(tp: object, seen: set[type]) -> None:
 
 def test_every_yaml_model_rejects_unknown_keys():
     """Every model a YAML file is validated with (recipe, framework, park framework and
-    indicator catalogue, sensitivity configuration) forbids unknown keys."""
+    indicator catalogue, sensitivity configuration, scenarios file) forbids unknown keys."""
     from gipro.parks.model import Catalogue, RequirementFramework
+    from gipro.scenario.spec import ScenarioFile
     from gipro.sensitivity.inputs import SensitivityConfig
 
     seen: set[type] = set()
-    for root in (Recipe, _NodeSpec, Name, RequirementFramework, Catalogue, SensitivityConfig):
+    for root in (Recipe, _NodeSpec, Name, RequirementFramework, Catalogue, SensitivityConfig,
+                 ScenarioFile):
         _models(root, seen)
     names = {m.__name__ for m in seen}
     assert {"Recipe", "DataSpec", "PeriodRange", "NormaliseStep", "AggregateStep", "AggMethod",
             "TreatStep", "IndicatorTreatment", "WeightStep", "ImputeStep", "ScreenStep",
             "DenominateStep", "_NodeSpec", "Name", "Requirement", "VerdictRule",
-            "IndicatorDef", "StepAlternatives", "WeightNoise", "SensitivityConfig"} <= names
+            "IndicatorDef", "StepAlternatives", "WeightNoise", "SensitivityConfig",
+            "ScenarioFile", "Scenario", "Change", "EvaluationOptions", "Question",
+            "TargetSpec"} <= names
     lax = [m.__name__ for m in seen if m.model_config.get("extra") != "forbid"]
     assert not lax, f"models that ignore unknown keys: {lax}"
 
@@ -348,6 +352,9 @@ def project(tmp_path):
     write(tmp_path, "s.yaml", "recipe: r.yaml\ninputs:\n  - {input: step, step: normalise, "
                               "param: method, values: [minmax, zscore]}\n")
     write(tmp_path, "s_dup.yaml", "recipe: r.yaml\nrecipe: r.yaml\n")
+    write(tmp_path, "sc_key.yaml", "scenarios:\n  - name: a\n    changes:\n      - {op: pct, "
+                                   "indicators: [x], change_pct: 5, colour: red}\n")
+    write(tmp_path, "sc_dup.yaml", "scenarios:\n  - name: a\n    name: b\n")
     return tmp_path
 
 
@@ -379,6 +386,16 @@ def project(tmp_path):
     (["sensitivity", "{p}/s.yaml", "--seed", "-1"], 2, None),
     (["sensitivity", "{p}/s.yaml", "--top", "0"], 2, None),
     (["sensitivity"], 2, None),
+    (["scenario", "{p}/r.yaml", "{p}/sc_key.yaml"], 1, "error: invalid scenarios file"),
+    (["scenario", "{p}/r.yaml", "{p}/sc_dup.yaml"], 1, "error: scenarios file"),
+    (["scenario", "{p}/r.yaml", "{p}/nope.yaml"], 1, "error: scenarios file"),
+    (["scenario", "{p}/r.yaml"], 2, None),
+    (["report", "{p}/r.yaml", "--lang", "fr"], 1, "error: unknown report language 'fr'"),
+    (["report", "{p}/r.yaml", "--out", "{p}/d.csv/r.html"], 1, "error: cannot write the "
+                                                              "report"),
+    (["export", "{p}/r.yaml", "--out", "{p}/d.csv/r.xlsx"], 1, "error: cannot write the "
+                                                              "workbook"),
+    (["chart", "nonsense", "{p}/r.yaml"], 1, "error: unknown chart 'nonsense'"),
     (["frameworks"], 0, None),
     (["frameworks", "extra"], 2, None),
     (["datasets"], 0, None),
