@@ -113,13 +113,15 @@ def test_step_parameter_can_switch_a_framework_denominator_off():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.one_of(st.floats(-1e6, 1e6, allow_subnormal=False),
+@given(st.lists(st.tuples(st.one_of(st.floats(-1e6, 1e6).filter(lambda v: v == 0 or
+                                                                abs(v) > 1e-300),
                                     st.just(np.nan)),
                           st.one_of(st.floats(0.5, 1e6), st.just(np.nan))), min_size=1,
                 max_size=20), st.floats(0.1, 1e3))
 def test_property_ratio_is_scale_free_and_missing_propagates(pairs, k):
     """x/d is unchanged when numerator and denominator are both multiplied by k; a missing
-    numerator or denominator always gives a missing ratio, never a number."""
+    numerator or denominator always gives a missing ratio, never a number. (Subnormal
+    numerators are left out: 5e-324 * 0.5 underflows to 0 before the kernel sees it.)"""
     x = np.array([[p[0] for p in pairs]])
     d = np.array([[p[1] for p in pairs]])
     y = denominate(x, d)

@@ -26,7 +26,7 @@ import yaml
 
 from .dataset import DataSet
 from .dataspec import load_data
-from .errors import InputError, MethodError
+from .errors import GiproError, InputError, MethodError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
 from .panel import Panel
@@ -64,6 +64,48 @@ class LogEntry:
             "skipped": self.skipped,
             "reused": self.reused,
         }
+
+
+def _largest(ds: DataSet) -> str:
+    """Where the largest magnitude value of a data set is, for overflow messages."""
+    a = np.abs(ds.values)
+    if not np.isfinite(a).any():
+        return ""
+    pi, ui, ci = np.unravel_index(np.nanargmax(np.where(np.isfinite(a), a, -1.0)), a.shape)
+    return (f"largest magnitude in {ds.name!r}: {ds.values[pi, ui, ci]:.6g} ({ds.codes[ci]}, "
+            f"unit {ds.units[ui]}, period {ds.periods[pi]})")
+
+
+def _apply(spec: Any, build: Build, name: str, ds: DataSet) -> tuple[DataSet | None, list[str]]:
+    """Run one step with floating-point overflow turned into an error, and check that its
+    output has no infinite values (a number too large for float64 is never passed on as a
+    score: it would turn a z-score or a range into 0 or NaN without any message)."""
+    try:
+        with np.errstate(over="raise"):
+            out, notes = spec.apply(build, name, ds)
+    except GiproError as exc:  # every error of a step names the step
+        if exc.message.startswith(f"step {name!r}"):
+            raise
+        raise type(exc)(f"step {name!r}: {exc.message}", exc.details) from None
+    except FloatingPointError:
+        raise MethodError(
+            f"step {name!r}: arithmetic overflow (numbers too large for floating point)",
+            [d for d in (_largest(ds),) if d]
+            + ["rescale the indicator (e.g. thousands or millions of its unit) or check the "
+               "data for a wrong scale"],
+        ) from None
+    if out is not None:
+        inf = np.isinf(out.values)
+        if inf.any():
+            pi, ui, ci = np.argwhere(inf)[0]
+            raise MethodError(
+                f"step {name!r} produced an infinite value for {out.codes[ci]}, unit "
+                f"{out.units[ui]}, period {out.periods[pi]} ({int(inf.sum())} such values)",
+                [d for d in (_largest(ds),) if d]
+                + ["rescale the indicator or check the data for a wrong scale or a "
+                   "near-zero denominator"],
+            )
+    return out, notes
 
 
 def _load_panel(recipe: Recipe) -> Panel:
@@ -134,6 +176,9 @@ class Build:
             units=self.recipe.units, periods=periods, indicators=self.framework.indicator_codes
         )
         self.periods = periods
+        chosen = set(self.panel.unit_codes)
+        #: units of the input data left out by the recipe's ``units:`` list (in exclusions)
+        self.not_selected = [u for u in self.source_panel.unit_codes if u not in chosen]
         if not self.panel.unit_codes:
             raise InputError("no units to build: the data (or the recipe's units:) select none")
         span = f"{periods[0]}-{periods[-1]}" if len(periods) > 1 else str(periods[0])
@@ -226,7 +271,7 @@ class Build:
                 notes = [f"skipped (disable: true): {spec.output!r} is {source!r} unchanged"
                          if spec.writes_data_set else "skipped (disable: true)"]
             else:
-                out, notes = spec.apply(self, name, self.datasets[source])
+                out, notes = _apply(spec, self, name, self.datasets[source])
             if out is not None:  # steps that only record state (weight sets) return None
                 self.datasets[spec.output] = out.renamed(spec.output)
             params = {**spec.model_dump(mode="json"), "name": name, "input": source}
@@ -362,7 +407,11 @@ class Build:
     def exclusions(self) -> pd.DataFrame:
         """Units removed by a step, and unit-periods without an index score, with the reason.
 
-        Every unit of the input panel is either in :meth:`results` or here.
+        Every unit of the input panel is either in :meth:`results` or here: units left out by
+        the recipe's ``units:`` list (step ``recipe``), units removed by a step (e.g.
+        screening), and each unit-period without an index score, with the reason (no data,
+        which indicators are missing, and why the impute step could not fill them, e.g. the
+        unit has no group).
 
         Returns
         -------
@@ -372,25 +421,55 @@ class Build:
         """
         ds = self.final
         root = self.framework.root
-        rows = list(self.excluded)
+        rows = [{"unit": u, "period": None, "step": "recipe",
+                 "reason": "not selected: not in the recipe's units: list"}
+                for u in self.not_selected] + list(self.excluded)
         if root not in ds.codes:
             return pd.DataFrame(rows, columns=["unit", "period", "step", "reason"])
         raw = self.datasets["raw"]
         raw_units = {u: i for i, u in enumerate(raw.units)}
+        inds = [c for c in ds.codes if c in set(raw.codes)]
+        ind_idx = [ds.codes.index(c) for c in inds]
+        why = self._missing_reasons()
         score = ds.column(root)
         for pi, ui in zip(*np.nonzero(np.isnan(score)), strict=True):
-            if any(r["unit"] == ds.units[ui] and r["period"] in (None, ds.periods[pi])
-                   for r in self.excluded):
+            unit, period = ds.units[ui], ds.periods[pi]
+            if any(r["unit"] == unit and r["period"] in (None, period) for r in self.excluded):
                 continue
-            ri = raw_units[ds.units[ui]]
-            miss = [c for k, c in enumerate(raw.codes) if np.isnan(raw.values[pi, ri, k])]
-            reason = (
-                f"no {root} score: {len(miss)} of {len(raw.codes)} indicators missing "
-                f"({', '.join(miss)})"
-            )
-            rows.append({"unit": ds.units[ui], "period": ds.periods[pi],
-                         "step": self.log[-1].name, "reason": reason})
+            ri = raw_units[unit]
+            raw_miss = [c for k, c in enumerate(raw.codes) if np.isnan(raw.values[pi, ri, k])]
+            if len(raw_miss) == len(raw.codes):
+                reason = (f"no {root} score: {len(raw.codes)} of {len(raw.codes)} indicators "
+                          f"missing (no data in {period})")
+            else:
+                final_miss = [c for c, k in zip(inds, ind_idx, strict=True)
+                              if np.isnan(ds.values[pi, ui, k])]
+                miss = final_miss or raw_miss
+                reason = (f"no {root} score: {len(miss)} of {len(raw.codes)} indicators "
+                          f"missing ({', '.join(miss)})")
+                if final_miss != raw_miss and raw_miss:
+                    reason += f"; missing in the input data: {', '.join(raw_miss)}"
+                causes = sorted({why[(unit, period, c)] for c in miss if (unit, period, c) in why})
+                if causes:
+                    reason += f"; not imputed: {'; '.join(causes)}"
+                if not miss:
+                    reason = (f"no {root} score: every indicator is present but an aggregate "
+                              "could not be computed (see the log)")
+            rows.append({"unit": unit, "period": period, "step": self.log[-1].name,
+                         "reason": reason})
         return pd.DataFrame(rows, columns=["unit", "period", "step", "reason"])
+
+    def _missing_reasons(self) -> dict[tuple[str, int, str], str]:
+        """Why values are still missing, as recorded by steps (the impute step's ``missing``
+        table: unit, period, indicator, reason), by (unit, period, indicator)."""
+        out: dict[tuple[str, int, str], str] = {}
+        for fitted in self.fitted.values():
+            table = fitted.get("missing") if isinstance(fitted, dict) else None
+            if isinstance(table, pd.DataFrame) and {"unit", "period", "indicator",
+                                                    "reason"} <= set(table.columns):
+                for r in table.itertuples(index=False):
+                    out[(r.unit, int(r.period), r.indicator)] = str(r.reason)
+        return out
 
     def log_table(self) -> pd.DataFrame:
         """The log as a table (one row per step)."""
@@ -428,24 +507,28 @@ class Build:
         files = {"results": out / "results.csv", "recipe": out / "recipe.yaml",
                  "log": out / "log.yaml", "exclusions": out / "exclusions.csv",
                  "weights": out / "weights.csv"}
-        self.results().to_csv(files["results"], index=False)
-        weights_table(self).to_csv(files["weights"], index=False)
-        for name, ds in self.datasets.items():
-            path = out / "stages" / f"{name}.csv"
-            ds.to_frame().reset_index().to_csv(path, index=False)
-            files[f"stages/{name}"] = path
-        self.recipe.to_yaml(files["recipe"])
-        log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
-        files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
-                                encoding="utf-8")
-        self.exclusions().to_csv(files["exclusions"], index=False)
-        for step, fitted in self.fitted.items():
-            for key, table in fitted.items():
-                if isinstance(table, pd.DataFrame):
-                    path = out / "details" / f"{step}.{key}.csv"
-                    path.parent.mkdir(exist_ok=True)
-                    table.to_csv(path, index=False)
-                    files[f"details/{step}.{key}"] = path
+        try:
+            self.results().to_csv(files["results"], index=False)
+            weights_table(self).to_csv(files["weights"], index=False)
+            for name, ds in self.datasets.items():
+                path = out / "stages" / f"{name}.csv"
+                ds.to_frame().reset_index().to_csv(path, index=False)
+                files[f"stages/{name}"] = path
+            self.recipe.to_yaml(files["recipe"])
+            log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
+            files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
+                                    encoding="utf-8")
+            self.exclusions().to_csv(files["exclusions"], index=False)
+            for step, fitted in self.fitted.items():
+                for key, table in fitted.items():
+                    if isinstance(table, pd.DataFrame):
+                        path = out / "details" / f"{step}.{key}.csv"
+                        path.parent.mkdir(exist_ok=True)
+                        table.to_csv(path, index=False)
+                        files[f"details/{step}.{key}"] = path
+        except OSError as exc:
+            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
+                             [f"file: {exc.filename}"] if exc.filename else None) from None
         return files
 
     def __repr__(self) -> str:

@@ -1,7 +1,8 @@
 """The ``gipro`` command line.
 
 Exit codes: 0 success, 1 input error (one clear line plus details; ``--debug`` for a traceback),
-2 usage error.
+2 usage error, 3 internal error (a bug in gipro; see :func:`main`). ``docs/bad-input.md`` lists
+what each kind of bad input gives.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line
 
 _DEBUG = {"on": False}
 
@@ -124,6 +125,11 @@ def _print_written(paths: list[Path]) -> None:
                       highlight=False)
 
 
+def _num(v: float, digits: int = 1) -> str:
+    """A score for a table: "-" when missing (never "nan")."""
+    return "-" if pd.isna(v) else f"{v:.{digits}f}"
+
+
 def _print_ranking(build: Build, top: int) -> None:
     fw = build.framework
     root = fw.root
@@ -146,11 +152,16 @@ def _print_ranking(build: Build, top: int) -> None:
         index="unit", columns="code", values="score")
     for r in cur.itertuples():
         row = [str(r.rank), str(r.unit), f"{r.score:.2f}"]
-        row += [f"{wide.loc[r.unit, d]:.1f}" for d in dims]
+        row += ["-" if pd.isna(wide.loc[r.unit, d]) else f"{wide.loc[r.unit, d]:.1f}"
+                for d in dims]
         if multi:
             c = chg.loc[r.unit]
-            row.append("-" if pd.isna(c) else f"{c:+.2f}")
+            row.append("-" if pd.isna(c) else f"{round(c, 2) + 0.0:+.2f}")
         table.add_row(*row)
+    if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
+        console.print(f"[yellow]No unit has a {root} score in {end}[/]: every unit-period is "
+                      "listed with its reason in exclusions.csv", highlight=False)
+        return
     console.print(table)
 
 
@@ -165,7 +176,7 @@ def progress(
         "gipro-progress"),
     base: Annotated[int | None, typer.Option(help="Base period (default: first).")] = None,
     end: Annotated[int | None, typer.Option(help="End period (default: last).")] = None,
-    top: Annotated[int, typer.Option(help="How many units to show at each end of the "
+    top: Annotated[int, typer.Option(min=1, help="How many units to show at each end of the "
                                      "table.")] = 5,
     report_path: Annotated[Path | None, typer.Option(
         "--report", help="Also write the HTML report to this file.")] = None,
@@ -215,8 +226,9 @@ def _print_progress(build: Build, rep, top: int) -> None:
                                                                    strict=True))
         rank = (f"{r.rank_base}->{r.rank_end}" if pd.notna(r.rank_base) and
                 pd.notna(r.rank_end) else "-")
-        table.add_row(str(r.unit), f"{r.score_base:.1f}", f"{r.score_end:.1f}",
-                      f"{r.change:+.1f}", rank, factors)
+        table.add_row(str(r.unit), _num(r.score_base), _num(r.score_end),
+                      "-" if pd.isna(r.change) else f"{round(r.change, 1) + 0.0:+.1f}", rank,
+                      factors)
     console.print(table)
     imp = rep.tables["improvers"]
     t2 = Table(title=f"Units improving on each indicator, {rep.base} -> {rep.end}")
@@ -444,14 +456,15 @@ def sensitivity(
                                            "target, design, inputs).")],
     runs: Annotated[int | None, typer.Option(help="Monte Carlo runs or Sobol base rows N "
                                              "(overrides the configuration).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (overrides the configuration).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed (overrides the "
+                                             "configuration).")] = None,
     workers: Annotated[int | None, typer.Option(help="Run on a local Dask cluster of N "
                                                 "workers.")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask "
                                                   "scheduler.")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-sensitivity"),
-    top: Annotated[int, typer.Option(help="Units to print.")] = 10,
+    top: Annotated[int, typer.Option(min=1, help="Units to print.")] = 10,
 ) -> None:
     """Uncertainty and Sobol sensitivity analysis of the ranks (see docs/robustness.md)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -465,7 +478,7 @@ def sensitivity(
         cfg = load_config(config)
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
-                      transient=True) as bar:
+                      transient=True, disable=not err_console.is_terminal) as bar:
             task = bar.add_task("runs", total=None)
 
             def tick(done: int, total: int) -> None:
@@ -715,13 +728,50 @@ def list_recipes() -> None:
         console.print(name, highlight=False)
 
 
-def main() -> None:
-    """Entry point of the ``gipro`` console script."""
+def _debug_first(argv: list[str]) -> list[str]:
+    """``--debug`` is accepted anywhere on the command line (``gipro run r.yaml --debug``):
+    it is moved in front of the command, where the option is defined."""
+    if "--debug" not in argv:
+        return argv
+    cut = argv.index("--") if "--" in argv else len(argv)
+    if "--debug" not in argv[:cut]:
+        return argv
+    return ["--debug", *[a for a in argv[:cut] if a != "--debug"], *argv[cut:]]
+
+
+#: Exit code of an unexpected error (a bug in gipro, not in the input): distinct from 1 (input
+#: error) and 2 (usage error) so that scripts can tell them apart.
+EXIT_INTERNAL = 3
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``gipro`` console script.
+
+    Exit codes: 0 success, 1 input error (one line plus details), 2 usage error,
+    3 internal error (a bug: the message says how to get the traceback); Ctrl-C is click's
+    "Aborted!" (1).
+    """
+    args = _debug_first(list(sys.argv[1:] if argv is None else argv))
+    debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
     try:
-        app()
-    except GiproError as exc:  # pragma: no cover - safety net for errors outside commands
-        err_console.print(f"error: {exc}")
+        app(args=args, prog_name="gipro")
+    except SystemExit:
+        raise
+    except GiproError as exc:  # errors raised outside a command's own handling
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        for d in exc.details:
+            err_console.print(f"  - {d}", highlight=False)
         sys.exit(1)
+    except Exception as exc:
+        if debug:
+            raise
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        err_console.print("  - this is a bug in gipro, not in your input; run the same command "
+                          "with --debug for the traceback and report it", highlight=False)
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import FrameworkError, InputError
+from .yamlio import load_yaml
 
 __all__ = [
     "Framework",
@@ -143,6 +144,28 @@ class Node:
     def label(self, lang: str = "en") -> str:
         """Display label: the name in ``lang`` or, failing that, the code."""
         return self.name.get(lang) or self.code
+
+
+def _field_errors(exc: ValidationError) -> list[str]:
+    """One line per wrong field of a node, in the words of the YAML file: union branch tags
+    (``name.Name.fr``) are removed, and when a field fails in one form for a real reason
+    (an unknown key) the other form's "should be a string" is not repeated."""
+    errs = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if str(p) not in ("Name", "str"))
+        msg = ("unknown key (check the spelling)" if err["type"] == "extra_forbidden"
+               else err["msg"])
+        errs.append((loc, err["type"], msg))
+    out = []
+    for loc, kind, msg in errs:
+        root = loc.split(".")[0]
+        others = [k for lc, k, _ in errs if lc.split(".")[0] == root and not k.endswith("_type")]
+        if kind.endswith("_type") and others:
+            continue
+        line = f"field {loc!r}: {msg}"
+        if line not in out:
+            out.append(line)
+    return out
 
 
 def _check_code(code: Any, where: str, problems: list[str]) -> str | None:
@@ -254,9 +277,7 @@ class Framework:
                 try:
                     spec = _NodeSpec.model_validate(dict(raw))
                 except ValidationError as exc:
-                    for err in exc.errors():
-                        loc = ".".join(str(p) for p in err["loc"])
-                        problems.append(f"{where}: field {loc!r}: {err['msg']}")
+                    problems.extend(f"{where}: {line}" for line in _field_errors(exc))
                     continue
                 entries.append((kind, i, spec))
 
@@ -584,13 +605,15 @@ class Framework:
         """
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"cannot read framework file {path}: it is not UTF-8 text "
+                             f"({exc.reason} at byte {exc.start})",
+                             ["save the framework as UTF-8"]) from None
         except OSError as exc:
-            raise InputError(f"cannot read framework file {path}: {exc.strerror}") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InputError(f"framework file {path} is not valid YAML: {exc}") from None
+            raise InputError(f"cannot read framework file {path}: {exc.strerror or exc}"
+                             ) from None
+        data = load_yaml(text, f"framework file {path}")
         return cls.from_dict(data, origin=str(path))
 
     @classmethod

@@ -17,6 +17,7 @@ raise :class:`~gipro.errors.InputError` naming the file, row and column.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,11 +27,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import GiproError, InputError
 
 __all__ = ["Panel", "read_panel"]
 
 _MAX_LISTED = 10
+#: Largest period accepted: every integer up to here is exact in float64 and int64 (dates
+#: written as 20200131 fit; anything larger is a mistyped cell).
+_MAX_PERIOD = 2**53
+
+
+#: Row numbers for messages: an offset added to the 0-based row position (2 = spreadsheet rows
+#: of a file with one header line) or the file row of each data row.
+RowNumbers = int | np.ndarray
+
+
+def _rown(rows: RowNumbers, i: int) -> int:
+    """File row number of the 0-based data row ``i``."""
+    return int(rows[i]) if isinstance(rows, np.ndarray) else int(i) + rows
 
 
 def _where(origin: str | None) -> str:
@@ -66,13 +80,20 @@ class NumberFormat:
 
 
 def _bad_cells(
-    column: str, origin: str | None, texts: list[tuple[int, str]], row_offset: int,
+    column: str, origin: str | None, texts: list[tuple[int, str]], row_offset: RowNumbers,
     fmt: NumberFormat,
 ) -> InputError:
-    cells = [f"row {i + row_offset}: {t!r}" for i, t in texts[:_MAX_LISTED]]
+    cells = [f"row {_rown(row_offset, i)}: {t!r}" for i, t in texts[:_MAX_LISTED]]
     more = f" (and {len(texts) - _MAX_LISTED} more)" if len(texts) > _MAX_LISTED else ""
     sample = texts[0][1]
-    if fmt.decimal == "," and "." in sample and fmt.thousands != ".":
+    plain = _plain_number_text(sample)
+    if plain.endswith("%"):
+        hint = (f"{sample!r} has a percent sign: write the number without it (e.g. 5 or "
+                "0.05) and state the measurement unit in the framework")
+    elif re.fullmatch(r"[+-]?\d{1,3}( \d{3})+([.,]\d*)?", plain) and fmt.thousands != " ":
+        hint = ("if the space separates thousands set thousands: ' ' in the recipe's data "
+                "section")
+    elif fmt.decimal == "," and "." in sample and fmt.thousands != ".":
         hint = (f"{sample!r} has a dot but the decimal mark is ','; if the dot separates "
                 "thousands set thousands: '.' in the recipe's data section")
     elif "," in sample and fmt.decimal == "." and fmt.thousands != ",":
@@ -85,15 +106,41 @@ def _bad_cells(
                       cells)
 
 
+#: Characters of number cells mapped to their ASCII meaning before parsing: full-width digits
+#: and signs (Chinese and Japanese input methods), no-break, narrow and ideographic spaces
+#: (thousands separators in French and other locales), the minus sign U+2212 and the right
+#: single quote (Swiss thousands separator). Deliberately not NFKC: that would also turn a
+#: superscript "5²" into "52".
+_NUMBER_CHARS = {
+    **{cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)},
+    0x3000: " ", 0x00A0: " ", 0x202F: " ", 0x2009: " ", 0x2007: " ",
+    0x2212: "-", 0x2019: "'",
+}
+
+
+def _plain_number_text(text: str) -> str:
+    """A number cell's text with look-alike characters mapped to ASCII (:data:`_NUMBER_CHARS`).
+
+    Examples
+    --------
+    >>> _plain_number_text("\uff11\uff12\uff0e\uff15")  # full-width 12.5
+    '12.5'
+    >>> _plain_number_text("\u22123,5"), _plain_number_text("1\u00a0234")
+    ('-3,5', '1 234')
+    """
+    return text.translate(_NUMBER_CHARS).strip()
+
+
 def _to_numeric(
-    series: pd.Series, column: str, origin: str | None, row_offset: int,
+    series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
     fmt: NumberFormat = NumberFormat(),
 ) -> pd.Series:
     """Convert a column to float; raise naming the bad cells (first few) instead of NaN.
 
     Numbers already stored as numbers (Excel, Parquet) are kept; texts are parsed with ``fmt``
-    (decimal mark, thousands separator, missing markers). Ambiguous texts -- a dot in a
-    decimal-comma file, a comma in a decimal-dot file -- are errors, never guesses.
+    (decimal mark, thousands separator, missing markers) after mapping look-alike characters
+    (full-width digits, no-break spaces, the minus sign) to ASCII. Ambiguous texts -- a dot in
+    a decimal-comma file, a comma in a decimal-dot file -- are errors, never guesses.
     """
     if pd.api.types.is_bool_dtype(series.dtype):
         raise InputError(f"column {column!r}{_where(origin)} holds true/false values, not numbers")
@@ -101,14 +148,22 @@ def _to_numeric(
         return series.astype(float)
     values = series.to_numpy(dtype=object)
     out = np.full(len(values), np.nan)
-    is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # CSV: all text, fast
+        is_text = np.ones(len(values), dtype=bool)
+    else:
+        is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
     for i in np.flatnonzero(~is_text):
         v = values[i]
         if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
             continue
         if isinstance(v, (bool, np.bool_)):
-            raise InputError(f"column {column!r}{_where(origin)}, row {i + row_offset}: "
+            raise InputError(f"column {column!r}{_where(origin)}, row {_rown(row_offset, i)}: "
                              f"true/false value {v!r}, not a number")
+        if isinstance(v, (dt.date, dt.time, pd.Timestamp, np.datetime64)):
+            raise InputError(f"column {column!r}{_where(origin)}, row {_rown(row_offset, i)}: "
+                             f"date or time {v!s}, not a number",
+                             ["write the value (a period: the year) as a number, e.g. format "
+                              "the cells as Number in Excel"])
         try:
             out[i] = float(v)
         except (TypeError, ValueError):
@@ -117,6 +172,9 @@ def _to_numeric(
         text = pd.Series(values[is_text], dtype="string").str.strip()
         missing = text.isin(MISSING_MARKERS | set(fmt.na_values)).to_numpy()
         t = text.copy()
+        odd = t.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
+        if odd.any():  # look-alike characters: only cells outside ASCII need the mapping
+            t[odd] = t[odd].map(_plain_number_text)
         if fmt.thousands:
             sep = re.escape(fmt.thousands)
             dec = re.escape(fmt.decimal)
@@ -139,7 +197,7 @@ def _to_numeric(
     return pd.Series(out, index=series.index, dtype=float)
 
 
-def _codes(series: pd.Series, column: str, origin: str | None, row_offset: int,
+def _codes(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
            required: bool = True) -> pd.Series:
     """Codes as text (``"NA"`` stays ``"NA"``; whole-number floats lose ``.0``); empty codes are
     errors naming the rows when ``required``."""
@@ -154,10 +212,36 @@ def _codes(series: pd.Series, column: str, origin: str | None, row_offset: int,
     text = series.map(as_text)
     empty = text == ""
     if required and empty.any():
-        rows = [str(i + row_offset) for i in np.flatnonzero(empty.to_numpy())[:_MAX_LISTED]]
+        rows = [str(_rown(row_offset, i)) for i in np.flatnonzero(empty.to_numpy())[:_MAX_LISTED]]
         raise InputError(f"empty code in column {column!r}{_where(origin)}, rows {', '.join(rows)}",
                          ["every row needs a code; delete the rows or fill in the code"])
     return text
+
+
+def _labels(series: pd.Series) -> pd.Series:
+    """Group labels and names as text; empty cells are missing (never a group named "").
+    Texts such as ``NA`` stay labels (North America is a region)."""
+
+    def as_label(v: Any) -> Any:
+        if _is_blank(v) or v is pd.NA:
+            return np.nan
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip() if isinstance(v, str) else v
+
+    return series.map(as_label).astype(object)
+
+
+def _near_columns(missing: Sequence[str], columns: Iterable[Any]) -> list[str]:
+    """Hints for wanted columns that the file has under a slightly different spelling."""
+    folded = {_fold_code(str(c)): str(c) for c in columns}
+    out = []
+    for m in missing:
+        near = folded.get(_fold_code(str(m)))
+        if near is not None:
+            out.append(f"the file has {near!r}, which differs from {m!r} only in case, spaces "
+                       "or punctuation: correct the header or the recipe")
+    return out
 
 
 def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
@@ -173,19 +257,30 @@ def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
         raise InputError(f"invalid {what} codes{_where(origin)}", problems)
 
 
-def _periods(series: pd.Series, column: str, origin: str | None, row_offset: int) -> pd.Series:
+def _periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers
+             ) -> pd.Series:
     num = _to_numeric(series, column, origin, row_offset)
     if num.isna().any():
         i = int(np.flatnonzero(num.isna().to_numpy())[0])
         raise InputError(
-            f"missing period in column {column!r}{_where(origin)}, row {i + row_offset}"
+            f"missing period in column {column!r}{_where(origin)}, row {_rown(row_offset, i)}"
         )
-    frac = num.to_numpy() != np.round(num.to_numpy())
+    v = num.to_numpy()
+    frac = v != np.round(v)
     if frac.any():
         i = int(np.flatnonzero(frac)[0])
         raise InputError(
-            f"period {num.iloc[i]} in column {column!r}{_where(origin)}, row {i + row_offset}, "
-            "is not a whole number (periods are years or other integers)"
+            f"period {num.iloc[i]} in column {column!r}{_where(origin)}, row "
+            f"{_rown(row_offset, i)}, is not a whole number (periods are years or other "
+            "integers)"
+        )
+    huge = np.abs(v) > _MAX_PERIOD
+    if huge.any():
+        i = int(np.flatnonzero(huge)[0])
+        raise InputError(
+            f"period {num.iloc[i]:.6g} in column {column!r}{_where(origin)}, row "
+            f"{_rown(row_offset, i)}, is out of range (periods are years or other integers "
+            f"of at most {_MAX_PERIOD:,} in size)"
         )
     return num.astype(np.int64)
 
@@ -294,7 +389,7 @@ class Panel:
         measure_unit: str | None = None,
         units: pd.DataFrame | None = None,
         origin: str | None = None,
-        row_offset: int = 2,
+        row_offset: RowNumbers = 2,
         number_format: NumberFormat = NumberFormat(),
     ) -> Panel:
         """Panel from a long table (one row per unit, period and indicator).
@@ -311,9 +406,9 @@ class Panel:
             Unit metadata (see :class:`Panel`).
         origin : str, optional
             File name for messages.
-        row_offset : int
+        row_offset : int or ndarray of int
             Added to the 0-based row position in messages (2 = spreadsheet row numbers for a
-            file with one header line).
+            file with one header line), or the file row number of each row of ``df``.
         number_format : NumberFormat
             How numbers written as text are parsed (decimal mark, thousands, missing markers).
 
@@ -329,7 +424,8 @@ class Panel:
         if missing:
             raise InputError(
                 f"long data{_where(origin)} lacks columns {missing}; found {list(df.columns)}",
-                ["name your columns in the recipe's data section (unit:, period:, indicator:, "
+                [*_near_columns(missing, df.columns),
+                 "name your columns in the recipe's data section (unit:, period:, indicator:, "
                  "value:), or set form: wide if the file has one column per indicator"],
             )
         if df.empty:
@@ -345,7 +441,7 @@ class Panel:
         if dup.any():
             rows = tidy[dup].groupby(["unit", "period", "indicator"]).groups
             details = [
-                f"{u}, {p}, {i}: rows {', '.join(str(r + row_offset) for r in idx)}"
+                f"{u}, {p}, {i}: rows {', '.join(str(_rown(row_offset, r)) for r in idx)}"
                 for (u, p, i), idx in list(rows.items())[:_MAX_LISTED]
             ]
             raise InputError(
@@ -380,7 +476,7 @@ class Panel:
         units: pd.DataFrame | None = None,
         default_period: int | None = None,
         origin: str | None = None,
-        row_offset: int = 2,
+        row_offset: RowNumbers = 2,
         number_format: NumberFormat = NumberFormat(),
     ) -> Panel:
         """Panel from a wide table (one row per unit and period, one column per indicator).
@@ -415,7 +511,8 @@ class Panel:
         if missing:
             raise InputError(
                 f"wide data{_where(origin)} lacks columns {missing}; found {list(df.columns)}",
-                ["name your columns in the recipe's data section (unit:, period:), or set "
+                [*_near_columns(missing, df.columns),
+                 "name your columns in the recipe's data section (unit:, period:), or set "
                  "form: long (with indicator: and value:) for one row per observation"],
             )
         if df.empty:
@@ -438,7 +535,7 @@ class Panel:
         if dup.any():
             rows = pd.DataFrame({"u": codes, "p": per})[dup].groupby(["u", "p"]).groups
             details = [
-                f"{u}, {p}: rows {', '.join(str(r + row_offset) for r in idx)}"
+                f"{u}, {p}: rows {', '.join(str(_rown(row_offset, r)) for r in idx)}"
                 for (u, p), idx in list(rows.items())[:_MAX_LISTED]
             ]
             if len(cols) <= 3:
@@ -451,6 +548,8 @@ class Panel:
         if units is None and (unit_name or groups):
             meta_df = df[[unit] + ([unit_name] if unit_name else []) + list(groups)].copy()
             meta_df[unit] = codes
+            for g in groups:
+                meta_df[g] = _labels(meta_df[g])
             varying = [g for g in groups
                        if (meta_df.groupby(unit)[g].nunique(dropna=False) > 1).any()]
             if varying:
@@ -509,7 +608,8 @@ class Panel:
             unknown = [u for u in units if u not in set(unit_list)]
             if unknown:
                 raise InputError(f"units not in the data{_where(self.origin)}: {unknown}",
-                                 [f"available: {', '.join(unit_list)}"])
+                                 [*_near_columns(unknown, unit_list),
+                                  f"available: {', '.join(unit_list)}"])
             unit_list = list(units)
         if periods is not None:
             unknown = [p for p in periods if p not in set(self.periods)]
@@ -602,53 +702,223 @@ def _fold_code(code: str) -> str:
     return re.sub(r"[\s_\-.]", "", code.lower())
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _excel_letter(j: int) -> str:
+    """Spreadsheet column letter of the 0-based column ``j`` (0 -> A, 26 -> AA)."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and v.strip() == "") or (
+        isinstance(v, float) and np.isnan(v))
+
+
+def _read_xlsx(path: Path, sheet: str | int | None, skip_rows: int) -> list[list[Any]]:
+    """Every cell of one sheet as Python values (openpyxl), header row first.
+
+    Read with openpyxl directly rather than :func:`pandas.read_excel`, which turns Excel error
+    cells (``#DIV/0!``, ``#VALUE!``, ``#REF!``) into missing values without a word: here they
+    stay text, so a broken formula is reported with its row and column.
+    """
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise InputError(f"{path} has no sheet number {sheet} (sheets are numbered "
+                                 f"from 0)", [f"sheets: {', '.join(names)}"])
+            ws = wb.worksheets[sheet]
+        elif sheet not in names:
+            raise InputError(f"{path} has no sheet {sheet!r}", [f"sheets: {', '.join(names)}"])
+        else:
+            ws = wb[sheet]
+        if hasattr(ws, "reset_dimensions"):  # read-only sheets may state wrong dimensions
+            ws.reset_dimensions()
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    return rows[skip_rows:]
+
+
+def _header_text(v: Any) -> str:
+    if _is_blank(v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _blank(col: pd.Series) -> np.ndarray:
+    """Boolean array: cells of one column that are empty (None, NaN, or only spaces)."""
+    out = np.array(col.isna().to_numpy(), dtype=bool)  # a writable copy
+    if col.dtype == object:
+        try:
+            spaces = col.str.strip().eq("")
+        except AttributeError:  # no text in the column
+            return out
+        out |= spaces.fillna(False).to_numpy(dtype=bool)
+    return out
+
+
+def _blank_rows(df: pd.DataFrame) -> np.ndarray:
+    """Boolean array: rows whose every cell is empty. Column by column, only the rows still
+    blank so far are looked at (usually the first column settles almost every row)."""
+    cand = np.ones(len(df), dtype=bool)
+    for j in range(df.shape[1]):
+        idx = np.flatnonzero(cand)
+        if not idx.size:
+            break
+        cand[idx] = _blank(df.iloc[idx, j])
+    return cand
+
+
+def _frame(raw: pd.DataFrame, path: Path, first_row: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Table from a raw sheet (header row first, no column names yet), with the checks every
+    reader shares.
+
+    * duplicate column names are errors;
+    * a column without a header is an error when it holds values (a merged or missing
+      header cell) and is dropped when it is empty (a trailing separator);
+    * rows where every cell is empty (blank lines) are dropped; the file row number of each
+      remaining row is returned with the table, for messages (``first_row`` = the header's).
+    """
+    if raw.shape[0] == 0:
+        raise InputError(f"{path} is empty")
+    names = [_header_text(v) for v in raw.iloc[0].tolist()]
+    data = raw.iloc[1:].reset_index(drop=True).astype(object)
+    dups = sorted({n for n in names if n and names.count(n) > 1})
+    if dups:
+        raise InputError(f"duplicate column names in {path}: {dups}",
+                         ["each column needs its own header; rename or delete the copies"])
+    keep = []
+    for j, n in enumerate(names):
+        if n.strip():
+            keep.append(j)
+            continue
+        filled = np.flatnonzero(~_blank(data.iloc[:, j]))
+        if filled.size:
+            raise InputError(
+                f"column {_excel_letter(j)} (number {j + 1}) of {path} has values but no "
+                f"header (first value in row {first_row + 1 + int(filled[0])})",
+                ["give the column a name in the header row; if the header spans several "
+                 "rows (merged cells), write one header row and set skip_rows: to skip the "
+                 "rows above it"])
+    file_rows = np.arange(first_row + 1, first_row + 1 + len(data))
+    nonblank = ~_blank_rows(data.iloc[:, keep]) if keep else np.zeros(len(data), dtype=bool)
+    df = data.iloc[nonblank, keep].reset_index(drop=True)
+    df.columns = [names[j] for j in keep]
+    return df, file_rows[nonblank]
+
+
+_SEPARATORS = ((";", "semicolon", "';'"), ("\t", "tab", '"\\t"'), ("|", "pipe", "'|'"))
+
+
+def _sniff_separator(path: Path, header: pd.DataFrame) -> None:
+    """Raise when a CSV read with commas has a one-cell header holding another separator."""
+    if header.shape[1] != 1 or header.empty:
+        return
+    line = str(header.iloc[0, 0])
+    for ch, name, yaml_text in _SEPARATORS:
+        if ch in line:
+            raise InputError(
+                f"{path} looks {name}-separated (header {line!r})",
+                [f"set sep: {yaml_text} in the recipe's data section"
+                 + (" (and decimal: ',' if numbers use a decimal comma)" if ch == ";" else "")],
+            )
+
+
 def _read_table(
     path: Path, sheet: str | int | None = None, sep: str | None = None,
     encoding: str = "utf-8-sig", skip_rows: int = 0,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Read a table as text cells (CSV) or typed cells (Excel, Parquet), nothing parsed as
-    missing yet: codes such as ``NA`` stay text; numbers are parsed per column later."""
+    missing yet: codes such as ``NA`` stay text; numbers are parsed per column later.
+
+    Returns the table and the file (spreadsheet) row number of each of its rows.
+    """
     suffix = path.suffix.lower()
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a data file")
+    if not path.exists():
+        raise InputError(f"data file not found: {path}")
+    if suffix not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"):
+        raise InputError(f"unknown data file type {suffix!r} for {path}; use .csv, .tsv, .txt, "
+                         ".xlsx, .xls or .parquet")
+    # only the parsers run inside this try: their failures are input errors (a damaged
+    # file); the checks afterwards are gipro's own code, whose bugs must not look like that
     try:
         if suffix in (".csv", ".txt", ".tsv"):
+            if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf-8", "utf8"):
+                with open(path, "rb") as fh:
+                    if fh.read(2) in _UTF16_BOMS:  # Excel's "Unicode text" export
+                        encoding = "utf-16"
             opts = dict(sep=sep if sep is not None else ("\t" if suffix == ".tsv" else ","),
-                        dtype=str, keep_default_na=False, na_values=[], encoding=encoding,
-                        skiprows=skip_rows)
-            header = pd.read_csv(path, header=None, nrows=1, **opts)
-            df = pd.read_csv(path, **opts)
-        elif suffix in (".xlsx", ".xlsm", ".xls"):
-            opts = dict(sheet_name=sheet if sheet is not None else 0, keep_default_na=False,
-                        na_values=[], skiprows=skip_rows)
-            header = pd.read_excel(path, header=None, nrows=1, **opts)
-            df = pd.read_excel(path, **opts)
-        elif suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
+                        header=None, dtype=str, keep_default_na=False, na_values=[],
+                        encoding=encoding, skiprows=skip_rows)
+            if sep is None:  # before the full read, which would fail on "288,14" first
+                _sniff_separator(path, pd.read_csv(path, nrows=1, **opts))
+            raw = pd.read_csv(path, skip_blank_lines=False, **opts)
+        elif suffix in (".xlsx", ".xlsm"):
+            rows = _read_xlsx(path, sheet, skip_rows)
+        elif suffix == ".xls":
+            raw = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0,
+                                header=None, keep_default_na=False, na_values=[],
+                                skiprows=skip_rows, dtype=object)
         else:
-            raise InputError(
-                f"unknown data file type {suffix!r} for {path}; use .csv, .xlsx or .parquet"
-            )
-    except FileNotFoundError:
-        raise InputError(f"data file not found: {path}") from None
-    except UnicodeDecodeError as exc:
+            raw = pd.read_parquet(path)
+    except GiproError:
+        raise
+    except UnicodeError as exc:
+        where = (f" ({exc.reason} at byte {exc.start})"
+                 if isinstance(exc, UnicodeDecodeError) else "")
         raise InputError(
-            f"cannot read {path}: it is not {encoding} text ({exc.reason} at byte {exc.start})",
+            f"cannot read {path}: it is not {encoding} text{where}",
             ["files saved by Excel on Chinese Windows are usually GBK: set encoding: gbk in "
              "the recipe's data section (or save the file as 'CSV UTF-8')"],
         ) from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{path} is empty") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(
+            f"cannot read {path}: {exc}".rstrip(),
+            ["a row with more cells than the header usually means an unquoted decimal comma "
+             "or thousands separator: set sep: ';' and decimal: ',' for European files, or "
+             "quote the cells"],
+        ) from None
     except ImportError as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    names = [str(v) for v in header.iloc[0].tolist()] if len(header) else []
-    dups = sorted({n for n in names if names.count(n) > 1})
+        raise InputError(f"cannot read {path}: {exc}",
+                         ["save the file as .xlsx or .csv"] if suffix == ".xls" else None
+                         ) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except Exception as exc:  # a damaged file: any parser failure is an input error
+        raise InputError(f"cannot read {path}: it is not a readable {suffix} file "
+                         f"({type(exc).__name__}: {exc})") from None
+    if suffix in (".csv", ".txt", ".tsv", ".xls"):
+        return _frame(raw, path, skip_rows + 1)
+    if suffix in (".xlsx", ".xlsm"):
+        width = max((len(r) for r in rows), default=0)
+        raw = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
+        return _frame(raw, path, skip_rows + 1)
+    df = raw
+    if any(n is not None for n in df.index.names):  # index columns written by pandas
+        df = df.reset_index()
+    df.columns = [str(c) for c in df.columns]
+    dups = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
     if dups:
-        raise InputError(f"duplicate column names in {path}: {dups}",
-                         ["each column needs its own header; rename or delete the copies"])
-    return df
+        raise InputError(f"duplicate column names in {path}: {dups}")
+    return df.reset_index(drop=True), np.arange(1, len(df) + 1)
 
 
 def read_panel(
@@ -688,7 +958,8 @@ def read_panel(
     unit_name, groups, indicators :
         Wide form: see :meth:`Panel.from_wide`.
     units : path or DataFrame, optional
-        Unit metadata table with a ``unit`` column (code), ``name`` and group columns.
+        Unit metadata table with a ``unit`` column (code), ``name`` and group columns; a file
+        is read with the same ``sep`` and ``encoding`` as the data.
     sheet : str or int, optional
         Excel sheet.
     sep, decimal, thousands : str
@@ -716,13 +987,7 @@ def read_panel(
         duplicate rows, empty codes, non-numeric or ambiguous cells (file, row and column named).
     """
     path = Path(path)
-    df = _read_table(path, sheet, sep, encoding, skip_rows)
-    if len(df.columns) == 1 and sep is None and ";" in str(df.columns[0]):
-        raise InputError(
-            f"{path} looks semicolon-separated (header {df.columns[0]!r})",
-            ["set sep: ';' in the recipe's data section (and decimal: ',' if numbers use a "
-             "decimal comma)"],
-        )
+    df, row_offset = _read_table(path, sheet, sep, encoding, skip_rows)
     fmt = NumberFormat(decimal=decimal, thousands=thousands, na_values=tuple(na_values or ()))
     unit_meta = None
     if units is not None:
@@ -736,11 +1001,24 @@ def read_panel(
                     ["data.units is a file of unit metadata (columns unit, name, groups); to "
                      "name the column of unit codes use unit: <column>"],
                 )
-            unit_meta = _read_table(upath, encoding=encoding)
+            unit_meta, meta_rows = _read_table(upath, sep=sep, encoding=encoding)
+            if "unit" not in unit_meta.columns:
+                raise InputError(f"unit metadata {units} needs a 'unit' column",
+                                 [f"found {list(unit_meta.columns)}"])
+            unit_meta = unit_meta.copy()
+            unit_meta["unit"] = _codes(unit_meta["unit"], "unit", str(upath), meta_rows)
+            _check_codes(unit_meta["unit"], "unit", str(upath))
+            dups = unit_meta["unit"][unit_meta["unit"].duplicated()].unique().tolist()
+            if dups:
+                raise InputError(f"duplicate unit codes in unit metadata {upath}: {dups}",
+                                 ["give each unit one row"])
+            for col in unit_meta.columns:
+                if col != "unit":
+                    unit_meta[col] = _labels(unit_meta[col])
         if "unit" not in unit_meta.columns:
-            raise InputError(f"unit metadata {units} needs a 'unit' column")
+            raise InputError("unit metadata needs a 'unit' column",
+                             [f"found {list(unit_meta.columns)}"])
         unit_meta = unit_meta.set_index("unit")
-    row_offset = 2 + skip_rows
     if form == "auto":
         form = "long" if {indicator, value} <= set(df.columns) else "wide"
     if form == "long":

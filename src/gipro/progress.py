@@ -382,9 +382,12 @@ def summary(build: Build, code: str | None = None, base: int | None = None,
     n = len(build.final.units)
     up = int((tab["change"] > 0).sum())
     down = int((tab["change"] < 0).sum())
+    if tab.empty:
+        return (f"Between {base} and {end}, no unit has a {label} ({code}) score in both "
+                "periods, so there is no progress to report.")
     text = (
         f"Between {base} and {end}, {up} of {n} units progressed on the {label} ({code}) and "
-        f"{down} fell back; median change {tab['change'].median():+.1f} points."
+        f"{down} fell back; median change {round(tab['change'].median(), 1) + 0.0:+.1f} points."
     )
     k = min(3, len(tab) // 2)
     if k:
@@ -425,7 +428,10 @@ def _improver_sentence(imp: pd.DataFrame) -> str:
 
 
 def _signed(v: float) -> str:
-    """+1.2 / -0.03: one decimal, two when the change rounds to zero at one decimal."""
+    """+1.2 / -0.03: one decimal, two when the change rounds to zero at one decimal; a change
+    that rounds to zero even then is "0.00" (never "-0.00")."""
+    if round(v, 2) == 0:
+        return "0.00"
     return f"{v:+.2f}" if abs(v) < 0.05 else f"{v:+.1f}"
 
 
@@ -467,16 +473,20 @@ class ProgressReport:
             The files written.
         """
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         files = {}
-        for name, df in self.tables.items():
-            files[name] = out / f"{name}.csv"
-            df.to_csv(files[name], index=False)
-        files["summary"] = out / "summary.txt"
-        text = self.summary + "\n"
-        if self.notes:
-            text += "\nNotes:\n" + "".join(f"- {n}\n" for n in self.notes)
-        files["summary"].write_text(text, encoding="utf-8")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name, df in self.tables.items():
+                files[name] = out / f"{name}.csv"
+                df.to_csv(files[name], index=False)
+            files["summary"] = out / "summary.txt"
+            text = self.summary + "\n"
+            if self.notes:
+                text += "\nNotes:\n" + "".join(f"- {n}\n" for n in self.notes)
+            files["summary"].write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
+                             ["choose another --out folder"]) from None
         return files
 
 

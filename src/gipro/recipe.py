@@ -24,11 +24,19 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .dataspec import DataSpec
 from .errors import InputError
 from .steps import AggregateStep, NormaliseStep, Step
+from .yamlio import load_yaml
 
 __all__ = [
     "AggregateStep",
@@ -94,6 +102,28 @@ class Recipe(_Model):
     units: list[str] | None = Field(None, min_length=1)
     steps: list[Step] = Field(default_factory=_default_steps)
     _base_dir: Path | None = None
+
+    @field_validator("periods", mode="before")
+    @classmethod
+    def _periods(cls, v: Any) -> Any:
+        """``{start: Y, end: Y}``, a list of periods, or one period (``periods: 2019``), with
+        one plain message when none of these."""
+        if v is None or isinstance(v, PeriodRange):
+            return v
+        if isinstance(v, bool):
+            raise ValueError("periods must be {start: Y, end: Y}, a list of periods or one period")
+        if isinstance(v, int):
+            return [v]
+        if isinstance(v, dict):
+            try:
+                return PeriodRange.model_validate(v)
+            except ValidationError as exc:
+                raise ValueError("; ".join(validation_details(exc))) from None
+        if isinstance(v, list) and all(isinstance(p, int) and not isinstance(p, bool)
+                                       for p in v):
+            return v
+        raise ValueError(f"periods must be {{start: Y, end: Y}}, a list of whole-number periods "
+                         f"or one period; got {v!r}")
 
     @model_validator(mode="after")
     def _steps(self) -> Recipe:
@@ -223,8 +253,14 @@ def validation_details(exc: ValidationError) -> list[str]:
             parts.append(p)
         loc = ".".join(parts)
         msg = err["msg"].removeprefix("Value error, ")
+        ctx = err.get("ctx") or {}
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling)"
+        elif err["type"] == "union_tag_not_found":
+            msg = f"missing key {ctx.get('discriminator', '')} (says which kind of entry this is)"
+        elif err["type"] == "union_tag_invalid":
+            msg = (f"unknown {ctx.get('discriminator', 'kind')}: {ctx.get('tag')!r}; use one of "
+                   f"{ctx.get('expected_tags', '')}")
         line = f"{loc}: {msg}" if loc else msg
         if line not in lines:
             lines.append(line)
@@ -265,7 +301,7 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
     name = str(ref)
     if name in builtin_recipes():
         res = resources.files("gipro") / "recipes" / f"{name}.yaml"
-        data = yaml.safe_load(res.read_text(encoding="utf-8"))
+        data = load_yaml(res.read_text(encoding="utf-8"), f"built-in recipe {name}")
         return _validate(data, None, f"built-in recipe {name}")
     path = Path(name)
     if not path.exists():
@@ -274,9 +310,11 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
             [f"built-in recipes: {', '.join(builtin_recipes())}"],
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"recipe {path} is not valid YAML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read recipe {path}: {exc}") from None
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read recipe {path}: it is not UTF-8 text ({exc.reason} at "
+                         f"byte {exc.start})", ["save the recipe as UTF-8"]) from None
+    except OSError as exc:
+        raise InputError(f"cannot read recipe {path}: {exc.strerror or exc}") from None
+    data = load_yaml(text, f"recipe {path}")
     return _validate(data, path.parent, f"recipe {path}")

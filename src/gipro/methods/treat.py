@@ -311,6 +311,10 @@ class TreatResult:
     fallback: np.ndarray
 
 
+#: Skewness treated as exactly 0 when deciding which end to winsorise (see :func:`treat`).
+_SKEW_ZERO = 1e-10
+
+
 def _per_column(value, shape: tuple[int, ...], dtype, name: str) -> np.ndarray:
     arr = np.asarray(value, dtype=dtype)
     try:
@@ -438,7 +442,10 @@ def treat(
         if act.size == 0:
             break
         xs, os_, ch = X[:, act], obs[:, act], changed[:, act]
-        high = ~(sk[act] < 0)  # skew >= 0, or undefined (forced on few points): clip the top
+        # skew >= 0, or undefined (forced on few points): clip the top. A skewness within
+        # 1e-10 of 0 is 0: the sign of a rounding error (which depends on the order of the
+        # units in the sums) must not decide the direction (found by the property suite)
+        high = ~(sk[act] < -_SKEW_ZERO)
         lo = np.where(os_, xs, np.inf).min(axis=0)
         hi = np.where(os_, xs, -np.inf).max(axis=0)
         nxt_hi = np.where(os_ & (xs < hi), xs, -np.inf).max(axis=0)

@@ -377,7 +377,8 @@ def balance_weights(
     Raises
     ------
     MethodError
-        A target of the wrong length or with negative entries; fewer than 2 children.
+        A target of the wrong length or with negative entries; fewer than 2 children; fewer
+        than 3 complete observations; correlations that are undefined or sum to 0.
 
     Examples
     --------
@@ -397,11 +398,17 @@ def balance_weights(
         raise MethodError(f"target importances must be {k} non-negative numbers for {nm}, "
                           f"got {list(np.atleast_1d(t))}")
     t = t / t.sum()
+    complete = int((~np.isnan(x)).all(axis=-1).sum())
+    if complete < 3:
+        raise MethodError(f"optimised weights for {nm} need at least 3 observations with every "
+                          f"child present (a correlation of 2 points is always +-1); got "
+                          f"{complete}")
 
     def props(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         y = arithmetic_mean(x, np.clip(w, 0.0, None) + 1e-15, min_share=min_share)
-        rho = _corr_with(x, y)
-        return rho, rho / rho.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rho = _corr_with(x, y)
+            return rho, rho / rho.sum()
 
     def objective(w: np.ndarray) -> float:
         _, pr = props(w)
@@ -414,6 +421,10 @@ def balance_weights(
     w = np.clip(res.x, 0.0, None)
     w = w / w.sum()
     rho, pr = props(w)
+    if not np.isfinite(pr).all():
+        raise MethodError(f"optimised weights for {nm} are undefined: a child's correlation "
+                          "with the parent is undefined (a constant child) or the correlations "
+                          "sum to 0", ["use equal or manual weights for this group"])
     notes = []
     if np.max(np.abs(pr - t)) > 1e-3:
         notes.append("optimised weights: target proportions " + ", ".join(

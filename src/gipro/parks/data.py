@@ -175,12 +175,14 @@ class ParkData:
             raise InputError(f"indicators not in the park indicator catalogue{_where(origin)}",
                              details)
         df = df[df["indicator"].isin(known)]
+        _check_parks(df["park"], f"park data{_where(origin)}")
         df["park"] = df["park"].astype(str).str.strip()
         year = pd.to_numeric(df["year"], errors="coerce")
-        if year.isna().any() or (year != np.floor(year)).any():
-            rows = [int(i) + 2 for i in df.index[year.isna() | (year != np.floor(year))]][:5]
-            raise InputError(f"park data{_where(origin)}: year must be a whole number "
-                             f"(rows {rows})")
+        bad_year = year.isna() | (year != np.floor(year)) | ~year.between(1000, 9999)
+        if bad_year.any():
+            rows = [int(i) + 2 for i in df.index[bad_year]][:5]
+            raise InputError(f"park data{_where(origin)}: year must be a whole number (a "
+                             f"calendar year) (rows {rows})")
         df["year"] = year.astype(np.int64)
         dup = df.duplicated(["park", "year", "indicator"], keep=False)
         if dup.any():
@@ -353,6 +355,15 @@ def _where(origin: str | None) -> str:
     return f" in {origin}" if origin else ""
 
 
+def _check_parks(park: pd.Series, what: str) -> None:
+    """Empty park codes are errors naming the rows (never a park called 'nan')."""
+    empty = park.isna() | (park.astype(str).str.strip() == "")
+    if empty.any():
+        rows = [int(i) + 2 for i in park.index[empty]][:_MAX_LISTED]
+        raise InputError(f"{what}: empty park code in rows {rows}",
+                         ["every row needs its park's code; delete the rows or fill it in"])
+
+
 def _park_table(parks: pd.DataFrame | None, codes: pd.Series) -> pd.DataFrame:
     """Park attributes indexed by park, with a row for every park in the data."""
     if parks is None:
@@ -360,6 +371,7 @@ def _park_table(parks: pd.DataFrame | None, codes: pd.Series) -> pd.DataFrame:
     else:
         table = parks.copy()
         if "park" in table.columns:
+            _check_parks(table["park"], "park attributes")
             table["park"] = table["park"].astype(str).str.strip()
             if table["park"].duplicated().any():
                 raise InputError("park attributes: duplicate parks "
@@ -449,17 +461,61 @@ def read_park_data(
     return data
 
 
+#: Columns holding codes: their cells are kept as written ("NA" is a code), only empty cells
+#: are missing. In the other columns the usual missing markers (NA, n/a, #N/A, ...) are missing.
+_CODE_COLUMNS = frozenset({"park", "enterprise", "indicator"})
+
+
+def _leading_comments(path: Path) -> int:
+    """Number of lines starting with '#' above the header of a text file (the example files
+    carry a provenance line)."""
+    n = 0
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            for line in fh:
+                if not line.startswith("#"):
+                    break
+                n += 1
+    except OSError:
+        return 0
+    return n
+
+
 def _table(src: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """A park, attribute or enterprise table, read by the same reader as panel data
+    (:func:`gipro.panel.read_panel`: encodings, separators, Excel error cells, damaged files,
+    headers, blank rows); lines starting with '#' above the header are skipped. Empty cells
+    are missing; in columns other than codes the usual missing markers are missing too.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, no data rows, and the reader's checks.
+    """
+    from ..panel import MISSING_MARKERS, _read_table
+
     if isinstance(src, pd.DataFrame):
         return src
     p = Path(src)
     if not p.exists():
         raise InputError(f"file not found: {p}")
+    text = p.suffix.lower() in (".csv", ".txt", ".tsv")
     try:
-        if p.suffix.lower() in (".xlsx", ".xls"):
-            return pd.read_excel(p)
-        if p.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(p)
-        return pd.read_csv(p, comment="#", dtype=str, encoding="utf-8-sig")
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"cannot read {p}: {exc}") from None
+        df, _ = _read_table(p, skip_rows=_leading_comments(p) if text else 0)
+    except InputError as exc:
+        if "-separated" not in exc.message:
+            raise
+        raise InputError(exc.message, ["park data are read as comma-separated CSV with a "
+                                       "decimal point: save the file that way, or as .xlsx"]
+                         ) from None
+    if df.empty:
+        raise InputError(f"no data rows in {p}")
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        blank = s.map(lambda v: v is None or (isinstance(v, str) and v.strip() == "")
+                      or (isinstance(v, float) and np.isnan(v)))
+        if col not in _CODE_COLUMNS:
+            blank |= s.map(lambda v: isinstance(v, str) and v.strip() in MISSING_MARKERS)
+        out[col] = s.mask(blank, np.nan)
+    return pd.DataFrame(out, index=df.index)

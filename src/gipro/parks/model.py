@@ -41,11 +41,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import FrameworkError, InputError
 from ..framework import Name
+from ..yamlio import load_yaml
 
 __all__ = [
     "COMPARATORS",
@@ -173,12 +173,15 @@ class Catalogue(_Model):
 
 
 def _read_yaml(res_or_path: Any, what: str) -> Any:
+    """Parse a YAML file strictly (a key written twice is an error, :mod:`gipro.yamlio`)."""
     try:
-        return yaml.safe_load(res_or_path.read_text(encoding="utf-8"))
+        text = res_or_path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read {what}: it is not UTF-8 text ({exc.reason} at byte "
+                         f"{exc.start})") from None
     except OSError as exc:
         raise InputError(f"cannot read {what}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{what} is not valid YAML: {exc}") from None
+    return load_yaml(text, what)
 
 
 def _errors(exc: ValidationError) -> list[str]:

@@ -111,6 +111,9 @@ def _prepare(ent: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFra
         raise InputError(f"enterprise records lack columns {sorted(missing)}",
                          [f"found {list(df.columns)}; rename with columns={{'yours': 'park'}}"])
     park = df["park"]
+    from .data import _check_parks
+
+    _check_parks(park, "enterprise records")  # factorize would give a missing park code -1
     if isinstance(park.dtype, pd.CategoricalDtype):
         park = park.cat.rename_categories(lambda c: str(c).strip()).astype(str)
     else:
@@ -119,9 +122,11 @@ def _prepare(ent: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFra
                          if len(uniq) else park.astype(str), index=park.index)
     out = pd.DataFrame({"park": park})
     year = pd.to_numeric(df["year"], errors="coerce")
-    if year.isna().any():
-        rows = (np.flatnonzero(year.isna().to_numpy()) + 2)[:5].tolist()
-        raise InputError(f"enterprise records: year missing or not a number (rows {rows})")
+    bad_year = year.isna() | (year != np.floor(year)) | ~year.between(1000, 9999)
+    if bad_year.any():
+        rows = (np.flatnonzero(bad_year.to_numpy()) + 2)[:5].tolist()
+        raise InputError(f"enterprise records: year missing or not a calendar year (a whole "
+                         f"number) (rows {rows})")
     out["year"] = year.astype(np.int64).to_numpy()
     problems = []
     for col in _QUANTITIES:

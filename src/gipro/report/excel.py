@@ -242,6 +242,16 @@ def write_excel(
             and scenarios is None):
         raise InputError("nothing to export: give a build, park assessments or robustness "
                          "tables")
+    path = Path(path)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise InputError(f"cannot write the workbook {path}: {path.parent} is a file, not a "
+                         "folder")
+    try:  # before the write-only workbook exists: a failed save would leave its sheets open
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write the workbook {path}: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise InputError(f"cannot write the workbook {path}: it is a folder")
     tabs = workbook_tables(build, progress=progress, base=base, end=end,
                            robustness=robustness, scenarios=scenarios, assessments=assessments,
                            park_data=park_data, yearly=yearly)
@@ -291,10 +301,7 @@ def write_excel(
         cols = [_column(ws, frame[c], names[key], WriteOnlyCell) for c in frame.columns]
         for row in zip(*cols, strict=True):
             ws.append(row)
-    path = Path(path)
     try:
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True)
         wb.save(path)
     except OSError as exc:
         raise InputError(f"cannot write the workbook {path}: {exc.strerror}") from None

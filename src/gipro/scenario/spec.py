@@ -49,11 +49,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputError
 from ..recipe import PeriodRange, validation_details
+from ..yamlio import load_yaml
 
 __all__ = [
     "AttainmentOptions",
@@ -429,9 +429,8 @@ def load_scenarios(path: str | Path) -> ScenarioFile:
     if not p.is_file():
         raise InputError(f"scenarios file {p} does not exist")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"scenarios file {p} is not valid YAML: {exc}") from None
+        text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read scenarios file {p}: {exc}") from None
+    data = load_yaml(text, f"scenarios file {p}")  # a key written twice is an error
     return ScenarioFile.from_dict(data, f"scenarios file {p}")

@@ -66,7 +66,8 @@ def run_config(config: SensitivityConfig | str, *, runs: int | None = None,
 
     cfg = load_config(config) if not isinstance(config, SensitivityConfig) else config
     build = Build(cfg.recipe_ref()).run()
-    return uncertainty(build, list(cfg.inputs), design=cfg.design, runs=runs or cfg.runs,
+    n = cfg.runs if runs is None else runs
+    return uncertainty(build, list(cfg.inputs), design=cfg.design, runs=n,
                        seed=cfg.seed if seed is None else seed, sampler=cfg.sampler,
                        target=cfg.target, period=cfg.period, n_boot=cfg.n_boot,
                        level=cfg.level, chunk=cfg.chunk, workers=workers,

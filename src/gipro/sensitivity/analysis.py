@@ -322,7 +322,8 @@ def uncertainty(build: Build, inputs: Sequence[Any], *, design: str | Design = "
         des = design
     else:
         default = 1000 if design == "montecarlo" else 256
-        des = make_design(bound, kind=design, n=runs or default, seed=seed, sampler=sampler)
+        des = make_design(bound, kind=design, n=default if runs is None else runs, seed=seed,
+                          sampler=sampler)
     ev = Evaluator(build, bound, target, period)
     t0 = time.perf_counter()
     scores, failed = evaluate(ev, des.points, chunk=chunk, workers=workers,

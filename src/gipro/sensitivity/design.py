@@ -178,6 +178,8 @@ def make_design(inputs: list[BoundInput], *, kind: str = "montecarlo", n: int = 
         raise InputError(f"sampler must be 'random' or 'sobol', got {sampler!r}")
     if n < 2:
         raise InputError(f"a design needs at least 2 runs (base rows), got {n}")
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise InputError(f"seed must be a whole number >= 0, got {seed!r}")
     if rng is None:
         rng = np.random.default_rng(seed)
     groups, start = [], 0

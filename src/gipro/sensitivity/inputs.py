@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputError
 from ..recipe import validation_details
 from ..steps import AggregateStep
+from ..yamlio import load_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
@@ -321,7 +321,7 @@ class SensitivityConfig(_Model):
     design: Literal["montecarlo", "sobol"] = "montecarlo"
     runs: int | None = Field(None, ge=2)
     sampler: Literal["random", "sobol"] | None = None
-    seed: int = 0
+    seed: int = Field(0, ge=0)
     n_boot: int = Field(1000, ge=0)
     level: float = Field(0.95, gt=0.0, lt=1.0)
     chunk: int | None = Field(None, ge=1)
@@ -353,9 +353,13 @@ def load_config(path: str | Path) -> SensitivityConfig:
     if not path.exists():
         raise InputError(f"sensitivity configuration {path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path} is not valid YAML: {exc}") from None
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read {path}: it is not UTF-8 text ({exc.reason} at byte "
+                         f"{exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = load_yaml(text, f"sensitivity configuration {path}")
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping (recipe:, inputs:, ...)")
     try:

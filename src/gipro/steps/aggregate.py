@@ -25,7 +25,7 @@ from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import aggregate as _agg
 from ..methods.weight import benefit_of_the_doubt
-from .base import MethodParams, StepSpec, fmt
+from .base import MethodParams, StepSpec, dropped_codes, fmt, near_matches
 from .weight import WeightSet, get_weight_set
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -177,13 +177,13 @@ class AggregateStep(AggMethod, StepSpec):
         unknown = [c for c in self.by_code if c not in fw.aggregate_codes]
         if unknown:
             raise InputError(f"step {name!r}: by_code names codes that are not aggregates: "
-                             f"{unknown}", [f"aggregates: {', '.join(fw.aggregate_codes)}"])
+                             f"{unknown}", [*near_matches(unknown, fw.aggregate_codes),
+                                            f"aggregates: {', '.join(fw.aggregate_codes)}"])
         bad_levels = [lv for lv in self.by_level if not 2 <= lv <= fw.max_level]
         if bad_levels:
             raise InputError(f"step {name!r}: by_level names levels without aggregates: "
                              f"{bad_levels} (aggregates are at levels 2-{fw.max_level})")
-        dropped = {c for f in build.fitted.values() if isinstance(f, dict)
-                   for c in f.get("dropped_codes", [])}
+        dropped = dropped_codes(build)
         present = [c for c in fw.indicator_codes if c in ds.codes]
         missing = [c for c in fw.indicator_codes if c not in ds.codes and c not in dropped]
         if missing:
@@ -205,7 +205,11 @@ class AggregateStep(AggMethod, StepSpec):
             kids = [k for k in fw.children(agg) if k in col]
             if not kids:
                 raise MethodError(f"step {name!r}: aggregate {agg} has no children left "
-                                  f"(dropped: {', '.join(fw.children(agg))})")
+                                  f"(dropped: {', '.join(fw.children(agg))})",
+                                  [f"every child of {agg} was left out by an earlier step "
+                                   "(e.g. constant indicators under constant: drop); a whole "
+                                   "sub-index is not dropped silently: set constant: midpoint, "
+                                   f"or remove {agg} from the framework"])
             set_name = spec.weights or self.weights
             ws = get_weight_set(build, set_name)
             w = np.array([ws.weights.get(k, np.nan) for k in kids], dtype=float)
@@ -220,7 +224,11 @@ class AggregateStep(AggMethod, StepSpec):
                                   f"{agg} weight 0")
             x = out[:, :, [col[k] for k in kids]]
             self._check_domain(name, agg, kids, x, w, spec, ds)
-            y, extra = self._run(spec, x, w, kids)
+            try:
+                y, extra = self._run(spec, x, w, kids)
+            except MethodError as exc:
+                raise MethodError(f"step {name!r}, aggregate {agg} ({spec.method}): "
+                                  f"{exc.message}", exc.details) from None
             out[:, :, col[agg]] = y
             fitted["methods"][agg] = spec.label()
             fitted["weights"][agg] = dict(zip(kids, w.tolist(), strict=True))

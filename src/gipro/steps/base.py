@@ -8,6 +8,7 @@ numbers to the kernels in :mod:`gipro.methods`.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
@@ -18,7 +19,7 @@ from ..errors import InputError
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
 
-__all__ = ["MethodParams", "StepSpec", "check_codes", "fmt", "listing"]
+__all__ = ["MethodParams", "StepSpec", "check_codes", "dropped_codes", "fmt", "listing"]
 
 
 class StepSpec(BaseModel):
@@ -77,12 +78,37 @@ def listing(items: list[str], limit: int = 8) -> str:
     return ", ".join(items[:limit]) + more
 
 
+def _fold(code: str) -> str:
+    return re.sub(r"[\s_\-.]", "", str(code).lower())
+
+
+def near_matches(unknown: list[str], known: list[str]) -> list[str]:
+    """Hints for unknown codes that differ from a known one only in case, spaces or
+    punctuation (field case B26: ``'Water '`` is not ``'Water'``)."""
+    folded = {_fold(k): k for k in known}
+    out = []
+    for u in unknown:
+        near = folded.get(_fold(u))
+        if near is not None:
+            out.append(f"{u!r} differs from {near!r} only in case, spaces or punctuation")
+    return out
+
+
 def check_codes(step: str, what: str, given: list[str], known: list[str]) -> None:
-    """Raise an InputError naming every code in ``given`` that is not in ``known``."""
+    """Raise an InputError naming every code in ``given`` that is not in ``known`` (with near
+    matches: ``'Water '`` for ``'Water'``)."""
     unknown = [c for c in given if c not in set(known)]
     if unknown:
         raise InputError(f"step {step!r}: {what} {unknown} not in the data set",
-                         [f"known: {listing(list(known), 20)}"])
+                         [*near_matches(unknown, list(known)),
+                          f"known: {listing(list(known), 20)}"])
+
+
+def dropped_codes(build: Build) -> set[str]:
+    """Codes an earlier step left out on purpose (e.g. constant indicators under the
+    normalise step's ``constant: drop`` policy), from ``build.fitted``."""
+    return {c for f in build.fitted.values() if isinstance(f, dict)
+            for c in f.get("dropped_codes", [])}
 
 
 class MethodParams(BaseModel):

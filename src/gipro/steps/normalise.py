@@ -27,7 +27,7 @@ from pydantic import model_validator
 from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import normalise as _norm
-from .base import MethodParams, StepSpec, check_codes, fmt, listing
+from .base import MethodParams, StepSpec, check_codes, fmt, listing, near_matches
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
@@ -211,6 +211,13 @@ class NormaliseStep(MethodParams, StepSpec):
                     )
                 cols = sorted(set(np.argwhere(const)[:, -1].tolist()))
                 if self.constant == "drop":
+                    if len(cols) == len(codes):
+                        raise MethodError(
+                            f"step {name!r}: every indicator is constant (policy constant: "
+                            "drop would leave nothing to score)",
+                            [*self._constant_details(fw, ds, codes, direction, x, const, axis),
+                             "choose units/periods where the indicators vary, or set "
+                             "constant: midpoint"])
                     dropped = [codes[k] for k in cols]
                     keep = [k for k in range(len(codes)) if k not in cols]
                     codes = [codes[k] for k in keep]
@@ -431,7 +438,8 @@ class NormaliseStep(MethodParams, StepSpec):
             unknown = sorted(set(given) - set(codes))
             if unknown:
                 raise InputError(f"step {name!r}: leading values for unknown indicators "
-                                 f"{unknown}", [f"indicators: {', '.join(codes)}"])
+                                 f"{unknown}", [*near_matches(unknown, codes),
+                                                f"indicators: {', '.join(codes)}"])
             vals = [given.get(c, fw.node(c).target) for c in codes]
             missing = [c for c, v in zip(codes, vals, strict=True) if v is None]
             if missing:
@@ -450,8 +458,12 @@ class NormaliseStep(MethodParams, StepSpec):
             p["cost"] = self.cost
         if m == "dist_ref":
             if self.ref_unit not in ds.units:
-                raise InputError(f"step {name!r}: reference unit {self.ref_unit!r} is not in the "
-                                 "data", [f"units: {', '.join(ds.units)}"])
+                gone = self.ref_unit in build.panel.unit_codes
+                raise InputError(
+                    f"step {name!r}: reference unit {self.ref_unit!r} is not in the data"
+                    + (" any more: an earlier step removed it (see exclusions)" if gone else ""),
+                    [*near_matches([self.ref_unit], list(ds.units)),
+                     f"units: {', '.join(ds.units)}"])
             ui = ds.units.index(self.ref_unit)
             if self.ref_period is not None:
                 if self.ref_period not in ds.periods:

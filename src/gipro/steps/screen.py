@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import screen as _scr
-from .base import StepSpec, check_codes, listing
+from .base import StepSpec, check_codes, listing, near_matches
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
@@ -73,7 +73,8 @@ class ScreenStep(StepSpec):
         unknown = [u for u in forced if u not in set(ds.units)]
         if unknown:
             raise InputError(f"step {name!r}: units in include/exclude not in the data set: "
-                             f"{unknown}", [f"units: {listing(list(ds.units), 20)}"])
+                             f"{unknown}", [*near_matches(unknown, list(ds.units)),
+                                            f"units: {listing(list(ds.units), 20)}"])
         codes = list(ds.codes) if self.indicators is None else list(self.indicators)
         check_codes(name, "indicators", codes, list(ds.codes))
         x = ds.take(codes)  # (P, U, K)

@@ -31,7 +31,7 @@ from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import normalise as _norm
 from ..methods import weight as _w
-from .base import MethodParams, StepSpec
+from .base import MethodParams, StepSpec, dropped_codes, near_matches
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
@@ -223,12 +223,15 @@ class WeightStep(MethodParams, StepSpec):
             unknown = sorted(set(self.target) - {k for g in groups for k in fw.children(g)})
             if unknown:
                 raise InputError(f"step {name!r}: target importances for codes outside the "
-                                 f"groups {groups}: {unknown}")
+                                 f"groups {groups}: {unknown}",
+                                 near_matches(unknown, [k for g in groups
+                                                        for k in fw.children(g)]))
         if self.method == "manual":
             unknown = sorted(set(self.values) - set(weights))
             if unknown:
                 raise InputError(f"step {name!r}: manual weights for codes not in the "
-                                 f"framework (or the index): {unknown}")
+                                 f"framework (or the index): {unknown}",
+                                 near_matches(unknown, list(weights)))
             weights.update({k: float(v) for k, v in self.values.items()})
             notes.append("manual weights: " + ", ".join(f"{k} {v:g}"
                                                          for k, v in self.values.items()))
@@ -238,8 +241,17 @@ class WeightStep(MethodParams, StepSpec):
                 if self.period not in ds.periods:
                     raise InputError(f"step {name!r}: period {self.period} is not in the build")
                 pi = ds.periods.index(self.period)
+            dropped = dropped_codes(build) - set(ds.codes)
             for parent in groups:
-                kids = fw.children(parent)
+                kids = [k for k in fw.children(parent) if k not in dropped]
+                gone = [k for k in fw.children(parent) if k in dropped]
+                if gone:
+                    for k in gone:
+                        weights[k] = 0.0
+                    notes.append(f"{parent}: left out (dropped by an earlier step, weight 0): "
+                                 + ", ".join(gone))
+                if not kids:
+                    continue
                 res = self._group_weights(build, name, ds, kids, parent, pi)
                 for k, w in zip(kids, res.weights, strict=True):
                     weights[k] = float(w)
