@@ -103,7 +103,7 @@ def workbook_tables(
     from ..progress import ProgressReport
     from ..progress import report as progress_report
     from ..steps.weight import weights_table
-    from .sections import data_sources
+    from .sections import _units_normalised, data_sources
 
     tabs: dict[str, tuple[pd.DataFrame, str]] = {}
     sources: list[tuple[str, str]] = []
@@ -125,6 +125,13 @@ def workbook_tables(
             "direction": n.direction, "weight": n.weight,
             "effective_weight": float(eff[n.code]), "source": n.source}
             for n in fw.nodes.values()]), f"framework {fw.code or fw.origin}")
+        used = _units_normalised(build)
+        frame = tabs["framework"][0]
+        if any(used.get(c) != u for c, u in zip(frame["code"], frame["unit"], strict=True)
+               if c in used):  # denominated or transformed: the unit of the values normalised
+            frame.insert(frame.columns.get_loc("unit") + 1, "unit_used", frame["code"].map(used))
+            tabs["framework"] = (frame, tabs["framework"][1] + "; unit_used: the unit of the "
+                                 "values the normalise step received")
         tabs["exclusions"] = (build.exclusions(), "units removed by a step and unit-periods "
                               "without an index score, with the reason")
         for step, fitted in build.fitted.items():

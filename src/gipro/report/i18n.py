@@ -63,6 +63,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_level": {"en": "Level", "zh": "层级"},
     "col_parent": {"en": "Parent", "zh": "上级"},
     "col_measure": {"en": "Measurement unit", "zh": "计量单位"},
+    "col_measure_used": {"en": "Unit of the values normalised", "zh": "标准化时的计量单位"},
     "col_direction": {"en": "Direction", "zh": "方向"},
     "col_weight": {"en": "Weight", "zh": "权重"},
     "col_eff_weight": {"en": "Effective weight", "zh": "有效权重"},

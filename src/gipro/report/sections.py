@@ -1040,6 +1040,10 @@ class Methodology(Section):
             "parent": n.parent, "unit": n.unit, "direction": n.direction,
             "weight": n.weight, "effective_weight": float(eff[n.code]), "source": n.source,
         } for n in fw.indicators])
+        used = _units_normalised(build)
+        if any(used.get(c) != u for c, u in zip(ind["code"], ind["unit"], strict=True)
+               if c in used):  # e.g. denominated: the ratio's unit next to the raw one
+            ind.insert(ind.columns.get_loc("unit") + 1, "unit_used", ind["code"].map(used))
         steps = [e.to_dict() for e in build.log]
         return cls(steps, list(build.input_notes), ind, data_sources(build),
                    list(fw.references), None, list(notes), build.exclusions())
@@ -1066,6 +1070,8 @@ class Methodology(Section):
                     ("-1 " + t("lower_better"))))
             ind = table(d, [Col("code", t("col_code")), Col("name", t("col_name")),
                             Col("parent", t("col_parent")), Col("unit", t("col_measure")),
+                            *([Col("unit_used", t("col_measure_used"))]
+                              if "unit_used" in d.columns else []),
                             Col("direction_text", t("col_direction")),
                             Col("weight", t("col_weight"), "g"),
                             Col("effective_weight", t("col_eff_weight"), ".4f"),
@@ -1095,6 +1101,17 @@ class Methodology(Section):
                 "unverified": unver, "n_unverified": 0 if self.unverified is None
                 else len(self.unverified), "notes": self.notes, "exclusions": exc,
                 "software": software, "date": date.today().isoformat()}
+
+
+def _units_normalised(build: Build) -> dict[str, str | None]:
+    """Units of the indicators as the first normalise step received them (after
+    denomination or transformation; see :mod:`gipro.units`); empty without one."""
+    from ..units import units_by_dataset
+
+    entry = next((e for e in build.log if e.step == "normalise" and not e.skipped), None)
+    if entry is None:
+        return {}
+    return units_by_dataset(build).get(entry.input, {})
 
 
 def data_sources(build: Build) -> list[tuple[str, str]]:
