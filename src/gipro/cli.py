@@ -273,13 +273,32 @@ def assess_parks(
     excel: Annotated[Path | None, typer.Option(
         "--excel", help="Also write the Excel workbook to this file.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    sep: Annotated[str | None, typer.Option(
+        help="CSV separator of the park files (default ','; e.g. ';').")] = None,
+    decimal: Annotated[str, typer.Option(help="Decimal mark of numbers ('.' or ',').")] = ".",
+    thousands: Annotated[str | None, typer.Option(
+        help="Thousands separator of numbers (e.g. '.' with --decimal ',').")] = None,
+    na_values: Annotated[list[str] | None, typer.Option(
+        "--na-value", help="A text meaning 'missing' (repeat for several, e.g. "
+        "--na-value .. --na-value -).")] = None,
+    encoding: Annotated[str, typer.Option(
+        help="Text encoding of CSV files (e.g. gbk).")] = "utf-8-sig",
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")
+                     ] = None,
+    strip_codes: Annotated[bool, typer.Option(
+        "--strip-codes", help="Strip spaces around park codes (default: an error naming the "
+        "rows).")] = False,
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
         _check_lang(lang)
         kept: dict = {}
+        reader = {"sep": _unescape(sep), "decimal": decimal, "thousands": thousands,
+                  "na_values": na_values or None, "encoding": encoding,
+                  "sheet": int(sheet) if sheet is not None and sheet.isdigit() else sheet,
+                  "strip_codes": strip_codes}
         files, text = _run_assess(park_data, framework, out, example, parks_file,
-                                  enterprises, year, tolerance, kept)
+                                  enterprises, year, tolerance, kept, reader)
         extra = []
         if report_path is not None:
             from .report import park_report
@@ -301,15 +320,23 @@ def assess_parks(
     _print_written(extra)
 
 
+def _unescape(sep: str | None) -> str | None:
+    """A separator typed on a command line: ``\\t`` (backslash t) or ``tab`` is a tab."""
+    if sep is None:
+        return None
+    return "\t" if sep in ("\\t", "tab", "TAB") else sep
+
+
 def _run_assess(park_data, framework, out, example, parks_file, enterprises, year,
-                tolerance, kept=None):
+                tolerance, kept=None, reader=None):
     kept = {} if kept is None else kept
     if park_data is None or example:
         if park_data is not None:
             raise InputError("give PARK_DATA or --example, not both")
         data = _parks.example()
     else:
-        data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises)
+        data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises,
+                                     **(reader or {}))
     chosen = (["eip", "hj274", "miit", "park26"] if framework == "all" else [framework])
     if year is not None and year not in data.years:
         raise InputError(f"year {year} is not in the park data",
