@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..panel import NumberFormat, Panel, RowNumbers, _codes, _rown, _to_numeric
+from ..panel import NumberFormat, Panel, RowNumbers, _codes, _to_numeric
 from .model import load_catalogue
 
 __all__ = ["SYNTHETIC", "USER_DATA", "ParkData", "parse_flag", "read_park_data"]
@@ -175,7 +175,8 @@ class ParkData:
         cat = load_catalogue()
         fmt = number_format or NumberFormat()
         df = df.reset_index(drop=True)
-        df[_ROW] = [_rown(row_offset, i) for i in range(len(df))]
+        df[_ROW] = (np.asarray(row_offset, dtype=np.int64)
+                    if isinstance(row_offset, np.ndarray) else np.arange(len(df)) + row_offset)
         df["indicator"] = df["indicator"].astype(str).str.strip()
         if crosswalk:
             df["indicator"] = df["indicator"].map(lambda c: crosswalk.get(c, c))
@@ -277,7 +278,8 @@ class ParkData:
             raise InputError(f"park data{_where(origin)} lack columns {sorted(missing)}")
         extra = [c for c in ("data_status",) if c in df.columns]
         df = df.drop(columns=extra).reset_index(drop=True)
-        rows = np.array([_rown(row_offset, i) for i in range(len(df))], dtype=np.int64)
+        rows = (np.asarray(row_offset, dtype=np.int64) if isinstance(row_offset, np.ndarray)
+                else np.arange(len(df), dtype=np.int64) + row_offset)
         long = df.melt(id_vars=["park", "year"], var_name="indicator", value_name="value")
         long = long.astype({"value": object})
         n_cols = len(df.columns) - 2  # melt stacks the indicator columns one after another
@@ -454,7 +456,11 @@ def park_codes(park: pd.Series, what: str, rows: np.ndarray | None = None, *,
     rows = (np.asarray(rows) if rows is not None else
             np.array([int(i) + 2 if isinstance(i, (int, np.integer)) else -1
                       for i in park.index]))
-    text = _codes(park.astype(object), "park", None, 2, required=False).astype(object)
+    if (pd.api.types.infer_dtype(park, skipna=True) == "string"
+            and not park.isna().any()):  # CSV: text already
+        text = pd.Series(park.to_numpy(dtype=object), index=park.index, dtype=object)
+    else:  # numbers from a spreadsheet, missing cells
+        text = _codes(park.astype(object), "park", None, 2, required=False).astype(object)
     empty = (text.str.strip() == "").to_numpy()
     if empty.any():
         listed = rows[empty][:_MAX_LISTED].tolist()
@@ -702,10 +708,17 @@ def _table(src: str | Path | pd.DataFrame, *, sep: str | None = None,
     out = {}
     for col in df.columns:
         s = df[col]
-        blank = s.map(lambda v: v is None or (isinstance(v, str) and v.strip() == "")
-                      or (isinstance(v, float) and np.isnan(v)))
-        if col not in _CODE_COLUMNS:
-            blank |= s.map(lambda v: isinstance(v, str) and v.strip() in markers)
+        if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):  # CSV: all text
+            text = s.astype("string").str.strip()
+            blank = (s.isna() | (text == "")).to_numpy(dtype=bool)
+            if col not in _CODE_COLUMNS:
+                blank = blank | text.isin(markers).to_numpy(dtype=bool)
+        else:  # Excel and Parquet cells: numbers, text, booleans, dates
+            blank = s.map(lambda v: v is None or (isinstance(v, str) and v.strip() == "")
+                          or (isinstance(v, float) and np.isnan(v))).to_numpy(dtype=bool)
+            if col not in _CODE_COLUMNS:
+                blank = blank | s.map(lambda v: isinstance(v, str) and v.strip() in markers
+                                      ).to_numpy(dtype=bool)
         out[col] = s.mask(blank, np.nan)
     table = pd.DataFrame(out, index=df.index)
     table[_ROW] = np.asarray(rows, dtype=np.int64)
