@@ -408,7 +408,10 @@ def _numbers(df: pd.DataFrame, fmt: NumberFormat, origin: str | None) -> np.ndar
         raise InputError(f"non-numeric values of numeric indicators{_where(origin)}",
                          [f"{r.park}, {r.year}, {r.indicator}: {r.value!r} (row {row})"
                           for r, row in zip(shown.itertuples(), shown[_ROW], strict=True)]
-                         + ([hint] if hint else []))
+                         + ([hint] if hint else [])
+                         + ["park data take the number options as read_park_data(decimal=, "
+                            "thousands=, na_values=) or gipro assess --decimal, --thousands, "
+                            "--na-value"])
     return x
 
 
