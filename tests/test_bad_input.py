@@ -472,7 +472,7 @@ def test_optimised_weights_need_enough_observations():
 @pytest.mark.parametrize(("text", "message"), [
     ("park,year,indicator,value\n,2020,water_per_iva,7.5\n", r"empty park code in rows \[2\]"),
     ("park,year,indicator,value\nA,1e30,water_per_iva,1\n", "calendar year"),
-    ("park;year;indicator;value\nA;2020;water_per_iva;7,5\n", "comma-separated CSV"),
+    ("park;year;indicator;value\nA;2020;water_per_iva;7,5\n", "(?s)semicolon-separated.*sep=';'"),
     ("park,year,indicator,value\n", "no data rows"),
     ("park,year,indicator,value\nA,2020,water_per_iva,\"7,5\"\n", "water_per_iva: '7,5'"),
 ])

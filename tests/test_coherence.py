@@ -153,3 +153,51 @@ def test_cli_coherence(tmp_path):
     assert out.exit_code == 0, out.output
     for f in ("correlations", "flags", "cronbach", "pca", "importance"):
         assert (tmp_path / f"{f}.csv").exists()
+
+
+def test_too_few_complete_units_says_what_is_counted(tmp_path):
+    """Six units, two indicators; five units miss y in 2020 (one unit complete). The message
+    used to say "needs at least 5 units, got 1" although six units have an index score; it
+    now says it counts units with complete data, and how many are incomplete and why."""
+    from typer.testing import CliRunner
+
+    from gipro.cli import app
+
+    df = pd.DataFrame({"unit": list("abcdef"), "period": 2020,
+                       "x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+                       "y": [2.0, np.nan, np.nan, np.nan, np.nan, np.nan]})
+    fw = gipro.Framework([{"code": "x", "parent": "IDX", "direction": 1, "goalposts": [0, 10]},
+                          {"code": "y", "parent": "IDX", "direction": 1, "goalposts": [0, 10]}],
+                         [{"code": "IDX"}])
+    # y has one value: min-max would see a constant column, so goalposts give it a scale
+    steps = [{"step": "normalise", "method": "goalposts"},
+             {"step": "aggregate", "min_availability": 0.5}]
+    b = gipro.run({"framework": "x", "data": {"dataset": "china_provinces"}, "steps": steps},
+                  framework=fw, panel=Panel.from_wide(df, unit="unit", period="period"))
+    assert b.results().query("code == 'IDX'")["score"].notna().sum() == 6
+    with pytest.raises(MethodError) as err:
+        coherence.importance(b)
+    msg = err.value.message
+    assert "at least 5 units with complete data" in msg
+    assert "1 of 6 units are complete, 5 have missing values" in msg
+    assert "a value of IDX and of each of its 2 level-1 codes" in msg
+    assert "b: no y" in err.value.details
+    # enough complete units: no error, n counts them
+    df2 = df.assign(y=[2.0, 3.0, 1.0, 5.0, 4.0, np.nan])
+    b2 = gipro.run({"framework": "x", "data": {"dataset": "china_provinces"}, "steps": steps},
+                   framework=fw, panel=Panel.from_wide(df2, unit="unit", period="period"))
+    assert coherence.importance(b2)["n"].tolist() == [5, 5]
+    # the CLI prints the same line
+    df.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "fw.yaml").write_text(
+        "code: t\naggregates: [{code: IDX}]\nindicators:\n"
+        "  - {code: x, parent: IDX, direction: 1, goalposts: [0, 10]}\n"
+        "  - {code: y, parent: IDX, direction: 1, goalposts: [0, 10]}\n")
+    (tmp_path / "r.yaml").write_text(
+        "framework: fw.yaml\ndata: {path: d.csv, form: wide}\nsteps:\n"
+        "  - {step: normalise, method: goalposts}\n"
+        "  - {step: aggregate, min_availability: 0.5}\n")
+    out = CliRunner().invoke(app, ["coherence", str(tmp_path / "r.yaml"), "--out",
+                                   str(tmp_path / "o")])
+    assert out.exit_code == 1
+    assert "1 of 6 units are complete, 5 have missing values" in out.output

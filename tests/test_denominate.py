@@ -67,7 +67,9 @@ def test_china_co2_per_capita_from_the_panel_variables():
     np.testing.assert_allclose(ours, ref, rtol=2e-6)
     tab = b.fitted["denominate"]["table"].iloc[0]
     assert tab["denominator_unit"] == "10^4 persons (year-end)"
-    assert tab["result_unit"] == "Mt CO2 per 10^4 persons (year-end), x 100"
+    assert tab["result_unit"] == "Mt CO2 / population (10^4 persons (year-end)) x 100"
+    assert b.fitted["denominate"]["units"] == {
+        "co2_total": "Mt CO2 / population (10^4 persons (year-end)) x 100"}
 
 
 def _tiny(den_values, **step):
@@ -127,3 +129,142 @@ def test_property_ratio_is_scale_free_and_missing_propagates(pairs, k):
     y = denominate(x, d)
     np.testing.assert_allclose(denominate(x * k, d * k), y, rtol=1e-12)
     assert np.array_equal(np.isnan(y), np.isnan(x) | np.isnan(d))
+
+
+# ---------------------------------------------------------------- units after denomination
+def _ratio_build(x, pop, *, direction=1, step=None, steps=()):
+    """x (unit "t") / pop (stated "persons") for units a, b, c in 2020, then ``steps``."""
+    df = pd.DataFrame({"unit": ["a", "b", "c"], "period": 2020, "x": x, "pop": pop})
+    fw = Framework([{"code": "x", "parent": "IDX", "direction": direction, "unit": "t",
+                     "denominator": "pop"}], [{"code": "IDX"}])
+    den = {"step": "denominate", "denominator_units": {"pop": "persons"}, **(step or {})}
+    return run({"framework": "x", "data": {"dataset": "china_provinces"},
+                "steps": [den, *steps]},
+               framework=fw, panel=Panel.from_wide(df, unit="unit", period="period"))
+
+
+def test_units_follow_the_data_sets():
+    """Hand: x in t divided by pop in persons is 't / pop (persons)' from the denominated
+    data set on (treat and impute keep it), a score after normalise; the framework's unit
+    stays the raw one."""
+    from gipro.units import current_units, units_by_dataset
+
+    b = _ratio_build([1.0, 4.0, 9.0], [1.0, 2.0, 3.0],
+                     steps=[{"step": "impute", "method": "mean"},
+                            {"step": "normalise"}, {"step": "aggregate"}])
+    u = units_by_dataset(b)
+    assert u["raw"] == {"x": "t"}
+    assert u["denominated"] == u["imputed"] == {"x": "t / pop (persons)"}
+    assert u["normalised"] == {"x": "score (normalised)"}
+    assert u["aggregated"] == {"x": "score (normalised)", "IDX": "score"}
+    assert current_units(b) == u["aggregated"]
+    assert b.framework.node("x").unit == "t"
+    with pytest.raises(InputError, match="no data set 'nope'"):
+        current_units(b, "nope")
+    # a disabled denominate step changes nothing
+    off = b.with_step("denominate", disable=True).run()
+    assert units_by_dataset(off)["denominated"] == {"x": "t"}
+
+
+def test_result_units_from_the_recipe():
+    b = _ratio_build([1.0, 4.0, 9.0], [1.0, 2.0, 3.0],
+                     step={"scale": 1000, "result_units": {"x": "kg per person"}})
+    assert b.fitted["denominate"]["units"] == {"x": "kg per person"}
+    tab = b.fitted["denominate"]["table"].iloc[0]
+    assert tab["result_unit"] == "kg per person" and tab["indicator_unit"] == "t"
+    assert any("kg per person" in n for n in b.log[0].notes)
+    with pytest.raises(InputError, match=r"result_units given for indicators this step does "
+                                         r"not denominate: \['y'\]"):
+        _ratio_build([1.0, 4.0, 9.0], [1.0, 2.0, 3.0], step={"result_units": {"y": "kg"}})
+
+
+def test_constant_ratio_message_prints_the_denominated_unit():
+    """Hand: x = 2, 4, 6 t and pop = 1, 2, 3 persons: every ratio is 2 t per person, so min-max
+    refuses the constant indicator; the message gives the ratio's unit, not 't'."""
+    from gipro import MethodError
+
+    with pytest.raises(MethodError) as err:
+        _ratio_build([2.0, 4.0, 6.0], [1.0, 2.0, 3.0],
+                     steps=[{"step": "normalise"}, {"step": "aggregate"}])
+    assert ("indicator x (t / pop (persons)) has the same value 2 for every unit"
+            in err.value.details[0])
+
+
+def test_inverse_question_reads_the_denominated_unit():
+    """Hand: ratios 1, 2, 3 t per person, lower is better, min-max onto [0, 100]: c (ratio 3)
+    scores 0 and score = (3 - r) / 2 x 100. Score 200 needs r = -1: unreachable, and the reason
+    names the ratio's unit; score 60 needs r = 1.8 (value_unit the ratio's unit)."""
+    from gipro.scenario import required_change
+
+    b = _ratio_build([1.0, 4.0, 9.0], [1.0, 2.0, 3.0], direction=-1,
+                     steps=[{"step": "normalise", "range": [0, 100]}, {"step": "aggregate"}])
+    r = required_change(b, "c", score=200, period=2020, verify=False).iloc[0]
+    assert r["status"] == "unreachable"
+    assert r["reason"] == ("would need x = -1 t / pop (persons), outside its feasible range "
+                           "[0, inf]")
+    r = required_change(b, "c", score=60, period=2020).iloc[0]
+    assert r["value_now"] == 3.0 and r["value_needed"] == pytest.approx(1.8, rel=1e-13)
+    assert r["value_unit"] == "t / pop (persons)" and bool(r["verified"])
+
+
+def test_report_and_workbook_show_the_unit_used(tmp_path):
+    """The methodology appendix and the workbook's framework sheet give the raw unit and, when
+    a step changed it, the unit of the values normalised."""
+    from gipro.report import report_for_build, write_excel
+
+    b = _ratio_build([1.0, 4.0, 9.0], [1.0, 2.0, 3.0],
+                     steps=[{"step": "normalise"}, {"step": "aggregate"}])
+    html = report_for_build(b, progress=False, profiles=False).to_html()
+    assert "Unit of the values normalised" in html and "t / pop (persons)" in html
+    fw = pd.read_excel(write_excel(tmp_path / "u.xlsx", b, progress=False),
+                       sheet_name="framework").set_index("code")
+    assert fw.loc["x", "unit"] == "t" and fw.loc["x", "unit_used"] == "t / pop (persons)"
+    plain = run()  # nothing denominated: no extra column
+    assert "unit_used" not in pd.read_excel(write_excel(tmp_path / "p.xlsx", plain,
+                                                        progress=False),
+                                            sheet_name="framework").columns
+
+
+def test_asem_units_after_denomination(shared_dir):
+    """ASEM (COINr's reference build from raw data): Services is 'Million USD' in COINr's
+    iMeta and is denominated by GDP (stated USD bn in examples/asem/recipe.yaml), so from the
+    denominated data set on its unit is the ratio's; COINr's treatment summary transforms no
+    indicator (winsorisation only), so treatment keeps every unit; an indicator without a
+    denominator keeps its raw unit."""
+    import importlib.util
+    from pathlib import Path
+
+    import gipro
+    from gipro.units import units_by_dataset
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("build_asem",
+                                                  root / "examples" / "asem" / "build_asem.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    b = gipro.Build(mod.recipe_for(shared_dir / "data" / "coinr_asem")).run()
+    u = units_by_dataset(b)
+    assert u["raw"]["Services"] == "Million USD"
+    assert u["denominated"]["Services"] == "Million USD / Den_GDP (USD bn)"
+    assert u["treated"] == u["imputed"] == u["denominated"]
+    undenominated = [n.code for n in b.framework.indicators if not n.denominator]
+    assert undenominated and all(u["denominated"][c] == u["raw"][c] for c in undenominated)
+    assert set(u["normalised"].values()) == {"score (normalised)"}
+
+
+def test_transformed_indicator_unit_is_marked():
+    """Hand: x = 1, 2, 1, 2, 1, 2, 1, 2, 1, 100 is far beyond the skew (2) and kurtosis (3.5)
+    limits, and with winmax 0 the COINr rule goes straight to the log fallback: its values
+    are then no longer in t. y = 0..9 passes the check and keeps its unit."""
+    from gipro.units import units_by_dataset
+
+    df = pd.DataFrame({"unit": [f"u{i}" for i in range(10)], "period": 2020,
+                       "x": [1.0, 2, 1, 2, 1, 2, 1, 2, 1, 100], "y": np.arange(10.0)})
+    fw = Framework([{"code": "x", "parent": "IDX", "direction": 1, "unit": "t"},
+                    {"code": "y", "parent": "IDX", "direction": 1, "unit": "m"}],
+                   [{"code": "IDX"}])
+    b = run({"framework": "x", "data": {"dataset": "china_provinces"},
+             "steps": [{"step": "treat", "winmax": 0}, {"step": "normalise"},
+                       {"step": "aggregate"}]},
+            framework=fw, panel=Panel.from_wide(df, unit="unit", period="period"))
+    assert units_by_dataset(b)["treated"] == {"x": "t, transformed by treat", "y": "m"}

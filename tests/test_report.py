@@ -566,3 +566,188 @@ def test_park_report_cites_the_synthetic_data_notice(parks_report):
     html = parks_report[2].to_html()
     assert "scripts/make_park_example.py (seed 20240501)" in html
     assert "CEADs" not in html  # only the parks' paragraph of the NOTICE
+
+
+# ---------------------------------------------------------------------- sensitivity and scenario
+SENS = """recipe: china-provinces-gipro
+design: sobol
+runs: 8
+seed: 3
+n_boot: 50
+inputs:
+  - {input: weights, levels: [1, 2], spread: 0.25}
+  - {input: step, step: aggregate, name: aggregation, param: method,
+     values: [arithmetic, geometric]}
+  - input: step
+    step: normalise
+    name: normalisation
+    alternatives:
+      - {method: minmax, range: [1, 100]}
+      - {method: zscore, mean_sd: [10, 2]}
+"""
+
+
+def _chart(html: str, name: str) -> dict:
+    (fig,) = [v for k, v in payload(html)["figures"].items() if k.endswith(f"-{name}")]
+    return fig
+
+
+def _code_of() -> dict[str, str]:
+    """English province names as the report shows them -> unit codes ('Inner Mongolia')."""
+    units = gipro.datasets.china_provinces().units
+    return dict(zip(units["name"], units.index, strict=True))
+
+
+def test_cli_sensitivity_report_and_workbook_show_the_analysis(tmp_path):
+    """gipro sensitivity --report/--excel: the rank intervals per unit in the report (table
+    and chart) and the workbook are those of the analysis' own rank_stats.csv, the Sobol
+    indices those of sobol.csv (the adapter maps first/total to S1/ST)."""
+    from gipro.report.tables import fmt
+
+    (tmp_path / "sens.yaml").write_text(SENS)
+    out = tmp_path / "o"
+    r = runner.invoke(app, ["sensitivity", str(tmp_path / "sens.yaml"), "--out", str(out),
+                            "--report", str(tmp_path / "s.html"), "--excel",
+                            str(tmp_path / "s.xlsx")])
+    assert r.exit_code == 0, r.output
+    assert "Wrote the report" in r.output and "Wrote the workbook" in r.output
+    stats = pd.read_csv(out / "rank_stats.csv").set_index("unit")
+    sob = pd.read_csv(out / "sobol.csv")
+    html = (tmp_path / "s.html").read_text(encoding="utf-8")
+    assert "ranks of GIP in 2015 over 40 runs (sobol design)" in html  # N (d + 2) = 8 x 5
+    rows = table_rows(html, "rank-interval-table")
+    code = _code_of()
+    assert sorted(code[row[0]] for row in rows) == sorted(stats.index)
+    for unit, nominal, median, interval, shift in rows:
+        s = stats.loc[code[unit]]
+        assert [nominal, median, shift] == [fmt(s["nominal_rank"], "g"),
+                                            fmt(s["median_rank"], "g"),
+                                            fmt(s["mean_abs_shift"], ".2f")]
+        assert interval == f"{fmt(s['q05'], 'g')}-{fmt(s['q95'], 'g')}"
+    fig = _chart(html, "rank-intervals")
+    order = stats.sort_values("nominal_rank")
+    assert [code[u] for u in fig["data"][0]["x"]] == list(order.index)
+    np.testing.assert_array_equal(fig["data"][0]["y"], order["median_rank"])
+    np.testing.assert_allclose(fig["data"][0]["error_y"]["array"],
+                               order["q95"] - order["median_rank"], rtol=0, atol=1e-12)
+    s1 = _chart(html, "sobol")["data"][0]
+    np.testing.assert_array_equal(s1["y"], sob["first"])
+    book = pd.read_excel(tmp_path / "s.xlsx", sheet_name=None)
+    ri = book["rank_intervals"].set_index("unit").loc[stats.index]
+    np.testing.assert_allclose(ri[["nominal_rank", "median_rank", "q05", "q95"]],
+                               stats[["nominal_rank", "median_rank", "q05", "q95"]],
+                               rtol=1e-15)
+    np.testing.assert_allclose(book["sobol"]["S1"], sob["first"], rtol=1e-15)
+    assert len(book["sensitivity_runs"]) == 40 and "results" in book
+
+
+def test_cli_sensitivity_report_errors(tmp_path):
+    (tmp_path / "sens.yaml").write_text(SENS)
+    r = runner.invoke(app, ["sensitivity", str(tmp_path / "sens.yaml"), "--lang", "fr",
+                            "--out", str(tmp_path / "o")])
+    assert r.exit_code == 1 and "unknown report language" in r.output
+    assert not (tmp_path / "o").exists()  # refused before any run
+    (tmp_path / "file").write_text("x")
+    r = runner.invoke(app, ["sensitivity", str(tmp_path / "sens.yaml"), "--out",
+                            str(tmp_path / "o"), "--report", str(tmp_path / "file" / "r.html")])
+    assert r.exit_code == 1 and "cannot write the report" in r.output
+
+
+SCEN = """evaluation: {bounds: frozen, horizon: 2017, period: 2017}
+scenarios:
+  - name: cut
+    description: CO2 intensity of GDP 10 % lower in 2017 everywhere
+    changes:
+      - {op: pct, indicators: [co2_intensity_gdp], value: -10, periods: [2017]}
+targets:
+  - {name: intensity -10 %, indicator: co2_intensity_gdp, change_pct: -10, base: 2010,
+     by: 2015}
+questions:
+  - {unit: Shanxi, period: 2015, rank: 20}
+"""
+
+
+def test_cli_scenario_report_and_workbook_show_the_evaluation(tmp_path):
+    """gipro scenario --report/--excel on the built-in recipe: the scenario section comes right
+    after the results; its score changes (table and chart) are index.csv's for the summary
+    period; the attainment counts are those of the printed summary; the questions those of
+    questions.csv; the workbook holds index.csv as written."""
+    from gipro.report.tables import fmt
+
+    (tmp_path / "s.yaml").write_text(SCEN)
+    out = tmp_path / "o"
+    r = runner.invoke(app, ["scenario", "china-provinces-gipro", str(tmp_path / "s.yaml"),
+                            "--out", str(out), "--report", str(tmp_path / "s.html"),
+                            "--excel", str(tmp_path / "s.xlsx")])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "s.html").read_text(encoding="utf-8")
+    nav = re.findall(r'<nav class="toc">(.*?)</nav>', html, re.S)[0]
+    keys = re.findall(r'href="#([a-z]+)"', nav)
+    assert keys[:3] == ["overview", "results", "scenarios"] and "progress" not in keys
+    idx = pd.read_csv(out / "index.csv")
+    idx = idx[idx["period"] == 2017].set_index("unit")
+    code = _code_of()
+    rows = {code[row[1]]: row for row in table_rows(html, "scenario-table")}
+    assert sorted(rows) == sorted(idx.index)
+    for unit, row in rows.items():
+        assert row[4] == fmt(idx.loc[unit, "cut_score_change"], "signed")
+        assert row[6] == fmt(idx.loc[unit, "cut_rank"], "int")
+        assert row[7] == fmt(idx.loc[unit, "cut_rank_change"], "int")
+    bars = _chart(html, "scenarios")["data"][0]
+    got = {code[u]: x for u, x in zip(bars["y"], bars["x"], strict=True)}
+    np.testing.assert_allclose([got[u] for u in idx.index], idx["cut_score_change"],
+                               rtol=0, atol=1e-12)
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    for label, target, met, known, missing in table_rows(html, "attainment-table"):
+        assert f"{label}: {target}: {met} of {known} units meet it" in summary
+        assert missing == "0"
+    q = pd.read_csv(out / "questions.csv")
+    qrows = table_rows(html, "questions-table")
+    assert len(qrows) == len(q)
+    assert [row[7] for row in qrows] == [fmt(v, ".6g") for v in q["value_needed"]]
+    book = pd.read_excel(tmp_path / "s.xlsx", sheet_name=None)
+    pd.testing.assert_frame_equal(book["scenario_index"], pd.read_csv(out / "index.csv"),
+                                  check_dtype=False, rtol=1e-15)
+    assert {"scenarios", "attainment", "questions", "results"} <= set(book)
+
+
+def test_cli_scenario_report_in_chinese_and_without_scenarios(tmp_path):
+    """--lang zh translates the section; a file with targets and questions only still gets a
+    report (no scenario table, the attainment and questions blocks)."""
+    only = SCEN.split("targets:")[1]
+    (tmp_path / "t.yaml").write_text("targets:" + only)
+    r = runner.invoke(app, ["scenario", "china-provinces-gipro", str(tmp_path / "t.yaml"),
+                            "--out", str(tmp_path / "o"), "--report", str(tmp_path / "t.html"),
+                            "--lang", "zh"])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "t.html").read_text(encoding="utf-8")
+    assert "情景分析" in html and "目标达成情况" in html and "达成目标所需的变化" in html
+    assert 'id="scenario-table"' not in html
+
+
+def test_cli_park_scenario_report_and_workbook(tmp_path):
+    """Park scenarios: the report lists the requirement outcomes that change (those of
+    requirement_changes.csv whose outcome differs) with their UNVERIFIED flag, says SYNTHETIC,
+    and the park26 index side by side; the workbook holds both change tables."""
+    from pathlib import Path
+
+    spec = Path(__file__).resolve().parents[1] / "examples" / "scenarios" / "parks.yaml"
+    out = tmp_path / "o"
+    r = runner.invoke(app, ["scenario", "parks-example", str(spec), "--out", str(out),
+                            "--report", str(tmp_path / "p.html"), "--excel",
+                            str(tmp_path / "p.xlsx")])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "p.html").read_text(encoding="utf-8")
+    req = pd.read_csv(out / "requirement_changes.csv")
+    flips = req[req["outcome_base"] != req["outcome_scenario"]]
+    rows = table_rows(html, "scenario-compliance-table")
+    assert len(rows) == len(flips) > 0
+    assert [(row[2], row[3], row[4], row[7], row[8]) for row in rows] == [
+        (p, str(y), q, a, b) for p, y, q, a, b in flips[["park", "year", "requirement",
+                                                         "outcome_base",
+                                                         "outcome_scenario"]].values]
+    assert all(row[6] == "UNVERIFIED threshold" for row in rows if row[6])
+    assert "SYNTHETIC" in html and 'id="scenario-table"' in html
+    book = pd.read_excel(tmp_path / "p.xlsx", sheet_name=None)
+    assert len(book["requirement_changes"]) == len(req)
+    assert "verdict_changes" in book and "park_indicators" in book

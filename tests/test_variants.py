@@ -93,7 +93,8 @@ def test_reused_exclusions_are_kept():
 def test_compare_by_hand():
     """Hand, indicator y = (4, 3, 2, 1) for units a-d. Build A: min-max onto [0, 1] gives
     a=1, b=2/3, c=1/3, d=0 (ranks 1-4). Build B excludes a: b=1, c=1/2, d=0 (ranks 1-3).
-    Differences B - A: b +1/3, c +1/6, d 0; each of b, c, d climbs one rank (-1)."""
+    Differences B - A: b +1/3, c +1/6, d 0; each of b, c, d climbs one rank: rank
+    improvement = rank_a - rank_b = +1 (positive = moved up, as in gipro progress)."""
     steps = [{"step": "normalise", "range": [0, 1]}, {"step": "aggregate"}]
     fw = Framework([{"code": "y", "parent": "IDX", "direction": 1}], [{"code": "IDX"}])
     a = run(recipe(*steps), framework=fw, panel=tiny_panel())
@@ -104,8 +105,31 @@ def test_compare_by_hand():
     np.testing.assert_allclose(d.loc[list("bcd"), "score_b"], [1, 0.5, 0])
     assert np.isnan(d.loc["a", "score_b"])
     np.testing.assert_allclose(d.loc[list("bcd"), "score_diff"], [1 / 3, 1 / 6, 0], atol=1e-15)
-    assert d.loc[list("bcd"), "rank_change"].tolist() == [-1, -1, -1]
-    assert pd.isna(d.loc["a", "rank_change"])
+    assert d.loc[list("bcd"), "rank_improvement"].tolist() == [1, 1, 1]
+    assert d.loc[list("bcd"), "abs_rank_change"].tolist() == [1, 1, 1]
+    assert pd.isna(d.loc["a", "rank_improvement"])
+    assert "rank_change" not in d.columns  # the old name (opposite sign) is gone, not reused
+
+
+def test_compare_sign_follows_progress_and_scenarios():
+    """Hand, one indicator: period 2020 y = (4, 3, 2, 1) for a-d; the variant drops a, so b
+    goes from rank 2 to 1. gipro progress and gipro scenario call base rank - new rank
+    (2 - 1 = +1) a move up; compare gives the same number for the same move, and the
+    scenario comparison of the same two builds agrees row by row."""
+    from gipro.scenario.evaluate import _compare
+
+    steps = [{"step": "normalise", "range": [0, 1]}, {"step": "aggregate"}]
+    fw = Framework([{"code": "y", "parent": "IDX", "direction": 1}], [{"code": "IDX"}])
+    a = run(recipe(*steps), framework=fw, panel=tiny_panel())
+    b = run(recipe({"step": "screen", "min_availability": None, "exclude": ["a"]}, *steps),
+            framework=fw, panel=tiny_panel())
+    d = gipro.compare(a, b, codes=["IDX"])
+    assert d.set_index("unit").loc["b", ["rank_a", "rank_b", "rank_improvement"]].tolist() == [
+        2, 1, 1]
+    s = _compare(a, b)
+    s = s[s["code"] == "IDX"].set_index(["unit", "period"])["rank_change"]
+    mine = d.set_index(["unit", "period"])["rank_improvement"]
+    pd.testing.assert_series_equal(mine.sort_index(), s.sort_index(), check_names=False)
 
 
 def test_compare_needs_run_builds():

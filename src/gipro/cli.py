@@ -273,13 +273,32 @@ def assess_parks(
     excel: Annotated[Path | None, typer.Option(
         "--excel", help="Also write the Excel workbook to this file.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    sep: Annotated[str | None, typer.Option(
+        help="CSV separator of the park files (default ','; e.g. ';').")] = None,
+    decimal: Annotated[str, typer.Option(help="Decimal mark of numbers ('.' or ',').")] = ".",
+    thousands: Annotated[str | None, typer.Option(
+        help="Thousands separator of numbers (e.g. '.' with --decimal ',').")] = None,
+    na_values: Annotated[list[str] | None, typer.Option(
+        "--na-value", help="A text meaning 'missing' (repeat for several, e.g. "
+        "--na-value .. --na-value -).")] = None,
+    encoding: Annotated[str, typer.Option(
+        help="Text encoding of CSV files (e.g. gbk).")] = "utf-8-sig",
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")
+                     ] = None,
+    strip_codes: Annotated[bool, typer.Option(
+        "--strip-codes", help="Strip spaces around park codes (default: an error naming the "
+        "rows).")] = False,
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
         _check_lang(lang)
         kept: dict = {}
+        reader = {"sep": _unescape(sep), "decimal": decimal, "thousands": thousands,
+                  "na_values": na_values or None, "encoding": encoding,
+                  "sheet": int(sheet) if sheet is not None and sheet.isdigit() else sheet,
+                  "strip_codes": strip_codes}
         files, text = _run_assess(park_data, framework, out, example, parks_file,
-                                  enterprises, year, tolerance, kept)
+                                  enterprises, year, tolerance, kept, reader)
         extra = []
         if report_path is not None:
             from .report import park_report
@@ -301,15 +320,23 @@ def assess_parks(
     _print_written(extra)
 
 
+def _unescape(sep: str | None) -> str | None:
+    """A separator typed on a command line: ``\\t`` (backslash t) or ``tab`` is a tab."""
+    if sep is None:
+        return None
+    return "\t" if sep in ("\\t", "tab", "TAB") else sep
+
+
 def _run_assess(park_data, framework, out, example, parks_file, enterprises, year,
-                tolerance, kept=None):
+                tolerance, kept=None, reader=None):
     kept = {} if kept is None else kept
     if park_data is None or example:
         if park_data is not None:
             raise InputError("give PARK_DATA or --example, not both")
         data = _parks.example()
     else:
-        data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises)
+        data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises,
+                                     **(reader or {}))
     chosen = (["eip", "hj274", "miit", "park26"] if framework == "all" else [framework])
     if year is not None and year not in data.years:
         raise InputError(f"year {year} is not in the park data",
@@ -465,6 +492,12 @@ def sensitivity(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-sensitivity"),
     top: Annotated[int, typer.Option(min=1, help="Units to print.")] = 10,
+    report_path: Annotated[Path | None, typer.Option(
+        "--report", help="Also write the HTML report (the build, with the rank intervals and "
+        "Sobol indices) to this file.")] = None,
+    excel: Annotated[Path | None, typer.Option(
+        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
 ) -> None:
     """Uncertainty and Sobol sensitivity analysis of the ranks (see docs/robustness.md)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -475,7 +508,9 @@ def sensitivity(
         _fail(GiproError("give --workers or --scheduler, not both"))
         return
     try:
+        _check_lang(lang)
         cfg = load_config(config)
+        build = Build(cfg.recipe_ref()).run()
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
                       transient=True, disable=not err_console.is_terminal) as bar:
@@ -485,8 +520,9 @@ def sensitivity(
                 bar.update(task, completed=done, total=total)
 
             res = run_config(cfg, runs=runs, seed=seed, workers=workers, scheduler=scheduler,
-                             progress=tick)
+                             progress=tick, build=build)
         files = res.write(out)
+        extra = _sensitivity_reports(build, res, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
         return
@@ -511,6 +547,36 @@ def sensitivity(
         console.print(t2)
     console.print(f"Wrote {', '.join(p.name for p in files.values())} to [bold]{out}[/]",
                   highlight=False)
+    _print_written(extra)
+
+
+def _sensitivity_reports(build: Build, res, report_path: Path | None, excel: Path | None,
+                         lang: str) -> list[Path]:
+    """--report / --excel of gipro sensitivity: the nominal build's report with the rank
+    intervals and Sobol indices (period of the analysis), and the workbook with them plus
+    every run's settings and the failures."""
+    if report_path is None and excel is None:
+        return []
+    from .report import Robustness
+
+    rob = Robustness.from_analysis(res, build)
+    period = res.period if res.period in build.final.periods else None
+    written = []
+    if report_path is not None:
+        from .report import report_for_build
+
+        written.append(report_for_build(build, lang=lang, period=period,
+                                        robustness=rob).write(report_path))
+    if excel is not None:
+        from .report import write_excel
+
+        written.append(write_excel(excel, build, robustness=rob, extra={
+            "sensitivity_runs": (res.runs, "every run of the analysis: its sampled settings, "
+                                 "status, error and mean absolute rank shift"),
+            "sensitivity_failures": (res.failures, "failed runs and why"),
+            "sensitivity_notes": (pd.DataFrame({"note": res.notes}),
+                                  "design, seed, inputs and policies of the analysis")}))
+    return written
 
 
 def _robustness_frames(rank_intervals: Path | None, sobol: Path | None):
@@ -652,6 +718,12 @@ def scenario_cmd(
         "gipro-scenarios"),
     top: Annotated[int, typer.Option(min=1, help="How many units to show in the printed "
                                      "table.")] = 15,
+    report_path: Annotated[Path | None, typer.Option(
+        "--report", help="Also write the HTML report (baseline results, scenarios, targets, "
+        "questions) to this file.")] = None,
+    excel: Annotated[Path | None, typer.Option(
+        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
 ) -> None:
     """What-if scenarios, target attainment and the change needed to reach a goal: comparison
     tables as CSV and a printed summary."""
@@ -660,8 +732,10 @@ def scenario_cmd(
     from .scenario.runner import run_file
 
     try:
+        _check_lang(lang)
         spec = load_scenarios(scenarios)
         files, text, ev = run_file(config, spec, out)
+        extra = _scenario_reports(config, ev, files, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
         return
@@ -670,6 +744,75 @@ def scenario_cmd(
     console.print(text, highlight=False, markup=False)
     console.print(f"\nWrote {len(files)} files to [bold]{out}[/]: "
                   + ", ".join(sorted({p.name for p in files.values()})), highlight=False)
+    _print_written(extra)
+
+
+def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | None,
+                      excel: Path | None, lang: str) -> list[Path]:
+    """--report / --excel of gipro scenario.
+
+    Composite recipe: the baseline build's report (overview, results, unit profiles) with the
+    scenarios section right after the results -- the index side by side in the evaluation's
+    period, target attainment and inverse questions when the file has them -- and the
+    methodology; progress and correlations are left out (the baseline's own report has them).
+    The workbook: the baseline's sheets plus every scenario table written as CSV. Park data:
+    a report and workbook of the compliance and verdict changes (and the park26 index when
+    evaluated).
+    """
+    if report_path is None and excel is None:
+        return []
+    from .report import Methodology, Report, Scenarios, report_for_build, write_excel
+    from .report.i18n import translate
+    from .scenario.evaluate import Evaluation
+    from .scenario.parks import ParkEvaluation
+
+    def read(name: str) -> pd.DataFrame | None:
+        return pd.read_csv(files[name]) if name in files else None
+
+    frames = {"attainment": read("attainment_summary"), "questions": read("questions")}
+    written = []
+    if isinstance(ev, ParkEvaluation):
+        base = (Scenarios.from_result(ev.park26) if ev.park26 is not None
+                else Scenarios(compliance=ev.tables["requirement_changes"]))
+        base.compliance = ev.tables["requirement_changes"]
+        base.verdicts = ev.tables["verdict_changes"]
+        base.notes = list(ev.notes) + [n for n in base.notes if n not in ev.notes]
+        build = ev.park26.baseline if ev.park26 is not None else None
+        if report_path is not None:
+            from . import datasets as _ds
+            from .report.builder import _park_notice
+
+            source = _park_notice(_ds.notice()) if ev.data.synthetic else ""
+            meth = Methodology(steps=[e.to_dict() for e in build.log] if build else [],
+                               input_notes=[repr(ev.data)], notes=list(ev.notes),
+                               sources=[(ev.data.origin or "park data", source)])
+            written.append(Report(f"{translate('scenarios', lang)}: "
+                                  f"{ev.data.origin or 'parks'}", lang, [base, meth],
+                                  synthetic=ev.data.synthetic).write(report_path))
+        if excel is not None:
+            written.append(write_excel(excel, build, progress=False, scenarios=base,
+                                       park_data=ev.data))
+        return written
+    if isinstance(ev, Evaluation):
+        build = ev.baseline
+        sc = Scenarios.from_result(ev, build)
+        sc.attainment, sc.questions = frames["attainment"], frames["questions"]
+    else:  # targets and questions only: run_file does not return the baseline build
+        build = Build(config).run()
+        sc = Scenarios(attainment=frames["attainment"], questions=frames["questions"])
+    if report_path is not None:
+        rep = report_for_build(build, lang=lang, progress=False, correlations=False,
+                               scenarios=sc)
+        rep.sections.remove(sc)
+        at = next((i + 1 for i, s in enumerate(rep.sections) if s.key == "results"), 0)
+        rep.sections.insert(at, sc)
+        written.append(rep.write(report_path))
+    if excel is not None:
+        more = {f"scenario_{k}": (read(k), f"{k}.csv of gipro scenario")
+                for k in ("index", "scores", "contributions", "changes", "beyond_scale",
+                          "overview") if k in files}
+        written.append(write_excel(excel, build, progress=False, scenarios=sc, extra=more))
+    return written
 
 
 def _print_scenarios(ev, top: int) -> None:

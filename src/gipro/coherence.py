@@ -293,7 +293,8 @@ def local_linear_main_effect(x: np.ndarray, y: np.ndarray,
     if x.ndim != 2 or y.shape != (x.shape[0],):
         raise MethodError(f"x must be (n, k) and y (n,), got {x.shape} and {y.shape}")
     if x.shape[0] < 5:
-        raise MethodError(f"the correlation ratio needs at least 5 units, got {x.shape[0]}")
+        raise MethodError("the correlation ratio needs at least 5 observations (complete "
+                          f"rows of x), got {x.shape[0]}")
     if np.isnan(x).any() or np.isnan(y).any():
         raise MethodError("local_linear_main_effect needs complete data (drop missing first)")
     vy = y.var()
@@ -356,7 +357,9 @@ def importance(build: Build, period: int | None = None, *, target: str | None = 
     InputError
         Unknown target or level, target not in the data set.
     MethodError
-        Fewer than 5 units with complete data.
+        Fewer than 5 units with complete data (a value of the target and of every node
+        assessed): the message gives both counts and lists the incomplete units with the
+        codes they miss.
     """
     fw = build.framework
     target = target or fw.root
@@ -371,7 +374,7 @@ def importance(build: Build, period: int | None = None, *, target: str | None = 
         raise InputError(f"target {target} is not in the data set")
     nodes = [c for c in fw.codes if fw.level(c) == level and target in _ancestors(fw, c)
              and c in t.columns]
-    sub = t[[*nodes, target]].dropna()
+    sub = _complete_units(t[[*nodes, target]], target, level)
     s, h, r2 = local_linear_main_effect(sub[nodes].to_numpy(), sub[target].to_numpy())
     set_name = "framework"
     agg_steps = [e for e in build.log if e.step == "aggregate" and not e.skipped]
@@ -390,6 +393,33 @@ def importance(build: Build, period: int | None = None, *, target: str | None = 
         "bandwidth_sd": h, "relative_main_effect": rel_s, "weight": weight,
         "effective_weight": eff, "relative_weight": rel_w, "ratio": ratio,
         "smoother": "local-linear Gaussian kernel, leave-one-out CV bandwidth"})
+
+
+#: Fewest units with complete data for a main effect (the smoother's cross-validation).
+MIN_UNITS = 5
+
+
+def _complete_units(t: pd.DataFrame, target: str, level: int) -> pd.DataFrame:
+    """The units (rows) of ``t`` with a value in every column; an error saying what is counted
+    and which units miss what when fewer than :data:`MIN_UNITS` are complete."""
+    ok = t.notna().all(axis=1)
+    if int(ok.sum()) >= MIN_UNITS:
+        return t[ok]
+    codes = [c for c in t.columns if c != target]
+    bad = t[~ok]
+    details = [f"{u}: no {', '.join(map(str, row.index[row.isna()]))}"
+               for u, row in bad.head(10).iterrows()]
+    if len(bad) > 10:
+        details.append(f"... and {len(bad) - 10} more units with missing values")
+    details.append("impute the missing values (an impute step), or choose a period with more "
+                   "data (--period)")
+    name, _, period = str(t.columns.name or "").rpartition(" ")  # wide_table's "<set> <period>"
+    when = f" in {period} (data set {name!r})" if name else ""
+    raise MethodError(
+        f"the main effects on {target}{when} need at least {MIN_UNITS} units with complete "
+        f"data (a value of {target} and of each of its {len(codes)} level-{level} codes); "
+        f"{int(ok.sum())} of {len(t)} units are complete, {len(bad)} have missing values",
+        details)
 
 
 def _relative(fw, weights: dict[str, float], code: str) -> float:

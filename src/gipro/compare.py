@@ -3,6 +3,10 @@
 The usual question after a variant ("what if no outlier treatment?", "what if geometric
 aggregation?") is how much each unit's scores and ranks move (COINr ``compare_coins``; the
 OECD/JRC Handbook 2008, step 7, robustness: shifts in ranks between alternative builds).
+
+Sign convention (the same in ``gipro progress``, ``gipro scenario`` and here): a rank
+improvement is the first rank minus the second, so **positive = the unit moved up** (rank 5
+-> rank 3 is +2).
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ from .errors import InputError
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Build
 
-__all__ = ["compare"]
+__all__ = ["COLUMNS", "compare"]
+
+#: Columns of :func:`compare`, in order.
+COLUMNS = ["unit", "period", "code", "level", "score_a", "score_b", "score_diff",
+           "rank_a", "rank_b", "rank_improvement", "abs_rank_change"]
 
 
 def compare(a: Build, b: Build, *, codes: list[str] | None = None) -> pd.DataFrame:
@@ -33,14 +41,24 @@ def compare(a: Build, b: Build, *, codes: list[str] | None = None) -> pd.DataFra
     -------
     pandas.DataFrame
         Columns ``unit, period, code, level, score_a, score_b, score_diff`` (b - a),
-        ``rank_a, rank_b, rank_change`` (b - a; positive = the unit fell down the ranking) and
-        ``abs_rank_change``. A unit scored in only one build (e.g. screened out in the other)
-        has NaN on the other side. Sorted by level (index first), code, period, unit.
+        ``rank_a, rank_b``, ``rank_improvement`` (``rank_a - rank_b``: positive = the unit
+        moved up the ranking in ``b``, negative = it fell; the convention of ``rank_change``
+        in :mod:`gipro.progress` and :mod:`gipro.scenario`) and ``abs_rank_change``
+        (places moved, either way). Ranks are 1 = best, ties share the lowest rank
+        (:meth:`Build.results`). A unit scored in only one build (e.g. screened out in the
+        other) has NaN on the other side and no rank improvement. Sorted by level (index
+        first), code, period, unit.
 
     Raises
     ------
     InputError
         If a build has not been run or the builds share no code.
+
+    References
+    ----------
+    OECD/JRC (2008) *Handbook on Constructing Composite Indicators*, step 7 (shifts in ranks
+    between alternative builds); Becker et al. (2022) COINr, *JOSS* 7(78) 4567,
+    ``compare_coins``.
 
     Examples
     --------
@@ -48,14 +66,18 @@ def compare(a: Build, b: Build, *, codes: list[str] | None = None) -> pd.DataFra
     >>> base = gipro.run()
     >>> variant = base.with_step("normalise", bounds="per_period").run()
     >>> diff = gipro.compare(base, variant, codes=["GIP"])
-    >>> list(diff.columns)[:7]
-    ['unit', 'period', 'code', 'level', 'score_a', 'score_b', 'score_diff']
+    >>> list(diff.columns)[7:]
+    ['rank_a', 'rank_b', 'rank_improvement', 'abs_rank_change']
+    >>> r = diff.dropna(subset=["rank_improvement"]).iloc[0]
+    >>> int(r["rank_improvement"]) == int(r["rank_a"]) - int(r["rank_b"])
+    True
     """
     for label, build in (("first", a), ("second", b)):
         if not build.is_run:
             raise InputError(f"the {label} build has not been run yet; call .run() first")
     ra, rb = a.results(), b.results()
-    common = [c for c in dict.fromkeys(ra["code"]) if c in set(rb["code"])]
+    in_b = set(pd.unique(rb["code"]))  # once, not per code (arrow strings iterate slowly)
+    common = [c for c in pd.unique(ra["code"]) if c in in_b]
     if codes is not None:
         unknown = [c for c in codes if c not in common]
         if unknown:
@@ -68,18 +90,16 @@ def compare(a: Build, b: Build, *, codes: list[str] | None = None) -> pd.DataFra
     left = ra[ra["code"].isin(common)].rename(columns={"score": "score_a", "rank": "rank_a"})
     right = rb[rb["code"].isin(common)].rename(columns={"score": "score_b", "rank": "rank_b"})
     out = left.merge(right.drop(columns="level"), on=keys, how="outer")
-    level = dict(zip(ra["code"], ra["level"], strict=False))
-    out["level"] = out["code"].map(level).astype(int)
+    levels = ra.drop_duplicates("code").set_index("code")["level"]
+    out["level"] = out["code"].map(levels).astype(int)
     out["score_diff"] = out["score_b"] - out["score_a"]
     ranks_a = out["rank_a"].astype("Float64")
     ranks_b = out["rank_b"].astype("Float64")
-    out["rank_change"] = (ranks_b - ranks_a).astype("Int64")
-    out["abs_rank_change"] = out["rank_change"].abs()
-    order = {c: i for i, c in enumerate(common)}
+    out["rank_improvement"] = (ranks_a - ranks_b).astype("Int64")
+    out["abs_rank_change"] = out["rank_improvement"].abs()
+    order = pd.Series(range(len(common)), index=pd.Index(common, dtype=object))
     out["_o"] = out["code"].map(order)
     out = out.sort_values(["level", "_o", "period", "unit"], ascending=[False, True, True, True])
-    cols = ["unit", "period", "code", "level", "score_a", "score_b", "score_diff",
-            "rank_a", "rank_b", "rank_change", "abs_rank_change"]
-    out = out[cols].reset_index(drop=True)
+    out = out[COLUMNS].reset_index(drop=True)
     out["score_diff"] = out["score_diff"].astype(float)
     return out

@@ -14,7 +14,7 @@ select context-specific thresholds. ``data_status`` says whether the data are re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..panel import Panel
+from ..panel import NumberFormat, Panel, RowNumbers, _codes, _to_numeric
 from .model import load_catalogue
 
 __all__ = ["SYNTHETIC", "USER_DATA", "ParkData", "parse_flag", "read_park_data"]
@@ -120,6 +120,9 @@ class ParkData:
         crosswalk: Mapping[str, str] | None = None,
         origin: str | None = None,
         unknown: str = "error",
+        number_format: NumberFormat | None = None,
+        row_offset: RowNumbers = 2,
+        strip_codes: bool = False,
     ) -> ParkData:
         """Park data from a long table ``park, year, indicator, value`` (optional ``unit``).
 
@@ -132,13 +135,25 @@ class ParkData:
             Your indicator names -> catalogue codes (e.g. ``{"COD_per_IVA": ...}``).
         unknown : {"error", "ignore"}
             What to do with indicators that are not in the catalogue.
+        number_format : gipro.panel.NumberFormat, optional
+            How numbers written as text are parsed: decimal mark, thousands separator, extra
+            missing markers (default: decimal point, no thousands separator). Ambiguous
+            cells are errors, never guesses (the panel reader's rules).
+        row_offset : int or ndarray of int
+            File row number of each row of ``df`` for messages (an array), or the number added
+            to the 0-based position (default 2: one header line).
+        strip_codes : bool
+            Strip spaces around park codes. By default a park code with leading or trailing
+            spaces is an error naming its rows (``"A "`` and ``"A"`` would otherwise be
+            two parks, or silently one).
 
         Raises
         ------
         InputError
-            Missing columns, duplicate (park, year, indicator) rows, unknown indicators (with
-            near matches), unit mismatches with the catalogue, non-numeric numbers, yes/no
-            values that are neither, category values that are not a level.
+            Missing columns, empty park codes or codes with surrounding spaces (rows named),
+            duplicate (park, year, indicator) rows, unknown indicators (with near matches),
+            unit mismatches with the catalogue, non-numeric numbers, yes/no values that are
+            neither, category values that are not a level.
 
         Examples
         --------
@@ -158,7 +173,10 @@ class ParkData:
                              [f"found {list(df.columns)}; long form needs park, year, "
                               "indicator, value"])
         cat = load_catalogue()
-        df = df.copy()
+        fmt = number_format or NumberFormat()
+        df = df.reset_index(drop=True)
+        df[_ROW] = (np.asarray(row_offset, dtype=np.int64)
+                    if isinstance(row_offset, np.ndarray) else np.arange(len(df)) + row_offset)
         df["indicator"] = df["indicator"].astype(str).str.strip()
         if crosswalk:
             df["indicator"] = df["indicator"].map(lambda c: crosswalk.get(c, c))
@@ -175,20 +193,21 @@ class ParkData:
             raise InputError(f"indicators not in the park indicator catalogue{_where(origin)}",
                              details)
         df = df[df["indicator"].isin(known)]
-        _check_parks(df["park"], f"park data{_where(origin)}")
-        df["park"] = df["park"].astype(str).str.strip()
+        df["park"] = park_codes(df["park"], f"park data{_where(origin)}", df[_ROW].to_numpy(),
+                                strip=strip_codes)
         year = pd.to_numeric(df["year"], errors="coerce")
         bad_year = year.isna() | (year != np.floor(year)) | ~year.between(1000, 9999)
         if bad_year.any():
-            rows = [int(i) + 2 for i in df.index[bad_year]][:5]
+            rows = df.loc[bad_year, _ROW].head(5).tolist()
             raise InputError(f"park data{_where(origin)}: year must be a whole number (a "
                              f"calendar year) (rows {rows})")
         df["year"] = year.astype(np.int64)
         dup = df.duplicated(["park", "year", "indicator"], keep=False)
         if dup.any():
-            shown = df[dup][["park", "year", "indicator"]].drop_duplicates().head(_MAX_LISTED)
+            groups = df[dup].groupby(["park", "year", "indicator"], sort=False)[_ROW]
             raise InputError(f"duplicate (park, year, indicator) rows{_where(origin)}",
-                             [f"{r.park}, {r.year}, {r.indicator}" for r in shown.itertuples()])
+                             [f"{p}, {y}, {i}: rows {', '.join(map(str, r))}"
+                              for (p, y, i), r in list(groups)[:_MAX_LISTED]])
         if "unit" in df.columns:
             units = df[["indicator", "unit"]].dropna().drop_duplicates()
             wrong = [f"{r.indicator}: data say {r.unit!r}, the catalogue needs "
@@ -208,14 +227,8 @@ class ParkData:
         level = pd.Series(None, index=df.index, dtype=object)
         num = kinds == "number"
         if num.any():
-            parsed = pd.to_numeric(df.loc[num, "value"], errors="coerce")
-            badnum = parsed.isna() | ~np.isfinite(parsed.to_numpy(dtype=float))
-            if badnum.any():
-                rows = df.loc[num][badnum].head(_MAX_LISTED)
-                raise InputError(f"non-numeric values of numeric indicators{_where(origin)}",
-                                 [f"{r.park}, {r.year}, {r.indicator}: {r.value!r}"
-                                  for r in rows.itertuples()])
-            value[num] = parsed.astype(float)
+            parsed = _numbers(df.loc[num], fmt, origin)
+            value[num] = parsed
         flag = kinds == "boolean"
         if flag.any():
             value[flag] = parse_flag(df.loc[flag, "value"],
@@ -239,13 +252,21 @@ class ParkData:
                                "value": value.to_numpy(), "level": level.to_numpy()})
         values = values.sort_values(["park", "year", "indicator"], ignore_index=True)
         # every park of the input stays, even one whose values are all missing
-        return cls(values, _park_table(parks, all_parks), origin=origin, observed=observed)
+        # numbers given as a missing marker (na_values) are missing: no row, never a NaN value
+        values = values[values["value"].notna() | values["level"].notna()]
+        values = values.reset_index(drop=True)
+        return cls(values, _park_table(parks, all_parks, strip_codes=strip_codes),
+                   origin=origin, observed=observed)
 
     @classmethod
     def from_wide(cls, df: pd.DataFrame, *, parks: pd.DataFrame | None = None,
                   crosswalk: Mapping[str, str] | None = None, origin: str | None = None,
-                  unknown: str = "error") -> ParkData:
+                  unknown: str = "error", number_format: NumberFormat | None = None,
+                  row_offset: RowNumbers = 2, strip_codes: bool = False) -> ParkData:
         """Park data from a wide table (``park, year`` and one column per indicator).
+
+        Parameters are those of :meth:`from_long`; ``row_offset`` refers to the rows of
+        ``df``.
 
         Raises
         ------
@@ -256,11 +277,15 @@ class ParkData:
         if missing:
             raise InputError(f"park data{_where(origin)} lack columns {sorted(missing)}")
         extra = [c for c in ("data_status",) if c in df.columns]
-        long = df.drop(columns=extra).melt(id_vars=["park", "year"], var_name="indicator",
-                                           value_name="value")
+        df = df.drop(columns=extra).reset_index(drop=True)
+        rows = (np.asarray(row_offset, dtype=np.int64) if isinstance(row_offset, np.ndarray)
+                else np.arange(len(df), dtype=np.int64) + row_offset)
+        long = df.melt(id_vars=["park", "year"], var_name="indicator", value_name="value")
         long = long.astype({"value": object})
+        n_cols = len(df.columns) - 2  # melt stacks the indicator columns one after another
         return cls.from_long(long, parks=parks, crosswalk=crosswalk, origin=origin,
-                             unknown=unknown)
+                             unknown=unknown, number_format=number_format,
+                             row_offset=np.tile(rows, n_cols), strip_codes=strip_codes)
 
     def combine(self, other: ParkData, note: str | None = None) -> ParkData:
         """These values plus those of ``other`` for (park, year, indicator) not already here.
@@ -355,28 +380,129 @@ def _where(origin: str | None) -> str:
     return f" in {origin}" if origin else ""
 
 
-def _check_parks(park: pd.Series, what: str) -> None:
-    """Empty park codes are errors naming the rows (never a park called 'nan')."""
-    empty = park.isna() | (park.astype(str).str.strip() == "")
+def _numbers(df: pd.DataFrame, fmt: NumberFormat, origin: str | None) -> np.ndarray:
+    """The ``value`` cells of numeric indicators as floats, parsed by the panel reader's
+    parser with ``fmt`` (decimal mark, thousands separator, missing markers: NaN). A cell that
+    is not a finite number is an error naming park, year, indicator and file row."""
+    rows = df[_ROW].to_numpy()
+    try:
+        x = _to_numeric(df["value"], "value", origin, rows, fmt).to_numpy(dtype=float)
+        bad = np.isinf(x)
+        hint = None
+    except InputError as exc:
+        hint = exc.message.split("; ", 1)[1] if "; " in exc.message else None
+        bad = np.zeros(len(df), dtype=bool)
+        verdict: dict[Any, bool] = {}
+        for k, v in enumerate(df["value"].to_numpy(dtype=object)):
+            key = (type(v).__name__, str(v))
+            if key not in verdict:
+                try:
+                    y = _to_numeric(pd.Series([v], dtype=object), "value", origin, 2, fmt)
+                    verdict[key] = bool(np.isinf(y.iloc[0]))
+                except InputError:
+                    verdict[key] = True
+            bad[k] = verdict[key]
+        x = np.full(len(df), np.nan)
+    if bad.any():
+        shown = df[bad].head(_MAX_LISTED)
+        raise InputError(f"non-numeric values of numeric indicators{_where(origin)}",
+                         [f"{r.park}, {r.year}, {r.indicator}: {r.value!r} (row {row})"
+                          for r, row in zip(shown.itertuples(), shown[_ROW], strict=True)]
+                         + ([hint] if hint else [])
+                         + ["park data take the number options as read_park_data(decimal=, "
+                            "thousands=, na_values=) or gipro assess --decimal, --thousands, "
+                            "--na-value"])
+    return x
+
+
+#: Column of a park table holding each row's file row number (for messages).
+_ROW = "__file_row__"
+
+
+def _check_parks(park: pd.Series, what: str, rows: np.ndarray | None = None) -> None:
+    """Empty park codes are errors naming the rows (never a park called 'nan'); so are codes
+    with surrounding spaces (see :func:`park_codes`). ``rows``: file row of each element
+    (default: index label + 2)."""
+    park_codes(park, what, rows)
+
+
+def park_codes(park: pd.Series, what: str, rows: np.ndarray | None = None, *,
+               strip: bool = False) -> pd.Series:
+    """Park codes as text, checked.
+
+    Codes are kept as written (whole numbers from a spreadsheet lose ``.0``, as unit codes
+    do in :mod:`gipro.panel`). An empty code is an error naming its rows. A code with
+    leading or trailing spaces is an error naming its rows, as a unit code is in panel data
+    -- ``"PARK-A "`` and ``"PARK-A"`` would otherwise be two parks or silently one -- unless
+    ``strip=True`` asks for stripping.
+
+    Parameters
+    ----------
+    park : pandas.Series
+    what : str
+        What the codes are, for messages (e.g. ``"park data in parks.csv"``).
+    rows : ndarray of int, optional
+        File row number of each element (default: the index label + 2).
+    strip : bool
+
+    Raises
+    ------
+    InputError
+
+    Examples
+    --------
+    >>> park_codes(pd.Series(["A", 7.0]), "t").tolist()
+    ['A', '7']
+    >>> park_codes(pd.Series(["A", " B"]), "t", strip=True).tolist()
+    ['A', 'B']
+    """
+    rows = (np.asarray(rows) if rows is not None else
+            np.array([int(i) + 2 if isinstance(i, (int, np.integer)) else -1
+                      for i in park.index]))
+    if (pd.api.types.infer_dtype(park, skipna=True) == "string"
+            and not park.isna().any()):  # CSV: text already
+        text = pd.Series(park.to_numpy(dtype=object), index=park.index, dtype=object)
+    else:  # numbers from a spreadsheet, missing cells
+        text = _codes(park.astype(object), "park", None, 2, required=False).astype(object)
+    empty = (text.str.strip() == "").to_numpy()
     if empty.any():
-        rows = [int(i) + 2 for i in park.index[empty]][:_MAX_LISTED]
-        raise InputError(f"{what}: empty park code in rows {rows}",
+        listed = rows[empty][:_MAX_LISTED].tolist()
+        raise InputError(f"{what}: empty park code in rows {listed}",
                          ["every row needs its park's code; delete the rows or fill it in"])
+    padded = (text != text.str.strip()).to_numpy()
+    if padded.any():
+        if strip:
+            return text.str.strip()
+        shown = [f"row {r}: {c!r}" for r, c in zip(rows[padded][:_MAX_LISTED],
+                                                    text[padded][:_MAX_LISTED], strict=True)]
+        more = int(padded.sum()) - len(shown)
+        raise InputError(
+            f"{what}: park codes with leading or trailing spaces in {int(padded.sum())} rows",
+            [*shown, *([f"... and {more} more"] if more > 0 else []),
+             "remove the spaces, or ask for them to be stripped (strip_codes=True; gipro "
+             "assess --strip-codes)"])
+    return text
 
 
-def _park_table(parks: pd.DataFrame | None, codes: pd.Series) -> pd.DataFrame:
+def _park_table(parks: pd.DataFrame | None, codes: pd.Series, *,
+                strip_codes: bool = False) -> pd.DataFrame:
     """Park attributes indexed by park, with a row for every park in the data."""
     if parks is None:
         table = pd.DataFrame(index=pd.Index([], name="park"))
     else:
         table = parks.copy()
+        rows = table.pop(_ROW).to_numpy() if _ROW in table.columns else None
         if "park" in table.columns:
-            _check_parks(table["park"], "park attributes")
-            table["park"] = table["park"].astype(str).str.strip()
+            table["park"] = park_codes(table["park"], "park attributes", rows,
+                                       strip=strip_codes)
             if table["park"].duplicated().any():
                 raise InputError("park attributes: duplicate parks "
                                  f"{sorted(set(table['park'][table['park'].duplicated()]))}")
             table = table.set_index("park")
+        else:  # codes on the index
+            table.index = pd.Index(park_codes(pd.Series(table.index, dtype=object),
+                                              "park attributes", strip=strip_codes),
+                                   name="park")
         table.index = table.index.astype(str)
         table.index.name = "park"
     extra = [p for p in dict.fromkeys(codes) if p not in table.index]
@@ -406,9 +532,21 @@ def read_park_data(
     parks: str | Path | pd.DataFrame | None = None,
     enterprises: str | Path | pd.DataFrame | None = None,
     crosswalk: Mapping[str, str] | None = None,
+    sep: str | None = None,
+    decimal: str = ".",
+    thousands: str | None = None,
+    na_values: Sequence[str] | None = None,
+    encoding: str = "utf-8-sig",
+    sheet: str | int | None = None,
+    skip_rows: int | None = None,
+    strip_codes: bool = False,
     **rollup_options: Any,
 ) -> ParkData:
     """Read park data from a CSV/Excel file or a folder.
+
+    Every file (indicators, attributes, enterprise records) goes through the panel reader
+    (:func:`gipro.read_panel`'s reader: encodings, separators, Excel error cells, damaged
+    files, headers, blank rows, file row numbers in messages) with the same options.
 
     Parameters
     ----------
@@ -421,6 +559,27 @@ def read_park_data(
         precedence, and that is noted).
     crosswalk : mapping, optional
         Your indicator names -> catalogue codes.
+    sep, decimal, thousands : str
+        CSV separator (default: comma; tab for ``.tsv``), decimal mark and thousands
+        separator of numbers written as text (``sep=";", decimal=","`` for European
+        exports). Ambiguous numbers (a dot in a decimal-comma file without
+        ``thousands="."``) are errors, never guesses. Applied to indicator values and to the
+        quantities of enterprise records.
+    na_values : sequence of str, optional
+        Extra texts that mean "missing" in value cells (e.g. ``["..", "-"]``); empty cells
+        and the usual markers (``NA``, ``n/a``, ``#N/A``...) always are, except in code
+        columns (``park``, ``enterprise``, ``indicator``), where ``NA`` stays a code.
+    encoding : str
+        Text encoding of CSV files (default UTF-8 with or without BOM; ``gbk`` for files saved
+        by Excel on Chinese Windows).
+    sheet : str or int, optional
+        Excel sheet (default: the first).
+    skip_rows : int, optional
+        Rows above the header to skip (default: the lines starting with ``#`` above the
+        header of a text file, such as the example files' provenance line).
+    strip_codes : bool
+        Strip spaces around park codes (default: a park code with leading or trailing
+        spaces is an error naming its rows, in every file).
     **rollup_options
         Passed to :func:`gipro.parks.rollup.rollup` (``min_coverage``, ``columns``).
 
@@ -429,8 +588,19 @@ def read_park_data(
     InputError
         Unreadable or missing files, and every problem of :meth:`ParkData.from_long`.
     """
+    from .rollup import _QUANTITIES
     from .rollup import rollup as _rollup
 
+    if decimal not in (".", ","):
+        raise InputError(f"decimal mark must be '.' or ',', got {decimal!r}")
+    if thousands is not None and (thousands == decimal or thousands not in (",", ".", " ",
+                                                                            "'")):
+        raise InputError(f"thousands separator {thousands!r} is not usable with decimal mark "
+                         f"{decimal!r}", ["use ',', '.', ' ' or \"'\", different from the "
+                                          "decimal mark"])
+    fmt = NumberFormat(decimal=decimal, thousands=thousands, na_values=tuple(na_values or ()))
+    opts = {"sep": sep, "encoding": encoding, "sheet": sheet, "skip_rows": skip_rows,
+            "na_values": fmt.na_values}
     path = Path(path)
     if path.is_dir():
         ind = path / "indicators.csv"
@@ -442,20 +612,38 @@ def read_park_data(
             raise InputError(f"folder {path} has neither indicators.csv nor enterprises.csv")
     else:
         ind = path
-    park_table = _table(parks) if parks is not None else None
+    park_table = _table(parks, **opts) if parks is not None else None
     data = None
+    common = {"parks": park_table, "crosswalk": crosswalk, "origin": str(ind),
+              "number_format": fmt, "strip_codes": strip_codes}
     if ind.exists():
-        df = _table(ind)
+        df = _table(ind, **opts)
+        rows = df.pop(_ROW).to_numpy() if _ROW in df.columns else 2
         if {"indicator", "value"} <= set(df.columns):
-            data = ParkData.from_long(df, parks=park_table, crosswalk=crosswalk,
-                                      origin=str(ind))
+            data = ParkData.from_long(df, row_offset=rows, **common)
         else:
-            data = ParkData.from_wide(df, parks=park_table, crosswalk=crosswalk,
-                                      origin=str(ind))
+            data = ParkData.from_wide(df, row_offset=rows, **common)
     elif not path.is_dir():
         raise InputError(f"park data file not found: {path}")
     if enterprises is not None:
-        ent = _table(enterprises)
+        ent = _table(enterprises, **opts)
+        where = f"enterprise records in {enterprises}" if not isinstance(
+            enterprises, pd.DataFrame) else "enterprise records"
+        rows = ent.pop(_ROW).to_numpy() if _ROW in ent.columns else None
+        renamed = {c: (rollup_options.get("columns") or {}).get(c, c) for c in ent.columns}
+        ent = ent.copy()
+        for col, role in renamed.items():
+            if role == "park":
+                ent[col] = park_codes(ent[col], where, rows, strip=strip_codes)
+            elif role in _QUANTITIES and not pd.api.types.is_numeric_dtype(ent[col].dtype):
+                ent[col] = _to_numeric(ent[col], col, where, rows if rows is not None else 2,
+                                       fmt)
+        if park_table is not None:
+            park_table = park_table.copy()
+            if "park" in park_table.columns:
+                park_table["park"] = park_codes(park_table["park"], "park attributes",
+                                                park_table.get(_ROW), strip=strip_codes)
+            park_table = park_table.drop(columns=[_ROW], errors="ignore")
         rolled = _rollup(ent, parks=park_table, park_records=data, **rollup_options)
         data = rolled if data is None else data.combine(rolled)
     return data
@@ -481,11 +669,15 @@ def _leading_comments(path: Path) -> int:
     return n
 
 
-def _table(src: str | Path | pd.DataFrame) -> pd.DataFrame:
+def _table(src: str | Path | pd.DataFrame, *, sep: str | None = None,
+           encoding: str = "utf-8-sig", sheet: str | int | None = None,
+           skip_rows: int | None = None, na_values: Sequence[str] = ()) -> pd.DataFrame:
     """A park, attribute or enterprise table, read by the same reader as panel data
     (:func:`gipro.panel.read_panel`: encodings, separators, Excel error cells, damaged files,
-    headers, blank rows); lines starting with '#' above the header are skipped. Empty cells
-    are missing; in columns other than codes the usual missing markers are missing too.
+    headers, blank rows); lines starting with '#' above the header are skipped unless
+    ``skip_rows`` is given. Empty cells are missing; in columns other than codes the usual
+    missing markers and ``na_values`` are missing too. A file's table carries each row's
+    file row number in the column ``_ROW`` (for messages); a DataFrame is returned as given.
 
     Raises
     ------
@@ -500,22 +692,37 @@ def _table(src: str | Path | pd.DataFrame) -> pd.DataFrame:
     if not p.exists():
         raise InputError(f"file not found: {p}")
     text = p.suffix.lower() in (".csv", ".txt", ".tsv")
+    if skip_rows is None:
+        skip_rows = _leading_comments(p) if text else 0
     try:
-        df, _ = _read_table(p, skip_rows=_leading_comments(p) if text else 0)
+        df, rows = _read_table(p, sheet, sep, encoding, skip_rows)
     except InputError as exc:
         if "-separated" not in exc.message:
             raise
-        raise InputError(exc.message, ["park data are read as comma-separated CSV with a "
-                                       "decimal point: save the file that way, or as .xlsx"]
-                         ) from None
+        found = exc.message.split(" looks ", 1)[1].split("-separated", 1)[0]
+        mark = {"semicolon": ";", "tab": "\\t", "pipe": "|"}.get(found, found)
+        raise InputError(exc.message, [
+            f"give the separator: sep='{mark}' in Python, gipro assess --sep '{mark}'"
+            + (" (and decimal=',' / --decimal ',' if numbers use a decimal comma)"
+               if found == "semicolon" else "")]) from None
     if df.empty:
         raise InputError(f"no data rows in {p}")
+    markers = MISSING_MARKERS | set(na_values)
     out = {}
     for col in df.columns:
         s = df[col]
-        blank = s.map(lambda v: v is None or (isinstance(v, str) and v.strip() == "")
-                      or (isinstance(v, float) and np.isnan(v)))
-        if col not in _CODE_COLUMNS:
-            blank |= s.map(lambda v: isinstance(v, str) and v.strip() in MISSING_MARKERS)
+        if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):  # CSV: all text
+            text = s.astype("string").str.strip()
+            blank = (s.isna() | (text == "")).to_numpy(dtype=bool)
+            if col not in _CODE_COLUMNS:
+                blank = blank | text.isin(markers).to_numpy(dtype=bool)
+        else:  # Excel and Parquet cells: numbers, text, booleans, dates
+            blank = s.map(lambda v: v is None or (isinstance(v, str) and v.strip() == "")
+                          or (isinstance(v, float) and np.isnan(v))).to_numpy(dtype=bool)
+            if col not in _CODE_COLUMNS:
+                blank = blank | s.map(lambda v: isinstance(v, str) and v.strip() in markers
+                                      ).to_numpy(dtype=bool)
         out[col] = s.mask(blank, np.nan)
-    return pd.DataFrame(out, index=df.index)
+    table = pd.DataFrame(out, index=df.index)
+    table[_ROW] = np.asarray(rows, dtype=np.int64)
+    return table

@@ -24,7 +24,7 @@ Written with openpyxl (write-only mode). Choices:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,6 +95,7 @@ def workbook_tables(
     assessments: Sequence[Assessment] = (),
     park_data: ParkData | None = None,
     yearly: bool = False,
+    extra: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, str]] | None = None,
 ) -> dict[str, tuple[pd.DataFrame, str]]:
     """The tables of the workbook by sheet name, each with a one-line description.
 
@@ -103,7 +104,7 @@ def workbook_tables(
     from ..progress import ProgressReport
     from ..progress import report as progress_report
     from ..steps.weight import weights_table
-    from .sections import data_sources
+    from .sections import _units_normalised, data_sources
 
     tabs: dict[str, tuple[pd.DataFrame, str]] = {}
     sources: list[tuple[str, str]] = []
@@ -125,6 +126,13 @@ def workbook_tables(
             "direction": n.direction, "weight": n.weight,
             "effective_weight": float(eff[n.code]), "source": n.source}
             for n in fw.nodes.values()]), f"framework {fw.code or fw.origin}")
+        used = _units_normalised(build)
+        frame = tabs["framework"][0]
+        if any(used.get(c) != u for c, u in zip(frame["code"], frame["unit"], strict=True)
+               if c in used):  # denominated or transformed: the unit of the values normalised
+            frame.insert(frame.columns.get_loc("unit") + 1, "unit_used", frame["code"].map(used))
+            tabs["framework"] = (frame, tabs["framework"][1] + "; unit_used: the unit of the "
+                                 "values the normalise step received")
         tabs["exclusions"] = (build.exclusions(), "units removed by a step and unit-periods "
                               "without an index score, with the reason")
         for step, fitted in build.fitted.items():
@@ -162,7 +170,21 @@ def workbook_tables(
             tabs["correlations"] = (robustness.correlations.rename_axis("code").reset_index(),
                                     "correlation matrix")
     if scenarios is not None:
-        tabs["scenarios"] = (scenarios.table, "scenarios against the baseline")
+        for key, frame, desc in (
+                ("scenarios", scenarios.table, "scenarios against the baseline"),
+                ("attainment", scenarios.attainment, "target attainment per label, target and "
+                 "unit"),
+                ("questions", scenarios.questions, "change needed to reach a goal (inverse "
+                 "questions)"),
+                ("requirement_changes", scenarios.compliance, "park requirement outcomes "
+                 "before and after each scenario"),
+                ("verdict_changes", scenarios.verdicts, "park verdicts before and after each "
+                 "scenario")):
+            if frame is not None:
+                tabs[key] = (frame, desc)
+    for key, item in (extra or {}).items():
+        frame, desc = item if isinstance(item, tuple) else (item, f"table {key!r}")
+        tabs[key] = (frame, desc)
     for a in assessments:
         for name, df in a.tables().items():
             tabs[f"{a.framework.code}_{name}"] = (df, f"park assessment {a.framework.code}: "
@@ -199,6 +221,7 @@ def write_excel(
     assessments: Sequence[Assessment] = (),
     park_data: ParkData | None = None,
     yearly: bool = False,
+    extra: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, str]] | None = None,
 ) -> Path:
     """Write the workbook.
 
@@ -223,6 +246,9 @@ def write_excel(
         Park assessments (five tables each).
     park_data : gipro.parks.ParkData, optional
         Park indicator values and the data's sources.
+    extra : mapping, optional
+        More sheets: name -> table, or name -> (table, one-line description), e.g. the runs
+        of a sensitivity analysis.
 
     Returns
     -------
@@ -239,7 +265,7 @@ def write_excel(
     from openpyxl.styles import Font
 
     if (build is None and not assessments and robustness is None and park_data is None
-            and scenarios is None):
+            and scenarios is None and not extra):
         raise InputError("nothing to export: give a build, park assessments or robustness "
                          "tables")
     path = Path(path)
@@ -254,7 +280,7 @@ def write_excel(
         raise InputError(f"cannot write the workbook {path}: it is a folder")
     tabs = workbook_tables(build, progress=progress, base=base, end=end,
                            robustness=robustness, scenarios=scenarios, assessments=assessments,
-                           park_data=park_data, yearly=yearly)
+                           park_data=park_data, yearly=yearly, extra=extra)
     used: set[str] = {"about"}
     names = {key: _sheet_name(key, used) for key in tabs}
     for key, (df, _) in tabs.items():

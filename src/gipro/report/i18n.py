@@ -63,6 +63,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_level": {"en": "Level", "zh": "层级"},
     "col_parent": {"en": "Parent", "zh": "上级"},
     "col_measure": {"en": "Measurement unit", "zh": "计量单位"},
+    "col_measure_used": {"en": "Unit of the values normalised", "zh": "标准化时的计量单位"},
     "col_direction": {"en": "Direction", "zh": "方向"},
     "col_weight": {"en": "Weight", "zh": "权重"},
     "col_eff_weight": {"en": "Effective weight", "zh": "有效权重"},
@@ -164,6 +165,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Nominal rank (diamond), median rank (dot) and 5-95% interval of the rank over "
               "the uncertainty runs.",
         "zh": "名义排名（菱形）、排名中位数（圆点）及各次不确定性运行中排名的 5%-95% 区间。"},
+    "robustness_context": {
+        "en": "Uncertainty analysis: ranks of {target} in {period} over {runs} runs "
+              "({design} design).",
+        "zh": "不确定性分析：{period}年 {target} 的排名，共 {runs} 次运行（{design} 设计）。"},
     "sobol": {"en": "Sensitivity indices (Sobol)", "zh": "敏感性指数（Sobol）"},
     "sobol_note": {
         "en": "First-order (S1) and total (ST) indices of each uncertain input, with "
@@ -181,6 +186,36 @@ STRINGS: dict[str, dict[str, str]] = {
     "scenario_chart": {"en": "Change of score under each scenario",
                        "zh": "各情景下的得分变化"},
     "col_scenario": {"en": "Scenario", "zh": "情景"},
+    "scenario_attainment": {"en": "Target attainment", "zh": "目标达成情况"},
+    "scenario_attainment_note": {
+        "en": "Units meeting each target by its period, per projection and scenario "
+              "(attainment_summary.csv has every unit).",
+        "zh": "各目标在目标年份前达成的单元数（按预测方式与情景）；attainment_summary.csv "
+              "列出全部单元。"},
+    "scenario_questions": {"en": "Change needed to reach a goal",
+                           "zh": "达成目标所需的变化"},
+    "scenario_questions_note": {
+        "en": "Least change of one indicator (or a proportional change of several) to reach "
+              "the goal, with bounds frozen at the baseline's; reachable answers were "
+              "re-applied to the data and verified.",
+        "zh": "在基准的标准化边界不变的条件下，达成目标所需的单个指标最小变化"
+              "（或多个指标的同比例变化）；可达成的答案均已代入数据重新计算验证。"},
+    "scenario_compliance": {"en": "Requirement outcomes that change",
+                            "zh": "达标结果发生变化的要求"},
+    "scenario_verdicts": {"en": "Verdicts that change", "zh": "结论发生变化的园区"},
+    "scenario_no_change": {"en": "None.", "zh": "无。"},
+    "col_target": {"en": "Target", "zh": "目标"},
+    "col_met": {"en": "Met", "zh": "达成"},
+    "col_with_data": {"en": "With data", "zh": "有数据"},
+    "col_no_data": {"en": "No data", "zh": "无数据"},
+    "col_goal": {"en": "Goal", "zh": "目标"},
+    "col_answer": {"en": "Answer", "zh": "结果"},
+    "col_indicators": {"en": "Indicators", "zh": "指标"},
+    "col_value_now": {"en": "Value now", "zh": "当前值"},
+    "col_value_needed": {"en": "Value needed", "zh": "所需值"},
+    "col_before": {"en": "Before", "zh": "变化前"},
+    "col_after": {"en": "After", "zh": "变化后"},
+    "col_year": {"en": "Year", "zh": "年份"},
     "baseline": {"en": "baseline", "zh": "基准"},
     # parks
     "scorecard": {"en": "Scorecard, {year}", "zh": "{year}年评分卡"},

@@ -638,6 +638,11 @@ class Robustness(Section):
     names : dict
         Unit labels per language; code labels through ``framework`` when given.
     framework : Framework, optional
+    context : dict, optional
+        What the rank intervals are about: ``target, period, runs, design`` (shown as one
+        translated line above them).
+    notes : list of str
+        Policies and notes of the analysis (its design, seed, inputs, failed runs).
 
     Raises
     ------
@@ -652,6 +657,8 @@ class Robustness(Section):
     correlation_note: str = ""
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     framework: Framework | None = None
+    context: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.key = "robustness"
@@ -692,15 +699,28 @@ class Robustness(Section):
 
     @classmethod
     def from_analysis(cls, result: Any, build: Build | None = None) -> Robustness:
-        """Section from an uncertainty/sensitivity result object exposing ``rank_stats``
-        (rank-interval columns) and ``sobol`` (Sobol columns, or ``None``) as DataFrames --
-        the tables of the uncertainty analysis of issue 6, read by attribute name only."""
+        """Section from an uncertainty/sensitivity result, read by attribute name only.
+
+        ``rank_stats`` (per unit: ``unit, nominal_rank, median_rank, q05, q95,
+        mean_abs_shift``, as :func:`gipro.sensitivity.uncertainty` returns) and ``sobol``
+        (``input, first, first_low, first_high, total, total_low, total_high``, or ``None``)
+        become the rank-interval and Sobol blocks; ``target``, ``period``, ``design.kind``
+        and ``design.n_runs`` the context line; ``notes`` the notes (design, seed, inputs,
+        failed runs). Other objects with these tables work too.
+        """
         ri = getattr(result, "rank_stats", None)
         sob = getattr(result, "sobol", None)
         if ri is None and sob is None:
             raise InputError("the result has neither 'rank_stats' nor 'sobol' tables")
         names = _build_unit_names(build) if build is not None else {}
-        return cls(ri, sob, None, "", names, build.framework if build is not None else None)
+        design = getattr(result, "design", None)
+        context = None
+        if getattr(result, "target", None) is not None and design is not None:
+            context = {"target": result.target, "period": getattr(result, "period", ""),
+                       "runs": getattr(design, "n_runs", ""),
+                       "design": getattr(design, "kind", "")}
+        return cls(ri, sob, None, "", names, build.framework if build is not None else None,
+                   context, list(getattr(result, "notes", []) or []))
 
     @classmethod
     def from_build(cls, build: Build, period: int | None = None, *,
@@ -732,7 +752,10 @@ class Robustness(Section):
     def render(self, ctx: Context) -> dict[str, Any]:
         lang, t = ctx.lang, ctx.t
         names = self.names.get(lang, {})
-        out: dict[str, Any] = {"rank_intervals": None, "sobol": None, "correlations": None}
+        out: dict[str, Any] = {"rank_intervals": None, "sobol": None, "correlations": None,
+                               "notes": self.notes,
+                               "context": t("robustness_context", **self.context)
+                               if self.context else None}
         if self.rank_intervals is not None:
             ri = self.rank_intervals.assign(label=self.rank_intervals["unit"].map(
                 lambda u: names.get(u, u)))
@@ -792,11 +815,12 @@ SCENARIO_COLUMNS = ("scenario", "unit", "score_base", "score_scenario", "score_c
 
 @dataclass
 class Scenarios(Section):
-    """Policy scenarios side by side against the baseline, for the index in one period.
+    """Policy scenarios against the baseline: the index in one period side by side, and
+    optionally target attainment, inverse questions and park compliance changes.
 
     Attributes
     ----------
-    table : pandas.DataFrame
+    table : pandas.DataFrame, optional
         Columns ``scenario, unit, score_base, score_scenario, score_change, rank_base,
         rank_scenario, rank_change`` (rank change = base rank - scenario rank, positive =
         moved up): one row per scenario and unit.
@@ -806,26 +830,57 @@ class Scenarios(Section):
         Policies of the evaluation (frozen or recomputed bounds, projections...).
     names : dict
         Unit labels per language.
+    attainment : pandas.DataFrame, optional
+        Per label (projection or scenario), target and unit: ``label, target, unit, met``
+        (True/False, missing without data) -- ``attainment_summary.csv`` of
+        ``gipro scenario``; shown as counts of units meeting each target.
+    questions : pandas.DataFrame, optional
+        Inverse questions (:func:`gipro.scenario.required_change` rows, ``questions.csv``).
+    compliance : pandas.DataFrame, optional
+        Park requirement changes (``requirement_changes.csv``); rows whose outcome changes
+        are shown.
+    verdicts : pandas.DataFrame, optional
+        Park verdict changes (``verdict_changes.csv``); rows whose verdict changes are shown.
 
     Raises
     ------
     InputError
-        Missing columns or non-numeric scores.
+        Nothing to show, missing columns or non-numeric scores.
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame | None = None
     period: Any = None
     notes: list[str] = field(default_factory=list)
     names: dict[str, dict[str, str]] = field(default_factory=dict)
+    attainment: pd.DataFrame | None = None
+    questions: pd.DataFrame | None = None
+    compliance: pd.DataFrame | None = None
+    verdicts: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         self.key = "scenarios"
-        _require(self.table, SCENARIO_COLUMNS, "scenario")
-        t = self.table.assign(unit=self.table["unit"].astype(str),
-                              scenario=self.table["scenario"].astype(str))
-        for c in SCENARIO_COLUMNS[2:]:
-            t[c] = _numeric(t[c], f"scenario column {c}")
-        self.table = t
+        if all(x is None for x in (self.table, self.attainment, self.questions,
+                                   self.compliance, self.verdicts)):
+            raise InputError("a scenarios section needs a scenario table, attainment, "
+                             "questions or park compliance changes")
+        if self.table is not None:
+            _require(self.table, SCENARIO_COLUMNS, "scenario")
+            t = self.table.assign(unit=self.table["unit"].astype(str),
+                                  scenario=self.table["scenario"].astype(str))
+            for c in SCENARIO_COLUMNS[2:]:
+                t[c] = _numeric(t[c], f"scenario column {c}")
+            self.table = t
+        if self.attainment is not None:
+            _require(self.attainment, ("label", "target", "unit", "met"), "attainment")
+        if self.questions is not None:
+            _require(self.questions, ("unit", "period", "code", "goal", "indicators", "status",
+                                      "reason"), "questions")
+        if self.compliance is not None:
+            _require(self.compliance, ("scenario", "framework", "park", "year", "requirement",
+                                       "outcome_base", "outcome_scenario"), "compliance")
+        if self.verdicts is not None:
+            _require(self.verdicts, ("scenario", "framework", "park", "year", "verdict_base",
+                                     "verdict_scenario"), "verdict")
 
     @classmethod
     def from_scores(cls, scores: pd.DataFrame, code: str, period: Any,
@@ -841,10 +896,13 @@ class Scenarios(Section):
 
     @classmethod
     def from_result(cls, result: Any, build: Build | None = None) -> Scenarios:
-        """Section from a scenario evaluation exposing ``tables["scores"]``, ``period`` and
-        ``notes`` (the evaluation of issue 7, read by attribute name only); the index code is
-        that of ``build`` or the highest level in the table."""
+        """Section from a scenario evaluation (:func:`gipro.scenario.evaluate`), read by
+        attribute name only: ``tables["scores"]`` (``scenario, unit, period, code, level,
+        score_base, score_scenario, score_change, rank_base, rank_scenario, rank_change``),
+        ``period`` and ``notes``. The code shown is the index of ``build`` (default: the
+        evaluation's ``baseline``), else the highest level in the table."""
         scores = result.tables["scores"]
+        build = build if build is not None else getattr(result, "baseline", None)
         code = (build.framework.root if build is not None
                 else scores.loc[scores["level"].idxmax(), "code"])
         return cls.from_scores(scores, code, result.period, getattr(result, "notes", []),
@@ -853,19 +911,81 @@ class Scenarios(Section):
     def render(self, ctx: Context) -> dict[str, Any]:
         t = ctx.t
         names = self.names.get(ctx.lang, {})
-        d = self.table.assign(label=self.table["unit"].map(lambda u: names.get(u, u)))
-        chart = charts.scenario_bars(d)
-        return {"period": self.period, "notes": self.notes,
-                "chart": ctx.chart(chart, "scenarios"),
-                "table": table(d.sort_values(["scenario", "rank_scenario"]),
-                               [Col("scenario", t("col_scenario")), Col("label", t("col_unit")),
-                                Col("score_base", t("baseline"), ".2f"),
-                                Col("score_scenario", t("col_scenario"), ".2f"),
-                                Col("score_change", t("col_change"), "signed"),
-                                Col("rank_base", f"{t('col_rank')} ({t('baseline')})", "int"),
-                                Col("rank_scenario", t("col_rank"), "int"),
-                                Col("rank_change", t("col_rank_change"), "int")],
-                               id="scenario-table")}
+        out: dict[str, Any] = {"period": self.period, "notes": self.notes, "chart": None,
+                               "table": None, "blocks": []}
+        if self.table is not None:
+            d = self.table.assign(label=self.table["unit"].map(lambda u: names.get(u, u)))
+            out["chart"] = ctx.chart(charts.scenario_bars(d), "scenarios")
+            out["table"] = table(
+                d.sort_values(["scenario", "rank_scenario"]),
+                [Col("scenario", t("col_scenario")), Col("label", t("col_unit")),
+                 Col("score_base", t("baseline"), ".2f"),
+                 Col("score_scenario", t("col_scenario"), ".2f"),
+                 Col("score_change", t("col_change"), "signed"),
+                 Col("rank_base", f"{t('col_rank')} ({t('baseline')})", "int"),
+                 Col("rank_scenario", t("col_rank"), "int"),
+                 Col("rank_change", t("col_rank_change"), "int")],
+                id="scenario-table")
+        if self.attainment is not None:
+            a = self.attainment
+            met = a["met"].map(lambda v: None if _blank_cell(v) else str(v).lower() == "true")
+            g = a.assign(_met=met.eq(True), _known=met.notna()).groupby(
+                ["label", "target"], sort=False)
+            counts = pd.DataFrame({"met": g["_met"].sum(), "known": g["_known"].sum(),
+                                   "n": g.size()}).reset_index()
+            counts["missing"] = counts["n"] - counts["known"]
+            out["blocks"].append({"title": t("scenario_attainment"),
+                                  "note": t("scenario_attainment_note"),
+                                  "table": table(counts, [
+                                      Col("label", t("col_scenario")),
+                                      Col("target", t("col_target")),
+                                      Col("met", t("col_met"), "int"),
+                                      Col("known", t("col_with_data"), "int"),
+                                      Col("missing", t("col_no_data"), "int")],
+                                      id="attainment-table")})
+        if self.questions is not None:
+            q = self.questions.assign(label=self.questions["unit"].map(
+                lambda u: names.get(str(u), str(u))))
+            out["blocks"].append({"title": t("scenario_questions"),
+                                  "note": t("scenario_questions_note"),
+                                  "table": table(q, [
+                                      Col("label", t("col_unit")),
+                                      Col("period", t("col_period"), "int"),
+                                      Col("code", t("col_code")), Col("goal", t("col_goal")),
+                                      Col("indicators", t("col_indicators")),
+                                      Col("status", t("col_answer")),
+                                      Col("value_now", t("col_value_now"), ".6g"),
+                                      Col("value_needed", t("col_value_needed"), ".6g"),
+                                      Col("value_unit", t("col_measure")),
+                                      Col("change_pct", t("col_change_pct"), "signed"),
+                                      Col("verified", t("col_verified")),
+                                      Col("reason", t("col_reason"))],
+                                      id="questions-table")})
+        for key, frame, before, after, cols in (
+                ("scenario_compliance", self.compliance, "outcome_base", "outcome_scenario",
+                 [Col("requirement", t("col_requirement")), Col("name", t("col_name")),
+                  Col("flag", t("col_note"))]),
+                ("scenario_verdicts", self.verdicts, "verdict_base", "verdict_scenario", [])):
+            if frame is None:
+                continue
+            changed = frame[frame[before].astype(str) != frame[after].astype(str)]
+            out["blocks"].append({"title": t(key), "note": "" if len(changed) else
+                                  t("scenario_no_change"),
+                                  "table": table(changed, [
+                                      Col("scenario", t("col_scenario")),
+                                      Col("framework", t("col_framework")),
+                                      Col("park", t("col_park")),
+                                      Col("year", t("col_year"), "int"), *cols,
+                                      Col(before, t("col_before")),
+                                      Col(after, t("col_after"))],
+                                      id=key.replace("_", "-") + "-table")
+                                  if len(changed) else None})
+        return out
+
+
+def _blank_cell(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or (
+        isinstance(v, str) and v.strip() == "")
 
 
 # ---------------------------------------------------------------------- parks
@@ -1040,6 +1160,10 @@ class Methodology(Section):
             "parent": n.parent, "unit": n.unit, "direction": n.direction,
             "weight": n.weight, "effective_weight": float(eff[n.code]), "source": n.source,
         } for n in fw.indicators])
+        used = _units_normalised(build)
+        if any(used.get(c) != u for c, u in zip(ind["code"], ind["unit"], strict=True)
+               if c in used):  # e.g. denominated: the ratio's unit next to the raw one
+            ind.insert(ind.columns.get_loc("unit") + 1, "unit_used", ind["code"].map(used))
         steps = [e.to_dict() for e in build.log]
         return cls(steps, list(build.input_notes), ind, data_sources(build),
                    list(fw.references), None, list(notes), build.exclusions())
@@ -1066,6 +1190,8 @@ class Methodology(Section):
                     ("-1 " + t("lower_better"))))
             ind = table(d, [Col("code", t("col_code")), Col("name", t("col_name")),
                             Col("parent", t("col_parent")), Col("unit", t("col_measure")),
+                            *([Col("unit_used", t("col_measure_used"))]
+                              if "unit_used" in d.columns else []),
                             Col("direction_text", t("col_direction")),
                             Col("weight", t("col_weight"), "g"),
                             Col("effective_weight", t("col_eff_weight"), ".4f"),
@@ -1095,6 +1221,17 @@ class Methodology(Section):
                 "unverified": unver, "n_unverified": 0 if self.unverified is None
                 else len(self.unverified), "notes": self.notes, "exclusions": exc,
                 "software": software, "date": date.today().isoformat()}
+
+
+def _units_normalised(build: Build) -> dict[str, str | None]:
+    """Units of the indicators as the first normalise step received them (after
+    denomination or transformation; see :mod:`gipro.units`); empty without one."""
+    from ..units import units_by_dataset
+
+    entry = next((e for e in build.log if e.step == "normalise" and not e.skipped), None)
+    if entry is None:
+        return {}
+    return units_by_dataset(build).get(entry.input, {})
 
 
 def data_sources(build: Build) -> list[tuple[str, str]]:

@@ -58,6 +58,7 @@ from ..steps.aggregate import AggregateStep
 from ..steps.normalise import NormaliseStep
 from ..steps.treat import TreatStep, frozen_treatment
 from ..steps.weight import get_weight_set
+from ..units import current_units
 from .changes import apply_changes, default_domains
 from .evaluate import base_cube, scenario_build
 from .spec import Scenario
@@ -65,7 +66,8 @@ from .spec import Scenario
 __all__ = ["COLUMNS", "required_change"]
 
 COLUMNS = ["unit", "period", "code", "goal", "goal_score", "score_now", "rank_now",
-           "indicators", "kind", "value_now", "value_needed", "change", "change_pct",
+           "indicators", "kind", "value_now", "value_needed", "value_unit", "change",
+           "change_pct",
            "indicator_score_now", "indicator_score_needed", "status", "reason", "solver",
            "achieved_score", "achieved_rank", "verified"]
 
@@ -152,7 +154,8 @@ class _Model:
             _, mode, lo, hi = frozen_treatment(self.treat, self.t_row[None, None, :],
                                                [period], [unit])
             self.t_mode, self.t_lo, self.t_hi = mode[0, 0], lo[0, 0], hi[0, 0]
-        # current state of the unit
+        # current state of the unit; units of its values (denominated ones if denominated)
+        self.value_units = current_units(build, self.ds_val.name)
         self.x_now = self.ds_val.take(self.codes)[self.pi, self.ui, :]
         self.s_now = ds_n.values[self.pi, self.ui, :]
         root_scores = ds_a.column(code)
@@ -486,7 +489,8 @@ def required_change(
         goal = f"rank {rank}"
         goal_s = (float(others[rank - 1]) * (1 + np.sign(others[rank - 1]) * _TOL) + _TOL
                   if rank <= len(others) else -np.inf)
-    units_of = {c: fw.node(c).unit for c in model.codes}
+    # units of the values asked about (after denomination, if any), not the raw ones
+    units_of = model.value_units
     dom = default_domains(model.ds_val.take(model.codes), model.codes, units_of)
     for c, rng in (domains or {}).items():
         dom[c] = (rng[0], rng[1])
@@ -524,6 +528,7 @@ def _single(model: _Model, c: str, goal: float, met: bool, dom, base: dict) -> d
     v0 = float(model.x_now[j])
     d = int(model.direction[j])
     row = {**base, "indicators": c, "kind": "one indicator", "value_now": v0,
+           "value_unit": model.value_units.get(c),
            "indicator_score_now": float(model.s_now[j])}
     if np.isnan(v0):
         return {**row, "status": "not available",
@@ -536,7 +541,7 @@ def _single(model: _Model, c: str, goal: float, met: bool, dom, base: dict) -> d
     lo = -np.inf if lo is None else float(lo)
     hi = np.inf if hi is None else float(hi)
     rng = f"[{_fmt(lo)}, {_fmt(hi)}]"
-    unit_s = model.fw.node(c).unit or ""
+    unit_s = model.value_units.get(c) or ""
     # closed form
     sl = model.slope(j) if model.arithmetic_path(c) else None
     w = model.path_weight(c)

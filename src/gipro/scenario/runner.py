@@ -166,8 +166,9 @@ def _questions(build: Build, spec: ScenarioFile, out: Path, files: dict[str, Pat
                              f"({x.solver}; {check})")
             else:
                 pct = "" if pd.isna(x.change_pct) else f" ({x.change_pct:+.2f} %)"
+                unit = "" if pd.isna(x.value_unit) or not x.value_unit else f" {x.value_unit}"
                 lines.append(f"     {x.indicators}: {x.value_now:.6g} -> {x.value_needed:.6g}"
-                             f"{pct} ({x.solver}; {check})")
+                             f"{unit}{pct} ({x.solver}; {check})")
         n_un = int((r["status"] == "unreachable").sum())
         if n_un:
             lines.append(f"     {n_un} indicator(s) cannot reach it alone (see questions.csv)")

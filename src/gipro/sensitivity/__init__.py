@@ -57,15 +57,16 @@ __all__ = [
 
 def run_config(config: SensitivityConfig | str, *, runs: int | None = None,
                seed: int | None = None, workers: int | None = None,
-               scheduler: str | None = None, progress=None) -> SensitivityResult:
+               scheduler: str | None = None, progress=None, build=None) -> SensitivityResult:
     """Run the analysis a :class:`SensitivityConfig` (or its YAML path) describes.
 
-    ``runs`` and ``seed`` override the configuration's.
+    ``runs`` and ``seed`` override the configuration's. ``build``: the nominal build of the
+    configuration's recipe, already run (e.g. kept for a report); default: built here.
     """
     from ..build import Build
 
     cfg = load_config(config) if not isinstance(config, SensitivityConfig) else config
-    build = Build(cfg.recipe_ref()).run()
+    build = Build(cfg.recipe_ref()).run() if build is None else build
     n = cfg.runs if runs is None else runs
     return uncertainty(build, list(cfg.inputs), design=cfg.design, runs=n,
                        seed=cfg.seed if seed is None else seed, sampler=cfg.sampler,

@@ -18,7 +18,28 @@ from .base import StepSpec, check_codes, fmt, listing
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
 
-__all__ = ["DenominateStep", "lookup"]
+__all__ = ["DenominateStep", "lookup", "result_unit"]
+
+
+def result_unit(unit: str | None, denominator: str, denominator_unit: str | None,
+                scale: float = 1.0) -> str:
+    """The measurement unit of ``indicator / denominator x scale``, in words.
+
+    Examples
+    --------
+    >>> result_unit("Million USD", "Den_GDP", "USD bn")
+    'Million USD / Den_GDP (USD bn)'
+    >>> result_unit("Mt CO2", "population", "10^4 persons", 100)
+    'Mt CO2 / population (10^4 persons) x 100'
+    >>> result_unit(None, "area", None)
+    '(unit not stated) / area (unit not stated)'
+    """
+    def stated(u: str | None) -> str | None:
+        return None if u is None or not str(u).strip() or u == "unit not stated" else str(u)
+
+    num = stated(unit) or "(unit not stated)"
+    den = f"{denominator} ({stated(denominator_unit) or 'unit not stated'})"
+    return f"{num} / {den}" + (f" x {fmt(scale)}" if scale != 1 else "")
 
 
 def lookup(panel: Panel, codes: list[str], units: tuple[str, ...], periods: tuple[int, ...]
@@ -55,6 +76,11 @@ class DenominateStep(StepSpec):
         indicators), e.g. ``population`` or ``gdp_real_2015prices``.
     denominator_units : mapping of denominator code to measurement unit
         States the denominator's unit when the data do not (recorded in the step's table).
+    result_units : mapping of indicator code to measurement unit
+        The unit of a ratio, in your words (e.g. ``{Services: "% of GDP"}`` with
+        ``scale: 100``). Default: ``"<indicator unit> / <denominator> (<denominator unit>)"``
+        followed by ``x <scale>`` when the scale is not 1, e.g. ``"Million USD /
+        Den_GDP (USD bn)"``. Only indicators this step denominates may be named.
     zero : {"error", "missing"}
         A zero denominator raises (default: there is no meaningful ratio) or leaves the ratio
         missing, reported in the log.
@@ -64,7 +90,10 @@ class DenominateStep(StepSpec):
     A missing denominator gives a missing ratio (never 0); the step's notes name the
     unit-periods affected. ``build.fitted[name]["table"]``: indicator, denominator, scale,
     units of numerator, denominator and result, and the number of ratios left missing because
-    the denominator was missing or zero.
+    the denominator was missing or zero; ``build.fitted[name]["units"]``: the result unit of
+    each denominated indicator, which :func:`gipro.units.current_units` reports for the
+    step's output (and every data set derived from it), so messages and reports print the
+    unit of the values they show, not the framework's raw unit.
     """
 
     step: Literal["denominate"] = "denominate"
@@ -74,6 +103,7 @@ class DenominateStep(StepSpec):
     scale: float | dict[str, float] = 1.0
     table: DataSpec | None = None
     denominator_units: dict[str, str] = Field(default_factory=dict)
+    result_units: dict[str, str] = Field(default_factory=dict)
     zero: Literal["error", "missing"] = "error"
 
     @field_validator("scale")
@@ -105,6 +135,11 @@ class DenominateStep(StepSpec):
         if isinstance(self.scale, dict):
             check_codes(name, "scale factors given for indicators", list(self.scale), codes)
         pairs = self.pairs(build, codes)
+        not_ratio = [c for c in self.result_units if c not in pairs]
+        if not_ratio:
+            raise InputError(f"step {name!r}: result_units given for indicators this step does "
+                             f"not denominate: {not_ratio}",
+                             [f"denominated: {', '.join(pairs) or 'none'}"])
         if not pairs:
             return ds, ["no indicator has a denominator (framework field 'denominator' or step "
                         "parameter 'denominators'): data unchanged"]
@@ -161,8 +196,7 @@ class DenominateStep(StepSpec):
             node = build.framework.nodes.get(c)
             c_unit = (node.unit if node is not None and node.unit else
                       build.source_panel.indicator_units.get(c) or "unit not stated")
-            res_unit = f"{c_unit} per {d_unit}" + (f", x {fmt(scale[k])}" if scale[k] != 1
-                                                   else "")
+            res_unit = self.result_units.get(c) or result_unit(c_unit, d, d_unit, scale[k])
             lost_nan = ~np.isnan(num[:, :, k]) & np.isnan(dmat[:, :, k])
             lost_zero = ~np.isnan(num[:, :, k]) & (dmat[:, :, k] == 0)
             rows.append({"indicator": c, "denominator": d, "scale": scale[k],
@@ -180,5 +214,10 @@ class DenominateStep(StepSpec):
                             + (f" x {fmt(r['scale'])}" if r["scale"] != 1 else "")
                             for r in rows)
         notes.insert(0, f"denominated {len(cols)} indicators: {summary}")
-        build.fitted[name] = {"table": pd.DataFrame(rows)}
+        given = [c for c in cols if c in self.result_units]
+        if given:
+            notes.append("units of the ratios as given (result_units): "
+                         + listing([f"{c}: {self.result_units[c]}" for c in given]))
+        build.fitted[name] = {"table": pd.DataFrame(rows),
+                              "units": {r["indicator"]: r["result_unit"] for r in rows}}
         return DataSet(self.output, out, ds.units, ds.periods, ds.codes), notes

@@ -205,7 +205,7 @@ class NormaliseStep(MethodParams, StepSpec):
                     raise MethodError(
                         f"step {name!r}: {method} normalisation of a constant indicator: there "
                         "is nothing to normalise against",
-                        [*self._constant_details(fw, ds, codes, direction, x, const, axis),
+                        [*self._constant_details(build, ds, codes, direction, x, const, axis),
                          "remove the indicator from the framework, choose units/periods where "
                          "it varies, or set constant: drop or constant: midpoint"],
                     )
@@ -215,7 +215,7 @@ class NormaliseStep(MethodParams, StepSpec):
                         raise MethodError(
                             f"step {name!r}: every indicator is constant (policy constant: "
                             "drop would leave nothing to score)",
-                            [*self._constant_details(fw, ds, codes, direction, x, const, axis),
+                            [*self._constant_details(build, ds, codes, direction, x, const, axis),
                              "choose units/periods where the indicators vary, or set "
                              "constant: midpoint"])
                     dropped = [codes[k] for k in cols]
@@ -520,16 +520,18 @@ class NormaliseStep(MethodParams, StepSpec):
         return [f"{int(over.sum())} values beyond {what}, {done}: {per}"]
 
     @staticmethod
-    def _constant_details(fw: Any, ds: DataSet, codes: list[str], direction: np.ndarray,
+    def _constant_details(build: Any, ds: DataSet, codes: list[str], direction: np.ndarray,
                           x: np.ndarray, const: np.ndarray, axis: Any) -> list[str]:
+        from ..units import unit_of
+
         lower, _ = _norm.column_bounds(x, axis)
         details = []
         for idx in np.argwhere(const):
             code = codes[idx[-1]]
-            node = fw.node(code)
+            unit = unit_of(build, ds.name, code)  # after denomination, if any
             when = (f"over {ds.periods[0]}-{ds.periods[-1]}" if axis == (0, 1)
                     else f"in period {ds.periods[idx[0]]}")
             value = lower[tuple(idx)] * direction[idx[-1]]
-            details.append(f"indicator {code} ({node.unit or 'no unit'}) has the same value "
+            details.append(f"indicator {code} ({unit or 'no unit'}) has the same value "
                            f"{fmt(value)} for every unit {when}")
         return details

@@ -1,0 +1,133 @@
+"""Measurement units of the values in each data set of a build.
+
+The framework states each indicator's unit as the data give it (the **raw** unit). Steps can
+change what the values measure: after ``denominate``, ASEM's *Services* is "Million USD per
+USD bn of GDP", not "Million USD"; after ``normalise`` every value is a score. Messages and
+reports that print a value next to a unit must use the unit of the data set the value comes
+from. This module follows the build's log to give that unit, for any data set of a run (or
+running) build:
+
+* ``raw``: the framework's ``unit``, else the unit stated in the data (long form ``unit``
+  column), else ``None``;
+* ``denominate``: each ratio gets the step's result unit (``build.fitted[step]["units"]``:
+  ``"<unit> / <denominator> (<denominator unit>) x <scale>"`` or the recipe's
+  ``result_units``);
+* ``treat``: an indicator the step *transformed* in any period (log, Box-Cox: status
+  "fallback transform" or "forced transform" in ``build.fitted[step]["summary"]``) gets
+  ``"<unit>, transformed by <step>"``; winsorised values keep their unit;
+* ``normalise``: every indicator becomes ``"score (normalised)"``;
+* ``aggregate``: every aggregate is a ``"score"``;
+* ``screen``, ``impute``, ``weight`` and skipped steps (``disable: true``): units unchanged.
+
+The OECD/JRC Handbook (2008, step 5, "denomination") asks that every indicator's unit be
+stated after denomination; COINr keeps no units. This is gipro's own bookkeeping.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import Build
+
+__all__ = ["NORMALISED", "SCORE", "current_units", "units_by_dataset"]
+
+#: Unit of a normalised indicator score.
+NORMALISED = "score (normalised)"
+#: Unit of an aggregate score.
+SCORE = "score"
+
+
+def _raw_units(build: Build) -> dict[str, str | None]:
+    fw = build.framework
+    stated = getattr(build.source_panel, "indicator_units", {}) or {}
+    return {c: (fw.node(c).unit or stated.get(c) or None) for c in fw.indicator_codes}
+
+
+def _transformed(build: Build, step: str) -> list[str]:
+    summ = build.fitted.get(step, {}).get("summary")
+    if summ is None or not {"indicator", "status"} <= set(summ.columns):
+        return []
+    hit = summ["status"].astype(str).str.contains("transform", regex=False)
+    return list(dict.fromkeys(summ.loc[hit, "indicator"]))
+
+
+def units_by_dataset(build: Build) -> dict[str, dict[str, str | None]]:
+    """The measurement unit of every code in every data set of the build.
+
+    Parameters
+    ----------
+    build : Build
+        A run build (or one that is running: the data sets made so far).
+
+    Returns
+    -------
+    dict
+        Data set name -> {code: unit or None}; the rules are in the module docstring.
+
+    Examples
+    --------
+    >>> import gipro
+    >>> u = units_by_dataset(gipro.run())
+    >>> u["raw"]["co2_per_capita"], u["normalised"]["co2_per_capita"], u["aggregated"]["GIP"]
+    ('t CO2 per person', 'score (normalised)', 'score')
+    """
+    fw = build.framework
+    aggregates = set(fw.aggregate_codes)
+    out: dict[str, dict[str, str | None]] = {"raw": _raw_units(build)}
+    for e in build.log:
+        if e.output not in build.datasets or e.input not in out:
+            continue  # a step that records state only (weight sets)
+        units = dict(out[e.input])
+        if not e.skipped:
+            if e.step == "denominate":
+                units.update(build.fitted.get(e.name, {}).get("units", {}))
+            elif e.step == "treat":
+                for c in _transformed(build, e.name):
+                    if units.get(c) is not None:
+                        units[c] = f"{units[c]}, transformed by {e.name}"
+                    else:
+                        units[c] = f"transformed by {e.name}"
+            elif e.step == "normalise":
+                units = {c: NORMALISED for c in units}
+        for c in build.datasets[e.output].codes:
+            if c in aggregates:
+                units[c] = SCORE
+        out[e.output] = {c: units.get(c) for c in build.datasets[e.output].codes}
+    return out
+
+
+def current_units(build: Build, dataset: str | None = None) -> dict[str, str | None]:
+    """The measurement unit of each code of one data set (default: the final one).
+
+    Raises
+    ------
+    InputError
+        No data set of that name.
+
+    Examples
+    --------
+    >>> import gipro
+    >>> current_units(gipro.run(), "raw")["gdp_real_per_capita"]
+    'yuan per person, 2015 prices'
+    """
+    by_set = units_by_dataset(build)
+    name = build.final.name if dataset is None else dataset
+    if name not in by_set:
+        raise InputError(f"no data set {name!r}; available: {', '.join(build.datasets)}")
+    return by_set[name]
+
+
+def unit_of(build: Build, dataset: str, code: str) -> str | None:
+    """One code's unit in a data set, for messages: the framework's unit when the data set
+    is not one of the build's (never an error inside an error message)."""
+    try:
+        units = units_by_dataset(build)
+    except Exception:  # pragma: no cover - a message must not fail
+        units = {}
+    if dataset in units and code in units[dataset]:
+        return units[dataset][code]
+    node = build.framework.nodes.get(code)
+    return node.unit if node is not None else None
