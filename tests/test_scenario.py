@@ -324,7 +324,7 @@ def test_changes_best_match_if_worse_groups_and_missing():
     # match u2 (3) where worse: u1 1 -> 3; u3 (5) is better, unchanged
     # set 4 where worse: u1 3 -> 4, u2 3 -> 4, u3 5 unchanged
     assert out.values[0, :, 0].tolist() == [4.0, 4.0, 5.0]
-    assert len(notes) == 4 and "values changed" in notes[0]
+    assert len(notes) == 4 and "1 value changed" in notes[0]
 
 
 def test_a_change_outside_the_feasible_range_is_an_error_naming_the_cell():
