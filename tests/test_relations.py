@@ -166,10 +166,14 @@ def test_china_relation_holds_in_the_data_file(rel, china):
         np.testing.assert_allclose(ratio[ok], rel.factor, rtol=2e-6)
 
 
+@pytest.fixture(scope="module")
+def ccube():
+    return base_cube(gipro.run())
+
+
 @pytest.mark.parametrize("rel", CHINA_REL, ids=lambda r: r.code)
-def test_china_relation_recomputes_the_target(rel):
-    b = gipro.run()
-    cube = base_cube(b)
+def test_china_relation_recomputes_the_target(rel, ccube):
+    cube = ccube
     pi, ui = cube.periods.index(2015), cube.units.index("Shanxi")
     for src in rel.inputs:
         new, _, notes = apply_changes(cube, scen(Change(
@@ -256,10 +260,10 @@ def test_setting_a_target_and_its_inputs_in_one_change_keeps_the_change_and_warn
     assert any("sets both" in n for n in notes)
 
 
-def test_a_total_with_unlisted_parts_may_change_alone():
+def test_a_total_with_unlisted_parts_may_change_alone(ccube):
     """co2_total = industry + power/heat + other sectors: changing the total alone is
     consistent (the other sectors absorb it): intensity and per capita follow, no warning."""
-    cube = base_cube(gipro.run())
+    cube = ccube
     pi, ui = cube.periods.index(2015), cube.units.index("Hebei")
     new, _, notes = apply_changes(cube, scen(Change(
         op="pct", units=["Hebei"], indicators=["co2_total"], value=-10, periods=2015)))

@@ -16,11 +16,15 @@ returns a printable summary. Outputs (composite build):
 ``attainment.csv``        per target, unit and period: value, target path, gap, on track
 ``attainment_summary.csv`` per target and unit: met by the target period, gap, rate needed
 ``questions.csv``         inverse questions: the change needed, or why it is unreachable
+                          (``beyond_scale``: past the baseline's best value or scale)
 ``summary.txt``           the printed summary; ``scenarios.yaml``: the scenarios as run
 ========================  ====================================================================
 
-Park data: ``requirement_changes.csv``, ``verdict_changes.csv``, ``share_changes.csv``,
-``changes.csv``, ``park26_*.csv`` and ``summary.txt``.
+Park data: ``overview.csv`` (per scenario and framework: values changed and recomputed,
+warnings, outcomes and verdicts changed; a ``park26`` row), ``requirement_changes.csv``,
+``verdict_changes.csv``, ``share_changes.csv``, ``changes.csv`` (recomputed derived
+indicators included, ``op`` ``recomputed``), ``park26_*.csv``, ``summary.txt`` and
+``scenarios.yaml`` (the scenarios and options as run).
 """
 
 from __future__ import annotations
