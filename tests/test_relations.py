@@ -17,6 +17,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gipro
 from gipro import InputError, parks
@@ -328,3 +330,53 @@ def test_propagate_without_relations_changes_nothing():
     cube = Cube(v.copy(), [2020], ["u"], ["a", "b"], 2020)
     assert propagate(cube, v, np.ones(v.shape, dtype=bool), scenario="s", change=1,
                      where="w") == (None, [])
+
+
+def test_a_user_relation_naming_an_unknown_variable_is_an_error():
+    with pytest.raises(InputError, match="relations name variables not in the data: nope"):
+        evaluate(gipro.run(), scen(Change(op="pct", indicators=["co2_total"], value=-1)),
+                 options={"relations": [{"code": "co2_per_capita",
+                                         "terms": {"nope": 1, "population": -1}}]})
+
+
+# ---------------------------------------------------------------------- property
+TOY_REL = parse_relations([
+    {"code": "c", "terms": {"a": 1, "b": -1}, "factor": 2.0},
+    {"code": "d", "terms": {"c": -1}},
+    {"code": "e", "kind": "sum", "terms": {"a": 1, "b": 1}},
+    {"code": "g", "kind": "growth", "source": "a", "window": 2, "factor": 100},
+])
+
+
+@settings(max_examples=60)
+@given(a=st.lists(st.floats(0.5, 50), min_size=12, max_size=12),
+       b=st.lists(st.floats(0.5, 50), min_size=12, max_size=12),
+       pct=st.floats(-90, 300), which=st.sampled_from(["a", "b"]),
+       period=st.sampled_from([2020, 2021, 2022, 2023]))
+def test_property_changes_of_inputs_keep_every_relation(a, b, pct, which, period):
+    """Invariant: data that satisfy the relations still satisfy them after any per-cent change
+    of an input (c = 2a/b, d = 1/c, e = a + b, g = growth of a over 2 periods), and nothing
+    else moves; no warnings."""
+    A = np.array(a).reshape(4, 3)
+    B = np.array(b).reshape(4, 3)
+    prev = np.full(A.shape, np.nan)
+    prev[2:] = A[:-2]
+    G = 100 * ((A / prev) ** 0.5 - 1)
+    C = 2 * A / B
+    v = np.stack([A, B, C, 1 / C, A + B, G], axis=-1)
+    cube = Cube(v, [2020, 2021, 2022, 2023], ["u1", "u2", "u3"], list("abcdeg"), 2023,
+                relations=tuple(TOY_REL))
+    new, _, notes = apply_changes(cube, scen(Change(op="pct", units=["u2"], indicators=[which],
+                                                    value=pct, periods=period)))
+    a2, b2 = col(new, "a"), col(new, "b")
+    np.testing.assert_allclose(col(new, "c"), 2 * a2 / b2, rtol=1e-9)
+    np.testing.assert_allclose(col(new, "d"), b2 / (2 * a2), rtol=1e-9)
+    np.testing.assert_allclose(col(new, "e"), a2 + b2, rtol=1e-9)
+    p2 = np.full(a2.shape, np.nan)
+    p2[2:] = a2[:-2]
+    np.testing.assert_allclose(col(new, "g"), 100 * ((a2 / p2) ** 0.5 - 1), rtol=1e-9,
+                               atol=1e-9)
+    others = np.ones(v.shape[:2], dtype=bool)
+    others[:, 1] = False
+    np.testing.assert_array_equal(new.values[others], v[others])
+    assert not [n for n in notes if "warning" in n]

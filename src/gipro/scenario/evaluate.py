@@ -252,7 +252,7 @@ def base_cube(build: Build, horizon: int | None = None,
         if name in builtin_relations():
             rel = load_relations(name)
         if not isinstance(relations, bool):
-            rel = merge_relations(rel, list(relations))
+            rel = merge_relations(rel, list(relations), codes)
     return Cube(values, periods, units, codes, last, directions, groups, dom, tuple(rel))
 
 

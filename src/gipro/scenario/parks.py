@@ -191,7 +191,7 @@ def park_cube(data: ParkData, horizon: int | None = None,
     if relations is not False:
         rel = load_relations("parks")
         if not isinstance(relations, bool):
-            rel = merge_relations(rel, list(relations))
+            rel = merge_relations(rel, list(relations), codes)
     return Cube(arr, years, parks, codes, last, directions, data.parks, dom, tuple(rel))
 
 

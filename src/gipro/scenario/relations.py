@@ -305,8 +305,22 @@ def relation_order(relations: Sequence[Relation], origin: str = "relations"
     return order
 
 
-def merge_relations(base: Sequence[Relation], extra: Sequence[Relation]) -> list[Relation]:
-    """``base`` with ``extra`` added; a relation of ``extra`` replaces one for the same code."""
+def merge_relations(base: Sequence[Relation], extra: Sequence[Relation],
+                    codes: Sequence[str] | None = None) -> list[Relation]:
+    """``base`` with ``extra`` added; a relation of ``extra`` replaces one for the same code.
+
+    Raises
+    ------
+    InputError
+        A relation of ``extra`` naming a variable not in ``codes`` (the data's variables),
+        or a set that computes a variable twice or in a circle.
+    """
+    if codes is not None:
+        known = set(codes)
+        bad = sorted({c for r in extra for c in (r.code, *r.inputs) if c not in known})
+        if bad:
+            raise InputError(f"relations name variables not in the data: {', '.join(bad)}",
+                             [f"variables: {', '.join(codes)}"])
     mine = {r.code for r in extra}
     out = [r for r in base if r.code not in mine] + list(extra)
     check_relations(out)
