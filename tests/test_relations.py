@@ -380,3 +380,18 @@ def test_property_changes_of_inputs_keep_every_relation(a, b, pct, which, period
     others[:, 1] = False
     np.testing.assert_array_equal(new.values[others], v[others])
     assert not [n for n in notes if "warning" in n]
+
+
+def test_composite_overview_counts_recomputed_values_and_the_index_sees_them():
+    """Real GDP of Shanxi 2015 +10 %: by the china_provinces relations, gdp_nominal (x 1.1),
+    GDP per capita (x 1.1) and both CO2 intensities (/ 1.1) are recomputed: 1 value changed,
+    4 recomputed, no warning; the index moves through three indicators."""
+    ev = evaluate(gipro.run(), scen(Change(op="pct", units=["Shanxi"],
+                                           indicators=["gdp_real_2015prices"], value=10,
+                                           periods=2015), name="g"))
+    ov = ev.tables["overview"].iloc[0]
+    assert (ov["values_changed"], ov["values_recomputed"], ov["warnings"]) == (1, 4, 0)
+    c = ev.tables["contributions"]
+    c = c[(c["unit"] == "Shanxi") & (c["kind"] == "indicator") & (c["contribution"] != 0)]
+    assert set(c["code"]) == {"gdp_real_per_capita", "co2_intensity_gdp",
+                              "co2_industry_intensity_gdp"}

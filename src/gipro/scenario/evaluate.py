@@ -520,7 +520,9 @@ def _tables(ev: Evaluation, states: Mapping[str, Any]) -> dict[str, pd.DataFrame
         overview.append({
             "scenario": name, "description": run.scenario.description or "",
             "n_changes": len(run.scenario.changes),
-            "values_changed": len(real),
+            "values_changed": int((real["op"] != "recomputed").sum()),
+            "values_recomputed": int((real["op"] == "recomputed").sum()),
+            "warnings": sum(n.strip().startswith("warning:") for n in run.notes),
             "period": ev.period,
             "units_changed": int((cur["score_change"].fillna(0) != 0).sum()),
             "mean_change": float(cur["score_change"].mean()) if len(cur) else np.nan,

@@ -5,7 +5,8 @@ questions of a :class:`~gipro.scenario.spec.ScenarioFile`, writes every table as
 returns a printable summary. Outputs (composite build):
 
 ========================  ====================================================================
-``overview.csv``          one row per scenario: values changed, mean/min/max index change,
+``overview.csv``          one row per scenario: values changed and recomputed, warnings,
+                          mean/min/max index change,
                           units up/down, values beyond the bounds, spillover
 ``index.csv``             the index side by side: baseline and each scenario's score, change,
                           rank and rank change, per unit and period
