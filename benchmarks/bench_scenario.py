@@ -76,6 +76,20 @@ def main() -> None:
     spec = load_scenarios("examples/scenarios/china-provinces.yaml")
     print(f"  gipro scenario on examples/scenarios/china-provinces.yaml "
           f"{best(lambda: run_file(None, spec, '/tmp/gipro-bench-scen'), repeat=1):.3f} s")
+    from gipro import parks
+    from gipro.scenario import apply_changes
+    from gipro.scenario.parks import park_cube
+
+    pdata = parks.example()
+    pspec = load_scenarios("examples/scenarios/parks.yaml")
+    print(f"  gipro scenario on examples/scenarios/parks.yaml (SYNTHETIC parks) "
+          f"{best(lambda: run_file('parks-example', pspec, '/tmp/gipro-bench-pscen'), repeat=1):.3f} s")  # noqa: E501
+    energy = Scenario(name="e", changes=[Change(op="pct", indicators=["energy_total", "iva_total"],
+                                                value=-10, periods="all")])
+    for rel in (True, False):
+        cube = park_cube(pdata, relations=rel)
+        print(f"  apply_changes on the park cube, 2 totals x 18 park-years, relations {rel}: "
+              f"{best(lambda cube=cube: apply_changes(cube, energy), repeat=5) * 1e3:.1f} ms")
     for n_units in (200, 1000):
         big = synthetic(n_units, 20, 24)
         s = Scenario(name="all", changes=[Change(op="pct", indicators=["x0", "x1"], value=-10,

@@ -192,16 +192,23 @@ def test_constant_ratio_message_prints_the_denominated_unit():
 
 def test_inverse_question_reads_the_denominated_unit():
     """Hand: ratios 1, 2, 3 t per person, lower is better, min-max onto [0, 100]: c (ratio 3)
-    scores 0 and score = (3 - r) / 2 x 100. Score 200 needs r = -1: unreachable, and the reason
-    names the ratio's unit; score 60 needs r = 1.8 (value_unit the ratio's unit)."""
+    scores 0 and score = (3 - r) / 2 x 100. Score 60 needs r = 1.8: with a feasible range
+    [2, inf] it is unreachable, and the reason names the ratio's unit; without, reachable
+    (value_unit the ratio's unit). Score 200 is beyond the scale (0 to 100: r between 3 and
+    1), said as such."""
     from gipro.scenario import required_change
 
     b = _ratio_build([1.0, 4.0, 9.0], [1.0, 2.0, 3.0], direction=-1,
                      steps=[{"step": "normalise", "range": [0, 100]}, {"step": "aggregate"}])
-    r = required_change(b, "c", score=200, period=2020, verify=False).iloc[0]
+    r = required_change(b, "c", score=60, period=2020, verify=False,
+                        domains={"x": (2.0, None)}).iloc[0]
     assert r["status"] == "unreachable"
-    assert r["reason"] == ("would need x = -1 t / pop (persons), outside its feasible range "
-                           "[0, inf]")
+    assert r["reason"] == ("would need x = 1.8 t / pop (persons), outside its feasible range "
+                           "[2, inf]")
+    r = required_change(b, "c", score=200, period=2020, verify=False).iloc[0]
+    assert r["status"] == "unreachable" and r["reason"].startswith(
+        "beyond the baseline scale: 200 is outside the scores IDX can take for c with the "
+        "baseline's bounds (0 to 100")
     r = required_change(b, "c", score=60, period=2020).iloc[0]
     assert r["value_now"] == 3.0 and r["value_needed"] == pytest.approx(1.8, rel=1e-13)
     assert r["value_unit"] == "t / pop (persons)" and bool(r["verified"])

@@ -324,7 +324,7 @@ def test_changes_best_match_if_worse_groups_and_missing():
     # match u2 (3) where worse: u1 1 -> 3; u3 (5) is better, unchanged
     # set 4 where worse: u1 3 -> 4, u2 3 -> 4, u3 5 unchanged
     assert out.values[0, :, 0].tolist() == [4.0, 4.0, 5.0]
-    assert len(notes) == 4 and "values changed" in notes[0]
+    assert len(notes) == 4 and "1 value changed" in notes[0]
 
 
 def test_a_change_outside_the_feasible_range_is_an_error_naming_the_cell():
@@ -587,3 +587,94 @@ def test_cli_scenario_writes_tables(tmp_path):
                    encoding="utf-8")
     res = CliRunner().invoke(app, ["scenario", "china-provinces-gipro", str(bad)])
     assert res.exit_code == 1 and "scenarios.0.changes.0.op" in res.output
+
+
+# ---------------------------------------------------------------------- new-user report 2
+def test_a_score_goal_beyond_the_scale_is_unreachable_not_a_percentage():
+    """#4: on min-max [0, 100] with frozen bounds the index of u1 is at most 100 (every
+    indicator at the best baseline value: a 30, b 1, c 25). Score 150 is beyond it."""
+    b = toy_build()
+    r = required_change(b, "u1", score=150.0)
+    assert (r["status"] == "unreachable").all() and r["beyond_scale"].all()
+    assert r["value_needed"].isna().all()
+    assert all("beyond the baseline scale" in x and "0 to 100" in x for x in r["reason"])
+    # score 60 via c alone needs c = 29 (hand: 5 + 1.2 x 20), past the best baseline 25:
+    # reachable on the linear extension, and flagged
+    rc = required_change(b, "u1", score=60.0, indicators=["c"])
+    assert rc["value_needed"].item() == pytest.approx(29.0)
+    assert rc["beyond_scale"].item() and "past the best baseline value 25" in \
+        rc["reason"].item()
+    # a goal inside the scale with an answer inside the bounds is not flagged
+    ra = required_change(b, "u1", score=10.0, indicators=["c"])  # c = 5 + 0.2 x 20 = 9
+    assert ra["value_needed"].item() == pytest.approx(9.0) and not ra["beyond_scale"].item()
+
+
+def test_cli_questions_say_beyond_the_scale(tmp_path):
+    from gipro.scenario import ScenarioFile
+    from gipro.scenario.runner import run_file
+
+    spec = ScenarioFile.from_dict({"questions": [
+        {"unit": "Shanxi", "period": 2015, "score": 150},
+        {"unit": "山西", "period": 2015, "rank": 1, "indicators": ["gdp_real_per_capita"]}]})
+    _, text, _ = run_file("china-provinces-gipro", spec, tmp_path)
+    assert "unreachable: beyond the baseline scale: 150 is outside" in text
+    assert "BEYOND THE BASELINE SCALE" in text  # rank 1 needs GDP past Beijing's best
+    q = pd.read_csv(tmp_path / "questions.csv")
+    assert set(q["unit"]) == {"Shanxi"}  # the Chinese name resolved to the code
+
+
+def test_units_by_name_and_suggestions():
+    """#10: units may be given by their name (name, name_zh); a wrong case or a typo gets a
+    suggestion and the unit list with names."""
+    base = gipro.run()
+    ev = evaluate(base, scen(Change(op="pct", units=["北京", "Inner Mongolia"],
+                                    indicators=["co2_intensity_gdp"], value=-10,
+                                    periods=2015), name="zh"))
+    log = ev.tables["changes"]
+    assert set(log.loc[log["op"] == "pct", "unit"]) == {"Beijing", "InnerMongolia"}
+    assert "units given by name: 北京 = Beijing" in ev.summary()
+    with pytest.raises(InputError, match=r"beijing \(did you mean Beijing\?\)") as e:
+        evaluate(base, scen(Change(op="pct", units=["beijing"], indicators=["co2_per_capita"],
+                                   value=-10)))
+    assert "Beijing (北京)" in e.value.details[0]
+    with pytest.raises(InputError, match="unit not in the build: Tibet"):
+        required_change(base, "Tibet", rank=5)
+
+
+def test_meet_on_a_requirement_without_threshold_is_an_error():
+    """#8: EIP EN-3 names an indicator but no threshold: nothing to meet."""
+    from gipro import parks
+
+    with pytest.raises(InputError, match="EN-3: the requirement has no threshold") as e:
+        evaluate_parks(parks.example(), scen(Change(
+            op="meet", framework="eip", requirement="EN-3",
+            indicators=["enms_share_firms_pct"])), parks={"frameworks": ["eip"],
+                                                          "park26": False})
+    assert any("op: set" in d for d in e.value.details)
+
+
+def test_park_run_writes_overview_and_scenarios_and_accepts_both_names(tmp_path):
+    """#11 and #20: parks_example (as gipro datasets names it) and parks-example; the park
+    run writes overview.csv and scenarios.yaml (read back to the same scenarios)."""
+    from gipro.scenario import load_scenarios
+    from gipro.scenario.runner import check_config, run_file
+
+    spec = ScenarioFile.from_dict({"parks": {"frameworks": ["hj274"], "park26": False},
+                                   "scenarios": [{"name": "e", "changes": [
+                                       {"op": "pct", "units": ["PARK-C"],
+                                        "indicators": ["energy_total"], "value": -20}]}]})
+    files, text, _ = run_file("parks_example", spec, tmp_path / "a")
+    run_file("parks-example", spec, tmp_path / "b")
+    assert {"overview", "scenarios", "summary"} <= set(files)
+    assert (tmp_path / "a" / "overview.csv").read_text() == \
+        (tmp_path / "b" / "overview.csv").read_text()
+    ov = pd.read_csv(files["overview"])
+    # energy_total changed once; energy_per_iva, energy_productivity, energy_elasticity
+    # recomputed (hand: the catalogue's relations)
+    assert ov[["values_changed", "values_recomputed"]].values.tolist() == [[1, 3]]
+    again = load_scenarios(files["scenarios"])
+    assert again.scenarios == spec.scenarios and again.parks == spec.parks
+    assert "recomputed from it: energy_per_iva" in text
+    with pytest.raises(InputError, match="did you mean parks_example") as e:
+        check_config("parks_exampel")
+    assert "parks-example (or parks_example)" in e.value.details[1]

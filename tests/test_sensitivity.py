@@ -43,12 +43,14 @@ COINR_INPUTS = [  # COINr's ASEM sensitivity vignette: winmax, normalisation, we
 
 
 @pytest.fixture(scope="module")
-def asem(shared_dir):
+def asem():
+    """COINr's ASEM reference build from the built-in data set (examples/asem/recipe.yaml;
+    no shared folder needed: tests/test_datasets_asem.py checks it against COINr's stages)."""
     spec = importlib.util.spec_from_file_location("build_asem",
                                                   ROOT / "examples" / "asem" / "build_asem.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    return gipro.Build(mod.recipe_for(shared_dir / "data" / "coinr_asem")).run()
+    return gipro.Build(mod.recipe_for()).run()
 
 
 def test_remove_one_pillar_b2(asem):
@@ -160,6 +162,37 @@ def test_failed_runs_are_reported_not_skipped(asem):
     assert res.failures["error"].str.contains("strictly positive").all()
     assert (res.rank_stats["runs"] == (~geo).sum()).all()
     assert any("runs failed" in n for n in res.notes)
+    # the cause is named with the setting every failed run shares (new-user report #9)
+    why = [n for n in res.notes if n.startswith("failed runs:")]
+    assert len(why) == 1 and "strictly positive" in why[0]
+    assert "every one with aggregate.method = method=geometric" in why[0]
+    assert res.failures["aggregate.method"].eq("method=geometric").all()
+
+
+def test_sobol_with_too_few_complete_base_rows_still_writes_the_failures(asem, tmp_path):
+    """New-user report #9: Sobol, N = 2, min-max [0, 100] + a geometric alternative. Every
+    geometric run fails (zeros); with N = 2 at most 1 base row is complete, so there are no
+    Sobol indices -- the notes say why (the failure and its setting), and the rank statistics,
+    runs and failures are written."""
+    inputs = [StepAlternatives(step="normalise", alternatives=[
+        {"method": "minmax", "range": [0, 100]}]),
+        StepAlternatives(step="aggregate", param="method", values=["arithmetic", "geometric"])]
+    res = uncertainty(asem, inputs, design="sobol", runs=2, seed=0)
+    assert res.sobol is None
+    assert any(n.startswith("Sobol indices NOT computed: only") for n in res.notes)
+    assert any("geometric mean needs strictly positive values" in n
+               and "aggregate.method = method=geometric" in n for n in res.notes)
+    files = res.write(tmp_path)
+    assert "sobol" not in files
+    fail = pd.read_csv(files["failures"])
+    assert len(fail) == len(res.failures) > 0
+    # every run failing: an error that names the cause
+    from gipro.errors import MethodError
+
+    with pytest.raises(MethodError, match="every run of the analysis failed") as e:
+        uncertainty(asem, [StepAlternatives(step="aggregate", param="method",
+                                            values=["geometric"])], runs=3)
+    assert "strictly positive" in e.value.details[0]
 
 
 def test_same_seed_same_numbers_and_chunking_does_not_matter(asem):
@@ -183,7 +216,7 @@ def test_invalid_inputs_are_named(asem):
         make_design(bind_inputs(asem, COINR_INPUTS[:1]), kind="sobol", n=8)
 
 
-def test_config_file_and_cli(tmp_path, asem, shared_dir):
+def test_config_file_and_cli(tmp_path, asem):
     """The YAML form (examples/asem/sensitivity.yaml) through run_config and the CLI."""
     from typer.testing import CliRunner
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..recipe import PeriodRange
+from .relations import Relation, propagate
 from .spec import Change, Scenario
 
 __all__ = ["Cube", "apply_changes", "constant_rate_path", "default_domains"]
@@ -55,6 +56,10 @@ class Cube:
         Unit attributes (index: unit code), for ``groups:`` selections.
     domains : mapping of str to (low, high)
         Feasible range per code (``None`` = unbounded); a change that leaves it is an error.
+    relations : tuple of Relation
+        What is computed from what (:mod:`gipro.scenario.relations`): after each change the
+        variables computed from the changed ones are recomputed, and warnings say what
+        cannot be. Empty: every variable moves alone.
     """
 
     values: np.ndarray
@@ -65,10 +70,12 @@ class Cube:
     directions: Mapping[str, int] = field(default_factory=dict)
     groups: pd.DataFrame | None = None
     domains: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    relations: tuple[Relation, ...] = ()
 
     def copy(self) -> Cube:
         return Cube(self.values.copy(), list(self.periods), list(self.units), list(self.codes),
-                    self.last_observed, self.directions, self.groups, self.domains)
+                    self.last_observed, self.directions, self.groups, self.domains,
+                    self.relations)
 
 
 def constant_rate_path(x0: np.ndarray, xT: np.ndarray, t0: int, T: int,
@@ -116,9 +123,12 @@ def default_domains(values: np.ndarray, codes: Sequence[str],
                                                                          float | None]]:
     """Feasible range of each variable when the user gives none.
 
+    * a code naming a rate of change (``growth``, ``change``, ``reduction``,
+      ``elasticity``): unbounded, whatever its unit (a rate or an elasticity can turn
+      negative even when every observed value is positive);
     * measurement unit starting with ``fraction``: ``[0, 1]``;
-    * unit ``%`` or ``percent``: ``[0, 100]`` -- unless the code names a change (``growth``,
-      ``change``, ``reduction``: unbounded) or the data already exceed 100 (``[0, inf)``);
+    * unit ``%`` or ``percent``: ``[0, 100]`` -- unless the data already exceed 100
+      (``[0, inf)``);
     * otherwise ``[0, inf)`` when every observed value is >= 0 (intensities, totals, per
       capita values), else unbounded.
 
@@ -139,11 +149,11 @@ def default_domains(values: np.ndarray, codes: Sequence[str],
         empty = bool(np.isnan(col).all())
         lo = np.inf if empty else float(np.nanmin(col))
         hi = -np.inf if empty else float(np.nanmax(col))
-        change = any(w in c.lower() for w in ("growth", "change", "reduction"))
-        if unit.startswith("fraction") and lo >= 0 and hi <= 1:
-            out[c] = (0.0, 1.0)
-        elif unit in ("%", "percent") and change:
+        change = any(w in c.lower() for w in ("growth", "change", "reduction", "elasticity"))
+        if change:
             out[c] = (None, None)
+        elif unit.startswith("fraction") and lo >= 0 and hi <= 1:
+            out[c] = (0.0, 1.0)
         elif unit in ("%", "percent") and lo >= 0 and hi <= 100:
             out[c] = (0.0, 100.0)
         elif lo >= 0:
@@ -182,8 +192,104 @@ def _periods(cube: Cube, sel, where: str) -> list[int]:
     return wanted
 
 
-def select_units(cube: Cube, units, groups, where: str) -> list[str]:
-    """Unit codes selected by ``units`` ("all" or codes) and ``groups`` (attribute values).
+_NAME_COLUMNS = ("name", "name_zh", "name_en")
+
+
+def resolve_units(wanted: Sequence[str], units: Sequence[str], meta: pd.DataFrame | None,
+                  where: str, what: str = "units") -> tuple[list[str], dict[str, str]]:
+    """Unit codes for units given by code or by name.
+
+    A unit may be named by its code or, when unambiguous, by its name in the unit metadata
+    (columns ``name``, ``name_zh``, ``name_en``: ``北京`` is ``Beijing``). Anything else is an
+    error that suggests the closest codes and names (ignoring case: ``beijing``).
+
+    Parameters
+    ----------
+    wanted : sequence of str
+    units : sequence of str
+        The unit codes of the data.
+    meta : pandas.DataFrame, optional
+        Unit metadata indexed by code.
+    where, what : str
+        For messages.
+
+    Returns
+    -------
+    codes : list of str
+        In the order given.
+    by_name : dict of str to str
+        The names that were given instead of codes, and their codes.
+
+    Raises
+    ------
+    InputError
+        Unknown or ambiguous units, with suggestions.
+
+    Examples
+    --------
+    >>> meta = pd.DataFrame({"name_zh": ["北京", "天津"]}, index=["Beijing", "Tianjin"])
+    >>> resolve_units(["北京", "Tianjin"], ["Beijing", "Tianjin"], meta, "change 1")
+    (['Beijing', 'Tianjin'], {'北京': 'Beijing'})
+    >>> resolve_units(["beijing"], ["Beijing", "Tianjin"], meta, "change 1")
+    Traceback (most recent call last):
+    ...
+    gipro.errors.InputError: change 1: units not in the build: beijing (did you mean Beijing?)
+      - units: Beijing (北京), Tianjin (天津)
+    """
+    import difflib
+
+    known = set(units)
+    names: dict[str, set[str]] = {}
+    extra: dict[str, list[str]] = {u: [] for u in units}
+    if meta is not None:
+        for col in _NAME_COLUMNS:
+            if col in meta.columns:
+                for code, nm in meta[col].items():
+                    if code in known and isinstance(nm, str) and nm.strip():
+                        names.setdefault(nm.strip(), set()).add(code)
+                        if nm.strip() != code and nm.strip() not in extra[code]:
+                            extra[code].append(nm.strip())
+    label = {u: u + (f" ({' / '.join(extra[u])})" if extra[u] else "") for u in units}
+    out: list[str] = []
+    by_name: dict[str, str] = {}
+    bad: list[str] = []
+    for u in wanted:
+        key = str(u).strip()
+        if key in known:
+            out.append(key)
+        elif key in names and len(names[key]) == 1:
+            code = next(iter(names[key]))
+            out.append(code)
+            by_name[str(u)] = code
+        else:
+            bad.append(str(u))
+    if bad:
+        folded: dict[str, set[str]] = {}
+        for c in units:
+            folded.setdefault(c.casefold(), set()).add(c)
+        for nm, codes in names.items():
+            folded.setdefault(nm.casefold(), set()).update(codes)
+        hints = []
+        for b in bad:
+            key = b.strip().casefold()
+            cands = sorted(folded.get(key, set()))
+            if not cands:
+                near = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.75)
+                cands = sorted({c for n in near for c in folded[n]})
+            ambiguous = b.strip() in names and len(names[b.strip()]) > 1
+            hints.append(b + (f" (the name of {', '.join(sorted(names[b.strip()]))}: give the "
+                              "code)" if ambiguous else
+                              f" (did you mean {' or '.join(cands)}?)" if cands else ""))
+        listing = ", ".join(label[u] for u in sorted(units, key=str.casefold))
+        raise InputError(f"{where}: {what} not in the build: {', '.join(hints)}",
+                         [f"units: {listing}"])
+    return out, by_name
+
+
+def select_units(cube: Cube, units, groups, where: str,
+                 by_name: dict[str, str] | None = None) -> list[str]:
+    """Unit codes selected by ``units`` ("all", codes or names, see :func:`resolve_units`)
+    and ``groups`` (attribute values). Names given are added to ``by_name``.
 
     Raises
     ------
@@ -193,11 +299,9 @@ def select_units(cube: Cube, units, groups, where: str) -> list[str]:
     if units == "all":
         chosen = list(cube.units)
     else:
-        unknown = [u for u in units if u not in set(cube.units)]
-        if unknown:
-            raise InputError(f"{where}: units not in the build: {unknown}",
-                             [f"units: {', '.join(cube.units)}"])
-        chosen = list(units)
+        chosen, named = resolve_units(units, cube.units, cube.groups, where)
+        if by_name is not None:
+            by_name.update(named)
     if groups:
         meta = cube.groups if cube.groups is not None else pd.DataFrame(index=cube.units)
         for col, want in groups.items():
@@ -217,14 +321,16 @@ def select_units(cube: Cube, units, groups, where: str) -> list[str]:
     return chosen
 
 
-def _per_unit(amount, units: list[str], cube: Cube, where: str) -> tuple[list[str], np.ndarray]:
+def _per_unit(amount, units: list[str], cube: Cube, where: str,
+              by_name: dict[str, str] | None = None) -> tuple[list[str], np.ndarray]:
     """Units and a per-unit array for a number or a mapping {unit: number}."""
     if isinstance(amount, dict):
-        unknown = [u for u in amount if u not in set(cube.units)]
-        if unknown:
-            raise InputError(f"{where}: units not in the build: {unknown}")
-        units = list(amount)
-        return units, np.array([amount[u] for u in units], dtype=float)
+        codes, named = resolve_units(list(amount), cube.units, cube.groups, where)
+        if by_name is not None:
+            by_name.update(named)
+        if len(set(codes)) != len(codes):
+            raise InputError(f"{where}: a unit is given twice (by code and by name)")
+        return codes, np.array(list(amount.values()), dtype=float)
     return units, np.full(len(units), float(amount))
 
 
@@ -291,7 +397,8 @@ def apply_changes(
         if unknown:
             raise InputError(f"{where}: indicators not in the data: {unknown}",
                              [f"variables: {', '.join(out.codes)}"])
-        units = select_units(out, ch.units, ch.groups, where)
+        by_name: dict[str, str] = {}
+        units = select_units(out, ch.units, ch.groups, where, by_name)
         need_dir = ch.op == "best" or ch.if_worse or ch.op == "meet"
         if need_dir:
             nodir = [c for c in ch.indicators if c not in out.directions]
@@ -301,9 +408,9 @@ def apply_changes(
                                  "worse are undefined")
         amount = ch.amount()
         if ch.op in ("set", "pct", "abs") and isinstance(amount, dict):
-            units, per_unit = _per_unit(amount, units, out, where)
+            units, per_unit = _per_unit(amount, units, out, where, by_name)
         elif ch.op == "path":
-            units, per_unit = _per_unit(amount, units, out, where)
+            units, per_unit = _per_unit(amount, units, out, where, by_name)
         else:
             per_unit = np.full(len(units), np.nan if amount is None else float(amount))
         ui = np.array([uidx[u] for u in units])
@@ -314,6 +421,7 @@ def apply_changes(
         pi = np.array([pidx[p] for p in periods], dtype=int)
         changed_here = 0
         skipped_here = 0
+        before = out.values.copy() if out.relations else None
         for code in ch.indicators:
             k = cidx[code]
             d = int(out.directions.get(code, 0))
@@ -368,10 +476,20 @@ def apply_changes(
                     "unit": np.array(units, dtype=object)[b],
                     "period": np.array(periods)[a], "indicator": code,
                     "old": cur[a, b], "new": new[a, b], "note": note[a, b]}))
-        notes.append(f"change {n}: {ch.describe()}: {changed_here} values changed"
+        notes.append(f"change {n}: {ch.describe()}: {changed_here} value"
+                     f"{'' if changed_here == 1 else 's'} changed"
                      + (f", {skipped_here} selected values left as they were (see the change "
                         "log)" if skipped_here else "")
-                     + (f" [{ch.note}]" if ch.note else ""))
+                     + (f" [{ch.note}]" if ch.note else "")
+                     + ("; units given by name: " + ", ".join(
+                         f"{k} = {v}" for k, v in by_name.items()) if by_name else ""))
+        if before is not None:
+            direct = ~((out.values == before) | (np.isnan(out.values) & np.isnan(before)))
+            rlog, rnotes = propagate(out, before, direct, scenario=scenario.name, change=n,
+                                     where=where)
+            if rlog is not None:
+                logs.append(rlog)
+            notes += [f"  {x}" for x in rnotes]
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
     return out, log[LOG_COLUMNS], notes
 
@@ -422,14 +540,11 @@ def _reference(cube: Cube, ch: Change, k: int, d: int, pi: np.ndarray, where: st
     """Reference value per selected period for ``match`` / ``best``."""
     vals = cube.values[pi, :, k]  # (P_sel, U)
     if ch.op == "match":
-        if ch.unit not in set(cube.units):
-            raise InputError(f"{where}: unit to match {ch.unit!r} is not in the build",
-                             [f"units: {', '.join(cube.units)}"])
-        return vals[:, cube.units.index(ch.unit)]
-    among = cube.units if ch.among is None else ch.among
-    unknown = [u for u in among if u not in set(cube.units)]
-    if unknown:
-        raise InputError(f"{where}: among names units not in the build: {unknown}")
+        (ref,), _ = resolve_units([str(ch.unit)], cube.units, cube.groups, where,
+                                  "unit to match")
+        return vals[:, cube.units.index(ref)]
+    among = cube.units if ch.among is None else resolve_units(
+        ch.among, cube.units, cube.groups, where, "among: units")[0]
     cols = [cube.units.index(u) for u in among]
     o = vals[:, cols] * d
     with np.errstate(invalid="ignore"):

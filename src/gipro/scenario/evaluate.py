@@ -70,6 +70,7 @@ from ..steps.normalise import NormaliseStep
 from ..steps.treat import TreatStep
 from ..steps.weight import WeightStep
 from .changes import Cube, apply_changes, default_domains
+from .relations import Relation, builtin_relations, load_relations, merge_relations
 from .spec import EvaluationOptions, Scenario
 
 __all__ = ["Evaluation", "ScenarioRun", "base_cube", "evaluate", "scenario_build"]
@@ -199,18 +200,24 @@ class Evaluation:
 
 # ---------------------------------------------------------------------- data
 def base_cube(build: Build, horizon: int | None = None,
-              domains: Mapping[str, Sequence[float | None]] | None = None) -> Cube:
+              domains: Mapping[str, Sequence[float | None]] | None = None,
+              relations: Sequence[Relation] | bool = True) -> Cube:
     """The build's data as a cube of every variable, projected to ``horizon``.
 
     Units and periods are the build's; variables are every column of its source data (so
     denominators can be changed too). Periods after the build's last one up to ``horizon``
     are copies of the last period.
 
+    ``relations``: ``True`` (default) attaches the built-in relations of the build's data set
+    (:func:`gipro.scenario.relations.builtin_relations`, e.g. ``china_provinces``), a sequence
+    adds these relations to them (one for a code already related replaces it), ``False``
+    attaches none (every variable moves alone).
+
     Raises
     ------
     InputError
         ``horizon`` not after the last period; ``domains`` for unknown variables or with
-        low > high.
+        low > high; relations that compute a variable more than once or in a circle.
     """
     units = list(build.panel.unit_codes)
     periods = list(build.periods)
@@ -239,7 +246,30 @@ def base_cube(build: Build, horizon: int | None = None,
         dom[c] = (lo, hi)
     directions = {c: int(fw.node(c).direction) for c in fw.indicator_codes}
     groups = src.units.loc[units]
-    return Cube(values, periods, units, codes, last, directions, groups, dom)
+    rel: list[Relation] = []
+    if relations is not False:
+        name = getattr(build.recipe.data, "dataset", None)
+        if name in builtin_relations():
+            rel = load_relations(name)
+        if not isinstance(relations, bool):
+            rel = merge_relations(rel, list(relations), codes)
+    return Cube(values, periods, units, codes, last, directions, groups, dom, tuple(rel))
+
+
+def derived_note(cube: Cube, opts: EvaluationOptions) -> str:
+    """The policy note on derived variables (relations) of an evaluation."""
+    if opts.derived == "keep":
+        return ("derived variables kept as they were (derived: keep): a changed value does not "
+                "move the variables computed from it")
+    rel = [r for r in cube.relations if r.code in set(cube.codes)]
+    if not rel:
+        return ("no relations between the variables are known: each changed value moves "
+                "alone (declare them with evaluation: {relations: [...]})")
+    done = [r for r in rel if r.recomputable]
+    eg = ", ".join(f"{r.code} = {r.formula()}" for r in done[:2])
+    return (f"derived variables recomputed from the changed values they are computed from "
+            f"({len(done)} relations, e.g. {eg}; see the change log, op 'recomputed'); "
+            "warnings say what cannot be recomputed")
 
 
 def _cube_panel(cube: Cube, source: Panel, label: str) -> Panel:
@@ -420,7 +450,8 @@ def evaluate(
                 "from a separate table, which has no projected periods",
                 ["put the denominators in the data (they are then projected with it), or "
                  "evaluate the observed periods only (no horizon)"])
-    cube = base_cube(build, opts.horizon, opts.domains)
+    cube = base_cube(build, opts.horizon, opts.domains,
+                     relations=opts.relations if opts.derived == "recompute" else False)
     period = cube.periods[-1] if opts.period is None else opts.period
     if period not in cube.periods:
         raise InputError(f"summary period {period} is not evaluated",
@@ -431,6 +462,7 @@ def evaluate(
         "changed can move because the bounds moved"])
     _, rnotes = _scenario_recipe(build, cube.periods, frozen)
     notes += rnotes
+    notes.append(derived_note(cube, opts))
     if opts.horizon is not None:
         notes.append(f"projection: periods {build.periods[-1] + 1}-{opts.horizon} are copies "
                      f"of {build.periods[-1]} (no trend) before the changes; data the source "
@@ -488,7 +520,9 @@ def _tables(ev: Evaluation, states: Mapping[str, Any]) -> dict[str, pd.DataFrame
         overview.append({
             "scenario": name, "description": run.scenario.description or "",
             "n_changes": len(run.scenario.changes),
-            "values_changed": len(real),
+            "values_changed": int((real["op"] != "recomputed").sum()),
+            "values_recomputed": int((real["op"] == "recomputed").sum()),
+            "warnings": sum(n.strip().startswith("warning:") for n in run.notes),
             "period": ev.period,
             "units_changed": int((cur["score_change"].fillna(0) != 0).sum()),
             "mean_change": float(cur["score_change"].mean()) if len(cur) else np.nan,

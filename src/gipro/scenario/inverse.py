@@ -59,7 +59,7 @@ from ..steps.normalise import NormaliseStep
 from ..steps.treat import TreatStep, frozen_treatment
 from ..steps.weight import get_weight_set
 from ..units import current_units
-from .changes import apply_changes, default_domains
+from .changes import apply_changes, default_domains, resolve_units
 from .evaluate import base_cube, scenario_build
 from .spec import Scenario
 
@@ -69,7 +69,7 @@ COLUMNS = ["unit", "period", "code", "goal", "goal_score", "score_now", "rank_no
            "indicators", "kind", "value_now", "value_needed", "value_unit", "change",
            "change_pct",
            "indicator_score_now", "indicator_score_needed", "status", "reason", "solver",
-           "achieved_score", "achieved_rank", "verified"]
+           "achieved_score", "achieved_rank", "verified", "beyond_scale"]
 
 _LINEAR = frozenset({"minmax", "efficacy", "dist_max", "zscore", "ampi", "target", "dist_ref",
                      "goalposts", "frac_max", "leading"})
@@ -242,6 +242,42 @@ class _Model:
                         y[i] = np.nan
             out[:, self.col[a]] = y
         return out[:, self.col[self.code]]
+
+    # ------------------------------------------------------------------ the scale
+    def scale(self) -> tuple[float, float] | None:
+        """(lowest, highest) score of the goal's code for this unit on the baseline's scale:
+        every indicator under it that the unit has at the worst / best baseline value (the
+        frozen bounds); None without frozen bounds."""
+        if self.bounds[0] is None:
+            return None
+        lo, up = self.bounds[0].reshape(-1), self.bounds[1].reshape(-1)
+        under = set(self.fw.indicators_under(self.code))
+        js = [j for j, c in enumerate(self.codes) if c in under and not np.isnan(self.x_now[j])]
+        if not js:
+            return None
+        d = self.direction
+        worst = self.scores_for({j: np.array([d[j] * lo[j]]) for j in js})[0]
+        best = self.scores_for({j: np.array([d[j] * up[j]]) for j in js})[0]
+        return float(worst), float(best)
+
+    def beyond(self, j: int, value: float) -> str | None:
+        """Why ``value`` of indicator ``j`` is beyond the baseline's scale (past its best
+        baseline value, so its normalised score is beyond the scale), or None."""
+        if self.bounds[0] is None or self.codes[j] in self.midpoint or not np.isfinite(value):
+            return None
+        d = self.direction[j]
+        up = float(self.bounds[1].reshape(-1)[j])
+        lo = float(self.bounds[0].reshape(-1)[j])
+        o = d * value
+        tol = 1e-9 * max(1.0, abs(up - lo))
+        if lo - tol <= o <= up + tol:
+            return None
+        edge = up if o > up else lo
+        side = "best" if o > up else "worst"
+        s = float(self.norm_column(j, np.array([value]))[0])
+        return (f"beyond the baseline scale: {self.codes[j]} {_fmt(value)} is past the {side} "
+                f"baseline value {_fmt(d * edge)} (normalised score {_fmt(s)}, scored on the "
+                "linear extension of the scale, clip: false)")
 
     # ------------------------------------------------------------------ closed form
     def path_weight(self, c: str) -> float:
@@ -467,6 +503,8 @@ def required_change(
     fw = build.framework
     period = build.final.periods[-1] if period is None else int(period)
     code = fw.root if code is None else code
+    (unit,), _ = resolve_units([unit], list(build.final.units), build.source_panel.units,
+                               "question", "unit")  # a code, or a name (北京)
     model = _Model(build, unit, period, code, clip)
     under = [c for c in fw.indicators_under(code) if c in model.codes]
     chosen = list(together) if together is not None else (
@@ -501,15 +539,29 @@ def required_change(
     met = (model.score_now >= goal_s) if score is not None else (
         np.isfinite(model.rank_now) and model.rank_now <= rank)
     rows = []
+    scale = None if np.isnan(model.score_now) or met else model.scale()
+    tol = _TOL * max(1.0, abs(goal_s)) if np.isfinite(goal_s) else 0.0
     if np.isnan(model.score_now):
         rows.append({**base, "indicators": ", ".join(chosen), "status": "not available",
                      "reason": f"{unit} has no {code} score in {period}"})
+    elif scale is not None and score is not None and not scale[0] - tol <= goal_s <= \
+            scale[1] + tol:
+        side = "highest" if goal_s > scale[1] else "lowest"
+        why = (f"beyond the baseline scale: {_fmt(goal_s)} is outside the scores {code} can "
+               f"take for {unit} with the baseline's bounds ({_fmt(scale[0])} to "
+               f"{_fmt(scale[1])}; the {side} with every indicator at the "
+               f"{'best' if side == 'highest' else 'worst'} baseline value)")
+        for c in ([", ".join(chosen)] if together is not None else chosen):
+            rows.append({**base, "indicators": c, "status": "unreachable", "reason": why,
+                         "kind": "proportional" if together is not None else "one indicator",
+                         "beyond_scale": True})
     elif together is not None:
         rows.append(_together(model, chosen, goal_s, met, dom, base))
     else:
         for c in chosen:
             rows.append(_single(model, c, goal_s, met, dom, base))
     out = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    out["beyond_scale"] = out["beyond_scale"].eq(True)
     out["achieved_score"] = np.nan
     out["achieved_rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["verified"] = pd.array([pd.NA] * len(out), dtype="boolean")
@@ -565,11 +617,12 @@ def _single(model: _Model, c: str, goal: float, met: bool, dom, base: dict) -> d
             return {**row, "status": "unreachable", "solver": "closed form",
                     "reason": f"would need {c} = {_fmt(v_new)} {unit_s}, outside its "
                               f"feasible range {rng}".replace("  ", " ")}
+        far = model.beyond(j, v_new)
         return {**row, "status": "reachable", "solver": "closed form", "value_needed": v_new,
                 "change": v_new - v0, "change_pct": _pct(v_new - v0, v0),
-                "indicator_score_needed": s_new,
+                "indicator_score_needed": s_new, "beyond_scale": far is not None,
                 "reason": f"effective weight {_fmt(w)} x slope {_fmt(slope)} points per unit "
-                          "of the indicator"}
+                          "of the indicator" + (f"; {far}" if far else "")}
     if w == 0:
         return {**row, "status": "unreachable",
                 "reason": f"{c} has no weight in {model.code} for this unit"}
@@ -588,10 +641,13 @@ def _single(model: _Model, c: str, goal: float, met: bool, dom, base: dict) -> d
                           + (f" (at its ends the score is at most {_fmt(best)})"
                              if np.isfinite(best) else "")}
     v_new = v0 + t
+    far = model.beyond(j, v_new)
     return {**row, "status": "reachable", "solver": solver, "value_needed": v_new,
             "change": t, "change_pct": _pct(t, v0),
             "indicator_score_needed": float(model.norm_column(j, np.array([v_new]))[0]),
-            "reason": "smallest change reaching the goal (bracketing + Brent's method)"}
+            "beyond_scale": far is not None,
+            "reason": "smallest change reaching the goal (bracketing + Brent's method)"
+                      + (f"; {far}" if far else "")}
 
 
 def _together(model: _Model, chosen: list[str], goal: float, met: bool, dom, base: dict
@@ -640,9 +696,10 @@ def _together(model: _Model, chosen: list[str], goal: float, met: bool, dom, bas
                                       f"feasible range [{_fmt(100 * p_lo)}, {_fmt(100 * p_hi)}] %"
                                       " of these indicators' values"}
                 return {**row, "status": "reachable", "solver": "closed form",
-                        "change_pct": 100.0 * p,
+                        "change_pct": 100.0 * p, **_far(model, js, v0 * (1 + p)),
                         "reason": "new values: " + ", ".join(
-                            f"{c} {_fmt(v * (1 + p))}" for c, v in zip(chosen, v0, strict=True))}
+                            f"{c} {_fmt(v * (1 + p))}" for c, v in zip(chosen, v0, strict=True))
+                        + _far_text(model, js, v0 * (1 + p))}
         else:
             return {**row, "status": "unreachable", "solver": "closed form",
                     "reason": "a proportional change of these indicators does not move the "
@@ -657,8 +714,21 @@ def _together(model: _Model, chosen: list[str], goal: float, met: bool, dom, bas
                 "reason": f"not reached for any change in the feasible range "
                           f"[{_fmt(100 * p_lo)}, {_fmt(100 * p_hi)}] %"}
     return {**row, "status": "reachable", "solver": solver, "change_pct": 100.0 * p,
+            **_far(model, js, v0 * (1 + p)),
             "reason": "new values: " + ", ".join(f"{c} {_fmt(v * (1 + p))}"
-                                                 for c, v in zip(chosen, v0, strict=True))}
+                                                 for c, v in zip(chosen, v0, strict=True))
+            + _far_text(model, js, v0 * (1 + p))}
+
+
+def _far(model: _Model, js: list[int], values: np.ndarray) -> dict:
+    return {"beyond_scale": any(model.beyond(j, float(v)) for j, v in
+                                zip(js, values, strict=True))}
+
+
+def _far_text(model: _Model, js: list[int], values: np.ndarray) -> str:
+    far = [model.beyond(j, float(v)) for j, v in zip(js, values, strict=True)]
+    far = [f for f in far if f]
+    return ("; " + "; ".join(far)) if far else ""
 
 
 def _pct(change: float, v0: float) -> float:
@@ -677,7 +747,7 @@ def _verify(build: Build, out: pd.DataFrame, clip: bool, score, rank, domains) -
     todo = out.index[out["status"] == "reachable"]
     if not len(todo):
         return
-    cube = base_cube(build, None, domains)
+    cube = base_cube(build, None, domains, relations=False)  # as solved: one value alone
     raw = build.datasets["raw"]
     for i in todo:
         r = out.loc[i]

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from ..errors import GiproError, InputError
 from ..parks.data import ParkData
@@ -40,8 +41,10 @@ from .evaluate import (
     _scenario_recipe,
     _tables,
     base_cube,
+    derived_note,
     scenario_build,
 )
+from .relations import Relation, load_relations, merge_relations
 from .spec import Change, EvaluationOptions, ParkOptions, Scenario
 
 __all__ = ["ParkEvaluation", "evaluate_parks", "park_cube"]
@@ -62,10 +65,19 @@ class ParkEvaluation:
         value or outcome changed: outcome, value and gap before and after, ``verified``),
         ``verdict_changes`` (every park-year: verdict before and after),
         ``share_changes`` (compliance share per category before and after), ``changes``
-        (the change log), and, when park26 is evaluated, ``park26_index`` and
-        ``park26_scores``.
+        (the change log, recomputed derived indicators included: ``op`` ``recomputed``),
+        ``overview`` (one row per scenario and framework: values changed and recomputed,
+        warnings, outcomes and verdicts changed; a ``park26`` row with the index's mean
+        change), and, when park26 is evaluated, ``park26_index`` and ``park26_scores``.
     notes : list of str
     park26 : Evaluation or None
+    descriptions : dict of str to str
+    change_notes : dict of str to list of str
+        Per scenario: what each change did, what was recomputed from it, and warnings.
+    specs : dict of str to Scenario
+        The scenarios as run (written to ``scenarios.yaml``).
+    options : EvaluationOptions, optional
+    park_options : ParkOptions, optional
     """
 
     data: ParkData
@@ -74,6 +86,10 @@ class ParkEvaluation:
     notes: list[str] = field(default_factory=list)
     park26: Evaluation | None = None
     descriptions: dict[str, str] = field(default_factory=dict)
+    change_notes: dict[str, list[str]] = field(default_factory=dict)
+    specs: dict[str, Scenario] = field(default_factory=dict)
+    options: EvaluationOptions | None = None
+    park_options: ParkOptions | None = None
 
     def summary(self) -> str:
         lines = []
@@ -87,6 +103,7 @@ class ParkEvaluation:
             lines.append("")
             desc = self.descriptions.get(name)
             lines.append(name + (f": {desc}" if desc else ""))
+            lines += [f"  {n}" for n in self.change_notes.get(name, [])]
             for fw, r in req[req["scenario"] == name].groupby("framework", sort=False):
                 flips = r[r["outcome_base"] != r["outcome_scenario"]]
                 now_met = int((flips["outcome_scenario"] == "met").sum())
@@ -118,15 +135,29 @@ class ParkEvaluation:
             df.to_csv(files[name], index=False)
         files["summary"] = out / "summary.txt"
         files["summary"].write_text(self.summary() + "\n", encoding="utf-8")
+        files["scenarios"] = out / "scenarios.yaml"
+        spec: dict[str, Any] = {}
+        if self.park_options is not None:
+            spec["parks"] = self.park_options.model_dump(mode="json")
+        if self.options is not None:
+            spec["evaluation"] = self.options.model_dump(mode="json", exclude_defaults=True)
+        spec["scenarios"] = [s.model_dump(mode="json", exclude_unset=True)
+                             for s in self.specs.values()]
+        files["scenarios"].write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True),
+                                      encoding="utf-8")
         return files
 
 
 def park_cube(data: ParkData, horizon: int | None = None,
-              domains: dict | None = None) -> Cube:
+              domains: dict | None = None,
+              relations: Sequence[Relation] | bool = True) -> Cube:
     """Park data as a cube: parks x years x numeric and yes/no indicators (1/0).
 
     Categories are left out (change them in the data). Directions come from the catalogue
     (yes/no: yes is better). Years after the last one up to ``horizon`` copy the last year.
+    ``relations``: ``True`` attaches the park indicators' relations
+    (``load_relations("parks")``: energy productivity = 1 / energy per IVA, ...), a sequence
+    adds these to them, ``False`` none.
     """
     cat = load_catalogue()
     kinds = {i.code: i for i in cat.indicators}
@@ -156,7 +187,12 @@ def park_cube(data: ParkData, horizon: int | None = None,
         if c not in set(codes):
             raise InputError(f"domains given for {c!r}, which is not in the park data")
         dom[c] = (rng[0], rng[1])
-    return Cube(arr, years, parks, codes, last, directions, data.parks, dom)
+    rel: list[Relation] = []
+    if relations is not False:
+        rel = load_relations("parks")
+        if not isinstance(relations, bool):
+            rel = merge_relations(rel, list(relations), codes)
+    return Cube(arr, years, parks, codes, last, directions, data.parks, dom, tuple(rel))
 
 
 def _to_data(data: ParkData, cube: Cube, base: Cube, label: str) -> ParkData:
@@ -222,9 +258,20 @@ def _meet(data: ParkData):
         rows = ctx.xs(req.code, level="requirement").reindex(units)
         lo = rows["t_lo"].to_numpy(dtype=float)
         hi = rows["t_hi"].to_numpy(dtype=float)
-        ok = (rows["applicable"].to_numpy(dtype=bool)
-              & rows["has_threshold"].to_numpy(dtype=bool)
-              & (rows["context_missing"] == "").to_numpy())
+        applies = rows["applicable"].to_numpy(dtype=bool)
+        has_t = rows["has_threshold"].to_numpy(dtype=bool)
+        ok = applies & has_t & (rows["context_missing"] == "").to_numpy()
+        if not (applies & has_t).any():
+            which = ("for the selected parks" if has_t.any() or
+                     any(v.threshold is not None for v in req.variants) else "")
+            raise InputError(
+                f"{where}: the requirement has no threshold {which}".rstrip()
+                + f" ({getattr(req.name, 'en', None) or req.code}; comparator "
+                f"{req.comparator}), so there is no value to meet"
+                + (" -- it does not apply to them" if has_t.any() else ""),
+                [f"framework note: {req.note}" if getattr(req, "note", None) else
+                 "the framework states no threshold for it",
+                 f"set the value you mean instead: op: set on {code} with value: ..."])
         comp = req.comparator
         m = ch.margin
         if comp in (">", "<") and not m > 0:
@@ -298,7 +345,8 @@ def evaluate_parks(
         EvaluationOptions.model_validate(dict(options or {}))
     if isinstance(scenarios, Scenario):
         scenarios = [scenarios]
-    cube = park_cube(data, opts.horizon, opts.domains)
+    cube = park_cube(data, opts.horizon, opts.domains,
+                     relations=opts.relations if opts.derived == "recompute" else False)
     data0 = _projected(data, cube)
     notes = [f"frameworks: {', '.join(popts.frameworks)}; partly met within "
              f"{popts.tolerance:.0%} of a threshold"]
@@ -328,6 +376,7 @@ def evaluate_parks(
         "share_changes": pd.concat(share_rows, ignore_index=True),
         "changes": pd.concat(logs, ignore_index=True),
     }
+    notes.append(derived_note(cube, opts))
     ev26 = None
     if popts.park26:
         try:
@@ -339,8 +388,47 @@ def evaluate_parks(
             tables["park26_scores"] = ev26.tables["scores"]
             if "contributions" in ev26.tables:
                 tables["park26_contributions"] = ev26.tables["contributions"]
+    tables["overview"] = _overview(runs, tables, [f.code for f in fws], ev26)
     return ParkEvaluation(data0, changed, tables, notes, ev26,
-                          {s.name: s.description or "" for s in scenarios})
+                          {s.name: s.description or "" for s in scenarios},
+                          {s.name: cn for s, _, _, cn in runs},
+                          {s.name: s for s in scenarios}, opts, popts)
+
+
+def _overview(runs, tables: dict[str, pd.DataFrame], frameworks: list[str],
+              ev26: Evaluation | None) -> pd.DataFrame:
+    """One row per scenario and framework (and park26): what changed."""
+    req, ver = tables["requirement_changes"], tables["verdict_changes"]
+    rows = []
+    for s, _, log, cnotes in runs:
+        real = log[~((log["old"] == log["new"]) | (log["old"].isna() & log["new"].isna()))]
+        common = {"scenario": s.name, "description": s.description or "",
+                  "n_changes": len(s.changes),
+                  "values_changed": int((real["op"] != "recomputed").sum()),
+                  "values_recomputed": int((real["op"] == "recomputed").sum()),
+                  "warnings": sum(n.strip().startswith("warning:") for n in cnotes)}
+        for fw in frameworks:
+            r = req[(req["scenario"] == s.name) & (req["framework"] == fw)]
+            flips = r[r["outcome_base"] != r["outcome_scenario"]]
+            v = ver[(ver["scenario"] == s.name) & (ver["framework"] == fw)]
+            rows.append({**common, "framework": fw,
+                         "requirement_values_changed": len(r),
+                         "outcomes_changed": len(flips),
+                         "now_met": int((flips["outcome_scenario"] == "met").sum()),
+                         "no_longer_met": int((flips["outcome_base"] == "met").sum()),
+                         "verdicts_changed": int(v["changed"].sum())})
+        if ev26 is not None and s.name in set(ev26.tables["overview"]["scenario"]):
+            o = ev26.tables["overview"].set_index("scenario").loc[s.name]
+            rows.append({**common, "framework": "park26", "period": int(o["period"]),
+                         "index_mean_change": float(o["mean_change"]),
+                         "units_changed": int(o["units_changed"]),
+                         "units_up": int(o["units_up"]), "units_down": int(o["units_down"])})
+    out = pd.DataFrame(rows)
+    for c in ("requirement_values_changed", "outcomes_changed", "now_met", "no_longer_met",
+              "verdicts_changed", "period", "units_changed", "units_up", "units_down"):
+        if c in out:
+            out[c] = out[c].astype("Int64")
+    return out
 
 
 def _park26(data: ParkData, runs, opts: EvaluationOptions) -> Evaluation | None:
@@ -349,21 +437,22 @@ def _park26(data: ParkData, runs, opts: EvaluationOptions) -> Evaluation | None:
         build = park26(data)
     except InputError as exc:
         raise InputError(f"the data lack park26 indicators ({exc.message})") from None
-    base = base_cube(build, opts.horizon)
+    base = base_cube(build, opts.horizon, relations=False)  # values come propagated
     states, notes = _frozen(build, opts.clip) if opts.bounds == "frozen" else ({}, [])
     _, rnotes = _scenario_recipe(build, base.periods, opts.bounds == "frozen")
     notes = ["park26 index: " + n for n in notes + rnotes]
     reference = scenario_build(build, base, bounds=opts.bounds, clip=opts.clip,
                                label="park26 baseline data")
     out: dict[str, ScenarioRun] = {}
-    for s, c2, log, cnotes in runs:
+    for s, c2, log, _ in runs:
         cube = base.copy()
         common = [c for c in cube.codes if c in set(c2.codes)]
         for c in common:
             cube.values[:, :, cube.codes.index(c)] = c2.values[:, :, c2.codes.index(c)]
         b = scenario_build(build, cube, bounds=opts.bounds, clip=opts.clip,
                            label=f"park26, scenario {s.name!r}")
-        out[s.name] = ScenarioRun(s, b, cube, log[log["indicator"].isin(common)], cnotes)
+        out[s.name] = ScenarioRun(s, b, cube, log[log["indicator"].isin(common)],
+                                  [])  # the change notes are in the park section
     period = opts.period if opts.period in base.periods else base.periods[-1]
     ev = Evaluation(build, reference, out, opts, period, notes, cube=base)
     ev.tables = _tables(ev, states)

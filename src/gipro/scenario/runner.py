@@ -5,7 +5,8 @@ questions of a :class:`~gipro.scenario.spec.ScenarioFile`, writes every table as
 returns a printable summary. Outputs (composite build):
 
 ========================  ====================================================================
-``overview.csv``          one row per scenario: values changed, mean/min/max index change,
+``overview.csv``          one row per scenario: values changed and recomputed, warnings,
+                          mean/min/max index change,
                           units up/down, values beyond the bounds, spillover
 ``index.csv``             the index side by side: baseline and each scenario's score, change,
                           rank and rank change, per unit and period
@@ -16,11 +17,15 @@ returns a printable summary. Outputs (composite build):
 ``attainment.csv``        per target, unit and period: value, target path, gap, on track
 ``attainment_summary.csv`` per target and unit: met by the target period, gap, rate needed
 ``questions.csv``         inverse questions: the change needed, or why it is unreachable
+                          (``beyond_scale``: past the baseline's best value or scale)
 ``summary.txt``           the printed summary; ``scenarios.yaml``: the scenarios as run
 ========================  ====================================================================
 
-Park data: ``requirement_changes.csv``, ``verdict_changes.csv``, ``share_changes.csv``,
-``changes.csv``, ``park26_*.csv`` and ``summary.txt``.
+Park data: ``overview.csv`` (per scenario and framework: values changed and recomputed,
+warnings, outcomes and verdicts changed; a ``park26`` row), ``requirement_changes.csv``,
+``verdict_changes.csv``, ``share_changes.csv``, ``changes.csv`` (recomputed derived
+indicators included, ``op`` ``recomputed``), ``park26_*.csv``, ``summary.txt`` and
+``scenarios.yaml`` (the scenarios and options as run).
 """
 
 from __future__ import annotations
@@ -37,17 +42,61 @@ from .parks import ParkEvaluation, evaluate_parks
 from .spec import ScenarioFile
 from .targets import attainment
 
-__all__ = ["is_park_config", "run_file"]
+__all__ = ["PARK_EXAMPLE_NAMES", "check_config", "is_park_config", "run_file"]
+
+
+#: Names of the SYNTHETIC example parks as CONFIG (``gipro datasets`` lists ``parks_example``).
+PARK_EXAMPLE_NAMES = ("parks-example", "parks_example")
 
 
 def is_park_config(config: str | None) -> bool:
-    """Whether CONFIG names park data (``parks-example``, a folder, a CSV/Excel/Parquet file)."""
+    """Whether CONFIG names park data (``parks-example`` or ``parks_example``, a folder, a
+    CSV/Excel/Parquet file)."""
     if config is None:
         return False
-    if config == "parks-example":
+    if config in PARK_EXAMPLE_NAMES:
         return True
     p = Path(config)
     return p.is_dir() or p.suffix.lower() in (".csv", ".xlsx", ".xls", ".parquet")
+
+
+def check_config(config: str | None) -> None:
+    """Refuse a CONFIG that is neither a built-in recipe, the example parks nor an
+    existing file or folder, listing what is accepted.
+
+    Raises
+    ------
+    InputError
+        Naming the accepted names (and the closest one when there is one).
+
+    Examples
+    --------
+    >>> check_config("parks_example"), check_config("china-provinces-gipro")
+    (None, None)
+    >>> try:
+    ...     check_config("parks-exmple")
+    ... except InputError as exc:
+    ...     print(exc.message.split(" (")[1])
+    did you mean parks-example?)
+    """
+    import difflib
+
+    from ..recipe import builtin_recipes
+
+    if config is None or config in PARK_EXAMPLE_NAMES or config in builtin_recipes():
+        return
+    if Path(config).exists():
+        return
+    names = [*builtin_recipes(), *PARK_EXAMPLE_NAMES]
+    near = difflib.get_close_matches(config, names, n=1, cutoff=0.6)
+    raise InputError(
+        f"{config} is neither a built-in recipe, the example parks nor an existing file or "
+        "folder"
+        + (f" (did you mean {near[0]}?)" if near else ""),
+        [f"built-in recipes: {', '.join(builtin_recipes())}",
+         "the SYNTHETIC example parks: parks-example (or parks_example)",
+         "or a recipe YAML file, a folder of park data, or a park data file (CSV, Excel, "
+         "Parquet)"])
 
 
 def run_file(config: str | None, spec: ScenarioFile, out: str | Path
@@ -58,7 +107,8 @@ def run_file(config: str | None, spec: ScenarioFile, out: str | Path
     ----------
     config : str or None
         Recipe YAML or built-in recipe name (default: the built-in recipe); or park data:
-        ``parks-example`` (the SYNTHETIC example parks), a folder or a file.
+        ``parks-example`` or ``parks_example`` (the SYNTHETIC example parks, as
+        ``gipro datasets`` names them), a folder or a file.
     spec : ScenarioFile
     out : path
         Output folder.
@@ -76,6 +126,7 @@ def run_file(config: str | None, spec: ScenarioFile, out: str | Path
     InputError, MethodError
         As the steps they run.
     """
+    check_config(config)
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -152,6 +203,10 @@ def _questions(build: Build, spec: ScenarioFile, out: Path, files: dict[str, Pat
             continue
         ok = r[r["status"] == "reachable"]
         if ok.empty:
+            reasons = r["reason"].drop_duplicates()
+            if len(reasons) == 1 and len(r) > 1:  # e.g. a goal beyond the scale
+                lines.append(head + "unreachable: " + str(reasons.iloc[0]))
+                continue
             lines.append(head + "unreachable by "
                          + ("a proportional change" if q.together else "any single indicator"))
             for x in r.head(3).itertuples():
@@ -161,6 +216,9 @@ def _questions(build: Build, spec: ScenarioFile, out: Path, files: dict[str, Pat
         for x in ok.head(3).itertuples():
             check = "verified" if (pd.notna(x.verified) and bool(x.verified)) else \
                 "NOT reached when re-run"
+            if bool(x.beyond_scale):
+                check += "; BEYOND THE BASELINE SCALE: past the best baseline value"
+
             if x.kind == "proportional":
                 lines.append(f"     {x.indicators}: {x.change_pct:+.2f} % together "
                              f"({x.solver}; {check})")
@@ -185,7 +243,8 @@ def _run_parks(config: str, spec: ScenarioFile, out: Path):
                          ["for parks, use scenarios (with op: meet, set, pct ...)"])
     if not spec.scenarios:
         raise InputError("no scenarios to evaluate")
-    data = _parks.example() if config == "parks-example" else _parks.read_park_data(config)
+    data = (_parks.example() if config in PARK_EXAMPLE_NAMES
+            else _parks.read_park_data(config))
     ev = evaluate_parks(data, spec.scenarios, parks=spec.parks, options=spec.evaluation)
     files = ev.write(out)
     return files, ev.summary(), ev

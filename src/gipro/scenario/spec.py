@@ -54,6 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..errors import InputError
 from ..recipe import PeriodRange, validation_details
 from ..yamlio import load_yaml
+from .relations import Relation
 
 __all__ = [
     "AttainmentOptions",
@@ -246,8 +247,17 @@ class EvaluationOptions(_Model):
         Feasible values of indicators (``null`` = unbounded), for changes and inverse
         questions; default (:func:`~gipro.scenario.changes.default_domains`): [0, 1] for
         units starting with ``fraction``, [0, 100] for ``%`` / ``percent`` (not for codes
-        naming a growth, change or reduction), non-negative for indicators that are
-        non-negative in the data, else unbounded.
+        naming a growth, change, reduction or elasticity: unbounded), non-negative for
+        indicators that are non-negative in the data, else unbounded.
+    derived : {"recompute", "keep"}
+        ``recompute`` (default): after each change, the variables computed from the changed
+        ones are recomputed (:mod:`gipro.scenario.relations`: the built-in relations of the
+        park indicators and of the built-in data sets, plus ``relations``), and warnings say
+        what cannot be; ``keep``: every variable moves alone (the notes say so).
+    relations : list of Relation
+        More relations of your data (``{code, kind, terms, ...}``; see
+        :class:`~gipro.scenario.relations.Relation`); one for a code that has a built-in
+        relation replaces it.
     """
 
     bounds: Literal["frozen", "recompute"] = "frozen"
@@ -255,6 +265,16 @@ class EvaluationOptions(_Model):
     horizon: int | None = None
     period: int | None = None
     domains: dict[str, tuple[float | None, float | None]] = Field(default_factory=dict)
+    derived: Literal["recompute", "keep"] = "recompute"
+    relations: list[Relation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _relations(self) -> EvaluationOptions:
+        codes = [r.code for r in self.relations]
+        dup = sorted({c for c in codes if codes.count(c) > 1})
+        if dup:
+            raise ValueError(f"more than one relation computes {', '.join(dup)}")
+        return self
 
 
 class Question(_Model):

@@ -33,7 +33,7 @@ import pandas as pd
 from ..build import Build
 from ..datasets.breaks import series_breaks
 from ..errors import InputError
-from .changes import Cube, select_units
+from .changes import Cube, resolve_units, select_units
 from .evaluate import base_cube
 from .spec import AttainmentOptions, TargetSpec
 
@@ -135,11 +135,12 @@ def attainment(
             raise InputError(f"{where}: base period {t.base} is not in the data",
                              [f"periods: {cube.periods[0]}-{cube.periods[-1]}"])
         amt = t.value if t.value is not None else t.change_pct
-        units = list(amt) if isinstance(amt, dict) else select_units(cube, t.units, t.groups,
-                                                                       where)
-        unknown = [u for u in units if u not in set(cube.units)]
-        if unknown:
-            raise InputError(f"{where}: units not in the data: {unknown}")
+        if isinstance(amt, dict):  # units by code or name (resolve_units)
+            units, _ = resolve_units(list(amt), cube.units, cube.groups, where)
+            t = t.model_copy(update={("value" if t.value is not None else "change_pct"):
+                                     dict(zip(units, amt.values(), strict=True))})
+        else:
+            units = select_units(cube, t.units, t.groups, where)
         tab, summ, tnotes = _one(cube, t, units, opts, is_scenario, label, projected)
         tables.append(tab)
         summaries.append(summ)

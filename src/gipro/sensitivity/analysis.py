@@ -55,8 +55,8 @@ from .inputs import bind_inputs
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
 
-__all__ = ["SensitivityResult", "analyse_sobol", "evaluate", "rank_statistics",
-           "remove_elements", "uncertainty"]
+__all__ = ["SensitivityResult", "analyse_sobol", "evaluate", "failure_summary",
+           "rank_statistics", "remove_elements", "uncertainty"]
 
 
 @dataclass
@@ -84,7 +84,8 @@ class SensitivityResult:
         Every run's sampled settings, ``status`` (``ok``/``failed``), ``error`` and its
         ``mean_abs_rank_shift``.
     failures : pandas.DataFrame
-        The failed runs only: ``run, block, error``.
+        The failed runs only: ``run, block``, the run's setting of each input (not the
+        weights) and ``error``.
     weights : pandas.DataFrame
         Every sampled weight multiplier (``run, input, code, multiplier``).
     notes : list of str
@@ -218,8 +219,8 @@ def analyse_sobol(design: Design, y: np.ndarray, *, ok: np.ndarray | None = None
         notes.append(f"Sobol indices from {int(good.sum())} of {n} base rows: the other "
                      f"{int((~good).sum())} have a failed run (see failures)")
     if good.sum() < 2:
-        raise MethodError(f"only {int(good.sum())} base rows have no failed run; Sobol indices "
-                          "need at least 2")
+        raise MethodError(f"only {int(good.sum())} of {n} base rows have no failed run; Sobol "
+                          "indices need at least 2")
     ya, yb, yab = split_output(y, n, d)
     est = sobol_indices(ya[good], yb[good], yab[:, good], n_boot=n_boot, level=level,
                         rng=rng, ddof=ddof, center=center)
@@ -351,31 +352,89 @@ def summarise(build: Build, des: Design, target: str, period: int, scores: np.nd
                                 if not b.is_weights else
                                 f"{b.label} (+-{b.spec.spread:.0%} on {len(b.codes)} weights)"
                                 for b in des.inputs))
+    table = des.table()
+    table["status"] = np.where(ok, "ok", "failed")
+    table["error"] = [failed.get(r, "") for r in range(des.n_runs)]
+    why = failure_summary(table, [b.label for b in des.inputs if not b.is_weights])
     if failed:
         notes.append(f"{len(failed)} of {des.n_runs} runs failed (listed in failures); rank "
                      "statistics use the successful runs")
+        notes += [f"failed runs: {w}" for w in why]
     if use.size == 0:
-        raise MethodError("every run of the analysis failed", [
-            f"run {r}: {m}" for r, m in list(failed.items())[:5]])
+        raise MethodError(f"every run of the analysis failed ({des.n_runs} runs)", why)
     stats = rank_statistics(ranks[use], nom_rank, units)
     stats.insert(1, "nominal_score", nom_scores)
     with warnings.catch_warnings():  # failed runs have no ranks: NaN, reported below
         warnings.simplefilter("ignore", RuntimeWarning)
         shift = np.nanmean(np.abs(ranks - nom_rank[None]), axis=1)
     shift = np.where(ok, shift, np.nan)
-    table = des.table()
-    table["status"] = np.where(ok, "ok", "failed")
-    table["error"] = [failed.get(r, "") for r in range(des.n_runs)]
     table["mean_abs_rank_shift"] = shift
-    failures = table.loc[~ok, ["run", "block", "error"]].reset_index(drop=True)
+    settings = [c for c in table.columns if c not in ("run", "block", "base_row", "status",
+                                                      "error", "mean_abs_rank_shift")]
+    failures = table.loc[~ok, ["run", "block", *settings, "error"]].reset_index(drop=True)
     sob = None
     if des.kind == "sobol":
         rng = np.random.default_rng(None if seed is None else [seed, 1])
-        sob, more = analyse_sobol(des, shift, ok=ok, n_boot=n_boot, level=level, rng=rng)
+        try:
+            sob, more = analyse_sobol(des, shift, ok=ok, n_boot=n_boot, level=level, rng=rng)
+        except MethodError as exc:
+            if not failed:
+                raise
+            # too few base rows left: the rank statistics, runs and failures are still
+            # written; the Sobol indices are not, and the notes say why
+            more = [f"Sobol indices NOT computed: {exc.message} (the failed runs are listed "
+                    "in failures; their causes are above)"]
         notes += more
     nominal = pd.DataFrame({"unit": list(units), "score": nom_scores, "rank": nom_rank})
     return SensitivityResult(des, target, period, tuple(units), scores, ranks, nominal, stats,
                              sob, table, failures, des.weight_table(), notes, seconds)
+
+
+def failure_summary(table: pd.DataFrame, inputs: Sequence[str], top: int = 3) -> list[str]:
+    """The causes of failed runs, most frequent first, with the settings they share.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The runs table (:meth:`Design.table` plus ``status`` and ``error``).
+    inputs : sequence of str
+        Columns of ``table`` holding a run's setting of each (non-weight) input.
+    top : int
+        How many distinct errors to describe.
+
+    Returns
+    -------
+    list of str
+        One line per distinct error: how many runs, the error, and each input setting that
+        every run with this error has and no successful run has (the likely cause, e.g.
+        ``aggregate.method = method=geometric``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"agg": ["geometric", "arithmetic", "geometric"],
+    ...                   "status": ["failed", "ok", "failed"],
+    ...                   "error": ["needs values > 0", "", "needs values > 0"]})
+    >>> failure_summary(t, ["agg"])
+    ['2 runs: needs values > 0 -- every one with agg = geometric, a setting no successful run has']
+    """
+    bad = table[table["status"] != "ok"]
+    good = table[table["status"] == "ok"]
+    out = []
+    counts = bad["error"].value_counts()
+    for err, n in counts.head(top).items():
+        rows = bad[bad["error"] == err]
+        shared = []
+        for c in inputs:
+            vals = rows[c].astype(str).unique()
+            if len(vals) == 1 and not (good[c].astype(str) == vals[0]).any():
+                shared.append(f"{c} = {vals[0]}")
+        out.append(f"{n} run{'s' if n != 1 else ''}: {err}"
+                   + (f" -- every one with {', '.join(shared)}, a setting no successful run "
+                      "has" if shared else ""))
+    if len(counts) > top:
+        out.append(f"{int(counts.iloc[top:].sum())} more runs with {len(counts) - top} other "
+                   "errors (see failures)")
+    return out
 
 
 # ---------------------------------------------------------------------- remove one element
