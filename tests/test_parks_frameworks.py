@@ -270,8 +270,9 @@ def test_cli_assess_user_folder(tmp_path):
 
 
 def test_cli_assess_errors(tmp_path):
+    # an invalid option value is a usage error (exit 2), as every invalid option value
     result = runner.invoke(app, ["assess", "--framework", "nope", "--out", str(tmp_path)])
-    assert result.exit_code == 1 and "unknown framework" in result.output
+    assert result.exit_code == 2 and "'nope' is not one of" in result.output
     result = runner.invoke(app, ["assess", str(tmp_path / "missing.csv"), "--out",
                                  str(tmp_path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
