@@ -377,6 +377,8 @@ def project(tmp_path):
     (["assess", "{p}/bad.csv"], 1, "error: park data in"),
     (["assess", "--framework", "xyz"], 2, None),
     (["assess", "--example", "--tolerance", "5"], 2, None),  # a share: 0.05, not 5 (%)
+    (["assess", "{p}/bad.csv", "--decimal", ";"], 2, None),
+    (["assess", "{p}/bad.csv", "--thousands", "x"], 2, None),
     (["assess", "--example", "--year", "1990"], 1, "error: year 1990 is not in the park data"),
     (["assess", "--tolerance", "x"], 2, None),
     (["coherence", "{p}/r.yaml", "--method", "kendall"], 2, None),

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 # imported inside the commands that use them, so that ``gipro --help``, ``gipro --version`` and
 # ``gipro recipes`` start quickly (benchmarks/bench_cli_startup.py).
 
+# Help texts are rich markup (typer's default): a literal "[" is written "\\[".
 app = typer.Typer(
     name="gipro",
     help="Green industry progress: composite indices, progress over time, park assessment.",
@@ -47,7 +48,8 @@ def _one_of(choices: tuple[str, ...] | list[str]):
     invalid option value (docs/bad-input.md)."""
     def check(value: str | None) -> str | None:
         if value is not None and value not in choices:
-            raise typer.BadParameter(f"{value!r} is not one of: {', '.join(choices)}")
+            raise typer.BadParameter(f"{value!r} is not one of: "
+                                     + ", ".join(repr(c) for c in choices))
         return value
     return check
 
@@ -370,7 +372,7 @@ def assess_parks(
     park_data: Annotated[
         str | None,
         typer.Argument(help="Park indicators (CSV/Excel, long or wide form) or a folder with "
-                       "indicators.csv [parks.csv] [enterprises.csv]. Omit it (or pass "
+                       "indicators.csv \\[parks.csv] \\[enterprises.csv]. Omit it (or pass "
                        "--example) to use the SYNTHETIC example parks."),
     ] = None,
     framework: Annotated[str, typer.Option(
@@ -400,9 +402,11 @@ def assess_parks(
     lang: Lang = "en",
     sep: Annotated[str | None, typer.Option(
         help="CSV separator of the park files (default ','; e.g. ';').")] = None,
-    decimal: Annotated[str, typer.Option(help="Decimal mark of numbers ('.' or ',').")] = ".",
+    decimal: Annotated[str, typer.Option(help="Decimal mark of numbers ('.' or ',').",
+                                         callback=_one_of((".", ",")))] = ".",
     thousands: Annotated[str | None, typer.Option(
-        help="Thousands separator of numbers (e.g. '.' with --decimal ',').")] = None,
+        help="Thousands separator of numbers: ',', '.', ' ' or \"'\" (e.g. '.' with "
+        "--decimal ',').", callback=_one_of((",", ".", " ", "'")))] = None,
     na_values: Annotated[list[str] | None, typer.Option(
         "--na-value", help="A text meaning 'missing' (repeat for several, e.g. "
         "--na-value .. --na-value -).")] = None,
@@ -791,11 +795,11 @@ def report_cmd(
                                               "progress section.")] = False,
     rank_intervals: Annotated[Path | None, typer.Option(
         "--rank-intervals", help="CSV with unit, nominal_rank, median_rank, q05, q95 "
-        "[, period, target] (e.g. rank_stats.csv of gipro sensitivity on the same recipe); "
+        "\\[, period, target] (e.g. rank_stats.csv of gipro sensitivity on the same recipe); "
         "its units and nominal ranks must be those of the reported build and period.")
     ] = None,
     sobol: Annotated[Path | None, typer.Option(
-        "--sobol", help="CSV with input, S1, ST [, S1_conf, ST_conf] (sensitivity "
+        "--sobol", help="CSV with input, S1, ST \\[, S1_conf, ST_conf] (sensitivity "
         "analysis).")] = None,
     excel: Annotated[Path | None, typer.Option(
         "--excel", help="Also write the Excel workbook to this file.")] = None,
