@@ -242,3 +242,38 @@ def test_results_tabs_are_named_after_the_levels():
                        ("zh", ["维度", "子维度（第 2 层）", "指标（标准化得分）"])):
         out = Results.from_build(b).render(Context(lang))
         assert [lv["title"] for lv in out["levels"]] == want
+
+
+def test_a_rank_for_a_unit_the_build_does_not_rank_is_a_mismatch():
+    """U2 has no score in 2020 (both indicators missing): intervals giving it rank 3 are not
+    of this build; intervals leaving it unranked are."""
+    fw = Framework([{"code": "a", "parent": "I", "direction": 1},
+                    {"code": "b", "parent": "I", "direction": 1}], [{"code": "I"}])
+    idx = pd.MultiIndex.from_tuples([(u, 2020) for u in ("U1", "U2", "U3")],
+                                    names=["unit", "period"])
+    values = pd.DataFrame({"a": [0.0, np.nan, 10], "b": [10.0, np.nan, 0]}, index=idx)
+    b = run({**RECIPE, "steps": [{"step": "normalise"}, {"step": "aggregate"}]},
+            framework=fw, panel=Panel(values))
+    # U1 and U3 tie (index 50 each): both rank 1 ("min" ties); U2 unranked
+    ok = pd.DataFrame({"unit": ["U1", "U2", "U3"], "nominal_rank": [1, np.nan, 1],
+                       "median_rank": [1, np.nan, 1], "q05": [1, np.nan, 1],
+                       "q95": [2, np.nan, 2]})
+    assert Robustness(rank_intervals=ok).check_build(b, 2020) == 2020
+    bad = ok.assign(nominal_rank=[1, 3, 1], median_rank=[1, 3, 1], q05=[1, 3, 1],
+                    q95=[2, 3, 2])
+    with pytest.raises(InputError) as e:
+        Robustness(rank_intervals=bad).check_build(b, 2020)
+    assert "U2: nominal rank 3 in the file, none in the build" in e.value.details
+
+
+def test_park_report_shows_the_fraction_warning():
+    import gipro.parks as parks
+    from gipro.report import park_report
+
+    long = pd.DataFrame({"park": ["A", "B"], "year": 2023,
+                         "indicator": "solid_waste_utilisation_pct", "value": [0.96, 81.0]})
+    data = parks.ParkData.from_long(long)
+    a = parks.assess("hj274", data)
+    assert len(a.warnings) == 1
+    html = park_report(data, [a]).to_html()
+    assert '<p class="note warning"><b>WARNING:</b> solid_waste_utilisation_pct is in %' in html

@@ -256,7 +256,7 @@ def _print_ranking(build: Build, top: int) -> None:
     table.add_column("score", justify="right")
     dims = fw.children(root)
     for d in dims:
-        table.add_column(d, justify="right")
+        table.add_column(Text(d), justify="right")
     multi = len(build.final.periods) > 1
     if multi:
         table.add_column(f"change since {build.final.periods[0]}", justify="right")
@@ -1037,7 +1037,7 @@ def _print_scenarios(ev, top: int) -> None:
     table.add_column("unit")
     table.add_column("baseline", justify="right")
     for n in names:
-        table.add_column(n, justify="right")
+        table.add_column(Text(str(n)), justify="right")
     for d in shown.to_dict("records"):
         rank = "-" if pd.isna(d["baseline_rank"]) else str(d["baseline_rank"])
         base = "-" if pd.isna(d["baseline_score"]) else f"{d['baseline_score']:.2f}"

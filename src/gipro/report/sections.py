@@ -775,11 +775,12 @@ class Robustness(Section):
             ranks = res[res["period"] == p].set_index("unit")["rank"].astype(float)
             ranked = [u for u in units if np.isfinite(ranks.get(u, np.nan))]
             lacking = [u for u in ranked if u not in nominal.index]
-            a = nominal.reindex(ranked).to_numpy(dtype=float)
-            b = ranks.reindex(ranked).to_numpy(dtype=float)
+            a = nominal.to_numpy(dtype=float)
+            b = ranks.reindex(nominal.index).to_numpy(dtype=float)
+            same = (a == b) | (np.isnan(a) & np.isnan(b))
             bad = [f"{u}: nominal rank {_rank_text(x)} in the file, {_rank_text(y)} in the "
-                   f"build" for u, x, y in zip(ranked, a, b, strict=True)
-                   if u in nominal.index and x != y]
+                   f"build" for u, x, y, ok in zip(nominal.index, a, b, same, strict=True)
+                   if not ok]
             return lacking, bad
 
         periods = [int(p) for p in build.final.periods]
@@ -1203,7 +1204,7 @@ class Parks(Section):
                                     strict=True)])
             blocks.append({
                 "code": fw.code, "name": fw.name.get(lang) or fw.code, "year": year,
-                "synthetic": a.synthetic,
+                "synthetic": a.synthetic, "warnings": list(getattr(a, "warnings", [])),
                 "chart": ctx.chart(bars, f"park-outcomes-{fw.code}"),
                 "scorecard": card,
                 "verdicts": table(v, [Col("label", t("col_park")),
