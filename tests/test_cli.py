@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from gipro.cli import app
@@ -38,3 +39,126 @@ def test_list_commands():
     assert result.exit_code == 0 and "china-provinces-green-industry" in result.output
     result = runner.invoke(app, ["datasets"])
     assert result.exit_code == 0 and "30 units x 20 periods" in result.output
+
+
+# ------------------------------------------------------------ new-user trial 2 fixes
+def test_version_without_a_command():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == "gipro 0.1.0"
+
+
+def test_messages_print_brackets_as_written(monkeypatch):
+    """rich markup used to swallow '[low, high]' and '[wastewater_per_iva]' in messages."""
+    from gipro.errors import InputError
+
+    def fail(*args, **kwargs):
+        raise InputError("values outside [0, inf]: widen with {domains: {x: [low, high]}}",
+                         ["write indicators: [wastewater_per_iva]", "[bold]not markup[/]"])
+
+    monkeypatch.setattr("gipro.build.Build", fail)
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 1
+    assert "values outside [0, inf]: widen with {domains: {x: [low, high]}}" in result.output
+    assert "  - write indicators: [wastewater_per_iva]" in result.output
+    assert "  - [bold]not markup[/]" in result.output
+
+
+def test_notes_and_table_cells_print_brackets_as_written(monkeypatch, tmp_path):
+    """Progress notes and unit names in table cells are plain text."""
+    from gipro import progress
+
+    real = progress.report
+
+    def with_note(*args, **kwargs):
+        rep = real(*args, **kwargs)
+        rep.notes.append("break in [2008, 2009] for [gdp]")
+        return rep
+
+    monkeypatch.setattr(progress, "report", with_note)
+    monkeypatch.setattr(progress, "unit_labels",
+                        lambda build: {u: f"[{u}]" for u in build.final.units})
+    result = runner.invoke(app, ["progress", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "note: break in [2008, 2009] for [gdp]" in result.output
+    assert "[Beijing]" in result.output
+
+
+def test_every_written_file_is_named(tmp_path):
+    """'Wrote 8 files' used to list 7 (weights.csv was missing)."""
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["run", "--out", str(out)])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())  # undo the terminal's line wrapping
+    line = text[text.index("Wrote "):]
+    on_disk = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert line.startswith(f"Wrote {len(on_disk)} files to {out}: ")
+    listed = line.split(": ", 1)[1].split(" 1 unit")[0]
+    for rel in on_disk:
+        folder, _, name = rel.rpartition("/")
+        assert (name if not folder else name.removesuffix(".csv")) in listed, rel
+    assert "weights.csv" in listed
+
+
+def test_progress_table_keeps_the_sign_of_small_changes(tmp_path):
+    """Guangdong's change 2006-2015 is -0.03 in the summary; the table printed '+0.0'."""
+    result = runner.invoke(app, ["progress", "--out", str(tmp_path)])
+    assert result.exit_code == 0
+    row = next(x for x in result.output.splitlines() if "Guangdong" in x and "->" in x)
+    assert "-0.03" in row and "+0.0 " not in row
+    assert "Guangdong (-0.03)" in " ".join(result.output.split())
+
+
+def test_printed_names_are_the_unit_tables_and_csv_keeps_codes(tmp_path):
+    result = runner.invoke(app, ["progress", "--out", str(tmp_path), "--top", "15"])
+    assert "Inner Mongolia" in result.output and "InnerMongolia" not in result.output
+    assert "InnerMongolia" in set(pd.read_csv(tmp_path / "index_progress.csv")["unit"])
+
+
+def test_sizes_and_plurals_for_people():
+    from gipro.cli import _plural, _size
+
+    assert [_size(n) for n in (5_249_000, 48_300, 999, 1_000)] == [
+        "5.2 MB", "48 kB", "999 bytes", "1 kB"]
+    assert (_plural(1, "unit"), _plural(2, "unit"), _plural(0, "file")) == (
+        "1 unit", "2 units", "0 files")
+
+
+def test_recipes_listing_equals_the_recipe_module():
+    from gipro.cli import _builtin_recipe_names
+    from gipro.recipe import builtin_recipes
+
+    assert _builtin_recipe_names() == builtin_recipes()
+    result = runner.invoke(app, ["recipes"])
+    assert result.output.split() == builtin_recipes()
+
+
+def test_startup_does_not_load_heavy_modules():
+    """gipro --help / --version / recipes: no pandas, scipy, plotly, build, parks, report
+    builder, sensitivity or scenarios at import (timings: benchmarks/bench_cli_startup.py)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, gipro.cli; heavy = ('pandas', 'scipy', 'plotly', 'gipro.build', "
+            "'gipro.parks', 'gipro.report.builder', 'gipro.sensitivity', 'gipro.scenario', "
+            "'dask', 'openpyxl'); print(sorted(m for m in heavy if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_lazy_package_names_still_work():
+    import gipro
+
+    assert callable(gipro.compare) and gipro.Build.__name__ == "Build"
+    import gipro.compare  # the submodule must not shadow the function
+    assert callable(gipro.compare)
+    assert gipro.progress.summary and gipro.parks.assess
+    with pytest.raises(AttributeError):
+        gipro.no_such_name  # noqa: B018
+
+
+def test_help_texts_show_their_brackets():
+    result = runner.invoke(app, ["assess", "--help"], env={"COLUMNS": "200"})
+    assert "[parks.csv] [enterprises.csv]" in result.output
+    result = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
+    assert "[, period, target]" in result.output and "[, S1_conf, ST_conf]" in result.output

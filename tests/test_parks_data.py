@@ -191,3 +191,23 @@ def test_cli_assess_reader_options(tmp_path):
     wide = pd.read_csv(tmp_path / "o3" / "park_indicators.csv")
     assert wide[["park", "water_per_iva", "energy_per_iva"]].values.tolist() == [
         ["A", 7.5, 0.4]]
+
+
+def test_number_hints_for_each_kind_of_bad_cell(tmp_path):
+    """'96%' and '0,32' in one park file (new-user trial): one hint per kind, in the park
+    options' words (the recipe reader's hints name recipe keys)."""
+    p = write(tmp_path / "p.csv", "park,year,solid_waste_utilisation_pct,energy_per_iva,"
+                                  "green_cover_pct,water_per_iva\n"
+                                  'A,2023,96%,"0,32",12,n.a.\nB,2023,81,0.4,1 234,\n')
+    with pytest.raises(InputError) as e:
+        read_park_data(p)
+    hints = {d.split("'")[1]: d for d in e.value.details if "(row" not in d}
+    assert sorted(hints) == ["0,32", "1 234", "96%", "n.a."]  # one per kind of bad cell
+    assert hints["96%"].startswith("'96%' has a percent sign: write the number without it, "
+                                   "in %")
+    assert hints["0,32"].startswith("'0,32' has a comma: if it is the decimal mark, read the "
+                                    "file with decimal=',' (gipro assess --decimal ','")
+    assert hints["n.a."].startswith("'n.a.' is not a number")
+    assert "--na-value 'n.a.'" in hints["n.a."]
+    assert hints["1 234"].startswith("'1 234' has spaces between digit groups")
+    assert "--thousands ' '" in hints["1 234"]

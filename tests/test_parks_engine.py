@@ -417,3 +417,51 @@ def test_group_met_iff_k_members_met(vals, k):
     n_met = int((r["outcome"] == "met").sum())
     assert (a.groups["outcome"].item() == "met") == (n_met >= k)
     assert np.isfinite(a.categories["share_met"]).all()
+
+
+# ---------------------------------------------------------------- % saved as fractions
+def test_percent_indicator_saved_as_fractions_is_flagged_not_rescaled():
+    """An Excel % cell saved as 0.96 read against ">= 70 %" (new-user trial): the outcome
+    stays what the numbers say (0.96 < 70: not met, gap 69.04, 98.63 %), and the
+    assessment warns, naming the park, the largest value and the requirement."""
+    f = fw([req("R1", "solid_waste_utilisation_pct", ">=", 70),
+            req("R2", "energy_per_iva", "<=", 0.5)])  # tce/10k CNY: not a %, never flagged
+    rows = [("A", 2022, 0.93), ("A", 2023, 0.96), ("B", 2023, 81.0), ("Z", 2023, 0.0)]
+    long = pd.DataFrame([{"park": p, "year": y, "indicator": "solid_waste_utilisation_pct",
+                          "value": v} for p, y, v in rows]
+                        + [{"park": p, "year": 2023, "indicator": "energy_per_iva",
+                            "value": 0.4} for p in ("A", "B", "Z")])
+    a = assess(f, ParkData.from_long(long))
+    r = a.requirements.set_index(["park", "year", "requirement"])
+    row = r.loc[("A", 2023, "R1")]
+    assert row["outcome"] == "not met" and row["value"] == 0.96
+    assert row["gap"] == pytest.approx(70 - 0.96) and row["gap_pct"] == pytest.approx(
+        100 * (70 - 0.96) / 70)
+    assert "within [0, 1] (largest 0.96)" in row["check"]
+    assert "within [0, 1]" in r.loc[("A", 2022, "R1"), "check"]
+    # B reports in %, Z only zeros (0 % is plausible either way), R2 is not a %
+    assert r.loc[("B", 2023, "R1"), "check"] == "" and r.loc[("Z", 2023, "R1"), "check"] == ""
+    assert (r.xs("R2", level="requirement")["check"] == "").all()
+    assert len(a.warnings) == 1
+    w = a.warnings[0]
+    assert w.startswith("solid_waste_utilisation_pct is in % but every value of A is within "
+                        "[0, 1] (largest 0.96) while requirement R1 (>= 70 %)")
+    assert "gipro does not rescale" in w
+    assert f"WARNING: {w}" in a.notes
+    text = a.summary(2023)
+    assert f"  WARNING: {w}" in text and "[CHECK: fraction for %?]" in text
+
+
+def test_percent_threshold_at_most_one_is_not_flagged():
+    """0.5 % is a plausible threshold for a small share: values within [0, 1] are no sign of
+    a scale error then."""
+    f = fw([req("R", "solid_waste_utilisation_pct", "<=", 0.5)])
+    a, r = one(f, {"solid_waste_utilisation_pct": 0.4})
+    assert a.warnings == [] and r.loc["R", "check"] == "" and r.loc["R", "outcome"] == "met"
+
+
+@pytest.mark.parametrize("tol", [-0.1, 1.0, 5.0])
+def test_tolerance_is_a_share_below_one(tol):
+    f = fw([req("R", "green_cover_pct", ">=", 30)])
+    with pytest.raises(InputError, match="share of the threshold, 0 <= tolerance < 1"):
+        assess(f, data_of({"green_cover_pct": 20.0}), tolerance=tol)

@@ -237,6 +237,7 @@ def test_cli_assess_example(tmp_path):
     assert text.startswith("SYNTHETIC example data")
     assert "thresholds UNVERIFIED" in text and "Park-26 scorecard" in text
     assert "green index GI (UNVERIFIED" in text
+    assert "skipped" not in text and (out / "park26_scorecard.csv").exists()  # all served
     csvs = sorted(out.glob("*.csv"))
     assert len(csvs) >= 20
     for p in csvs:
@@ -270,8 +271,41 @@ def test_cli_assess_user_folder(tmp_path):
 
 
 def test_cli_assess_errors(tmp_path):
+    # an invalid option value is a usage error (exit 2), as every invalid option value
     result = runner.invoke(app, ["assess", "--framework", "nope", "--out", str(tmp_path)])
-    assert result.exit_code == 1 and "unknown framework" in result.output
+    assert result.exit_code == 2 and "'nope' is not one of" in result.output
     result = runner.invoke(app, ["assess", str(tmp_path / "missing.csv"), "--out",
                                  str(tmp_path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_cli_assess_all_skips_park26_when_its_data_are_absent(tmp_path):
+    """New-user trial: a 2-park file without the park26 indicators used to stop `gipro
+    assess` (default -f all) half way, with no README.txt and nothing printed. Now park26
+    is skipped with a note and HJ/MIIT/EIP complete; -f park26 is still an error. The
+    solid-waste utilisation of P1 is a fraction (0.96), warned about in the summary."""
+    folder = tmp_path / "mypark"
+    folder.mkdir()
+    (folder / "indicators.csv").write_text(
+        "park,year,iva_per_capita,energy_per_iva,solid_waste_utilisation_pct,central_wwtp\n"
+        "P1,2023,18.5,0.32,0.96,yes\nP2,2023,9.2,0.71,81,no\n", encoding="utf-8")
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["assess", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "note: park26 scorecard skipped: the data lack 24 of its 26 indicators" in text
+    assert "WARNING: solid_waste_utilisation_pct is in % but every value of P1" in text
+    for fw_code in ("eip", "hj274", "miit"):
+        assert (out / f"{fw_code}_verdicts.csv").exists()
+    assert not (out / "park26_scorecard.csv").exists()
+    readme = (out / "README.txt").read_text(encoding="utf-8")
+    assert "note: park26 scorecard skipped" in readme and "WARNING hj274:" in readme
+    cov = pd.read_csv(out / "coverage.csv").set_index("framework")
+    assert "park26" in cov.index  # what park26 would need is still reported
+    req = pd.read_csv(out / "hj274_requirements.csv").set_index(["park", "requirement"])
+    assert req.loc[("P1", "HJ-06"), "outcome"] == "not met"  # the number as given
+    assert "within [0, 1]" in req.loc[("P1", "HJ-06"), "check"]
+    result = runner.invoke(app, ["assess", str(folder), "-f", "park26", "--out",
+                                 str(tmp_path / "o2")])
+    assert result.exit_code == 1 and "do not match park26" in result.output
+

@@ -400,7 +400,7 @@ def test_cli_report_run_assess_export(tmp_path):
     assert r.exit_code == 0, r.output
     assert "scorecard-hj274" in (tmp_path / "a.html").read_text(encoding="utf-8")
     r = runner.invoke(app, ["report", "--out", str(tmp_path / "x.html"), "--lang", "fr"])
-    assert r.exit_code == 1 and "unknown report language" in r.output
+    assert r.exit_code == 2 and "'fr' is not one of: 'en', 'zh'" in r.output  # usage error
     bad = tmp_path / "ri.csv"
     pd.DataFrame({"unit": ["Beijing"], "nominal_rank": [1]}).to_csv(bad, index=False)
     r = runner.invoke(app, ["report", "--out", str(tmp_path / "y.html"),
@@ -645,7 +645,7 @@ def test_cli_sensitivity_report_errors(tmp_path):
     (tmp_path / "sens.yaml").write_text(SENS)
     r = runner.invoke(app, ["sensitivity", str(tmp_path / "sens.yaml"), "--lang", "fr",
                             "--out", str(tmp_path / "o")])
-    assert r.exit_code == 1 and "unknown report language" in r.output
+    assert r.exit_code == 2 and "'fr' is not one of: 'en', 'zh'" in r.output  # usage error
     assert not (tmp_path / "o").exists()  # refused before any run
     (tmp_path / "file").write_text("x")
     r = runner.invoke(app, ["sensitivity", str(tmp_path / "sens.yaml"), "--out",

@@ -9,22 +9,28 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from . import __version__
-from . import datasets as _datasets
-from . import parks as _parks
-from .build import Build
 from .errors import GiproError, InputError
-from .framework import builtin_frameworks, load_framework
-from .progress import change, report, summary
-from .recipe import builtin_recipes
+from .report.i18n import LANGUAGES
+from .report.images import CHARTS, FORMATS
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from rich.table import Table
+
+    from .build import Build
+
+# Heavy modules (pandas, scipy, plotly, the build, parks, reports, sensitivity, scenarios) are
+# imported inside the commands that use them, so that ``gipro --help``, ``gipro --version`` and
+# ``gipro recipes`` start quickly (benchmarks/bench_cli_startup.py).
+
+# Help texts are rich markup (typer's default): a literal "[" is written "\\[".
 app = typer.Typer(
     name="gipro",
     help="Green industry progress: composite indices, progress over time, park assessment.",
@@ -37,24 +43,96 @@ err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line
 _DEBUG = {"on": False}
 
 
+def _one_of(choices: tuple[str, ...] | list[str]):
+    """An option callback: a value outside ``choices`` is a usage error (exit 2), as every
+    invalid option value (docs/bad-input.md)."""
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of: "
+                                     + ", ".join(repr(c) for c in choices))
+        return value
+    return check
+
+
+def _share_below_one(value: float) -> float:
+    """--tolerance: a share of the threshold, 0 <= t < 1 (5 meant as 5 % is a usage error)."""
+    if not 0.0 <= value < 1.0:
+        raise typer.BadParameter(f"{value:g} is not a share between 0 and 1 (0.10 = 10 % of "
+                                 "the threshold)")
+    return value
+
+
+def _positive(value: float) -> float:
+    if not value > 0:
+        raise typer.BadParameter(f"{value:g} is not a positive number")
+    return value
+
+
+#: ``--lang`` of every command: a value other than these is a usage error (exit 2).
+Lang = Annotated[str, typer.Option("--lang", callback=_one_of(LANGUAGES),
+                                   help="Language of the report and chart labels: "
+                                   + " or ".join(LANGUAGES) + ".")]
+
+
+def _print_error(exc: GiproError) -> None:
+    """``error: message`` and indented details on stderr. Messages are printed as plain text:
+    ``[low, high]`` or ``[wastewater_per_iva]`` in a message is shown, not read as markup."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", exc.message), highlight=False)
+    for d in exc.details:
+        err_console.print(Text(f"  - {d}"), highlight=False)
+
+
 def _fail(exc: GiproError) -> None:
     if _DEBUG["on"]:
         raise exc
-    err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-    for d in exc.details:
-        err_console.print(f"  - {d}", highlight=False)
+    _print_error(exc)
     raise typer.Exit(code=1)
+
+
+def _say(text: str) -> None:
+    """Print user-facing text (notes, summaries, names) as it is: no rich markup."""
+    console.print(text, highlight=False, markup=False)
+
+
+def _note(note: str) -> None:
+    console.print(Text.assemble(("note:", "yellow"), " ", note), highlight=False)
+
+
+def _wrote(intro: str, out: Path, listing: str = "") -> None:
+    """``Wrote N files to OUT: a, b, c`` with the folder in bold (never read as markup)."""
+    console.print(Text.assemble(intro, (str(out), "bold"), listing), highlight=False)
+
+
+def _table(title: str) -> Table:
+    from rich.table import Table
+
+    return Table(title=Text(title))
+
+
+def _row(table: Table, *cells: object) -> None:
+    """A table row whose cells are plain text (unit names such as ``[north]`` kept)."""
+    table.add_row(*[Text(str(c)) for c in cells])
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    """``1 unit``, ``2 units``."""
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"gipro {__version__}", highlight=False, markup=False)
+        raise typer.Exit()
 
 
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", callback=_version,
+        is_eager=True)] = False,
 ) -> None:
     _DEBUG["on"] = debug
-    if version:
-        console.print(f"gipro {__version__}")
-        raise typer.Exit()
 
 
 @app.command()
@@ -71,11 +149,13 @@ def run(
         "--report", help="Also write the HTML report to this file.")] = None,
     excel: Annotated[Path | None, typer.Option(
         "--excel", help="Also write the Excel workbook to this file.")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    lang: Lang = "en",
 ) -> None:
     """Build a composite index from a recipe and write results.csv, stages/, recipe.yaml."""
+    from .build import Build
+    from .progress import summary
+
     try:
-        _check_lang(lang)
         build = Build(recipe).run()
         files = build.write(out)
         extra = _write_reports(build, report_path, excel, lang)
@@ -84,28 +164,34 @@ def run(
         return
     _print_ranking(build, top)
     if len(build.final.periods) > 1:
-        console.print(summary(build), highlight=False)
-    details = [k.split("/", 1)[1] for k in files if k.startswith("details/")]
-    console.print(f"\nWrote {len(files)} files to [bold]{out}[/]: results.csv, "
-                  f"stages/ ({', '.join(build.datasets)}), recipe.yaml, log.yaml, exclusions.csv"
-                  + (f", details/ ({', '.join(details)})" if details else ""),
-                  highlight=False)
+        _say(summary(build))
+    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out, ": " + _listing(files))
     excluded = build.exclusions()
     if len(excluded):
-        console.print(f"{excluded['unit'].nunique()} units without a score in some period or "
-                      "removed by a step: see exclusions.csv", highlight=False)
+        n = excluded["unit"].nunique()
+        _say(f"{_plural(n, 'unit')} without a score in some period or removed by a step: "
+             "see exclusions.csv")
     _print_written(extra)
 
 
-def _check_lang(lang: str) -> None:
-    from .report.i18n import check_lang
-
-    check_lang(lang)
+def _listing(files: dict[str, Path]) -> str:
+    """The files written, as ``results.csv, weights.csv, ..., stages/ (raw, normalised)``:
+    every file counted in "Wrote N files" is named (folders list their files)."""
+    top, folders = [], {}
+    for key, path in files.items():
+        if "/" in key:
+            folder, name = key.split("/", 1)
+            folders.setdefault(folder, []).append(name)
+        else:
+            top.append(path.name)
+    return ", ".join(top + [f"{f}/ ({', '.join(names)})" for f, names in folders.items()])
 
 
 def _write_reports(build: Build, report_path: Path | None, excel: Path | None, lang: str,
                    progress_report=None, robustness=None) -> list[Path]:
     """The HTML report and/or the workbook of a build (what --report / --excel ask for)."""
+    if report_path is None and excel is None:
+        return []
     from .report import report_for_build, write_excel
 
     written = []
@@ -118,32 +204,59 @@ def _write_reports(build: Build, report_path: Path | None, excel: Path | None, l
     return written
 
 
+def _size(n_bytes: int) -> str:
+    """File size for people: ``5.2 MB``, ``48 kB``, ``812 bytes`` (never "0.0 MB").
+
+    Examples
+    --------
+    >>> _size(5_200_000), _size(48_300), _size(812)
+    ('5.2 MB', '48 kB', '812 bytes')
+    """
+    if n_bytes >= 1_000_000:
+        return f"{n_bytes / 1e6:.1f} MB"
+    if n_bytes >= 1_000:
+        return f"{n_bytes / 1e3:.0f} kB"
+    return f"{n_bytes} bytes"
+
+
 def _print_written(paths: list[Path]) -> None:
     for p in paths:
         kind = "report" if p.suffix.lower() in (".html", ".htm") else "workbook"
-        console.print(f"Wrote the {kind} [bold]{p}[/] ({p.stat().st_size / 1e6:.1f} MB)",
-                      highlight=False)
+        console.print(Text.assemble(f"Wrote the {kind} ", (str(p), "bold"),
+                                    f" ({_size(p.stat().st_size)})"), highlight=False)
 
 
 def _num(v: float, digits: int = 1) -> str:
     """A score for a table: "-" when missing (never "nan")."""
+    import pandas as pd
+
     return "-" if pd.isna(v) else f"{v:.{digits}f}"
 
 
 def _print_ranking(build: Build, top: int) -> None:
+    import pandas as pd
+
+    from .progress import change, unit_labels
+
     fw = build.framework
+    names = unit_labels(build)
     root = fw.root
     end = build.final.periods[-1]
     res = build.results()
     cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
-    title = f"{fw.node(root).label()} ({root}), {end}: top {len(cur)} of {len(build.final.units)}"
-    table = Table(title=title)
+    if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
+        console.print(Text.assemble((f"No unit has a {root} score in {end}", "yellow"),
+                                    ": every unit-period is listed with its reason in "
+                                    "exclusions.csv"), highlight=False)
+        return
+    table = _table(f"{fw.node(root).label()} ({root}), {end}: top {len(cur)} of "
+                   f"{len(build.final.units)}")
     table.add_column("rank", justify="right")
     table.add_column("unit")
     table.add_column("score", justify="right")
     dims = fw.children(root)
     for d in dims:
-        table.add_column(d, justify="right")
+        table.add_column(Text(d), justify="right")
     multi = len(build.final.periods) > 1
     if multi:
         table.add_column(f"change since {build.final.periods[0]}", justify="right")
@@ -151,17 +264,13 @@ def _print_ranking(build: Build, top: int) -> None:
     wide = res[(res["period"] == end) & res["code"].isin(dims)].pivot(
         index="unit", columns="code", values="score")
     for r in cur.itertuples():
-        row = [str(r.rank), str(r.unit), f"{r.score:.2f}"]
+        row = [str(r.rank), names.get(r.unit, str(r.unit)), f"{r.score:.2f}"]
         row += ["-" if pd.isna(wide.loc[r.unit, d]) else f"{wide.loc[r.unit, d]:.1f}"
                 for d in dims]
         if multi:
             c = chg.loc[r.unit]
             row.append("-" if pd.isna(c) else f"{round(c, 2) + 0.0:+.2f}")
-        table.add_row(*row)
-    if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
-        console.print(f"[yellow]No unit has a {root} score in {end}[/]: every unit-period is "
-                      "listed with its reason in exclusions.csv", highlight=False)
-        return
+        _row(table, *row)
     console.print(table)
 
 
@@ -182,12 +291,14 @@ def progress(
         "--report", help="Also write the HTML report to this file.")] = None,
     excel: Annotated[Path | None, typer.Option(
         "--excel", help="Also write the Excel workbook to this file.")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    lang: Lang = "en",
 ) -> None:
     """Progress between two periods: index, sub-index and indicator changes, improver counts
     and leading factors of change, written as CSV tables, with a printed summary."""
+    from .build import Build
+    from .progress import report
+
     try:
-        _check_lang(lang)
         build = Build(recipe).run()
         rep = report(build, base, end)
         files = rep.write(out)
@@ -196,21 +307,26 @@ def progress(
         _fail(exc)
         return
     _print_progress(build, rep, top)
-    console.print(rep.summary, highlight=False)
+    _say(rep.summary)
     for note in rep.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
-    console.print(f"\nWrote {len(files)} files to [bold]{out}[/]: "
-                  + ", ".join(p.name for p in files.values()), highlight=False)
+        _note(note)
+    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out,
+           ": " + ", ".join(p.name for p in files.values()))
     _print_written(extra)
 
 
 def _print_progress(build: Build, rep, top: int) -> None:
+    import pandas as pd
+
+    from .progress import signed_change, unit_labels
+
     fw = build.framework
     root = fw.root
+    names = unit_labels(build)
     idx = rep.tables["index_progress"]
     idx = idx[idx["code"] == root].sort_values("change", ascending=False, na_position="last")
     lead = rep.tables.get("leading_factors")
-    table = Table(title=f"{fw.node(root).label()} ({root}): change {rep.base} -> {rep.end}")
+    table = _table(f"{fw.node(root).label()} ({root}): change {rep.base} -> {rep.end}")
     for col, just in (("unit", "left"), (str(rep.base), "right"), (str(rep.end), "right"),
                       ("change", "right"), ("rank", "right"),
                       ("leading factors (index points)", "left")):
@@ -218,29 +334,37 @@ def _print_progress(build: Build, rep, top: int) -> None:
     rows = idx if len(idx) <= 2 * top else pd.concat([idx.head(top), idx.tail(top)])
     for i, r in enumerate(rows.itertuples()):
         if len(idx) > 2 * top and i == top:
-            table.add_row("...", "", "", "", "", "")
+            _row(table, "...", "", "", "", "", "")
         factors = ""
         if lead is not None:
             lf = lead[lead["unit"] == r.unit]
-            factors = "\n".join(f"{v:+5.1f} {c}" for c, v in zip(lf["code"], lf["contribution"],
-                                                                   strict=True))
+            factors = "\n".join(f"{signed_change(v):>5} {c}"
+                                 for c, v in zip(lf["code"], lf["contribution"], strict=True))
         rank = (f"{r.rank_base}->{r.rank_end}" if pd.notna(r.rank_base) and
                 pd.notna(r.rank_end) else "-")
-        table.add_row(str(r.unit), _num(r.score_base), _num(r.score_end),
-                      "-" if pd.isna(r.change) else f"{round(r.change, 1) + 0.0:+.1f}", rank,
-                      factors)
+        # the sign is kept: -0.03 is "-0.03", not "+0.0" (as in the summary)
+        _row(table, names.get(r.unit, r.unit), _num(r.score_base), _num(r.score_end),
+             "-" if pd.isna(r.change) else signed_change(r.change), rank, factors)
     console.print(table)
     imp = rep.tables["improvers"]
-    t2 = Table(title=f"Units improving on each indicator, {rep.base} -> {rep.end}")
+    t2 = _table(f"Units improving on each indicator, {rep.base} -> {rep.end}")
     for col in ("indicator", "direction", "improved", "worsened", "unchanged", "missing"):
         t2.add_column(col, justify="left" if col == "indicator" else "right")
     for r in imp.itertuples():
-        t2.add_row(str(r.code), "+" if r.direction > 0 else "-", str(r.n_improved),
-                   str(r.n_worsened), str(r.n_unchanged), str(r.n_missing))
+        _row(t2, r.code, "+" if r.direction > 0 else "-", r.n_improved, r.n_worsened,
+             r.n_unchanged, r.n_missing)
     console.print(t2)
 
 
 _PARK_CHOICES = ("eip", "hj274", "miit", "park26", "all")
+
+
+def _park_framework(value: str) -> str:
+    """--framework of gipro assess: a built-in code or a YAML file, else a usage error."""
+    if value in _PARK_CHOICES or Path(value).suffix.lower() in (".yaml", ".yml"):
+        return value
+    raise typer.BadParameter(f"{value!r} is not one of {', '.join(_PARK_CHOICES)} nor a park "
+                             "framework YAML file (.yaml)")
 
 
 @app.command("assess")
@@ -248,12 +372,14 @@ def assess_parks(
     park_data: Annotated[
         str | None,
         typer.Argument(help="Park indicators (CSV/Excel, long or wide form) or a folder with "
-                       "indicators.csv [parks.csv] [enterprises.csv]. Omit it (or pass "
+                       "indicators.csv \\[parks.csv] \\[enterprises.csv]. Omit it (or pass "
                        "--example) to use the SYNTHETIC example parks."),
     ] = None,
     framework: Annotated[str, typer.Option(
-        "--framework", "-f", help="eip | hj274 | miit | park26 | all, or a park framework "
-        "YAML file.")] = "all",
+        "--framework", "-f", callback=_park_framework,
+        help="eip | hj274 | miit | park26 | all, or a park framework YAML file. With 'all', "
+        "a framework the data cannot serve (park26 without its 26 indicators) is skipped "
+        "with a note.")] = "all",
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-assess"),
     example: Annotated[bool, typer.Option(
@@ -267,17 +393,20 @@ def assess_parks(
     year: Annotated[int | None, typer.Option(help="Year to summarise (default: latest).")
                     ] = None,
     tolerance: Annotated[float, typer.Option(
-        help="Partly-met band, as a share of the threshold.")] = 0.10,
+        help="Partly-met band, as a share of the threshold: 0 <= t < 1 (0.10 = within 10 % "
+        "of the threshold).", callback=_share_below_one)] = 0.10,
     report_path: Annotated[Path | None, typer.Option(
         "--report", help="Also write the HTML report to this file.")] = None,
     excel: Annotated[Path | None, typer.Option(
         "--excel", help="Also write the Excel workbook to this file.")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    lang: Lang = "en",
     sep: Annotated[str | None, typer.Option(
         help="CSV separator of the park files (default ','; e.g. ';').")] = None,
-    decimal: Annotated[str, typer.Option(help="Decimal mark of numbers ('.' or ',').")] = ".",
+    decimal: Annotated[str, typer.Option(help="Decimal mark of numbers ('.' or ',').",
+                                         callback=_one_of((".", ",")))] = ".",
     thousands: Annotated[str | None, typer.Option(
-        help="Thousands separator of numbers (e.g. '.' with --decimal ',').")] = None,
+        help="Thousands separator of numbers: ',', '.', ' ' or \"'\" (e.g. '.' with "
+        "--decimal ',').", callback=_one_of((",", ".", " ", "'")))] = None,
     na_values: Annotated[list[str] | None, typer.Option(
         "--na-value", help="A text meaning 'missing' (repeat for several, e.g. "
         "--na-value .. --na-value -).")] = None,
@@ -291,7 +420,6 @@ def assess_parks(
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
-        _check_lang(lang)
         kept: dict = {}
         reader = {"sep": _unescape(sep), "decimal": decimal, "thousands": thousands,
                   "na_values": na_values or None, "encoding": encoding,
@@ -315,8 +443,8 @@ def assess_parks(
     except GiproError as exc:
         _fail(exc)
         return
-    console.print(text, highlight=False, markup=False)
-    console.print(f"\nWrote {len(files)} files to [bold]{out}[/]", highlight=False)
+    _say(text)
+    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out)
     _print_written(extra)
 
 
@@ -327,8 +455,27 @@ def _unescape(sep: str | None) -> str | None:
     return "\t" if sep in ("\\t", "tab", "TAB") else sep
 
 
+def _park26_missing(data) -> list[str]:
+    """Indicators of the park26 framework that the park data do not hold."""
+    from .framework import load_framework
+
+    have = set(data.indicators)
+    return [c for c in load_framework("park26").indicator_codes if c not in have]
+
+
 def _run_assess(park_data, framework, out, example, parks_file, enterprises, year,
                 tolerance, kept=None, reader=None):
+    """Assess the parks against each chosen framework and write the tables.
+
+    With ``framework="all"``, a framework the data cannot serve is skipped with a note (in
+    the printed summary and README.txt) and the others complete: park26 when the data lack
+    any of its 26 indicators or its build fails (e.g. an indicator constant over every park
+    and year). Named explicitly (``-f park26``), the same problem is an error.
+    """
+    import pandas as pd
+
+    from . import parks as _parks
+
     kept = {} if kept is None else kept
     if park_data is None or example:
         if park_data is not None:
@@ -337,15 +484,29 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     else:
         data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises,
                                      **(reader or {}))
-    chosen = (["eip", "hj274", "miit", "park26"] if framework == "all" else [framework])
+    every = framework == "all"
+    chosen = (["eip", "hj274", "miit", "park26"] if every else [framework])
     if year is not None and year not in data.years:
         raise InputError(f"year {year} is not in the park data",
                          [f"years: {', '.join(map(str, data.years))}"])
     if framework not in _PARK_CHOICES and Path(framework).suffix not in (".yaml", ".yml"):
         raise InputError(f"unknown framework {framework!r}",
                          [f"choose one of {', '.join(_PARK_CHOICES)} or a YAML file"])
+    skipped: list[str] = []
+    if every:
+        lacking = _park26_missing(data)
+        if lacking:
+            shown = ", ".join(lacking[:8]) + (f" and {len(lacking) - 8} more"
+                                              if len(lacking) > 8 else "")
+            skipped.append(f"park26 scorecard skipped: the data lack {len(lacking)} of its "
+                           f"26 indicators ({shown}); coverage_missing.csv says how to "
+                           "obtain each")
+            chosen.remove("park26")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}") from None
     files: dict[str, Path] = {}
     kept["data"] = data
     kept["assessments"] = []
@@ -353,6 +514,7 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
             if data.synthetic else f"park data: {data.origin or 'user data'}")
     lines = [head, repr(data)]
+    warnings: list[str] = []
 
     def save(df, name):
         p = out / f"{name}.csv"
@@ -366,16 +528,22 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
         save(cov, "rollup_coverage")
     for fw in chosen:
         if fw == "park26":
-            build = _parks.park26(data)
+            try:
+                build = _parks.park26(data)
+            except GiproError as exc:
+                if not every:
+                    raise
+                skipped.append(f"park26 scorecard skipped: {exc.message}")
+                continue
             kept["park26"] = build
             card = _parks.scorecard(build, data)
             save(card, "park26_scorecard")
             res = build.results()
             res.insert(0, "data_status", res["unit"].map(data.parks["data_status"]))
             save(res, "park26_results")
-            exc = build.exclusions()
-            exc.insert(0, "data_status", status)
-            save(exc, "park26_exclusions")
+            exc_t = build.exclusions()
+            exc_t.insert(0, "data_status", status)
+            save(exc_t, "park26_exclusions")
             end = int(card["year"].max()) if year is None else year
             cur = card[card["year"] == end]
             lines.append(f"\nPark-26 scorecard ({status}), {end}: index and dimension scores "
@@ -383,12 +551,13 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
             dims = build.framework.children(build.framework.root)
             lines.append("  rank park      PARK26 " + " ".join(f"{d:>6}" for d in dims))
             for r in cur.itertuples():
-                rk = r.PARK26_rank if r.PARK26_rank is not pd.NA else "-"
+                rk = "-" if pd.isna(r.PARK26_rank) else r.PARK26_rank
                 lines.append(f"  {rk!s:>4} {r.park:<9} {r.PARK26:6.1f} " +
                              " ".join(f"{getattr(r, d):6.1f}" for d in dims))
             continue
         a = _parks.assess(fw, data, tolerance=tolerance)
         kept["assessments"].append(a)
+        warnings.extend(f"{a.framework.code}: {w}" for w in a.warnings)
         files.update(a.to_csv(out))
         lines.append("")
         lines.append(a.summary(year))
@@ -404,8 +573,9 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
                     f"{w.window}: {w.gi_year1:.1f}, {w.gi_year2:.1f}, {w.gi_year3:.1f} "
                     f"({w.trend})" if w.three_consecutive_years else
                     "no three consecutive years with a GI"))
-    summary, missing = _parks.coverage_report(data, chosen)
-    cw = _parks.crosswalk(data, chosen)
+    covered = chosen + (["park26"] if every and "park26" not in chosen else [])
+    summary, missing = _parks.coverage_report(data, covered)
+    cw = _parks.crosswalk(data, covered)
     cw.insert(0, "data_status", status)
     save(cw, "crosswalk")
     save(summary, "coverage")
@@ -415,7 +585,11 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     for r in summary.itertuples():
         miss = f"; missing: {r.missing_indicators}" if r.missing_indicators else ""
         lines.append(f"  {r.framework}: {r.items_in_data} of {r.items} items{miss}")
-    notes = "\n".join([head, *data.notes])
+    if skipped:
+        lines.append("")
+        lines.extend(f"note: {n}" for n in skipped)
+    notes = "\n".join([head, *data.notes, *(f"WARNING {w}" for w in warnings),
+                       *(f"note: {n}" for n in skipped)])
     (out / "README.txt").write_text(
         notes + "\nThresholds marked UNVERIFIED (column flag) were not read in a primary "
         "source; see docs/parks.md.\n", encoding="utf-8")
@@ -433,11 +607,14 @@ def coherence(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-coherence"),
     period: Annotated[int | None, typer.Option(help="Period (default: last).")] = None,
-    method: Annotated[str, typer.Option(help="pearson or spearman.")] = "pearson",
+    method: Annotated[str, typer.Option(
+        help="Correlation method: pearson or spearman.",
+        callback=_one_of(("pearson", "spearman")))] = "pearson",
 ) -> None:
     """Statistical coherence audit: correlations with flags and p-values, Cronbach's alpha and
     PCA per group, each indicator's main effect on the index next to its weight."""
     from . import coherence as _coh
+    from .build import Build
 
     try:
         build = Build(recipe).run()
@@ -453,40 +630,37 @@ def coherence(
     for name, t in tables.items():
         t.to_csv(out / f"{name}.csv", index=False)
     flags = tables["flags"]
-    table = Table(title=f"Flagged correlations ({method}): {len(flags)} of "
-                        f"{len(tables['correlations'])}")
+    table = _table(f"Flagged correlations ({method}): {len(flags)} of "
+                   f"{len(tables['correlations'])}")
     for col in ("code", "other", "relation", "r", "p", "flag"):
         table.add_column(col, justify="right" if col in ("r", "p") else "left")
     for r in flags.head(25).itertuples():
-        table.add_row(str(r.code), str(r.other), r.relation, f"{r.r:.3f}", f"{r.p_value:.3g}",
-                      r.flag)
+        _row(table, r.code, r.other, r.relation, f"{r.r:.3f}", f"{r.p_value:.3g}", r.flag)
     if len(flags):
         console.print(table)
     else:
-        console.print(f"No flagged correlations ({method}).", highlight=False)
+        _say(f"No flagged correlations ({method}).")
     if len(flags) > 25:
-        console.print(f"... and {len(flags) - 25} more in flags.csv", highlight=False)
+        _say(f"... and {len(flags) - 25} more in flags.csv")
     imp = tables["importance"].sort_values("ratio")
     below = imp[imp["ratio"] < 1].head(5)
     if len(below):
-        console.print("Indicators whose main effect on the index is furthest below their "
-                      "weight (relative main effect / relative weight): "
-                      + ", ".join(f"{r.code} {r.ratio:.2f}" for r in below.itertuples()),
-                      highlight=False)
-    console.print(f"Wrote {', '.join(f'{n}.csv' for n in tables)} to [bold]{out}[/]",
-                  highlight=False)
+        _say("Indicators whose main effect on the index is furthest below their weight "
+             "(relative main effect / relative weight): "
+             + ", ".join(f"{r.code} {r.ratio:.2f}" for r in below.itertuples()))
+    _wrote(f"Wrote {', '.join(f'{n}.csv' for n in tables)} to ", out)
 
 
 @app.command()
 def sensitivity(
     config: Annotated[Path, typer.Argument(help="Sensitivity configuration YAML (recipe, "
                                            "target, design, inputs).")],
-    runs: Annotated[int | None, typer.Option(help="Monte Carlo runs or Sobol base rows N "
-                                             "(overrides the configuration).")] = None,
+    runs: Annotated[int | None, typer.Option(min=2, help="Monte Carlo runs or Sobol base "
+                                             "rows N (overrides the configuration).")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Seed (overrides the "
                                              "configuration).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Run on a local Dask cluster of N "
-                                                "workers.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Run on a local Dask cluster of "
+                                                "N workers.")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask "
                                                   "scheduler.")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
@@ -497,18 +671,18 @@ def sensitivity(
         "Sobol indices) to this file.")] = None,
     excel: Annotated[Path | None, typer.Option(
         "--excel", help="Also write the Excel workbook to this file.")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    lang: Lang = "en",
 ) -> None:
     """Uncertainty and Sobol sensitivity analysis of the ranks (see docs/robustness.md)."""
+    if workers is not None and scheduler is not None:
+        raise typer.BadParameter("give --workers or --scheduler, not both",
+                                 param_hint="'--workers' / '--scheduler'")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from .build import Build
     from .sensitivity import load_config, run_config
 
-    if workers is not None and scheduler is not None:
-        _fail(GiproError("give --workers or --scheduler, not both"))
-        return
     try:
-        _check_lang(lang)
         cfg = load_config(config)
         build = Build(cfg.recipe_ref()).run()
         with Progress("[progress.description]{task.description}", BarColumn(),
@@ -527,26 +701,25 @@ def sensitivity(
         _fail(exc)
         return
     for note in res.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        _note(note)
     st = res.rank_stats.sort_values("nominal_rank").head(top)
-    table = Table(title=f"{res.target} ranks, {res.period}: {res.design.n_runs} runs in "
-                        f"{res.seconds:.2f} s")
+    table = _table(f"{res.target} ranks, {res.period}: {res.design.n_runs} runs in "
+                   f"{res.seconds:.2f} s")
     for col in ("unit", "nominal", "median", "5-95%", "mean |shift|"):
         table.add_column(col, justify="left" if col == "unit" else "right")
     for r in st.itertuples():
-        table.add_row(str(r.unit), f"{r.nominal_rank:.0f}", f"{r.median_rank:g}",
-                      f"{r.q05:g}-{r.q95:g}", f"{r.mean_abs_shift:.2f}")
+        _row(table, r.unit, f"{r.nominal_rank:.0f}", f"{r.median_rank:g}",
+             f"{r.q05:g}-{r.q95:g}", f"{r.mean_abs_shift:.2f}")
     console.print(table)
     if res.sobol is not None:
-        t2 = Table(title="Sobol indices of the mean absolute rank shift")
+        t2 = _table("Sobol indices of the mean absolute rank shift")
         for col in ("input", "first", "95% interval", "total", "95% interval "):
             t2.add_column(col, justify="left" if col == "input" else "right")
         for r in res.sobol.itertuples():
-            t2.add_row(r.input, f"{r.first:.3f}", f"{r.first_low:.3f} to {r.first_high:.3f}",
-                       f"{r.total:.3f}", f"{r.total_low:.3f} to {r.total_high:.3f}")
+            _row(t2, r.input, f"{r.first:.3f}", f"{r.first_low:.3f} to {r.first_high:.3f}",
+                 f"{r.total:.3f}", f"{r.total_low:.3f} to {r.total_high:.3f}")
         console.print(t2)
-    console.print(f"Wrote {', '.join(p.name for p in files.values())} to [bold]{out}[/]",
-                  highlight=False)
+    _wrote(f"Wrote {', '.join(p.name for p in files.values())} to ", out)
     _print_written(extra)
 
 
@@ -568,6 +741,8 @@ def _sensitivity_reports(build: Build, res, report_path: Path | None, excel: Pat
         written.append(report_for_build(build, lang=lang, period=period,
                                         robustness=rob).write(report_path))
     if excel is not None:
+        import pandas as pd
+
         from .report import write_excel
 
         written.append(write_excel(excel, build, robustness=rob, extra={
@@ -583,6 +758,8 @@ def _robustness_frames(rank_intervals: Path | None, sobol: Path | None):
     """Robustness tables read from CSV files (e.g. written by an uncertainty analysis)."""
     if rank_intervals is None and sobol is None:
         return None
+    import pandas as pd
+
     from .report import Robustness
 
     def read(p: Path | None):
@@ -605,7 +782,7 @@ def report_cmd(
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
         "report.html"),
-    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    lang: Lang = "en",
     title: Annotated[str | None, typer.Option(help="Title (default: the framework's "
                                               "name).")] = None,
     period: Annotated[int | None, typer.Option(help="Period of the results (default: "
@@ -618,18 +795,21 @@ def report_cmd(
                                               "progress section.")] = False,
     rank_intervals: Annotated[Path | None, typer.Option(
         "--rank-intervals", help="CSV with unit, nominal_rank, median_rank, q05, q95 "
-        "(uncertainty analysis).")] = None,
+        "\\[, period, target] (e.g. rank_stats.csv of gipro sensitivity on the same recipe); "
+        "its units and nominal ranks must be those of the reported build and period.")
+    ] = None,
     sobol: Annotated[Path | None, typer.Option(
-        "--sobol", help="CSV with input, S1, ST [, S1_conf, ST_conf] (sensitivity "
+        "--sobol", help="CSV with input, S1, ST \\[, S1_conf, ST_conf] (sensitivity "
         "analysis).")] = None,
     excel: Annotated[Path | None, typer.Option(
         "--excel", help="Also write the Excel workbook to this file.")] = None,
 ) -> None:
     """Write one self-contained HTML report of a recipe's build (opens offline)."""
+    from .build import Build
+    from .progress import report
     from .report import report_for_build, write_excel
 
     try:
-        _check_lang(lang)
         rob = _robustness_frames(rank_intervals, sobol)
         build = Build(recipe).run()
         prog = False
@@ -660,6 +840,7 @@ def export_cmd(
                                               "progress tables.")] = False,
 ) -> None:
     """Write a build's data sets, results, progress, log and sources to one Excel workbook."""
+    from .build import Build
     from .report import write_excel
 
     try:
@@ -671,37 +852,57 @@ def export_cmd(
     _print_written([path])
 
 
+def _image_file(value: Path) -> Path:
+    """--out of gipro chart: the suffix must be an image format (else a usage error)."""
+    fmt = value.suffix.lstrip(".").lower()
+    if fmt not in (*FORMATS, "jpg"):
+        raise typer.BadParameter(f"{value.name!r}: the suffix must be one of "
+                                 + ", ".join(f".{f}" for f in (*FORMATS, "jpg")))
+    return value
+
+
 @app.command("chart")
 def chart_cmd(
-    name: Annotated[str, typer.Argument(help="Chart: framework, coverage, ranking, heatmap, "
-                                        "profile, rank-history, slope, improvers, waterfall, "
-                                        "correlations.")],
+    name: Annotated[str, typer.Argument(
+        help="Chart: " + ", ".join(CHARTS) + ".", callback=_one_of(list(CHARTS)))],
     recipe: Annotated[
         str | None,
         typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
                        "china-provinces-gipro)."),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Image file (.png, .svg, .pdf).")
-                   ] = Path("chart.png"),
-    unit: Annotated[str | None, typer.Option(help="Unit of a per-unit chart (default: the "
-                                             "best ranked).")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Label language: en or zh.")] = "en",
-    width: Annotated[int | None, typer.Option(help="Width in pixels.")] = None,
-    height: Annotated[int | None, typer.Option(help="Height in pixels.")] = None,
-    scale: Annotated[float, typer.Option(help="Resolution factor (2 for print).")] = 1.0,
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", callback=_image_file,
+        help="Image file; its suffix sets the format: .png, .svg, .pdf, .jpg/.jpeg, .webp.")
+    ] = Path("chart.png"),
+    unit: Annotated[str | None, typer.Option(
+        help="Unit of a per-unit chart (profile, rank-history, waterfall): its code or its "
+        "name in either language, e.g. Beijing or 北京 (default: the best ranked).")] = None,
+    period: Annotated[int | None, typer.Option(
+        help="Period of the results and profile charts (default: last).")] = None,
+    base: Annotated[int | None, typer.Option(
+        help="Base period of the progress charts (default: first).")] = None,
+    end: Annotated[int | None, typer.Option(
+        help="End period of the progress charts (default: last).")] = None,
+    lang: Lang = "en",
+    width: Annotated[int | None, typer.Option(min=50, help="Width in pixels.")] = None,
+    height: Annotated[int | None, typer.Option(min=50, help="Height in pixels.")] = None,
+    scale: Annotated[float, typer.Option(
+        help="Resolution factor (2 for print).", callback=_positive)] = 1.0,
 ) -> None:
-    """Save one chart of a build's report as a static image (needs kaleido and Chromium)."""
+    """Save one chart of a build's report as a titled static image (needs kaleido and
+    Chromium)."""
+    from .build import Build
     from .report import build_chart, save_image
 
     try:
-        _check_lang(lang)
         build = Build(recipe).run()
-        fig = build_chart(build, name, lang=lang, unit=unit)
+        fig = build_chart(build, name, lang=lang, unit=unit, period=period, base=base, end=end,
+                          title=True)
         path = save_image(fig, out, width=width, height=height, scale=scale)
     except GiproError as exc:
         _fail(exc)
         return
-    console.print(f"Wrote [bold]{path}[/]", highlight=False)
+    console.print(Text.assemble("Wrote ", (str(path), "bold")), highlight=False)
 
 
 @app.command("scenario")
@@ -723,7 +924,7 @@ def scenario_cmd(
         "questions) to this file.")] = None,
     excel: Annotated[Path | None, typer.Option(
         "--excel", help="Also write the Excel workbook to this file.")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Report language: en or zh.")] = "en",
+    lang: Lang = "en",
 ) -> None:
     """What-if scenarios, target attainment and the change needed to reach a goal: comparison
     tables as CSV and a printed summary."""
@@ -732,7 +933,6 @@ def scenario_cmd(
     from .scenario.runner import run_file
 
     try:
-        _check_lang(lang)
         spec = load_scenarios(scenarios)
         files, text, ev = run_file(config, spec, out)
         extra = _scenario_reports(config, ev, files, report_path, excel, lang)
@@ -741,9 +941,9 @@ def scenario_cmd(
         return
     if isinstance(ev, Evaluation):
         _print_scenarios(ev, top)
-    console.print(text, highlight=False, markup=False)
-    console.print(f"\nWrote {len(files)} files to [bold]{out}[/]: "
-                  + ", ".join(sorted({p.name for p in files.values()})), highlight=False)
+    _say(text)
+    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out,
+           ": " + ", ".join(sorted({p.name for p in files.values()})))
     _print_written(extra)
 
 
@@ -761,6 +961,9 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
     """
     if report_path is None and excel is None:
         return []
+    import pandas as pd
+
+    from .build import Build
     from .report import Methodology, Report, Scenarios, report_for_build, write_excel
     from .report.i18n import translate
     from .scenario.evaluate import Evaluation
@@ -816,6 +1019,8 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
 
 
 def _print_scenarios(ev, top: int) -> None:
+    import pandas as pd
+
     fw = ev.baseline.framework
     root = fw.root
     idx = ev.tables["index"]
@@ -828,11 +1033,11 @@ def _print_scenarios(ev, top: int) -> None:
     title = (f"{root} {ev.period}: baseline score and rank; each scenario's change and rank "
              f"(bounds {ev.options.bounds})"
              + ("" if len(cur) <= top else f"; the {top} units moving most"))
-    table = Table(title=title)
+    table = _table(title)
     table.add_column("unit")
     table.add_column("baseline", justify="right")
     for n in names:
-        table.add_column(n, justify="right")
+        table.add_column(Text(str(n)), justify="right")
     for d in shown.to_dict("records"):
         rank = "-" if pd.isna(d["baseline_rank"]) else str(d["baseline_rank"])
         base = "-" if pd.isna(d["baseline_score"]) else f"{d['baseline_score']:.2f}"
@@ -840,35 +1045,48 @@ def _print_scenarios(ev, top: int) -> None:
         for n in names:
             s, c, k = d[f"{n}_score"], d[f"{n}_score_change"], d[f"{n}_rank"]
             row.append("-" if pd.isna(s) else f"{c:+.2f} #{'-' if pd.isna(k) else k}")
-        table.add_row(*row)
+        _row(table, *row)
     console.print(table)
 
 
 @app.command("frameworks")
 def list_frameworks() -> None:
     """List the built-in frameworks."""
+    from . import parks as _parks
+    from .framework import builtin_frameworks, load_framework
+
     for name in builtin_frameworks():
         fw = load_framework(name)
-        console.print(f"{name}: {fw.name.en or ''} ({len(fw.indicator_codes)} indicators)",
-                      highlight=False)
+        _say(f"{name}: {fw.name.en or ''} ({_plural(len(fw.indicator_codes), 'indicator')})")
     for name in _parks.builtin_park_frameworks():
         pf = _parks.load_park_framework(name)
-        console.print(f"{name}: {pf.name.get('en')} ({len(pf.requirements)} requirements; "
-                      "park framework for gipro assess)", highlight=False)
+        _say(f"{name}: {pf.name.get('en')} ({_plural(len(pf.requirements), 'requirement')}; "
+             "park framework for gipro assess)")
 
 
 @app.command("datasets")
 def list_datasets() -> None:
-    """List the built-in data sets."""
+    """List the built-in data sets (by the name gipro.datasets.load takes)."""
+    from . import datasets as _datasets
+
     for name in _datasets.available():
-        console.print(f"{name}: {_datasets.load(name)!r}", highlight=False)
+        _say(f"{name}: {_datasets.load(name)!r}")
+
+
+def _builtin_recipe_names() -> list[str]:
+    """Names of the shipped recipes, read from the package folder without importing the
+    recipe model (the same list as :func:`gipro.recipe.builtin_recipes`, checked by a test)."""
+    from importlib import resources
+
+    folder = resources.files("gipro") / "recipes"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 @app.command("recipes")
 def list_recipes() -> None:
     """List the built-in recipes."""
-    for name in builtin_recipes():
-        console.print(name, highlight=False)
+    for name in _builtin_recipe_names():
+        _say(name)
 
 
 def _debug_first(argv: list[str]) -> list[str]:
@@ -903,15 +1121,13 @@ def main(argv: list[str] | None = None) -> None:
     except GiproError as exc:  # errors raised outside a command's own handling
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-        for d in exc.details:
-            err_console.print(f"  - {d}", highlight=False)
+        _print_error(exc)
         sys.exit(1)
     except Exception as exc:
         if debug:
             raise
-        err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        err_console.print(Text.assemble(("internal error:", "bold red"),
+                                        f" {type(exc).__name__}: {exc}"), highlight=False)
         err_console.print("  - this is a bug in gipro, not in your input; run the same command "
                           "with --debug for the traceback and report it", highlight=False)
         sys.exit(EXIT_INTERNAL)

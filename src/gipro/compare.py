@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from .errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .build import Build
 
 __all__ = ["COLUMNS", "compare"]
@@ -72,6 +72,8 @@ def compare(a: Build, b: Build, *, codes: list[str] | None = None) -> pd.DataFra
     >>> int(r["rank_improvement"]) == int(r["rank_a"]) - int(r["rank_b"])
     True
     """
+    import pandas as pd  # here, so that `import gipro` does not load pandas
+
     for label, build in (("first", a), ("second", b)):
         if not build.is_run:
             raise InputError(f"the {label} build has not been run yet; call .run() first")

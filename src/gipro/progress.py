@@ -56,7 +56,9 @@ __all__ = [
     "indicator_progress",
     "period_pairs",
     "report",
+    "signed_change",
     "summary",
+    "unit_labels",
 ]
 
 
@@ -390,13 +392,16 @@ def summary(build: Build, code: str | None = None, base: int | None = None,
         f"{down} fell back; median change {round(tab['change'].median(), 1) + 0.0:+.1f} points."
     )
     k = min(3, len(tab) // 2)
+    names = unit_labels(build)
     if k:
         best = tab.head(k)
         worst = tab.iloc[k:].tail(k).iloc[::-1]
         text += " Largest gains: " + ", ".join(
-            f"{r.unit} ({_signed(r.change)})" for r in best.itertuples()) + "."
+            f"{names.get(r.unit, r.unit)} ({_signed(r.change)})" for r in best.itertuples()
+        ) + "."
         text += " Smallest changes or falls: " + ", ".join(
-            f"{r.unit} ({_signed(r.change)})" for r in worst.itertuples()) + "."
+            f"{names.get(r.unit, r.unit)} ({_signed(r.change)})" for r in worst.itertuples()
+        ) + "."
     missing = n - len(tab)
     if missing:
         text += (f" {missing} unit{'s lack' if missing > 1 else ' lacks'} a score in {base} or "
@@ -427,12 +432,34 @@ def _improver_sentence(imp: pd.DataFrame) -> str:
     return ("On the indicators, " + "; ".join(bits) + ".") if bits else ""
 
 
-def _signed(v: float) -> str:
-    """+1.2 / -0.03: one decimal, two when the change rounds to zero at one decimal; a change
-    that rounds to zero even then is "0.00" (never "-0.00")."""
+def signed_change(v: float) -> str:
+    """A change for display: one decimal, two when it rounds to zero at one decimal, so
+    the sign is never lost; a change that rounds to zero even then is "0.00" (never "-0.00").
+
+    Examples
+    --------
+    >>> signed_change(1.234), signed_change(-0.03), signed_change(0.001)
+    ('+1.2', '-0.03', '0.00')
+    """
     if round(v, 2) == 0:
         return "0.00"
     return f"{v:+.2f}" if abs(v) < 0.05 else f"{v:+.1f}"
+
+
+_signed = signed_change
+
+
+def unit_labels(build: Build) -> dict[str, str]:
+    """Display name of each unit (the ``name`` column of the data's unit table, e.g.
+    ``Inner Mongolia`` for the code ``InnerMongolia``; the code where there is none), as the
+    report shows them. Tables written as CSV keep the codes."""
+    units = getattr(build.source_panel, "units", None)
+    codes = [str(u) for u in build.datasets["raw"].units]
+    if units is None or "name" not in getattr(units, "columns", ()):
+        return {c: c for c in codes}
+    names = units["name"].dropna().astype(str)
+    names = {str(k): v.strip() for k, v in names.items() if v.strip()}
+    return {c: names.get(c, c) for c in codes}
 
 
 def _join(items: list[str]) -> str:

@@ -383,14 +383,13 @@ def _where(origin: str | None) -> str:
 def _numbers(df: pd.DataFrame, fmt: NumberFormat, origin: str | None) -> np.ndarray:
     """The ``value`` cells of numeric indicators as floats, parsed by the panel reader's
     parser with ``fmt`` (decimal mark, thousands separator, missing markers: NaN). A cell that
-    is not a finite number is an error naming park, year, indicator and file row."""
+    is not a finite number is an error naming park, year, indicator and file row, with a
+    hint for each kind of bad cell (:func:`number_hints`)."""
     rows = df[_ROW].to_numpy()
     try:
         x = _to_numeric(df["value"], "value", origin, rows, fmt).to_numpy(dtype=float)
         bad = np.isinf(x)
-        hint = None
-    except InputError as exc:
-        hint = exc.message.split("; ", 1)[1] if "; " in exc.message else None
+    except InputError:
         bad = np.zeros(len(df), dtype=bool)
         verdict: dict[Any, bool] = {}
         for k, v in enumerate(df["value"].to_numpy(dtype=object)):
@@ -405,14 +404,65 @@ def _numbers(df: pd.DataFrame, fmt: NumberFormat, origin: str | None) -> np.ndar
         x = np.full(len(df), np.nan)
     if bad.any():
         shown = df[bad].head(_MAX_LISTED)
+        texts = [str(v) for v in df.loc[bad, "value"].drop_duplicates().head(50)]
         raise InputError(f"non-numeric values of numeric indicators{_where(origin)}",
                          [f"{r.park}, {r.year}, {r.indicator}: {r.value!r} (row {row})"
                           for r, row in zip(shown.itertuples(), shown[_ROW], strict=True)]
-                         + ([hint] if hint else [])
-                         + ["park data take the number options as read_park_data(decimal=, "
-                            "thousands=, na_values=) or gipro assess --decimal, --thousands, "
-                            "--na-value"])
+                         + number_hints(texts, fmt))
     return x
+
+
+def number_hints(texts: Sequence[str], fmt: NumberFormat) -> list[str]:
+    """How to fix each kind of bad number cell of a park file, with the options of
+    :func:`read_park_data` and ``gipro assess`` (the recipe reader's hints, in the words of
+    park data).
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The distinct bad cells.
+    fmt : NumberFormat
+        The number options used.
+
+    Returns
+    -------
+    list of str
+        One hint per kind found (percent sign, decimal comma, dot with a decimal comma,
+        space as thousands separator, other text), each naming an example cell.
+
+    Examples
+    --------
+    >>> for h in number_hints(["96%", "0,32"], NumberFormat()):
+    ...     print(h[:50])
+    '96%' has a percent sign: write the number without
+    '0,32' has a comma: if it is the decimal mark, rea
+    """
+    import re
+
+    from ..panel import _plain_number_text
+
+    kinds: dict[str, str] = {}
+    for text in texts:
+        plain = _plain_number_text(text)
+        if plain.endswith("%"):
+            kinds.setdefault("pct", f"{text!r} has a percent sign: write the number without "
+                             "it, in % as the catalogue (96 for 96 %, not 0.96)")
+        elif re.fullmatch(r"[+-]?\d{1,3}( \d{3})+([.,]\d*)?", plain) and fmt.thousands != " ":
+            kinds.setdefault("space", f"{text!r} has spaces between digit groups: read the "
+                             "file with thousands=' ' (gipro assess --thousands ' ')")
+        elif fmt.decimal == "," and "." in plain and fmt.thousands != ".":
+            kinds.setdefault("dot", f"{text!r} has a dot but the decimal mark is ',': if the "
+                             "dot separates thousands, thousands='.' (--thousands .)")
+        elif "," in plain and fmt.decimal == "." and fmt.thousands != ",":
+            kinds.setdefault("comma", f"{text!r} has a comma: if it is the decimal mark, read "
+                             "the file with decimal=',' (gipro assess --decimal ','; with "
+                             "--sep ';' when the columns are separated by ';'); if it "
+                             "separates thousands, thousands=',' (--thousands ',')")
+        else:
+            kinds.setdefault("other", f"{text!r} is not a number: leave missing cells empty "
+                             "or list their marker with na_values= (gipro assess --na-value "
+                             f"{text!r} if it means missing)")
+    return list(kinds.values())
 
 
 #: Column of a park table holding each row's file row number (for messages).

@@ -95,6 +95,11 @@ class Assessment:
         The partly-met band used.
     notes : list of str
         Policies applied (and the data's own notes).
+    warnings : list of str
+        Data that look wrong for a requirement and were NOT changed: a % indicator whose
+        values are all fractions (within [0, 1]) against a threshold above 1 (an Excel %
+        cell saved as 0.96 instead of 96). The requirement rows concerned say so in their
+        ``check`` column; :meth:`summary` prints the warnings first.
     """
 
     framework: RequirementFramework
@@ -106,6 +111,7 @@ class Assessment:
     tolerance: float
     notes: list[str] = field(default_factory=list)
     synthetic: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self, year: int | None = None, top: int = 3) -> str:
         """A printable summary of the verdicts of one year (default: the latest).
@@ -125,6 +131,7 @@ class Assessment:
         n_all = self.requirements["requirement"].nunique()
         lines.append(f"{fw.name.get('en')} ({fw.code}), {year}: {n_unver} of {n_all} "
                      "thresholds UNVERIFIED (marked *)")
+        lines.extend(f"  WARNING: {w}" for w in self.warnings)
         cats = self.categories
         for r in v.itertuples():
             share = cats[(cats["park"] == r.park) & (cats["year"] == year) &
@@ -143,9 +150,10 @@ class Assessment:
                        if pd.notna(p.gap_pct) else "")
                 need = ("required: present" if p.comparator == "present"
                         else f"{p.comparator} {p.threshold}")
+                check = " [CHECK: fraction for %?]" if getattr(p, "check", "") else ""
                 lines.append(f"    priority {p.priority}: {p.requirement} {p.name} "
                              f"({p.status}; value {p.value_label or 'none'} vs {need}{star}"
-                             f"{gap})")
+                             f"{gap}){check}")
         return "\n".join(lines)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -172,9 +180,11 @@ def _requirement_table(fw: RequirementFramework) -> pd.DataFrame:
     rows = []
     for k, r in enumerate(fw.requirements):
         kind = cat.get(r.indicator).kind if r.indicator else None
+        ind_unit = cat.get(r.indicator).unit if r.indicator else None
         rows.append({
             "order": k, "requirement": r.code, "name": r.name.get("en"),
             "category": r.category, "topic": r.topic, "indicator": r.indicator, "kind": kind,
+            "ind_unit": ind_unit,
             "unit": r.unit, "comparator": r.comparator, "status": r.status, "group": r.group,
             "status_uncertain": r.status_uncertain, "source": r.source,
             "req_verified": r.verified,
@@ -288,7 +298,7 @@ def assess(
     Raises
     ------
     InputError
-        ``tolerance`` negative; requested years not in the data.
+        ``tolerance`` not in [0, 1); requested years not in the data.
 
     Examples
     --------
@@ -309,8 +319,9 @@ def assess(
     [['A', 'pass'], ['B', 'fail']]
     """
     fw = load_park_framework(framework)
-    if not tolerance >= 0:
-        raise InputError(f"tolerance must be >= 0, got {tolerance}")
+    if not 0 <= tolerance < 1:
+        raise InputError(f"tolerance must be a share of the threshold, 0 <= tolerance < 1; "
+                         f"got {tolerance}", ["0.10 means within 10 % of the threshold"])
     req = _requirement_table(fw)
     parks = data.parks
     ctx = _resolve_context(fw, parks)
@@ -394,10 +405,11 @@ def assess(
     t["flag"] = np.where(t["verified"].to_numpy(dtype=bool), "", UNVERIFIED_FLAG)
     t["data_status"] = t["park"].map(data.parks["data_status"]).to_numpy()
     t["framework"] = fw.code
+    t["check"], warnings = _fraction_checks(t, data)
     cols = ["data_status", "framework", "park", "year", "category", "topic", "requirement",
             "name", "indicator", "unit", "comparator", "threshold", "threshold_basis",
             "threshold_kind", "verified", "flag", "status", "group", "status_uncertain",
-            "value", "value_label", "outcome", "gap", "gap_pct", "source"]
+            "value", "value_label", "outcome", "gap", "gap_pct", "source", "check"]
     reqs = t[cols].copy()
     reqs["verified"] = reqs["verified"].astype(bool)
 
@@ -412,8 +424,68 @@ def assess(
     ]
     if not fw.verdict.optional_rule_known:
         notes.append("optional-indicator rule: count not known, not applied (see verdicts)")
+    notes += [f"WARNING: {w}" for w in warnings]
     return Assessment(fw, reqs, groups, categories, verdicts, priorities, tolerance,
-                      notes + list(data.notes), synthetic=data.synthetic)
+                      notes + list(data.notes), synthetic=data.synthetic, warnings=warnings)
+
+
+def _fraction_checks(t: pd.DataFrame, data: ParkData) -> tuple[np.ndarray, list[str]]:
+    """Flag % indicators whose values look like fractions (a warning; nothing is rescaled).
+
+    A park's values of an indicator measured in % (catalogue unit) that all lie within
+    [0, 1], at least one above 0, read against a threshold above 1 %: typically a
+    spreadsheet % cell saved as its fraction (96 % stored as 0.96), which would make the
+    requirement look missed by 99 %. Values exactly 0 everywhere are not flagged (0 % is
+    plausible in either scale). gipro does not rescale: a real 0.96 % (e.g. a small share)
+    is possible, so the user decides.
+
+    Returns
+    -------
+    check : ndarray of str, shape (len(t),)
+        The text for the requirement rows concerned, "" elsewhere.
+    warnings : list of str
+        One per indicator, naming the parks, the largest value and the requirements.
+    """
+    check = np.full(len(t), "", dtype=object)
+    pct = t["ind_unit"].to_numpy(dtype=object) == "%"
+    comp = t["comparator"].to_numpy(dtype=object)
+    numeric = np.isin(comp, [">=", ">", "<=", "<", "==", "between"])
+    big = np.fmax(np.abs(t["t_lo"].to_numpy(dtype=float)),
+                  np.abs(t["t_hi"].to_numpy(dtype=float))) > 1
+    cand = pct & numeric & big
+    if not cand.any():
+        return check, []
+    inds = set(t.loc[cand, "indicator"])
+    v = data.values[data.values["indicator"].isin(inds)].dropna(subset=["value"])
+    if v.empty:
+        return check, []
+    stats = v.groupby(["park", "indicator"])["value"].agg(["min", "max"])
+    frac = stats[(stats["min"] >= 0) & (stats["max"] <= 1) & (stats["max"] > 0)]
+    if frac.empty:
+        return check, []
+    key = pd.MultiIndex.from_arrays([t["park"], t["indicator"]])
+    hit = cand & key.isin(frac.index)
+    if not hit.any():
+        return check, []
+    largest = frac["max"].reindex(key[hit]).to_numpy(dtype=float)
+    check[hit] = [f"every value of this park is within [0, 1] (largest {m:g}) but the "
+                  "indicator is in % and the threshold above 1: fractions saved for "
+                  "percentages? (gipro does not rescale)" for m in largest]
+    warnings = []
+    rows = t[hit]
+    for ind, g in rows.groupby("indicator", sort=False):
+        parks = sorted(set(g["park"].astype(str)))
+        first = g.drop_duplicates("requirement")
+        reqs = ("requirement" + ("s " if len(first) > 1 else " ") + ", ".join(
+            f"{r} ({c} {th} %)" for r, c, th in first[
+                ["requirement", "comparator", "threshold"]].itertuples(index=False)))
+        m = float(frac.loc[(slice(None), ind), "max"].max())
+        warnings.append(
+            f"{ind} is in % but every value of {', '.join(parks)} is within [0, 1] "
+            f"(largest {m:g}) while {reqs} has a threshold above 1: were fractions saved "
+            f"instead of percentages (an Excel % cell: 96 % saved as 0.96)? If so, multiply "
+            "them by 100; gipro does not rescale")
+    return check, warnings
 
 
 def _groups(fw: RequirementFramework, reqs: pd.DataFrame) -> pd.DataFrame:

@@ -24,23 +24,56 @@ Quick use::
     write_excel("results.xlsx", b)
 """
 
-from . import charts as charts
-from .builder import Context, Report, park_report, report_for_build
-from .excel import write_excel
-from .i18n import LANGUAGES, translate
-from .images import CHARTS, ImageEngineError, build_chart, save_image
-from .sections import (
-    Methodology,
-    Overview,
-    Parks,
-    Profiles,
-    Progress,
-    Results,
-    Robustness,
-    Scenarios,
-    Section,
-    unit_names,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: public name -> submodule that defines it (imported on first use, PEP 562: the command line
+#: checks options such as ``--lang`` without loading plotly)
+_LAZY = {
+    "Context": "builder", "Report": "builder", "park_report": "builder",
+    "report_for_build": "builder", "write_excel": "excel", "LANGUAGES": "i18n",
+    "translate": "i18n", "CHARTS": "images", "ImageEngineError": "images",
+    "build_chart": "images", "save_image": "images", "Methodology": "sections",
+    "Overview": "sections", "Parks": "sections", "Profiles": "sections",
+    "Progress": "sections", "Results": "sections", "Robustness": "sections",
+    "Scenarios": "sections", "Section": "sections", "unit_names": "sections",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import charts
+    from .builder import Context, Report, park_report, report_for_build
+    from .excel import write_excel
+    from .i18n import LANGUAGES, translate
+    from .images import CHARTS, ImageEngineError, build_chart, save_image
+    from .sections import (
+        Methodology,
+        Overview,
+        Parks,
+        Profiles,
+        Progress,
+        Results,
+        Robustness,
+        Scenarios,
+        Section,
+        unit_names,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name == "charts":
+        return importlib.import_module(".charts", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | {"charts"})
+
 
 __all__ = [
     "CHARTS",

@@ -42,6 +42,7 @@ from .sections import (
     Robustness,
     Scenarios,
     Section,
+    _period_of,
     unit_names,
     unverified_thresholds,
 )
@@ -267,7 +268,9 @@ def report_for_build(
         when the build has two or more periods); a ProgressReport: use it; ``False``: none.
     robustness : Robustness, optional
         Rank intervals / Sobol indices from an uncertainty analysis (plain tables). The
-        correlation heatmap of the build is added to it unless ``correlations=False``.
+        correlation heatmap of the build is added to it unless ``correlations=False``. Rank
+        intervals must be of this build and of the report's period
+        (:meth:`Robustness.check_build`).
     profiles : bool
         Include the unit profiles.
     scenarios : Scenarios, optional
@@ -283,7 +286,8 @@ def report_for_build(
     ------
     InputError
         The build has not been run or has no index scores (no aggregate step); unknown
-        period or language.
+        period or language; rank intervals whose units, period or nominal ranks are not
+        those of the build in the report's period.
     """
     from ..progress import ProgressReport
     from ..progress import report as progress_report
@@ -295,6 +299,8 @@ def report_for_build(
         raise InputError(f"the build has no {fw.root} scores: the report needs a build that "
                          "aggregates to the index",
                          ["add an aggregate step to the recipe"])
+    if robustness is not None:  # intervals of another build or period are refused
+        robustness.check_build(build, _period_of(build, period))
     sections: list[Section] = [Overview.from_build(build), Results.from_build(build, period)]
     if profiles:
         sections.append(Profiles.from_build(build, period))

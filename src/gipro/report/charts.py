@@ -42,6 +42,7 @@ __all__ = [
     "score_heatmap",
     "slope_chart",
     "sobol_bars",
+    "spread_labels",
     "styled",
     "waterfall",
 ]
@@ -272,17 +273,68 @@ def rank_history(ranks: pd.DataFrame, n_units: int, title: str | None = None,
                         "dtick": max(1, n_units // 10), "title": {"text": rank_label}})
 
 
+def spread_labels(y: Sequence[float], gap: float, low: float, high: float) -> np.ndarray:
+    """Label positions near ``y`` at least ``gap`` apart, kept within ``[low, high]``.
+
+    The labels keep the order of their values; each moves as little as this simple rule
+    allows: sorted upwards, a label is pushed above its lower neighbour when they are closer
+    than ``gap``, then labels pushed past ``high`` are pushed back down (the usual
+    "label repel" of slope charts, e.g. the ``ggrepel`` idea in one dimension). When the
+    labels cannot fit at that gap, the gap shrinks to fit.
+
+    Parameters
+    ----------
+    y : sequence of float, shape (n,)
+        Values (data units) the labels belong to.
+    gap : float
+        Smallest distance between two labels (data units).
+    low, high : float
+        Room available.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Label positions, in the order of ``y``.
+
+    Examples
+    --------
+    >>> spread_labels([10.0, 10.2, 10.1, 50.0], gap=2.0, low=0.0, high=100.0).tolist()
+    [10.0, 14.0, 12.0, 50.0]
+    """
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    if n == 0:
+        return y
+    gap = min(gap, (high - low) / max(n - 1, 1))
+    order = np.argsort(y, kind="stable")
+    pos = np.clip(y[order], low, high)
+    for i in range(1, n):  # n labels (one per unit of a chart), not an array kernel
+        pos[i] = max(pos[i], pos[i - 1] + gap)
+    if pos[-1] > high:
+        pos[-1] = high
+        for i in range(n - 2, -1, -1):
+            pos[i] = min(pos[i], pos[i + 1] - gap)
+    out = np.empty(n)
+    out[order] = pos
+    return out
+
+
 def slope_chart(table: pd.DataFrame, base_label: str, end_label: str,
                 title: str | None = None) -> go.Figure:
     """Base-to-end slope chart: one line per unit from its base score to its end score.
 
     ``table`` has columns ``label``, ``score_base``, ``score_end``; rising lines are green,
     falling red, unchanged grey (three traces whatever the number of units); units missing
-    either score are left out of the chart (they are in the tables).
+    either score are left out of the chart (they are in the tables). Each unit is named to
+    the right of its end point; labels that would overlap are spread apart
+    (:func:`spread_labels`) with a thin leader line to their point, and the right margin
+    is as wide as the longest label, so no label is clipped.
     """
     t = table.assign(sb=_num(table["score_base"]), se=_num(table["score_end"]))
     t = t.dropna(subset=["sb", "se"])
-    data = []
+    n_all = len(t)
+    height = max(420, 22 * n_all + 140)
+    data, notes = [], []
     for name, sel, colour in (("up", t["se"] > t["sb"], GOOD), ("down", t["se"] < t["sb"], BAD),
                               ("same", t["se"] == t["sb"], NEUTRAL)):
         g = t[sel]
@@ -292,14 +344,33 @@ def slope_chart(table: pd.DataFrame, base_label: str, end_label: str,
         x = np.tile(np.array([base_label, end_label, None], dtype=object), n).tolist()
         y = np.column_stack([g["sb"], g["se"], np.full(n, np.nan)]).reshape(-1)
         labels = [str(v) for v in g["label"]]
-        text = np.column_stack([np.full(n, ""), labels, np.full(n, "")]).reshape(-1).tolist()
         custom = np.repeat(labels, 3).tolist()
-        data.append({"type": "scatter", "x": x, "y": y, "mode": "lines+markers+text",
-                     "text": text, "textposition": "middle right", "name": name,
+        data.append({"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "name": name,
                      "line": {"color": colour}, "marker": {"color": colour},
                      "customdata": custom, "showlegend": False, "connectgaps": False,
                      "hovertemplate": "%{customdata}: %{y:.2f}<extra></extra>"})
-    return _fast(data, title, max(420, 14 * len(t) + 120), xaxis={"type": "category"})
+    layout: dict = {"xaxis": {"type": "category", "range": [-0.25, 1.25]}}
+    if n_all:
+        ys = np.concatenate([t["sb"].to_numpy(), t["se"].to_numpy()])
+        lo, hi = float(ys.min()), float(ys.max())
+        pad = max((hi - lo) * 0.04, 1e-9 if hi == lo else 0.0, 0.5 if hi == lo else 0.0)
+        lo, hi = lo - pad, hi + pad
+        plot_px = height - 50 - 40  # top and bottom margins with the axis labels
+        gap = (hi - lo) * 14.0 / plot_px  # 14 px between label baselines (12 px font)
+        pos = spread_labels(t["se"].to_numpy(), gap, lo, hi)
+        px_per_unit = plot_px / (hi - lo)
+        for label, y_end, y_lab in zip(t["label"].astype(str), t["se"], pos, strict=True):
+            notes.append({"x": 1, "y": float(y_end), "xref": "x", "yref": "y",
+                          "text": label, "showarrow": True, "arrowhead": 0,
+                          "arrowwidth": 0.6, "arrowcolor": "#bbbbbb", "ax": 18,
+                          "ay": -float((y_lab - y_end) * px_per_unit), "xanchor": "left",
+                          "yanchor": "middle", "font": {"size": 11}})
+        longest = max(_width(str(v)) for v in t["label"])
+        layout["yaxis"] = {"range": [lo, hi], "autorange": False}
+        layout["annotations"] = notes
+        layout["margin"] = {"l": 10, "r": 30 + 7 * longest, "t": 50 if title else 20,
+                            "b": 40}
+    return _fast(data, title, height, **layout)
 
 
 def improvers_bar(table: pd.DataFrame, labels: dict[str, str],

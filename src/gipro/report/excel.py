@@ -162,8 +162,12 @@ def workbook_tables(
         sources.extend(("framework reference", r) for r in fw.references)
     if robustness is not None:
         if robustness.rank_intervals is not None:
-            tabs["rank_intervals"] = (robustness.rank_intervals,
-                                      "rank of each unit over the uncertainty runs")
+            about = "rank of each unit over the uncertainty runs"
+            if build is not None:  # intervals of another build are refused
+                at = robustness.check_build(build)
+                target = (robustness.context or {}).get("target") or build.framework.root
+                about += f" ({target}, {at}; nominal ranks checked against the build)"
+            tabs["rank_intervals"] = (robustness.rank_intervals, about)
         if robustness.sobol is not None:
             tabs["sobol"] = (robustness.sobol, "first-order and total Sobol indices")
         if robustness.correlations is not None:

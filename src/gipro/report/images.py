@@ -11,6 +11,7 @@ report's section and takes its figure), so an image and the report always agree.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..build import Build
 
-__all__ = ["CHARTS", "FORMATS", "ImageEngineError", "build_chart", "save_image"]
+__all__ = ["CHARTS", "FORMATS", "ImageEngineError", "build_chart", "match_unit", "save_image"]
 
 FORMATS = ("png", "svg", "pdf", "jpeg", "webp")
 
@@ -97,7 +98,7 @@ def save_image(fig: go.Figure, path: str | Path, *, format: str | None = None,
 
 def build_chart(build: Build, name: str, *, lang: str = "en", unit: str | None = None,
                 period: int | None = None, base: int | None = None,
-                end: int | None = None) -> go.Figure:
+                end: int | None = None, title: bool | str = False) -> go.Figure:
     """The figure of one chart of a build's report.
 
     Parameters
@@ -107,25 +108,40 @@ def build_chart(build: Build, name: str, *, lang: str = "en", unit: str | None =
     name : str
         One of :data:`CHARTS`.
     unit : str, optional
-        For per-unit charts (``profile``, ``rank-history``, ``waterfall``); default: the
-        best-ranked unit.
+        For per-unit charts (``profile``, ``rank-history``, ``waterfall``): the unit's code
+        or its name in either language (the unit table's ``name`` / ``name_zh``, e.g.
+        ``Inner Mongolia`` or ``内蒙古`` for ``InnerMongolia``); default: the best-ranked
+        unit.
     period, base, end : int, optional
         Period of results and profiles; periods of progress.
+    title : bool or str
+        ``True``: a title saying what the chart shows -- the chart, the index, the period(s)
+        and the unit, in ``lang`` (what a stand-alone image needs; the report's charts sit
+        under section headings instead); a string: that title; ``False``: none.
 
     Raises
     ------
     InputError
-        Unknown chart or unit; a progress chart for a build with one period.
+        Unknown chart or unit (with the near matches and the units of the build); a
+        progress chart for a build with one period.
     """
     from .builder import Context
-    from .sections import Overview, Profiles, Progress, Results, Robustness
+    from .i18n import translate
+    from .sections import Overview, Profiles, Progress, Results, Robustness, _period_of
 
     if name not in CHARTS:
         raise InputError(f"unknown chart {name!r}", [f"charts: {', '.join(CHARTS)}"])
     section, per_unit = CHARTS[name]
     ctx = Context(lang)
+    names = _unit_table_names(build)
+    if per_unit and unit is not None:
+        unit = match_unit(unit, list(build.final.units), names, lang=lang)
+    res_period = _period_of(build, period)
+    periods_text = str(res_period)
     if section == "overview":
         Overview.from_build(build).render(ctx)
+        periods_text = (f"{build.final.periods[0]}-{build.final.periods[-1]}"
+                        if len(build.final.periods) > 1 else str(build.final.periods[0]))
     elif section == "results":
         Results.from_build(build, period).render(ctx)
     elif section == "profiles":
@@ -133,18 +149,118 @@ def build_chart(build: Build, name: str, *, lang: str = "en", unit: str | None =
     elif section == "progress":
         from ..progress import report
 
-        Progress.from_report(report(build, base, end), build).render(ctx)
+        rep = report(build, base, end)
+        Progress.from_report(rep, build).render(ctx)
+        periods_text = f"{rep.base}-{rep.end}"
     else:
         Robustness.from_build(build, period).render(ctx)
     if not per_unit:
-        return ctx.objects[name]
-    figs = ctx.set_objects.get(name, {})
-    if unit is None:
-        res = build.results()
-        root = res[(res["code"] == build.framework.root)
-                   & (res["period"] == (period or build.final.periods[-1]))]
-        unit = next((u for u in res.loc[root.index, "unit"] if u in figs), None)
-    if unit not in figs:
-        raise InputError(f"no {name} chart for unit {unit!r}",
-                         [f"units: {', '.join(figs)}"])
-    return figs[unit]
+        fig = ctx.objects[name]
+    else:
+        figs = ctx.set_objects.get(name, {})
+        if unit is None:
+            res = build.results()
+            root = res[(res["code"] == build.framework.root) & (res["period"] == res_period)]
+            unit = next((u for u in root.sort_values("rank")["unit"] if u in figs), None)
+        if unit not in figs:
+            raise InputError(f"no {name} chart for unit {unit!r}: it has no score to show "
+                             f"({periods_text})",
+                             [f"units with a {name} chart: " + ", ".join(sorted(figs))])
+        fig = figs[unit]
+    if title is False:
+        return fig
+    if title is True:
+        fw = build.framework
+        label = translate(f"chart_{name.replace('-', '_')}", lang)
+        bits = [label, f"{fw.node(fw.root).label(lang)} ({fw.root})", periods_text]
+        if per_unit:
+            bits.append(names.get(lang, {}).get(unit, unit))
+        title = " · ".join(bits)
+    import plotly.graph_objects as go
+
+    fig = go.Figure(fig)
+    top = max(60, (fig.layout.margin.t or 0))
+    fig.update_layout(title={"text": title, "x": 0.01, "xref": "container",
+                             "xanchor": "left"}, margin={"t": top})
+    return fig
+
+
+def _unit_table_names(build: Build) -> dict[str, dict[str, str]]:
+    from .sections import unit_names
+
+    return unit_names(getattr(build.source_panel, "units", None),
+                      [str(u) for u in build.final.units])
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s_\-.]", "", str(text).casefold())
+
+
+def match_unit(query: str, codes: list[str], names: dict[str, dict[str, str]] | None = None,
+               *, lang: str = "en") -> str:
+    """The unit code a user means: its code, or its name in either language.
+
+    Parameters
+    ----------
+    query : str
+        What the user typed (``--unit``).
+    codes : list of str
+        Unit codes of the build.
+    names : dict, optional
+        ``{"en": {code: name}, "zh": {code: name}}`` (:func:`~gipro.report.unit_names`).
+    lang : {"en", "zh"}
+        Language of the unit list in the error message.
+
+    Returns
+    -------
+    str
+        The code.
+
+    Raises
+    ------
+    InputError
+        No unit has that code or name. Like every code in gipro, a text that differs from a
+        code or name only in case, spaces or punctuation is not taken silently: the message
+        names the unit meant (``'beijing'`` -> ``'Beijing'``); otherwise it lists close
+        matches and every unit (code and name, sorted by code).
+
+    Examples
+    --------
+    >>> names = {"en": {"InnerMongolia": "Inner Mongolia", "Beijing": "Beijing"},
+    ...          "zh": {"InnerMongolia": "内蒙古", "Beijing": "北京"}}
+    >>> match_unit("北京", ["Beijing", "InnerMongolia"], names)
+    'Beijing'
+    >>> match_unit("Inner Mongolia", ["Beijing", "InnerMongolia"], names)
+    'InnerMongolia'
+    >>> try:
+    ...     match_unit("beijing", ["Beijing", "InnerMongolia"], names)
+    ... except InputError as exc:
+    ...     print(exc.message.split(";")[1])
+     did you mean 'Beijing'? (it differs only in case, spaces or punctuation)
+    """
+    import difflib
+
+    names = names or {}
+    if query in codes:
+        return query
+    by_name: dict[str, str] = {}
+    for lg in ("en", "zh"):
+        for code, label in names.get(lg, {}).items():
+            if code in codes:
+                by_name.setdefault(str(label), code)
+    if query in by_name:
+        return by_name[query]
+    folded: dict[str, str] = {}
+    for text, code in [*((c, c) for c in codes), *by_name.items()]:
+        folded.setdefault(_fold(text), code)
+    near = folded.get(_fold(query))
+    if near is not None:
+        raise InputError(f"no unit {query!r} in the build; did you mean {near!r}? (it "
+                         "differs only in case, spaces or punctuation)")
+    shown = names.get(lang, {})
+    close = difflib.get_close_matches(query, list(by_name) + list(codes), n=3, cutoff=0.6)
+    close_codes = list(dict.fromkeys(by_name.get(c, c) for c in close))
+    details = [f"did you mean {', '.join(repr(c) for c in close_codes)}?"] if close_codes else []
+    listing = [c if shown.get(c, c) == c else f"{c} ({shown[c]})" for c in sorted(codes)]
+    details.append("units (code and name): " + ", ".join(listing))
+    raise InputError(f"no unit {query!r} in the build", details)

@@ -95,6 +95,16 @@ class Section:
         raise NotImplementedError
 
 
+def _shorten(items: Sequence[Any], limit: int = 10) -> str:
+    items = [str(i) for i in items]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def _rank_text(v: float) -> str:
+    return "none" if not np.isfinite(v) else f"{v:g}"
+
+
 def _period_of(build: Build, period: int | None) -> int:
     periods = list(build.final.periods)
     if period is None:
@@ -272,7 +282,8 @@ class Results(Section):
                 rows.append(r)
             headers = [(t("col_rank"), True), (t("col_unit"), False), (root_label, True)]
             headers += [(fw.node(c).label(lang), True) for c in codes]
-            title = t("level_indicators") if lv == 1 else t("level_n", level=lv)
+            title = (t("level_indicators") if lv == 1 else t("level_dimensions")
+                     if lv == fw.max_level - 1 else t("level_sub", level=lv))
             level_tables.append({"title": title, "level": lv, "table": Table(
                 headers, rows, id="ranking-table" if i == 0 else f"level-{lv}-table")})
         # heatmap: indicators grouped by parent, units in rank order
@@ -697,6 +708,110 @@ class Robustness(Section):
     def empty(self) -> bool:
         return self.rank_intervals is None and self.sobol is None and self.correlations is None
 
+    def check_build(self, build: Build, period: int | None = None) -> int | None:
+        """Refuse rank intervals that are not about ``build``: intervals from another
+        recipe, data set or period would sit in the report next to rankings they contradict.
+
+        The rank intervals must name the build's units (every unit ranked in the period, and
+        no other) and their nominal ranks must equal the build's ranks of the target (the
+        ``target`` of the context or of a ``target`` column, else the index) in the period:
+        ``period`` when given (the report's period), else the period of the context or of a
+        ``period`` column, else any period of the build whose ranks they equal.
+
+        Parameters
+        ----------
+        build : Build
+            The run build being reported.
+        period : int, optional
+            The period the report shows.
+
+        Returns
+        -------
+        int or None
+            The period the intervals are about (None without rank intervals).
+
+        Raises
+        ------
+        InputError
+            Unknown target; the intervals' own period differs from ``period``; units that
+            are not in the build or units of the build missing from the intervals; nominal
+            ranks that differ from the build's (naming units, both ranks and, when they
+            equal another period's ranks, that period).
+        """
+        ri = self.rank_intervals
+        if ri is None:
+            return None
+        ctx = self.context or {}
+        target = ctx.get("target")
+        if target is None and "target" in ri.columns and ri["target"].nunique() == 1:
+            target = str(ri["target"].iloc[0])
+        target = target or build.framework.root
+        if target not in build.final.codes:
+            raise InputError(f"the rank intervals are about {target!r}, which the build does "
+                             "not have", [f"codes: {', '.join(map(str, build.final.codes))}"])
+        own = ctx.get("period")
+        if own in (None, "") and "period" in ri.columns and ri["period"].nunique() == 1:
+            own = ri["period"].iloc[0]
+        own = None if own in (None, "") else int(own)
+        if period is not None and own is not None and own != period:
+            raise InputError(f"the rank intervals are of period {own}, the report shows "
+                             f"{period}", [f"report period {own} (--period {own}), or compute "
+                                           f"the intervals for {period}"])
+        res = build.results()
+        res = res[res["code"] == target]
+        units = [str(u) for u in build.final.units]
+        file_units = list(ri["unit"])
+        foreign = [u for u in file_units if u not in set(units)]
+        if foreign:
+            raise InputError(
+                f"the rank intervals are not of this build: {len(foreign)} of their units "
+                "are not in it", [f"not in the build: {_shorten(foreign)}",
+                                  f"units of the build: {_shorten(sorted(units))}",
+                                  "compute the intervals (gipro sensitivity) on the same "
+                                  "recipe as the report"])
+        nominal = pd.Series(ri["nominal_rank"].to_numpy(dtype=float), index=file_units)
+
+        def mismatch(p: int) -> tuple[list[str], list[str]]:
+            ranks = res[res["period"] == p].set_index("unit")["rank"].astype(float)
+            ranked = [u for u in units if np.isfinite(ranks.get(u, np.nan))]
+            lacking = [u for u in ranked if u not in nominal.index]
+            a = nominal.to_numpy(dtype=float)
+            b = ranks.reindex(nominal.index).to_numpy(dtype=float)
+            same = (a == b) | (np.isnan(a) & np.isnan(b))
+            bad = [f"{u}: nominal rank {_rank_text(x)} in the file, {_rank_text(y)} in the "
+                   f"build" for u, x, y, ok in zip(nominal.index, a, b, same, strict=True)
+                   if not ok]
+            return lacking, bad
+
+        periods = [int(p) for p in build.final.periods]
+        want = period if period is not None else own
+        if want is not None:
+            if want not in periods:
+                raise InputError(f"the rank intervals are of period {want}, which the build "
+                                 f"does not have ({periods[0]}-{periods[-1]})")
+            lacking, bad = mismatch(want)
+            if not lacking and not bad:
+                return want
+            other = [p for p in periods if p != want and mismatch(p) == ([], [])]
+            hint = ([f"they equal the build's ranks of {other[0]}: report that period "
+                     f"(--period {other[0]}) or compute the intervals for {want}"]
+                    if other else ["compute the intervals (gipro sensitivity) on the same "
+                                   "recipe and period as the report"])
+            if lacking:
+                raise InputError(f"the rank intervals lack {len(lacking)} of the "
+                                 f"{target} ranked units of {want}",
+                                 [f"missing: {_shorten(lacking)}", *hint])
+            raise InputError(f"the rank intervals do not match the {target} ranks of {want} "
+                             f"in this build: {len(bad)} units differ", [*bad[:5], *hint])
+        for p in reversed(periods):
+            if mismatch(p) == ([], []):
+                return p
+        lacking, bad = mismatch(periods[-1])
+        raise InputError(f"the rank intervals do not match the {target} ranks of any period "
+                         "of this build", [*(bad[:5] or [f"missing: {_shorten(lacking)}"]),
+                                           "compute the intervals (gipro sensitivity) on the "
+                                           "same recipe as the report"])
+
     @classmethod
     def from_analysis(cls, result: Any, build: Build | None = None) -> Robustness:
         """Section from an uncertainty/sensitivity result, read by attribute name only.
@@ -1089,7 +1204,7 @@ class Parks(Section):
                                     strict=True)])
             blocks.append({
                 "code": fw.code, "name": fw.name.get(lang) or fw.code, "year": year,
-                "synthetic": a.synthetic,
+                "synthetic": a.synthetic, "warnings": list(getattr(a, "warnings", [])),
                 "chart": ctx.chart(bars, f"park-outcomes-{fw.code}"),
                 "scorecard": card,
                 "verdicts": table(v, [Col("label", t("col_park")),
