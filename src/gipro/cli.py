@@ -911,7 +911,7 @@ def scenario_cmd(
         str,
         typer.Argument(help="Recipe YAML file or built-in recipe name (e.g. "
                        "china-provinces-gipro); or park data: a folder, a CSV/Excel file, or "
-                       "parks-example (the SYNTHETIC example parks)."),
+                       "parks-example or parks_example (the SYNTHETIC example parks)."),
     ],
     scenarios: Annotated[Path, typer.Argument(help="Scenarios YAML file (scenarios:, "
                                               "evaluation:, targets:, questions:).")],

@@ -151,8 +151,8 @@ class Evaluation:
                 continue
             lines.append(
                 f"  {root} {self.period}: mean change {o['mean_change']:+.3f} points, "
-                f"{int(o['units_up'])} units up and {int(o['units_down'])} down in rank, "
-                f"{int(o['units_changed'])} of {len(d)} units with a different score")
+                f"{_units(o['units_up'])} up and {int(o['units_down'])} down in rank, "
+                f"{int(o['units_changed'])} of {_units(len(d))} with a different score")
             moved = d.reindex(d["score_change"].abs().sort_values(ascending=False).index)
             moved = moved[moved["score_change"].abs() > 0].head(top)
             for r in moved.itertuples():
@@ -681,3 +681,9 @@ def _contributions(ref: Build, scen: Build) -> pd.DataFrame | None:
         | (np.isnan(IB) != np.isnan(IS))
     keep = np.repeat(changed.reshape(-1), C)
     return df[keep].reset_index(drop=True)
+
+
+def _units(n: float) -> str:
+    """'1 unit', '3 units'."""
+    n = int(n)
+    return f"{n} unit" if n == 1 else f"{n} units"
