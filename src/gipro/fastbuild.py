@@ -41,6 +41,7 @@ from .methods import normalise as _norm
 from .methods import treat as _tr
 from .steps import AggregateStep, DenominateStep, ImputeStep, NormaliseStep, TreatStep
 from .steps.aggregate import AggMethod
+from .steps.aggregate import _params as _agg_params
 from .steps.base import check_codes
 from .steps.denominate import lookup
 from .steps.weight import get_weight_set
@@ -79,6 +80,39 @@ class State:
 
 
 @dataclass(frozen=True)
+class AggregateGroup:
+    """Aggregates of one level computed in one kernel call
+    (:func:`gipro.methods.aggregate.level_mean`): the same method spec and weight set, and
+    the same number of children // 8 (:func:`gipro.methods.aggregate.group_parents`).
+
+    Attributes
+    ----------
+    items : list of int
+        Positions of the aggregates in :attr:`AggregatePlan.items`.
+    out_cols : ndarray of int, shape (n,)
+        Output columns of the aggregates.
+    children : ndarray of int, shape (n, k_max)
+        Columns of their children, -1 for padding.
+    nodes : ndarray of int, shape (n, k_max)
+        Positions of the children in :attr:`Pipeline.node_codes` (0 for padding).
+    pad : ndarray of bool, shape (n, k_max)
+    params : dict
+        Keyword arguments of :func:`~gipro.methods.aggregate.level_mean` (method and its
+        parameters).
+    set_name : str
+        Weight set.
+    """
+
+    items: list[int]
+    out_cols: np.ndarray
+    children: np.ndarray
+    nodes: np.ndarray
+    pad: np.ndarray
+    params: dict[str, Any]
+    set_name: str
+
+
+@dataclass(frozen=True)
 class AggregatePlan:
     """An aggregate step compiled for one set of input codes.
 
@@ -93,12 +127,20 @@ class AggregatePlan:
         set name).
     batchable : bool
         Every aggregate uses a unit-wise mean (:data:`BATCH_METHODS`).
+    groups : list of AggregateGroup
+        The aggregates of each level in groups computed in one call each, level by level
+        (empty unless ``batchable``).
+    member : dict of str to ndarray of shape (n_nodes, n_aggregates)
+        Per weight set: 1 where a node is a child of an aggregate that uses the set, to check
+        every run's weights for every aggregate at once.
     """
 
     codes: tuple[str, ...]
     present: list[int]
     items: list[tuple[int, list[int], list[str], AggMethod, str]]
     batchable: bool
+    groups: list[AggregateGroup] = field(default_factory=list)
+    member: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -134,6 +176,26 @@ class Pipeline:
         self.node_index = {c: i for i, c in enumerate(self.node_codes)}
         self._indicators = frozenset(build.framework.indicator_codes)
         self._compiled: dict[Any, Any] = {}
+
+    def _by_spec(self, kind: str, spec: Any, extra: Any, make: Callable[[], Any]) -> Any:
+        """``make()`` cached per step spec and ``extra`` (a spec is mutable: the cache holds a
+        deep copy and is used only while the spec still equals it)."""
+        key = (kind, id(spec))
+        entry = self._compiled.get(key)
+        if entry is not None and entry[0] is spec and entry[2] == extra and entry[1] == spec:
+            return entry[3]
+        value = make()
+        self._compiled[key] = (spec, spec.model_copy(deep=True), extra, value)
+        return value
+
+    def _indicator_columns(self, ds: DataSet) -> tuple[list[str], list[int]]:
+        """The framework's indicators among the codes of ``ds`` and their columns (cached)."""
+        key = ("indicator columns", ds.codes)
+        if key not in self._compiled:
+            codes = [c for c in ds.codes if c in self._indicators]
+            pos = {c: i for i, c in enumerate(ds.codes)}
+            self._compiled[key] = (codes, [pos[c] for c in codes])
+        return self._compiled[key]
 
     # ------------------------------------------------------------------ states
     def initial_state(self) -> State:
@@ -259,10 +321,11 @@ class Pipeline:
         """
         dropped = tuple(sorted({c for f in fitted.values() if isinstance(f, dict)
                                 for c in f.get("dropped_codes", [])}))
-        key = ("aggregate", spec.model_dump_json(), ds.codes, dropped)
-        plan = self._compiled.get(key)
-        if plan is not None:
-            return plan
+        return self._by_spec("aggregate", spec, (ds.codes, dropped),
+                             lambda: self._aggregate_plan(spec, ds, dropped))
+
+    def _aggregate_plan(self, spec: AggregateStep, ds: DataSet, dropped: tuple[str, ...]
+                        ) -> AggregatePlan:
         fw = self.framework
         unknown = [c for c in spec.by_code if c not in fw.aggregate_codes]
         if unknown:
@@ -275,22 +338,61 @@ class Pipeline:
         codes = present + fw.aggregate_codes
         col = {c: i for i, c in enumerate(codes)}
         items = []
+        by_level: dict[int, dict[tuple, list[int]]] = {}
         for agg in fw.aggregate_codes:
-            m = spec.spec_for(agg, fw.level(agg))
+            level = fw.level(agg)
+            m = spec.spec_for(agg, level)
             kids = [k for k in fw.children(agg) if k in col]
             if not kids:
                 raise MethodError(f"aggregate {agg} has no children left")
-            items.append((col[agg], [col[k] for k in kids], kids, m, m.weights or spec.weights))
-        plan = AggregatePlan(tuple(codes), [ds.codes.index(c) for c in present], items,
-                             all(it[3].method in BATCH_METHODS for it in items))
-        self._compiled[key] = plan
-        return plan
+            set_name = m.weights or spec.weights
+            by_level.setdefault(level, {}).setdefault(
+                (id(m), set_name, len(kids) // 8), []).append(len(items))
+            items.append((col[agg], [col[k] for k in kids], kids, m, set_name))
+        batchable = all(it[3].method in BATCH_METHODS for it in items)
+        groups = []
+        if batchable:
+            for level in sorted(by_level):
+                for (_, set_name, _), pos in by_level[level].items():
+                    children = _agg.pad_children([items[i][1] for i in pos])
+                    pad = children < 0
+                    nodes = _agg.pad_children([[self.node_index[k] for k in items[i][2]]
+                                               for i in pos])
+                    groups.append(AggregateGroup(
+                        pos, np.array([items[i][0] for i in pos]), children,
+                        np.where(pad, 0, nodes), pad, _params(items[pos[0]][3]), set_name))
+        sets = sorted({it[4] for it in items})
+        member = {}
+        for name in sets:  # children of each aggregate as columns over the nodes
+            m = np.zeros((len(self.node_codes), len(items)))
+            for i, it in enumerate(items):
+                if it[4] == name:
+                    m[[self.node_index[k] for k in it[2]], i] = 1.0
+            member[name] = m
+        return AggregatePlan(tuple(codes), [ds.codes.index(c) for c in present], items,
+                             batchable, groups, member)
 
     def weight_vector(self, state: State, set_name: str) -> np.ndarray:
         """A weight set of ``state`` as a vector over :attr:`node_codes` (NaN = no weight)."""
         ctx = _WeightLookup(self.framework, state.weights)
         ws = get_weight_set(ctx, set_name)
         return np.array([ws.weights.get(c, np.nan) for c in self.node_codes], dtype=float)
+
+    def _set_vector(self, sets: Mapping[str, Any], set_name: str) -> np.ndarray | None:
+        """:meth:`weight_vector` of a set in ``sets`` (or the framework's), cached while the
+        set's weights are unchanged; None for unit-specific weights (Benefit-of-the-Doubt)."""
+        ws = sets.get(set_name)
+        key = ("weight vector", set_name)
+        entry = self._compiled.get(key)
+        if entry is not None and entry[0] is ws and (ws is None or entry[1] == ws.weights):
+            return entry[2]
+        if ws is None:
+            ws = get_weight_set(_WeightLookup(self.framework, sets), set_name)
+        if ws.by_unit is not None:
+            return None
+        v = np.array([ws.weights.get(c, np.nan) for c in self.node_codes], dtype=float)
+        self._compiled[key] = (sets.get(set_name), dict(ws.weights), v)
+        return v
 
     def aggregate_batch(self, plan: AggregatePlan, ds: DataSet, weights: Mapping[str, np.ndarray],
                         min_share: float) -> tuple[np.ndarray, dict[int, str]]:
@@ -327,19 +429,54 @@ class Pipeline:
         n_in = len(plan.present)
         out[..., :n_in] = ds.values[None][..., plan.present]
         out[..., n_in:] = np.nan
+        # runs whose weights are invalid for an aggregate (missing, negative or all zero):
+        # checked once for all aggregates, not in every kernel call
+        invalid = np.zeros((n_runs, len(plan.items)), dtype=bool)
+        for name, member in plan.member.items():
+            v = weights[name]
+            bad = ~(np.isfinite(v) & (v >= 0))
+            # a child's weight bad, or no child's weight positive (non-negative terms: their
+            # sum is > 0 exactly when one is); only the aggregates that use this set
+            invalid |= (((bad @ member) > 0) | ~((np.where(bad, 0.0, v) @ member) > 0)) \
+                & member.any(axis=0)
+        any_invalid = bool(invalid.any())
+        try:
+            for g in plan.groups:
+                w = weights[g.set_name][:, g.nodes]  # (R, n, k)
+                if any_invalid:  # such runs fail (reported below): weights 1 meanwhile
+                    w = np.where(invalid[:, g.items, None] & ~g.pad, 1.0, w)
+                out[..., g.out_cols] = _agg.level_mean(out, g.children, w[:, None, None],
+                                                       min_share=min_share, check=False,
+                                                       **g.params)
+        except MethodError:  # redone one aggregate at a time: the first error in that order
+            out[..., n_in:] = np.nan
+            return self._aggregate_each(plan, out, weights, min_share)
+        failed: dict[int, str] = {}
+        if any_invalid:  # each such run fails at its first invalid aggregate
+            rows = np.flatnonzero(invalid.any(axis=1))
+            for r, i in zip(rows, invalid[rows].argmax(axis=1), strict=True):
+                _, _, kid_codes, _, set_name = plan.items[i]
+                failed[int(r)] = _weight_failure(self, weights[set_name][r], kid_codes,
+                                                 set_name)
+            out[rows] = np.nan
+        return out, failed
+
+    def _aggregate_each(self, plan: AggregatePlan, out: np.ndarray,
+                        weights: Mapping[str, np.ndarray], min_share: float
+                        ) -> tuple[np.ndarray, dict[int, str]]:
+        """:meth:`aggregate_batch` one aggregate at a time, in the aggregation order: the
+        runs with invalid weights are attributed to the first aggregate they fail, and a
+        kernel's error is the first in that order (the path taken when the grouped one
+        meets an invalid weight or an error)."""
+        n_runs = out.shape[0]
         failed: dict[int, str] = {}
         bad_rows = np.zeros(n_runs, dtype=bool)
         for c_out, kids, kid_codes, m, set_name in plan.items:
             w = weights[set_name][:, [self.node_index[k] for k in kid_codes]]  # (R, k)
             invalid = ~(np.isfinite(w) & (w >= 0)).all(axis=1) | ~(w.sum(axis=1) > 0)
-            parent = _parent_of(self.framework, kid_codes[0])
             for r in np.flatnonzero(invalid & ~bad_rows):
-                if np.isfinite(w[r]).all() and (w[r] >= 0).all():
-                    failed[int(r)] = f"weight set {set_name!r} gives every child of {parent} " \
-                                     "weight 0"
-                else:
-                    failed[int(r)] = (f"weight set {set_name!r} gives children of {parent} "
-                                      "missing or negative weights")
+                failed[int(r)] = _weight_failure(self, weights[set_name][r], kid_codes,
+                                                 set_name)
             bad_rows |= invalid
             w = np.where(bad_rows[:, None], 1.0, w)
             x = out[..., kids]
@@ -356,8 +493,20 @@ class _WeightLookup:
         self.weights = weights
 
 
-def _parent_of(fw: Any, code: str) -> str:
-    return fw.node(code).parent
+def _weight_failure(p: Pipeline, vector: np.ndarray, kid_codes: list[str], set_name: str
+                    ) -> str:
+    """Why a run's weight vector is invalid for the aggregate of ``kid_codes``."""
+    w = vector[[p.node_index[k] for k in kid_codes]]
+    parent = p.framework.node(kid_codes[0]).parent
+    if np.isfinite(w).all() and (w >= 0).all():
+        return f"weight set {set_name!r} gives every child of {parent} weight 0"
+    return f"weight set {set_name!r} gives children of {parent} missing or negative weights"
+
+
+def _params(m: AggMethod) -> dict[str, Any]:
+    """Keyword arguments of :func:`~gipro.methods.aggregate.level_mean` for a method spec
+    (as :meth:`AggregateStep._run` calls the kernels)."""
+    return _agg_params(m)
 
 
 def _unit_mean(m: AggMethod, x: np.ndarray, w: np.ndarray, share: float,
@@ -431,9 +580,12 @@ def _lean_impute(p: Pipeline, spec: ImputeStep, name: str, ds: DataSet,
                  sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
     if spec.method not in ("mean", "median", "group_mean", "group_median", *_imp.PANEL_METHODS):
         return None
-    codes = list(ds.codes) if spec.indicators is None else list(spec.indicators)
-    check_codes(name, "indicators", codes, list(ds.codes))
-    idx = [ds.codes.index(c) for c in codes]
+    if spec.indicators is None:  # every column (gathered as the step does: same layout)
+        idx = list(range(len(ds.codes)))
+    else:
+        codes = list(spec.indicators)
+        check_codes(name, "indicators", codes, list(ds.codes))
+        idx = [ds.codes.index(c) for c in codes]
     x = ds.values[:, :, idx]
     axis = -2 if spec.scope == "per_period" else (-3, -2)
     if spec.method in ("mean", "median"):
@@ -454,15 +606,14 @@ def _lean_treat(p: Pipeline, spec: TreatStep, name: str, ds: DataSet,
                 sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
     if spec.indicators:
         return None
-    codes = [c for c in ds.codes if c in p._indicators]
-    idx = [ds.codes.index(c) for c in codes]
+    codes, idx = p._indicator_columns(ds)
     x = ds.values[:, :, idx]
     n_p, n_u, n_k = x.shape
     xin = x.reshape(1, n_p * n_u, n_k) if spec.scope == "pooled" else x
     res = _tr.treat(xin, winmax=spec.winmax, skew_threshold=spec.skew_threshold,
                     kurt_threshold=spec.kurtosis_threshold, fallback=spec.fallback,
                     boxcox_lambda=spec.boxcox_lambda, on_constant=spec.on_constant,
-                    names=codes)
+                    names=codes, moments_after=False)
     out = ds.values.copy()
     out[:, :, idx] = res.x.reshape(x.shape)
     return DataSet(spec.output, out, ds.units, ds.periods, ds.codes), {}
@@ -470,40 +621,43 @@ def _lean_treat(p: Pipeline, spec: TreatStep, name: str, ds: DataSet,
 
 def _lean_normalise(p: Pipeline, spec: NormaliseStep, name: str, ds: DataSet,
                     sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
-    codes = [c for c in ds.codes if c in p._indicators]
+    codes, idx = p._indicator_columns(ds)
     key = ("directions", tuple(codes))
     if key not in p._compiled:
         p._compiled[key] = p.framework.directions(codes)
     direction = p._compiled[key]
-    x = _norm.orient(ds.take(codes), direction)
+    x = _norm.orient(ds.values[:, :, idx], direction)
     axis: Any = (0, 1) if spec.bounds == "pooled" else 1
-    if spec.method in _norm.DATA_RELATIVE and _norm.constant_columns(x, axis).any():
-        return None  # the step applies (and logs) its constant-indicator policy
-    params, _ = spec._params(p.build, name, ds, codes, direction, x)
-    if spec.method in ("frac_max", "leading"):
-        spec._check_ratio(name, ds, codes, direction, x)
     try:
+        params, _ = spec._params(p.build, name, ds, codes, direction, x)
+        if spec.method in ("frac_max", "leading"):
+            spec._check_ratio(name, ds, codes, direction, x)
         y = _norm.normalise(x, spec.method, axis=axis, constant="error", names=codes, **params)
-    except MethodError as exc:
+    except (InputError, MethodError) as exc:
+        if spec.method in _norm.DATA_RELATIVE and _norm.constant_columns(x, axis).any():
+            return None  # the step applies (and logs) its constant-indicator policy
+        if isinstance(exc, InputError) or exc.message.startswith(f"step {name!r}"):
+            raise
         raise MethodError(f"step {name!r}: {exc.message}", exc.details) from None
     return DataSet(spec.output, y, ds.units, ds.periods, tuple(codes)), {"dropped_codes": []}
 
 
 def _lean_aggregate(p: Pipeline, spec: AggregateStep, name: str, ds: DataSet,
                     sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
-    if any(c not in ds.codes for c in p.framework.indicator_codes):
+    key = ("all indicators", ds.codes)
+    if key not in p._compiled:
+        p._compiled[key] = set(p.framework.indicator_codes) <= set(ds.codes)
+    if not p._compiled[key]:
         return None  # indicators dropped by an earlier step: the step's apply handles it
     plan = p.aggregate_plan(spec, ds, {})
     if not plan.batchable:
         return None
-    ctx = _WeightLookup(p.framework, sets)
     vectors = {}
-    for *_, set_name in plan.items:
-        if set_name not in vectors:
-            ws = get_weight_set(ctx, set_name)
-            if ws.by_unit is not None:
-                return None
-            vectors[set_name] = np.array([[ws.weights.get(c, np.nan) for c in p.node_codes]])
+    for set_name in plan.member:
+        v = p._set_vector(sets, set_name)
+        if v is None:
+            return None
+        vectors[set_name] = v[None]
     out, failed = p.aggregate_batch(plan, ds, vectors, spec.min_availability)
     if failed:
         return None  # the step's apply raises with its full message
