@@ -177,15 +177,17 @@ class Pipeline:
         self._indicators = frozenset(build.framework.indicator_codes)
         self._compiled: dict[Any, Any] = {}
 
-    def _by_spec(self, kind: str, spec: Any, extra: Any, make: Callable[[], Any]) -> Any:
-        """``make()`` cached per step spec and ``extra`` (a spec is mutable: the cache holds a
-        deep copy and is used only while the spec still equals it)."""
-        key = (kind, id(spec))
-        entry = self._compiled.get(key)
+    def _cached(self, kind: str, spec: Any, extra: Any) -> Any:
+        """What :meth:`_cache` stored for this step spec and ``extra``, or None. A spec is
+        mutable: the cache holds a deep copy and answers only while the spec still equals it
+        (cheaper than serialising the spec for a key)."""
+        entry = self._compiled.get((kind, id(spec)))
         if entry is not None and entry[0] is spec and entry[2] == extra and entry[1] == spec:
             return entry[3]
-        value = make()
-        self._compiled[key] = (spec, spec.model_copy(deep=True), extra, value)
+        return None
+
+    def _cache(self, kind: str, spec: Any, extra: Any, value: Any) -> Any:
+        self._compiled[(kind, id(spec))] = (spec, spec.model_copy(deep=True), extra, value)
         return value
 
     def _indicator_columns(self, ds: DataSet) -> tuple[list[str], list[int]]:
@@ -274,7 +276,10 @@ class Pipeline:
         if source not in state.datasets:
             raise InputError(f"step {name!r} reads data set {source!r}, which does not exist "
                              "yet", [f"data sets so far: {', '.join(state.datasets)}"])
-        if getattr(spec, "needs_normalised", False) and "normalise" not in state.lineage[source]:
+        # a class attribute: looked up on the class (a missing attribute of a pydantic model
+        # goes through its __getattr__ and an exception)
+        if getattr(type(spec), "needs_normalised", False) \
+                and "normalise" not in state.lineage[source]:
             raise MethodError(f"step {name!r} reads data set {source!r}, which has not been "
                               "normalised", ["add a normalise step before it"])
         lineage = state.lineage
@@ -287,9 +292,7 @@ class Pipeline:
                         state.previous, lineage)
         else:
             ds = state.datasets[source]
-            sets = dict(state.weights)
-            if weights:
-                sets.update(weights)
+            sets = {**state.weights, **weights} if weights else state.weights
             lean = _LEAN.get(type(spec))
             result = lean(self, spec, name, ds, sets) if lean is not None else None
             if result is not None:
@@ -297,7 +300,8 @@ class Pipeline:
                 new = State(state.datasets, {**state.fitted, name: fitted}, state.weights,
                             state.excluded, state.previous, lineage)
             else:
-                ctx = self.scratch(State(state.datasets, state.fitted, sets, state.excluded))
+                ctx = self.scratch(State(state.datasets, state.fitted, dict(sets),
+                                         state.excluded))
                 out, _ = spec.apply(ctx, name, ds)
                 kept = {k: v for k, v in ctx.weights.items()
                         if not (weights and k in weights and v is weights[k])}
@@ -321,8 +325,11 @@ class Pipeline:
         """
         dropped = tuple(sorted({c for f in fitted.values() if isinstance(f, dict)
                                 for c in f.get("dropped_codes", [])}))
-        return self._by_spec("aggregate", spec, (ds.codes, dropped),
-                             lambda: self._aggregate_plan(spec, ds, dropped))
+        plan = self._cached("aggregate", spec, (ds.codes, dropped))
+        if plan is None:
+            plan = self._cache("aggregate", spec, (ds.codes, dropped),
+                               self._aggregate_plan(spec, ds, dropped))
+        return plan
 
     def _aggregate_plan(self, spec: AggregateStep, ds: DataSet, dropped: tuple[str, ...]
                         ) -> AggregatePlan:
@@ -543,8 +550,8 @@ Lean = Callable[[Pipeline, Any, str, DataSet, dict[str, Any]], "tuple[DataSet, A
 
 def _lean_denominate(p: Pipeline, spec: DenominateStep, name: str, ds: DataSet,
                      sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
-    key = ("denominate", spec.model_dump_json(), ds.codes, ds.units, ds.periods)
-    plan = p._compiled.get(key)
+    labels = (ds.codes, ds.units, ds.periods)
+    plan = p._cached("denominate", spec, labels)
     if plan is None:
         b = p.build
         codes = list(ds.codes)
@@ -565,8 +572,8 @@ def _lean_denominate(p: Pipeline, spec: DenominateStep, name: str, ds: DataSet,
             dmat[:, :, k] = lookup(src, [d], ds.units, ds.periods)[:, :, 0]
         scale = np.array([spec.scale.get(c, 1.0) if isinstance(spec.scale, dict) else spec.scale
                           for c in cols])
-        plan = ([codes.index(c) for c in cols], dmat, scale, cols)
-        p._compiled[key] = plan
+        plan = p._cache("denominate", spec, labels,
+                        ([codes.index(c) for c in cols], dmat, scale, cols))
     idx, dmat, scale, cols = plan
     num = ds.values[:, :, idx]
     if spec.zero == "error" and ((dmat == 0) & ~np.isnan(num)).any():

@@ -440,21 +440,20 @@ def treat(
     nwin = np.zeros(m, dtype=np.int64)
     status = np.where(on, np.where(assessable, 0, 6), 9).astype(np.int8)
     # a column is winsorised while it fails (or is forced) and has points left (nwin = 0 here)
-    cand = np.flatnonzero(on & (fails | forced) & (wmax > 0))
+    cand = (on & (fails | forced) & (wmax > 0)).nonzero()[0]
     if cand.size:  # most indicators pass untreated: no round at all for them
         _winsorise(X, X0, obs, changed, cand, sk0, fails, forced, wmax, nwin, status,
                    skew_threshold, kurt_threshold, on_constant,
                    lambda j: names[j % n_ind] if names is not None else int(j % n_ind))
-
-    win = nwin > 0
-    status[win & forced & (status < 6)] = 2
-    status[win & ~forced & ~fails & (status < 6)] = 1
+        win = nwin > 0
+        status[win & forced & (status < 6)] = 2
+        status[win & ~forced & ~fails & (status < 6)] = 1
     # still failing after winsorisation (and not forced / disabled / unassessable); not after
     # the constant guard stopped it: the column is then two-valued, and no monotone transform
     # changes the skewness of a two-valued variable
-    need_fb = on & assessable & ~forced & fails & (status != 7) & (status != 8)
     fb_used = np.full(m, "", dtype=object)
-    if need_fb.any():
+    need_fb = fails & on & ~forced  # (fails implies assessable)
+    if need_fb.any() and (need_fb := need_fb & (status != 7) & (status != 8)).any():
         fb_cols = np.tile(np.array(fb, dtype=object), m // n_ind)
         status[need_fb & (fb_cols == "none")] = 5
         for kind in sorted({f for f in fb if f != "none"}):
@@ -470,10 +469,10 @@ def treat(
             fb_used[sel] = kind
             s2, k2 = _moments(tx, obs[:, sel])
             status[sel] = np.where(passes(s2, k2, skew_threshold, kurt_threshold), 3, 4)
-    X = np.where(obs, X, np.nan)
     if moments_after:
+        X = np.where(obs, X, np.nan)
         ska, kua = _moments(X, obs)
-    else:
+    else:  # X is NaN exactly where x is (clipping and the transforms keep NaN)
         ska = kua = np.full(m, np.nan)
 
     def back(a: np.ndarray) -> np.ndarray:  # (n_units, m) -> x's shape
