@@ -130,9 +130,10 @@ class AggregatePlan:
     groups : list of AggregateGroup
         The aggregates of each level in groups computed in one call each, level by level
         (empty unless ``batchable``).
-    member : dict of str to ndarray of shape (n_nodes, n_aggregates)
-        Per weight set: 1 where a node is a child of an aggregate that uses the set, to check
-        every run's weights for every aggregate at once.
+    member : dict of str to tuple of ndarray
+        Per weight set: the aggregates that use it (positions in :attr:`items`), their
+        children's positions in :attr:`Pipeline.node_codes` (padded, shape (n, k_max)) and the
+        padding mask, to check every run's weights for all of them at once.
     """
 
     codes: tuple[str, ...]
@@ -140,7 +141,7 @@ class AggregatePlan:
     items: list[tuple[int, list[int], list[str], AggMethod, str]]
     batchable: bool
     groups: list[AggregateGroup] = field(default_factory=list)
-    member: dict[str, np.ndarray] = field(default_factory=dict)
+    member: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -308,7 +309,9 @@ class Pipeline:
                 new = State(state.datasets, ctx.fitted, kept, ctx.excluded, state.previous,
                             lineage)
         if out is not None:
-            new.datasets = {**state.datasets, spec.output: out.renamed(spec.output)}
+            if out.name != spec.output:
+                out = out.renamed(spec.output)
+            new.datasets = {**state.datasets, spec.output: out}
             new.previous = spec.output
         return new
 
@@ -368,14 +371,11 @@ class Pipeline:
                     groups.append(AggregateGroup(
                         pos, np.array([items[i][0] for i in pos]), children,
                         np.where(pad, 0, nodes), pad, _params(items[pos[0]][3]), set_name))
-        sets = sorted({it[4] for it in items})
         member = {}
-        for name in sets:  # children of each aggregate as columns over the nodes
-            m = np.zeros((len(self.node_codes), len(items)))
-            for i, it in enumerate(items):
-                if it[4] == name:
-                    m[[self.node_index[k] for k in it[2]], i] = 1.0
-            member[name] = m
+        for name in sorted({it[4] for it in items}):
+            pos = [i for i, it in enumerate(items) if it[4] == name]
+            nodes = _agg.pad_children([[self.node_index[k] for k in items[i][2]] for i in pos])
+            member[name] = (np.array(pos), np.where(nodes < 0, 0, nodes), nodes < 0)
         return AggregatePlan(tuple(codes), [ds.codes.index(c) for c in present], items,
                              batchable, groups, member)
 
@@ -436,16 +436,7 @@ class Pipeline:
         n_in = len(plan.present)
         out[..., :n_in] = ds.values[None][..., plan.present]
         out[..., n_in:] = np.nan
-        # runs whose weights are invalid for an aggregate (missing, negative or all zero):
-        # checked once for all aggregates, not in every kernel call
-        invalid = np.zeros((n_runs, len(plan.items)), dtype=bool)
-        for name, member in plan.member.items():
-            v = weights[name]
-            bad = ~(np.isfinite(v) & (v >= 0))
-            # a child's weight bad, or no child's weight positive (non-negative terms: their
-            # sum is > 0 exactly when one is); only the aggregates that use this set
-            invalid |= (((bad @ member) > 0) | ~((np.where(bad, 0.0, v) @ member) > 0)) \
-                & member.any(axis=0)
+        invalid = _invalid_weights(plan, weights, n_runs)
         any_invalid = bool(invalid.any())
         try:
             for g in plan.groups:
@@ -498,6 +489,19 @@ class _WeightLookup:
     def __init__(self, framework: Any, weights: Mapping[str, Any]) -> None:
         self.framework = framework
         self.weights = weights
+
+
+def _invalid_weights(plan: AggregatePlan, weights: Mapping[str, np.ndarray], n_runs: int
+                     ) -> np.ndarray:
+    """(n_runs, n_aggregates): the runs whose weights are invalid for an aggregate -- a child's
+    weight missing, infinite or negative, or no child's weight positive -- checked for all
+    aggregates at once (not in every kernel call)."""
+    invalid = np.zeros((n_runs, len(plan.items)), dtype=bool)
+    for name, (pos, nodes, pad) in plan.member.items():
+        w = weights[name][:, nodes]  # (R, n, k)
+        ok = np.isfinite(w) & (w >= 0) | pad
+        invalid[:, pos] = ~ok.all(axis=-1) | ~((w > 0) & ~pad).any(axis=-1)
+    return invalid
 
 
 def _weight_failure(p: Pipeline, vector: np.ndarray, kid_codes: list[str], set_name: str
@@ -639,7 +643,16 @@ def _lean_normalise(p: Pipeline, spec: NormaliseStep, name: str, ds: DataSet,
         params, _ = spec._params(p.build, name, ds, codes, direction, x)
         if spec.method in ("frac_max", "leading"):
             spec._check_ratio(name, ds, codes, direction, x)
-        y = _norm.normalise(x, spec.method, axis=axis, constant="error", names=codes, **params)
+        if spec.method == "minmax" and "lower" not in params and "upper" not in params:
+            # normalise() would compute the bounds twice (constant check, then the kernel):
+            # once here, handed to the kernel (the same numbers)
+            lower, upper = _norm.column_bounds(x, axis)
+            if (~np.isnan(lower) & ~(upper > lower)).any():
+                return None  # a constant indicator: the step applies (and logs) its policy
+            y = _norm.minmax(x, lower=lower, upper=upper, names=codes, **params)
+        else:
+            y = _norm.normalise(x, spec.method, axis=axis, constant="error", names=codes,
+                                **params)
     except (InputError, MethodError) as exc:
         if spec.method in _norm.DATA_RELATIVE and _norm.constant_columns(x, axis).any():
             return None  # the step applies (and logs) its constant-indicator policy

@@ -54,8 +54,9 @@ __all__ = [
 
 def _prepare(
     x: np.ndarray, weights: np.ndarray, min_share: float, check: bool = True
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Validate and mask: returns x, available weights, availability, ok rows.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Validate and mask: returns x, available weights, availability, ok rows and the sum of
+    the available weights (the denominators of the weighted means).
 
     ``x`` and ``weights`` are broadcast to their common shape. ``check=False`` skips the
     checks of ``min_share`` and of the weights (finite, >= 0, some positive in every group):
@@ -70,19 +71,22 @@ def _prepare(
     shape = np.broadcast(x, w).shape
     if x.shape != shape:  # broadcast views (the memory layout of the masks below follows
         x = np.broadcast_to(x, shape)  # them, and with it numpy's order of summation)
-    if w.shape != shape:
-        w = np.broadcast_to(w, shape)
+    if w.shape != shape:  # the weights, usually small, are spread out (cheaper than a view)
+        wb = np.empty(shape)
+        wb[...] = w
+        w = wb
     counted = w > 0
     if check and not counted.any(axis=-1).all():
         raise MethodError("aggregation weights are all zero for some group of children")
     wa = np.where(~np.isnan(x) & counted, w, 0.0)
     avail = wa > 0
-    ok = np.add.reduce(wa, axis=-1) > 0
+    wsum = np.add.reduce(wa, axis=-1)
+    ok = wsum > 0
     if min_share > 0:
         with np.errstate(invalid="ignore", divide="ignore"):
             share = avail.sum(axis=-1) / counted.sum(axis=-1)
         ok &= share >= min_share - 1e-12
-    return x, wa, avail, ok
+    return x, wa, avail, ok, wsum
 
 
 def _positive(x: np.ndarray, avail: np.ndarray, names: Sequence[str] | None, method: str,
@@ -139,10 +143,13 @@ def arithmetic_mean(
     >>> arithmetic_mean(np.array([1.0, 2.0, np.nan]), np.array([1.0, 3.0, 4.0])).item()
     1.75
     """
-    x, wa, _, ok = _prepare(x, weights, min_share, check)
+    x, wa, _, ok, wsum = _prepare(x, weights, min_share, check)
     with np.errstate(invalid="ignore", divide="ignore"):
-        y = np.add.reduce(wa * np.where(wa > 0, x, 0.0), axis=-1) / np.add.reduce(wa, axis=-1)
-    return np.where(ok, y, np.nan)
+        y = np.add.reduce(wa * np.where(wa > 0, x, 0.0), axis=-1) / wsum
+    if y.ndim == 0:
+        return np.where(ok, y, np.nan)
+    y[~ok] = np.nan  # (a fresh array: in place beats np.where)
+    return y
 
 
 def geometric_mean(
@@ -193,12 +200,12 @@ def geometric_mean(
     >>> round(geometric_mean(np.array([1.0, 2.0, 3.0]), np.ones(3)).item(), 6)
     1.817121
     """
-    x, wa, avail, ok = _prepare(x, weights, min_share, check)
+    x, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
     xs = x + shift
     _positive(xs, avail, names, "geometric mean" + (f" (after shift {shift:g})" if shift else ""))
     with np.errstate(invalid="ignore", divide="ignore"):
         logs = np.where(wa > 0, np.log(np.where(avail, xs, 1.0)), 0.0)
-        y = np.exp(np.sum(wa * logs, axis=-1) / wa.sum(axis=-1)) - shift
+        y = np.exp(np.sum(wa * logs, axis=-1) / wsum) - shift
     return np.where(ok, y, np.nan)
 
 
@@ -224,12 +231,12 @@ def harmonic_mean(
     >>> round(harmonic_mean(np.array([1.0, 2.0, 3.0]), np.array([2.0, 1.0, 1.0])).item(), 7)
     1.4117647
     """
-    x, wa, avail, ok = _prepare(x, weights, min_share, check)
+    x, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
     xs = x + shift
     _positive(xs, avail, names, "harmonic mean" + (f" (after shift {shift:g})" if shift else ""))
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = np.where(wa > 0, wa / np.where(avail, xs, 1.0), 0.0)
-        y = wa.sum(axis=-1) / inv.sum(axis=-1) - shift
+        y = wsum / inv.sum(axis=-1) - shift
     return np.where(ok, y, np.nan)
 
 
@@ -281,7 +288,7 @@ def generalised_mean(
     if p == 1:
         return arithmetic_mean(np.asarray(x, dtype=float) + shift, weights,
                                min_share=min_share, check=check) - shift
-    x, wa, avail, ok = _prepare(x, weights, min_share, check)
+    x, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
     xs = x + shift
     _positive(xs, avail, names, f"generalised mean of order {p:g}", strict=p < 0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -293,7 +300,7 @@ def generalised_mean(
         sc = np.where(np.isfinite(sc) & (sc > 0), sc, 1.0)
         ratio = np.where(avail, xs, sc[..., None]) / sc[..., None]
         em1 = np.where(wa > 0, np.expm1(p * np.log(ratio)), 0.0)
-        y = sc * np.exp(np.log1p(np.sum(wa * em1, axis=-1) / wa.sum(axis=-1)) / p) - shift
+        y = sc * np.exp(np.log1p(np.sum(wa * em1, axis=-1) / wsum) / p) - shift
     return np.where(ok, y, np.nan)
 
 
@@ -340,7 +347,7 @@ def mean_min(
         raise MethodError(f"mean-min needs 0 <= alpha <= 1 and beta >= 0, got alpha={alpha}, "
                           f"beta={beta}")
     m = arithmetic_mean(x, weights, min_share=min_share, check=check)
-    xb, _, avail, _ = _prepare(x, weights, min_share, check)
+    xb, _, avail, _, _ = _prepare(x, weights, min_share, check)
     low = np.min(np.where(avail, xb, np.inf), axis=-1)
     with np.errstate(invalid="ignore"):
         y = m - alpha * (np.sqrt((m - low) ** 2 + beta**2) - beta)
@@ -393,11 +400,11 @@ def mazziotta_pareto(
     """
     if penalty not in (-1, 1) or ddof not in (0, 1):
         raise MethodError(f"MPI needs penalty -1 or 1 and ddof 0 or 1, got {penalty}, {ddof}")
-    xb, wa, avail, ok = _prepare(x, weights, min_share, check)
+    xb, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
     m = arithmetic_mean(x, weights, min_share=min_share, check=check)
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = np.where(avail, xb - m[..., None], 0.0)
-        var = np.sum(wa * dev**2, axis=-1) / wa.sum(axis=-1)
+        var = np.sum(wa * dev**2, axis=-1) / wsum
         n = avail.sum(axis=-1)
         if ddof == 1:
             var = np.where(n > 1, var * n / (n - 1), np.nan)
@@ -425,7 +432,7 @@ def _unit_weights(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def _eligible(x: np.ndarray, weights: np.ndarray, min_share: float
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x with ineligible units blanked, available-weight matrix and the eligible mask."""
-    xb, wa, avail, ok = _prepare(x, weights, min_share)
+    xb, wa, avail, ok, _ = _prepare(x, weights, min_share)
     xb = np.where(ok[..., None] & avail, xb, np.nan)
     return xb, np.where(ok[..., None], wa, 0.0), ok
 

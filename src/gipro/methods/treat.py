@@ -111,16 +111,33 @@ def skew_kurt(x: np.ndarray, axis: int = -2) -> tuple[np.ndarray, np.ndarray]:
     return s.reshape(shape), k.reshape(shape)
 
 
-def _moments(x: np.ndarray, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Type-2 skewness and kurtosis of each column of a (n_units, m) array (see skew_kurt)."""
-    n = np.count_nonzero(obs, axis=0).astype(float)
+def _n_terms(obs: np.ndarray) -> np.ndarray:
+    """The factors of :func:`_moments` that depend only on each column's number of observed
+    values ``n``, stacked: ``n, sqrt(n (n - 1)), n - 2, n - 1, n + 1, (n - 2)(n - 3)``
+    (computed once per call of :func:`treat`, gathered for the columns of each round)."""
+    t = np.empty((6, obs.shape[1]))
+    n = np.add.reduce(obs, axis=0, dtype=float, out=t[0])  # counts (exact)
+    np.sqrt(n * (n - 1.0), out=t[1])
+    np.subtract(n, 2.0, out=t[2])
+    np.subtract(n, 1.0, out=t[3])
+    np.add(n, 1.0, out=t[4])
+    np.multiply(t[2], n - 3.0, out=t[5])
+    return t
+
+
+def _moments(x: np.ndarray, obs: np.ndarray, terms: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Type-2 skewness and kurtosis of each column of a (n_units, m) array (see skew_kurt);
+    ``terms``: :func:`_n_terms` of ``obs`` if already known."""
+    n, root, n_2, n_1, n1, n23 = _n_terms(obs) if terms is None else terms
     add = np.add.reduce
     with np.errstate(invalid="ignore", divide="ignore"):
         xz = np.where(obs, x, 0.0)
         # moments are scale-free: divide each column by its largest magnitude first, so tiny
         # (subnormal) or huge values neither underflow nor overflow in the powers below
         big = np.maximum.reduce(np.abs(xz), axis=0) if x.shape[0] else np.zeros(x.shape[1])
-        unit = np.where(big > 0, big, 1.0)
+        unit = big.copy()
+        unit[~(big > 0)] = 1.0
         xz /= unit
         mean = add(xz, axis=0) / n
         d = np.where(obs, xz - mean, 0.0)  # xz is x / unit where observed
@@ -130,11 +147,10 @@ def _moments(x: np.ndarray, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         m4 = add(d2 * d2, axis=0) / n
         # zero variance (relative to the data's magnitude, now 1) -> undefined, not huge
         flat = ~(m2 > 1e-28) | (big == 0)
-        skew = m3 / m2**1.5 * np.sqrt(n * (n - 1.0)) / (n - 2.0)
-        g2 = m4 / (m2 * m2) - 3.0
-        kurt = (n - 1.0) * ((n + 1.0) * g2 + 6.0) / ((n - 2.0) * (n - 3.0))
-    skew = np.where(flat | (n < 3), np.nan, skew)
-    kurt = np.where(flat | (n < 4), np.nan, kurt)
+        skew = m3 / m2**1.5 * root / n_2
+        kurt = n_1 * (n1 * (m4 / (m2 * m2) - 3.0) + 6.0) / n23
+    skew[flat | (n < 3)] = np.nan  # (small vectors: setting in place beats np.where)
+    kurt[flat | (n < 4)] = np.nan
     return skew, kurt
 
 
@@ -432,7 +448,8 @@ def treat(
     m = X0.shape[1]
     obs = ~np.isnan(X0)
     wmax, forced, on = wmax.reshape(m), forced.reshape(m), on.reshape(m)
-    sk0, ku0 = _moments(X0, obs)
+    terms = _n_terms(obs)
+    sk0, ku0 = _moments(X0, obs, terms)
     assessable = ~np.isnan(sk0) & ~np.isnan(ku0)
     fails = assessable & ~passes(sk0, ku0, skew_threshold, kurt_threshold)
     X = X0.copy()
@@ -442,7 +459,7 @@ def treat(
     # a column is winsorised while it fails (or is forced) and has points left (nwin = 0 here)
     cand = (on & (fails | forced) & (wmax > 0)).nonzero()[0]
     if cand.size:  # most indicators pass untreated: no round at all for them
-        _winsorise(X, X0, obs, changed, cand, sk0, fails, forced, wmax, nwin, status,
+        _winsorise(X, X0, obs, terms, changed, cand, sk0, fails, forced, wmax, nwin, status,
                    skew_threshold, kurt_threshold, on_constant,
                    lambda j: names[j % n_ind] if names is not None else int(j % n_ind))
         win = nwin > 0
@@ -451,7 +468,8 @@ def treat(
     # still failing after winsorisation (and not forced / disabled / unassessable); not after
     # the constant guard stopped it: the column is then two-valued, and no monotone transform
     # changes the skewness of a two-valued variable
-    fb_used = np.full(m, "", dtype=object)
+    fb_used = np.empty(m, dtype=object)
+    fb_used.fill("")
     need_fb = fails & on & ~forced  # (fails implies assessable)
     if need_fb.any() and (need_fb := need_fb & (status != 7) & (status != 8)).any():
         fb_cols = np.tile(np.array(fb, dtype=object), m // n_ind)
@@ -471,7 +489,7 @@ def treat(
             status[sel] = np.where(passes(s2, k2, skew_threshold, kurt_threshold), 3, 4)
     if moments_after:
         X = np.where(obs, X, np.nan)
-        ska, kua = _moments(X, obs)
+        ska, kua = _moments(X, obs, terms)
     else:  # X is NaN exactly where x is (clipping and the transforms keep NaN)
         ska = kua = np.full(m, np.nan)
 
@@ -494,7 +512,8 @@ _MAX_ROUNDS = 8
 _NEVER = np.iinfo(np.int64).max
 
 
-def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, changed: np.ndarray,
+def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, terms: np.ndarray,
+               changed: np.ndarray,
                cand: np.ndarray, sk0: np.ndarray, fails: np.ndarray, forced: np.ndarray,
                wmax: np.ndarray, nwin: np.ndarray, status: np.ndarray, skew_threshold: float,
                kurt_threshold: float, on_constant: str, label) -> None:
@@ -520,10 +539,10 @@ def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, changed: np.ndarr
     c = cand.size
     cols = np.arange(c)
     S = np.sort(X0[:, cand], axis=0)  # NaN last, each NaN its own group (never reached)
-    n_obs = obs[:, cand].sum(axis=0)
+    n_obs = terms[0, cand].astype(np.int64)
     new = np.ones(S.shape, dtype=bool)
     np.not_equal(S[1:], S[:-1], out=new[1:])
-    gid = np.cumsum(new, axis=0) - 1  # tie group of each sorted position
+    gid = np.add.accumulate(new, axis=0, dtype=np.intp) - 1  # tie group of each position
     rows, cc = np.nonzero(new)
     start = np.full((n_u + 1, c), n_u)
     start[gid[rows, cc], cc] = rows
@@ -564,7 +583,7 @@ def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, changed: np.ndarr
         # points newly winsorised by round r: the original values tied at the extreme
         # (units moved there by earlier rounds are moved again but counted once)
         k = size[np.where(high, top_b, bottom_b), a]
-        nw_r = nw[a] + np.cumsum(k, axis=0)
+        nw_r = nw[a] + np.add.accumulate(k, axis=0)
         go = nw_r <= wm[a]  # at most winmax points change
         # no next value (one distinct value), or the round would make the column constant
         to_const = top_b - bottom_b <= 1
@@ -575,14 +594,16 @@ def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, changed: np.ndarr
         hi, lo = value[top, a], value[bottom, a]
         g = np.concatenate([cand[a]] * n_l)
         xa = np.minimum(np.maximum(X[:, g], lo.ravel()), hi.ravel())
-        s_r, k_r = _moments(xa, obs[:, g])
+        s_r, k_r = _moments(xa, obs[:, g], terms[:, g])
         s_r, k_r = s_r.reshape(n_l, -1), k_r.reshape(n_l, -1)
         f_r = ~passes(s_r, k_r, skew_threshold, kurt_threshold) & ~np.isnan(s_r) \
             & ~np.isnan(k_r)
         more = made & (f_r | fo[a]) & (nw_r < wm[a]) & ~became
         same = ~(s_r < -_SKEW_ZERO) == high
         alive = np.logical_and.accumulate(more & same, axis=0)  # still in the batch after r
-        before = np.concatenate([np.ones((1, a.size), dtype=bool), alive[:-1]])  # r reached
+        before = np.empty_like(alive)  # round r reached
+        before[0] = True
+        before[1:] = alive[:-1]
         n_made = (before & made).sum(axis=0)
         last = np.maximum(n_made - 1, 0)
         has = n_made > 0
@@ -619,4 +640,4 @@ def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, changed: np.ndarr
         xj = X[:, j]
         hi, lo = value[gt[moved], moved], value[gb[moved], moved]
         X[:, j] = np.minimum(np.maximum(xj, lo), hi)
-        changed[:, j] = np.where(xj > hi, HIGH, np.where(xj < lo, LOW, 0))
+        changed[:, j] = np.subtract(xj > hi, xj < lo, dtype=np.int8)  # HIGH 1, LOW -1
