@@ -297,3 +297,71 @@ def test_missing_child_renormalised_for_every_method():
             b.log[1].notes), method
         strict = b.with_step("aggregate", min_availability=1.0).run()
         assert np.isnan(strict.data("aggregated").loc[("V", 1), "E"]), method
+
+
+# ---------------------------------------------------------------- a level in one call
+_KERNELS = [("arithmetic", {}), ("geometric", {}), ("harmonic", {"shift": 1.0}),
+            ("generalised", {"p": 2.5}), ("generalised", {"p": -0.5}),
+            ("mean_min", {"alpha": 0.3, "beta": 0.2}), ("mpi", {"ddof": 1})]
+
+
+@pytest.mark.parametrize("lead", [(1, 51), (3, 20), (6, 2, 9), (4, 1, 1)])
+def test_level_mean_equals_one_call_per_parent(lead):
+    """Aggregating the parents of a group (gipro.methods.aggregate.group_parents) in one
+    level_mean call gives, bit for bit, each parent's score from its own kernel call --
+    every unit-wise method, missing children, zero weights, min_share, replication axes
+    (weights (R, 1, 1, n, k) for lead (R, P, U)). Expected values: the per-parent kernels."""
+    rng = np.random.default_rng(sum(lead))
+    n_cols = 60
+    x = rng.uniform(0.5, 100, (*lead, n_cols)) * 10.0 ** rng.integers(-2, 3, (*lead, n_cols))
+    x[rng.random(x.shape) < 0.15] = nan
+    sizes = [int(k) for k in rng.integers(1, 26, size=12)]
+    parents = [list(rng.choice(n_cols, size=k, replace=False)) for k in sizes]
+    batched = len(lead) == 3
+    for group in A.group_parents(sizes):
+        children = A.pad_children([parents[i] for i in group])
+        wshape = ((lead[0], 1, 1) if batched else ()) + children.shape
+        w = np.where(children >= 0, rng.uniform(0, 2, wshape), 0.0)
+        w[..., 0] += 0.1  # every parent has a positive weight
+        for method, params in _KERNELS:
+            xin = x + (50 if method == "mpi" else 0)
+            for share in (0.0, 0.6):
+                y = A.level_mean(xin, children, w, method=method, min_share=share, **params)
+                for j, i in enumerate(group):
+                    one = A.METHODS[method](xin[..., parents[i]], w[..., j, :sizes[i]],
+                                            min_share=share, **params)
+                    np.testing.assert_array_equal(y[..., j], one)
+
+
+def test_group_parents_keeps_blocks_of_eight_apart():
+    """Rows are padded only within their block of 8 children (numpy's pairwise summation
+    adds 8 or more terms in blocks of 8)."""
+    assert A.group_parents([1, 7, 8, 15, 16, 3]) == [[0, 1, 5], [2, 3], [4]]
+    assert A.pad_children([[4], [1, 2]]).tolist() == [[4, -1], [1, 2]]
+
+
+def test_level_mean_errors_name_the_child():
+    """A value outside the method's domain is reported by the kernel's message for the first
+    parent in error, naming its child; non unit-wise methods are refused."""
+    x = np.array([[5.0, 0.0, 3.0, 2.0]])
+    children = A.pad_children([[2, 3], [0, 1]])
+    with pytest.raises(MethodError, match=r"geometric mean needs strictly positive.*\['B'\]"):
+        A.level_mean(x, children, np.ones((2, 2)), method="geometric",
+                     names=[["C", "D"], ["A", "B"]])
+    with pytest.raises(MethodError, match="unit-wise"):
+        A.level_mean(x, children, np.ones((2, 2)), method="topsis")
+    with pytest.raises(MethodError, match="at least one child"):
+        A.level_mean(x, np.array([[-1, 0]]), np.ones((1, 2)))
+
+
+def test_check_false_skips_only_the_weight_checks():
+    """check=False gives the same scores for valid weights (the step validates them once)."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(1, 9, (4, 5))
+    w = rng.uniform(0.1, 1, 5)
+    for method, params in _KERNELS:
+        np.testing.assert_array_equal(
+            A.METHODS[method](x, w, min_share=0.5, check=False, **params),
+            A.METHODS[method](x, w, min_share=0.5, **params))
+    with pytest.raises(MethodError, match="finite and >= 0"):
+        A.arithmetic_mean(x, -w)

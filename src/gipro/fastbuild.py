@@ -41,6 +41,7 @@ from .methods import normalise as _norm
 from .methods import treat as _tr
 from .steps import AggregateStep, DenominateStep, ImputeStep, NormaliseStep, TreatStep
 from .steps.aggregate import AggMethod
+from .steps.aggregate import _params as _agg_params
 from .steps.base import check_codes
 from .steps.denominate import lookup
 from .steps.weight import get_weight_set
@@ -79,6 +80,39 @@ class State:
 
 
 @dataclass(frozen=True)
+class AggregateGroup:
+    """Aggregates of one level computed in one kernel call
+    (:func:`gipro.methods.aggregate.level_mean`): the same method spec and weight set, and
+    the same number of children // 8 (:func:`gipro.methods.aggregate.group_parents`).
+
+    Attributes
+    ----------
+    items : list of int
+        Positions of the aggregates in :attr:`AggregatePlan.items`.
+    out_cols : ndarray of int, shape (n,)
+        Output columns of the aggregates.
+    children : ndarray of int, shape (n, k_max)
+        Columns of their children, -1 for padding.
+    nodes : ndarray of int, shape (n, k_max)
+        Positions of the children in :attr:`Pipeline.node_codes` (0 for padding).
+    pad : ndarray of bool, shape (n, k_max)
+    params : dict
+        Keyword arguments of :func:`~gipro.methods.aggregate.level_mean` (method and its
+        parameters).
+    set_name : str
+        Weight set.
+    """
+
+    items: list[int]
+    out_cols: np.ndarray
+    children: np.ndarray
+    nodes: np.ndarray
+    pad: np.ndarray
+    params: dict[str, Any]
+    set_name: str
+
+
+@dataclass(frozen=True)
 class AggregatePlan:
     """An aggregate step compiled for one set of input codes.
 
@@ -93,12 +127,21 @@ class AggregatePlan:
         set name).
     batchable : bool
         Every aggregate uses a unit-wise mean (:data:`BATCH_METHODS`).
+    groups : list of AggregateGroup
+        The aggregates of each level in groups computed in one call each, level by level
+        (empty unless ``batchable``).
+    member : dict of str to tuple of ndarray
+        Per weight set: the aggregates that use it (positions in :attr:`items`), their
+        children's positions in :attr:`Pipeline.node_codes` (padded, shape (n, k_max)) and the
+        padding mask, to check every run's weights for all of them at once.
     """
 
     codes: tuple[str, ...]
     present: list[int]
     items: list[tuple[int, list[int], list[str], AggMethod, str]]
     batchable: bool
+    groups: list[AggregateGroup] = field(default_factory=list)
+    member: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -134,6 +177,28 @@ class Pipeline:
         self.node_index = {c: i for i, c in enumerate(self.node_codes)}
         self._indicators = frozenset(build.framework.indicator_codes)
         self._compiled: dict[Any, Any] = {}
+
+    def _cached(self, kind: str, spec: Any, extra: Any) -> Any:
+        """What :meth:`_cache` stored for this step spec and ``extra``, or None. A spec is
+        mutable: the cache holds a deep copy and answers only while the spec still equals it
+        (cheaper than serialising the spec for a key)."""
+        entry = self._compiled.get((kind, id(spec)))
+        if entry is not None and entry[0] is spec and entry[2] == extra and entry[1] == spec:
+            return entry[3]
+        return None
+
+    def _cache(self, kind: str, spec: Any, extra: Any, value: Any) -> Any:
+        self._compiled[(kind, id(spec))] = (spec, spec.model_copy(deep=True), extra, value)
+        return value
+
+    def _indicator_columns(self, ds: DataSet) -> tuple[list[str], list[int]]:
+        """The framework's indicators among the codes of ``ds`` and their columns (cached)."""
+        key = ("indicator columns", ds.codes)
+        if key not in self._compiled:
+            codes = [c for c in ds.codes if c in self._indicators]
+            pos = {c: i for i, c in enumerate(ds.codes)}
+            self._compiled[key] = (codes, [pos[c] for c in codes])
+        return self._compiled[key]
 
     # ------------------------------------------------------------------ states
     def initial_state(self) -> State:
@@ -212,7 +277,10 @@ class Pipeline:
         if source not in state.datasets:
             raise InputError(f"step {name!r} reads data set {source!r}, which does not exist "
                              "yet", [f"data sets so far: {', '.join(state.datasets)}"])
-        if getattr(spec, "needs_normalised", False) and "normalise" not in state.lineage[source]:
+        # a class attribute: looked up on the class (a missing attribute of a pydantic model
+        # goes through its __getattr__ and an exception)
+        if getattr(type(spec), "needs_normalised", False) \
+                and "normalise" not in state.lineage[source]:
             raise MethodError(f"step {name!r} reads data set {source!r}, which has not been "
                               "normalised", ["add a normalise step before it"])
         lineage = state.lineage
@@ -225,9 +293,7 @@ class Pipeline:
                         state.previous, lineage)
         else:
             ds = state.datasets[source]
-            sets = dict(state.weights)
-            if weights:
-                sets.update(weights)
+            sets = {**state.weights, **weights} if weights else state.weights
             lean = _LEAN.get(type(spec))
             result = lean(self, spec, name, ds, sets) if lean is not None else None
             if result is not None:
@@ -235,14 +301,17 @@ class Pipeline:
                 new = State(state.datasets, {**state.fitted, name: fitted}, state.weights,
                             state.excluded, state.previous, lineage)
             else:
-                ctx = self.scratch(State(state.datasets, state.fitted, sets, state.excluded))
+                ctx = self.scratch(State(state.datasets, state.fitted, dict(sets),
+                                         state.excluded))
                 out, _ = spec.apply(ctx, name, ds)
                 kept = {k: v for k, v in ctx.weights.items()
                         if not (weights and k in weights and v is weights[k])}
                 new = State(state.datasets, ctx.fitted, kept, ctx.excluded, state.previous,
                             lineage)
         if out is not None:
-            new.datasets = {**state.datasets, spec.output: out.renamed(spec.output)}
+            if out.name != spec.output:
+                out = out.renamed(spec.output)
+            new.datasets = {**state.datasets, spec.output: out}
             new.previous = spec.output
         return new
 
@@ -259,10 +328,14 @@ class Pipeline:
         """
         dropped = tuple(sorted({c for f in fitted.values() if isinstance(f, dict)
                                 for c in f.get("dropped_codes", [])}))
-        key = ("aggregate", spec.model_dump_json(), ds.codes, dropped)
-        plan = self._compiled.get(key)
-        if plan is not None:
-            return plan
+        plan = self._cached("aggregate", spec, (ds.codes, dropped))
+        if plan is None:
+            plan = self._cache("aggregate", spec, (ds.codes, dropped),
+                               self._aggregate_plan(spec, ds, dropped))
+        return plan
+
+    def _aggregate_plan(self, spec: AggregateStep, ds: DataSet, dropped: tuple[str, ...]
+                        ) -> AggregatePlan:
         fw = self.framework
         unknown = [c for c in spec.by_code if c not in fw.aggregate_codes]
         if unknown:
@@ -275,22 +348,58 @@ class Pipeline:
         codes = present + fw.aggregate_codes
         col = {c: i for i, c in enumerate(codes)}
         items = []
+        by_level: dict[int, dict[tuple, list[int]]] = {}
         for agg in fw.aggregate_codes:
-            m = spec.spec_for(agg, fw.level(agg))
+            level = fw.level(agg)
+            m = spec.spec_for(agg, level)
             kids = [k for k in fw.children(agg) if k in col]
             if not kids:
                 raise MethodError(f"aggregate {agg} has no children left")
-            items.append((col[agg], [col[k] for k in kids], kids, m, m.weights or spec.weights))
-        plan = AggregatePlan(tuple(codes), [ds.codes.index(c) for c in present], items,
-                             all(it[3].method in BATCH_METHODS for it in items))
-        self._compiled[key] = plan
-        return plan
+            set_name = m.weights or spec.weights
+            by_level.setdefault(level, {}).setdefault(
+                (id(m), set_name, len(kids) // 8), []).append(len(items))
+            items.append((col[agg], [col[k] for k in kids], kids, m, set_name))
+        batchable = all(it[3].method in BATCH_METHODS for it in items)
+        groups = []
+        if batchable:
+            for level in sorted(by_level):
+                for (_, set_name, _), pos in by_level[level].items():
+                    children = _agg.pad_children([items[i][1] for i in pos])
+                    pad = children < 0
+                    nodes = _agg.pad_children([[self.node_index[k] for k in items[i][2]]
+                                               for i in pos])
+                    groups.append(AggregateGroup(
+                        pos, np.array([items[i][0] for i in pos]), children,
+                        np.where(pad, 0, nodes), pad, _params(items[pos[0]][3]), set_name))
+        member = {}
+        for name in sorted({it[4] for it in items}):
+            pos = [i for i, it in enumerate(items) if it[4] == name]
+            nodes = _agg.pad_children([[self.node_index[k] for k in items[i][2]] for i in pos])
+            member[name] = (np.array(pos), np.where(nodes < 0, 0, nodes), nodes < 0)
+        return AggregatePlan(tuple(codes), [ds.codes.index(c) for c in present], items,
+                             batchable, groups, member)
 
     def weight_vector(self, state: State, set_name: str) -> np.ndarray:
         """A weight set of ``state`` as a vector over :attr:`node_codes` (NaN = no weight)."""
         ctx = _WeightLookup(self.framework, state.weights)
         ws = get_weight_set(ctx, set_name)
         return np.array([ws.weights.get(c, np.nan) for c in self.node_codes], dtype=float)
+
+    def _set_vector(self, sets: Mapping[str, Any], set_name: str) -> np.ndarray | None:
+        """:meth:`weight_vector` of a set in ``sets`` (or the framework's), cached while the
+        set's weights are unchanged; None for unit-specific weights (Benefit-of-the-Doubt)."""
+        ws = sets.get(set_name)
+        key = ("weight vector", set_name)
+        entry = self._compiled.get(key)
+        if entry is not None and entry[0] is ws and (ws is None or entry[1] == ws.weights):
+            return entry[2]
+        if ws is None:
+            ws = get_weight_set(_WeightLookup(self.framework, sets), set_name)
+        if ws.by_unit is not None:
+            return None
+        v = np.array([ws.weights.get(c, np.nan) for c in self.node_codes], dtype=float)
+        self._compiled[key] = (sets.get(set_name), dict(ws.weights), v)
+        return v
 
     def aggregate_batch(self, plan: AggregatePlan, ds: DataSet, weights: Mapping[str, np.ndarray],
                         min_share: float) -> tuple[np.ndarray, dict[int, str]]:
@@ -327,19 +436,45 @@ class Pipeline:
         n_in = len(plan.present)
         out[..., :n_in] = ds.values[None][..., plan.present]
         out[..., n_in:] = np.nan
+        invalid = _invalid_weights(plan, weights, n_runs)
+        any_invalid = bool(invalid.any())
+        try:
+            for g in plan.groups:
+                w = weights[g.set_name][:, g.nodes]  # (R, n, k)
+                if any_invalid:  # such runs fail (reported below): weights 1 meanwhile
+                    w = np.where(invalid[:, g.items, None] & ~g.pad, 1.0, w)
+                out[..., g.out_cols] = _agg.level_mean(out, g.children, w[:, None, None],
+                                                       min_share=min_share, check=False,
+                                                       **g.params)
+        except MethodError:  # redone one aggregate at a time: the first error in that order
+            out[..., n_in:] = np.nan
+            return self._aggregate_each(plan, out, weights, min_share)
+        failed: dict[int, str] = {}
+        if any_invalid:  # each such run fails at its first invalid aggregate
+            rows = np.flatnonzero(invalid.any(axis=1))
+            for r, i in zip(rows, invalid[rows].argmax(axis=1), strict=True):
+                _, _, kid_codes, _, set_name = plan.items[i]
+                failed[int(r)] = _weight_failure(self, weights[set_name][r], kid_codes,
+                                                 set_name)
+            out[rows] = np.nan
+        return out, failed
+
+    def _aggregate_each(self, plan: AggregatePlan, out: np.ndarray,
+                        weights: Mapping[str, np.ndarray], min_share: float
+                        ) -> tuple[np.ndarray, dict[int, str]]:
+        """:meth:`aggregate_batch` one aggregate at a time, in the aggregation order: the
+        runs with invalid weights are attributed to the first aggregate they fail, and a
+        kernel's error is the first in that order (the path taken when the grouped one
+        meets an invalid weight or an error)."""
+        n_runs = out.shape[0]
         failed: dict[int, str] = {}
         bad_rows = np.zeros(n_runs, dtype=bool)
         for c_out, kids, kid_codes, m, set_name in plan.items:
             w = weights[set_name][:, [self.node_index[k] for k in kid_codes]]  # (R, k)
             invalid = ~(np.isfinite(w) & (w >= 0)).all(axis=1) | ~(w.sum(axis=1) > 0)
-            parent = _parent_of(self.framework, kid_codes[0])
             for r in np.flatnonzero(invalid & ~bad_rows):
-                if np.isfinite(w[r]).all() and (w[r] >= 0).all():
-                    failed[int(r)] = f"weight set {set_name!r} gives every child of {parent} " \
-                                     "weight 0"
-                else:
-                    failed[int(r)] = (f"weight set {set_name!r} gives children of {parent} "
-                                      "missing or negative weights")
+                failed[int(r)] = _weight_failure(self, weights[set_name][r], kid_codes,
+                                                 set_name)
             bad_rows |= invalid
             w = np.where(bad_rows[:, None], 1.0, w)
             x = out[..., kids]
@@ -356,8 +491,33 @@ class _WeightLookup:
         self.weights = weights
 
 
-def _parent_of(fw: Any, code: str) -> str:
-    return fw.node(code).parent
+def _invalid_weights(plan: AggregatePlan, weights: Mapping[str, np.ndarray], n_runs: int
+                     ) -> np.ndarray:
+    """(n_runs, n_aggregates): the runs whose weights are invalid for an aggregate -- a child's
+    weight missing, infinite or negative, or no child's weight positive -- checked for all
+    aggregates at once (not in every kernel call)."""
+    invalid = np.zeros((n_runs, len(plan.items)), dtype=bool)
+    for name, (pos, nodes, pad) in plan.member.items():
+        w = weights[name][:, nodes]  # (R, n, k)
+        ok = np.isfinite(w) & (w >= 0) | pad
+        invalid[:, pos] = ~ok.all(axis=-1) | ~((w > 0) & ~pad).any(axis=-1)
+    return invalid
+
+
+def _weight_failure(p: Pipeline, vector: np.ndarray, kid_codes: list[str], set_name: str
+                    ) -> str:
+    """Why a run's weight vector is invalid for the aggregate of ``kid_codes``."""
+    w = vector[[p.node_index[k] for k in kid_codes]]
+    parent = p.framework.node(kid_codes[0]).parent
+    if np.isfinite(w).all() and (w >= 0).all():
+        return f"weight set {set_name!r} gives every child of {parent} weight 0"
+    return f"weight set {set_name!r} gives children of {parent} missing or negative weights"
+
+
+def _params(m: AggMethod) -> dict[str, Any]:
+    """Keyword arguments of :func:`~gipro.methods.aggregate.level_mean` for a method spec
+    (as :meth:`AggregateStep._run` calls the kernels)."""
+    return _agg_params(m)
 
 
 def _unit_mean(m: AggMethod, x: np.ndarray, w: np.ndarray, share: float,
@@ -394,8 +554,8 @@ Lean = Callable[[Pipeline, Any, str, DataSet, dict[str, Any]], "tuple[DataSet, A
 
 def _lean_denominate(p: Pipeline, spec: DenominateStep, name: str, ds: DataSet,
                      sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
-    key = ("denominate", spec.model_dump_json(), ds.codes, ds.units, ds.periods)
-    plan = p._compiled.get(key)
+    labels = (ds.codes, ds.units, ds.periods)
+    plan = p._cached("denominate", spec, labels)
     if plan is None:
         b = p.build
         codes = list(ds.codes)
@@ -416,8 +576,8 @@ def _lean_denominate(p: Pipeline, spec: DenominateStep, name: str, ds: DataSet,
             dmat[:, :, k] = lookup(src, [d], ds.units, ds.periods)[:, :, 0]
         scale = np.array([spec.scale.get(c, 1.0) if isinstance(spec.scale, dict) else spec.scale
                           for c in cols])
-        plan = ([codes.index(c) for c in cols], dmat, scale, cols)
-        p._compiled[key] = plan
+        plan = p._cache("denominate", spec, labels,
+                        ([codes.index(c) for c in cols], dmat, scale, cols))
     idx, dmat, scale, cols = plan
     num = ds.values[:, :, idx]
     if spec.zero == "error" and ((dmat == 0) & ~np.isnan(num)).any():
@@ -431,9 +591,12 @@ def _lean_impute(p: Pipeline, spec: ImputeStep, name: str, ds: DataSet,
                  sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
     if spec.method not in ("mean", "median", "group_mean", "group_median", *_imp.PANEL_METHODS):
         return None
-    codes = list(ds.codes) if spec.indicators is None else list(spec.indicators)
-    check_codes(name, "indicators", codes, list(ds.codes))
-    idx = [ds.codes.index(c) for c in codes]
+    if spec.indicators is None:  # every column (gathered as the step does: same layout)
+        idx = list(range(len(ds.codes)))
+    else:
+        codes = list(spec.indicators)
+        check_codes(name, "indicators", codes, list(ds.codes))
+        idx = [ds.codes.index(c) for c in codes]
     x = ds.values[:, :, idx]
     axis = -2 if spec.scope == "per_period" else (-3, -2)
     if spec.method in ("mean", "median"):
@@ -454,15 +617,14 @@ def _lean_treat(p: Pipeline, spec: TreatStep, name: str, ds: DataSet,
                 sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
     if spec.indicators:
         return None
-    codes = [c for c in ds.codes if c in p._indicators]
-    idx = [ds.codes.index(c) for c in codes]
+    codes, idx = p._indicator_columns(ds)
     x = ds.values[:, :, idx]
     n_p, n_u, n_k = x.shape
     xin = x.reshape(1, n_p * n_u, n_k) if spec.scope == "pooled" else x
     res = _tr.treat(xin, winmax=spec.winmax, skew_threshold=spec.skew_threshold,
                     kurt_threshold=spec.kurtosis_threshold, fallback=spec.fallback,
                     boxcox_lambda=spec.boxcox_lambda, on_constant=spec.on_constant,
-                    names=codes)
+                    names=codes, moments_after=False)
     out = ds.values.copy()
     out[:, :, idx] = res.x.reshape(x.shape)
     return DataSet(spec.output, out, ds.units, ds.periods, ds.codes), {}
@@ -470,40 +632,52 @@ def _lean_treat(p: Pipeline, spec: TreatStep, name: str, ds: DataSet,
 
 def _lean_normalise(p: Pipeline, spec: NormaliseStep, name: str, ds: DataSet,
                     sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
-    codes = [c for c in ds.codes if c in p._indicators]
+    codes, idx = p._indicator_columns(ds)
     key = ("directions", tuple(codes))
     if key not in p._compiled:
         p._compiled[key] = p.framework.directions(codes)
     direction = p._compiled[key]
-    x = _norm.orient(ds.take(codes), direction)
+    x = _norm.orient(ds.values[:, :, idx], direction)
     axis: Any = (0, 1) if spec.bounds == "pooled" else 1
-    if spec.method in _norm.DATA_RELATIVE and _norm.constant_columns(x, axis).any():
-        return None  # the step applies (and logs) its constant-indicator policy
-    params, _ = spec._params(p.build, name, ds, codes, direction, x)
-    if spec.method in ("frac_max", "leading"):
-        spec._check_ratio(name, ds, codes, direction, x)
     try:
-        y = _norm.normalise(x, spec.method, axis=axis, constant="error", names=codes, **params)
-    except MethodError as exc:
+        params, _ = spec._params(p.build, name, ds, codes, direction, x)
+        if spec.method in ("frac_max", "leading"):
+            spec._check_ratio(name, ds, codes, direction, x)
+        if spec.method == "minmax" and "lower" not in params and "upper" not in params:
+            # normalise() would compute the bounds twice (constant check, then the kernel):
+            # once here, handed to the kernel (the same numbers)
+            lower, upper = _norm.column_bounds(x, axis)
+            if (~np.isnan(lower) & ~(upper > lower)).any():
+                return None  # a constant indicator: the step applies (and logs) its policy
+            y = _norm.minmax(x, lower=lower, upper=upper, names=codes, **params)
+        else:
+            y = _norm.normalise(x, spec.method, axis=axis, constant="error", names=codes,
+                                **params)
+    except (InputError, MethodError) as exc:
+        if spec.method in _norm.DATA_RELATIVE and _norm.constant_columns(x, axis).any():
+            return None  # the step applies (and logs) its constant-indicator policy
+        if isinstance(exc, InputError) or exc.message.startswith(f"step {name!r}"):
+            raise
         raise MethodError(f"step {name!r}: {exc.message}", exc.details) from None
     return DataSet(spec.output, y, ds.units, ds.periods, tuple(codes)), {"dropped_codes": []}
 
 
 def _lean_aggregate(p: Pipeline, spec: AggregateStep, name: str, ds: DataSet,
                     sets: dict[str, Any]) -> tuple[DataSet, Any] | None:
-    if any(c not in ds.codes for c in p.framework.indicator_codes):
+    key = ("all indicators", ds.codes)
+    if key not in p._compiled:
+        p._compiled[key] = set(p.framework.indicator_codes) <= set(ds.codes)
+    if not p._compiled[key]:
         return None  # indicators dropped by an earlier step: the step's apply handles it
     plan = p.aggregate_plan(spec, ds, {})
     if not plan.batchable:
         return None
-    ctx = _WeightLookup(p.framework, sets)
     vectors = {}
-    for *_, set_name in plan.items:
-        if set_name not in vectors:
-            ws = get_weight_set(ctx, set_name)
-            if ws.by_unit is not None:
-                return None
-            vectors[set_name] = np.array([[ws.weights.get(c, np.nan) for c in p.node_codes]])
+    for set_name in plan.member:
+        v = p._set_vector(sets, set_name)
+        if v is None:
+            return None
+        vectors[set_name] = v[None]
     out, failed = p.aggregate_batch(plan, ds, vectors, spec.min_availability)
     if failed:
         return None  # the step's apply raises with its full message

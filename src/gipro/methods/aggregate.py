@@ -36,40 +36,57 @@ from ..errors import MethodError
 __all__ = [
     "CROSS_UNIT",
     "METHODS",
+    "UNIT_WISE",
     "arithmetic_mean",
     "copeland",
     "generalised_mean",
     "geometric_mean",
+    "group_parents",
     "harmonic_mean",
+    "level_mean",
     "mazziotta_pareto",
     "mean_min",
     "outranking",
+    "pad_children",
     "topsis",
 ]
 
 
 def _prepare(
-    x: np.ndarray, weights: np.ndarray, min_share: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Broadcast, validate, and mask: returns x, available weights, availability, ok rows."""
-    if not 0.0 <= min_share <= 1.0:
+    x: np.ndarray, weights: np.ndarray, min_share: float, check: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Validate and mask: returns x, available weights, availability, ok rows and the sum of
+    the available weights (the denominators of the weighted means).
+
+    ``x`` and ``weights`` are broadcast to their common shape. ``check=False`` skips the
+    checks of ``min_share`` and of the weights (finite, >= 0, some positive in every group):
+    for callers that validated them once.
+    """
+    if check and not 0.0 <= min_share <= 1.0:
         raise MethodError(f"min_share must be between 0 and 1, got {min_share}")
     x = np.asarray(x, dtype=float)
     w = np.asarray(weights, dtype=float)
-    if (w < 0).any() or not np.isfinite(w).all():
+    if check and ((w < 0).any() or not np.isfinite(w).all()):
         raise MethodError("aggregation weights must be finite and >= 0")
-    shape = np.broadcast_shapes(x.shape, w.shape)
-    x = np.broadcast_to(x, shape)
-    w = np.broadcast_to(w, shape)
+    shape = np.broadcast(x, w).shape
+    if x.shape != shape:  # broadcast views (the memory layout of the masks below follows
+        x = np.broadcast_to(x, shape)  # them, and with it numpy's order of summation)
+    if w.shape != shape:  # the weights, usually small, are spread out (cheaper than a view)
+        wb = np.empty(shape)
+        wb[...] = w
+        w = wb
     counted = w > 0
-    n_counted = counted.sum(axis=-1)
-    if (n_counted == 0).any():
+    if check and not counted.any(axis=-1).all():
         raise MethodError("aggregation weights are all zero for some group of children")
-    avail = ~np.isnan(x) & counted
-    share = avail.sum(axis=-1) / n_counted
-    wa = np.where(avail, w, 0.0)
-    ok = (share >= min_share - 1e-12) & (wa.sum(axis=-1) > 0)
-    return x, wa, avail, ok
+    wa = np.where(~np.isnan(x) & counted, w, 0.0)
+    avail = wa > 0
+    wsum = np.add.reduce(wa, axis=-1)
+    ok = wsum > 0
+    if min_share > 0:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = avail.sum(axis=-1) / counted.sum(axis=-1)
+        ok &= share >= min_share - 1e-12
+    return x, wa, avail, ok, wsum
 
 
 def _positive(x: np.ndarray, avail: np.ndarray, names: Sequence[str] | None, method: str,
@@ -88,7 +105,7 @@ def _positive(x: np.ndarray, avail: np.ndarray, names: Sequence[str] | None, met
 
 
 def arithmetic_mean(
-    x: np.ndarray, weights: np.ndarray, *, min_share: float = 0.0
+    x: np.ndarray, weights: np.ndarray, *, min_share: float = 0.0, check: bool = True
 ) -> np.ndarray:
     r"""Weighted arithmetic mean over the last axis, renormalising weights over available values.
 
@@ -106,6 +123,11 @@ def arithmetic_mean(
     min_share : float in [0, 1]
         Minimum share of the positively weighted children that must be available; below it
         the result is NaN (COINr ``dat_thresh``).
+    check : bool
+        Check ``min_share`` and the weights (default). ``False`` skips these checks, for a
+        caller that validated them once (the aggregate step validates every weight set once
+        per build, then aggregates a whole level per call: :func:`level_mean`); the same in
+        every unit-wise kernel.
 
     Returns
     -------
@@ -121,10 +143,13 @@ def arithmetic_mean(
     >>> arithmetic_mean(np.array([1.0, 2.0, np.nan]), np.array([1.0, 3.0, 4.0])).item()
     1.75
     """
-    x, wa, _, ok = _prepare(x, weights, min_share)
+    x, wa, _, ok, wsum = _prepare(x, weights, min_share, check)
     with np.errstate(invalid="ignore", divide="ignore"):
-        y = np.sum(wa * np.where(wa > 0, x, 0.0), axis=-1) / wa.sum(axis=-1)
-    return np.where(ok, y, np.nan)
+        y = np.add.reduce(wa * np.where(wa > 0, x, 0.0), axis=-1) / wsum
+    if y.ndim == 0:
+        return np.where(ok, y, np.nan)
+    y[~ok] = np.nan  # (a fresh array: in place beats np.where)
+    return y
 
 
 def geometric_mean(
@@ -134,6 +159,7 @@ def geometric_mean(
     min_share: float = 0.0,
     shift: float = 0.0,
     names: Sequence[str] | None = None,
+    check: bool = True,
 ) -> np.ndarray:
     r"""Weighted geometric mean over the last axis, renormalising weights over available values.
 
@@ -174,12 +200,12 @@ def geometric_mean(
     >>> round(geometric_mean(np.array([1.0, 2.0, 3.0]), np.ones(3)).item(), 6)
     1.817121
     """
-    x, wa, avail, ok = _prepare(x, weights, min_share)
+    x, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
     xs = x + shift
     _positive(xs, avail, names, "geometric mean" + (f" (after shift {shift:g})" if shift else ""))
     with np.errstate(invalid="ignore", divide="ignore"):
         logs = np.where(wa > 0, np.log(np.where(avail, xs, 1.0)), 0.0)
-        y = np.exp(np.sum(wa * logs, axis=-1) / wa.sum(axis=-1)) - shift
+        y = np.exp(np.sum(wa * logs, axis=-1) / wsum) - shift
     return np.where(ok, y, np.nan)
 
 
@@ -190,6 +216,7 @@ def harmonic_mean(
     min_share: float = 0.0,
     shift: float = 0.0,
     names: Sequence[str] | None = None,
+    check: bool = True,
 ) -> np.ndarray:
     r"""Weighted harmonic mean over the last axis, renormalising weights over available values.
 
@@ -204,12 +231,12 @@ def harmonic_mean(
     >>> round(harmonic_mean(np.array([1.0, 2.0, 3.0]), np.array([2.0, 1.0, 1.0])).item(), 7)
     1.4117647
     """
-    x, wa, avail, ok = _prepare(x, weights, min_share)
+    x, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
     xs = x + shift
     _positive(xs, avail, names, "harmonic mean" + (f" (after shift {shift:g})" if shift else ""))
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = np.where(wa > 0, wa / np.where(avail, xs, 1.0), 0.0)
-        y = wa.sum(axis=-1) / inv.sum(axis=-1) - shift
+        y = wsum / inv.sum(axis=-1) - shift
     return np.where(ok, y, np.nan)
 
 
@@ -221,6 +248,7 @@ def generalised_mean(
     min_share: float = 0.0,
     shift: float = 0.0,
     names: Sequence[str] | None = None,
+    check: bool = True,
 ) -> np.ndarray:
     r"""Weighted generalised (power) mean of order ``p``.
 
@@ -255,11 +283,12 @@ def generalised_mean(
     if not np.isfinite(p):
         raise MethodError(f"generalised mean order p must be finite, got {p}")
     if p == 0:
-        return geometric_mean(x, weights, min_share=min_share, shift=shift, names=names)
+        return geometric_mean(x, weights, min_share=min_share, shift=shift, names=names,
+                              check=check)
     if p == 1:
         return arithmetic_mean(np.asarray(x, dtype=float) + shift, weights,
-                               min_share=min_share) - shift
-    x, wa, avail, ok = _prepare(x, weights, min_share)
+                               min_share=min_share, check=check) - shift
+    x, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
     xs = x + shift
     _positive(xs, avail, names, f"generalised mean of order {p:g}", strict=p < 0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -271,7 +300,7 @@ def generalised_mean(
         sc = np.where(np.isfinite(sc) & (sc > 0), sc, 1.0)
         ratio = np.where(avail, xs, sc[..., None]) / sc[..., None]
         em1 = np.where(wa > 0, np.expm1(p * np.log(ratio)), 0.0)
-        y = sc * np.exp(np.log1p(np.sum(wa * em1, axis=-1) / wa.sum(axis=-1)) / p) - shift
+        y = sc * np.exp(np.log1p(np.sum(wa * em1, axis=-1) / wsum) / p) - shift
     return np.where(ok, y, np.nan)
 
 
@@ -282,6 +311,7 @@ def mean_min(
     alpha: float = 0.5,
     beta: float = 0.0,
     min_share: float = 0.0,
+    check: bool = True,
 ) -> np.ndarray:
     r"""Mean-min function: the mean, penalised by its distance to the worst child.
 
@@ -316,8 +346,8 @@ def mean_min(
     if not 0.0 <= alpha <= 1.0 or not beta >= 0.0:
         raise MethodError(f"mean-min needs 0 <= alpha <= 1 and beta >= 0, got alpha={alpha}, "
                           f"beta={beta}")
-    m = arithmetic_mean(x, weights, min_share=min_share)
-    xb, _, avail, _ = _prepare(x, weights, min_share)
+    m = arithmetic_mean(x, weights, min_share=min_share, check=check)
+    xb, _, avail, _, _ = _prepare(x, weights, min_share, check)
     low = np.min(np.where(avail, xb, np.inf), axis=-1)
     with np.errstate(invalid="ignore"):
         y = m - alpha * (np.sqrt((m - low) ** 2 + beta**2) - beta)
@@ -332,6 +362,7 @@ def mazziotta_pareto(
     ddof: int = 0,
     min_share: float = 0.0,
     names: Sequence[str] | None = None,
+    check: bool = True,
 ) -> np.ndarray:
     r"""Mazziotta-Pareto index (MPI): the mean penalised by the horizontal variability.
 
@@ -369,11 +400,11 @@ def mazziotta_pareto(
     """
     if penalty not in (-1, 1) or ddof not in (0, 1):
         raise MethodError(f"MPI needs penalty -1 or 1 and ddof 0 or 1, got {penalty}, {ddof}")
-    xb, wa, avail, ok = _prepare(x, weights, min_share)
-    m = arithmetic_mean(x, weights, min_share=min_share)
+    xb, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
+    m = arithmetic_mean(x, weights, min_share=min_share, check=check)
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = np.where(avail, xb - m[..., None], 0.0)
-        var = np.sum(wa * dev**2, axis=-1) / wa.sum(axis=-1)
+        var = np.sum(wa * dev**2, axis=-1) / wsum
         n = avail.sum(axis=-1)
         if ddof == 1:
             var = np.where(n > 1, var * n / (n - 1), np.nan)
@@ -401,7 +432,7 @@ def _unit_weights(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def _eligible(x: np.ndarray, weights: np.ndarray, min_share: float
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x with ineligible units blanked, available-weight matrix and the eligible mask."""
-    xb, wa, avail, ok = _prepare(x, weights, min_share)
+    xb, wa, avail, ok, _ = _prepare(x, weights, min_share)
     xb = np.where(ok[..., None] & avail, xb, np.nan)
     return xb, np.where(ok[..., None], wa, 0.0), ok
 
@@ -581,6 +612,155 @@ def topsis(
     with np.errstate(invalid="ignore", divide="ignore"):
         c = dm / total
     return np.where(ok, c, np.nan)
+
+
+#: Unit-wise means: a unit's score depends on its own children only (:func:`level_mean`).
+UNIT_WISE = frozenset({"arithmetic", "geometric", "harmonic", "generalised", "mean_min", "mpi"})
+
+_NAMED = frozenset({"geometric", "harmonic", "generalised", "mpi"})  # kernels taking ``names``
+
+
+def pad_children(children: Sequence[Sequence[int]]) -> np.ndarray:
+    """Children lists of several parents as one index matrix, padded with ``-1``.
+
+    Parameters
+    ----------
+    children : sequence of sequences of int
+        For each parent, the columns of its children (at least one each).
+
+    Returns
+    -------
+    ndarray of int, shape (n_parents, k_max)
+        Row ``i``: the columns of parent ``i``'s children, then ``-1`` up to the longest list.
+
+    Examples
+    --------
+    >>> pad_children([[0, 1, 2], [3, 4]]).tolist()
+    [[0, 1, 2], [3, 4, -1]]
+    """
+    k = max((len(c) for c in children), default=0)
+    out = np.full((len(children), k), -1, dtype=np.intp)
+    for i, c in enumerate(children):
+        out[i, : len(c)] = c
+    return out
+
+
+def group_parents(n_children: Sequence[int]) -> list[list[int]]:
+    """Parents that :func:`level_mean` may aggregate in one call without changing any result.
+
+    Padding a parent's children with zero-weight entries adds exact zeros to its sums, but
+    numpy adds the terms of a row of 8 or more in blocks of 8 (pairwise summation), so padding
+    a row past a multiple of 8 could change the order of the additions and the last bit of
+    the result. Parents are therefore grouped by ``n_children // 8``: within a group every row
+    is padded inside its own block of 8 and every parent's score is, bit for bit, the one of
+    a call of its own (checked in ``tests/test_aggregate.py`` for every method, with and
+    without missing values and replication axes).
+
+    Parameters
+    ----------
+    n_children : sequence of int
+        Number of children of each parent.
+
+    Returns
+    -------
+    list of list of int
+        Positions of the parents in each group, in their order.
+
+    Examples
+    --------
+    >>> group_parents([8, 5, 3, 6, 8, 5, 9, 5])
+    [[0, 4, 6], [1, 2, 3, 5, 7]]
+    """
+    groups: dict[int, list[int]] = {}
+    for i, k in enumerate(n_children):
+        groups.setdefault(int(k) // 8, []).append(i)
+    return list(groups.values())
+
+
+def level_mean(
+    x: np.ndarray,
+    children: np.ndarray,
+    weights: np.ndarray,
+    *,
+    method: str = "arithmetic",
+    min_share: float = 0.0,
+    names: Sequence[Sequence[str]] | None = None,
+    check: bool = True,
+    **params: Any,
+) -> np.ndarray:
+    r"""Several parents of one level aggregated in one call (a unit-wise mean each).
+
+    Each parent's score is the unit-wise ``method`` (:data:`UNIT_WISE`: the kernels above,
+    whose docstrings give the formulas and sources -- OECD/JRC Handbook 2008, section 6;
+    COINr ``Aggregate``) of its own children, with its own weights renormalised over its
+    available children and the ``min_share`` threshold (COINr ``dat_thresh``). The children
+    of all parents are gathered into one ``(..., n_parents, k_max)`` array, padded with
+    zero-weight entries that count neither as children nor as available, so one kernel call
+    replaces one call per parent. Use :func:`group_parents` to form groups whose results are
+    bit-for-bit those of separate calls.
+
+    Parameters
+    ----------
+    x : ndarray of shape (..., n_columns)
+        Scores of every column (children of any parent), NaN = missing.
+    children : ndarray of int, shape (n_parents, k_max)
+        Columns of each parent's children, ``-1`` for padding (:func:`pad_children`).
+    weights : ndarray broadcastable to (..., n_parents, k_max)
+        Weight of each child (padding entries are ignored); leading replication axes as in
+        the kernels, e.g. ``(n_runs, 1, 1, n_parents, k_max)`` for ``x`` of shape
+        ``(n_runs, n_periods, n_units, n_columns)``.
+    method : str
+        One of :data:`UNIT_WISE`.
+    min_share : float in [0, 1]
+    names : sequence of sequences of str, optional
+        Codes of each parent's children: a value outside a method's domain is then reported
+        by the kernel's own message, naming the child (the group is re-run parent by parent).
+    check : bool
+        Check ``min_share`` and the weights (see :func:`arithmetic_mean`).
+    **params
+        The method's parameters (``p``, ``shift``, ``alpha``, ``beta``, ``penalty``,
+        ``ddof``).
+
+    Returns
+    -------
+    ndarray of shape (..., n_parents)
+
+    Raises
+    ------
+    MethodError
+        A method that is not unit-wise, a malformed ``children`` matrix, or whatever the
+        method's kernel raises.
+
+    Examples
+    --------
+    Two parents of the columns (1, 2, 3, 4): the first of columns 0-2, the second of 2-3.
+
+    >>> x = np.array([1.0, 2.0, 3.0, 4.0])
+    >>> level_mean(x, pad_children([[0, 1, 2], [2, 3]]), np.ones((2, 3))).tolist()
+    [2.0, 3.5]
+    """
+    if method not in UNIT_WISE:
+        raise MethodError(f"level_mean aggregates with a unit-wise mean ({sorted(UNIT_WISE)}), "
+                          f"not {method!r}")
+    children = np.asarray(children)
+    if children.ndim != 2 or children.shape[1] == 0 or (children[:, 0] < 0).any():
+        raise MethodError("children must be a (n_parents, k_max) matrix of columns, -1 for "
+                          "padding, with at least one child per parent")
+    pad = children < 0
+    xg = np.asarray(x, dtype=float)[..., np.where(pad, 0, children)]
+    w = np.where(pad, 0.0, weights)
+    kernel = METHODS[method]
+    try:
+        return kernel(xg, w, min_share=min_share, check=check, **params)
+    except MethodError:
+        if names is None:
+            raise
+        for i in range(children.shape[0]):  # the first parent in error, its child named
+            k = int((~pad[i]).sum())
+            extra = {"names": list(names[i])} if method in _NAMED else {}
+            kernel(xg[..., i, :k], w[..., i, :k], min_share=min_share, check=check, **params,
+                   **extra)
+        raise
 
 
 #: Method name -> kernel. Unit-wise means take ``(x, weights, min_share=...)``; the cross-unit

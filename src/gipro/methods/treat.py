@@ -111,30 +111,46 @@ def skew_kurt(x: np.ndarray, axis: int = -2) -> tuple[np.ndarray, np.ndarray]:
     return s.reshape(shape), k.reshape(shape)
 
 
-def _moments(x: np.ndarray, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Type-2 skewness and kurtosis of each column of a (n_units, m) array (see skew_kurt)."""
-    n = obs.sum(axis=0).astype(float)
+def _n_terms(obs: np.ndarray) -> np.ndarray:
+    """The factors of :func:`_moments` that depend only on each column's number of observed
+    values ``n``, stacked: ``n, sqrt(n (n - 1)), n - 2, n - 1, n + 1, (n - 2)(n - 3)``
+    (computed once per call of :func:`treat`, gathered for the columns of each round)."""
+    t = np.empty((6, obs.shape[1]))
+    n = np.add.reduce(obs, axis=0, dtype=float, out=t[0])  # counts (exact)
+    np.sqrt(n * (n - 1.0), out=t[1])
+    np.subtract(n, 2.0, out=t[2])
+    np.subtract(n, 1.0, out=t[3])
+    np.add(n, 1.0, out=t[4])
+    np.multiply(t[2], n - 3.0, out=t[5])
+    return t
+
+
+def _moments(x: np.ndarray, obs: np.ndarray, terms: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Type-2 skewness and kurtosis of each column of a (n_units, m) array (see skew_kurt);
+    ``terms``: :func:`_n_terms` of ``obs`` if already known."""
+    n, root, n_2, n_1, n1, n23 = _n_terms(obs) if terms is None else terms
+    add = np.add.reduce
     with np.errstate(invalid="ignore", divide="ignore"):
         xz = np.where(obs, x, 0.0)
         # moments are scale-free: divide each column by its largest magnitude first, so tiny
         # (subnormal) or huge values neither underflow nor overflow in the powers below
-        big = np.abs(xz).max(axis=0) if x.shape[0] else np.zeros(x.shape[1])
-        unit = np.where(big > 0, big, 1.0)
-        xz = xz / unit
-        x = x / unit
-        mean = xz.sum(axis=0) / n
-        d = np.where(obs, x - mean, 0.0)
+        big = np.maximum.reduce(np.abs(xz), axis=0) if x.shape[0] else np.zeros(x.shape[1])
+        unit = big.copy()
+        unit[~(big > 0)] = 1.0
+        xz /= unit
+        mean = add(xz, axis=0) / n
+        d = np.where(obs, xz - mean, 0.0)  # xz is x / unit where observed
         d2 = d * d
-        m2 = d2.sum(axis=0) / n
-        m3 = (d2 * d).sum(axis=0) / n
-        m4 = (d2 * d2).sum(axis=0) / n
+        m2 = add(d2, axis=0) / n
+        m3 = add(d2 * d, axis=0) / n
+        m4 = add(d2 * d2, axis=0) / n
         # zero variance (relative to the data's magnitude, now 1) -> undefined, not huge
         flat = ~(m2 > 1e-28) | (big == 0)
-        skew = m3 / m2**1.5 * np.sqrt(n * (n - 1.0)) / (n - 2.0)
-        g2 = m4 / (m2 * m2) - 3.0
-        kurt = (n - 1.0) * ((n + 1.0) * g2 + 6.0) / ((n - 2.0) * (n - 3.0))
-    skew = np.where(flat | (n < 3), np.nan, skew)
-    kurt = np.where(flat | (n < 4), np.nan, kurt)
+        skew = m3 / m2**1.5 * root / n_2
+        kurt = n_1 * (n1 * (m4 / (m2 * m2) - 3.0) + 6.0) / n23
+    skew[flat | (n < 3)] = np.nan  # (small vectors: setting in place beats np.where)
+    kurt[flat | (n < 4)] = np.nan
     return skew, kurt
 
 
@@ -150,8 +166,7 @@ def passes(
     >>> passes(np.array([2.1, 2.1, 1.0]), np.array([4.0, 3.0, 9.0])).tolist()
     [False, True, True]
     """
-    with np.errstate(invalid="ignore"):
-        return (np.abs(skew) < skew_threshold) | (kurt < kurt_threshold)
+    return (np.abs(skew) < skew_threshold) | (kurt < kurt_threshold)
 
 
 def _nanmin(x: np.ndarray, obs: np.ndarray, axis: int) -> np.ndarray:
@@ -317,6 +332,8 @@ _SKEW_ZERO = 1e-10
 
 def _per_column(value, shape: tuple[int, ...], dtype, name: str) -> np.ndarray:
     arr = np.asarray(value, dtype=dtype)
+    if arr.ndim == 0:
+        return np.full(shape, arr, dtype=dtype)
     try:
         return np.broadcast_to(arr, shape).copy()
     except ValueError:
@@ -336,6 +353,7 @@ def treat(
     enabled: bool | np.ndarray = True,
     on_constant: str = "refuse",
     names: Sequence[str] | None = None,
+    moments_after: bool = True,
 ) -> TreatResult:
     r"""Treat outliers column by column: check, winsorise point by point, else transform.
 
@@ -379,6 +397,10 @@ def treat(
         What to do when winsorising would leave fewer than 2 distinct values.
     names : sequence of str, optional
         Indicator codes, for messages.
+    moments_after : bool
+        Compute ``skew_after`` and ``kurt_after`` (default). ``False`` leaves them NaN, for
+        callers that only need the treated values (the compiled pipeline of
+        :mod:`gipro.fastbuild`).
 
     Returns
     -------
@@ -413,107 +435,66 @@ def treat(
     fb = [fallback] * n_ind if isinstance(fallback, str) else list(fallback)
     if len(fb) != n_ind:
         raise MethodError(f"fallback: {len(fb)} values for {n_ind} indicators")
-    unknown = sorted({f for f in fb if f not in FALLBACKS})
+    unknown = sorted({f for f in ([fallback] if isinstance(fallback, str) else fb)
+                      if f not in FALLBACKS})
     if unknown:
         raise MethodError(f"unknown fallback {unknown}; use one of {list(FALLBACKS)}")
 
-    # work on a (n_units, n_columns) layout: every indicator of every leading index is a column;
-    # each round touches only the columns still being winsorised
+    # work on a (n_units, n_columns) layout: every indicator of every leading index is a column
     n_u = x0.shape[-2]
     lead = x0.shape[:-2]
-    X0 = np.moveaxis(x0, -2, 0).reshape(n_u, -1)
+    nl = len(lead)
+    X0 = x0.transpose(nl, *range(nl), nl + 1).reshape(n_u, -1)  # units first
     m = X0.shape[1]
     obs = ~np.isnan(X0)
     wmax, forced, on = wmax.reshape(m), forced.reshape(m), on.reshape(m)
-    col_names = None if names is None else np.tile(np.asarray(names, dtype=object),
-                                                   int(np.prod(lead, dtype=int)))
-    sk0, ku0 = _moments(X0, obs)
-    sk = sk0.copy()
+    terms = _n_terms(obs)
+    sk0, ku0 = _moments(X0, obs, terms)
     assessable = ~np.isnan(sk0) & ~np.isnan(ku0)
     fails = assessable & ~passes(sk0, ku0, skew_threshold, kurt_threshold)
     X = X0.copy()
     changed = np.zeros(X.shape, dtype=np.int8)
     nwin = np.zeros(m, dtype=np.int64)
     status = np.where(on, np.where(assessable, 0, 6), 9).astype(np.int8)
-    active = on & (fails | forced) & (nwin < wmax)
-
-    while True:
-        act = np.flatnonzero(active)
-        if act.size == 0:
-            break
-        xs, os_, ch = X[:, act], obs[:, act], changed[:, act]
-        # skew >= 0, or undefined (forced on few points): clip the top. A skewness within
-        # 1e-10 of 0 is 0: the sign of a rounding error (which depends on the order of the
-        # units in the sums) must not decide the direction (found by the property suite)
-        high = ~(sk[act] < -_SKEW_ZERO)
-        lo = np.where(os_, xs, np.inf).min(axis=0)
-        hi = np.where(os_, xs, -np.inf).max(axis=0)
-        nxt_hi = np.where(os_ & (xs < hi), xs, -np.inf).max(axis=0)
-        nxt_lo = np.where(os_ & (xs > lo), xs, np.inf).min(axis=0)
-        nxt = np.where(high, nxt_hi, nxt_lo)
-        at_ext = os_ & (xs == np.where(high, hi, lo))
-        # points newly winsorised this round (units already moved to the extreme by earlier
-        # rounds are moved again but counted once, as COINr's flags count them)
-        k = (at_ext & (ch == 0)).sum(axis=0)
-        # no next value (one distinct value), or the round would make the column constant
-        single = ~np.isfinite(nxt)
-        to_const = np.where(high, nxt_hi <= lo, nxt_lo >= hi) | single
-        go = nwin[act] + k <= wmax[act]  # at most winmax points change
-        block = go & to_const
-        stop = np.zeros(act.size, dtype=bool)
-        if block.any():
-            if on_constant == "error":
-                j = act[np.flatnonzero(block)[0]]
-                label = col_names[j] if col_names is not None else int(j % n_ind)
-                raise MethodError(
-                    f"winsorising indicator {label} would leave fewer than 2 distinct values",
-                    ["set on_constant: refuse (stop before), a lower winmax, or turn treatment "
-                     "off for this indicator (method: none)"])
-            refuse = block if on_constant == "refuse" else block & single
-            status[act[refuse]] = 7
-            stop |= refuse
-            go &= ~refuse
-        hit = at_ext & go
-        X[:, act] = np.where(hit, nxt, xs)
-        changed[:, act] = np.where(hit, np.where(high, HIGH, LOW), ch)
-        nwin[act] += np.where(go, k, 0)
-        if on_constant == "allow":
-            became = go & to_const
-            status[act[became]] = 8
-            stop |= became
-        s_a, k_a = _moments(X[:, act], os_)
-        sk[act] = s_a
-        fails[act] = ~passes(s_a, k_a, skew_threshold, kurt_threshold) & ~np.isnan(s_a) \
-            & ~np.isnan(k_a)
-        active[act] = go & (fails[act] | forced[act]) & (nwin[act] < wmax[act]) & ~stop
-
-    win = nwin > 0
-    status[win & forced & (status < 6)] = 2
-    status[win & ~forced & ~fails & (status < 6)] = 1
+    # a column is winsorised while it fails (or is forced) and has points left (nwin = 0 here)
+    cand = (on & (fails | forced) & (wmax > 0)).nonzero()[0]
+    if cand.size:  # most indicators pass untreated: no round at all for them
+        _winsorise(X, X0, obs, terms, changed, cand, sk0, fails, forced, wmax, nwin, status,
+                   skew_threshold, kurt_threshold, on_constant,
+                   lambda j: names[j % n_ind] if names is not None else int(j % n_ind))
+        win = nwin > 0
+        status[win & forced & (status < 6)] = 2
+        status[win & ~forced & ~fails & (status < 6)] = 1
     # still failing after winsorisation (and not forced / disabled / unassessable); not after
     # the constant guard stopped it: the column is then two-valued, and no monotone transform
     # changes the skewness of a two-valued variable
-    need_fb = on & assessable & ~forced & fails & (status != 7) & (status != 8)
-    fb_cols = np.tile(np.array(fb, dtype=object), m // n_ind)
-    fb_used = np.full(m, "", dtype=object)
-    status[need_fb & (fb_cols == "none")] = 5
-    for kind in sorted({f for f in fb if f != "none"}):
-        sel = np.flatnonzero(need_fb & (fb_cols == kind))
-        if sel.size == 0:
-            continue
-        tx = transform(X0[:, sel], kind, lmbda=boxcox_lambda, axis=0,
-                       names=list(col_names[sel]) if col_names is not None else list(sel))
-        X[:, sel] = tx
-        changed[:, sel] = np.where(obs[:, sel], TRANSFORMED, 0)
-        nwin[sel] = 0
-        fb_used[sel] = kind
-        s2, k2 = _moments(tx, obs[:, sel])
-        status[sel] = np.where(passes(s2, k2, skew_threshold, kurt_threshold), 3, 4)
-    X = np.where(obs, X, np.nan)
-    ska, kua = _moments(X, obs)
+    fb_used = np.empty(m, dtype=object)
+    fb_used.fill("")
+    need_fb = fails & on & ~forced  # (fails implies assessable)
+    if need_fb.any() and (need_fb := need_fb & (status != 7) & (status != 8)).any():
+        fb_cols = np.tile(np.array(fb, dtype=object), m // n_ind)
+        status[need_fb & (fb_cols == "none")] = 5
+        for kind in sorted({f for f in fb if f != "none"}):
+            sel = np.flatnonzero(need_fb & (fb_cols == kind))
+            if sel.size == 0:
+                continue
+            tx = transform(X0[:, sel], kind, lmbda=boxcox_lambda, axis=0,
+                           names=[names[j % n_ind] if names is not None else int(j)
+                                  for j in sel])
+            X[:, sel] = tx
+            changed[:, sel] = np.where(obs[:, sel], TRANSFORMED, 0)
+            nwin[sel] = 0
+            fb_used[sel] = kind
+            s2, k2 = _moments(tx, obs[:, sel])
+            status[sel] = np.where(passes(s2, k2, skew_threshold, kurt_threshold), 3, 4)
+    if moments_after:
+        X = np.where(obs, X, np.nan)
+        ska, kua = _moments(X, obs, terms)
+    else:  # X is NaN exactly where x is (clipping and the transforms keep NaN)
+        ska = kua = np.full(m, np.nan)
 
     def back(a: np.ndarray) -> np.ndarray:  # (n_units, m) -> x's shape
-        return np.moveaxis(a.reshape((n_u, *lead, n_ind)), 0, -2)
+        return a.reshape((n_u, *lead, n_ind)).transpose(*range(1, nl + 1), 0, nl + 1)
 
     def cols(a: np.ndarray) -> np.ndarray:  # (m,) -> (..., n_indicators)
         return a.reshape(col_shape)
@@ -522,3 +503,141 @@ def treat(
     sk0, ku0, ska, kua = cols(sk0), cols(ku0), cols(ska), cols(kua)
     nwin, status, fb_used = cols(nwin), cols(status), cols(fb_used)
     return TreatResult(out, changed_out, nwin, status, sk0, ku0, ska, kua, fb_used)
+
+
+#: Largest number of (units x columns x rounds) values a batch of speculative rounds holds.
+_BATCH = 16384
+#: Most rounds computed in one batch.
+_MAX_ROUNDS = 8
+_NEVER = np.iinfo(np.int64).max
+
+
+def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, terms: np.ndarray,
+               changed: np.ndarray,
+               cand: np.ndarray, sk0: np.ndarray, fails: np.ndarray, forced: np.ndarray,
+               wmax: np.ndarray, nwin: np.ndarray, status: np.ndarray, skew_threshold: float,
+               kurt_threshold: float, on_constant: str, label) -> None:
+    """The winsorisation rounds of :func:`treat` on the candidate columns ``cand``.
+
+    Updates ``X``, ``changed``, ``fails``, ``nwin`` and ``status`` in place; the result is
+    the one of the procedure in the module docstring, round by round.
+
+    How: a column's distinct observed values, sorted, form tie groups ``0 .. G-1``; its state
+    is the group of its current minimum (``gb``) and of its current maximum (``gt``), its
+    values the original ones clipped to ``[value(gb), value(gt)]``. A round at the top moves
+    every unit of group ``gt`` (its size is the number of newly winsorised points) to the
+    next value: ``gt - 1``; at the bottom ``gb + 1``. Rounds are computed in batches: for
+    every active column the next ``L`` rounds in the direction of its current skewness are
+    evaluated at once (one call of the moments on ``L`` clipped copies of the columns, the
+    same arrays and order of operations as one call per round), then each column keeps the
+    rounds it really makes -- up to its stop (it passes, ``winmax`` is reached, the constant
+    guard) or the first round whose skewness asks for the other direction, where the next
+    batch takes over. ``L`` is small when the data are large, so big inputs go round by
+    round.
+    """
+    n_u = X.shape[0]
+    c = cand.size
+    cols = np.arange(c)
+    S = np.sort(X0[:, cand], axis=0)  # NaN last, each NaN its own group (never reached)
+    n_obs = terms[0, cand].astype(np.int64)
+    new = np.ones(S.shape, dtype=bool)
+    np.not_equal(S[1:], S[:-1], out=new[1:])
+    gid = np.add.accumulate(new, axis=0, dtype=np.intp) - 1  # tie group of each position
+    rows, cc = np.nonzero(new)
+    start = np.full((n_u + 1, c), n_u)
+    start[gid[rows, cc], cc] = rows
+    # units in each group and its value; the rows after the last group (a state no round
+    # reaches, also at negative positions, which wrap around) are padding
+    pad = _MAX_ROUNDS + 1
+    size = np.zeros((n_u + pad, c), dtype=np.int64)
+    size[:n_u] = start[1:] - start[:-1]
+    value = np.zeros((n_u + pad, c))
+    value[:n_u] = S[np.minimum(start[:-1], n_u - 1), cols]
+    empty = n_obs == 0
+    gt = np.where(empty, 0, gid[np.maximum(n_obs - 1, 0), cols])
+    gb = np.zeros(c, dtype=gt.dtype)
+    size[0, empty] = 0  # no observed value (forced columns only): nothing to move
+    sk = sk0[cand]
+    fl = fails[cand]
+    fo, wm = forced[cand], wmax[cand]
+    nw = np.zeros(c, dtype=np.int64)
+    done = np.zeros(c, dtype=np.int64)  # rounds made (the error names the first block)
+    error_at = np.full(c, _NEVER)
+    active = np.ones(c, dtype=bool)
+    while True:
+        a = active.nonzero()[0]
+        if a.size == 0:
+            break
+        ca = cols[: a.size]
+        n_l = int(min(_MAX_ROUNDS, (wm[a] - nw[a]).max(), max(1, _BATCH // (n_u * a.size))))
+        r = np.arange(1, n_l + 1)[:, None]
+        # skew >= 0, or undefined (forced on few points): clip the top. A skewness within
+        # 1e-10 of 0 is 0: the sign of a rounding error (which depends on the order of the
+        # units in the sums) must not decide the direction (found by the property suite)
+        high = ~(sk[a] < -_SKEW_ZERO)
+        gt_a, gb_a = gt[a], gb[a]
+        top = np.where(high, gt_a - r, gt_a)  # (L, n_a): the state after round r
+        bottom = np.where(high, gb_a, gb_a + r)
+        top_b = np.where(high, top + 1, gt_a)  # ... and before it
+        bottom_b = np.where(high, gb_a, bottom - 1)
+        # points newly winsorised by round r: the original values tied at the extreme
+        # (units moved there by earlier rounds are moved again but counted once)
+        k = size[np.where(high, top_b, bottom_b), a]
+        nw_r = nw[a] + np.add.accumulate(k, axis=0)
+        go = nw_r <= wm[a]  # at most winmax points change
+        # no next value (one distinct value), or the round would make the column constant
+        to_const = top_b - bottom_b <= 1
+        block = go & to_const
+        refuse = block & (top_b <= bottom_b) if on_constant == "allow" else block
+        made = go & ~refuse
+        became = made & to_const  # on_constant "allow": the column is now constant
+        hi, lo = value[top, a], value[bottom, a]
+        g = np.concatenate([cand[a]] * n_l)
+        xa = np.minimum(np.maximum(X[:, g], lo.ravel()), hi.ravel())
+        s_r, k_r = _moments(xa, obs[:, g], terms[:, g])
+        s_r, k_r = s_r.reshape(n_l, -1), k_r.reshape(n_l, -1)
+        f_r = ~passes(s_r, k_r, skew_threshold, kurt_threshold) & ~np.isnan(s_r) \
+            & ~np.isnan(k_r)
+        more = made & (f_r | fo[a]) & (nw_r < wm[a]) & ~became
+        same = ~(s_r < -_SKEW_ZERO) == high
+        alive = np.logical_and.accumulate(more & same, axis=0)  # still in the batch after r
+        before = np.empty_like(alive)  # round r reached
+        before[0] = True
+        before[1:] = alive[:-1]
+        n_made = (before & made).sum(axis=0)
+        last = np.maximum(n_made - 1, 0)
+        has = n_made > 0
+        gt[a] = np.where(has, top[last, ca], gt_a)
+        gb[a] = np.where(has, bottom[last, ca], gb_a)
+        nw[a] = np.where(has, nw_r[last, ca], nw[a])
+        sk[a] = np.where(has, s_r[last, ca], sk[a])
+        fl[a] = np.where(has, f_r[last, ca], fl[a])
+        # the round after the last one made: refused by the constant guard?
+        nxt = np.minimum(n_made, n_l - 1)
+        stopped = (n_made < n_l) & before[nxt, ca] & refuse[nxt, ca]
+        if stopped.any():
+            if on_constant == "error":
+                error_at[a[stopped]] = done[a[stopped]] + n_made[stopped] + 1
+            else:
+                status[cand[a[stopped]]] = 7
+        if on_constant == "allow":
+            status[cand[a[has & became[last, ca]]]] = 8
+        done[a] += n_made
+        # carries on in the next batch: all rounds made, or the direction changes
+        active[a] = has & more[last, ca] & ((n_made == n_l) | ~same[last, ca]) & ~stopped
+    if on_constant == "error" and (error_at < _NEVER).any():
+        # the first round (then the first column) where the old round-by-round loop stopped
+        first = np.lexsort((cand, error_at))[0]
+        raise MethodError(
+            f"winsorising indicator {label(cand[first])} would leave fewer than 2 distinct "
+            "values", ["set on_constant: refuse (stop before), a lower winmax, or turn "
+                       "treatment off for this indicator (method: none)"])
+    fails[cand] = fl
+    nwin[cand] = nw
+    moved = (nw > 0).nonzero()[0]
+    if moved.size:
+        j = cand[moved]
+        xj = X[:, j]
+        hi, lo = value[gt[moved], moved], value[gb[moved], moved]
+        X[:, j] = np.minimum(np.maximum(xj, lo), hi)
+        changed[:, j] = np.subtract(xj > hi, xj < lo, dtype=np.int8)  # HIGH 1, LOW -1

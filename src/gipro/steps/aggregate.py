@@ -129,6 +129,32 @@ def _as_method(v: Any) -> Any:
     return v
 
 
+def _params(spec: AggMethod) -> dict[str, Any]:
+    """The kernel parameters of a unit-wise method (for :func:`~gipro.methods.aggregate.
+    level_mean`)."""
+    m = spec.method
+    if m in ("geometric", "harmonic"):
+        return {"method": m, "shift": spec.shift}
+    if m == "generalised":
+        return {"method": m, "p": float(spec.p), "shift": spec.shift}
+    if m == "mean_min":
+        return {"method": m, "alpha": spec.alpha, "beta": spec.beta}
+    if m == "mpi":
+        return {"method": m, "penalty": -1 if spec.penalty == "negative" else 1,
+                "ddof": spec.ddof}
+    return {"method": m}
+
+
+def _coverage_notes(agg: str, partial: int, lost: int) -> list[str]:
+    notes = []
+    if partial:
+        notes.append(f"{agg}: {partial} unit-periods aggregated over the available children "
+                     "only")
+    if lost:
+        notes.append(f"{agg}: {lost} unit-periods left missing (too few children)")
+    return notes
+
+
 class AggregateStep(AggMethod, StepSpec):
     """Aggregate level by level, from indicators up to the index.
 
@@ -184,8 +210,9 @@ class AggregateStep(AggMethod, StepSpec):
             raise InputError(f"step {name!r}: by_level names levels without aggregates: "
                              f"{bad_levels} (aggregates are at levels 2-{fw.max_level})")
         dropped = dropped_codes(build)
-        present = [c for c in fw.indicator_codes if c in ds.codes]
-        missing = [c for c in fw.indicator_codes if c not in ds.codes and c not in dropped]
+        in_data = set(ds.codes)
+        present = [c for c in fw.indicator_codes if c in in_data]
+        missing = [c for c in fw.indicator_codes if c not in in_data and c not in dropped]
         if missing:
             raise InputError(f"step {name!r}: data set {ds.name!r} lacks indicators {missing}")
         codes = present + fw.aggregate_codes
@@ -200,60 +227,18 @@ class AggregateStep(AggMethod, StepSpec):
                          f"weights renormalised): {', '.join(sorted(dropped))}")
         fitted: dict[str, Any] = {"methods": {}, "weights": {}}
         bod_rows: list[pd.DataFrame] = []
+        try:
+            per_agg = self._levels(build, name, ds, out, col, fitted, bod_rows)
+        except (InputError, MethodError):
+            # an invalid weight set or a value outside a method's domain: aggregate one by one
+            # in the aggregation order, so the error raised is the first one in that order
+            out[:, :, len(present):] = np.nan
+            fitted = {"methods": {}, "weights": {}}
+            bod_rows = []
+            per_agg = {agg: self._one(build, name, ds, out, col, agg, fitted, bod_rows)
+                       for agg in fw.aggregate_codes}
         for agg in fw.aggregate_codes:
-            spec = self.spec_for(agg, fw.level(agg))
-            kids = [k for k in fw.children(agg) if k in col]
-            if not kids:
-                raise MethodError(f"step {name!r}: aggregate {agg} has no children left "
-                                  f"(dropped: {', '.join(fw.children(agg))})",
-                                  [f"every child of {agg} was left out by an earlier step "
-                                   "(e.g. constant indicators under constant: drop); a whole "
-                                   "sub-index is not dropped silently: set constant: midpoint, "
-                                   f"or remove {agg} from the framework"])
-            set_name = spec.weights or self.weights
-            ws = get_weight_set(build, set_name)
-            w = np.array([ws.weights.get(k, np.nan) for k in kids], dtype=float)
-            if not (np.isfinite(w) & (w >= 0)).all():
-                bad = [f"{k}={v:g}" for k, v in zip(kids, w, strict=True)
-                       if not (np.isfinite(v) and v >= 0)]
-                raise MethodError(f"step {name!r}: weight set {set_name!r} gives {agg}'s "
-                                  f"children weights that are missing or negative: {bad}",
-                                  ["weights must be >= 0 (PCA: use kind: squared)"])
-            if not w.sum() > 0:
-                raise MethodError(f"step {name!r}: weight set {set_name!r} gives every child of "
-                                  f"{agg} weight 0")
-            x = out[:, :, [col[k] for k in kids]]
-            self._check_domain(name, agg, kids, x, w, spec, ds)
-            try:
-                y, extra = self._run(spec, x, w, kids)
-            except MethodError as exc:
-                raise MethodError(f"step {name!r}, aggregate {agg} ({spec.method}): "
-                                  f"{exc.message}", exc.details) from None
-            out[:, :, col[agg]] = y
-            fitted["methods"][agg] = spec.label()
-            fitted["weights"][agg] = dict(zip(kids, w.tolist(), strict=True))
-            if spec is not self:
-                notes.append(f"{agg}: {spec.label()}" + (
-                    f", weights {set_name!r}" if set_name != self.weights else ""))
-            if "dominance" in extra:
-                dom = np.atleast_1d(extra["dominance"])
-                notes.append(f"{agg}: outranking matrix, share of dominance pairs "
-                             + ", ".join(fmt(d) for d in dom))
-                fitted.setdefault("dominance", {})[agg] = dom
-            if "bod_weights" in extra:
-                bw = extra["bod_weights"]
-                p_i, u_i, k_i = np.nonzero(~np.isnan(bw))
-                bod_rows.append(pd.DataFrame({
-                    "unit": np.array(ds.units, dtype=object)[u_i],
-                    "period": np.array(ds.periods)[p_i], "parent": agg,
-                    "code": np.array(kids, dtype=object)[k_i], "weight": bw[p_i, u_i, k_i]}))
-            partial = int((np.isnan(x).any(axis=-1) & ~np.isnan(y)).sum())
-            lost = int((~np.isnan(x).all(axis=-1) & np.isnan(y)).sum())
-            if partial:
-                notes.append(f"{agg}: {partial} unit-periods aggregated over the available "
-                             "children only")
-            if lost:
-                notes.append(f"{agg}: {lost} unit-periods left missing (too few children)")
+            notes.extend(per_agg[agg])
         if bod_rows:
             set_name = f"{name}.bod"
             build.weights[set_name] = WeightSet(set_name, {}, "bod", name,
@@ -262,6 +247,138 @@ class AggregateStep(AggMethod, StepSpec):
                          f"{set_name!r}")
         build.fitted[name] = fitted
         return DataSet(self.output, out, ds.units, ds.periods, tuple(codes)), notes
+
+    # ------------------------------------------------------------------ level by level
+    def _kids(self, name: str, fw: Any, agg: str, col: dict[str, int]) -> list[str]:
+        kids = [k for k in fw.children(agg) if k in col]
+        if not kids:
+            raise MethodError(f"step {name!r}: aggregate {agg} has no children left "
+                              f"(dropped: {', '.join(fw.children(agg))})",
+                              [f"every child of {agg} was left out by an earlier step "
+                               "(e.g. constant indicators under constant: drop); a whole "
+                               "sub-index is not dropped silently: set constant: midpoint, "
+                               f"or remove {agg} from the framework"])
+        return kids
+
+    def _weights(self, build: Build, name: str, agg: str, kids: list[str], set_name: str,
+                 sets: dict[str, Any] | None = None) -> np.ndarray:
+        """The weights of ``agg``'s children from a weight set, validated."""
+        ws = sets[set_name] if sets is not None and set_name in sets else \
+            get_weight_set(build, set_name)
+        if sets is not None:
+            sets[set_name] = ws
+        w = np.array([ws.weights.get(k, np.nan) for k in kids], dtype=float)
+        if not (np.isfinite(w) & (w >= 0)).all():
+            bad = [f"{k}={v:g}" for k, v in zip(kids, w, strict=True)
+                   if not (np.isfinite(v) and v >= 0)]
+            raise MethodError(f"step {name!r}: weight set {set_name!r} gives {agg}'s "
+                              f"children weights that are missing or negative: {bad}",
+                              ["weights must be >= 0 (PCA: use kind: squared)"])
+        if not w.sum() > 0:
+            raise MethodError(f"step {name!r}: weight set {set_name!r} gives every child of "
+                              f"{agg} weight 0")
+        return w
+
+    def _levels(self, build: Build, name: str, ds: DataSet, out: np.ndarray,
+                col: dict[str, int], fitted: dict[str, Any], bod_rows: list[pd.DataFrame]
+                ) -> dict[str, list[str]]:
+        """Aggregate level by level, every group of aggregates with the same unit-wise
+        method, weight set and number of children // 8 in one kernel call
+        (:func:`gipro.methods.aggregate.level_mean`: the same numbers as one call per
+        aggregate); cross-unit methods one aggregate at a time. Weights are validated once
+        here, not per call. Any error is left to the caller, which redoes the step one
+        aggregate at a time (:meth:`_one`) to raise the first error in aggregation order."""
+        fw = build.framework
+        sets: dict[str, Any] = {}
+        per_agg: dict[str, list[str]] = {}
+        plan: dict[int, dict[tuple, list]] = {}
+        labels: dict[int, str] = {}
+        for agg in fw.aggregate_codes:
+            level = fw.level(agg)
+            spec = self.spec_for(agg, level)
+            kids = self._kids(name, fw, agg, col)
+            set_name = spec.weights or self.weights
+            w = self._weights(build, name, agg, kids, set_name, sets)
+            if id(spec) not in labels:
+                labels[id(spec)] = spec.label()
+            fitted["methods"][agg] = labels[id(spec)]
+            fitted["weights"][agg] = dict(zip(kids, w.tolist(), strict=True))
+            per_agg[agg] = [] if spec is self else [f"{agg}: {labels[id(spec)]}" + (
+                f", weights {set_name!r}" if set_name != self.weights else "")]
+            if spec.method not in _agg.UNIT_WISE:
+                plan.setdefault(level, {})[("one", agg)] = [(agg, spec, kids, w)]
+            else:
+                key = (id(spec), len(kids) // 8)
+                plan.setdefault(level, {}).setdefault(key, []).append((agg, spec, kids, w))
+        share = self.min_availability
+        for level in sorted(plan):
+            for key, items in plan[level].items():
+                if key[0] == "one":
+                    agg = items[0][0]
+                    per_agg[agg].extend(self._one(build, name, ds, out, col, agg, fitted,
+                                                  bod_rows, done=True))
+                    continue
+                # a value outside the method's domain makes the kernel raise: the caller then
+                # redoes the step one aggregate at a time, whose checks name child, unit, period
+                spec = items[0][1]
+                index = _agg.pad_children([[col[k] for k in it[2]] for it in items])
+                wmat = np.zeros(index.shape)
+                for i, it in enumerate(items):
+                    wmat[i, : len(it[3])] = it[3]
+                y = _agg.level_mean(out, index, wmat, min_share=share, check=False,
+                                    **_params(spec))
+                pad = index < 0
+                xg = out[:, :, np.where(pad, 0, index)]
+                seen = (~np.isnan(xg) | pad)
+                partial = ((~seen.all(axis=-1)) & ~np.isnan(y)).sum(axis=(0, 1))
+                lost = ((seen & ~pad).any(axis=-1) & np.isnan(y)).sum(axis=(0, 1))
+                out[:, :, [col[it[0]] for it in items]] = y
+                for i, it in enumerate(items):
+                    per_agg[it[0]].extend(_coverage_notes(it[0], int(partial[i]),
+                                                          int(lost[i])))
+        return per_agg
+
+    def _one(self, build: Build, name: str, ds: DataSet, out: np.ndarray, col: dict[str, int],
+             agg: str, fitted: dict[str, Any], bod_rows: list[pd.DataFrame],
+             done: bool = False) -> list[str]:
+        """Aggregate one aggregate (its children already in ``out``); returns its notes.
+        ``done``: its method and weights are already in ``fitted`` (and its method note in
+        the notes), only the scores and the method's own notes are made."""
+        fw = build.framework
+        spec = self.spec_for(agg, fw.level(agg))
+        kids = self._kids(name, fw, agg, col)
+        set_name = spec.weights or self.weights
+        w = self._weights(build, name, agg, kids, set_name)
+        x = out[:, :, [col[k] for k in kids]]
+        self._check_domain(name, agg, kids, x, w, spec, ds)
+        try:
+            y, extra = self._run(spec, x, w, kids)
+        except MethodError as exc:
+            raise MethodError(f"step {name!r}, aggregate {agg} ({spec.method}): "
+                              f"{exc.message}", exc.details) from None
+        out[:, :, col[agg]] = y
+        notes = []
+        if not done:
+            fitted["methods"][agg] = spec.label()
+            fitted["weights"][agg] = dict(zip(kids, w.tolist(), strict=True))
+            if spec is not self:
+                notes.append(f"{agg}: {spec.label()}" + (
+                    f", weights {set_name!r}" if set_name != self.weights else ""))
+        if "dominance" in extra:
+            dom = np.atleast_1d(extra["dominance"])
+            notes.append(f"{agg}: outranking matrix, share of dominance pairs "
+                         + ", ".join(fmt(d) for d in dom))
+            fitted.setdefault("dominance", {})[agg] = dom
+        if "bod_weights" in extra:
+            bw = extra["bod_weights"]
+            p_i, u_i, k_i = np.nonzero(~np.isnan(bw))
+            bod_rows.append(pd.DataFrame({
+                "unit": np.array(ds.units, dtype=object)[u_i],
+                "period": np.array(ds.periods)[p_i], "parent": agg,
+                "code": np.array(kids, dtype=object)[k_i], "weight": bw[p_i, u_i, k_i]}))
+        partial = int((np.isnan(x).any(axis=-1) & ~np.isnan(y)).sum())
+        lost = int((~np.isnan(x).all(axis=-1) & np.isnan(y)).sum())
+        return notes + _coverage_notes(agg, partial, lost)
 
     # ------------------------------------------------------------------ helpers
     def _run(self, spec: AggMethod, x: np.ndarray, w: np.ndarray, kids: list[str]
