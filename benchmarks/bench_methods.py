@@ -6,24 +6,13 @@ Run: ``PYTHONPATH=src python benchmarks/bench_methods.py``. Prints one line per 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
+from _common import best
 
 import gipro
 from gipro.methods import aggregate as A
 from gipro.methods import normalise as N
 from gipro.methods import weight as W
-
-
-def best(f: Callable[[], object], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

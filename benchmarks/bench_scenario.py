@@ -6,14 +6,9 @@ Run: ``PYTHONPATH=src python benchmarks/bench_scenario.py``. Prints one line per
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-import numpy as np
-import pandas as pd
+from _common import best, synthetic
 
 import gipro
-from gipro import Build, Framework, Panel
 from gipro.scenario import (
     Change,
     Scenario,
@@ -24,30 +19,6 @@ from gipro.scenario import (
     required_change,
 )
 from gipro.scenario.runner import run_file
-
-
-def best(f: Callable[[], object], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def synthetic(n_units: int, n_periods: int, n_ind: int, seed: int = 0) -> Build:
-    rng = np.random.default_rng(seed)
-    codes = [f"x{i}" for i in range(n_ind)]
-    fw = Framework([{"code": c, "parent": f"D{i % 4}", "direction": 1 if i % 2 else -1}
-                    for i, c in enumerate(codes)],
-                   [{"code": "IDX"}, *[{"code": f"D{d}", "parent": "IDX"} for d in range(4)]])
-    units = [f"u{i}" for i in range(n_units)]
-    idx = pd.MultiIndex.from_product([units, range(2000, 2000 + n_periods)],
-                                     names=["unit", "period"])
-    vals = pd.DataFrame(rng.lognormal(size=(len(idx), n_ind)), index=idx, columns=codes)
-    recipe = {"framework": "synthetic", "data": {"dataset": "china_provinces"},
-              "steps": [{"step": "normalise"}, {"step": "aggregate"}]}
-    return Build(recipe, framework=fw, panel=Panel(vals)).run()
 
 
 def main() -> None:

@@ -69,6 +69,13 @@ def _positive(value: float) -> float:
 
 
 #: ``--lang`` of every command: a value other than these is a usage error (exit 2).
+#: The optional first argument of the commands that build a recipe.
+RecipeArg = Annotated[str | None, typer.Argument(
+    help="Recipe YAML file or built-in recipe name (default: china-provinces-gipro).")]
+#: ``--excel FILE`` of the commands that can also write the Excel workbook.
+ExcelOpt = Annotated[Path | None, typer.Option(
+    "--excel", help="Also write the Excel workbook to this file.")]
+
 Lang = Annotated[str, typer.Option("--lang", callback=_one_of(LANGUAGES),
                                    help="Language of the report and chart labels: "
                                    + " or ".join(LANGUAGES) + ".")]
@@ -137,18 +144,13 @@ def _main(
 
 @app.command()
 def run(
-    recipe: Annotated[
-        str | None,
-        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
-                       "china-provinces-gipro)."),
-    ] = None,
+    recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-output"),
     top: Annotated[int, typer.Option(min=1, help="How many units of the ranking to print.")] = 10,
     report_path: Annotated[Path | None, typer.Option(
         "--report", help="Also write the HTML report to this file.")] = None,
-    excel: Annotated[Path | None, typer.Option(
-        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
     """Build a composite index from a recipe and write results.csv, stages/, recipe.yaml."""
@@ -276,11 +278,7 @@ def _print_ranking(build: Build, top: int) -> None:
 
 @app.command()
 def progress(
-    recipe: Annotated[
-        str | None,
-        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
-                       "china-provinces-gipro)."),
-    ] = None,
+    recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-progress"),
     base: Annotated[int | None, typer.Option(help="Base period (default: first).")] = None,
@@ -289,8 +287,7 @@ def progress(
                                      "table.")] = 5,
     report_path: Annotated[Path | None, typer.Option(
         "--report", help="Also write the HTML report to this file.")] = None,
-    excel: Annotated[Path | None, typer.Option(
-        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
     """Progress between two periods: index, sub-index and indicator changes, improver counts
@@ -397,8 +394,7 @@ def assess_parks(
         "of the threshold).", callback=_share_below_one)] = 0.10,
     report_path: Annotated[Path | None, typer.Option(
         "--report", help="Also write the HTML report to this file.")] = None,
-    excel: Annotated[Path | None, typer.Option(
-        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    excel: ExcelOpt = None,
     lang: Lang = "en",
     sep: Annotated[str | None, typer.Option(
         help="CSV separator of the park files (default ','; e.g. ';').")] = None,
@@ -599,11 +595,7 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
 
 @app.command()
 def coherence(
-    recipe: Annotated[
-        str | None,
-        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
-                       "china-provinces-gipro)."),
-    ] = None,
+    recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-coherence"),
     period: Annotated[int | None, typer.Option(help="Period (default: last).")] = None,
@@ -669,8 +661,7 @@ def sensitivity(
     report_path: Annotated[Path | None, typer.Option(
         "--report", help="Also write the HTML report (the build, with the rank intervals and "
         "Sobol indices) to this file.")] = None,
-    excel: Annotated[Path | None, typer.Option(
-        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
     """Uncertainty and Sobol sensitivity analysis of the ranks (see docs/robustness.md)."""
@@ -775,11 +766,7 @@ def _robustness_frames(rank_intervals: Path | None, sobol: Path | None):
 
 @app.command("report")
 def report_cmd(
-    recipe: Annotated[
-        str | None,
-        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
-                       "china-provinces-gipro)."),
-    ] = None,
+    recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
         "report.html"),
     lang: Lang = "en",
@@ -801,8 +788,7 @@ def report_cmd(
     sobol: Annotated[Path | None, typer.Option(
         "--sobol", help="CSV with input, S1, ST \\[, S1_conf, ST_conf] (sensitivity "
         "analysis).")] = None,
-    excel: Annotated[Path | None, typer.Option(
-        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    excel: ExcelOpt = None,
 ) -> None:
     """Write one self-contained HTML report of a recipe's build (opens offline)."""
     from .build import Build
@@ -827,11 +813,7 @@ def report_cmd(
 
 @app.command("export")
 def export_cmd(
-    recipe: Annotated[
-        str | None,
-        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
-                       "china-provinces-gipro)."),
-    ] = None,
+    recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Excel file to write.")] = Path(
         "gipro-results.xlsx"),
     base: Annotated[int | None, typer.Option(help="Progress base period.")] = None,
@@ -865,11 +847,7 @@ def _image_file(value: Path) -> Path:
 def chart_cmd(
     name: Annotated[str, typer.Argument(
         help="Chart: " + ", ".join(CHARTS) + ".", callback=_one_of(list(CHARTS)))],
-    recipe: Annotated[
-        str | None,
-        typer.Argument(help="Recipe YAML file or built-in recipe name (default: "
-                       "china-provinces-gipro)."),
-    ] = None,
+    recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option(
         "--out", "-o", callback=_image_file,
         help="Image file; its suffix sets the format: .png, .svg, .pdf, .jpg/.jpeg, .webp.")
@@ -922,8 +900,7 @@ def scenario_cmd(
     report_path: Annotated[Path | None, typer.Option(
         "--report", help="Also write the HTML report (baseline results, scenarios, targets, "
         "questions) to this file.")] = None,
-    excel: Annotated[Path | None, typer.Option(
-        "--excel", help="Also write the Excel workbook to this file.")] = None,
+    excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
     """What-if scenarios, target attainment and the change needed to reach a goal: comparison
