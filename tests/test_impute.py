@@ -8,6 +8,8 @@ calculations stated in each test.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -227,3 +229,27 @@ def test_property_permuting_units_permutes_the_output(x, method, rnd):
 
     np.testing.assert_allclose(f(x[:, perm], groups[perm]), f(x, groups)[:, perm],
                                rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("axis", [-2, (-3, -2)])
+def test_group_mean_equals_numpy_nanmean_per_group(axis):
+    """The group mean (one sum/count pass for all groups) is, bit for bit, numpy's nanmean of
+    each group's observed values; units without a group (-1) and groups without an observed
+    value stay missing; observed values are kept."""
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        shape = (int(rng.integers(1, 4)), int(rng.integers(1, 30)), int(rng.integers(1, 8)))
+        x = rng.lognormal(size=shape) * 10.0 ** rng.integers(-6, 7)
+        x[rng.random(shape) < 0.3] = np.nan
+        groups = rng.integers(-1, 4, shape[1])
+        expected = x.copy()
+        for g in np.unique(groups[groups >= 0]):
+            sel = groups == g
+            part = x[..., sel, :]
+            with warnings.catch_warnings():  # "mean of empty slice": NaN, left missing
+                warnings.simplefilter("ignore", RuntimeWarning)
+                m = np.nanmean(part, axis=axis, keepdims=True)
+            expected[..., sel, :] = np.where(np.isnan(part), m, part)
+        got = imp.group_stat(x, groups, stat="mean", axis=axis)
+        assert np.array_equal(got, expected, equal_nan=True)
+        assert np.isnan(got[..., groups < 0, :][np.isnan(x[..., groups < 0, :])]).all()
