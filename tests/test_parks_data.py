@@ -211,3 +211,29 @@ def test_number_hints_for_each_kind_of_bad_cell(tmp_path):
     assert "--na-value 'n.a.'" in hints["n.a."]
     assert hints["1 234"].startswith("'1 234' has spaces between digit groups")
     assert "--thousands ' '" in hints["1 234"]
+
+
+def test_cli_assess_unknown_indicators_crosswalk_or_ignore(tmp_path):
+    """Trial 3: a column not in the catalogue stopped `gipro assess`, and the fix (crosswalk)
+    was Python only. Default: an error naming both ways out; --crosswalk maps a name;
+    --ignore-unknown leaves the column out with a note (printed and in README.txt)."""
+    folder = tmp_path / "d"
+    write(folder / "indicators.csv", "park,year,Water use per IVA,carbon_sink_ha\n"
+                                     "A,2020,7.5,12\nB,2020,9,3\n")
+    out = runner.invoke(app, ["assess", str(folder), "-f", "hj274", "--out",
+                              str(tmp_path / "o1")])
+    assert out.exit_code == 1
+    assert "--crosswalk" in out.output and "--ignore-unknown" in out.output
+    out = runner.invoke(app, ["assess", str(folder), "-f", "hj274", "--crosswalk",
+                              "Water use per IVA = water_per_iva", "--ignore-unknown",
+                              "--out", str(tmp_path / "o2")])
+    assert out.exit_code == 0, out.output
+    wide = pd.read_csv(tmp_path / "o2" / "park_indicators.csv")
+    assert wide[["park", "water_per_iva"]].values.tolist() == [["A", 7.5], ["B", 9.0]]
+    assert "carbon_sink_ha" not in wide.columns
+    note = "left out 1 indicator(s) not in the park indicator catalogue"
+    assert note in out.output and "carbon_sink_ha" in out.output
+    assert note in (tmp_path / "o2" / "README.txt").read_text(encoding="utf-8")
+    out = runner.invoke(app, ["assess", str(folder), "-f", "hj274", "--crosswalk", "nope",
+                              "--out", str(tmp_path / "o3")])
+    assert out.exit_code == 1 and "write NAME=CODE" in out.output

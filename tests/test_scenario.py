@@ -548,6 +548,16 @@ def test_park_meet_scenario_changes_compliance_and_keeps_flags():
     log = ev.tables["changes"]
     assert set(log.loc[log["old"] <= 7.0, "note"]) == {"already meets it: unchanged"}
     assert "SYNTHETIC" in ev.summary()
+    # indicators left out: the one the requirement reads (trial 3: "Field required")
+    short = Change(op="meet", framework="hj274", requirement="HJ-27", periods="all")
+    assert short.indicators == ["wastewater_per_iva"]
+    ev2 = evaluate_parks(data, scen(short, name="ww"),
+                         parks={"frameworks": ["hj274"], "park26": False})
+    pd.testing.assert_frame_equal(ev2.tables["requirement_changes"], req)
+    with pytest.raises(ValueError, match="HJ-99: no such requirement"):
+        Change(op="meet", framework="hj274", requirement="HJ-99")
+    with pytest.raises(ValueError, match="op 'pct' needs indicators"):
+        Change(op="pct", value=5)
     with pytest.raises(InputError, match="margin"):
         evaluate_parks(data, scen(Change(op="meet", framework="hj274", requirement="HJ-10",
                                          indicators=["energy_elasticity"])),
@@ -678,3 +688,15 @@ def test_park_run_writes_overview_and_scenarios_and_accepts_both_names(tmp_path)
     with pytest.raises(InputError, match="did you mean parks_example") as e:
         check_config("parks_exampel")
     assert "parks-example (or parks_example)" in e.value.details[1]
+
+
+def test_a_unit_named_twice_is_an_error_not_a_double_count():
+    """Trial 3: Jiangsu by its code and by its Chinese name was one changed value counted twice
+    (values_changed 2) and a target listed it twice ("0 of 3 units" for two units)."""
+    base = gipro.run()
+    with pytest.raises(InputError, match="units named more than once: Jiangsu as Jiangsu, 江苏"):
+        evaluate(base, scen(Change(op="pct", units=["Jiangsu", "江苏"],
+                                   indicators=["co2_intensity_gdp"], value=-15, periods=2015)))
+    with pytest.raises(InputError, match="named more than once: Shanxi as Shanxi, Shanxi"):
+        evaluate(base, scen(Change(op="pct", units=["Shanxi", "Shanxi"],
+                                   indicators=["co2_intensity_gdp"], value=-15, periods=2015)))

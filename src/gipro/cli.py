@@ -413,6 +413,13 @@ def assess_parks(
     strip_codes: Annotated[bool, typer.Option(
         "--strip-codes", help="Strip spaces around park codes (default: an error naming the "
         "rows).")] = False,
+    crosswalk: Annotated[list[str] | None, typer.Option(
+        "--crosswalk", help="Your indicator name = a catalogue code, e.g. --crosswalk "
+        "'COD per IVA=cod_per_iva' (repeat for several).")] = None,
+    ignore_unknown: Annotated[bool, typer.Option(
+        "--ignore-unknown", help="Leave out indicators not in the park indicator catalogue, "
+        "with a note in the summary and README.txt (default: an error naming them).")
+    ] = False,
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
@@ -420,7 +427,8 @@ def assess_parks(
         reader = {"sep": _unescape(sep), "decimal": decimal, "thousands": thousands,
                   "na_values": na_values or None, "encoding": encoding,
                   "sheet": int(sheet) if sheet is not None and sheet.isdigit() else sheet,
-                  "strip_codes": strip_codes}
+                  "strip_codes": strip_codes, "crosswalk": _pairs(crosswalk, "--crosswalk"),
+                  "unknown": "ignore" if ignore_unknown else "error"}
         files, text = _run_assess(park_data, framework, out, example, parks_file,
                                   enterprises, year, tolerance, kept, reader)
         extra = []
@@ -442,6 +450,20 @@ def assess_parks(
     _say(text)
     _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out)
     _print_written(extra)
+
+
+def _pairs(items: list[str] | None, option: str) -> dict[str, str] | None:
+    """``NAME=CODE`` option values as a mapping (spaces around either side stripped)."""
+    if not items:
+        return None
+    out: dict[str, str] = {}
+    for item in items:
+        name, eq, code = item.partition("=")
+        if not eq or not name.strip() or not code.strip():
+            raise InputError(f"{option} {item!r}: write NAME=CODE (your indicator name, '=', "
+                             "a catalogue code)")
+        out[name.strip()] = code.strip()
+    return out
 
 
 def _unescape(sep: str | None) -> str | None:
@@ -509,7 +531,7 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     status = "SYNTHETIC" if data.synthetic else "user data"
     head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
             if data.synthetic else f"park data: {data.origin or 'user data'}")
-    lines = [head, repr(data)]
+    lines = [head, repr(data), *(f"note: {n}" for n in data.notes if n.startswith("left out"))]
     warnings: list[str] = []
 
     def save(df, name):

@@ -134,7 +134,8 @@ class ParkData:
         crosswalk : mapping, optional
             Your indicator names -> catalogue codes (e.g. ``{"COD_per_IVA": ...}``).
         unknown : {"error", "ignore"}
-            What to do with indicators that are not in the catalogue.
+            What to do with indicators that are not in the catalogue (after ``crosswalk``):
+            an error naming them, or leave them out with a note in :attr:`notes`.
         number_format : gipro.panel.NumberFormat, optional
             How numbers written as text are parsed: decimal mark, thousands separator, extra
             missing markers (default: decimal point, no thousands separator). Ambiguous
@@ -188,10 +189,18 @@ class ParkData:
             for b in bad[:_MAX_LISTED]:
                 near = folded.get(_fold(b).replace(" ", "_").replace("-", "_"))
                 details.append(f"{b!r}" + (f" (did you mean {near!r}?)" if near else ""))
-            details.append("map your names with crosswalk={'your name': 'catalogue code'}; "
+            details.append("map your names with crosswalk={'your name': 'catalogue code'} "
+                           "(gipro assess: --crosswalk 'your name=catalogue code'), or leave "
+                           "them out with unknown='ignore' (gipro assess: --ignore-unknown); "
                            "codes: gipro.parks.load_catalogue().table()")
             raise InputError(f"indicators not in the park indicator catalogue{_where(origin)}",
                              details)
+        notes = []
+        if bad:  # unknown == "ignore": left out, and said so (README.txt, summaries)
+            shown = ", ".join(bad[:_MAX_LISTED]) + (f" and {len(bad) - _MAX_LISTED} more"
+                                                    if len(bad) > _MAX_LISTED else "")
+            notes.append(f"left out {len(bad)} indicator(s) not in the park indicator "
+                         f"catalogue{_where(origin)}: {shown}")
         df = df[df["indicator"].isin(known)]
         df["park"] = park_codes(df["park"], f"park data{_where(origin)}", df[_ROW].to_numpy(),
                                 strip=strip_codes)
@@ -256,7 +265,7 @@ class ParkData:
         values = values[values["value"].notna() | values["level"].notna()]
         values = values.reset_index(drop=True)
         return cls(values, _park_table(parks, all_parks, strip_codes=strip_codes),
-                   origin=origin, observed=observed)
+                   notes=notes, origin=origin, observed=observed)
 
     @classmethod
     def from_wide(cls, df: pd.DataFrame, *, parks: pd.DataFrame | None = None,
@@ -582,6 +591,7 @@ def read_park_data(
     parks: str | Path | pd.DataFrame | None = None,
     enterprises: str | Path | pd.DataFrame | None = None,
     crosswalk: Mapping[str, str] | None = None,
+    unknown: str = "error",
     sep: str | None = None,
     decimal: str = ".",
     thousands: str | None = None,
@@ -609,6 +619,9 @@ def read_park_data(
         precedence, and that is noted).
     crosswalk : mapping, optional
         Your indicator names -> catalogue codes.
+    unknown : {"error", "ignore"}
+        Indicators not in the catalogue: an error naming them (default), or left out with a
+        note (see :meth:`ParkData.from_long`).
     sep, decimal, thousands : str
         CSV separator (default: comma; tab for ``.tsv``), decimal mark and thousands
         separator of numbers written as text (``sep=";", decimal=","`` for European
@@ -664,7 +677,10 @@ def read_park_data(
         ind = path
     park_table = _table(parks, **opts) if parks is not None else None
     data = None
-    common = {"parks": park_table, "crosswalk": crosswalk, "origin": str(ind),
+    if unknown not in ("error", "ignore"):
+        raise InputError(f"unknown must be 'error' or 'ignore', got {unknown!r}")
+    common = {"parks": park_table, "crosswalk": crosswalk, "unknown": unknown,
+              "origin": str(ind),
               "number_format": fmt, "strip_codes": strip_codes}
     if ind.exists():
         df = _table(ind, **opts)

@@ -223,7 +223,8 @@ def resolve_units(wanted: Sequence[str], units: Sequence[str], meta: pd.DataFram
     Raises
     ------
     InputError
-        Unknown or ambiguous units, with suggestions.
+        Unknown or ambiguous units, with suggestions; a unit named more than once (by its code
+        and a name, or twice by the same).
 
     Examples
     --------
@@ -235,6 +236,11 @@ def resolve_units(wanted: Sequence[str], units: Sequence[str], meta: pd.DataFram
     ...
     gipro.errors.InputError: change 1: units not in the build: beijing (did you mean Beijing?)
       - units: Beijing (北京), Tianjin (天津)
+    >>> resolve_units(["Beijing", "北京"], ["Beijing", "Tianjin"], meta, "change 1")
+    Traceback (most recent call last):
+    ...
+    gipro.errors.InputError: change 1: units named more than once: Beijing as Beijing, 北京
+      - name each unit once (by its code or by one of its names)
     """
     import difflib
 
@@ -283,6 +289,15 @@ def resolve_units(wanted: Sequence[str], units: Sequence[str], meta: pd.DataFram
         listing = ", ".join(label[u] for u in sorted(units, key=str.casefold))
         raise InputError(f"{where}: {what} not in the build: {', '.join(hints)}",
                          [f"units: {listing}"])
+    given: dict[str, list[str]] = {}
+    for u, code in zip(wanted, out, strict=True):
+        given.setdefault(code, []).append(str(u).strip())
+    twice = {c: g for c, g in given.items() if len(g) > 1}
+    if twice:  # a change would be counted (or a target listed) once per mention
+        raise InputError(
+            f"{where}: {what} named more than once: "
+            + "; ".join(f"{c} as {', '.join(g)}" for c, g in twice.items()),
+            ["name each unit once (by its code or by one of its names)"])
     return out, by_name
 
 

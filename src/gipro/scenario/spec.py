@@ -97,7 +97,8 @@ class Change(_Model):
     op : str
         ``set``, ``pct``, ``abs``, ``path``, ``match``, ``best`` or ``meet``.
     indicators : list of str
-        Indicator (or data variable) codes changed.
+        Indicator (or data variable) codes changed; for ``meet``, by default the indicator the
+        requirement reads.
     units : "all" or list of str
         Units changed (default all); intersected with ``groups``.
     groups : mapping of str to str or list of str, optional
@@ -119,7 +120,7 @@ class Change(_Model):
     """
 
     op: Op
-    indicators: list[str] = Field(min_length=1)
+    indicators: list[str] = Field(default_factory=list)
     units: Literal["all"] | list[str] = "all"
     groups: dict[str, str | list[str]] | None = None
     periods: PeriodSel = "last"
@@ -159,6 +160,11 @@ class Change(_Model):
             raise ValueError("op 'match' needs unit (the unit to match)")
         if self.op == "meet" and not (self.framework and self.requirement):
             raise ValueError("op 'meet' needs framework and requirement")
+        if not self.indicators:
+            if self.op != "meet":
+                raise ValueError(f"op {self.op!r} needs indicators (the indicator codes to "
+                                 "change)")
+            self.indicators = [_requirement_indicator(self.framework, self.requirement)]
         mapped = [k for k in ("value", "target", "change_pct")
                   if isinstance(getattr(self, k), dict)]
         if mapped and (self.units != "all" or self.groups):
@@ -195,6 +201,25 @@ class Change(_Model):
             "meet": f"meet {self.framework} {self.requirement}",
         }[self.op]
         return f"{inds} ({who}): {text}"
+
+
+def _requirement_indicator(framework: str, requirement: str) -> str:
+    """The indicator a park requirement reads (``meet`` without ``indicators``)."""
+    from ..errors import GiproError
+    from ..parks.model import load_park_framework
+
+    try:
+        fw = load_park_framework(framework)
+    except GiproError as exc:
+        raise ValueError(str(exc)) from None
+    req = next((r for r in fw.requirements if r.code == requirement), None)
+    if req is None:
+        raise ValueError(f"meet {framework} {requirement}: no such requirement (requirements: "
+                         f"{', '.join(r.code for r in fw.requirements)})")
+    if not req.indicator:
+        raise ValueError(f"meet {framework} {requirement}: the requirement reads no indicator "
+                         "(a yes/no item); use op: set on the indicator you mean")
+    return req.indicator
 
 
 class Scenario(_Model):
