@@ -81,6 +81,20 @@ def test_b15_nan_scores_are_never_ranked():
     assert r[0] == 1 and np.isnan(r[1]) and r[2] == 2
 
 
+def test_units_tied_in_exact_arithmetic_share_their_rank_in_the_results():
+    """Trial 3: X = (1, 2, 3), Y = (3, 2, 1), Z = 0s, W = 10s; min-max onto [0, 1] over the
+    units gives X (0.1, 0.2, 0.3) and Y (0.3, 0.2, 0.1), both 0.2 by hand with equal weights,
+    but 0.20000000000000004 and 0.19999999999999998 in floating point: ranks 2 and 2 (then
+    Z 4), not 2 and 3."""
+    b = build({"a": [1, 3, 0, 10], "b": [2, 2, 0, 10], "c": [3, 1, 0, 10]},
+              ["X", "Y", "Z", "W"],
+              [{"step": "normalise", "range": [0, 1]}, {"step": "aggregate"}])
+    idx = b.results().query("code == 'IDX'").set_index("unit")
+    assert idx["score"].to_dict() == pytest.approx({"X": 0.2, "Y": 0.2, "Z": 0.0, "W": 1.0},
+                                                   abs=1e-15)
+    assert idx["rank"].to_dict() == {"X": 2, "Y": 2, "Z": 4, "W": 1}
+
+
 def test_b15_every_rank_of_the_results_skips_missing_scores():
     """A unit without data in 2021 has no score and no rank in results(), in the unit's
     strengths table or in the progress ranks; the others are ranked 1..n without a gap."""

@@ -148,6 +148,37 @@ def test_rank_along_axis():
     assert rank(s, axis=0).tolist() == [[2, 1], [1, 2]]
 
 
+def test_rank_rounding_noise_is_a_tie_real_differences_are_not():
+    """Trial 3: X = (0.1, 0.2, 0.3) and Y = (0.3, 0.2, 0.1) with equal weights both score 0.2
+    by hand, but the float means are 0.20000000000000004 and 0.19999999999999998; they were
+    ranked 2 and 3. Within 1e-12 x the largest score they are tied; 1e-9 apart they are not."""
+    x, y = np.mean([0.1, 0.2, 0.3]), np.mean([0.3, 0.2, 0.1])
+    assert x != y  # the noise this is about
+    s = np.array([x, y, 0.0, 1.0])
+    assert rank(s).tolist() == [2, 2, 4, 1]
+    assert rank(s, tol=0).tolist() == [2, 3, 4, 1]  # exact values, on request
+    assert rank(s, higher_is_better=False).tolist() == [2, 2, 1, 4]
+    assert rank(np.array([0.2, 0.2 + 1e-9, nan, 1.0])).tolist()[:2] == [3, 2]
+    # along an axis, per row, with NaN unranked and a tie group of three
+    m = np.array([[x, y, nan, 0.2], [1.0, 2.0, 3.0, 4.0]])
+    r = rank(m, axis=1)
+    assert r[0, [0, 1, 3]].tolist() == [1, 1, 1] and np.isnan(r[0, 2])
+    assert r[1].tolist() == [4, 3, 2, 1]
+    # an infinite score does not make every finite score "close"
+    assert rank(np.array([np.inf, 1.0, 2.0, -np.inf])).tolist() == [1, 3, 2, 4]
+    with pytest.raises(ValueError, match="tol"):
+        rank(s, tol=-1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(float, (3, 7), elements=st.integers(-50, 50).map(float)))
+def test_rank_with_tolerance_equals_exact_rank_on_well_separated_scores(x):
+    """Scores at least 1 apart (integers): the tolerance changes nothing (exact ties still
+    tie)."""
+    np.testing.assert_array_equal(rank(x, axis=1), rank(x, axis=1, tol=0))
+    np.testing.assert_array_equal(rank(x.T, axis=0), rank(x, axis=1).T)
+
+
 # ---------------------------------------------------------------- properties
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 
@@ -183,7 +214,7 @@ def test_aggregation_monotone_in_each_child(x, w, j, delta):
 @settings(max_examples=60, deadline=None)
 @given(arrays(float, 8, elements=st.one_of(finite, st.just(nan))))
 def test_rank_is_permutation_of_positions(s):
-    r = rank(s)
+    r = rank(s, tol=0)  # exact values (the tie tolerance has its own tests above)
     assert np.isnan(r[np.isnan(s)]).all()
     obs = r[~np.isnan(s)]
     if obs.size:

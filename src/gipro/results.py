@@ -12,7 +12,8 @@ table that coherence analysis starts from (units x every code, one period)::
     wide_table(b, 2015)                          # 30 units x 11 codes
 
 Ranks are those of :meth:`gipro.Build.results`: computed per period and code on full-precision
-scores, 1 = best, ties share the lowest rank, missing scores unranked.
+scores, 1 = best, ties share the lowest rank (rounding noise, within 1e-12 of the largest score,
+is a tie: :mod:`gipro.methods.rank`), missing scores unranked.
 """
 
 from __future__ import annotations
