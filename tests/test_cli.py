@@ -162,3 +162,19 @@ def test_help_texts_show_their_brackets():
     assert "[parks.csv] [enterprises.csv]" in result.output
     result = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
     assert "[, period, target]" in result.output and "[, S1_conf, ST_conf]" in result.output
+
+
+def test_run_prints_the_warnings_of_steps(tmp_path):
+    """A step's WARNING notes (here a manual weight set covering part of CEF) are printed by
+    `gipro run`, not only written to log.yaml."""
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "framework: china-provinces-green-industry\ndata: {dataset: china_provinces}\n"
+        "periods: {start: 2006, end: 2015}\nsteps:\n  - step: normalise\n"
+        "  - step: weight\n    method: manual\n    values: {co2_intensity_gdp: 2}\n"
+        "  - step: aggregate\n    weights: weights\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(recipe), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "step weight: WARNING CEF: manual weights for co2_intensity_gdp only" in out
+    assert "co2_per_capita keeps 1, co2_industry_per_capita keeps 1 from weight set" in out

@@ -209,6 +209,26 @@ def test_manual_equal_and_base_sets():
     assert sum(eff[c] for c in "abcd") == pytest.approx(1.0)
 
 
+def test_a_manual_set_covering_part_of_a_group_is_a_warning():
+    """Trial 3: manual values for some children of a group leave the others at the base
+    set's weights (on another scale): the log names the group, the codes and the kept
+    weights; a set covering whole groups gives no warning."""
+    b = wrun([{"step": "normalise"},
+              {"step": "weight", "method": "manual", "values": {"a": 0.5, "S": 2}},
+              {"step": "aggregate", "weights": "weights"}])
+    warn = [n for n in b.log[1].notes if n.startswith("WARNING")]
+    assert len(warn) == 2
+    assert warn[0].startswith("WARNING E: manual weights for a only; b keeps 1 from weight "
+                              "set 'framework'")
+    assert warn[1].startswith("WARNING I: manual weights for S only; E keeps 1")
+    # the weights used are exactly those: a 0.5 and b 1 within E (hand: E = (0.5 a + b) / 1.5)
+    norm, agg = b.data("normalised"), b.data("aggregated")
+    np.testing.assert_allclose(agg["E"], (0.5 * norm["a"] + norm["b"]) / 1.5, rtol=1e-13)
+    whole = wrun([{"step": "normalise"},
+                  {"step": "weight", "method": "manual", "values": {"a": 0.5, "b": 0.5}}])
+    assert not [n for n in whole.log[1].notes if n.startswith("WARNING")]
+
+
 def test_level_two_weights_need_aggregated_data():
     with pytest.raises(InputError, match="lacks"):
         wrun([{"step": "normalise"}, {"step": "weight", "method": "pca", "level": 2},

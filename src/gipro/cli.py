@@ -165,6 +165,10 @@ def run(
         _fail(exc)
         return
     _print_ranking(build, top)
+    for entry in build.log:  # the policies a user must not miss (all notes are in log.yaml)
+        for note in entry.notes:
+            if note.startswith("WARNING"):
+                _say(f"step {entry.name}: {note}")
     if len(build.final.periods) > 1:
         _say(summary(build))
     _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out, ": " + _listing(files))

@@ -235,6 +235,18 @@ class WeightStep(MethodParams, StepSpec):
             weights.update({k: float(v) for k, v in self.values.items()})
             notes.append("manual weights: " + ", ".join(f"{k} {v:g}"
                                                          for k, v in self.values.items()))
+            # a group given in part: its other children keep the base set's weights, on
+            # whatever scale those are -- say so (a partial set is a common slip)
+            for parent in fw.aggregate_codes:
+                kids = fw.children(parent)
+                given = [k for k in kids if k in self.values]
+                kept = [k for k in kids if k not in self.values]
+                if given and kept:
+                    notes.append(
+                        f"WARNING {parent}: manual weights for {', '.join(given)} only; "
+                        + ", ".join(f"{k} keeps {weights[k]:g}" for k in kept)
+                        + f" from weight set {self.base!r} (weights are relative within "
+                        f"{parent}: give every child of {parent} a value to set them all)")
         else:
             pi = None
             if self.period is not None:
