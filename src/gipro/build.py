@@ -31,7 +31,12 @@ from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
 from .panel import Panel
 from .recipe import Recipe, load_recipe
+from .steps.denominate import DenominateStep
 from .steps.weight import weights_table
+
+#: Beginnings of the input notes on data variables outside the framework.
+_VARIABLE_NOTES = ("data variables used as denominators (not indicators of the framework): ",
+                   "data variables not in the framework (not used): ")
 
 __all__ = ["Build", "DataSet", "LogEntry", "run"]
 
@@ -189,17 +194,12 @@ class Build:
                 ["fill in the data, remove the indicators from the framework, or choose periods "
                  "where they have data"],
             )
-        unused = [c for c in self.source_panel.indicator_codes
-                  if c not in set(self.framework.indicator_codes)]
         self.input_notes: list[str] = [
             f"framework {self.framework.code or self.framework.origin}: "
             f"{len(self.framework.indicator_codes)} indicators, "
             f"{len(self.framework.aggregate_codes)} aggregates",
             f"data {self.source_panel.origin}: {len(self.panel.unit_codes)} units, periods {span}",
         ]
-        if unused:
-            self.input_notes.append(f"data variables not in the framework (not used): "
-                                    f"{', '.join(unused)}")
         self.datasets: dict[str, DataSet] = {}
         self.log: list[LogEntry] = []
         self.fitted: dict[str, dict[str, Any]] = {}
@@ -209,6 +209,7 @@ class Build:
         self.cache: dict[Any, Any] = {}  # inputs read by steps (e.g. denominator tables)
         self._parent: Build | None = None
         self._ran = False
+        self.input_notes += self._variable_notes()
 
     # ------------------------------------------------------------------ running
     def run(self) -> Build:
@@ -279,7 +280,45 @@ class Build:
                                      time.perf_counter() - t0, skipped=spec.disable))
             previous = spec.output if out is not None else source
         self._ran = True
+        self.input_notes = [n for n in self.input_notes if not n.startswith(_VARIABLE_NOTES)]
+        self.input_notes += self._variable_notes()  # now from what the steps actually read
         return self
+
+    def _variable_notes(self) -> list[str]:
+        """Input notes on the data variables that are not indicators of the framework: those
+        a ``denominate`` step divides by ("used as denominators", with the steps) and the
+        others ("not used").
+
+        Before the build is run the denominators are those the recipe's enabled denominate
+        steps name (framework field ``denominator`` and ``denominators:``); after it, those
+        each step read from the build's data (``fitted[step]["from_data"]``: a denominator
+        found in the step's ``table:`` is read from the table, not the data).
+        """
+        fw = set(self.framework.indicator_codes)
+        extra = [c for c in self.source_panel.indicator_codes if c not in fw]
+        if not extra:
+            return []
+        used: dict[str, list[str]] = {}
+        for spec in self.recipe.steps:
+            if not isinstance(spec, DenominateStep) or spec.disable:
+                continue
+            name = spec.name or spec.step
+            if self._ran:
+                dens = self.fitted.get(name, {}).get("from_data", [])
+            else:
+                dens = spec.pairs(self, self.framework.indicator_codes).values()
+            for d in dens:
+                used.setdefault(d, []).append(name)
+        notes = []
+        as_den = [c for c in extra if c in used]
+        if as_den:
+            notes.append(_VARIABLE_NOTES[0] + ", ".join(
+                f"{c} (step{'s' if len(used[c]) > 1 else ''} "
+                f"{', '.join(used[c])})" for c in as_den))
+        rest = [c for c in extra if c not in used]
+        if rest:
+            notes.append(_VARIABLE_NOTES[1] + ", ".join(rest))
+        return notes
 
     @property
     def is_run(self) -> bool:

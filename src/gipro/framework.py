@@ -45,7 +45,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import FrameworkError, InputError
-from .yamlio import load_yaml
+from .suggest import did_you_mean
+from .yamlio import load_yaml, unknown_key_message
 
 __all__ = [
     "Framework",
@@ -152,9 +153,10 @@ def _field_errors(exc: ValidationError) -> list[str]:
     (an unknown key) the other form's "should be a string" is not repeated."""
     errs = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if str(p) not in ("Name", "str"))
-        msg = ("unknown key (check the spelling)" if err["type"] == "extra_forbidden"
-               else err["msg"])
+        parts = [str(p) for p in err["loc"] if str(p) not in ("Name", "str")]
+        loc = ".".join(parts)
+        msg = (unknown_key_message(_NodeSpec, err["loc"], shown=parts[:-1])
+               if err["type"] == "extra_forbidden" else err["msg"])
         errs.append((loc, err["type"], msg))
     out = []
     for loc, kind, msg in errs:
@@ -573,7 +575,8 @@ class Framework:
         if unknown:
             raise FrameworkError(
                 f"invalid framework {origin or ''}".rstrip(),
-                [f"unknown key {k!r} (allowed: {', '.join(sorted(allowed))})" for k in unknown],
+                [f"unknown key {k!r}{did_you_mean(k, allowed)} (allowed: "
+                 f"{', '.join(sorted(allowed))})" for k in unknown],
             )
         for key in ("indicators", "aggregates"):
             if not isinstance(data.get(key), list) or not data.get(key):

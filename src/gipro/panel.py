@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import GiproError, InputError
+from .suggest import fold_code as _fold_code
+from .suggest import near_match
 
 __all__ = ["Panel", "read_panel"]
 
@@ -287,15 +289,61 @@ def _labels(series: pd.Series) -> pd.Series:
 
 
 def _near_columns(missing: Sequence[str], columns: Iterable[Any]) -> list[str]:
-    """Hints for wanted columns that the file has under a slightly different spelling."""
-    folded = {_fold_code(str(c)): str(c) for c in columns}
+    """Hints for wanted columns that the file has under a slightly different spelling
+    (:func:`gipro.suggest.near_match`)."""
+    columns = [str(c) for c in columns]
     out = []
     for m in missing:
-        near = folded.get(_fold_code(str(m)))
-        if near is not None:
+        hit = near_match(m, columns)
+        if hit is None:
+            continue
+        near, how = hit
+        if how == "fold":
             out.append(f"the file has {near!r}, which differs from {m!r} only in case, spaces "
                        "or punctuation: correct the header or the recipe")
+        else:
+            out.append(f"did you mean {near!r} (in the file) for {m!r}? correct the header or "
+                       "the recipe")
     return out
+
+
+#: A column header that is a year: ``2016``, ``2016.0`` (Excel number) or ``2016年``.
+_YEAR_HEADER = re.compile(r"\s*(\d{4})(?:\.0)?\s*年?\s*")
+
+
+def _periods_as_headers(period: str | None, missing: Sequence[str], columns: Iterable[Any],
+                        unit: str, origin: str | None = None) -> list[str]:
+    """Hint when the period column is missing because the periods are column headers (a
+    yearbook layout: ``region, 2016, 2017, ...``), with the pandas reshape that fixes it.
+
+    Examples
+    --------
+    >>> hints = _periods_as_headers("year", ["year"], ["region", "2016", "2017"], "region",
+    ...                             "yb.xlsx")
+    >>> print(hints[0][:55])
+    the periods are column headers (2016, 2017): gipro need
+    >>> 'pd.read_excel("yb.xlsx").melt(id_vars=["region"], var_name="year"' in hints[1]
+    True
+    >>> _periods_as_headers("year", ["year"], ["region", "co2"], "region")
+    []
+    """
+    if period is None or period not in missing:
+        return []
+    years = [str(c) for c in columns if _YEAR_HEADER.fullmatch(str(c))]
+    if len(years) < 2:
+        return []
+    name = Path(origin).name if origin else "file.xlsx"
+    reader = "read_csv" if Path(name).suffix.lower() in (".csv", ".txt", ".tsv") else "read_excel"
+    shown = ", ".join(years[:3]) + (", ..." if len(years) > 3 else "")
+    return [
+        f"the periods are column headers ({shown}): gipro needs the periods in a column, "
+        "in long form (unit, period, indicator, value) "
+        "or wide by indicator (unit, period and one column per indicator)",
+        f'reshape with pandas, e.g. for a sheet of one indicator: pd.{reader}("{name}").melt('
+        f'id_vars=["{unit}"], var_name="{period}", value_name="my_indicator").to_csv('
+        '"my_indicator.csv", index=False) -- then one such table per indicator, merged on '
+        f"{unit} and {period} (wide by indicator), or stacked with an indicator column (long)",
+    ]
 
 
 def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
@@ -337,6 +385,91 @@ def _periods(series: pd.Series, column: str, origin: str | None, row_offset: Row
             f"of at most {_MAX_PERIOD:,} in size)"
         )
     return num.astype(np.int64)
+
+
+def _period_spans(periods: Iterable[int]) -> str:
+    """Sorted periods as runs of consecutive values.
+
+    Examples
+    --------
+    >>> _period_spans([2019, 2016, 2017, 2018, 2021])
+    '2016-2019, 2021'
+    """
+    out: list[str] = []
+    ps = sorted(set(int(p) for p in periods))
+    start = prev = ps[0]
+    for p in [*ps[1:], None]:
+        if p is not None and p == prev + 1:
+            prev = p
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if p is not None:
+            start = prev = p
+    return ", ".join(out)
+
+
+def _check_constant_groups(meta: pd.DataFrame, unit: str, periods: pd.Series,
+                           groups: Sequence[str], origin: str | None, shown: int = 5) -> None:
+    """Raise when a group column of wide data takes more than one value for a unit.
+
+    A group (region, income group) is an attribute of a unit, used e.g. by group-mean
+    imputation; a unit that changes group over the years has no single group to use, and
+    picking one would be a silent choice. The error names, per column, the units (first
+    ``shown``) with each value and the periods it holds, and says how to fix.
+
+    Raises
+    ------
+    InputError
+        If any group column varies within a unit (an empty cell counts as a value).
+    """
+    details: list[str] = []
+    varying: list[str] = []
+    for g in groups:
+        n_vals = meta.groupby(unit, sort=False)[g].nunique(dropna=False)
+        units = n_vals.index[n_vals.to_numpy() > 1].tolist()
+        if not units:
+            continue
+        varying.append(g)
+        for u in units[:shown]:
+            rows = meta[unit].to_numpy() == u
+            vals = meta.loc[rows, g].to_numpy(dtype=object)
+            pers = periods.to_numpy()[rows]
+            seen: dict[Any, list[int]] = {}
+            for v, p in zip(vals, pers, strict=True):
+                seen.setdefault("(empty)" if _is_blank(v) else v, []).append(int(p))
+            parts = sorted(seen.items(), key=lambda kv: min(kv[1]))
+            details.append(f"{g}: unit {u}: " + "; ".join(
+                f"{v!r} in {_period_spans(ps)}" for v, ps in parts))
+        if len(units) > shown:
+            details.append(f"{g}: and {len(units) - shown} more units")
+    if varying:
+        cols = ", ".join(repr(g) for g in varying)
+        details.append(
+            "a group is one value per unit (it is used for all periods, e.g. by group-mean "
+            "imputation): write the same value in every row of the unit (e.g. its latest "
+            "group), or give the groups in a unit metadata file (data.units: a file with one "
+            "row per unit and columns unit, name and one per group), which is then used "
+            "instead of the group columns of the data")
+        raise InputError(f"group column{'s' if len(varying) > 1 else ''} {cols} change"
+                         f"{'' if len(varying) > 1 else 's'} over time for some units"
+                         f"{_where(origin)}", details)
+
+
+def _unit_meta_from_columns(df: pd.DataFrame, unit: str, codes: pd.Series, periods: pd.Series,
+                            unit_name: str | None, groups: Sequence[str],
+                            origin: str | None) -> pd.DataFrame:
+    """Unit metadata (``name`` and group columns, indexed by unit code) from columns of the
+    data table itself; every group column must hold one value per unit
+    (:func:`_check_constant_groups`); a name column's first value per unit is kept."""
+    meta_df = df[[unit] + ([unit_name] if unit_name else []) + list(groups)].copy()
+    meta_df[unit] = codes.to_numpy()
+    for g in groups:
+        meta_df[g] = _labels(meta_df[g])
+    _check_constant_groups(meta_df, unit, periods, groups, origin)
+    units = meta_df.drop_duplicates(unit).set_index(unit)
+    if unit_name:
+        units = units.rename(columns={unit_name: "name"})
+    return units
 
 
 class Panel:
@@ -448,6 +581,8 @@ class Panel:
         origin: str | None = None,
         row_offset: RowNumbers = 2,
         number_format: NumberFormat = NumberFormat(),
+        unit_name: str | None = None,
+        groups: Sequence[str] = (),
     ) -> Panel:
         """Panel from a long table (one row per unit, period and indicator).
 
@@ -468,20 +603,25 @@ class Panel:
             file with one header line), or the file row number of each row of ``df``.
         number_format : NumberFormat
             How numbers written as text are parsed (decimal mark, thousands, missing markers).
+        unit_name, groups : optional
+            Columns with unit names and groups, as in :meth:`from_wide` (one value per unit;
+            ignored when ``units`` is given).
 
         Raises
         ------
         InputError
             Missing columns, duplicate (unit, period, indicator) rows (listed with their file
             rows), non-numeric values, non-integer periods, an indicator with two measurement
-            units.
+            units, groups that vary over time for one unit.
         """
-        needed = [unit, period, indicator, value] + ([measure_unit] if measure_unit else [])
+        needed = ([unit, period, indicator, value] + ([measure_unit] if measure_unit else [])
+                  + ([unit_name] if unit_name else []) + list(groups))
         missing = [c for c in needed if c not in df.columns]
         if missing:
             raise InputError(
                 f"long data{_where(origin)} lacks columns {missing}; found {list(df.columns)}",
                 [*_near_columns(missing, df.columns),
+                 *_periods_as_headers(period, missing, df.columns, unit, origin),
                  "name your columns in the recipe's data section (unit:, period:, indicator:, "
                  "value:), or set form: wide if the file has one column per indicator"],
             )
@@ -518,6 +658,9 @@ class Panel:
         wide = tidy.pivot(index=["unit", "period"], columns="indicator", values="value")
         wide.columns.name = None
         order = list(dict.fromkeys(tidy["indicator"]))
+        if units is None and (unit_name or groups):
+            units = _unit_meta_from_columns(df, unit, unit_codes, per, unit_name, groups,
+                                            origin)
         return cls(wide[order], units=units, indicator_units=ind_units, origin=origin)
 
     @classmethod
@@ -569,6 +712,7 @@ class Panel:
             raise InputError(
                 f"wide data{_where(origin)} lacks columns {missing}; found {list(df.columns)}",
                 [*_near_columns(missing, df.columns),
+                 *_periods_as_headers(period, missing, df.columns, unit, origin),
                  "name your columns in the recipe's data section (unit:, period:), or set "
                  "form: long (with indicator: and value:) for one row per observation"],
             )
@@ -603,19 +747,7 @@ class Panel:
         values = pd.DataFrame(data)
         values.index = pd.MultiIndex.from_arrays([codes, per.to_numpy()], names=["unit", "period"])
         if units is None and (unit_name or groups):
-            meta_df = df[[unit] + ([unit_name] if unit_name else []) + list(groups)].copy()
-            meta_df[unit] = codes
-            for g in groups:
-                meta_df[g] = _labels(meta_df[g])
-            varying = [g for g in groups
-                       if (meta_df.groupby(unit)[g].nunique(dropna=False) > 1).any()]
-            if varying:
-                raise InputError(
-                    f"group columns change over time for some units{_where(origin)}: {varying}"
-                )
-            units = meta_df.drop_duplicates(unit).set_index(unit)
-            if unit_name:
-                units = units.rename(columns={unit_name: "name"})
+            units = _unit_meta_from_columns(df, unit, codes, per, unit_name, groups, origin)
         return cls(values, units=units, origin=origin)
 
     # ------------------------------------------------------------------ access
@@ -746,15 +878,17 @@ class Panel:
         Raises
         ------
         InputError
-            Listing indicators of the framework missing from the data (with near matches by
-            case, spaces, hyphens or underscores), data indicators that are spelling variants of
+            Listing indicators of the framework missing from the data (with near matches:
+            same but for case, spaces, hyphens or underscores, or a close spelling among the
+            data columns not in the framework, :func:`gipro.suggest.near_match`), data
+            indicators that are spelling variants of
             a framework indicator also present (their rows would be silently ignored), and
             indicators whose measurement unit in the data differs from the framework's.
         """
         problems = []
         cols = list(self.values.columns)
-        folded = {_fold_code(c): c for c in cols}
         wanted = set(framework.indicator_codes)
+        spare = [c for c in cols if c not in wanted]  # columns a misspelt code may stand for
         fw_folded = {_fold_code(c): c for c in framework.indicator_codes}
         for col in cols:
             twin = fw_folded.get(_fold_code(col))
@@ -765,8 +899,9 @@ class Panel:
                 )
         for code in framework.indicator_codes:
             if code not in cols:
-                near = folded.get(_fold_code(code))
-                hint = f" (the data have {near!r})" if near else ""
+                hit = near_match(code, spare)
+                hint = ("" if hit is None else f" (the data have {hit[0]!r})" if hit[1] == "fold"
+                        else f" (did you mean {hit[0]!r}? the data have it)")
                 problems.append(f"indicator {code!r} is in the framework but not in the data{hint}")
                 continue
             fw_unit = framework.node(code).unit
@@ -783,11 +918,6 @@ class Panel:
 
 def _fold(unit: str) -> str:
     return " ".join(unit.lower().split())
-
-
-def _fold_code(code: str) -> str:
-    """Code folded for near-match detection: case, spaces, '-', '_' and '.' ignored."""
-    return re.sub(r"[\s_\-.]", "", code.lower())
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -1109,7 +1239,10 @@ def read_panel(
         Column names (``period=None`` with ``default_period`` for one-period data).
     measure_unit : str, optional
         Long form: column with each row's measurement unit.
-    unit_name, groups, indicators :
+    unit_name, groups :
+        Columns with unit names and groups (one value per unit), long or wide form; see
+        :meth:`Panel.from_wide`. Ignored when ``units`` is given.
+    indicators :
         Wide form: see :meth:`Panel.from_wide`.
     units : path or DataFrame, optional
         Unit metadata table with a ``unit`` column (code), ``name`` and group columns; a file
@@ -1178,7 +1311,8 @@ def read_panel(
     if form == "long":
         return Panel.from_long(df, unit=unit, period=period or "period", indicator=indicator,
                                value=value, measure_unit=measure_unit, units=unit_meta,
-                               origin=str(path), row_offset=row_offset, number_format=fmt)
+                               origin=str(path), row_offset=row_offset, number_format=fmt,
+                               unit_name=unit_name, groups=groups)
     if form == "wide":
         return Panel.from_wide(df, unit=unit, period=period, indicators=indicators,
                                unit_name=unit_name, groups=groups, units=unit_meta,

@@ -36,7 +36,7 @@ from pydantic import (
 from .dataspec import DataSpec
 from .errors import InputError
 from .steps import AggregateStep, NormaliseStep, Step
-from .yamlio import load_yaml
+from .yamlio import load_yaml, unknown_key_message
 
 __all__ = [
     "AggregateStep",
@@ -118,7 +118,7 @@ class Recipe(_Model):
             try:
                 return PeriodRange.model_validate(v)
             except ValidationError as exc:
-                raise ValueError("; ".join(validation_details(exc))) from None
+                raise ValueError("; ".join(validation_details(exc, PeriodRange))) from None
         if isinstance(v, list) and all(isinstance(p, int) and not isinstance(p, bool)
                                        for p in v):
             return v
@@ -239,9 +239,21 @@ class Recipe(_Model):
         return _validate(data, base_dir, origin)
 
 
-def validation_details(exc: ValidationError) -> list[str]:
+def validation_details(exc: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
     """Plain-language lines for a pydantic validation error: the field path as written in YAML
-    (``steps.1.method``), without pydantic's internal tags, and one line per field."""
+    (``steps.1.method``), without pydantic's internal tags, and one line per field.
+
+    ``model`` is the class that was validated: with it, an unknown key's line lists the valid
+    keys of its section and the nearest one (:func:`gipro.yamlio.unknown_key_message`).
+
+    Examples
+    --------
+    >>> try:
+    ...     Recipe.model_validate({"framework": "f", "data": {"dataset": "d", "unti": "x"}})
+    ... except ValidationError as exc:
+    ...     print(validation_details(exc, Recipe)[0][:62])
+    data.unti: unknown key (did you mean 'unit'?); valid keys in d
+    """
     lines: list[str] = []
     for err in exc.errors():
         parts = []
@@ -255,7 +267,7 @@ def validation_details(exc: ValidationError) -> list[str]:
         msg = err["msg"].removeprefix("Value error, ")
         ctx = err.get("ctx") or {}
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling)"
+            msg = unknown_key_message(model, err["loc"], shown=parts[:-1])
         elif err["type"] == "union_tag_not_found":
             msg = f"missing key {ctx.get('discriminator', '')} (says which kind of entry this is)"
         elif err["type"] == "union_tag_invalid":
@@ -274,7 +286,7 @@ def _validate(data: Any, base_dir: str | Path | None, origin: str) -> Recipe:
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"invalid {origin}", validation_details(exc)) from None
+        raise InputError(f"invalid {origin}", validation_details(exc, Recipe)) from None
     recipe._base_dir = Path(base_dir) if base_dir is not None else None
     return recipe
 

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -473,8 +474,9 @@ def _fraction_checks(t: pd.DataFrame, data: ParkData) -> tuple[np.ndarray, list[
                   "percentages? (gipro does not rescale)" for m in largest]
     warnings = []
     rows = t[hit]
+    names = data.parks["name"] if "name" in data.parks.columns else pd.Series(dtype=object)
     for ind, g in rows.groupby("indicator", sort=False):
-        parks = sorted(set(g["park"].astype(str)))
+        parks = [_park_label(p, names.get(p)) for p in sorted(set(g["park"].astype(str)))]
         first = g.drop_duplicates("requirement")
         reqs = ("requirement" + ("s " if len(first) > 1 else " ") + ", ".join(
             f"{r} ({c} {th} %)" for r, c, th in first[
@@ -486,6 +488,20 @@ def _fraction_checks(t: pd.DataFrame, data: ParkData) -> tuple[np.ndarray, list[
             f"instead of percentages (an Excel % cell: 96 % saved as 0.96)? If so, multiply "
             "them by 100; gipro does not rescale")
     return check, warnings
+
+
+def _park_label(code: str, name: Any) -> str:
+    """A park as the report's tables show it, with its code: ``name (code)``; the code alone
+    when the park has no name (or its name is the code).
+
+    Examples
+    --------
+    >>> _park_label("NJCP", "Nanjing Chemical Park"), _park_label("P1", None)
+    ('Nanjing Chemical Park (NJCP)', 'P1')
+    """
+    if not isinstance(name, str) or not name.strip() or name.strip() == code:
+        return code
+    return f"{name.strip()} ({code})"
 
 
 def _groups(fw: RequirementFramework, reqs: pd.DataFrame) -> pd.DataFrame:

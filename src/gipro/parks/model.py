@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import FrameworkError, InputError
 from ..framework import Name
-from ..yamlio import load_yaml
+from ..yamlio import load_yaml, unknown_key_message
 
 __all__ = [
     "COMPARATORS",
@@ -184,11 +184,15 @@ def _read_yaml(res_or_path: Any, what: str) -> Any:
     return load_yaml(text, what)
 
 
-def _errors(exc: ValidationError) -> list[str]:
+def _errors(exc: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
+    """One line per problem, ``path: message``; an unknown key's line lists the valid keys of
+    its section and the nearest one (:func:`gipro.yamlio.unknown_key_message`)."""
     out = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
-        out.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+        msg = (unknown_key_message(model, err["loc"]) if err["type"] == "extra_forbidden"
+               else err["msg"])
+        out.append(f"{loc}: {msg}" if loc else msg)
     return out
 
 
@@ -211,7 +215,7 @@ def load_catalogue() -> Catalogue:
     try:
         return Catalogue.model_validate(data)
     except ValidationError as exc:
-        raise FrameworkError("invalid park indicator catalogue", _errors(exc)) from None
+        raise FrameworkError("invalid park indicator catalogue", _errors(exc, Catalogue)) from None
 
 
 # ---------------------------------------------------------------------- frameworks
@@ -582,7 +586,7 @@ def park_framework_from_dict(data: Any, origin: str = "park framework") -> Requi
         return RequirementFramework.model_validate(data)
     except ValidationError as exc:
         details = []
-        for d in _errors(exc):
+        for d in _errors(exc, RequirementFramework):
             d = d.replace("Value error, ", "")
             details.extend(s.strip() for s in d.split("; "))
         raise FrameworkError(f"invalid park framework {origin}", details) from None

@@ -253,7 +253,7 @@ def parse_relations(items: Any, origin: str = "relations") -> list[Relation]:
         try:
             out.append(item if isinstance(item, Relation) else Relation.model_validate(item))
         except ValidationError as exc:
-            problems += [f"{n}: {d}" for d in validation_details(exc)]
+            problems += [f"{n}: {d}" for d in validation_details(exc, Relation)]
     if problems:
         raise InputError(f"invalid {origin}", problems)
     check_relations(out, origin)

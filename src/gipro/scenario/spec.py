@@ -459,7 +459,7 @@ class ScenarioFile(_Model):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise InputError(f"invalid {origin}", validation_details(exc)) from None
+            raise InputError(f"invalid {origin}", validation_details(exc, cls)) from None
 
 
 def load_scenarios(path: str | Path) -> ScenarioFile:

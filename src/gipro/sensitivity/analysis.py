@@ -350,7 +350,9 @@ def summarise(build: Build, des: Design, target: str, period: int, scores: np.nd
                     f"{des.seed}); target {target}, period {period}; inputs: "
                     + ", ".join(f"{b.label} ({len(b.alternatives)} alternatives)"
                                 if not b.is_weights else
-                                f"{b.label} (+-{b.spec.spread:.0%} on {len(b.codes)} weights)"
+                                f"{b.label} (+-{100 * b.spec.spread:g}% on {len(b.codes)} weights"
+                                + (", not perturbed: a control run)" if b.spec.spread == 0
+                                   else ")")
                                 for b in des.inputs))
     table = des.table()
     table["status"] = np.where(ok, "ok", "failed")

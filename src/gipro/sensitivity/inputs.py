@@ -103,9 +103,11 @@ class WeightNoise(_Model):
     input : "weights"
     name : str
         Label in the outputs (default ``weights``).
-    spread : float in (0, 1)
+    spread : float in [0, 1)
         Relative half-width (default 0.25: +-25%, COINr's example). Below 1, so a weight
-        never becomes negative or zero.
+        never becomes negative or zero. ``0`` leaves the weights at their nominal values (every
+        multiplier is exactly 1): a control run, whose rank intervals are the other inputs'
+        alone (and, with no other input, the nominal ranks).
     levels : list of int, optional
         Perturb the weights of the nodes at these levels (1 = indicators; COINr's example:
         2 and 3).
@@ -118,7 +120,7 @@ class WeightNoise(_Model):
 
     input: Literal["weights"] = "weights"
     name: str = "weights"
-    spread: float = Field(0.25, gt=0.0, lt=1.0)
+    spread: float = Field(0.25, ge=0.0, lt=1.0)
     levels: list[int] | None = None
     codes: list[str] | None = None
     weight_set: str | None = None
@@ -215,7 +217,7 @@ def _check_alternatives(build: Build, inp: StepAlternatives) -> tuple[int, list[
             cls.model_validate(cls.changed(spec.model_dump(), ch))
         except ValidationError as exc:
             raise InputError(f"uncertain input {inp.label()!r}: alternative {ch} is not a valid "
-                             f"{spec.step} step", validation_details(exc)) from None
+                             f"{spec.step} step", validation_details(exc, cls)) from None
     return pos, changes
 
 
@@ -236,11 +238,12 @@ def bind_inputs(build: Build, inputs: list[Any]) -> list[BoundInput]:
     for raw in inputs:
         inp = raw
         if isinstance(raw, dict):
+            kind = WeightNoise if raw.get("input") == "weights" else StepAlternatives
             try:
-                inp = (WeightNoise if raw.get("input") == "weights" else StepAlternatives
-                       ).model_validate(raw)
+                inp = kind.model_validate(raw)
             except ValidationError as exc:
-                raise InputError("invalid uncertain input", validation_details(exc)) from None
+                raise InputError("invalid uncertain input",
+                                 validation_details(exc, kind)) from None
         if isinstance(inp, StepAlternatives):
             pos, changes = _check_alternatives(build, inp)
             out.append(BoundInput(inp, inp.label(), pos, 1, tuple(changes)))
@@ -366,6 +369,6 @@ def load_config(path: str | Path) -> SensitivityConfig:
         cfg = SensitivityConfig.model_validate(data)
     except ValidationError as exc:
         raise InputError(f"invalid sensitivity configuration {path}",
-                         validation_details(exc)) from None
+                         validation_details(exc, SensitivityConfig)) from None
     cfg._base_dir = path.parent
     return cfg

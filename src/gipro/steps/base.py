@@ -8,13 +8,13 @@ numbers to the kernels in :mod:`gipro.methods`.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
 from ..dataset import DataSet
 from ..errors import InputError
+from ..suggest import near_match
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
@@ -78,19 +78,26 @@ def listing(items: list[str], limit: int = 8) -> str:
     return ", ".join(items[:limit]) + more
 
 
-def _fold(code: str) -> str:
-    return re.sub(r"[\s_\-.]", "", str(code).lower())
-
-
 def near_matches(unknown: list[str], known: list[str]) -> list[str]:
-    """Hints for unknown codes that differ from a known one only in case, spaces or
-    punctuation (field case B26: ``'Water '`` is not ``'Water'``)."""
-    folded = {_fold(k): k for k in known}
+    """Hints for unknown codes near a known one (:func:`gipro.suggest.near_match`): the same
+    but for case, spaces or punctuation (field case B26: ``'Water '`` is not ``'Water'``), or
+    a close spelling (``'waste_totl'``: did you mean ``'waste_total'``?).
+
+    Examples
+    --------
+    >>> for hint in near_matches(["Water ", "waste_totl", "zzz"], ["Water", "waste_total"]):
+    ...     print(hint)
+    'Water ' differs from 'Water' only in case, spaces or punctuation
+    'waste_totl': did you mean 'waste_total'?
+    """
     out = []
     for u in unknown:
-        near = folded.get(_fold(u))
-        if near is not None:
-            out.append(f"{u!r} differs from {near!r} only in case, spaces or punctuation")
+        hit = near_match(u, known)
+        if hit is None:
+            continue
+        near, how = hit
+        out.append(f"{u!r} differs from {near!r} only in case, spaces or punctuation"
+                   if how == "fold" else f"{u!r}: did you mean {near!r}?")
     return out
 
 

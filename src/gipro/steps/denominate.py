@@ -13,7 +13,7 @@ from ..dataspec import DataSpec, load_data
 from ..errors import InputError
 from ..methods import denominate as _den
 from ..panel import Panel
-from .base import StepSpec, check_codes, fmt, listing
+from .base import StepSpec, check_codes, fmt, listing, near_matches
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
@@ -160,9 +160,12 @@ class DenominateStep(StepSpec):
         if missing:
             where = ["the build's data (all variables)"] + (
                 ["the denominators table"] if table is not None else [])
+            known = list(build.source_panel.values.columns) + (
+                list(table.values.columns) if table is not None else [])
             raise InputError(
                 f"step {name!r}: denominators {missing} not found",
-                [f"looked in {' and '.join(where)}",
+                [*near_matches(missing, known),
+                 f"looked in {' and '.join(where)}",
                  "add the variable to the data, give a denominators table (table: {path: ...}),"
                  " or fix the framework's 'denominator' field"])
         den_cube = np.full((len(ds.periods), len(ds.units), len(dens)), np.nan)
@@ -219,5 +222,7 @@ class DenominateStep(StepSpec):
             notes.append("units of the ratios as given (result_units): "
                          + listing([f"{c}: {self.result_units[c]}" for c in given]))
         build.fitted[name] = {"table": pd.DataFrame(rows),
-                              "units": {r["indicator"]: r["result_unit"] for r in rows}}
+                              "units": {r["indicator"]: r["result_unit"] for r in rows},
+                              # denominators read from the build's own data (not the table)
+                              "from_data": [d for d in dens if sources[d] is build.source_panel]}
         return DataSet(self.output, out, ds.units, ds.periods, ds.codes), notes
