@@ -15,14 +15,16 @@ FW = Framework(
 
 
 def make_build(rows, *, method="arithmetic", bounds="pooled", rng=(0.0, 100.0), fw=FW,
-               min_availability=0.5):
+               min_availability=0.5, weight_steps=(), weights="framework", shift=0.0):
     df = pd.DataFrame(rows, columns=["unit", "period", *fw.indicator_codes])
     panel = Panel.from_wide(df, unit="unit", period="period")
     recipe = {
         "framework": "unused", "data": {"path": "unused.csv"},
         "steps": [{"step": "normalise", "range": list(rng), "bounds": bounds},
-                  {"step": "aggregate", "method": method,
-                   "min_availability": min_availability}],
+                  *weight_steps,
+                  {"step": "aggregate", "method": method, "weights": weights,
+                   "min_availability": min_availability,
+                   **({"shift": shift} if shift else {})}],
     }
     return Build(recipe, framework=fw, panel=panel).run()
 

@@ -15,7 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gipro import Framework, MethodError
-from gipro.decompose import COVERAGE, contributions, effective_weights, leading_factors
+from gipro.decompose import (
+    COVERAGE,
+    contributions,
+    effective_weights,
+    leading_factors,
+    weights_used,
+)
+from gipro.progress import report
 from progress_cases import ARITH, FW, make_build
 
 
@@ -161,11 +168,21 @@ def test_unsupported_method_raises():
 
 
 def test_index_not_reproduced_raises():
-    """Decomposing with weights that are not the ones the build used is refused."""
+    """Decomposing with weights that are not the ones the build used is refused: here the
+    record of the weights the aggregate step used is altered after the run."""
     b = make_build(ARITH)
-    b.framework = FW.with_weights({"c": 1.0, "D2": 3.0})
+    b.fitted["aggregate"]["weights"]["I"] = {"D1": 1.0, "D2": 3.0}
     with pytest.raises(MethodError, match="cannot be decomposed"):
         contributions(b)
+
+
+def test_framework_changed_after_run_does_not_change_the_weights():
+    """The decomposition uses the weights the aggregate step used (recorded in
+    ``build.fitted``), not the framework object's current weights: ARITH's hand values
+    (test_arithmetic_hand_example: A's c contributes .5 * 25 = 12.5) are unchanged."""
+    b = make_build(ARITH)
+    b.framework = FW.with_weights({"c": 1.0, "D2": 3.0})
+    assert row(contributions(b), "A", "c").contribution == pytest.approx(12.5, abs=1e-12)
 
 
 # ---------------------------------------------------------------------- properties
@@ -243,3 +260,122 @@ def test_unchanged_indicator_contributes_exactly_zero(rows, method):
     t = contributions(b, 2000, 2010)
     a = t[t["code"] == "a"]["contribution"].dropna()
     assert (a == 0.0).all()
+
+
+# ---------------------------------------------------------------- weights from a weight step
+def _manual(a=3.0, b=1.0, c=1.0, d1=1.0, d2=3.0):
+    """Two manual weight steps: indicators (a, b in D1; c in D2), then dimensions."""
+    return [{"step": "weight", "name": "w_ind", "method": "manual",
+             "values": {"a": a, "b": b, "c": c}, "output": "m_ind"},
+            {"step": "weight", "name": "w_dim", "method": "manual", "level": 2,
+             "values": {"D1": d1, "D2": d2}, "base": "m_ind", "output": "mw"}]
+
+
+def test_arithmetic_with_manual_weights_hand_example():
+    """ARITH scores (test_arithmetic_hand_example) with manual weights that differ from the
+    framework's: a 3, b 1 within D1; D1 1, D2 3 within I. Effective weights by hand:
+    a = 1/4 * 3/4 = 0.1875, b = 1/4 * 1/4 = 0.0625, c = 3/4 (framework: .25, .25, .5).
+
+    A: I 2000 = 0; 2010 = .1875*25 + .0625*50 + .75*25 = 4.6875 + 3.125 + 18.75 = 26.5625;
+       contributions a 4.6875, b 3.125, c 18.75; D1 7.8125, D2 18.75.
+    B: I 2000 = .1875*50 + .0625*100 + .75*50 = 53.125; 2010 = .1875*100 + .0625*25 + .75*100
+       = 95.3125; change 42.1875 = a .1875*50 = 9.375 + b .0625*(-75) = -4.6875 + c .75*50
+       = 37.5; D1 4.6875, D2 37.5.
+    """
+    b = make_build(ARITH, weight_steps=_manual(), weights="mw")
+    idx = b.final.column("I")  # (periods, units): the index the build made
+    assert idx[:, b.final.units.index("B")].tolist() == pytest.approx([53.125, 95.3125])
+    t = contributions(b)
+    expect = {("A", "a"): 4.6875, ("A", "b"): 3.125, ("A", "c"): 18.75, ("A", "D1"): 7.8125,
+              ("A", "D2"): 18.75, ("A", "I"): 26.5625, ("B", "a"): 9.375,
+              ("B", "b"): -4.6875, ("B", "c"): 37.5, ("B", "D1"): 4.6875, ("B", "D2"): 37.5,
+              ("B", "I"): 42.1875}
+    for (u, c), v in expect.items():
+        assert row(t, u, c).contribution == pytest.approx(v, abs=1e-12), (u, c)
+    assert [row(t, "A", c).weight for c in "abc"] == pytest.approx([0.1875, 0.0625, 0.75])
+    assert row(t, "B", COVERAGE).contribution == 0.0
+    w = weights_used(b).set_index("code")
+    assert set(w["weight_set"]) == {"mw"}
+    assert w.loc[["a", "b", "c", "D1", "D2"], "effective_weight"].tolist() == pytest.approx(
+        [0.1875, 0.0625, 0.75, 0.25, 0.75])
+    lf = leading_factors(b, n=1)
+    assert lf.set_index("unit")["code"].to_dict() == {"A": "c", "B": "c"}
+    rep = report(b)
+    assert "leading_factors" in rep.tables
+    assert any("weight set 'mw' (manual, step 'w_dim')" in n for n in rep.notes)
+
+
+def test_geometric_with_manual_weights_hand_example():
+    """Scores of test_geometric_hand_example (A: a 10 -> 100, b 100 -> 10, c 1 -> 10),
+    effective weights .1875, .0625, .75 (manual, as above).
+
+    A: I 2000 = 10^.1875 * 100^.0625 * 1^.75 = 10^.3125; 2010 = 100^.1875 * 10^.0625 * 10^.75
+       = 10^1.1875. Log contributions: a .1875 ln 10, b -.0625 ln 10, c .75 ln 10, sum
+       .875 ln 10 = ln(I_2010 / I_2000). In points each is L(I_T, I_0) x its log contribution
+       with L = dI / (.875 ln 10), so a = dI * 3/14, b = -dI/14, c = dI * 12/14.
+    """
+    rows = [("A", 2000, 3, 0, 100), ("A", 2010, 33, 30, 103),
+            ("B", 2000, 0, 22, 133), ("B", 2010, 11, 33, 111)]
+    b = make_build(rows, method="geometric", rng=(1.0, 100.0), weight_steps=_manual(),
+                   weights="mw")
+    ia = b.final.column("I")[:, b.final.units.index("A")]
+    assert ia.tolist() == pytest.approx([10 ** 0.3125, 10 ** 1.1875], rel=1e-12)
+    d = 10 ** 1.1875 - 10 ** 0.3125
+    t = contributions(b)
+    ln10 = math.log(10)
+    for code, pts, lg in (("a", 3 / 14, 0.1875), ("b", -1 / 14, -0.0625), ("c", 12 / 14, 0.75)):
+        r = row(t, "A", code)
+        assert r.contribution == pytest.approx(d * pts, rel=1e-12), code
+        assert r.contribution_log == pytest.approx(lg * ln10, rel=1e-12), code
+    assert row(t, "A", "I").contribution == pytest.approx(d, rel=1e-12)
+
+
+def test_weight_set_per_aggregate_by_code():
+    """A by_code override: D1's children weighted by set 'mw' (a 3, b 1), the rest by the
+    framework (D1, D2 1/2 each). Effective weights by hand: a = 1/2 * 3/4 = 0.375,
+    b = 1/2 * 1/4 = 0.125, c = 0.5. ARITH, unit A: contributions a .375*25 = 9.375,
+    b .125*50 = 6.25, c .5*25 = 12.5 (sum 28.125)."""
+    b = make_build(ARITH, weight_steps=_manual())
+    b2 = b.with_step("aggregate",
+                     by_code={"D1": {"method": "arithmetic", "weights": "mw"}}).run()
+    t = contributions(b2)
+    assert [row(t, "A", c).contribution for c in "abc"] == pytest.approx([9.375, 6.25, 12.5])
+    assert row(t, "A", "I").contribution == pytest.approx(28.125)
+    w = weights_used(b2).set_index("code")
+    assert w.loc["a", "weight_set"] == "mw" and w.loc["D1", "weight_set"] == "framework"
+
+
+def test_mixed_methods_refused_with_a_reason():
+    b = make_build(ARITH, rng=(1.0, 100.0))
+    b2 = b.with_step("aggregate", by_level={3: "geometric"}).run()
+    with pytest.raises(MethodError, match="mixes methods"):
+        contributions(b2)
+    rep = report(b2)
+    assert "contributions" not in rep.tables
+    assert any("mixes methods" in n for n in rep.notes)
+
+
+weights_st = st.floats(min_value=0.05, max_value=5.0, allow_nan=False)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(panels(), st.sampled_from(["arithmetic", "geometric"]),
+       st.tuples(weights_st, weights_st, weights_st, weights_st, weights_st),
+       st.sampled_from([0.0, 2.5]))
+def test_contributions_add_up_with_weight_sets(rows, method, w, shift):
+    """With any manual weight set (and a shifted geometric mean), contributions + coverage add
+    up to the index change to 1e-9, and swapping the periods flips every sign."""
+    if method == "arithmetic":
+        shift = 0.0
+    rng = (0.0, 100.0) if method == "arithmetic" or shift else (1.0, 100.0)
+    try:
+        b = make_build(rows, method=method, rng=rng, min_availability=0.0,
+                       weight_steps=_manual(*w), weights="mw", shift=shift)
+    except MethodError:
+        return
+    t = contributions(b, consecutive=True)
+    _check_additivity(t)
+    _check_additivity(contributions(b))
+    fwd = contributions(b, 2000, 2010).set_index(["unit", "code"])["contribution"]
+    bwd = contributions(b, 2010, 2000).set_index(["unit", "code"])["contribution"]
+    assert np.allclose(fwd, -bwd, atol=1e-9, equal_nan=True)

@@ -179,3 +179,136 @@ def test_cli_progress(tmp_path):
     res = runner.invoke(app, ["progress", "--out", str(out), "--base", "1990"])
     assert res.exit_code == 1 and "period 1990 is not in the build" in res.output
     assert "Traceback" not in res.output
+
+
+# ------------------------------------------------------------ progress after denomination
+DEN_FW = gipro.Framework(
+    indicators=[{"code": "waste", "parent": "I", "direction": -1, "unit": "t"},
+                {"code": "gdp", "parent": "I", "direction": 1, "unit": "yuan per person"}],
+    aggregates=[{"code": "I"}],
+)
+# waste totals (t) and population (persons); waste per person = waste / pop
+#   A: 100 -> 120 t (total +20 %), pop 50 -> 80:   2.0 -> 1.5 t per person (falls: improved)
+#   B: 200 -> 180 t,               pop 100 -> 100: 2.0 -> 1.8 (improved)
+#   C:  60 -> 90 t,                pop 20 -> 25:   3.0 -> 3.6 (worsened)
+DEN_ROWS = [("A", 2016, 100.0, 1.0, 50.0), ("A", 2019, 120.0, 2.0, 80.0),
+            ("B", 2016, 200.0, 2.0, 100.0), ("B", 2019, 180.0, 3.0, 100.0),
+            ("C", 2016, 60.0, 3.0, 20.0), ("C", 2019, 90.0, 3.0, 25.0)]
+
+
+def _den_build(rows=DEN_ROWS, extra_steps=()):
+    df = pd.DataFrame(rows, columns=["unit", "period", "waste", "gdp", "pop"])
+    panel = gipro.Panel.from_wide(df, unit="unit", period="period")
+    recipe = {"framework": "unused", "data": {"path": "unused.csv"}, "steps": [
+        {"step": "denominate", "denominators": {"waste": "pop"},
+         "result_units": {"waste": "t per person"}},
+        *extra_steps,
+        {"step": "normalise", "range": [0, 100], "bounds": "pooled"},
+        {"step": "aggregate", "method": "arithmetic"}]}
+    return gipro.Build(recipe, framework=DEN_FW, panel=panel).run()
+
+
+def test_indicator_progress_after_denomination_hand_example():
+    """Hand calculation: progress is judged on waste per person (as the index uses it), not
+    on the totals. A's total rises 100 -> 120 t (would be "worsened"), its waste per person
+    falls 2.0 -> 1.5 t: change -0.5, -25 %, CAGR over 3 years 0.75^(1/3) - 1 = 0.908560 - 1
+    = -9.1440 %; improved (lower is better). Scores: pooled min-max of -waste per person over
+    {2, 1.5, 2, 1.8, 3, 3.6}: [-3.6, -1.5], span 2.1; A 100 * 1.6/2.1 = 76.19 -> 100.
+    Improvers (per person): A, B improved, C worsened (3.0 -> 3.6) -> 2 of 3 (on totals it
+    would be 1 of 3: only B's total fell)."""
+    b = _den_build()
+    t = indicator_progress(b).set_index(["unit", "code"])
+    a = t.loc[("A", "waste")]
+    assert (a["value_base"], a["value_end"]) == (2.0, 1.5)
+    assert a["value_change"] == pytest.approx(-0.5)
+    assert a["value_change_pct"] == pytest.approx(-25.0)
+    assert a["cagr_pct"] == pytest.approx(100 * (0.75 ** (1 / 3) - 1))
+    assert a["cagr_pct"] == pytest.approx(-9.1440, abs=1e-4)
+    assert a["outcome"] == "improved"
+    assert a["measure"] == "t per person" and a["value_source"] == "denominated"
+    assert a["score_base"] == pytest.approx(100 * 1.6 / 2.1)
+    assert a["score_end"] == pytest.approx(100.0)
+    c = t.loc[("C", "waste")]
+    assert (c["value_base"], c["value_end"], c["outcome"]) == (3.0, 3.6, "worsened")
+    assert c["value_change_pct"] == pytest.approx(20.0)
+    # an indicator that is not denominated keeps its own unit and values
+    g = t.loc[("A", "gdp")]
+    assert (g["measure"], g["value_base"], g["value_end"]) == ("yuan per person", 1.0, 2.0)
+    imp = improvers(b).set_index("code")
+    assert imp.loc["waste", ["n_improved", "n_worsened"]].tolist() == [2, 1]
+    assert imp.loc["gdp", ["n_improved", "n_unchanged"]].tolist() == [2, 1]
+    text = summary(b)
+    assert "waste in 2 of 3" in text
+    notes = report(b).notes
+    assert any("after denomination by step 'denominate' (waste in t per person)" in n
+               for n in notes)
+
+
+def test_imputed_values_count_as_missing():
+    """Observed values only (the GIPro study's practice): C's gdp is missing in 2019 and the
+    index uses the per-period mean of A and B, (2 + 3)/2 = 2.5. Progress counts C's gdp as
+    missing (not as a fall 3 -> 2.5) and says the index used an imputed value; the score is
+    still reported: pooled min-max of gdp over {1, 2, 2, 3, 3, 2.5} -> C 2019 = 75."""
+    rows = [list(r) for r in DEN_ROWS]
+    rows[5][3] = np.nan
+    b = _den_build(rows, [{"step": "impute", "method": "mean"}])
+    t = indicator_progress(b).set_index(["unit", "code"])
+    g = t.loc[("C", "gdp")]
+    assert g["outcome"] == "missing" and np.isnan(g["value_end"])
+    assert g["note"] == ("value missing in end period; index used an imputed value in end "
+                         "period")
+    assert g["score_end"] == pytest.approx(75.0)
+    imp = improvers(b).set_index("code")
+    assert imp.loc["gdp", ["n_improved", "n_worsened", "n_unchanged", "n_missing"]].tolist() \
+        == [2, 0, 0, 1]
+    assert t.loc[("A", "gdp"), "note"] == ""
+
+
+def test_treated_values_are_judged_as_observed():
+    """A forced winsorisation of one point, pooled over the 6 unit-periods of gdp
+    {1, 2, 2, 3, 3, 3}: skewness is negative (mean 7/3; third central moment
+    (-(4/3)^3 - 2 (1/3)^3 + 3 (2/3)^3)/6 < 0), so the minimum, A's 1 in 2016, is set to the
+    next higher value, 2. The index then sees no change for A, but progress judges the
+    observed values 1 -> 2 (improved) and notes the treated value."""
+    b = _den_build(extra_steps=[{"step": "treat", "scope": "pooled",
+                                 "indicators": {"gdp": {"winmax": 1, "force": True}}}])
+    t = indicator_progress(b).set_index(["unit", "code"])
+    g = t.loc[("A", "gdp")]
+    assert (g["value_base"], g["value_end"], g["outcome"]) == (1.0, 2.0, "improved")
+    assert g["score_change"] == 0.0
+    assert g["note"] == "index used a treated value in base period"
+    assert t.loc[("B", "gdp"), "note"] == ""
+
+
+@pytest.mark.parametrize("bounds", ["pooled", "per_period"])
+def test_indicator_left_out_by_constant_drop(bounds):
+    """An indicator dropped as constant (normalise ``constant: drop``) is in the progress
+    table without a score and with a note, and the decomposition runs without it (it used to
+    fail with an internal error). Hand calculation, D1 = mean of a and b (c dropped),
+    effective weights a .25, b .25, d .5; unit A:
+    pooled: a 0 -> 10 of [0, 40] = 0 -> 25; -b -5 -> -3 of [-5, -1] = 0 -> 50; d 1 -> 2 of
+    [1, 5] = 0 -> 25: contributions 6.25, 12.5, 12.5 (index 0 -> 31.25).
+    per period (two units: every score is 0 or 100): only b moves, 0 -> 100: 25."""
+    fw = gipro.Framework(
+        indicators=[{"code": "a", "parent": "D1", "direction": 1},
+                    {"code": "b", "parent": "D1", "direction": -1},
+                    {"code": "c", "parent": "D1", "direction": 1},
+                    {"code": "d", "parent": "D2", "direction": 1}],
+        aggregates=[{"code": "I"}, {"code": "D1", "parent": "I"},
+                    {"code": "D2", "parent": "I"}])
+    df = pd.DataFrame([("A", 2000, 0, 5, 7, 1), ("A", 2010, 10, 3, 7, 2),
+                       ("B", 2000, 20, 1, 7, 3), ("B", 2010, 40, 4, 7, 5)],
+                      columns=["unit", "period", "a", "b", "c", "d"])
+    panel = gipro.Panel.from_wide(df, unit="unit", period="period")
+    b = gipro.Build({"framework": "x", "data": {"path": "u.csv"}, "steps": [
+        {"step": "normalise", "constant": "drop", "bounds": bounds},
+        {"step": "aggregate"}]}, framework=fw, panel=panel).run()
+    rep = report(b)
+    t = rep.tables["indicator_progress"].set_index(["unit", "code"])
+    c = t.loc[("A", "c")]
+    assert np.isnan(c["score_base"]) and c["outcome"] == "unchanged"
+    assert "not in the index" in c["note"]
+    con = rep.tables["contributions"]
+    got = con[con["unit"] == "A"].set_index("code")["contribution"]
+    expect = [6.25, 12.5, 0.0, 12.5] if bounds == "pooled" else [0.0, 25.0, 0.0, 0.0]
+    assert got[["a", "b", "c", "d"]].tolist() == pytest.approx(expect)

@@ -9,6 +9,16 @@ renormalised sibling weights on the path from the indicator to the index (OECD/J
 * arithmetic: :math:`I_t = \sum_j w_{jt} x_{jt}`;
 * geometric: :math:`\ln I_t = \sum_j w_{jt} \ln x_{jt}`.
 
+**Which weights.** The sibling weights are the ones the aggregate step actually used: the
+weight set it names (``weights: framework`` by default, or a set made by a ``weight`` step --
+manual, equal, entropy, PCA, ...; ``by_level``/``by_code`` entries may name their own set), as
+the step recorded them in ``build.fitted[step]["weights"]`` (per aggregate, each child's weight).
+The index is recomputed from these weights before decomposing and the decomposition is
+refused if it differs by more than 1e-9 (see :func:`weights_used`). Every aggregate must use
+the same method; a geometric mean with a ``shift`` :math:`s` decomposes
+:math:`\ln(I_t + s) = \sum_j w_{jt} \ln(x_{jt} + s)` (the shift is added before and
+subtracted after each level's mean, so the identity holds through the levels).
+
 **Contribution of an indicator** between a base period 0 and an end period T:
 
 * arithmetic: :math:`c_j = w_j (x_{jT} - x_{j0})` -- effective weight times change of
@@ -52,6 +62,7 @@ Shapley L.S. (1953) A value for n-person games; two-factor form as in Dietzenbac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +74,8 @@ from .framework import Framework
 from .methods.lmdi import logmean
 from .methods.rank import rank as _rank
 
-__all__ = ["contributions", "effective_weights", "leading_factors", "period_pairs"]
+__all__ = ["contributions", "effective_weights", "leading_factors", "period_pairs",
+           "weights_note", "weights_used"]
 
 _SUPPORTED = ("arithmetic", "geometric")
 COVERAGE = "(coverage)"
@@ -109,14 +121,15 @@ def period_pairs(build: Build, base: int | None = None, end: int | None = None,
 
 def _aggregate_entry(build: Build) -> LogEntry:
     build._require_run()
-    entries = [e for e in build.log if e.step == "aggregate"]
+    entries = [e for e in build.log if e.step == "aggregate" and not e.skipped]
     if not entries:
         raise InputError("the build has no aggregate step, so there is no index to decompose")
     return entries[-1]
 
 
 def effective_weights(framework: Framework, available: np.ndarray,
-                      min_share: float = 0.0) -> np.ndarray:
+                      min_share: float = 0.0,
+                      weights: Mapping[str, float] | None = None) -> np.ndarray:
     r"""Effective weight of each indicator in the index, given which indicators are available.
 
     The weight of indicator :math:`j` is the product, along its path to the index, of its
@@ -135,6 +148,10 @@ def effective_weights(framework: Framework, available: np.ndarray,
         carried through.
     min_share : float
         Minimum share of available children for an aggregate to be computed.
+    weights : mapping of str to float, optional
+        Weight of each node relative to its siblings (a weight set, e.g. the weights the
+        aggregate step used: ``build.fitted[step]["weights"]``); a node not in the mapping has
+        weight 0. Default: the framework's own weights.
 
     Returns
     -------
@@ -153,6 +170,12 @@ def effective_weights(framework: Framework, available: np.ndarray,
     [0.25, 0.25, 0.5]
     >>> effective_weights(fw, np.array([True, False, True])).tolist()
     [0.5, 0.0, 0.5]
+
+    With a weight set instead of the framework's weights (a 3, b 1; D1 1, D2 3):
+
+    >>> effective_weights(fw, np.array([True, True, True]),
+    ...                   weights={"a": 3, "b": 1, "c": 1, "D1": 1, "D2": 3}).tolist()
+    [0.1875, 0.0625, 0.75]
     """
     codes = framework.indicator_codes
     avail = np.asarray(available, dtype=bool)
@@ -163,7 +186,8 @@ def effective_weights(framework: Framework, available: np.ndarray,
     share: dict[str, np.ndarray] = {}
     for agg in framework.aggregate_codes:
         kids = framework.children(agg)
-        w = np.array([framework.node(k).weight for k in kids], dtype=float)
+        w = np.array([framework.node(k).weight if weights is None else
+                      float(weights.get(k, 0.0)) for k in kids], dtype=float)
         a = np.stack([ok[k] for k in kids], axis=-1) & (w > 0)
         n_counted = int((w > 0).sum())
         frac = a.sum(axis=-1) / max(n_counted, 1)
@@ -192,51 +216,176 @@ class _Setup:
     bounds: dict | None  # per-period min-max: {"o": (P,U,K), "lower", "upper", "span"}
     periods: list[int]
     units: list[str]
+    weights: dict[str, float]  # weight of every node relative to its siblings, as aggregated
+    weight_sets: list[str]  # names of the weight sets the aggregate step used
+    shift: float  # geometric: constant added before the mean and subtracted after
 
 
-def _setup(build: Build) -> _Setup:
-    entry = _aggregate_entry(build)
-    method = entry.params.get("method")
-    if method not in _SUPPORTED:
+def _step_spec(entry: LogEntry):
+    """The aggregate step's spec from its parameters as run."""
+    from .steps.aggregate import AggregateStep
+
+    return AggregateStep.model_validate(entry.params)
+
+
+def _aggregation(build: Build, entry: LogEntry) -> tuple[str, float, dict[str, float],
+                                                         list[str]]:
+    """Method, shift, node weights and weight-set names the aggregate step used.
+
+    The method of every aggregate is read from the step's parameters as run (``method``,
+    ``by_level``, ``by_code``); the weights from what the step recorded,
+    ``build.fitted[step]["weights"]`` (per aggregate: the weight of each child, from the weight
+    set named by ``weights:``), else from the named weight set itself.
+    """
+    from .steps.weight import get_weight_set
+
+    fw = build.framework
+    spec = _step_spec(entry)
+    per = {a: spec.spec_for(a, fw.level(a)) for a in fw.aggregate_codes}
+    methods = {a: s.method for a, s in per.items()}
+    bad = {a: m for a, m in methods.items() if m not in _SUPPORTED}
+    if bad:
+        a, m = next(iter(bad.items()))
         raise MethodError(
-            f"leading factors of change: aggregation method {method!r} is not supported",
+            f"leading factors of change: aggregation method {m!r} (aggregate {a}) is not "
+            "supported",
             [f"supported: {', '.join(_SUPPORTED)} (weighted means, which split exactly into "
              "indicator contributions); for other methods compare indicator changes in "
              "indicator_progress() instead"],
         )
+    kinds = sorted(set(methods.values()))
+    if len(kinds) > 1:
+        raise MethodError(
+            "leading factors of change: the aggregate step mixes methods ("
+            + ", ".join(f"{a} {m}" for a, m in methods.items()) + "), so the index is not one "
+            "weighted mean of its indicators and does not split exactly into contributions",
+            ["use one method (arithmetic or geometric) for every aggregate"])
+    method = kinds[0]
+    shifts = {float(s.shift) if method == "geometric" else 0.0 for s in per.values()}
+    if len(shifts) > 1:
+        raise MethodError("leading factors of change: the geometric means use different "
+                          f"shifts ({', '.join(f'{v:g}' for v in sorted(shifts))}); the index "
+                          "then does not split exactly into contributions")
+    fitted = build.fitted.get(entry.name, {}).get("weights", {})
+    weights: dict[str, float] = {}
+    names: list[str] = []
+    for a, s in per.items():
+        set_name = s.weights or spec.weights
+        if set_name not in names:
+            names.append(set_name)
+        kids = fitted.get(a)
+        if kids is None:
+            ws = get_weight_set(build, set_name).weights
+            kids = {k: ws.get(k, 0.0) for k in fw.children(a)}
+        weights.update({k: float(v) for k, v in kids.items()})
+    return method, shifts.pop(), weights, names
+
+
+def _setup(build: Build) -> _Setup:
+    entry = _aggregate_entry(build)
+    method, shift, weights, set_names = _aggregation(build, entry)
     fw = build.framework
     codes = list(fw.indicator_codes)
     src = build.datasets[entry.input]
-    scores = src.take(codes)
+    scores = np.full((*src.values.shape[:2], len(codes)), np.nan)  # a dropped code: NaN
+    have = [k for k, c in enumerate(codes) if c in src.codes]
+    scores[..., have] = src.take([codes[k] for k in have])
     out = build.datasets[entry.output]
     index = out.column(fw.root)
     avail = ~np.isnan(scores)
-    w = np.array([fw.node(c).weight for c in codes])
+    w = np.array([weights.get(c, 0.0) for c in codes])
     avail &= w > 0
     min_share = float(entry.params.get("min_availability", 0.0))
-    eff = effective_weights(fw, avail, min_share)
-    xs = np.where(eff > 0, scores, 0.0 if method == "arithmetic" else 1.0)
-    if method == "arithmetic":
-        recon = np.sum(eff * xs, axis=-1)
-    else:
-        recon = np.exp(np.sum(eff * np.log(xs), axis=-1))
+    eff = effective_weights(fw, avail, min_share, weights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "arithmetic":
+            recon = np.sum(eff * np.where(eff > 0, scores, 0.0), axis=-1)
+        else:
+            recon = np.exp(np.sum(eff * np.log(np.where(eff > 0, scores + shift, 1.0)),
+                                  axis=-1)) - shift
     has = eff.sum(axis=-1) > 0
     recon = np.where(has, recon, np.nan)
     gap = np.abs(recon - index)
     bad = (np.isnan(recon) != np.isnan(index)) | (gap > 1e-9 * np.maximum(1.0, np.abs(index)))
     if bad.any():
         pi, ui = np.argwhere(bad)[0]
+        sets = ", ".join(repr(n) for n in set_names)
         raise MethodError(
             f"the index {fw.root} of this build is not the {method} mean of its indicators "
-            "with the framework's effective weights, so it cannot be decomposed",
+            f"with the effective weights of the weights the aggregate step {entry.name!r} used "
+            f"(weight set {sets}), so it cannot be decomposed",
             [f"first mismatch: unit {src.units[ui]}, period {src.periods[pi]}: index "
              f"{index[pi, ui]:.10g}, weighted mean {recon[pi, ui]:.10g}",
              "the decomposition supports level-by-level arithmetic or geometric aggregation "
-             "with the framework's weights"],
+             "with one weight per node (framework, manual, entropy, PCA... weight sets; not "
+             "unit-specific Benefit-of-the-Doubt weights)"],
         )
     bounds = _bounds(build, entry, codes, scores)
     return _Setup(method, codes, scores, index, avail, min_share, bounds,
-                  list(src.periods), list(src.units))
+                  list(src.periods), list(src.units), weights, set_names, shift)
+
+
+def weights_note(build: Build) -> str:
+    """One sentence naming the weights the contributions use (for the report's notes).
+
+    Examples
+    --------
+    >>> import gipro
+    >>> weights_note(gipro.run())[-48:]
+    "weight set 'framework' (the framework's weights)"
+    """
+    setup = _setup(build)
+    entry = _aggregate_entry(build)
+    parts = []
+    for n in setup.weight_sets:
+        ws = build.weights.get(n)
+        if n == "framework" and ws is None:
+            parts.append("'framework' (the framework's weights)")
+        else:
+            how = f"{ws.method}, step {ws.step!r}" if ws is not None and ws.step else (
+                ws.method if ws is not None else "")
+            parts.append(f"{n!r}" + (f" ({how})" if how else ""))
+    return (f"contributions use the weights the aggregate step {entry.name!r} used: weight "
+            f"set{'s' if len(parts) > 1 else ''} {', '.join(parts)}")
+
+
+def weights_used(build: Build) -> pd.DataFrame:
+    """The weights a decomposition of this build uses: those the aggregate step used.
+
+    Parameters
+    ----------
+    build : Build
+        A run build with an arithmetic or geometric ``aggregate`` step.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per node except the index: ``code, parent, weight_set`` (the set named in
+        the aggregate step for the node's parent), ``weight`` (relative to its siblings, as
+        aggregated) and ``effective_weight`` (product of sibling-normalised weights on the path
+        to the index, complete data; OECD/JRC Handbook 2008, section 6).
+
+    Raises
+    ------
+    InputError, MethodError
+        As :func:`contributions`.
+    """
+    setup = _setup(build)
+    fw = build.framework
+    spec = _step_spec(_aggregate_entry(build))
+    rows = []
+    eff = {fw.root: 1.0}
+    for agg in reversed(fw.aggregate_codes):
+        kids = fw.children(agg)
+        tot = sum(setup.weights.get(k, 0.0) for k in kids)
+        set_name = spec.spec_for(agg, fw.level(agg)).weights or spec.weights
+        for k in kids:
+            wk = setup.weights.get(k, 0.0)
+            eff[k] = eff[agg] * (wk / tot if tot > 0 else 0.0)
+            rows.append({"code": k, "parent": agg, "weight_set": set_name, "weight": wk,
+                         "effective_weight": eff[k]})
+    return pd.DataFrame(rows, columns=["code", "parent", "weight_set", "weight",
+                                       "effective_weight"])
 
 
 def _bounds(build: Build, entry: LogEntry, codes: list[str], scores: np.ndarray) -> dict | None:
@@ -256,9 +405,12 @@ def _bounds(build: Build, entry: LogEntry, codes: list[str], scores: np.ndarray)
              "feeding the aggregate step directly (its bound effect is reported separately)"],
         )
     fitted = build.fitted[e.name]
-    k = [fitted["codes"].index(c) for c in codes]
-    lower = np.asarray(fitted["lower"])[..., k]
-    upper = np.asarray(fitted["upper"])[..., k]
+    # bounds are kept for the codes the step did not drop (constant: drop), in step order
+    kept = [c for c in fitted["codes"] if c not in set(fitted.get("dropped_codes", []))]
+    k = [kept.index(c) if c in kept else -1 for c in codes]
+    gone = np.array([i < 0 for i in k])
+    lower = np.where(gone, np.nan, np.asarray(fitted["lower"])[..., k])
+    upper = np.where(gone, np.nan, np.asarray(fitted["upper"])[..., k])
     lo, hi = e.params["range"]
     raw = build.datasets[e.input].take(codes)
     o = raw * build.framework.directions(codes)
@@ -331,7 +483,7 @@ def contributions(build: Build, base: int | None = None, end: int | None = None,
     a0, aT = setup.avail[i0], setup.avail[i1]
     I0, IT = setup.index[i0], setup.index[i1]  # (n, U)
     common = a0 & aT
-    wc = effective_weights(fw, common, 0.0)
+    wc = effective_weights(fw, common, 0.0, setup.weights)
     same = (a0 == aT).all(axis=-1)
     ok = ~np.isnan(I0) & ~np.isnan(IT)
     dx = np.where(wc > 0, xT - x0, 0.0)
@@ -345,8 +497,11 @@ def contributions(build: Build, base: int | None = None, end: int | None = None,
             clog = None
             cov_log = None
         else:
-            lx0 = np.log(np.where(wc > 0, x0, 1.0))
-            lxT = np.log(np.where(wc > 0, xT, 1.0))
+            # shifted geometric mean: ln(I + s) = sum_j w_j ln(x_j + s) at every level
+            sh = setup.shift
+            I0, IT = I0 + sh, IT + sh
+            lx0 = np.log(np.where(wc > 0, x0 + sh, 1.0))
+            lxT = np.log(np.where(wc > 0, xT + sh, 1.0))
             clog = wc * (lxT - lx0)
             lic0 = np.sum(wc * lx0, axis=-1)
             licT = np.sum(wc * lxT, axis=-1)
@@ -369,7 +524,7 @@ def contributions(build: Build, base: int | None = None, end: int | None = None,
             if not geo:
                 real = wc * r
             else:
-                lxm = logmean(np.where(wc > 0, xT, 1.0), np.where(wc > 0, x0, 1.0))
+                lxm = logmean(np.where(wc > 0, xT + sh, 1.0), np.where(wc > 0, x0 + sh, 1.0))
                 real = lw[..., None] * wc * r / lxm
         bnd = contrib - real
     nan_u = ~ok
@@ -418,7 +573,8 @@ def _table(build, setup, pairs, x0, xT, wc, contrib, real, bnd, clog, coverage, 
     if clog is not None:
         a_log = agg_sum(clog)
         with np.errstate(invalid="ignore", divide="ignore"):
-            a_log[..., ri] = np.log(ag_scores[i1][..., ri]) - np.log(ag_scores[i0][..., ri])
+            a_log[..., ri] = (np.log(ag_scores[i1][..., ri] + setup.shift)
+                              - np.log(ag_scores[i0][..., ri] + setup.shift))
         alll = np.concatenate([clog, a_log, cov_log[..., None]], axis=-1)
         alll = np.where(np.isnan(allc), np.nan, alll)
     else:

@@ -5,9 +5,10 @@ first and the last) or for every consecutive pair of periods:
 
 * :func:`index_progress` -- index and sub-index scores, change in points and in %, ranks and
   rank change;
-* :func:`indicator_progress` -- each indicator's change in raw units, in % and as a compound
-  annual growth rate (CAGR), its change of normalised score, and whether it improved *in the
-  indicator's direction*;
+* :func:`indicator_progress` -- each indicator's change in its unit after denomination (the
+  indicator as the index uses it, e.g. per capita), in % and as a compound annual growth rate
+  (CAGR), its change of normalised score, and whether it improved *in the indicator's
+  direction*;
 * :func:`improvers` -- per indicator, how many units improved, worsened, stayed the same or
   lack data;
 * :func:`summary` -- a paragraph in the study's style ("N of M units progressed on the index;
@@ -22,8 +23,11 @@ of score mixes real change with moving bounds, and the tables and summary say so
 
 Choices where the method is silent (documented in ``docs/progress.md``):
 
-* *improved* compares raw values: ``direction * (value_end - value_base) > 0``; equal values
-  are *unchanged*; a missing value in either period is *missing* (never counted as no change);
+* *improved* compares observed values after denomination (the output of the last
+  ``denominate`` step feeding the index, else raw values):
+  ``direction * (value_end - value_base) > 0``; equal values are *unchanged*; a missing value
+  in either period is *missing* (never counted as no change); values the index imputed count
+  as missing, values it treated are judged as observed (``note`` says so);
 * % change is :math:`100 (y_T - y_0)/|y_0|` (COINr ``prc_change`` for positive bases), NaN
   for a zero base; CAGR (COINr) only for strictly positive values, NaN otherwise -- the
   ``note`` column says why a cell is empty;
@@ -59,6 +63,7 @@ __all__ = [
     "signed_change",
     "summary",
     "unit_labels",
+    "value_note",
 ]
 
 
@@ -86,6 +91,106 @@ def _score_set(build: Build):
         return build.datasets[_aggregate_entry(build).input]
     except InputError:
         return build.final
+
+
+@dataclass(frozen=True)
+class _ValueSets:
+    value: str  # data set of the indicator values: the last denominate output, else raw
+    used: str  # data set normalised into the scores (after imputation and treatment)
+    step: str | None  # the denominate step, if any
+
+
+def _value_sets(build: Build) -> _ValueSets:
+    """Where the indicator values judged by progress come from.
+
+    Follows the chain of data sets backwards from the scores the index aggregates: the input
+    of the normalisation is what the index used (after denomination, imputation and
+    treatment); the output of the last denominate step on the chain (not disabled) is the
+    indicator in the unit the index uses it, else ``raw``.
+    """
+    producer = {}
+    for e in build.log:
+        if e.output in build.datasets:
+            producer[e.output] = e
+    name, seen = _score_set(build).name, set()
+    used = value = step = None
+    while name in producer and name not in seen and name != "raw":
+        seen.add(name)
+        e = producer[name]
+        if e.step == "normalise" and used is None:
+            used = e.input
+        if e.step == "denominate" and not e.skipped:
+            value, step = e.output, e.name
+            break
+        name = e.input
+    value = value or "raw"
+    return _ValueSets(value, used or value, step)
+
+
+# what the index used instead of the observed value in (base, end): 0 observed, 1 an imputed
+# value, 2 a treated value (winsorised or transformed)
+_ADJUSTED = np.array([
+    "", "index used an imputed value in end period",
+    "index used a treated value in end period",
+    "index used an imputed value in base period", "index used imputed values in both periods",
+    "index used an imputed value in base and a treated value in end period",
+    "index used a treated value in base period",
+    "index used a treated value in base and an imputed value in end period",
+    "index used treated values in both periods"], dtype=object)
+
+
+def _observed(build: Build, sets: _ValueSets, codes: list[str], units: list[str]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Observed indicator values in the unit the index uses (``sets.value``), and what the
+    index used instead (0 observed or missing, 1 imputed, 2 treated), shape (P, U, K)."""
+    raw = build.datasets["raw"]
+    val = build.datasets[sets.value]
+    used = build.datasets[sets.used]
+    v = val.take(codes)[:, [val.units.index(u) for u in units]]
+    # a value imputed before denomination is not observed: its numerator is missing in raw
+    seen = ~np.isnan(raw.take(codes)[:, [raw.units.index(u) for u in units]])
+    v = np.where(seen, v, np.nan)
+    x = _take(used, codes)[:, [used.units.index(u) for u in units]]
+    if used.periods != val.periods:  # pragma: no cover - steps keep the periods
+        return v, np.zeros(v.shape, dtype=int)
+    adj = np.select([np.isnan(v) & ~np.isnan(x), ~np.isnan(v) & ~np.isnan(x) & (x != v)],
+                    [1, 2], default=0)
+    return v, adj
+
+
+def _take(ds, codes: list[str]) -> np.ndarray:
+    """Columns of ``codes`` from a data set, NaN for a code the data set lacks (an indicator
+    an earlier step left out, e.g. a constant one under ``constant: drop``)."""
+    out = np.full((*ds.values.shape[:2], len(codes)), np.nan)
+    have = [k for k, c in enumerate(codes) if c in ds.codes]
+    out[..., have] = ds.take([codes[k] for k in have])
+    return out
+
+
+def value_note(build: Build) -> str:
+    """One sentence on which values the indicator tables judge (for the report's notes).
+
+    Examples
+    --------
+    >>> import gipro
+    >>> value_note(gipro.run())[:60]
+    'indicator values (value_*, % change, CAGR, improved/worsened'
+    """
+    sets = _value_sets(build)
+    text = ("indicator values (value_*, % change, CAGR, improved/worsened, improver counts) are "
+            "observed values of the indicators as the index uses them")
+    if sets.step is not None:
+        from .units import units_by_dataset
+
+        units = units_by_dataset(build).get(sets.value, {})
+        done = build.fitted.get(sets.step, {}).get("units", {})
+        shown = ", ".join(f"{c} in {units.get(c) or '(unit not stated)'}" for c in done)
+        text += f", after denomination by step {sets.step!r}" + (f" ({shown})" if shown else "")
+    else:
+        text += " (no denomination step: raw values)"
+    return text + ("; a value the index imputed counts as missing and one it treated "
+                   "(winsorised, transformed) is judged on the observed value -- the note "
+                   "column says where")
 
 
 def change(build: Build, code: str | None = None, base: int | None = None,
@@ -199,7 +304,15 @@ def index_progress(build: Build, base: int | None = None, end: int | None = None
 
 def indicator_progress(build: Build, base: int | None = None, end: int | None = None, *,
                        consecutive: bool = False) -> pd.DataFrame:
-    """Change of every indicator of every unit, in raw units and in normalised score.
+    """Change of every indicator of every unit, in its unit after denomination and in score.
+
+    The values are the indicator *as the index uses it*: after the build's last
+    ``denominate`` step on the way to the scores (e.g. waste per person, not total waste), in
+    the unit that step states (:mod:`gipro.units`); ``raw`` values when there is no
+    denomination. Only observed values count (the GIPro study's practice): a value the index
+    imputed is missing here (its outcome is ``missing``), a value it winsorised or
+    transformed is judged on the observed value; the ``note`` column says where the index
+    used an imputed or treated value.
 
     Parameters
     ----------
@@ -214,13 +327,15 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     -------
     pandas.DataFrame
         One row per (base, end, indicator, unit): ``base, end, unit, code, name,
-        measure`` (measurement unit), ``direction``, ``value_base, value_end,
-        value_change`` (raw data), ``value_change_pct`` (% of |base|), ``cagr_pct`` (compound
-        annual growth rate of the raw value, % a year, :math:`(y_T/y_0)^{1/(T-t_0)} - 1`;
-        only for positive values), ``score_base, score_end, score_change`` (normalised
-        scores fed to aggregation), ``outcome`` (improved / worsened / unchanged / missing,
-        judged on the raw values in the indicator's direction) and ``note`` (why a % or CAGR
-        cell is empty).
+        measure`` (measurement unit of the values, after denomination), ``value_source``
+        (the data set the values come from: the denominate step's output or ``raw``),
+        ``direction``, ``value_base, value_end, value_change`` (observed values),
+        ``value_change_pct`` (% of |base|), ``cagr_pct`` (compound annual growth rate, % a
+        year, :math:`(y_T/y_0)^{1/(T-t_0)} - 1`; only for positive values), ``score_base,
+        score_end, score_change`` (normalised scores fed to aggregation), ``outcome``
+        (improved / worsened / unchanged / missing, judged on the values in the indicator's
+        direction) and ``note`` (why a % or CAGR cell is empty; where the index used an
+        imputed or treated value).
 
     Raises
     ------
@@ -231,25 +346,29 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     ----------
     COINr ``prc_change`` and ``CAGR`` (Becker et al. 2022, *JOSS* 7(78):4567).
     """
+    from .units import units_by_dataset
+
     fw = build.framework
     codes = list(fw.indicator_codes)
-    raw = build.datasets["raw"]
+    sets = _value_sets(build)
+    vs = build.datasets[sets.value]
     sc = _score_set(build)
     pairs = period_pairs(build, base, end, consecutive)
-    pr = {p: i for i, p in enumerate(raw.periods)}
+    pr = {p: i for i, p in enumerate(vs.periods)}
     ps = {p: i for i, p in enumerate(sc.periods)}
-    ru = [raw.units.index(u) for u in build.final.units]
     su = [sc.units.index(u) for u in build.final.units]
-    v = raw.take(codes)[:, ru]
-    x = sc.take(codes)[:, su]
+    v, adj = _observed(build, sets, codes, list(build.final.units))
+    x = _take(sc, codes)[:, su]
     r0 = np.array([pr[b] for b, _ in pairs])
     r1 = np.array([pr[e] for _, e in pairs])
     s0i = np.array([ps[b] for b, _ in pairs])
     s1i = np.array([ps[e] for _, e in pairs])
     v0, v1 = v[r0], v[r1]
     x0, x1 = x[s0i], x[s1i]
+    adj_code = 3 * adj[r0] + adj[r1]
     years = np.array([e - b for b, e in pairs], dtype=float)[:, None, None]
     direction = fw.directions(codes)
+    units = units_by_dataset(build).get(sets.value, {})
     growth = _cagr(v0, v1, np.abs(years))
     pct = _pct(v0, v1)
     delta = (v1 - v0) * direction
@@ -270,7 +389,8 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
         "unit": np.tile(np.array(build.final.units, dtype=object), n * K),
         "code": np.array(codes, dtype=object)[code_idx],
         "name": np.array([fw.node(c).label() for c in codes], dtype=object)[code_idx],
-        "measure": np.array([fw.node(c).unit or "" for c in codes], dtype=object)[code_idx],
+        "measure": np.array([units.get(c) or "" for c in codes], dtype=object)[code_idx],
+        "value_source": sets.value,
     })
     df["direction"] = np.tile(np.repeat(direction.astype(int), U), n)
     df["value_base"] = flat(v0)
@@ -282,7 +402,11 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     df["score_end"] = flat(x1)
     df["score_change"] = flat(x1 - x0)
     df["outcome"] = flat(_outcome(delta))
-    df["note"] = _NOTES[flat(note_code)]
+    note, extra = _NOTES[flat(note_code)], _ADJUSTED[flat(adj_code)]
+    note = np.where((note != "") & (extra != ""), note + "; " + extra, note + extra)
+    left_out = np.array([c not in sc.codes for c in codes])[code_idx]
+    gone = "not in the index (left out by an earlier step, e.g. constant: drop)"
+    df["note"] = np.where(left_out, np.where(note != "", note + "; " + gone, gone), note)
     return df
 
 
@@ -525,7 +649,7 @@ def report(build: Build, base: int | None = None, end: int | None = None) -> Pro
     InputError
         Unknown periods.
     """
-    from .decompose import contributions, leading_factors
+    from .decompose import contributions, leading_factors, weights_note
 
     base, end = _periods(build, base, end)
     tabs = {
@@ -536,11 +660,12 @@ def report(build: Build, base: int | None = None, end: int | None = None) -> Pro
         "indicator_progress_yearly": indicator_progress(build, base, end, consecutive=True),
         "improvers_yearly": improvers(build, base, end, consecutive=True),
     }
-    notes = caveats(build, base, end)
+    notes = [*caveats(build, base, end), value_note(build)]
     try:
         tabs["contributions"] = contributions(build, base, end)
         tabs["leading_factors"] = leading_factors(build, base, end)
         tabs["contributions_yearly"] = contributions(build, base, end, consecutive=True)
+        notes.append(weights_note(build))
     except (MethodError, InputError) as exc:
         notes.append(f"no leading factors of change: {exc.message}")
     return ProgressReport(base, end, tabs, summary(build, base=base, end=end,
