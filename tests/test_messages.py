@@ -148,7 +148,8 @@ def test_misspelt_denominator_is_suggested(tmp_path):
 
 # ---------------------------------------------------------------- 3. unknown keys
 DATA_KEYS = ("dataset, path, form, unit, period, indicator, value, measure_unit, unit_name, "
-             "groups, units, sheet, sep, decimal, thousands, na_values, encoding, skip_rows")
+             "groups, units, sheet, sep, decimal, thousands, na_values, encoding, skip_rows, "
+             "default_period")
 
 
 def test_unknown_recipe_key_lists_the_valid_keys_of_its_section():
@@ -325,3 +326,27 @@ def test_fraction_warning_names_parks_by_name_and_code():
     assert len(a.warnings) == 1
     assert a.warnings[0].startswith("solid_waste_utilisation_pct is in % but every value of "
                                     "Nanjing Chemical Park (NJCP), P2 is within [0, 1]")
+
+
+def test_one_period_wide_data_with_default_period(tmp_path):
+    """Cross-sectional data (one row per unit, no period column): `default_period: 2020` in the
+    recipe reads it as 2020; without it the error says how (not a Python argument name)."""
+    import gipro
+    from gipro import InputError
+
+    (tmp_path / "d.csv").write_text("unit,a,b\nX,1,4\nY,3,2\nZ,2,6\n", encoding="utf-8")
+    (tmp_path / "fw.yaml").write_text(
+        "code: t\naggregates: [{code: IDX}]\nindicators:\n"
+        "  - {code: a, parent: IDX, direction: 1}\n"
+        "  - {code: b, parent: IDX, direction: -1}\n", encoding="utf-8")
+    recipe = {"framework": str(tmp_path / "fw.yaml"),
+              "data": {"path": str(tmp_path / "d.csv"), "default_period": 2020},
+              "steps": [{"step": "normalise"}, {"step": "aggregate"}]}
+    res = gipro.run(recipe).results().query("code == 'IDX'").set_index("unit")
+    # hand: a -> X 0, Y 100, Z 50; b (lower is better) -> X 50, Y 100, Z 0; mean
+    assert set(res["period"]) == {2020}
+    assert res["score"].to_dict() == {"X": 25.0, "Y": 100.0, "Z": 25.0}
+    recipe["data"] = {"path": str(tmp_path / "d.csv"), "period": None}
+    with pytest.raises(InputError, match="data without a period column") as e:
+        gipro.run(recipe)
+    assert "data.default_period: 2020" in e.value.details[0]

@@ -27,6 +27,10 @@ class DataSpec(BaseModel):
     decimal, thousands, na_values, encoding, skip_rows :
         Reader options, see :func:`gipro.panel.read_panel`. ``units`` is a *file* of unit
         metadata; the column of unit codes is ``unit``.
+    default_period : int, optional
+        For one-period (cross-sectional) wide data without a period column: the period the
+        values are for, e.g. ``default_period: 2020`` (then no period column is looked for
+        unless ``period`` is given).
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -49,6 +53,7 @@ class DataSpec(BaseModel):
     na_values: list[str] | None = None
     encoding: str = "utf-8-sig"
     skip_rows: int = Field(0, ge=0)
+    default_period: int | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSpec:
@@ -78,7 +83,9 @@ def load_data(spec: DataSpec, base_dir: Path | None = None) -> Panel:
         path,
         form=spec.form,
         unit=spec.unit,
-        period=spec.period,
+        # default_period alone means one-period data: no period column is looked for
+        period=(None if spec.default_period is not None and "period" not in spec.model_fields_set
+                else spec.period),
         indicator=spec.indicator,
         value=spec.value,
         measure_unit=spec.measure_unit,
@@ -92,4 +99,5 @@ def load_data(spec: DataSpec, base_dir: Path | None = None) -> Panel:
         na_values=spec.na_values,
         encoding=spec.encoding,
         skip_rows=spec.skip_rows,
+        default_period=spec.default_period,
     )

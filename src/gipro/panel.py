@@ -719,7 +719,11 @@ class Panel:
         if df.empty:
             raise InputError(f"no data rows{_where(origin)}")
         if period is None and default_period is None:
-            raise InputError("wide data without a period column needs default_period=")
+            raise InputError(
+                f"data without a period column{_where(origin)}",
+                ["for one-period (cross-sectional) data, give the period the values are for: "
+                 "data.default_period: 2020 in a recipe, default_period=2020 in Python",
+                 "or name the column of periods: data.period: year"])
         cols = list(indicators) if indicators is not None else [
             c for c in df.columns if c not in meta
         ]
