@@ -312,3 +312,21 @@ def test_indicator_left_out_by_constant_drop(bounds):
     got = con[con["unit"] == "A"].set_index("code")["contribution"]
     expect = [6.25, 12.5, 0.0, 12.5] if bounds == "pooled" else [0.0, 25.0, 0.0, 0.0]
     assert got[["a", "b", "c", "d"]].tolist() == pytest.approx(expect)
+
+
+def test_strengths_and_profiles_show_the_value_the_index_uses():
+    """The unit profile (gipro.strengths_weaknesses and the report's profiles) shows A's
+    waste per person in 2019, 120 / 80 = 1.5 t per person (hand), not the 120 t total;
+    gdp keeps its own value and unit."""
+    from gipro.report import Profiles
+
+    b = _den_build()
+    strong, weak = gipro.strengths_weaknesses(b, "A", 2019, n=2)
+    t = pd.concat([strong, weak]).drop_duplicates("code").set_index("code")
+    assert t.loc["waste", "value"] == pytest.approx(1.5)
+    assert t.loc["waste", "unit_of_measure"] == "t per person"
+    assert (t.loc["gdp", "value"], t.loc["gdp", "unit_of_measure"]) == (2.0, "yuan per person")
+    prof = Profiles.from_build(b, 2019, n=2)
+    rows = pd.concat([prof.strengths, prof.weaknesses])
+    got = rows[(rows["unit"] == "A") & (rows["code"] == "waste")]["value"]
+    assert got.tolist() and got.tolist() == pytest.approx([1.5] * len(got))

@@ -25,7 +25,7 @@ from .build import Build
 from .errors import InputError
 from .methods.rank import rank as _rank
 
-__all__ = ["strengths_weaknesses", "unit_summary", "wide_table"]
+__all__ = ["indicator_values", "strengths_weaknesses", "unit_summary", "wide_table"]
 
 
 def _period(build: Build, period: int | None) -> int:
@@ -121,6 +121,40 @@ def unit_summary(build: Build, unit: str, period: int | None = None) -> pd.DataF
     })
 
 
+def indicator_values(build: Build, period: int) -> tuple[pd.DataFrame, dict[str, str | None]]:
+    """Each unit's observed indicator values in one period, as the index uses them.
+
+    "As the index uses them": after denomination (waste per person, not the total; the
+    output of the last denominate step on the way to the normalised scores, else ``raw``);
+    "observed": a value missing in the raw data stays missing here even where the index used
+    an imputed one. The same values :mod:`gipro.progress` judges.
+
+    Parameters
+    ----------
+    build : Build
+        A run build.
+    period : int
+
+    Returns
+    -------
+    values : pandas.DataFrame
+        Units (rows, the raw data's) x indicator codes (columns).
+    measure : dict of str to str or None
+        The unit of measurement of each code in those values (after denomination).
+    """
+    from .progress import _value_sets
+    from .units import units_by_dataset
+
+    sets = _value_sets(build)
+    raw, val = build.datasets["raw"], build.datasets[sets.value]
+    codes = [c for c in val.codes if c in raw.codes]
+    v = val.take(codes)[val.periods.index(period)]
+    r = raw.take(codes)[raw.periods.index(period)][[raw.units.index(u) for u in val.units]]
+    frame = pd.DataFrame(np.where(np.isnan(r), np.nan, v), index=list(val.units),
+                         columns=codes)
+    return frame, dict(units_by_dataset(build).get(sets.value, {}))
+
+
 def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, n: int = 5,
                          dataset: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A unit's best- and worst-ranked indicators (COINr ``get_str_weak``).
@@ -145,8 +179,10 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
     Returns
     -------
     strengths, weaknesses : pandas.DataFrame
-        Columns ``code, name, parent, unit_of_measure, value, score, rank, of``: the raw
-        value, the normalised score, the rank and the number of ranked units.
+        Columns ``code, name, parent, unit_of_measure, value, score, rank, of``: the
+        observed value as the index uses it (after denomination, in that unit; missing when
+        the index used an imputed value), the normalised score, the rank and the number of
+        ranked units.
 
     Raises
     ------
@@ -164,16 +200,13 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
     pi, ui = ds.periods.index(period), ds.units.index(unit)
     scores = ds.values[pi][:, [ds.codes.index(c) for c in inds]]
     ranks = _rank(scores, axis=0)
-    raw = build.datasets["raw"]
-    rpi = raw.periods.index(period)
-    rui = raw.units.index(unit)
+    vals, measure = indicator_values(build, period)
     table = pd.DataFrame({
         "code": inds,
         "name": [fw.node(c).label() for c in inds],
         "parent": [fw.node(c).parent for c in inds],
-        "unit_of_measure": [fw.node(c).unit for c in inds],
-        "value": [raw.values[rpi, rui, raw.codes.index(c)] if c in raw.codes else np.nan
-                  for c in inds],
+        "unit_of_measure": [measure.get(c, fw.node(c).unit) for c in inds],
+        "value": [vals.at[unit, c] if c in vals.columns else np.nan for c in inds],
         "score": scores[ui],
         "rank": ranks[ui],
         "of": (~np.isnan(scores)).sum(axis=0),

@@ -22,6 +22,7 @@ import yaml
 from .. import __version__
 from ..errors import InputError
 from ..framework import Framework
+from ..results import indicator_values
 from . import charts
 from .tables import Cell, Col, Table, fmt, table
 
@@ -238,8 +239,7 @@ class Results(Section):
         codes = list(build.final.codes)
         scores = _wide(res, period, "score").reindex(index=units, columns=codes)
         ranks = _wide(res, period, "rank").reindex(index=units, columns=codes).astype(float)
-        raw_ds = build.datasets["raw"]
-        raw = raw_ds.to_frame().xs(period, level="period").reindex(units)
+        raw = indicator_values(build, period)[0].reindex(units)  # as the index uses them
         zrange = None
         for e in build.log:
             if e.step == "normalise" and not e.skipped and e.params.get("range"):
@@ -412,7 +412,7 @@ class Profiles(Section):
         ranks = _wide(res, period, "rank").reindex(index=units, columns=codes).astype(float)
         hist_codes = [fw.root, *[c for c in fw.children(fw.root) if c in codes]]
         history = res[res["code"].isin(hist_codes)][["unit", "period", "code", "rank"]]
-        raw = build.datasets["raw"].to_frame().xs(period, level="period").reindex(units)
+        raw = indicator_values(build, period)[0].reindex(units)  # as the index uses them
         strong, weak = strengths_weaknesses_all(fw, scores, ranks, raw, n)
         return cls(fw, period, scores, ranks, history.reset_index(drop=True), strong, weak,
                    _build_unit_names(build))
