@@ -325,3 +325,44 @@ def test_sector_table_adds_up_to_panel_total():
     ind = both["heavy_industry"] + both["other_industry"] - both["co2_industry"]
     assert ind.abs().max() < 0.002
     assert sec["co2"].isna().sum() == 4 * 9
+
+
+# ---------------------------------------------------------------- trial 4 findings
+def test_only_the_compared_periods_are_checked():
+    """A missing value in a year outside base..end does not stop the decomposition (the
+    docs' Kaya example on the built-in data has gaps before 2006); inside the span it is an
+    error. Hand: X 2000 -> 2010, CO2 = P x (CO2/P): P 10 -> 12, c 2 -> 2.5;
+    V 20 -> 30, L(30, 20) = 10 / ln 1.5; population effect L ln 1.2, carbon L ln 1.25."""
+    t = pd.DataFrame({"unit": "X", "period": [1995, 2000, 2005, 2010],
+                      "p": [np.nan, 10.0, 11.0, 12.0], "c": [1.0, 2.0, 2.2, 2.5]})
+    r = lmdi(t, ["p", "c"], base=2000, end=2010).set_index("factor")["additive"]
+    lw = 10 / math.log(1.5)
+    assert r["p"] == pytest.approx(lw * math.log(1.2), rel=1e-12)
+    assert r["c"] == pytest.approx(lw * math.log(1.25), rel=1e-12)
+    with pytest.raises(InputError, match="'p' is missing for unit=X, period=1995"):
+        lmdi(t, ["p", "c"], base=1995, end=2010)
+
+
+def test_text_periods_and_division_by_zero_messages():
+    t = pd.DataFrame({"unit": "X", "period": ["2000", "2000", "2010", "2010"],
+                      "sector": ["a", "b"] * 2, "e": [1.0, 2, 3, 4], "va": [1.0, 0, 2, 2]})
+    with pytest.raises(InputError, match="periods in column 'period' are not numbers") as e:
+        lmdi(t, Identity({"energy": "e", "ei": "e / va"}), sector="sector", base=2000,
+             end=2010)
+    assert "astype(int)" in e.value.details[0]
+    t["period"] = t["period"].astype(int)
+    with pytest.raises(InputError, match="division by zero in factor 'ei' = 'e / va'") as e:
+        lmdi(t, Identity({"energy": "e", "ei": "e / va"}), sector="sector")
+    assert e.value.details[0] == "unit=X, period=2000, sector=b"
+
+
+def test_values_1e300_apart_give_finite_effects_that_add_up():
+    """x 1e-300 -> 1e300 (ratio 1e600 overflows a float), y 1 -> 2: ln of the ratio is
+    ln(1e300) - ln(1e-300) = 600 ln 10; effects finite and summing to the total change."""
+    t = pd.DataFrame({"unit": "Z", "period": [1, 2], "x": [1e-300, 1e300], "y": [1.0, 2.0]})
+    r = lmdi(t, ["x", "y"]).set_index("factor")
+    eff = r["additive"]
+    assert np.isfinite(eff).all()
+    assert eff["x"] + eff["y"] == pytest.approx(eff["total"], rel=1e-12)
+    lw = (2e300 - 1e-300) / (math.log(2e300) - math.log(1e-300))
+    assert eff["y"] == pytest.approx(lw * math.log(2.0), rel=1e-12)

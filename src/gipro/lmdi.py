@@ -146,9 +146,12 @@ def _parse(expr: str) -> ast.AST:
 
 
 class _Evaluator:
-    def __init__(self, df: pd.DataFrame, keys: list[str]) -> None:
+    def __init__(self, df: pd.DataFrame, keys: list[str], where: list[str] | None = None
+                 ) -> None:
         self.df = df
-        self.keys = keys
+        self.keys = keys  # (unit, period): the groups of total()
+        self.where = where or keys  # every key column, to name rows in messages
+        self.factor: str | None = None
 
     def column(self, name: str) -> np.ndarray:
         if name not in self.df.columns:
@@ -162,7 +165,8 @@ class _Evaluator:
             raise InputError(f"column {name!r} is not numeric")
         return s.to_numpy(dtype=float)
 
-    def expr(self, expr: str) -> np.ndarray:
+    def expr(self, expr: str, factor: str | None = None) -> np.ndarray:
+        self.factor = factor
         if expr in self.df.columns:
             return self.column(expr)
         return self.eval(_parse(expr), expr)
@@ -188,10 +192,14 @@ class _Evaluator:
         zz = (a == 0) & (b == 0)
         bad = (b == 0) & (a != 0) & ~np.isnan(a)
         if bad.any():
-            rows = self.df.loc[bad, self.keys].head(_MAX_LISTED)
+            rows = self.df.loc[bad, self.where].head(_MAX_LISTED)
+            what = f"factor {self.factor!r} = {expr!r}" if self.factor and self.factor != expr \
+                else f"{expr!r}"
             raise InputError(
-                f"identity: division by zero in {expr!r} ({int(bad.sum())} rows)",
-                [", ".join(f"{k}={r[k]}" for k in self.keys) for _, r in rows.iterrows()],
+                f"identity: division by zero in {what} ({int(bad.sum())} rows)",
+                [*(", ".join(f"{k}={r[k]}" for k in self.where) for _, r in rows.iterrows()),
+                 "a non-zero value divided by zero has no value; fix the data (0 / 0 is "
+                 "taken as a sector that does not exist: LMDI's zero limits apply)"],
             )
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(zz, 1.0, a / np.where(b == 0, 1.0, b))
@@ -241,10 +249,10 @@ def factor_table(
         rows = df.loc[dup, keys].drop_duplicates().head(_MAX_LISTED)
         raise InputError(f"duplicate rows for the same {', '.join(keys)} ({int(dup.sum())} rows)",
                          [", ".join(f"{k}={r[k]}" for k in keys) for _, r in rows.iterrows()])
-    ev = _Evaluator(df, keys[:2])
+    ev = _Evaluator(df, keys[:2], keys)
     out = df[keys].copy()
     for name, expr in ident._parsed:
-        out[name] = ev.expr(expr)
+        out[name] = ev.expr(expr, name)
     names = list(ident.names)
     vals = out[names].to_numpy()
     bad = np.isnan(vals) | ~np.isfinite(vals) | (vals < 0)
@@ -324,7 +332,9 @@ def lmdi(
     unit, period, sector : str
         Key columns; ``sector=None`` for a one-sector identity such as Kaya's.
     base, end : int, optional
-        Periods to compare (default: first and last in the table).
+        Periods to compare (default: first and last in the table). Only the rows of the
+        periods from base to end are evaluated and checked (a missing value in another year
+        does not matter).
     chain : bool
         ``False``: one two-period decomposition base -> end (``kind = "period"``).
         ``True``: every consecutive pair of periods between base and end (``kind = "step"``)
@@ -369,8 +379,18 @@ def lmdi(
     """
     ident = identity if isinstance(identity, Identity) else Identity(list(identity))
     names = list(ident.names)
-    ft = factor_table(data, ident, unit=unit, period=period, sector=sector)
-    cube, present, units, periods, sectors = _cube(ft, names, unit, period, sector)
+    if period not in data.columns:
+        raise InputError(f"LMDI table lacks key columns {[period]}",
+                         [f"columns: {', '.join(map(str, data.columns))}"])
+    col = data[period]
+    if not pd.api.types.is_numeric_dtype(col.dtype):
+        raise InputError(f"LMDI table: the periods in column {period!r} are not numbers "
+                         f"(e.g. {col.iloc[0]!r})" if len(col) else
+                         f"LMDI table: column {period!r} is empty",
+                         [f"convert them first: df[{period!r}] = df[{period!r}].astype(int)"])
+    periods = sorted(pd.unique(col.dropna()).tolist())
+    if not periods:
+        raise InputError("LMDI table has no rows")
     base = periods[0] if base is None else base
     end = periods[-1] if end is None else end
     for p in (base, end):
@@ -378,6 +398,12 @@ def lmdi(
             raise InputError(f"period {p} is not in the LMDI table ({periods[0]}-{periods[-1]})")
     if base == end:
         raise InputError("base and end periods are the same")
+    # only the periods compared (base..end; every step of a chain) are evaluated and checked:
+    # a gap in a year outside them does not stop a decomposition that does not use it
+    lo_p, hi_p = sorted((base, end))
+    ft = factor_table(data[(col >= lo_p) & (col <= hi_p)], ident, unit=unit, period=period,
+                      sector=sector)
+    cube, present, units, periods, sectors = _cube(ft, names, unit, period, sector)
     lo, hi = sorted((periods.index(base), periods.index(end)))
     span = list(range(lo, hi + 1))
     if not present[:, span].all():
@@ -414,11 +440,13 @@ def lmdi(
                                        sectors, names, "chained", unit))
     else:
         dlog = _log_ratios(eff, v0s, vTs)
-        frames.append(_factor_rows(eff.sum(axis=2), np.exp(dlog), v0s.sum(-1), vTs.sum(-1),
+        with np.errstate(over="ignore"):  # a ratio beyond 1.8e308 is inf (its log is finite)
+            ratio, chained = np.exp(dlog), np.exp(dlog.sum(axis=1))
+        frames.append(_factor_rows(eff.sum(axis=2), ratio, v0s.sum(-1), vTs.sum(-1),
                                    units, pb, pe, names, kind, unit))
         if chain:
             frames.append(_factor_rows(
-                eff.sum(axis=(1, 2))[:, None], np.exp(dlog.sum(axis=1))[:, None],
+                eff.sum(axis=(1, 2))[:, None], chained[:, None],
                 v0s[:, :1].sum(-1), vTs[:, -1:].sum(-1), units, [base], [end], names,
                 "chained", unit))
     return pd.concat(frames, ignore_index=True)
@@ -437,7 +465,7 @@ def _log_ratios(eff: np.ndarray, v0s: np.ndarray, vTs: np.ndarray) -> np.ndarray
 def _factor_rows(eff, ratio, v0, vT, units, pb, pe, names, kind, unit_col) -> pd.DataFrame:
     # eff, ratio: (U, n, F); v0, vT: (U, n)
     n_u, n_p, n_f = eff.shape
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         tot_ratio = np.where((v0 > 0) & (vT > 0), vT / np.where(v0 > 0, v0, 1.0), np.nan)
     add = np.concatenate([eff, (vT - v0)[..., None]], axis=-1)
     mul = np.concatenate([ratio, tot_ratio[..., None]], axis=-1)

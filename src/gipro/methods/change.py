@@ -62,7 +62,9 @@ def cagr(y0: np.ndarray, y1: np.ndarray, years: np.ndarray | float) -> np.ndarra
     y0, y1 : array_like
         Values in the base period :math:`t_0` and the end period :math:`T`.
     years : array_like or float
-        :math:`T - t_0` in years (periods), > 0.
+        :math:`T - t_0` in years (periods), > 0. For a comparison backwards in time
+        (:mod:`gipro.progress` with the base period after the end period) the caller passes
+        :math:`|T - t_0|`: the rate that compounds the base value into the end value.
 
     Returns
     -------

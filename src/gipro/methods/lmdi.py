@@ -219,7 +219,12 @@ def additive(
     regular = pos0 & posT
     if regular.any():
         w = logmean(vT[regular], v0[regular])
-        out[regular] = w[:, None] * np.log(xT[regular] / x0[regular])
+        with np.errstate(over="ignore", under="ignore"):
+            lr = np.log(xT[regular] / x0[regular])  # one rounding: accurate near a ratio of 1
+        far = ~np.isfinite(lr)  # the ratio overflowed or underflowed (values 1e300 apart)
+        if far.any():
+            lr[far] = (np.log(xT[regular]) - np.log(x0[regular]))[far]
+        out[regular] = w[:, None] * lr
     appear = ~pos0 & posT
     if appear.any():
         z = x0[appear] == 0
