@@ -81,7 +81,18 @@ def _name(v: Any) -> Any:
 
 
 # ---------------------------------------------------------------------- catalogue
-class IndicatorDef(_Model):
+class _Named(_Model):
+    """A model with a ``name`` given as text or as ``{en: ..., zh: ...}``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _n(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" in data:
+            data = {**data, "name": _name(data["name"])}
+        return data
+
+
+class IndicatorDef(_Named):
     """One park indicator of the catalogue.
 
     Attributes
@@ -109,13 +120,6 @@ class IndicatorDef(_Model):
     direction: Literal[1, -1] | None = None
     levels: list[str] | None = None
     formula: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _n(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "name" in data:
-            data = {**data, "name": _name(data["name"])}
-        return data
 
     @model_validator(mode="after")
     def _kind(self) -> IndicatorDef:
@@ -233,16 +237,9 @@ class Variant(_Model):
     note: str | None = None
 
 
-class Category(_Model):
+class Category(_Named):
     code: str
     name: Name
-
-    @model_validator(mode="before")
-    @classmethod
-    def _n(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "name" in data:
-            data = {**data, "name": _name(data["name"])}
-        return data
 
 
 class Group(_Model):
@@ -264,7 +261,7 @@ class Group(_Model):
     note: str | None = None
 
 
-class Requirement(_Model):
+class Requirement(_Named):
     """One requirement (or indicator with a leading value) of a park framework.
 
     Attributes
@@ -318,13 +315,6 @@ class Requirement(_Model):
     source: str | None = None
     verified: bool = False
     note: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _n(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "name" in data:
-            data = {**data, "name": _name(data["name"])}
-        return data
 
     @property
     def direction(self) -> int | None:
@@ -380,7 +370,7 @@ class VerdictRule(_Model):
     note: str | None = None
 
 
-class RequirementFramework(_Model):
+class RequirementFramework(_Named):
     """A park requirement framework (see the module docstring for the YAML format).
 
     Raises
@@ -403,13 +393,6 @@ class RequirementFramework(_Model):
     groups: list[Group] = Field(default_factory=list)
     verdict: VerdictRule = Field(default_factory=VerdictRule)
     requirements: list[Requirement]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _n(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "name" in data:
-            data = {**data, "name": _name(data["name"])}
-        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> RequirementFramework:
