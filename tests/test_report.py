@@ -610,11 +610,17 @@ def test_cli_sensitivity_report_and_workbook_show_the_analysis(tmp_path):
                             "--report", str(tmp_path / "s.html"), "--excel",
                             str(tmp_path / "s.xlsx")])
     assert r.exit_code == 0, r.output
-    assert "Wrote the report" in r.output and "Wrote the workbook" in r.output
+    assert "Wrote the HTML report" in r.output and "Wrote the Excel workbook" in r.output
     stats = pd.read_csv(out / "rank_stats.csv").set_index("unit")
     sob = pd.read_csv(out / "sobol.csv")
     html = (tmp_path / "s.html").read_text(encoding="utf-8")
-    assert "ranks of GIP in 2015 over 40 runs (sobol design)" in html  # N (d + 2) = 8 x 5
+    # the design has N (d + 2) = 8 x 5 = 40 runs; the intervals use its A and B blocks,
+    # 2 N = 16 runs (every run succeeds here) -- the count rank_stats.csv gives each unit
+    assert ("ranks of GIP in 2015; the rank intervals use 16 of the 40 runs, the A and B "
+            "blocks of the Saltelli design") in html
+    assert (stats["runs"] == 16).all()
+    assert ("over 16 of 40 runs (the A and B blocks of the Saltelli design)"
+            in " ".join(r.output.split()))  # the printed table's title
     rows = table_rows(html, "rank-interval-table")
     code = _code_of()
     assert sorted(code[row[0]] for row in rows) == sorted(stats.index)

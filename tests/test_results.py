@@ -61,11 +61,15 @@ def test_strengths_and_weaknesses(build):
     strong, weak = strengths_weaknesses(build, "V", 2, n=2)
     # V period 2: ranks a 3, b 3 (b = 3 is third best), c 4, d 1 (4 is the best)
     assert strong["code"].tolist() == ["d", "a"] and strong["rank"].tolist() == [1, 3]
-    assert weak["code"].tolist() == ["c", "a"] and weak["rank"].tolist() == [4, 3]
+    # weaknesses never repeat a strength: a (rank 3, before b in framework order) is a
+    # strength, so the second-worst weakness is b (rank 3), not a again
+    assert weak["code"].tolist() == ["c", "b"] and weak["rank"].tolist() == [4, 3]
     assert strong.loc[0, "value"] == 4.0 and strong.loc[0, "of"] == 3  # W has no d
-    # W has no value for d: left out, not ranked last
-    s_w, _ = strengths_weaknesses(build, "W", 2, n=4)
-    assert "d" not in s_w["code"].tolist() and len(s_w) == 3
+    # W has no value for d: left out, not ranked last; 3 ranked indicators -> at most
+    # floor(3 / 2) = 1 strength and 1 weakness, whatever n
+    s_w, w_w = strengths_weaknesses(build, "W", 2, n=4)
+    assert "d" not in s_w["code"].tolist() + w_w["code"].tolist()
+    assert len(s_w) == len(w_w) == 1
     with pytest.raises(InputError, match="'Z' is not in the results"):
         strengths_weaknesses(build, "Z")
 

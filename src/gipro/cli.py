@@ -54,6 +54,29 @@ def _one_of(choices: tuple[str, ...] | list[str]):
     return check
 
 
+def _suffix(suffixes: tuple[str, ...], what: str):
+    """An option callback for an output file: its suffix (any case) must be one of
+    ``suffixes``, else a usage error (exit 2) -- gipro never writes HTML, a workbook or an
+    image under a suffix that makes other programs read it as something else
+    (docs/bad-input.md). Used by every file option: ``--report``, ``report --out`` (HTML),
+    ``--excel``, ``export --out`` (workbook) and ``chart --out`` (image)."""
+    def check(value: Path | None) -> Path | None:
+        if value is not None and value.suffix.lower() not in suffixes:
+            raise typer.BadParameter(f"{value.name!r}: {what} needs the suffix "
+                                     + " or ".join(suffixes))
+        return value
+    return check
+
+
+#: What each kind of output file may be called (the suffixes checked by :func:`_suffix`).
+HTML_SUFFIXES = (".html", ".htm")
+EXCEL_SUFFIXES = (".xlsx",)
+IMAGE_SUFFIXES = tuple(f".{f}" for f in (*FORMATS, "jpg"))
+_html_file = _suffix(HTML_SUFFIXES, "an HTML report")
+_excel_file = _suffix(EXCEL_SUFFIXES, "an Excel workbook")
+_image_file = _suffix(IMAGE_SUFFIXES, "a chart image")
+
+
 def _share_below_one(value: float) -> float:
     """--tolerance: a share of the threshold, 0 <= t < 1 (5 meant as 5 % is a usage error)."""
     if not 0.0 <= value < 1.0:
@@ -74,7 +97,8 @@ RecipeArg = Annotated[str | None, typer.Argument(
     help="Recipe YAML file or built-in recipe name (default: china-provinces-gipro).")]
 #: ``--excel FILE`` of the commands that can also write the Excel workbook.
 ExcelOpt = Annotated[Path | None, typer.Option(
-    "--excel", help="Also write the Excel workbook to this file.")]
+    "--excel", callback=_excel_file, help="Also write the Excel workbook to this file "
+    "(.xlsx).")]
 
 Lang = Annotated[str, typer.Option("--lang", callback=_one_of(LANGUAGES),
                                    help="Language of the report and chart labels: "
@@ -149,7 +173,8 @@ def run(
         "gipro-output"),
     top: Annotated[int, typer.Option(min=1, help="How many units of the ranking to print.")] = 10,
     report_path: Annotated[Path | None, typer.Option(
-        "--report", help="Also write the HTML report to this file.")] = None,
+        "--report", callback=_html_file,
+        help="Also write the HTML report to this file (.html).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
@@ -203,10 +228,11 @@ def _write_reports(build: Build, report_path: Path | None, excel: Path | None, l
     written = []
     prog = progress_report if progress_report is not None else True
     if report_path is not None:
-        written.append(report_for_build(build, lang=lang, progress=prog,
-                                        robustness=robustness).write(report_path))
+        rep = report_for_build(build, lang=lang, progress=prog, robustness=robustness)
+        written.append((REPORT, rep.write(report_path)))
     if excel is not None:
-        written.append(write_excel(excel, build, progress=prog, robustness=robustness))
+        written.append((WORKBOOK, write_excel(excel, build, progress=prog,
+                                              robustness=robustness)))
     return written
 
 
@@ -225,10 +251,15 @@ def _size(n_bytes: int) -> str:
     return f"{n_bytes} bytes"
 
 
-def _print_written(paths: list[Path]) -> None:
-    for p in paths:
-        kind = "report" if p.suffix.lower() in (".html", ".htm") else "workbook"
-        console.print(Text.assemble(f"Wrote the {kind} ", (str(p), "bold"),
+#: What ``_print_written`` names: the kinds of file --report, --excel and chart write.
+REPORT, WORKBOOK, CHART = "the HTML report", "the Excel workbook", "the chart image"
+
+
+def _print_written(items: list[tuple[str, Path]]) -> None:
+    """``Wrote the HTML report r.html (5.2 MB)``: each file named by what it is (not
+    guessed from its suffix)."""
+    for kind, p in items:
+        console.print(Text.assemble(f"Wrote {kind} ", (str(p), "bold"),
                                     f" ({_size(p.stat().st_size)})"), highlight=False)
 
 
@@ -290,7 +321,8 @@ def progress(
     top: Annotated[int, typer.Option(min=1, help="How many units to show at each end of the "
                                      "table.")] = 5,
     report_path: Annotated[Path | None, typer.Option(
-        "--report", help="Also write the HTML report to this file.")] = None,
+        "--report", callback=_html_file,
+        help="Also write the HTML report to this file (.html).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
@@ -397,7 +429,8 @@ def assess_parks(
         help="Partly-met band, as a share of the threshold: 0 <= t < 1 (0.10 = within 10 % "
         "of the threshold).", callback=_share_below_one)] = 0.10,
     report_path: Annotated[Path | None, typer.Option(
-        "--report", help="Also write the HTML report to this file.")] = None,
+        "--report", callback=_html_file,
+        help="Also write the HTML report to this file (.html).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
     sep: Annotated[str | None, typer.Option(
@@ -439,15 +472,15 @@ def assess_parks(
         if report_path is not None:
             from .report import park_report
 
-            extra.append(park_report(kept["data"], kept["assessments"],
-                                     park26_build=kept.get("park26"), lang=lang,
-                                     year=year).write(report_path))
+            rep = park_report(kept["data"], kept["assessments"],
+                              park26_build=kept.get("park26"), lang=lang, year=year)
+            extra.append((REPORT, rep.write(report_path)))
         if excel is not None:
             from .report import write_excel
 
-            extra.append(write_excel(excel, kept.get("park26"), progress=False,
-                                     assessments=kept["assessments"],
-                                     park_data=kept["data"]))
+            extra.append((WORKBOOK, write_excel(excel, kept.get("park26"), progress=False,
+                                                assessments=kept["assessments"],
+                                                park_data=kept["data"])))
     except GiproError as exc:
         _fail(exc)
         return
@@ -685,8 +718,8 @@ def sensitivity(
         "gipro-sensitivity"),
     top: Annotated[int, typer.Option(min=1, help="Units to print.")] = 10,
     report_path: Annotated[Path | None, typer.Option(
-        "--report", help="Also write the HTML report (the build, with the rank intervals and "
-        "Sobol indices) to this file.")] = None,
+        "--report", callback=_html_file, help="Also write the HTML report (the build, with "
+        "the rank intervals and Sobol indices) to this file (.html).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
@@ -697,6 +730,7 @@ def sensitivity(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .build import Build
+    from .report.sections import _interval_runs
     from .sensitivity import load_config, run_config
 
     try:
@@ -720,7 +754,12 @@ def sensitivity(
     for note in res.notes:
         _note(note)
     st = res.rank_stats.sort_values("nominal_rank").head(top)
-    table = _table(f"{res.target} ranks, {res.period}: {res.design.n_runs} runs in "
+    used = _interval_runs(res, res.design)
+    runs = (f"{used} runs" if used == res.design.n_runs else
+            f"{used} of {res.design.n_runs} runs" + (" (the A and B blocks of the Saltelli "
+                                                     "design)" if res.design.kind == "sobol"
+                                                     else " (the successful ones)"))
+    table = _table(f"{res.target} ranks, {res.period}, over {runs}; analysis in "
                    f"{res.seconds:.2f} s")
     for col in ("unit", "nominal", "median", "5-95%", "mean |shift|"):
         table.add_column(col, justify="left" if col == "unit" else "right")
@@ -755,19 +794,19 @@ def _sensitivity_reports(build: Build, res, report_path: Path | None, excel: Pat
     if report_path is not None:
         from .report import report_for_build
 
-        written.append(report_for_build(build, lang=lang, period=period,
-                                        robustness=rob).write(report_path))
+        rep = report_for_build(build, lang=lang, period=period, robustness=rob)
+        written.append((REPORT, rep.write(report_path)))
     if excel is not None:
         import pandas as pd
 
         from .report import write_excel
 
-        written.append(write_excel(excel, build, robustness=rob, extra={
+        written.append((WORKBOOK, write_excel(excel, build, robustness=rob, extra={
             "sensitivity_runs": (res.runs, "every run of the analysis: its sampled settings, "
                                  "status, error and mean absolute rank shift"),
             "sensitivity_failures": (res.failures, "failed runs and why"),
             "sensitivity_notes": (pd.DataFrame({"note": res.notes}),
-                                  "design, seed, inputs and policies of the analysis")}))
+                                  "design, seed, inputs and policies of the analysis")})))
     return written
 
 
@@ -793,7 +832,8 @@ def _robustness_frames(rank_intervals: Path | None, sobol: Path | None):
 @app.command("report")
 def report_cmd(
     recipe: RecipeArg = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
+    out: Annotated[Path, typer.Option("--out", "-o", callback=_html_file,
+                                      help="HTML file to write (.html).")] = Path(
         "report.html"),
     lang: Lang = "en",
     title: Annotated[str | None, typer.Option(help="Title (default: the framework's "
@@ -824,13 +864,14 @@ def report_cmd(
     try:
         rob = _robustness_frames(rank_intervals, sobol)
         build = Build(recipe).run()
-        prog = False
+        prog = not no_progress  # True on one period: the report notes there is none
         if not no_progress and len(build.final.periods) > 1:
             prog = report(build, base, end)
-        written = [report_for_build(build, lang=lang, title=title, period=period,
-                                    progress=prog, robustness=rob).write(out)]
+        written = [(REPORT, report_for_build(build, lang=lang, title=title, period=period,
+                                             progress=prog, robustness=rob).write(out))]
         if excel is not None:
-            written.append(write_excel(excel, build, progress=prog, robustness=rob))
+            written.append((WORKBOOK, write_excel(excel, build, progress=prog,
+                                                  robustness=rob)))
     except GiproError as exc:
         _fail(exc)
         return
@@ -840,7 +881,8 @@ def report_cmd(
 @app.command("export")
 def export_cmd(
     recipe: RecipeArg = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Excel file to write.")] = Path(
+    out: Annotated[Path, typer.Option("--out", "-o", callback=_excel_file,
+                                      help="Excel file to write (.xlsx).")] = Path(
         "gipro-results.xlsx"),
     base: Annotated[int | None, typer.Option(help="Progress base period.")] = None,
     end: Annotated[int | None, typer.Option(help="Progress end period.")] = None,
@@ -857,16 +899,7 @@ def export_cmd(
     except GiproError as exc:
         _fail(exc)
         return
-    _print_written([path])
-
-
-def _image_file(value: Path) -> Path:
-    """--out of gipro chart: the suffix must be an image format (else a usage error)."""
-    fmt = value.suffix.lstrip(".").lower()
-    if fmt not in (*FORMATS, "jpg"):
-        raise typer.BadParameter(f"{value.name!r}: the suffix must be one of "
-                                 + ", ".join(f".{f}" for f in (*FORMATS, "jpg")))
-    return value
+    _print_written([(WORKBOOK, path)])
 
 
 @app.command("chart")
@@ -906,7 +939,7 @@ def chart_cmd(
     except GiproError as exc:
         _fail(exc)
         return
-    console.print(Text.assemble("Wrote ", (str(path), "bold")), highlight=False)
+    _print_written([(CHART, path)])
 
 
 @app.command("scenario")
@@ -924,8 +957,8 @@ def scenario_cmd(
     top: Annotated[int, typer.Option(min=1, help="How many units to show in the printed "
                                      "table.")] = 15,
     report_path: Annotated[Path | None, typer.Option(
-        "--report", help="Also write the HTML report (baseline results, scenarios, targets, "
-        "questions) to this file.")] = None,
+        "--report", callback=_html_file, help="Also write the HTML report (baseline "
+        "results, scenarios, targets, questions) to this file (.html).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
@@ -992,12 +1025,12 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
             meth = Methodology(steps=[e.to_dict() for e in build.log] if build else [],
                                input_notes=[repr(ev.data)], notes=list(ev.notes),
                                sources=[(ev.data.origin or "park data", source)])
-            written.append(Report(f"{translate('scenarios', lang)}: "
-                                  f"{ev.data.origin or 'parks'}", lang, [base, meth],
-                                  synthetic=ev.data.synthetic).write(report_path))
+            rep = Report(f"{translate('scenarios', lang)}: {ev.data.origin or 'parks'}",
+                         lang, [base, meth], synthetic=ev.data.synthetic)
+            written.append((REPORT, rep.write(report_path)))
         if excel is not None:
-            written.append(write_excel(excel, build, progress=False, scenarios=base,
-                                       park_data=ev.data))
+            written.append((WORKBOOK, write_excel(excel, build, progress=False,
+                                                  scenarios=base, park_data=ev.data)))
         return written
     if isinstance(ev, Evaluation):
         build = ev.baseline
@@ -1012,12 +1045,13 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
         rep.sections.remove(sc)
         at = next((i + 1 for i, s in enumerate(rep.sections) if s.key == "results"), 0)
         rep.sections.insert(at, sc)
-        written.append(rep.write(report_path))
+        written.append((REPORT, rep.write(report_path)))
     if excel is not None:
         more = {f"scenario_{k}": (read(k), f"{k}.csv of gipro scenario")
                 for k in ("index", "scores", "contributions", "changes", "beyond_scale",
                           "overview") if k in files}
-        written.append(write_excel(excel, build, progress=False, scenarios=sc, extra=more))
+        written.append((WORKBOOK, write_excel(excel, build, progress=False, scenarios=sc,
+                                              extra=more)))
     return written
 
 

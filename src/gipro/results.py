@@ -164,6 +164,15 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
     indicators with the best (lowest) ranks, weaknesses the ``n`` with the worst; ties in the
     ordering are broken by framework order. Indicators the unit has no value for are left out.
 
+    **Strengths and weaknesses never overlap**: with ``k`` ranked indicators, each list holds
+    at most ``floor(k / 2)`` (``min(n, k // 2)``), and a weakness is never one of the
+    strengths (the worst-ranked indicators not already listed as strengths). COINr's
+    ``get_str_weak`` takes the first ``topN`` and the last ``bottomN`` of one sorted list,
+    so a unit with fewer than ``topN + bottomN`` ranked indicators gets the same indicator
+    under both headings (3 indicators, ``n = 3``: its worst indicator listed as a
+    strength) -- a profile that contradicts itself; gipro caps the lists instead. A unit
+    with one ranked indicator has neither.
+
     Parameters
     ----------
     build : Build
@@ -172,7 +181,8 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
     period : int, optional
         Default: the last period.
     n : int
-        How many strengths and weaknesses (default 5; fewer if the unit has fewer indicators).
+        How many strengths and weaknesses at most (default 5; at most ``k // 2`` each for a
+        unit with ``k`` ranked indicators).
     dataset : str, optional
         Data set holding normalised indicators (default: the final one).
 
@@ -213,8 +223,10 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
         "_order": range(len(inds)),
     })
     table = table[table["rank"].notna()]
-    strong = table.sort_values(["rank", "_order"]).head(n)
-    weak = table.sort_values(["rank", "_order"], ascending=[False, True]).head(n)
+    m = min(n, len(table) // 2)  # disjoint lists (see above)
+    strong = table.sort_values(["rank", "_order"]).head(m)
+    rest = table.drop(index=strong.index)
+    weak = rest.sort_values(["rank", "_order"], ascending=[False, True]).head(m)
     out = []
     for t in (strong, weak):
         t = t.drop(columns="_order").reset_index(drop=True)

@@ -265,7 +265,9 @@ def report_for_build(
         Period of the results and profiles (default: the last).
     progress : bool or ProgressReport
         ``True``: compute :func:`gipro.progress.report` between ``base`` and ``end`` (only
-        when the build has two or more periods); a ProgressReport: use it; ``False``: none.
+        when the build has two or more periods; a one-period build gets the note "One
+        period (2015): no progress section." under the overview's key facts instead); a
+        ProgressReport: use it; ``False``: none.
     robustness : Robustness, optional
         Rank intervals / Sobol indices from an uncertainty analysis (plain tables). The
         correlation heatmap of the build is added to it unless ``correlations=False``. Rank
@@ -301,7 +303,11 @@ def report_for_build(
                          ["add an aggregate step to the recipe"])
     if robustness is not None:  # intervals of another build or period are refused
         robustness.check_build(build, _period_of(build, period))
-    sections: list[Section] = [Overview.from_build(build), Results.from_build(build, period)]
+    overview = Overview.from_build(build)
+    periods = list(build.final.periods)
+    if progress is True and len(periods) == 1:  # asked for, impossible: say so
+        overview.notes.append(translate("no_progress_one_period", lang, period=periods[0]))
+    sections: list[Section] = [overview, Results.from_build(build, period)]
     if profiles:
         sections.append(Profiles.from_build(build, period))
     notes: list[str] = []

@@ -37,9 +37,11 @@ __all__ = [
     "profile_bars",
     "rank_history",
     "rank_interval_chart",
+    "rank_ticks",
     "ranking_bar",
     "scenario_bars",
     "score_heatmap",
+    "shorten",
     "slope_chart",
     "sobol_bars",
     "spread_labels",
@@ -136,6 +138,65 @@ def wrap(text: str, width: int = 18) -> str:
     return "<br>".join(lines)
 
 
+def shorten(text: str, width: int = 28) -> str:
+    """A label cut to about ``width`` columns with an ellipsis (Chinese characters count
+    double); shorter labels are returned as they are. Axis labels of unit names are cut so
+    that one long name (a 130-character company or park name) cannot take most of a chart's
+    width; the full name stays in the hover.
+
+    Examples
+    --------
+    >>> shorten("Inner Mongolia")
+    'Inner Mongolia'
+    >>> shorten("Xinjiang Production and Construction Corps", 20)
+    'Xinjiang Production…'
+    >>> shorten("新疆维吾尔自治区生产建设兵团", 10)
+    '新疆维吾…'
+    """
+    text = str(text)
+    if _width(text) <= width:
+        return text
+    k, acc = 0, 0
+    while k < len(text) and acc + _width(text[k]) <= width - 1:
+        acc += _width(text[k])
+        k += 1
+    return text[:k].rstrip() + "…"
+
+
+def _short_ticks(labels: Sequence[str], width: int = 28) -> dict:
+    """Axis settings showing ``labels`` (categories, kept whole for the hover) cut by
+    :func:`shorten`; empty when none is cut (the figure stays small)."""
+    short = [shorten(v, width) for v in labels]
+    if short == list(labels):
+        return {}
+    return {"tickmode": "array", "tickvals": list(labels), "ticktext": short}
+
+
+def rank_ticks(n_units: int, most: int = 10) -> list[int]:
+    """Integer rank ticks for an axis of ``n_units`` ranks: 1 and the multiples of a round
+    step (1, 2, 5, 10, 20, 50, ...), at most about ``most`` of them; step 1 or 2 counts
+    from 1 (1, 3, 5, ...).
+
+    Examples
+    --------
+    >>> rank_ticks(30)
+    [1, 5, 10, 15, 20, 25, 30]
+    >>> rank_ticks(7)
+    [1, 2, 3, 4, 5, 6, 7]
+    >>> rank_ticks(15)
+    [1, 3, 5, 7, 9, 11, 13, 15]
+    """
+    n = max(int(n_units), 1)
+    k = 0
+    step = 1
+    while -(-n // step) > most:  # ceil(n / step) ticks
+        k += 1
+        step = (1, 2, 5)[k % 3] * 10 ** (k // 3)
+    if step <= 2:
+        return list(range(1, n + 1, step))
+    return [1, *range(step, n + 1, step)]
+
+
 def _num(v) -> np.ndarray:
     return pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(dtype=float)
 
@@ -184,7 +245,8 @@ def coverage_heatmap(share: pd.DataFrame, title: str | None = None) -> go.Figure
     return _layout(fig, title, height=max(220, 28 * len(share) + 110))
 
 
-def ranking_bar(table: pd.DataFrame, title: str | None, score_label: str) -> go.Figure:
+def ranking_bar(table: pd.DataFrame, title: str | None, score_label: str,
+                rank_label: str = "rank") -> go.Figure:
     """Horizontal bars of one score per unit, best rank on top.
 
     Parameters
@@ -193,6 +255,11 @@ def ranking_bar(table: pd.DataFrame, title: str | None, score_label: str) -> go.
         Columns ``label``, ``score`` and ``rank`` (NaN/NA for units without a score: they
         are shown at the bottom without a bar, never as zero).
     title, score_label : str
+    rank_label : str
+        The word "rank" in the hover (translated).
+
+    Unit labels longer than 28 columns are cut on the axis (:func:`shorten`); the hover
+    shows the whole name.
     """
     t = table.assign(_s=_num(table["score"]), _r=_num(table["rank"]))
     t = t.sort_values(["_r", "label"], na_position="last")
@@ -202,15 +269,21 @@ def ranking_bar(table: pd.DataFrame, title: str | None, score_label: str) -> go.
         x=rev["_s"].to_numpy(), y=[str(v) for v in rev["label"]], orientation="h",
         marker_color=MAIN, text=text, textposition="outside", cliponaxis=False,
         customdata=np.stack([rev["_r"].to_numpy()], axis=-1),
-        hovertemplate="%{y}: %{x:.2f} (rank %{customdata[0]})<extra></extra>"))
+        hovertemplate=f"%{{y}}: %{{x:.2f}} ({rank_label} %{{customdata[0]}})<extra></extra>"))
     fig.update_xaxes(title=score_label)
+    fig.update_yaxes(**_short_ticks([str(v) for v in rev["label"]]))
     return _layout(fig, title, height=max(260, 22 * len(t) + 90))
 
 
 def score_heatmap(scores: pd.DataFrame, title: str | None = None, *,
                   raw: pd.DataFrame | None = None, zrange: Sequence[float] | None = None,
-                  groups: Sequence[str] | None = None) -> go.Figure:
+                  groups: Sequence[str] | None = None,
+                  hover_words: tuple[str, str] = ("score", "value")) -> go.Figure:
     """Heatmap of normalised scores: units (rows, in the given order) x indicators (columns).
+
+    Unit labels longer than 28 columns are cut on the axis (:func:`shorten`), whole in the
+    hover; raw values are shown with 4 significant digits and grouped thousands, never in
+    exponent form (``35,820``, ``0.7140``).
 
     Parameters
     ----------
@@ -222,6 +295,8 @@ def score_heatmap(scores: pd.DataFrame, title: str | None = None, *,
         Colour scale limits (e.g. the normalisation range); default: the data range.
     groups : list of str, optional
         A group label per column (the dimension), shown as a second axis line.
+    hover_words : (str, str)
+        The words "score" and "value" in the hover (translated).
     """
     z = scores.to_numpy(dtype=float)
     many = len(scores.columns) > 12
@@ -229,28 +304,36 @@ def score_heatmap(scores: pd.DataFrame, title: str | None = None, *,
          for g, c in zip(groups if groups is not None else [""] * len(scores.columns),
                          scores.columns, strict=True)]
     custom = None
-    hover = "%{y}<br>%{x}<br>score %{z:.2f}<extra></extra>"
+    sw, vw = hover_words
+    hover = f"%{{y}}<br>%{{x}}<br>{sw} %{{z:.2f}}<extra></extra>"
     if raw is not None:
         custom = raw.to_numpy(dtype=float)
-        hover = "%{y}<br>%{x}<br>score %{z:.2f}<br>value %{customdata:.4g}<extra></extra>"
+        hover = (f"%{{y}}<br>%{{x}}<br>{sw} %{{z:.2f}}<br>{vw} %{{customdata:,.4r}}"
+                 "<extra></extra>")
     lo, hi = (zrange if zrange is not None else (np.nanmin(z), np.nanmax(z)))
     fig = _fig(go.Heatmap(z=z, x=x, y=[str(i) for i in scores.index], zmin=lo, zmax=hi,
                                colorscale="RdYlGn", customdata=custom, hovertemplate=hover,
                                hoverongaps=False, xgap=1, ygap=1))
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(autorange="reversed", **_short_ticks([str(i) for i in scores.index]))
     fig.update_xaxes(tickangle=-60 if many else 0)
     return _layout(fig, title, height=max(300, 20 * len(scores) + 160))
 
 
 def profile_bars(labels: Sequence[str], unit_scores: Sequence[float],
                  median_scores: Sequence[float], ranks: Sequence[float], of: Sequence[int],
-                 unit_label: str, median_label: str, title: str | None = None) -> go.Figure:
-    """A unit's scores next to the median of all units, one pair of bars per code."""
-    r = [f"rank {int(k)} of {int(n)}" if np.isfinite(k) else "no rank"
+                 unit_label: str, median_label: str, title: str | None = None, *,
+                 rank_of: str = "rank {rank} of {of}", no_rank: str = "no rank") -> go.Figure:
+    """A unit's scores next to the median of all units, one pair of bars per code.
+
+    ``rank_of`` and ``no_rank`` are the hover's rank texts (translated: the report passes
+    its language's, e.g. ``第 {rank} 名，共 {of} 个``); the legend names the unit by
+    ``unit_label`` cut to 40 columns (:func:`shorten`).
+    """
+    r = [rank_of.format(rank=int(k), of=int(n)) if np.isfinite(k) else no_rank
          for k, n in zip(_num(ranks), of, strict=True)]
     x = [wrap(v, 14) for v in labels]
     return _fast([
-        {"type": "bar", "name": unit_label, "x": x, "y": _num(unit_scores),
+        {"type": "bar", "name": shorten(unit_label, 40), "x": x, "y": _num(unit_scores),
          "marker": {"color": MAIN}, "customdata": r,
          "hovertemplate": "%{x}: %{y:.2f} (%{customdata})<extra></extra>"},
         {"type": "bar", "name": median_label, "x": x, "y": _num(median_scores),
@@ -260,17 +343,22 @@ def profile_bars(labels: Sequence[str], unit_scores: Sequence[float],
 
 def rank_history(ranks: pd.DataFrame, n_units: int, title: str | None = None,
                  rank_label: str = "rank") -> go.Figure:
-    """Ranks over periods: one line per code (columns), periods as index; rank 1 on top."""
+    """Ranks over periods: one line per code (columns), periods as index; rank 1 on top.
+
+    The rank axis is reversed (1 at the top, from ``0.5`` to ``n_units + 0.5``) with integer
+    ticks at 1 and round steps (:func:`rank_ticks`: 1, 5, 10, ... 30 for 30 units).
+    """
     x = [str(p) for p in ranks.index]
     data = [{"type": "scatter", "x": x, "y": _num(ranks[col]), "mode": "lines+markers",
              "name": str(col), "line": {"width": 3 if i == 0 else 1.5,
                                         "dash": "solid" if i == 0 else "dot"},
-             "hovertemplate": f"{col}<br>%{{x}}: rank %{{y}}<extra></extra>"}
+             "hovertemplate": f"{col}<br>%{{x}}: {rank_label} %{{y:d}}<extra></extra>"}
             for i, col in enumerate(ranks.columns)]
     return _fast(data, title, 360, legend={"orientation": "h", "y": -0.2},
                  xaxis={"type": "category"},
-                 yaxis={"autorange": False, "range": [n_units + 0.5, 0.5], "tick0": 1,
-                        "dtick": max(1, n_units // 10), "title": {"text": rank_label}})
+                 yaxis={"autorange": False, "range": [n_units + 0.5, 0.5],
+                        "tickmode": "array", "tickvals": rank_ticks(n_units),
+                        "tickformat": "d", "title": {"text": rank_label}})
 
 
 def spread_labels(y: Sequence[float], gap: float, low: float, high: float) -> np.ndarray:
@@ -328,7 +416,8 @@ def slope_chart(table: pd.DataFrame, base_label: str, end_label: str,
     either score are left out of the chart (they are in the tables). Each unit is named to
     the right of its end point; labels that would overlap are spread apart
     (:func:`spread_labels`) with a thin leader line to their point, and the right margin
-    is as wide as the longest label, so no label is clipped.
+    is as wide as the longest label, so no label is clipped (labels are cut to 28 columns
+    by :func:`shorten`; the hover shows the whole name).
     """
     t = table.assign(sb=_num(table["score_base"]), se=_num(table["score_end"]))
     t = t.dropna(subset=["sb", "se"])
@@ -361,11 +450,11 @@ def slope_chart(table: pd.DataFrame, base_label: str, end_label: str,
         px_per_unit = plot_px / (hi - lo)
         for label, y_end, y_lab in zip(t["label"].astype(str), t["se"], pos, strict=True):
             notes.append({"x": 1, "y": float(y_end), "xref": "x", "yref": "y",
-                          "text": label, "showarrow": True, "arrowhead": 0,
+                          "text": shorten(label), "showarrow": True, "arrowhead": 0,
                           "arrowwidth": 0.6, "arrowcolor": "#bbbbbb", "ax": 18,
                           "ay": -float((y_lab - y_end) * px_per_unit), "xanchor": "left",
                           "yanchor": "middle", "font": {"size": 11}})
-        longest = max(_width(str(v)) for v in t["label"])
+        longest = max(_width(shorten(str(v))) for v in t["label"])
         layout["yaxis"] = {"range": [lo, hi], "autorange": False}
         layout["annotations"] = notes
         layout["margin"] = {"l": 10, "r": 30 + 7 * longest, "t": 50 if title else 20,

@@ -132,8 +132,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "weaknesses": {"en": "Weaknesses (worst-ranked indicators)", "zh": "短板（排名最差的指标）"},
     "rank_history": {"en": "Rank over time", "zh": "排名变化"},
     "unit_summary": {"en": "Scores and ranks", "zh": "得分与排名"},
-    "one_period": {"en": "The build has one period: no history.",
-                   "zh": "构建仅含一个时期，无历史变化。"},
+    "one_period": {"en": "The build has one period ({period}): no rank history.",
+                   "zh": "构建仅含一个时期（{period}），无排名变化。"},
+    "no_progress_one_period": {"en": "One period ({period}): no progress section.",
+                               "zh": "仅一个时期（{period}）：无进展部分。"},
+    "rank_of": {"en": "rank {rank} of {of}", "zh": "第 {rank} 名，共 {of} 个"},
+    "no_rank": {"en": "no rank", "zh": "无排名"},
+    "hover_score": {"en": "score", "zh": "得分"},
+    "hover_value": {"en": "value", "zh": "数值"},
     # progress
     "progress_intro": {"en": "Change between {base} and {end}.",
                        "zh": "{base}年至{end}年的变化。"},
@@ -170,6 +176,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Uncertainty analysis: ranks of {target} in {period} over {runs} runs "
               "({design} design).",
         "zh": "不确定性分析：{period}年 {target} 的排名，共 {runs} 次运行（{design} 设计）。"},
+    "robustness_context_sobol": {
+        "en": "Uncertainty analysis: ranks of {target} in {period}; the rank intervals use "
+              "{runs} of the {total} runs, the A and B blocks of the Saltelli design "
+              "(independent draws; the other runs vary one input at a time and serve the "
+              "Sobol indices).",
+        "zh": "不确定性分析：{period}年 {target} 的排名；排名区间使用全部 {total} 次运行中的 "
+              "{runs} 次，即 Saltelli 设计的 A、B 两组（相互独立的抽样；其余运行每次只改变"
+              "一个输入，用于计算 Sobol 指数）。"},
     "sobol": {"en": "Sensitivity indices (Sobol)", "zh": "敏感性指数（Sobol）"},
     "sobol_note": {
         "en": "First-order (S1) and total (ST) indices of each uncertain input, with "
@@ -218,6 +232,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_after": {"en": "After", "zh": "变化后"},
     "col_year": {"en": "Year", "zh": "年份"},
     "baseline": {"en": "baseline", "zh": "基准"},
+    "col_score_baseline": {"en": "Score (baseline)", "zh": "得分（基准）"},
+    "col_score_scenario": {"en": "Score (scenario)", "zh": "得分（情景）"},
+    "col_rank_baseline": {"en": "Rank (baseline)", "zh": "排名（基准）"},
+    "col_rank_scenario": {"en": "Rank (scenario)", "zh": "排名（情景）"},
     # parks
     "scorecard": {"en": "Scorecard, {year}", "zh": "{year}年评分卡"},
     "scorecard_note": {

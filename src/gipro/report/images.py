@@ -64,7 +64,7 @@ def save_image(fig: go.Figure, path: str | Path, *, format: str | None = None,
     Raises
     ------
     InputError
-        Unknown format.
+        Unknown format; the folder cannot be created (a missing folder is created).
     ImageEngineError
         kaleido is not installed, or it cannot start a Chrome/Chromium.
     """
@@ -84,6 +84,10 @@ def save_image(fig: go.Figure, path: str | Path, *, format: str | None = None,
              "download button"]) from None
     from .charts import styled
 
+    try:  # a missing folder is created (as the report and the workbook do)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write the image {path}: {exc.strerror or exc}") from None
     fig = styled(fig)
     height = height or fig.layout.height or 600
     try:
@@ -123,7 +127,8 @@ def build_chart(build: Build, name: str, *, lang: str = "en", unit: str | None =
     ------
     InputError
         Unknown chart or unit (with the near matches and the units of the build); a
-        progress chart for a build with one period.
+        progress or rank-history chart for a build with one period ("the build has one
+        period (2015): no rank history", as the report says); no unit with a score.
     """
     from .builder import Context
     from .i18n import translate
@@ -138,6 +143,13 @@ def build_chart(build: Build, name: str, *, lang: str = "en", unit: str | None =
         unit = match_unit(unit, list(build.final.units), names, lang=lang)
     res_period = _period_of(build, period)
     periods_text = str(res_period)
+    periods = list(build.final.periods)
+    if name == "rank-history":
+        if len(periods) == 1:  # the report's words (i18n "one_period")
+            text = translate("one_period", "en", period=periods[0]).rstrip(".")
+            raise InputError(text[0].lower() + text[1:],
+                             ["a rank history needs a build with two or more periods"])
+        periods_text = f"{periods[0]}-{periods[-1]}"  # the chart spans every period
     if section == "overview":
         Overview.from_build(build).render(ctx)
         periods_text = (f"{build.final.periods[0]}-{build.final.periods[-1]}"
@@ -162,6 +174,10 @@ def build_chart(build: Build, name: str, *, lang: str = "en", unit: str | None =
             res = build.results()
             root = res[(res["code"] == build.framework.root) & (res["period"] == res_period)]
             unit = next((u for u in root.sort_values("rank")["unit"] if u in figs), None)
+        if unit is None:
+            raise InputError(f"no {name} chart: no unit has a {build.framework.root} score "
+                             f"in {res_period}", ["every unit-period is listed with its "
+                                                  "reason in exclusions.csv (gipro run)"])
         if unit not in figs:
             raise InputError(f"no {name} chart for unit {unit!r}: it has no score to show "
                              f"({periods_text})",

@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..framework import Framework
 from ..results import indicator_values
 from . import charts
-from .tables import Cell, Col, Table, fmt, table
+from .tables import Cell, Col, Table, fmt, readable, table
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
@@ -136,6 +136,9 @@ class Overview(Section):
         Columns ``position, name, step, input, output, notes`` (notes joined).
     facts : dict
         ``units, periods, indicators, aggregates, recipe, data``.
+    notes : list of str
+        One-line notes under the key facts, in the report's language (e.g. "One period
+        (2015): no progress section.", added by :func:`~gipro.report.report_for_build`).
     """
 
     framework: Framework
@@ -143,6 +146,7 @@ class Overview(Section):
     missing: pd.DataFrame
     steps: pd.DataFrame
     facts: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.key = "overview"
@@ -192,6 +196,7 @@ class Overview(Section):
                                         Col("output", t("col_output")),
                                         Col("notes", t("col_policies"))], sortable=False),
             "framework_name": fw.name.get(lang) or fw.code or "",
+            "notes": list(self.notes),
         }
 
 
@@ -263,7 +268,7 @@ class Results(Section):
         root = fw.root
         rk = self.ranking_frame(lang)
         root_label = fw.node(root).label(lang)
-        bar = charts.ranking_bar(rk, None, root_label)
+        bar = charts.ranking_bar(rk, None, root_label, rank_label=t("col_rank"))
         levels = [lv for lv in range(fw.max_level - 1, 0, -1)
                   if any(fw.level(c) == lv for c in self.scores.columns)]
         level_tables = []
@@ -278,7 +283,7 @@ class Results(Section):
                 for c in codes:
                     v, k = self.scores.at[u, c], self.ranks.at[u, c]
                     r.append(Cell(fmt(v, ".2f"), _sortv(v),
-                                  title=f"rank {fmt(k, 'int')}"))
+                                  title=f"{t('col_rank')} {fmt(k, 'int')}"))
                 rows.append(r)
             headers = [(t("col_rank"), True), (t("col_unit"), False), (root_label, True)]
             headers += [(fw.node(c).label(lang), True) for c in codes]
@@ -297,7 +302,8 @@ class Results(Section):
         if self.raw is not None:
             raw = self.raw.reindex(index=order, columns=inds)
         groups = [fw.node(fw.node(c).parent).label(lang) for c in inds]
-        heat = charts.score_heatmap(sc, raw=raw, zrange=self.zrange, groups=groups)
+        heat = charts.score_heatmap(sc, raw=raw, zrange=self.zrange, groups=groups,
+                                    hover_words=(t("hover_score"), t("hover_value")))
         exc = self.exclusions.assign(label=self.exclusions["unit"].map(
             lambda u: self.names.get(lang, {}).get(u, u)))
         return {
@@ -327,7 +333,8 @@ def strengths_weaknesses_all(framework: Framework, scores: pd.DataFrame, ranks: 
     """Every unit's ``n`` best- and worst-ranked indicators at once (COINr ``get_str_weak``;
     the same rule as :func:`gipro.results.strengths_weaknesses`: rank among the units of the
     period on normalised scores, ties in the ordering broken by framework order, indicators
-    without a value left out).
+    without a value left out, and the two lists disjoint: at most ``floor(k / 2)`` each for a
+    unit with ``k`` ranked indicators, a weakness never one of the strengths).
 
     Parameters
     ----------
@@ -341,8 +348,8 @@ def strengths_weaknesses_all(framework: Framework, scores: pd.DataFrame, ranks: 
     Returns
     -------
     strengths, weaknesses : pandas.DataFrame
-        ``unit, code, value, score, rank, of``, ``n`` rows per unit (fewer when a unit has
-        fewer ranked indicators), best first / worst first.
+        ``unit, code, value, score, rank, of``, ``min(n, k // 2)`` rows per unit with ``k``
+        ranked indicators, best first / worst first.
     """
     inds = [c for c in framework.indicator_codes if c in scores.columns]
     r = ranks[inds].to_numpy(dtype=float)
@@ -353,11 +360,14 @@ def strengths_weaknesses_all(framework: Framework, scores: pd.DataFrame, ranks: 
     k = len(inds)
     order = np.arange(k)
     units = np.asarray(scores.index, dtype=object)
+    m = np.minimum(n, (~np.isnan(r)).sum(axis=1) // 2)  # per unit: disjoint lists
+    chosen = np.zeros(r.shape, dtype=bool)  # the unit's strengths, never a weakness
     out = []
     for sign in (1.0, -1.0):
-        key = np.where(np.isnan(r), np.inf, sign * r * (k + 1) + order)
+        key = np.where(np.isnan(r) | chosen, np.inf, sign * r * (k + 1) + order)
         pos = np.argsort(key, axis=1, kind="stable")[:, :n]
-        ok = np.isfinite(np.take_along_axis(key, pos, axis=1))
+        ok = np.arange(pos.shape[1])[None, :] < m[:, None]
+        np.put_along_axis(chosen, pos, ok, axis=1)
         ui, ci = np.nonzero(ok)
         cj = pos[ui, ci]
         out.append(pd.DataFrame({
@@ -450,7 +460,7 @@ class Profiles(Section):
         harr = hist.to_numpy(dtype=float).reshape(len(hist), len(hcodes), len(periods))
         hlabels = [fw.node(c).label(lang) for c in hcodes]
         n_units = len(self.scores)
-        cols = [Col("name", t("col_indicator")), Col("value", t("col_value"), "g"),
+        cols = [Col("name", t("col_indicator")), Col("value", t("col_value"), "num"),
                 Col("score", t("col_score"), ".2f"), Col("rank", t("col_rank"), "int"),
                 Col("of", t("col_of"), "int")]
         code_label = {c: n.label(lang) for c, n in fw.nodes.items()}
@@ -464,7 +474,8 @@ class Profiles(Section):
         for u in sorted(self.scores.index, key=lambda u: names.get(u, u)):
             i = row[u]
             profile[u] = charts.profile_bars(labels, sc[i], med, rk[i], of, names.get(u, u),
-                                             t("col_median"))
+                                             t("col_median"), rank_of=t("rank_of"),
+                                             no_rank=t("no_rank"))
             if multi and u in hrow:
                 h = pd.DataFrame(harr[hrow[u]].T, index=periods, columns=hlabels)
                 history[u] = charts.rank_history(h, n_units, rank_label=t("col_rank"))
@@ -486,6 +497,8 @@ class Profiles(Section):
             "panels": panels,
             "profile": ctx.chart_set(profile, "profile", group),
             "history": ctx.chart_set(history, "rank-history", group) if history else None,
+            "one_period": None if multi else t("one_period", period=periods[0]
+                                               if periods else self.period),
         }
 
 
@@ -820,7 +833,10 @@ class Robustness(Section):
         mean_abs_shift``, as :func:`gipro.sensitivity.uncertainty` returns) and ``sobol``
         (``input, first, first_low, first_high, total, total_low, total_high``, or ``None``)
         become the rank-interval and Sobol blocks; ``target``, ``period``, ``design.kind``
-        and ``design.n_runs`` the context line; ``notes`` the notes (design, seed, inputs,
+        and ``design.n_runs`` the context line, which states how many runs the rank
+        intervals use: for a Sobol design the successful runs of its A and B blocks
+        (``design.independent()`` and the ``status`` of ``runs``), not the ``N (d + 2)``
+        runs of the whole Saltelli design; ``notes`` the notes (design, seed, inputs,
         failed runs). Other objects with these tables work too.
         """
         ri = getattr(result, "rank_stats", None)
@@ -832,7 +848,8 @@ class Robustness(Section):
         context = None
         if getattr(result, "target", None) is not None and design is not None:
             context = {"target": result.target, "period": getattr(result, "period", ""),
-                       "runs": getattr(design, "n_runs", ""),
+                       "runs": _interval_runs(result, design),
+                       "total": getattr(design, "n_runs", ""),
                        "design": getattr(design, "kind", "")}
         return cls(ri, sob, None, "", names, build.framework if build is not None else None,
                    context, list(getattr(result, "notes", []) or []))
@@ -867,10 +884,13 @@ class Robustness(Section):
     def render(self, ctx: Context) -> dict[str, Any]:
         lang, t = ctx.lang, ctx.t
         names = self.names.get(lang, {})
+        context = None
+        if self.context:
+            c = {"total": "", **self.context}
+            sobol = c.get("design") == "sobol" and c["total"] not in ("", c.get("runs"))
+            context = t("robustness_context_sobol" if sobol else "robustness_context", **c)
         out: dict[str, Any] = {"rank_intervals": None, "sobol": None, "correlations": None,
-                               "notes": self.notes,
-                               "context": t("robustness_context", **self.context)
-                               if self.context else None}
+                               "notes": self.notes, "context": context}
         if self.rank_intervals is not None:
             ri = self.rank_intervals.assign(label=self.rank_intervals["unit"].map(
                 lambda u: names.get(u, u)))
@@ -912,6 +932,22 @@ class Robustness(Section):
             out["correlations"] = {"chart": ctx.chart(charts.correlation_heatmap(c),
                                                       "correlations"), "note": note}
         return out
+
+
+def _interval_runs(result: Any, design: Any) -> Any:
+    """How many runs the rank intervals of an analysis use: the successful runs among the
+    design's independent ones (all runs of a Monte Carlo design; the A and B blocks of a
+    Saltelli design, :meth:`gipro.sensitivity.design.Design.independent`); else the
+    ``runs`` column of ``rank_stats`` (its largest count), else every run of the design."""
+    indep = getattr(design, "independent", None)
+    runs = getattr(result, "runs", None)
+    if callable(indep) and isinstance(runs, pd.DataFrame) and "status" in runs.columns:
+        use = np.asarray(indep())
+        return int((runs["status"].to_numpy()[use] == "ok").sum())
+    stats = getattr(result, "rank_stats", None)
+    if isinstance(stats, pd.DataFrame) and "runs" in stats.columns and len(stats):
+        return int(stats["runs"].max())
+    return getattr(design, "n_runs", "")
 
 
 def _numeric(s: pd.Series, what: str) -> pd.Series:
@@ -1034,11 +1070,11 @@ class Scenarios(Section):
             out["table"] = table(
                 d.sort_values(["scenario", "rank_scenario"]),
                 [Col("scenario", t("col_scenario")), Col("label", t("col_unit")),
-                 Col("score_base", t("baseline"), ".2f"),
-                 Col("score_scenario", t("col_scenario"), ".2f"),
+                 Col("score_base", t("col_score_baseline"), ".2f"),
+                 Col("score_scenario", t("col_score_scenario"), ".2f"),
                  Col("score_change", t("col_change"), "signed"),
-                 Col("rank_base", f"{t('col_rank')} ({t('baseline')})", "int"),
-                 Col("rank_scenario", t("col_rank"), "int"),
+                 Col("rank_base", t("col_rank_baseline"), "int"),
+                 Col("rank_scenario", t("col_rank_scenario"), "int"),
                  Col("rank_change", t("col_rank_change"), "int")],
                 id="scenario-table")
         if self.attainment is not None:
@@ -1173,7 +1209,8 @@ class Parks(Section):
                             continue
                         c = cell.loc[(code, p)]
                         o = c["outcome"]
-                        gap = "" if pd.isna(c["gap_pct"]) else f"; gap {c['gap_pct']:.0f} %"
+                        gap = ("" if pd.isna(c["gap_pct"])
+                               else f"; gap {readable(c['gap_pct'], 2)} %")
                         row.append(Cell(f"{_MARKS[o]} {t(o)}", cls=_MARK_CLASS[o],
                                         title=f"{c['value_label'] or t('no data')}{gap}"))
                     rows.append(row)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Cell", "Col", "Table", "fmt", "table"]
+__all__ = ["Cell", "Col", "Table", "fmt", "readable", "table"]
 
 DASH = "–"
 
@@ -23,17 +23,46 @@ def _missing(v: Any) -> bool:
         return False
 
 
+def readable(v: float, digits: int = 4) -> str:
+    """A measured value for people: at least ``digits`` significant digits, thousands
+    grouped, never in exponent form for values from 1e-6 to 1e15 (``35,820`` rather than
+    ``3.582e+04``; ``0.1347``, not ``0``); the integer digits are never rounded away.
+    Values closer to zero than 1e-6 (or beyond 1e15) keep the exponent (``1.235e-09``),
+    which says more than a row of zeros.
+
+    Examples
+    --------
+    >>> readable(35820.43), readable(13.2912), readable(0.13473, 2), readable(0.0)
+    ('35,820', '13.29', '0.13', '0')
+    >>> readable(-1234567.8), readable(1.23456e-9)
+    ('-1,234,568', '1.235e-09')
+    """
+    v = float(v)
+    if v == 0 or not math.isfinite(v):
+        return f"{v:g}"
+    a = abs(v)
+    if a < 1e-6 or a >= 1e15:
+        return f"{v:.{digits}g}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(a)))
+    return f"{v:,.{decimals}f}"
+
+
 def fmt(v: Any, kind: str = "text") -> str:
     """Format one value for display: ``text``, ``int``, ``pct`` (a share 0-1), ``signed``
-    (+1.23) or a format spec such as ``.2f``; missing values print as a dash, never as 0.
+    (+1.23), ``num`` (a measured value, :func:`readable`), ``g`` (4 significant digits) or a
+    format spec such as ``.2f``; missing values print as a dash, never as 0.
 
     Examples
     --------
     >>> fmt(float("nan"), ".2f"), fmt(0.25, "pct"), fmt(1.5, "signed"), fmt(3.0, "int")
     ('–', '25%', '+1.50', '3')
+    >>> fmt(35820.43, "num")
+    '35,820'
     """
     if _missing(v):
         return DASH
+    if kind == "num":
+        return readable(v)
     if kind == "text":
         return str(v)
     if kind == "int":
