@@ -51,7 +51,14 @@ def test_default_build_shape(default_build):
     assert b.final.periods == tuple(range(2006, 2016))
     assert len(b.final.units) == 30
     res = b.results()
-    assert list(res.columns) == ["unit", "period", "code", "level", "score", "rank"]
+    assert list(res.columns) == ["unit", "period", "code", "level", "score", "rank",
+                                 "children_scored", "children"]
+    # every aggregate of the built-in data rests on all its children (CO2 gaps are before 2006)
+    agg = res[res["level"] > 1]
+    assert (agg["children_scored"] == agg["children"]).all()
+    assert agg.set_index("code")["children"].to_dict() == {"GIP": 3, "ECO": 1, "CEF": 4,
+                                                           "STR": 2}
+    assert res.loc[res["level"] == 1, ["children_scored", "children"]].isna().all().all()
     # 30 provinces x 10 years x (7 indicators + 3 dimensions + index)
     assert len(res) == 30 * 10 * 11
     idx = res[res["code"] == "GIP"]

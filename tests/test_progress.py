@@ -330,3 +330,43 @@ def test_strengths_and_profiles_show_the_value_the_index_uses():
     rows = pd.concat([prof.strengths, prof.weaknesses])
     got = rows[(rows["unit"] == "A") & (rows["code"] == "waste")]["value"]
     assert got.tolist() and got.tolist() == pytest.approx([1.5] * len(got))
+
+
+def test_summary_lists_gains_and_falls_by_sign():
+    """Trial 4: with few units the summary listed a fall under "Largest gains" and said
+    "in only 0 of 5". Hand calculation (pooled min-max onto [0, 100], I = D = (a + b)/2):
+    a (+), bounds [0, 40], score 2.5 a: A 0->10 (+25), B 20->15 (-12.5), C 5->5 (0),
+    D 32->34 (+5), E 40->36 (-10); b (-1), 10->11 in A, B, C, E and 0->1 in D, bounds of
+    -b [-11, 0]: every unit's b score falls by 100/11. Index changes (a - 100/11)/2:
+    A +7.95, B -10.80, C -4.55, D -2.05, E -9.55 (median -4.5). One gain (A) and four
+    falls, of which the three largest are listed (B, E, C); a improved in A and D
+    (2 of 5), b in none."""
+    fw = gipro.Framework(
+        indicators=[{"code": "a", "parent": "D", "direction": 1},
+                    {"code": "b", "parent": "D", "direction": -1}],
+        aggregates=[{"code": "I"}, {"code": "D", "parent": "I"}])
+    vals = {"A": (0, 10, 10, 11), "B": (20, 15, 10, 11), "C": (5, 5, 10, 11),
+            "D": (32, 34, 0, 1), "E": (40, 36, 10, 11)}
+    rows = [r for u, (a0, a1, b0, b1) in vals.items()
+            for r in ((u, 2000, a0, b0), (u, 2010, a1, b1))]
+    text = summary(make_build(rows, fw=fw), with_caveats=False)
+    assert "1 of 5 units progressed on the I (I) and 4 fell back; median change -4.5" in text
+    assert " Largest gains: A (+8.0). Largest falls: B (-10.8), E (-9.5), C (-4.5)." in text
+    assert "D (-2.0)" not in text  # the fourth fall: only the three largest are listed
+    assert "a in only 2 of 5; b in none of 5." in text and "0 of 5" not in text
+
+
+def test_summary_without_falls_lists_smallest_gains():
+    """No unit fell back: no "falls" list; the smallest gains not already listed instead.
+    One indicator a (+), bounds [0, 60] pooled, score = a * 100/60: A..E rise by 1, 2, 3,
+    5, 10 (score changes 1.67, 3.33, 5, 8.33, 16.67) and F by 0 (in neither list)."""
+    fw = gipro.Framework(indicators=[{"code": "a", "parent": "I", "direction": 1}],
+                         aggregates=[{"code": "I"}])
+    rise = {"A": 1, "B": 2, "C": 3, "D": 5, "E": 10, "F": 0}
+    rows = [r for u, d in rise.items() for r in ((u, 2000, 10.0), (u, 2010, 10.0 + d))]
+    rows.append(("G", 2000, 0.0))  # pooled bounds [0, 60]
+    rows.append(("G", 2010, 60.0))
+    text = summary(make_build(rows, fw=fw), with_caveats=False)
+    assert ("Largest gains: G (+100.0), E (+16.7), D (+8.3). "
+            "Smallest gains: A (+1.7), B (+3.3), C (+5.0).") in text
+    assert "falls" not in text and "F (" not in text

@@ -411,22 +411,40 @@ class Build:
         computed per period and code on full-precision scores: 1 = best, ties share the lowest
         rank, missing scores unranked (:func:`gipro.methods.rank.rank`).
 
+        For aggregates, ``children_scored`` of ``children`` says on how many of its children
+        the score rests: an aggregate is computed when at least ``min_availability`` of its
+        children have a score (per aggregate, level by level; ``docs/steps/aggregate.md``),
+        so an index score may rest on some dimensions only -- filter with
+        ``res[res.children_scored < res.children]``. Children are the aggregate's direct
+        children in the data set with a positive weight in the aggregate step (indicators
+        left out by an earlier step are not counted):
+        :func:`gipro.steps.aggregate.children_counts`.
+
         Returns
         -------
         pandas.DataFrame
-            Columns ``unit, period, code, level, score, rank``; sorted by level (index first),
-            code, period and rank.
+            Columns ``unit, period, code, level, score, rank, children_scored, children``
+            (the last two empty for indicators); sorted by level (index first), code, period
+            and rank.
         """
+        from .steps.aggregate import children_counts
+
         ds = self.final
         ranks = _rank(ds.values, axis=1)
         p, u, c = ds.values.shape
         levels = {code: self.framework.level(code) for code in ds.codes}
+        used = next((self.fitted.get(e.name, {}).get("weights") for e in reversed(self.log)
+                     if e.step == "aggregate" and not e.skipped and e.output == ds.name), None)
+        scored, total = children_counts(self.framework, ds.codes, ds.values, used)
+        na = np.broadcast_to(total == 0, scored.shape).reshape(-1)
         out = pd.DataFrame({
             "unit": np.tile(np.repeat(np.array(ds.units, dtype=object), c), p),
             "period": np.repeat(np.array(ds.periods), u * c),
             "code": np.tile(np.array(ds.codes, dtype=object), p * u),
             "score": ds.values.reshape(-1),
             "rank": ranks.reshape(-1),
+            "children_scored": pd.arrays.IntegerArray(scored.reshape(-1), na.copy()),
+            "children": pd.arrays.IntegerArray(np.tile(total, p * u), na.copy()),
         })
         out.insert(3, "level", out["code"].map(levels).astype(int))
         order = {code: i for i, code in enumerate(ds.codes)}

@@ -473,14 +473,16 @@ def assess_parks(
             from .report import park_report
 
             rep = park_report(kept["data"], kept["assessments"],
-                              park26_build=kept.get("park26"), lang=lang, year=year)
+                              park26_build=kept.get("park26"), lang=lang, year=year,
+                              green_index=kept["green_index"])
             extra.append((REPORT, rep.write(report_path)))
         if excel is not None:
             from .report import write_excel
 
             extra.append((WORKBOOK, write_excel(excel, kept.get("park26"), progress=False,
                                                 assessments=kept["assessments"],
-                                                park_data=kept["data"])))
+                                                park_data=kept["data"],
+                                                park_tables=kept["tables"])))
     except GiproError as exc:
         _fail(exc)
         return
@@ -565,6 +567,8 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     files: dict[str, Path] = {}
     kept["data"] = data
     kept["assessments"] = []
+    kept["tables"] = {}  # every table written as CSV, by file name: the workbook's sheets
+    kept["green_index"] = {}
     status = "SYNTHETIC" if data.synthetic else "user data"
     head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
             if data.synthetic else f"park data: {data.origin or 'user data'}")
@@ -575,6 +579,7 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
         p = out / f"{name}.csv"
         df.to_csv(p, index=False)
         files[name] = p
+        kept["tables"][name] = df
 
     save(data.wide(), "park_indicators")
     if data.coverage is not None:
@@ -614,10 +619,12 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
         kept["assessments"].append(a)
         warnings.extend(f"{a.framework.code}: {w}" for w in a.warnings)
         files.update(a.to_csv(out))
+        kept["tables"].update((f"{a.framework.code}_{k}", t) for k, t in a.tables().items())
         lines.append("")
         lines.append(a.summary(year))
         if a.framework.verdict.indicator_role == "leading_value":
             gi = _parks.green_index(data, a.framework)
+            kept["green_index"][a.framework.code] = gi
             save(gi.scores, f"{a.framework.code}_green_index")
             save(gi.ratios, f"{a.framework.code}_green_index_ratios")
             save(gi.window, f"{a.framework.code}_green_index_window")

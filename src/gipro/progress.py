@@ -497,8 +497,11 @@ def summary(build: Build, code: str | None = None, base: int | None = None,
     -------
     str
         How many units progressed on ``code`` (default: the index), the median change, the
-        largest gains and falls, how many units improved on each indicator ("X improved in all
-        30 units; Y in only 12 of 30"), and the caveats of :func:`caveats`.
+        largest gains (up to three units whose score rose, largest first) and the largest
+        falls (up to three whose score fell, largest fall first; when none fell, the
+        smallest gains not already listed), how many units improved on each indicator ("X
+        improved in all 30 units; Y in only 12 of 30; Z in none of 30"), and the caveats of
+        :func:`caveats`. A unit whose score did not change is in neither list.
     """
     code = code or build.framework.root
     base, end = _periods(build, base, end)
@@ -515,17 +518,20 @@ def summary(build: Build, code: str | None = None, base: int | None = None,
         f"Between {base} and {end}, {up} of {n} units progressed on the {label} ({code}) and "
         f"{down} fell back; median change {round(tab['change'].median(), 1) + 0.0:+.1f} points."
     )
-    k = min(3, len(tab) // 2)
     names = unit_labels(build)
-    if k:
-        best = tab.head(k)
-        worst = tab.iloc[k:].tail(k).iloc[::-1]
-        text += " Largest gains: " + ", ".join(
-            f"{names.get(r.unit, r.unit)} ({_signed(r.change)})" for r in best.itertuples()
-        ) + "."
-        text += " Smallest changes or falls: " + ", ".join(
-            f"{names.get(r.unit, r.unit)} ({_signed(r.change)})" for r in worst.itertuples()
-        ) + "."
+
+    def listed(rows: pd.DataFrame) -> str:
+        return ", ".join(f"{names.get(r.unit, r.unit)} ({_signed(r.change)})"
+                         for r in rows.itertuples()) + "."
+
+    gains = tab[tab["change"] > 0]  # sorted by change, largest first
+    falls = tab[tab["change"] < 0].iloc[::-1]  # largest fall first
+    if len(gains):
+        text += " Largest gains: " + listed(gains.head(3))
+    if len(falls):
+        text += " Largest falls: " + listed(falls.head(3))
+    elif len(gains) > 3:  # no unit fell back: the smallest gains instead
+        text += " Smallest gains: " + listed(gains.iloc[3:].tail(3).iloc[::-1])
     missing = n - len(tab)
     if missing:
         text += (f" {missing} unit{'s lack' if missing > 1 else ' lacks'} a score in {base} or "
@@ -547,7 +553,8 @@ def _improver_sentence(imp: pd.DataFrame) -> str:
         if k == m:
             parts_all.append(r.name)
         else:
-            parts_some.append(f"{r.name} in {'only ' if k < m / 2 else ''}{k} of {m}")
+            parts_some.append(f"{r.name} in none of {m}" if k == 0 else
+                              f"{r.name} in {'only ' if k < m / 2 else ''}{k} of {m}")
     bits = []
     if parts_all:
         bits.append(f"{_join(parts_all)} improved in all units with data")

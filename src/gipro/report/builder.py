@@ -16,7 +16,7 @@ Quick use::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
     from ..parks.data import ParkData
     from ..parks.engine import Assessment
+    from ..parks.gi import GreenIndex
     from ..progress import ProgressReport
 
 __all__ = ["Context", "Report", "park_report", "report_for_build"]
@@ -364,8 +365,10 @@ def park_report(
     lang: str = "en",
     title: str | None = None,
     year: int | None = None,
+    green_index: Mapping[str, GreenIndex] | None = None,
 ) -> Report:
-    """A report of park assessments: scorecards, verdicts, gaps, the park26 scorecard.
+    """A report of park assessments: scorecards, verdicts, gaps, the green index, the park26
+    scorecard.
 
     Parameters
     ----------
@@ -377,6 +380,11 @@ def park_report(
     title : str, optional
     year : int, optional
         Year shown (default: the latest).
+    green_index : mapping of str to gipro.parks.GreenIndex, optional
+        The green index (GI) per framework code, shown in that framework's block. Default:
+        :func:`gipro.parks.green_index` with its default parameters for every assessment whose
+        framework scores indicators against leading values (the MIIT framework), as
+        ``gipro assess`` computes it; ``{}`` for none.
     """
     check_lang(lang)
     assessments = list(assessments)
@@ -385,7 +393,12 @@ def park_report(
     if park26_build is not None:
         park26 = Results.from_build(park26_build, year)
         park26.names = names
-    sections: list[Section] = [Parks(assessments, year, names, park26)]
+    if green_index is None:
+        from ..parks import green_index as _gi
+
+        green_index = {a.framework.code: _gi(data, a.framework) for a in assessments
+                       if a.framework.verdict.indicator_role == "leading_value"}
+    sections: list[Section] = [Parks(assessments, year, names, park26, dict(green_index))]
     notes = []
     for a in assessments:
         notes.extend(f"{a.framework.code}: {n}" for n in a.notes)

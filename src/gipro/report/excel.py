@@ -10,6 +10,12 @@ robustness and scenario tables when
 given, park assessment tables when given, ``log`` (every step with its parameters as YAML and
 its notes) and ``sources`` (data sources and licences verbatim, framework references).
 
+Park workbooks (``gipro assess --excel``): every table ``gipro assess`` writes as CSV is a
+sheet of the same name (``park_tables``; e.g. ``miit_green_index``, ``park26_scorecard``,
+``crosswalk``, ``coverage``), except ``park26_results`` and ``park26_exclusions``, which are
+the build's ``results`` and ``exclusions`` sheets (:data:`PARK_SHEETS`), with their
+``data_status`` column.
+
 Written with openpyxl (write-only mode). Choices:
 
 * missing values are empty cells, never 0;
@@ -43,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..progress import ProgressReport
     from .sections import Robustness, Scenarios
 
-__all__ = ["MAX_ROWS", "workbook_tables", "write_excel"]
+__all__ = ["MAX_ROWS", "PARK_SHEETS", "workbook_tables", "write_excel"]
 
 MAX_ROWS = 1_048_576
 MAX_TEXT = 32_767
@@ -55,6 +61,38 @@ _PROGRESS_SHEETS = {
     "improvers_yearly": "improvers_yearly", "contributions": "contributions",
     "leading_factors": "leading_factors", "contributions_yearly": "contributions_yearly",
 }
+
+#: Park tables (CSV names of ``gipro assess``) written to a sheet of another name: the park26
+#: build's own sheets. Every other park table keeps its name.
+PARK_SHEETS = {"park26_results": "results", "park26_exclusions": "exclusions"}
+_PARK_ABOUT = {
+    "park_indicators": "park indicator values by park and year",
+    "rollup_coverage": "enterprise roll-up: value, coverage and reporting enterprises per "
+                       "park, year and indicator",
+    "park26_scorecard": "park26 index and dimension scores and ranks, one row per park and "
+                        "year",
+    "park26_results": "park26 scores and ranks of every park, year and code",
+    "park26_exclusions": "park-years without a park26 index score, with the reason",
+    "crosswalk": "which data each framework needs, and which the park data hold",
+    "coverage": "data coverage per framework (items whose indicator has any value)",
+    "coverage_missing": "items whose indicator the park data lack, and how to obtain it",
+    "green_index": "green index (GI) per park and year -- UNVERIFIED formula hypothesis, no "
+                   "pass mark known",
+    "green_index_ratios": "green index: each indicator's ratio to its leading value",
+    "green_index_window": "green index: the last three consecutive years with a GI, trend",
+    "requirements": "status of every requirement per park and year",
+    "groups": "k-of-n requirement groups",
+    "categories": "outcomes and compliance shares per category",
+    "verdicts": "verdict per park and year, with reasons",
+    "priorities": "improvement priorities (gaps) per park and year",
+}
+
+
+def _park_about(name: str) -> str:
+    for key, text in _PARK_ABOUT.items():
+        if name == key or name.endswith(f"_{key}"):
+            return f"{text} ({name}.csv)"
+    return f"park table {name} ({name}.csv)"
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -96,6 +134,7 @@ def workbook_tables(
     park_data: ParkData | None = None,
     yearly: bool = False,
     extra: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, str]] | None = None,
+    park_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, tuple[pd.DataFrame, str]]:
     """The tables of the workbook by sheet name, each with a one-line description.
 
@@ -195,6 +234,19 @@ def workbook_tables(
                                                   f"{name}")
     if park_data is not None:
         tabs["park_indicators"] = (park_data.wide(), "park indicator values by park and year")
+        status = park_data.parks.get("data_status")
+        if (build is not None and status is not None
+                and set(build.final.units) <= set(status.index)):  # a build of these parks
+            # each row says SYNTHETIC or user data, as park26_results.csv does
+            for key in ("results", "exclusions"):
+                if key in tabs and "unit" in tabs[key][0].columns:
+                    frame = tabs[key][0].copy()
+                    frame.insert(0, "data_status", frame["unit"].map(status))
+                    tabs[key] = (frame, tabs[key][1])
+    for key, frame in (park_tables or {}).items():
+        sheet = PARK_SHEETS.get(key, key) if build is not None else key
+        tabs[sheet] = (frame, _park_about(key))
+    if park_data is not None:
         from .. import datasets as _datasets
         from .builder import _park_notice
 
@@ -226,6 +278,7 @@ def write_excel(
     park_data: ParkData | None = None,
     yearly: bool = False,
     extra: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, str]] | None = None,
+    park_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write the workbook.
 
@@ -249,7 +302,14 @@ def write_excel(
     assessments : list of gipro.parks.Assessment
         Park assessments (five tables each).
     park_data : gipro.parks.ParkData, optional
-        Park indicator values and the data's sources.
+        Park indicator values and the data's sources; with a build (park26), the ``results``
+        and ``exclusions`` sheets get each park's ``data_status`` (SYNTHETIC or user data).
+    park_tables : mapping of str to pandas.DataFrame, optional
+        Park tables by CSV name (what ``gipro assess`` writes: ``miit_green_index``,
+        ``park26_scorecard``, ``crosswalk``, ``coverage``...), each a sheet of that name
+        (replacing a sheet of the same name); ``park26_results`` and ``park26_exclusions``
+        become the ``results`` and ``exclusions`` sheets when a build is given
+        (:data:`PARK_SHEETS`).
     extra : mapping, optional
         More sheets: name -> table, or name -> (table, one-line description), e.g. the runs
         of a sensitivity analysis.
@@ -269,7 +329,7 @@ def write_excel(
     from openpyxl.styles import Font
 
     if (build is None and not assessments and robustness is None and park_data is None
-            and scenarios is None and not extra):
+            and scenarios is None and not extra and not park_tables):
         raise InputError("nothing to export: give a build, park assessments or robustness "
                          "tables")
     path = Path(path)
@@ -284,7 +344,8 @@ def write_excel(
         raise InputError(f"cannot write the workbook {path}: it is a folder")
     tabs = workbook_tables(build, progress=progress, base=base, end=end,
                            robustness=robustness, scenarios=scenarios, assessments=assessments,
-                           park_data=park_data, yearly=yearly, extra=extra)
+                           park_data=park_data, yearly=yearly, extra=extra,
+                           park_tables=park_tables)
     used: set[str] = {"about"}
     names = {key: _sheet_name(key, used) for key in tabs}
     for key, (df, _) in tabs.items():

@@ -246,6 +246,37 @@ STRINGS: dict[str, dict[str, str]] = {
     "outcomes_by_category": {"en": "Outcomes by category, {year}", "zh": "{year}年各类别结果"},
     "verdicts": {"en": "Verdicts", "zh": "评价结论"},
     "gaps": {"en": "Largest gaps (improvement priorities)", "zh": "主要差距（改进优先级）"},
+    "gaps_shown": {"en": "Per park, the largest gaps in {year}: {parks}. All gaps: "
+                         "{file}.",
+                   "zh": "{year}年各园区最大的差距：{parks}。全部差距见 {file}。"},
+    "gaps_top": {"en": "top {k} of {n}", "zh": "前{k}项（共{n}项）"},
+    "gaps_all": {"en": "all {n}", "zh": "全部{n}项"},
+    "green_index": {"en": "Green index (GI), UNVERIFIED formula hypothesis",
+                    "zh": "绿色指数（GI），公式为未核实的假设"},
+    "green_index_note": {
+        "en": "GI = 100 × mean over the mandatory and the reported optional indicators of "
+              "value / leading value (lower-is-better indicators inverted, each ratio capped "
+              "at 1 and floored at 0). The formula is a hypothesis not verified in a primary "
+              "source and no pass mark is known: read GI as a distance to the leading values, "
+              "not as a verdict. Empty (–): a mandatory indicator is not reported (never "
+              "counted as 0); the tooltip names it. Tables: {file}.",
+        "zh": "GI = 100 × 各必选指标及已填报可选指标的“实际值/引领值”之均值（越低越好的指标取倒数，"
+              "每个比值上限为1、下限为0）。该公式为未在原始文献中核实的假设，且尚无达标分数线："
+              "GI 表示与引领值的距离，而非评价结论。空白（–）：有必选指标未填报（从不按零计），"
+              "悬停提示列出该指标。数据表：{file}。"},
+    "gi_by_year": {"en": "GI by park and year", "zh": "各园区各年度 GI"},
+    "gi_window": {"en": "Last three consecutive years with a GI",
+                  "zh": "最近连续三年的 GI"},
+    "gi_no_window": {"en": "no three consecutive years with a GI",
+                     "zh": "没有连续三年的 GI"},
+    "gi_missing": {"en": "mandatory indicators not reported: {codes}",
+                   "zh": "未填报的必选指标：{codes}"},
+    "col_window": {"en": "Years", "zh": "年份"},
+    "rising": {"en": "rising", "zh": "上升"},
+    "falling": {"en": "falling", "zh": "下降"},
+    "mixed": {"en": "mixed", "zh": "有升有降"},
+    "col_gi_mean": {"en": "Mean GI", "zh": "GI 均值"},
+    "col_trend": {"en": "Trend", "zh": "趋势"},
     "park26": {"en": "Park-26 scorecard", "zh": "园区26项指标评分"},
     "met": {"en": "met", "zh": "达标"},
     "partly met": {"en": "partly met", "zh": "基本达标"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from .tables import Cell, Col, Table, fmt, readable, table
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
     from ..parks.engine import Assessment
+    from ..parks.gi import GreenIndex
     from ..progress import ProgressReport
     from .builder import Context
 
@@ -220,6 +221,8 @@ class Results(Section):
         Unit labels per language (:func:`unit_names`).
     zrange : (float, float), optional
         Range of the normalised scores (colour scale of the heatmap).
+    unit_header : str
+        i18n key of the unit column's header (``col_unit``; ``col_park`` for park26).
     """
 
     framework: Framework
@@ -230,6 +233,7 @@ class Results(Section):
     exclusions: pd.DataFrame
     names: dict[str, dict[str, str]]
     zrange: tuple[float, float] | None = None
+    unit_header: str = "col_unit"
 
     def __post_init__(self) -> None:
         self.key = "results"
@@ -285,7 +289,7 @@ class Results(Section):
                     r.append(Cell(fmt(v, ".2f"), _sortv(v),
                                   title=f"{t('col_rank')} {fmt(k, 'int')}"))
                 rows.append(r)
-            headers = [(t("col_rank"), True), (t("col_unit"), False), (root_label, True)]
+            headers = [(t("col_rank"), True), (t(self.unit_header), False), (root_label, True)]
             headers += [(fw.node(c).label(lang), True) for c in codes]
             title = (t("level_indicators") if lv == 1 else t("level_dimensions")
                      if lv == fw.max_level - 1 else t("level_sub", level=lv))
@@ -311,7 +315,7 @@ class Results(Section):
             "ranking": ctx.chart(bar, "ranking"),
             "levels": level_tables,
             "heatmap": ctx.chart(heat, "heatmap"),
-            "exclusions": table(exc, [Col("label", t("col_unit")),
+            "exclusions": table(exc, [Col("label", t(self.unit_header)),
                                       Col("period", t("col_period"), "int"),
                                       Col("step", t("col_step")),
                                       Col("reason", t("col_reason"))]),
@@ -1140,6 +1144,7 @@ def _blank_cell(v: Any) -> bool:
 
 
 # ---------------------------------------------------------------------- parks
+_TOP_GAPS = 5  # gaps shown per park and framework (all in <framework>_priorities.csv)
 _MARKS = {"met": "✓", "partly met": "◐", "not met": "✗", "not applicable": "–",
           "no data": "?", "no threshold (unverified)": "∅"}
 _MARK_CLASS = {"met": "o-met", "partly met": "o-partly", "not met": "o-not",
@@ -1159,13 +1164,17 @@ class Parks(Section):
     names : dict
         Park labels per language.
     park26 : Results, optional
-        The park26 composite scorecard, rendered as a results block.
+        The park26 composite scorecard, rendered as a results block (parks labelled "Park").
+    green_index : dict of str to gipro.parks.GreenIndex
+        Green index (GI) per framework code (the MIIT framework), shown in that framework's
+        block: GI by park and year and the last three consecutive years, marked UNVERIFIED.
     """
 
     assessments: list[Assessment]
     year: int | None = None
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     park26: Results | None = None
+    green_index: dict[str, GreenIndex] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.key = "parks"
@@ -1233,7 +1242,12 @@ class Parks(Section):
                 outcome_text=lambda d: d["outcome"].map(
                     lambda oc: t(oc) if oc in ("pass", "fail", "undetermined") else oc))
             pr = a.priorities[a.priorities["year"] == year]
-            pr = pr[pr["priority"] <= 5].assign(
+            n_gaps = pr.groupby("park", sort=False).size()
+            shown = ", ".join(
+                f"{names.get(pk, pk)} " + (t("gaps_top", k=_TOP_GAPS, n=n) if n > _TOP_GAPS
+                                          else t("gaps_all", n=n))
+                for pk, n in n_gaps.items())
+            pr = pr[pr["priority"] <= _TOP_GAPS].assign(
                 label=lambda d: d["park"].map(lambda k: names.get(k, k)),
                 need=lambda d: [("present" if c == "present" else f"{c} {th}") +
                                 ("" if ok else " *") for c, th, ok in
@@ -1257,10 +1271,52 @@ class Parks(Section):
                                    Col("need", t("col_threshold")),
                                    Col("gap", t("col_gap"), "g"),
                                    Col("gap_pct", t("col_gap_pct"), ".0f")]),
+                "gaps_note": (t("gaps_shown", year=year, parks=shown,
+                                file=f"{fw.code}_priorities.csv") if len(n_gaps) else ""),
+                "gi": (_green_index_block(self.green_index[fw.code], fw.code, names, t)
+                       if fw.code in self.green_index else None),
             })
-        park26 = self.park26.render(ctx) if self.park26 is not None else None
+        park26 = None
+        if self.park26 is not None:  # its units are parks
+            park26 = replace(self.park26, unit_header="col_park").render(ctx)
         return {"blocks": blocks, "park26": park26,
                 "legend": [(_MARKS[o], t(o), _MARK_CLASS[o]) for o in _MARKS]}
+
+
+def _green_index_block(gi: GreenIndex, code: str, names: dict[str, str],
+                       t: Any) -> dict[str, Any]:
+    """The GI tables of a framework block: GI by park (rows) and year (columns), a dash with
+    the unreported mandatory indicators as tooltip where GI is missing; the window table."""
+    sc = gi.scores
+    years = sorted(pd.unique(sc["year"]).tolist())
+    parks = list(dict.fromkeys(sc["park"]))
+    cell = sc.set_index(["park", "year"])
+    rows = []
+    for pk in parks:
+        row = [Cell(names.get(pk, pk), title=pk)]
+        for y in years:
+            if (pk, y) not in cell.index:
+                row.append(Cell(""))
+                continue
+            r = cell.loc[(pk, y)]
+            miss = r["missing_mandatory"]
+            title = "" if _blank_cell(miss) else t("gi_missing", codes=miss)
+            row.append(Cell(fmt(r["gi"], ".1f"), _sortv(r["gi"]), title=title))
+        rows.append(row)
+    by_year = Table([(t("col_park"), False), *((str(y), True) for y in years)], rows,
+                    id=f"gi-{code}")
+    w = gi.window.assign(
+        label=lambda d: d["park"].map(lambda k: names.get(k, k)),
+        window_text=lambda d: [win if ok else t("gi_no_window") for win, ok in
+                               zip(d["window"], d["three_consecutive_years"], strict=True)],
+        trend_text=lambda d: d["trend"].map(lambda x: t(x) if x in ("rising", "falling",
+                                                                    "mixed") else ""))
+    window = table(w, [Col("label", t("col_park")), Col("window_text", t("col_window")),
+                       Col("gi_year1", "GI 1", ".1f"), Col("gi_year2", "GI 2", ".1f"),
+                       Col("gi_year3", "GI 3", ".1f"), Col("gi_mean", t("col_gi_mean"), ".1f"),
+                       Col("trend_text", t("col_trend"))], id=f"gi-window-{code}")
+    files = ", ".join(f"{code}_green_index{s}.csv" for s in ("", "_ratios", "_window"))
+    return {"note": t("green_index_note", file=files), "by_year": by_year, "window": window}
 
 
 # ---------------------------------------------------------------------- methodology

@@ -15,6 +15,7 @@ parameters and weight set::
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -31,7 +32,7 @@ from .weight import WeightSet, get_weight_set
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
 
-__all__ = ["AggMethod", "AggregateStep"]
+__all__ = ["AggMethod", "AggregateStep", "children_counts", "partial_note"]
 
 AggName = Literal["arithmetic", "geometric", "harmonic", "generalised", "mean_min", "mpi",
                   "copeland", "topsis", "bod"]
@@ -145,6 +146,110 @@ def _params(spec: AggMethod) -> dict[str, Any]:
     return {"method": m}
 
 
+def children_counts(framework: Any, codes: Sequence[str], values: np.ndarray,
+                    weights: Mapping[str, Mapping[str, float]] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """How many children of each aggregate have a score, and how many it has.
+
+    The children of an aggregate are its direct children in the framework that are in
+    ``codes`` (an indicator left out by an earlier step, e.g. ``constant: drop``, is not a
+    child any more) and have a positive weight: the ``k of n`` to which the availability
+    rule of the aggregate step (``min_availability``, COINr ``dat_thresh``) is applied, per
+    aggregate and level by level (``docs/steps/aggregate.md``).
+
+    Parameters
+    ----------
+    framework : gipro.Framework
+    codes : sequence of str
+        Codes of the last axis of ``values`` (indicators and aggregates).
+    values : ndarray, shape (..., n_codes)
+        Scores, NaN = missing.
+    weights : mapping, optional
+        Aggregate code -> {child code: weight}, the weights the aggregate step used
+        (``build.fitted[step]["weights"]``); children of weight 0 are not counted. Default:
+        the framework's weights.
+
+    Returns
+    -------
+    scored : ndarray of int, shape (..., n_codes)
+        Children with a score; -1 for codes that are not aggregates (or have no children in
+        ``codes``).
+    total : ndarray of int, shape (n_codes,)
+        Children in ``codes``; 0 for indicators.
+
+    Examples
+    --------
+    >>> from gipro import Framework
+    >>> fw = Framework(indicators=[{"code": "a", "parent": "D", "direction": 1},
+    ...                            {"code": "b", "parent": "D", "direction": 1}],
+    ...                aggregates=[{"code": "D"}])
+    >>> scored, total = children_counts(fw, ["a", "b", "D"], np.array([[1.0, np.nan, 1.0]]))
+    >>> scored.tolist(), total.tolist()
+    ([[-1, -1, 1]], [0, 0, 2])
+    """
+    col = {c: i for i, c in enumerate(codes)}
+    member = np.zeros((len(codes), len(codes)))
+    for c in codes:
+        if c in framework.aggregate_codes:
+            w = (weights or {}).get(c)
+            for k in framework.children(c):
+                if k in col and (w[k] if w is not None and k in w
+                                 else framework.node(k).weight) > 0:
+                    member[col[k], col[c]] = 1.0
+    total = member.sum(axis=0).astype(int)
+    scored = (~np.isnan(values)).astype(float) @ member
+    scored = np.where(total > 0, np.rint(scored), -1).astype(int)
+    return scored, total
+
+
+def partial_note(framework: Any, ds: DataSet,
+                 weights: Mapping[str, Mapping[str, float]] | None = None, limit: int = 5
+                 ) -> str | None:
+    """The log note listing aggregate scores computed with some children missing.
+
+    Count, then the first ``limit`` cases (index first, then level by level down, in
+    framework order, by period and unit), each as ``unit period code k of n children
+    (missing: ...)``; ``None`` when every aggregate score used all its children. Children
+    and ``weights`` as in :func:`children_counts`.
+
+    Examples
+    --------
+    >>> from gipro import Framework
+    >>> fw = Framework(indicators=[{"code": "a", "parent": "D", "direction": 1},
+    ...                            {"code": "b", "parent": "D", "direction": 1}],
+    ...                aggregates=[{"code": "D"}])
+    >>> ds = DataSet("x", np.array([[[1.0, np.nan, 1.0]]]), ("u1",), (2020,), ("a", "b", "D"))
+    >>> partial_note(fw, ds)  # doctest: +NORMALIZE_WHITESPACE
+    '1 aggregate score computed with some children missing (weights renormalised over the
+    available children; results: children_scored < children): u1 2020 D 1 of 2 children
+    (missing: b)'
+    """
+    codes = list(ds.codes)
+    scored, total = children_counts(framework, codes, ds.values, weights)
+    part = (scored >= 0) & (scored < total) & ~np.isnan(ds.values)
+    if not part.any():
+        return None
+    order = sorted((i for i, c in enumerate(codes) if total[i] > 0 and part[..., i].any()),
+                   key=lambda i: (-framework.level(codes[i]),
+                                  framework.aggregate_codes.index(codes[i])))
+    shown: list[str] = []
+    for i in order:
+        for pi, ui in np.argwhere(part[..., i]):
+            if len(shown) == limit:
+                break
+            w = (weights or {}).get(codes[i], {})
+            miss = [k for k in framework.children(codes[i]) if k in codes
+                    and w.get(k, framework.node(k).weight) > 0
+                    and np.isnan(ds.values[pi, ui, codes.index(k)])]
+            shown.append(f"{ds.units[ui]} {ds.periods[pi]} {codes[i]} {scored[pi, ui, i]} of "
+                         f"{total[i]} children (missing: {', '.join(miss)})")
+    n = int(part.sum())
+    more = f"; and {n - len(shown)} more" if n > len(shown) else ""
+    return (f"{n} aggregate score{'s' if n > 1 else ''} computed with some children missing "
+            "(weights renormalised over the available children; results: children_scored < "
+            f"children): {', '.join(shown)}{more}")
+
+
 def _coverage_notes(agg: str, partial: int, lost: int) -> list[str]:
     notes = []
     if partial:
@@ -170,10 +275,13 @@ class AggregateStep(AggMethod, StepSpec):
     by_code : mapping of str to method
         Method per aggregate code; wins over ``by_level``.
     min_availability : float in [0, 1]
-        Minimum share of an aggregate's (positively weighted) children that must be available
-        for the aggregate to be computed; weights are renormalised over the available children
-        (every method). Default 0.5. Below it the aggregate is missing -- never computed as if
-        the missing children were zero.
+        Minimum share of an aggregate's (positively weighted) direct children that must be
+        available for the aggregate to be computed -- per aggregate, level by level, so an
+        index of two dimensions is computed when one dimension is missing; weights are
+        renormalised over the available children (every method). Default 0.5. Below it the
+        aggregate is missing -- never computed as if the missing children were zero.
+        Aggregates computed from part of their children are counted and listed in the log
+        notes and marked in ``Build.results()`` (``children_scored`` < ``children``).
     """
 
     needs_normalised: ClassVar[bool] = True  # directions are applied by normalisation
@@ -239,6 +347,10 @@ class AggregateStep(AggMethod, StepSpec):
                        for agg in fw.aggregate_codes}
         for agg in fw.aggregate_codes:
             notes.extend(per_agg[agg])
+        result = DataSet(self.output, out, ds.units, ds.periods, tuple(codes))
+        note = partial_note(fw, result, fitted["weights"])
+        if note:
+            notes.append(note)
         if bod_rows:
             set_name = f"{name}.bod"
             build.weights[set_name] = WeightSet(set_name, {}, "bod", name,
@@ -246,7 +358,7 @@ class AggregateStep(AggMethod, StepSpec):
             notes.append(f"Benefit-of-the-Doubt weights (one set per unit) stored as weight set "
                          f"{set_name!r}")
         build.fitted[name] = fitted
-        return DataSet(self.output, out, ds.units, ds.periods, tuple(codes)), notes
+        return result, notes
 
     # ------------------------------------------------------------------ level by level
     def _kids(self, name: str, fw: Any, agg: str, col: dict[str, int]) -> list[str]:
