@@ -100,3 +100,27 @@ def test_zero_weight_children_are_not_counted():
         == (1, 1)
     assert res.loc[("N2", "ENV"), "score"] == pytest.approx(50.0)  # co2 (2 in [1, 3])
     assert not any("children missing" in n for n in b.log[-1].notes)
+
+
+def test_gipro_run_says_when_index_scores_rest_on_part_of_their_children(tmp_path):
+    """The console output of `gipro run` names the partial index scores (N 2020 above)."""
+    from typer.testing import CliRunner
+
+    from gipro.cli import app
+
+    pd.DataFrame(ROWS, columns=["unit", "period", "co2", "water", "va"]).to_csv(
+        tmp_path / "d.csv", index=False)
+    (tmp_path / "fw.yaml").write_text(
+        "code: t\naggregates:\n  - {code: IDX}\n  - {code: ENV, parent: IDX, weight: 2}\n"
+        "  - {code: ECO, parent: IDX, weight: 1}\nindicators:\n"
+        "  - {code: co2, parent: ENV, direction: -1}\n"
+        "  - {code: water, parent: ENV, direction: -1}\n"
+        "  - {code: va, parent: ECO, direction: 1}\n", encoding="utf-8")
+    (tmp_path / "r.yaml").write_text(
+        "framework: fw.yaml\ndata: {path: d.csv}\nsteps:\n  - step: normalise\n"
+        "  - step: aggregate\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["run", str(tmp_path / "r.yaml"), "--out",
+                                   str(tmp_path / "o")])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "1 index score (1 unit) rests on part of the index's children" in text

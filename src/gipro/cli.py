@@ -202,6 +202,14 @@ def run(
         n = excluded["unit"].nunique()
         _say(f"{_plural(n, 'unit')} without a score in some period or removed by a step: "
              "see exclusions.csv")
+    res = build.results()
+    root = build.framework.root
+    partial = res[(res["code"] == root) & (res["children_scored"] < res["children"])]
+    if len(partial):
+        _say(f"{_plural(len(partial), 'index score')} ({_plural(partial['unit'].nunique(), 'unit')}"
+             f") {'rests' if len(partial) == 1 else 'rest'} on part of the index's children "
+             f"(some {root} components missing): "
+             "results.csv columns children_scored and children")
     _print_written(extra)
 
 
