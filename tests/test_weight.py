@@ -272,6 +272,25 @@ def test_pca_loadings_refused_by_aggregation_when_negative():
                        {"step": "aggregate", "weights": "weights"}]}, framework=fw, panel=panel)
 
 
+def test_signed_loadings_have_no_effective_weight():
+    """Trial 5: PCA `kind: loadings` may hold negative values; their 'effective weight' was the
+    loading over the signed sum (6.0 and -6.9 for ASEM's Sust). Below a group with a negative
+    weight there is no share of the index: NaN, with the reason in the note column; other
+    groups keep theirs (hand: E's children a, b equal -> 0.5 x 0.5 = 0.25)."""
+    from gipro.steps.weight import WeightSet, weights_table
+
+    b = wrun([{"step": "normalise"}])
+    b.weights["signed"] = WeightSet("signed", {"a": 1.0, "b": 1.0, "c": 0.9, "d": -0.5,
+                                               "E": 1.0, "S": 1.0}, "pca")
+    t = weights_table(b)
+    t = t[t["set"] == "signed"].set_index("code")
+    assert t.loc["a", "effective_weight"] == pytest.approx(0.25)
+    assert np.isnan(t.loc["c", "effective_weight"]) and np.isnan(t.loc["d", "effective_weight"])
+    assert t.loc["d", "note"] == ("no effective weight: negative weights in S (not usable "
+                                  "for aggregation)")
+    assert t.loc["a", "note"] == ""
+
+
 def test_variant_after_a_weight_step_reuses_it_and_disabling_it_uses_framework_weights():
     """Merge of the weight step with variants: a variant that changes only the aggregate step
     reuses the normalise and weight steps (same arrays, same weight set); a disabled weight step

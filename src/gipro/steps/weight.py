@@ -69,15 +69,27 @@ class WeightSet:
 
     def effective(self, framework: Framework) -> dict[str, float]:
         """Weight of each node in the index: the product of sibling-normalised weights on the
-        path to the root (OECD/JRC Handbook 2008, section 6; COINr ``get_eff_wts``)."""
+        path to the root (OECD/JRC Handbook 2008, section 6; COINr ``get_eff_wts``).
+
+        Defined for non-negative weights only: a group with a negative weight (PCA
+        ``kind: loadings``, which aggregation refuses) has no share of the index, so its
+        children -- and everything below them -- get NaN, not a signed ratio such as
+        6.0 / -6.9 (:func:`weights_table` says why in its ``note`` column)."""
         out = {framework.root: 1.0}
         for agg in sorted(framework.aggregate_codes, key=framework.level, reverse=True):
             kids = framework.children(agg)
-            total = sum(self.weights.get(k, 0.0) for k in kids)
-            for k in kids:
-                share = self.weights.get(k, 0.0) / total if total else 0.0
+            ws = [self.weights.get(k, 0.0) for k in kids]
+            total = sum(ws)
+            signed = any(w < 0 for w in ws)
+            for k, w in zip(kids, ws, strict=True):
+                share = np.nan if signed else (w / total if total else 0.0)
                 out[k] = out.get(agg, 0.0) * share
         return out
+
+    def negative_groups(self, framework: Framework) -> list[str]:
+        """Aggregates with a child of negative weight (no effective weights below them)."""
+        return [a for a in framework.aggregate_codes
+                if any(self.weights.get(k, 0.0) < 0 for k in framework.children(a))]
 
 
 def framework_weights(framework: Framework) -> WeightSet:
@@ -106,25 +118,36 @@ def get_weight_set(build: Build, name: str) -> WeightSet:
 
 def weights_table(build: Build) -> pd.DataFrame:
     """Every weight set of a build, long: ``set, method, code, parent, level, weight,
-    effective_weight`` plus unit-specific rows (``unit``, ``period``) for Benefit-of-the-Doubt.
+    effective_weight, unit, period, note`` -- unit-specific rows (``unit``, ``period``) for
+    Benefit-of-the-Doubt; ``note`` says why an effective weight is missing (negative weights
+    above the code).
     """
     fw = build.framework
     sets = {"framework": framework_weights(fw), **getattr(build, "weights", {})}
     rows = []
     for ws in sets.values():
         eff = ws.effective(fw)
+        signed = ws.negative_groups(fw)
         for code, w in ws.weights.items():
             node = fw.node(code)
+            chain, up = [], node.parent  # the aggregates above the code
+            while up is not None:
+                chain.append(up)
+                up = fw.node(up).parent
+            above = [a for a in chain if a in signed]
             rows.append({"set": ws.name, "method": ws.method, "code": code,
                          "parent": node.parent, "level": node.level, "weight": w,
-                         "effective_weight": eff.get(code), "unit": None, "period": None})
+                         "effective_weight": eff.get(code), "unit": None, "period": None,
+                         "note": (f"no effective weight: negative weights in {above[0]} (not "
+                                  "usable for aggregation)") if above else ""})
         if ws.by_unit is not None:
             for r in ws.by_unit.itertuples(index=False):
                 rows.append({"set": ws.name, "method": ws.method, "code": r.code,
                              "parent": r.parent, "level": fw.level(r.code), "weight": r.weight,
-                             "effective_weight": None, "unit": r.unit, "period": r.period})
+                             "effective_weight": None, "unit": r.unit, "period": r.period,
+                             "note": ""})
     table = pd.DataFrame(rows, columns=["set", "method", "code", "parent", "level", "weight",
-                                        "effective_weight", "unit", "period"])
+                                        "effective_weight", "unit", "period", "note"])
     table["period"] = table["period"].astype("Int64")
     return table
 
