@@ -178,3 +178,17 @@ def test_run_prints_the_warnings_of_steps(tmp_path):
     out = " ".join(result.output.split())
     assert "step weight: WARNING CEF: manual weights for co2_intensity_gdp only" in out
     assert "co2_per_capita keeps 1, co2_industry_per_capita keeps 1 from weight set" in out
+
+
+def test_ranking_title_names_the_data_set_when_several_aggregate_steps_run(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "framework: china-provinces-green-industry\ndata: {dataset: china_provinces}\n"
+        "periods: {start: 2006, end: 2015}\nsteps:\n  - step: normalise\n"
+        "    range: [1, 100]\n"
+        "  - step: aggregate\n  - step: aggregate\n    name: geo\n    input: normalised\n"
+        "    method: geometric\n    output: geometric\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(recipe), "--out", str(tmp_path / "o"),
+                                 "--top", "3"])
+    assert result.exit_code == 0, result.output
+    assert "[data set 'geometric', the last step's]" in " ".join(result.output.split())

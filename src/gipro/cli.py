@@ -294,8 +294,11 @@ def _print_ranking(build: Build, top: int) -> None:
                                     ": every unit-period is listed with its reason in "
                                     "exclusions.csv"), highlight=False)
         return
+    # several aggregate steps (variants kept side by side): say which one the table shows
+    n_agg = sum(1 for e in build.log if e.step == "aggregate" and not e.skipped)
+    which = f" [data set {build.final.name!r}, the last step's]" if n_agg > 1 else ""
     table = _table(f"{fw.node(root).label()} ({root}), {end}: top {len(cur)} of "
-                   f"{len(build.final.units)}")
+                   f"{len(build.final.units)}{which}")
     table.add_column("rank", justify="right")
     table.add_column("unit")
     table.add_column("score", justify="right")
