@@ -350,3 +350,21 @@ def test_one_period_wide_data_with_default_period(tmp_path):
     with pytest.raises(InputError, match="data without a period column") as e:
         gipro.run(recipe)
     assert "data.default_period: 2020" in e.value.details[0]
+
+
+def test_a_text_column_not_declared_as_a_group_is_named_as_such(tmp_path):
+    """Trial 5: COINr data carry four group columns; declaring two left the others to be read
+    as indicators: 'non-numeric values ... (and 41 more)'. The message now says the column
+    looks like text (a group or label) and how to declare it; 'more' says 'cells'."""
+    from gipro import InputError, read_panel
+
+    rows = "\n".join(f"U{i},2020,{i}.5,{'Big' if i % 2 else 'Small'}" for i in range(12))
+    (tmp_path / "d.csv").write_text("unit,period,x,Group_GDPpc\n" + rows + "\n",
+                                    encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        read_panel(tmp_path / "d.csv")
+    msg = e.value.message
+    assert "non-numeric values in column 'Group_GDPpc'" in msg
+    assert "(and 2 more cells)" in msg  # 12 text cells, 10 listed
+    assert "looks like a text column (group or label, e.g. 'Small')" in msg
+    assert "groups: [...]" in msg

@@ -86,10 +86,14 @@ def _bad_cells(
     fmt: NumberFormat,
 ) -> InputError:
     cells = [f"row {_rown(row_offset, i)}: {t!r}" for i, t in texts[:_MAX_LISTED]]
-    more = f" (and {len(texts) - _MAX_LISTED} more)" if len(texts) > _MAX_LISTED else ""
+    more = f" (and {len(texts) - _MAX_LISTED} more cells)" if len(texts) > _MAX_LISTED else ""
     sample = texts[0][1]
     plain = _plain_number_text(sample)
-    if plain.endswith("%"):
+    if len(texts) > 1 and not any(ch.isdigit() for _, t in texts[:50] for ch in t):
+        hint = (f"{column!r} looks like a text column (group or label, e.g. {sample!r}), not "
+                "an indicator: list it in the data section as a group (groups: [...]) or as "
+                "unit_name, or leave it out of the file")
+    elif plain.endswith("%"):
         hint = (f"{sample!r} has a percent sign: write the number without it (e.g. 5 or "
                 "0.05) and state the measurement unit in the framework")
     elif re.fullmatch(r"[+-]?\d{1,3}( \d{3})+([.,]\d*)?", plain) and fmt.thousands != " ":
