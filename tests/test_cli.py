@@ -192,3 +192,33 @@ def test_ranking_title_names_the_data_set_when_several_aggregate_steps_run(tmp_p
                                  "--top", "3"])
     assert result.exit_code == 0, result.output
     assert "[data set 'geometric', the last step's]" in " ".join(result.output.split())
+
+
+def test_compare_command_writes_the_differences_and_prints_the_largest_moves(tmp_path):
+    """`gipro compare A B`: the CSV is gipro.compare(a, b); the title's counts follow from it
+    (units whose index rank changes in the last period, mean and largest |change|)."""
+    import gipro
+
+    steps = "steps:\n  - step: normalise\n    range: [1, 100]\n  - step: aggregate\n"
+    head = ("framework: china-provinces-green-industry\ndata: {dataset: china_provinces}\n"
+            "periods: {start: 2006, end: 2015}\n")
+    (tmp_path / "a.yaml").write_text(head + steps, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(head + steps + "    method: geometric\n", encoding="utf-8")
+    out = tmp_path / "sub" / "cmp.csv"
+    result = runner.invoke(app, ["compare", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"),
+                                 "--out", str(out), "--top", "3"])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    ref = gipro.compare(gipro.run(str(tmp_path / "a.yaml")), gipro.run(str(tmp_path / "b.yaml")))
+    assert len(got) == len(ref)
+    pd.testing.assert_series_equal(got["score_diff"], ref["score_diff"].reset_index(drop=True),
+                                   check_dtype=False, rtol=1e-15)
+    sel = got[(got["code"] == "GIP") & (got["period"] == 2015)]
+    assert (sel["rank_improvement"] == sel["rank_a"] - sel["rank_b"]).all()
+    n = int((sel["abs_rank_change"] > 0).sum())
+    text = " ".join(result.output.split())
+    assert f"GIP, 2015: {n} of 30 units change rank" in text
+    assert f"largest {sel['abs_rank_change'].max():.0f}" in text
+    bad = runner.invoke(app, ["compare", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"),
+                              "--out", str(out), "--code", "XYZ"])
+    assert bad.exit_code == 1 and "code 'XYZ' is not in both builds' results" in bad.output

@@ -896,6 +896,67 @@ def report_cmd(
     _print_written(written)
 
 
+@app.command("compare")
+def compare_cmd(
+    recipe_a: Annotated[str, typer.Argument(help="First recipe (YAML file or built-in name).")],
+    recipe_b: Annotated[str, typer.Argument(
+        help="Second recipe, e.g. a variant of the first (geometric aggregation, no "
+        "treatment...).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file of every difference.")
+                   ] = Path("gipro-compare.csv"),
+    code: Annotated[str | None, typer.Option(
+        help="Code to print (default: the index).")] = None,
+    period: Annotated[int | None, typer.Option(
+        help="Period to print (default: the last both builds share).")] = None,
+    top: Annotated[int, typer.Option(min=1, help="Units to print (largest rank moves).")
+                   ] = 10,
+) -> None:
+    """Score and rank differences of two recipes' builds per unit, period and code (COINr's
+    compare_coins): rank_improvement > 0 = the unit moved up in the second build."""
+    from .build import Build
+    from .compare import compare
+
+    try:
+        a, b = Build(recipe_a).run(), Build(recipe_b).run()
+        diff = compare(a, b)
+        code = code or a.framework.root
+        if code not in set(diff["code"]):
+            raise InputError(f"code {code!r} is not in both builds' results",
+                             [f"codes: {', '.join(dict.fromkeys(diff['code']))}"])
+        shared = sorted(set(diff.loc[diff["code"] == code, "period"]))
+        period = shared[-1] if period is None else period
+        if period not in shared:
+            raise InputError(f"period {period} is not in both builds",
+                             [f"periods: {', '.join(map(str, shared))}"])
+        out = Path(out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            diff.to_csv(out, index=False)
+        except OSError as exc:
+            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    except GiproError as exc:
+        _fail(exc)
+        return
+    from .progress import unit_labels
+
+    names = unit_labels(a)
+    sel = diff[(diff["code"] == code) & (diff["period"] == period)]
+    moved = sel["abs_rank_change"]
+    table = _table(f"{code}, {period}: {int((moved > 0).sum())} of {len(sel)} units change "
+                   f"rank; mean |rank change| {moved.mean():.2f}, largest {moved.max():.0f}")
+    for col in ("unit", "score a", "score b", "rank a", "rank b", "moved up"):
+        table.add_column(col, justify="left" if col == "unit" else "right")
+    shown = sel.sort_values(["abs_rank_change", "unit"], ascending=[False, True]).head(top)
+    for r in shown.itertuples():
+        def num(v, f="{:.2f}"):
+            return "-" if v != v else f.format(v)
+        _row(table, names.get(r.unit, r.unit), num(r.score_a), num(r.score_b),
+             num(r.rank_a, "{:.0f}"),
+             num(r.rank_b, "{:.0f}"), num(r.rank_improvement, "{:+.0f}"))
+    console.print(table)
+    _say(f"Wrote every unit, period and code to {out}")
+
+
 @app.command("export")
 def export_cmd(
     recipe: RecipeArg = None,
