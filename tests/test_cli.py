@@ -222,3 +222,25 @@ def test_compare_command_writes_the_differences_and_prints_the_largest_moves(tmp
     bad = runner.invoke(app, ["compare", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"),
                               "--out", str(out), "--code", "XYZ"])
     assert bad.exit_code == 1 and "code 'XYZ' is not in both builds' results" in bad.output
+
+
+def test_remove_command_hand_example(tmp_path):
+    """`gipro remove`: IDX = mean of D1 (a) and D2 (b). Min-max: a X 100, Y 0, Z 50;
+    b X 0, Y 80, Z 100 -> IDX X 50, Y 40, Z 75: ranks Z 1, X 2, Y 3. Without D1 (IDX = b):
+    Z 1, Y 2, X 3 -> shifts 0, 1, 1: mean 2/3, largest 1. Without D2 (IDX = a): X 1, Z 2,
+    Y 3 -> shifts 1, 0, 1: mean 2/3, largest 1."""
+    (tmp_path / "d.csv").write_text("unit,period,a,b\nX,2020,10,0\nY,2020,0,8\nZ,2020,5,10\n",
+                                    encoding="utf-8")
+    (tmp_path / "fw.yaml").write_text(
+        "code: t\naggregates:\n  - {code: IDX}\n  - {code: D1, parent: IDX}\n"
+        "  - {code: D2, parent: IDX}\nindicators:\n  - {code: a, parent: D1, direction: 1}\n"
+        "  - {code: b, parent: D2, direction: 1}\n", encoding="utf-8")
+    (tmp_path / "r.yaml").write_text("framework: fw.yaml\ndata: {path: d.csv}\nsteps:\n"
+                                     "  - step: normalise\n  - step: aggregate\n",
+                                     encoding="utf-8")
+    out = tmp_path / "rm.csv"
+    result = runner.invoke(app, ["remove", str(tmp_path / "r.yaml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    t = pd.read_csv(out).set_index("code")
+    assert t.loc[["D1", "D2"], "mean_abs_rank_shift"].tolist() == pytest.approx([2 / 3, 2 / 3])
+    assert t.loc[["D1", "D2"], "max_abs_rank_shift"].tolist() == [1, 1]

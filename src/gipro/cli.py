@@ -957,6 +957,48 @@ def compare_cmd(
     _say(f"Wrote every unit, period and code to {out}")
 
 
+@app.command("remove")
+def remove_cmd(
+    recipe: RecipeArg = None,
+    level: Annotated[int | None, typer.Option(
+        min=1, help="Level whose elements are removed in turn (1 = indicators; default: the "
+        "level below the index).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")] = Path(
+        "gipro-remove.csv"),
+    period: Annotated[int | None, typer.Option(help="Period (default: last).")] = None,
+) -> None:
+    """Rebuild without each element of a level in turn (weight 0) and report the mean and
+    largest absolute rank shift of the index (COINr remove_elements)."""
+    from .build import Build
+    from .sensitivity import remove_elements
+
+    try:
+        build = Build(recipe).run()
+        fw = build.framework
+        lvl = level if level is not None else fw.level(fw.root) - 1
+        table = remove_elements(build, level=lvl, period=period)
+        out = Path(out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(out, index=False)
+        except OSError as exc:
+            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    except GiproError as exc:
+        _fail(exc)
+        return
+    show = _table(f"Removing each level-{lvl} element in turn: rank shifts of {fw.root}")
+    for col in ("element", "mean |rank shift|", "largest", "note"):
+        show.add_column(col, justify="left" if col in ("element", "note") else "right")
+    for r in table.sort_values("mean_abs_rank_shift", ascending=False).itertuples():
+        mean = "-" if r.mean_abs_rank_shift != r.mean_abs_rank_shift else \
+            f"{r.mean_abs_rank_shift:.3f}"
+        big = "-" if r.max_abs_rank_shift != r.max_abs_rank_shift else \
+            f"{r.max_abs_rank_shift:.0f}"
+        _row(show, r.code, mean, big, r.error if isinstance(r.error, str) else "")
+    console.print(show)
+    _say(f"Wrote {out}")
+
+
 @app.command("export")
 def export_cmd(
     recipe: RecipeArg = None,
