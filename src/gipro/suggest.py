@@ -20,24 +20,137 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
-__all__ = ["did_you_mean", "fold_code", "near_match"]
+__all__ = ["code_clashes", "code_fixes", "did_you_mean", "fold_code", "fold_identity",
+           "hidden_characters", "near_match"]
 
 #: Default similarity cutoff of the close-spelling tier.
 CUTOFF = 0.75
 
 
-def fold_code(code: object) -> str:
-    """A code folded for near-match detection: lower case, spaces, ``-``, ``_``, ``.`` removed.
+def fold_identity(code: object) -> str:
+    """A code as a reader would see it: Unicode NFKC normalisation, then case folding.
+
+    Two codes with the same ``fold_identity`` look alike on screen (``'beijing'``,
+    ``'Beijing'``, full-width ``'Ｂeijing'``) and are one unit to any reader; gipro refuses
+    them as two codes (:func:`code_clashes`).
+
+    References
+    ----------
+    Unicode Standard Annex #15, *Unicode Normalization Forms* (NFKC: compatibility
+    decomposition, then canonical composition); Unicode Standard, section 3.13, *Default
+    Case Algorithms* (``toCasefold``): :meth:`str.casefold` and :func:`unicodedata.normalize`.
 
     Examples
     --------
-    >>> fold_code("RD_share"), fold_code(" Water-Use.2 ")
-    ('rdshare', 'wateruse2')
+    >>> fold_identity("Ｂeijing"), fold_identity("STRASSE") == fold_identity("Straße")
+    ('beijing', True)
     """
-    return re.sub(r"[\s_\-.]", "", str(code).lower())
+    return unicodedata.normalize("NFKC", str(code)).casefold()
+
+
+def fold_code(code: object) -> str:
+    """A code folded for near-match detection: :func:`fold_identity` (NFKC, case folded),
+    then spaces, ``-``, ``_``, ``.`` removed.
+
+    Examples
+    --------
+    >>> fold_code("RD_share"), fold_code(" Water-Use.2 "), fold_code("Ｂeijing")
+    ('rdshare', 'wateruse2', 'beijing')
+    """
+    return re.sub(r"[\s_\-.]", "", fold_identity(code))
+
+
+def hidden_characters(code: object) -> list[str]:
+    r"""The invisible characters of a code: control (Unicode category ``Cc``: NUL, tab, line
+    breaks) and format characters (``Cf``: zero-width space U+200B, zero-width joiner,
+    byte-order mark U+FEFF, soft hyphen, direction marks), each as ``U+XXXX NAME``.
+
+    A code holding one prints like another code but is not equal to it, so gipro refuses it.
+
+    References
+    ----------
+    Unicode Standard, section 4.5, *General Category* (``Cc`` control, ``Cf`` format).
+
+    Examples
+    --------
+    >>> hidden_characters("Beijing\u200b"), hidden_characters("Be\x00ijing")
+    (['U+200B ZERO WIDTH SPACE'], ['U+0000 (control)'])
+    >>> hidden_characters("Inner Mongolia")
+    []
+    """
+    return [f"U+{ord(ch):04X} {unicodedata.name(ch, '(control)')}"
+            for ch in dict.fromkeys(str(code)) if unicodedata.category(ch) in ("Cc", "Cf")]
+
+
+def _rows_text(rows: Sequence[int], limit: int = 5) -> str:
+    shown = ", ".join(str(r) for r in rows[:limit])
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+
+def code_clashes(codes: Sequence[object], rows: Sequence[int] | None = None, *,
+                 what: str = "unit", alike: bool = True) -> list[str]:
+    r"""Problems with a column of codes that would silently split (or merge) units.
+
+    1. a code holding an invisible character (:func:`hidden_characters`), shown escaped
+       (``'Beijing\u200b'``) with its rows (leading or trailing tabs and line breaks are
+       whitespace, left to the callers' check of surrounding spaces);
+    2. codes that differ only in case or width, i.e. are equal after :func:`fold_identity`
+       (NFKC + case folding): ``'beijing'`` and ``'Beijing'``, ``'Ｂeijing'`` and
+       ``'Beijing'``, each with its rows.
+
+    Parameters
+    ----------
+    codes : sequence
+        One code per row (as text).
+    rows : sequence of int, optional
+        The file row of each code (default: none named).
+    what : str
+        What the codes are, for messages.
+    alike : bool
+        Also report codes equal after :func:`fold_identity` (2.); ``False``: invisible
+        characters only.
+
+    Returns
+    -------
+    list of str
+        One line per problem (empty: the codes are fine).
+
+    Examples
+    --------
+    >>> for p in code_clashes(["Beijing", "beijing", "Tianjin\x00", "Beijing"], [2, 3, 4, 5]):
+    ...     print(p)
+    unit code 'Tianjin\x00' (row 4) holds an invisible character (U+0000 (control))
+    unit code 'beijing' (row 3) differs from 'Beijing' (rows 2, 5) only in case or width
+    """
+    codes = [str(c) for c in codes]
+    uniq = list(dict.fromkeys(codes))
+    if ((not alike or len({fold_identity(c) for c in uniq}) == len(uniq))
+            and not any(hidden_characters(c.strip()) for c in uniq)):
+        return []  # the usual case, without listing rows
+    where: dict[str, list[int]] = {}
+    for i, c in enumerate(codes):
+        where.setdefault(c, []).append(int(rows[i]) if rows is not None else -1)
+
+    def at(c: str) -> str:
+        return "" if rows is None else f" ({_rows_text(where[c])})"
+
+    out = [f"{what} code {c!r}{at(c)} holds an invisible character ({', '.join(h)})"
+           for c in where if (h := hidden_characters(c.strip()))]
+    groups: dict[str, list[str]] = {}
+    for c in where:
+        groups.setdefault(fold_identity(c), []).append(c)
+    for variants in groups.values():
+        if len(variants) < 2 or not alike:
+            continue
+        main = max(variants, key=lambda c: len(where[c]))  # the most frequent spelling
+        out += [f"{what} code {c!r}{at(c)} differs from {main!r}{at(main)} only in case or "
+                "width" for c in variants if c != main]
+    return out
 
 
 def near_match(name: object, candidates: Iterable[object], *, cutoff: float = CUTOFF
@@ -99,3 +212,21 @@ def did_you_mean(name: object, candidates: Iterable[object], *, cutoff: float = 
     near, how = hit
     extra = "? it differs only in case, spaces or punctuation" if how == "fold" else "?"
     return f" (did you mean {near!r}{extra})"
+
+
+def code_fixes(problems: Sequence[str]) -> list[str]:
+    """How to fix the problems :func:`code_clashes` found (one line per kind).
+
+    Examples
+    --------
+    >>> code_fixes(["unit code 'a' (row 3) differs from 'A' (row 2) only in case or width"])
+    ['write each code the same way in every row and file (one case, half-width letters)']
+    """
+    out = []
+    if any("invisible character" in p for p in problems):
+        out.append("delete the invisible characters (retype the code, or clean the column "
+                   "with a text editor that shows them)")
+    if any("only in case or width" in p for p in problems):
+        out.append("write each code the same way in every row and file (one case, "
+                   "half-width letters)")
+    return out

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..panel import NumberFormat, Panel, RowNumbers, _codes, _to_numeric
+from ..suggest import code_clashes, code_fixes, near_match
 from .model import load_catalogue
 
 __all__ = ["SYNTHETIC", "USER_DATA", "ParkData", "parse_flag", "read_park_data"]
@@ -264,7 +265,8 @@ class ParkData:
         # numbers given as a missing marker (na_values) are missing: no row, never a NaN value
         values = values[values["value"].notna() | values["level"].notna()]
         values = values.reset_index(drop=True)
-        return cls(values, _park_table(parks, all_parks, strip_codes=strip_codes),
+        return cls(values, _park_table(parks, all_parks, strip_codes=strip_codes,
+                                       require_listed=parks is not None, origin=origin),
                    notes=notes, origin=origin, observed=observed)
 
     @classmethod
@@ -529,9 +531,14 @@ def park_codes(park: pd.Series, what: str, rows: np.ndarray | None = None, *,
         raise InputError(f"{what}: empty park code in rows {listed}",
                          ["every row needs its park's code; delete the rows or fill it in"])
     padded = (text != text.str.strip()).to_numpy()
+    if padded.any() and strip:
+        text = text.str.strip()
+        padded = np.zeros(len(text), dtype=bool)
+    clashes = code_clashes(text.tolist(), rows.tolist(), what="park")
+    if clashes:
+        raise InputError(f"{what}: park codes that look alike but differ",
+                         [*clashes, *code_fixes(clashes)])
     if padded.any():
-        if strip:
-            return text.str.strip()
         shown = [f"row {r}: {c!r}" for r, c in zip(rows[padded][:_MAX_LISTED],
                                                     text[padded][:_MAX_LISTED], strict=True)]
         more = int(padded.sum()) - len(shown)
@@ -544,8 +551,16 @@ def park_codes(park: pd.Series, what: str, rows: np.ndarray | None = None, *,
 
 
 def _park_table(parks: pd.DataFrame | None, codes: pd.Series, *,
-                strip_codes: bool = False) -> pd.DataFrame:
-    """Park attributes indexed by park, with a row for every park in the data."""
+                strip_codes: bool = False, require_listed: bool = False,
+                origin: str | None = None) -> pd.DataFrame:
+    """Park attributes indexed by park, with a row for every park in the data.
+
+    With ``require_listed`` (a park table given by the user), a park of the data that it
+    does not list is an error naming the parks (with the listed code it differs from only
+    in case, width or punctuation), as a unit of panel data missing from the unit metadata
+    is: ``park-s`` in the data and ``PARK-S`` in ``parks.csv`` would otherwise be two parks,
+    one without attributes.
+    """
     if parks is None:
         table = pd.DataFrame(index=pd.Index([], name="park"))
     else:
@@ -565,6 +580,20 @@ def _park_table(parks: pd.DataFrame | None, codes: pd.Series, *,
         table.index = table.index.astype(str)
         table.index.name = "park"
     extra = [p for p in dict.fromkeys(codes) if p not in table.index]
+    if extra and require_listed:
+        hints = []
+        for p in extra[:_MAX_LISTED]:
+            hit = near_match(p, table.index)
+            if hit is not None:
+                hints.append(f"{p!r} differs from {hit[0]!r} only in case, width, spaces or "
+                             "punctuation" if hit[1] == "fold" else f"{p!r}: did you mean "
+                             f"{hit[0]!r}?")
+        raise InputError(
+            f"parks in the data{_where(origin)} but not in the park attributes (parks.csv): "
+            + ", ".join(repr(p) for p in extra[:_MAX_LISTED])
+            + (f" and {len(extra) - _MAX_LISTED} more" if len(extra) > _MAX_LISTED else ""),
+            [*hints, "write each park's code as in the park attributes, or add a row for the "
+             "park there"])
     if extra:
         table = pd.concat([table, pd.DataFrame(index=pd.Index(extra, name="park"))])
     if "name" not in table.columns:

@@ -441,15 +441,17 @@ def rollup(
     keep = table[table["indicator"] != "industrial_land_km2"]
     values = keep[keep["value"].notna()][["park", "year", "indicator", "value"]].copy()
     values["level"] = None
+    from .data import _park_table
+
+    listed = parks is not None  # the user's park attributes: every park must be listed
     if parks is None and park_records is not None:
         parks = park_records.parks.reset_index()
     elif parks is None:
         ent = enterprises.rename(columns=dict(columns or {}))
         cols = ["park"] + (["data_status"] if "data_status" in ent.columns else [])
         parks = ent[cols].astype(str).drop_duplicates("park")
-    from .data import _park_table
-
-    park_table = _park_table(parks, values["park"])
+    park_table = _park_table(parks, values["park"], require_listed=listed,
+                             origin="enterprise records")
     if "data_status" not in park_table or park_table["data_status"].isna().all():
         park_table["data_status"] = USER_DATA
     observed = keep[["park", "year"]].drop_duplicates().reset_index(drop=True)
