@@ -29,7 +29,7 @@ from .dataspec import load_data
 from .errors import GiproError, InputError, MethodError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
-from .panel import Panel
+from .panel import Panel, fraction_warnings, total_row_warnings
 from .recipe import Recipe, load_recipe
 from .steps.denominate import DenominateStep
 from .steps.weight import weights_table
@@ -210,6 +210,11 @@ class Build:
         self._parent: Build | None = None
         self._ran = False
         self.input_notes += self._variable_notes()
+        # data that look wrong and are NOT changed: warnings in log.yaml (input), printed by
+        # gipro run
+        self.input_notes += total_row_warnings(self.panel)
+        self.input_notes += fraction_warnings(
+            self.panel, {c: self.framework.node(c).unit for c in self.framework.indicator_codes})
 
     # ------------------------------------------------------------------ running
     def run(self) -> Build:

@@ -190,6 +190,9 @@ def run(
         _fail(exc)
         return
     _print_ranking(build, top)
+    for note in build.input_notes:  # data that look wrong but were not changed
+        if note.startswith("WARNING"):
+            _say(f"data: {note}")
     for entry in build.log:  # the policies a user must not miss (all notes are in log.yaml)
         for note in entry.notes:
             if note.startswith("WARNING"):

@@ -28,10 +28,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import GiproError, InputError
+from .suggest import code_clashes, code_fixes, fold_identity, near_match
 from .suggest import fold_code as _fold_code
-from .suggest import near_match
+from .units import fraction_like, is_percent_unit
 
-__all__ = ["Panel", "read_panel"]
+__all__ = ["Panel", "fraction_warnings", "read_panel", "total_row_warnings"]
 
 _MAX_LISTED = 10
 #: Largest period accepted: every integer up to here is exact in float64 and int64 (dates
@@ -350,6 +351,21 @@ def _periods_as_headers(period: str | None, missing: Sequence[str], columns: Ite
     ]
 
 
+def _check_unit_codes(codes: pd.Series, column: str, origin: str | None,
+                      row_offset: RowNumbers) -> None:
+    """Unit codes that would silently split a unit: an invisible character (NUL, zero-width
+    space) or two spellings equal but for case or width (``beijing``/``Beijing``,
+    full-width ``Ｂeijing``) -- :func:`gipro.suggest.code_clashes` -- are an error naming the
+    codes and their file rows."""
+    rows = (row_offset if isinstance(row_offset, np.ndarray)
+            else np.arange(len(codes)) + int(row_offset))
+    problems = code_clashes(codes.tolist(), rows.tolist())
+    if problems:
+        raise InputError(
+            f"unit codes in column {column!r}{_where(origin)} that look alike but differ",
+            [*problems, *code_fixes(problems)])
+
+
 def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
     problems = []
     for c in dict.fromkeys(codes):
@@ -359,6 +375,9 @@ def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
             problems.append(f"{what} code with leading or trailing whitespace: {c!r}")
         elif c == "":
             problems.append(f"empty {what} code")
+    # indicators spelt alike are checked against the framework (check_framework)
+    problems += code_clashes([c for c in dict.fromkeys(codes) if isinstance(c, str)],
+                             what=what, alike=what == "unit")
     if problems:
         raise InputError(f"invalid {what} codes{_where(origin)}", problems)
 
@@ -633,6 +652,7 @@ class Panel:
             raise InputError(f"no data rows{_where(origin)}")
         df = df.reset_index(drop=True)
         unit_codes = _codes(df[unit], unit, origin, row_offset)
+        _check_unit_codes(unit_codes, unit, origin, row_offset)
         ind_codes = _codes(df[indicator], indicator, origin, row_offset)
         per = _periods(df[period], period, origin, row_offset)
         vals = _to_numeric(df[value], value, origin, row_offset, number_format)
@@ -735,6 +755,7 @@ class Panel:
         if absent:
             raise InputError(f"indicator columns not found{_where(origin)}: {absent}")
         codes = _codes(df[unit], unit, origin, row_offset)
+        _check_unit_codes(codes, unit, origin, row_offset)
         per = (
             _periods(df[period], period, origin, row_offset)
             if period
@@ -926,6 +947,144 @@ class Panel:
 
 def _fold(unit: str) -> str:
     return " ".join(unit.lower().split())
+
+
+def _unit_periods(panel: Panel, code: str, unit: str) -> str:
+    """The periods in which ``unit`` has a value of indicator ``code`` (``2015-2018``)."""
+    col = panel.values[code]
+    have = col[col.notna()].xs(unit, level="unit").index
+    return _period_spans(have.tolist())
+
+
+#: Least ratio of the other units' smallest value to the largest value of the units flagged
+#: by :func:`fraction_warnings` (one order of magnitude; a fraction is 100 times too small).
+_SCALE_GAP = 10.0
+
+
+def fraction_warnings(panel: Panel, units: Mapping[str, str | None]) -> list[str]:
+    """Warnings for % indicators whose values look like fractions (nothing is changed).
+
+    For every indicator whose measurement unit is a percentage
+    (:func:`gipro.units.is_percent_unit`), the units whose every value lies within [0, 1]
+    with at least one above 0 (:func:`gipro.units.fraction_like`, the rule park data use)
+    are flagged when every value of every other unit is at least 10 times their largest
+    value (an Excel % cell: 64 % saved as 0.64 among 50.3 ... 92.8; min-max scores would
+    put the unit near the bottom). A fraction is 100 times too small; asking for a gap of
+    one order of magnitude between the two groups keeps real small percentages quiet: in
+    the ASEM data (COINr), R&D spending of 0.96 % of GDP next to 1.003 %, or a renewable
+    share of 0.71 % next to 1.56 %, are not flagged (without the gap 7 of its % indicators
+    would be), while a 64 % saved as 0.64 next to 50 % is. The price: a fraction hidden
+    among units with small real percentages (0.05 next to 3 %) is not caught. When no unit
+    has a value above 1, the whole indicator is flagged (harmless for rank-based or
+    data-relative normalisations, not for goalposts or targets in %).
+
+    Parameters
+    ----------
+    panel : Panel
+        The data as built (selected units and periods).
+    units : mapping of str to str or None
+        Measurement unit by indicator (the framework's).
+
+    Returns
+    -------
+    list of str
+        One ``"WARNING: ..."`` line per indicator flagged, naming the units, their periods and
+        largest value.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"reuse": [92.8, 95.2, 0.60, 0.64, 85.5]},
+    ...                  index=pd.MultiIndex.from_tuples([("BJ", 2015), ("BJ", 2016),
+    ...                      ("HE", 2015), ("HE", 2016), ("TJ", 2016)]))
+    >>> import textwrap
+    >>> print(textwrap.fill(fraction_warnings(Panel(v), {"reuse": "%"})[0], 80))
+    ... # doctest: +ELLIPSIS
+    WARNING: reuse is in % but every value of HE (2015-2016) is within [0, 1]
+    (largest 0.64) while every value of the other units is at least 10 times that
+    (85.5 to 95.2): were fractions saved instead of percentages ...
+    """
+    out = []
+    pct = [c for c in panel.indicator_codes if is_percent_unit(units.get(c))]
+    if not pct:
+        return out
+    by_unit = panel.values[pct].groupby(level="unit", sort=False)
+    lo, hi = by_unit.min(), by_unit.max()
+    for code in pct:
+        flagged = fraction_like(lo[code], hi[code])
+        if not flagged.any():
+            continue
+        others = hi[code].notna().to_numpy() & ~flagged
+        largest = float(hi[code][flagged].max())
+        whole = lo[code].min() >= 0 and hi[code].max() <= 1  # (units all 0 included)
+        if not whole and not lo[code].to_numpy()[others].min() >= _SCALE_GAP * largest:
+            continue  # small values are ordinary for this indicator (0.5 % R&D spending)
+        names = hi.index[flagged].tolist()
+        shown = ", ".join(f"{u} ({_unit_periods(panel, code, u)})" for u in names[:_MAX_LISTED])
+        more = f" and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else ""
+        if not whole:
+            what = (f"every value of {shown}{more} is within [0, 1] (largest {largest:g}) while "
+                    f"every value of the other units is at least 10 times that "
+                    f"({float(lo[code][others].min()):g} to {float(hi[code].max()):g})")
+        else:
+            what = (f"every value of every unit is within [0, 1] (largest {largest:g}, "
+                    f"{len(hi[code].dropna())} units)")
+        out.append(
+            f"WARNING: {code} is in % but {what}: were fractions saved instead of percentages "
+            "(an Excel % cell: 96 % saved as 0.96)? If so, multiply them by 100 in the data; "
+            "gipro does not rescale")
+    return out
+
+
+#: Codes or names of total/aggregate rows (matched on the NFKC, case-folded text): Chinese
+#: yearbook totals anywhere in the text, English words as the whole text, ``all``/``total``
+#: opening it or ``total``/``average``/``aggregate``/``sum`` closing it.
+_TOTAL_ROW = re.compile(
+    r"全国|合计|总计|总体|小计|总和|全省|全市|全部"
+    r"|^(?:total|totals|grand total|sub-?total|sum|world|national|nationwide|whole country"
+    r"|overall|aggregate|average)$"
+    r"|^(?:all|total)\b"
+    r"|\b(?:total|totals|average|aggregate|sum)$")
+
+
+def total_row_warnings(panel: Panel) -> list[str]:
+    """A warning when a unit's code or name looks like a total or aggregate row.
+
+    Yearbook tables often end with a national total (``全国``, ``合计``, ``Total``,
+    ``All provinces``, ``World``): built as a unit, it is normalised, ranked (often first)
+    and widens the normalisation bounds of the real units. gipro does not drop it (a unit
+    may be called "National ..."), it warns and says how to leave it out.
+
+    Returns
+    -------
+    list of str
+        Empty, or one ``"WARNING: ..."`` line naming the units and what matched.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"x": [1.0, 2.0, 3.0]},
+    ...                  index=pd.MultiIndex.from_tuples([("Beijing", 1), ("Hebei", 1),
+    ...                                                   ("全国", 1)]))
+    >>> print(total_row_warnings(Panel(v))[0])  # doctest: +ELLIPSIS
+    WARNING: unit 全国 looks like a total or aggregate row...
+    """
+    cols = [c for c in ("name", "name_zh") if c in panel.units.columns]
+    hits = []
+    for code in panel.unit_codes:
+        texts = dict.fromkeys([code, *(panel.units.at[code, c] for c in cols)])
+        matched = [t for t in texts if isinstance(t, str)
+                   and _TOTAL_ROW.search(" ".join(fold_identity(t).split()))]
+        if matched:
+            named = "" if matched == [code] else f" ({', '.join(matched)})"
+            hits.append(f"{code}{named}")
+    if not hits:
+        return []
+    rest = len(panel.unit_codes) - len(hits)
+    return [
+        f"WARNING: unit{'s' if len(hits) > 1 else ''} {', '.join(hits)} look"
+        f"{'' if len(hits) > 1 else 's'} like a total or aggregate row: it is normalised, "
+        f"aggregated and ranked with the units it sums (it widens the bounds and may rank "
+        f"first). If it is a total, leave it out: list the {rest} other units in the "
+        "recipe's units:, or remove its rows from the data"]
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -1302,6 +1461,7 @@ def read_panel(
                                  [f"found {list(unit_meta.columns)}"])
             unit_meta = unit_meta.copy()
             unit_meta["unit"] = _codes(unit_meta["unit"], "unit", str(upath), meta_rows)
+            _check_unit_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
             _check_codes(unit_meta["unit"], "unit", str(upath))
             dups = unit_meta["unit"][unit_meta["unit"].duplicated()].unique().tolist()
             if dups:

@@ -25,19 +25,70 @@ stated after denomination; COINr keeps no units. This is gipro's own bookkeeping
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Build
 
-__all__ = ["NORMALISED", "SCORE", "current_units", "units_by_dataset"]
+__all__ = ["NORMALISED", "SCORE", "current_units", "fraction_like", "is_percent_unit",
+           "units_by_dataset"]
 
 #: Unit of a normalised indicator score.
 NORMALISED = "score (normalised)"
 #: Unit of an aggregate score.
 SCORE = "score"
+
+#: Spellings of "per cent" as a whole unit (after NFKC and case folding).
+_PERCENT_WORDS = frozenset({"%", "percent", "per cent", "percentage", "pct"})
+
+
+def is_percent_unit(unit: object) -> bool:
+    """Whether a measurement unit is a percentage: ``%`` (also full-width ``％``),
+    ``percent``, ``per cent``, ``percentage``, ``pct``, or ``%`` followed by what it is a
+    share of (``% of GDP``).
+
+    Examples
+    --------
+    >>> [is_percent_unit(u) for u in ["%", "％", "% of GDP", "Percent", "t", None, "‰"]]
+    [True, True, True, True, False, False, False]
+    """
+    if not isinstance(unit, str):
+        return False
+    u = " ".join(unicodedata.normalize("NFKC", unit).casefold().split())
+    return u in _PERCENT_WORDS or u.startswith("% ")
+
+
+def fraction_like(lowest: Any, largest: Any) -> np.ndarray:
+    """The rule "values saved as fractions instead of percentages", shared by panel data
+    (:func:`gipro.panel.fraction_warnings`) and park data (the park engine's check of %
+    requirements): a unit's (or park's) values of a % indicator all lie within [0, 1], at
+    least one above 0. A spreadsheet % cell saved as its fraction (96 % stored as 0.96)
+    gives this; a value of exactly 0 everywhere does not (0 % reads the same in either
+    scale). The callers add the contrasting evidence (other units above 1; a threshold
+    above 1 %) and only warn: a real 0.96 % is possible, so nothing is rescaled.
+
+    Parameters
+    ----------
+    lowest, largest : array_like of float, same shape
+        Smallest and largest value of each unit (NaN: no value, never flagged).
+
+    Returns
+    -------
+    ndarray of bool
+
+    Examples
+    --------
+    >>> fraction_like([0.2, 0.0, 0.5, -0.1, 12.0], [0.64, 0.0, 1.0, 0.5, 95.0]).tolist()
+    [True, False, True, False, False]
+    """
+    lo = np.asarray(lowest, dtype=float)
+    hi = np.asarray(largest, dtype=float)
+    return (lo >= 0) & (hi <= 1) & (hi > 0)
 
 
 def _raw_units(build: Build) -> dict[str, str | None]:

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..units import fraction_like, is_percent_unit
 from .data import SYNTHETIC, ParkData
 from .model import RequirementFramework, format_threshold, load_catalogue, load_park_framework
 
@@ -438,7 +439,8 @@ def _fraction_checks(t: pd.DataFrame, data: ParkData) -> tuple[np.ndarray, list[
     spreadsheet % cell saved as its fraction (96 % stored as 0.96), which would make the
     requirement look missed by 99 %. Values exactly 0 everywhere are not flagged (0 % is
     plausible in either scale). gipro does not rescale: a real 0.96 % (e.g. a small share)
-    is possible, so the user decides.
+    is possible, so the user decides. The rule is :func:`gipro.units.fraction_like`, which
+    panel data share (:func:`gipro.panel.fraction_warnings`).
 
     Returns
     -------
@@ -448,7 +450,7 @@ def _fraction_checks(t: pd.DataFrame, data: ParkData) -> tuple[np.ndarray, list[
         One per indicator, naming the parks, the largest value and the requirements.
     """
     check = np.full(len(t), "", dtype=object)
-    pct = t["ind_unit"].to_numpy(dtype=object) == "%"
+    pct = t["ind_unit"].map(is_percent_unit).to_numpy(dtype=bool)
     comp = t["comparator"].to_numpy(dtype=object)
     numeric = np.isin(comp, [">=", ">", "<=", "<", "==", "between"])
     big = np.fmax(np.abs(t["t_lo"].to_numpy(dtype=float)),
@@ -461,7 +463,7 @@ def _fraction_checks(t: pd.DataFrame, data: ParkData) -> tuple[np.ndarray, list[
     if v.empty:
         return check, []
     stats = v.groupby(["park", "indicator"])["value"].agg(["min", "max"])
-    frac = stats[(stats["min"] >= 0) & (stats["max"] <= 1) & (stats["max"] > 0)]
+    frac = stats[fraction_like(stats["min"], stats["max"])]  # the rule panel data share
     if frac.empty:
         return check, []
     key = pd.MultiIndex.from_arrays([t["park"], t["indicator"]])
