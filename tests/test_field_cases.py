@@ -127,7 +127,7 @@ def test_b15_cli_prints_no_ranking_when_every_score_is_missing(tmp_path):
     result = CliRunner().invoke(app, ["run", str(tmp_path / "r.yaml"), "--out",
                                       str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "No unit has a IDX score in 2021" in result.output
+    assert "No unit has a score on IDX in 2021" in result.output
     assert "rank" not in result.output.split("No unit")[0]
     ex = pd.read_csv(tmp_path / "out" / "exclusions.csv")
     assert sorted(ex["unit"]) == ["A", "B", "C"] and set(ex["period"]) == {2021}

@@ -350,7 +350,7 @@ def test_summary_lists_gains_and_falls_by_sign():
     rows = [r for u, (a0, a1, b0, b1) in vals.items()
             for r in ((u, 2000, a0, b0), (u, 2010, a1, b1))]
     text = summary(make_build(rows, fw=fw), with_caveats=False)
-    assert "1 of 5 units progressed on the I (I) and 4 fell back; median change -4.5" in text
+    assert "1 of 5 units progressed on the I and 4 fell back; median change -4.5" in text
     assert " Largest gains: A (+8.0). Largest falls: B (-10.8), E (-9.5), C (-4.5)." in text
     assert "D (-2.0)" not in text  # the fourth fall: only the three largest are listed
     assert "a in only 2 of 5; b in none of 5." in text and "0 of 5" not in text

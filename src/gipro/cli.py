@@ -293,14 +293,15 @@ def _print_ranking(build: Build, top: int) -> None:
     res = build.results()
     cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
     if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
-        console.print(Text.assemble((f"No unit has a {root} score in {end}", "yellow"),
+        console.print(Text.assemble((f"No unit has a score on {fw.node(root).label_code()} "
+                                     f"in {end}", "yellow"),
                                     ": every unit-period is listed with its reason in "
                                     "exclusions.csv"), highlight=False)
         return
     # several aggregate steps (variants kept side by side): say which one the table shows
     n_agg = sum(1 for e in build.log if e.step == "aggregate" and not e.skipped)
     which = f" [data set {build.final.name!r}, the last step's]" if n_agg > 1 else ""
-    table = _table(f"{fw.node(root).label()} ({root}), {end}: top {len(cur)} of "
+    table = _table(f"{fw.node(root).label_code()}, {end}: top {len(cur)} of "
                    f"{len(build.final.units)}{which}")
     table.add_column("rank", justify="right")
     table.add_column("unit")
@@ -373,7 +374,7 @@ def _print_progress(build: Build, rep, top: int) -> None:
     idx = rep.tables["index_progress"]
     idx = idx[idx["code"] == root].sort_values("change", ascending=False, na_position="last")
     lead = rep.tables.get("leading_factors")
-    table = _table(f"{fw.node(root).label()} ({root}): change {rep.base} -> {rep.end}")
+    table = _table(f"{fw.node(root).label_code()}: change {rep.base} -> {rep.end}")
     for col, just in (("unit", "left"), (str(rep.base), "right"), (str(rep.end), "right"),
                       ("change", "right"), ("rank", "right"),
                       ("leading factors (index points)", "left")):

@@ -33,6 +33,7 @@ Validation happens at load time and reports every problem at once (:class:`Frame
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -94,6 +95,15 @@ class _NodeSpec(BaseModel):
     def _name(cls, v: Any) -> Any:
         return {"en": v} if isinstance(v, str) else v
 
+    @field_validator("weight", "target", "goalposts", mode="before")
+    @classmethod
+    def _no_bool(cls, v: Any) -> Any:
+        # YAML reads yes/no/true/false as booleans, which pydantic would take as 1.0/0.0
+        items = v if isinstance(v, (list, tuple)) else [v]
+        if any(isinstance(x, bool) for x in items):
+            raise ValueError(f"must be a number, got {str(v).lower()} (a yes/no value)")
+        return v
+
 
 @dataclass(frozen=True)
 class Node:
@@ -146,8 +156,34 @@ class Node:
         """Display label: the name in ``lang`` or, failing that, the code."""
         return self.name.get(lang) or self.code
 
+    def label_code(self, lang: str = "en") -> str:
+        """Label followed by the code in brackets, ``"Index (IDX)"``; the code alone when the
+        node has no name or its name is its code (never ``"IDX (IDX)"``).
 
-def _field_errors(exc: ValidationError) -> list[str]:
+        Examples
+        --------
+        >>> Node("IDX", "aggregate", Name(en="Index"), None, 1.0, 2).label_code()
+        'Index (IDX)'
+        >>> Node("总指数", "aggregate", Name(zh="总指数"), None, 1.0, 2).label_code("zh")
+        '总指数'
+        >>> Node("IDX", "aggregate", Name(), None, 1.0, 2).label_code()
+        'IDX'
+        """
+        label = self.label(lang)
+        return label if label.strip() == self.code else f"{label} ({self.code})"
+
+
+def _weight_hint(raw: Any) -> str:
+    """The fix for a weight written as a fraction (``"1/3"``) or other text."""
+    m = re.fullmatch(r"\s*([0-9.]+)\s*/\s*([0-9.]+)\s*", str(raw))
+    try:
+        example = f"{float(m.group(1)) / float(m.group(2)):.3g}" if m else "0.333"
+    except (ValueError, ZeroDivisionError):
+        example = "0.333"
+    return f"write a number: {example}, or relative weights such as 1 and 2"
+
+
+def _field_errors(exc: ValidationError, raw: Mapping[str, Any] | None = None) -> list[str]:
     """One line per wrong field of a node, in the words of the YAML file: union branch tags
     (``name.Name.fr``) are removed, and when a field fails in one form for a real reason
     (an unknown key) the other form's "should be a string" is not repeated."""
@@ -164,6 +200,10 @@ def _field_errors(exc: ValidationError) -> list[str]:
         others = [k for lc, k, _ in errs if lc.split(".")[0] == root and not k.endswith("_type")]
         if kind.endswith("_type") and others:
             continue
+        if kind == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        if loc == "weight" and kind.startswith("float_parsing") and raw is not None:
+            msg = f"must be a number, got {raw.get('weight')!r}: {_weight_hint(raw.get('weight'))}"
         line = f"field {loc!r}: {msg}"
         if line not in out:
             out.append(line)
@@ -187,6 +227,8 @@ def _check_code(code: Any, where: str, problems: list[str]) -> str | None:
 
 
 def _parse_direction(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return 0  # YAML true/false/yes/no: refused, not read as 1/0
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, str):
@@ -267,6 +309,9 @@ class Framework:
     # ------------------------------------------------------------------ construction
     def _build(self, indicators: list[Mapping[str, Any]], aggregates: list[Mapping[str, Any]]):
         problems: list[str] = []
+        # codes of nodes whose fields failed validation: they are reported once, and problems
+        # that only follow from their absence (children naming them as parent) are not
+        failed: set[str] = set()
         entries: list[tuple[str, int, _NodeSpec]] = []
         for kind, items in (("indicator", indicators), ("aggregate", aggregates)):
             for i, raw in enumerate(items):
@@ -279,7 +324,9 @@ class Framework:
                 try:
                     spec = _NodeSpec.model_validate(dict(raw))
                 except ValidationError as exc:
-                    problems.extend(f"{where}: {line}" for line in _field_errors(exc))
+                    problems.extend(f"{where}: {line}" for line in _field_errors(exc, raw))
+                    if raw.get("code") is not None:
+                        failed.add(str(raw["code"]))
                     continue
                 entries.append((kind, i, spec))
 
@@ -305,6 +352,8 @@ class Framework:
                     problems.append(
                         f"{kind} {code}: parent {parent!r} has leading or trailing whitespace"
                     )
+                elif parent in failed and parent not in kinds:
+                    pass  # the parent's own error is reported above
                 elif parent not in kinds:
                     problems.append(f"{kind} {code}: unknown parent {parent!r}")
                 elif kinds[parent] == "indicator":
@@ -326,7 +375,10 @@ class Framework:
                     )
                 elif d == 0:
                     problems.append(
-                        f"indicator {code}: direction must be 1 or -1, got {spec.direction!r}"
+                        f"indicator {code}: direction must be 1 or -1, got "
+                        + (f"{str(spec.direction).lower()} (a yes/no value; write 1 if higher "
+                           "is better, -1 if lower is better)"
+                           if isinstance(spec.direction, bool) else repr(spec.direction))
                     )
                 if spec.goalposts is not None and not spec.goalposts[0] < spec.goalposts[1]:
                     problems.append(

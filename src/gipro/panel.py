@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import GiproError, InputError
-from .suggest import code_clashes, code_fixes, fold_identity, near_match
+from .suggest import code_clashes, code_fixes, fold_identity, header_with_unit, near_match
 from .suggest import fold_code as _fold_code
 from .units import fraction_like, is_percent_unit
 
@@ -929,7 +929,12 @@ class Panel:
         for code in framework.indicator_codes:
             if code not in cols:
                 hit = near_match(code, spare)
-                hint = ("" if hit is None else f" (the data have {hit[0]!r})" if hit[1] == "fold"
+                unit_hit = header_with_unit(code, spare)
+                hint = (f" (the data have {unit_hit[0]!r}: a header with its unit? rename the "
+                        f"column to {code!r}, units go in the framework's unit:, or use "
+                        f"{unit_hit[0]!r} as the code)"
+                        if unit_hit is not None else "" if hit is None
+                        else f" (the data have {hit[0]!r})" if hit[1] == "fold"
                         else f" (did you mean {hit[0]!r}? the data have it)")
                 problems.append(f"indicator {code!r} is in the framework but not in the data{hint}")
                 continue
@@ -1088,6 +1093,44 @@ def total_row_warnings(panel: Panel) -> list[str]:
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _utf16_without_bom(path: Path) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when a text file looks like UTF-16 without a byte-order
+    mark (NUL bytes between the characters: every ASCII character is two bytes, one of them
+    0; Unicode Standard 15.0, section 3.10), else ``None``."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if len(head) < 8 or head[:2] in _UTF16_BOMS:
+        return None
+    even, odd = head[0::2], head[1::2]
+    share_even, share_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if share_odd > 0.2 and share_even < 0.02:
+        return "utf-16-le"
+    if share_even > 0.2 and share_odd < 0.02:
+        return "utf-16-be"
+    return None
+
+
+def _encoding_error(path: Path, encoding: str, where: str, suggest: str) -> InputError:
+    """The error for a text file that is not in ``encoding``; ``suggest`` is the encoding to
+    try, also kept on the error (``suggested_encoding``) for readers that name it their way
+    (``gipro assess --encoding``)."""
+    if suggest == "gbk":
+        msg = f"cannot read {path}: it is not {encoding} text{where}"
+        hint = ("files saved by Excel on Chinese Windows are usually GBK: set encoding: gbk in "
+                "the recipe's data section (or save the file as 'CSV UTF-8')")
+    else:
+        msg = (f"cannot read {path} as {encoding} text: it looks like UTF-16 without a "
+               "byte-order mark (NUL bytes between the characters)")
+        hint = (f"set encoding: {suggest} in the recipe's data section (or save the file as "
+                "'CSV UTF-8')")
+    exc = InputError(msg, [hint])
+    exc.suggested_encoding = suggest  # type: ignore[attr-defined]
+    return exc
 
 
 def _excel_letter(j: int) -> str:
@@ -1312,6 +1355,11 @@ def _read_table(
                 with open(path, "rb") as fh:
                     if fh.read(2) in _UTF16_BOMS:  # Excel's "Unicode text" export
                         encoding = "utf-16"
+            if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf-8", "utf8", "utf-16",
+                                                      "utf16"):
+                u16 = _utf16_without_bom(path)
+                if u16 is not None:
+                    raise _encoding_error(path, encoding, "", u16)
             # dtype object: the cells as Python strings, as every check below reads them
             # (pandas' default str columns would be converted to and fro)
             opts = dict(sep=sep if sep is not None else ("\t" if suffix == ".tsv" else ","),
@@ -1333,11 +1381,8 @@ def _read_table(
     except UnicodeError as exc:
         where = (f" ({exc.reason} at byte {exc.start})"
                  if isinstance(exc, UnicodeDecodeError) else "")
-        raise InputError(
-            f"cannot read {path}: it is not {encoding} text{where}",
-            ["files saved by Excel on Chinese Windows are usually GBK: set encoding: gbk in "
-             "the recipe's data section (or save the file as 'CSV UTF-8')"],
-        ) from None
+        raise _encoding_error(path, encoding, where,
+                              _utf16_without_bom(path) or "gbk") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{path} is empty") from None
     except pd.errors.ParserError as exc:

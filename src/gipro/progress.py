@@ -507,15 +507,17 @@ def summary(build: Build, code: str | None = None, base: int | None = None,
     base, end = _periods(build, base, end)
     tab = change(build, code, base, end).dropna(subset=["change"])
     node = build.framework.node(code)
-    label = node.label()
+    label = node.label_code()
     n = len(build.final.units)
+    m = len(tab)  # units with a score in both periods: the only ones that can progress
     up = int((tab["change"] > 0).sum())
     down = int((tab["change"] < 0).sum())
     if tab.empty:
-        return (f"Between {base} and {end}, no unit has a {label} ({code}) score in both "
+        return (f"Between {base} and {end}, no unit has a score on {label} in both "
                 "periods, so there is no progress to report.")
+    of = f"{m} units" if m == n else f"{m} units with scores in both periods"
     text = (
-        f"Between {base} and {end}, {up} of {n} units progressed on the {label} ({code}) and "
+        f"Between {base} and {end}, {up} of {of} progressed on the {label} and "
         f"{down} fell back; median change {round(tab['change'].median(), 1) + 0.0:+.1f} points."
     )
     names = unit_labels(build)

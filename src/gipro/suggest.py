@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 
 __all__ = ["code_clashes", "code_fixes", "did_you_mean", "fold_code", "fold_identity",
-           "hidden_characters", "near_match"]
+           "header_with_unit", "hidden_characters", "near_match", "strip_bracketed"]
 
 #: Default similarity cutoff of the close-spelling tier.
 CUTOFF = 0.75
@@ -151,6 +151,53 @@ def code_clashes(codes: Sequence[object], rows: Sequence[int] | None = None, *,
         out += [f"{what} code {c!r}{at(c)} differs from {main!r}{at(main)} only in case or "
                 "width" for c in variants if c != main]
     return out
+
+
+#: A trailing bracketed part of a header, half- or full-width: "x (t)", "x（吨/万元）", "x [%]".
+_TRAILING_BRACKETS = re.compile(r"\s*(?:\([^()]*\)|（[^（）]*）|\[[^\[\]]*\]|【[^【】]*】)\s*$")
+
+
+def strip_bracketed(header: object) -> tuple[str, str] | None:
+    """A header split into (name, bracketed part) when it ends in a bracketed part (half- or
+    full-width round brackets, square brackets or 【】), else ``None``. Spreadsheets often put
+    the measurement unit there: ``co2_int（吨/万元）``.
+
+    Examples
+    --------
+    >>> strip_bracketed("co2_int（吨/万元）")
+    ('co2_int', '吨/万元')
+    >>> strip_bracketed("water_reuse (%)")
+    ('water_reuse', '%')
+    >>> strip_bracketed("gdp_pc") is None
+    True
+    """
+    text = str(header)
+    m = _TRAILING_BRACKETS.search(text)
+    if m is None or m.start() == 0:
+        return None
+    return text[:m.start()], m.group(0).strip()[1:-1].strip()
+
+
+def header_with_unit(code: object, headers: Iterable[object]) -> tuple[str, str] | None:
+    """The header that is ``code`` followed by a bracketed part (its unit, most likely), and
+    that part; matched on the header with the bracketed part removed, exactly or the same when
+    folded (:func:`fold_code`). ``None`` when no header is like that.
+
+    Examples
+    --------
+    >>> header_with_unit("co2_int", ["region", "co2_int（吨/万元）"])
+    ('co2_int（吨/万元）', '吨/万元')
+    >>> header_with_unit("gdp", ["GDP (yuan)"])
+    ('GDP (yuan)', 'yuan')
+    >>> header_with_unit("gdp", ["gdp_pc (yuan)"]) is None
+    True
+    """
+    key = fold_code(code)
+    for h in headers:
+        split = strip_bracketed(h)
+        if split is not None and fold_code(split[0]) == key:
+            return str(h), split[1]
+    return None
 
 
 def near_match(name: object, candidates: Iterable[object], *, cutoff: float = CUTOFF

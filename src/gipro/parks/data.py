@@ -792,6 +792,11 @@ def _table(src: str | Path | pd.DataFrame, *, sep: str | None = None,
     try:
         df, rows = _read_table(p, sheet, sep, encoding, skip_rows)
     except InputError as exc:
+        enc = getattr(exc, "suggested_encoding", None)
+        if enc is not None:  # the CLI option, as for the separator below
+            raise InputError(exc.message, [
+                f"give the encoding: encoding='{enc}' in Python, gipro assess --encoding {enc}"
+                " (or save the file as 'CSV UTF-8')"]) from None
         if "-separated" not in exc.message:
             raise
         found = exc.message.split(" looks ", 1)[1].split("-separated", 1)[0]

@@ -221,7 +221,8 @@ def framework_sunburst(framework: Framework, lang: str = "en",
                                                             if c != framework.root]]]
     hover = []
     for n in nodes:
-        bits = [f"<b>{n.label(lang)}</b> ({n.code})", f"effective weight {eff[n.code]:.4g}"]
+        code = "" if n.label(lang) == n.code else f" ({n.code})"
+        bits = [f"<b>{n.label(lang)}</b>{code}", f"effective weight {eff[n.code]:.4g}"]
         if n.is_indicator:
             bits.append(f"direction {'+' if n.direction > 0 else '-'}; {n.unit or ''}")
         hover.append("<br>".join(bits))

@@ -175,7 +175,7 @@ def build_chart(build: Build, name: str, *, lang: str = "en", unit: str | None =
             root = res[(res["code"] == build.framework.root) & (res["period"] == res_period)]
             unit = next((u for u in root.sort_values("rank")["unit"] if u in figs), None)
         if unit is None:
-            raise InputError(f"no {name} chart: no unit has a {build.framework.root} score "
+            raise InputError(f"no {name} chart: no unit has a score on {build.framework.root} "
                              f"in {res_period}", ["every unit-period is listed with its "
                                                   "reason in exclusions.csv (gipro run)"])
         if unit not in figs:
@@ -188,7 +188,7 @@ def build_chart(build: Build, name: str, *, lang: str = "en", unit: str | None =
     if title is True:
         fw = build.framework
         label = translate(f"chart_{name.replace('-', '_')}", lang)
-        bits = [label, f"{fw.node(fw.root).label(lang)} ({fw.root})", periods_text]
+        bits = [label, fw.node(fw.root).label_code(lang), periods_text]
         if per_unit:
             bits.append(names.get(lang, {}).get(unit, unit))
         title = " · ".join(bits)

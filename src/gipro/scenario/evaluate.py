@@ -134,7 +134,7 @@ class Evaluation:
         fw = self.baseline.framework
         root = fw.root
         lines = [f"Scenarios against the baseline ({self.baseline.recipe.name or 'recipe'}), "
-                 f"{fw.node(root).label()} ({root}) in {self.period}:"]
+                 f"{fw.node(root).label_code()} in {self.period}:"]
         lines += [f"  - {n}" for n in self.notes]
         ov = self.tables["overview"].set_index("scenario")
         sc = self.tables["scores"]

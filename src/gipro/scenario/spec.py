@@ -46,6 +46,7 @@ required keys are errors naming the scenario and change.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -71,6 +72,18 @@ __all__ = [
 Op = Literal["set", "pct", "abs", "path", "match", "best", "meet"]
 PeriodSel = Literal["last", "all", "observed", "projected"] | int | list[int] | PeriodRange
 Number = float | dict[str, float]
+
+
+def _non_finite(amounts: dict[str, Number | None]) -> str | None:
+    """``"value .nan"`` (or ``"value['Beijing'] .inf"``) for the first missing or infinite
+    amount, else ``None``: a NaN would blank the indicator, an infinity break every score."""
+    for key, amt in amounts.items():
+        items = amt.items() if isinstance(amt, dict) else [(None, amt)]
+        for unit, v in items:
+            if v is not None and not math.isfinite(v):
+                where = key if unit is None else f"{key}[{unit!r}]"
+                return f"{where} is {v} ({'.nan' if math.isnan(v) else '.inf'} in YAML)"
+    return None
 
 #: Optional keys each operation accepts (besides op, indicators, units, groups, note).
 _OP_KEYS: dict[str, frozenset[str]] = {
@@ -147,6 +160,12 @@ class Change(_Model):
                              f"{', '.join(sorted(_OP_KEYS[self.op]))})")
         if self.op in ("set", "pct", "abs") and self.value is None:
             raise ValueError(f"op {self.op!r} needs value")
+        bad = _non_finite({"value": self.value, "target": self.target,
+                           "change_pct": self.change_pct})
+        if bad:
+            raise ValueError(f"change {{op: {self.op}, indicators: {self.indicators}}}: {bad}; "
+                             "give a finite number: a scenario cannot make a value missing "
+                             "or infinite")
         if self.op == "path":
             if (self.target is None) == (self.change_pct is None):
                 raise ValueError("op 'path' needs exactly one of target (a value) or "
@@ -369,6 +388,9 @@ class TargetSpec(_Model):
     def _check(self) -> TargetSpec:
         if (self.value is None) == (self.change_pct is None):
             raise ValueError("give exactly one of value or change_pct")
+        bad = _non_finite({"value": self.value, "change_pct": self.change_pct})
+        if bad:
+            raise ValueError(f"target for {self.indicator}: {bad}; give a finite number")
         if not self.by > self.base:
             raise ValueError(f"by ({self.by}) must come after base ({self.base})")
         amt = self.value if self.value is not None else self.change_pct

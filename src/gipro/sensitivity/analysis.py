@@ -334,6 +334,11 @@ def uncertainty(build: Build, inputs: Sequence[Any], *, design: str | Design = "
                      level=level, seed=seed, seconds=seconds)
 
 
+def _plural(n: int, word: str) -> str:
+    """``"1 alternative"``, ``"2 alternatives"``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def summarise(build: Build, des: Design, target: str, period: int, scores: np.ndarray,
               failed: dict[int, str], *, n_boot: int = 1000, level: float = 0.95,
               seed: int | None = 0, seconds: float = 0.0) -> SensitivityResult:
@@ -348,9 +353,10 @@ def summarise(build: Build, des: Design, target: str, period: int, scores: np.nd
     notes = list(des.notes)
     notes.insert(0, f"{des.kind} design, {des.n_runs} runs ({des.sampler} points, seed "
                     f"{des.seed}); target {target}, period {period}; inputs: "
-                    + ", ".join(f"{b.label} ({len(b.alternatives)} alternatives)"
+                    + ", ".join(f"{b.label} ({_plural(len(b.alternatives), 'alternative')})"
                                 if not b.is_weights else
-                                f"{b.label} (+-{100 * b.spec.spread:g}% on {len(b.codes)} weights"
+                                f"{b.label} (+-{100 * b.spec.spread:g}% on "
+                                f"{_plural(len(b.codes), 'weight')}"
                                 + (", not perturbed: a control run)" if b.spec.spread == 0
                                    else ")")
                                 for b in des.inputs))

@@ -187,6 +187,13 @@ def make_design(inputs: list[BoundInput], *, kind: str = "montecarlo", n: int = 
         groups.append(list(range(start, start + b.n_columns)))
         start += b.n_columns
     notes = []
+    for b in inputs:
+        if not b.is_weights and b.spec.n_distinct() == 1:
+            k = len(b.alternatives)
+            what = ("a single alternative" if k == 1 else
+                    f"{k} identical alternatives (a control input: its Sobol indices are 0)")
+            notes.append(f"warning: input {b.label!r} has {what}: nothing varies, "
+                         f"{b.alternatives[0]} in every run")
     if sampler == "sobol" and n & (n - 1):
         notes.append(f"N = {n} is not a power of 2: the Sobol' sequence loses its balance "
                      "properties (use 2^k base rows)")

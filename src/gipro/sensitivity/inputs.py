@@ -18,6 +18,7 @@ the design and the inputs.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
@@ -83,7 +84,26 @@ class StepAlternatives(_Model):
             raise ValueError(f"'param: {self.param}' needs a non-empty 'values' list")
         if self.alternatives is not None and not self.alternatives:
             raise ValueError("'alternatives' is empty")
+        # each of the k listed alternatives is drawn with probability 1/k, so a duplicate
+        # among different alternatives would silently double its probability: refused. All
+        # alternatives identical is COINr's dummy (control) input -- nothing varies, its
+        # Sobol indices are 0 -- allowed with a warning in the design notes (make_design).
+        key = "alternatives" if self.alternatives is not None else "values"
+        seen: dict[str, int] = {}
+        for i, ch in enumerate(self.changes(), start=1):
+            text = json.dumps(ch, sort_keys=True, default=str)
+            if text in seen and self.n_distinct() > 1:
+                shown = ch if key == "alternatives" else ch[self.param]
+                raise ValueError(
+                    f"{self.label()!r}: {key} lists {shown!r} twice (positions {seen[text]} and "
+                    f"{i}); list each alternative once (a duplicate would double its "
+                    "probability)")
+            seen.setdefault(text, i)
         return self
+
+    def n_distinct(self) -> int:
+        """Number of different alternatives (1: nothing varies)."""
+        return len({json.dumps(ch, sort_keys=True, default=str) for ch in self.changes()})
 
     def changes(self) -> list[dict[str, Any]]:
         """The alternatives as parameter changes."""

@@ -532,6 +532,16 @@ class NormaliseStep(MethodParams, StepSpec):
             when = (f"over {ds.periods[0]}-{ds.periods[-1]}" if axis == (0, 1)
                     else f"in period {ds.periods[idx[0]]}")
             value = lower[tuple(idx)] * direction[idx[-1]]
-            details.append(f"indicator {code} ({unit or 'no unit'}) has the same value "
-                           f"{fmt(value)} for every unit {when}")
+            cells = x[..., idx[-1]] if axis == (0, 1) else x[idx[0], :, idx[-1]]
+            n_obs, n_cells = int((~np.isnan(cells)).sum()), cells.size
+            if n_obs == 1:  # not "the same value for every unit": one value, the rest missing
+                details.append(f"indicator {code} ({unit or 'no unit'}) has only 1 observed "
+                               f"value ({fmt(value)}) {when}; " + (
+                                   "the other cell is missing" if n_cells == 2 else
+                                   f"the other {n_cells - 1} cells are missing"))
+            else:
+                every = "every unit" if n_obs == n_cells else \
+                    f"every unit with data ({n_obs} of {n_cells} cells observed)"
+                details.append(f"indicator {code} ({unit or 'no unit'}) has the same value "
+                               f"{fmt(value)} for {every} {when}")
         return details

@@ -335,6 +335,7 @@ class WeightStep(MethodParams, StepSpec):
                  "and aggregate again afterwards"],
             )
         x = ds.take(kids)
+        direction = np.ones(len(kids))
         if not _oriented(build, ds):
             fw = build.framework
             direction = np.array([fw.node(k).direction or 1 for k in kids], dtype=float)
@@ -345,13 +346,22 @@ class WeightStep(MethodParams, StepSpec):
             if neg.any():
                 p, u, k = np.argwhere(neg)[0]
                 period = ds.periods[pi if pi is not None else p]
+                value = f"{sub[p, u, k]:.6g}"
+                hints = ["entropy weights change with any shift (field case B09): compute them "
+                         "on normalised data (min-max), or set negative_shift (e.g. 0.01), "
+                         "which is recorded"]
+                if direction[k] < 0:  # the value is negative because of the direction flip
+                    held = "the file has" if ds.name == "raw" else f"data set {ds.name!r} has"
+                    value += (f" after applying direction -1 ({held} "
+                              f"{-sub[p, u, k]:.6g})")
+                    hints = ["entropy needs normalised data for negative-direction indicators: "
+                             "move the weight step after the normalise step so that it reads the "
+                             "normalised data set (or set input: normalised)", *hints]
                 raise MethodError(
                     f"step {name!r}, group {parent}: entropy weights need non-negative values; "
-                    f"{kids[k]} is {sub[p, u, k]:.6g} for unit {ds.units[u]} in {period} "
+                    f"{kids[k]} is {value} for unit {ds.units[u]} in {period} "
                     f"({int(neg.sum())} negative values)",
-                    ["entropy weights change with any shift (field case B09): compute them on "
-                     "normalised data (min-max), or set negative_shift (e.g. 0.01), which is "
-                     "recorded"],
+                    hints,
                 )
         x = x[pi] if pi is not None else x.reshape(-1, len(kids))
         try:
