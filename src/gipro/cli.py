@@ -900,6 +900,17 @@ def report_cmd(
     _print_written(written)
 
 
+def _write_csv(table, out: Path) -> Path:
+    """Write a table as CSV, creating the folder; an unwritable path is an input error."""
+    out = Path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, index=False)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return out
+
+
 @app.command("compare")
 def compare_cmd(
     recipe_a: Annotated[str, typer.Argument(help="First recipe (YAML file or built-in name).")],
@@ -932,12 +943,7 @@ def compare_cmd(
         if period not in shared:
             raise InputError(f"period {period} is not in both builds",
                              [f"periods: {', '.join(map(str, shared))}"])
-        out = Path(out)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            diff.to_csv(out, index=False)
-        except OSError as exc:
-            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        out = _write_csv(diff, out)
     except GiproError as exc:
         _fail(exc)
         return
@@ -951,12 +957,13 @@ def compare_cmd(
     for col in ("unit", "score a", "score b", "rank a", "rank b", "moved up"):
         table.add_column(col, justify="left" if col == "unit" else "right")
     shown = sel.sort_values(["abs_rank_change", "unit"], ascending=[False, True]).head(top)
+    def num(v, f="{:.2f}"):
+        return "-" if v != v else f.format(v)
+
     for r in shown.itertuples():
-        def num(v, f="{:.2f}"):
-            return "-" if v != v else f.format(v)
         _row(table, names.get(r.unit, r.unit), num(r.score_a), num(r.score_b),
-             num(r.rank_a, "{:.0f}"),
-             num(r.rank_b, "{:.0f}"), num(r.rank_improvement, "{:+.0f}"))
+             num(r.rank_a, "{:.0f}"), num(r.rank_b, "{:.0f}"),
+             num(r.rank_improvement, "{:+.0f}"))
     console.print(table)
     _say(f"Wrote every unit, period and code to {out}")
 
@@ -981,12 +988,7 @@ def remove_cmd(
         fw = build.framework
         lvl = level if level is not None else fw.level(fw.root) - 1
         table = remove_elements(build, level=lvl, period=period)
-        out = Path(out)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(out, index=False)
-        except OSError as exc:
-            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        out = _write_csv(table, out)
     except GiproError as exc:
         _fail(exc)
         return
