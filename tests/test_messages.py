@@ -173,6 +173,9 @@ def test_unknown_step_key_lists_that_steps_keys():
     assert line.startswith("steps.0.screen.min_availabilty: unknown key (did you mean "
                            "'min_availability'?); valid keys in steps.0.screen: name, input, "
                            "output, disable, step, ")
+    # the step as a person counts it (paths count from 0): the first step, a screen step
+    line, where = line.rsplit(" [", 1)
+    assert where == "step 1 of the recipe, 'screen']"
     assert line.split(": ")[-1].split(", ") == list(ScreenStep.model_fields)
 
 

@@ -19,6 +19,7 @@ Each step has a ``name`` (default: its kind; names must be unique), an ``input``
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -286,9 +287,26 @@ def _validate(data: Any, base_dir: str | Path | None, origin: str) -> Recipe:
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"invalid {origin}", validation_details(exc, Recipe)) from None
+        raise InputError(f"invalid {origin}",
+                         _step_numbers(validation_details(exc, Recipe), data)) from None
     recipe._base_dir = Path(base_dir) if base_dir is not None else None
     return recipe
+
+
+def _step_numbers(lines: list[str], data: dict) -> list[str]:
+    """Each ``steps.N...`` line with the step as a person counts it: ``steps.8`` is the 9th
+    step of the file (paths count from 0, as in YAML tools), named by its ``name`` or kind."""
+    steps = data.get("steps")
+    out = []
+    for line in lines:
+        m = re.match(r"steps\.(\d+)[.:]", line)
+        if m and isinstance(steps, list) and int(m.group(1)) < len(steps):
+            i = int(m.group(1))
+            st = steps[i] if isinstance(steps[i], dict) else {}
+            label = st.get("name") or st.get("step")
+            line += f" [step {i + 1} of the recipe" + (f", {label!r}]" if label else "]")
+        out.append(line)
+    return out
 
 
 def builtin_recipes() -> list[str]:
