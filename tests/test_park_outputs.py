@@ -20,9 +20,10 @@ import pytest
 from typer.testing import CliRunner
 
 from gipro.cli import app
-from gipro.parks import ParkData, assess, park_framework_from_dict
+from gipro.parks import ParkData, assess
 from gipro.report import park_report
 from gipro.report.excel import PARK_SHEETS
+from park_cases import gi_fw
 
 runner = CliRunner()
 
@@ -115,20 +116,7 @@ def test_report_green_index_gap_counts_and_park_header(assessed):
 
 
 def _gi_case():
-    fw = park_framework_from_dict({
-        "code": "g", "name": "g", "categories": [{"code": "C", "name": "C"}],
-        "verdict": {"indicator_role": "leading_value"},
-        "groups": [{"code": "O", "at_least": 1, "counts": "reported"}],
-        "requirements": [
-            {"code": "1", "name": "a", "category": "C", "indicator": "energy_productivity",
-             "comparator": ">=", "threshold": 4, "status": "mandatory"},
-            {"code": "2", "name": "b", "category": "C", "indicator": "wastewater_per_iva",
-             "comparator": "<=", "threshold": 5, "status": "mandatory"},
-            {"code": "3", "name": "c", "category": "C",
-             "indicator": "co2_intensity_reduction_pct", "comparator": ">=", "threshold": 3,
-             "status": "group", "group": "O"},
-            {"code": "4", "name": "d", "category": "C", "indicator": "central_wwtp",
-             "comparator": "present", "status": "group", "group": "O"}]})
+    fw = gi_fw()
     values = {"A": {"energy_productivity": 3.0, "wastewater_per_iva": 2.0,
                     "co2_intensity_reduction_pct": -1.5, "central_wwtp": "yes"},
               "B": {"energy_productivity": 3.0, "central_wwtp": "yes"}}

@@ -21,10 +21,10 @@ from gipro.parks import (
     load_catalogue,
     load_park_framework,
     park26,
-    park_framework_from_dict,
     scorecard,
 )
 from gipro.parks.gi import _window
+from park_cases import gi_fw
 
 FILES = {"hj274": "hj274_2015.csv", "miit": "miit_green_park_2016.csv", "eip": "eip_v2.csv"}
 
@@ -82,24 +82,6 @@ def test_unknown_framework_file(tmp_path):
 
 
 # ---------------------------------------------------------------- green index
-def gi_fw(extra=()):
-    return park_framework_from_dict({
-        "code": "g", "name": "g", "categories": [{"code": "C", "name": "C"}],
-        "verdict": {"indicator_role": "leading_value"},
-        "groups": [{"code": "O", "at_least": 1, "counts": "reported"}],
-        "requirements": [
-            {"code": "1", "name": "a", "category": "C", "indicator": "energy_productivity",
-             "comparator": ">=", "threshold": 4, "status": "mandatory"},
-            {"code": "2", "name": "b", "category": "C", "indicator": "wastewater_per_iva",
-             "comparator": "<=", "threshold": 5, "status": "mandatory"},
-            {"code": "3", "name": "c", "category": "C",
-             "indicator": "co2_intensity_reduction_pct", "comparator": ">=", "threshold": 3,
-             "status": "group", "group": "O"},
-            {"code": "4", "name": "d", "category": "C", "indicator": "central_wwtp",
-             "comparator": "present", "status": "group", "group": "O"},
-            *extra]})
-
-
 def gi_data(**values):
     return ParkData.from_long(pd.DataFrame({"park": "A", "year": 2020,
                                             "indicator": list(values),
