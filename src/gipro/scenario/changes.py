@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..recipe import PeriodRange
-from .relations import Relation, propagate
+from .relations import Relation, outside_domain, propagate
 from .spec import Change, Scenario
 
 __all__ = ["Cube", "apply_changes", "constant_rate_path", "default_domains"]
@@ -570,16 +570,9 @@ def _reference(cube: Cube, ch: Change, k: int, d: int, pi: np.ndarray, where: st
 
 def _check_domain(cube: Cube, code: str, new: np.ndarray, cur: np.ndarray, pi: np.ndarray,
                   ui: np.ndarray, where: str) -> None:
-    lo, hi = cube.domains.get(code, (None, None))
-    with np.errstate(invalid="ignore"):
-        bad = np.zeros(new.shape, dtype=bool)
-        if lo is not None:
-            bad |= new < lo
-        if hi is not None:
-            bad |= new > hi
+    bad, rng = outside_domain(cube.domains.get(code, (None, None)), new)
     if bad.any():
         a, b = np.argwhere(bad)[0]
-        rng = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
         raise InputError(
             f"{where} takes {code} outside its feasible range {rng}: unit "
             f"{cube.units[ui[b]]}, period {cube.periods[pi[a]]}: {cur[a, b]:.6g} -> "

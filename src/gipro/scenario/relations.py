@@ -571,19 +571,26 @@ def propagate(cube: Cube, before: np.ndarray, direct: np.ndarray, *, scenario: s
     return (pd.concat(logs, ignore_index=True) if logs else None), notes
 
 
-def _domain(cube: Cube, k: int, new: np.ndarray, cells: np.ndarray, where: str, how: str
-            ) -> None:
-    lo, hi = cube.domains.get(cube.codes[k], (None, None))
+def outside_domain(domain: tuple[float | None, float | None], new: np.ndarray
+                   ) -> tuple[np.ndarray, str]:
+    """Which values lie outside a feasible range ``(low, high)`` (``None``: unbounded; NaN
+    is never outside), and the range as text for messages (``[0, inf]``)."""
+    lo, hi = domain
     with np.errstate(invalid="ignore"):
         bad = np.zeros(new.shape, dtype=bool)
         if lo is not None:
             bad |= new < lo
         if hi is not None:
             bad |= new > hi
+    return bad, f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+
+
+def _domain(cube: Cube, k: int, new: np.ndarray, cells: np.ndarray, where: str, how: str
+            ) -> None:
+    bad, rng = outside_domain(cube.domains.get(cube.codes[k], (None, None)), new)
     bad &= cells
     if bad.any():
         a, b = np.argwhere(bad)[0]
-        rng = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
         raise InputError(
             f"{where}: recomputing {cube.codes[k]} ({how}) takes it outside its feasible "
             f"range {rng}: unit {cube.units[b]}, period {cube.periods[a]}: {new[a, b]:.6g} "
