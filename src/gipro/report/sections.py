@@ -22,6 +22,7 @@ import yaml
 from .. import __version__
 from ..errors import InputError
 from ..framework import Framework
+from ..results import _period as _period_of  # the period of a results question
 from ..results import indicator_values
 from . import charts
 from .tables import Cell, Col, Table, fmt, readable, table
@@ -105,15 +106,6 @@ def _shorten(items: Sequence[Any], limit: int = 10) -> str:
 
 def _rank_text(v: float) -> str:
     return "none" if not np.isfinite(v) else f"{v:g}"
-
-
-def _period_of(build: Build, period: int | None) -> int:
-    periods = list(build.final.periods)
-    if period is None:
-        return periods[-1]
-    if period not in periods:
-        raise InputError(f"period {period} is not in the build ({periods[0]}-{periods[-1]})")
-    return period
 
 
 def _wide(res: pd.DataFrame, period: int, value: str) -> pd.DataFrame:
