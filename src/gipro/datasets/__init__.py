@@ -46,6 +46,17 @@ def _read(name: str, **kwargs) -> pd.DataFrame:
         return pd.read_csv(p, **kwargs)
 
 
+def _panel(stem: str, origin: str) -> Panel:
+    """A shipped panel: ``<stem>.csv`` (wide values), ``<stem>_units.csv`` (unit table) and
+    ``<stem>_variables.csv`` (each variable's measurement unit)."""
+    values = _read(f"{stem}.csv")
+    units = _read(f"{stem}_units.csv").set_index("unit")
+    variables = _read(f"{stem}_variables.csv")
+    panel = Panel.from_wide(values, unit="unit", period="period", units=units, origin=origin)
+    panel.indicator_units = dict(zip(variables["code"], variables["unit"], strict=True))
+    return panel
+
+
 def china_provinces() -> Panel:
     """China's 30 provinces (no Tibet, Hong Kong, Macao, Taiwan), 2000-2019, 17 variables.
 
@@ -69,13 +80,7 @@ def china_provinces() -> Panel:
     * Industrial CO2 intensity is per unit of *total* GDP: no industrial value added was
       available. No water, waste, pollution or employment variables.
     """
-    values = _read("china_provinces.csv")
-    units = _read("china_provinces_units.csv").set_index("unit")
-    variables = _read("china_provinces_variables.csv")
-    panel = Panel.from_wide(values, unit="unit", period="period", units=units,
-                            origin="gipro dataset china_provinces")
-    panel.indicator_units = dict(zip(variables["code"], variables["unit"], strict=True))
-    return panel
+    return _panel("china_provinces", "gipro dataset china_provinces")
 
 
 def china_provinces_co2_sectors() -> pd.DataFrame:
@@ -161,13 +166,7 @@ def asem() -> Panel:
     >>> len(p.unit_codes), p.periods, p.units.loc["AUT", "Group_EurAsia"]
     (51, [2018], 'Europe')
     """
-    values = _read("asem.csv")
-    units = _read("asem_units.csv").set_index("unit")
-    variables = _read("asem_variables.csv")
-    panel = Panel.from_wide(values, unit="unit", period="period", units=units,
-                            origin="gipro dataset asem (COINr ASEM example)")
-    panel.indicator_units = dict(zip(variables["code"], variables["unit"], strict=True))
-    return panel
+    return _panel("asem", "gipro dataset asem (COINr ASEM example)")
 
 
 def asem_framework():
