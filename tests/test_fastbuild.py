@@ -118,9 +118,8 @@ def test_grouped_batch_equals_one_aggregate_at_a_time(asem, changes):
     base = asem.with_step("normalise", range=[1, 100]).run()
     p = Pipeline(base)
     spec = base.recipe.with_step("aggregate", **changes).steps[-1]
-    state = p.nominal_state(len(p.steps) - 1)
-    ds = state.final
-    plan = p.aggregate_plan(spec, ds, state.fitted)
+    pos = len(p.steps) - 1
+    state = p.nominal_state(pos)
     rng = np.random.default_rng(5)
     v = p.weight_vector(state, "framework")[None] * rng.uniform(0.5, 1.5, (40, len(p.node_codes)))
     pillars = [c for c in base.framework.aggregate_codes if base.framework.level(c) == 2]
@@ -130,12 +129,20 @@ def test_grouped_batch_equals_one_aggregate_at_a_time(asem, changes):
     # a pillar with fewer children than others of its group (padded in the grouped path)
     v[11, [p.node_index[k] for k in base.framework.children(pillars[2])]] = 0.0
     v[12, p.node_index[pillars[0]]] = np.nan
-    out, failed = p.aggregate_batch(plan, ds, {"framework": v}, spec.min_availability)
-    ref = np.empty_like(out)
-    n_in = len(plan.present)
-    ref[..., :n_in] = ds.values[None][..., plan.present]
-    ref[..., n_in:] = np.nan
-    ref, ref_failed = p._aggregate_each(plan, ref, {"framework": v}, spec.min_availability)
-    np.testing.assert_array_equal(out, ref)
-    assert failed == ref_failed and sorted(failed) == [3, 7, 11, 12]
+    out, failed, ds, plan = p.aggregate(state, pos, spec, {"framework": v})
+    assert sorted(failed) == [3, 7, 11, 12]
     assert "missing or negative" in failed[3] and "weight 0" in failed[11]
+    from gipro.steps.weight import WeightSet
+
+    for r in range(len(v)):  # each run alone, as a build would run it
+        ws = WeightSet("framework", {c: float(w) for c, w in zip(p.node_codes, v[r],
+                                                                 strict=True)
+                                     if c != base.framework.root}, "perturbed")
+        if r in failed:
+            with pytest.raises(gipro.MethodError) as e:
+                p.step(state, pos, spec, {"framework": ws})
+            assert failed[r] in e.value.message
+            assert np.isnan(out[r]).all()
+        else:
+            _same(gipro.dataset.DataSet("x", out[r], ds.units, ds.periods, plan.codes),
+                  p.step(state, pos, spec, {"framework": ws}).final.renamed("x"))

@@ -96,8 +96,7 @@ def test_a_scenario_that_changes_nothing_reproduces_the_baseline_exactly(bounds)
 
 def test_frozen_evaluation_of_the_baseline_is_bit_identical_to_the_recipe():
     base = gipro.run()
-    spec = base.recipe.steps[0]
-    state = spec.frozen_state(base, "normalise")
+    state = base.fits["normalise"].frozen("the baseline build")
     again = Build(base.recipe, framework=base.framework, panel=base.source_panel,
                   frozen={"normalise": state}).run()
     for name in base.datasets:

@@ -55,9 +55,9 @@ def test_variant_reuses_the_unchanged_prefix(monkeypatch):
     for cls, key in ((ImputeStep, "impute"), (TreatStep, "treat")):
         original = cls.apply
 
-        def counted(self, build, name, ds, _orig=original, _key=key):
+        def counted(self, ctx, name, ds, _orig=original, _key=key, **kw):
             calls[_key] += 1
-            return _orig(self, build, name, ds)
+            return _orig(self, ctx, name, ds, **kw)
 
         monkeypatch.setattr(cls, "apply", counted)
     base = run(recipe(*STEPS), framework=FW, panel=tiny_panel())

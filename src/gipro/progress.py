@@ -45,7 +45,7 @@ import pandas as pd
 
 from .build import Build
 from .datasets.breaks import series_breaks
-from .decompose import _aggregate_entry, period_pairs
+from .decompose import aggregate_entry, period_pairs
 from .errors import InputError, MethodError
 from .methods.change import cagr as _cagr
 from .methods.change import pct_change as _pct
@@ -88,7 +88,7 @@ _NOTES = np.array([
 def _score_set(build: Build):
     """The data set holding normalised indicator scores (what aggregation reads)."""
     try:
-        return build.datasets[_aggregate_entry(build).input]
+        return build.datasets[aggregate_entry(build).input]
     except InputError:
         return build.final
 

@@ -71,7 +71,7 @@ def wide_table(build: Build, period: int | None = None, *, dataset: str | None =
     InputError
         Unknown period or data set.
     """
-    build._require_run()
+    build.require_run()
     ds = build.final if dataset is None else build.datasets.get(dataset)
     if ds is None:
         raise InputError(f"no data set {dataset!r}; available: {', '.join(build.datasets)}")
@@ -101,7 +101,7 @@ def unit_summary(build: Build, unit: str, period: int | None = None) -> pd.DataF
     InputError
         Unknown unit or period.
     """
-    build._require_run()
+    build.require_run()
     _unit(build, unit)
     period = _period(build, period)
     fw = build.framework
@@ -201,7 +201,7 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
     """
     if n < 1:
         raise InputError(f"n must be at least 1, got {n}")
-    build._require_run()
+    build.require_run()
     _unit(build, unit)
     period = _period(build, period)
     fw = build.framework

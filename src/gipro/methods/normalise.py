@@ -42,8 +42,11 @@ from scipy.stats import rankdata
 from ..errors import MethodError
 
 __all__ = [
+    "AXIS_FREE",
     "DATA_RELATIVE",
     "METHODS",
+    "RANGED",
+    "RELATIVE",
     "ampi",
     "borda",
     "column_bounds",
@@ -922,12 +925,21 @@ METHODS: dict[str, Any] = {
     "ampi": ampi,
 }
 
-#: Methods whose scale is learnt from the data (bounds, moments or ranks over ``axis``): a
-#: constant indicator is degenerate for them. Goalposts and leading values are external.
-DATA_RELATIVE = frozenset(METHODS) - {"goalposts", "leading"}
+#: Methods whose references are external (goalposts, leading values): no ``axis``, nothing
+#: learnt from the data, so a constant indicator is not degenerate for them.
+AXIS_FREE = frozenset({"goalposts", "leading"})
 
-_RANGED = {"minmax", "goalposts", "target", "dist_ref", "dist_max", "frac_max", "percentile",
-           "efficacy", "normal_cdf", "leading"}
+#: Methods whose scale is learnt from the data (bounds, moments or ranks over ``axis``): a
+#: constant indicator is degenerate for them.
+DATA_RELATIVE = frozenset(METHODS) - AXIS_FREE
+
+#: Methods whose score is a position among the other units (ranks): relative to the others,
+#: so a unit's score cannot be computed from its own value and learnt parameters.
+RELATIVE = frozenset({"rank", "borda", "percentile"})
+
+#: Methods with an output range ``[low, high]``.
+RANGED = frozenset({"minmax", "goalposts", "target", "dist_ref", "dist_max", "frac_max",
+                    "percentile", "efficacy", "normal_cdf", "leading"})
 
 
 def midpoint(method: str, params: dict[str, Any], n_obs: np.ndarray | float) -> Any:
@@ -943,7 +955,7 @@ def midpoint(method: str, params: dict[str, Any], n_obs: np.ndarray | float) -> 
     >>> float(midpoint("rank", {}, 4))
     2.5
     """
-    if method in _RANGED:
+    if method in RANGED:
         default = (60.0, 100.0) if method == "efficacy" else (
             (0.0, 100.0) if method == "minmax" else (0.0, 1.0))
         low = params.get("low", default[0])
@@ -1013,9 +1025,9 @@ def normalise(
     x = np.asarray(x, dtype=float)
     kernel = METHODS[method]
     kwargs = dict(params)
-    if method not in ("goalposts", "leading"):
+    if method not in AXIS_FREE:
         kwargs["axis"] = axis
-    if method not in ("rank", "borda", "percentile"):
+    if method not in RELATIVE:
         kwargs["names"] = names
     if method not in DATA_RELATIVE:
         return kernel(x, **kwargs)

@@ -296,7 +296,7 @@ def report_for_build(
     from ..progress import report as progress_report
 
     check_lang(lang)
-    build._require_run()
+    build.require_run()
     fw = build.framework
     if fw.root not in build.final.codes:
         raise InputError(f"the build has no {fw.root} scores: the report needs a build that "

@@ -149,13 +149,13 @@ def workbook_tables(
     sources: list[tuple[str, str]] = []
     log_rows: list[dict[str, Any]] = []
     if build is not None:
-        build._require_run()
+        build.require_run()
         for name, ds in build.datasets.items():
             tabs[name] = (ds.to_frame().reset_index(),
                           f"data set {name!r}: unit, period and one column per code")
         tabs["results"] = (build.results(), "scores and ranks of every unit, period and code "
                            "(rank 1 = best; ties share the lowest rank)")
-        tabs["weights"] = (weights_table(build), "every weight set: weight relative to "
+        tabs["weights"] = (weights_table(build.framework, build.weights), "every weight set: weight relative to "
                            "siblings and effective weight in the index")
         fw = build.framework
         eff = fw.effective_weights()

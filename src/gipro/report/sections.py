@@ -147,7 +147,7 @@ class Overview(Section):
     @classmethod
     def from_build(cls, build: Build) -> Overview:
         """Overview of a run build (coverage of its ``raw`` data set)."""
-        build._require_run()
+        build.require_run()
         raw = build.datasets["raw"]
         avail = ~np.isnan(raw.values)  # (P, U, K)
         share = avail.mean(axis=1).T  # (K, P)
@@ -233,7 +233,7 @@ class Results(Section):
     @classmethod
     def from_build(cls, build: Build, period: int | None = None) -> Results:
         """Results of a run build in one period (default: the last)."""
-        build._require_run()
+        build.require_run()
         period = _period_of(build, period)
         res = build.results()
         units = list(build.final.units)
@@ -409,7 +409,7 @@ class Profiles(Section):
     @classmethod
     def from_build(cls, build: Build, period: int | None = None, n: int = 3) -> Profiles:
         """Profiles of every unit of a run build (``n`` strengths and weaknesses each)."""
-        build._require_run()
+        build.require_run()
         period = _period_of(build, period)
         fw = build.framework
         res = build.results()
@@ -1352,7 +1352,7 @@ class Methodology(Section):
     def from_build(cls, build: Build, notes: Sequence[str] = ()) -> Methodology:
         """Appendix of a run build: every step with its parameters and policies, the
         framework's indicators and references, data sources and licences."""
-        build._require_run()
+        build.require_run()
         fw = build.framework
         eff = fw.effective_weights()
         ind = pd.DataFrame([{

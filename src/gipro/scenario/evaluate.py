@@ -66,7 +66,8 @@ from ..methods.rank import rank as _rank
 from ..panel import Panel
 from ..recipe import Recipe, _validate
 from ..steps.impute import ImputeStep
-from ..steps.normalise import NormaliseStep
+from ..methods.normalise import RELATIVE
+from ..steps.normalise import FREEZABLE, NormaliseFit, NormaliseStep
 from ..steps.treat import TreatStep
 from ..steps.weight import WeightStep
 from .changes import Cube, apply_changes, default_domains
@@ -283,14 +284,19 @@ def _cube_panel(cube: Cube, source: Panel, label: str) -> Panel:
 
 
 # ---------------------------------------------------------------------- builds
-def _frozen(build: Build, clip: bool) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Frozen normalisation states of a run build, by step name, and notes."""
-    states: dict[str, dict[str, Any]] = {}
+def _frozen(build: Build, clip: bool) -> tuple[dict[str, Any], list[str]]:
+    """The baseline's fits handed to the scenario builds, by step name, and notes: imputed
+    values, outlier treatment and normalisation parameters (:attr:`gipro.Build.fits`)."""
+    states: dict[str, Any] = {}
     notes: list[str] = []
+    source = "the baseline build"
     for spec in build.recipe.steps:
-        if isinstance(spec, (ImputeStep, TreatStep)) and not spec.disable:
-            name = spec.name or spec.step
-            states[name] = {**spec.frozen_state(build, name), "source": "the baseline build"}
+        if spec.disable or not isinstance(spec, (ImputeStep, TreatStep, NormaliseStep)):
+            continue
+        name = spec.name or spec.step
+        fit = build.fits[name]
+        if isinstance(spec, (ImputeStep, TreatStep)):
+            states[name] = fit.frozen(source)
             notes.append(f"{spec.step} step {name!r}: " + (
                 "imputed values frozen at the baseline's (a change to one unit does not move "
                 "another unit's imputed value)" if spec.step == "impute" else
@@ -298,22 +304,17 @@ def _frozen(build: Build, clip: bool) -> tuple[dict[str, dict[str, Any]], list[s
                 "values; changed values are capped at the baseline's winsorisation bounds or "
                 "transformed with its parameters where the baseline did so)"))
             continue
-        if not isinstance(spec, NormaliseStep) or spec.disable:
-            continue
-        name = spec.name or spec.step
-        state = spec.frozen_state(build, name)
-        if state is None:
-            if spec.method in ("rank", "borda", "percentile"):
+        if spec.method not in FREEZABLE:
+            if spec.method in RELATIVE:
                 notes.append(f"normalisation {name!r} ({spec.method}) is relative to the other "
                              "units and is recomputed on the scenario data")
             continue
-        state = {**state, "clip": clip, "source": "the baseline build"}
-        states[name] = state
+        states[name] = fit.frozen(source, clip=clip)
         span = (f"{build.periods[0]}-{build.periods[-1]}" if len(build.periods) > 1
                 else str(build.periods[0]))
-        notes.append(f"normalisation {name!r} ({spec.method}): {', '.join(state['params'])} "
+        notes.append(f"normalisation {name!r} ({spec.method}): {', '.join(fit.params)} "
                      f"frozen at the baseline's ({spec.bounds} over {span})")
-    if any(st.get("params") is not None for st in states.values()):
+    if any(isinstance(st, NormaliseFit) for st in states.values()):
         notes.append("values beyond the baseline's bounds are " + (
             "set to the bound before normalising (clip: true)" if clip else
             "scored beyond the scale, e.g. above 100 (clip: false; listed in beyond_scale)"))
