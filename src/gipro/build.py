@@ -189,7 +189,9 @@ class Build:
         if not self.panel.unit_codes:
             raise InputError("no units to build: the data (or the recipe's units:) select none")
         span = f"{periods[0]}-{periods[-1]}" if len(periods) > 1 else str(periods[0])
-        empty = [c for c in self.framework.indicator_codes if self.panel.values[c].isna().all()]
+        codes = self.framework.indicator_codes
+        empty = [c for c, e in zip(codes, np.isnan(self.panel.values[codes].to_numpy()).all(axis=0),
+                                   strict=True) if e]
         if empty:
             raise InputError(
                 f"indicators with no data at all for any unit in {span}: {', '.join(empty)}",
@@ -211,6 +213,8 @@ class Build:
         self.states: list[State] = []  # after each step (states[0]: the raw data)
         self.reused_steps = 0
         self.cache: dict[Any, Any] = {}  # inputs read by steps (e.g. denominator tables)
+        self.plans: dict[Any, Any] = {}  # steps' plans by spec and labels, shared by variants
+        self._raw: DataSet | None = None
         self._parent: Build | None = None
         self._ran = False
         self.input_notes += self._variable_notes()
@@ -246,15 +250,18 @@ class Build:
         if start:
             states = list(self._parent.states[: start + 1])
         else:
-            raw = DataSet("raw", self.panel.cube(self.framework.indicator_codes, self.periods),
-                          tuple(self.panel.unit_codes), tuple(self.periods),
-                          tuple(self.framework.indicator_codes))
-            states = [stepper.initial_state(raw)]
+            if self._raw is None:
+                self._raw = DataSet(
+                    "raw", self.panel.cube(self.framework.indicator_codes, self.periods),
+                    tuple(self.panel.unit_codes), tuple(self.periods),
+                    tuple(self.framework.indicator_codes))
+            states = [stepper.initial_state(self._raw)]
         self.reused_steps = start
         self._ran = False
         steps = self.recipe.steps
         for pos in range(start, len(steps)):
-            states.append(stepper.step(states[-1], pos, steps[pos], record=True))
+            states.append(stepper.step(states[-1], pos, steps[pos], record=True,
+                                       plans=self.plans))
         self._set_state(states, start)
         self._ran = True
         self.input_notes = [n for n in self.input_notes if not n.startswith(_VARIABLE_NOTES)]
@@ -357,6 +364,7 @@ class Build:
                         panel=self.source_panel, frozen=self.frozen)
         variant._parent = self
         variant.cache = self.cache
+        variant.plans = self.plans
         return variant
 
     def _reusable_prefix(self) -> int:
