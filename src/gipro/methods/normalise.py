@@ -36,10 +36,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr
-from scipy.stats import rankdata
 
 from ..errors import MethodError
+from .rank import rankdata
 
 __all__ = [
     "AXIS_FREE",
@@ -229,7 +228,7 @@ def _ranks(x: np.ndarray, axis: Axis, ties: str) -> np.ndarray:
     flat = moved.reshape(*lead, -1)
     if flat.shape[-1] == 0:
         return x.copy()
-    r = rankdata(flat, method=ties, axis=-1, nan_policy="omit").astype(float)
+    r = rankdata(flat, method=ties, axis=-1)
     r = r.reshape(moved.shape)
     return np.transpose(r, np.argsort(keep + list(axes)))
 
@@ -441,6 +440,8 @@ def normal_cdf(
     """
     _check_range(low, high)
     z = zscore(x, mean=mean, sd=sd, ddof=ddof, axis=axis, names=names)
+    from scipy.special import ndtr  # (imported when used: scipy is slow to import)
+
     return _scale(ndtr(z), low, high)
 
 

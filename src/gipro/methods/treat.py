@@ -36,8 +36,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
-
 from ..errors import MethodError
 
 __all__ = [
@@ -196,6 +194,8 @@ def _shaped(x: np.ndarray, method: str, lo: np.ndarray, hi: np.ndarray, lam: np.
         if method == "log_ct_orig":
             return np.log(x - lo + 1.0)
         if method == "boxcox":
+            from scipy import special  # (imported when used: scipy is slow to import)
+
             return special.boxcox(x - lo + 1.0, lam)
         return np.log(x)
 
@@ -232,6 +232,8 @@ def log_ct_orig(x: np.ndarray, axis: int = -2) -> np.ndarray:
 def _boxcox_lambda(shifted: np.ndarray, axis: int) -> np.ndarray:
     """Maximum-likelihood Box-Cox lambda of each column of ``shifted`` (> 0), looping over
     the columns (:func:`scipy.stats.boxcox_normmax`); NaN for < 2 values or no variation."""
+    from scipy import stats  # (imported when used: scipy is slow to import)
+
     moved = np.moveaxis(shifted, axis, -1)
     col_shape = moved.shape[:-1]
     lam = np.full(col_shape, np.nan)
