@@ -74,8 +74,8 @@ from .framework import Framework
 from .methods.lmdi import logmean
 from .methods.rank import rank as _rank
 
-__all__ = ["aggregate_entry", "contributions", "effective_weights", "leading_factors", "period_pairs",
-           "weights_note", "weights_used"]
+__all__ = ["aggregate_entry", "contributions", "effective_weights", "leading_factors",
+           "period_pairs", "weights_note", "weights_used"]
 
 _SUPPORTED = ("arithmetic", "geometric")
 COVERAGE = "(coverage)"
@@ -213,7 +213,7 @@ def effective_weights(framework: Framework, available: np.ndarray,
 
 
 @dataclass
-class _Setup:
+class DecompositionSetup:
     method: str
     codes: list[str]
     scores: np.ndarray  # (P, U, K) normalised scores fed to aggregation
@@ -286,7 +286,16 @@ def _aggregation(build: Build, entry: LogEntry) -> tuple[str, float, dict[str, f
     return method, shifts.pop(), weights, names
 
 
-def _setup(build: Build) -> _Setup:
+def decomposition_setup(build: Build) -> DecompositionSetup:
+    """What an exact decomposition of the build's index needs: the aggregate step's method
+    and weights, the indicator scores it aggregates, and the coverage of each unit-period.
+
+    Raises
+    ------
+    MethodError
+        The aggregation cannot be decomposed exactly (methods, shifts), or the index is not
+        reproduced from the scores and weights.
+    """
     entry = aggregate_entry(build)
     method, shift, weights, set_names = _aggregation(build, entry)
     fw = build.framework
@@ -326,7 +335,7 @@ def _setup(build: Build) -> _Setup:
              "unit-specific Benefit-of-the-Doubt weights)"],
         )
     bounds = _bounds(build, entry, codes, scores)
-    return _Setup(method, codes, scores, index, avail, min_share, bounds,
+    return DecompositionSetup(method, codes, scores, index, avail, min_share, bounds,
                   list(src.periods), list(src.units), weights, set_names, shift)
 
 
@@ -339,7 +348,7 @@ def weights_note(build: Build) -> str:
     >>> weights_note(gipro.run())[-48:]
     "weight set 'framework' (the framework's weights)"
     """
-    setup = _setup(build)
+    setup = decomposition_setup(build)
     entry = aggregate_entry(build)
     parts = []
     for n in setup.weight_sets:
@@ -375,7 +384,7 @@ def weights_used(build: Build) -> pd.DataFrame:
     InputError, MethodError
         As :func:`contributions`.
     """
-    setup = _setup(build)
+    setup = decomposition_setup(build)
     fw = build.framework
     spec = _step_spec(aggregate_entry(build))
     rows = []
@@ -478,7 +487,7 @@ def contributions(build: Build, base: int | None = None, end: int | None = None,
     ----------
     OECD/JRC (2008) Handbook, sections 6-7; Ang B.W. (2005) *Energy Policy* 33:867-871.
     """
-    setup = _setup(build)
+    setup = decomposition_setup(build)
     pairs = period_pairs(build, base, end, consecutive)
     fw = build.framework
     pidx = {p: i for i, p in enumerate(setup.periods)}

@@ -93,7 +93,7 @@ def _bad_cells(
     cells = [f"row {_rown(row_offset, i)}: {t!r}" for i, t in texts[:_MAX_LISTED]]
     more = f" (and {len(texts) - _MAX_LISTED} more cells)" if len(texts) > _MAX_LISTED else ""
     sample = texts[0][1]
-    plain = _plain_number_text(sample)
+    plain = plain_number_text(sample)
     if len(texts) > 1 and not any(ch.isdigit() for _, t in texts[:50] for ch in t):
         hint = (f"{column!r} looks like a text column (group or label, e.g. {sample!r}), not "
                 "an indicator: list it in the data section as a group (groups: [...]) or as "
@@ -129,20 +129,20 @@ _NUMBER_CHARS = {
 }
 
 
-def _plain_number_text(text: str) -> str:
+def plain_number_text(text: str) -> str:
     """A number cell's text with look-alike characters mapped to ASCII (:data:`_NUMBER_CHARS`).
 
     Examples
     --------
-    >>> _plain_number_text("\uff11\uff12\uff0e\uff15")  # full-width 12.5
+    >>> plain_number_text("\uff11\uff12\uff0e\uff15")  # full-width 12.5
     '12.5'
-    >>> _plain_number_text("\u22123,5"), _plain_number_text("1\u00a0234")
+    >>> plain_number_text("\u22123,5"), plain_number_text("1\u00a0234")
     ('-3,5', '1 234')
     """
     return text.translate(_NUMBER_CHARS).strip()
 
 
-def _to_numeric(
+def to_numeric(
     series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
     fmt: NumberFormat = NumberFormat(),
 ) -> pd.Series:
@@ -185,7 +185,7 @@ def _to_numeric(
         t = text.copy()
         odd = _not_ascii(t)
         if odd.any():  # look-alike characters: only cells outside ASCII need the mapping
-            t[odd] = t[odd].map(_plain_number_text)
+            t[odd] = t[odd].map(plain_number_text)
         if fmt.thousands:
             sep = re.escape(fmt.thousands)
             dec = re.escape(fmt.decimal)
@@ -259,7 +259,7 @@ def _not_ascii(t: pd.Series) -> np.ndarray:
         return t.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
 
 
-def _codes(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
+def as_codes(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
            required: bool = True) -> pd.Series:
     """Codes as text (``"NA"`` stays ``"NA"``; whole-number floats lose ``.0``); empty codes are
     errors naming the rows when ``required``."""
@@ -388,7 +388,7 @@ def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
 
 def _periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers
              ) -> pd.Series:
-    num = _to_numeric(series, column, origin, row_offset)
+    num = to_numeric(series, column, origin, row_offset)
     if num.isna().any():
         i = int(np.flatnonzero(num.isna().to_numpy())[0])
         raise InputError(
@@ -551,7 +551,7 @@ class Panel:
             )
         for col, dtype in zip(values.columns, values.dtypes, strict=True):
             if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
-                values[col] = _to_numeric(values[col], col, origin, 0)
+                values[col] = to_numeric(values[col], col, origin, 0)
         if not (values.dtypes == np.float64).all():
             values = values.astype(float)
         arr = values.to_numpy()
@@ -658,11 +658,11 @@ class Panel:
         if df.empty:
             raise InputError(f"no data rows{_where(origin)}")
         df = df.reset_index(drop=True)
-        unit_codes = _codes(df[unit], unit, origin, row_offset)
+        unit_codes = as_codes(df[unit], unit, origin, row_offset)
         _check_unit_codes(unit_codes, unit, origin, row_offset)
-        ind_codes = _codes(df[indicator], indicator, origin, row_offset)
+        ind_codes = as_codes(df[indicator], indicator, origin, row_offset)
         per = _periods(df[period], period, origin, row_offset)
-        vals = _to_numeric(df[value], value, origin, row_offset, number_format)
+        vals = to_numeric(df[value], value, origin, row_offset, number_format)
         tidy = pd.DataFrame({"unit": unit_codes, "period": per, "indicator": ind_codes,
                              "value": vals})
         dup = tidy.duplicated(["unit", "period", "indicator"], keep=False)
@@ -761,7 +761,7 @@ class Panel:
         absent = [c for c in cols if c not in df.columns]
         if absent:
             raise InputError(f"indicator columns not found{_where(origin)}: {absent}")
-        codes = _codes(df[unit], unit, origin, row_offset)
+        codes = as_codes(df[unit], unit, origin, row_offset)
         _check_unit_codes(codes, unit, origin, row_offset)
         per = (
             _periods(df[period], period, origin, row_offset)
@@ -784,7 +784,7 @@ class Panel:
         if all(numeric):  # numbers stored as numbers (Parquet, Excel, most CSV): one block
             values = pd.DataFrame(df[cols].to_numpy(dtype=float, na_value=np.nan), columns=cols)
         else:
-            values = pd.DataFrame({c: _to_numeric(df[c], str(c), origin, row_offset,
+            values = pd.DataFrame({c: to_numeric(df[c], str(c), origin, row_offset,
                                                   number_format) for c in cols})
         values.index = pd.MultiIndex.from_arrays([codes, per.to_numpy()], names=["unit", "period"])
         if units is None and (unit_name or groups):
@@ -1376,7 +1376,7 @@ def _sniff_separator(path: Path, header: pd.DataFrame) -> None:
             )
 
 
-def _read_table(
+def read_table(
     path: Path, sheet: str | int | None = None, sep: str | None = None,
     encoding: str = "utf-8-sig", skip_rows: int = 0,
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -1532,7 +1532,7 @@ def read_panel(
         duplicate rows, empty codes, non-numeric or ambiguous cells (file, row and column named).
     """
     path = Path(path)
-    df, row_offset = _read_table(path, sheet, sep, encoding, skip_rows)
+    df, row_offset = read_table(path, sheet, sep, encoding, skip_rows)
     fmt = NumberFormat(decimal=decimal, thousands=thousands, na_values=tuple(na_values or ()))
     unit_meta = None
     if units is not None:
@@ -1546,12 +1546,12 @@ def read_panel(
                     ["data.units is a file of unit metadata (columns unit, name, groups); to "
                      "name the column of unit codes use unit: <column>"],
                 )
-            unit_meta, meta_rows = _read_table(upath, sep=sep, encoding=encoding)
+            unit_meta, meta_rows = read_table(upath, sep=sep, encoding=encoding)
             if "unit" not in unit_meta.columns:
                 raise InputError(f"unit metadata {units} needs a 'unit' column",
                                  [f"found {list(unit_meta.columns)}"])
             unit_meta = unit_meta.copy()
-            unit_meta["unit"] = _codes(unit_meta["unit"], "unit", str(upath), meta_rows)
+            unit_meta["unit"] = as_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
             _check_unit_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
             _check_codes(unit_meta["unit"], "unit", str(upath))
             dups = unit_meta["unit"][unit_meta["unit"].duplicated()].unique().tolist()

@@ -199,7 +199,7 @@ class Recipe(_Model):
                     data["steps"][i][fname] = getattr(st, fname)
         i = names.index(name)
         data["steps"][i] = type(self.steps[i]).changed(data["steps"][i], changes)
-        return _validate(data, self._base_dir, f"recipe with step {name!r} changed")
+        return validate_recipe(data, self._base_dir, f"recipe with step {name!r} changed")
 
     def resolved(self) -> dict[str, Any]:
         """The recipe as a plain mapping with every default filled in and paths made absolute."""
@@ -237,7 +237,7 @@ class Recipe(_Model):
         InputError
             Naming each invalid or unknown field.
         """
-        return _validate(data, base_dir, origin)
+        return validate_recipe(data, base_dir, origin)
 
 
 def validation_details(exc: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
@@ -280,7 +280,15 @@ def validation_details(exc: ValidationError, model: type[BaseModel] | None = Non
     return lines
 
 
-def _validate(data: Any, base_dir: str | Path | None, origin: str) -> Recipe:
+def validate_recipe(data: Any, base_dir: str | Path | None, origin: str) -> Recipe:
+    """A recipe from a parsed mapping, with every error worded for a person (``origin`` names
+    what was read, e.g. ``recipe my.yaml``).
+
+    Raises
+    ------
+    InputError
+        Not a mapping, unknown or invalid keys, invalid steps.
+    """
     if not isinstance(data, dict):
         raise InputError(f"invalid {origin}: expected a mapping of keys (framework:, data:, "
                          f"steps:), got {type(data).__name__}")
@@ -332,7 +340,7 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
     if name in builtin_recipes():
         res = resources.files("gipro") / "recipes" / f"{name}.yaml"
         data = load_yaml(res.read_text(encoding="utf-8"), f"built-in recipe {name}")
-        return _validate(data, None, f"built-in recipe {name}")
+        return validate_recipe(data, None, f"built-in recipe {name}")
     path = Path(name)
     if not path.exists():
         raise InputError(
@@ -347,4 +355,4 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
     except OSError as exc:
         raise InputError(f"cannot read recipe {path}: {exc.strerror or exc}") from None
     data = load_yaml(text, f"recipe {path}")
-    return _validate(data, path.parent, f"recipe {path}")
+    return validate_recipe(data, path.parent, f"recipe {path}")

@@ -28,7 +28,7 @@ from .methods.rank import rank as _rank
 __all__ = ["indicator_values", "strengths_weaknesses", "unit_summary", "wide_table"]
 
 
-def _period(build: Build, period: int | None) -> int:
+def check_period(build: Build, period: int | None) -> int:
     periods = list(build.final.periods)
     if period is None:
         return periods[-1]
@@ -75,7 +75,7 @@ def wide_table(build: Build, period: int | None = None, *, dataset: str | None =
     ds = build.final if dataset is None else build.datasets.get(dataset)
     if ds is None:
         raise InputError(f"no data set {dataset!r}; available: {', '.join(build.datasets)}")
-    period = _period(build, period)
+    period = check_period(build, period)
     pi = ds.periods.index(period)
     codes = list(ds.codes)
     if levels is not None:
@@ -103,7 +103,7 @@ def unit_summary(build: Build, unit: str, period: int | None = None) -> pd.DataF
     """
     build.require_run()
     _unit(build, unit)
-    period = _period(build, period)
+    period = check_period(build, period)
     fw = build.framework
     ds = build.final
     pi, ui = ds.periods.index(period), ds.units.index(unit)
@@ -142,10 +142,10 @@ def indicator_values(build: Build, period: int) -> tuple[pd.DataFrame, dict[str,
     measure : dict of str to str or None
         The unit of measurement of each code in those values (after denomination).
     """
-    from .progress import _value_sets
+    from .progress import value_sets
     from .units import units_by_dataset
 
-    sets = _value_sets(build)
+    sets = value_sets(build)
     raw, val = build.datasets["raw"], build.datasets[sets.value]
     codes = [c for c in val.codes if c in raw.codes]
     v = val.take(codes)[val.periods.index(period)]
@@ -203,7 +203,7 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
         raise InputError(f"n must be at least 1, got {n}")
     build.require_run()
     _unit(build, unit)
-    period = _period(build, period)
+    period = check_period(build, period)
     fw = build.framework
     ds = build.final if dataset is None else build.datasets[dataset]
     inds = [c for c in fw.indicator_codes if c in ds.codes]

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from ..errors import MethodError
 
 __all__ = [

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..panel import NumberFormat, Panel, RowNumbers, _codes, _to_numeric
+from ..panel import NumberFormat, Panel, RowNumbers, as_codes, to_numeric
 from ..suggest import code_clashes, code_fixes, near_match
 from .model import load_catalogue
 
@@ -398,7 +398,7 @@ def _numbers(df: pd.DataFrame, fmt: NumberFormat, origin: str | None) -> np.ndar
     hint for each kind of bad cell (:func:`number_hints`)."""
     rows = df[_ROW].to_numpy()
     try:
-        x = _to_numeric(df["value"], "value", origin, rows, fmt).to_numpy(dtype=float)
+        x = to_numeric(df["value"], "value", origin, rows, fmt).to_numpy(dtype=float)
         bad = np.isinf(x)
     except InputError:
         bad = np.zeros(len(df), dtype=bool)
@@ -407,7 +407,7 @@ def _numbers(df: pd.DataFrame, fmt: NumberFormat, origin: str | None) -> np.ndar
             key = (type(v).__name__, str(v))
             if key not in verdict:
                 try:
-                    y = _to_numeric(pd.Series([v], dtype=object), "value", origin, 2, fmt)
+                    y = to_numeric(pd.Series([v], dtype=object), "value", origin, 2, fmt)
                     verdict[key] = bool(np.isinf(y.iloc[0]))
                 except InputError:
                     verdict[key] = True
@@ -450,11 +450,11 @@ def number_hints(texts: Sequence[str], fmt: NumberFormat) -> list[str]:
     """
     import re
 
-    from ..panel import _plain_number_text
+    from ..panel import plain_number_text
 
     kinds: dict[str, str] = {}
     for text in texts:
-        plain = _plain_number_text(text)
+        plain = plain_number_text(text)
         if plain.endswith("%"):
             kinds.setdefault("pct", f"{text!r} has a percent sign: write the number without "
                              "it, in % as the catalogue (96 for 96 %, not 0.96)")
@@ -524,7 +524,7 @@ def park_codes(park: pd.Series, what: str, rows: np.ndarray | None = None, *,
             and not park.isna().any()):  # CSV: text already
         text = pd.Series(park.to_numpy(dtype=object), index=park.index, dtype=object)
     else:  # numbers from a spreadsheet, missing cells
-        text = _codes(park.astype(object), "park", None, 2, required=False).astype(object)
+        text = as_codes(park.astype(object), "park", None, 2, required=False).astype(object)
     empty = (text.str.strip() == "").to_numpy()
     if empty.any():
         listed = rows[empty][:_MAX_LISTED].tolist()
@@ -731,7 +731,7 @@ def read_park_data(
             if role == "park":
                 ent[col] = park_codes(ent[col], where, rows, strip=strip_codes)
             elif role in _QUANTITIES and not pd.api.types.is_numeric_dtype(ent[col].dtype):
-                ent[col] = _to_numeric(ent[col], col, where, rows if rows is not None else 2,
+                ent[col] = to_numeric(ent[col], col, where, rows if rows is not None else 2,
                                        fmt)
         if park_table is not None:
             park_table = park_table.copy()
@@ -779,7 +779,7 @@ def _table(src: str | Path | pd.DataFrame, *, sep: str | None = None,
     InputError
         Missing or unreadable file, no data rows, and the reader's checks.
     """
-    from ..panel import MISSING_MARKERS, _read_table
+    from ..panel import MISSING_MARKERS, read_table
 
     if isinstance(src, pd.DataFrame):
         return src
@@ -790,7 +790,7 @@ def _table(src: str | Path | pd.DataFrame, *, sep: str | None = None,
     if skip_rows is None:
         skip_rows = _leading_comments(p) if text else 0
     try:
-        df, rows = _read_table(p, sheet, sep, encoding, skip_rows)
+        df, rows = read_table(p, sheet, sep, encoding, skip_rows)
     except InputError as exc:
         enc = getattr(exc, "suggested_encoding", None)
         if enc is not None:  # the CLI option, as for the separator below

@@ -205,7 +205,7 @@ def _split(t) -> tuple[float, float, object]:
     return float(t), np.nan, None
 
 
-def _resolve_context(fw: RequirementFramework, parks: pd.DataFrame) -> pd.DataFrame:
+def resolve_context(fw: RequirementFramework, parks: pd.DataFrame) -> pd.DataFrame:
     """Threshold of each (park, requirement) after ``applies_when`` and variants."""
     codes = [r.code for r in fw.requirements]
     grid = pd.MultiIndex.from_product([parks.index, codes], names=["park", "requirement"])
@@ -326,7 +326,7 @@ def assess(
                          f"got {tolerance}", ["0.10 means within 10 % of the threshold"])
     req = _requirement_table(fw)
     parks = data.parks
-    ctx = _resolve_context(fw, parks)
+    ctx = resolve_context(fw, parks)
 
     # park-years: observed ones, and the latest year for parks without any data
     py = data.park_years

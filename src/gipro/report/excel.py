@@ -155,8 +155,9 @@ def workbook_tables(
                           f"data set {name!r}: unit, period and one column per code")
         tabs["results"] = (build.results(), "scores and ranks of every unit, period and code "
                            "(rank 1 = best; ties share the lowest rank)")
-        tabs["weights"] = (weights_table(build.framework, build.weights), "every weight set: weight relative to "
-                           "siblings and effective weight in the index")
+        tabs["weights"] = (weights_table(build.framework, build.weights),
+                           "every weight set: weight relative to siblings and effective weight "
+                           "in the index")
         fw = build.framework
         eff = fw.effective_weights()
         tabs["framework"] = (pd.DataFrame([{

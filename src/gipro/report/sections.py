@@ -22,7 +22,7 @@ import yaml
 from .. import __version__
 from ..errors import InputError
 from ..framework import Framework
-from ..results import _period as _period_of  # the period of a results question
+from ..results import check_period as _period_of  # the period of a results question
 from ..results import indicator_values
 from . import charts
 from .tables import Cell, Col, Table, fmt, readable, table

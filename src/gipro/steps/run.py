@@ -34,7 +34,7 @@ from ..units import dataset_units
 from .base import StepContext, StepResult, StepSpec
 from .weight import WeightSet, get_weight_set
 
-__all__ = ["Pipeline", "Record", "State", "Stepper", "run_step"]
+__all__ = ["Pipeline", "Record", "State", "Stepper", "guarded", "prefix_state"]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..dataset import DataSet
-from ..errors import InputError, MethodError
+from ..errors import MethodError
 from ..methods import treat as _tr
 from .base import StepContext, StepSpec, align_periods, check_codes, fmt, listing
 
