@@ -28,8 +28,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 from plotly.utils import PlotlyJSONEncoder
 
-from .. import __version__
 from ..errors import InputError, MethodError
+from ..version import __version__
 from .charts import TEMPLATE
 from .i18n import check_lang, translate
 from .sections import (

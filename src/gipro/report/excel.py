@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import __version__
 from ..errors import InputError
+from ..version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
