@@ -48,7 +48,7 @@ def _asem_setup(work: str):
     import importlib.util
 
     import gipro
-    from gipro.fastbuild import Pipeline
+    from gipro.steps.run import Pipeline
 
     spec = importlib.util.spec_from_file_location("build_asem",
                                                   ROOT / "examples/asem/build_asem.py")

@@ -30,7 +30,7 @@ import numpy as np
 
 import gipro
 from gipro import coherence
-from gipro.fastbuild import Pipeline
+from gipro.steps.run import Pipeline
 from gipro.sensitivity import (
     StepAlternatives,
     WeightNoise,

@@ -530,8 +530,8 @@ def treat(
         Indicator codes, for messages.
     moments_after : bool
         Compute ``skew_after`` and ``kurt_after`` (default). ``False`` leaves them NaN, for
-        callers that only need the treated values (the compiled pipeline of
-        :mod:`gipro.fastbuild`).
+        callers that only need the treated values and the treatment (the treat step, which
+        computes them when its summary is read).
 
     Returns
     -------

@@ -230,7 +230,7 @@ class DenominateStep(StepSpec):
         if not plan.cols:
             return x
         num = x[..., plan.idx]
-        dmat = plan.dmat
+        dmat = np.broadcast_to(plan.dmat, num.shape)  # (a leading replication axis)
         zero = (dmat == 0) & ~np.isnan(num)
         if self.zero == "error" and zero.any():
             cells = [f"{plan.cols[k]} / {plan.pairs[plan.cols[k]]} for unit {plan.unit_labels[u]} "
