@@ -97,15 +97,28 @@ STATUS_TEXT = {
                    "iteration limit)",
 }
 
-#: HiGHS options: dual simplex (basic solutions, exact duals for pricing), tight tolerances.
-_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+#: HiGHS options: dual simplex (basic solutions, exact duals for pricing), tight tolerances,
+#: no presolve (it costs more than it saves on these small blocks).
+_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10,
+            "presolve": False}
 #: A reference column enters when its reduced cost is below minus this.
 _PRICE_TOL = 1e-9
 #: Columns (DMUs x variables) of one block-diagonal LP, and reduced costs priced at once.
 _BLOCK_COLUMNS = 12_000
 _PRICE_CELLS = 4_000_000
+#: DMUs of one block-diagonal LP at most (HiGHS' time grows faster than the block).
+_BLOCK_DMUS = 128
 #: Columns added per violating DMU and pricing round.
 _ENTER = 4
+#: Cost of the artificial columns that keep a restricted LP feasible (data are scaled to
+#: means of 1, so the models' dual prices are far below it), and the level above which an
+#: artificial counts as in use.
+_PENALTY = 1e4
+_ART_TOL = 1e-9
+#: Phase one: a DMU whose artificials cannot be driven below this is infeasible.
+_PHASE_ONE_TOL = 1e-8
+#: Pricing rounds a DMU may still lean on artificials before it is solved on its own.
+_ROUNDS = 3
 #: Reference sets up to this size are used whole (no column generation).
 _SMALL_REFERENCE = 60
 
@@ -260,15 +273,16 @@ class _Family:
         return self.lub.shape[1]
 
 
-def _blocks(theta: np.ndarray, lam: np.ndarray) -> sp.csr_matrix | None:
-    """Block-diagonal matrix of K blocks ``[theta_k | lam]``."""
+def _blocks(theta: np.ndarray, lam: np.ndarray, own: np.ndarray) -> sp.csr_matrix | None:
+    """Block-diagonal matrix of K blocks ``[theta_k | lam | own_k]``: the per-DMU columns
+    (model variables, artificials), the shared reference columns and DMU k's own column."""
     k, r, q = theta.shape
     if r == 0:
         return None
     g = lam.shape[1]
-    dense = np.concatenate([theta, np.broadcast_to(lam, (k, r, g))], axis=2)
+    dense = np.concatenate([theta, np.broadcast_to(lam, (k, r, g)), own[:, :, None]], axis=2)
     kk, rr, cc = np.nonzero(dense)
-    width = q + g
+    width = q + g + 1
     return sp.csr_matrix((dense[kk, rr, cc], (kk * r + rr, kk * width + cc)),
                          shape=(k * r, k * width))
 
@@ -290,27 +304,66 @@ def _seed(fam: _Family) -> np.ndarray:
     return np.unique(np.asarray(picks, dtype=int))
 
 
-def _block_lp(fam: _Family, idx: np.ndarray, cols: np.ndarray):
-    """Solve the DMUs ``idx`` over reference columns ``cols`` as one block-diagonal LP."""
+def _own_slot(fam: _Family, idx: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Each DMU's own reference column when it is usable and not among ``cols`` (else -1)."""
+    own = fam.own[idx]
+    if fam.exclude or not (own >= 0).any():
+        return np.full(len(idx), -1)
+    if len(cols):
+        pos = np.searchsorted(cols, own).clip(max=len(cols) - 1)
+        own = np.where(cols[pos] == own, -1, own)
+    return own
+
+
+def _block_lp(fam: _Family, idx: np.ndarray, cols: np.ndarray, elastic: bool,
+              phase_one: bool = False):
+    """Solve the DMUs ``idx`` over reference columns ``cols`` (plus each DMU's own column)
+    as one block-diagonal LP. ``elastic``: every row also gets artificial columns of cost
+    :data:`_PENALTY`, so the restricted LP is always feasible (big-M phase one);
+    ``phase_one``: minimise the artificials alone (their optimum is 0 exactly when the DMU's
+    LP is feasible).
+
+    Returns the HiGHS result, the own column of each DMU (-1: none) and the number of
+    artificial columns per DMU; each DMU's solution is ``[theta, artificials, lam, own]``.
+    """
     kk, q, g = len(idx), fam.q, len(cols)
-    width = q + g
+    r_ub, r_eq = fam.aub.shape[1], fam.aeq.shape[1]
+    nart = r_ub + 2 * r_eq if elastic else 0
+    aub, aeq = fam.aub[idx], fam.aeq[idx]
+    if elastic:
+        eye_u, eye_e = np.eye(r_ub), np.eye(r_eq)
+        aub = np.concatenate([aub, np.broadcast_to(-eye_u, (kk, r_ub, r_ub)),
+                              np.zeros((kk, r_ub, 2 * r_eq))], axis=2)
+        aeq = np.concatenate([aeq, np.zeros((kk, r_eq, r_ub)),
+                              np.broadcast_to(np.hstack([eye_e, -eye_e]), (kk, r_eq, 2 * r_eq))],
+                             axis=2)
+    p = q + nart
+    width = p + g + 1
     c = np.zeros((kk, width))
-    c[:, :q] = fam.c[idx]
+    if phase_one:
+        c[:, q:p] = 1.0
+    else:
+        c[:, :q] = fam.c[idx]
+        c[:, q:p] = _PENALTY
     lo = np.zeros((kk, width))
     hi = np.full((kk, width), np.inf)
     lo[:, :q], hi[:, :q] = fam.lb[idx], fam.ub[idx]
-    excl = fam.own[idx] if fam.exclude else np.zeros(0, dtype=int)
-    if g and (excl >= 0).any():
+    slot = _own_slot(fam, idx, cols)
+    hi[slot < 0, -1] = 0.0
+    if fam.exclude and g:
+        excl = fam.own[idx]
         pos = np.searchsorted(cols, excl).clip(max=g - 1)
         hit = (excl >= 0) & (cols[pos] == excl)
-        hi[np.nonzero(hit)[0], q + pos[hit]] = 0.0
-    a_ub = _blocks(fam.aub[idx], fam.lub[:, cols])
-    a_eq = _blocks(fam.aeq[idx], fam.leq[:, cols])
+        hi[np.nonzero(hit)[0], p + pos[hit]] = 0.0
+    use = slot.clip(min=0)
+    live = (slot >= 0)[:, None]
+    a_ub = _blocks(aub, fam.lub[:, cols], np.where(live, fam.lub[:, use].T, 0.0))
+    a_eq = _blocks(aeq, fam.leq[:, cols], np.where(live, fam.leq[:, use].T, 0.0))
     res = linprog(c.ravel(), A_ub=a_ub, b_ub=None if a_ub is None else fam.bub[idx].ravel(),
                   A_eq=a_eq, b_eq=None if a_eq is None else fam.beq[idx].ravel(),
                   bounds=np.column_stack([lo.ravel(), hi.ravel()]), method="highs-ds",
                   options=_OPTIONS)
-    return res
+    return res, slot, nart
 
 
 def _status(res) -> int:
@@ -333,33 +386,23 @@ class _Solver:
         n, q = fam.n, fam.q
         self.theta = np.full((n, q), np.nan)
         self.status = np.full(n, -1)
-
-    def _columns(self, part: np.ndarray) -> np.ndarray:
-        """The shared columns plus the block's own observations (a DMU of the reference set
-        is always feasible against itself)."""
-        own = self.fam.own[part]
-        own = own[own >= 0]
-        return np.union1d(self.cols, own) if own.size else self.cols
-
-    def _solve_set(self, idx: np.ndarray, out: list) -> None:
-        """Solve ``idx`` in blocks; bisect a block that is infeasible or unbounded."""
-        size = max(1, _BLOCK_COLUMNS // (self.fam.q + len(self.cols) + 1))
-        for s0 in range(0, len(idx), size):
-            self._solve_block(idx[s0:s0 + size], out)
+        self.rounds = np.zeros(n, dtype=int)
+        self.suspects: list[int] = []
 
     def _solve_block(self, part: np.ndarray, out: list) -> None:
+        """One elastic block LP; a block without an optimum (unbounded) is bisected."""
         fam = self.fam
-        cols = self._columns(part)
-        res = _block_lp(fam, part, cols)
+        cols = self.cols
+        res, slot, nart = _block_lp(fam, part, cols, elastic=True)
         self.calls += 1
-        st = _status(res)
-        if st == STATUS_OPTIMAL:
-            z = res.x.reshape(len(part), fam.q + len(cols))
+        if _status(res) == STATUS_OPTIMAL:
             k = len(part)
+            z = res.x.reshape(k, fam.q + nart + len(cols) + 1)
             pu = (res.ineqlin.marginals.reshape(k, -1) if fam.aub.shape[1]
                   else np.zeros((k, 0)))
             pe = (res.eqlin.marginals.reshape(k, -1) if fam.aeq.shape[1] else np.zeros((k, 0)))
-            out.append((part, cols, z, pu, pe))
+            art = z[:, fam.q:fam.q + nart].sum(axis=1) > _ART_TOL
+            out.append((part, cols, slot, z, pu, pe, art))
         elif len(part) > 1:
             half = len(part) // 2
             self._solve_block(part[:half], out)
@@ -367,62 +410,99 @@ class _Solver:
         else:
             self._full(int(part[0]))
 
-    def _finish(self, i: int, z: np.ndarray) -> None:
-        self.theta[i] = z[:self.fam.q]
-        self.status[i] = STATUS_OPTIMAL
-
     def _full(self, i: int) -> None:
-        """One DMU with every reference column: the final word on its status."""
+        """One DMU with every reference column and no artificials: the exact status."""
         allc = np.arange(self.fam.n_ref)
-        res = _block_lp(self.fam, np.array([i]), allc)
+        res, _, _ = _block_lp(self.fam, np.array([i]), allc, elastic=False)
         self.calls += 1
         st = _status(res)
+        self.status[i] = st
         if st == STATUS_OPTIMAL:
-            self._finish(i, res.x)
-            self.cols = np.union1d(self.cols, allc[res.x[self.fam.q:] > 0])
-        else:
-            self.status[i] = st
+            q = self.fam.q
+            self.theta[i] = res.x[:q]
+            self.cols = np.union1d(self.cols, allc[res.x[q:-1] > 0])
 
-    def _price(self, part, cols, z, pu, pe, again: list, new: list) -> None:
+    def _price(self, part, cols, slot, z, pu, pe, art, again: list, new: list) -> None:
         """Reduced costs of every reference column for every DMU of a solved block: a DMU
-        with none negative is optimal; the others get their most negative columns."""
+        with none negative and no artificial in use is optimal; one still using an
+        artificial is solved exactly on its own; the others get their most negative
+        columns and another round."""
         fam = self.fam
         per = max(1, _PRICE_CELLS // max(fam.n_ref, 1))
         for s0 in range(0, len(part), per):
             sl = slice(s0, s0 + per)
+            ids = part[sl]
             d = -(pu[sl] @ fam.lub + pe[sl] @ fam.leq)
             d[:, cols] = np.inf
+            rows = np.arange(d.shape[0])
+            mine = slot[sl]
+            d[rows[mine >= 0], mine[mine >= 0]] = np.inf
             if fam.exclude:
-                own = fam.own[part[sl]]
-                rows = np.nonzero(own >= 0)[0]
-                d[rows, own[rows]] = np.inf
-            worst = d.min(axis=1)
-            for j, i in enumerate(part[sl]):
-                if worst[j] < -_PRICE_TOL:
-                    again.append(i)
-                    cand = np.argpartition(d[j], min(_ENTER, d.shape[1] - 1))[:_ENTER]
-                    new.append(cand[d[j, cand] < -_PRICE_TOL])
-                else:
-                    self._finish(int(i), z[s0 + j])
+                own = fam.own[ids]
+                d[rows[own >= 0], own[own >= 0]] = np.inf
+            bad = d.min(axis=1) < -_PRICE_TOL
+            elastic = art[sl]
+            done = ~bad & ~elastic
+            self.theta[ids[done]] = z[sl][done, :fam.q]
+            self.status[ids[done]] = STATUS_OPTIMAL
+            self.rounds[ids] += 1
+            alone = elastic & (~bad | (self.rounds[ids] > _ROUNDS))
+            self.suspects.extend(ids[alone].tolist())
+            more = bad & ~alone
+            if more.any():
+                again.extend(ids[more].tolist())
+                db = d[more]
+                kth = min(_ENTER, db.shape[1] - 1)
+                cand = np.argpartition(db, kth, axis=1)[:, :_ENTER]
+                val = np.take_along_axis(db, cand, axis=1)
+                new.append(cand[val < -_PRICE_TOL])
 
     def run(self) -> None:
+        """Blocks of DMUs in turn, each to optimality; the shared columns found for one block
+        serve the next (so later blocks rarely need a second solve)."""
         fam = self.fam
         if fam.n == 0:
             return
         if fam.n_ref == 0:
             self.status[:] = STATUS_INFEASIBLE
             return
-        todo = np.arange(fam.n)
-        while todo.size:
-            out: list = []
-            self._solve_set(todo, out)
-            again: list = []
-            new: list = []
-            for part, cols, z, pu, pe in out:
-                self._price(part, cols, z, pu, pe, again, new)
-            if new:
-                self.cols = np.union1d(self.cols, np.concatenate(new))
-            todo = np.asarray(again, dtype=int)
+        start = 0
+        while start < fam.n:
+            size = min(_BLOCK_DMUS, max(1, _BLOCK_COLUMNS // (fam.q + len(self.cols) + 1)))
+            todo = np.arange(start, min(start + size, fam.n))
+            start += size
+            while todo.size:
+                out: list = []
+                self._solve_block(todo, out)
+                again: list = []
+                new: list = []
+                for item in out:
+                    self._price(*item, again, new)
+                if new:
+                    self.cols = np.union1d(self.cols, np.concatenate(new))
+                todo = np.asarray(again, dtype=int)
+        self._settle()
+
+    def _settle(self) -> None:
+        """DMUs that still used artificials: a phase-one LP over every reference column (in
+        blocks) proves which are infeasible; the feasible ones are solved exactly on their
+        own."""
+        sus = np.asarray(sorted(set(self.suspects)), dtype=int)
+        size = max(1, min(_BLOCK_DMUS, _BLOCK_COLUMNS // (self.fam.n_ref + 1)))
+        allc = np.arange(self.fam.n_ref)
+        for s0 in range(0, len(sus), size):
+            part = sus[s0:s0 + size]
+            res, _, nart = _block_lp(self.fam, part, allc, elastic=True, phase_one=True)
+            self.calls += 1
+            if _status(res) != STATUS_OPTIMAL:  # pragma: no cover - phase one is bounded
+                for i in part:
+                    self._full(int(i))
+                continue
+            z = res.x.reshape(len(part), -1)
+            infeasible = z[:, self.fam.q:self.fam.q + nart].sum(axis=1) > _PHASE_ONE_TOL
+            self.status[part[infeasible]] = STATUS_INFEASIBLE
+            for i in part[~infeasible]:
+                self._full(int(i))
 
 
 def _solve(fam: _Family) -> tuple[np.ndarray, np.ndarray, int]:
