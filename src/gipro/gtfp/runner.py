@@ -73,6 +73,8 @@ class GTFPResult:
     n_lp : int
         HiGHS calls made.
     seconds : float
+    suspect_desirable : list of str
+        Desirable outputs whose names look like pollutants (a ``WARNING`` note says so).
     """
 
     spec: GTFPSpec
@@ -83,6 +85,7 @@ class GTFPResult:
     units: pd.DataFrame | None = None
     n_lp: int = 0
     seconds: float = 0.0
+    suspect_desirable: list[str] = field(default_factory=list)
 
     @property
     def ratio(self) -> bool:
@@ -222,9 +225,9 @@ def _cells_text(cells: list[str]) -> list[str]:
 
 
 def _checked_cube(spec: GTFPSpec, panel: Panel) -> tuple[list[str], list[int], np.ndarray,
-                                                         list[str]]:
+                                                         list[str], list[str]]:
     """Units, periods and the (n_units, n_periods, n_variables) values, after every check;
-    plus notes."""
+    plus notes and the desirable outputs that look like pollutants."""
     cols = list(panel.values.columns)
     missing = [v for v in spec.variables if v not in cols]
     if missing:
@@ -287,7 +290,7 @@ def _checked_cube(spec: GTFPSpec, panel: Panel) -> tuple[list[str], list[int], n
         notes.append(f"WARNING desirable output(s) {', '.join(suspect)} look like pollutants: "
                      "an undesirable output listed as desirable rewards the units that emit "
                      "most; move it to undesirable: if it is one")
-    return units, periods, cube, notes
+    return units, periods, cube, notes, suspect
 
 
 # ------------------------------------------------------------------ jobs
@@ -498,7 +501,7 @@ def run(spec: GTFPSpec | dict | str | Path, *, panel: Panel | pd.DataFrame | Non
         raise InputError(f"spec must be a GTFPSpec, a mapping or a YAML path, got "
                          f"{type(spec).__name__}")
     pan = _panel(spec, panel)
-    units, periods, cube, notes = _checked_cube(spec, pan)
+    units, periods, cube, notes, suspect = _checked_cube(spec, pan)
     n_units, n_periods = len(units), len(periods)
     present = ~np.isnan(cube).any(axis=2)
     m, s = len(spec.inputs), len(spec.desirable)
@@ -615,4 +618,4 @@ def run(spec: GTFPSpec | dict | str | Path, *, panel: Panel | pd.DataFrame | Non
         notes.append(f"{len(infeasible)} LP(s) without an optimum: the values they feed are "
                      "missing (see infeasible.csv for each unit, period and reason)")
     return GTFPResult(spec, eff, productivity, infeasible, notes, pan.units.loc[units],
-                      n_lp, time.perf_counter() - t0)
+                      n_lp, time.perf_counter() - t0, suspect)
