@@ -264,7 +264,7 @@ def _checked_cube(spec: GTFPSpec, panel: Panel) -> tuple[list[str], list[int], n
                 f"{len(gaps)} unit(s) lack periods{where}: the "
                 f"{spec.index.replace('_', '-').title()} index compares every unit in "
                 f"adjacent periods ({periods[0]}~{periods[1]}, ...)",
-                _cells_text(gaps) + ["add the missing rows, leave those units out (units:), "
+                [*_cells_text(gaps), "add the missing rows, leave those units out (units:), "
                                      "or choose periods every unit has (periods:)"])
     miss = np.isnan(cube) & row[:, :, None]
     if miss.any():
@@ -272,7 +272,7 @@ def _checked_cube(spec: GTFPSpec, panel: Panel) -> tuple[list[str], list[int], n
                  for i, t, v in np.argwhere(miss)]
         raise InputError(f"{len(cells)} missing value(s){where}: DEA needs every input and "
                          "output of every unit-period it scores (missing is never zero)",
-                         _cells_text(cells) + ["fill or impute them, or leave the unit or "
+                         [*_cells_text(cells), "fill or impute them, or leave the unit or "
                                                "period out (units:, periods:)"])
     bad = (cube <= 0) & row[:, :, None]
     if bad.any():
@@ -281,7 +281,7 @@ def _checked_cube(spec: GTFPSpec, panel: Panel) -> tuple[list[str], list[int], n
         raise InputError(
             f"{len(cells)} zero or negative value(s){where}: the DEA models need positive "
             "inputs, desirable and undesirable outputs",
-            _cells_text(cells) + ["a zero output cannot be expanded proportionally and the "
+            [*_cells_text(cells), "a zero output cannot be expanded proportionally and the "
                                   "SBM divides by every value; check the unit of measure, or "
                                   "leave the unit-period out"])
     notes = []
@@ -414,7 +414,9 @@ def _frontier_label(key: tuple, periods: list[int]) -> str:
 
 
 def _affects(kind: int, t: int, periods: list[int], spec: GTFPSpec) -> str:
-    pair = (lambda a: f"{periods[a]}~{periods[a + 1]}")
+    def pair(a: int) -> str:
+        return f"{periods[a]}~{periods[a + 1]}"
+
     n = len(periods)
     if kind == 0:
         parts = ["inefficiency"]

@@ -366,9 +366,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "gtfp_mean_note_difference": {
         "en": "Means over the years are arithmetic; above 0 is growth.",
         "zh": "各年均值为算术平均；大于 0 表示增长。"},
-    "gtfp_chart_subset": {"en": "The chart shows the {shown} units with the highest and lowest "
-                                "TFPCH of {n}; the table lists all.",
-                          "zh": "图中仅显示 {n} 个单元中 TFPCH 最高和最低的 {shown} 个；表格列出全部单元。"},
+    "gtfp_chart_subset": {
+        "en": "The chart shows the {shown} units with the highest and lowest TFPCH of {n}; "
+              "the table lists all.",
+        "zh": "图中仅显示 {n} 个单元中 TFPCH 最高和最低的 {shown} 个；表格列出全部单元。"},
     "gtfp_units_chart": {"en": "Mean TFPCH, TECH and TECCH", "zh": "TFPCH、TECH 与 TECCH 均值"},
     "gtfp_frontier": {"en": "How many units' frontier moved", "zh": "前沿移动的单元数"},
     "gtfp_frontier_note": {
@@ -383,7 +384,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "gtfp_infeasible_note": {
         "en": "The values these LPs feed are missing (never set to a number); infeasible.csv "
               "lists each with the values it affects.",
-        "zh": "这些线性规划所对应的数值缺失（不以任何数值代替）；infeasible.csv 逐条列出其影响的数值。"},
+        "zh": "这些线性规划所对应的数值缺失（不以任何数值代替）；infeasible.csv "
+              "逐条列出其影响的数值。"},
     "gtfp_note_pollutant": {
         "en": "Desirable output(s) {names} look like pollutants: an undesirable output listed as "
               "desirable rewards the units that emit most.",
@@ -405,7 +407,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_n_frontier_out": {"en": "Frontier out", "zh": "前沿外移"},
     "col_n_frontier_in": {"en": "Frontier back", "zh": "前沿内缩"},
     "col_technology": {"en": "Technology", "zh": "技术前沿"},
-    "col_status": {"en": "Status", "zh": "状态"},
+    "col_lp_status": {"en": "Status", "zh": "状态"},
     "lp_infeasible": {"en": "infeasible", "zh": "无可行解"},
     "lp_unbounded": {"en": "unbounded", "zh": "无界"},
     "lp_failed": {"en": "not solved", "zh": "求解失败"},

@@ -165,7 +165,7 @@ class Productivity(Section):
             out["infeasible"] = table(inf, [Col("label", t("col_unit")),
                                             Col("period", t("col_period"), "int"),
                                             Col("technology_text", t("col_technology")),
-                                            Col("status_text", t("col_status")),
+                                            Col("status_text", t("col_lp_status")),
                                             Col("reason_text", t("col_reason"))],
                                       id="gtfp-infeasible")
         return out
