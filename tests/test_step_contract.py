@@ -260,6 +260,21 @@ def test_grouped_batch_equals_one_aggregate_at_a_time(asem_build, changes):
                   p.step(state, pos, spec, {"framework": ws}).final.renamed("x"))
 
 
+@pytest.mark.parametrize("case", [c for c in CASES if c[0] == "toy"][::3],
+                         ids=[_ids(c) for c in CASES if c[0] == "toy"][::3])
+def test_blocks_of_units_give_the_same_numbers(case, monkeypatch):
+    """A big data set is transformed block by block of units (bounded memory) by the steps
+    that allow it: the numbers are those of one transform, bit for bit (here blocks of a few
+    units, forced by a tiny block size)."""
+    import gipro.steps.base as base
+
+    whole = _build(*case)
+    monkeypatch.setattr(base, "BLOCK_BYTES", 300)
+    blocks = _build(*case)
+    for name, ds in whole.datasets.items():
+        np.testing.assert_array_equal(blocks.datasets[name].values, ds.values, err_msg=name)
+
+
 def test_steps_never_see_a_build():
     """Steps read a StepContext and return a StepResult: no step module imports the build."""
     import ast

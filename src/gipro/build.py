@@ -14,7 +14,7 @@ numeric steps are whole-array numpy operations; labels are attached only for out
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from .steps.aggregate import children_counts
 from .steps.denominate import DenominateStep
 from .steps.run import Record, State, Stepper
 from .steps.weight import WeightSet, get_weight_set, weights_table
+from .tables import check_format, dataset_arrow, dataset_parts, write_table
 
 #: Beginnings of the input notes on data variables outside the framework.
 _VARIABLE_NOTES = ("data variables used as denominators (not indicators of the framework): ",
@@ -269,6 +270,8 @@ class Build:
         return self
 
     def _set_state(self, states: list[State], reused: int) -> None:
+        if self.recipe.keep is not None:
+            states = self._let_go(states)
         state = states[-1]
         self.states = states
         self.datasets = state.datasets
@@ -278,6 +281,23 @@ class Build:
         self.fitted = Fitted(state.records)
         self.log = [LogEntry(r, self.recipe.steps[r.position], reused=r.position < reused)
                     for r in state.records]
+
+    def _let_go(self, states: list[State]) -> list[State]:
+        """The recipe's ``keep:``: every step explained now (its notes and tables read the
+        data sets it used), then the data sets not kept let go from the build's states."""
+        keep = {"raw", *self.recipe.keep}
+        for rec in states[-1].records:
+            if rec.result is not None and rec.result.explain is not None:
+                rec.result.explained()
+                rec.result.explain = None  # (it holds the step's input and output)
+            if rec.result is not None and rec.output not in keep:
+                rec.result.data = None
+        out = []
+        for st in states:
+            kept = {n: d for n, d in st.datasets.items() if n in keep}
+            out.append(State(kept, st.fits, st.weights, st.excluded, st.previous, st.lineage,
+                             st.producers, st.records))
+        return out
 
     @property
     def records(self) -> tuple[Record, ...]:
@@ -371,6 +391,7 @@ class Build:
         """Number of leading steps whose results can be taken from the parent build."""
         parent = self._parent
         if (parent is None or not parent.is_run or parent.framework is not self.framework
+                or parent.recipe.keep is not None
                 or parent.source_panel is not self.source_panel
                 or parent.frozen is not self.frozen
                 or parent.periods != self.periods
@@ -386,7 +407,8 @@ class Build:
     # ------------------------------------------------------------------ output
     @property
     def final(self) -> DataSet:
-        """The data set produced by the last step that produced one."""
+        """The data set produced by the last step that produced one (with ``keep:``, the last
+        one kept)."""
         self.require_run()
         for entry in reversed(self.log):
             if entry.output in self.datasets and entry.step != "weight":
@@ -406,7 +428,7 @@ class Build:
             raise InputError(f"no data set {name!r}; available: {', '.join(self.datasets)}")
         return self.datasets[name].to_frame()
 
-    def results(self) -> pd.DataFrame:
+    def results(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
         """Scores and ranks of every unit, period and code (indicators and aggregates).
 
         Scores come from the last data set (normalised indicators and aggregates). Ranks are
@@ -422,36 +444,105 @@ class Build:
         left out by an earlier step are not counted):
         :func:`gipro.steps.aggregate.children_counts`.
 
+        Parameters
+        ----------
+        codes : sequence of str, optional
+            Only these codes (e.g. ``[build.framework.root]``; default: every code).
+
         Returns
         -------
         pandas.DataFrame
             Columns ``unit, period, code, level, score, rank, children_scored, children``
             (the last two empty for indicators); sorted by level (index first), code, period
             and rank.
+
+        Raises
+        ------
+        InputError
+            None of ``codes`` is in the final data set.
         """
+        parts = list(self.results_parts(codes))
+        if not parts:
+            raise InputError(f"no code of {list(codes or [])} in the build's final data set")
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+    def results_parts(self, codes: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+        """:meth:`results` one code at a time, in the table's order (index first, then level
+        by level down, framework order; each by period, rank and unit): a big build's results
+        can be written without holding every row at once (:meth:`write`). ``codes``: only
+        these codes (default: every one)."""
+        units = np.array(self.final.units, dtype=object)
+        for code, level, c in self._result_columns(codes):
+            n = len(c["score"])
+            yield pd.DataFrame({
+                "unit": units[c["unit"]],
+                "period": c["period"],
+                "code": np.full(n, code, dtype=object),
+                "level": np.full(n, level, dtype=int),
+                "score": c["score"],
+                "rank": pd.arrays.IntegerArray(
+                    np.where(np.isnan(c["rank"]), 0, c["rank"]).astype(np.int64),
+                    np.isnan(c["rank"])),
+                "children_scored": pd.arrays.IntegerArray(c["scored"], c["na"].copy()),
+                "children": pd.arrays.IntegerArray(c["children"], c["na"].copy()),
+            })
+
+    def results_arrow(self, codes: Sequence[str] | None = None) -> Iterator[Any]:
+        """:meth:`results_parts` as Apache Arrow tables (unit and code dictionary-encoded:
+        no string per row is made), for writing Parquet (needs pyarrow)."""
+        import pyarrow as pa
+
+        units = pa.array(list(self.final.units), type=pa.string())
+        for code, level, c in self._result_columns(codes):
+            n = len(c["score"])
+            yield pa.table({
+                "unit": pa.DictionaryArray.from_arrays(pa.array(c["unit"], pa.int32()), units),
+                "period": pa.array(c["period"], pa.int64()),
+                "code": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)),
+                                                       pa.array([code], pa.string())),
+                "level": pa.array(np.full(n, level, dtype=np.int64)),
+                "score": pa.array(c["score"], pa.float64()),
+                "rank": pa.array(c["rank"], pa.int64(), from_pandas=True),
+                "children_scored": pa.array(c["scored"], pa.int64(), mask=c["na"]),
+                "children": pa.array(c["children"], pa.int64(), mask=c["na"]),
+            })
+
+    def _result_columns(self, codes: Sequence[str] | None
+                        ) -> Iterator[tuple[str, int, dict[str, np.ndarray]]]:
+        """The rows of :meth:`results` of each code as arrays (unit positions, periods,
+        scores, ranks, children scored and in all, missing mask), in the table's order."""
         ds = self.final
-        ranks = _rank(ds.values, axis=1)
         p, u, c = ds.values.shape
-        levels = {code: self.framework.level(code) for code in ds.codes}
+        fw = self.framework
         used = self.weights_used(ds.name)
-        scored, total = children_counts(self.framework, ds.codes, ds.values, used)
-        na = np.broadcast_to(total == 0, scored.shape).reshape(-1)
-        out = pd.DataFrame({
-            "unit": np.tile(np.repeat(np.array(ds.units, dtype=object), c), p),
-            "period": np.repeat(np.array(ds.periods), u * c),
-            "code": np.tile(np.array(ds.codes, dtype=object), p * u),
-            "score": ds.values.reshape(-1),
-            "rank": ranks.reshape(-1),
-            "children_scored": pd.arrays.IntegerArray(scored.reshape(-1), na.copy()),
-            "children": pd.arrays.IntegerArray(np.tile(total, p * u), na.copy()),
-        })
-        out.insert(3, "level", out["code"].map(levels).astype(int))
-        order = {code: i for i, code in enumerate(ds.codes)}
-        out["_o"] = out["code"].map(order)
-        out = out.sort_values(["level", "_o", "period", "rank", "unit"],
-                              ascending=[False, True, True, True, True], na_position="last")
-        out["rank"] = out["rank"].astype("Int64")
-        return out.drop(columns="_o").reset_index(drop=True)
+        total = children_counts(fw, ds.codes, ds.values[:1, :1], used)[1]
+        col = {code: i for i, code in enumerate(ds.codes)}
+        upos = np.empty(u, dtype=np.int64)  # each unit's place in name order
+        upos[np.argsort(np.array(ds.units, dtype=object), kind="stable")] = np.arange(u)
+        unit_col = np.tile(np.arange(u), p)
+        period_col = np.repeat(np.array(ds.periods), u)
+        wanted = None if codes is None else set(codes)
+        order = sorted((k for k in range(c) if wanted is None or ds.codes[k] in wanted),
+                       key=lambda k: (-fw.level(ds.codes[k]), k))
+        for k in order:
+            code = ds.codes[k]
+            vals = ds.values[:, :, k]
+            ranks = _rank(vals, axis=1)
+            key = np.where(np.isnan(ranks), u + 1, ranks).astype(np.int64) * u + upos
+            rows = (np.argsort(key, axis=1, kind="stable")
+                    + (np.arange(p) * u)[:, None]).reshape(-1)
+            if total[k] > 0:
+                kids = [col[x] for x in fw.children(code) if x in col
+                        and (used or {}).get(code, {}).get(x, fw.node(x).weight) > 0]
+                scored = (~np.isnan(ds.values[:, :, kids])).sum(axis=-1).reshape(-1)[rows]
+                na = np.zeros(p * u, dtype=bool)
+            else:
+                scored, na = np.full(p * u, -1), np.ones(p * u, dtype=bool)
+            yield code, fw.level(code), {
+                "unit": unit_col[rows], "period": period_col[rows],
+                "score": vals.reshape(-1)[rows], "rank": ranks.reshape(-1)[rows],
+                "scored": scored.astype(np.int64), "na": na,
+                "children": np.full(p * u, total[k], dtype=np.int64)}
 
     def weights_used(self, dataset: str) -> dict[str, dict[str, float]] | None:
         """The weights the aggregate step that wrote ``dataset`` used: aggregate -> {child:
@@ -541,25 +632,37 @@ class Build:
         """The log as a table (one row per step)."""
         return pd.DataFrame([e.to_dict() for e in self.log])
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
+    def write(self, out_dir: str | Path, format: str = "csv") -> dict[str, Path]:
         """Write the build's outputs to a folder.
 
-        Files: ``results.csv`` (tidy ``unit, period, code, level, score, rank``),
-        ``stages/<data set>.csv`` (wide: ``unit, period`` and one column per code),
-        ``recipe.yaml`` (the recipe as run, defaults filled in), ``log.yaml`` (``input``: what
-        was read and what was not used; ``steps``: every step with its parameters and notes),
-        ``exclusions.csv``, ``weights.csv`` (every weight set, with effective weights) and
-        ``details/<step>.<table>.csv`` for each table a step recorded in :attr:`fitted` (e.g.
-        ``details/treat.changes.csv``: every value changed by outlier treatment;
-        ``details/impute.imputed.csv``). Stale ``stages/*.csv`` of an earlier run in the same
+        Files (tables as ``.csv``, or ``.parquet`` with ``format="parquet"``): ``results``
+        (tidy ``unit, period, code, level, score, rank, children_scored, children``, written
+        one code at a time), ``stages/<data set>`` (wide: ``unit, period`` and one column per
+        code, for each data set kept), ``recipe.yaml`` (the recipe as run, defaults filled in),
+        ``log.yaml`` (``input``: what was read and what was not used; ``steps``: every step with
+        its parameters and notes), ``exclusions``, ``weights`` (every weight set, with effective
+        weights) and ``details/<step>.<table>`` for each table a step recorded in
+        :attr:`fitted` (e.g. ``details/treat.changes``: every value changed by outlier
+        treatment; ``details/impute.imputed``). Stale stages of an earlier run in the same
         folder are removed.
+
+        Parameters
+        ----------
+        out_dir : path
+        format : {"csv", "parquet"}
 
         Returns
         -------
         dict of str to pathlib.Path
             The files written.
+
+        Raises
+        ------
+        InputError
+            The folder cannot be written; an unknown format; Parquet without pyarrow.
         """
         self.require_run()
+        check_format(format)
         out = Path(out_dir)
         try:
             (out / "stages").mkdir(parents=True, exist_ok=True)
@@ -568,30 +671,32 @@ class Build:
                              ["choose another --out folder"]) from None
         except OSError as exc:
             raise InputError(f"cannot write outputs to {out}: {exc.strerror}") from None
-        for old in (out / "stages").glob("*.csv"):  # stale stages of an earlier run
-            old.unlink()
-        files = {"results": out / "results.csv", "recipe": out / "recipe.yaml",
-                 "log": out / "log.yaml", "exclusions": out / "exclusions.csv",
-                 "weights": out / "weights.csv"}
+        for old in [*(out / "stages").glob("*.csv"), *(out / "stages").glob("*.parquet")]:
+            old.unlink()  # stale stages of an earlier run
+        files: dict[str, Path] = {}
         try:
-            self.results().to_csv(files["results"], index=False)
-            weights_table(self.framework, self.weights).to_csv(files["weights"], index=False)
+            files["results"] = write_table(
+                self.results_parts() if format == "csv" else self.results_arrow(),
+                out / "results", format)
+            files["recipe"] = out / "recipe.yaml"
+            files["log"] = out / "log.yaml"
+            files["exclusions"] = out / f"exclusions.{format}"
+            files["weights"] = write_table(weights_table(self.framework, self.weights),
+                                           out / "weights", format)
             for name, ds in self.datasets.items():
-                path = out / "stages" / f"{name}.csv"
-                ds.to_frame().reset_index().to_csv(path, index=False)
-                files[f"stages/{name}"] = path
+                parts = dataset_parts(ds) if format == "csv" else dataset_arrow(ds)
+                files[f"stages/{name}"] = write_table(parts, out / "stages" / name, format)
             self.recipe.to_yaml(files["recipe"])
             log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
             files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
                                     encoding="utf-8")
-            self.exclusions().to_csv(files["exclusions"], index=False)
+            write_table(self.exclusions(), out / "exclusions", format)
             for step, fitted in self.fitted.items():
                 for key, table in fitted.items():
                     if isinstance(table, pd.DataFrame):
-                        path = out / "details" / f"{step}.{key}.csv"
-                        path.parent.mkdir(exist_ok=True)
-                        table.to_csv(path, index=False)
-                        files[f"details/{step}.{key}"] = path
+                        (out / "details").mkdir(exist_ok=True)
+                        files[f"details/{step}.{key}"] = write_table(
+                            table, out / "details" / f"{step}.{key}", format)
         except OSError as exc:
             raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
                              [f"file: {exc.filename}"] if exc.filename else None) from None

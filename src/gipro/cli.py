@@ -100,6 +100,12 @@ ExcelOpt = Annotated[Path | None, typer.Option(
     "--excel", callback=_excel_file, help="Also write the Excel workbook to this file "
     "(.xlsx).")]
 
+#: ``--format`` of the commands that write tables.
+TableFormat = Annotated[str, typer.Option(
+    "--format", callback=_one_of(("csv", "parquet")),
+    help="Format of the tables written: csv (default) or parquet (big builds; needs "
+         'pyarrow: pip install "gipro[parquet]").')]
+
 Lang = Annotated[str, typer.Option("--lang", callback=_one_of(LANGUAGES),
                                    help="Language of the report and chart labels: "
                                    + " or ".join(LANGUAGES) + ".")]
@@ -177,6 +183,7 @@ def run(
         help="Also write the HTML report to this file (.html).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """Build a composite index from a recipe and write results.csv, stages/, recipe.yaml."""
     from .build import Build
@@ -184,7 +191,7 @@ def run(
 
     try:
         build = Build(recipe).run()
-        files = build.write(out)
+        files = build.write(out, format=table_format)
         extra = _write_reports(build, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
@@ -205,8 +212,8 @@ def run(
         n = excluded["unit"].nunique()
         _say(f"{_plural(n, 'unit')} without a score in some period or removed by a step: "
              "see exclusions.csv")
-    res = build.results()
     root = build.framework.root
+    res = build.results(codes=[root]) if root in build.final.codes else build.results()
     partial = res[(res["code"] == root) & (res["children_scored"] < res["children"])]
     if len(partial):
         _say(f"{_plural(len(partial), 'index score')} ({_plural(partial['unit'].nunique(), 'unit')}"
@@ -290,7 +297,10 @@ def _print_ranking(build: Build, top: int) -> None:
     names = unit_labels(build)
     root = fw.root
     end = build.final.periods[-1]
-    res = build.results()
+    dims = fw.children(root)
+    shown = [root, *dims]
+    res = (build.results(codes=shown) if set(shown) <= set(build.final.codes)
+           else build.results())
     cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
     if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
         console.print(Text.assemble((f"No unit has a score on {fw.node(root).label_code()} "
@@ -306,7 +316,6 @@ def _print_ranking(build: Build, top: int) -> None:
     table.add_column("rank", justify="right")
     table.add_column("unit")
     table.add_column("score", justify="right")
-    dims = fw.children(root)
     for d in dims:
         table.add_column(Text(d), justify="right")
     multi = len(build.final.periods) > 1

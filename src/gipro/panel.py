@@ -781,8 +781,11 @@ class Panel:
             raise InputError(f"duplicate (unit, period) rows{_where(origin)}", details)
         numeric = [pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
                    for t in df[cols].dtypes]
-        if all(numeric):  # numbers stored as numbers (Parquet, Excel, most CSV): one block
-            values = pd.DataFrame(df[cols].to_numpy(dtype=float, na_value=np.nan), columns=cols)
+        if all(numeric):  # numbers stored as numbers (Parquet, Excel, most CSV): one block,
+            block = np.empty((len(df), len(cols)), order="F")  # column-major as pandas keeps it
+            for k, c in enumerate(cols):
+                block[:, k] = df[c].to_numpy(dtype=float, na_value=np.nan)
+            values = pd.DataFrame(block, columns=cols, copy=False)
         else:
             values = pd.DataFrame({c: to_numeric(df[c], str(c), origin, row_offset,
                                                   number_format) for c in cols})
@@ -920,6 +923,10 @@ class Panel:
         if (codes_u < 0).any() or (codes_p < 0).any():
             return None  # a missing label
         u, p = unit_of[codes_u], period_of[codes_p]
+        n = len(self.units.index) * len(periods)
+        if (len(vals) == n and vals.flags.f_contiguous
+                and np.array_equal(u * len(periods) + p, np.arange(n))):
+            return vals  # every (unit, period) once, in order: the values themselves, no copy
         keep = (u >= 0) & (p >= 0)
         # column-major like DataFrame.to_numpy, so cube() lays the array out as before
         out = np.full((len(self.units.index) * len(periods), len(indicators)), np.nan,

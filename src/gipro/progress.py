@@ -89,7 +89,7 @@ def _score_set(build: Build):
     """The data set holding normalised indicator scores (what aggregation reads)."""
     try:
         return build.datasets[aggregate_entry(build).input]
-    except InputError:
+    except (InputError, KeyError):  # no aggregate step, or its input not kept (keep:)
         return build.final
 
 
@@ -215,10 +215,9 @@ def change(build: Build, code: str | None = None, base: int | None = None,
     """
     code = code or build.framework.root
     base, end = _periods(build, base, end)
-    res = build.results()
-    res = res[res["code"] == code]
-    if res.empty:
+    if code not in build.final.codes:
         raise InputError(f"code {code!r} is not in the build's results")
+    res = build.results(codes=[code])
     wide = res.pivot(index="unit", columns="period", values=["score", "rank"])
     out = pd.DataFrame({
         "score_base": wide[("score", base)],

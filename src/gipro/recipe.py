@@ -93,6 +93,12 @@ class Recipe(_Model):
         ``denominate``, ``screen``, ``impute``, ``treat``, ``normalise``, ``aggregate``; a kind
         may appear more than once (names must be unique; a later step of the same kind
         without an explicit ``output`` writes a data set named after the step).
+    keep : list of str, optional
+        Data sets to keep after the run (default: every one). A big build need not hold
+        every intermediate cube: ``keep: [aggregated]`` keeps the last one (and ``raw``,
+        which costs nothing: it is a view of the input data). Steps still read the data sets
+        they need while the build runs; their notes and tables are made before the others
+        are let go. Variants of such a build re-run from the first step.
     """
 
     name: str | None = None
@@ -102,6 +108,7 @@ class Recipe(_Model):
     periods: PeriodRange | list[int] | None = None
     units: list[str] | None = Field(None, min_length=1)
     steps: list[Step] = Field(default_factory=_default_steps)
+    keep: list[str] | None = Field(None, min_length=1)
     _base_dir: Path | None = None
 
     @field_validator("periods", mode="before")
@@ -149,6 +156,12 @@ class Recipe(_Model):
                     )
                 s.output = n  # a kind used twice: the later step's data set takes its name
             outputs[s.output] = f"step {n!r}"
+        written = [o for o, s in zip(outputs, ["raw", *self.steps], strict=False)
+                   if o == "raw" or getattr(s, "writes_data_set", True)]
+        unknown = [k for k in self.keep or [] if k not in written]
+        if unknown:
+            raise ValueError(f"keep names data sets the recipe does not write: {unknown} "
+                             f"(data sets: {', '.join(written)})")
         return self
 
     @property
@@ -204,6 +217,8 @@ class Recipe(_Model):
     def resolved(self) -> dict[str, Any]:
         """The recipe as a plain mapping with every default filled in and paths made absolute."""
         data = self.model_dump(mode="json")
+        if data.get("keep") is None:
+            data.pop("keep", None)  # (every data set kept: the default, not written)
         if self._base_dir is not None:
             if data["data"].get("path") and not Path(data["data"]["path"]).is_absolute():
                 data["data"]["path"] = str((self._base_dir / data["data"]["path"]).resolve())

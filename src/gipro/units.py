@@ -123,7 +123,7 @@ def dataset_units(framework: Any, source_panel: Any, records: Sequence[Any]
     for e in records:
         if e.input not in out:
             continue
-        codes = e.codes if not e.skipped else tuple(out[e.input])
+        codes = e.codes
         if codes is None:
             continue  # a step that makes a weight set only
         units = dict(out[e.input])

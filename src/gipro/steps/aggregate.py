@@ -687,6 +687,9 @@ class AggregateStep(AggMethod, StepSpec):
                     [plan.node_index[k] for k in it.kids]].tolist(), strict=True))
                 for it in plan.items}
 
+    def row_wise(self, plan: AggregatePlan, fit: AggregateFit) -> bool:
+        return all(it.method.method in _agg.UNIT_WISE for it in plan.items)
+
     def labels(self, plan: AggregatePlan, fit: AggregateFit, ds: DataSet
                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return ds.units, plan.codes

@@ -35,10 +35,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
 from ..dataset import DataSet
-from ..errors import InputError
+from ..errors import GiproError, InputError
 from ..suggest import near_match
 
-__all__ = ["MethodParams", "StepContext", "StepResult", "StepSpec", "align_periods",
+#: Size of the input above which row-wise steps are transformed block by block of units.
+BLOCK_BYTES = 64 * 2**20
+
+__all__ = ["BLOCK_BYTES", "MethodParams", "StepContext", "StepResult", "StepSpec", "align_periods",
            "check_codes", "dropped_codes", "fmt", "listing", "near_matches"]
 
 
@@ -205,6 +208,31 @@ class StepSpec(BaseModel):
         """The output values for ``x`` of shape ``(..., P, U, K)``."""
         raise NotImplementedError
 
+    def row_wise(self, plan: Any, fit: Any) -> bool:
+        """Whether :meth:`transform` maps each unit's values on their own (no other unit's
+        values, no per-unit array in the plan or fit): the runner may then transform a big
+        data set block by block of units, with the same numbers and bounded memory."""
+        return False
+
+    def transform_blocks(self, plan: Any, fit: Any, x: np.ndarray) -> np.ndarray:
+        """:meth:`transform`, block by block of units when ``x`` is big and the step is
+        :meth:`row_wise` (each block's temporaries, not the whole cube's); an error in a
+        block is raised by the whole transform, so that it names the right unit."""
+        n = x.shape[-2] if x.ndim >= 2 else 0
+        if x.nbytes <= BLOCK_BYTES or n < 2 or not self.row_wise(plan, fit):
+            return self.transform(plan, fit, x)
+        step = max(1, int(n * BLOCK_BYTES // x.nbytes))
+        try:
+            first = self.transform(plan, fit, x[..., :step, :])
+            out = np.empty((*first.shape[:-2], n, first.shape[-1]))
+            out[..., :step, :] = first
+            del first
+            for a in range(step, n, step):
+                out[..., a:a + step, :] = self.transform(plan, fit, x[..., a:a + step, :])
+        except GiproError:
+            return self.transform(plan, fit, x)  # raises, naming the unit
+        return out
+
     def labels(self, plan: Any, fit: Any, ds: DataSet) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Units and codes of the output data set (default: those of ``ds``)."""
         return ds.units, ds.codes
@@ -240,7 +268,7 @@ class StepSpec(BaseModel):
         out = None
         if self.writes_data_set:
             units, codes = self.labels(plan, fit, ds)
-            out = DataSet(self.output, self.transform(plan, fit, ds.values), units,
+            out = DataSet(self.output, self.transform_blocks(plan, fit, ds.values), units,
                           ds.periods, codes)
         weights, excluded = self.products(ctx, name, ds, plan, fit, out)
         explain = None

@@ -466,6 +466,9 @@ class NormaliseStep(MethodParams, StepSpec):
             y = np.where(mid & ~np.isnan(xo), _norm.midpoint(m, params, n_obs), y)
         return y
 
+    def row_wise(self, plan: NormalisePlan, fit: NormaliseFit) -> bool:
+        return self.method not in _norm.RELATIVE  # (ranks compare the units)
+
     def labels(self, plan: NormalisePlan, fit: NormaliseFit, ds: DataSet
                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return ds.units, fit.codes

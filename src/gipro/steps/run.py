@@ -64,13 +64,7 @@ class Record:
     skipped: bool
     result: StepResult | None
     seconds: float = 0.0
-
-    @property
-    def codes(self) -> tuple[str, ...] | None:
-        """Codes of the data set written (``None`` for a weight set)."""
-        if self.result is None or self.result.data is None:
-            return None
-        return self.result.data.codes
+    codes: tuple[str, ...] | None = None  # codes of the data set written (None: a weight set)
 
     @property
     def plan(self) -> Any:
@@ -243,7 +237,8 @@ class Stepper:
         ds = state.datasets[source]
         if spec.disable:
             record_ = Record(pos, name, spec.step, source, spec.output, True, None,
-                             time.perf_counter() - t0)
+                             time.perf_counter() - t0,
+                             ds.codes if spec.writes_data_set else None)
             return replace(state, lineage=lineage, producers=producers,
                            previous=spec.output if spec.writes_data_set else state.previous,
                            datasets={**state.datasets, spec.output: ds.renamed(spec.output)}
@@ -267,7 +262,8 @@ class Stepper:
             datasets = {**datasets, spec.output: result.data}
             previous = spec.output
         rec = Record(pos, name, spec.step, source, spec.output, False, result,
-                     time.perf_counter() - t0)
+                     time.perf_counter() - t0,
+                     None if result.data is None else result.data.codes)
         return State(datasets, {**state.fits, name: result.fit},
                      {**state.weights, **result.weights} if result.weights else state.weights,
                      [*state.excluded, *result.excluded] if result.excluded else state.excluded,
@@ -299,6 +295,10 @@ class Pipeline:
 
     def __init__(self, build: Any) -> None:
         build.require_run()
+        if build.recipe.keep is not None:
+            raise InputError("analyses that rebuild the index (uncertainty, sensitivity, "
+                             "remove-one) need every data set of the build; its recipe keeps "
+                             f"only {build.recipe.keep}", ["run the recipe without keep:"])
         self.build = build
         self.framework = build.framework
         self.steps = list(build.recipe.steps)

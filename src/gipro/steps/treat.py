@@ -245,6 +245,9 @@ class TreatStep(StepSpec):
         out[..., idx] = y
         return out
 
+    def row_wise(self, plan: TreatPlan, fit: TreatFit) -> bool:
+        return True  # caps, shifts and lambdas per period and indicator
+
     # ------------------------------------------------------------------ explain
     def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: TreatPlan, fit: TreatFit,
                 out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
