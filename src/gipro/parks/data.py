@@ -779,7 +779,7 @@ def _table(src: str | Path | pd.DataFrame, *, sep: str | None = None,
     InputError
         Missing or unreadable file, no data rows, and the reader's checks.
     """
-    from ..panel import MISSING_MARKERS, _read_table
+    from ..panel import MISSING_MARKERS, read_table
 
     if isinstance(src, pd.DataFrame):
         return src
@@ -790,7 +790,7 @@ def _table(src: str | Path | pd.DataFrame, *, sep: str | None = None,
     if skip_rows is None:
         skip_rows = _leading_comments(p) if text else 0
     try:
-        df, rows = _read_table(p, sheet, sep, encoding, skip_rows)
+        df, rows = read_table(p, sheet, sep, encoding, skip_rows)
     except InputError as exc:
         enc = getattr(exc, "suggested_encoding", None)
         if enc is not None:  # the CLI option, as for the separator below
