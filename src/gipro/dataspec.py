@@ -14,7 +14,43 @@ from .errors import InputError
 from .panel import Panel, read_panel, read_table
 from .suggest import near_match
 
-__all__ = ["DataSpec", "load_data", "select_units", "unit_list"]
+__all__ = ["DataSpec", "YearbookSheet", "YearbookSpec", "load_data", "select_units",
+           "unit_list"]
+
+
+class YearbookSheet(BaseModel):
+    """One yearbook sheet of a recipe's ``data: {yearbook: {sheets: [...]}}`` (the arguments of
+    :func:`gipro.yearbook.read_yearbook`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    sheet: str | int | None = None
+    layout: Literal["auto", "region_by_year", "region_by_indicator"] = "auto"
+    indicator: str | None = None
+    period: int | None = None
+    encoding: str = "auto"
+    columns: dict[str, str] = Field(default_factory=dict)
+    unit: str | None = None
+    drop_rows: list[str] = Field(default_factory=list)
+
+
+class YearbookSpec(BaseModel):
+    """Yearbook sheets merged into one panel (:func:`gipro.yearbook.read_yearbooks`).
+
+    Attributes
+    ----------
+    sheets : list of YearbookSheet
+        Each a region x year sheet (one ``indicator``) or a region x indicator sheet (one
+        ``period``), CSV or Excel.
+    codes : {"gipro", "gb", "letters"}
+        Unit codes: gipro's (``Beijing``), GB/T 2260 (``110000``) or two-letter (``BJ``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    sheets: list[YearbookSheet] = Field(min_length=1)
+    codes: Literal["gipro", "gb", "letters"] = "gipro"
 
 
 class DataSpec(BaseModel):
@@ -24,6 +60,8 @@ class DataSpec(BaseModel):
     ----------
     dataset : str, optional
         Built-in data set name (see :func:`gipro.datasets.available`).
+    yearbook : YearbookSpec, optional
+        Yearbook sheets (region x year or region x indicator tables) merged into one panel.
     path : str, optional
         CSV/Excel/Parquet file (relative paths are resolved against the recipe's folder).
     form, unit, period, indicator, value, measure_unit, unit_name, groups, units, sheet, sep,
@@ -49,6 +87,7 @@ class DataSpec(BaseModel):
 
     dataset: str | None = None
     path: str | None = None
+    yearbook: YearbookSpec | None = None
     form: Literal["auto", "long", "wide"] = "auto"
     unit: str = "unit"
     period: str | None = "period"
@@ -73,8 +112,9 @@ class DataSpec(BaseModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSpec:
-        if (self.dataset is None) == (self.path is None):
-            raise ValueError("give exactly one of 'dataset' (built-in) or 'path' (a file)")
+        if sum(x is not None for x in (self.dataset, self.path, self.yearbook)) != 1:
+            raise ValueError("give exactly one of 'dataset' (built-in), 'path' (a file) or "
+                             "'yearbook' (yearbook sheets)")
         if self.dataset is not None and (self.rename or self.drop_rows):
             raise ValueError("rename and drop_rows apply to a file (path:); a built-in data "
                              "set has fixed columns (select units with include_units or "
@@ -175,6 +215,12 @@ def select_units(panel: Panel, include: list[str] | None, exclude: list[str] | N
 def _read(spec: DataSpec, base_dir: Path | None, known_groups: Sequence[str]) -> Panel:
     if spec.dataset is not None:
         return _datasets.load(spec.dataset)
+    if spec.yearbook is not None:
+        from .yearbook import read_yearbooks
+
+        codes = spec.yearbook.codes
+        return read_yearbooks([{**s.model_dump(), "codes": codes}
+                               for s in spec.yearbook.sheets], base_dir=base_dir)
     path = Path(spec.path)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path

@@ -32,7 +32,8 @@ from .suggest import code_clashes, code_fixes, fold_identity, header_with_unit, 
 from .suggest import fold_code as _fold_code
 from .units import fraction_like, is_percent_unit
 
-__all__ = ["Panel", "fraction_warnings", "read_panel", "read_table", "total_row_warnings"]
+__all__ = ["NumberFormat", "Panel", "fraction_warnings", "read_grid", "read_panel", "read_table",
+           "to_numeric", "total_row_warnings"]
 
 _MAX_LISTED = 10
 #: Largest period accepted: every integer up to here is exact in float64 and int64 (dates
@@ -202,6 +203,26 @@ def _to_numeric(
                              row_offset, fmt)
         out[pos] = np.where(missing, np.nan, num)
     return pd.Series(out, index=series.index, dtype=float)
+
+
+def to_numeric(series: pd.Series, column: str, origin: str | None = None,
+               rows: RowNumbers = 2, fmt: NumberFormat = NumberFormat()) -> pd.Series:
+    """A column of cells as floats, parsed as every data file is (decimal mark, thousands
+    separator, missing markers, full-width digits); bad cells are an error naming their file
+    rows (``rows``: file row of each cell, or an offset) -- never a silent NaN.
+
+    Raises
+    ------
+    InputError
+        Non-numeric or ambiguous cells, true/false values, dates.
+
+    Examples
+    --------
+    >>> to_numeric(pd.Series(["1,234.5", "—", "７"]), "x",
+    ...            fmt=NumberFormat(thousands=",", na_values=("—",))).tolist()
+    [1234.5, nan, 7.0]
+    """
+    return _to_numeric(series, column, origin, rows, fmt)
 
 
 #: A plain decimal number (ASCII digits, optional sign, point and exponent), as pandas and
@@ -1336,27 +1357,12 @@ def _sniff_separator(path: Path, header: pd.DataFrame) -> None:
             )
 
 
-def read_table(
-    path: Path, sheet: str | int | None = None, sep: str | None = None,
-    encoding: str = "utf-8-sig", skip_rows: int = 0,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read a table as text cells (CSV) or typed cells (Excel, Parquet), nothing parsed as
-    missing yet: codes such as ``NA`` stay text; numbers are parsed per column later.
-
-    Every table gipro reads (data, unit files, framework tables, park files, yearbook
-    sheets) goes through this function: encodings, separators, Excel error cells, headers,
-    blank rows and file row numbers are handled once, here.
-
-    Returns
-    -------
-    (pandas.DataFrame, ndarray of int)
-        The table (object columns) and the file (spreadsheet) row number of each of its rows.
-
-    Raises
-    ------
-    InputError
-        Missing or unreadable file, unknown type, wrong encoding, duplicate or missing headers.
-    """
+def _raw_cells(
+    path: Path, sheet: str | int | None, sep: str | None, encoding: str, skip_rows: int,
+    ragged: bool = False,
+) -> pd.DataFrame:
+    """Every cell of a file as read by its parser, no header yet (Parquet: the table with its
+    column names). ``ragged``: CSV rows may have fewer cells than the longest (title rows)."""
     suffix = path.suffix.lower()
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a data file")
@@ -1385,9 +1391,16 @@ def read_table(
                         encoding=encoding, skiprows=skip_rows)
             if sep is None:  # before the full read, which would fail on "288,14" first
                 _sniff_separator(path, pd.read_csv(path, nrows=1, **opts))
+            if ragged:  # as many columns as the longest line may have (quotes: fewer)
+                with open(path, encoding=encoding, newline="") as fh:
+                    width = max((line.count(opts["sep"]) + 1 for line in fh), default=1)
+                opts["names"] = range(width)
             raw = pd.read_csv(path, skip_blank_lines=False, **opts)
         elif suffix in (".xlsx", ".xlsm"):
             rows = _read_xlsx(path, sheet, skip_rows)
+            width = max((len(r) for r in rows), default=0)
+            raw = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows],
+                               dtype=object)
         elif suffix == ".xls":
             raw = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0,
                                 header=None, keep_default_na=False, na_values=[],
@@ -1419,11 +1432,33 @@ def read_table(
     except Exception as exc:  # a damaged file: any parser failure is an input error
         raise InputError(f"cannot read {path}: it is not a readable {suffix} file "
                          f"({type(exc).__name__}: {exc})") from None
-    if suffix in (".csv", ".txt", ".tsv", ".xls"):
-        return _frame(raw, path, skip_rows + 1)
-    if suffix in (".xlsx", ".xlsm"):
-        width = max((len(r) for r in rows), default=0)
-        raw = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
+    return raw
+
+
+def read_table(
+    path: Path, sheet: str | int | None = None, sep: str | None = None,
+    encoding: str = "utf-8-sig", skip_rows: int = 0,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a table as text cells (CSV) or typed cells (Excel, Parquet), nothing parsed as
+    missing yet: codes such as ``NA`` stay text; numbers are parsed per column later.
+
+    Every table gipro reads (data, unit files, framework tables, park files, yearbook
+    sheets) goes through this function: encodings, separators, Excel error cells, headers,
+    blank rows and file row numbers are handled once, here.
+
+    Returns
+    -------
+    (pandas.DataFrame, ndarray of int)
+        The table (object columns) and the file (spreadsheet) row number of each of its rows.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, unknown type, wrong encoding, duplicate or missing headers.
+    """
+    suffix = path.suffix.lower()
+    raw = _raw_cells(path, sheet, sep, encoding, skip_rows)
+    if suffix in (".csv", ".txt", ".tsv", ".xls", ".xlsx", ".xlsm"):
         return _frame(raw, path, skip_rows + 1)
     df = raw
     if any(n is not None for n in df.index.names):  # index columns written by pandas
@@ -1433,6 +1468,30 @@ def read_table(
     if dups:
         raise InputError(f"duplicate column names in {path}: {dups}")
     return df.reset_index(drop=True), np.arange(1, len(df) + 1)
+
+
+
+
+def read_grid(path: str | Path, sheet: str | int | None = None, sep: str | None = None,
+              encoding: str = "utf-8-sig") -> pd.DataFrame:
+    """Every cell of a CSV or Excel sheet, as a grid without a header: for tables laid out
+    for reading (yearbook sheets: title rows, headers over several rows, footnotes), whose
+    header is found by the caller. Same parsers and checks as :func:`read_table`
+    (encodings, Excel error cells and uncomputed formulas); CSV rows may be ragged (a title
+    row of one cell). Row ``i`` of the grid is file row ``i + 1``.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_table`; a Parquet file (it has no layout to read).
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        raise InputError(f"{path} is a Parquet file: a yearbook sheet is CSV or Excel")
+    raw = _raw_cells(path, sheet, sep, encoding, 0, ragged=True)
+    raw = raw.astype(object).where(raw.notna(), None)
+    raw.columns = range(raw.shape[1])
+    return raw.reset_index(drop=True)
 
 
 def read_panel(

@@ -209,6 +209,9 @@ class Recipe(_Model):
                 v = data["data"].get(key)
                 if isinstance(v, str) and v and not Path(v).is_absolute():
                     data["data"][key] = str((self._base_dir / v).resolve())
+            for sheet in (data["data"].get("yearbook") or {}).get("sheets", []):
+                if not Path(sheet["path"]).is_absolute():
+                    sheet["path"] = str((self._base_dir / sheet["path"]).resolve())
             fw = Path(data["framework"])
             if (fw.suffix.lower() in (".yaml", ".yml", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm",
                                       ".xls") and not fw.is_absolute()):

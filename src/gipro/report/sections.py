@@ -1443,6 +1443,8 @@ def data_sources(build: Build) -> list[tuple[str, str]]:
     out = []
     if spec.dataset:
         out.append((f"gipro dataset {spec.dataset}", _datasets.notice()))
+    elif spec.yearbook is not None:
+        out.extend((str(s.path), "") for s in spec.yearbook.sheets)
     else:
         out.append((str(spec.path), ""))
     return out
