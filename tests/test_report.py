@@ -366,7 +366,7 @@ def test_excel_needs_something(tmp_path):
 def test_image_engine_missing_is_a_clear_error(build, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "kaleido", None)  # import kaleido -> ImportError
     fig = build_chart(build, "ranking")
-    with pytest.raises(ImageEngineError, match="pip install kaleido"):
+    with pytest.raises(ImageEngineError, match=r"pip install \"gipro\[images\]\""):
         save_image(fig, tmp_path / "x.png")
     result = runner.invoke(app, ["chart", "ranking", "--out", str(tmp_path / "x.png")])
     assert result.exit_code == 1 and "image engine" in result.output

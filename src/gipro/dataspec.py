@@ -221,6 +221,7 @@ def _read(spec: DataSpec, base_dir: Path | None, known_groups: Sequence[str]) ->
         codes = spec.yearbook.codes
         return read_yearbooks([{**s.model_dump(), "codes": codes}
                                for s in spec.yearbook.sheets], base_dir=base_dir)
+    assert spec.path is not None  # one source (validated)
     path = Path(spec.path)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path

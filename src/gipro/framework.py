@@ -498,7 +498,8 @@ class Framework:
                 unit=spec.unit,
                 direction=_parse_direction(spec.direction) if kind == "indicator" else None,
                 target=spec.target,
-                goalposts=tuple(spec.goalposts) if spec.goalposts is not None else None,
+                goalposts=((spec.goalposts[0], spec.goalposts[1])
+                           if spec.goalposts is not None else None),
                 denominator=spec.denominator,
                 source=spec.source,
                 rationale=spec.rationale,

@@ -371,6 +371,8 @@ def _periods_as_headers(period: str | None, missing: Sequence[str], columns: Ite
         f'id_vars=["{unit}"], var_name="{period}", value_name="my_indicator").to_csv('
         '"my_indicator.csv", index=False) -- then one such table per indicator, merged on '
         f"{unit} and {period} (wide by indicator), or stacked with an indicator column (long)",
+        "or, for provinces of China, read the sheet as it is: data: {yearbook: {sheets: "
+        f"[{{path: {name}, indicator: my_indicator}}]}} (gipro.yearbook)",
     ]
 
 
@@ -1425,8 +1427,9 @@ def _raw_cells(
         ) from None
     except ImportError as exc:
         raise InputError(f"cannot read {path}: {exc}",
-                         ["save the file as .xlsx or .csv"] if suffix == ".xls" else None
-                         ) from None
+                         ["save the file as .xlsx or .csv"] if suffix == ".xls" else
+                         ['Parquet files need pyarrow: pip install "gipro[parquet]"']
+                         if suffix in (".parquet", ".pq") else None) from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     except Exception as exc:  # a damaged file: any parser failure is an input error

@@ -42,7 +42,7 @@ from .errors import GiproError, InputError
 from .panel import NumberFormat, Panel, read_grid, to_numeric
 from .provinces import Province, ProvinceMatch, match_province
 
-__all__ = ["Layout", "YearbookTable", "read_yearbook", "read_yearbooks"]
+__all__ = ["Layout", "YearbookTable", "read_yearbook", "read_yearbooks", "split_unit"]
 
 Layout = Literal["auto", "region_by_year", "region_by_indicator"]
 Codes = Literal["gipro", "gb", "letters"]
@@ -130,8 +130,14 @@ def _region_column(grid: list[list[str]]) -> tuple[int, int]:
     return col, first
 
 
-def _split_unit(label: str) -> tuple[str, str | None]:
-    """``"工业废水排放量（万吨）"`` -> ``("工业废水排放量", "万吨")``."""
+def split_unit(label: str) -> tuple[str, str | None]:
+    """A header's name and the unit in its brackets, if any.
+
+    Examples
+    --------
+    >>> split_unit("工业废水排放量（万吨）"), split_unit("CO2 per capita [t]"), split_unit("gdp")
+    (('工业废水排放量', '万吨'), ('CO2 per capita', 't'), ('gdp', None))
+    """
     m = _BRACKET_UNIT.match(label)
     if m and m.group(1).strip():
         return m.group(1).strip(), m.group(2).strip()
@@ -230,7 +236,7 @@ def read_yearbook(
     title_text = " ".join(c for r in title_rows for c in grid[r] if c)
     sheet_unit = _sheet_unit(title_text)
     labels, col_units = _labels(grid, header_rows, col)
-    keys = {j: _split_unit(lab) for j, lab in labels.items()}
+    keys = {j: split_unit(lab) for j, lab in labels.items()}
     years = {j: int(m.group(1)) for j, (name, _) in keys.items() if (m := _YEAR.fullmatch(name))}
     if layout == "auto":
         if years and len(years) < len(keys):
