@@ -22,7 +22,8 @@ def docs_url(page: str = "") -> str:
     ----------
     page : str
         The page's path under ``docs/`` without ``.md`` (``"robustness"``,
-        ``"steps/normalise"``); empty for the home page. An anchor may follow (``"data#every-key"``).
+        ``"steps/normalise"``); empty for the home page. An anchor may follow
+        (``"data#every-key"``).
 
     Examples
     --------

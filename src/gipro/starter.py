@@ -196,7 +196,8 @@ def framework_text(layout: DataLayout, source: str, code: str = "my-index") -> s
         lang = "zh" if _has_cjk(layout.names[col]) else "en"
         lines.append(f"  - code: {yaml.safe_dump(c, allow_unicode=True).splitlines()[0]}")
         lines.append("    parent: INDEX")
-        lines.append(f"    name: {{{lang}: {yaml.safe_dump(layout.names[col], allow_unicode=True).splitlines()[0]}}}")
+        name = yaml.safe_dump(layout.names[col], allow_unicode=True).splitlines()[0]
+        lines.append(f"    name: {{{lang}: {name}}}")
         unit_line = yaml.safe_dump(unit, allow_unicode=True).splitlines()[0] if unit else ""
         lines.append(f"    unit: {unit_line}" + ("   # from the header" if unit else
                                                    "   # to fill: the measurement unit"))

@@ -121,7 +121,7 @@ def stats_table(x: np.ndarray, codes: list[str], groups: dict[str, str | None] |
             uniq, n_same = np.array([]), 0
         n_zero = int((v == 0).sum())
         nz = int(v.size - n_zero)
-        share = (lambda c: c / v.size if v.size else np.nan)
+        n_obs = v.size
         rows.append({
             "indicator": code, "n_units": n, "n_available": int(n_av[k]),
             "availability": n_av[k] / n if n else np.nan,
@@ -130,8 +130,9 @@ def stats_table(x: np.ndarray, codes: list[str], groups: dict[str, str | None] |
             "median": float(np.median(v)) if v.size else np.nan,
             "sd": v.std(ddof=1) if v.size > 1 else np.nan,
             "skew": float(sk[k]), "kurtosis": float(ku[k]),
-            "n_zero": n_zero, "share_zero": share(n_zero), "n_unique": int(uniq.size),
-            "share_unique": share(uniq.size), "share_same": share(n_same),
+            "n_zero": n_zero, "share_zero": n_zero / n_obs if n_obs else np.nan, "n_unique": int(uniq.size),
+            "share_unique": uniq.size / n_obs if n_obs else np.nan,
+            "share_same": n_same / n_obs if n_obs else np.nan,
             "flag_availability": "ok" if n and n_av[k] / n >= thresholds.avail else "LOW",
             "flag_zero": "ok" if n and nz / n >= thresholds.zero else "LOW",
             "flag_unique": "ok" if n and uniq.size / n >= thresholds.unique else "LOW",

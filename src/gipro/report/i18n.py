@@ -43,9 +43,10 @@ STRINGS: dict[str, dict[str, str]] = {
               "(|skew| > 2 and kurtosis > 3.5: the treat step's rule); also constant and "
               "near-constant indicators (one value in 80 % or more) and collinear pairs in one "
               "group (|r| > 0.9). {n_flagged} of {n} indicators are flagged.",
-        "zh": "{period}年输入数据的逐项指标统计。标记规则同 COINr 的 get_stats：数据可得率低于 65%；"
-              "非零值单元不足一半；不同取值不足单元数一半；可能存在异常值（|偏度| > 2 且峰度 > 3.5，"
-              "与异常值处理步骤的规则相同）；另标出常量和近似常量指标（同一取值占 80% 及以上）以及"
+        "zh": "{period}年输入数据的逐项指标统计。标记规则同 COINr 的 get_stats："
+              "数据可得率低于 65%；非零值单元不足一半；不同取值不足单元数一半；"
+              "可能存在异常值（|偏度| > 2 且峰度 > 3.5，与异常值处理步骤的规则相同）；"
+              "另标出常量和近似常量指标（同一取值占 80% 及以上）以及"
               "同组内高度共线的指标对（|r| > 0.9）。{n} 个指标中有 {n_flagged} 个被标记。"},
     "col_min": {"en": "Min", "zh": "最小值"},
     "col_max": {"en": "Max", "zh": "最大值"},
