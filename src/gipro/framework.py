@@ -38,7 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -203,6 +203,9 @@ class _VariableSpec(BaseModel):
         return v
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
 @dataclass(frozen=True)
 class Variable:
     """A data variable described by the framework that is not an indicator: a group column
@@ -236,7 +239,8 @@ def _weight_hint(raw: Any) -> str:
     return f"write a number: {example}, or relative weights such as 1 and 2"
 
 
-def _field_errors(exc: ValidationError, raw: Mapping[str, Any] | None = None) -> list[str]:
+def _field_errors(exc: ValidationError, raw: Mapping[str, Any] | None = None,
+                  model: type[BaseModel] | None = None) -> list[str]:
     """One line per wrong field of a node, in the words of the YAML file: union branch tags
     (``name.Name.fr``) are removed, and when a field fails in one form for a real reason
     (an unknown key) the other form's "should be a string" is not repeated."""
@@ -244,7 +248,7 @@ def _field_errors(exc: ValidationError, raw: Mapping[str, Any] | None = None) ->
     for err in exc.errors():
         parts = [str(p) for p in err["loc"] if str(p) not in ("Name", "str")]
         loc = ".".join(parts)
-        msg = (unknown_key_message(_NodeSpec, err["loc"], shown=parts[:-1])
+        msg = (unknown_key_message(model or _NodeSpec, err["loc"], shown=parts[:-1])
                if err["type"] == "extra_forbidden" else err["msg"])
         errs.append((loc, err["type"], msg))
     out = []
@@ -261,6 +265,22 @@ def _field_errors(exc: ValidationError, raw: Mapping[str, Any] | None = None) ->
         if line not in out:
             out.append(line)
     return out
+
+
+def _validated(model: type[_M], raw: Any, kind: str, i: int, problems: list[str]) -> _M | None:
+    """One entry of a framework file (a node or a variable) validated by ``model``, or None
+    with its problems appended, each naming the entry (``indicator 'co2'``, ``variable #2``)."""
+    where = f"{kind} #{i + 1}"
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where}: expected a mapping of fields, got {raw!r}")
+        return None
+    if "code" in raw:
+        where = f"{kind} {raw['code']!r}"
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as exc:
+        problems.extend(f"{where}: {line}" for line in _field_errors(exc, raw, model))
+        return None
 
 
 def _check_code(code: Any, where: str, problems: list[str]) -> str | None:
@@ -373,17 +393,9 @@ class Framework:
         entries: list[tuple[str, int, _NodeSpec]] = []
         for kind, items in (("indicator", indicators), ("aggregate", aggregates)):
             for i, raw in enumerate(items):
-                where = f"{kind} #{i + 1}"
-                if not isinstance(raw, Mapping):
-                    problems.append(f"{where}: expected a mapping of fields, got {raw!r}")
-                    continue
-                if "code" in raw:
-                    where = f"{kind} {raw['code']!r}"
-                try:
-                    spec = _NodeSpec.model_validate(dict(raw))
-                except ValidationError as exc:
-                    problems.extend(f"{where}: {line}" for line in _field_errors(exc, raw))
-                    if raw.get("code") is not None:
+                spec = _validated(_NodeSpec, raw, kind, i, problems)
+                if spec is None:
+                    if isinstance(raw, Mapping) and raw.get("code") is not None:
                         failed.add(str(raw["code"]))
                     continue
                 entries.append((kind, i, spec))
@@ -510,24 +522,12 @@ class Framework:
     def _read_variables(self, variables: list[Mapping[str, Any]], node_codes: set[str]
                         ) -> list[str]:
         """Fill :attr:`variables`; return the problems (unknown keys, kinds, clashes)."""
-        problems = []
+        problems: list[str] = []
         for i, raw in enumerate(variables):
-            where = f"variable #{i + 1}"
-            if not isinstance(raw, Mapping):
-                problems.append(f"{where}: expected a mapping of fields, got {raw!r}")
+            spec = _validated(_VariableSpec, raw, "variable", i, problems)
+            if spec is None:
                 continue
-            if "code" in raw:
-                where = f"variable {raw['code']!r}"
-            try:
-                spec = _VariableSpec.model_validate(dict(raw))
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc = ".".join(str(p) for p in err["loc"] if str(p) not in ("Name", "str"))
-                    msg = (unknown_key_message(_VariableSpec, err["loc"])
-                           if err["type"] == "extra_forbidden"
-                           else err["msg"].removeprefix("Value error, "))
-                    problems.append(f"{where}: field {loc!r}: {msg}")
-                continue
+            where = f"variable {spec.code!r}"
             if spec.code in node_codes or spec.code in self.variables:
                 problems.append(f"{where}: code {spec.code!r} is used twice (a variable's code "
                                 "must differ from every indicator, aggregate and variable)")
