@@ -406,15 +406,16 @@ def _print_progress(build: Build, rep, top: int) -> None:
     console.print(t2)
 
 
-_PARK_CHOICES = ("eip", "hj274", "miit", "park26", "all")
-
-
 def _park_framework(value: str) -> str:
-    """--framework of gipro assess: a built-in code or a YAML file, else a usage error."""
-    if value in _PARK_CHOICES or Path(value).suffix.lower() in (".yaml", ".yml"):
+    """--framework of gipro assess: a built-in code or a framework file (YAML, CSV, Excel),
+    else a usage error."""
+    from .parks.model import FRAMEWORK_SUFFIXES
+    from .parks.runner import PARK_FRAMEWORKS
+
+    if value in PARK_FRAMEWORKS or Path(value).suffix.lower() in FRAMEWORK_SUFFIXES:
         return value
-    raise typer.BadParameter(f"{value!r} is not one of {', '.join(_PARK_CHOICES)} nor a park "
-                             "framework YAML file (.yaml)")
+    raise typer.BadParameter(f"{value!r} is not one of {', '.join(PARK_FRAMEWORKS)} nor a "
+                             "park framework file (" + ", ".join(FRAMEWORK_SUFFIXES) + ")")
 
 
 @app.command("assess", epilog=f"Docs: {docs_url('parks')}")
@@ -477,34 +478,34 @@ def assess_parks(
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
-        kept: dict = {}
+        from .parks.runner import load_input, run_assess
+
         reader = {"sep": _unescape(sep), "decimal": decimal, "thousands": thousands,
                   "na_values": na_values or None, "encoding": encoding,
                   "sheet": int(sheet) if sheet is not None and sheet.isdigit() else sheet,
                   "strip_codes": strip_codes, "crosswalk": _pairs(crosswalk, "--crosswalk"),
                   "unknown": "ignore" if ignore_unknown else "error"}
-        files, text = _run_assess(park_data, framework, out, example, parks_file,
-                                  enterprises, year, tolerance, kept, reader)
+        data = load_input(park_data, example=example, parks=parks_file,
+                          enterprises=enterprises, **reader)
+        run = run_assess(data, framework, out, year=year, tolerance=tolerance)
         extra = []
         if report_path is not None:
             from .report import park_report
 
-            rep = park_report(kept["data"], kept["assessments"],
-                              park26_build=kept.get("park26"), lang=lang, year=year,
-                              green_index=kept["green_index"])
+            rep = park_report(run.data, run.assessments, park26_build=run.park26, lang=lang,
+                              year=year, green_index=run.green_index)
             extra.append((REPORT, rep.write(report_path)))
         if excel is not None:
             from .report import write_excel
 
-            extra.append((WORKBOOK, write_excel(excel, kept.get("park26"), progress=False,
-                                                assessments=kept["assessments"],
-                                                park_data=kept["data"],
-                                                park_tables=kept["tables"])))
+            extra.append((WORKBOOK, write_excel(excel, run.park26, progress=False,
+                                                assessments=run.assessments,
+                                                park_data=run.data, park_tables=run.tables)))
     except GiproError as exc:
         _fail(exc)
         return
-    _say(text)
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out)
+    _say(run.text)
+    _wrote(f"\nWrote {_plural(len(run.files), 'file')} to ", out)
     _print_written(extra)
 
 
@@ -527,153 +528,6 @@ def _unescape(sep: str | None) -> str | None:
     if sep is None:
         return None
     return "\t" if sep in ("\\t", "tab", "TAB") else sep
-
-
-def _park26_missing(data) -> list[str]:
-    """Indicators of the park26 framework that the park data do not hold."""
-    from .framework import load_framework
-
-    have = set(data.indicators)
-    return [c for c in load_framework("park26").indicator_codes if c not in have]
-
-
-def _run_assess(park_data, framework, out, example, parks_file, enterprises, year,
-                tolerance, kept=None, reader=None):
-    """Assess the parks against each chosen framework and write the tables.
-
-    With ``framework="all"``, a framework the data cannot serve is skipped with a note (in
-    the printed summary and README.txt) and the others complete: park26 when the data lack
-    any of its 26 indicators or its build fails (e.g. an indicator constant over every park
-    and year). Named explicitly (``-f park26``), the same problem is an error.
-    """
-    import pandas as pd
-
-    from . import parks as _parks
-
-    kept = {} if kept is None else kept
-    if park_data is None or example:
-        if park_data is not None:
-            raise InputError("give PARK_DATA or --example, not both")
-        data = _parks.example()
-    else:
-        data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises,
-                                     **(reader or {}))
-    every = framework == "all"
-    chosen = (["eip", "hj274", "miit", "park26"] if every else [framework])
-    if year is not None and year not in data.years:
-        raise InputError(f"year {year} is not in the park data",
-                         [f"years: {', '.join(map(str, data.years))}"])
-    if framework not in _PARK_CHOICES and Path(framework).suffix not in (".yaml", ".yml"):
-        raise InputError(f"unknown framework {framework!r}",
-                         [f"choose one of {', '.join(_PARK_CHOICES)} or a YAML file"])
-    skipped: list[str] = []
-    if every:
-        lacking = _park26_missing(data)
-        if lacking:
-            shown = ", ".join(lacking[:8]) + (f" and {len(lacking) - 8} more"
-                                              if len(lacking) > 8 else "")
-            skipped.append(f"park26 scorecard skipped: the data lack {len(lacking)} of its "
-                           f"26 indicators ({shown}); coverage_missing.csv says how to "
-                           "obtain each")
-            chosen.remove("park26")
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}") from None
-    files: dict[str, Path] = {}
-    kept["data"] = data
-    kept["assessments"] = []
-    kept["tables"] = {}  # every table written as CSV, by file name: the workbook's sheets
-    kept["green_index"] = {}
-    status = "SYNTHETIC" if data.synthetic else "user data"
-    head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
-            if data.synthetic else f"park data: {data.origin or 'user data'}")
-    lines = [head, repr(data), *(f"note: {n}" for n in data.notes if n.startswith("left out"))]
-    warnings: list[str] = []
-
-    def save(df, name):
-        p = out / f"{name}.csv"
-        df.to_csv(p, index=False)
-        files[name] = p
-        kept["tables"][name] = df
-
-    save(data.wide(), "park_indicators")
-    if data.coverage is not None:
-        cov = data.coverage.copy()
-        cov.insert(0, "data_status", status)
-        save(cov, "rollup_coverage")
-    for fw in chosen:
-        if fw == "park26":
-            try:
-                build = _parks.park26(data)
-            except GiproError as exc:
-                if not every:
-                    raise
-                skipped.append(f"park26 scorecard skipped: {exc.message}")
-                continue
-            kept["park26"] = build
-            card = _parks.scorecard(build, data)
-            save(card, "park26_scorecard")
-            res = build.results()
-            res.insert(0, "data_status", res["unit"].map(data.parks["data_status"]))
-            save(res, "park26_results")
-            exc_t = build.exclusions()
-            exc_t.insert(0, "data_status", status)
-            save(exc_t, "park26_exclusions")
-            end = int(card["year"].max()) if year is None else year
-            cur = card[card["year"] == end]
-            lines.append(f"\nPark-26 scorecard ({status}), {end}: index and dimension scores "
-                         "(0-100, bounds pooled over all parks and years)")
-            dims = build.framework.children(build.framework.root)
-            lines.append("  rank park      PARK26 " + " ".join(f"{d:>6}" for d in dims))
-            for r in cur.itertuples():
-                rk = "-" if pd.isna(r.PARK26_rank) else r.PARK26_rank
-                lines.append(f"  {rk!s:>4} {r.park:<9} {r.PARK26:6.1f} " +
-                             " ".join(f"{getattr(r, d):6.1f}" for d in dims))
-            continue
-        a = _parks.assess(fw, data, tolerance=tolerance)
-        kept["assessments"].append(a)
-        warnings.extend(f"{a.framework.code}: {w}" for w in a.warnings)
-        files.update(a.to_csv(out))
-        kept["tables"].update((f"{a.framework.code}_{k}", t) for k, t in a.tables().items())
-        lines.append("")
-        lines.append(a.summary(year))
-        if a.framework.verdict.indicator_role == "leading_value":
-            gi = _parks.green_index(data, a.framework)
-            kept["green_index"][a.framework.code] = gi
-            save(gi.scores, f"{a.framework.code}_green_index")
-            save(gi.ratios, f"{a.framework.code}_green_index_ratios")
-            save(gi.window, f"{a.framework.code}_green_index_window")
-            lines.append("  green index GI (UNVERIFIED formula hypothesis; no pass mark "
-                         "known), last three consecutive years:")
-            for w in gi.window.itertuples():
-                lines.append(f"    {w.park}: " + (
-                    f"{w.window}: {w.gi_year1:.1f}, {w.gi_year2:.1f}, {w.gi_year3:.1f} "
-                    f"({w.trend})" if w.three_consecutive_years else
-                    "no three consecutive years with a GI"))
-    covered = chosen + (["park26"] if every and "park26" not in chosen else [])
-    summary, missing = _parks.coverage_report(data, covered)
-    cw = _parks.crosswalk(data, covered)
-    cw.insert(0, "data_status", status)
-    save(cw, "crosswalk")
-    save(summary, "coverage")
-    missing.insert(0, "data_status", status)
-    save(missing, "coverage_missing")
-    lines.append("\nData coverage per framework (items whose indicator has any value):")
-    for r in summary.itertuples():
-        miss = f"; missing: {r.missing_indicators}" if r.missing_indicators else ""
-        lines.append(f"  {r.framework}: {r.items_in_data} of {r.items} items{miss}")
-    if skipped:
-        lines.append("")
-        lines.extend(f"note: {n}" for n in skipped)
-    notes = "\n".join([head, *data.notes, *(f"WARNING {w}" for w in warnings),
-                       *(f"note: {n}" for n in skipped)])
-    (out / "README.txt").write_text(
-        notes + "\nThresholds marked UNVERIFIED (column flag) were not read in a primary "
-        "source; see " + docs_url("parks") + ".\n", encoding="utf-8")
-    files["README"] = out / "README.txt"
-    return files, "\n".join(lines)
 
 
 @app.command(epilog=f"Docs: {docs_url('robustness')}")
@@ -1293,9 +1147,18 @@ def init_cmd(
          f"gipro run {recipe} --out {name}-output")
 
 
-@app.command("frameworks", epilog=f"Docs: {docs_url('frameworks')}")
-def list_frameworks() -> None:
-    """List the built-in frameworks."""
+frameworks_app = typer.Typer(
+    help="List the built-in frameworks; export a park framework to correct and cite.",
+    epilog=f"Docs: {docs_url('frameworks')}",
+    no_args_is_help=False, add_completion=False)
+app.add_typer(frameworks_app, name="frameworks")
+
+
+@frameworks_app.callback(invoke_without_command=True)
+def list_frameworks(ctx: typer.Context) -> None:
+    """List the built-in frameworks (composite indices and park frameworks)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from . import parks as _parks
     from .framework import builtin_frameworks, load_framework
 
@@ -1306,6 +1169,45 @@ def list_frameworks() -> None:
         pf = _parks.load_park_framework(name)
         _say(f"{name}: {pf.name.get('en')} ({_plural(len(pf.requirements), 'requirement')}; "
              "park framework for gipro assess)")
+
+
+def _framework_file(value: Path) -> Path:
+    """--out of gipro frameworks export: .yaml/.yml, .csv or .xlsx, else a usage error."""
+    from .parks.model import FRAMEWORK_SUFFIXES
+
+    if value.suffix.lower() not in FRAMEWORK_SUFFIXES:
+        raise typer.BadParameter(f"{value.name!r}: a park framework is written as "
+                                 + ", ".join(FRAMEWORK_SUFFIXES))
+    return value
+
+
+@frameworks_app.command("export")
+def export_framework(
+    name: Annotated[str, typer.Argument(
+        help="A built-in park framework (eip, hj274, miit) or a park framework file.")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", callback=_framework_file,
+        help="File to write: .xlsx (Excel, with instructions), .yaml or .csv.")],
+    lang: Lang = "en",
+) -> None:
+    """Write a park framework for you to correct and cite: edit thresholds and rules, mark a
+    value verified with its source (user_verified, user_source), then run
+    gipro assess --framework FILE."""
+    try:
+        from .parks.model import export_park_framework, load_park_framework
+
+        fw = load_park_framework(name)
+        if out.exists():
+            raise InputError(f"{out} exists: gipro does not overwrite a file",
+                             ["give another --out, or move the file away"])
+        path = export_park_framework(fw, out, lang=lang)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    n_unver = sum(not r.is_verified for r in fw.requirements)
+    _say(f"{fw.code}: {_plural(len(fw.requirements), 'requirement')}, {n_unver} with an "
+         "unverified threshold")
+    _wrote("Wrote ", path)
 
 
 @app.command("datasets", epilog=f"Docs: {docs_url('data')}")
