@@ -28,6 +28,10 @@ Frameworks are written in YAML::
         source: CEADs
 
 Validation happens at load time and reports every problem at once (:class:`FrameworkError`).
+A framework may also list ``variables:`` -- data columns that are not indicators (``kind``
+``group``, ``denominator`` or ``other``, with a ``name`` and ``unit``) -- and may come from a
+COINr ``iMeta`` table instead of YAML (:meth:`Framework.from_table`, :meth:`Framework.from_file`),
+validated the same way; :meth:`Framework.to_table` writes one.
 """
 
 from __future__ import annotations
