@@ -249,12 +249,8 @@ class Stepper:
         def run() -> StepResult:
             if plans is None:
                 return spec.apply(ctx, name, ds, record=record)
-            key = (pos, spec.prepare_key(ctx, ds))
-            hit = plans.get(key)
-            if hit is None or hit[0] != spec:
-                hit = (spec.model_copy(deep=True), spec.prepare(ctx, name, ds))
-                plans[key] = hit
-            return spec.run_prepared(ctx, name, ds, hit[1], record=record)
+            plan = cached_plan(plans, pos, spec, ctx, name, ds)
+            return spec.run_prepared(ctx, name, ds, plan, record=record)
 
         result = guarded(name, ds, run)
         datasets, previous = state.datasets, state.previous
@@ -268,6 +264,19 @@ class Stepper:
                      {**state.weights, **result.weights} if result.weights else state.weights,
                      [*state.excluded, *result.excluded] if result.excluded else state.excluded,
                      previous, lineage, producers, (*state.records, rec))
+
+
+def cached_plan(plans: dict[Any, Any], pos: int, spec: StepSpec, ctx: StepContext, name: str,
+                ds: DataSet) -> Any:
+    """``spec.prepare(ctx, name, ds)``, made once per spec object, position and what the plan
+    reads (:meth:`StepSpec.prepare_key`). A spec can be changed in place: the cache keeps a
+    copy and answers only while the spec still equals it."""
+    key = (pos, id(spec), spec.prepare_key(ctx, ds))
+    hit = plans.get(key)
+    if hit is None or hit[0] is not spec or hit[1] != spec:
+        hit = (spec, spec.model_copy(deep=True), spec.prepare(ctx, name, ds))
+        plans[key] = hit
+    return hit[2]
 
 
 def prefix_state(states: Sequence[State], k: int) -> State:
@@ -405,12 +414,7 @@ class Pipeline:
                                   "been normalised", ["Add a normalise step before it."])
             ds = state.datasets[source]
             ctx = self.stepper.context(state)
-            key = (pos, spec.prepare_key(ctx, ds))
-            hit = self.plans.get(key)
-            if hit is None or hit[0] != spec:
-                hit = (spec.model_copy(deep=True), spec.prepare(ctx, name, ds))
-                self.plans[key] = hit
-            plan = hit[1]
+            plan = cached_plan(self.plans, pos, spec, ctx, name, ds)
             fit = spec.fit(ctx, plan, ds.values).batched(vectors, self.node_index)
             y, failed = spec.transform_batch(plan, fit, ds.values)
             holder.update(ds=ds, plan=plan, failed=failed, y=y)
