@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from gipro import Framework, InputError, Panel, run
 from gipro.cli import app
 from gipro.report import Robustness, Scenarios, build_chart, report_for_build, save_image
-from gipro.report.builder import Context
 from gipro.report.charts import rank_history, ranking_bar, score_heatmap, shorten
+from gipro.report.context import Context
 from gipro.report.sections import Parks, Profiles, strengths_weaknesses_all
 from gipro.report.tables import fmt, readable
 from gipro.results import strengths_weaknesses

@@ -752,7 +752,7 @@ def sensitivity(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .build import Build
-    from .report.sections import _interval_runs
+    from .report.sections import interval_runs
     from .sensitivity import load_config, run_config
 
     try:
@@ -776,7 +776,7 @@ def sensitivity(
     for note in res.notes:
         _note(note)
     st = res.rank_stats.sort_values("nominal_rank").head(top)
-    used = _interval_runs(res, res.design)
+    used = interval_runs(res, res.design)
     runs = (f"{used} runs" if used == res.design.n_runs else
             f"{used} of {res.design.n_runs} runs" + (" (the A and B blocks of the Saltelli "
                                                      "design)" if res.design.kind == "sobol"
@@ -1146,9 +1146,9 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
         build = ev.park26.baseline if ev.park26 is not None else None
         if report_path is not None:
             from . import datasets as _ds
-            from .report.builder import _park_notice
+            from .report.builder import park_notice
 
-            source = _park_notice(_ds.notice()) if ev.data.synthetic else ""
+            source = park_notice(_ds.notice()) if ev.data.synthetic else ""
             meth = Methodology(steps=[e.to_dict() for e in build.log] if build else [],
                                input_notes=[repr(ev.data)], notes=list(ev.notes),
                                sources=[(ev.data.origin or "park data", source)])

@@ -25,10 +25,18 @@ from .build import Build
 from .errors import InputError
 from .methods.rank import rank as _rank
 
-__all__ = ["indicator_values", "strengths_weaknesses", "unit_summary", "wide_table"]
+__all__ = ["indicator_values", "period_of", "strengths_weaknesses", "unit_summary", "wide_table"]
 
 
-def _period(build: Build, period: int | None) -> int:
+def period_of(build: Build, period: int | None) -> int:
+    """The period a results question is about: ``period`` (checked to be one of the
+    build's), or the build's last period when ``None``.
+
+    Raises
+    ------
+    InputError
+        ``period`` is not a period of the build.
+    """
     periods = list(build.final.periods)
     if period is None:
         return periods[-1]
@@ -75,7 +83,7 @@ def wide_table(build: Build, period: int | None = None, *, dataset: str | None =
     ds = build.final if dataset is None else build.datasets.get(dataset)
     if ds is None:
         raise InputError(f"no data set {dataset!r}; available: {', '.join(build.datasets)}")
-    period = _period(build, period)
+    period = period_of(build, period)
     pi = ds.periods.index(period)
     codes = list(ds.codes)
     if levels is not None:
@@ -103,7 +111,7 @@ def unit_summary(build: Build, unit: str, period: int | None = None) -> pd.DataF
     """
     build._require_run()
     _unit(build, unit)
-    period = _period(build, period)
+    period = period_of(build, period)
     fw = build.framework
     ds = build.final
     pi, ui = ds.periods.index(period), ds.units.index(unit)
@@ -203,7 +211,7 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
         raise InputError(f"n must be at least 1, got {n}")
     build._require_run()
     _unit(build, unit)
-    period = _period(build, period)
+    period = period_of(build, period)
     fw = build.framework
     ds = build.final if dataset is None else build.datasets[dataset]
     inds = [c for c in fw.indicator_codes if c in ds.codes]

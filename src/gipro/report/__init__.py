@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 #: public name -> submodule that defines it (imported on first use, PEP 562: the command line
 #: checks options such as ``--lang`` without loading plotly)
 _LAZY = {
-    "Context": "builder", "Report": "builder", "park_report": "builder",
+    "Context": "context", "Report": "builder", "park_report": "builder",
     "report_for_build": "builder", "write_excel": "excel", "LANGUAGES": "i18n",
     "translate": "i18n", "CHARTS": "images", "ImageEngineError": "images",
     "build_chart": "images", "save_image": "images", "Methodology": "sections",
@@ -43,7 +43,8 @@ _LAZY = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import charts
-    from .builder import Context, Report, park_report, report_for_build
+    from .builder import Report, park_report, report_for_build
+    from .context import Context
     from .excel import write_excel
     from .i18n import LANGUAGES, translate
     from .images import CHARTS, ImageEngineError, build_chart, save_image

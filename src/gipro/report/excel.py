@@ -143,7 +143,7 @@ def workbook_tables(
     from ..progress import ProgressReport
     from ..progress import report as progress_report
     from ..steps.weight import weights_table
-    from .sections import _units_normalised, data_sources
+    from .sections import data_sources, units_normalised
 
     tabs: dict[str, tuple[pd.DataFrame, str]] = {}
     sources: list[tuple[str, str]] = []
@@ -165,7 +165,7 @@ def workbook_tables(
             "direction": n.direction, "weight": n.weight,
             "effective_weight": float(eff[n.code]), "source": n.source}
             for n in fw.nodes.values()]), f"framework {fw.code or fw.origin}")
-        used = _units_normalised(build)
+        used = units_normalised(build)
         frame = tabs["framework"][0]
         if any(used.get(c) != u for c, u in zip(frame["code"], frame["unit"], strict=True)
                if c in used):  # denominated or transformed: the unit of the values normalised
@@ -248,10 +248,10 @@ def workbook_tables(
         tabs[sheet] = (frame, _park_about(key))
     if park_data is not None:
         from .. import datasets as _datasets
-        from .builder import _park_notice
+        from .builder import park_notice
 
         sources.append((park_data.origin or "park data",
-                        _park_notice(_datasets.notice()) if park_data.synthetic else ""))
+                        park_notice(_datasets.notice()) if park_data.synthetic else ""))
     if log_rows:
         tabs["log"] = (pd.DataFrame(log_rows), "every step with its parameters and the "
                        "policies it applied")

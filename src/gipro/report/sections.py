@@ -22,8 +22,7 @@ import yaml
 from .. import __version__
 from ..errors import InputError
 from ..framework import Framework
-from ..results import _period as _period_of  # the period of a results question
-from ..results import indicator_values
+from ..results import indicator_values, period_of
 from . import charts
 from .tables import Cell, Col, Table, fmt, readable, table
 
@@ -32,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..parks.engine import Assessment
     from ..parks.gi import GreenIndex
     from ..progress import ProgressReport
-    from .builder import Context
+    from .context import Context
 
 __all__ = [
     "Methodology",
@@ -234,7 +233,7 @@ class Results(Section):
     def from_build(cls, build: Build, period: int | None = None) -> Results:
         """Results of a run build in one period (default: the last)."""
         build._require_run()
-        period = _period_of(build, period)
+        period = period_of(build, period)
         res = build.results()
         units = list(build.final.units)
         codes = list(build.final.codes)
@@ -410,7 +409,7 @@ class Profiles(Section):
     def from_build(cls, build: Build, period: int | None = None, n: int = 3) -> Profiles:
         """Profiles of every unit of a run build (``n`` strengths and weaknesses each)."""
         build._require_run()
-        period = _period_of(build, period)
+        period = period_of(build, period)
         fw = build.framework
         res = build.results()
         units, codes = list(build.final.units), list(build.final.codes)
@@ -844,7 +843,7 @@ class Robustness(Section):
         context = None
         if getattr(result, "target", None) is not None and design is not None:
             context = {"target": result.target, "period": getattr(result, "period", ""),
-                       "runs": _interval_runs(result, design),
+                       "runs": interval_runs(result, design),
                        "total": getattr(design, "n_runs", ""),
                        "design": getattr(design, "kind", "")}
         return cls(ri, sob, None, "", names, build.framework if build is not None else None,
@@ -870,7 +869,7 @@ class Robustness(Section):
 
         if method not in ("pearson", "spearman"):
             raise InputError(f"unknown correlation method {method!r}; use pearson or spearman")
-        period = _period_of(build, period)
+        period = period_of(build, period)
         wide = wide_table(build, period)
         corr = wide.corr(method=method)
         note = {"pearson": "Pearson", "spearman": "Spearman"}[method]
@@ -930,7 +929,7 @@ class Robustness(Section):
         return out
 
 
-def _interval_runs(result: Any, design: Any) -> Any:
+def interval_runs(result: Any, design: Any) -> Any:
     """How many runs the rank intervals of an analysis use: the successful runs among the
     design's independent ones (all runs of a Monte Carlo design; the A and B blocks of a
     Saltelli design, :meth:`gipro.sensitivity.design.Design.independent`); else the
@@ -1360,7 +1359,7 @@ class Methodology(Section):
             "parent": n.parent, "unit": n.unit, "direction": n.direction,
             "weight": n.weight, "effective_weight": float(eff[n.code]), "source": n.source,
         } for n in fw.indicators])
-        used = _units_normalised(build)
+        used = units_normalised(build)
         if any(used.get(c) != u for c, u in zip(ind["code"], ind["unit"], strict=True)
                if c in used):  # e.g. denominated: the ratio's unit next to the raw one
             ind.insert(ind.columns.get_loc("unit") + 1, "unit_used", ind["code"].map(used))
@@ -1423,7 +1422,7 @@ class Methodology(Section):
                 "software": software, "date": date.today().isoformat()}
 
 
-def _units_normalised(build: Build) -> dict[str, str | None]:
+def units_normalised(build: Build) -> dict[str, str | None]:
     """Units of the indicators as the first normalise step received them (after
     denomination or transformation; see :mod:`gipro.units`); empty without one."""
     from ..units import units_by_dataset
