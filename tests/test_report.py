@@ -264,10 +264,17 @@ def test_robustness_aliases_are_renamed():
 
 
 def test_methodology_lists_steps_parameters_and_sources(html):
-    assert "bounds: pooled" in html and "min_availability: 0.5" in html
+    """Each step as prose with a parameter table (no raw YAML, no internal names); only the
+    data set the build read is in the sources (not the ASEM data's MIT licence, not the
+    synthetic parks)."""
+    assert "<td>bounds</td><td>pooled</td>" in html
+    assert "<td>minimum share of children</td><td>0.5</td>" in html
+    assert "Normalisation by min-max normalisation onto [0, 100]" in html
+    assert "disable: false" not in html and "by_code: {}" not in html
     assert "bounds pooled over all periods 2006-2015" in html
     assert "Shan Y., Guan D., Zheng H. et al. (2018)" in html  # the NOTICE, verbatim
     assert "CC BY 4.0" in html
+    assert "MIT License" not in html and "SYNTHETIC example parks" not in html
 
 
 # ---------------------------------------------------------------------- parks

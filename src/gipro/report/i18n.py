@@ -8,11 +8,13 @@ unit labels from the panel's unit table (``name`` / ``name_zh``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["LANGUAGES", "STRINGS", "check_complete", "check_lang", "translate"]
+__all__ = ["LANGUAGES", "MEASURES", "PATTERNS", "STRINGS", "TERMS", "check_complete",
+           "check_lang", "localise", "measure", "term", "translate", "untranslated"]
 
 LANGUAGES = ("en", "zh")
 
@@ -104,6 +106,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_note": {"en": "Note", "zh": "说明"},
     "col_params": {"en": "Parameters", "zh": "参数"},
     "col_verified": {"en": "Verified", "zh": "已核实"},
+    "col_s1_low": {"en": "S1 low", "zh": "S1 下限"},
+    "col_s1_high": {"en": "S1 high", "zh": "S1 上限"},
+    "col_st_low": {"en": "ST low", "zh": "ST 下限"},
+    "col_st_high": {"en": "ST high", "zh": "ST 上限"},
     # results
     "ranking": {"en": "Ranking, {period}", "zh": "{period}年排名"},
     "ranking_note": {
@@ -324,7 +330,406 @@ STRINGS: dict[str, dict[str, str]] = {
     "higher_better": {"en": "higher is better", "zh": "越高越好"},
     "lower_better": {"en": "lower is better", "zh": "越低越好"},
     "none": {"en": "none", "zh": "无"},
+    "licence_original": {"en": "", "zh": "许可与引用说明保留原文。"},
+    "method_params_table": {"en": "Parameters", "zh": "参数"},
+    "method_policies": {"en": "Policies applied", "zh": "所用规则"},
+    "col_parameter": {"en": "Parameter", "zh": "参数"},
+    "method_sources_note": {
+        "en": "Only the data sets this build read are listed, each with its terms and the "
+              "citations its providers ask for.",
+        "zh": "仅列出本次构建实际读取的数据集，并附其使用条款及数据提供方要求的引用方式。"},
+    # methodology in prose: one sentence per step kind ({...} filled from the parameters)
+    "prose_denominate": {
+        "en": "Denomination: {n} indicators are divided by a size variable (GDP, population, "
+              "area...) so that units of different size can be compared (Handbook, step 3).",
+        "zh": "分母化：{n} 个指标除以规模变量（GDP、人口、面积等），使规模不同的单元可以比较"
+              "（《手册》第 3 步）。"},
+    "prose_screen": {
+        "en": "Screening: units with too little data are removed before the index is built "
+              "(minimum data availability {threshold}).",
+        "zh": "数据筛选：数据过少的单元在构建指数前剔除（最低数据可得率 {threshold}）。"},
+    "prose_impute": {
+        "en": "Imputation of missing data by {method}; observed values are left unchanged.",
+        "zh": "缺失值插补：采用{method}；观测值保持不变。"},
+    "prose_treat": {
+        "en": "Outlier treatment: an indicator whose skewness exceeds {skew} and kurtosis "
+              "exceeds {kurt} is winsorised (up to {winmax} points), then transformed "
+              "({fallback}) if still skewed.",
+        "zh": "异常值处理：偏度超过 {skew} 且峰度超过 {kurt} 的指标先做缩尾处理（最多 "
+              "{winmax} 个值），若仍偏态则再做变换（{fallback}）。"},
+    "prose_normalise": {
+        "en": "Normalisation by {method}{range}; each indicator is first oriented so that "
+              "higher is better. {bounds}",
+        "zh": "标准化：采用{method}{range}；先按指标方向统一为“越高越好”。{bounds}"},
+    "prose_weight": {
+        "en": "Weighting: weight set {name} by {method}.",
+        "zh": "权重设定：以{method}得到权重组 {name}。"},
+    "prose_aggregate": {
+        "en": "Aggregation by {method}, level by level from the indicators up to the index; "
+              "the weights are renormalised over the children with a score, and an aggregate "
+              "needs at least {avail} of its children (else it is missing).",
+        "zh": "加总：采用{method}，自指标逐层加总至综合指数；权重在有得分的下级指标间重新归一化，"
+              "每个汇总项至少需要 {avail} 的下级指标有得分（否则记为缺失）。"},
+    "prose_other": {"en": "Step of kind {kind}.", "zh": "{kind} 步骤。"},
+    "prose_skipped": {"en": "This step is disabled in the recipe and was skipped.",
+                      "zh": "该步骤在配置中被停用，已跳过。"},
+    "prose_reused": {"en": "Its result was reused from the baseline build.",
+                     "zh": "其结果沿用基准构建。"},
+    "bounds_pooled": {"en": "Bounds are pooled over all periods, so scores are comparable "
+                            "across periods.",
+                      "zh": "标准化边界取所有时期的合并值，因此各时期得分可以相互比较。"},
+    "bounds_per_period": {"en": "Bounds are taken in each period separately.",
+                          "zh": "标准化边界在各时期分别确定。"},
+    "range_text": {"en": " onto [{lo}, {hi}]", "zh": "（映射到 [{lo}, {hi}]）"},
+    "step_of": {"en": "{input} → {output}", "zh": "{input} → {output}"},
+    # progress paragraph (the analyses' English summary, rebuilt from the tables)
+    "sum_head": {
+        "en": "Between {base} and {end}, {up} of {n} units progressed on the {index} and "
+              "{down} fell back; median change {median} points.",
+        "zh": "{base}年至{end}年，{n} 个单元中有 {up} 个在{index}上取得进展，{down} 个退步；"
+              "变化的中位数为 {median} 分。"},
+    "sum_none": {"en": "Between {base} and {end}, no unit has a score on {index} in both "
+                       "periods.",
+                 "zh": "{base}年至{end}年，没有单元在两个时期都有{index}得分，无法评价进展。"},
+    "sum_gains": {"en": "Largest gains: {list}.", "zh": "进步最大：{list}。"},
+    "sum_falls": {"en": "Largest falls: {list}.", "zh": "退步最大：{list}。"},
+    "sum_small": {"en": "Smallest gains: {list}.", "zh": "进步最小：{list}。"},
+    "sum_missing": {"en": "{n} units lack a score in {base} or {end}.",
+                    "zh": "{n} 个单元在{base}年或{end}年缺少得分。"},
+    "sum_all": {"en": "{names} improved in all {n} units", "zh": "{names}在全部 {n} 个单元改善"},
+    "sum_some": {"en": "{name} in {k} of {n}", "zh": "{name}在 {n} 个中的 {k} 个改善"},
+    "sum_zero": {"en": "{name} in none of {n}", "zh": "{name}在 {n} 个单元中均未改善"},
+    "sum_ind": {"en": "On the indicators, {parts}.", "zh": "分指标看，{parts}。"},
+    "sum_caution": {"en": "Caution: {text}.", "zh": "注意：{text}。"},
+    "list_sep": {"en": ", ", "zh": "、"},
+    "clause_sep": {"en": "; ", "zh": "；"},
+    # park verdict reasons (rebuilt from the reason codes of the assessment)
+    "reason_outcome": {"en": "{code} {outcome} ({value} vs {cmp} {threshold}{unverified})",
+                       "zh": "{code} {outcome}（实际 {value}，要求 {cmp} {threshold}"
+                             "{unverified}）"},
+    "reason_absent": {"en": "{code} not present{unverified}", "zh": "{code} 不具备{unverified}"},
+    "reason_nothr": {"en": "{code} no threshold (unverified)", "zh": "{code} 无阈值（未核实）"},
+    "reason_group": {"en": "group {code} {outcome} ({met} met, {needed} needed, {partly} "
+                           "partly met)",
+                     "zh": "指标组 {code} {outcome}（达标 {met} 项，需 {needed} 项，基本达标 "
+                           "{partly} 项）"},
+    "reason_unverified": {"en": ", unverified", "zh": "，阈值未核实"},
+    "synthetic_tag": {"en": "[SYNTHETIC data]", "zh": "［合成数据］"},
+    "unverified_note_zh": {
+        "en": "{note}",
+        "zh": "该阈值尚未在原始文献中核实（核实过程的英文记录见指标体系文件 {file}）。"},
+    # scenario questions
+    "q_rank": {"en": "rank {v}", "zh": "第 {v} 名"},
+    "q_score": {"en": "score {v}", "zh": "得分 {v}"},
+    "status_reachable": {"en": "reachable", "zh": "可达成"},
+    "status_unreachable": {"en": "unreachable", "zh": "无法达成"},
+    "status_reached": {"en": "already reached", "zh": "已达成"},
+    "yes": {"en": "yes", "zh": "是"},
+    "no": {"en": "no", "zh": "否"},
+    "col_unit_name": {"en": "unit_name", "zh": "单元名称"},
+    "col_code_name": {"en": "code_name", "zh": "指标名称"},
+    # workbook
+    "sheet_ranking": {"en": "ranking", "zh": "排名表"},
+    "ranking_sheet_note": {
+        "en": "Units x index and dimensions in {period}: score and rank of each, best first "
+              "(scores shown with 2 decimals, stored at full precision).",
+        "zh": "{period}年各单元的综合指数与各维度得分及排名，按综合指数排名排序（显示两位小数，"
+              "单元格保存完整精度）。"},
+    "pdf_no_chromium": {
+        "en": "no Chromium or Chrome found to print the PDF",
+        "zh": "未找到用于打印 PDF 的 Chromium 或 Chrome 浏览器"},
 }
+
+#: Field terms used inside sentences: method names, parameter names, outcomes.
+TERMS: dict[str, dict[str, str]] = {
+    # normalisation methods (COINr names)
+    "minmax": {"en": "min-max normalisation", "zh": "最小-最大值标准化"},
+    "zscore": {"en": "z-scores", "zh": "Z 分数标准化"},
+    "rank": {"en": "ranks", "zh": "排序标准化"},
+    "borda": {"en": "Borda scores", "zh": "Borda 计分"},
+    "percentile": {"en": "percentile ranks", "zh": "百分位排序"},
+    "goalposts": {"en": "goalposts", "zh": "目标值（goalposts）标准化"},
+    "distance_to_target": {"en": "distance to target", "zh": "距目标值距离"},
+    "distance_to_best": {"en": "distance to the best", "zh": "距最优值距离"},
+    "frac_max": {"en": "fraction of the maximum", "zh": "占最大值的比例"},
+    "leading": {"en": "ratio to the leading value", "zh": "与引领值之比"},
+    "custom": {"en": "a custom method", "zh": "自定义方法"},
+    # aggregation
+    "arithmetic": {"en": "the weighted arithmetic mean", "zh": "加权算术平均"},
+    "geometric": {"en": "the weighted geometric mean", "zh": "加权几何平均"},
+    "harmonic": {"en": "the weighted harmonic mean", "zh": "加权调和平均"},
+    "median": {"en": "the weighted median", "zh": "加权中位数"},
+    "copeland": {"en": "the Copeland method", "zh": "Copeland 排序法"},
+    "topsis": {"en": "TOPSIS", "zh": "TOPSIS 法"},
+    "bod": {"en": "Benefit of the Doubt", "zh": "“有利假设”（BoD）法"},
+    "mpi": {"en": "the Mazziotta-Pareto index", "zh": "Mazziotta-Pareto 指数"},
+    # imputation
+    "mean": {"en": "the mean of the period", "zh": "当期均值"},
+    "group_mean": {"en": "the mean of the unit's group", "zh": "组内均值"},
+    "group_median": {"en": "the median of the unit's group", "zh": "组内中位数"},
+    "locf": {"en": "the last observed value", "zh": "上一期观测值（LOCF）"},
+    "linear": {"en": "linear interpolation", "zh": "线性插值"},
+    "em": {"en": "EM", "zh": "EM 算法"},
+    # weighting
+    "equal": {"en": "equal weights", "zh": "等权重"},
+    "pca": {"en": "principal components", "zh": "主成分分析"},
+    "entropy": {"en": "entropy", "zh": "熵权法"},
+    "optimise": {"en": "optimisation", "zh": "优化"},
+    "framework": {"en": "the framework", "zh": "指标体系"},
+    # transforms
+    "log_ct": {"en": "log", "zh": "对数变换"},
+    "log_ct_orig": {"en": "log of the original values", "zh": "对原始值取对数"},
+    "boxcox": {"en": "Box-Cox", "zh": "Box-Cox 变换"},
+    # outcomes
+    "met": {"en": "met", "zh": "达标"},
+    "partly met": {"en": "partly met", "zh": "基本达标"},
+    "not met": {"en": "not met", "zh": "未达标"},
+    "pooled": {"en": "pooled", "zh": "合并"},
+    "per_period": {"en": "per period", "zh": "分期"},
+    "error": {"en": "error", "zh": "报错"},
+    # step kinds
+    "s_denominate": {"en": "denominate", "zh": "分母化"},
+    "s_screen": {"en": "screen", "zh": "数据筛选"},
+    "s_impute": {"en": "impute", "zh": "缺失值插补"},
+    "s_treat": {"en": "treat", "zh": "异常值处理"},
+    "s_normalise": {"en": "normalise", "zh": "标准化"},
+    "s_weight": {"en": "weight", "zh": "权重设定"},
+    "s_aggregate": {"en": "aggregate", "zh": "加总"},
+    # park requirement status and comparators
+    "mandatory": {"en": "mandatory", "zh": "必选"},
+    "optional": {"en": "optional", "zh": "可选"},
+    "encouraged": {"en": "encouraged", "zh": "鼓励"},
+    "prerequisite": {"en": "prerequisite", "zh": "前提条件"},
+    "present": {"en": "present", "zh": "具备"},
+    # parameter names shown in the methodology's parameter tables
+    "p_method": {"en": "method", "zh": "方法"},
+    "p_bounds": {"en": "bounds", "zh": "边界"},
+    "p_range": {"en": "range", "zh": "取值范围"},
+    "p_constant": {"en": "constant indicator", "zh": "常数指标处理"},
+    "p_weights": {"en": "weight set", "zh": "权重组"},
+    "p_min_availability": {"en": "minimum share of children", "zh": "下级指标最低可得比例"},
+    "p_by_level": {"en": "method by level", "zh": "分层方法"},
+    "p_by_code": {"en": "method by aggregate", "zh": "分项方法"},
+    "p_group": {"en": "group", "zh": "分组"},
+    "p_scope": {"en": "scope", "zh": "范围"},
+    "p_winmax": {"en": "most points winsorised", "zh": "最多缩尾值个数"},
+    "p_skew_threshold": {"en": "skewness threshold", "zh": "偏度阈值"},
+    "p_kurtosis_threshold": {"en": "kurtosis threshold", "zh": "峰度阈值"},
+    "p_fallback": {"en": "transformation", "zh": "变换方法"},
+    "p_denominators": {"en": "denominators", "zh": "分母"},
+    "p_scale": {"en": "scale factor", "zh": "比例系数"},
+    "p_use_framework": {"en": "denominators of the framework", "zh": "使用指标体系中的分母"},
+    "p_threshold": {"en": "threshold", "zh": "阈值"},
+    "p_seed": {"en": "seed", "zh": "随机种子"},
+    "p_on_constant": {"en": "constant indicator", "zh": "常数指标处理"},
+    "p_indicators": {"en": "indicators", "zh": "指标"},
+    "p_mean_sd": {"en": "mean and sd", "zh": "均值与标准差"},
+}
+
+#: Measurement units of the built-in frameworks and data sets, in Chinese.
+MEASURES: dict[str, str] = {
+    "%": "%",
+    "fraction (0-1)": "比例（0-1）",
+    "t CO2 per person": "吨 CO2/人",
+    "t CO2 per 10^4 yuan (2015 prices)": "吨 CO2/万元（2015 年价格）",
+    "yuan per person, 2015 prices": "元/人（2015 年价格）",
+    "100m CNY/km2": "亿元/平方公里",
+    "10k CNY/person": "万元/人",
+    "10k CNY/tce": "万元/吨标煤",
+    "CNY/m3": "元/立方米",
+    "events/year": "次/年",
+    "events": "次",
+    "injuries per 1000 employees": "每千名职工工伤人数",
+    "t CO2/10k CNY": "吨 CO2/万元",
+    "t/10k CNY": "吨/万元",
+    "tce/10k CNY": "吨标煤/万元",
+    "m3/10k CNY": "立方米/万元",
+    "projects": "个",
+    "present/absent": "有/无",
+    "categorical": "分类",
+    "full-time staff": "名专职人员",
+    "ratio (emission growth ÷ IVA growth)": "比值（排放增速 ÷ 工业增加值增速）",
+    "ratio (energy growth ÷ IVA growth)": "比值（能耗增速 ÷ 工业增加值增速）",
+    "ratio (fresh-water growth ÷ IVA growth)": "比值（新鲜水耗增速 ÷ 工业增加值增速）",
+    "events (3 years)": "次（三年内）",
+    "% of resident firms": "% 入驻企业",
+    "(1 (yes)/0 (no))": "1（是）/0（否）",
+    "Percent": "%", "Ratio": "比值", "ratio": "比值", "Score": "得分", "Score 1-5": "得分 1-5",
+    "Number": "个数", "Number of people": "人数", "Number of countries": "国家数",
+    "Number of crossings": "口岸数", "Number of bilateral connections": "双边联系数",
+    "Number of measures (initiated, in force)": "措施数（已启动、已生效）",
+    "Number of secretariats per 1,000 inhabitants": "每千人秘书处数",
+    "Billion USD": "十亿美元", "Million USD": "百万美元", "Trillion USD": "万亿美元",
+    "Current USD": "现价美元", "USD bn": "十亿美元", "Billion tonnes": "十亿吨",
+    "Tonnes per capita": "吨/人", "TWh": "太瓦时", "Mbps": "Mbps",
+    "Thousand seats": "千座位", "Thousands international students": "千名国际学生",
+    "Thousands people": "千人", "thousand persons": "千人", "km2": "平方公里",
+    "not stated by COINr": "COINr 未注明",
+    "kg of oil equivalent per $1000 GDP (constant 2011 PPP)":
+        "千克油当量/千美元 GDP（2011 年不变价购买力平价）",
+    "% of energy": "% 能源",
+    "% of solid waste": "% 固体废物",
+    "% of water": "% 用水",
+    "% of wastewater": "% 废水",
+    "% of park area": "% 园区面积",
+    "% of employees": "% 职工",
+}
+
+_UNTRANSLATED: set[str] = set()
+
+#: Texts written by the analyses (step policies, progress cautions, scenario and sensitivity
+#: notes, park notes) in English, as (regular expression, Chinese template): the template's
+#: ``{name}`` fields are the expression's named groups; fields ending in ``_m`` are
+#: measurement units (:data:`MEASURES`), ``_t`` terms (:data:`TERMS`). A text no pattern
+#: matches stays English and is recorded (:func:`untranslated`): the tests fail on it.
+PATTERNS: list[tuple[str, str]] = [
+    # build inputs
+    (r"framework (?P<fw>\S+): (?P<n>\d+) indicators, (?P<a>\d+) aggregates",
+     "指标体系 {fw}：{n} 个指标，{a} 个汇总项"),
+    (r"data (?P<d>.+?): (?P<n>\d+) units, periods (?P<p>[\d-]+)",
+     "数据 {d}：{n} 个单元，时期 {p}"),
+    (r"data variables not in the framework \(not used\): (?P<v>.+)",
+     "数据中不属于指标体系的变量（未使用）：{v}"),
+    (r"data variables used as denominators \(not indicators of the framework\): (?P<v>.+)",
+     "用作分母的数据变量（不是指标体系中的指标）：{v}"),
+    (r"ParkData\((?P<p>\d+) parks x (?P<y>[\d-]+), (?P<i>\d+) indicators, (?P<v>\d+) "
+     r"values(?P<s>, SYNTHETIC)?\)",
+     "园区数据：{p} 个园区 × {y}，{i} 个指标，{v} 个数值{s}"),
+    # progress cautions
+    (r"series break between (?P<a>\d+) and (?P<b>\d+) \(GDP vintage: (?P<x>.+)\); affects "
+     r"(?P<c>.+)",
+     "{a}年与{b}年之间存在统计口径断点（GDP 数据版本变化：{a}年及以前为修订后的历史序列，其后为"
+     "初次公布数据）；影响 {c}"),
+    (r"series break between (?P<a>\d+) and (?P<b>\d+) \(population: 2010 census.+\); "
+     r"affects (?P<c>.+)",
+     "{a}年与{b}年之间存在统计口径断点（人口数据按 2010 年人口普查修订，如广西 -5.1%、安徽 "
+     "-2.8%；北京 2006-2009 年数据已按此修订）；影响 {c}"),
+    (r"series break between (?P<a>\d+) and (?P<b>\d+) \((?P<x>.+)\); affects (?P<c>.+)",
+     "{a}年与{b}年之间存在统计口径断点；影响 {c}"),
+    (r"indicator values \(value_\*, % change, CAGR, improved/worsened, improver counts\) are "
+     r"observed values of the indicators as the index uses them \((?P<d>[^)]*)\); a value the "
+     r"index imputed counts as missing and one it treated \(winsorised, transformed\) is "
+     r"judged on the observed value(?P<x>.*)",
+     "指标值（变化率、年均增长率、改善/恶化及改善单元数）均为综合指数所用指标的观测值；"
+     "被插补的值按缺失处理，经缩尾或变换处理的值按原观测值评价"),
+    (r"contributions use the weights the aggregate step '(?P<s>[^']+)' used: weight set "
+     r"'(?P<w>[^']+)' \(the framework's weights\)",
+     "贡献分解采用加总步骤所用的权重（指标体系权重）"),
+    (r"contributions use the weights the aggregate step '(?P<s>[^']+)' used: weight set "
+     r"'(?P<w>[^']+)'(?P<x>.*)",
+     "贡献分解采用加总步骤所用的权重（权重组 {w}）"),
+    # step policies
+    (r"min-max: low \+ \(x - min\)/\(max - min\) \(high - low\), after multiplying each "
+     r"indicator .+ by its direction; scale \[(?P<lo>[^,]+), (?P<hi>[^\]]+)\]",
+     "最小-最大值标准化：low + (x − min)/(max − min)·(high − low)，先乘以指标方向；取值范围 "
+     "[{lo}, {hi}]"),
+    (r"bounds pooled over all periods (?P<p>[\d-]+): scores are comparable across periods",
+     "标准化边界取 {p} 全部时期的合并值：各时期得分可比"),
+    (r"weighted arithmetic mean level by level; weights from set '(?P<w>[^']+)', renormalised "
+     r"over the available children; an aggregate needs at least (?P<a>[\d.]+%) of its "
+     r"children \(else missing\)",
+     "逐层加权算术平均；权重取自权重组 {w}，在有数据的下级指标间重新归一化；每个汇总项至少需要 "
+     "{a} 的下级指标有数据（否则为缺失）"),
+    (r"weighted geometric mean level by level; weights from set '(?P<w>[^']+)', renormalised "
+     r"over the available children; an aggregate needs at least (?P<a>[\d.]+%) of its "
+     r"children \(else missing\)",
+     "逐层加权几何平均；权重取自权重组 {w}，在有数据的下级指标间重新归一化；每个汇总项至少需要 "
+     "{a} 的下级指标有数据（否则为缺失）"),
+    (r"(?P<c>\S+): (?P<n>\d+) unit-periods aggregated over the available children only",
+     "{c}：{n} 个单元-时期仅按有数据的下级指标加总"),
+    (r"(?P<n>\d+) aggregate scores computed with some children missing (?P<x>.*)",
+     "{n} 个汇总得分在部分下级指标缺失的情况下计算（权重在其余下级指标间重新归一化）"),
+    (r"denominated (?P<n>\d+) indicators: (?P<l>.+)", "对 {n} 个指标做分母化：{l}"),
+    (r"(?P<c>\S+): (?P<n>\d+) values left missing because the denominator is missing "
+     r"\((?P<d>[^)]+)\): (?P<u>.+)", "{c}：分母（{d}）缺失，{n} 个值保持缺失：{u}"),
+    (r"group_mean: mean of the indicator within the unit's (?P<g>\S+) group over each "
+     r"period's units; observed values unchanged; filled (?P<a>\d+) of (?P<b>\d+) missing "
+     r"values", "组内均值插补：按 {g} 分组、逐期取组内均值；观测值不变；共插补 {b} 个缺失值中的 "
+     "{a} 个"),
+    (r"groups from '(?P<g>[^']+)': (?P<l>.+)", "分组依据 {g}：{l}"),
+    (r"check: pass when \|skew\| < (?P<s>[\d.]+) or kurtosis < (?P<k>[\d.]+) \(sample "
+     r"type-2 moments\); winsorise up to (?P<w>\d+) points, then (?P<f_t>\S+) of the "
+     r"original values",
+     "检验：|偏度| < {s} 或峰度 < {k} 即通过（样本二型矩）；最多缩尾 {w} 个值，仍不通过则对原始"
+     "值做{f_t}"),
+    (r"winsorised (?P<n>\d+) points: (?P<l>.+)", "共缩尾 {n} 个值：{l}"),
+    # scenarios
+    (r"normalisation '(?P<s>[^']+)' \((?P<m_t>[^)]+)\): (?P<p>.+) frozen at the baseline's "
+     r"\((?P<b_t>\S+) over (?P<y>[\d-]+)\)",
+     "标准化（{m_t}）：{p} 固定为基准值（{y} 合并）"),
+    (r"values beyond the baseline's bounds are scored beyond the scale(?P<x>.*)",
+     "超出基准边界的数值得分可超出标准化区间（不截断），并在 beyond_scale.csv 中列出"),
+    (r"values beyond the baseline's bounds are clipped(?P<x>.*)",
+     "超出基准边界的数值按边界截断"),
+    (r"derived variables recomputed from the changed values (?P<x>.+)",
+     "派生变量根据变化后的数值重新计算（见变化记录中的 recomputed 操作）"),
+    (r"projection: periods (?P<a>\d+)-(?P<b>\d+) are copies of (?P<c>\d+) \(no trend\) "
+     r"before the changes(?P<x>.*)",
+     "预测：{a}-{b}年的数据在施加变化之前复制{c}年数值（不外推趋势）"),
+    (r"steps (?P<s>.+) run on the changed data as in the recipe(?P<x>.*)",
+     "步骤 {s} 按配置在变化后的数据上重新运行"),
+    (r"effective weight (?P<w>[\d.e+-]+) x slope (?P<s>[\d.e+-]+) points per unit of the "
+     r"indicator", "有效权重 {w} × 斜率 {s}（每单位指标变化对应的分值）"),
+    (r"would need (?P<c>\S+) = (?P<v>\S+) (?P<u_m>.+), outside its feasible range "
+     r"(?P<r>\[.+\])", "需要 {c} = {v} {u_m}，超出其可行范围 {r}"),
+    (r"new values: (?P<l>.+)", "新取值：{l}"),
+    # sensitivity
+    (r"(?P<d>sobol|monte_carlo|mc) design, (?P<n>\d+) runs \((?P<x>[^)]*)seed (?P<s>\d+)\); "
+     r"target (?P<t>\S+), period (?P<p>\d+); inputs: (?P<i>.+)",
+     "{d} 设计，共 {n} 次运行（随机种子 {s}）；目标 {t}，时期 {p}；不确定输入：{i}"),
+    (r"(?P<a>\d+) of (?P<b>\d+) runs failed \(listed in failures\); rank statistics use "
+     r"the successful runs",
+     "{b} 次运行中有 {a} 次失败（见 failures.csv）；排名统计仅使用成功的运行"),
+    (r"failed runs: (?P<n>\d+) runs: step '(?P<s>[^']+)': geometric mean needs strictly "
+     r"positive values(?P<x>.*)",
+     "失败的运行：{n} 次，加总步骤的几何平均要求数值严格为正（标准化结果含 0 或负值；可改为映射到 "
+     "[1, 100] 的最小-最大值标准化或使用算术平均）"),
+    (r"Sobol indices from (?P<a>\d+) of (?P<b>\d+) base rows: the other (?P<c>\d+) have a "
+     r"failed run \(see failures\)",
+     "Sobol 指数基于 {b} 个基础样本中的 {a} 个计算：其余 {c} 个含失败的运行（见 failures.csv）"),
+    (r"weights", "权重"),
+    (r"(?P<s>\w+)\.method", "{s} 步骤的方法"),
+    (r"(?P<a>\d+) \(water-scarce cities\); (?P<b>\d+) \(Beijing-Tianjin-Hebei\)",
+     "{a}（缺水城市）；{b}（京津冀）"),
+    (r"baseline \(trend\)", "基准（趋势）"),
+    (r"baseline \(as evaluated\)", "基准（按评估）"),
+    # parks
+    (r"partly met: not met but within (?P<p>\d+)% of the threshold \(gap_pct <= \d+\); "
+     r"numeric thresholds other than 0 only",
+     "基本达标：未达标但与阈值的差距在 {p}% 以内（仅适用于非零的数值阈值）"),
+    (r"compliance shares: met / \(met \+ partly met \+ not met\), encouraged items excluded",
+     "达标率 = 达标数 /（达标 + 基本达标 + 未达标），鼓励性指标不计入"),
+    (r"optional-indicator rule: count not known, not applied \(see verdicts\)",
+     "可选指标规则：所需项数未知，未予应用（见评价结论）"),
+    (r"enterprise roll-up: ratios and shares over enterprises reporting every field they need, "
+     r"missing below (?P<p>\d+)% coverage; totals only when every enterprise reports; missing "
+     r"values never counted as zero",
+     "企业数据汇总：比率与占比按填报了全部所需字段的企业计算，覆盖率低于 {p}% 时记为缺失；"
+     "总量仅在全部企业均填报时计算；缺失值从不按零计"),
+    (r"(?P<c>\S+): missing for (?P<n>\d+) park-years where not every enterprise reports "
+     r"(?P<f>\S+)", "{c}：有 {n} 个园区-年份因并非所有企业都填报 {f} 而缺失"),
+    (r"changes over (?P<n>\d+) years need complete totals in both years",
+     "{n} 年变化率要求两个年份的总量数据均完整"),
+    (r"park-years without data (?P<n>\d+) years earlier have none",
+     "{n} 年前无数据的园区-年份不计算变化率"),
+    (r"elasticities: missing for (?P<n>\d+) cases where IVA did not grow over (?P<y>\d+) "
+     r"years(?P<x>.*)",
+     "弹性系数：有 {n} 个情形因工业增加值在 {y} 年内未增长而缺失（弹性系数仅在工业增加值增长时"
+     "有意义）"),
+    (r"One period \((?P<p>\d+)\): no progress section\.", "仅一个时期（{p}）：无进展部分。"),
+    (r"(?P<c>\S+): missing for (?P<n>\d+) park-years below (?P<p>\d+)% coverage",
+     "{c}：有 {n} 个园区-年份覆盖率低于 {p}%，记为缺失"),
+    (r"(?P<fw>\S+): (?P<rest>.+)", "{fw}：{rest_l}"),
+    (r"does not meet HJ 274-2015", "未达到 HJ 274-2015 要求"),
+    (r"meets the HJ 274-2015 indicator requirements", "达到 HJ 274-2015 指标要求"),
+    (r"basic requirements not met: not a green park", "基本要求未满足：不是绿色园区"),
+    (r"basic requirements met: eligible for green-index \(GI\) scoring",
+     "基本要求已满足：可参加绿色指数（GI）评分"),
+    (r"not an EIP", "不是生态工业园区（EIP）"),
+    (r"an EIP", "生态工业园区（EIP）"),
+    (r"undetermined \(EIP thresholds not yet coded\)", "待定（EIP 阈值尚未录入）"),
+]
+_COMPILED = [(re.compile(p), z) for p, z in PATTERNS]
 
 
 def check_lang(lang: str) -> str:
@@ -358,6 +763,86 @@ def translate(key: str, lang: str = "en", **fmt: Any) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def term(key: str, lang: str = "en") -> str:
+    """A field term (:data:`TERMS`) in ``lang``; an unknown key is returned as it is."""
+    t = TERMS.get(key)
+    return t[lang] if t else key
+
+
+def measure(text: str | None, lang: str = "en") -> str:
+    """A measurement unit in ``lang`` (:data:`MEASURES`): ``t CO2 per person`` -> ``吨 CO2/人``.
+
+    A unit already carrying its Chinese form in parentheses (``t/10k CNY (吨/万元)``) gives
+    that form; an unknown unit is returned as it is and recorded (:func:`untranslated`).
+    """
+    if not text or lang == "en":
+        return text or ""
+    m = re.fullmatch(r"(.+?) \(([^()]*[\u4e00-\u9fff][^()]*)\)", text)
+    if m:
+        return m.group(2)
+    if text in MEASURES:
+        return MEASURES[text]
+    d = re.fullmatch(r"(.+) / (\S+) \((.+)\)", text)  # denominated: "X / Den_GDP (USD bn)"
+    if d:
+        return f"{measure(d.group(1), lang)} / {d.group(2)}（{measure(d.group(3), lang)}）"
+    if re.fullmatch(r"[\w\s]*[\u4e00-\u9fff][\w\s]*", text) or not re.search("[A-Za-z]", text):
+        return text
+    _UNTRANSLATED.add(text)
+    return text
+
+
+def localise(text: str, lang: str = "en") -> str:
+    """A text written by the analyses (a step's policy, a caution, a note) in ``lang``.
+
+    The analyses write English; for Chinese the text is matched against :data:`PATTERNS`
+    (whole text; a ``" [SYNTHETIC data]"`` tag and text joined by ``"; "`` are handled part
+    by part). A text no pattern matches is returned unchanged and recorded
+    (:func:`untranslated`), so a test can fail on it.
+
+    Examples
+    --------
+    >>> localise("bounds pooled over all periods 2006-2015: scores are comparable across "
+    ...          "periods", "zh")
+    '标准化边界取 2006-2015 全部时期的合并值：各时期得分可比'
+    """
+    if lang == "en" or not text or re.search("[\u4e00-\u9fff]", text):
+        return text  # English wanted, or already written in Chinese
+    tag = ""
+    if text.endswith(" [SYNTHETIC data]"):
+        text, tag = text[: -len(" [SYNTHETIC data]")], " " + translate("synthetic_tag", lang)
+    for rx, zh in _COMPILED:
+        m = rx.fullmatch(text)
+        if m:
+            fields = {}
+            for k, v in m.groupdict().items():
+                v = v or ""
+                if k.endswith("_m"):
+                    fields[k] = measure(v, lang)
+                elif k.endswith("_t"):
+                    fields[k] = term(v, lang)
+                else:  # lists of codes joined the Chinese way
+                    fields[k] = v.replace(", ", "、")
+                fields[k + "_l"] = localise(v, lang) if k == "rest" else fields[k]
+            if "s" in fields and fields["s"] == ", SYNTHETIC":
+                fields["s"] = "，合成数据"
+            return zh.format(**fields) + tag
+    if "; " in text:
+        parts = text.split("; ")
+        return "；".join(localise(p, lang) for p in parts) + tag
+    _UNTRANSLATED.add(text)
+    return text + tag
+
+
+def untranslated(clear: bool = False) -> list[str]:
+    """Texts :func:`localise` and :func:`measure` could not translate since the last clear."""
+    out = sorted(_UNTRANSLATED)
+    if clear:
+        _UNTRANSLATED.clear()
+    return out
+
+
 def check_complete() -> list[str]:
     """Keys missing a language (empty when every string has English and Chinese)."""
-    return [f"{k}: {lang}" for k, v in STRINGS.items() for lang in LANGUAGES if not v.get(lang)]
+    return [f"{k}: {lang}" for table in (STRINGS, TERMS) for k, v in table.items()
+            for lang in LANGUAGES if lang not in v or (not v[lang] and lang != "en"
+                                                        and v.get("en"))]
