@@ -268,7 +268,7 @@ def test_methodology_lists_steps_parameters_and_sources(html):
     data set the build read is in the sources (not the ASEM data's MIT licence, not the
     synthetic parks)."""
     assert "<td>bounds</td><td>pooled</td>" in html
-    assert "<td>minimum share of children</td><td>0.5</td>" in html
+    assert "<td>minimum share of children</td><td>50%</td>" in html
     assert "Normalisation by min-max normalisation onto [0, 100]" in html
     assert "disable: false" not in html and "by_code: {}" not in html
     assert "bounds pooled over all periods 2006-2015" in html

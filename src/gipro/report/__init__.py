@@ -1,7 +1,7 @@
 """Reports people can read: one self-contained HTML file, an Excel workbook, chart images.
 
 * :func:`report_for_build` -- the standard HTML report of a build: overview (framework
-  sunburst, data coverage, steps), results (ranking, sortable tables by level, heatmap of
+  tree, data coverage, steps), results (ranking, sortable tables by level, heatmap of
   normalised scores), unit profiles, progress (slope chart, improver counts, contribution
   waterfalls), robustness (correlations; rank intervals and Sobol indices when given),
   scenarios (when given) and a methodology appendix generated from the build log;

@@ -150,15 +150,23 @@ class Report:
             groups=ctx.groups)
 
     def write(self, path: str | Path) -> Path:
-        """Write the HTML file (UTF-8); returns its path.
+        """Write the HTML file (UTF-8), or a PDF when ``path`` ends in ``.pdf`` (printed by
+        the system's Chromium/Chrome in headless mode, :func:`gipro.report.pdf.print_pdf`);
+        returns its path.
 
         Raises
         ------
         InputError
             If the file cannot be written.
+        PrintError
+            A PDF is asked for and no Chromium/Chrome is installed, or it failed.
         """
         path = Path(path)
         html = self.to_html()
+        if path.suffix.lower() == ".pdf":
+            from .pdf import print_pdf
+
+            return print_pdf(html, path)
         try:
             if path.parent and not path.parent.exists():
                 path.parent.mkdir(parents=True)

@@ -39,9 +39,11 @@ STRINGS: dict[str, dict[str, str]] = {
     # overview
     "framework": {"en": "Framework", "zh": "指标体系"},
     "framework_note": {
-        "en": "The indicator framework; the size of each segment is its effective weight in "
-              "the index (product of the sibling-normalised weights on its path).",
-        "zh": "指标体系；每个扇区的大小为其在总指数中的有效权重（路径上各层归一化权重之积）。"},
+        "en": "The indicator framework, from the index (left) to the indicators (right); the "
+              "height of each box is its effective weight in the index (product of the "
+              "sibling-normalised weights on its path), shown in %.",
+        "zh": "指标体系，自左侧的综合指数至右侧的各项指标；每个方框的高度为其在综合指数中的有效"
+              "权重（路径上各层归一化权重之积），以百分比标出。"},
     "coverage": {"en": "Data coverage", "zh": "数据覆盖"},
     "coverage_note": {
         "en": "Share of units with a value for each indicator and period, in the input data "
@@ -487,6 +489,14 @@ TERMS: dict[str, dict[str, str]] = {
     "pooled": {"en": "pooled", "zh": "合并"},
     "per_period": {"en": "per period", "zh": "分期"},
     "error": {"en": "error", "zh": "报错"},
+    # data sets of a build
+    "d_raw": {"en": "raw", "zh": "原始数据"},
+    "d_denominated": {"en": "denominated", "zh": "分母化数据"},
+    "d_screened": {"en": "screened", "zh": "筛选后数据"},
+    "d_imputed": {"en": "imputed", "zh": "插补后数据"},
+    "d_treated": {"en": "treated", "zh": "异常值处理后数据"},
+    "d_normalised": {"en": "normalised", "zh": "标准化得分"},
+    "d_aggregated": {"en": "aggregated", "zh": "加总得分"},
     # step kinds
     "s_denominate": {"en": "denominate", "zh": "分母化"},
     "s_screen": {"en": "screen", "zh": "数据筛选"},
@@ -625,15 +635,15 @@ PATTERNS: list[tuple[str, str]] = [
      "[{lo}, {hi}]"),
     (r"bounds pooled over all periods (?P<p>[\d-]+): scores are comparable across periods",
      "标准化边界取 {p} 全部时期的合并值：各时期得分可比"),
-    (r"weighted arithmetic mean level by level; weights from set '(?P<w>[^']+)', renormalised "
+    (r"weighted arithmetic mean level by level; weights from set '(?P<w_t>[^']+)', renormalised "
      r"over the available children; an aggregate needs at least (?P<a>[\d.]+%) of its "
      r"children \(else missing\)",
-     "逐层加权算术平均；权重取自权重组 {w}，在有数据的下级指标间重新归一化；每个汇总项至少需要 "
+     "逐层加权算术平均；采用{w_t}权重，在有数据的下级指标间重新归一化；每个汇总项至少需要 "
      "{a} 的下级指标有数据（否则为缺失）"),
-    (r"weighted geometric mean level by level; weights from set '(?P<w>[^']+)', renormalised "
+    (r"weighted geometric mean level by level; weights from set '(?P<w_t>[^']+)', renormalised "
      r"over the available children; an aggregate needs at least (?P<a>[\d.]+%) of its "
      r"children \(else missing\)",
-     "逐层加权几何平均；权重取自权重组 {w}，在有数据的下级指标间重新归一化；每个汇总项至少需要 "
+     "逐层加权几何平均；采用{w_t}权重，在有数据的下级指标间重新归一化；每个汇总项至少需要 "
      "{a} 的下级指标有数据（否则为缺失）"),
     (r"(?P<c>\S+): (?P<n>\d+) unit-periods aggregated over the available children only",
      "{c}：{n} 个单元-时期仅按有数据的下级指标加总"),

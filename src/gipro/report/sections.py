@@ -84,6 +84,16 @@ def unit_names(units: pd.DataFrame | None, codes: Sequence[str]) -> dict[str, di
             "zh": {c: zh.get(c) or en.get(c) or c for c in codes}}
 
 
+def dataset_label(name: str, lang: str) -> str:
+    """A build's data set named in ``lang`` (``normalised`` -> ``标准化得分``); a data set
+    named by the recipe keeps its name."""
+    return term(f"d_{name}", lang) if f"d_{name}" in _DATASETS else name
+
+
+_DATASETS = {f"d_{k}" for k in ("raw", "denominated", "screened", "imputed", "treated",
+                                "normalised", "aggregated")}
+
+
 def _build_unit_names(build: Build) -> dict[str, dict[str, str]]:
     return unit_names(getattr(build.source_panel, "units", None),
                       list(build.datasets["raw"].units))
@@ -181,14 +191,16 @@ class Overview(Section):
         t = ctx.t
         steps = self.steps.assign(
             kind=self.steps["step"].map(lambda k: term(f"s_{k}", lang)),
-            flow=[f"{a} → {b}" for a, b in zip(self.steps["input"], self.steps["output"],
-                                               strict=True)],
+            flow=[f"{dataset_label(a, lang)} → {dataset_label(b, lang)}"
+                  for a, b in zip(self.steps["input"], self.steps["output"], strict=True)],
             policies=[localise(n, lang) if isinstance(n, str) else
                       t("clause_sep").join(localise(x, lang) for x in n)
                       for n in self.steps.get("notes_list", self.steps["notes"])])
         return {
             "facts": self.facts,
-            "sunburst": ctx.chart(charts.framework_sunburst(fw, lang), "framework"),
+            "tree": ctx.chart(charts.framework_tree(
+                fw, lang, weight_word=t("col_eff_weight"), direction_word=t("col_direction")),
+                "framework"),
             "coverage": ctx.chart(charts.coverage_heatmap(cov), "coverage"),
             "missing": table(miss, [Col("code", t("col_code")), Col("name", t("col_name")),
                                     Col("share", t("col_available"), "pct"),
@@ -1429,6 +1441,8 @@ class Methodology(Section):
         for s in self.steps:
             prose, params = step_prose(s, lang)
             steps.append({**s, "kind": term(f"s_{s.get('step')}", lang), "prose": prose,
+                          "input": dataset_label(s.get("input", ""), lang),
+                          "output": dataset_label(s.get("output", ""), lang),
                           "params": params,
                           "notes": [localise(n, lang) for n in s.get("notes", [])]})
         name_col = "name_zh" if ctx.lang == "zh" else "name_en"
