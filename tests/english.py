@@ -14,8 +14,8 @@ import re
 
 __all__ = ["VISIBLE_TEXT", "english_runs"]
 
-_WORD = r"[A-Za-z][A-Za-z0-9_'’.-]*"
-_SEP = r"[ \t0-9,.;:()\[\]/%+\-–—=<>|'\"*#&]+"  # a line break (a new cell) ends a run
+_WORD = r"[A-Za-z][A-Za-z0-9_'’./-]*"  # a path (out/report_zh.html) is one word
+_SEP = r"[ \t0-9,.;:()\[\]%+\-–—=<>|'\"*#&×÷]+"  # a line break (a new cell) ends a run
 _RUN = re.compile(rf"{_WORD}(?:{_SEP}{_WORD}){{4,}}")
 
 

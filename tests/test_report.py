@@ -274,7 +274,10 @@ def test_methodology_lists_steps_parameters_and_sources(html):
     assert "bounds pooled over all periods 2006-2015" in html
     assert "Shan Y., Guan D., Zheng H. et al. (2018)" in html  # the NOTICE, verbatim
     assert "CC BY 4.0" in html
-    assert "MIT License" not in html and "SYNTHETIC example parks" not in html
+    meth = html[html.index('id="methodology"'):html.index("</section>",
+                                                          html.index('id="methodology"'))]
+    assert "MIT License" not in meth and "SYNTHETIC example parks" not in meth
+    assert "gipro embedded data: china_provinces" in meth
 
 
 # ---------------------------------------------------------------------- parks

@@ -41,6 +41,32 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line
 
 _DEBUG = {"on": False}
+#: Language of what the command prints (set by ``--lang``; English for commands without it).
+_LANG = {"lang": "en"}
+
+
+def _t(key: str, **fmt: object) -> str:
+    """A printed phrase in the command's language (:mod:`gipro.report.i18n`)."""
+    from .report.i18n import translate
+
+    return translate(key, _LANG["lang"], **fmt)
+
+
+def _loc(text: str) -> str:
+    """A text written by an analysis (a note, a policy) in the command's language."""
+    if _LANG["lang"] == "en":
+        return text
+    from .report.i18n import localise
+
+    return localise(text, _LANG["lang"])
+
+
+def _set_lang(value: str | None) -> str | None:
+    """``--lang``: one of the report languages (else a usage error); sets the language of
+    what the command prints."""
+    value = _one_of(LANGUAGES)(value)
+    _LANG["lang"] = value or "en"
+    return value
 
 
 def _one_of(choices: tuple[str, ...] | list[str]):
@@ -100,8 +126,9 @@ ExcelOpt = Annotated[Path | None, typer.Option(
     "--excel", callback=_excel_file, help="Also write the Excel workbook to this file "
     "(.xlsx).")]
 
-Lang = Annotated[str, typer.Option("--lang", callback=_one_of(LANGUAGES),
-                                   help="Language of the report and chart labels: "
+Lang = Annotated[str, typer.Option("--lang", callback=_set_lang,
+                                   help="Language of the report, the chart labels and what "
+                                   "the command prints: "
                                    + " or ".join(LANGUAGES) + ".")]
 
 
@@ -126,7 +153,7 @@ def _say(text: str) -> None:
 
 
 def _note(note: str) -> None:
-    console.print(Text.assemble(("note:", "yellow"), " ", note), highlight=False)
+    console.print(Text.assemble((_t("cli_note"), "yellow"), " ", _loc(note)), highlight=False)
 
 
 def _wrote(intro: str, out: Path, listing: str = "") -> None:
@@ -164,6 +191,7 @@ def _main(
         is_eager=True)] = False,
 ) -> None:
     _DEBUG["on"] = debug
+    _LANG["lang"] = "en"  # until a command's --lang says otherwise
 
 
 @app.command()
@@ -192,28 +220,51 @@ def run(
     _print_ranking(build, top)
     for note in build.input_notes:  # data that look wrong but were not changed
         if note.startswith("WARNING"):
-            _say(f"data: {note}")
+            _say(_t("cli_data_note", note=_loc(note)))
     for entry in build.log:  # the policies a user must not miss (all notes are in log.yaml)
         for note in entry.notes:
             if note.startswith("WARNING"):
-                _say(f"step {entry.name}: {note}")
+                _say(_t("cli_step_note", name=entry.name, note=_loc(note)))
     if len(build.final.periods) > 1:
-        _say(summary(build))
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out, ": " + _listing(files))
+        _say(summary(build) if _LANG["lang"] == "en" else _progress_text(build))
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
+           ": " + _listing(files))
     excluded = build.exclusions()
     if len(excluded):
         n = excluded["unit"].nunique()
-        _say(f"{_plural(n, 'unit')} without a score in some period or removed by a step: "
-             "see exclusions.csv")
+        _say(_t("cli_excluded", units=_plural(n, "unit"), n=n))
     res = build.results()
     root = build.framework.root
     partial = res[(res["code"] == root) & (res["children_scored"] < res["children"])]
     if len(partial):
-        _say(f"{_plural(len(partial), 'index score')} ({_plural(partial['unit'].nunique(), 'unit')}"
-             f") {'rests' if len(partial) == 1 else 'rest'} on part of the index's children "
-             f"(some {root} components missing): "
-             "results.csv columns children_scored and children")
+        k, u = len(partial), partial["unit"].nunique()
+        _say(_t("cli_partial", scores=_plural(k, "index score"), units=_plural(u, "unit"),
+                verb="rests" if k == 1 else "rest", k=k, u=u, root=root))
     _print_written(extra)
+
+
+def _progress_text(build: Build, rep=None) -> str:
+    """The progress paragraph in the command's language, from the progress tables
+    (:func:`gipro.report.prose.progress_paragraph`)."""
+    from .progress import caveats
+    from .progress import report as progress_report
+    from .report.prose import progress_paragraph
+
+    lang = _LANG["lang"]
+    rep = rep if rep is not None else progress_report(build)
+    fw = build.framework
+    return progress_paragraph(rep.tables["index_progress"], rep.tables["improvers"], fw.root,
+                              fw.node(fw.root).label_code(lang), _names(build),
+                              {k: n.label(lang) for k, n in fw.nodes.items()}, rep.base,
+                              rep.end, caveats(build, rep.base, rep.end, fw.root), lang)
+
+
+def _names(build: Build) -> dict[str, str]:
+    """Unit names in the command's language (the data's ``name`` / ``name_zh``)."""
+    from .report.console import unit_labels
+
+    return unit_labels(getattr(build.source_panel, "units", None),
+                       [str(u) for u in build.datasets["raw"].units], _LANG["lang"])
 
 
 def _listing(files: dict[str, Path]) -> str:
@@ -226,7 +277,8 @@ def _listing(files: dict[str, Path]) -> str:
             folders.setdefault(folder, []).append(name)
         else:
             top.append(path.name)
-    return ", ".join(top + [f"{f}/ ({', '.join(names)})" for f, names in folders.items()])
+    sep = _t("list_sep")
+    return sep.join(top + [f"{f}/ ({sep.join(names)})" for f, names in folders.items()])
 
 
 def _write_reports(build: Build, report_path: Path | None, excel: Path | None, lang: str,
@@ -263,15 +315,18 @@ def _size(n_bytes: int) -> str:
 
 
 #: What ``_print_written`` names: the kinds of file --report, --excel and chart write.
-REPORT, WORKBOOK, CHART = "the HTML report", "the Excel workbook", "the chart image"
+REPORT, WORKBOOK, CHART = "kind_html", "kind_excel", "kind_chart"
 
 
 def _print_written(items: list[tuple[str, Path]]) -> None:
     """``Wrote the HTML report r.html (5.2 MB)``: each file named by what it is (not
     guessed from its suffix)."""
     for kind, p in items:
-        console.print(Text.assemble(f"Wrote {kind} ", (str(p), "bold"),
-                                    f" ({_size(p.stat().st_size)})"), highlight=False)
+        if kind == REPORT and p.suffix.lower() == ".pdf":
+            kind = "kind_pdf"
+        console.print(Text.assemble(_t("cli_wrote_kind", kind=_t(kind)), (str(p), "bold"),
+                                    _t("cli_size", size=_size(p.stat().st_size))),
+                      highlight=False)
 
 
 def _num(v: float, digits: int = 1) -> str:
@@ -284,34 +339,34 @@ def _num(v: float, digits: int = 1) -> str:
 def _print_ranking(build: Build, top: int) -> None:
     import pandas as pd
 
-    from .progress import change, unit_labels
+    from .progress import change
 
     fw = build.framework
-    names = unit_labels(build)
+    lang = _LANG["lang"]
+    names = _names(build)
     root = fw.root
     end = build.final.periods[-1]
     res = build.results()
     cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
     if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
-        console.print(Text.assemble((f"No unit has a score on {fw.node(root).label_code()} "
-                                     f"in {end}", "yellow"),
-                                    ": every unit-period is listed with its reason in "
-                                    "exclusions.csv"), highlight=False)
+        console.print(Text.assemble((_t("cli_no_score", index=fw.node(root).label_code(lang),
+                                        period=end), "yellow"),
+                                    _t("cli_no_score_tail")), highlight=False)
         return
     # several aggregate steps (variants kept side by side): say which one the table shows
     n_agg = sum(1 for e in build.log if e.step == "aggregate" and not e.skipped)
-    which = f" [data set {build.final.name!r}, the last step's]" if n_agg > 1 else ""
-    table = _table(f"{fw.node(root).label_code()}, {end}: top {len(cur)} of "
-                   f"{len(build.final.units)}{which}")
-    table.add_column("rank", justify="right")
-    table.add_column("unit")
-    table.add_column("score", justify="right")
+    which = _t("cli_which", name=build.final.name) if n_agg > 1 else ""
+    table = _table(_t("cli_top", index=fw.node(root).label_code(lang), period=end,
+                      k=len(cur), n=len(build.final.units), which=which))
+    table.add_column(_t("cli_rank"), justify="right")
+    table.add_column(_t("cli_unit"))
+    table.add_column(_t("cli_score"), justify="right")
     dims = fw.children(root)
     for d in dims:
-        table.add_column(Text(d), justify="right")
+        table.add_column(Text(d if lang == "en" else fw.node(d).label(lang)), justify="right")
     multi = len(build.final.periods) > 1
     if multi:
-        table.add_column(f"change since {build.final.periods[0]}", justify="right")
+        table.add_column(_t("cli_change_since", p=build.final.periods[0]), justify="right")
         chg = change(build).set_index("unit")["change"]
     wide = res[(res["period"] == end) & res["code"].isin(dims)].pivot(
         index="unit", columns="code", values="score")
@@ -355,29 +410,33 @@ def progress(
         _fail(exc)
         return
     _print_progress(build, rep, top)
-    _say(rep.summary)
+    _say(rep.summary if _LANG["lang"] == "en" else _progress_text(build, rep))
     for note in rep.notes:
         _note(note)
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out,
-           ": " + ", ".join(p.name for p in files.values()))
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
+           ": " + _t("list_sep").join(p.name for p in files.values()))
     _print_written(extra)
 
 
 def _print_progress(build: Build, rep, top: int) -> None:
     import pandas as pd
 
-    from .progress import signed_change, unit_labels
+    from .progress import signed_change
 
     fw = build.framework
     root = fw.root
-    names = unit_labels(build)
+    lang = _LANG["lang"]
+    names = _names(build)
+    code_name = ({c: c for c in fw.nodes} if lang == "en"
+                 else {c: n.label(lang) for c, n in fw.nodes.items()})
     idx = rep.tables["index_progress"]
     idx = idx[idx["code"] == root].sort_values("change", ascending=False, na_position="last")
     lead = rep.tables.get("leading_factors")
-    table = _table(f"{fw.node(root).label_code()}: change {rep.base} -> {rep.end}")
-    for col, just in (("unit", "left"), (str(rep.base), "right"), (str(rep.end), "right"),
-                      ("change", "right"), ("rank", "right"),
-                      ("leading factors (index points)", "left")):
+    table = _table(_t("cli_progress_title", index=fw.node(root).label_code(lang),
+                      base=rep.base, end=rep.end))
+    for col, just in ((_t("cli_unit"), "left"), (str(rep.base), "right"),
+                      (str(rep.end), "right"), (_t("cli_change"), "right"),
+                      (_t("cli_rank"), "right"), (_t("cli_leading"), "left")):
         table.add_column(col, justify=just)
     rows = idx if len(idx) <= 2 * top else pd.concat([idx.head(top), idx.tail(top)])
     for i, r in enumerate(rows.itertuples()):
@@ -386,7 +445,7 @@ def _print_progress(build: Build, rep, top: int) -> None:
         factors = ""
         if lead is not None:
             lf = lead[lead["unit"] == r.unit]
-            factors = "\n".join(f"{signed_change(v):>5} {c}"
+            factors = "\n".join(f"{signed_change(v):>5} {code_name.get(c, c)}"
                                  for c, v in zip(lf["code"], lf["contribution"], strict=True))
         rank = (f"{r.rank_base}->{r.rank_end}" if pd.notna(r.rank_base) and
                 pd.notna(r.rank_end) else "-")
@@ -395,12 +454,13 @@ def _print_progress(build: Build, rep, top: int) -> None:
              "-" if pd.isna(r.change) else signed_change(r.change), rank, factors)
     console.print(table)
     imp = rep.tables["improvers"]
-    t2 = _table(f"Units improving on each indicator, {rep.base} -> {rep.end}")
-    for col in ("indicator", "direction", "improved", "worsened", "unchanged", "missing"):
-        t2.add_column(col, justify="left" if col == "indicator" else "right")
+    t2 = _table(_t("cli_improvers_title", base=rep.base, end=rep.end))
+    for i, col in enumerate(("cli_indicator", "cli_direction", "cli_improved", "cli_worsened",
+                             "cli_unchanged", "cli_missing")):
+        t2.add_column(_t(col), justify="left" if i == 0 else "right")
     for r in imp.itertuples():
-        _row(t2, r.code, "+" if r.direction > 0 else "-", r.n_improved, r.n_worsened,
-             r.n_unchanged, r.n_missing)
+        _row(t2, code_name.get(r.code, r.code), "+" if r.direction > 0 else "-",
+             r.n_improved, r.n_worsened, r.n_unchanged, r.n_missing)
     console.print(t2)
 
 
@@ -502,7 +562,7 @@ def assess_parks(
         _fail(exc)
         return
     _say(text)
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out)
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out)
     _print_written(extra)
 
 
@@ -587,7 +647,16 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     status = "SYNTHETIC" if data.synthetic else "user data"
     head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
             if data.synthetic else f"park data: {data.origin or 'user data'}")
-    lines = [head, repr(data), *(f"note: {n}" for n in data.notes if n.startswith("left out"))]
+    lang = _LANG["lang"]
+    names = {}
+    if lang != "en":
+        from .report.console import park_summary, unit_labels
+
+        names = unit_labels(data.parks, list(data.park_codes), lang)
+    lines = [_t("synthetic_banner") if data.synthetic else
+             _t("cli_park_data", origin=data.origin or _t("cli_user_status")),
+             _loc(repr(data)), *(f"{_t('cli_note')} {_loc(n)}" for n in data.notes
+                                 if n.startswith("left out"))]
     warnings: list[str] = []
 
     def save(df, name):
@@ -621,13 +690,16 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
             save(exc_t, "park26_exclusions")
             end = int(card["year"].max()) if year is None else year
             cur = card[card["year"] == end]
-            lines.append(f"\nPark-26 scorecard ({status}), {end}: index and dimension scores "
-                         "(0-100, bounds pooled over all parks and years)")
+            lines.append("\n" + _t("cli_park26_head", year=end, status=_t(
+                "cli_synthetic_status" if data.synthetic else "cli_user_status")))
             dims = build.framework.children(build.framework.root)
-            lines.append("  rank park      PARK26 " + " ".join(f"{d:>6}" for d in dims))
+            dim_label = {d: d if lang == "en" else build.framework.node(d).label(lang)
+                         for d in dims}
+            lines.append(f"  {_t('cli_rank'):>4} {_t('cli_park'):<9} PARK26 "
+                         + " ".join(f"{dim_label[d]:>6}" for d in dims))
             for r in cur.itertuples():
                 rk = "-" if pd.isna(r.PARK26_rank) else r.PARK26_rank
-                lines.append(f"  {rk!s:>4} {r.park:<9} {r.PARK26:6.1f} " +
+                lines.append(f"  {rk!s:>4} {names.get(r.park, r.park):<9} {r.PARK26:6.1f} " +
                              " ".join(f"{getattr(r, d):6.1f}" for d in dims))
             continue
         a = _parks.assess(fw, data, tolerance=tolerance)
@@ -636,20 +708,20 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
         files.update(a.to_csv(out))
         kept["tables"].update((f"{a.framework.code}_{k}", t) for k, t in a.tables().items())
         lines.append("")
-        lines.append(a.summary(year))
+        lines.append(a.summary(year) if lang == "en" else park_summary(a, names, year,
+                                                                        lang=lang))
         if a.framework.verdict.indicator_role == "leading_value":
             gi = _parks.green_index(data, a.framework)
             kept["green_index"][a.framework.code] = gi
             save(gi.scores, f"{a.framework.code}_green_index")
             save(gi.ratios, f"{a.framework.code}_green_index_ratios")
             save(gi.window, f"{a.framework.code}_green_index_window")
-            lines.append("  green index GI (UNVERIFIED formula hypothesis; no pass mark "
-                         "known), last three consecutive years:")
+            lines.append("  " + _t("cli_gi_head"))
             for w in gi.window.itertuples():
-                lines.append(f"    {w.park}: " + (
+                trend = w.trend if lang == "en" or not isinstance(w.trend, str) else _t(w.trend)
+                lines.append(f"    {names.get(w.park, w.park)}: " + (
                     f"{w.window}: {w.gi_year1:.1f}, {w.gi_year2:.1f}, {w.gi_year3:.1f} "
-                    f"({w.trend})" if w.three_consecutive_years else
-                    "no three consecutive years with a GI"))
+                    f"({trend})" if w.three_consecutive_years else _t("gi_no_window")))
     covered = chosen + (["park26"] if every and "park26" not in chosen else [])
     summary, missing = _parks.coverage_report(data, covered)
     cw = _parks.crosswalk(data, covered)
@@ -658,13 +730,15 @@ def _run_assess(park_data, framework, out, example, parks_file, enterprises, yea
     save(summary, "coverage")
     missing.insert(0, "data_status", status)
     save(missing, "coverage_missing")
-    lines.append("\nData coverage per framework (items whose indicator has any value):")
+    lines.append("\n" + _t("cli_coverage_head"))
     for r in summary.itertuples():
-        miss = f"; missing: {r.missing_indicators}" if r.missing_indicators else ""
-        lines.append(f"  {r.framework}: {r.items_in_data} of {r.items} items{miss}")
+        miss = (_t("cli_coverage_miss", codes=r.missing_indicators.replace(
+            ", ", "、" if lang == "zh" else ", ")) if r.missing_indicators else "")
+        lines.append("  " + _t("cli_coverage_row", fw=r.framework, k=r.items_in_data,
+                               n=r.items, miss=miss))
     if skipped:
         lines.append("")
-        lines.extend(f"note: {n}" for n in skipped)
+        lines.extend(f"{_t('cli_note')} {_loc(n)}" for n in skipped)
     notes = "\n".join([head, *data.notes, *(f"WARNING {w}" for w in warnings),
                        *(f"note: {n}" for n in skipped)])
     (out / "README.txt").write_text(
@@ -683,6 +757,7 @@ def coherence(
     method: Annotated[str, typer.Option(
         help="Correlation method: pearson or spearman.",
         callback=_one_of(("pearson", "spearman")))] = "pearson",
+    lang: Lang = "en",
 ) -> None:
     """Statistical coherence audit: correlations with flags and p-values, Cronbach's alpha and
     PCA per group, each indicator's main effect on the index next to its weight."""
@@ -703,25 +778,26 @@ def coherence(
     for name, t in tables.items():
         t.to_csv(out / f"{name}.csv", index=False)
     flags = tables["flags"]
-    table = _table(f"Flagged correlations ({method}): {len(flags)} of "
-                   f"{len(tables['correlations'])}")
-    for col in ("code", "other", "relation", "r", "p", "flag"):
-        table.add_column(col, justify="right" if col in ("r", "p") else "left")
+    table = _table(_t("cli_flagged", method=method, k=len(flags),
+                      n=len(tables["correlations"])))
+    for col in ("cli_code", "cli_other", "cli_relation", "r", "p", "cli_flag"):
+        table.add_column(_t(col) if col.startswith("cli_") else col,
+                         justify="right" if col in ("r", "p") else "left")
     for r in flags.head(25).itertuples():
-        _row(table, r.code, r.other, r.relation, f"{r.r:.3f}", f"{r.p_value:.3g}", r.flag)
+        _row(table, r.code, r.other, _loc(r.relation), f"{r.r:.3f}", f"{r.p_value:.3g}",
+             _loc(r.flag))
     if len(flags):
         console.print(table)
     else:
-        _say(f"No flagged correlations ({method}).")
+        _say(_t("cli_no_flags", method=method))
     if len(flags) > 25:
-        _say(f"... and {len(flags) - 25} more in flags.csv")
+        _say(_t("cli_more_flags", n=len(flags) - 25))
     imp = tables["importance"].sort_values("ratio")
     below = imp[imp["ratio"] < 1].head(5)
     if len(below):
-        _say("Indicators whose main effect on the index is furthest below their weight "
-             "(relative main effect / relative weight): "
-             + ", ".join(f"{r.code} {r.ratio:.2f}" for r in below.itertuples()))
-    _wrote(f"Wrote {', '.join(f'{n}.csv' for n in tables)} to ", out)
+        _say(_t("cli_importance", list=_t("list_sep").join(
+            f"{r.code} {r.ratio:.2f}" for r in below.itertuples())))
+    _wrote(_t("cli_wrote_list", files=_t("list_sep").join(f"{n}.csv" for n in tables)), out)
 
 
 @app.command()
@@ -777,27 +853,30 @@ def sensitivity(
         _note(note)
     st = res.rank_stats.sort_values("nominal_rank").head(top)
     used = interval_runs(res, res.design)
-    runs = (f"{used} runs" if used == res.design.n_runs else
-            f"{used} of {res.design.n_runs} runs" + (" (the A and B blocks of the Saltelli "
-                                                     "design)" if res.design.kind == "sobol"
-                                                     else " (the successful ones)"))
-    table = _table(f"{res.target} ranks, {res.period}, over {runs}; analysis in "
-                   f"{res.seconds:.2f} s")
-    for col in ("unit", "nominal", "median", "5-95%", "mean |shift|"):
-        table.add_column(col, justify="left" if col == "unit" else "right")
+    n_all = res.design.n_runs
+    runs = (_t("cli_sens_runs_all", k=used) if used == n_all else
+            _t("cli_sens_runs_sobol" if res.design.kind == "sobol" else "cli_sens_runs_ok",
+               k=used, n=n_all))
+    table = _table(_t("cli_sens_title", target=res.target, period=res.period, runs=runs,
+                      s=f"{res.seconds:.2f}"))
+    for col in ("cli_unit", "cli_nominal", "cli_median", "cli_interval", "cli_shift"):
+        table.add_column(_t(col), justify="left" if col == "cli_unit" else "right")
+    names = _names(build)
     for r in st.itertuples():
-        _row(table, r.unit, f"{r.nominal_rank:.0f}", f"{r.median_rank:g}",
+        _row(table, names.get(r.unit, r.unit), f"{r.nominal_rank:.0f}", f"{r.median_rank:g}",
              f"{r.q05:g}-{r.q95:g}", f"{r.mean_abs_shift:.2f}")
     console.print(table)
     if res.sobol is not None:
-        t2 = _table("Sobol indices of the mean absolute rank shift")
-        for col in ("input", "first", "95% interval", "total", "95% interval "):
-            t2.add_column(col, justify="left" if col == "input" else "right")
+        t2 = _table(_t("cli_sobol_title"))
+        for col in ("cli_input", "cli_first", "cli_ci", "cli_total", "cli_ci2"):
+            t2.add_column(_t(col), justify="left" if col == "cli_input" else "right")
         for r in res.sobol.itertuples():
-            _row(t2, r.input, f"{r.first:.3f}", f"{r.first_low:.3f} to {r.first_high:.3f}",
-                 f"{r.total:.3f}", f"{r.total_low:.3f} to {r.total_high:.3f}")
+            _row(t2, _loc(r.input), f"{r.first:.3f}",
+                 _t("cli_to", a=f"{r.first_low:.3f}", b=f"{r.first_high:.3f}"),
+                 f"{r.total:.3f}", _t("cli_to", a=f"{r.total_low:.3f}", b=f"{r.total_high:.3f}"))
         console.print(t2)
-    _wrote(f"Wrote {', '.join(p.name for p in files.values())} to ", out)
+    _wrote(_t("cli_wrote_list", files=_t("list_sep").join(p.name for p in files.values())),
+           out)
     _print_written(extra)
 
 
@@ -925,6 +1004,7 @@ def compare_cmd(
         help="Period to print (default: the last both builds share).")] = None,
     top: Annotated[int, typer.Option(min=1, help="Units to print (largest rank moves).")
                    ] = 10,
+    lang: Lang = "en",
 ) -> None:
     """Score and rank differences of two recipes' builds per unit, period and code (COINr's
     compare_coins): rank_improvement > 0 = the unit moved up in the second build."""
@@ -947,15 +1027,14 @@ def compare_cmd(
     except GiproError as exc:
         _fail(exc)
         return
-    from .progress import unit_labels
-
-    names = unit_labels(a)
+    names = _names(a)
     sel = diff[(diff["code"] == code) & (diff["period"] == period)]
     moved = sel["abs_rank_change"]
-    table = _table(f"{code}, {period}: {int((moved > 0).sum())} of {len(sel)} units change "
-                   f"rank; mean |rank change| {moved.mean():.2f}, largest {moved.max():.0f}")
-    for col in ("unit", "score a", "score b", "rank a", "rank b", "moved up"):
-        table.add_column(col, justify="left" if col == "unit" else "right")
+    table = _table(_t("cli_compare_title", code=code, period=period, k=int((moved > 0).sum()),
+                      n=len(sel), mean=f"{moved.mean():.2f}", big=f"{moved.max():.0f}"))
+    for col in ("cli_unit", "cli_score_a", "cli_score_b", "cli_rank_a", "cli_rank_b",
+                "cli_moved_up"):
+        table.add_column(_t(col), justify="left" if col == "cli_unit" else "right")
     shown = sel.sort_values(["abs_rank_change", "unit"], ascending=[False, True]).head(top)
     def num(v, f="{:.2f}"):
         return "-" if v != v else f.format(v)
@@ -965,7 +1044,7 @@ def compare_cmd(
              num(r.rank_a, "{:.0f}"), num(r.rank_b, "{:.0f}"),
              num(r.rank_improvement, "{:+.0f}"))
     console.print(table)
-    _say(f"Wrote every unit, period and code to {out}")
+    _say(_t("cli_wrote_every", path=out))
 
 
 @app.command("remove")
@@ -977,6 +1056,7 @@ def remove_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")] = Path(
         "gipro-remove.csv"),
     period: Annotated[int | None, typer.Option(help="Period (default: last).")] = None,
+    lang: Lang = "en",
 ) -> None:
     """Rebuild without each element of a level in turn (weight 0) and report the mean and
     largest absolute rank shift of the index (COINr remove_elements)."""
@@ -992,17 +1072,19 @@ def remove_cmd(
     except GiproError as exc:
         _fail(exc)
         return
-    show = _table(f"Removing each level-{lvl} element in turn: rank shifts of {fw.root}")
-    for col in ("element", "mean |rank shift|", "largest", "note"):
-        show.add_column(col, justify="left" if col in ("element", "note") else "right")
+    show = _table(_t("cli_remove_title", level=lvl, root=fw.root))
+    for col in ("cli_element", "cli_mean_shift", "cli_largest", "cli_note_col"):
+        show.add_column(_t(col), justify="left" if col in ("cli_element", "cli_note_col")
+                        else "right")
     for r in table.sort_values("mean_abs_rank_shift", ascending=False).itertuples():
         mean = "-" if r.mean_abs_rank_shift != r.mean_abs_rank_shift else \
             f"{r.mean_abs_rank_shift:.3f}"
         big = "-" if r.max_abs_rank_shift != r.max_abs_rank_shift else \
             f"{r.max_abs_rank_shift:.0f}"
-        _row(show, r.code, mean, big, r.error if isinstance(r.error, str) else "")
+        label = r.code if _LANG["lang"] == "en" else fw.node(r.code).label(_LANG["lang"])
+        _row(show, label, mean, big, _loc(r.error) if isinstance(r.error, str) else "")
     console.print(show)
-    _say(f"Wrote {out}")
+    _say(_t("cli_wrote_one", path=out))
 
 
 @app.command("export")
@@ -1104,9 +1186,19 @@ def scenario_cmd(
         return
     if isinstance(ev, Evaluation):
         _print_scenarios(ev, top)
-    _say(text)
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out,
-           ": " + ", ".join(sorted({p.name for p in files.values()})))
+    if _LANG["lang"] == "en":
+        _say(text)
+    else:  # the runner's summary is English: the same facts from its tables
+        from .build import Build
+        from .report.console import scenario_text
+
+        base = ev.baseline if isinstance(ev, Evaluation) else None
+        if base is None and ("questions" in files or "attainment_summary" in files):
+            base = Build(config).run()
+        _say(scenario_text(ev if isinstance(ev, Evaluation) else None, files,
+                           _names(base) if base is not None else {}, _LANG["lang"]))
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
+           ": " + _t("list_sep").join(sorted({p.name for p in files.values()})))
     _print_written(extra)
 
 
@@ -1194,18 +1286,18 @@ def _print_scenarios(ev, top: int) -> None:
     shown = cur if len(cur) <= top else cur.loc[
         moved.sort_values(ascending=False, kind="stable").index[:top]].sort_values(
             "baseline_rank", na_position="last")
-    title = (f"{root} {ev.period}: baseline score and rank; each scenario's change and rank "
-             f"(bounds {ev.options.bounds})"
-             + ("" if len(cur) <= top else f"; the {top} units moving most"))
+    title = _t("cli_scen_title", root=root, period=ev.period, bounds=ev.options.bounds,
+               more="" if len(cur) <= top else _t("cli_scen_more", k=top))
     table = _table(title)
-    table.add_column("unit")
-    table.add_column("baseline", justify="right")
+    table.add_column(_t("cli_unit"))
+    table.add_column(_t("cli_baseline"), justify="right")
+    labels = _names(ev.baseline)
     for n in names:
         table.add_column(Text(str(n)), justify="right")
     for d in shown.to_dict("records"):
         rank = "-" if pd.isna(d["baseline_rank"]) else str(d["baseline_rank"])
         base = "-" if pd.isna(d["baseline_score"]) else f"{d['baseline_score']:.2f}"
-        row = [str(d["unit"]), f"{base} #{rank}"]
+        row = [labels.get(str(d["unit"]), str(d["unit"])), f"{base} #{rank}"]
         for n in names:
             s, c, k = d[f"{n}_score"], d[f"{n}_score_change"], d[f"{n}_rank"]
             row.append("-" if pd.isna(s) else f"{c:+.2f} #{'-' if pd.isna(k) else k}")

@@ -437,6 +437,174 @@ STRINGS: dict[str, dict[str, str]] = {
               "(scores shown with 2 decimals, stored at full precision).",
         "zh": "{period}年各单元的综合指数与各维度得分及排名，按综合指数排名排序（显示两位小数，"
               "单元格保存完整精度）。"},
+    # what the commands print (gipro run, progress, coherence, sensitivity, scenario, assess,
+    # compare, remove); the English texts are the commands' own
+    "cli_top": {"en": "{index}, {period}: top {k} of {n}{which}",
+                "zh": "{index}，{period}年：前 {k} 名（共 {n} 个单元）{which}"},
+    "cli_which": {"en": " [data set {name!r}, the last step's]",
+                  "zh": "［数据集 {name}，最后一步的结果］"},
+    "cli_rank": {"en": "rank", "zh": "排名"},
+    "cli_unit": {"en": "unit", "zh": "单元"},
+    "cli_score": {"en": "score", "zh": "得分"},
+    "cli_change_since": {"en": "change since {p}", "zh": "较{p}年变化"},
+    "cli_no_score": {"en": "No unit has a score on {index} in {period}",
+                     "zh": "{period}年没有单元在{index}上有得分"},
+    "cli_no_score_tail": {"en": ": every unit-period is listed with its reason in "
+                                "exclusions.csv",
+                          "zh": "：每个单元-时期及其原因见 exclusions.csv"},
+    "cli_data_note": {"en": "data: {note}", "zh": "数据：{note}"},
+    "cli_step_note": {"en": "step {name}: {note}", "zh": "步骤 {name}：{note}"},
+    "cli_note": {"en": "note:", "zh": "注："},
+    "cli_wrote_n": {"en": "\nWrote {files} to ", "zh": "\n已写入 {n} 个文件到 "},
+    "cli_wrote_list": {"en": "Wrote {files} to ", "zh": "已写入 {files} 到 "},
+    "cli_wrote_one": {"en": "Wrote {path}", "zh": "已写入 {path}"},
+    "cli_wrote_every": {"en": "Wrote every unit, period and code to {path}",
+                        "zh": "全部单元、时期和代码的差异已写入 {path}"},
+    "cli_wrote_kind": {"en": "Wrote {kind} ", "zh": "已写入{kind} "},
+    "cli_size": {"en": " ({size})", "zh": "（{size}）"},
+    "kind_html": {"en": "the HTML report", "zh": "HTML 报告"},
+    "kind_pdf": {"en": "the PDF report", "zh": "PDF 报告"},
+    "kind_excel": {"en": "the Excel workbook", "zh": "Excel 工作簿"},
+    "kind_chart": {"en": "the chart image", "zh": "图表图片"},
+    "cli_excluded": {"en": "{units} without a score in some period or removed by a step: see "
+                           "exclusions.csv",
+                     "zh": "{n} 个单元在某些时期无得分或被某一步骤剔除：见 exclusions.csv"},
+    "cli_partial": {"en": "{scores} ({units}) {verb} on part of the index's children (some "
+                          "{root} components missing): results.csv columns children_scored "
+                          "and children",
+                    "zh": "{k} 个指数得分（{u} 个单元）仅基于部分下级指标（部分 {root} 组成项"
+                          "缺失）：见 results.csv 的 children_scored 与 children 列"},
+    "cli_progress_title": {"en": "{index}: change {base} -> {end}",
+                           "zh": "{index}：{base}年至{end}年的变化"},
+    "cli_leading": {"en": "leading factors (index points)", "zh": "主要因素（指数分值）"},
+    "cli_change": {"en": "change", "zh": "变化"},
+    "cli_improvers_title": {"en": "Units improving on each indicator, {base} -> {end}",
+                            "zh": "{base}年至{end}年各指标改善的单元数"},
+    "cli_indicator": {"en": "indicator", "zh": "指标"},
+    "cli_direction": {"en": "direction", "zh": "方向"},
+    "cli_improved": {"en": "improved", "zh": "改善"},
+    "cli_worsened": {"en": "worsened", "zh": "恶化"},
+    "cli_unchanged": {"en": "unchanged", "zh": "不变"},
+    "cli_missing": {"en": "missing", "zh": "缺失"},
+    "cli_flagged": {"en": "Flagged correlations ({method}): {k} of {n}",
+                    "zh": "需关注的相关系数（{method}）：{n} 对中的 {k} 对"},
+    "cli_code": {"en": "code", "zh": "代码"},
+    "cli_other": {"en": "other", "zh": "另一项"},
+    "cli_relation": {"en": "relation", "zh": "关系"},
+    "cli_flag": {"en": "flag", "zh": "标记"},
+    "cli_no_flags": {"en": "No flagged correlations ({method}).",
+                     "zh": "没有需关注的相关系数（{method}）。"},
+    "cli_more_flags": {"en": "... and {n} more in flags.csv",
+                       "zh": "……另有 {n} 项，见 flags.csv"},
+    "cli_importance": {"en": "Indicators whose main effect on the index is furthest below "
+                             "their weight (relative main effect / relative weight): {list}",
+                       "zh": "对综合指数的主效应比其权重低得最多的指标（相对主效应 / 相对权重）："
+                             "{list}"},
+    "cli_sens_runs_all": {"en": "{k} runs", "zh": "{k} 次运行"},
+    "cli_sens_runs_sobol": {"en": "{k} of {n} runs (the A and B blocks of the Saltelli "
+                                  "design)",
+                            "zh": "{n} 次运行中的 {k} 次（Saltelli 设计的 A、B 两组）"},
+    "cli_sens_runs_ok": {"en": "{k} of {n} runs (the successful ones)",
+                         "zh": "{n} 次运行中成功的 {k} 次"},
+    "cli_sens_title": {"en": "{target} ranks, {period}, over {runs}; analysis in {s} s",
+                       "zh": "{target} 的排名，{period}年，基于{runs}；分析用时 {s} 秒"},
+    "cli_nominal": {"en": "nominal", "zh": "名义排名"},
+    "cli_median": {"en": "median", "zh": "中位数"},
+    "cli_interval": {"en": "5-95%", "zh": "5%-95%"},
+    "cli_shift": {"en": "mean |shift|", "zh": "平均排名变动"},
+    "cli_sobol_title": {"en": "Sobol indices of the mean absolute rank shift",
+                        "zh": "平均绝对排名变动的 Sobol 敏感性指数"},
+    "cli_input": {"en": "input", "zh": "不确定输入"},
+    "cli_first": {"en": "first", "zh": "一阶"},
+    "cli_ci": {"en": "95% interval", "zh": "95% 区间"},
+    "cli_ci2": {"en": "95% interval ", "zh": "95% 区间 "},
+    "cli_total": {"en": "total", "zh": "总效应"},
+    "cli_to": {"en": "{a} to {b}", "zh": "{a} 至 {b}"},
+    "cli_compare_title": {"en": "{code}, {period}: {k} of {n} units change rank; mean |rank "
+                                "change| {mean}, largest {big}",
+                          "zh": "{code}，{period}年：{n} 个单元中 {k} 个排名变化；平均排名变化"
+                                " {mean}，最大 {big}"},
+    "cli_score_a": {"en": "score a", "zh": "得分 a"},
+    "cli_score_b": {"en": "score b", "zh": "得分 b"},
+    "cli_rank_a": {"en": "rank a", "zh": "排名 a"},
+    "cli_rank_b": {"en": "rank b", "zh": "排名 b"},
+    "cli_moved_up": {"en": "moved up", "zh": "上升名次"},
+    "cli_remove_title": {"en": "Removing each level-{level} element in turn: rank shifts of "
+                               "{root}",
+                         "zh": "依次去掉第 {level} 层的各要素：{root} 的排名变动"},
+    "cli_element": {"en": "element", "zh": "要素"},
+    "cli_mean_shift": {"en": "mean |rank shift|", "zh": "平均排名变动"},
+    "cli_largest": {"en": "largest", "zh": "最大"},
+    "cli_note_col": {"en": "note", "zh": "说明"},
+    "cli_scen_title": {"en": "{root} {period}: baseline score and rank; each scenario's "
+                             "change and rank (bounds {bounds}){more}",
+                       "zh": "{root} {period}年：基准得分与排名；各情景的得分变化与排名"
+                             "（边界：{bounds}）{more}"},
+    "cli_scen_more": {"en": "; the {k} units moving most", "zh": "；变化最大的 {k} 个单元"},
+    "cli_baseline": {"en": "baseline", "zh": "基准"},
+    "cli_no_parks": {"en": "{fw}: no parks assessed", "zh": "{fw}：没有评价园区"},
+    "cli_park_head": {"en": "{fw} ({code}), {year}: {k} of {n} thresholds UNVERIFIED (marked *)",
+                      "zh": "{fw}（{code}），{year}年：{n} 项阈值中 {k} 项未核实（标 *）"},
+    "cli_rests_unverified": {"en": " [rests on unverified thresholds]",
+                             "zh": "［依赖未核实的阈值］"},
+    "cli_park_verdict": {"en": "  {park}: {outcome} -- {verdict}{mark}; {share} of assessed "
+                               "requirements met",
+                         "zh": "  {park}：{outcome}——{verdict}{mark}；已评价要求的达标率 "
+                               "{share}"},
+    "cli_reasons": {"en": "reasons: {text}", "zh": "理由：{text}"},
+    "cli_gap": {"en": ", gap {gap} {unit} ({pct} %)", "zh": "，差距 {gap} {unit}（{pct}%）"},
+    "cli_priority": {"en": "priority {k}: {code} {name} ({status}; value {value} vs {need}"
+                           "{gap})",
+                     "zh": "优先项 {k}：{code} {name}（{status}；实际 {value}，要求 {need}{gap}）"},
+    "cli_park26_head": {"en": "Park-26 scorecard ({status}), {year}: index and dimension "
+                              "scores (0-100, bounds pooled over all parks and years)",
+                        "zh": "园区26项指标评分（{status}），{year}年：综合指数与各维度得分"
+                              "（0-100，边界取全部园区和年份的合并值）"},
+    "cli_park": {"en": "park", "zh": "园区"},
+    "cli_gi_head": {"en": "green index GI (UNVERIFIED formula hypothesis; no pass mark known), "
+                          "last three consecutive years:",
+                    "zh": "绿色指数 GI（公式为未核实的假设；尚无达标分数线），最近连续三年："},
+    "cli_coverage_head": {"en": "Data coverage per framework (items whose indicator has any "
+                                "value):",
+                          "zh": "各标准的数据覆盖（指标有任何数值的条目）："},
+    "cli_coverage_row": {"en": "{fw}: {k} of {n} items{miss}",
+                         "zh": "{fw}：{n} 项中 {k} 项有数据{miss}"},
+    "cli_coverage_miss": {"en": "; missing: {codes}", "zh": "；缺少：{codes}"},
+    "cli_synthetic_status": {"en": "SYNTHETIC", "zh": "合成数据"},
+    "cli_user_status": {"en": "user data", "zh": "用户数据"},
+    "cli_park_data": {"en": "park data: {origin}", "zh": "园区数据：{origin}"},
+    "cli_attainment_head": {"en": "Target attainment (units meeting each target by its period):",
+                            "zh": "目标达成（按期达成各目标的单元数）："},
+    "cli_attainment_row": {"en": "{label}: {target}: {k} of {n} units meet it",
+                           "zh": "{label}：{target}：{n} 个单元中 {k} 个达成"},
+    "cli_without_data": {"en": " ({n} without data)", "zh": "（{n} 个无数据）"},
+    "cli_scen_head": {"en": "Scenarios against the baseline ({recipe}), {index} in {period}:",
+                      "zh": "情景与基准对比（{recipe}），{index}，{period}年："},
+    "cli_scen_no_scores": {"en": "no index scores in this period", "zh": "该时期无指数得分"},
+    "cli_scen_moves": {"en": "{root} {period}: mean change {mean} points, {up} up and {down} "
+                             "down in rank, {k} of {n} units with a different score",
+                       "zh": "{root} {period}年：平均变化 {mean} 分，排名上升 {up} 个、下降 "
+                             "{down} 个，{n} 个单元中 {k} 个得分改变"},
+    "cli_scen_unit": {"en": "{unit}: {a} -> {b} ({c}), rank {ra} -> {rb}",
+                      "zh": "{unit}：{a} → {b}（{c}），排名 {ra} → {rb}"},
+    "cli_scen_beyond": {"en": "{n} values beyond the baseline's bounds",
+                        "zh": "{n} 个数值超出基准边界（见 beyond_scale.csv）"},
+    "cli_scen_spill": {"en": "{n} unit-periods without any change have a different index score",
+                       "zh": "{n} 个未作改变的单元-时期指数得分也发生变化（经重新计算的步骤传导）"},
+    "cli_questions_head": {"en": "Inverse questions (least change to reach a goal, bounds "
+                                 "frozen at the baseline's):",
+                           "zh": "反向问题（达成目标所需的最小变化，标准化边界固定为基准值）："},
+    "cli_q_head": {"en": "{n}. {unit} to {goal} on {code} in {period} (now {now}, rank {rank}): ",
+                   "zh": "{n}. {unit} 在 {period}年的 {code} 上达到{goal}（当前 {now}，第 "
+                         "{rank} 名）："},
+    "cli_q_unreachable": {"en": "unreachable by any single indicator",
+                          "zh": "任何单个指标都无法达成"},
+    "cli_q_verified": {"en": "verified", "zh": "已重新计算验证"},
+    "cli_q_not_verified": {"en": "NOT reached when re-run", "zh": "重新计算时未达成"},
+    "cli_q_together": {"en": "{codes}: {pct} % together ({check})",
+                       "zh": "{codes}：同比例变化 {pct}%（{check}）"},
+    "cli_q_cannot": {"en": "{n} indicator(s) cannot reach it alone (see questions.csv)",
+                     "zh": "{n} 个指标单独变化无法达成（见 questions.csv）"},
     "pdf_no_chromium": {
         "en": "no Chromium or Chrome found to print the PDF",
         "zh": "未找到用于打印 PDF 的 Chromium 或 Chrome 浏览器"},
@@ -606,16 +774,25 @@ PATTERNS: list[tuple[str, str]] = [
      r"values(?P<s>, SYNTHETIC)?\)",
      "园区数据：{p} 个园区 × {y}，{i} 个指标，{v} 个数值{s}"),
     # progress cautions
-    (r"series break between (?P<a>\d+) and (?P<b>\d+) \(GDP vintage: (?P<x>.+)\); affects "
-     r"(?P<c>.+)",
-     "{a}年与{b}年之间存在统计口径断点（GDP 数据版本变化：{a}年及以前为修订后的历史序列，其后为"
-     "初次公布数据）；影响 {c}"),
-    (r"series break between (?P<a>\d+) and (?P<b>\d+) \(population: 2010 census.+\); "
-     r"affects (?P<c>.+)",
-     "{a}年与{b}年之间存在统计口径断点（人口数据按 2010 年人口普查修订，如广西 -5.1%、安徽 "
-     "-2.8%；北京 2006-2009 年数据已按此修订）；影响 {c}"),
-    (r"series break between (?P<a>\d+) and (?P<b>\d+) \((?P<x>.+)\); affects (?P<c>.+)",
-     "{a}年与{b}年之间存在统计口径断点；影响 {c}"),
+    (r"series break between (?P<a>\d+) and (?P<b>\d+) \((?P<x_x>.+)\); affects (?P<c>.+)",
+     "{a}年与{b}年之间存在统计口径断点（{x_x}）；影响 {c}"),
+    (r"series break between (?P<a>\d+) and (?P<b>\d+) \((?P<x_x>.+)\)",
+     "{a}年与{b}年之间存在统计口径断点（{x_x}）"),
+    (r"(?P<t>[^:;]+): (?P<x_x>series break between .+)", "{t}：{x_x}"),
+    # the known breaks of the built-in data (gipro.datasets.breaks)
+    (r"GDP vintage: (?P<a>[\d-]+) revised historical series \(after the 2004 census\), "
+     r"(?P<b>[\d-]+) as first published",
+     "GDP 数据版本变化：{a} 年为 2004 年经济普查后修订的历史序列，{b} 年为初次公布数据"),
+    (r"GDP vintage: (?P<a>[\d-]+) on the 4th-economic-census basis; the (?P<s>\S+) step "
+     r"mixes revision with growth \(Tianjin (?P<t>\S+) %, Jilin (?P<j>\S+) %\)",
+     "GDP 数据版本变化：{a} 年按第四次经济普查口径；{s} 的变化混合了数据修订与实际增长"
+     "（天津 {t}%、吉林 {j}%）"),
+    (r"population: 2010 census \(e\.g\. Guangxi (?P<g>\S+) %, Anhui (?P<a>\S+) %\); "
+     r"Beijing (?P<p>[\d-]+) already revised to it",
+     "人口数据按 2010 年人口普查修订，如广西 {g}%、安徽 {a}%；北京 {p} 年数据已按此修订"),
+    (r"population: registered to usual-resident definition from (?P<y>\d+) \(e\.g\. Hunan "
+     r"(?P<h>\S+) %, Guangxi (?P<g>\S+) %\)",
+     "人口口径自 {y} 年起由户籍人口改为常住人口（如湖南 {h}%、广西 {g}%）"),
     (r"indicator values \(value_\*, % change, CAGR, improved/worsened, improver counts\) are "
      r"observed values of the indicators as the index uses them \((?P<d>[^)]*)\); a value the "
      r"index imputed counts as missing and one it treated \(winsorised, transformed\) is "
@@ -697,6 +874,26 @@ PATTERNS: list[tuple[str, str]] = [
     (r"Sobol indices from (?P<a>\d+) of (?P<b>\d+) base rows: the other (?P<c>\d+) have a "
      r"failed run \(see failures\)",
      "Sobol 指数基于 {b} 个基础样本中的 {a} 个计算：其余 {c} 个含失败的运行（见 failures.csv）"),
+    (r"change (?P<n>\d+): (?P<codes>.+?) \((?P<who_x>[^()]+)\): (?P<what_x>.+): (?P<k>\d+) "
+     r"values? changed", "变化 {n}：{codes}（{who_x}）：{what_x}：改变 {k} 个数值"),
+    (r"all units", "全部单元"),
+    (r"all units in (?P<g>.+)", "{g} 的全部单元"),
+    (r"(?P<n>\d+) units", "{n} 个单元"),
+    (r"constant-rate path to (?P<a>\S+) % from the base value by (?P<by>\d+)"
+     r"(?: \(base (?P<base>\d+)\))?", "以恒定速率在{by}年前相对基值变化 {a}%（基年 {base}）"),
+    (r"constant-rate path to (?P<a>\S+) by (?P<by>\d+)(?: \(base (?P<base>\d+)\))?",
+     "以恒定速率在{by}年前达到 {a}（基年 {base}）"),
+    (r"close (?P<p>\d+%) of the gap to the best performer", "缩小与最优单元差距的 {p}"),
+    (r"close (?P<p>\d+%) of the gap to (?P<u>\S+)", "缩小与 {u} 差距的 {p}"),
+    (r"change by (?P<a>\S+) %", "变化 {a}%"),
+    (r"change by (?P<a>\S+)", "变化 {a}"),
+    (r"set to (?P<a>\S+)(?P<w> where worse)?", "设为 {a}"),
+    (r"warning: (?P<c>\S+) changed \((?P<n>\d+) values?\) but it is (?P<f>.+?); "
+     r"(?P<i>.+?) stays? as (?:it was|they were)(?:, and so do the variables computed from "
+     r"(?:it|them) \((?P<d>.+)\))?; to move them together, change (?P<e>.+) instead",
+     "警告：{c} 被直接改变（{n} 个数值），但它等于 {f}；{i} 保持不变，由其计算的变量（{d}）"
+     "也不变；如需联动，请改为改变 {e}"),
+    (r"recomputed from it: (?P<l_v>.+)", "据此重新计算：{l_v}"),
     (r"weights", "权重"),
     (r"(?P<s>\w+)\.method", "{s} 步骤的方法"),
     (r"(?P<a>\d+) \(water-scarce cities\); (?P<b>\d+) \(Beijing-Tianjin-Hebei\)",
@@ -817,6 +1014,9 @@ def localise(text: str, lang: str = "en") -> str:
     """
     if lang == "en" or not text or re.search("[\u4e00-\u9fff]", text):
         return text  # English wanted, or already written in Chinese
+    indent = text[: len(text) - len(text.lstrip())]
+    if indent:
+        return indent + localise(text.lstrip(), lang)
     tag = ""
     if text.endswith(" [SYNTHETIC data]"):
         text, tag = text[: -len(" [SYNTHETIC data]")], " " + translate("synthetic_tag", lang)
@@ -830,9 +1030,15 @@ def localise(text: str, lang: str = "en") -> str:
                     fields[k] = measure(v, lang)
                 elif k.endswith("_t"):
                     fields[k] = term(v, lang)
+                elif k.endswith("_x"):  # a phrase of its own
+                    fields[k] = localise(v, lang)
+                elif k.endswith("_v"):  # "code (150 values), ..."
+                    fields[k] = re.sub(r"(\S+) \((\d+) values?\)", r"\1（\2 个值）",
+                                       v).replace("), ", ")、").replace("）, ", "）、")
                 else:  # lists of codes joined the Chinese way
-                    fields[k] = v.replace(", ", "、")
+                    fields[k] = v.replace(", ", "、").replace(" or ", " 或 ")
                 fields[k + "_l"] = localise(v, lang) if k == "rest" else fields[k]
+            fields = {k: ("" if v is None else v) for k, v in fields.items()}
             if "s" in fields and fields["s"] == ", SYNTHETIC":
                 fields["s"] = "，合成数据"
             return zh.format(**fields) + tag

@@ -122,10 +122,10 @@ def step_prose(step: Mapping[str, Any], lang: str = "en") -> tuple[str, list[tup
     for k, v in p.items():
         if k in _HIDDEN or v is None or v == {} or v == []:
             continue
-        text = (_pct(v) if k == "min_availability" else
+        shown = (_pct(v) if k == "min_availability" else
                  f"[{', '.join(_value(x, lang) for x in v)}]" if k == "range" else
                  _value(v, lang))
-        rows.append((term(f"p_{k}", lang) if f"p_{k}" in _PARAMS else k, text))
+        rows.append((term(f"p_{k}", lang) if f"p_{k}" in _PARAMS else k, shown))
     return text, rows
 
 
