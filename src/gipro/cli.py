@@ -98,7 +98,8 @@ def _suffix(suffixes: tuple[str, ...], what: str):
 HTML_SUFFIXES = (".html", ".htm")
 EXCEL_SUFFIXES = (".xlsx",)
 IMAGE_SUFFIXES = tuple(f".{f}" for f in (*FORMATS, "jpg"))
-_html_file = _suffix(HTML_SUFFIXES, "an HTML report")
+#: a report is written as HTML, or printed to PDF by the system's Chromium (report/pdf.py)
+_html_file = _suffix((*HTML_SUFFIXES, ".pdf"), "a report (HTML, or PDF printed by Chromium)")
 _excel_file = _suffix(EXCEL_SUFFIXES, "an Excel workbook")
 _image_file = _suffix(IMAGE_SUFFIXES, "a chart image")
 
@@ -202,7 +203,8 @@ def run(
     top: Annotated[int, typer.Option(min=1, help="How many units of the ranking to print.")] = 10,
     report_path: Annotated[Path | None, typer.Option(
         "--report", callback=_html_file,
-        help="Also write the HTML report to this file (.html).")] = None,
+        help="Also write the report to this file (.html, or .pdf printed by the system's "
+        "Chromium).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
@@ -392,7 +394,8 @@ def progress(
                                      "table.")] = 5,
     report_path: Annotated[Path | None, typer.Option(
         "--report", callback=_html_file,
-        help="Also write the HTML report to this file (.html).")] = None,
+        help="Also write the report to this file (.html, or .pdf printed by the system's "
+        "Chromium).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
@@ -505,7 +508,8 @@ def assess_parks(
         "of the threshold).", callback=_share_below_one)] = 0.10,
     report_path: Annotated[Path | None, typer.Option(
         "--report", callback=_html_file,
-        help="Also write the HTML report to this file (.html).")] = None,
+        help="Also write the report to this file (.html, or .pdf printed by the system's "
+        "Chromium).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
     sep: Annotated[str | None, typer.Option(
@@ -817,7 +821,7 @@ def sensitivity(
     top: Annotated[int, typer.Option(min=1, help="Units to print.")] = 10,
     report_path: Annotated[Path | None, typer.Option(
         "--report", callback=_html_file, help="Also write the HTML report (the build, with "
-        "the rank intervals and Sobol indices) to this file (.html).")] = None,
+        "the rank intervals and Sobol indices) to this file (.html or .pdf).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
@@ -934,7 +938,8 @@ def _robustness_frames(rank_intervals: Path | None, sobol: Path | None):
 def report_cmd(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", callback=_html_file,
-                                      help="HTML file to write (.html).")] = Path(
+                                      help="Report to write: .html, or .pdf (printed by the "
+                                      "system's Chromium).")] = Path(
         "report.html"),
     lang: Lang = "en",
     title: Annotated[str | None, typer.Option(help="Title (default: the framework's "
@@ -1167,7 +1172,7 @@ def scenario_cmd(
                                      "table.")] = 15,
     report_path: Annotated[Path | None, typer.Option(
         "--report", callback=_html_file, help="Also write the HTML report (baseline "
-        "results, scenarios, targets, questions) to this file (.html).")] = None,
+        "results, scenarios, targets, questions) to this file (.html or .pdf).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:

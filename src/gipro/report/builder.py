@@ -166,7 +166,7 @@ class Report:
         if path.suffix.lower() == ".pdf":
             from .pdf import print_pdf
 
-            return print_pdf(html, path)
+            return print_pdf(html, path, lang=self.lang)
         try:
             if path.parent and not path.parent.exists():
                 path.parent.mkdir(parents=True)

@@ -608,6 +608,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "pdf_no_chromium": {
         "en": "no Chromium or Chrome found to print the PDF",
         "zh": "未找到用于打印 PDF 的 Chromium 或 Chrome 浏览器"},
+    "pdf_install": {
+        "en": "install one (Debian/Ubuntu: apt-get install chromium) or set GIPRO_CHROMIUM to "
+              "its path",
+        "zh": "请安装（Debian/Ubuntu：apt-get install chromium），或将 GIPRO_CHROMIUM 设为其路径"},
+    "pdf_or_html": {
+        "en": "or write the HTML report (.html) and print it from a browser",
+        "zh": "或改为输出 HTML 报告（.html），在浏览器中打印"},
 }
 
 #: Field terms used inside sentences: method names, parameter names, outcomes.
@@ -673,6 +680,7 @@ TERMS: dict[str, dict[str, str]] = {
     "s_normalise": {"en": "normalise", "zh": "标准化"},
     "s_weight": {"en": "weight", "zh": "权重设定"},
     "s_aggregate": {"en": "aggregate", "zh": "加总"},
+    "none": {"en": "none", "zh": "无"},
     # park requirement status and comparators
     "mandatory": {"en": "mandatory", "zh": "必选"},
     "optional": {"en": "optional", "zh": "可选"},
@@ -861,9 +869,12 @@ PATTERNS: list[tuple[str, str]] = [
      r"(?P<r>\[.+\])", "需要 {c} = {v} {u_m}，超出其可行范围 {r}"),
     (r"new values: (?P<l>.+)", "新取值：{l}"),
     # sensitivity
-    (r"(?P<d>sobol|monte_carlo|mc) design, (?P<n>\d+) runs \((?P<x>[^)]*)seed (?P<s>\d+)\); "
-     r"target (?P<t>\S+), period (?P<p>\d+); inputs: (?P<i>.+)",
-     "{d} 设计，共 {n} 次运行（随机种子 {s}）；目标 {t}，时期 {p}；不确定输入：{i}"),
+    (r"(?P<d>sobol|montecarlo) design, (?P<n>\d+) runs \((?P<x>[^)]*)seed (?P<s>\d+)\); "
+     r"target (?P<t>\S+), period (?P<p>\d+); inputs: (?P<i_s>.+)",
+     "{d} 设计，共 {n} 次运行（随机种子 {s}）；目标 {t}，时期 {p}；不确定输入：{i_s}"),
+    (r"weights \(\+-(?P<p>[\d.]+)% on (?P<n>\d+) weights?\)", "权重（{n} 个权重上下浮动 {p}%）"),
+    (r"(?P<s>[\w.]+) \((?P<n>\d+) alternatives\)", "{s}（{n} 个备选设定）"),
+    (r"(?P<s>[\w.]+) \((?P<a>[\d.]+)-(?P<b>[\d.]+)\)", "{s}（{a}-{b}）"),
     (r"(?P<a>\d+) of (?P<b>\d+) runs failed \(listed in failures\); rank statistics use "
      r"the successful runs",
      "{b} 次运行中有 {a} 次失败（见 failures.csv）；排名统计仅使用成功的运行"),
@@ -1014,6 +1025,10 @@ def localise(text: str, lang: str = "en") -> str:
     """
     if lang == "en" or not text or re.search("[\u4e00-\u9fff]", text):
         return text  # English wanted, or already written in Chinese
+    if not re.search("[A-Za-z]{2,}", text):
+        return text  # numbers, symbols, codes of one letter: nothing to translate
+    if text in TERMS:
+        return TERMS[text][lang]
     indent = text[: len(text) - len(text.lstrip())]
     if indent:
         return indent + localise(text.lstrip(), lang)
@@ -1030,13 +1045,16 @@ def localise(text: str, lang: str = "en") -> str:
                     fields[k] = measure(v, lang)
                 elif k.endswith("_t"):
                     fields[k] = term(v, lang)
+                elif k.endswith("_s"):  # a list of phrases "a (x, y), b (z)"
+                    fields[k] = "、".join(localise(x, lang)
+                                         for x in re.split(r", (?![^()]*\))", v))
                 elif k.endswith("_x"):  # a phrase of its own
                     fields[k] = localise(v, lang)
                 elif k.endswith("_v"):  # "code (150 values), ..."
                     fields[k] = re.sub(r"(\S+) \((\d+) values?\)", r"\1（\2 个值）",
                                        v).replace("), ", ")、").replace("）, ", "）、")
                 else:  # lists of codes joined the Chinese way
-                    fields[k] = v.replace(", ", "、").replace(" or ", " 或 ")
+                    fields[k] = re.sub(r", (?![^\[]*\])", "、", v).replace(" or ", " 或 ")
                 fields[k + "_l"] = localise(v, lang) if k == "rest" else fields[k]
             fields = {k: ("" if v is None else v) for k, v in fields.items()}
             if "s" in fields and fields["s"] == ", SYNTHETIC":

@@ -54,7 +54,8 @@ def find_chromium() -> str | None:
     return None
 
 
-def print_pdf(html: str | Path, pdf: str | Path, *, timeout: float = 120.0) -> Path:
+def print_pdf(html: str | Path, pdf: str | Path, *, timeout: float = 120.0,
+              lang: str = "en") -> Path:
     """Print an HTML report to a PDF file with the headless browser.
 
     Parameters
@@ -65,6 +66,8 @@ def print_pdf(html: str | Path, pdf: str | Path, *, timeout: float = 120.0) -> P
         The PDF to write (its folder is created).
     timeout : float
         Seconds the browser may take.
+    lang : {"en", "zh"}
+        Language of the message when no browser is installed.
 
     Returns
     -------
@@ -80,10 +83,10 @@ def print_pdf(html: str | Path, pdf: str | Path, *, timeout: float = 120.0) -> P
     """
     exe = find_chromium()
     if exe is None:
-        raise PrintError("no Chromium or Chrome found to print the PDF",
-                         ["install one (Debian/Ubuntu: apt-get install chromium) or set "
-                          "GIPRO_CHROMIUM to its path",
-                          "or write the HTML report (.html) and print it from a browser"])
+        from .i18n import translate
+
+        raise PrintError(translate("pdf_no_chromium", lang),
+                         [translate("pdf_install", lang), translate("pdf_or_html", lang)])
     pdf = Path(pdf)
     try:
         pdf.parent.mkdir(parents=True, exist_ok=True)
