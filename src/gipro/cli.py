@@ -467,15 +467,16 @@ def _print_progress(build: Build, rep, top: int) -> None:
     console.print(t2)
 
 
-_PARK_CHOICES = ("eip", "hj274", "miit", "park26", "all")
-
-
 def _park_framework(value: str) -> str:
-    """--framework of gipro assess: a built-in code or a YAML file, else a usage error."""
-    if value in _PARK_CHOICES or Path(value).suffix.lower() in (".yaml", ".yml"):
+    """--framework of gipro assess: a built-in code or a framework file (YAML, CSV, Excel),
+    else a usage error."""
+    from .parks.model import FRAMEWORK_SUFFIXES
+    from .parks.runner import PARK_FRAMEWORKS
+
+    if value in PARK_FRAMEWORKS or Path(value).suffix.lower() in FRAMEWORK_SUFFIXES:
         return value
-    raise typer.BadParameter(f"{value!r} is not one of {', '.join(_PARK_CHOICES)} nor a park "
-                             "framework YAML file (.yaml)")
+    raise typer.BadParameter(f"{value!r} is not one of {', '.join(PARK_FRAMEWORKS)} nor a "
+                             "park framework file (" + ", ".join(FRAMEWORK_SUFFIXES) + ")")
 
 
 @app.command("assess")
@@ -539,34 +540,39 @@ def assess_parks(
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
-        kept: dict = {}
+        from .parks.runner import load_input, run_assess
+
         reader = {"sep": _unescape(sep), "decimal": decimal, "thousands": thousands,
                   "na_values": na_values or None, "encoding": encoding,
                   "sheet": int(sheet) if sheet is not None and sheet.isdigit() else sheet,
                   "strip_codes": strip_codes, "crosswalk": _pairs(crosswalk, "--crosswalk"),
                   "unknown": "ignore" if ignore_unknown else "error"}
-        files, text = _run_assess(park_data, framework, out, example, parks_file,
-                                  enterprises, year, tolerance, kept, reader)
+        data = load_input(park_data, example=example, parks=parks_file,
+                          enterprises=enterprises, **reader)
+        run = run_assess(data, framework, out, year=year, tolerance=tolerance)
         extra = []
         if report_path is not None:
             from .report import park_report
 
-            rep = park_report(kept["data"], kept["assessments"],
-                              park26_build=kept.get("park26"), lang=lang, year=year,
-                              green_index=kept["green_index"])
+            rep = park_report(run.data, run.assessments, park26_build=run.park26, lang=lang,
+                              year=year, green_index=run.green_index)
             extra.append((REPORT, rep.write(report_path)))
         if excel is not None:
             from .report import write_excel
 
-            extra.append((WORKBOOK, write_excel(excel, kept.get("park26"), progress=False,
-                                                assessments=kept["assessments"],
-                                                park_data=kept["data"],
-                                                park_tables=kept["tables"])))
+            extra.append((WORKBOOK, write_excel(excel, run.park26, progress=False,
+                                                assessments=run.assessments,
+                                                park_data=run.data, park_tables=run.tables)))
     except GiproError as exc:
         _fail(exc)
         return
-    _say(text)
-    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out)
+    if _LANG["lang"] == "en":
+        _say(run.text)
+    else:  # the runner's summary is English: the same facts from its tables
+        from .report.console import assess_text
+
+        _say(assess_text(run, year, _LANG["lang"]))
+    _wrote(_t("cli_wrote_n", files=_plural(len(run.files), "file"), n=len(run.files)), out)
     _print_written(extra)
 
 
@@ -589,167 +595,6 @@ def _unescape(sep: str | None) -> str | None:
     if sep is None:
         return None
     return "\t" if sep in ("\\t", "tab", "TAB") else sep
-
-
-def _park26_missing(data) -> list[str]:
-    """Indicators of the park26 framework that the park data do not hold."""
-    from .framework import load_framework
-
-    have = set(data.indicators)
-    return [c for c in load_framework("park26").indicator_codes if c not in have]
-
-
-def _run_assess(park_data, framework, out, example, parks_file, enterprises, year,
-                tolerance, kept=None, reader=None):
-    """Assess the parks against each chosen framework and write the tables.
-
-    With ``framework="all"``, a framework the data cannot serve is skipped with a note (in
-    the printed summary and README.txt) and the others complete: park26 when the data lack
-    any of its 26 indicators or its build fails (e.g. an indicator constant over every park
-    and year). Named explicitly (``-f park26``), the same problem is an error.
-    """
-    import pandas as pd
-
-    from . import parks as _parks
-
-    kept = {} if kept is None else kept
-    if park_data is None or example:
-        if park_data is not None:
-            raise InputError("give PARK_DATA or --example, not both")
-        data = _parks.example()
-    else:
-        data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises,
-                                     **(reader or {}))
-    every = framework == "all"
-    chosen = (["eip", "hj274", "miit", "park26"] if every else [framework])
-    if year is not None and year not in data.years:
-        raise InputError(f"year {year} is not in the park data",
-                         [f"years: {', '.join(map(str, data.years))}"])
-    if framework not in _PARK_CHOICES and Path(framework).suffix not in (".yaml", ".yml"):
-        raise InputError(f"unknown framework {framework!r}",
-                         [f"choose one of {', '.join(_PARK_CHOICES)} or a YAML file"])
-    skipped: list[str] = []
-    if every:
-        lacking = _park26_missing(data)
-        if lacking:
-            shown = ", ".join(lacking[:8]) + (f" and {len(lacking) - 8} more"
-                                              if len(lacking) > 8 else "")
-            skipped.append(f"park26 scorecard skipped: the data lack {len(lacking)} of its "
-                           f"26 indicators ({shown}); coverage_missing.csv says how to "
-                           "obtain each")
-            chosen.remove("park26")
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}") from None
-    files: dict[str, Path] = {}
-    kept["data"] = data
-    kept["assessments"] = []
-    kept["tables"] = {}  # every table written as CSV, by file name: the workbook's sheets
-    kept["green_index"] = {}
-    status = "SYNTHETIC" if data.synthetic else "user data"
-    head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
-            if data.synthetic else f"park data: {data.origin or 'user data'}")
-    lang = _LANG["lang"]
-    names = {}
-    if lang != "en":
-        from .report.console import park_summary, unit_labels
-
-        names = unit_labels(data.parks, list(data.park_codes), lang)
-    lines = [_t("synthetic_banner") if data.synthetic else
-             _t("cli_park_data", origin=data.origin or _t("cli_user_status")),
-             _loc(repr(data)), *(f"{_t('cli_note')} {_loc(n)}" for n in data.notes
-                                 if n.startswith("left out"))]
-    warnings: list[str] = []
-
-    def save(df, name):
-        p = out / f"{name}.csv"
-        df.to_csv(p, index=False)
-        files[name] = p
-        kept["tables"][name] = df
-
-    save(data.wide(), "park_indicators")
-    if data.coverage is not None:
-        cov = data.coverage.copy()
-        cov.insert(0, "data_status", status)
-        save(cov, "rollup_coverage")
-    for fw in chosen:
-        if fw == "park26":
-            try:
-                build = _parks.park26(data)
-            except GiproError as exc:
-                if not every:
-                    raise
-                skipped.append(f"park26 scorecard skipped: {exc.message}")
-                continue
-            kept["park26"] = build
-            card = _parks.scorecard(build, data)
-            save(card, "park26_scorecard")
-            res = build.results()
-            res.insert(0, "data_status", res["unit"].map(data.parks["data_status"]))
-            save(res, "park26_results")
-            exc_t = build.exclusions()
-            exc_t.insert(0, "data_status", status)
-            save(exc_t, "park26_exclusions")
-            end = int(card["year"].max()) if year is None else year
-            cur = card[card["year"] == end]
-            lines.append("\n" + _t("cli_park26_head", year=end, status=_t(
-                "cli_synthetic_status" if data.synthetic else "cli_user_status")))
-            dims = build.framework.children(build.framework.root)
-            dim_label = {d: d if lang == "en" else build.framework.node(d).label(lang)
-                         for d in dims}
-            lines.append(f"  {_t('cli_rank'):>4} {_t('cli_park'):<9} PARK26 "
-                         + " ".join(f"{dim_label[d]:>6}" for d in dims))
-            for r in cur.itertuples():
-                rk = "-" if pd.isna(r.PARK26_rank) else r.PARK26_rank
-                lines.append(f"  {rk!s:>4} {names.get(r.park, r.park):<9} {r.PARK26:6.1f} " +
-                             " ".join(f"{getattr(r, d):6.1f}" for d in dims))
-            continue
-        a = _parks.assess(fw, data, tolerance=tolerance)
-        kept["assessments"].append(a)
-        warnings.extend(f"{a.framework.code}: {w}" for w in a.warnings)
-        files.update(a.to_csv(out))
-        kept["tables"].update((f"{a.framework.code}_{k}", t) for k, t in a.tables().items())
-        lines.append("")
-        lines.append(a.summary(year) if lang == "en" else park_summary(a, names, year,
-                                                                        lang=lang))
-        if a.framework.verdict.indicator_role == "leading_value":
-            gi = _parks.green_index(data, a.framework)
-            kept["green_index"][a.framework.code] = gi
-            save(gi.scores, f"{a.framework.code}_green_index")
-            save(gi.ratios, f"{a.framework.code}_green_index_ratios")
-            save(gi.window, f"{a.framework.code}_green_index_window")
-            lines.append("  " + _t("cli_gi_head"))
-            for w in gi.window.itertuples():
-                trend = w.trend if lang == "en" or not isinstance(w.trend, str) else _t(w.trend)
-                lines.append(f"    {names.get(w.park, w.park)}: " + (
-                    f"{w.window}: {w.gi_year1:.1f}, {w.gi_year2:.1f}, {w.gi_year3:.1f} "
-                    f"({trend})" if w.three_consecutive_years else _t("gi_no_window")))
-    covered = chosen + (["park26"] if every and "park26" not in chosen else [])
-    summary, missing = _parks.coverage_report(data, covered)
-    cw = _parks.crosswalk(data, covered)
-    cw.insert(0, "data_status", status)
-    save(cw, "crosswalk")
-    save(summary, "coverage")
-    missing.insert(0, "data_status", status)
-    save(missing, "coverage_missing")
-    lines.append("\n" + _t("cli_coverage_head"))
-    for r in summary.itertuples():
-        miss = (_t("cli_coverage_miss", codes=r.missing_indicators.replace(
-            ", ", "、" if lang == "zh" else ", ")) if r.missing_indicators else "")
-        lines.append("  " + _t("cli_coverage_row", fw=r.framework, k=r.items_in_data,
-                               n=r.items, miss=miss))
-    if skipped:
-        lines.append("")
-        lines.extend(f"{_t('cli_note')} {_loc(n)}" for n in skipped)
-    notes = "\n".join([head, *data.notes, *(f"WARNING {w}" for w in warnings),
-                       *(f"note: {n}" for n in skipped)])
-    (out / "README.txt").write_text(
-        notes + "\nThresholds marked UNVERIFIED (column flag) were not read in a primary "
-        "source; see docs/parks.md.\n", encoding="utf-8")
-    files["README"] = out / "README.txt"
-    return files, "\n".join(lines)
 
 
 @app.command()

@@ -62,7 +62,7 @@ from ..units import fraction_like, is_percent_unit
 from .data import SYNTHETIC, ParkData
 from .model import RequirementFramework, format_threshold, load_catalogue, load_park_framework
 
-__all__ = ["OUTCOMES", "Assessment", "assess"]
+__all__ = ["OUTCOMES", "Assessment", "assess", "resolve_context"]
 
 MET, PARTLY, NOT_MET = "met", "partly met", "not met"
 NA, NO_DATA, NO_THRESHOLD = "not applicable", "no data", "no threshold (unverified)"
@@ -205,8 +205,23 @@ def _split(t) -> tuple[float, float, object]:
     return float(t), np.nan, None
 
 
-def _resolve_context(fw: RequirementFramework, parks: pd.DataFrame) -> pd.DataFrame:
-    """Threshold of each (park, requirement) after ``applies_when`` and variants."""
+def resolve_context(fw: RequirementFramework, parks: pd.DataFrame) -> pd.DataFrame:
+    """Threshold of each (park, requirement) after ``applies_when`` and variants.
+
+    Parameters
+    ----------
+    fw : RequirementFramework
+    parks : pandas.DataFrame
+        Park attributes indexed by park (:attr:`ParkData.parks`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per park and requirement: ``t_lo, t_hi`` (number or bounds), ``t_level``
+        (category level), ``has_threshold``, ``verified``, ``threshold_basis`` ("default" or
+        the variant chosen), ``threshold`` (text), ``applicable`` and ``context_missing``
+        (the park attributes needed but not given).
+    """
     codes = [r.code for r in fw.requirements]
     grid = pd.MultiIndex.from_product([parks.index, codes], names=["park", "requirement"])
     n = len(grid)
@@ -326,7 +341,7 @@ def assess(
                          f"got {tolerance}", ["0.10 means within 10 % of the threshold"])
     req = _requirement_table(fw)
     parks = data.parks
-    ctx = _resolve_context(fw, parks)
+    ctx = resolve_context(fw, parks)
 
     # park-years: observed ones, and the latest year for parks without any data
     py = data.park_years

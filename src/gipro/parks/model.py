@@ -63,6 +63,8 @@ __all__ = [
     "load_park_framework",
 ]
 
+#: Suffixes of park framework files :func:`load_park_framework` reads.
+FRAMEWORK_SUFFIXES = (".yaml", ".yml")
 COMPARATORS = (">=", "<=", "<", ">", "==", "present", "between")
 STATUSES = ("prerequisite", "mandatory", "optional", "encouraged", "group")
 

@@ -19,7 +19,7 @@ import pandas as pd
 from .i18n import localise, measure, term, translate
 from .prose import park_reasons
 
-__all__ = ["park_summary", "scenario_text", "unit_labels"]
+__all__ = ["assess_text", "park_summary", "scenario_text", "unit_labels"]
 
 
 def unit_labels(units: pd.DataFrame | None, codes: list[str], lang: str) -> dict[str, str]:
@@ -78,8 +78,60 @@ def park_summary(a: Any, names: Mapping[str, str], year: int | None = None, top:
             name = fw.requirement(p.requirement).name.get(lang) or p.name
             lines.append("    " + t("cli_priority", k=p.priority, code=p.requirement,
                                     name=name, status=term(str(p.status), lang),
-                                    value=p.value_label or t("none"), need=need + star,
+                                    value=term(str(p.value_label), lang) if p.value_label
+                                    else t("none"), need=need + star,
                                     gap=gap))
+    return "\n".join(lines)
+
+
+def assess_text(run: Any, year: int | None = None, lang: str = "zh") -> str:
+    """The printed summary of ``gipro assess`` (:class:`gipro.parks.runner.AssessRun`
+    ``text``) in ``lang``, from the run's data, assessments, park26 scorecard, green index
+    and coverage table."""
+    t = lambda key, **f: translate(key, lang, **f)  # noqa: E731
+    data = run.data
+    names = unit_labels(data.parks, [str(p) for p in data.park_codes], lang)
+    lines = [t("synthetic_banner") if data.synthetic else
+             t("cli_park_data", origin=data.origin or t("cli_user_status")),
+             localise(repr(data), lang),
+             *(f"{t('cli_note')} {localise(n, lang)}" for n in data.notes
+               if n.startswith("left out"))]
+    card = run.tables.get("park26_scorecard")
+    if run.park26 is not None and card is not None:
+        fw = run.park26.framework
+        end = int(card["year"].max()) if year is None else year
+        cur = card[card["year"] == end]
+        lines.append("\n" + t("cli_park26_head", year=end, status=t(
+            "cli_synthetic_status" if data.synthetic else "cli_user_status")))
+        dims = fw.children(fw.root)
+        lines.append(f"  {t('cli_rank'):>4} {t('cli_park'):<9} PARK26 "
+                     + " ".join(f"{fw.node(d).label(lang):>6}" for d in dims))
+        for r in cur.itertuples():
+            rk = "-" if pd.isna(r.PARK26_rank) else r.PARK26_rank
+            lines.append(f"  {rk!s:>4} {names.get(r.park, r.park):<9} {r.PARK26:6.1f} "
+                         + " ".join(f"{getattr(r, d):6.1f}" for d in dims))
+    for a in run.assessments:
+        lines.append("")
+        lines.append(park_summary(a, names, year, lang=lang))
+        gi = run.green_index.get(a.framework.code)
+        if gi is not None:
+            lines.append("  " + t("cli_gi_head"))
+            for w in gi.window.itertuples():
+                trend = t(w.trend) if w.trend in ("rising", "falling", "mixed") else w.trend
+                lines.append(f"    {names.get(w.park, w.park)}: " + (
+                    f"{w.window}: {w.gi_year1:.1f}, {w.gi_year2:.1f}, {w.gi_year3:.1f} "
+                    f"（{trend}）" if w.three_consecutive_years else t("gi_no_window")))
+    cov = run.tables.get("coverage")
+    if cov is not None:
+        lines.append("\n" + t("cli_coverage_head"))
+        for r in cov.itertuples():
+            miss = (t("cli_coverage_miss", codes=str(r.missing_indicators).replace(", ", "、"))
+                    if isinstance(r.missing_indicators, str) and r.missing_indicators else "")
+            lines.append("  " + t("cli_coverage_row", fw=r.framework, k=r.items_in_data,
+                                  n=r.items, miss=miss))
+    if run.skipped:
+        lines.append("")
+        lines.extend(f"{t('cli_note')} {localise(n, lang)}" for n in run.skipped)
     return "\n".join(lines)
 
 

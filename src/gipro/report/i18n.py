@@ -681,6 +681,8 @@ TERMS: dict[str, dict[str, str]] = {
     "s_weight": {"en": "weight", "zh": "权重设定"},
     "s_aggregate": {"en": "aggregate", "zh": "加总"},
     "none": {"en": "none", "zh": "无"},
+    "yes": {"en": "yes", "zh": "是"},
+    "no": {"en": "no", "zh": "否"},
     # park requirement status and comparators
     "mandatory": {"en": "mandatory", "zh": "必选"},
     "optional": {"en": "optional", "zh": "可选"},
@@ -1057,7 +1059,7 @@ def localise(text: str, lang: str = "en") -> str:
                     fields[k] = re.sub(r", (?![^\[]*\])", "、", v).replace(" or ", " 或 ")
                 fields[k + "_l"] = localise(v, lang) if k == "rest" else fields[k]
             fields = {k: ("" if v is None else v) for k, v in fields.items()}
-            if "s" in fields and fields["s"] == ", SYNTHETIC":
+            if m.groupdict().get("s") == ", SYNTHETIC":
                 fields["s"] = "，合成数据"
             return zh.format(**fields) + tag
     if "; " in text:

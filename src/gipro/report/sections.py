@@ -1307,7 +1307,9 @@ class Parks(Section):
                                     strict=True)],
                 name=lambda d, fw=fw: [fw.requirement(r).name.get(lang) or n for r, n in
                                        zip(d["requirement"], d["name"], strict=True)],
-                status=lambda d: d["status"].map(lambda x: term(str(x), lang)))
+                status=lambda d: d["status"].map(lambda x: term(str(x), lang)),
+                value_label=lambda d: d["value_label"].map(
+                    lambda x: term(x, lang) if isinstance(x, str) else x))
             blocks.append({
                 "code": fw.code, "name": fw.name.get(lang) or fw.code, "year": year,
                 "synthetic": a.synthetic, "warnings": list(getattr(a, "warnings", [])),
