@@ -208,13 +208,20 @@ def run(
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
-    """Build a composite index from a recipe and write results.csv, stages/, recipe.yaml."""
+    """Build a composite index from a recipe and write results.csv, ranking.csv, stages/,
+    recipe.yaml."""
     from .build import Build
     from .progress import summary
 
     try:
         build = Build(recipe).run()
-        files = build.write(out)
+        files = build.write(out, lang=lang)
+        if build.framework.root in build.final.codes:  # the table to paste into a document
+            from .results import ranking_table
+
+            files["ranking"] = out / "ranking.csv"
+            ranking_table(build, lang=lang).to_csv(  # a BOM: Excel reads the Chinese right
+                files["ranking"], index=False, encoding="utf-8-sig" if lang == "zh" else "utf-8")
         extra = _write_reports(build, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
@@ -263,7 +270,7 @@ def _progress_text(build: Build, rep=None) -> str:
 
 def _names(build: Build) -> dict[str, str]:
     """Unit names in the command's language (the data's ``name`` / ``name_zh``)."""
-    from .report.console import unit_labels
+    from .labels import unit_labels
 
     return unit_labels(getattr(build.source_panel, "units", None),
                        [str(u) for u in build.datasets["raw"].units], _LANG["lang"])
@@ -288,7 +295,7 @@ def _write_reports(build: Build, report_path: Path | None, excel: Path | None, l
     """The HTML report and/or the workbook of a build (what --report / --excel ask for)."""
     if report_path is None and excel is None:
         return []
-    from .report import report_for_build, write_excel
+    from .report import report_for_build
 
     written = []
     prog = progress_report if progress_report is not None else True
@@ -296,9 +303,16 @@ def _write_reports(build: Build, report_path: Path | None, excel: Path | None, l
         rep = report_for_build(build, lang=lang, progress=prog, robustness=robustness)
         written.append((REPORT, rep.write(report_path)))
     if excel is not None:
-        written.append((WORKBOOK, write_excel(excel, build, progress=prog,
+        written.append((WORKBOOK, _excel(excel, build, progress=prog,
                                               robustness=robustness)))
     return written
+
+
+def _excel(*args, **kwargs):
+    """:func:`gipro.report.write_excel` in the command's language (sheet names, headers)."""
+    from .report import write_excel
+
+    return write_excel(*args, lang=_LANG["lang"], **kwargs)
 
 
 def _size(n_bytes: int) -> str:
@@ -558,9 +572,7 @@ def assess_parks(
                               year=year, green_index=run.green_index)
             extra.append((REPORT, rep.write(report_path)))
         if excel is not None:
-            from .report import write_excel
-
-            extra.append((WORKBOOK, write_excel(excel, run.park26, progress=False,
+            extra.append((WORKBOOK, _excel(excel, run.park26, progress=False,
                                                 assessments=run.assessments,
                                                 park_data=run.data, park_tables=run.tables)))
     except GiproError as exc:
@@ -749,9 +761,7 @@ def _sensitivity_reports(build: Build, res, report_path: Path | None, excel: Pat
     if excel is not None:
         import pandas as pd
 
-        from .report import write_excel
-
-        written.append((WORKBOOK, write_excel(excel, build, robustness=rob, extra={
+        written.append((WORKBOOK, _excel(excel, build, robustness=rob, extra={
             "sensitivity_runs": (res.runs, "every run of the analysis: its sampled settings, "
                                  "status, error and mean absolute rank shift"),
             "sensitivity_failures": (res.failures, "failed runs and why"),
@@ -810,7 +820,7 @@ def report_cmd(
     """Write one self-contained HTML report of a recipe's build (opens offline)."""
     from .build import Build
     from .progress import report
-    from .report import report_for_build, write_excel
+    from .report import report_for_build
 
     try:
         rob = _robustness_frames(rank_intervals, sobol)
@@ -821,7 +831,7 @@ def report_cmd(
         written = [(REPORT, report_for_build(build, lang=lang, title=title, period=period,
                                              progress=prog, robustness=rob).write(out))]
         if excel is not None:
-            written.append((WORKBOOK, write_excel(excel, build, progress=prog,
+            written.append((WORKBOOK, _excel(excel, build, progress=prog,
                                                   robustness=rob)))
     except GiproError as exc:
         _fail(exc)
@@ -947,14 +957,13 @@ def export_cmd(
     end: Annotated[int | None, typer.Option(help="Progress end period.")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Leave out the "
                                               "progress tables.")] = False,
+    lang: Lang = "en",
 ) -> None:
     """Write a build's data sets, results, progress, log and sources to one Excel workbook."""
     from .build import Build
-    from .report import write_excel
-
     try:
         build = Build(recipe).run()
-        path = write_excel(out, build, progress=not no_progress, base=base, end=end)
+        path = _excel(out, build, progress=not no_progress, base=base, end=end)
     except GiproError as exc:
         _fail(exc)
         return
@@ -1069,7 +1078,7 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
     import pandas as pd
 
     from .build import Build
-    from .report import Methodology, Report, Scenarios, report_for_build, write_excel
+    from .report import Methodology, Report, Scenarios, report_for_build
     from .report.i18n import translate
     from .scenario.evaluate import Evaluation
     from .scenario.parks import ParkEvaluation
@@ -1098,7 +1107,7 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
                          lang, [base, meth], synthetic=ev.data.synthetic)
             written.append((REPORT, rep.write(report_path)))
         if excel is not None:
-            written.append((WORKBOOK, write_excel(excel, build, progress=False,
+            written.append((WORKBOOK, _excel(excel, build, progress=False,
                                                   scenarios=base, park_data=ev.data)))
         return written
     if isinstance(ev, Evaluation):
@@ -1119,7 +1128,7 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
         more = {f"scenario_{k}": (read(k), f"{k}.csv of gipro scenario")
                 for k in ("index", "scores", "contributions", "changes", "beyond_scale",
                           "overview") if k in files}
-        written.append((WORKBOOK, write_excel(excel, build, progress=False, scenarios=sc,
+        written.append((WORKBOOK, _excel(excel, build, progress=False, scenarios=sc,
                                               extra=more)))
     return written
 

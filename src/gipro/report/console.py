@@ -16,24 +16,11 @@ from typing import Any
 
 import pandas as pd
 
+from ..labels import unit_labels
 from .i18n import localise, measure, term, translate
 from .prose import park_reasons
 
-__all__ = ["assess_text", "park_summary", "scenario_text", "unit_labels"]
-
-
-def unit_labels(units: pd.DataFrame | None, codes: list[str], lang: str) -> dict[str, str]:
-    """Unit names in ``lang`` from a unit table (``name`` / ``name_zh``; a missing name falls
-    back to the other language, then to the code)."""
-    def col(name: str) -> dict[str, str]:
-        if units is None or name not in getattr(units, "columns", ()):
-            return {}
-        s = units[name].dropna().astype(str)
-        return {str(k): v.strip() for k, v in s.items() if v.strip()}
-
-    first, second = (col("name_zh"), col("name")) if lang == "zh" else (col("name"),
-                                                                        col("name_zh"))
-    return {c: first.get(c) or second.get(c) or c for c in codes}
+__all__ = ["assess_text", "park_summary", "scenario_text"]
 
 
 def park_summary(a: Any, names: Mapping[str, str], year: int | None = None, top: int = 3,

@@ -13,8 +13,9 @@ from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["LANGUAGES", "MEASURES", "PATTERNS", "STRINGS", "TERMS", "check_complete",
-           "check_lang", "localise", "measure", "term", "translate", "untranslated"]
+__all__ = ["COLUMNS", "LANGUAGES", "MEASURES", "PATTERNS", "SHEETS", "STRINGS", "TERMS",
+           "about_text", "check_complete", "check_lang", "column_text", "localise", "measure",
+           "sheet_text", "term", "translate", "untranslated"]
 
 LANGUAGES = ("en", "zh")
 
@@ -605,6 +606,22 @@ STRINGS: dict[str, dict[str, str]] = {
                        "zh": "{codes}：同比例变化 {pct}%（{check}）"},
     "cli_q_cannot": {"en": "{n} indicator(s) cannot reach it alone (see questions.csv)",
                      "zh": "{n} 个指标单独变化无法达成（见 questions.csv）"},
+    # workbook
+    "xl_written": {"en": "gipro {version}, written {date}", "zh": "gipro {version}，{date} 生成"},
+    "xl_recipe": {"en": "recipe", "zh": "配置"},
+    "xl_framework": {"en": "framework", "zh": "指标体系"},
+    "xl_data": {"en": "data", "zh": "数据"},
+    "xl_missing": {"en": "missing values", "zh": "缺失值"},
+    "xl_missing_text": {"en": "empty cells (never 0)", "zh": "空单元格（从不记为 0）"},
+    "xl_precision": {"en": "precision", "zh": "精度"},
+    "xl_precision_text": {"en": "numbers to 16 significant digits",
+                          "zh": "数值保存 16 位有效数字（显示的小数位数由单元格格式决定）"},
+    "xl_sheet": {"en": "sheet", "zh": "工作表"},
+    "xl_content": {"en": "content", "zh": "内容"},
+    "xl_dataset": {"en": "", "zh": "数据集 {name}：单元、时期及各代码一列"},
+    "xl_step_table": {"en": "", "zh": "步骤 {step} 记录的表 {key}"},
+    "xl_park_table": {"en": "", "zh": "园区评价表 {name}（{name}.csv）"},
+    "xl_other": {"en": "", "zh": "表 {name}"},
     "pdf_no_chromium": {
         "en": "no Chromium or Chrome found to print the PDF",
         "zh": "未找到用于打印 PDF 的 Chromium 或 Chrome 浏览器"},
@@ -761,6 +778,73 @@ MEASURES: dict[str, str] = {
     "% of wastewater": "% 废水",
     "% of park area": "% 园区面积",
     "% of employees": "% 职工",
+}
+
+#: Sheet names of the workbook in Chinese (the English name is the key); data sets by
+#: :data:`TERMS` ``d_<name>``, park tables keep their CSV names.
+SHEETS: dict[str, str] = {
+    "about": "说明", "ranking": "排名表", "results": "结果", "weights": "权重",
+    "framework": "指标体系", "exclusions": "剔除与缺失", "log": "步骤记录", "sources": "数据来源",
+    "progress_index": "指数进展", "progress_indicators": "指标进展", "improvers": "改善单元数",
+    "contributions": "贡献分解", "leading_factors": "主要因素", "progress_summary": "进展摘要",
+    "progress_index_yearly": "指数逐年进展", "progress_indicators_yearly": "指标逐年进展",
+    "improvers_yearly": "逐年改善单元数", "contributions_yearly": "逐年贡献分解",
+    "rank_intervals": "排名区间", "sobol": "Sobol指数", "correlations": "相关系数",
+    "scenarios": "情景", "attainment": "目标达成", "questions": "反向问题",
+    "requirement_changes": "要求达标变化", "verdict_changes": "结论变化",
+    "sensitivity_runs": "敏感性运行", "sensitivity_failures": "失败的运行",
+    "sensitivity_notes": "敏感性说明", "park_indicators": "园区指标",
+}
+
+#: What each sheet holds, in Chinese (the English descriptions are written where the
+#: tables are gathered, :func:`gipro.report.excel.workbook_tables`).
+ABOUT: dict[str, str] = {
+    "ranking": "排名表：各单元的综合指数与各维度得分及排名，按排名排序（可直接粘贴到文档）",
+    "results": "每个单元、时期、代码的得分与排名（排名 1 为最好，并列取最小名次）",
+    "weights": "各权重组：相对同级的权重及在综合指数中的有效权重",
+    "framework": "指标体系：代码、中英文名称、计量单位、方向、权重、有效权重与来源",
+    "exclusions": "被步骤剔除的单元及无综合指数得分的单元-时期，附原因",
+    "log": "每个步骤的参数及所用规则",
+    "sources": "数据来源与许可（原文）",
+    "progress_index": "综合指数与各汇总项的进展", "progress_indicators": "各指标的进展",
+    "improvers": "各指标改善、恶化、不变与缺失的单元数", "contributions": "各指标对指数变化的贡献",
+    "leading_factors": "各单元指数变化的主要因素", "progress_summary": "进展摘要与注意事项",
+    "rank_intervals": "不确定性运行中各单元的排名区间", "sobol": "一阶与总 Sobol 敏感性指数",
+    "correlations": "相关系数矩阵", "scenarios": "情景与基准对比",
+    "attainment": "各目标按预测方式与情景的达成情况", "questions": "达成目标所需的变化（反向问题）",
+    "requirement_changes": "各情景前后园区要求的达标结果",
+    "verdict_changes": "各情景前后的园区结论",
+    "sensitivity_runs": "每次运行的抽样设定、状态与平均绝对排名变动",
+    "sensitivity_failures": "失败的运行及原因",
+    "sensitivity_notes": "分析的设计、随机种子、输入与规则",
+    "park_indicators": "各园区各年度的指标值",
+}
+
+#: Column headers of the tables gipro writes, in Chinese (other headers -- codes -- stay).
+COLUMNS: dict[str, str] = {
+    "unit": "单元代码", "unit_name": "单元", "period": "时期", "code": "代码",
+    "code_name": "名称", "name": "名称", "level": "层级", "score": "得分", "rank": "排名",
+    "children_scored": "有得分的下级指标数", "children": "下级指标数", "set": "权重组",
+    "method": "方法", "parent": "上级", "weight": "权重", "effective_weight": "有效权重",
+    "note": "说明", "kind": "类型", "name_en": "英文名称", "name_zh": "中文名称",
+    "direction": "方向", "source": "来源", "unit_used": "标准化时的计量单位", "step": "步骤",
+    "reason": "原因", "base": "基期", "end": "末期", "score_base": "基期得分",
+    "score_end": "末期得分", "change": "变化", "change_pct": "变化率（%）",
+    "rank_base": "基期排名", "rank_end": "末期排名", "rank_change": "排名变化",
+    "outcome": "结果", "measure": "计量单位", "value_source": "数值来源",
+    "value_base": "基期值", "value_end": "末期值", "value_change": "数值变化",
+    "value_change_pct": "数值变化率（%）", "cagr_pct": "年均增长率（%）",
+    "score_change": "得分变化", "n_units": "单元数", "n_improved": "改善",
+    "n_worsened": "恶化", "n_unchanged": "不变", "n_missing": "缺失",
+    "share_improved": "改善比例", "contribution": "贡献", "contribution_real": "实际贡献",
+    "contribution_bounds": "边界变化贡献", "share": "占比", "role": "作用",
+    "driver_rank": "拉动排名", "drag_rank": "拖累排名", "index_change": "指数变化",
+    "position": "序号", "input": "输入", "output": "输出", "skipped": "已跳过",
+    "reused": "复用", "seconds": "用时（秒）", "params": "参数", "notes": "规则与说明",
+    "text": "内容", "nominal_rank": "名义排名", "median_rank": "排名中位数",
+    "q05": "5% 分位排名", "q95": "95% 分位排名", "mean_abs_shift": "平均绝对排名变动",
+    "scenario": "情景", "score_scenario": "情景得分", "rank_scenario": "情景排名",
+    "target": "目标", "met": "达成", "label": "标签", "value": "数值", "status": "状态",
 }
 
 _UNTRANSLATED: set[str] = set()
@@ -1009,6 +1093,34 @@ def measure(text: str | None, lang: str = "en") -> str:
         return text
     _UNTRANSLATED.add(text)
     return text
+
+
+def sheet_text(key: str, lang: str = "en") -> str:
+    """A workbook sheet's name in ``lang`` (data sets as :data:`TERMS` ``d_<name>``)."""
+    if lang == "en":
+        return key
+    if key in SHEETS:
+        return SHEETS[key]
+    return TERMS[f"d_{key}"][lang] if f"d_{key}" in TERMS else key
+
+
+def column_text(name: str, lang: str = "en") -> str:
+    """A column header in ``lang`` (:data:`COLUMNS`; codes and other names stay)."""
+    return COLUMNS.get(name, name) if lang == "zh" else name
+
+
+def about_text(key: str, english: str, lang: str = "en") -> str:
+    """What sheet ``key`` holds, in ``lang`` (``english``: the English description)."""
+    if lang == "en":
+        return english
+    if key in ABOUT:
+        return ABOUT[key]
+    if f"d_{key}" in TERMS:
+        return translate("xl_dataset", lang, name=TERMS[f"d_{key}"][lang])
+    if "." in key:
+        step, _, table = key.partition(".")
+        return translate("xl_step_table", lang, step=step, key=table)
+    return translate("xl_park_table" if "_" in key else "xl_other", lang, name=key)
 
 
 def localise(text: str, lang: str = "en") -> str:

@@ -73,15 +73,9 @@ def unit_names(units: pd.DataFrame | None, codes: Sequence[str]) -> dict[str, di
     >>> unit_names(t, ["InnerMongolia", "X"])["zh"]
     {'InnerMongolia': '内蒙古', 'X': 'X'}
     """
-    def col(name: str) -> dict[str, str]:
-        if units is None or name not in units.columns:
-            return {}
-        s = units[name].dropna().astype(str)
-        return {str(k): v for k, v in s.items() if v.strip()}
+    from ..labels import unit_labels
 
-    en, zh = col("name"), col("name_zh")
-    return {"en": {c: en.get(c) or zh.get(c) or c for c in codes},
-            "zh": {c: zh.get(c) or en.get(c) or c for c in codes}}
+    return {lang: unit_labels(units, codes, lang) for lang in ("en", "zh")}
 
 
 def dataset_label(name: str, lang: str) -> str:
