@@ -1164,9 +1164,17 @@ def _print_scenarios(ev, top: int) -> None:
     console.print(table)
 
 
-@app.command("frameworks")
-def list_frameworks() -> None:
-    """List the built-in frameworks."""
+frameworks_app = typer.Typer(
+    help="List the built-in frameworks; export a park framework to correct and cite.",
+    no_args_is_help=False, add_completion=False)
+app.add_typer(frameworks_app, name="frameworks")
+
+
+@frameworks_app.callback(invoke_without_command=True)
+def list_frameworks(ctx: typer.Context) -> None:
+    """List the built-in frameworks (composite indices and park frameworks)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from . import parks as _parks
     from .framework import builtin_frameworks, load_framework
 
@@ -1177,6 +1185,45 @@ def list_frameworks() -> None:
         pf = _parks.load_park_framework(name)
         _say(f"{name}: {pf.name.get('en')} ({_plural(len(pf.requirements), 'requirement')}; "
              "park framework for gipro assess)")
+
+
+def _framework_file(value: Path) -> Path:
+    """--out of gipro frameworks export: .yaml/.yml, .csv or .xlsx, else a usage error."""
+    from .parks.model import FRAMEWORK_SUFFIXES
+
+    if value.suffix.lower() not in FRAMEWORK_SUFFIXES:
+        raise typer.BadParameter(f"{value.name!r}: a park framework is written as "
+                                 + ", ".join(FRAMEWORK_SUFFIXES))
+    return value
+
+
+@frameworks_app.command("export")
+def export_framework(
+    name: Annotated[str, typer.Argument(
+        help="A built-in park framework (eip, hj274, miit) or a park framework file.")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", callback=_framework_file,
+        help="File to write: .xlsx (Excel, with instructions), .yaml or .csv.")],
+    lang: Lang = "en",
+) -> None:
+    """Write a park framework for you to correct and cite: edit thresholds and rules, mark a
+    value verified with its source (user_verified, user_source), then run
+    gipro assess --framework FILE."""
+    try:
+        from .parks.model import export_park_framework, load_park_framework
+
+        fw = load_park_framework(name)
+        if out.exists():
+            raise InputError(f"{out} exists: gipro does not overwrite a file",
+                             ["give another --out, or move the file away"])
+        path = export_park_framework(fw, out, lang=lang)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    n_unver = sum(not r.is_verified for r in fw.requirements)
+    _say(f"{fw.code}: {_plural(len(fw.requirements), 'requirement')}, {n_unver} with an "
+         "unverified threshold")
+    _wrote("Wrote ", path)
 
 
 @app.command("datasets")

@@ -24,16 +24,15 @@ import pandas as pd
 from ..errors import InputError
 from ..panel import NumberFormat, Panel, RowNumbers, _codes, _to_numeric
 from ..suggest import code_clashes, code_fixes, near_match
+from .flags import FALSE_WORDS, FLAG_HINT, TRUE_WORDS, flag_value
 from .model import load_catalogue
 
-__all__ = ["FILE_ROW", "SYNTHETIC", "USER_DATA", "ParkData", "park_codes", "park_table",
-           "parse_flag", "parse_numbers"]
+__all__ = ["FILE_ROW", "SYNTHETIC", "USER_DATA", "ParkData", "out_of_range", "park_codes",
+           "park_table", "parse_flag", "parse_numbers"]
 
 SYNTHETIC = "SYNTHETIC"
 USER_DATA = "user data"
 
-_TRUE = {"yes", "y", "true", "t", "1", "1.0", "present", "是", "具备", "有"}
-_FALSE = {"no", "n", "false", "f", "0", "0.0", "absent", "否", "不具备", "无"}
 _MAX_LISTED = 12
 
 
@@ -55,18 +54,13 @@ def parse_flag(values: pd.Series, what: str = "flag") -> pd.Series:
     lookup = np.full(len(uniques) + 1, np.nan)  # last slot: missing (code -1)
     bad = []
     for k, u in enumerate(uniques):
-        t = str(u).strip().lower()
-        if t in _TRUE:
-            lookup[k] = 1.0
-        elif t in _FALSE:
-            lookup[k] = 0.0
-        elif t in ("", "nan", "none", "<na>"):
-            lookup[k] = np.nan
-        else:
+        try:
+            lookup[k] = flag_value(u)
+        except ValueError:
             bad.append(str(u))
     if bad:
         raise InputError(f"{what}: values that are neither yes nor no: {sorted(bad)[:_MAX_LISTED]}",
-                         ["use yes/no, true/false, 1/0, present/absent (是/否)"])
+                         [FLAG_HINT])
     return pd.Series(lookup[codes], index=s.index, dtype=float)
 
 
@@ -238,6 +232,17 @@ class ParkData:
         num = kinds == "number"
         if num.any():
             parsed = _numbers(df.loc[num], fmt, origin)
+            outside = out_of_range(df.loc[num, "indicator"].to_numpy(dtype=object), parsed)
+            if outside.any():
+                shown = df.loc[num][outside].head(_MAX_LISTED)
+                raise InputError(
+                    f"values outside what the indicator can take{_where(origin)}",
+                    [f"{r.park}, {r.year}, {r.indicator}: {v:g} (row {row}; possible: "
+                     f"{cat.get(r.indicator).range_text()})" for r, v, row in zip(
+                         shown.itertuples(), parsed[outside][:_MAX_LISTED], shown[FILE_ROW],
+                         strict=False)]
+                    + ["check the value and its unit (a share in %, not a fraction; a "
+                       "reduction as a positive %)"])
             value[num] = parsed
         flag = kinds == "boolean"
         if flag.any():
@@ -385,6 +390,36 @@ class ParkData:
         tag = f", {SYNTHETIC}" if self.synthetic else ""
         return (f"ParkData({len(self.park_codes)} parks x {span}, {len(self.indicators)} "
                 f"indicators, {len(self.values)} values{tag})")
+
+
+def out_of_range(indicators: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which values lie outside what their indicator can take (the catalogue's ``minimum``
+    and ``maximum``); NaN is never outside.
+
+    Parameters
+    ----------
+    indicators : ndarray of str, shape (n,)
+        Catalogue codes.
+    values : ndarray of float, shape (n,)
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+
+    Examples
+    --------
+    >>> out_of_range(np.array(["green_cover_pct", "green_cover_pct", "energy_elasticity"]),
+    ...              np.array([101.0, 40.0, -3.0])).tolist()
+    [True, False, False]
+    """
+    cat = load_catalogue()
+    bounds = {i.code: (-np.inf if i.minimum is None else i.minimum,
+                       np.inf if i.maximum is None else i.maximum) for i in cat.indicators}
+    lo = np.array([bounds[c][0] for c in indicators], dtype=float)
+    hi = np.array([bounds[c][1] for c in indicators], dtype=float)
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (v < lo) | (v > hi)
 
 
 def _where(origin: str | None) -> str:
@@ -635,7 +670,7 @@ def park_table(parks: pd.DataFrame | None, codes: pd.Series, *,
             continue
         s = table[col]
         text = s.dropna().map(lambda v: str(v).strip().lower())
-        if len(text) and text.isin(_TRUE | _FALSE).all() and not text.isin(
+        if len(text) and text.isin(TRUE_WORDS | FALSE_WORDS).all() and not text.isin(
                 {"1", "0", "1.0", "0.0"}).all():
             table[col] = parse_flag(s, f"park attribute {col}").map(
                 {1.0: True, 0.0: False}).astype(object)

@@ -234,11 +234,13 @@ def run_assess(
     if run.skipped:
         lines.append("")
         lines.extend(f"note: {n}" for n in run.skipped)
+    framework_notes = [n for a in run.assessments for n in a.framework.notes]
     notes = "\n".join([head, *data.notes, *(f"WARNING {w}" for w in warnings),
-                       *(f"note: {n}" for n in run.skipped)])
+                       *(f"note: {n}" for n in [*framework_notes, *run.skipped])])
     (out / "README.txt").write_text(
         notes + "\nThresholds marked UNVERIFIED (column flag) were not read in a primary "
-        "source; see docs/parks.md.\n", encoding="utf-8")
+        "source; see docs/parks.md. 'verified by user: <source>' marks a threshold or rule "
+        "you verified, with the source you gave.\n", encoding="utf-8")
     run.files["README"] = out / "README.txt"
     run.text = "\n".join(lines)
     return run

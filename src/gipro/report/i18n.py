@@ -294,6 +294,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "no data": {"en": "no data", "zh": "无数据"},
     "no threshold (unverified)": {"en": "no threshold", "zh": "无阈值"},
     "unverified": {"en": "UNVERIFIED", "zh": "未核实"},
+    "verified_by_user": {"en": "verified by user: {source}", "zh": "用户已核实：{source}"},
     "warning": {"en": "WARNING", "zh": "警告"},
     "pass": {"en": "pass", "zh": "通过"},
     "fail": {"en": "fail", "zh": "未通过"},

@@ -1249,13 +1249,14 @@ class Parks(Section):
             for cat in cats:
                 for code in first.index[first["category"] == cat]:
                     f = first.loc[code]
-                    star = "" if bool(f["verified"]) else " *"
+                    star = _threshold_mark(f["verified"], f["flag"], t)
                     need = (term("present", lang) if f["comparator"] == "present"
                             else f"{f['comparator']} {f['threshold']} "
                                  f"{measure(f['unit'] or '', lang)}".strip())
+                    unver = star == " *"
                     row = [Cell(code), Cell(fw.requirement(code).name.get(lang) or code),
-                           Cell(need + star, cls="unverified" if star else "",
-                                title=t("unverified") if star else "")]
+                           Cell(need + star, cls="unverified" if unver else "",
+                                title=t("unverified") if unver else "")]
                     for p in parks:
                         if (code, p) not in cell.index:
                             row.append(Cell(""))
@@ -1296,9 +1297,9 @@ class Parks(Section):
             pr = pr[pr["priority"] <= _TOP_GAPS].assign(
                 label=lambda d: d["park"].map(lambda k: names.get(k, k)),
                 need=lambda d: [(term("present", lang) if c == "present" else f"{c} {th}") +
-                                ("" if ok else " *") for c, th, ok in
+                                _threshold_mark(ok, fl, t) for c, th, ok, fl in
                                 zip(d["comparator"], d["threshold"], d["verified"],
-                                    strict=True)],
+                                    d["flag"], strict=True)],
                 name=lambda d, fw=fw: [fw.requirement(r).name.get(lang) or n for r, n in
                                        zip(d["requirement"], d["name"], strict=True)],
                 status=lambda d: d["status"].map(lambda x: term(str(x), lang)),
@@ -1554,13 +1555,26 @@ def dataset_notice(notice: str, dataset: str) -> str:
     return notice
 
 
+def _threshold_mark(verified: bool, flag: str, t) -> str:
+    """What follows a threshold in the park tables: `` *`` when unverified, the user's
+    source when the user verified it (``verified by user: <source>``), nothing when gipro
+    read it in its source."""
+    if not bool(verified):
+        return " *"
+    prefix = "verified by user: "
+    if isinstance(flag, str) and flag.startswith(prefix):
+        return f" ({t('verified_by_user', source=flag[len(prefix):])})"
+    return ""
+
+
 def unverified_thresholds(assessments: Sequence[Assessment]) -> pd.DataFrame:
-    """Every unverified threshold of the assessed frameworks, one row per requirement."""
+    """Every unverified threshold of the assessed frameworks, one row per requirement
+    (thresholds the user verified with a source are not listed)."""
     rows = []
     for a in assessments:
         fw = a.framework
         for r in fw.requirements:
-            if r.verified:
+            if r.is_verified:
                 continue
             th = r.threshold_text or ("present" if r.comparator == "present" else
                                       f"{r.comparator} {r.threshold}" if r.threshold is not None
