@@ -227,3 +227,11 @@ def test_scenario_prints_names_in_english_too(tmp_path):
     assert r.exit_code == 0, r.output
     assert "Inner Mongolia" in r.output or "Beijing" in r.output
     assert "InnerMongolia " not in r.output
+
+
+def test_gtfp_in_chinese(tmp_path):
+    """gipro gtfp (issue 17's command) prints its tables in Chinese too."""
+    out = _zh(["gtfp", "examples/gtfp/china-provinces.yaml", "--out", str(tmp_path / "g")],
+              tmp_path)
+    assert "技术效率变化" in out or "技术进步" in out
+    assert "北京" in out or "上海" in out

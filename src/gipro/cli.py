@@ -1209,44 +1209,51 @@ def gtfp_cmd(
         return
     _print_gtfp(res, top)
     for note in res.notes:
-        _say(f"data: {note}") if note.startswith("WARNING") else _note(note)
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out,
-           ": " + ", ".join(p.name for p in files.values()))
+        _say(_t("cli_data_note", note=_loc(note))) if note.startswith("WARNING") else _note(note)
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
+           ": " + _t("list_sep").join(p.name for p in files.values()))
     _print_written(extra)
 
 
 def _print_gtfp(res, top: int) -> None:
     """The index per pair of periods and the units with the highest mean TFPCH (or, without
     an index, the mean inefficiency per period)."""
+    from .labels import unit_labels
+
     sp = res.spec
-    names = res.units["name"].astype(str).to_dict() if "name" in res.units else {}
-    what = f"{sp.model}, {sp.returns}, {sp.technology} technology"
+    lang = _LANG["lang"]
+    names = unit_labels(res.units, list(res.units.index), lang)
+    what = (f"{sp.model}, {sp.returns}, {sp.technology} technology" if lang == "en" else
+            _t("list_sep").join([_t(f"model_{sp.model}"), _t(f"returns_{sp.returns}"),
+                                 _t(f"technology_{sp.technology}") + "技术"]))
     if res.productivity is None:
-        t = _table(f"Inefficiency ({what}): mean and units on the frontier per period")
-        for col in ("period", "units", "mean", "on the frontier"):
-            t.add_column(col, justify="left" if col == "period" else "right")
+        t = _table(_t("cli_gtfp_ineff", what=what))
+        for col in ("cli_period", "cli_units", "cli_mean", "cli_frontier"):
+            t.add_column(_t(col), justify="left" if col == "cli_period" else "right")
         for p, g in res.efficiency.groupby("period"):
             on = int((g["inefficiency"].abs() <= 1e-9).sum())
             _row(t, p, len(g), _num(g["inefficiency"].mean(), 4), on)
         console.print(t)
         return
     form = "geometric" if res.ratio else "arithmetic"
-    t = _table(f"{sp.index.replace('_', '-').title()} ({what}): {form} means per pair of "
-               "periods")
-    for col in ("periods", "units", "TFPCH", "TECH", "TECCH", "TFP growth", "frontier out",
-                "frontier back"):
-        t.add_column(col, justify="left" if col == "periods" else "right",
-                     no_wrap=col == "periods")
+    index = (sp.index.replace("_", "-").title() if lang == "en" else _t(f"index_{sp.index}"))
+    t = _table(_t("cli_gtfp_title", index=index, what=what, form=_t(f"cli_{form}")))
+    for col in ("cli_periods", "cli_units", "TFPCH", "TECH", "TECCH", "cli_tfp_growth",
+                "cli_frontier_out", "cli_frontier_back"):
+        t.add_column(_t(col) if col.startswith("cli_") else col,
+                     justify="left" if col == "cli_periods" else "right",
+                     no_wrap=col == "cli_periods")
     for r in res.period_summary().itertuples():
         _row(t, f"{r.period_from}~{r.period_to}", r.n_units, _num(r.tfpch, 4),
              _num(r.tech, 4), _num(r.tecch, 4), r.n_tfp_growth, r.n_frontier_out,
              r.n_frontier_in)
     console.print(t)
     us = res.unit_summary().sort_values("tfpch", ascending=False, na_position="last")
-    t2 = _table(f"Units by mean TFPCH: top {min(top, len(us))} of {len(us)}")
-    for col in ("unit", "TFPCH", "TECH", "TECCH", "cumulative", "leading"):
-        t2.add_column(col, justify="left" if col in ("unit", "leading") else "right")
-    lead = {"tech": "efficiency change", "tecch": "technical change", "": "-"}
+    t2 = _table(_t("cli_gtfp_units", k=min(top, len(us)), n=len(us)))
+    for col in ("cli_unit", "TFPCH", "TECH", "TECCH", "cli_cumulative", "cli_leading_tfp"):
+        t2.add_column(_t(col) if col.startswith("cli_") else col,
+                      justify="left" if col in ("cli_unit", "cli_leading_tfp") else "right")
+    lead = {"tech": _t("cli_efficiency_change"), "tecch": _t("cli_technical_change"), "": "-"}
     for r in us.head(top).itertuples():
         _row(t2, names.get(r.unit, r.unit), _num(r.tfpch, 4), _num(r.tech, 4),
              _num(r.tecch, 4), _num(r.tfpch_cumulative, 4), lead[r.leading])
