@@ -235,3 +235,27 @@ def test_gtfp_in_chinese(tmp_path):
               tmp_path)
     assert "技术效率变化" in out or "技术进步" in out
     assert "北京" in out or "上海" in out
+
+
+#: GB/T 2260 names of the 30 provinces of the embedded panel (codes 110000-650000), typed
+#: from the standard; reports use the short form the statistical yearbooks use (北京, 内蒙古).
+GB_T_2260 = {
+    "Beijing": "北京市", "Tianjin": "天津市", "Hebei": "河北省", "Shanxi": "山西省",
+    "InnerMongolia": "内蒙古自治区", "Liaoning": "辽宁省", "Jilin": "吉林省",
+    "Heilongjiang": "黑龙江省", "Shanghai": "上海市", "Jiangsu": "江苏省", "Zhejiang": "浙江省",
+    "Anhui": "安徽省", "Fujian": "福建省", "Jiangxi": "江西省", "Shandong": "山东省",
+    "Henan": "河南省", "Hubei": "湖北省", "Hunan": "湖南省", "Guangdong": "广东省",
+    "Guangxi": "广西壮族自治区", "Hainan": "海南省", "Chongqing": "重庆市", "Sichuan": "四川省",
+    "Guizhou": "贵州省", "Yunnan": "云南省", "Shaanxi": "陕西省", "Gansu": "甘肃省",
+    "Qinghai": "青海省", "Ningxia": "宁夏回族自治区", "Xinjiang": "新疆维吾尔自治区",
+}
+
+
+def test_province_names_are_the_gb_t_2260_short_forms():
+    from gipro import datasets
+
+    units = datasets.china_provinces().units
+    assert set(units.index) == set(GB_T_2260)
+    for code, full in GB_T_2260.items():
+        short = units.loc[code, "name_zh"]
+        assert full.startswith(short) and len(short) >= 2, (code, short)

@@ -52,6 +52,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Report", "park_notice", "park_report", "report_for_build"]
 
+def _date_text(iso: str, lang: str) -> str:
+    """A date as its readers write it: ``2026-12-07`` in English, ``2026年12月7日`` in
+    Chinese (GB/T 7408 numerals with 年月日); a text that is not an ISO date is kept.
+
+    Examples
+    --------
+    >>> _date_text("2026-12-07", "zh"), _date_text("2026-12-07", "en")
+    ('2026年12月7日', '2026-12-07')
+    """
+    if lang != "zh":
+        return iso
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("gipro.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]),
@@ -144,7 +162,8 @@ class Report:
             title=self.title, subtitle=self.subtitle, lang=self.lang, t=ctx.t,
             sections=rendered, synthetic=self.synthetic,
             generated=ctx.t("generated", version=__version__,
-                            date=self.generated or date.today().isoformat()),
+                            date=_date_text(self.generated or date.today().isoformat(),
+                                            self.lang)),
             plotly_js=Markup(_plotly_js()), payload=Markup(ctx.payload()),
             css=_asset("report.css"), js=_asset("report.js"),
             groups=ctx.groups)

@@ -810,13 +810,13 @@ TERMS: dict[str, dict[str, str]] = {
     "d_normalised": {"en": "normalised", "zh": "标准化得分"},
     "d_aggregated": {"en": "aggregated", "zh": "加总得分"},
     # step kinds
-    "s_denominate": {"en": "denominate", "zh": "分母化"},
-    "s_screen": {"en": "screen", "zh": "数据筛选"},
-    "s_impute": {"en": "impute", "zh": "缺失值插补"},
-    "s_treat": {"en": "treat", "zh": "异常值处理"},
-    "s_normalise": {"en": "normalise", "zh": "标准化"},
-    "s_weight": {"en": "weight", "zh": "权重设定"},
-    "s_aggregate": {"en": "aggregate", "zh": "加总"},
+    "s_denominate": {"en": "Denomination", "zh": "分母化"},
+    "s_screen": {"en": "Screening", "zh": "数据筛选"},
+    "s_impute": {"en": "Imputation", "zh": "缺失值插补"},
+    "s_treat": {"en": "Outlier treatment", "zh": "异常值处理"},
+    "s_normalise": {"en": "Normalisation", "zh": "标准化"},
+    "s_weight": {"en": "Weighting", "zh": "权重设定"},
+    "s_aggregate": {"en": "Aggregation", "zh": "加总"},
     "none": {"en": "none", "zh": "无"},
     "yes": {"en": "yes", "zh": "是"},
     "no": {"en": "no", "zh": "否"},
@@ -1155,6 +1155,13 @@ PATTERNS: list[tuple[str, str]] = [
 ]
 _COMPILED = [(re.compile(p), z) for p, z in PATTERNS]
 
+#: Internal names in the analyses' English texts, said the way a reader says them.
+EN_REWRITES: list[tuple[str, str]] = [
+    (r"weights from set 'framework'", "the framework's weights"),
+    (r"weight set 'framework' \(the framework's weights\)", "the framework's weights"),
+    (r"\(value_\*, ", "("),
+]
+
 
 def check_lang(lang: str) -> str:
     """Validate a report language.
@@ -1257,8 +1264,12 @@ def localise(text: str, lang: str = "en") -> str:
     ...          "periods", "zh")
     '标准化边界取 2006-2015 全部时期的合并值：各时期得分可比'
     """
-    if lang == "en" or not text or re.search("[\u4e00-\u9fff]", text):
-        return text  # English wanted, or already written in Chinese
+    if lang == "en" and text:
+        for rx, plain in EN_REWRITES:
+            text = re.sub(rx, plain, text)
+        return text
+    if not text or re.search("[\u4e00-\u9fff]", text):
+        return text  # already written in Chinese
     if not re.search("[A-Za-z]{2,}", text):
         return text  # numbers, symbols, codes of one letter: nothing to translate
     if text in TERMS:
