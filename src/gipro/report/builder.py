@@ -30,6 +30,7 @@ from ..results import period_of
 from .context import Context
 from .i18n import check_lang, translate
 from .sections import (
+    IndicatorStats,
     Methodology,
     Overview,
     Parks,
@@ -112,8 +113,6 @@ class Report:
     subtitle : str, optional
     synthetic : bool
         Show a banner that the data are SYNTHETIC.
-    scenarios : Scenarios, optional
-        Policy scenarios against the baseline (plain table, see :class:`Scenarios`).
     generated : str, optional
         Date printed in the header (default: today).
 
@@ -269,7 +268,8 @@ def report_for_build(
     periods = list(build.final.periods)
     if progress is True and len(periods) == 1:  # asked for, impossible: say so
         overview.notes.append(translate("no_progress_one_period", lang, period=periods[0]))
-    sections: list[Section] = [overview, Results.from_build(build, period)]
+    sections: list[Section] = [overview, IndicatorStats.from_build(build, period),
+                               Results.from_build(build, period)]
     if profiles:
         sections.append(Profiles.from_build(build, period))
     notes: list[str] = []
