@@ -1008,6 +1008,9 @@ PATTERNS: list[tuple[str, str]] = [
     # build inputs
     (r"framework (?P<fw>\S+): (?P<n>\d+) indicators, (?P<a>\d+) aggregates",
      "指标体系 {fw}：{n} 个指标，{a} 个汇总项"),
+    (r"data (?P<d>.+?): (?P<n>\d+) units, periods (?P<p>[\d-]+) \(chosen by the recipe's "
+     r"periods: from (?P<a>[\d-]+)\)",
+     "数据 {d}：{n} 个单元，时期 {p}（按配置的时期从 {a} 中选取）"),
     (r"data (?P<d>.+?): (?P<n>\d+) units, periods (?P<p>[\d-]+)",
      "数据 {d}：{n} 个单元，时期 {p}"),
     (r"data variables not in the framework \(not used\): (?P<v>.+)",

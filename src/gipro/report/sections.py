@@ -243,6 +243,9 @@ class IndicatorStats(Section):
         df = self.stats.copy()
         df["label"] = [fw.node(c).label(ctx.lang) if c in fw.nodes else c
                        for c in df["indicator"]]
+        if "unit" in df.columns:  # measurement units in the report's language
+            df["unit"] = df["unit"].map(lambda m: measure(m, ctx.lang) if isinstance(m, str)
+                                        else m)
         flags = []
         for r in df.itertuples():
             f = [t("flag_low_availability") if r.flag_availability == "LOW" else "",
