@@ -499,19 +499,32 @@ class Build:
                 "children": pd.arrays.IntegerArray(c["children"], c["na"].copy()),
             })
 
-    def results_arrow(self, codes: Sequence[str] | None = None) -> Iterator[Any]:
-        """:meth:`results_parts` as Apache Arrow tables (unit and code dictionary-encoded:
-        no string per row is made), for writing Parquet (needs pyarrow)."""
+    def results_arrow(self, codes: Sequence[str] | None = None, *, lang: str = "en"
+                      ) -> Iterator[Any]:
+        """:meth:`results_parts` as Apache Arrow tables with the unit and code names in
+        ``lang`` (:func:`gipro.labels.with_names`'s columns; units and codes
+        dictionary-encoded: no string per row is made), for writing Parquet (needs pyarrow)."""
         import pyarrow as pa
 
-        units = pa.array(list(self.final.units), type=pa.string())
+        from .labels import unit_labels
+
+        units = list(self.final.units)
+        names = unit_labels(getattr(self.source_panel, "units", None), units, lang)
+        unit_dict = pa.array(units, type=pa.string())
+        name_dict = pa.array([str(names.get(u, u)) for u in units], type=pa.string())
+        nodes = self.framework.nodes
         for code, level, c in self._result_columns(codes):
             n = len(c["score"])
+            idx = pa.array(c["unit"], pa.int32())
+            zero = pa.array(np.zeros(n, np.int32))
+            code_name = (nodes[code].name.get(lang) or code) if code in nodes else code
             yield pa.table({
-                "unit": pa.DictionaryArray.from_arrays(pa.array(c["unit"], pa.int32()), units),
+                "unit": pa.DictionaryArray.from_arrays(idx, unit_dict),
+                "unit_name": pa.DictionaryArray.from_arrays(idx, name_dict),
                 "period": pa.array(c["period"], pa.int64()),
-                "code": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)),
-                                                       pa.array([code], pa.string())),
+                "code": pa.DictionaryArray.from_arrays(zero, pa.array([code], pa.string())),
+                "code_name": pa.DictionaryArray.from_arrays(
+                    zero, pa.array([str(code_name)], pa.string())),
                 "level": pa.array(np.full(n, level, dtype=np.int64)),
                 "score": pa.array(c["score"], pa.float64()),
                 "rank": pa.array(c["rank"], pa.int64(), from_pandas=True),
@@ -646,13 +659,15 @@ class Build:
         """The log as a table (one row per step)."""
         return pd.DataFrame([e.to_dict() for e in self.log])
 
-    def write(self, out_dir: str | Path, format: str = "csv") -> dict[str, Path]:
+    def write(self, out_dir: str | Path, format: str = "csv", *, lang: str = "en"
+              ) -> dict[str, Path]:
         """Write the build's outputs to a folder.
 
         Files (tables as ``.csv``, or ``.parquet`` with ``format="parquet"``): ``results``
-        (tidy ``unit, period, code, level, score, rank, children_scored, children``, written
-        one code at a time), ``stages/<data set>`` (wide: ``unit, period`` and one column per
-        code, for each data set kept), ``recipe.yaml`` (the recipe as run, defaults filled in),
+        (tidy ``unit, unit_name, period, code, code_name, level, score, rank,
+        children_scored, children``: the names in ``lang``, :func:`gipro.labels.with_names`;
+        written one code at a time), ``stages/<data set>`` (wide: ``unit, period`` and one
+        column per code, for each data set kept), ``recipe.yaml`` (the recipe as run, defaults filled in),
         ``log.yaml`` (``input``: what was read and what was not used; ``steps``: every step with
         its parameters and notes), ``exclusions``, ``weights`` (every weight set, with effective
         weights) and ``details/<step>.<table>`` for each table a step recorded in
@@ -664,6 +679,8 @@ class Build:
         ----------
         out_dir : path
         format : {"csv", "parquet"}
+        lang : {"en", "zh"}
+            Language of the unit and code names in ``results``.
 
         Returns
         -------
@@ -689,9 +706,12 @@ class Build:
             old.unlink()  # stale stages of an earlier run
         files: dict[str, Path] = {}
         try:
+            from .labels import with_names
+
+            units = getattr(self.source_panel, "units", None)
             files["results"] = write_table(
-                self.results_parts() if format == "csv" else self.results_arrow(),
-                out / "results", format)
+                (with_names(part, units, self.framework, lang) for part in self.results_parts())
+                if format == "csv" else self.results_arrow(lang=lang), out / "results", format)
             files["recipe"] = out / "recipe.yaml"
             files["log"] = out / "log.yaml"
             files["exclusions"] = out / f"exclusions.{format}"

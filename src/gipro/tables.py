@@ -37,8 +37,8 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def write_table(table: pd.DataFrame | Iterable[Any], stem: str | Path, fmt: str = "csv"
-                ) -> Path:
+def write_table(table: pd.DataFrame | Iterable[Any], stem: str | Path, fmt: str = "csv", *,
+                bom: bool = False) -> Path:
     """Write a table (or its parts, in order) to ``stem.csv`` or ``stem.parquet``.
 
     Parameters
@@ -49,6 +49,8 @@ def write_table(table: pd.DataFrame | Iterable[Any], stem: str | Path, fmt: str 
     stem : path
         The file without its suffix.
     fmt : {"csv", "parquet"}
+    bom : bool
+        CSV: start with a UTF-8 byte-order mark (Excel then reads Chinese text right).
 
     Returns
     -------
@@ -66,7 +68,7 @@ def write_table(table: pd.DataFrame | Iterable[Any], stem: str | Path, fmt: str 
     path = Path(f"{stem}.{fmt}")
     parts: Iterator[pd.DataFrame] = iter([table] if isinstance(table, pd.DataFrame) else table)
     if fmt == "csv":
-        with path.open("w", encoding="utf-8", newline="") as f:
+        with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
             for i, part in enumerate(parts):
                 part.to_csv(f, index=False, header=i == 0)
         return path
