@@ -18,17 +18,8 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 UPPER = ("gipro.build", "gipro.scenario", "gipro.sensitivity", "gipro.report", "gipro.cli")
 
 #: Known exceptions, each with the work that removes it (empty when the walls hold).
-ALLOWED_CIRCLES: set[frozenset[str]] = {
-    frozenset({"gipro.report.builder", "gipro.report.sections"}),  # report/context.py move
-}
-ALLOWED_PRIVATE = {
-    "gipro.cli <- gipro.report.sections._interval_runs",
-    "gipro.cli <- gipro.report.builder._park_notice",
-    "gipro.report.images <- gipro.report.sections._period_of",
-    "gipro.report.excel <- gipro.report.sections._units_normalised",
-    "gipro.report.excel <- gipro.report.builder._park_notice",
-    "gipro.report.builder <- gipro.report.sections._period_of",
-}
+ALLOWED_CIRCLES: set[frozenset[str]] = set()
+ALLOWED_PRIVATE: set[str] = set()
 
 
 def import_graph() -> tuple[dict[str, set[str]], list[str]]:
