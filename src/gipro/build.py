@@ -663,17 +663,16 @@ class Build:
               ) -> dict[str, Path]:
         """Write the build's outputs to a folder.
 
-        Files (tables as ``.csv``, or ``.parquet`` with ``format="parquet"``): ``results``
-        (tidy ``unit, unit_name, period, code, code_name, level, score, rank,
-        children_scored, children``: the names in ``lang``, :func:`gipro.labels.with_names`;
-        written one code at a time), ``stages/<data set>`` (wide: ``unit, period`` and one
-        column per code, for each data set kept), ``recipe.yaml`` (the recipe as run, defaults
-        filled in), ``log.yaml`` (``input``: what was read and what was not used; ``steps``: every step with
-        its parameters and notes), ``exclusions``, ``weights`` (every weight set, with effective
-        weights) and ``details/<step>.<table>`` for each table a step recorded in
-        :attr:`fitted` (e.g. ``details/treat.changes``: every value changed by outlier
-        treatment; ``details/impute.imputed``). Stale stages of an earlier run in the same
-        folder are removed.
+        Files (tables as ``.csv``, or ``.parquet`` with ``format="parquet"``): ``results`` (tidy
+        ``unit, unit_name, period, code, code_name, level, score, rank, children_scored, children``:
+        the names in ``lang``, :func:`gipro.labels.with_names`; written one code at a time),
+        ``stages/<data set>`` (wide: ``unit, period`` and one column per code, for each data set
+        kept), ``recipe.yaml`` (the recipe as run, defaults filled in), ``log.yaml`` (``input``:
+        what was read and what was not used; ``steps``: every step with its parameters and notes),
+        ``exclusions``, ``weights`` (every weight set, with effective weights) and
+        ``details/<step>.<table>`` for each table a step recorded in :attr:`fitted` (e.g.
+        ``details/treat.changes``: every value changed by outlier treatment;
+        ``details/impute.imputed``). Stale stages of an earlier run in the same folder are removed.
 
         Parameters
         ----------
