@@ -50,6 +50,7 @@ __all__ = [
     "borda",
     "column_bounds",
     "column_moments",
+    "constant_bounds",
     "constant_columns",
     "distance_to_max",
     "distance_to_reference",
@@ -176,7 +177,18 @@ def constant_columns(x: np.ndarray, axis: Axis = -2) -> np.ndarray:
     >>> constant_columns(np.array([[1.0, 5.0], [2.0, 5.0]])).tolist()
     [[False, True]]
     """
-    lower, upper = column_bounds(x, axis)
+    return constant_bounds(*column_bounds(x, axis))
+
+
+def constant_bounds(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """The rule of :func:`constant_columns` on known bounds (the one place it is written):
+    observed (``lower`` not NaN) and not varying (``upper`` not above ``lower``).
+
+    Examples
+    --------
+    >>> constant_bounds(np.array([1.0, 5.0, np.nan]), np.array([2.0, 5.0, np.nan])).tolist()
+    [False, True, False]
+    """
     return ~np.isnan(lower) & ~(upper > lower)
 
 
