@@ -59,8 +59,11 @@ def test_minmax_constant_indicator_raises_naming_it():
 
 
 def test_minmax_bad_range():
-    with pytest.raises(MethodError):
-        minmax(np.ones((2, 1)), low=1, high=1)
+    """A varying column, so that only the range check can fire (a constant column would
+    raise the zero-range error instead)."""
+    for low, high in [(1, 1), (2, 1)]:
+        with pytest.raises(MethodError, match=r"min-max range must have low < high, got \["):
+            minmax(np.array([[1.0], [2.0]]), low=low, high=high)
 
 
 # ---------------------------------------------------------------- aggregation

@@ -181,8 +181,9 @@ def log_ct(x: np.ndarray, axis: int = -2) -> np.ndarray:
     r"""COIN Tool log as in COINr: :math:`\ln(x - \min x + 0.01(\max x - \min x))`, per column.
 
     COINr ``log_CT`` (and COINr6 ``deflog = "CTlog"``). Defined for any sign of ``x``; the
-    minimum maps to :math:`\ln(0.01 \cdot \text{range})`. NaN stays NaN; a constant column
-    (zero range) gives NaN for every value, so call it only on columns that vary.
+    minimum maps to :math:`\ln(0.01 \cdot \text{range})`. NaN stays NaN; a column without a
+    range -- constant, or a single observed value -- gives NaN for every value (the formula
+    would give :math:`\ln 0 = -\infty` for its minimum), so call it only on columns that vary.
 
     Examples
     --------
@@ -193,7 +194,8 @@ def log_ct(x: np.ndarray, axis: int = -2) -> np.ndarray:
     obs = ~np.isnan(x)
     lo, hi = _nanmin(x, obs, axis), _nanmax(x, obs, axis)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.log(x - lo + 0.01 * (hi - lo))
+        y = np.log(x - lo + 0.01 * (hi - lo))
+    return np.where(hi > lo, y, np.nan)
 
 
 def log_ct_orig(x: np.ndarray, axis: int = -2) -> np.ndarray:
