@@ -50,6 +50,20 @@ def test_cagr_b7_and_undefined_cases():
     assert np.isnan(pct_change(0.0, 1.0))
 
 
+def test_change_kernels_signs_and_periods():
+    """Hand: 50 -> 200 over 2 years: 4^(1/2) - 1 = 1 (100 % a year); 200 -> 50: -0.5; years
+    per unit (2, 1): 100 -> 121 is 0.1 a year over 2 years, 0.21 over 1. No time between the
+    periods, or a negative span, or a zero end value: undefined. % change: -10 -> -5 is
+    +50 % (a rise on a negative base), 4 -> 1 is -75 %, a missing value gives NaN."""
+    assert cagr(50.0, 200.0, 2).item() == 1.0
+    assert cagr(200.0, 50.0, 2).item() == -0.5
+    np.testing.assert_allclose(cagr([100.0, 100.0], [121.0, 121.0], np.array([2.0, 1.0])),
+                               [0.1, 0.21], rtol=1e-14)
+    assert np.isnan(cagr([100.0, 100.0, 100.0], [121.0, 121.0, 0.0], [0.0, -2.0, 2.0])).all()
+    assert pct_change([-10.0, 4.0, np.nan], [-5.0, 1.0, 3.0])[:2].tolist() == [50.0, -75.0]
+    assert np.isnan(pct_change([-10.0, 4.0, np.nan], [-5.0, 1.0, 3.0])[2])
+
+
 def test_index_progress_hand_example():
     """ARITH (see test_decompose): A 0 -> 31.25, B 62.5 -> 81.25.
 
