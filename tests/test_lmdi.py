@@ -154,11 +154,42 @@ def test_single_sector_hand_case():
 
 
 def test_kernel_errors():
-    with pytest.raises(MethodError, match="missing"):
+    with pytest.raises(MethodError, match=r"LMDI: b is missing \(NaN\) in the base period at "
+                                          r"position \(0,\) \(1 such values\)"):
         additive(np.array([[1.0, np.nan]]), np.array([[1.0, 2.0]]), names=["a", "b"])
-    with pytest.raises(MethodError, match="negative"):
+    with pytest.raises(MethodError, match=r"LMDI: factor 1 is negative \(-2\) in the base"):
         additive(np.array([[1.0, -2.0]]), np.array([[1.0, 2.0]]))
+    with pytest.raises(MethodError, match=r"LMDI: factor 0 is infinite in the end period at "
+                                          r"position \(1,\) \(2 such values\)"):
+        additive(np.ones((2, 2)), np.array([[1.0, 1.0], [np.inf, np.inf]]))
+    with pytest.raises(MethodError, match=r"base and end arrays differ in shape: \(1, 2\) vs "
+                                          r"\(2, 2\)"):
+        additive(np.ones((1, 2)), np.ones((2, 2)))
+    with pytest.raises(MethodError, match=r"factor arrays need shape \(\.\.\., n_sectors, "
+                                          r"n_factors\)"):
+        additive(np.ones(2), np.ones(2))
+    with pytest.raises(MethodError, match=r"argument a has -1\.0 \(1 such values\)"):
+        logmean(-1.0, 2.0)
+    with pytest.raises(MethodError, match=r"argument b has inf \(2 such values\)"):
+        logmean([1.0, 2.0], [np.inf, np.inf])
     assert np.isnan(multiplicative(np.array([[0.0, 1.0]]), np.array([[1.0, 1.0]]))).all()
+    assert np.isnan(multiplicative(np.array([[1.0, 1.0]]), np.array([[1.0, 0.0]]))).all()
+
+
+def test_kernels_on_leading_axes_and_a_vanishing_sector():
+    """Two units (leading axis) of two sectors: unit 1 is the single-sector hand case plus a
+    sector at zero in both periods (contributes nothing): x 2 -> 4, y 3 -> 3 gives (6, 0),
+    D = (2, 1); unit 2: sector 1 unchanged (1, 5), sector 2 vanishes, (2, 1) -> (2, 0): its
+    whole -2 goes to y, the factor that becomes 0. V 7 -> 5: x effect 0, y effect -2, so
+    D_x = 1 and D_y = exp(-2/L(5, 7)) = exp(ln(5/7)) = 5/7."""
+    x0 = np.array([[[2.0, 3.0], [0.0, 0.0]], [[1.0, 5.0], [2.0, 1.0]]])
+    xT = np.array([[[4.0, 3.0], [0.0, 0.0]], [[1.0, 5.0], [2.0, 0.0]]])
+    eff = additive(x0, xT)
+    np.testing.assert_allclose(eff.sum(axis=-2), [[6.0, 0.0], [0.0, -2.0]], atol=1e-13)
+    assert eff[0, 1].tolist() == [0.0, 0.0] and eff[1, 1].tolist() == [0.0, -2.0]
+    d = multiplicative(x0, xT)
+    np.testing.assert_allclose(d, [[2.0, 1.0], [1.0, 5 / 7]], rtol=1e-13)
+    assert logmean(np.zeros((2, 2)), 0.0).tolist() == [[0.0, 0.0], [0.0, 0.0]]
 
 
 # ---------------------------------------------------------------------- properties
