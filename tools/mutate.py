@@ -563,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=4.0,
                    help="time limit per mutant as a multiple of the traced baseline (min 20 s)")
     p.add_argument("--log", action="store_true", help="keep each mutant's pytest output")
+    p.add_argument("--wait", action="store_true",
+                   help="wait for a running mutation run to finish instead of stopping")
     args = p.parse_args(argv)
 
     dotted, path = module_name(args.module)
@@ -603,9 +605,10 @@ def main(argv: list[str] | None = None) -> int:
 
     lock = open(LOCK, "w")
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(lock, fcntl.LOCK_EX | (0 if args.wait else fcntl.LOCK_NB))
     except BlockingIOError:
-        print(f"another mutation run holds {LOCK}; run one at a time", file=sys.stderr)
+        print(f"another mutation run holds {LOCK}; run one at a time (or --wait)",
+              file=sys.stderr)
         return 2
     if os.nice(0) < 10:
         os.nice(10 - os.nice(0))  # heavy and long: give way to interactive work
