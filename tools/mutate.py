@@ -568,6 +568,14 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     dotted, path = module_name(args.module)
+    if not (args.show or args.list):  # the module and tests are read once the turn has come
+        lock = open(LOCK, "w")  # held until the process ends
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if args.wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            print(f"another mutation run holds {LOCK}; run one at a time (or --wait)",
+                  file=sys.stderr)
+            return 2
     rel = str(path.relative_to(ROOT))
     source = path.read_text()
     lines = source.splitlines()
@@ -603,13 +611,6 @@ def main(argv: list[str] | None = None) -> int:
         chosen = sorted(random.Random(args.seed).sample(chosen, args.sample),
                         key=lambda m: (m.line, m.col))
 
-    lock = open(LOCK, "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | (0 if args.wait else fcntl.LOCK_NB))
-    except BlockingIOError:
-        print(f"another mutation run holds {LOCK}; run one at a time (or --wait)",
-              file=sys.stderr)
-        return 2
     if os.nice(0) < 10:
         os.nice(10 - os.nice(0))  # heavy and long: give way to interactive work
     import importlib
