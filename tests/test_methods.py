@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -190,8 +190,7 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 @given(arrays(float, (6, 3), elements=finite), st.permutations(range(6)))
 def test_minmax_unit_order_invariance(x, perm):
     lo, up = column_bounds(x)
-    if not (up > lo).all():
-        return
+    assume((up > lo).all())
     y = minmax(x)
     np.testing.assert_allclose(minmax(x[list(perm)]), y[list(perm)])
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -405,8 +405,7 @@ def test_batched_rounds_equal_round_by_round_reference(columns, winmax, force, o
         ref = _reference_rounds(col_j, winmax, force, on_constant)
         # skip inputs where a rounding-level difference in a sum could flip a decision
         probe = col_j.copy()
-        if _near_threshold(probe) or _near_threshold(ref[0]):
-            return
+        assume(not (_near_threshold(probe) or _near_threshold(ref[0])))
         refs.append(ref)
     if any(r[3] == "error" for r in refs):
         with pytest.raises(MethodError, match="fewer than 2 distinct values"):
