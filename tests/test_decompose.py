@@ -23,7 +23,7 @@ from gipro.decompose import (
     weights_used,
 )
 from gipro.progress import report
-from progress_cases import ARITH, FW, make_build
+from progress_cases import ARITH, FW, THREE, make_build
 
 
 def row(tab, unit, code):
@@ -383,16 +383,6 @@ def test_contributions_add_up_with_weight_sets(rows, method, w, shift):
 
 
 # ---------------------------------------------------------------- three periods, roles, refusals
-# Pooled min-max onto [0, 100], effective weights a .25, b .25, c .5 (as ARITH):
-#   a (+): A 0, 20, 10;  B 40, 30, 20;  C 10 always   pooled [0, 40]    A 0, 50, 25;  B 100, 75, 50
-#   b (-): A 5, 1, 3;    B 1, 5, 3;     C 3 always    -b in [-5, -1]    A 0, 100, 50; B 100, 0, 50
-#   c (+): A 100, 300, 500; B 500, 100, 300; C 300    pooled [100, 500] A 0, 50, 100; B 100, 0, 50
-# Index A 0 -> 62.5 -> 68.75; B 100 -> 18.75 -> 50; C 43.75 throughout (scores 25, 50, 50).
-THREE = [("A", 2000, 0, 5, 100), ("A", 2005, 20, 1, 300), ("A", 2010, 10, 3, 500),
-         ("B", 2000, 40, 1, 500), ("B", 2005, 30, 5, 100), ("B", 2010, 20, 3, 300),
-         ("C", 2000, 10, 3, 300), ("C", 2005, 10, 3, 300), ("C", 2010, 10, 3, 300)]
-
-
 def test_period_pairs_over_three_periods_both_ways():
     from gipro.decompose import period_pairs
 
