@@ -47,7 +47,8 @@ def test_b4_zero_and_negative_raise_for_positive_means():
     for f in (A.geometric_mean, A.harmonic_mean):
         with pytest.raises(MethodError, match=r"strictly positive.*\['b'\]"):
             f(np.array([1.0, 0.0]), np.ones(2), names=["a", "b"])
-    with pytest.raises(MethodError):
+    with pytest.raises(MethodError, match=r"generalised mean of order -2 needs strictly "
+                                          r"positive values"):
         A.generalised_mean(np.array([1.0, 0.0]), np.ones(2), p=-2)
     with pytest.raises(MethodError, match="non-negative"):
         A.generalised_mean(np.array([1.0, -1.0]), np.ones(2), p=2)

@@ -58,7 +58,7 @@ def test_logmean_zero_limits_and_errors():
     assert logmean([0.0, 0.0, 4.0], [0.0, 2.0, 0.0]).tolist() == [0.0, 0.0, 0.0]
     with pytest.raises(MethodError, match=r"negative|>= 0"):
         logmean(-1.0, 2.0)
-    with pytest.raises(MethodError):
+    with pytest.raises(MethodError, match=r"finite values >= 0; argument a has nan"):
         logmean(np.nan, 2.0)
 
 

@@ -93,7 +93,8 @@ def test_geometric_mean_rejects_zero_and_negative():
     # field case B03: after min-max the worst unit is exactly 0
     with pytest.raises(MethodError, match=r"strictly positive.*\['I1'\]"):
         geometric_mean(np.array([0.0, 100.0]), np.ones(2), names=["I1", "I2"])
-    with pytest.raises(MethodError):
+    with pytest.raises(MethodError, match=r"strictly positive values; zero or negative "
+                                          r"values in \[0\]"):
         geometric_mean(np.array([-1.0, 100.0]), np.ones(2))
 
 
@@ -116,9 +117,9 @@ def test_data_threshold_coinr():
 
 
 def test_bad_weights():
-    with pytest.raises(MethodError):
+    with pytest.raises(MethodError, match=r"aggregation weights must be finite and >= 0"):
         arithmetic_mean(np.ones(2), np.array([-1.0, 1.0]))
-    with pytest.raises(MethodError):
+    with pytest.raises(MethodError, match=r"aggregation weights are all zero"):
         arithmetic_mean(np.ones(2), np.zeros(2))
 
 
