@@ -541,3 +541,30 @@ def test_level_mean_refuses_malformed_children_and_reraises_without_names():
                                           r"zero or negative values in \[1\]"):
         A.level_mean(x, A.pad_children([[2, 3], [0, 1]]), np.ones((2, 2)), method="geometric")
     assert A.pad_children([]).shape == (0, 0)
+
+
+def test_cross_unit_methods_pooled_and_per_period():
+    """Units U, V in periods 1, 2; a = U (1, 4), V (2, 3); b = U (1, 4), V (3, 2); min-max
+    onto [0, 100] pooled: U1 (0, 0), V1 (100/3, 200/3), U2 (100, 100), V2 (200/3, 100/3).
+    Per period (two units): period 1 V beats U on both children, period 2 U beats V:
+    Copeland U1 -1, V1 1, U2 1, V2 -1; TOPSIS (no further normalisation) V1 and U2 are the
+    ideal (1), U1 and V2 the anti-ideal (0); BoD V1 1, U1 0, U2 1, V2 (200/3)/100 = 2/3.
+    Pooled (four unit-periods): U2 beats all, U1 loses to all, V1 and V2 tie (one child
+    each): Copeland U1 -3, V1 0, U2 3, V2 0; TOPSIS ideal (100, 100), anti-ideal (0, 0): V1
+    and V2 are equally far from both: 0.5; BoD V1 = V2 = 2/3."""
+    fw = Framework([{"code": c, "parent": "I", "direction": 1} for c in "ab"], [{"code": "I"}])
+    idx = pd.MultiIndex.from_tuples([("U", 1), ("U", 2), ("V", 1), ("V", 2)],
+                                    names=["unit", "period"])
+    panel = Panel(pd.DataFrame({"a": [1.0, 4, 2, 3], "b": [1.0, 4, 3, 2]}, index=idx))
+    # rows in (U1, U2, V1, V2) order
+    expect = {("copeland", "per_period"): [-1, 1, 1, -1], ("copeland", "pooled"): [-3, 3, 0, 0],
+              ("topsis", "per_period"): [0, 1, 1, 0], ("topsis", "pooled"): [0, 1, 0.5, 0.5],
+              ("bod", "per_period"): [0, 1, 1, 2 / 3], ("bod", "pooled"): [0, 1, 2 / 3, 2 / 3]}
+    for (method, bounds), v in expect.items():
+        extra = {"topsis_normalise": "none"} if method == "topsis" else {}
+        b = run({"framework": "x", "data": {"dataset": "china_provinces"},
+                 "steps": [{"step": "normalise"},
+                           {"step": "aggregate", "method": method, "bounds": bounds, **extra}]},
+                framework=fw, panel=panel)
+        got = b.data("aggregated")["I"].loc[[("U", 1), ("U", 2), ("V", 1), ("V", 2)]]
+        np.testing.assert_allclose(got, v, atol=1e-9, err_msg=f"{method} {bounds}")
