@@ -303,9 +303,8 @@ def _header_lines(stmt: ast.stmt) -> tuple[int, int]:
     return start, end
 
 
-def mutants_of(path: Path, rel: str) -> list[Mutant]:
-    """Every mutant of the module at ``path`` (``rel`` names it in the ids)."""
-    source = path.read_text()
+def mutants_of(source: str, rel: str) -> list[Mutant]:
+    """Every mutant of the module ``source`` (``rel``, its path, names it in the ids)."""
     lines = source.splitlines()
     tree = ast.parse(source)
     collector = _Collector()
@@ -371,11 +370,11 @@ def module_name(arg: str) -> tuple[str, Path]:
     return dotted, path
 
 
-def importing_tests(dotted: str) -> list[str]:
-    """Test files (relative to the root) that import ``dotted`` by any spelling."""
+def importing_tests(dotted: str, root: Path = ROOT) -> list[str]:
+    """Test files (relative to ``root``) that import ``dotted`` by any spelling."""
     parent, _, leaf = dotted.rpartition(".")
     found = []
-    for f in sorted((ROOT / "tests").glob("test_*.py")):
+    for f in sorted((root / "tests").glob("test_*.py")):
         tree = ast.parse(f.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import) and any(
@@ -387,7 +386,7 @@ def importing_tests(dotted: str) -> list[str]:
                 break
         else:
             continue
-        found.append(str(f.relative_to(ROOT)))
+        found.append(str(f.relative_to(root)))
     return found
 
 
@@ -523,17 +522,22 @@ def run_forked(work: Path, files: list[str], plugin: object, timeout: float,
         time.sleep(0.02)
 
 
-def scratch_copy() -> Path:
-    """A copy of the working tree's tracked and new files, bytecode compiled."""
+def scratch_copy(rev: str | None = None) -> Path:
+    """A copy of the working tree's tracked and new files (or of commit ``rev``), compiled."""
     work = Path(tempfile.mkdtemp(prefix="gipro-mutation-"))
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout.splitlines()
-    for rel in listed:
-        src = ROOT / rel
-        if src.is_file():
-            dst = work / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
+    if rev is not None:
+        tar = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True,
+                             check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(work)], input=tar, check=True)
+    else:
+        listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
+                                capture_output=True, text=True, check=True).stdout.splitlines()
+        for rel in listed:
+            src = ROOT / rel
+            if src.is_file():
+                dst = work / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
     compileall.compile_dir(str(work / "src"), quiet=2)
     return work
 
@@ -563,6 +567,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=4.0,
                    help="time limit per mutant as a multiple of the traced baseline (min 20 s)")
     p.add_argument("--log", action="store_true", help="keep each mutant's pytest output")
+    p.add_argument("--rev", help="test the module and tests of this commit instead of the "
+                   "working tree (e.g. the scores before a change)")
     p.add_argument("--wait", action="store_true",
                    help="wait for a running mutation run to finish instead of stopping")
     args = p.parse_args(argv)
@@ -577,9 +583,13 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
     rel = str(path.relative_to(ROOT))
-    source = path.read_text()
+    if args.rev:
+        source = subprocess.run(["git", "show", f"{args.rev}:{rel}"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout
+    else:
+        source = path.read_text()
     lines = source.splitlines()
-    mutants = mutants_of(path, rel)
+    mutants = mutants_of(source, rel)
     equiv = equivalents()
     by_id = {m.id: m for m in mutants}
     if args.show:
@@ -596,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     OUT.mkdir(exist_ok=True)
-    out_file = OUT / f"{dotted}.json"
+    out_file = OUT / (f"{dotted}@{args.rev}.json" if args.rev else f"{dotted}.json")
     previous: dict[str, dict] = {}
     if out_file.exists():
         previous = {r["id"]: r for r in json.loads(out_file.read_text())["mutants"]}
@@ -624,10 +634,10 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             pass
 
-    files = args.tests or importing_tests(dotted)
+    work = scratch_copy(args.rev)
+    files = args.tests or importing_tests(dotted, work)
     if ">>>" in source:
         files = [*files, rel]
-    work = scratch_copy()
     os.environ.setdefault("GIPRO_SHARED", str(ROOT.parent / "shared"))
     target = work / rel
     print(f"{dotted}: {len(mutants)} mutants ({len(equiv.keys() & by_id.keys())} equivalent), "
