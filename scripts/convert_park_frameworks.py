@@ -142,6 +142,10 @@ FRAMEWORKS = {
                                   "not reported)",
             "verified": False,
             "note": "the basic requirements (pass/fail) are verified; no GI pass mark is known"},
+        "green_index": {
+            "category_weights": None, "verified": False,
+            "note": "equal weight per indicator is gipro's hypothesis; the 586 annex (and "
+                    "provincial versions with category weights) could not be read"},
     },
     "eip": {
         "file": "eip_v2.csv",
@@ -247,6 +251,7 @@ def convert(fw_code: str, shared: Path) -> dict:
                        for c, n in spec["categories"] if c in used_cats],
         "groups": list(groups.values()),
         "verdict": {**spec["verdict"], "rule_text": struct["group_rule"]},
+        **({"green_index": spec["green_index"]} if "green_index" in spec else {}),
         "requirements": reqs,
     }
 

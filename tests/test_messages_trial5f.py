@@ -19,7 +19,7 @@ from gipro.build import Build
 from gipro.cli import app
 from gipro.errors import FrameworkError, InputError, MethodError
 from gipro.panel import Panel, read_panel
-from gipro.parks.data import read_park_data
+from gipro.parks.io import read_park_data
 from gipro.progress import summary
 from gipro.scenario.spec import ScenarioFile
 from gipro.sensitivity import StepAlternatives, uncertainty

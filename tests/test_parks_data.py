@@ -37,10 +37,10 @@ def test_european_csv_with_separator_decimal_and_thousands(tmp_path):
     p = write(tmp_path / "p.csv", "park;year;indicator;value\n"
                                   "A;2020;water_per_iva;7,5\n"
                                   "A;2020;energy_per_iva;1.234,5\n"
-                                  "B;2020;water_per_iva;-0,25\n")
+                                  "B;2020;energy_elasticity;-0,25\n")
     d = read_park_data(p, sep=";", decimal=",", thousands=".")
     assert values(d) == {("A", "energy_per_iva"): 1234.5, ("A", "water_per_iva"): 7.5,
-                         ("B", "water_per_iva"): -0.25}
+                         ("B", "energy_elasticity"): -0.25}
 
 
 def test_ambiguous_number_is_an_error_naming_park_and_row(tmp_path):

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from . import __version__
 from .errors import GiproError, InputError
+from .links import docs_url
 from .report.i18n import LANGUAGES
 from .report.images import CHARTS, FORMATS
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 app = typer.Typer(
     name="gipro",
     help="Green industry progress: composite indices, progress over time, park assessment.",
+    epilog=f"Documentation, tutorials and every recipe key: {docs_url()}",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -166,7 +168,7 @@ def _main(
     _DEBUG["on"] = debug
 
 
-@app.command()
+@app.command(epilog=f"Docs: {docs_url('getting-started')}")
 def run(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
@@ -326,7 +328,7 @@ def _print_ranking(build: Build, top: int) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(epilog=f"Docs: {docs_url('progress')}")
 def progress(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
@@ -404,18 +406,19 @@ def _print_progress(build: Build, rep, top: int) -> None:
     console.print(t2)
 
 
-_PARK_CHOICES = ("eip", "hj274", "miit", "park26", "all")
-
-
 def _park_framework(value: str) -> str:
-    """--framework of gipro assess: a built-in code or a YAML file, else a usage error."""
-    if value in _PARK_CHOICES or Path(value).suffix.lower() in (".yaml", ".yml"):
+    """--framework of gipro assess: a built-in code or a framework file (YAML, CSV, Excel),
+    else a usage error."""
+    from .parks.model import FRAMEWORK_SUFFIXES
+    from .parks.runner import PARK_FRAMEWORKS
+
+    if value in PARK_FRAMEWORKS or Path(value).suffix.lower() in FRAMEWORK_SUFFIXES:
         return value
-    raise typer.BadParameter(f"{value!r} is not one of {', '.join(_PARK_CHOICES)} nor a park "
-                             "framework YAML file (.yaml)")
+    raise typer.BadParameter(f"{value!r} is not one of {', '.join(PARK_FRAMEWORKS)} nor a "
+                             "park framework file (" + ", ".join(FRAMEWORK_SUFFIXES) + ")")
 
 
-@app.command("assess")
+@app.command("assess", epilog=f"Docs: {docs_url('parks')}")
 def assess_parks(
     park_data: Annotated[
         str | None,
@@ -475,34 +478,34 @@ def assess_parks(
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
-        kept: dict = {}
+        from .parks.runner import load_input, run_assess
+
         reader = {"sep": _unescape(sep), "decimal": decimal, "thousands": thousands,
                   "na_values": na_values or None, "encoding": encoding,
                   "sheet": int(sheet) if sheet is not None and sheet.isdigit() else sheet,
                   "strip_codes": strip_codes, "crosswalk": _pairs(crosswalk, "--crosswalk"),
                   "unknown": "ignore" if ignore_unknown else "error"}
-        files, text = _run_assess(park_data, framework, out, example, parks_file,
-                                  enterprises, year, tolerance, kept, reader)
+        data = load_input(park_data, example=example, parks=parks_file,
+                          enterprises=enterprises, **reader)
+        run = run_assess(data, framework, out, year=year, tolerance=tolerance)
         extra = []
         if report_path is not None:
             from .report import park_report
 
-            rep = park_report(kept["data"], kept["assessments"],
-                              park26_build=kept.get("park26"), lang=lang, year=year,
-                              green_index=kept["green_index"])
+            rep = park_report(run.data, run.assessments, park26_build=run.park26, lang=lang,
+                              year=year, green_index=run.green_index)
             extra.append((REPORT, rep.write(report_path)))
         if excel is not None:
             from .report import write_excel
 
-            extra.append((WORKBOOK, write_excel(excel, kept.get("park26"), progress=False,
-                                                assessments=kept["assessments"],
-                                                park_data=kept["data"],
-                                                park_tables=kept["tables"])))
+            extra.append((WORKBOOK, write_excel(excel, run.park26, progress=False,
+                                                assessments=run.assessments,
+                                                park_data=run.data, park_tables=run.tables)))
     except GiproError as exc:
         _fail(exc)
         return
-    _say(text)
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out)
+    _say(run.text)
+    _wrote(f"\nWrote {_plural(len(run.files), 'file')} to ", out)
     _print_written(extra)
 
 
@@ -527,154 +530,7 @@ def _unescape(sep: str | None) -> str | None:
     return "\t" if sep in ("\\t", "tab", "TAB") else sep
 
 
-def _park26_missing(data) -> list[str]:
-    """Indicators of the park26 framework that the park data do not hold."""
-    from .framework import load_framework
-
-    have = set(data.indicators)
-    return [c for c in load_framework("park26").indicator_codes if c not in have]
-
-
-def _run_assess(park_data, framework, out, example, parks_file, enterprises, year,
-                tolerance, kept=None, reader=None):
-    """Assess the parks against each chosen framework and write the tables.
-
-    With ``framework="all"``, a framework the data cannot serve is skipped with a note (in
-    the printed summary and README.txt) and the others complete: park26 when the data lack
-    any of its 26 indicators or its build fails (e.g. an indicator constant over every park
-    and year). Named explicitly (``-f park26``), the same problem is an error.
-    """
-    import pandas as pd
-
-    from . import parks as _parks
-
-    kept = {} if kept is None else kept
-    if park_data is None or example:
-        if park_data is not None:
-            raise InputError("give PARK_DATA or --example, not both")
-        data = _parks.example()
-    else:
-        data = _parks.read_park_data(park_data, parks=parks_file, enterprises=enterprises,
-                                     **(reader or {}))
-    every = framework == "all"
-    chosen = (["eip", "hj274", "miit", "park26"] if every else [framework])
-    if year is not None and year not in data.years:
-        raise InputError(f"year {year} is not in the park data",
-                         [f"years: {', '.join(map(str, data.years))}"])
-    if framework not in _PARK_CHOICES and Path(framework).suffix not in (".yaml", ".yml"):
-        raise InputError(f"unknown framework {framework!r}",
-                         [f"choose one of {', '.join(_PARK_CHOICES)} or a YAML file"])
-    skipped: list[str] = []
-    if every:
-        lacking = _park26_missing(data)
-        if lacking:
-            shown = ", ".join(lacking[:8]) + (f" and {len(lacking) - 8} more"
-                                              if len(lacking) > 8 else "")
-            skipped.append(f"park26 scorecard skipped: the data lack {len(lacking)} of its "
-                           f"26 indicators ({shown}); coverage_missing.csv says how to "
-                           "obtain each")
-            chosen.remove("park26")
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}") from None
-    files: dict[str, Path] = {}
-    kept["data"] = data
-    kept["assessments"] = []
-    kept["tables"] = {}  # every table written as CSV, by file name: the workbook's sheets
-    kept["green_index"] = {}
-    status = "SYNTHETIC" if data.synthetic else "user data"
-    head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
-            if data.synthetic else f"park data: {data.origin or 'user data'}")
-    lines = [head, repr(data), *(f"note: {n}" for n in data.notes if n.startswith("left out"))]
-    warnings: list[str] = []
-
-    def save(df, name):
-        p = out / f"{name}.csv"
-        df.to_csv(p, index=False)
-        files[name] = p
-        kept["tables"][name] = df
-
-    save(data.wide(), "park_indicators")
-    if data.coverage is not None:
-        cov = data.coverage.copy()
-        cov.insert(0, "data_status", status)
-        save(cov, "rollup_coverage")
-    for fw in chosen:
-        if fw == "park26":
-            try:
-                build = _parks.park26(data)
-            except GiproError as exc:
-                if not every:
-                    raise
-                skipped.append(f"park26 scorecard skipped: {exc.message}")
-                continue
-            kept["park26"] = build
-            card = _parks.scorecard(build, data)
-            save(card, "park26_scorecard")
-            res = build.results()
-            res.insert(0, "data_status", res["unit"].map(data.parks["data_status"]))
-            save(res, "park26_results")
-            exc_t = build.exclusions()
-            exc_t.insert(0, "data_status", status)
-            save(exc_t, "park26_exclusions")
-            end = int(card["year"].max()) if year is None else year
-            cur = card[card["year"] == end]
-            lines.append(f"\nPark-26 scorecard ({status}), {end}: index and dimension scores "
-                         "(0-100, bounds pooled over all parks and years)")
-            dims = build.framework.children(build.framework.root)
-            lines.append("  rank park      PARK26 " + " ".join(f"{d:>6}" for d in dims))
-            for r in cur.itertuples():
-                rk = "-" if pd.isna(r.PARK26_rank) else r.PARK26_rank
-                lines.append(f"  {rk!s:>4} {r.park:<9} {r.PARK26:6.1f} " +
-                             " ".join(f"{getattr(r, d):6.1f}" for d in dims))
-            continue
-        a = _parks.assess(fw, data, tolerance=tolerance)
-        kept["assessments"].append(a)
-        warnings.extend(f"{a.framework.code}: {w}" for w in a.warnings)
-        files.update(a.to_csv(out))
-        kept["tables"].update((f"{a.framework.code}_{k}", t) for k, t in a.tables().items())
-        lines.append("")
-        lines.append(a.summary(year))
-        if a.framework.verdict.indicator_role == "leading_value":
-            gi = _parks.green_index(data, a.framework)
-            kept["green_index"][a.framework.code] = gi
-            save(gi.scores, f"{a.framework.code}_green_index")
-            save(gi.ratios, f"{a.framework.code}_green_index_ratios")
-            save(gi.window, f"{a.framework.code}_green_index_window")
-            lines.append("  green index GI (UNVERIFIED formula hypothesis; no pass mark "
-                         "known), last three consecutive years:")
-            for w in gi.window.itertuples():
-                lines.append(f"    {w.park}: " + (
-                    f"{w.window}: {w.gi_year1:.1f}, {w.gi_year2:.1f}, {w.gi_year3:.1f} "
-                    f"({w.trend})" if w.three_consecutive_years else
-                    "no three consecutive years with a GI"))
-    covered = chosen + (["park26"] if every and "park26" not in chosen else [])
-    summary, missing = _parks.coverage_report(data, covered)
-    cw = _parks.crosswalk(data, covered)
-    cw.insert(0, "data_status", status)
-    save(cw, "crosswalk")
-    save(summary, "coverage")
-    missing.insert(0, "data_status", status)
-    save(missing, "coverage_missing")
-    lines.append("\nData coverage per framework (items whose indicator has any value):")
-    for r in summary.itertuples():
-        miss = f"; missing: {r.missing_indicators}" if r.missing_indicators else ""
-        lines.append(f"  {r.framework}: {r.items_in_data} of {r.items} items{miss}")
-    if skipped:
-        lines.append("")
-        lines.extend(f"note: {n}" for n in skipped)
-    notes = "\n".join([head, *data.notes, *(f"WARNING {w}" for w in warnings),
-                       *(f"note: {n}" for n in skipped)])
-    (out / "README.txt").write_text(
-        notes + "\nThresholds marked UNVERIFIED (column flag) were not read in a primary "
-        "source; see docs/parks.md.\n", encoding="utf-8")
-    files["README"] = out / "README.txt"
-    return files, "\n".join(lines)
-
-
-@app.command()
+@app.command(epilog=f"Docs: {docs_url('robustness')}")
 def coherence(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
@@ -724,7 +580,7 @@ def coherence(
     _wrote(f"Wrote {', '.join(f'{n}.csv' for n in tables)} to ", out)
 
 
-@app.command()
+@app.command(epilog=f"Docs: {docs_url('robustness')}")
 def sensitivity(
     config: Annotated[Path, typer.Argument(help="Sensitivity configuration YAML (recipe, "
                                            "target, design, inputs).")],
@@ -745,7 +601,7 @@ def sensitivity(
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
-    """Uncertainty and Sobol sensitivity analysis of the ranks (see docs/robustness.md)."""
+    """Uncertainty and Sobol sensitivity analysis of the ranks."""
     if workers is not None and scheduler is not None:
         raise typer.BadParameter("give --workers or --scheduler, not both",
                                  param_hint="'--workers' / '--scheduler'")
@@ -851,7 +707,7 @@ def _robustness_frames(rank_intervals: Path | None, sobol: Path | None):
     return Robustness(rank_intervals=read(rank_intervals), sobol=read(sobol))
 
 
-@app.command("report")
+@app.command("report", epilog=f"Docs: {docs_url('reports')}")
 def report_cmd(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", callback=_html_file,
@@ -911,7 +767,7 @@ def _write_csv(table, out: Path) -> Path:
     return out
 
 
-@app.command("compare")
+@app.command("compare", epilog=f"Docs: {docs_url('steps/variants')}")
 def compare_cmd(
     recipe_a: Annotated[str, typer.Argument(help="First recipe (YAML file or built-in name).")],
     recipe_b: Annotated[str, typer.Argument(
@@ -968,7 +824,7 @@ def compare_cmd(
     _say(f"Wrote every unit, period and code to {out}")
 
 
-@app.command("remove")
+@app.command("remove", epilog=f"Docs: {docs_url('robustness')}")
 def remove_cmd(
     recipe: RecipeArg = None,
     level: Annotated[int | None, typer.Option(
@@ -1005,7 +861,7 @@ def remove_cmd(
     _say(f"Wrote {out}")
 
 
-@app.command("export")
+@app.command("export", epilog=f"Docs: {docs_url('reports')}")
 def export_cmd(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", callback=_excel_file,
@@ -1029,7 +885,7 @@ def export_cmd(
     _print_written([(WORKBOOK, path)])
 
 
-@app.command("chart")
+@app.command("chart", epilog=f"Docs: {docs_url('reports')}")
 def chart_cmd(
     name: Annotated[str, typer.Argument(
         help="Chart: " + ", ".join(CHARTS) + ".", callback=_one_of(list(CHARTS)))],
@@ -1053,8 +909,8 @@ def chart_cmd(
     scale: Annotated[float, typer.Option(
         help="Resolution factor (2 for print).", callback=_positive)] = 1.0,
 ) -> None:
-    """Save one chart of a build's report as a titled static image (needs kaleido and
-    Chromium)."""
+    """Save one chart of a build's report as a titled static image (needs the images extra,
+    pip install "gipro[images]", and Chromium)."""
     from .build import Build
     from .report import build_chart, save_image
 
@@ -1069,7 +925,7 @@ def chart_cmd(
     _print_written([(CHART, path)])
 
 
-@app.command("scenario")
+@app.command("scenario", epilog=f"Docs: {docs_url('scenarios')}")
 def scenario_cmd(
     config: Annotated[
         str,
@@ -1213,9 +1069,182 @@ def _print_scenarios(ev, top: int) -> None:
     console.print(table)
 
 
-@app.command("frameworks")
-def list_frameworks() -> None:
-    """List the built-in frameworks."""
+@app.command("stats", epilog=f"Docs: {docs_url('stats')}")
+def stats_cmd(
+    recipe: RecipeArg = None,
+    dataset: Annotated[str, typer.Option(
+        help="Data set: raw (the input data, default) or one a step writes (denominated, "
+        "treated...).")] = "raw",
+    period: Annotated[str | None, typer.Option(
+        help="A period, or 'all' for every period (default: the last).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", callback=_suffix((".csv",), "the statistics table"),
+        help="Also write the table to this CSV file.")] = None,
+) -> None:
+    """Indicator statistics (COINr get_stats): availability, min, max, mean, sd, skew,
+    kurtosis, zeros, distinct values; flags for low availability, many zeros, few distinct
+    values, outliers (|skew| > 2 and kurtosis > 3.5), constant columns and collinear pairs
+    (|r| > 0.9 within a group)."""
+    from .build import Build
+    from .stats import indicator_stats
+
+    try:
+        per: int | str | None = period
+        if period is not None and period != "all":
+            try:
+                per = int(period)
+            except ValueError:
+                raise InputError(f"--period must be a year or 'all', got {period!r}") from None
+        build = Build(recipe)
+        if dataset != "raw":
+            build.run()
+        table = indicator_stats(build, dataset, per)
+        if out is not None:
+            _write_csv(table, out)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    for p, block in table.groupby("period", sort=False):
+        t = _table(f"Indicator statistics, data set {dataset}, {p}")
+        for col in ("indicator", "n", "min", "max", "mean", "sd", "skew", "kurt", "flags"):
+            t.add_column(col, justify="left" if col in ("indicator", "flags") else "right")
+        for r in block.itertuples():
+            flags = [f for f, on in (
+                (f"availability {r.availability:.0%}", r.flag_availability == "LOW"),
+                (f"zeros {r.share_zero:.0%}", r.flag_zero == "LOW"),
+                (f"{r.n_unique} distinct", r.flag_unique == "LOW"),
+                ("outliers", r.flag_outliers == "OUT"), ("constant", r.constant),
+                ("near-constant", r.near_constant),
+                (f"collinear: {r.collinear}", bool(r.collinear))) if on]
+            _row(t, r.indicator, r.n_available, *("-" if v != v else f"{v:.4g}" for v in (
+                r.min, r.max, r.mean, r.sd, r.skew, r.kurtosis)), "; ".join(flags) or "ok")
+        console.print(t)
+    if out is not None:
+        _wrote("Wrote the table to ", out)
+
+
+@app.command("init", epilog=f"Docs: {docs_url('getting-started')}")
+def init_cmd(
+    data: Annotated[Path, typer.Argument(help="Your data file (CSV, Excel; wide: one column "
+                                         "per indicator, or a COINr iData table).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path("."),
+    name: Annotated[str, typer.Option(help="Name of the index (file names).")] = "my-index",
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")] = None,
+    encoding: Annotated[str, typer.Option(help="CSV encoding, e.g. gbk.")] = "utf-8-sig",
+    sep: Annotated[str | None, typer.Option(help="CSV separator (default ',').")] = None,
+) -> None:
+    """Write a starting framework (one indicator per numeric column, units read from the
+    headers, directions left to fill in) and a recipe with every key commented."""
+    from .starter import init
+
+    try:
+        fw, recipe = init(data, out, name=name, sheet=sheet, encoding=encoding, sep=sep)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _say(f"Wrote {fw} and {recipe}.")
+    _say(f"Next: give each indicator of {fw.name} its direction (1 or -1), then "
+         f"gipro run {recipe} --out {name}-output")
+@app.command("gtfp", epilog=f"Docs: {docs_url('gtfp')}")
+def gtfp_cmd(
+    spec: Annotated[Path, typer.Argument(help="GTFP specification YAML (data, inputs, "
+                                         "desirable, undesirable, model, technology, index).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-gtfp"),
+    top: Annotated[int, typer.Option(min=1, help="Units to print.")] = 10,
+    workers: Annotated[int | None, typer.Option(min=1, help="Solve the LPs on a local Dask "
+                                                "cluster of N workers.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask "
+                                                  "scheduler.")] = None,
+    report_path: Annotated[Path | None, typer.Option(
+        "--report", callback=_html_file, help="Also write the HTML report (productivity "
+        "change by unit, frontier shift) to this file (.html).")] = None,
+    excel: ExcelOpt = None,
+    lang: Lang = "en",
+) -> None:
+    """Green total-factor productivity: DEA with undesirable outputs and the
+    Malmquist-Luenberger or Luenberger index (efficiency.csv, productivity.csv)."""
+    if workers is not None and scheduler is not None:
+        raise typer.BadParameter("give --workers or --scheduler, not both",
+                                 param_hint="'--workers' / '--scheduler'")
+    from .gtfp import load_spec, run
+
+    try:
+        res = run(load_spec(spec), workers=workers, scheduler=scheduler)
+        if report_path is not None and res.productivity is None:
+            raise InputError("--report shows productivity change; the spec has index: none",
+                             ["set index: malmquist_luenberger or luenberger, or leave out "
+                              "--report (efficiency.csv has the scores)"])
+        files = res.write(out)
+        extra = []
+        if report_path is not None or excel is not None:
+            from .report.productivity import productivity_report, productivity_workbook
+
+            if report_path is not None:
+                extra.append((REPORT, productivity_report(res, lang=lang).write(report_path)))
+            if excel is not None:
+                extra.append((WORKBOOK, productivity_workbook(excel, res)))
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _print_gtfp(res, top)
+    for note in res.notes:
+        _say(f"data: {note}") if note.startswith("WARNING") else _note(note)
+    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out,
+           ": " + ", ".join(p.name for p in files.values()))
+    _print_written(extra)
+
+
+def _print_gtfp(res, top: int) -> None:
+    """The index per pair of periods and the units with the highest mean TFPCH (or, without
+    an index, the mean inefficiency per period)."""
+    sp = res.spec
+    names = res.units["name"].astype(str).to_dict() if "name" in res.units else {}
+    what = f"{sp.model}, {sp.returns}, {sp.technology} technology"
+    if res.productivity is None:
+        t = _table(f"Inefficiency ({what}): mean and units on the frontier per period")
+        for col in ("period", "units", "mean", "on the frontier"):
+            t.add_column(col, justify="left" if col == "period" else "right")
+        for p, g in res.efficiency.groupby("period"):
+            on = int((g["inefficiency"].abs() <= 1e-9).sum())
+            _row(t, p, len(g), _num(g["inefficiency"].mean(), 4), on)
+        console.print(t)
+        return
+    form = "geometric" if res.ratio else "arithmetic"
+    t = _table(f"{sp.index.replace('_', '-').title()} ({what}): {form} means per pair of "
+               "periods")
+    for col in ("periods", "units", "TFPCH", "TECH", "TECCH", "TFP growth", "frontier out",
+                "frontier back"):
+        t.add_column(col, justify="left" if col == "periods" else "right",
+                     no_wrap=col == "periods")
+    for r in res.period_summary().itertuples():
+        _row(t, f"{r.period_from}~{r.period_to}", r.n_units, _num(r.tfpch, 4),
+             _num(r.tech, 4), _num(r.tecch, 4), r.n_tfp_growth, r.n_frontier_out,
+             r.n_frontier_in)
+    console.print(t)
+    us = res.unit_summary().sort_values("tfpch", ascending=False, na_position="last")
+    t2 = _table(f"Units by mean TFPCH: top {min(top, len(us))} of {len(us)}")
+    for col in ("unit", "TFPCH", "TECH", "TECCH", "cumulative", "leading"):
+        t2.add_column(col, justify="left" if col in ("unit", "leading") else "right")
+    lead = {"tech": "efficiency change", "tecch": "technical change", "": "-"}
+    for r in us.head(top).itertuples():
+        _row(t2, names.get(r.unit, r.unit), _num(r.tfpch, 4), _num(r.tech, 4),
+             _num(r.tecch, 4), _num(r.tfpch_cumulative, 4), lead[r.leading])
+    console.print(t2)
+
+
+frameworks_app = typer.Typer(
+    help="List the built-in frameworks; export a park framework to correct and cite.",
+    epilog=f"Docs: {docs_url('frameworks')}",
+    no_args_is_help=False, add_completion=False)
+app.add_typer(frameworks_app, name="frameworks")
+
+
+@frameworks_app.callback(invoke_without_command=True)
+def list_frameworks(ctx: typer.Context) -> None:
+    """List the built-in frameworks (composite indices and park frameworks)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from . import parks as _parks
     from .framework import builtin_frameworks, load_framework
 
@@ -1228,7 +1257,46 @@ def list_frameworks() -> None:
              "park framework for gipro assess)")
 
 
-@app.command("datasets")
+def _framework_file(value: Path) -> Path:
+    """--out of gipro frameworks export: .yaml/.yml, .csv or .xlsx, else a usage error."""
+    from .parks.model import FRAMEWORK_SUFFIXES
+
+    if value.suffix.lower() not in FRAMEWORK_SUFFIXES:
+        raise typer.BadParameter(f"{value.name!r}: a park framework is written as "
+                                 + ", ".join(FRAMEWORK_SUFFIXES))
+    return value
+
+
+@frameworks_app.command("export")
+def export_framework(
+    name: Annotated[str, typer.Argument(
+        help="A built-in park framework (eip, hj274, miit) or a park framework file.")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", callback=_framework_file,
+        help="File to write: .xlsx (Excel, with instructions), .yaml or .csv.")],
+    lang: Lang = "en",
+) -> None:
+    """Write a park framework for you to correct and cite: edit thresholds and rules, mark a
+    value verified with its source (user_verified, user_source), then run
+    gipro assess --framework FILE."""
+    try:
+        from .parks.model import export_park_framework, load_park_framework
+
+        fw = load_park_framework(name)
+        if out.exists():
+            raise InputError(f"{out} exists: gipro does not overwrite a file",
+                             ["give another --out, or move the file away"])
+        path = export_park_framework(fw, out, lang=lang)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    n_unver = sum(not r.is_verified for r in fw.requirements)
+    _say(f"{fw.code}: {_plural(len(fw.requirements), 'requirement')}, {n_unver} with an "
+         "unverified threshold")
+    _wrote("Wrote ", path)
+
+
+@app.command("datasets", epilog=f"Docs: {docs_url('data')}")
 def list_datasets() -> None:
     """List the built-in data sets (by the name gipro.datasets.load takes)."""
     from . import datasets as _datasets
@@ -1246,7 +1314,7 @@ def _builtin_recipe_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-@app.command("recipes")
+@app.command("recipes", epilog=f"Docs: {docs_url('recipe')}")
 def list_recipes() -> None:
     """List the built-in recipes."""
     for name in _builtin_recipe_names():

@@ -48,6 +48,7 @@ __all__ = [
     "Step",
     "builtin_recipes",
     "load_recipe",
+    "select_periods",
 ]
 
 
@@ -66,6 +67,36 @@ class PeriodRange(_Model):
         if self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
         return self
+
+
+def select_periods(periods: PeriodRange | list[int] | None, available: list[int],
+                   who: str) -> list[int]:
+    """The periods asked for (a range, a list, or ``None`` for all), checked against those
+    ``available`` in the data; ``who`` words the message ("requested by the recipe").
+
+    Raises
+    ------
+    InputError
+        If a period asked for is not in the data.
+
+    Examples
+    --------
+    >>> select_periods(PeriodRange(start=2014, end=2015), [2013, 2014, 2015], "asked")
+    [2014, 2015]
+    """
+    if periods is None:
+        return list(available)
+    if isinstance(periods, PeriodRange):
+        wanted = list(range(periods.start, periods.end + 1))
+    else:
+        wanted = sorted(set(periods))
+    missing = [p for p in wanted if p not in set(available)]
+    if missing:
+        raise InputError(
+            f"periods {missing} {who} are not in the data",
+            [f"the data cover {available[0]}-{available[-1]}" if available else "no periods"],
+        )
+    return wanted
 
 
 def _default_steps() -> list[Any]:
@@ -167,19 +198,7 @@ class Recipe(_Model):
         InputError
             If a requested period is not in the data.
         """
-        if self.periods is None:
-            return list(available)
-        if isinstance(self.periods, PeriodRange):
-            wanted = list(range(self.periods.start, self.periods.end + 1))
-        else:
-            wanted = sorted(set(self.periods))
-        missing = [p for p in wanted if p not in set(available)]
-        if missing:
-            raise InputError(
-                f"periods {missing} requested by the recipe are not in the data",
-                [f"the data cover {available[0]}-{available[-1]}" if available else "no periods"],
-            )
-        return wanted
+        return select_periods(self.periods, available, "requested by the recipe")
 
     def with_step(self, name: str, **changes: Any) -> Recipe:
         """A copy of the recipe with one step's parameters changed.
@@ -205,12 +224,16 @@ class Recipe(_Model):
         """The recipe as a plain mapping with every default filled in and paths made absolute."""
         data = self.model_dump(mode="json")
         if self._base_dir is not None:
-            if data["data"].get("path") and not Path(data["data"]["path"]).is_absolute():
-                data["data"]["path"] = str((self._base_dir / data["data"]["path"]).resolve())
-            if data["data"].get("units") and not Path(data["data"]["units"]).is_absolute():
-                data["data"]["units"] = str((self._base_dir / data["data"]["units"]).resolve())
+            for key in ("path", "units", "include_units", "exclude_units"):  # files
+                v = data["data"].get(key)
+                if isinstance(v, str) and v and not Path(v).is_absolute():
+                    data["data"][key] = str((self._base_dir / v).resolve())
+            for sheet in (data["data"].get("yearbook") or {}).get("sheets", []):
+                if not Path(sheet["path"]).is_absolute():
+                    sheet["path"] = str((self._base_dir / sheet["path"]).resolve())
             fw = Path(data["framework"])
-            if fw.suffix in (".yaml", ".yml") and not fw.is_absolute():
+            if (fw.suffix.lower() in (".yaml", ".yml", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm",
+                                      ".xls") and not fw.is_absolute()):
                 data["framework"] = str((self._base_dir / fw).resolve())
         for s in data["steps"]:
             s["name"] = s["name"] or s["step"]

@@ -19,9 +19,10 @@ Quick use::
 """
 
 from .crosswalk import ALL_FRAMEWORKS, coverage_report, crosswalk, how_to_get
-from .data import SYNTHETIC, ParkData, read_park_data
+from .data import SYNTHETIC, ParkData
 from .engine import OUTCOMES, Assessment, assess
 from .gi import GreenIndex, green_index
+from .io import read_park_data
 from .model import (
     RequirementFramework,
     builtin_park_frameworks,

@@ -10,13 +10,20 @@ get it (enterprise columns for rolled-up indicators, or a park-level record).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..framework import load_framework
 from .data import ParkData
-from .model import builtin_park_frameworks, load_catalogue, load_park_framework
+from .model import (
+    FRAMEWORK_SUFFIXES,
+    RequirementFramework,
+    builtin_park_frameworks,
+    load_catalogue,
+    load_park_framework,
+)
 from .rollup import FIRM_SHARES, RATIOS, SUMS, WEIGHTED_SHARES
 
 __all__ = ["ALL_FRAMEWORKS", "coverage_report", "crosswalk", "how_to_get"]
@@ -65,9 +72,10 @@ def how_to_get(indicator: str) -> str:
     return f"park-level record ({kind[ind.kind]})"
 
 
-def _items(fw_code: str) -> pd.DataFrame:
+def _items(fw_code: str | RequirementFramework) -> pd.DataFrame:
     cat = load_catalogue()
-    if fw_code in builtin_park_frameworks() or fw_code.endswith((".yaml", ".yml")):
+    if isinstance(fw_code, RequirementFramework) or fw_code in builtin_park_frameworks() \
+            or Path(fw_code).suffix.lower() in FRAMEWORK_SUFFIXES:
         fw = load_park_framework(fw_code)
         t = fw.table()
         t = t.rename(columns={"requirement": "item", "unit": "item_unit"})
@@ -89,17 +97,19 @@ def _items(fw_code: str) -> pd.DataFrame:
     return t
 
 
-def crosswalk(data: ParkData | None = None,
-              frameworks: Sequence[str] = ALL_FRAMEWORKS) -> pd.DataFrame:
+def crosswalk(
+    data: ParkData | None = None,
+    frameworks: Sequence[str | RequirementFramework] = ALL_FRAMEWORKS,
+) -> pd.DataFrame:
     """Map every framework item to its catalogue indicator and to the data.
 
     Parameters
     ----------
     data : ParkData, optional
         Without data, only the mapping is returned.
-    frameworks : sequence of str
+    frameworks : sequence of str or RequirementFramework
         Built-in park frameworks (``hj274``, ``miit``, ``eip``), ``park26`` or other composite
-        frameworks, or park framework YAML paths.
+        frameworks, park framework files or loaded park frameworks.
 
     Returns
     -------
@@ -128,8 +138,9 @@ def crosswalk(data: ParkData | None = None,
     return t
 
 
-def coverage_report(data: ParkData, frameworks: Sequence[str] = ALL_FRAMEWORKS
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def coverage_report(
+    data: ParkData, frameworks: Sequence[str | RequirementFramework] = ALL_FRAMEWORKS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What each framework needs that the data lack.
 
     Returns

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,15 +24,15 @@ import pandas as pd
 from ..errors import InputError
 from ..panel import NumberFormat, Panel, RowNumbers, _codes, _to_numeric
 from ..suggest import code_clashes, code_fixes, near_match
+from .flags import FALSE_WORDS, FLAG_HINT, TRUE_WORDS, flag_value
 from .model import load_catalogue
 
-__all__ = ["SYNTHETIC", "USER_DATA", "ParkData", "parse_flag", "read_park_data"]
+__all__ = ["FILE_ROW", "SYNTHETIC", "USER_DATA", "ParkData", "out_of_range", "park_codes",
+           "park_table", "parse_flag", "parse_numbers"]
 
 SYNTHETIC = "SYNTHETIC"
 USER_DATA = "user data"
 
-_TRUE = {"yes", "y", "true", "t", "1", "1.0", "present", "是", "具备", "有"}
-_FALSE = {"no", "n", "false", "f", "0", "0.0", "absent", "否", "不具备", "无"}
 _MAX_LISTED = 12
 
 
@@ -55,18 +54,13 @@ def parse_flag(values: pd.Series, what: str = "flag") -> pd.Series:
     lookup = np.full(len(uniques) + 1, np.nan)  # last slot: missing (code -1)
     bad = []
     for k, u in enumerate(uniques):
-        t = str(u).strip().lower()
-        if t in _TRUE:
-            lookup[k] = 1.0
-        elif t in _FALSE:
-            lookup[k] = 0.0
-        elif t in ("", "nan", "none", "<na>"):
-            lookup[k] = np.nan
-        else:
+        try:
+            lookup[k] = flag_value(u)
+        except ValueError:
             bad.append(str(u))
     if bad:
         raise InputError(f"{what}: values that are neither yes nor no: {sorted(bad)[:_MAX_LISTED]}",
-                         ["use yes/no, true/false, 1/0, present/absent (是/否)"])
+                         [FLAG_HINT])
     return pd.Series(lookup[codes], index=s.index, dtype=float)
 
 
@@ -177,7 +171,7 @@ class ParkData:
         cat = load_catalogue()
         fmt = number_format or NumberFormat()
         df = df.reset_index(drop=True)
-        df[_ROW] = (np.asarray(row_offset, dtype=np.int64)
+        df[FILE_ROW] = (np.asarray(row_offset, dtype=np.int64)
                     if isinstance(row_offset, np.ndarray) else np.arange(len(df)) + row_offset)
         df["indicator"] = df["indicator"].astype(str).str.strip()
         if crosswalk:
@@ -203,18 +197,18 @@ class ParkData:
             notes.append(f"left out {len(bad)} indicator(s) not in the park indicator "
                          f"catalogue{_where(origin)}: {shown}")
         df = df[df["indicator"].isin(known)]
-        df["park"] = park_codes(df["park"], f"park data{_where(origin)}", df[_ROW].to_numpy(),
+        df["park"] = park_codes(df["park"], f"park data{_where(origin)}", df[FILE_ROW].to_numpy(),
                                 strip=strip_codes)
         year = pd.to_numeric(df["year"], errors="coerce")
         bad_year = year.isna() | (year != np.floor(year)) | ~year.between(1000, 9999)
         if bad_year.any():
-            rows = df.loc[bad_year, _ROW].head(5).tolist()
+            rows = df.loc[bad_year, FILE_ROW].head(5).tolist()
             raise InputError(f"park data{_where(origin)}: year must be a whole number (a "
                              f"calendar year) (rows {rows})")
         df["year"] = year.astype(np.int64)
         dup = df.duplicated(["park", "year", "indicator"], keep=False)
         if dup.any():
-            groups = df[dup].groupby(["park", "year", "indicator"], sort=False)[_ROW]
+            groups = df[dup].groupby(["park", "year", "indicator"], sort=False)[FILE_ROW]
             raise InputError(f"duplicate (park, year, indicator) rows{_where(origin)}",
                              [f"{p}, {y}, {i}: rows {', '.join(map(str, r))}"
                               for (p, y, i), r in list(groups)[:_MAX_LISTED]])
@@ -238,6 +232,17 @@ class ParkData:
         num = kinds == "number"
         if num.any():
             parsed = _numbers(df.loc[num], fmt, origin)
+            outside = out_of_range(df.loc[num, "indicator"].to_numpy(dtype=object), parsed)
+            if outside.any():
+                shown = df.loc[num][outside].head(_MAX_LISTED)
+                raise InputError(
+                    f"values outside what the indicator can take{_where(origin)}",
+                    [f"{r.park}, {r.year}, {r.indicator}: {v:g} (row {row}; possible: "
+                     f"{cat.get(r.indicator).range_text()})" for r, v, row in zip(
+                         shown.itertuples(), parsed[outside][:_MAX_LISTED], shown[FILE_ROW],
+                         strict=False)]
+                    + ["check the value and its unit (a share in %, not a fraction; a "
+                       "reduction as a positive %)"])
             value[num] = parsed
         flag = kinds == "boolean"
         if flag.any():
@@ -265,7 +270,7 @@ class ParkData:
         # numbers given as a missing marker (na_values) are missing: no row, never a NaN value
         values = values[values["value"].notna() | values["level"].notna()]
         values = values.reset_index(drop=True)
-        return cls(values, _park_table(parks, all_parks, strip_codes=strip_codes,
+        return cls(values, park_table(parks, all_parks, strip_codes=strip_codes,
                                        require_listed=parks is not None, origin=origin),
                    notes=notes, origin=origin, observed=observed)
 
@@ -387,6 +392,36 @@ class ParkData:
                 f"indicators, {len(self.values)} values{tag})")
 
 
+def out_of_range(indicators: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which values lie outside what their indicator can take (the catalogue's ``minimum``
+    and ``maximum``); NaN is never outside.
+
+    Parameters
+    ----------
+    indicators : ndarray of str, shape (n,)
+        Catalogue codes.
+    values : ndarray of float, shape (n,)
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+
+    Examples
+    --------
+    >>> out_of_range(np.array(["green_cover_pct", "green_cover_pct", "energy_elasticity"]),
+    ...              np.array([101.0, 40.0, -3.0])).tolist()
+    [True, False, False]
+    """
+    cat = load_catalogue()
+    bounds = {i.code: (-np.inf if i.minimum is None else i.minimum,
+                       np.inf if i.maximum is None else i.maximum) for i in cat.indicators}
+    lo = np.array([bounds[c][0] for c in indicators], dtype=float)
+    hi = np.array([bounds[c][1] for c in indicators], dtype=float)
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (v < lo) | (v > hi)
+
+
 def _where(origin: str | None) -> str:
     return f" in {origin}" if origin else ""
 
@@ -396,7 +431,7 @@ def _numbers(df: pd.DataFrame, fmt: NumberFormat, origin: str | None) -> np.ndar
     parser with ``fmt`` (decimal mark, thousands separator, missing markers: NaN). A cell that
     is not a finite number is an error naming park, year, indicator and file row, with a
     hint for each kind of bad cell (:func:`number_hints`)."""
-    rows = df[_ROW].to_numpy()
+    rows = df[FILE_ROW].to_numpy()
     try:
         x = _to_numeric(df["value"], "value", origin, rows, fmt).to_numpy(dtype=float)
         bad = np.isinf(x)
@@ -418,7 +453,7 @@ def _numbers(df: pd.DataFrame, fmt: NumberFormat, origin: str | None) -> np.ndar
         texts = [str(v) for v in df.loc[bad, "value"].drop_duplicates().head(50)]
         raise InputError(f"non-numeric values of numeric indicators{_where(origin)}",
                          [f"{r.park}, {r.year}, {r.indicator}: {r.value!r} (row {row})"
-                          for r, row in zip(shown.itertuples(), shown[_ROW], strict=True)]
+                          for r, row in zip(shown.itertuples(), shown[FILE_ROW], strict=True)]
                          + number_hints(texts, fmt))
     return x
 
@@ -477,7 +512,35 @@ def number_hints(texts: Sequence[str], fmt: NumberFormat) -> list[str]:
 
 
 #: Column of a park table holding each row's file row number (for messages).
-_ROW = "__file_row__"
+FILE_ROW = "__file_row__"
+
+
+def parse_numbers(values: pd.Series, column: str, where: str | None, rows: RowNumbers,
+                  fmt: NumberFormat) -> pd.Series:
+    """Numbers of a park file written as text, parsed by the panel reader's parser.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Cells of one column (text, numbers or missing).
+    column, where : str
+        Column name and file, for messages.
+    rows : int or ndarray of int
+        File row number of each cell (or the number added to the 0-based position).
+    fmt : gipro.panel.NumberFormat
+        Decimal mark, thousands separator, extra missing markers.
+
+    Returns
+    -------
+    pandas.Series of float
+        Missing cells (and ``fmt.na_values``) are NaN, never 0.
+
+    Raises
+    ------
+    InputError
+        Naming the cells that are not numbers.
+    """
+    return _to_numeric(values, column, where, rows, fmt)
 
 
 def _check_parks(park: pd.Series, what: str, rows: np.ndarray | None = None) -> None:
@@ -550,7 +613,7 @@ def park_codes(park: pd.Series, what: str, rows: np.ndarray | None = None, *,
     return text
 
 
-def _park_table(parks: pd.DataFrame | None, codes: pd.Series, *,
+def park_table(parks: pd.DataFrame | None, codes: pd.Series, *,
                 strip_codes: bool = False, require_listed: bool = False,
                 origin: str | None = None) -> pd.DataFrame:
     """Park attributes indexed by park, with a row for every park in the data.
@@ -565,7 +628,7 @@ def _park_table(parks: pd.DataFrame | None, codes: pd.Series, *,
         table = pd.DataFrame(index=pd.Index([], name="park"))
     else:
         table = parks.copy()
-        rows = table.pop(_ROW).to_numpy() if _ROW in table.columns else None
+        rows = table.pop(FILE_ROW).to_numpy() if FILE_ROW in table.columns else None
         if "park" in table.columns:
             table["park"] = park_codes(table["park"], "park attributes", rows,
                                        strip=strip_codes)
@@ -607,222 +670,8 @@ def _park_table(parks: pd.DataFrame | None, codes: pd.Series, *,
             continue
         s = table[col]
         text = s.dropna().map(lambda v: str(v).strip().lower())
-        if len(text) and text.isin(_TRUE | _FALSE).all() and not text.isin(
+        if len(text) and text.isin(TRUE_WORDS | FALSE_WORDS).all() and not text.isin(
                 {"1", "0", "1.0", "0.0"}).all():
             table[col] = parse_flag(s, f"park attribute {col}").map(
                 {1.0: True, 0.0: False}).astype(object)
-    return table
-
-
-def read_park_data(
-    path: str | Path,
-    *,
-    parks: str | Path | pd.DataFrame | None = None,
-    enterprises: str | Path | pd.DataFrame | None = None,
-    crosswalk: Mapping[str, str] | None = None,
-    unknown: str = "error",
-    sep: str | None = None,
-    decimal: str = ".",
-    thousands: str | None = None,
-    na_values: Sequence[str] | None = None,
-    encoding: str = "utf-8-sig",
-    sheet: str | int | None = None,
-    skip_rows: int | None = None,
-    strip_codes: bool = False,
-    **rollup_options: Any,
-) -> ParkData:
-    """Read park data from a CSV/Excel file or a folder.
-
-    Every file (indicators, attributes, enterprise records) goes through the panel reader
-    (:func:`gipro.read_panel`'s reader: encodings, separators, Excel error cells, damaged
-    files, headers, blank rows, file row numbers in messages) with the same options.
-
-    Parameters
-    ----------
-    path : path
-        A file of park indicators (long or wide form) or a folder holding
-        ``indicators.csv`` and optionally ``parks.csv`` (attributes) and ``enterprises.csv``.
-    parks, enterprises : path or DataFrame, optional
-        Park attributes; enterprise records to roll up into park indicators
-        (:func:`gipro.parks.rollup.rollup`), combined with the park records (park records take
-        precedence, and that is noted).
-    crosswalk : mapping, optional
-        Your indicator names -> catalogue codes.
-    unknown : {"error", "ignore"}
-        Indicators not in the catalogue: an error naming them (default), or left out with a
-        note (see :meth:`ParkData.from_long`).
-    sep, decimal, thousands : str
-        CSV separator (default: comma; tab for ``.tsv``), decimal mark and thousands
-        separator of numbers written as text (``sep=";", decimal=","`` for European
-        exports). Ambiguous numbers (a dot in a decimal-comma file without
-        ``thousands="."``) are errors, never guesses. Applied to indicator values and to the
-        quantities of enterprise records.
-    na_values : sequence of str, optional
-        Extra texts that mean "missing" in value cells (e.g. ``["..", "-"]``); empty cells
-        and the usual markers (``NA``, ``n/a``, ``#N/A``...) always are, except in code
-        columns (``park``, ``enterprise``, ``indicator``), where ``NA`` stays a code.
-    encoding : str
-        Text encoding of CSV files (default UTF-8 with or without BOM; ``gbk`` for files saved
-        by Excel on Chinese Windows).
-    sheet : str or int, optional
-        Excel sheet (default: the first).
-    skip_rows : int, optional
-        Rows above the header to skip (default: the lines starting with ``#`` above the
-        header of a text file, such as the example files' provenance line).
-    strip_codes : bool
-        Strip spaces around park codes (default: a park code with leading or trailing
-        spaces is an error naming its rows, in every file).
-    **rollup_options
-        Passed to :func:`gipro.parks.rollup.rollup` (``min_coverage``, ``columns``).
-
-    Raises
-    ------
-    InputError
-        Unreadable or missing files, and every problem of :meth:`ParkData.from_long`.
-    """
-    from .rollup import _QUANTITIES
-    from .rollup import rollup as _rollup
-
-    if decimal not in (".", ","):
-        raise InputError(f"decimal mark must be '.' or ',', got {decimal!r}")
-    if thousands is not None and (thousands == decimal or thousands not in (",", ".", " ",
-                                                                            "'")):
-        raise InputError(f"thousands separator {thousands!r} is not usable with decimal mark "
-                         f"{decimal!r}", ["use ',', '.', ' ' or \"'\", different from the "
-                                          "decimal mark"])
-    fmt = NumberFormat(decimal=decimal, thousands=thousands, na_values=tuple(na_values or ()))
-    opts = {"sep": sep, "encoding": encoding, "sheet": sheet, "skip_rows": skip_rows,
-            "na_values": fmt.na_values}
-    path = Path(path)
-    if path.is_dir():
-        ind = path / "indicators.csv"
-        if parks is None and (path / "parks.csv").exists():
-            parks = path / "parks.csv"
-        if enterprises is None and (path / "enterprises.csv").exists():
-            enterprises = path / "enterprises.csv"
-        if not ind.exists() and enterprises is None:
-            raise InputError(f"folder {path} has neither indicators.csv nor enterprises.csv")
-    else:
-        ind = path
-    park_table = _table(parks, **opts) if parks is not None else None
-    data = None
-    if unknown not in ("error", "ignore"):
-        raise InputError(f"unknown must be 'error' or 'ignore', got {unknown!r}")
-    common = {"parks": park_table, "crosswalk": crosswalk, "unknown": unknown,
-              "origin": str(ind),
-              "number_format": fmt, "strip_codes": strip_codes}
-    if ind.exists():
-        df = _table(ind, **opts)
-        rows = df.pop(_ROW).to_numpy() if _ROW in df.columns else 2
-        if {"indicator", "value"} <= set(df.columns):
-            data = ParkData.from_long(df, row_offset=rows, **common)
-        else:
-            data = ParkData.from_wide(df, row_offset=rows, **common)
-    elif not path.is_dir():
-        raise InputError(f"park data file not found: {path}")
-    if enterprises is not None:
-        ent = _table(enterprises, **opts)
-        where = f"enterprise records in {enterprises}" if not isinstance(
-            enterprises, pd.DataFrame) else "enterprise records"
-        rows = ent.pop(_ROW).to_numpy() if _ROW in ent.columns else None
-        renamed = {c: (rollup_options.get("columns") or {}).get(c, c) for c in ent.columns}
-        ent = ent.copy()
-        for col, role in renamed.items():
-            if role == "park":
-                ent[col] = park_codes(ent[col], where, rows, strip=strip_codes)
-            elif role in _QUANTITIES and not pd.api.types.is_numeric_dtype(ent[col].dtype):
-                ent[col] = _to_numeric(ent[col], col, where, rows if rows is not None else 2,
-                                       fmt)
-        if park_table is not None:
-            park_table = park_table.copy()
-            if "park" in park_table.columns:
-                park_table["park"] = park_codes(park_table["park"], "park attributes",
-                                                park_table.get(_ROW), strip=strip_codes)
-            park_table = park_table.drop(columns=[_ROW], errors="ignore")
-        rolled = _rollup(ent, parks=park_table, park_records=data, **rollup_options)
-        data = rolled if data is None else data.combine(rolled)
-    return data
-
-
-#: Columns holding codes: their cells are kept as written ("NA" is a code), only empty cells
-#: are missing. In the other columns the usual missing markers (NA, n/a, #N/A, ...) are missing.
-_CODE_COLUMNS = frozenset({"park", "enterprise", "indicator"})
-
-
-def _leading_comments(path: Path) -> int:
-    """Number of lines starting with '#' above the header of a text file (the example files
-    carry a provenance line)."""
-    n = 0
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            for line in fh:
-                if not line.startswith("#"):
-                    break
-                n += 1
-    except OSError:
-        return 0
-    return n
-
-
-def _table(src: str | Path | pd.DataFrame, *, sep: str | None = None,
-           encoding: str = "utf-8-sig", sheet: str | int | None = None,
-           skip_rows: int | None = None, na_values: Sequence[str] = ()) -> pd.DataFrame:
-    """A park, attribute or enterprise table, read by the same reader as panel data
-    (:func:`gipro.panel.read_panel`: encodings, separators, Excel error cells, damaged files,
-    headers, blank rows); lines starting with '#' above the header are skipped unless
-    ``skip_rows`` is given. Empty cells are missing; in columns other than codes the usual
-    missing markers and ``na_values`` are missing too. A file's table carries each row's
-    file row number in the column ``_ROW`` (for messages); a DataFrame is returned as given.
-
-    Raises
-    ------
-    InputError
-        Missing or unreadable file, no data rows, and the reader's checks.
-    """
-    from ..panel import MISSING_MARKERS, _read_table
-
-    if isinstance(src, pd.DataFrame):
-        return src
-    p = Path(src)
-    if not p.exists():
-        raise InputError(f"file not found: {p}")
-    text = p.suffix.lower() in (".csv", ".txt", ".tsv")
-    if skip_rows is None:
-        skip_rows = _leading_comments(p) if text else 0
-    try:
-        df, rows = _read_table(p, sheet, sep, encoding, skip_rows)
-    except InputError as exc:
-        enc = getattr(exc, "suggested_encoding", None)
-        if enc is not None:  # the CLI option, as for the separator below
-            raise InputError(exc.message, [
-                f"give the encoding: encoding='{enc}' in Python, gipro assess --encoding {enc}"
-                " (or save the file as 'CSV UTF-8')"]) from None
-        if "-separated" not in exc.message:
-            raise
-        found = exc.message.split(" looks ", 1)[1].split("-separated", 1)[0]
-        mark = {"semicolon": ";", "tab": "\\t", "pipe": "|"}.get(found, found)
-        raise InputError(exc.message, [
-            f"give the separator: sep='{mark}' in Python, gipro assess --sep '{mark}'"
-            + (" (and decimal=',' / --decimal ',' if numbers use a decimal comma)"
-               if found == "semicolon" else "")]) from None
-    if df.empty:
-        raise InputError(f"no data rows in {p}")
-    markers = MISSING_MARKERS | set(na_values)
-    out = {}
-    for col in df.columns:
-        s = df[col]
-        if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):  # CSV: all text
-            text = s.astype("string").str.strip()
-            blank = (s.isna() | (text == "")).to_numpy(dtype=bool)
-            if col not in _CODE_COLUMNS:
-                blank = blank | text.isin(markers).to_numpy(dtype=bool)
-        else:  # Excel and Parquet cells: numbers, text, booleans, dates
-            blank = s.map(lambda v: v is None or (isinstance(v, str) and v.strip() == "")
-                          or (isinstance(v, float) and np.isnan(v))).to_numpy(dtype=bool)
-            if col not in _CODE_COLUMNS:
-                blank = blank | s.map(lambda v: isinstance(v, str) and v.strip() in markers
-                                      ).to_numpy(dtype=bool)
-        out[col] = s.mask(blank, np.nan)
-    table = pd.DataFrame(out, index=df.index)
-    table[_ROW] = np.asarray(rows, dtype=np.int64)
     return table

@@ -62,7 +62,7 @@ from ..units import fraction_like, is_percent_unit
 from .data import SYNTHETIC, ParkData
 from .model import RequirementFramework, format_threshold, load_catalogue, load_park_framework
 
-__all__ = ["OUTCOMES", "Assessment", "assess"]
+__all__ = ["OUTCOMES", "Assessment", "assess", "resolve_context"]
 
 MET, PARTLY, NOT_MET = "met", "partly met", "not met"
 NA, NO_DATA, NO_THRESHOLD = "not applicable", "no data", "no threshold (unverified)"
@@ -82,10 +82,14 @@ class Assessment:
         One row per park, year and requirement: ``data_status, framework, park, year,
         category, topic, requirement, name, indicator, unit, comparator, threshold,
         threshold_basis, threshold_kind, verified, flag, status, group, status_uncertain,
-        value, value_label, outcome, gap, gap_pct, source``.
+        value, value_label, outcome, gap, gap_pct, source``. ``verified`` is true when gipro
+        read the threshold in its source or the user marked it with a source; ``flag`` is
+        empty in the first case, ``verified by user: <source>`` in the second and
+        ``UNVERIFIED threshold`` otherwise.
     groups : pandas.DataFrame
         One row per park, year and k-of-n group: members, k, counts, n_met, n_reported,
-        n_unknown, outcome.
+        n_unknown, outcome, ``verified`` (the rule and every member threshold) and
+        ``verification`` of the rule itself.
     categories : pandas.DataFrame
         Counts of outcomes and ``share_met`` per park, year and category (``ALL`` overall).
     verdicts : pandas.DataFrame
@@ -129,11 +133,15 @@ class Assessment:
         lines = []
         if self.synthetic:
             lines.append("SYNTHETIC example data -- illustrative parks, not real measurements")
-        n_unver = int((~self.requirements.drop_duplicates("requirement")["verified"]).sum())
+        first = self.requirements.drop_duplicates("requirement")
+        n_unver = int((~first["verified"]).sum())
+        n_user = int(first["flag"].str.startswith("verified by user").sum())
         n_all = self.requirements["requirement"].nunique()
         lines.append(f"{fw.name.get('en')} ({fw.code}), {year}: {n_unver} of {n_all} "
-                     "thresholds UNVERIFIED (marked *)")
+                     "thresholds UNVERIFIED (marked *)"
+                     + (f", {n_user} verified by user" if n_user else ""))
         lines.extend(f"  WARNING: {w}" for w in self.warnings)
+        lines.extend(f"  note: {n}" for n in fw.notes)
         cats = self.categories
         for r in v.itertuples():
             share = cats[(cats["park"] == r.park) & (cats["year"] == year) &
@@ -147,7 +155,8 @@ class Assessment:
             pr = self.priorities
             pr = pr[(pr["park"] == r.park) & (pr["year"] == year)].head(top)
             for p in pr.itertuples():
-                star = "" if p.verified else "*"
+                star = ("*" if not p.verified else
+                        f" [{p.flag}]" if p.flag.startswith("verified by user") else "")
                 gap = (f", gap {p.gap:.4g} {p.unit or ''} ({p.gap_pct:.0f} %)"
                        if pd.notna(p.gap_pct) else "")
                 need = ("required: present" if p.comparator == "present"
@@ -188,7 +197,8 @@ def _requirement_table(fw: RequirementFramework) -> pd.DataFrame:
             "category": r.category, "topic": r.topic, "indicator": r.indicator, "kind": kind,
             "ind_unit": ind_unit,
             "unit": r.unit, "comparator": r.comparator, "status": r.status, "group": r.group,
-            "status_uncertain": r.status_uncertain, "source": r.source,
+            "status_uncertain": r.status_uncertain and not r.user_checked,
+            "source": r.source,
             "req_verified": r.verified,
             "tolerance": np.nan if r.tolerance is None else r.tolerance,
         })
@@ -205,8 +215,25 @@ def _split(t) -> tuple[float, float, object]:
     return float(t), np.nan, None
 
 
-def _resolve_context(fw: RequirementFramework, parks: pd.DataFrame) -> pd.DataFrame:
-    """Threshold of each (park, requirement) after ``applies_when`` and variants."""
+def resolve_context(fw: RequirementFramework, parks: pd.DataFrame) -> pd.DataFrame:
+    """Threshold of each (park, requirement) after ``applies_when`` and variants.
+
+    Parameters
+    ----------
+    fw : RequirementFramework
+    parks : pandas.DataFrame
+        Park attributes indexed by park (:attr:`ParkData.parks`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per park and requirement: ``t_lo, t_hi`` (number or bounds), ``t_level``
+        (category level), ``has_threshold``, ``verified`` (by gipro's reading or by the user
+        with a source), ``verification`` (``verified``, ``verified by user: <source>`` or
+        ``unverified``), ``threshold_basis`` ("default" or the variant chosen),
+        ``threshold`` (text), ``applicable`` and ``context_missing`` (the park attributes
+        needed but not given).
+    """
     codes = [r.code for r in fw.requirements]
     grid = pd.MultiIndex.from_product([parks.index, codes], names=["park", "requirement"])
     n = len(grid)
@@ -215,6 +242,7 @@ def _resolve_context(fw: RequirementFramework, parks: pd.DataFrame) -> pd.DataFr
     level = np.full(n, None, dtype=object)
     has_t = np.zeros(n, dtype=bool)
     verified = np.zeros(n, dtype=bool)
+    verification = np.full(n, "unverified", dtype=object)
     basis = np.full(n, "default", dtype=object)
     applicable = np.ones(n, dtype=bool)
     context_missing = np.full(n, "", dtype=object)
@@ -239,7 +267,8 @@ def _resolve_context(fw: RequirementFramework, parks: pd.DataFrame) -> pd.DataFr
         l0, h0, lev0 = _split(r.threshold)
         lo[rows], hi[rows], level[rows] = l0, h0, lev0
         has_t[rows] = r.threshold is not None
-        verified[rows] = r.verified
+        verified[rows] = r.is_verified
+        verification[rows] = r.verification
         if r.applies_when:
             ok, unknown = match(r.applies_when)
             applicable[rows] = ok[park_pos[rows]] | unknown[park_pos[rows]]
@@ -258,7 +287,8 @@ def _resolve_context(fw: RequirementFramework, parks: pd.DataFrame) -> pd.DataFr
             l1, h1, lev1 = _split(v.threshold)
             lo[sel], hi[sel], level[sel] = l1, h1, lev1
             has_t[sel] = v.threshold is not None
-            verified[sel] = v.verified
+            verified[sel] = v.is_verified
+            verification[sel] = v.verification
             basis[sel] = "variant: " + "; ".join(
                 f"{a}={'/'.join(map(str, vals))}" for a, vals in v.when.items())
     thr = [format_threshold((a, b)) if not np.isnan(b) else
@@ -267,7 +297,8 @@ def _resolve_context(fw: RequirementFramework, parks: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame({
         "park": grid.get_level_values(0), "requirement": grid.get_level_values(1),
         "t_lo": lo, "t_hi": hi, "t_level": level, "has_threshold": has_t,
-        "verified": verified, "threshold_basis": basis, "threshold": thr,
+        "verified": verified, "verification": verification, "threshold_basis": basis,
+        "threshold": thr,
         "applicable": applicable, "context_missing": context_missing,
     })
 
@@ -326,7 +357,7 @@ def assess(
                          f"got {tolerance}", ["0.10 means within 10 % of the threshold"])
     req = _requirement_table(fw)
     parks = data.parks
-    ctx = _resolve_context(fw, parks)
+    ctx = resolve_context(fw, parks)
 
     # park-years: observed ones, and the latest year for parks without any data
     py = data.park_years
@@ -404,7 +435,9 @@ def assess(
         (role == "leading_value") & t["status"].isin(["mandatory", "group", "optional"]),
         "leading value", "requirement")
     t["threshold"] = np.where(comp == "present", "present", t["threshold"])
-    t["flag"] = np.where(t["verified"].to_numpy(dtype=bool), "", UNVERIFIED_FLAG)
+    ver = t["verification"].to_numpy(dtype=object)
+    t["flag"] = np.where(ver == "verified", "", np.where(ver == "unverified", UNVERIFIED_FLAG,
+                                                         ver))
     t["data_status"] = t["park"].map(data.parks["data_status"]).to_numpy()
     t["framework"] = fw.code
     t["check"], warnings = _fraction_checks(t, data)
@@ -426,6 +459,7 @@ def assess(
     ]
     if not fw.verdict.optional_rule_known:
         notes.append("optional-indicator rule: count not known, not applied (see verdicts)")
+    notes += fw.notes
     notes += [f"WARNING: {w}" for w in warnings]
     return Assessment(fw, reqs, groups, categories, verdicts, priorities, tolerance,
                       notes + list(data.notes), synthetic=data.synthetic, warnings=warnings)
@@ -509,7 +543,7 @@ def _park_label(code: str, name: Any) -> str:
 def _groups(fw: RequirementFramework, reqs: pd.DataFrame) -> pd.DataFrame:
     cols = ["data_status", "framework", "park", "year", "group", "description", "at_least",
             "k", "counts", "members", "n_met", "n_partly", "n_reported", "n_unknown",
-            "outcome", "verified"]
+            "outcome", "verified", "verification"]
     if not fw.groups:
         return pd.DataFrame(columns=cols)
     g = reqs[reqs["status"] == "group"].copy()
@@ -525,7 +559,8 @@ def _groups(fw: RequirementFramework, reqs: pd.DataFrame) -> pd.DataFrame:
         verified_members=("verified", "all")).reset_index()
     spec = pd.DataFrame([{"group": x.code, "description": x.description,
                           "at_least": x.at_least, "counts": x.counts,
-                          "group_verified": x.verified} for x in fw.groups])
+                          "group_verified": x.is_verified,
+                          "verification": x.verification} for x in fw.groups])
     agg = agg.merge(spec, on="group", how="left")
     k = np.minimum(agg["at_least"], agg["members"])
     agg["k"] = k
@@ -587,7 +622,9 @@ def _concat(*parts: np.ndarray) -> np.ndarray:
 def _reasons(d: pd.DataFrame) -> np.ndarray:
     """One short text per decisive requirement row, e.g. ``HJ-11 not met (0.6 vs <= 0.5)``."""
     code = d["requirement"].astype(str)
-    star = np.where(d["verified"].to_numpy(dtype=bool), "", ", unverified")
+    flag = d["flag"].astype(str).to_numpy(dtype=object)
+    star = np.where(flag == "", "", np.where(flag == UNVERIFIED_FLAG, ", unverified",
+                                             ", " + flag))
     unit = d["unit"].fillna("").astype(str)
     unit = np.where(unit != "", " " + unit, "")
     full = (code + " " + d["outcome"].astype(str) + " (" + d["value_label"].astype(str) +
@@ -650,7 +687,10 @@ def _verdicts(fw: RequirementFramework, reqs: pd.DataFrame, groups: pd.DataFrame
     opt_unknown = np.zeros(len(out), dtype=int)
     caveats = []
     k_opt = fw.verdict.optional_at_least
+    rule = fw.verdict.verification
     if role == "requirement" and k_opt is not None:
+        caveats.append(f"optional-indicator rule: at least {k_opt} optional items met "
+                       f"({rule})")
         opt = r[r["status"] == "optional"]
         n_met = (opt["outcome"] == MET).groupby([opt["park"], opt["year"]]).sum()
         n_unk = opt["outcome"].isin([NO_DATA, NO_THRESHOLD]).groupby(
@@ -661,8 +701,16 @@ def _verdicts(fw: RequirementFramework, reqs: pd.DataFrame, groups: pd.DataFrame
         opt_unknown = ((n_met < k_opt) & (n_met + n_unk >= k_opt)).astype(int)
     elif not fw.verdict.optional_rule_known:
         caveats.append("optional-indicator rule not applied (its count is not verified)")
+    elif fw.verdict.user_checked:
+        caveats.append(f"verdict rule {rule}")
     if not fw.structure_verified:
         caveats.append("framework structure unverified")
+    unver_groups = [g.code for g in fw.groups if not g.is_verified]
+    if unver_groups:
+        caveats.append("group rules unverified: " + ", ".join(unver_groups))
+    user_groups = [f"{g.code} {g.verification}" for g in fw.groups if g.user_checked]
+    if user_groups:
+        caveats.append("group rules " + "; ".join(user_groups))
     total_fail = n_fail + group_fail + opt_fail
     total_unknown = n_unknown + group_unknown + opt_unknown
     out["outcome"] = np.select([total_fail > 0, total_unknown > 0], ["fail", "undetermined"],
@@ -675,7 +723,8 @@ def _verdicts(fw: RequirementFramework, reqs: pd.DataFrame, groups: pd.DataFrame
     unver = (~gating["verified"]).groupby([gating["park"], gating["year"]]).sum()
     unver = unver.reindex(idx).fillna(0).astype(int).to_numpy()
     out["unverified_thresholds_used"] = unver
-    out["verified"] = (unver == 0) & fw.verdict.verified & fw.structure_verified
+    out["verified"] = ((unver == 0) & fw.verdict.is_verified & fw.structure_verified
+                       & all(g.is_verified for g in fw.groups))
     n = len(idx)
     fails_text = _concat(fail_txt.reindex(idx).fillna("").to_numpy(dtype=object),
                          gtxt_fail.to_numpy(dtype=object),

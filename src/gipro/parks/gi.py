@@ -21,6 +21,11 @@ here, with every uncertain part a parameter:
 * ``S_t``: every mandatory indicator plus the optional (group) indicators the park reports;
   ``N_t = |S_t|``. Basic requirements (pass/fail) and encouraged items are not in GI. A
   mandatory indicator not reported leaves GI missing (never counted as 0).
+* weights: equal per indicator (the mean above) unless the framework's ``green_index`` gives
+  category weights ``w_c`` (some provincial versions weigh the six categories): then
+  ``GI_t = 100 * sum_c w_c * mean_{i in S_t, c} r_i / sum_c w_c`` over the categories with
+  an indicator in ``S_t`` (a user who holds the official text can enter and cite them,
+  ``gipro frameworks export miit``; each output says whether they are verified).
 
 No GI pass mark and no required trend are known: the window table reports the three latest
 consecutive years with a GI and their direction, without a verdict.
@@ -37,7 +42,7 @@ import pandas as pd
 from ..errors import InputError, MethodError
 from .data import ParkData
 from .engine import MET, NOT_MET, PARTLY, assess
-from .model import RequirementFramework, load_park_framework
+from .model import GreenIndexRule, RequirementFramework, load_park_framework
 
 __all__ = ["GreenIndex", "green_index"]
 
@@ -53,7 +58,8 @@ class GreenIndex:
     ----------
     scores : pandas.DataFrame
         Per park and year: ``gi``, ``n_indicators``, ``missing_mandatory``, ``verified``
-        (always False), ``formula``, ``data_status``.
+        (always False: the formula is a hypothesis), ``formula``, ``weights`` (the weights
+        and their verification), ``data_status``.
     ratios : pandas.DataFrame
         Per park, year and indicator: ``value``, ``leading_value``, ``ratio`` (after
         inversion, cap and floor), ``capped``, ``floored``.
@@ -196,7 +202,23 @@ def green_index(
     g = used.groupby(keys)["ratio"]
     scores = a.verdicts[["data_status", "park", "year"]].copy()
     idx = pd.MultiIndex.from_frame(scores[keys])
-    mean = g.mean().reindex(idx).to_numpy()
+    rule = fw.green_index if fw.green_index is not None else GreenIndexRule()
+    weights = rule.category_weights
+    if weights is None:
+        mean = g.mean().reindex(idx).to_numpy()
+    else:
+        unweighted = sorted(set(used["category"]) - set(weights))
+        if unweighted:
+            raise InputError(f"green index of {fw.code}: no category weight for "
+                             f"{', '.join(unweighted)}",
+                             ["give every category with GI indicators a weight (0 leaves it "
+                              "out) in the framework's green_index.category_weights"])
+        cat_mean = used.groupby([*keys, "category"])["ratio"].mean().rename("r").reset_index()
+        cat_mean["w"] = cat_mean["category"].map(weights).astype(float)
+        cat_mean["wr"] = cat_mean["w"] * cat_mean["r"]
+        sums = cat_mean.groupby(keys)[["wr", "w"]].sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (sums["wr"] / sums["w"].where(sums["w"] > 0)).reindex(idx).to_numpy()
     scores["n_indicators"] = g.size().reindex(idx).fillna(0).astype(int).to_numpy()
     scores["missing_mandatory"] = missing_txt.reindex(idx).fillna("").to_numpy()
     scores["gi"] = np.where((scores["missing_mandatory"] == "") & (scores["n_indicators"] > 0),
@@ -204,10 +226,12 @@ def green_index(
     scores["basic_requirements"] = a.verdicts["outcome"].to_numpy()
     scores["verified"] = False
     scores["formula"] = FORMULA
+    scores["weights"] = f"{rule.describe()} ({rule.verification})"
     window = _window(scores)
     notes = [
         f"{FORMULA}; cap={cap}, floor={floor}, lower_better={lower_better}, "
         f"qualitative={qualitative}",
+        f"weights: {rule.describe()} ({rule.verification})",
         f"ratios capped: {int(capped.sum())}; ratios floored: {int(floored.sum())}",
         "a mandatory indicator not reported leaves GI missing; no GI pass mark is known",
     ]

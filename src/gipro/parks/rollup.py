@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .data import USER_DATA, ParkData, parse_flag
+from .data import USER_DATA, ParkData, park_codes, park_table, parse_flag
 
 __all__ = ["ENTERPRISE_COLUMNS", "rollup", "rollup_table"]
 
@@ -64,9 +64,9 @@ ENTERPRISE_COLUMNS: dict[str, str] = {
     "green_industry": "green industry (yes/no)",
 }
 
-_QUANTITIES = ["value_added", "output", "energy_tce", "water_m3", "wastewater_t",
+QUANTITIES = ["value_added", "output", "energy_tce", "water_m3", "wastewater_t",
                "solid_waste_t", "solid_waste_used_t", "co2_t", "cod_t", "so2_t", "employees"]
-_FLAGS = ["iso14001", "enms", "cp_audit", "wastewater_connected", "key_enterprise",
+FLAGS = ["iso14001", "enms", "cp_audit", "wastewater_connected", "key_enterprise",
           "high_tech", "recycling_industry", "green_industry"]
 
 SUMS = {
@@ -111,9 +111,7 @@ def _prepare(ent: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFra
         raise InputError(f"enterprise records lack columns {sorted(missing)}",
                          [f"found {list(df.columns)}; rename with columns={{'yours': 'park'}}"])
     park = df["park"]
-    from .data import _check_parks
-
-    _check_parks(park, "enterprise records")  # factorize would give a missing park code -1
+    park_codes(park, "enterprise records")  # factorize would give a missing park code -1
     if isinstance(park.dtype, pd.CategoricalDtype):
         park = park.cat.rename_categories(lambda c: str(c).strip()).astype(str)
     else:
@@ -129,7 +127,7 @@ def _prepare(ent: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFra
                          f"number) (rows {rows})")
     out["year"] = year.astype(np.int64).to_numpy()
     problems = []
-    for col in _QUANTITIES:
+    for col in QUANTITIES:
         if col not in df.columns:
             continue
         raw = df[col]
@@ -149,7 +147,7 @@ def _prepare(ent: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFra
             problems.append(f"{col}: negative values at rows {rows} ({ENTERPRISE_COLUMNS[col]} "
                             "cannot be negative)")
         out[col] = x.to_numpy(dtype=float)
-    for col in _FLAGS:
+    for col in FLAGS:
         if col in df.columns:
             try:
                 out[col] = parse_flag(df[col], f"enterprise flag {col}").to_numpy()
@@ -441,8 +439,6 @@ def rollup(
     keep = table[table["indicator"] != "industrial_land_km2"]
     values = keep[keep["value"].notna()][["park", "year", "indicator", "value"]].copy()
     values["level"] = None
-    from .data import _park_table
-
     listed = parks is not None  # the user's park attributes: every park must be listed
     if parks is None and park_records is not None:
         parks = park_records.parks.reset_index()
@@ -450,10 +446,10 @@ def rollup(
         ent = enterprises.rename(columns=dict(columns or {}))
         cols = ["park"] + (["data_status"] if "data_status" in ent.columns else [])
         parks = ent[cols].astype(str).drop_duplicates("park")
-    park_table = _park_table(parks, values["park"], require_listed=listed,
-                             origin="enterprise records")
-    if "data_status" not in park_table or park_table["data_status"].isna().all():
-        park_table["data_status"] = USER_DATA
+    attrs = park_table(parks, values["park"], require_listed=listed,
+                       origin="enterprise records")
+    if "data_status" not in attrs or attrs["data_status"].isna().all():
+        attrs["data_status"] = USER_DATA
     observed = keep[["park", "year"]].drop_duplicates().reset_index(drop=True)
-    return ParkData(values.reset_index(drop=True), park_table, keep.reset_index(drop=True),
+    return ParkData(values.reset_index(drop=True), attrs, keep.reset_index(drop=True),
                     notes, origin="enterprise roll-up", observed=observed)

@@ -33,6 +33,7 @@ from ..errors import InputError, MethodError
 from .charts import TEMPLATE
 from .i18n import check_lang, translate
 from .sections import (
+    IndicatorStats,
     Methodology,
     Overview,
     Parks,
@@ -164,8 +165,6 @@ class Report:
     subtitle : str, optional
     synthetic : bool
         Show a banner that the data are SYNTHETIC.
-    scenarios : Scenarios, optional
-        Policy scenarios against the baseline (plain table, see :class:`Scenarios`).
     generated : str, optional
         Date printed in the header (default: today).
 
@@ -252,6 +251,7 @@ def report_for_build(
     profiles: bool = True,
     scenarios: Scenarios | None = None,
     generated: str | None = None,
+    productivity: Section | None = None,
 ) -> Report:
     """The standard report of a run build.
 
@@ -280,6 +280,9 @@ def report_for_build(
         Policy scenarios against the baseline (plain table, see :class:`Scenarios`).
     generated : str, optional
         Date printed in the header (default: today).
+    productivity : gipro.report.productivity.Productivity, optional
+        Green total-factor productivity of the same units
+        (``Productivity.from_result(gipro.gtfp.run(spec))``), shown before the methodology.
 
     Returns
     -------
@@ -308,7 +311,8 @@ def report_for_build(
     periods = list(build.final.periods)
     if progress is True and len(periods) == 1:  # asked for, impossible: say so
         overview.notes.append(translate("no_progress_one_period", lang, period=periods[0]))
-    sections: list[Section] = [overview, Results.from_build(build, period)]
+    sections: list[Section] = [overview, IndicatorStats.from_build(build, period),
+                               Results.from_build(build, period)]
     if profiles:
         sections.append(Profiles.from_build(build, period))
     notes: list[str] = []
@@ -338,6 +342,8 @@ def report_for_build(
                                          list(build.datasets["raw"].units))
         sections.append(scenarios)
         notes.extend(scenarios.notes)
+    if productivity is not None:
+        sections.append(productivity)
     sections.append(Methodology.from_build(build, notes))
     name = fw.name.get(lang) or fw.code or "gipro"
     sub = f"{build.recipe.name}" if build.recipe.name else None

@@ -193,6 +193,70 @@ class Overview(Section):
         }
 
 
+# ---------------------------------------------------------------------- indicator statistics
+@dataclass
+class IndicatorStats(Section):
+    """Indicator statistics of the input data with their flags (COINr ``get_stats``; see
+    :func:`gipro.stats.indicator_stats`), one period.
+
+    Attributes
+    ----------
+    stats : pandas.DataFrame
+        :func:`gipro.stats.indicator_stats` rows (one period).
+    framework : Framework
+        For the indicators' names in the report's language.
+    period : int
+    """
+
+    stats: pd.DataFrame
+    framework: Framework
+    period: int
+
+    def __post_init__(self) -> None:
+        self.key = "stats"
+
+    @classmethod
+    def from_build(cls, build: Build, period: int | None = None) -> IndicatorStats:
+        """Statistics of a build's ``raw`` data set in ``period`` (default: the last)."""
+        from ..stats import indicator_stats
+
+        per = period if period is not None else build.periods[-1]
+        return cls(indicator_stats(build, "raw", per), build.framework, per)
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        t, fw = ctx.t, self.framework
+        df = self.stats.copy()
+        df["label"] = [fw.node(c).label(ctx.lang) if c in fw.nodes else c
+                       for c in df["indicator"]]
+        flags = []
+        for r in df.itertuples():
+            f = [t("flag_low_availability") if r.flag_availability == "LOW" else "",
+                 t("flag_zeros") if r.flag_zero == "LOW" else "",
+                 t("flag_few_unique") if r.flag_unique == "LOW" else "",
+                 t("flag_outliers") if r.flag_outliers == "OUT" else "",
+                 t("flag_constant") if r.constant else "",
+                 t("flag_near_constant") if r.near_constant else "",
+                 f"{t('flag_collinear')}: {r.collinear}" if r.collinear else ""]
+            flags.append("; ".join(x for x in f if x))
+        df["flags"] = flags
+        n_flagged = sum(bool(f) for f in flags)
+        return {
+            "period": self.period, "n_flagged": n_flagged, "n": len(df),
+            "table": table(df, [Col("indicator", t("col_code")), Col("label", t("col_name")),
+                                Col("unit", t("col_measure")),
+                                Col("availability", t("col_available"), "pct"),
+                                Col("min", t("col_min"), "num"),
+                                Col("max", t("col_max"), "num"),
+                                Col("mean", t("col_mean"), "num"),
+                                Col("sd", t("col_sd"), "num"),
+                                Col("skew", t("col_skew"), ".2f"),
+                                Col("kurtosis", t("col_kurtosis"), ".2f"),
+                                Col("share_zero", t("col_zeros"), "pct"),
+                                Col("n_unique", t("col_unique"), "int"),
+                                Col("flags", t("col_flags"))], id="stats-table"),
+        }
+
+
 # ---------------------------------------------------------------------- results
 @dataclass
 class Results(Section):
@@ -1198,12 +1262,13 @@ class Parks(Section):
             for cat in cats:
                 for code in first.index[first["category"] == cat]:
                     f = first.loc[code]
-                    star = "" if bool(f["verified"]) else " *"
+                    star = _threshold_mark(f["verified"], f["flag"], t)
                     need = ("present" if f["comparator"] == "present"
                             else f"{f['comparator']} {f['threshold']} {f['unit'] or ''}".strip())
+                    unver = star == " *"
                     row = [Cell(code), Cell(fw.requirement(code).name.get(lang) or code),
-                           Cell(need + star, cls="unverified" if star else "",
-                                title=t("unverified") if star else "")]
+                           Cell(need + star, cls="unverified" if unver else "",
+                                title=t("unverified") if unver else "")]
                     for p in parks:
                         if (code, p) not in cell.index:
                             row.append(Cell(""))
@@ -1242,9 +1307,9 @@ class Parks(Section):
             pr = pr[pr["priority"] <= _TOP_GAPS].assign(
                 label=lambda d: d["park"].map(lambda k: names.get(k, k)),
                 need=lambda d: [("present" if c == "present" else f"{c} {th}") +
-                                ("" if ok else " *") for c, th, ok in
+                                _threshold_mark(ok, fl, t) for c, th, ok, fl in
                                 zip(d["comparator"], d["threshold"], d["verified"],
-                                    strict=True)])
+                                    d["flag"], strict=True)])
             blocks.append({
                 "code": fw.code, "name": fw.name.get(lang) or fw.code, "year": year,
                 "synthetic": a.synthetic, "warnings": list(getattr(a, "warnings", [])),
@@ -1443,18 +1508,33 @@ def data_sources(build: Build) -> list[tuple[str, str]]:
     out = []
     if spec.dataset:
         out.append((f"gipro dataset {spec.dataset}", _datasets.notice()))
+    elif spec.yearbook is not None:
+        out.extend((str(s.path), "") for s in spec.yearbook.sheets)
     else:
         out.append((str(spec.path), ""))
     return out
 
 
+def _threshold_mark(verified: bool, flag: str, t) -> str:
+    """What follows a threshold in the park tables: `` *`` when unverified, the user's
+    source when the user verified it (``verified by user: <source>``), nothing when gipro
+    read it in its source."""
+    if not bool(verified):
+        return " *"
+    prefix = "verified by user: "
+    if isinstance(flag, str) and flag.startswith(prefix):
+        return f" ({t('verified_by_user', source=flag[len(prefix):])})"
+    return ""
+
+
 def unverified_thresholds(assessments: Sequence[Assessment]) -> pd.DataFrame:
-    """Every unverified threshold of the assessed frameworks, one row per requirement."""
+    """Every unverified threshold of the assessed frameworks, one row per requirement
+    (thresholds the user verified with a source are not listed)."""
     rows = []
     for a in assessments:
         fw = a.framework
         for r in fw.requirements:
-            if r.verified:
+            if r.is_verified:
                 continue
             th = r.threshold_text or ("present" if r.comparator == "present" else
                                       f"{r.comparator} {r.threshold}" if r.threshold is not None

@@ -30,7 +30,7 @@ import yaml
 
 from ..errors import GiproError, InputError
 from ..parks.data import ParkData
-from ..parks.engine import Assessment, _resolve_context, assess
+from ..parks.engine import Assessment, assess, resolve_context
 from ..parks.model import load_catalogue, load_park_framework
 from ..parks.scorecard import park26
 from .changes import Cube, apply_changes, default_domains
@@ -252,7 +252,7 @@ def _meet(data: ParkData):
             raise InputError(f"{where} reads indicator {req.indicator!r}; the change names "
                              f"{code!r}", [f"write indicators: [{req.indicator}]"])
         if fw.code not in cache:
-            cache[fw.code] = _resolve_context(fw, data.parks).set_index(
+            cache[fw.code] = resolve_context(fw, data.parks).set_index(
                 ["park", "requirement"])
         ctx = cache[fw.code]
         rows = ctx.xs(req.code, level="requirement").reindex(units)
