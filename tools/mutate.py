@@ -392,8 +392,11 @@ def importing_tests(dotted: str, root: Path = ROOT) -> list[str]:
 
 # --------------------------------------------------------------------------- running
 
+_LINE = 1_000_000  # line numbers of the traced files are packed as file * _LINE + line
+
+
 class _Trace:
-    """A pytest plugin recording, per test, the lines of one file that the test executes.
+    """A pytest plugin recording, per test, the lines of the target files that it executes.
 
     Lines run while a test sets up a fixture wider than a function (module, session) are also
     credited to every other test using that fixture, since a mutant there changes what they all
@@ -401,8 +404,9 @@ class _Trace:
     line (a default value, a module constant) is given every test.
     """
 
-    def __init__(self, target: str) -> None:
-        self.target = target
+    def __init__(self, targets: list[str]) -> None:
+        # a line of target file i is recorded as i * _LINE + line
+        self.base = {t: i * _LINE for i, t in enumerate(targets)}
         self.outside: set[int] = set()
         self.current = self.outside
         self.lines: dict[str, set[int]] = {}
@@ -412,14 +416,15 @@ class _Trace:
         self.failed: list[str] = []
 
     def _global(self, frame, event, arg):
-        if frame.f_code.co_filename == self.target:
-            self.current.add(frame.f_lineno)
+        b = self.base.get(frame.f_code.co_filename)
+        if b is not None:
+            self.current.add(b + frame.f_lineno)
             return self._local
         return None
 
     def _local(self, frame, event, arg):
         if event == "line":
-            self.current.add(frame.f_lineno)
+            self.current.add(self.base[frame.f_code.co_filename] + frame.f_lineno)
         return self._local
 
     def pytest_configure(self, config):
@@ -542,6 +547,16 @@ def scratch_copy(rev: str | None = None) -> Path:
     return work
 
 
+def _tree_key(work: Path, files: list[str], targets: list[str]) -> str:
+    """A key of the scratch tree's sources and tests and of what is traced."""
+    h = hashlib.sha1("\0".join([*files, "|", *targets]).encode())
+    for sub in ("src", "tests"):
+        for f in sorted((work / sub).rglob("*.py")):
+            h.update(str(f.relative_to(work)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def _drop_bytecode(path: Path) -> None:
     for pyc in (path.parent / "__pycache__").glob(path.stem + ".*.pyc"):
         pyc.unlink()
@@ -564,6 +579,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     p.add_argument("--show", metavar="ID", help="print one mutant as a diff")
     p.add_argument("--tests", nargs="+", help="test files to use instead of the importing ones")
+    p.add_argument("--all-tests", action="store_true",
+                   help="every test file (narrowed to the tests that run each mutated line): "
+                        "for modules used through the build rather than imported by tests")
+    p.add_argument("--trace-targets", nargs="+", metavar="PATH",
+                   help="also trace these module files in the baseline run, so that runs of "
+                        "them with the same tests reuse it (e.g. every src/gipro/steps/*.py)")
     p.add_argument("--timeout", type=float, default=4.0,
                    help="time limit per mutant as a multiple of the traced baseline (min 20 s)")
     p.add_argument("--log", action="store_true", help="keep each mutant's pytest output")
@@ -635,7 +656,10 @@ def main(argv: list[str] | None = None) -> int:
             pass
 
     work = scratch_copy(args.rev)
-    files = args.tests or importing_tests(dotted, work)
+    if args.all_tests:
+        files = [str(f.relative_to(work)) for f in sorted((work / "tests").glob("test_*.py"))]
+    else:
+        files = args.tests or importing_tests(dotted, work)
     if ">>>" in source:
         files = [*files, rel]
     os.environ.setdefault("GIPRO_SHARED", str(ROOT.parent / "shared"))
@@ -644,21 +668,30 @@ def main(argv: list[str] | None = None) -> int:
           f"running {len(chosen)}; tests: {' '.join(files)}", flush=True)
     try:
         # 1. baseline with a line trace: which test runs which line, and how long it takes
-        trace_file = work / "trace.json"
+        # (kept in .mutation/trace-<key>.json for the same files, targets and tree)
+        targets = sorted({rel, *(str(Path(t)) for t in args.trace_targets or [])})
+        trace_file = OUT / f"trace-{_tree_key(work, files, targets)}.json"
 
         def dump(plugin: _Trace) -> None:
-            trace_file.write_text(json.dumps({"lines": plugin.covers(), "seconds": plugin.seconds,
+            trace_file.write_text(json.dumps({"targets": targets, "lines": plugin.covers(),
+                                              "seconds": plugin.seconds,
                                               "outside": sorted(plugin.outside),
                                               "failed": plugin.failed}))
 
-        _drop_bytecode(target)
-        code, secs = run_forked(work, files, _Trace(str(target)), 3600,
-                                work / "baseline.log", after=dump)
-        if code not in (0, 1) or not trace_file.exists():
-            print((work / "baseline.log").read_text()[-3000:])
-            print(f"baseline run failed (exit {code})", file=sys.stderr)
-            return 2
+        secs = 0.0
+        if not trace_file.exists():
+            _drop_bytecode(target)
+            code, secs = run_forked(work, files, _Trace([str(work / t) for t in targets]),
+                                    7200, work / "baseline.log", after=dump)
+            if code not in (0, 1) or not trace_file.exists():
+                print((work / "baseline.log").read_text()[-3000:])
+                print(f"baseline run failed (exit {code})", file=sys.stderr)
+                return 2
         trace = json.loads(trace_file.read_text())
+        k = trace["targets"].index(rel) * _LINE
+        trace["lines"] = {n: [v - k for v in ls if k < v < k + _LINE]
+                          for n, ls in trace["lines"].items()}
+        trace["outside"] = [v - k for v in trace["outside"] if k < v < k + _LINE]
         failed = set(trace["failed"])
         if failed:
             print(f"note: {len(failed)} test(s) fail without any mutant and are left out: "
