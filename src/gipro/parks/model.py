@@ -763,7 +763,7 @@ def export_park_framework(ref: str | Path | RequirementFramework, path: str | Pa
     >>> fw.based_on, fw.requirement("HJ-06").threshold
     ('hj274', 70.0)
     """
-    from .. import __version__
+    from ..version import __version__
     from .framework_io import write_framework_csv, write_framework_xlsx
 
     fw = load_park_framework(ref)
