@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -144,6 +144,8 @@ class BlockData:
     row_groups: dict[str, tuple[int, ...]] = field(default_factory=dict)
     panel: Panel | None = None
     meta: pd.DataFrame | None = None
+    #: Steps read a block's own rows in its task (the denominate step's denominators).
+    blockwise: ClassVar[bool] = True
 
     @property
     def unit_codes(self) -> list[str]:

@@ -64,7 +64,7 @@ from .framework import Framework, load_framework
 from .panel import Panel, fraction_notes, period_spans, total_row_warnings
 from .recipe import Recipe, load_recipe
 from .steps.base import StepContext, StepResult, StepSpec
-from .steps.chunks import block_offsets, compute, reduce_blocks
+from .steps.chunks import block_offsets, compute, from_blocks, reduce_blocks
 from .steps.run import Record, State, Stepper, guarded
 from .steps.weight import WeightSet, weights_table
 from .tables import dataset_arrow, write_table
@@ -125,15 +125,14 @@ def transform_blocks(build: ChunkedBuild) -> Any:
     -> the output values, a Dask array chunked over units."""
 
     def transform(spec: StepSpec, name: str, plan: Any, fit: Any, ds: DataSet) -> Any:
-        import dask.array as da
         from dask import delayed
 
         x = ds.values
         p, k = len(ds.periods), len(ds.codes)
         parts_d = delayed((build.framework, build.recipe.base_dir, build.cache), pure=False)
-        outs = []
-        for b, a, n in zip(x.to_delayed().reshape(-1), block_offsets(x), x.chunks[1],
-                           strict=True):
+        outs, shapes = [], []
+        blocks = x.to_delayed(optimize_graph=False).reshape(-1)
+        for b, a, n in zip(blocks, block_offsets(x), x.chunks[1], strict=True):
             plan_b, fit_b = spec.block_plan(plan, fit, a, a + n)
             units = tuple(ds.units[a:a + n])
             shape = DataSet(ds.name, np.broadcast_to(np.float64(np.nan), (p, n, k)), units,
@@ -142,8 +141,9 @@ def transform_blocks(build: ChunkedBuild) -> Any:
             d = delayed(apply_block, pure=False)(
                 spec, name, plan_b, fit_b, parts_d, build.source_panel.block_args(units), b,
                 units, ds.periods, ds.codes, ds.name)
-            outs.append(da.from_delayed(d, (p, len(out_units), len(out_codes)), dtype=float))
-        return da.concatenate(outs, axis=1)
+            outs.append(d)
+            shapes.append((p, len(out_units), len(out_codes)))
+        return from_blocks(outs, shapes)
 
     return transform
 
@@ -249,21 +249,19 @@ class ChunkedBuild:
         self.log: list[LogEntry] = []
         self.records: tuple[Record, ...] = ()
         self.seconds: dict[str, float] = {}
+        self._parts: dict[str, Path] = {}
         self._ran = False
 
     # ------------------------------------------------------------------ running
     def raw(self) -> DataSet:
         """The raw data set: a Dask array of the blocks of units, each read by its task."""
-        import dask.array as da
         from dask import delayed
 
         codes, periods = tuple(self.framework.indicator_codes), tuple(self.periods)
-        parts = []
-        for units in self.blocks:
-            d = delayed(block_cube, pure=False)(self.panel.block_args(units), codes, periods)
-            parts.append(da.from_delayed(d, (len(periods), len(units), len(codes)),
-                                         dtype=float))
-        return DataSet("raw", da.concatenate(parts, axis=1), tuple(self.panel.unit_codes),
+        parts = [delayed(block_cube, pure=False)(self.panel.block_args(units), codes, periods)
+                 for units in self.blocks]
+        shapes = [(len(periods), len(units), len(codes)) for units in self.blocks]
+        return DataSet("raw", from_blocks(parts, shapes), tuple(self.panel.unit_codes),
                        periods, codes)
 
     def run(self) -> ChunkedBuild:
@@ -373,14 +371,47 @@ class ChunkedBuild:
         return [n for n in self.datasets if n in {"raw", *self.recipe.keep}]
 
     # ------------------------------------------------------------------ output
-    def write(self, out_dir: str | Path, format: str = "parquet", *, lang: str = "en"
-              ) -> dict[str, Path]:
+    def results(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+        """As :meth:`gipro.Build.results` (same columns and types), read back from the
+        results written by :meth:`write`.
+
+        Raises
+        ------
+        InputError
+            Not written yet; none of ``codes`` in the final data set.
+        """
+        import pyarrow.parquet as pq
+
+        if not self._parts:
+            raise InputError("the results of a chunked build are read from its outputs: "
+                             "call .write(folder) first")
+        wanted = [c for c in self._parts if codes is None or c in set(codes)]
+        if not wanted:
+            raise InputError(f"no code of {list(codes or [])} in the build's final data set")
+        frames = []
+        for c in wanted:
+            t = pq.read_table(self._parts[c], columns=[
+                "unit", "period", "code", "level", "score", "rank", "children_scored",
+                "children"]).to_pandas()
+            frames.append(pd.DataFrame({
+                "unit": t["unit"].astype(object).to_numpy(),
+                "period": t["period"].to_numpy(dtype=np.int64),
+                "code": t["code"].astype(object).to_numpy(),
+                "level": t["level"].to_numpy(dtype=int),
+                "score": t["score"].to_numpy(dtype=float),
+                **{k: t[k].astype("Int64").array for k in ("rank", "children_scored",
+                                                           "children")}}))
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+    def write(self, out_dir: str | Path, format: str = "parquet", *, lang: str = "en",
+              ranking: bool = False) -> dict[str, Path]:
         """Write the outputs of :meth:`gipro.Build.write` in Parquet: ``results.parquet/``
         and ``stages/<data set>.parquet/`` as folders of part files (one per code, one per
         block of units), ``weights.parquet``, ``exclusions.parquet``, ``recipe.yaml``,
-        ``log.yaml``. One pass over the data computes every data set kept; then each code's
-        scores are read back and ranked. Everything is written to a hidden folder beside
-        ``out_dir`` and moved into it at the end.
+        ``log.yaml`` (and ``ranking.parquet`` with ``ranking``:
+        :func:`gipro.results.ranking_table`). One pass over the data computes every data set
+        kept; then each code's scores are read back and ranked. Everything is written to a
+        hidden folder beside ``out_dir`` and moved into it at the end.
 
         Raises
         ------
@@ -403,9 +434,15 @@ class ChunkedBuild:
             t0 = time.perf_counter()
             with compute_on(self.client):
                 files = self._write(tmp, lang)
+            if ranking and self.framework.root in self.final.codes:
+                from .results import ranking_table
+
+                files["ranking"] = write_table(ranking_table(self, lang=lang), tmp / "ranking",
+                                               "parquet")
             self.seconds["write"] = time.perf_counter() - t0
-            return {k: out / p.relative_to(tmp) for k, p in files.items()} if _publish(
-                tmp, out) else files
+            _publish(tmp, out)
+            self._parts = {c: out / p.relative_to(tmp) for c, p in self._parts.items()}
+            return {k: out / p.relative_to(tmp) for k, p in files.items()}
         except OSError as exc:
             raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
                              [f"file: {exc.filename}"] if exc.filename else None) from None
@@ -428,9 +465,10 @@ class ChunkedBuild:
         raw = self.datasets["raw"]
         arrays = {n: self.datasets[n if n != "_final" else final.name].values
                   for n in folders}
-        blocks = {n: a.to_delayed().reshape(-1) for n, a in arrays.items()}
+        blocks = {n: a.to_delayed(optimize_graph=False).reshape(-1)
+                  for n, a in arrays.items()}
         offsets = {n: block_offsets(a) for n, a in arrays.items()}
-        raw_blocks = raw.values.to_delayed().reshape(-1)
+        raw_blocks = raw.values.to_delayed(optimize_graph=False).reshape(-1)
         last = self.log[-1].name if self.log else "raw"
         excluded = [(r["unit"], r["period"]) for r in self.excluded]
         tasks = []
@@ -489,9 +527,11 @@ class ChunkedBuild:
         names = unit_labels(getattr(self.source_panel, "units", None), units, lang)
         columns = result_columns(self.framework, final.units, final.periods, final.codes,
                                  self.weights_used(final.name), column, scored)
+        self._parts = {}
         for j, item in enumerate(columns):
-            write_table(results_tables(self.framework, units, names, lang, iter([item]),
-                                       rows=RESULT_ROWS), folder / f"part-{j:05d}", "parquet")
+            self._parts[item[0]] = write_table(
+                results_tables(self.framework, units, names, lang, iter([item]),
+                               rows=RESULT_ROWS), folder / f"part-{j:05d}", "parquet")
 
     def exclusions(self, unscored: Sequence[dict[str, Any]] = ()) -> pd.DataFrame:
         """As :meth:`gipro.Build.exclusions`, with the rows of the unit-periods without an
@@ -548,12 +588,12 @@ def read_column(parts: Sequence[Path], code: str, n_periods: int, n_units: int) 
     return np.ascontiguousarray(flat.astype(float).reshape(n_units, n_periods).T)
 
 
-def _publish(tmp: Path, out: Path) -> bool:
+def _publish(tmp: Path, out: Path) -> None:
     """Move the complete outputs from ``tmp`` into ``out`` (the whole folder when ``out``
     does not exist yet, else entry by entry, replacing gipro's outputs of the same name)."""
     if not out.exists():
         os.replace(tmp, out)
-        return True
+        return
     if not out.is_dir():
         raise InputError(f"cannot write outputs to {out}: a file of that name exists",
                          ["choose another --out folder"])
@@ -571,5 +611,4 @@ def _publish(tmp: Path, out: Path) -> bool:
             target.unlink()
         # a table written in memory before (results.parquet as a file) is replaced too
         os.replace(entry, target)
-    return True
 

@@ -350,13 +350,19 @@ class NormaliseStep(MethodParams, StepSpec):
             As :meth:`fit`; and for the rank-based methods (``rank``, ``borda``,
             ``percentile``), whose scores are positions among every unit.
         """
-        if self.method in _norm.RELATIVE:
-            raise self.not_chunked(plan.step, "its scores are ranks among every unit (a unit's "
-                                   "score depends on every other unit's value, not on "
-                                   "per-indicator statistics)")
+        why = self.chunked_refusal()
+        if why is not None:
+            raise self.not_chunked(plan.step, why)
         idx, direction = plan.idx, plan.direction
         xo = x[..., idx] * direction if len(idx) else x[..., :0]
         return self.learn(ctx, plan, DaskColumns(xo, plan.axis))
+
+    def chunked_refusal(self) -> str | None:
+        """The rank-based methods: a unit's score is its position among every unit."""
+        if self.method in _norm.RELATIVE:
+            return ("its scores are ranks among every unit (a unit's score depends on every "
+                    "other unit's value, not on per-indicator statistics)")
+        return None
 
     def learn(self, ctx: StepContext, plan: NormalisePlan, stats: ArrayColumns) -> NormaliseFit:
         """The fit from the statistics of the oriented values over the plan's axis: the one
