@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scale import N_IND, N_PER, make_panel  # noqa: E402
+from bench_scale import N_IND, N_PER, make_panel
 
 ROOT = Path(__file__).resolve().parents[1]
 

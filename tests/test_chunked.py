@@ -165,6 +165,69 @@ def test_normalise_and_aggregate_as_in_memory(client, tmp_path_factory, seed, no
     assert_same(build, chunked, folder / "out")
 
 
+IMPUTE = [{"step": "impute", "method": "mean"},
+          {"step": "impute", "method": "median", "scope": "pooled"},
+          {"step": "impute", "method": "median"},
+          {"step": "impute", "method": "group_mean", "group": "region"},
+          {"step": "impute", "method": "group_median", "group": "region", "scope": "pooled"},
+          {"step": "impute", "method": "linear"},
+          {"step": "impute", "method": "constant"}]
+TREAT = [{"step": "treat", "winmax": 2}, {"step": "treat", "scope": "pooled", "winmax": 4},
+         {"step": "treat", "fallback": "log_ct_orig", "on_constant": "allow"},
+         {"step": "treat", "fallback": "boxcox", "boxcox_lambda": 0.5},
+         {"step": "treat", "indicators": {"x0": {"method": "log_ct"},
+                                          "x1": {"force": True, "winmax": 1}}}]
+SCREEN = [{"step": "screen", "min_availability": 0.75},
+          {"step": "screen", "min_availability": 0.5, "scope": "pooled", "exclude": ["u002"]}]
+DENOMINATE = [{"step": "denominate", "denominators": {"x0": "pop", "x3": "pop"},
+               "scale": 100.0, "zero": "missing"}]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**16), den=st.sampled_from([[], DENOMINATE]),
+       screen=st.sampled_from([[], *([s] for s in SCREEN)]),
+       imp=st.sampled_from([[], *([s] for s in IMPUTE)]),
+       treat=st.sampled_from([[], *([s] for s in TREAT)]), n_units=st.integers(5, 30),
+       n_periods=st.integers(2, 4), block=st.integers(1, 7))
+def test_construction_steps_as_in_memory(client, tmp_path_factory, seed, den, screen, imp,
+                                         treat, n_units, n_periods, block):
+    """Denominate, screen, impute and treat before min-max and the arithmetic mean: the
+    methods that learn from statistics, per block or pooled."""
+    folder = tmp_path_factory.mktemp("steps")
+    rng = np.random.default_rng(seed)
+    x = panel(rng, n_units, n_periods, 0.2)
+    x[:, rng.integers(0, n_units), rng.integers(0, 4)] = 1e4  # an outlier to treat
+    pop = rng.uniform(0.5, 5.0, size=(n_periods, n_units))
+    pop[rng.random(pop.shape) < 0.1] = np.nan
+    steps = [*den, *screen, *imp, *treat, {"step": "normalise"}, {"step": "aggregate"}]
+    recipe = write_case(folder, x, steps, groups=True, extra={"pop": pop})
+    try:
+        build = gipro.Build(recipe).run()
+    except MethodError as exc:
+        with pytest.raises(MethodError) as got:
+            ChunkedBuild(recipe, client=client, block_units=block).run().write(folder / "out")
+        assert str(got.value).split(":")[0] == str(exc).split(":")[0]
+        return
+    chunked = ChunkedBuild(recipe, client=client, block_units=block).run()
+    assert_same(build, chunked, folder / "out")
+    for name, fit in build.fits.items():  # what the steps learnt: the same
+        got = chunked.fits[name]
+        if name == "treat":
+            t1, t2 = fit.treatment, got.treatment
+            np.testing.assert_array_equal(t1.mode, t2.mode)
+            # the caps are data values: after an imputed mean (sums in another order) they
+            # may differ in the last bit
+            for a, b in zip((t1.low, t1.high, t1.min, t1.max, t1.lmbda),
+                            (t2.low, t2.high, t2.min, t2.max, t2.lmbda), strict=True):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+            np.testing.assert_array_equal(fit.labels, got.labels)
+            np.testing.assert_allclose(fit.skew, got.skew, rtol=1e-9, atol=1e-12)
+        if name == "screen":
+            np.testing.assert_array_equal(fit.keep, got.keep)
+            assert fit.reasons == got.reasons
+
+
 def test_python_entry_point_returns_a_chunked_build(client, tmp_path):
     rng = np.random.default_rng(1)
     recipe = write_case(tmp_path, panel(rng, 9, 2, 0.0), [{"step": "normalise"},
@@ -179,6 +242,10 @@ def test_python_entry_point_returns_a_chunked_build(client, tmp_path):
 
 @pytest.mark.parametrize("steps, named", [
     ([{"step": "normalise", "method": "rank"}, {"step": "aggregate"}], "normalise (rank)"),
+    ([{"step": "impute", "method": "knn"}, {"step": "normalise"}, {"step": "aggregate"}],
+     "impute (knn)"),
+    ([{"step": "treat", "fallback": "boxcox"}, {"step": "normalise"}, {"step": "aggregate"}],
+     "treat"),
     ([{"step": "normalise"}, {"step": "aggregate", "by_code": {"D1": "topsis"}}],
      "aggregate (arithmetic)"),
     ([{"step": "normalise"}, {"step": "weight", "method": "pca"},

@@ -77,25 +77,36 @@ class ParquetReader:
         InputError
             Whatever the reader finds in these rows (naming file rows).
         """
+        import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
-        frames, rows = [], []
+        unit = self.options["unit"]
+        physical = _physical(self.options.get("rename"), unit)
         try:
             pf = pq.ParquetFile(self.path)
-            for g in row_groups:
-                raw = pf.read_row_group(g).to_pandas()
-                df, r = parquet_frame(raw, Path(self.path), self.offsets[g])
-                frames.append(df)
-                rows.append(r)
+            table = pf.read_row_groups(list(row_groups))
+            rows = np.concatenate([np.arange(self.offsets[g], self.offsets[g]
+                                             + pf.metadata.row_group(g).num_rows)
+                                   for g in row_groups])
+            col = table.column(physical) if physical in table.column_names else None
+            if col is not None and pa.types.is_dictionary(col.type):
+                col = col.cast(col.type.value_type)
+            if col is not None and (pa.types.is_string(col.type)
+                                    or pa.types.is_large_string(col.type)):
+                # only the block's rows become a DataFrame (text codes are the codes as read)
+                keep = pc.is_in(col, value_set=pa.array(list(units), type=col.type))
+                keep = keep.fill_null(False).to_numpy(zero_copy_only=False)
+                table, rows = table.filter(pa.array(keep)), rows[keep]
+            raw = table.to_pandas()
+            del table
         except InputError:
             raise
         except Exception as exc:  # a damaged file
             raise InputError(f"cannot read {self.path}: {type(exc).__name__}: {exc}") from None
-        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        file_rows = np.concatenate(rows)
-        unit = self.options["unit"]
-        codes = as_codes(df[_physical(self.options.get("rename"), unit)], unit, self.path,
-                         file_rows)
+        df, _ = parquet_frame(raw, Path(self.path))
+        file_rows = rows
+        codes = as_codes(df[physical], unit, self.path, file_rows)
         keep = codes.isin(set(units)).to_numpy()
         if not keep.all():
             df, file_rows = df.loc[keep].reset_index(drop=True), file_rows[keep]

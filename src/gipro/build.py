@@ -238,7 +238,8 @@ def unscored_rows(root: str, raw: DataSet, final: DataSet, excluded: Sequence[di
 
 def result_columns(framework: Framework, units: Sequence[str], periods: Sequence[int],
                    codes: Sequence[str], used: Mapping[str, Mapping[str, float]] | None,
-                   column: Any, scored: Any, wanted: Sequence[str] | None = None
+                   column: Any, scored: Any, wanted: Sequence[str] | None = None, *,
+                   by_period: bool = False
                    ) -> Iterator[tuple[str, int, dict[str, np.ndarray]]]:
     """The rows of :meth:`Build.results` of each code as arrays (unit positions, periods,
     scores, ranks, children scored and in all, missing mask), in the table's order (index
@@ -247,37 +248,45 @@ def result_columns(framework: Framework, units: Sequence[str], periods: Sequence
     ``column(k)`` gives the scores of code ``k`` (shape (P, U)) and ``scored(kids)`` how many
     of the columns ``kids`` have a score, per period and unit (shape (P, U)): from the final
     data set in memory, or read back from a chunked build's written blocks. Ranks per
-    period: :func:`gipro.methods.rank.rank` of the whole column."""
+    period: :func:`gipro.methods.rank.rank` of the whole column. ``by_period``: the rows of
+    each code one period at a time (the same rows, in the same order; less memory for many
+    units)."""
     p, u, c = len(periods), len(units), len(codes)
     fw = framework
     total = children_counts(fw, codes, np.zeros((1, 1, c)), used)[1]
     col = {code: i for i, code in enumerate(codes)}
     upos = np.empty(u, dtype=np.int64)  # each unit's place in name order
     upos[np.argsort(np.array(units, dtype=object), kind="stable")] = np.arange(u)
-    unit_col = np.tile(np.arange(u), p)
+    unit_col = np.tile(np.arange(u), 1 if by_period else p)
     period_col = np.repeat(np.array(periods), u)
     keep = None if wanted is None else set(wanted)
     order = sorted((k for k in range(c) if keep is None or codes[k] in keep),
                    key=lambda k: (-fw.level(codes[k]), k))
     for k in order:
         code = codes[k]
-        vals = column(k)
-        ranks = _rank(vals, axis=1)
-        key = np.where(np.isnan(ranks), u + 1, ranks).astype(np.int64) * u + upos
-        rows = (np.argsort(key, axis=1, kind="stable")
-                + (np.arange(p) * u)[:, None]).reshape(-1)
+        vals = np.asarray(column(k))
+        kids = None
         if total[k] > 0:
             kids = [col[x] for x in fw.children(code) if x in col
                     and (used or {}).get(code, {}).get(x, fw.node(x).weight) > 0]
-            n_scored = np.asarray(scored(kids)).reshape(-1)[rows]
-            na = np.zeros(p * u, dtype=bool)
-        else:
-            n_scored, na = np.full(p * u, -1), np.ones(p * u, dtype=bool)
-        yield code, fw.level(code), {
-            "unit": unit_col[rows], "period": period_col[rows],
-            "score": vals.reshape(-1)[rows], "rank": ranks.reshape(-1)[rows],
-            "scored": n_scored.astype(np.int64), "na": na,
-            "children": np.full(p * u, total[k], dtype=np.int64)}
+        n_all = None if kids is None else np.asarray(scored(kids))
+        spans = [(a, a + 1) for a in range(p)] if by_period else [(0, p)]
+        for a, b in spans:
+            q = b - a
+            ranks = _rank(vals[a:b], axis=1)
+            key = np.where(np.isnan(ranks), u + 1, ranks).astype(np.int64) * u + upos
+            rows = (np.argsort(key, axis=1, kind="stable")
+                    + (np.arange(q) * u)[:, None]).reshape(-1)
+            if n_all is not None:
+                n_scored = n_all[a:b].reshape(-1)[rows]
+                na = np.zeros(q * u, dtype=bool)
+            else:
+                n_scored, na = np.full(q * u, -1), np.ones(q * u, dtype=bool)
+            yield code, fw.level(code), {
+                "unit": unit_col[rows], "period": period_col[a * u:b * u][rows],
+                "score": vals[a:b].reshape(-1)[rows], "rank": ranks.reshape(-1)[rows],
+                "scored": n_scored.astype(np.int64), "na": na,
+                "children": np.full(q * u, total[k], dtype=np.int64)}
 
 
 def results_tables(framework: Framework, units: Sequence[str], names: Mapping[str, Any],
@@ -588,7 +597,8 @@ class Build:
             raise InputError(f"no data set {name!r}; available: {', '.join(self.datasets)}")
         return self.datasets[name].to_frame()
 
-    def results(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+    def results(self, codes: Sequence[str] | None = None,
+                periods: Sequence[int] | None = None) -> pd.DataFrame:
         """Scores and ranks of every unit, period and code (indicators and aggregates).
 
         Scores come from the last data set (normalised indicators and aggregates). Ranks are
@@ -608,6 +618,8 @@ class Build:
         ----------
         codes : sequence of str, optional
             Only these codes (e.g. ``[build.framework.root]``; default: every code).
+        periods : sequence of int, optional
+            Only the rows of these periods (ranks are per period: the same numbers).
 
         Returns
         -------
@@ -624,7 +636,10 @@ class Build:
         parts = list(self.results_parts(codes))
         if not parts:
             raise InputError(f"no code of {list(codes or [])} in the build's final data set")
-        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        if periods is not None:
+            out = out[out["period"].isin(list(periods))].reset_index(drop=True)
+        return out
 
     def results_parts(self, codes: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
         """:meth:`results` one code at a time, in the table's order (index first, then level

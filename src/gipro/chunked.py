@@ -36,6 +36,7 @@ or ``gipro run recipe.yaml --workers 2 --memory-limit 1GB --format parquet``.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import time
@@ -371,9 +372,10 @@ class ChunkedBuild:
         return [n for n in self.datasets if n in {"raw", *self.recipe.keep}]
 
     # ------------------------------------------------------------------ output
-    def results(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+    def results(self, codes: Sequence[str] | None = None,
+                periods: Sequence[int] | None = None) -> pd.DataFrame:
         """As :meth:`gipro.Build.results` (same columns and types), read back from the
-        results written by :meth:`write`.
+        results written by :meth:`write` (``periods``: only their rows are read).
 
         Raises
         ------
@@ -392,7 +394,8 @@ class ChunkedBuild:
         for c in wanted:
             t = pq.read_table(self._parts[c], columns=[
                 "unit", "period", "code", "level", "score", "rank", "children_scored",
-                "children"]).to_pandas()
+                "children"], filters=None if periods is None else [
+                    ("period", "in", [int(p) for p in periods])]).to_pandas()
             frames.append(pd.DataFrame({
                 "unit": t["unit"].astype(object).to_numpy(),
                 "period": t["period"].to_numpy(dtype=np.int64),
@@ -526,12 +529,13 @@ class ChunkedBuild:
         units = list(final.units)
         names = unit_labels(getattr(self.source_panel, "units", None), units, lang)
         columns = result_columns(self.framework, final.units, final.periods, final.codes,
-                                 self.weights_used(final.name), column, scored)
+                                 self.weights_used(final.name), column, scored, by_period=True)
         self._parts = {}
-        for j, item in enumerate(columns):
-            self._parts[item[0]] = write_table(
-                results_tables(self.framework, units, names, lang, iter([item]),
-                               rows=RESULT_ROWS), folder / f"part-{j:05d}", "parquet")
+        by_code = itertools.groupby(columns, key=lambda item: item[0])
+        for j, (code, items) in enumerate(by_code):  # one part per code, a row group per period
+            self._parts[code] = write_table(
+                results_tables(self.framework, units, names, lang, items, rows=RESULT_ROWS),
+                folder / f"part-{j:05d}", "parquet")
 
     def exclusions(self, unscored: Sequence[dict[str, Any]] = ()) -> pd.DataFrame:
         """As :meth:`gipro.Build.exclusions`, with the rows of the unit-periods without an

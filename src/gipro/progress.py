@@ -217,7 +217,7 @@ def change(build: Build, code: str | None = None, base: int | None = None,
     base, end = _periods(build, base, end)
     if code not in build.final.codes:
         raise InputError(f"code {code!r} is not in the build's results")
-    res = build.results(codes=[code])
+    res = build.results(codes=[code], periods=sorted({base, end}))
     wide = res.pivot(index="unit", columns="period", values=["score", "rank"])
     out = pd.DataFrame({
         "score_base": wide[("score", base)],

@@ -298,7 +298,7 @@ class TreatStep(StepSpec):
         def columns(block: np.ndarray) -> np.ndarray:  # treat()'s layout: (rows, columns)
             if pooled:
                 return block.reshape(-1, block.shape[-1])
-            return block.transpose(1, 0, 2).reshape(block.shape[1], -1)
+            return block.transpose(1, 0, 2).reshape(block.shape[1], p * block.shape[2])
 
         t = _tr.extreme_groups(plan.winmax)
         ext = compute(reduce_blocks(xs, lambda b, s: _tr.column_extremes(columns(b), t),
