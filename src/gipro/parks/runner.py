@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .gi import GreenIndex
     from .model import RequirementFramework
 
-__all__ = ["PARK_FRAMEWORKS", "AssessRun", "load_input", "run_assess"]
+__all__ = ["PARK_FRAMEWORKS", "AssessRun", "default_framework", "load_input", "run_assess"]
 
 #: What ``--framework`` of ``gipro assess`` names besides a framework file.
 PARK_FRAMEWORKS = ("eip", "hj274", "miit", "park26", "all")
@@ -77,12 +77,42 @@ def load_input(park_data: str | Path | None, *, example: bool = False,
     """
     from . import example as _example
     from .io import read_park_data
+    from .workbook import is_template, read_template
 
     if park_data is None or example:
         if park_data is not None:
             raise InputError("give PARK_DATA or --example, not both")
         return _example()
-    return read_park_data(park_data, parks=parks, enterprises=enterprises, **reader)
+    path = Path(park_data)
+    if is_template(path):
+        if parks is not None or enterprises is not None:
+            raise InputError(f"{path.name} is a gipro data-entry workbook: its parks and "
+                             "enterprise records are on its own sheets",
+                             ["leave out --parks and --enterprises"])
+        return read_template(path)
+    return read_park_data(path, parks=parks, enterprises=enterprises, **reader)
+
+
+def default_framework(park_data: str | Path | None) -> str:
+    """What ``gipro assess`` assesses when ``--framework`` is not given: the framework a
+    data-entry workbook was made for (``gipro template --framework``), else ``all``.
+
+    Raises
+    ------
+    InputError
+        A workbook made from a framework file that no longer exists.
+    """
+    from .model import builtin_park_frameworks
+    from .workbook import is_template, template_framework
+
+    if park_data is None or not is_template(park_data):
+        return "all"
+    fw = template_framework(park_data)
+    if fw in PARK_FRAMEWORKS or fw in builtin_park_frameworks() or Path(fw).exists():
+        return fw
+    raise InputError(f"{Path(park_data).name} was made for the framework file {fw}, which "
+                     "does not exist here", ["give the framework: gipro assess FILE "
+                                             "--framework FRAMEWORK_FILE"])
 
 
 def _park26_missing(data: ParkData) -> list[str]:
