@@ -248,6 +248,8 @@ def test_cli_export_assess_and_outputs_say_verified_by_user(tmp_path):
     req = pd.read_csv(res / f"{load_park_framework(e).code}_requirements.csv")
     assert (req.loc[req["requirement"] == "BR-4", "flag"] == flag).all()
     assert (req.loc[req["requirement"] != "BR-4", "flag"] != flag).all()
+    cw = pd.read_csv(res / "crosswalk.csv").set_index("item")
+    assert cw.loc["BR-4", ["verified", "verification"]].tolist() == [True, flag]
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert f"&gt;= 95 % ({flag})" in html  # the scorecard's threshold cell
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx", read_only=True)

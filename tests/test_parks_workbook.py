@@ -248,6 +248,9 @@ def test_cli_template_and_assess(tmp_path):
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (tmp_path / "o").glob("*_verdicts.csv")) == [
         "eip_verdicts.csv"]  # the framework the workbook was made for
+    r = runner.invoke(app, ["assess", str(tmp_path / "f.xlsx"), "--sheet", "x", "--out",
+                            str(tmp_path / "o2")])
+    assert r.exit_code == 1 and "--sheet do(es) not apply to it" in r.output
     v = pd.read_csv(tmp_path / "o" / "eip_requirements.csv")
     pm1 = v[v["indicator"] == "management_entity"].set_index("year")["outcome"]
     assert pm1.to_dict() == {2022: "met", 2023: "not met"}

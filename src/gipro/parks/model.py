@@ -637,7 +637,9 @@ class RequirementFramework(_Named):
         return code
 
     def table(self):
-        """The requirements as a DataFrame (one row per requirement, thresholds as text)."""
+        """The requirements as a DataFrame (one row per requirement, thresholds as text;
+        ``verified`` by gipro's reading or by the user with a source, and ``verification``
+        saying which)."""
         import pandas as pd
 
         rows = []
@@ -647,9 +649,10 @@ class RequirementFramework(_Named):
                 "requirement": r.code, "name": r.name.get("en"), "name_zh": r.name.zh,
                 "indicator": r.indicator, "unit": r.unit, "comparator": r.comparator,
                 "threshold": format_threshold(r.threshold), "threshold_text": r.threshold_text,
-                "status": r.status, "group": r.group, "status_uncertain": r.status_uncertain,
-                "variants": len(r.variants), "verified": r.verified, "source": r.source,
-                "note": r.note,
+                "status": r.status, "group": r.group,
+                "status_uncertain": r.status_uncertain and not r.user_checked,
+                "variants": len(r.variants), "verified": r.is_verified,
+                "verification": r.verification, "source": r.source, "note": r.note,
             })
         return pd.DataFrame(rows)
 

@@ -85,12 +85,28 @@ def load_input(park_data: str | Path | None, *, example: bool = False,
         return _example()
     path = Path(park_data)
     if is_template(path):
-        if parks is not None or enterprises is not None:
-            raise InputError(f"{path.name} is a gipro data-entry workbook: its parks and "
-                             "enterprise records are on its own sheets",
-                             ["leave out --parks and --enterprises"])
+        given = [opt for key, opt in _READER_OPTIONS.items()
+                 if reader.get(key, _READER_DEFAULTS.get(key)) != _READER_DEFAULTS.get(key)]
+        given += [opt for opt, v in (("--parks", parks), ("--enterprises", enterprises))
+                  if v is not None]
+        if given:
+            raise InputError(f"{path.name} is a gipro data-entry workbook: "
+                             f"{', '.join(given)} do(es) not apply to it",
+                             ["its parks and enterprise records are on its own sheets and "
+                              "its cells are read as typed; leave the option(s) out"])
         return read_template(path)
     return read_park_data(path, parks=parks, enterprises=enterprises, **reader)
+
+
+#: Reader options of :func:`gipro.parks.read_park_data` (CLI names) that a data-entry
+#: workbook does not take, with their defaults.
+_READER_OPTIONS = {"sep": "--sep", "decimal": "--decimal", "thousands": "--thousands",
+                   "na_values": "--na-value", "encoding": "--encoding", "sheet": "--sheet",
+                   "strip_codes": "--strip-codes", "crosswalk": "--crosswalk",
+                   "unknown": "--ignore-unknown"}
+_READER_DEFAULTS = {"sep": None, "decimal": ".", "thousands": None, "na_values": None,
+                    "encoding": "utf-8-sig", "sheet": None, "strip_codes": False,
+                    "crosswalk": None, "unknown": "error"}
 
 
 def default_framework(park_data: str | Path | None) -> str:
