@@ -1156,6 +1156,95 @@ def _print_scenarios(ev, top: int) -> None:
     console.print(table)
 
 
+@app.command("gtfp")
+def gtfp_cmd(
+    spec: Annotated[Path, typer.Argument(help="GTFP specification YAML (data, inputs, "
+                                         "desirable, undesirable, model, technology, index).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "gipro-gtfp"),
+    top: Annotated[int, typer.Option(min=1, help="Units to print.")] = 10,
+    workers: Annotated[int | None, typer.Option(min=1, help="Solve the LPs on a local Dask "
+                                                "cluster of N workers.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask "
+                                                  "scheduler.")] = None,
+    report_path: Annotated[Path | None, typer.Option(
+        "--report", callback=_html_file, help="Also write the HTML report (productivity "
+        "change by unit, frontier shift) to this file (.html).")] = None,
+    excel: ExcelOpt = None,
+    lang: Lang = "en",
+) -> None:
+    """Green total-factor productivity: DEA with undesirable outputs and the
+    Malmquist-Luenberger or Luenberger index (efficiency.csv, productivity.csv; see
+    docs/gtfp.md)."""
+    if workers is not None and scheduler is not None:
+        raise typer.BadParameter("give --workers or --scheduler, not both",
+                                 param_hint="'--workers' / '--scheduler'")
+    from .gtfp import load_spec, run
+
+    try:
+        res = run(load_spec(spec), workers=workers, scheduler=scheduler)
+        if report_path is not None and res.productivity is None:
+            raise InputError("--report shows productivity change; the spec has index: none",
+                             ["set index: malmquist_luenberger or luenberger, or leave out "
+                              "--report (efficiency.csv has the scores)"])
+        files = res.write(out)
+        extra = []
+        if report_path is not None or excel is not None:
+            from .report.productivity import productivity_report, productivity_workbook
+
+            if report_path is not None:
+                extra.append((REPORT, productivity_report(res, lang=lang).write(report_path)))
+            if excel is not None:
+                extra.append((WORKBOOK, productivity_workbook(excel, res)))
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _print_gtfp(res, top)
+    for note in res.notes:
+        _say(f"data: {note}") if note.startswith("WARNING") else _note(note)
+    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out,
+           ": " + ", ".join(p.name for p in files.values()))
+    _print_written(extra)
+
+
+def _print_gtfp(res, top: int) -> None:
+    """The index per pair of periods and the units with the highest mean TFPCH (or, without
+    an index, the mean inefficiency per period)."""
+    sp = res.spec
+    names = res.units["name"].astype(str).to_dict() if "name" in res.units else {}
+    what = f"{sp.model}, {sp.returns}, {sp.technology} technology"
+    if res.productivity is None:
+        t = _table(f"Inefficiency ({what}): mean and units on the frontier per period")
+        for col in ("period", "units", "mean", "on the frontier"):
+            t.add_column(col, justify="left" if col == "period" else "right")
+        for p, g in res.efficiency.groupby("period"):
+            on = int((g["inefficiency"].abs() <= 1e-9).sum())
+            _row(t, p, len(g), _num(g["inefficiency"].mean(), 4), on)
+        console.print(t)
+        return
+    form = "geometric" if res.ratio else "arithmetic"
+    t = _table(f"{sp.index.replace('_', '-').title()} ({what}): {form} means per pair of "
+               "periods")
+    for col in ("periods", "units", "TFPCH", "TECH", "TECCH", "TFP growth", "frontier out",
+                "frontier back"):
+        t.add_column(col, justify="left" if col == "periods" else "right",
+                     no_wrap=col == "periods")
+    for r in res.period_summary().itertuples():
+        _row(t, f"{r.period_from}~{r.period_to}", r.n_units, _num(r.tfpch, 4),
+             _num(r.tech, 4), _num(r.tecch, 4), r.n_tfp_growth, r.n_frontier_out,
+             r.n_frontier_in)
+    console.print(t)
+    us = res.unit_summary().sort_values("tfpch", ascending=False, na_position="last")
+    t2 = _table(f"Units by mean TFPCH: top {min(top, len(us))} of {len(us)}")
+    for col in ("unit", "TFPCH", "TECH", "TECCH", "cumulative", "leading"):
+        t2.add_column(col, justify="left" if col in ("unit", "leading") else "right")
+    lead = {"tech": "efficiency change", "tecch": "technical change", "": "-"}
+    for r in us.head(top).itertuples():
+        _row(t2, names.get(r.unit, r.unit), _num(r.tfpch, 4), _num(r.tech, 4),
+             _num(r.tecch, 4), _num(r.tfpch_cumulative, 4), lead[r.leading])
+    console.print(t2)
+
+
 frameworks_app = typer.Typer(
     help="List the built-in frameworks; export a park framework to correct and cite.",
     no_args_is_help=False, add_completion=False)

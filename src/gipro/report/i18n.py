@@ -325,6 +325,105 @@ STRINGS: dict[str, dict[str, str]] = {
     "higher_better": {"en": "higher is better", "zh": "越高越好"},
     "lower_better": {"en": "lower is better", "zh": "越低越好"},
     "none": {"en": "none", "zh": "无"},
+    # productivity (gipro gtfp; report/productivity.py)
+    "productivity": {"en": "Green total-factor productivity", "zh": "绿色全要素生产率"},
+    "gtfp_intro": {
+        "en": "{index} of green total-factor productivity, from a {model} with undesirable "
+              "outputs ({returns}, {technology} technology).",
+        "zh": "基于含非期望产出的{model}（{returns}，{technology}技术前沿）测算的绿色全要素"
+              "生产率{index}。"},
+    "gtfp_identity_ratio": {
+        "en": "TFPCH = TECH × TECCH: efficiency change (catching up with the frontier) times "
+              "technical change (the frontier moving); 1 means no change.",
+        "zh": "TFPCH = TECH × TECCH，即技术效率变化（向前沿追赶）与技术进步（前沿移动）之积；"
+              "等于 1 表示没有变化。"},
+    "gtfp_identity_difference": {
+        "en": "TFPCH = TECH + TECCH: efficiency change (catching up with the frontier) plus "
+              "technical change (the frontier moving); 0 means no change.",
+        "zh": "TFPCH = TECH + TECCH，即技术效率变化（向前沿追赶）与技术进步（前沿移动）之和；"
+              "等于 0 表示没有变化。"},
+    "gtfp_variables": {"en": "Inputs: {inputs}. Desirable outputs: {desirable}. Undesirable "
+                             "outputs: {undesirable}.",
+                       "zh": "投入：{inputs}；期望产出：{desirable}；非期望产出：{undesirable}。"},
+    "index_malmquist_luenberger": {"en": "Malmquist-Luenberger index",
+                                   "zh": "Malmquist-Luenberger 指数"},
+    "index_luenberger": {"en": "Luenberger indicator", "zh": "Luenberger 指标"},
+    "model_ddf": {"en": "radial directional distance function",
+                  "zh": "径向方向性距离函数（DDF）"},
+    "model_nonradial_ddf": {"en": "non-radial directional distance function",
+                            "zh": "非径向方向性距离函数（NDDF）"},
+    "model_sbm": {"en": "slacks-based measure (SBM)", "zh": "基于松弛的效率测度模型（SBM）"},
+    "model_sbm_ddf": {"en": "slacks-based directional distance function",
+                      "zh": "基于松弛的方向性距离函数（SBM-DDF）"},
+    "returns_crs": {"en": "constant returns to scale", "zh": "规模报酬不变"},
+    "returns_vrs": {"en": "variable returns to scale", "zh": "规模报酬可变"},
+    "technology_contemporaneous": {"en": "contemporaneous", "zh": "当期"},
+    "technology_sequential": {"en": "sequential", "zh": "序列"},
+    "technology_global": {"en": "global", "zh": "全局"},
+    "gtfp_by_unit": {"en": "Productivity change by unit, {first}–{last}",
+                     "zh": "各单元生产率变化（{first}–{last}年）"},
+    "gtfp_mean_note_ratio": {"en": "Means over the years are geometric; above 1 is growth.",
+                             "zh": "各年均值为几何平均；大于 1 表示增长。"},
+    "gtfp_mean_note_difference": {
+        "en": "Means over the years are arithmetic; above 0 is growth.",
+        "zh": "各年均值为算术平均；大于 0 表示增长。"},
+    "gtfp_chart_subset": {
+        "en": "The chart shows the {shown} units with the highest and lowest TFPCH of {n}; "
+              "the table lists all.",
+        "zh": "图中仅显示 {n} 个单元中 TFPCH 最高和最低的 {shown} 个；表格列出全部单元。"},
+    "gtfp_units_chart": {"en": "Mean TFPCH, TECH and TECCH", "zh": "TFPCH、TECH 与 TECCH 均值"},
+    "gtfp_frontier": {"en": "How many units' frontier moved", "zh": "前沿移动的单元数"},
+    "gtfp_frontier_note": {
+        "en": "For each pair of years: units whose technical change shows their frontier "
+              "moving out (TECCH above {neutral}) or back (below {neutral}), units catching up "
+              "with the frontier (TECH above {neutral}) and units whose productivity grew.",
+        "zh": "逐年统计：技术进步显示前沿外移（TECCH 大于 {neutral}）或内缩（小于 {neutral}）"
+              "的单元数、向前沿追赶（TECH 大于 {neutral}）的单元数，以及生产率增长的单元数。"},
+    "gtfp_frontier_chart": {"en": "Frontier shift and catching up", "zh": "前沿移动与效率追赶"},
+    "gtfp_infeasible": {"en": "Linear programs without an optimum",
+                        "zh": "无最优解的线性规划"},
+    "gtfp_infeasible_note": {
+        "en": "The values these LPs feed are missing (never set to a number); infeasible.csv "
+              "lists each with the values it affects.",
+        "zh": "这些线性规划所对应的数值缺失（不以任何数值代替）；infeasible.csv "
+              "逐条列出其影响的数值。"},
+    "gtfp_note_pollutant": {
+        "en": "Desirable output(s) {names} look like pollutants: an undesirable output listed as "
+              "desirable rewards the units that emit most.",
+        "zh": "期望产出 {names} 看起来是污染物：若把非期望产出误列为期望产出，排放越多的单元"
+              "反而显得越有效率。"},
+    "gtfp_note_super": {"en": "{n} unit-period(s) on the frontier are scored by the "
+                              "super-efficiency SBM (efficiency above 1).",
+                        "zh": "{n} 个位于前沿的单元-年份采用超效率 SBM 计分（效率值大于 1）。"},
+    "col_tfpch": {"en": "TFPCH (productivity change)", "zh": "TFPCH（全要素生产率变化）"},
+    "col_tech": {"en": "TECH (efficiency change)", "zh": "TECH（技术效率变化）"},
+    "col_tecch": {"en": "TECCH (technical change)", "zh": "TECCH（技术进步）"},
+    "col_tfp_cumulative": {"en": "Cumulative TFP to {last}", "zh": "至{last}年累计全要素生产率"},
+    "col_leading": {"en": "Leading factor", "zh": "主导因素"},
+    "leading_tech": {"en": "efficiency change", "zh": "技术效率变化"},
+    "leading_tecch": {"en": "technical change", "zh": "技术进步"},
+    "col_n_units": {"en": "Units", "zh": "单元数"},
+    "col_n_tfp_growth": {"en": "TFP growth", "zh": "生产率增长"},
+    "col_n_catching_up": {"en": "Catching up", "zh": "效率追赶"},
+    "col_n_frontier_out": {"en": "Frontier out", "zh": "前沿外移"},
+    "col_n_frontier_in": {"en": "Frontier back", "zh": "前沿内缩"},
+    "col_technology": {"en": "Technology", "zh": "技术前沿"},
+    "col_lp_status": {"en": "Status", "zh": "状态"},
+    "lp_infeasible": {"en": "infeasible", "zh": "无可行解"},
+    "lp_unbounded": {"en": "unbounded", "zh": "无界"},
+    "lp_failed": {"en": "not solved", "zh": "求解失败"},
+    "lp_undefined": {"en": "undefined", "zh": "无定义"},
+    "lp_reason_infeasible": {
+        "en": "the observation lies outside this technology: no point of it lies along the "
+              "direction (a known case of mixed-period indices)",
+        "zh": "该观测值位于此技术前沿之外，沿方向向量找不到可行点（跨期指数的已知情形）"},
+    "lp_reason_unbounded": {"en": "the distance can grow without limit along the direction",
+                            "zh": "沿方向向量的距离可无限增大"},
+    "lp_reason_failed": {"en": "the solver reached no optimum (numerical difficulties)",
+                         "zh": "求解器未得到最优解（数值困难）"},
+    "lp_reason_undefined": {
+        "en": "beta is -1 or less: the ratio 1/(1+beta) of the index is not defined",
+        "zh": "beta 小于或等于 -1，指数所用的比值 1/(1+beta) 无定义"},
 }
 
 
