@@ -120,6 +120,11 @@ def test_verified_is_gipros_reading_and_cannot_be_claimed(tmp_path, exported):
     with pytest.raises(FrameworkError) as e:
         load_park_framework(tmp_path / "claim.yaml")
     assert "requirement HJ-01: verified is gipro's reading" in " ".join(e.value.details)
+    text = exported["eip", "yaml"].read_text(encoding="utf-8").replace(
+        "structure_verified: false", "structure_verified: true", 1)
+    (tmp_path / "claim2.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(FrameworkError, match="structure_verified: the built-in eip"):
+        load_park_framework(tmp_path / "claim2.yaml")
 
 
 def test_structure_rules_are_editable_and_marked(tmp_path, data, exported):

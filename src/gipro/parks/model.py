@@ -925,6 +925,9 @@ def _against_base(fw: RequirementFramework, origin: str) -> RequirementFramework
             edits.append(f"{fw.code} {label}: {_describe(part)} ({was}); {now}")
             if part.verified:
                 cleared.add(label)
+    if fw.structure_verified and not base.structure_verified:
+        claims.append(f"structure_verified: the built-in {base.code} does not have its "
+                      "structure verified, and a file cannot claim it")
     if claims:
         raise FrameworkError(f"invalid park framework {origin}", claims)
     base_structure = ({c.code for c in base.categories}, {r.code for r in base.requirements})
