@@ -302,3 +302,24 @@ def test_productivity_table_feeds_a_recipe(tmp_path, base):
     want.index.names = ["unit", "period"]
     pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_names=False)
     assert b.results()["code"].eq("GP").any()
+
+
+def test_shipped_example_and_build_report_section():
+    """examples/gtfp/china-provinces.yaml runs on the data shipped with gipro (a fresh
+    machine, no shared folder); its section joins the composite index's report, with the
+    provinces' Chinese names."""
+    from pathlib import Path
+
+    from gipro.report import Productivity, report_for_build
+
+    spec = Path(__file__).resolve().parents[1] / "examples" / "gtfp" / "china-provinces.yaml"
+    res = gtfp.run(spec)
+    assert res.productivity["unit"].nunique() == 30 and len(res.infeasible) == 0
+    p = res.productivity
+    np.testing.assert_allclose(p["tfpch"], p["tech"] * p["tecch"], rtol=1e-12)
+    build = gipro.run()
+    rep = report_for_build(build, lang="zh", profiles=False, progress=False,
+                           correlations=False, productivity=Productivity.from_result(res))
+    assert [s.key for s in rep.sections][-2:] == ["productivity", "methodology"]
+    html = rep.to_html()
+    assert "内蒙古" in html and "各单元生产率变化（2006–2015年）" in html

@@ -4,7 +4,9 @@
   sunburst, data coverage, steps), results (ranking, sortable tables by level, heatmap of
   normalised scores), unit profiles, progress (slope chart, improver counts, contribution
   waterfalls), robustness (correlations; rank intervals and Sobol indices when given),
-  scenarios (when given) and a methodology appendix generated from the build log;
+  scenarios (when given), green total-factor productivity (when given) and a methodology
+  appendix generated from the build log;
+* :func:`productivity_report` -- the report of ``gipro gtfp`` (:class:`Productivity`);
 * :func:`park_report` -- park assessments: scorecards with met / partly / not met / no data
   marks by category, verdicts, gaps, the park26 scorecard, unverified thresholds;
 * :class:`Report` and the sections (:class:`Overview`, :class:`Results`, :class:`Profiles`,
@@ -39,6 +41,8 @@ _LAZY = {
     "Overview": "sections", "Parks": "sections", "Profiles": "sections",
     "Progress": "sections", "Results": "sections", "Robustness": "sections",
     "Scenarios": "sections", "Section": "sections", "unit_names": "sections",
+    "Productivity": "productivity", "productivity_report": "productivity",
+    "productivity_workbook": "productivity",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .excel import write_excel
     from .i18n import LANGUAGES, translate
     from .images import CHARTS, ImageEngineError, build_chart, save_image
+    from .productivity import Productivity, productivity_report, productivity_workbook
     from .sections import (
         Methodology,
         Overview,
@@ -83,6 +88,7 @@ __all__ = [
     "Methodology",
     "Overview",
     "Parks",
+    "Productivity",
     "Profiles",
     "Progress",
     "Report",
@@ -93,6 +99,8 @@ __all__ = [
     "build_chart",
     "charts",
     "park_report",
+    "productivity_report",
+    "productivity_workbook",
     "report_for_build",
     "save_image",
     "translate",

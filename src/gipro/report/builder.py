@@ -252,6 +252,7 @@ def report_for_build(
     profiles: bool = True,
     scenarios: Scenarios | None = None,
     generated: str | None = None,
+    productivity: Section | None = None,
 ) -> Report:
     """The standard report of a run build.
 
@@ -280,6 +281,9 @@ def report_for_build(
         Policy scenarios against the baseline (plain table, see :class:`Scenarios`).
     generated : str, optional
         Date printed in the header (default: today).
+    productivity : gipro.report.productivity.Productivity, optional
+        Green total-factor productivity of the same units
+        (``Productivity.from_result(gipro.gtfp.run(spec))``), shown before the methodology.
 
     Returns
     -------
@@ -338,6 +342,8 @@ def report_for_build(
                                          list(build.datasets["raw"].units))
         sections.append(scenarios)
         notes.extend(scenarios.notes)
+    if productivity is not None:
+        sections.append(productivity)
     sections.append(Methodology.from_build(build, notes))
     name = fw.name.get(lang) or fw.code or "gipro"
     sub = f"{build.recipe.name}" if build.recipe.name else None
