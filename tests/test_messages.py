@@ -147,9 +147,9 @@ def test_misspelt_denominator_is_suggested(tmp_path):
 
 
 # ---------------------------------------------------------------- 3. unknown keys
-DATA_KEYS = ("dataset, path, form, unit, period, indicator, value, measure_unit, unit_name, "
-             "groups, units, sheet, sep, decimal, thousands, na_values, encoding, skip_rows, "
-             "default_period")
+DATA_KEYS = ("dataset, path, yearbook, form, unit, period, indicator, value, measure_unit, "
+             "unit_name, groups, units, sheet, sep, decimal, thousands, na_values, encoding, "
+             "skip_rows, default_period, rename, drop_rows, include_units, exclude_units")
 
 
 def test_unknown_recipe_key_lists_the_valid_keys_of_its_section():

@@ -366,7 +366,7 @@ def test_excel_needs_something(tmp_path):
 def test_image_engine_missing_is_a_clear_error(build, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "kaleido", None)  # import kaleido -> ImportError
     fig = build_chart(build, "ranking")
-    with pytest.raises(ImageEngineError, match="pip install kaleido"):
+    with pytest.raises(ImageEngineError, match=r"pip install \"gipro\[images\]\""):
         save_image(fig, tmp_path / "x.png")
     result = runner.invoke(app, ["chart", "ranking", "--out", str(tmp_path / "x.png")])
     assert result.exit_code == 1 and "image engine" in result.output
@@ -689,7 +689,7 @@ def test_cli_scenario_report_and_workbook_show_the_evaluation(tmp_path):
     html = (tmp_path / "s.html").read_text(encoding="utf-8")
     nav = re.findall(r'<nav class="toc">(.*?)</nav>', html, re.S)[0]
     keys = re.findall(r'href="#([a-z]+)"', nav)
-    assert keys[:3] == ["overview", "results", "scenarios"] and "progress" not in keys
+    assert keys[:4] == ["overview", "stats", "results", "scenarios"] and "progress" not in keys
     idx = pd.read_csv(out / "index.csv")
     idx = idx[idx["period"] == 2017].set_index("unit")
     code = _code_of()

@@ -113,8 +113,16 @@ def _apply(spec: Any, build: Build, name: str, ds: DataSet) -> tuple[DataSet | N
     return out, notes
 
 
-def _load_panel(recipe: Recipe) -> Panel:
-    return load_data(recipe.data, recipe.base_dir)
+def _chosen(periods: list[int], available: list[int]) -> str:
+    """`` (chosen by the recipe's periods: from 2000-2019)`` when not every period is built."""
+    if list(periods) == list(available) or not available:
+        return ""
+    return f" (chosen by the recipe's periods: from {available[0]}-{available[-1]})"
+
+
+def _load_panel(recipe: Recipe, framework: Framework) -> Panel:
+    groups = [v.code for v in framework.variables.values() if v.kind == "group"]
+    return load_data(recipe.data, recipe.base_dir, known_groups=groups)
 
 
 class Build:
@@ -174,7 +182,8 @@ class Build:
         else:
             self.recipe = load_recipe(recipe)
         self.framework = framework or load_framework(self.recipe.framework, self.recipe.base_dir)
-        self.source_panel = panel if panel is not None else _load_panel(self.recipe)
+        self.source_panel = (panel if panel is not None
+                             else _load_panel(self.recipe, self.framework))
         self.source_panel.check_framework(self.framework)
         periods = self.recipe.period_list(self.source_panel.periods)
         self.panel = self.source_panel.select(
@@ -198,7 +207,10 @@ class Build:
             f"framework {self.framework.code or self.framework.origin}: "
             f"{len(self.framework.indicator_codes)} indicators, "
             f"{len(self.framework.aggregate_codes)} aggregates",
-            f"data {self.source_panel.origin}: {len(self.panel.unit_codes)} units, periods {span}",
+            f"data {self.source_panel.origin}: {len(self.panel.unit_codes)} units, periods {span}"
+            + _chosen(periods, self.source_panel.periods),
+            *self.framework.notes,
+            *getattr(self.source_panel, "notes", []),
         ]
         self.datasets: dict[str, DataSet] = {}
         self.log: list[LogEntry] = []
@@ -483,9 +495,11 @@ class Build:
         """
         ds = self.final
         root = self.framework.root
-        rows = [{"unit": u, "period": None, "step": "recipe",
-                 "reason": "not selected: not in the recipe's units: list"}
-                for u in self.not_selected] + list(self.excluded)
+        rows = [{"unit": r["unit"], "period": None, "step": "data", "reason": r["reason"]}
+                for r in getattr(self.source_panel, "removed", [])]
+        rows += [{"unit": u, "period": None, "step": "recipe",
+                  "reason": "not selected: not in the recipe's units: list"}
+                 for u in self.not_selected] + list(self.excluded)
         if root not in ds.codes:
             return pd.DataFrame(rows, columns=["unit", "period", "step", "reason"])
         raw = self.datasets["raw"]

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from . import __version__
 from .errors import GiproError, InputError
+from .links import docs_url
 from .report.i18n import LANGUAGES
 from .report.images import CHARTS, FORMATS
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 app = typer.Typer(
     name="gipro",
     help="Green industry progress: composite indices, progress over time, park assessment.",
+    epilog=f"Documentation, tutorials and every recipe key: {docs_url()}",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -166,7 +168,7 @@ def _main(
     _DEBUG["on"] = debug
 
 
-@app.command()
+@app.command(epilog=f"Docs: {docs_url('getting-started')}")
 def run(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
@@ -326,7 +328,7 @@ def _print_ranking(build: Build, top: int) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(epilog=f"Docs: {docs_url('progress')}")
 def progress(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
@@ -417,7 +419,7 @@ def _park_framework(value: str | None) -> str | None:
                              "park framework file (" + ", ".join(FRAMEWORK_SUFFIXES) + ")")
 
 
-@app.command("assess")
+@app.command("assess", epilog=f"Docs: {docs_url('parks')}")
 def assess_parks(
     park_data: Annotated[
         str | None,
@@ -617,7 +619,7 @@ def _unescape(sep: str | None) -> str | None:
     return "\t" if sep in ("\\t", "tab", "TAB") else sep
 
 
-@app.command()
+@app.command(epilog=f"Docs: {docs_url('robustness')}")
 def coherence(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
@@ -667,7 +669,7 @@ def coherence(
     _wrote(f"Wrote {', '.join(f'{n}.csv' for n in tables)} to ", out)
 
 
-@app.command()
+@app.command(epilog=f"Docs: {docs_url('robustness')}")
 def sensitivity(
     config: Annotated[Path, typer.Argument(help="Sensitivity configuration YAML (recipe, "
                                            "target, design, inputs).")],
@@ -688,7 +690,7 @@ def sensitivity(
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
-    """Uncertainty and Sobol sensitivity analysis of the ranks (see docs/robustness.md)."""
+    """Uncertainty and Sobol sensitivity analysis of the ranks."""
     if workers is not None and scheduler is not None:
         raise typer.BadParameter("give --workers or --scheduler, not both",
                                  param_hint="'--workers' / '--scheduler'")
@@ -794,7 +796,7 @@ def _robustness_frames(rank_intervals: Path | None, sobol: Path | None):
     return Robustness(rank_intervals=read(rank_intervals), sobol=read(sobol))
 
 
-@app.command("report")
+@app.command("report", epilog=f"Docs: {docs_url('reports')}")
 def report_cmd(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", callback=_html_file,
@@ -854,7 +856,7 @@ def _write_csv(table, out: Path) -> Path:
     return out
 
 
-@app.command("compare")
+@app.command("compare", epilog=f"Docs: {docs_url('steps/variants')}")
 def compare_cmd(
     recipe_a: Annotated[str, typer.Argument(help="First recipe (YAML file or built-in name).")],
     recipe_b: Annotated[str, typer.Argument(
@@ -911,7 +913,7 @@ def compare_cmd(
     _say(f"Wrote every unit, period and code to {out}")
 
 
-@app.command("remove")
+@app.command("remove", epilog=f"Docs: {docs_url('robustness')}")
 def remove_cmd(
     recipe: RecipeArg = None,
     level: Annotated[int | None, typer.Option(
@@ -948,7 +950,7 @@ def remove_cmd(
     _say(f"Wrote {out}")
 
 
-@app.command("export")
+@app.command("export", epilog=f"Docs: {docs_url('reports')}")
 def export_cmd(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", callback=_excel_file,
@@ -972,7 +974,7 @@ def export_cmd(
     _print_written([(WORKBOOK, path)])
 
 
-@app.command("chart")
+@app.command("chart", epilog=f"Docs: {docs_url('reports')}")
 def chart_cmd(
     name: Annotated[str, typer.Argument(
         help="Chart: " + ", ".join(CHARTS) + ".", callback=_one_of(list(CHARTS)))],
@@ -996,8 +998,8 @@ def chart_cmd(
     scale: Annotated[float, typer.Option(
         help="Resolution factor (2 for print).", callback=_positive)] = 1.0,
 ) -> None:
-    """Save one chart of a build's report as a titled static image (needs kaleido and
-    Chromium)."""
+    """Save one chart of a build's report as a titled static image (needs the images extra,
+    pip install "gipro[images]", and Chromium)."""
     from .build import Build
     from .report import build_chart, save_image
 
@@ -1012,7 +1014,7 @@ def chart_cmd(
     _print_written([(CHART, path)])
 
 
-@app.command("scenario")
+@app.command("scenario", epilog=f"Docs: {docs_url('scenarios')}")
 def scenario_cmd(
     config: Annotated[
         str,
@@ -1156,7 +1158,83 @@ def _print_scenarios(ev, top: int) -> None:
     console.print(table)
 
 
-@app.command("gtfp")
+@app.command("stats", epilog=f"Docs: {docs_url('stats')}")
+def stats_cmd(
+    recipe: RecipeArg = None,
+    dataset: Annotated[str, typer.Option(
+        help="Data set: raw (the input data, default) or one a step writes (denominated, "
+        "treated...).")] = "raw",
+    period: Annotated[str | None, typer.Option(
+        help="A period, or 'all' for every period (default: the last).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", callback=_suffix((".csv",), "the statistics table"),
+        help="Also write the table to this CSV file.")] = None,
+) -> None:
+    """Indicator statistics (COINr get_stats): availability, min, max, mean, sd, skew,
+    kurtosis, zeros, distinct values; flags for low availability, many zeros, few distinct
+    values, outliers (|skew| > 2 and kurtosis > 3.5), constant columns and collinear pairs
+    (|r| > 0.9 within a group)."""
+    from .build import Build
+    from .stats import indicator_stats
+
+    try:
+        per: int | str | None = period
+        if period is not None and period != "all":
+            try:
+                per = int(period)
+            except ValueError:
+                raise InputError(f"--period must be a year or 'all', got {period!r}") from None
+        build = Build(recipe)
+        if dataset != "raw":
+            build.run()
+        table = indicator_stats(build, dataset, per)
+        if out is not None:
+            _write_csv(table, out)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    for p, block in table.groupby("period", sort=False):
+        t = _table(f"Indicator statistics, data set {dataset}, {p}")
+        for col in ("indicator", "n", "min", "max", "mean", "sd", "skew", "kurt", "flags"):
+            t.add_column(col, justify="left" if col in ("indicator", "flags") else "right")
+        for r in block.itertuples():
+            flags = [f for f, on in (
+                (f"availability {r.availability:.0%}", r.flag_availability == "LOW"),
+                (f"zeros {r.share_zero:.0%}", r.flag_zero == "LOW"),
+                (f"{r.n_unique} distinct", r.flag_unique == "LOW"),
+                ("outliers", r.flag_outliers == "OUT"), ("constant", r.constant),
+                ("near-constant", r.near_constant),
+                (f"collinear: {r.collinear}", bool(r.collinear))) if on]
+            _row(t, r.indicator, r.n_available, *("-" if v != v else f"{v:.4g}" for v in (
+                r.min, r.max, r.mean, r.sd, r.skew, r.kurtosis)), "; ".join(flags) or "ok")
+        console.print(t)
+    if out is not None:
+        _wrote("Wrote the table to ", out)
+
+
+@app.command("init", epilog=f"Docs: {docs_url('getting-started')}")
+def init_cmd(
+    data: Annotated[Path, typer.Argument(help="Your data file (CSV, Excel; wide: one column "
+                                         "per indicator, or a COINr iData table).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path("."),
+    name: Annotated[str, typer.Option(help="Name of the index (file names).")] = "my-index",
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")] = None,
+    encoding: Annotated[str, typer.Option(help="CSV encoding, e.g. gbk.")] = "utf-8-sig",
+    sep: Annotated[str | None, typer.Option(help="CSV separator (default ',').")] = None,
+) -> None:
+    """Write a starting framework (one indicator per numeric column, units read from the
+    headers, directions left to fill in) and a recipe with every key commented."""
+    from .starter import init
+
+    try:
+        fw, recipe = init(data, out, name=name, sheet=sheet, encoding=encoding, sep=sep)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _say(f"Wrote {fw} and {recipe}.")
+    _say(f"Next: give each indicator of {fw.name} its direction (1 or -1), then "
+         f"gipro run {recipe} --out {name}-output")
+@app.command("gtfp", epilog=f"Docs: {docs_url('gtfp')}")
 def gtfp_cmd(
     spec: Annotated[Path, typer.Argument(help="GTFP specification YAML (data, inputs, "
                                          "desirable, undesirable, model, technology, index).")],
@@ -1174,8 +1252,7 @@ def gtfp_cmd(
     lang: Lang = "en",
 ) -> None:
     """Green total-factor productivity: DEA with undesirable outputs and the
-    Malmquist-Luenberger or Luenberger index (efficiency.csv, productivity.csv; see
-    docs/gtfp.md)."""
+    Malmquist-Luenberger or Luenberger index (efficiency.csv, productivity.csv)."""
     if workers is not None and scheduler is not None:
         raise typer.BadParameter("give --workers or --scheduler, not both",
                                  param_hint="'--workers' / '--scheduler'")
@@ -1247,6 +1324,7 @@ def _print_gtfp(res, top: int) -> None:
 
 frameworks_app = typer.Typer(
     help="List the built-in frameworks; export a park framework to correct and cite.",
+    epilog=f"Docs: {docs_url('frameworks')}",
     no_args_is_help=False, add_completion=False)
 app.add_typer(frameworks_app, name="frameworks")
 
@@ -1307,7 +1385,7 @@ def export_framework(
     _wrote("Wrote ", path)
 
 
-@app.command("datasets")
+@app.command("datasets", epilog=f"Docs: {docs_url('data')}")
 def list_datasets() -> None:
     """List the built-in data sets (by the name gipro.datasets.load takes)."""
     from . import datasets as _datasets
@@ -1325,7 +1403,7 @@ def _builtin_recipe_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-@app.command("recipes")
+@app.command("recipes", epilog=f"Docs: {docs_url('recipe')}")
 def list_recipes() -> None:
     """List the built-in recipes."""
     for name in _builtin_recipe_names():

@@ -28,17 +28,21 @@ Frameworks are written in YAML::
         source: CEADs
 
 Validation happens at load time and reports every problem at once (:class:`FrameworkError`).
+A framework may also list ``variables:`` -- data columns that are not indicators (``kind``
+``group``, ``denominator`` or ``other``, with a ``name`` and ``unit``) -- and may come from a
+COINr ``iMeta`` table instead of YAML (:meth:`Framework.from_table`, :meth:`Framework.from_file`),
+validated the same way; :meth:`Framework.to_table` writes one.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -50,9 +54,11 @@ from .suggest import did_you_mean
 from .yamlio import load_yaml, unknown_key_message
 
 __all__ = [
+    "IMETA_COLUMNS",
     "Framework",
     "Name",
     "Node",
+    "Variable",
     "builtin_frameworks",
     "load_framework",
 ]
@@ -173,6 +179,60 @@ class Node:
         return label if label.strip() == self.code else f"{label} ({self.code})"
 
 
+#: Kinds of the data variables a framework describes besides its indicators (COINr's iMeta
+#: ``Type`` values ``Group``, ``Denominator`` and ``Other``).
+VARIABLE_KINDS = ("group", "denominator", "other")
+
+
+class _VariableSpec(BaseModel):
+    """A data variable that is not an indicator, as written in a framework file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    kind: str
+    name: Name | str | None = None
+    unit: str | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: Any) -> Any:
+        return {"en": v} if isinstance(v, str) else v
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in VARIABLE_KINDS:
+            raise ValueError(f"must be one of {', '.join(VARIABLE_KINDS)}, got {v!r}")
+        return v
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A data variable described by the framework that is not an indicator: a group column
+    (for group imputation and reports), a denominator (for the ``denominate`` step) or another
+    variable passed through (COINr iMeta ``Type`` Group, Denominator, Other).
+
+    Attributes
+    ----------
+    code : str
+        Column name in the data.
+    kind : {"group", "denominator", "other"}
+    name : Name
+    unit : str or None
+        Measurement unit (denominators: used in the ``denominate`` step's table and in the
+        unit of the ratios it writes).
+    """
+
+    code: str
+    kind: str
+    name: Name
+    unit: str | None = None
+
+
 def _weight_hint(raw: Any) -> str:
     """The fix for a weight written as a fraction (``"1/3"``) or other text."""
     m = re.fullmatch(r"\s*([0-9.]+)\s*/\s*([0-9.]+)\s*", str(raw))
@@ -183,7 +243,8 @@ def _weight_hint(raw: Any) -> str:
     return f"write a number: {example}, or relative weights such as 1 and 2"
 
 
-def _field_errors(exc: ValidationError, raw: Mapping[str, Any] | None = None) -> list[str]:
+def _field_errors(exc: ValidationError, raw: Mapping[str, Any] | None = None,
+                  model: type[BaseModel] | None = None) -> list[str]:
     """One line per wrong field of a node, in the words of the YAML file: union branch tags
     (``name.Name.fr``) are removed, and when a field fails in one form for a real reason
     (an unknown key) the other form's "should be a string" is not repeated."""
@@ -191,7 +252,7 @@ def _field_errors(exc: ValidationError, raw: Mapping[str, Any] | None = None) ->
     for err in exc.errors():
         parts = [str(p) for p in err["loc"] if str(p) not in ("Name", "str")]
         loc = ".".join(parts)
-        msg = (unknown_key_message(_NodeSpec, err["loc"], shown=parts[:-1])
+        msg = (unknown_key_message(model or _NodeSpec, err["loc"], shown=parts[:-1])
                if err["type"] == "extra_forbidden" else err["msg"])
         errs.append((loc, err["type"], msg))
     out = []
@@ -208,6 +269,22 @@ def _field_errors(exc: ValidationError, raw: Mapping[str, Any] | None = None) ->
         if line not in out:
             out.append(line)
     return out
+
+
+def _validated(model: type[_M], raw: Any, kind: str, i: int, problems: list[str]) -> _M | None:
+    """One entry of a framework file (a node or a variable) validated by ``model``, or None
+    with its problems appended, each naming the entry (``indicator 'co2'``, ``variable #2``)."""
+    where = f"{kind} #{i + 1}"
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where}: expected a mapping of fields, got {raw!r}")
+        return None
+    if "code" in raw:
+        where = f"{kind} {raw['code']!r}"
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as exc:
+        problems.extend(f"{where}: {line}" for line in _field_errors(exc, raw, model))
+        return None
 
 
 def _check_code(code: Any, where: str, problems: list[str]) -> str | None:
@@ -295,6 +372,7 @@ class Framework:
         coverage: str | None = None,
         references: list[str] | None = None,
         origin: str | None = None,
+        variables: Iterable[Mapping[str, Any]] = (),
     ) -> None:
         self.code = code
         self.name = Name(en=name) if isinstance(name, str) else Name(**(name or {}))
@@ -304,10 +382,14 @@ class Framework:
         self.origin = origin
         self._nodes: dict[str, Node] = {}
         self._children: dict[str, list[str]] = {}
-        self._build(list(indicators), list(aggregates))
+        #: what was read in a way worth telling (e.g. COINr table conventions), logged by builds
+        self.notes: list[str] = []
+        self.variables: dict[str, Variable] = {}
+        self._build(list(indicators), list(aggregates), list(variables))
 
     # ------------------------------------------------------------------ construction
-    def _build(self, indicators: list[Mapping[str, Any]], aggregates: list[Mapping[str, Any]]):
+    def _build(self, indicators: list[Mapping[str, Any]], aggregates: list[Mapping[str, Any]],
+               variables: list[Mapping[str, Any]]) -> None:
         problems: list[str] = []
         # codes of nodes whose fields failed validation: they are reported once, and problems
         # that only follow from their absence (children naming them as parent) are not
@@ -315,17 +397,9 @@ class Framework:
         entries: list[tuple[str, int, _NodeSpec]] = []
         for kind, items in (("indicator", indicators), ("aggregate", aggregates)):
             for i, raw in enumerate(items):
-                where = f"{kind} #{i + 1}"
-                if not isinstance(raw, Mapping):
-                    problems.append(f"{where}: expected a mapping of fields, got {raw!r}")
-                    continue
-                if "code" in raw:
-                    where = f"{kind} {raw['code']!r}"
-                try:
-                    spec = _NodeSpec.model_validate(dict(raw))
-                except ValidationError as exc:
-                    problems.extend(f"{where}: {line}" for line in _field_errors(exc, raw))
-                    if raw.get("code") is not None:
+                spec = _validated(_NodeSpec, raw, kind, i, problems)
+                if spec is None:
+                    if isinstance(raw, Mapping) and raw.get("code") is not None:
                         failed.add(str(raw["code"]))
                     continue
                 entries.append((kind, i, spec))
@@ -398,6 +472,7 @@ class Framework:
                         problems.append(
                             f"aggregate {code}: field {fld!r} applies to indicators only"
                         )
+        problems.extend(self._read_variables(variables, set(kinds)))
         if problems:
             raise FrameworkError(self._problem_title(), problems)
 
@@ -439,13 +514,32 @@ class Framework:
                 unit=spec.unit,
                 direction=_parse_direction(spec.direction) if kind == "indicator" else None,
                 target=spec.target,
-                goalposts=tuple(spec.goalposts) if spec.goalposts is not None else None,
+                goalposts=((spec.goalposts[0], spec.goalposts[1])
+                           if spec.goalposts is not None else None),
                 denominator=spec.denominator,
                 source=spec.source,
                 rationale=spec.rationale,
                 description=spec.description,
             )
         self._root = roots[0]
+
+    def _read_variables(self, variables: list[Mapping[str, Any]], node_codes: set[str]
+                        ) -> list[str]:
+        """Fill :attr:`variables`; return the problems (unknown keys, kinds, clashes)."""
+        problems: list[str] = []
+        for i, raw in enumerate(variables):
+            spec = _validated(_VariableSpec, raw, "variable", i, problems)
+            if spec is None:
+                continue
+            where = f"variable {spec.code!r}"
+            if spec.code in node_codes or spec.code in self.variables:
+                problems.append(f"{where}: code {spec.code!r} is used twice (a variable's code "
+                                "must differ from every indicator, aggregate and variable)")
+                continue
+            self.variables[spec.code] = Variable(
+                spec.code, spec.kind, spec.name if isinstance(spec.name, Name) else Name(),
+                spec.unit)
+        return problems
 
     def _problem_title(self) -> str:
         where = f" {self.origin}" if self.origin else ""
@@ -618,7 +712,7 @@ class Framework:
             On unknown top-level keys and on every validation problem (see the class).
         """
         allowed = {"code", "name", "description", "coverage", "references", "indicators",
-                   "aggregates", "version"}
+                   "aggregates", "variables", "version"}
         if not isinstance(data, Mapping):
             raise FrameworkError(
                 f"invalid framework {origin or ''}: expected a mapping at top level"
@@ -645,6 +739,7 @@ class Framework:
             coverage=data.get("coverage"),
             references=data.get("references"),
             origin=origin,
+            variables=data.get("variables") or (),
         )
 
     @classmethod
@@ -677,48 +772,194 @@ class Framework:
         table: pd.DataFrame,
         *,
         code: str | None = None,
-        name: str | None = None,
+        name: str | Mapping[str, Any] | None = None,
+        origin: str | None = None,
+        rows: Sequence[int] | None = None,
     ) -> Framework:
-        """Framework from a COINr-style metadata table (``iMeta``).
+        """Framework from a COINr metadata table (``iMeta``).
+
+        Each row becomes the entry the YAML form would hold, and the framework is then
+        validated exactly as a YAML file is (:class:`Framework`): every problem at once, each
+        naming the code (an aggregate with a direction, an indicator without one, unknown
+        parents, cycles...). Table-specific problems (unknown columns or ``Type`` values, a
+        ``Level`` that disagrees with the tree) are listed with them, naming the file row.
 
         Parameters
         ----------
         table : pandas.DataFrame
-            Columns ``iCode``, ``Parent``, ``Type`` ("Indicator" or "Aggregate"; other rows
-            such as "Group" and "Denominator" are skipped), and optionally ``iName``,
-            ``Direction``, ``Weight``, ``Unit``, ``Target``, ``Denominator``.
+            One row per indicator, aggregate and data variable, with the columns of COINr's
+            ``iMeta`` (Becker et al. 2022; COINr ``check_iMeta``): ``iCode``, ``Parent``,
+            ``Type`` (``Indicator``, ``Aggregate``, ``Group``, ``Denominator``, ``Other``)
+            and optionally ``Level``, ``iName``, ``Direction``, ``Weight``, ``Unit``,
+            ``Target``, ``Denominator``; gipro also reads ``iName_zh`` (Chinese name),
+            ``Source``, ``Rationale`` and ``Description``. Other columns are an error naming
+            them (a misspelt ``Wieght`` would otherwise leave every weight at 1).
+        code, name : optional
+            Framework code and name.
+        origin : str, optional
+            The file, for messages.
+        rows : sequence of int, optional
+            The file row of each table row, for messages (default: spreadsheet rows 2, 3...).
+
+        Returns
+        -------
+        Framework
+            With :attr:`variables` holding the Group, Denominator and Other rows, and
+            :attr:`notes` saying which COINr conventions were read (see Notes).
 
         Raises
         ------
         FrameworkError
-            As for the constructor.
+            As for the constructor, plus table-specific problems.
+
+        Notes
+        -----
+        COINr's ``check_iMeta`` requires a ``Direction`` on aggregates although COINr never
+        uses it (an aggregate's direction follows from its indicators), and its example
+        tables give every aggregate ``Direction`` 1 and ``Unit`` "Score". gipro reads
+        exactly these two conventions as "no direction" and "no unit" and says so in
+        :attr:`notes` (logged by a build); any other direction on an aggregate (-1, 2) is the
+        YAML path's error. ``Level`` must agree with the tree (indicators 1, an aggregate one
+        above its highest child), as COINr checks.
+
+        Examples
+        --------
+        >>> t = pd.DataFrame({"iCode": ["a", "b", "IDX"], "Parent": ["IDX", "IDX", None],
+        ...                   "Type": ["Indicator", "Indicator", "Aggregate"],
+        ...                   "Direction": [1, -1, -1], "Level": [1, 1, 2]})
+        >>> try:
+        ...     Framework.from_table(t)
+        ... except FrameworkError as exc:
+        ...     print(exc.details[0][:35])
+        aggregate IDX: has a direction (-1)
         """
-        required = {"iCode", "Parent", "Type"}
-        missing = required - set(table.columns)
+        origin = origin or "metadata table"
+        rows = list(rows) if rows is not None else list(range(2, len(table) + 2))
+        problems: list[str] = []
+        cols = [str(c) for c in table.columns]
+        unknown = [c for c in cols if c not in IMETA_COLUMNS]
+        for c in unknown:
+            problems.append(f"unknown column {c!r}{did_you_mean(c, IMETA_COLUMNS)} (columns "
+                            f"read: {', '.join(IMETA_COLUMNS)})")
+        missing = [c for c in ("iCode", "Parent", "Type") if c not in cols]
         if missing:
-            raise FrameworkError(f"metadata table lacks columns: {', '.join(sorted(missing))}")
+            raise FrameworkError(f"invalid framework {origin}",
+                                 [f"metadata table lacks columns: {', '.join(missing)}"
+                                  " (a COINr iMeta table has Level, iCode, iName, Direction, "
+                                  "Weight, Unit, Target, Denominator, Parent, Type)", *problems])
+        entries = _imeta_entries(table, rows)
+        problems += entries.problems
+        notes = []
+        if entries.aggregate_directions:
+            aggs = _count(entries.aggregate_directions, "aggregate")
+            notes.append(f"{origin}: Direction 1 of {aggs} read as no direction (COINr "
+                         "requires the column for aggregates and does not use it)")
+        if entries.aggregate_units:
+            aggs = _count(entries.aggregate_units, "aggregate")
+            units = ", ".join(repr(u) for u in dict.fromkeys(entries.aggregate_units.values()))
+            notes.append(f"{origin}: Unit {units} of {aggs} not read (aggregates are scores; "
+                         "units belong to indicators)")
+        try:
+            fw = cls(entries.indicators, entries.aggregates, code=code, name=name,
+                     origin=origin, variables=entries.variables)
+        except FrameworkError as exc:
+            raise FrameworkError(f"invalid framework {origin}",
+                                 [*problems, *exc.details]) from None
+        for c, (level, row) in entries.levels.items():
+            if c in fw._nodes and fw._nodes[c].level != level:
+                problems.append(
+                    f"row {row} ({c}): Level {level} but the tree puts it at level "
+                    f"{fw._nodes[c].level} (indicators are level 1, an aggregate one above "
+                    "its highest child)")
+        if problems:
+            raise FrameworkError(f"invalid framework {origin}", problems)
+        fw.notes = notes
+        return fw
 
-        def val(row: pd.Series, col: str) -> Any:
-            v = row.get(col)
-            return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+    @classmethod
+    def from_file(cls, path: str | Path, *, sheet: str | int | None = None,
+                  encoding: str = "utf-8-sig") -> Framework:
+        """A framework from a YAML file or a COINr ``iMeta`` table (CSV, TSV or Excel).
 
-        inds, aggs = [], []
-        for _, row in table.iterrows():
-            entry: dict[str, Any] = {"code": row["iCode"], "parent": val(row, "Parent")}
-            if val(row, "iName") is not None:
-                entry["name"] = {"en": str(row["iName"])}
-            if val(row, "Weight") is not None:
-                entry["weight"] = float(row["Weight"])
-            if row["Type"] == "Indicator":
-                entry["direction"] = val(row, "Direction")
-                for src, dst in (("Unit", "unit"), ("Target", "target"),
-                                 ("Denominator", "denominator")):
-                    if val(row, src) is not None:
-                        entry[dst] = val(row, src)
-                inds.append(entry)
-            elif row["Type"] == "Aggregate":
-                aggs.append(entry)
-        return cls(inds, aggs, code=code, name=name, origin="metadata table")
+        A table is recognised by its suffix (``.csv``, ``.tsv``, ``.txt``, ``.xlsx``,
+        ``.xls``); an Excel workbook is read from ``sheet``, else the sheet named ``iMeta``,
+        else the first sheet. Tables are read by :func:`gipro.panel.read_table` (encodings,
+        Excel error cells, file row numbers) and converted by :meth:`from_table`.
+
+        Raises
+        ------
+        InputError
+            Unreadable file.
+        FrameworkError
+            An invalid framework (every problem listed).
+        """
+        path = Path(path)
+        if path.suffix.lower() not in _TABLE_SUFFIXES:
+            return cls.from_yaml(path)
+        from .panel import read_table
+
+        if sheet is None and path.suffix.lower() in (".xlsx", ".xlsm"):
+            sheet = _imeta_sheet(path)
+        table, rows = read_table(path, sheet=sheet, encoding=encoding)
+        return cls.from_table(table, origin=str(path), rows=rows.tolist())
+
+    def to_table(self, path: str | Path | None = None) -> pd.DataFrame:
+        """The framework as a COINr ``iMeta`` table (and written to ``path``, CSV or Excel).
+
+        Columns ``Level, iCode, iName, Direction, Weight, Unit, Target, Denominator, Parent,
+        Type`` as COINr's ``new_coin`` expects them (aggregates get ``Direction`` 1, which
+        COINr requires), then ``iName_zh``, ``Source``, ``Rationale``, ``Description`` when
+        any node has them; one row per indicator, aggregate and variable. Goalposts have no
+        iMeta column: a framework with goalposts is refused (write it as YAML).
+
+        Raises
+        ------
+        InputError
+            If an indicator has goalposts, or ``path`` is not ``.csv``/``.xlsx``.
+
+        Examples
+        --------
+        >>> fw = Framework([{"code": "a", "parent": "IDX", "direction": -1, "unit": "t"}],
+        ...                [{"code": "IDX", "name": "Index"}])
+        >>> fw.to_table()[["Level", "iCode", "Direction", "Parent", "Type"]]
+           Level iCode  Direction Parent       Type
+        0      1     a         -1    IDX  Indicator
+        1      2   IDX          1    NaN  Aggregate
+        """
+        with_goalposts = [n.code for n in self.indicators if n.goalposts is not None]
+        if with_goalposts:
+            raise InputError(f"indicators with goalposts cannot be written as an iMeta table: "
+                             f"{', '.join(with_goalposts)}",
+                             ["COINr's iMeta has no goalposts column; write the framework as "
+                              "YAML (to_yaml)"])
+        rows = []
+        for n in [*self.indicators, *self.aggregates]:
+            rows.append({"Level": n.level, "iCode": n.code, "iName": n.name.en,
+                         "Direction": n.direction if n.is_indicator else 1, "Weight": n.weight,
+                         "Unit": n.unit, "Target": n.target, "Denominator": n.denominator,
+                         "Parent": n.parent,
+                         "Type": "Indicator" if n.is_indicator else "Aggregate",
+                         "iName_zh": n.name.zh, "Source": n.source, "Rationale": n.rationale,
+                         "Description": n.description})
+        for v in self.variables.values():
+            rows.append({"Level": None, "iCode": v.code, "iName": v.name.en, "Direction": None,
+                         "Weight": None, "Unit": v.unit, "Target": None, "Denominator": None,
+                         "Parent": None, "Type": v.kind.capitalize(), "iName_zh": v.name.zh,
+                         "Source": None, "Rationale": None, "Description": None})
+        out = pd.DataFrame(rows, columns=list(IMETA_COLUMNS))
+        extra = [c for c in IMETA_COLUMNS[10:] if out[c].notna().any()]
+        out = out[list(IMETA_COLUMNS[:10]) + extra]
+        out["Level"] = out["Level"].astype("Int64")
+        out["Direction"] = out["Direction"].astype("Int64")
+        if path is not None:
+            path = Path(path)
+            if path.suffix.lower() == ".csv":  # object columns: floats written by repr, exact
+                out.astype(object).to_csv(path, index=False)
+            elif path.suffix.lower() == ".xlsx":
+                out.to_excel(path, index=False, sheet_name="iMeta")
+            else:
+                raise InputError(f"cannot write an iMeta table to {path}: use .csv or .xlsx")
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The framework as a plain mapping (the YAML form)."""
@@ -756,6 +997,13 @@ class Framework:
         out["aggregates"] = [entry(self._nodes[c]) for c in self._nodes
                              if not self._nodes[c].is_indicator]
         out["indicators"] = [entry(n) for n in self.indicators]
+        if self.variables:
+            out["variables"] = [
+                {"code": v.code, "kind": v.kind,
+                 **({"name": {k: x for k, x in (("en", v.name.en), ("zh", v.name.zh)) if x}}
+                    if v.name.en or v.name.zh else {}),
+                 **({"unit": v.unit} if v.unit else {})}
+                for v in self.variables.values()]
         return out
 
     def to_yaml(self, path: str | Path | None = None) -> str:
@@ -791,6 +1039,138 @@ class Framework:
         )
 
 
+# ---------------------------------------------------------------------- COINr iMeta tables
+#: Columns of a framework table: COINr's iMeta (``check_iMeta``), then gipro's additions.
+IMETA_COLUMNS = ("Level", "iCode", "iName", "Direction", "Weight", "Unit", "Target",
+                 "Denominator", "Parent", "Type", "iName_zh", "Source", "Rationale",
+                 "Description")
+_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+_IMETA_TYPES = {"indicator": "indicator", "aggregate": "aggregate", "group": "group",
+                "denominator": "denominator", "other": "other"}
+
+
+def _imeta_sheet(path: Path) -> str | int:
+    """The sheet named ``iMeta`` (any case) of a workbook, else the first (0)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # unreadable: read_table reports it with the reason
+        return 0
+    try:
+        return next((n for n in wb.sheetnames if n.strip().lower() == "imeta"), 0)
+    finally:
+        wb.close()
+
+
+def _cell(v: Any) -> Any:
+    """A table cell as the YAML form would hold it: blanks are None, whole numbers ints,
+    numbers written as text numbers; other text stripped."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return None
+    if isinstance(v, str):
+        v = v.strip()
+        if v == "" or v in ("NA", "NaN", "nan"):
+            return None
+        try:
+            v = float(v)
+        except ValueError:
+            return v
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        v = float(v)
+        return int(v) if v.is_integer() else v
+    return v
+
+
+def _text(v: Any) -> str | None:
+    """A text cell (code, name, unit) as text: ``1.0`` read from Excel stays ``"1"``."""
+    c = _cell(v)
+    return None if c is None else str(c)
+
+
+def _count(items: Mapping[str, Any] | Sequence[str], what: str) -> str:
+    """``"11 aggregates (Physical, ConEcFin, ...)"``."""
+    names = list(items)
+    shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+    return f"{len(names)} {what}{'s' if len(names) != 1 else ''} ({shown})"
+
+
+@dataclass
+class _IMetaEntries:
+    indicators: list[dict[str, Any]]
+    aggregates: list[dict[str, Any]]
+    variables: list[dict[str, Any]]
+    problems: list[str]
+    aggregate_directions: dict[str, int]
+    aggregate_units: dict[str, str]
+    levels: dict[str, tuple[int, int]]
+
+
+def _imeta_entries(table: pd.DataFrame, rows: Sequence[int]) -> _IMetaEntries:
+    """The YAML-form entries of each row of an iMeta table (see :meth:`Framework.from_table`)."""
+    out = _IMetaEntries([], [], [], [], {}, {}, {})
+    records = table.to_dict("records")
+    for rec, row in zip(records, rows, strict=True):
+        code = _text(rec.get("iCode"))
+        where = f"row {row}" + (f" ({code})" if code else "")
+        raw_type = _text(rec.get("Type"))
+        kind = _IMETA_TYPES.get((raw_type or "").lower())
+        if kind is None:
+            out.problems.append(f"{where}: Type {raw_type!r} is not one of Indicator, Aggregate, "
+                                "Group, Denominator, Other" if raw_type else
+                                f"{where}: no Type (Indicator, Aggregate, Group, Denominator or "
+                                "Other)")
+            continue
+        name = {k: x for k, x in (("en", _text(rec.get("iName"))),
+                                  ("zh", _text(rec.get("iName_zh")))) if x}
+        if kind in VARIABLE_KINDS:
+            used = [c for c in ("Parent", "Direction", "Weight", "Target", "Denominator",
+                                "Level") if _cell(rec.get(c)) is not None]
+            if used:
+                out.problems.append(f"{where}: a {raw_type} row takes no {', '.join(used)} "
+                                    "(only indicators and aggregates are in the tree)")
+            out.variables.append({"code": code, "kind": kind, **({"name": name} if name else {}),
+                                  **({"unit": _text(rec["Unit"])} if _text(rec.get("Unit"))
+                                     else {})})
+            continue
+        entry: dict[str, Any] = {"code": code}
+        if name:
+            entry["name"] = name
+        parent = _text(rec.get("Parent"))
+        if parent is not None:
+            entry["parent"] = parent
+        for col, key in (("Weight", "weight"), ("Target", "target"),
+                         ("Denominator", "denominator"), ("Source", "source"),
+                         ("Rationale", "rationale"), ("Description", "description")):
+            v = _cell(rec.get(col))
+            if v is not None:
+                entry[key] = str(v) if key in ("denominator", "source", "rationale",
+                                               "description") else v
+        direction, unit = _cell(rec.get("Direction")), _text(rec.get("Unit"))
+        level = _cell(rec.get("Level"))
+        if level is not None:
+            if isinstance(level, int) and level >= 1:
+                out.levels[code or ""] = (level, row)
+            else:
+                out.problems.append(f"{where}: Level must be a whole number from 1, got "
+                                    f"{rec.get('Level')!r}")
+        if kind == "aggregate":
+            if direction == 1:
+                out.aggregate_directions[code or f"row {row}"] = row
+            elif direction is not None:
+                entry["direction"] = direction
+            if unit is not None:
+                out.aggregate_units[code or f"row {row}"] = unit
+            out.aggregates.append(entry)
+        else:
+            if direction is not None:
+                entry["direction"] = direction
+            if unit is not None:
+                entry["unit"] = unit
+            out.indicators.append(entry)
+    return out
+
+
 # ---------------------------------------------------------------------- built-in frameworks
 def builtin_frameworks() -> list[str]:
     """Names of the frameworks shipped with gipro (``gipro/frameworks/*.yaml``)."""
@@ -804,7 +1184,8 @@ def load_framework(ref: str | Path | Framework, base_dir: str | Path | None = No
     Parameters
     ----------
     ref : str, pathlib.Path or Framework
-        A built-in name (see :func:`builtin_frameworks`) or a path to a YAML file.
+        A built-in name (see :func:`builtin_frameworks`), a path to a YAML file or to a COINr
+        ``iMeta`` table (CSV or Excel, :meth:`Framework.from_file`).
     base_dir : path, optional
         Directory against which a relative path is resolved (the recipe's folder).
 
@@ -832,4 +1213,4 @@ def load_framework(ref: str | Path | Framework, base_dir: str | Path | None = No
             f"framework {name!r} is neither a built-in framework nor an existing file",
             [f"built-in frameworks: {', '.join(builtin_frameworks())}", f"looked for {path}"],
         )
-    return Framework.from_yaml(path)
+    return Framework.from_file(path)

@@ -32,7 +32,8 @@ from .suggest import code_clashes, code_fixes, fold_identity, header_with_unit, 
 from .suggest import fold_code as _fold_code
 from .units import fraction_like, is_percent_unit
 
-__all__ = ["Panel", "fraction_warnings", "read_panel", "total_row_warnings"]
+__all__ = ["NumberFormat", "Panel", "fraction_warnings", "read_grid", "read_panel", "read_table",
+           "to_numeric", "total_row_warnings"]
 
 _MAX_LISTED = 10
 #: Largest period accepted: every integer up to here is exact in float64 and int64 (dates
@@ -204,6 +205,26 @@ def _to_numeric(
     return pd.Series(out, index=series.index, dtype=float)
 
 
+def to_numeric(series: pd.Series, column: str, origin: str | None = None,
+               rows: RowNumbers = 2, fmt: NumberFormat = NumberFormat()) -> pd.Series:
+    """A column of cells as floats, parsed as every data file is (decimal mark, thousands
+    separator, missing markers, full-width digits); bad cells are an error naming their file
+    rows (``rows``: file row of each cell, or an offset) -- never a silent NaN.
+
+    Raises
+    ------
+    InputError
+        Non-numeric or ambiguous cells, true/false values, dates.
+
+    Examples
+    --------
+    >>> to_numeric(pd.Series(["1,234.5", "—", "７"]), "x",
+    ...            fmt=NumberFormat(thousands=",", na_values=("—",))).tolist()
+    [1234.5, nan, 7.0]
+    """
+    return _to_numeric(series, column, origin, rows, fmt)
+
+
 #: A plain decimal number (ASCII digits, optional sign, point and exponent), as pandas and
 #: Arrow both parse it, to the correctly rounded double.
 _PLAIN_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$"
@@ -275,7 +296,9 @@ def _codes(series: pd.Series, column: str, origin: str | None, row_offset: RowNu
     if required and empty.any():
         rows = [str(_rown(row_offset, i)) for i in np.flatnonzero(empty.to_numpy())[:_MAX_LISTED]]
         raise InputError(f"empty code in column {column!r}{_where(origin)}, rows {', '.join(rows)}",
-                         ["every row needs a code; delete the rows or fill in the code"])
+                         ["every row needs a code; fill in the code, delete the rows, or drop "
+                          f"them in the recipe: data.drop_rows: {{{column}: ['']}} (aggregate "
+                          "rows such as World or Asia often have no code)"])
     return text
 
 
@@ -348,6 +371,8 @@ def _periods_as_headers(period: str | None, missing: Sequence[str], columns: Ite
         f'id_vars=["{unit}"], var_name="{period}", value_name="my_indicator").to_csv('
         '"my_indicator.csv", index=False) -- then one such table per indicator, merged on '
         f"{unit} and {period} (wide by indicator), or stacked with an indicator column (long)",
+        "or, for provinces of China, read the sheet as it is: data: {yearbook: {sheets: "
+        f"[{{path: {name}, indicator: my_indicator}}]}} (gipro.yearbook)",
     ]
 
 
@@ -588,6 +613,10 @@ class Panel:
                 units.insert(0, "name", units.index.to_list())
         self.units = units
         self.indicator_units = dict(indicator_units or {})
+        #: what the reader did that the build log should say (COINr iData read, rows dropped)
+        self.notes: list[str] = []
+        #: units removed while reading (``drop_rows``, ``exclude_units``): ``unit``, ``reason``
+        self.removed: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -1330,15 +1359,12 @@ def _sniff_separator(path: Path, header: pd.DataFrame) -> None:
             )
 
 
-def _read_table(
-    path: Path, sheet: str | int | None = None, sep: str | None = None,
-    encoding: str = "utf-8-sig", skip_rows: int = 0,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read a table as text cells (CSV) or typed cells (Excel, Parquet), nothing parsed as
-    missing yet: codes such as ``NA`` stay text; numbers are parsed per column later.
-
-    Returns the table and the file (spreadsheet) row number of each of its rows.
-    """
+def _raw_cells(
+    path: Path, sheet: str | int | None, sep: str | None, encoding: str, skip_rows: int,
+    ragged: bool = False,
+) -> pd.DataFrame:
+    """Every cell of a file as read by its parser, no header yet (Parquet: the table with its
+    column names). ``ragged``: CSV rows may have fewer cells than the longest (title rows)."""
     suffix = path.suffix.lower()
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a data file")
@@ -1367,9 +1393,16 @@ def _read_table(
                         encoding=encoding, skiprows=skip_rows)
             if sep is None:  # before the full read, which would fail on "288,14" first
                 _sniff_separator(path, pd.read_csv(path, nrows=1, **opts))
+            if ragged:  # as many columns as the longest line may have (quotes: fewer)
+                with open(path, encoding=encoding, newline="") as fh:
+                    width = max((line.count(opts["sep"]) + 1 for line in fh), default=1)
+                opts["names"] = range(width)
             raw = pd.read_csv(path, skip_blank_lines=False, **opts)
         elif suffix in (".xlsx", ".xlsm"):
             rows = _read_xlsx(path, sheet, skip_rows)
+            width = max((len(r) for r in rows), default=0)
+            raw = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows],
+                               dtype=object)
         elif suffix == ".xls":
             raw = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0,
                                 header=None, keep_default_na=False, na_values=[],
@@ -1394,18 +1427,41 @@ def _read_table(
         ) from None
     except ImportError as exc:
         raise InputError(f"cannot read {path}: {exc}",
-                         ["save the file as .xlsx or .csv"] if suffix == ".xls" else None
-                         ) from None
+                         ["save the file as .xlsx or .csv"] if suffix == ".xls" else
+                         ['Parquet files need pyarrow: pip install "gipro[parquet]"']
+                         if suffix in (".parquet", ".pq") else None) from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     except Exception as exc:  # a damaged file: any parser failure is an input error
         raise InputError(f"cannot read {path}: it is not a readable {suffix} file "
                          f"({type(exc).__name__}: {exc})") from None
-    if suffix in (".csv", ".txt", ".tsv", ".xls"):
-        return _frame(raw, path, skip_rows + 1)
-    if suffix in (".xlsx", ".xlsm"):
-        width = max((len(r) for r in rows), default=0)
-        raw = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
+    return raw
+
+
+def read_table(
+    path: Path, sheet: str | int | None = None, sep: str | None = None,
+    encoding: str = "utf-8-sig", skip_rows: int = 0,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a table as text cells (CSV) or typed cells (Excel, Parquet), nothing parsed as
+    missing yet: codes such as ``NA`` stay text; numbers are parsed per column later.
+
+    Every table gipro reads (data, unit files, framework tables, park files, yearbook
+    sheets) goes through this function: encodings, separators, Excel error cells, headers,
+    blank rows and file row numbers are handled once, here.
+
+    Returns
+    -------
+    (pandas.DataFrame, ndarray of int)
+        The table (object columns) and the file (spreadsheet) row number of each of its rows.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, unknown type, wrong encoding, duplicate or missing headers.
+    """
+    suffix = path.suffix.lower()
+    raw = _raw_cells(path, sheet, sep, encoding, skip_rows)
+    if suffix in (".csv", ".txt", ".tsv", ".xls", ".xlsx", ".xlsm"):
         return _frame(raw, path, skip_rows + 1)
     df = raw
     if any(n is not None for n in df.index.names):  # index columns written by pandas
@@ -1415,6 +1471,30 @@ def _read_table(
     if dups:
         raise InputError(f"duplicate column names in {path}: {dups}")
     return df.reset_index(drop=True), np.arange(1, len(df) + 1)
+
+
+
+
+def read_grid(path: str | Path, sheet: str | int | None = None, sep: str | None = None,
+              encoding: str = "utf-8-sig") -> pd.DataFrame:
+    """Every cell of a CSV or Excel sheet, as a grid without a header: for tables laid out
+    for reading (yearbook sheets: title rows, headers over several rows, footnotes), whose
+    header is found by the caller. Same parsers and checks as :func:`read_table`
+    (encodings, Excel error cells and uncomputed formulas); CSV rows may be ragged (a title
+    row of one cell). Row ``i`` of the grid is file row ``i + 1``.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_table`; a Parquet file (it has no layout to read).
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        raise InputError(f"{path} is a Parquet file: a yearbook sheet is CSV or Excel")
+    raw = _raw_cells(path, sheet, sep, encoding, 0, ragged=True)
+    raw = raw.astype(object).where(raw.notna(), None)
+    raw.columns = range(raw.shape[1])
+    return raw.reset_index(drop=True)
 
 
 def read_panel(
@@ -1438,6 +1518,9 @@ def read_panel(
     encoding: str = "utf-8-sig",
     skip_rows: int = 0,
     default_period: int | None = None,
+    rename: Mapping[str, str] | None = None,
+    drop_rows: Mapping[str, Sequence[Any]] | None = None,
+    known_groups: Sequence[str] = (),
 ) -> Panel:
     """Read a panel from CSV, Excel or Parquet, in long or wide form.
 
@@ -1474,10 +1557,23 @@ def read_panel(
         by Excel on Chinese Windows).
     skip_rows : int
         Rows above the header to skip (title rows in spreadsheets).
+    default_period : int, optional
+        The period of one-period wide data without a period column.
+    rename : mapping of str to str, optional
+        Columns renamed before anything else is read (``{co2_per_gdp: co2_int}``), see
+        :func:`rename_columns`.
+    drop_rows : mapping of str to list, optional
+        Rows dropped before anything else is read, by the values of a column
+        (``{iso_code: [""]}`` drops the rows without a code), see :func:`drop_table_rows`.
+    known_groups : sequence of str
+        Group columns a framework declares (COINr iMeta ``Type`` Group), used when a COINr
+        ``iData`` table is recognised (:func:`coinr_idata_columns`).
 
     Returns
     -------
     Panel
+        With :attr:`Panel.notes` (what the reader did: columns renamed, rows dropped, a COINr
+        table recognised) and :attr:`Panel.removed` (units whose every row was dropped).
 
     Raises
     ------
@@ -1486,7 +1582,25 @@ def read_panel(
         duplicate rows, empty codes, non-numeric or ambiguous cells (file, row and column named).
     """
     path = Path(path)
-    df, row_offset = _read_table(path, sheet, sep, encoding, skip_rows)
+    df, row_offset = read_table(path, sheet, sep, encoding, skip_rows)
+    notes: list[str] = []
+    removed: list[dict[str, Any]] = []
+    if rename:
+        df = rename_columns(df, rename, str(path))
+        notes.append("columns renamed (data.rename): "
+                     + ", ".join(f"{a} -> {b}" for a, b in rename.items()))
+    if drop_rows:
+        df, row_offset, note, removed = drop_table_rows(
+            df, row_offset, drop_rows, str(path), unit=unit, unit_name=unit_name)
+        notes.append(note)
+    if form in ("auto", "wide"):
+        coinr = coinr_idata_columns(list(df.columns), unit=unit, period=period,
+                                    unit_name=unit_name, groups=groups,
+                                    known_groups=known_groups)
+        if coinr is not None:
+            unit, period, unit_name, groups, note = coinr
+            form = "wide"
+            notes.append(note)
     fmt = NumberFormat(decimal=decimal, thousands=thousands, na_values=tuple(na_values or ()))
     unit_meta = None
     if units is not None:
@@ -1500,7 +1614,7 @@ def read_panel(
                     ["data.units is a file of unit metadata (columns unit, name, groups); to "
                      "name the column of unit codes use unit: <column>"],
                 )
-            unit_meta, meta_rows = _read_table(upath, sep=sep, encoding=encoding)
+            unit_meta, meta_rows = read_table(upath, sep=sep, encoding=encoding)
             if "unit" not in unit_meta.columns:
                 raise InputError(f"unit metadata {units} needs a 'unit' column",
                                  [f"found {list(unit_meta.columns)}"])
@@ -1522,13 +1636,203 @@ def read_panel(
     if form == "auto":
         form = "long" if {indicator, value} <= set(df.columns) else "wide"
     if form == "long":
-        return Panel.from_long(df, unit=unit, period=period or "period", indicator=indicator,
-                               value=value, measure_unit=measure_unit, units=unit_meta,
-                               origin=str(path), row_offset=row_offset, number_format=fmt,
-                               unit_name=unit_name, groups=groups)
-    if form == "wide":
-        return Panel.from_wide(df, unit=unit, period=period, indicators=indicators,
-                               unit_name=unit_name, groups=groups, units=unit_meta,
-                               default_period=default_period, origin=str(path),
-                               row_offset=row_offset, number_format=fmt)
-    raise InputError(f"form must be 'auto', 'long' or 'wide', got {form!r}")
+        panel = Panel.from_long(df, unit=unit, period=period or "period", indicator=indicator,
+                                value=value, measure_unit=measure_unit, units=unit_meta,
+                                origin=str(path), row_offset=row_offset, number_format=fmt,
+                                unit_name=unit_name, groups=groups)
+    elif form == "wide":
+        panel = Panel.from_wide(df, unit=unit, period=period, indicators=indicators,
+                                unit_name=unit_name, groups=groups, units=unit_meta,
+                                default_period=default_period, origin=str(path),
+                                row_offset=row_offset, number_format=fmt)
+    else:
+        raise InputError(f"form must be 'auto', 'long' or 'wide', got {form!r}")
+    panel.notes, panel.removed = notes, removed
+    return panel
+
+
+# ---------------------------------------------------------------------- data selection
+# The recipe's data section can rename columns and drop rows before a table is read as a
+# panel (rename_columns, drop_table_rows), and a COINr iData table is recognised by its
+# columns (coinr_idata_columns). Units are selected after reading (gipro.dataspec).
+
+
+def rename_columns(df: pd.DataFrame, rename: Mapping[str, str], origin: str | None = None
+                   ) -> pd.DataFrame:
+    """The table with columns renamed (``{old: new}``).
+
+    Raises
+    ------
+    InputError
+        A column to rename is not in the table (with near matches), or a new name is already
+        a column's or given twice.
+
+    Examples
+    --------
+    >>> rename_columns(pd.DataFrame({"a": [1], "b": [2]}), {"a": "x"}).columns.tolist()
+    ['x', 'b']
+    """
+    cols = [str(c) for c in df.columns]
+    problems = []
+    missing = [old for old in rename if old not in cols]
+    if missing:
+        problems.append(f"columns to rename not in the file: {missing}")
+        problems += _near_columns(missing, cols)
+    new = list(rename.values())
+    kept = [c for c in cols if c not in rename]
+    clash = sorted({n for n in new if n in kept or new.count(n) > 1})
+    if clash:
+        problems.append(f"renaming would give two columns the name {', '.join(map(repr, clash))}")
+    if problems:
+        raise InputError(f"cannot rename columns{_where(origin)} (data.rename)",
+                         [*problems, f"columns: {', '.join(cols)}"])
+    return df.rename(columns=dict(rename))
+
+
+def _cell_key(v: Any) -> str:
+    """A cell as text for matching ``drop_rows`` values: blanks are ``""``, whole numbers
+    lose ``.0`` (an Excel 2020.0 matches 2020)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def drop_table_rows(
+    df: pd.DataFrame, rows: RowNumbers, drop: Mapping[str, Sequence[Any]],
+    origin: str | None = None, *, unit: str = "unit", unit_name: str | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, str, list[dict[str, Any]]]:
+    """Drop the rows whose column holds one of the given values (aggregate rows such as
+    ``World`` or ``全国``, or rows without a code: ``""``), before the table is read.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as read (:func:`read_table`).
+    rows : int or ndarray of int
+        File row numbers (see :func:`read_table`).
+    drop : mapping of column to list of values
+        A row is dropped when any listed column holds one of its values (compared as text,
+        spaces stripped; ``""`` or ``None`` = an empty cell; ``2020`` matches ``2020.0``).
+    unit, unit_name : str
+        Columns of unit codes and names, to name the units removed.
+
+    Returns
+    -------
+    (DataFrame, ndarray, str, list of dict)
+        The kept rows, their file rows, a note for the log (how many rows, which values) and
+        the units whose every row was dropped (``unit``, ``reason``), for ``exclusions.csv``.
+        A unit without a code is named by its ``unit_name`` cell, else ``(no code)``.
+
+    Raises
+    ------
+    InputError
+        A column not in the table (with near matches).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"iso": ["CHN", "", "IND"], "country": ["China", "World", "India"]})
+    >>> kept, _, note, removed = drop_table_rows(t, 2, {"iso": [""]}, unit="iso",
+    ...                                          unit_name="country")
+    >>> kept["iso"].tolist(), note, removed[0]["unit"]
+    (['CHN', 'IND'], '1 row dropped (data.drop_rows: iso empty): World', 'World')
+    """
+    cols = [str(c) for c in df.columns]
+    missing = [c for c in drop if c not in cols]
+    if missing:
+        raise InputError(f"data.drop_rows names columns not in the file{_where(origin)}: "
+                         f"{missing}", [*_near_columns(missing, cols),
+                                        f"columns: {', '.join(cols)}"])
+    file_rows = (np.asarray(rows) if isinstance(rows, np.ndarray)
+                 else np.arange(len(df)) + rows)
+    hit = np.zeros(len(df), dtype=bool)
+    said = []
+    for col, values in drop.items():
+        wanted = {_cell_key(v) for v in values}
+        cells = df[col].map(_cell_key)
+        hit |= cells.isin(wanted).to_numpy()
+        said.append(f"{col} " + ", ".join("empty" if v == "" else v for v in sorted(wanted)))
+    codes = df[unit].map(_cell_key) if unit in cols else pd.Series([""] * len(df))
+    names = (df[unit_name].map(_cell_key) if unit_name and unit_name in cols
+             else pd.Series([""] * len(df)))
+    label = [c or n or "(no code)" for c, n in zip(codes, names, strict=True)]
+    dropped = list(dict.fromkeys(lab for lab, h in zip(label, hit, strict=True) if h))
+    kept_labels = {lab for lab, h in zip(label, hit, strict=True) if not h}
+    gone = [lab for lab in dropped if lab not in kept_labels]
+    n = int(hit.sum())
+    shown = ", ".join(dropped[:_MAX_LISTED]) + (
+        f" and {len(dropped) - _MAX_LISTED} more" if len(dropped) > _MAX_LISTED else "")
+    note = (f"{n} row{'s' if n != 1 else ''} dropped (data.drop_rows: {'; '.join(said)})"
+            + (f": {shown}" if n else ""))
+    removed = []
+    for lab in gone:
+        where = file_rows[np.array(label, dtype=object) == lab]
+        removed.append({"unit": lab, "reason": (
+            f"rows dropped by data.drop_rows ({'; '.join(said)}): file row"
+            f"{'s' if len(where) > 1 else ''} {_row_spans(where)}")})
+    return (df.loc[~hit].reset_index(drop=True), file_rows[~hit], note, removed)
+
+
+def _row_spans(rows: np.ndarray) -> str:
+    """``"5-7, 12"`` for rows 5, 6, 7, 12."""
+    out, start, prev = [], None, None
+    for r in sorted(int(x) for x in rows):
+        if start is None:
+            start = prev = r
+        elif r == prev + 1:
+            prev = r
+        else:
+            out.append(f"{start}-{prev}" if prev != start else str(start))
+            start = prev = r
+    if start is not None:
+        out.append(f"{start}-{prev}" if prev != start else str(start))
+    return ", ".join(out)
+
+
+#: COINr's iData columns (Becker et al. 2022, COINr ``check_iData``): unit codes, names and
+#: periods; group columns end in ``_group`` in COINr's examples.
+COINR_IDATA = {"unit": "uCode", "unit_name": "uName", "period": "Time"}
+
+
+def coinr_idata_columns(
+    columns: Sequence[str], *, unit: str, period: str | None, unit_name: str | None,
+    groups: Sequence[str], known_groups: Sequence[str] = (),
+) -> tuple[str, str | None, str | None, list[str], str] | None:
+    """The reader options of a COINr ``iData`` table, when the table is one.
+
+    A table is read as COINr's ``iData`` when it has a ``uCode`` column and neither the
+    recipe's unit column nor a ``unit`` column: units are ``uCode``, names ``uName`` and
+    periods ``Time`` (each unless set in the recipe); groups are the recipe's ``groups``,
+    else the framework's group variables (iMeta ``Type`` Group) in the table, else the
+    columns ending in ``_group``. Every other column is a variable: indicators and
+    denominators (which the ``denominate`` step finds among the data's variables).
+
+    Returns
+    -------
+    tuple or None
+        ``(unit, period, unit_name, groups, note)``, or ``None`` for another table.
+
+    Examples
+    --------
+    >>> cols = ["uName", "uCode", "EurAsia_group", "Time", "GDP", "LPI"]
+    >>> coinr_idata_columns(cols, unit="unit", period="period", unit_name=None, groups=[])[:4]
+    ('uCode', 'Time', 'uName', ['EurAsia_group'])
+    """
+    cols = [str(c) for c in columns]
+    if COINR_IDATA["unit"] not in cols or unit in cols:
+        return None
+    if unit != "unit":  # the recipe names another unit column, absent: its own error follows
+        return None
+    period_col = period
+    if period == "period" and "period" not in cols:
+        period_col = COINR_IDATA["period"] if COINR_IDATA["period"] in cols else None
+    name_col = unit_name if unit_name else (
+        COINR_IDATA["unit_name"] if COINR_IDATA["unit_name"] in cols else None)
+    group_cols = list(groups) or [g for g in known_groups if g in cols] or [
+        c for c in cols if c.endswith("_group")]
+    note = (f"read as a COINr iData table: units {COINR_IDATA['unit']}"
+            + (f", names {name_col}" if name_col else "")
+            + (f", periods {period_col}" if period_col else "")
+            + (f", groups {', '.join(group_cols)}" if group_cols else ""))
+    return COINR_IDATA["unit"], period_col, name_col, group_cols, note

@@ -205,12 +205,16 @@ class Recipe(_Model):
         """The recipe as a plain mapping with every default filled in and paths made absolute."""
         data = self.model_dump(mode="json")
         if self._base_dir is not None:
-            if data["data"].get("path") and not Path(data["data"]["path"]).is_absolute():
-                data["data"]["path"] = str((self._base_dir / data["data"]["path"]).resolve())
-            if data["data"].get("units") and not Path(data["data"]["units"]).is_absolute():
-                data["data"]["units"] = str((self._base_dir / data["data"]["units"]).resolve())
+            for key in ("path", "units", "include_units", "exclude_units"):  # files
+                v = data["data"].get(key)
+                if isinstance(v, str) and v and not Path(v).is_absolute():
+                    data["data"][key] = str((self._base_dir / v).resolve())
+            for sheet in (data["data"].get("yearbook") or {}).get("sheets", []):
+                if not Path(sheet["path"]).is_absolute():
+                    sheet["path"] = str((self._base_dir / sheet["path"]).resolve())
             fw = Path(data["framework"])
-            if fw.suffix in (".yaml", ".yml") and not fw.is_absolute():
+            if (fw.suffix.lower() in (".yaml", ".yml", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm",
+                                      ".xls") and not fw.is_absolute()):
                 data["framework"] = str((self._base_dir / fw).resolve())
         for s in data["steps"]:
             s["name"] = s["name"] or s["step"]

@@ -186,7 +186,8 @@ def read_table(src: str | Path | pd.DataFrame, *, sep: str | None = None,
     InputError
         Missing or unreadable file, no data rows, and the reader's checks.
     """
-    from ..panel import MISSING_MARKERS, _read_table
+    from .. import panel
+    from ..panel import MISSING_MARKERS
 
     if isinstance(src, pd.DataFrame):
         return src
@@ -197,7 +198,7 @@ def read_table(src: str | Path | pd.DataFrame, *, sep: str | None = None,
     if skip_rows is None:
         skip_rows = leading_comments(p) if text else 0
     try:
-        df, rows = _read_table(p, sheet, sep, encoding, skip_rows)
+        df, rows = panel.read_table(p, sheet, sep, encoding, skip_rows)
     except InputError as exc:
         enc = getattr(exc, "suggested_encoding", None)
         if enc is not None:  # the CLI option, as for the separator below

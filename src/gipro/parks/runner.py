@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import GiproError, InputError
+from ..links import docs_url
 from .data import ParkData
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -285,7 +286,7 @@ def run_assess(
                        *(f"note: {n}" for n in [*framework_notes, *run.skipped])])
     (out / "README.txt").write_text(
         notes + "\nThresholds marked UNVERIFIED (column flag) were not read in a primary "
-        "source; see docs/parks.md. 'verified by user: <source>' marks a threshold or rule "
+        f"source; see {docs_url('parks')}. 'verified by user: <source>' marks a threshold or rule "
         "you verified, with the source you gave.\n", encoding="utf-8")
     run.files["README"] = out / "README.txt"
     run.text = "\n".join(lines)

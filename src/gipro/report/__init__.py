@@ -38,6 +38,7 @@ _LAZY = {
     "report_for_build": "builder", "write_excel": "excel", "LANGUAGES": "i18n",
     "translate": "i18n", "CHARTS": "images", "ImageEngineError": "images",
     "build_chart": "images", "save_image": "images", "Methodology": "sections",
+    "IndicatorStats": "sections",
     "Overview": "sections", "Parks": "sections", "Profiles": "sections",
     "Progress": "sections", "Results": "sections", "Robustness": "sections",
     "Scenarios": "sections", "Section": "sections", "unit_names": "sections",
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .images import CHARTS, ImageEngineError, build_chart, save_image
     from .productivity import Productivity, productivity_report, productivity_workbook
     from .sections import (
+        IndicatorStats,
         Methodology,
         Overview,
         Parks,
@@ -85,6 +87,7 @@ __all__ = [
     "LANGUAGES",
     "Context",
     "ImageEngineError",
+    "IndicatorStats",
     "Methodology",
     "Overview",
     "Parks",

@@ -33,6 +33,7 @@ from ..errors import InputError, MethodError
 from .charts import TEMPLATE
 from .i18n import check_lang, translate
 from .sections import (
+    IndicatorStats,
     Methodology,
     Overview,
     Parks,
@@ -164,8 +165,6 @@ class Report:
     subtitle : str, optional
     synthetic : bool
         Show a banner that the data are SYNTHETIC.
-    scenarios : Scenarios, optional
-        Policy scenarios against the baseline (plain table, see :class:`Scenarios`).
     generated : str, optional
         Date printed in the header (default: today).
 
@@ -312,7 +311,8 @@ def report_for_build(
     periods = list(build.final.periods)
     if progress is True and len(periods) == 1:  # asked for, impossible: say so
         overview.notes.append(translate("no_progress_one_period", lang, period=periods[0]))
-    sections: list[Section] = [overview, Results.from_build(build, period)]
+    sections: list[Section] = [overview, IndicatorStats.from_build(build, period),
+                               Results.from_build(build, period)]
     if profiles:
         sections.append(Profiles.from_build(build, period))
     notes: list[str] = []

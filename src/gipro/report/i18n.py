@@ -29,11 +29,41 @@ STRINGS: dict[str, dict[str, str]] = {
     # sections
     "overview": {"en": "Overview", "zh": "概览"},
     "results": {"en": "Results", "zh": "结果"},
+    "stats": {"en": "Indicator statistics", "zh": "指标统计"},
     "profiles": {"en": "Unit profiles", "zh": "单元概况"},
     "progress": {"en": "Progress", "zh": "进展"},
     "robustness": {"en": "Robustness", "zh": "稳健性"},
     "parks": {"en": "Industrial parks", "zh": "工业园区"},
     "methodology": {"en": "Methodology", "zh": "方法说明"},
+    # indicator statistics
+    "stats_note": {
+        "en": "The input data of {period}, indicator by indicator. Flags follow COINr's "
+              "get_stats: availability below 65 %, non-zero values for fewer than half of the "
+              "units, distinct values for fewer than half of the units, possible outliers "
+              "(|skew| > 2 and kurtosis > 3.5: the treat step's rule); also constant and "
+              "near-constant indicators (one value in 80 % or more) and collinear pairs in one "
+              "group (|r| > 0.9). {n_flagged} of {n} indicators are flagged.",
+        "zh": "{period}年输入数据的逐项指标统计。标记规则同 COINr 的 get_stats："
+              "数据可得率低于 65%；非零值单元不足一半；不同取值不足单元数一半；"
+              "可能存在异常值（|偏度| > 2 且峰度 > 3.5，与异常值处理步骤的规则相同）；"
+              "另标出常量和近似常量指标（同一取值占 80% 及以上）以及"
+              "同组内高度共线的指标对（|r| > 0.9）。{n} 个指标中有 {n_flagged} 个被标记。"},
+    "col_min": {"en": "Min", "zh": "最小值"},
+    "col_max": {"en": "Max", "zh": "最大值"},
+    "col_mean": {"en": "Mean", "zh": "均值"},
+    "col_sd": {"en": "SD", "zh": "标准差"},
+    "col_skew": {"en": "Skew", "zh": "偏度"},
+    "col_kurtosis": {"en": "Kurtosis", "zh": "峰度"},
+    "col_zeros": {"en": "Zeros", "zh": "零值占比"},
+    "col_unique": {"en": "Distinct", "zh": "不同取值数"},
+    "col_flags": {"en": "Flags", "zh": "标记"},
+    "flag_low_availability": {"en": "low availability", "zh": "数据可得率低"},
+    "flag_zeros": {"en": "many zeros", "zh": "零值多"},
+    "flag_few_unique": {"en": "few distinct values", "zh": "取值种类少"},
+    "flag_outliers": {"en": "possible outliers", "zh": "可能有异常值"},
+    "flag_constant": {"en": "constant", "zh": "常量"},
+    "flag_near_constant": {"en": "near-constant", "zh": "近似常量"},
+    "flag_collinear": {"en": "collinear with", "zh": "共线"},
     # overview
     "framework": {"en": "Framework", "zh": "指标体系"},
     "framework_note": {

@@ -1,7 +1,7 @@
 """Static images of single charts (PNG, SVG, PDF) for papers and slides.
 
 Images are drawn by plotly's image engine, the ``kaleido`` package, which drives a Chrome or
-Chromium browser installed on the machine (``pip install kaleido``; on Debian ``apt-get
+Chromium browser installed on the machine (``pip install "gipro[images]"``; on Debian ``apt-get
 install chromium``). Where either is missing, :func:`save_image` raises
 :class:`ImageEngineError` saying what to install; the HTML report does not need them.
 
@@ -78,8 +78,8 @@ def save_image(fig: go.Figure, path: str | Path, *, format: str | None = None,
     except ImportError:
         raise ImageEngineError(
             "static images need plotly's image engine, which is not installed",
-            ["pip install kaleido (it also needs Chrome or Chromium: on Debian/Ubuntu "
-             "apt-get install chromium)",
+            ['pip install "gipro[images]" (kaleido; it also needs Chrome or Chromium: on '
+             "Debian/Ubuntu apt-get install chromium)",
              "the HTML report (gipro report) does not need it: every chart there has a "
              "download button"]) from None
     from .charts import styled

@@ -193,6 +193,70 @@ class Overview(Section):
         }
 
 
+# ---------------------------------------------------------------------- indicator statistics
+@dataclass
+class IndicatorStats(Section):
+    """Indicator statistics of the input data with their flags (COINr ``get_stats``; see
+    :func:`gipro.stats.indicator_stats`), one period.
+
+    Attributes
+    ----------
+    stats : pandas.DataFrame
+        :func:`gipro.stats.indicator_stats` rows (one period).
+    framework : Framework
+        For the indicators' names in the report's language.
+    period : int
+    """
+
+    stats: pd.DataFrame
+    framework: Framework
+    period: int
+
+    def __post_init__(self) -> None:
+        self.key = "stats"
+
+    @classmethod
+    def from_build(cls, build: Build, period: int | None = None) -> IndicatorStats:
+        """Statistics of a build's ``raw`` data set in ``period`` (default: the last)."""
+        from ..stats import indicator_stats
+
+        per = period if period is not None else build.periods[-1]
+        return cls(indicator_stats(build, "raw", per), build.framework, per)
+
+    def render(self, ctx: Context) -> dict[str, Any]:
+        t, fw = ctx.t, self.framework
+        df = self.stats.copy()
+        df["label"] = [fw.node(c).label(ctx.lang) if c in fw.nodes else c
+                       for c in df["indicator"]]
+        flags = []
+        for r in df.itertuples():
+            f = [t("flag_low_availability") if r.flag_availability == "LOW" else "",
+                 t("flag_zeros") if r.flag_zero == "LOW" else "",
+                 t("flag_few_unique") if r.flag_unique == "LOW" else "",
+                 t("flag_outliers") if r.flag_outliers == "OUT" else "",
+                 t("flag_constant") if r.constant else "",
+                 t("flag_near_constant") if r.near_constant else "",
+                 f"{t('flag_collinear')}: {r.collinear}" if r.collinear else ""]
+            flags.append("; ".join(x for x in f if x))
+        df["flags"] = flags
+        n_flagged = sum(bool(f) for f in flags)
+        return {
+            "period": self.period, "n_flagged": n_flagged, "n": len(df),
+            "table": table(df, [Col("indicator", t("col_code")), Col("label", t("col_name")),
+                                Col("unit", t("col_measure")),
+                                Col("availability", t("col_available"), "pct"),
+                                Col("min", t("col_min"), "num"),
+                                Col("max", t("col_max"), "num"),
+                                Col("mean", t("col_mean"), "num"),
+                                Col("sd", t("col_sd"), "num"),
+                                Col("skew", t("col_skew"), ".2f"),
+                                Col("kurtosis", t("col_kurtosis"), ".2f"),
+                                Col("share_zero", t("col_zeros"), "pct"),
+                                Col("n_unique", t("col_unique"), "int"),
+                                Col("flags", t("col_flags"))], id="stats-table"),
+        }
+
+
 # ---------------------------------------------------------------------- results
 @dataclass
 class Results(Section):
@@ -1444,6 +1508,8 @@ def data_sources(build: Build) -> list[tuple[str, str]]:
     out = []
     if spec.dataset:
         out.append((f"gipro dataset {spec.dataset}", _datasets.notice()))
+    elif spec.yearbook is not None:
+        out.extend((str(s.path), "") for s in spec.yearbook.sheets)
     else:
         out.append((str(spec.path), ""))
     return out

@@ -195,6 +195,7 @@ class DenominateStep(StepSpec):
         for k, c in enumerate(cols):
             d = pairs[c]
             d_unit = (self.denominator_units.get(d) or sources[d].indicator_units.get(d)
+                      or getattr(build.framework.variables.get(d), "unit", None)
                       or "unit not stated")
             node = build.framework.nodes.get(c)
             c_unit = (node.unit if node is not None and node.unit else
