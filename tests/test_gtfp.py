@@ -323,3 +323,14 @@ def test_shipped_example_and_build_report_section():
     assert [s.key for s in rep.sections][-2:] == ["productivity", "methodology"]
     html = rep.to_html()
     assert "内蒙古" in html and "各单元生产率变化（2006–2015年）" in html
+
+
+def test_units_and_periods_of_the_spec_are_checked():
+    with pytest.raises(InputError, match="periods \\[3\\] of the GTFP spec are not in the data"):
+        gtfp.run({**SPEC, "periods": [2, 3]}, panel=_frame())
+    with pytest.raises(InputError) as exc:
+        gtfp.run({**SPEC, "units": ["A", "b"]}, panel=_frame())
+    assert "'b' (did you mean 'B'" in str(exc.value)
+    sub = gtfp.run({**SPEC, "units": ["A", "B"], "index": "none", "periods": [2]},
+                   panel=_frame())
+    assert sub.efficiency[["unit", "period"]].values.tolist() == [["A", 2], ["B", 2]]

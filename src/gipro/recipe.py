@@ -48,6 +48,7 @@ __all__ = [
     "Step",
     "builtin_recipes",
     "load_recipe",
+    "select_periods",
 ]
 
 
@@ -66,6 +67,36 @@ class PeriodRange(_Model):
         if self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
         return self
+
+
+def select_periods(periods: PeriodRange | list[int] | None, available: list[int],
+                   who: str) -> list[int]:
+    """The periods asked for (a range, a list, or ``None`` for all), checked against those
+    ``available`` in the data; ``who`` words the message ("requested by the recipe").
+
+    Raises
+    ------
+    InputError
+        If a period asked for is not in the data.
+
+    Examples
+    --------
+    >>> select_periods(PeriodRange(start=2014, end=2015), [2013, 2014, 2015], "asked")
+    [2014, 2015]
+    """
+    if periods is None:
+        return list(available)
+    if isinstance(periods, PeriodRange):
+        wanted = list(range(periods.start, periods.end + 1))
+    else:
+        wanted = sorted(set(periods))
+    missing = [p for p in wanted if p not in set(available)]
+    if missing:
+        raise InputError(
+            f"periods {missing} {who} are not in the data",
+            [f"the data cover {available[0]}-{available[-1]}" if available else "no periods"],
+        )
+    return wanted
 
 
 def _default_steps() -> list[Any]:
@@ -167,19 +198,7 @@ class Recipe(_Model):
         InputError
             If a requested period is not in the data.
         """
-        if self.periods is None:
-            return list(available)
-        if isinstance(self.periods, PeriodRange):
-            wanted = list(range(self.periods.start, self.periods.end + 1))
-        else:
-            wanted = sorted(set(self.periods))
-        missing = [p for p in wanted if p not in set(available)]
-        if missing:
-            raise InputError(
-                f"periods {missing} requested by the recipe are not in the data",
-                [f"the data cover {available[0]}-{available[-1]}" if available else "no periods"],
-            )
-        return wanted
+        return select_periods(self.periods, available, "requested by the recipe")
 
     def with_step(self, name: str, **changes: Any) -> Recipe:
         """A copy of the recipe with one step's parameters changed.

@@ -246,6 +246,9 @@ def _checked_cube(spec: GTFPSpec, panel: Panel) -> tuple[list[str], list[int], n
                              [f"{u!r}{did_you_mean(u, units)}" for u in unknown])
         units = [u for u in units if u in set(spec.units)]
     cube = panel.cube(spec.variables, periods).transpose(1, 0, 2)  # (units, periods, vars)
+    if len(units) < len(panel.unit_codes):
+        pos = {u: i for i, u in enumerate(panel.unit_codes)}
+        cube = cube[[pos[u] for u in units]]
     present = set(panel.values.index.tolist())
     row = np.array([[(u, p) in present for p in periods] for u in units], dtype=bool)
     where = _where(panel)

@@ -35,7 +35,7 @@ from pydantic import (
 
 from ..dataspec import DataSpec
 from ..errors import InputError
-from ..recipe import PeriodRange, validation_details
+from ..recipe import PeriodRange, select_periods, validation_details
 from ..yamlio import load_yaml
 
 __all__ = ["DIRECTIONS", "INDEX_FOR", "MODELS", "GTFPSpec", "load_spec"]
@@ -223,24 +223,15 @@ class GTFPSpec(BaseModel):
         return None if self.index == "none" else _INDEX_FORM[self.index]
 
     def period_list(self, available: list[int]) -> list[int]:
-        """The spec's periods, checked against those in the data.
+        """The spec's periods, checked against those in the data
+        (:func:`gipro.recipe.select_periods`).
 
         Raises
         ------
         InputError
             A period asked for is not in the data.
         """
-        if self.periods is None:
-            return list(available)
-        if isinstance(self.periods, PeriodRange):
-            wanted = list(range(self.periods.start, self.periods.end + 1))
-        else:
-            wanted = sorted(set(self.periods))
-        missing = [p for p in wanted if p not in set(available)]
-        if missing:
-            raise InputError(f"periods {missing} of the GTFP spec are not in the data",
-                             [f"the data have {', '.join(map(str, available))}"])
-        return wanted
+        return select_periods(self.periods, available, "of the GTFP spec")
 
     def resolved(self) -> dict[str, Any]:
         """The spec as a plain mapping, defaults filled in, data paths made absolute."""

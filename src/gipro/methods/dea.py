@@ -238,6 +238,37 @@ def _scaled(x, y, b, rx, ry, rb):
     return data / scale, ref / scale, scale
 
 
+@dataclass
+class _Prepared:
+    """Checked, scaled data of one kernel call."""
+
+    data: np.ndarray  # (n, m+s+k) evaluated DMUs, scaled
+    ref: np.ndarray  # (n_ref, m+s+k) reference set, scaled
+    scale: np.ndarray  # (m+s+k,) the divisors
+    graw: np.ndarray | None  # (n, m+s+k) direction in the data's units
+    g: np.ndarray | None  # the same, scaled
+    roles: tuple[int, int, int]  # m, s, k
+    own: np.ndarray  # (n,)
+
+    @property
+    def n(self) -> int:
+        return self.data.shape[0]
+
+    @property
+    def n_ref(self) -> int:
+        return self.ref.shape[0]
+
+
+def _prepare(x, y, b, ref_x, ref_y, ref_b, returns: str, direction, own) -> _Prepared:
+    """Validation (:func:`_check`), the direction (if the model has one), scaling and the
+    own rows -- the common start of every kernel."""
+    x, y, b, rx, ry, rb = _check(x, y, b, ref_x, ref_y, ref_b, returns)
+    graw = None if direction is None else _direction(direction, x, y, b)
+    data, ref, scale = _scaled(x, y, b, rx, ry, rb)
+    return _Prepared(data, ref, scale, graw, None if graw is None else graw / scale,
+                     (x.shape[1], y.shape[1], b.shape[1]), _own(own, x.shape[0], ref.shape[0]))
+
+
 # ------------------------------------------------------------------ the LP family
 @dataclass
 class _Family:
@@ -584,13 +615,9 @@ def ddf(x, y, b=None, *, ref_x, ref_y, ref_b=None, direction, returns: str = "cr
     >>> (np.round(r.value, 6) + 0.0).tolist()
     [0.333333, 0.0]
     """
-    x, y, b, rx, ry, rb = _check(x, y, b, ref_x, ref_y, ref_b, returns)
-    g = _direction(direction, x, y, b)
-    data, ref, scale = _scaled(x, y, b, rx, ry, rb)
-    g = g / scale
-    n, m, s, k = x.shape[0], x.shape[1], y.shape[1], b.shape[1]
-    nr = ref.shape[0]
-    own = _own(own, n, nr)
+    pr = _prepare(x, y, b, ref_x, ref_y, ref_b, returns, direction, own)
+    data, ref, g, own = pr.data, pr.ref, pr.g, pr.own
+    (m, s, k), n, nr = pr.roles, pr.n, pr.n_ref
     aub = np.concatenate([g[:, :m], g[:, m:m + s]], axis=1)[:, :, None]
     bub = np.concatenate([data[:, :m], -data[:, m:m + s]], axis=1)
     lub = np.concatenate([ref[:, :m].T, -ref[:, m:m + s].T], axis=0)
@@ -642,13 +669,10 @@ def nonradial_ddf(x, y, b=None, *, ref_x, ref_y, ref_b=None, direction, weights,
         As :func:`ddf`; weights of the wrong length or negative; a positive weight on a
         variable whose direction is zero.
     """
-    x, y, b, rx, ry, rb = _check(x, y, b, ref_x, ref_y, ref_b, returns)
-    graw = _direction(direction, x, y, b)
-    data, ref, scale = _scaled(x, y, b, rx, ry, rb)
-    g = graw / scale
-    n, m, s, k = x.shape[0], x.shape[1], y.shape[1], b.shape[1]
-    q, nr = m + s + k, ref.shape[0]
-    own = _own(own, n, nr)
+    pr = _prepare(x, y, b, ref_x, ref_y, ref_b, returns, direction, own)
+    data, ref, g, graw, own = pr.data, pr.ref, pr.g, pr.graw, pr.own
+    (m, s, k), n, nr = pr.roles, pr.n, pr.n_ref
+    q = m + s + k
     w = np.asarray(weights, dtype=float).ravel()
     if w.shape != (q,) or not (np.isfinite(w).all() and (w >= 0).all()):
         raise MethodError(f"weights must be {q} non-negative numbers (inputs, desirable, "
@@ -786,11 +810,9 @@ def sbm(x, y, b=None, *, ref_x, ref_y, ref_b=None, returns: str = "crs",
     >>> np.round(r.value, 4).tolist()
     [0.8333, 0.619, 1.125, 1.25, 1.5, 0.9, 0.8333]
     """
-    x, y, b, rx, ry, rb = _check(x, y, b, ref_x, ref_y, ref_b, returns)
-    data, ref, scale = _scaled(x, y, b, rx, ry, rb)
-    n, roles = x.shape[0], (x.shape[1], y.shape[1], b.shape[1])
+    pr = _prepare(x, y, b, ref_x, ref_y, ref_b, returns, None, own)
+    data, ref, scale, own, roles, n = pr.data, pr.ref, pr.scale, pr.own, pr.roles, pr.n
     m, s, k = roles
-    own = _own(own, n, ref.shape[0])
     vrs = returns == "vrs"
     fam = _sbm_family(data, ref, roles, vrs, own, super_=False)
     theta, status, calls = _solve(fam)
@@ -846,13 +868,10 @@ def sbm_ddf(x, y, b=None, *, ref_x, ref_y, ref_b=None, direction, returns: str =
     DEAResult
         ``value`` the inefficiency, ``slacks`` in the data's units.
     """
-    x, y, b, rx, ry, rb = _check(x, y, b, ref_x, ref_y, ref_b, returns)
-    graw = _direction(direction, x, y, b)
-    data, ref, scale = _scaled(x, y, b, rx, ry, rb)
-    g = graw / scale
-    n, m, s, k = x.shape[0], x.shape[1], y.shape[1], b.shape[1]
-    q, nr = m + s + k, ref.shape[0]
-    own = _own(own, n, nr)
+    pr = _prepare(x, y, b, ref_x, ref_y, ref_b, returns, direction, own)
+    data, ref, g, own, scale = pr.data, pr.ref, pr.g, pr.own, pr.scale
+    (m, s, k), n, nr = pr.roles, pr.n, pr.n_ref
+    q = m + s + k
     on = g > 0
     n_in, n_out = on[:, :m].sum(axis=1), on[:, m:].sum(axis=1)
     half_in = np.where(n_out > 0, 0.5, 1.0) / np.maximum(n_in, 1)
