@@ -100,6 +100,33 @@ CATEGORY_ZH = {
     "PM": "园区管理绩效", "EN": "环境绩效", "SO": "社会绩效", "EC": "经济绩效",
 }
 
+# Chinese requirement names of the EIP framework (published in English only): gipro's
+# translation, used as labels in Chinese reports; the English name stays the reference.
+EIP_NAME_ZH = {
+    "PM-1": "设立并运行园区管理机构（公共、私营或公私合营）",
+    "PM-2": "园区管理机构为入驻企业提供服务（基础设施、公用设施、生态工业园区支持服务）",
+    "PM-3": "园区层面监测环境、社会和经济绩效，数据来自入驻企业",
+    "PM-4": "总体规划和功能分区包含生态工业园区内容（土地利用、共享基础设施、缓冲带）",
+    "EN-1": "遵守国家环境法律、许可与园区环境影响评价要求",
+    "EN-2": "园区层面的环境管理体系和/或建立环境管理体系的入驻企业占比（如 ISO 14001）",
+    "EN-3": "监测能源使用；入驻企业实施节能措施",
+    "EN-4": "园区能源供应中可再生或清洁能源的占比",
+    "EN-5": "监测温室气体排放，并设定减排目标或跟踪排放强度",
+    "EN-6": "工业废水按适用标准处理",
+    "EN-7": "用水效率与处理后废水的回用",
+    "EN-8": "固体废物的再利用或再循环（含产业共生交换）",
+    "EN-9": "危险废物安全处理处置；无非法倾倒",
+    "EN-10": "园区内的开放空间或绿地",
+    "EN-11": "生物多样性保护及气候风险或韧性规划",
+    "SO-1": "遵守国家劳动法律和核心劳工标准；职业健康与安全",
+    "SO-2": "园区层面的社会管理体系和申诉机制",
+    "SO-3": "社会基础设施的可及性（医疗、安全保障、交通、托育、住房、培训）",
+    "SO-4": "与周边社区定期对话并开展社区项目",
+    "EC-1": "创造就业及本地就业占比",
+    "EC-2": "与本地企业和中小企业的联系及本地采购",
+    "EC-3": "跟踪园区经济价值（投资、入驻率、产出、税收）",
+}
+
 FRAMEWORKS = {
     "hj274": {
         "file": "hj274_2015.csv",
@@ -207,7 +234,10 @@ def convert(fw_code: str, shared: Path) -> dict:
         status, group, uncertain = _status(r["status"])
         req = {
             "code": r["code"],
-            "name": {"en": r["name_en"], **({"zh": r["name_zh"]} if r["name_zh"] else {})},
+            "name": {"en": r["name_en"], **({"zh": r["name_zh"]} if r["name_zh"] else
+                                            {"zh": EIP_NAME_ZH[r["code"]]}
+                                            if fw_code == "eip" and r["code"] in EIP_NAME_ZH
+                                            else {})},
             "category": cat_code[r["category"]],
             "topic": r["topic"] or None,
             "indicator": INDICATOR.get(r["code"]),

@@ -264,10 +264,20 @@ def test_robustness_aliases_are_renamed():
 
 
 def test_methodology_lists_steps_parameters_and_sources(html):
-    assert "bounds: pooled" in html and "min_availability: 0.5" in html
+    """Each step as prose with a parameter table (no raw YAML, no internal names); only the
+    data set the build read is in the sources (not the ASEM data's MIT licence, not the
+    synthetic parks)."""
+    assert "<td>bounds</td><td>pooled</td>" in html
+    assert "<td>minimum share of children</td><td>50%</td>" in html
+    assert "Normalisation by min-max normalisation onto [0, 100]" in html
+    assert "disable: false" not in html and "by_code: {}" not in html
     assert "bounds pooled over all periods 2006-2015" in html
     assert "Shan Y., Guan D., Zheng H. et al. (2018)" in html  # the NOTICE, verbatim
     assert "CC BY 4.0" in html
+    meth = html[html.index('id="methodology"'):html.index("</section>",
+                                                          html.index('id="methodology"'))]
+    assert "MIT License" not in meth and "SYNTHETIC example parks" not in meth
+    assert "gipro embedded data: china_provinces" in meth
 
 
 # ---------------------------------------------------------------------- parks
@@ -309,7 +319,7 @@ def test_park_scorecard_marks_and_unverified(parks_report):
 def test_excel_round_trip(build, tmp_path):
     path = write_excel(tmp_path / "book.xlsx", build)
     sheets = openpyxl.load_workbook(path, read_only=True).sheetnames
-    assert sheets[:4] == ["about", "raw", "normalised", "aggregated"]
+    assert sheets[:5] == ["about", "ranking", "raw", "normalised", "aggregated"]
     for name in ("log", "sources", "results", "weights", "framework", "progress_index",
                  "improvers", "contributions", "leading_factors"):
         assert name in sheets, name
@@ -317,7 +327,9 @@ def test_excel_round_trip(build, tmp_path):
                                            "progress_index"])
     res = build.results()
     got = book["results"]
-    assert list(got.columns) == list(res.columns)
+    assert list(got.columns) == ["unit", "unit_name", "period", "code", "code_name",
+                                 *res.columns[3:]]
+    assert (got["unit_name"][got["unit"] == "InnerMongolia"] == "Inner Mongolia").all()
     assert got[["unit", "period", "code", "level"]].equals(
         res[["unit", "period", "code", "level"]].astype(got[["unit", "period", "code",
                                                              "level"]].dtypes))
@@ -757,3 +769,37 @@ def test_cli_park_scenario_report_and_workbook(tmp_path):
     book = pd.read_excel(tmp_path / "p.xlsx", sheet_name=None)
     assert len(book["requirement_changes"]) == len(req)
     assert "verdict_changes" in book and "park_indicators" in book
+
+
+def test_ranking_sheet_equals_results_and_shows_two_decimals(build, tmp_path):
+    """The ranking sheet (the table to paste into a document) against results.csv of the
+    same build: every unit's index and dimension scores and ranks, best first; scores shown
+    with 2 decimals (number format) and stored in full."""
+    from typer.testing import CliRunner
+
+    from gipro.cli import app
+
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["run", "--out", str(out), "--excel", str(tmp_path / "b.xlsx")])
+    assert r.exit_code == 0, r.output
+    res = pd.read_csv(out / "results.csv")
+    assert list(res.columns[:5]) == ["unit", "unit_name", "period", "code", "code_name"]
+    ws = openpyxl.load_workbook(tmp_path / "b.xlsx")["ranking"]
+    rows = list(ws.iter_rows(values_only=True))
+    head = rows[0]
+    assert head[:4] == ("rank", "unit", "name", "Green Industry Progress index (GIP) score")
+    last = res[res["period"] == 2015].set_index(["unit", "code"])
+    ranks = [r[0] for r in rows[1:]]
+    assert ranks == sorted(ranks) and len(rows) == 31
+    for row in rows[1:]:
+        unit = row[1]
+        assert row[2] == last.loc[(unit, "GIP"), "unit_name"]
+        assert row[0] == last.loc[(unit, "GIP"), "rank"]
+        assert row[3] == pytest.approx(last.loc[(unit, "GIP"), "score"], rel=1e-15)
+        for i, code in enumerate(("ECO", "CEF", "STR")):
+            assert row[4 + 2 * i] == pytest.approx(last.loc[(unit, code), "score"], rel=1e-15)
+            assert row[5 + 2 * i] == last.loc[(unit, code), "rank"]
+    assert ws.cell(2, 4).number_format == "0.00" and ws.cell(2, 1).number_format == "General"
+    ranking = pd.read_csv(out / "ranking.csv")
+    assert list(ranking.iloc[0, :3]) == [1, "Beijing", "Beijing"]
+

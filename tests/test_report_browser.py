@@ -109,3 +109,80 @@ def test_park_report_in_chromium(browser, tmp_path):
     page, events = _open(browser, path)
     _check_page(page, events, len(data.park_codes))
     page.screenshot(path=str(_output_dir() / "parks_zh.png"), full_page=True)
+
+
+# ---------------------------------------------------------------------- Chinese reports
+@pytest.fixture(scope="module")
+def zh_files(tmp_path_factory):
+    """Every Chinese report, written once for the module: the China report with every
+    section (overview, results, profiles, progress, robustness, scenarios, methodology)
+    and the park report (scorecards, verdicts, gaps, green index, park26)."""
+    from report_cases import full_report
+
+    tmp = tmp_path_factory.mktemp("zh")
+    data = parks.example()
+    park = park_report(data, [parks.assess(f, data) for f in ("hj274", "miit", "eip")],
+                       park26_build=parks.park26(data), lang="zh")
+    return {"china": full_report(run()).write(tmp / "china_zh.html"),
+            "parks": park.write(tmp / "parks_zh.html")}
+
+
+@pytest.mark.parametrize("which", ["china", "parks"])
+def test_chinese_reports_hold_no_english_sentence(browser, zh_files, which):
+    """Visible text (hidden unit panels included) outside ``licence`` elements: no run of
+    five English words; every chart drawn."""
+    from english import VISIBLE_TEXT, english_runs
+
+    page, events = _open(browser, zh_files[which])
+    text = page.evaluate(VISIBLE_TEXT)
+    assert english_runs(text) == []
+    assert "北京" in text if which == "china" else "南方示例园区" in text
+    for c in page.evaluate(CHART_STATE):
+        assert c["traces"] > 0 and c["svg"], c
+    assert events["errors"] == []
+    page.close()
+
+
+A4_PRINTABLE_HEIGHT_PX = 1032  # 297 mm - 2 x 12 mm margins, at 96 px per inch
+
+
+def test_print_layout_and_pdf(browser, zh_files, tmp_path):
+    """Print stylesheet (A4 width, print media) of the China report: no chart toolbar,
+    navigation or unit selector; every chart is kept on one page (break-inside: avoid) and
+    fits a page. Then a PDF printed by Chromium (the park report: fewer charts, quicker)
+    renders page by page (pdftoppm)."""
+    from gipro.report.pdf import A4_WIDTH_PX, print_pdf
+
+    page = browser.new_page(viewport={"width": A4_WIDTH_PX, "height": 1000})
+    page.goto(zh_files["china"].resolve().as_uri())
+    page.wait_for_load_state("load")
+    page.emulate_media(media="print")
+    state = page.evaluate("""() => ({
+        hidden: ['.modebar-container', 'nav.toc', '.selector'].map(s =>
+            Array.from(document.querySelectorAll(s)).every(e =>
+                getComputedStyle(e).display === 'none')),
+        charts: Array.from(document.querySelectorAll('.gipro-chart')).filter(
+            d => d.offsetParent !== null).map(d => ({id: d.id,
+                brk: getComputedStyle(d).breakInside, h: d.getBoundingClientRect().height,
+                w: d.getBoundingClientRect().width}))})""")
+    assert all(state["hidden"]), state["hidden"]
+    assert state["charts"]
+    for c in state["charts"]:
+        assert c["brk"] == "avoid" and 0 < c["h"] <= A4_PRINTABLE_HEIGHT_PX, c
+        assert c["w"] <= A4_WIDTH_PX, c
+    page.close()
+    pdftoppm = shutil.which("pdftoppm")
+    if not pdftoppm:
+        if os.environ.get("CI"):
+            pytest.fail("no pdftoppm in CI; .ci/run installs poppler-utils")
+        pytest.skip("no pdftoppm (Debian: apt-get install poppler-utils)")
+    import subprocess
+
+    pdf = print_pdf(zh_files["parks"], tmp_path / "parks_zh.pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    subprocess.run([pdftoppm, "-r", "30", "-png", str(pdf), str(tmp_path / "page")],
+                   check=True, timeout=120)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 3  # sections start on a new page: parks, methodology
+    assert all(p.stat().st_size > 1000 for p in pages)
+    shutil.copy(pdf, _output_dir() / "parks_zh.pdf")

@@ -224,7 +224,7 @@ def test_slope_chart_names_every_unit_once_with_room_for_the_longest_name():
 # ------------------------------------------------------------------ level tabs
 def test_results_tabs_are_named_after_the_levels():
     """Four levels: index I, dimensions D1/D2, sub-dimensions S1..S3, indicators."""
-    from gipro.report.builder import Context
+    from gipro.report.context import Context
 
     fw = Framework(
         [{"code": c, "parent": p, "direction": 1}

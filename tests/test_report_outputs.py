@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from gipro import Framework, InputError, Panel, run
 from gipro.cli import app
 from gipro.report import Robustness, Scenarios, build_chart, report_for_build, save_image
-from gipro.report.builder import Context
 from gipro.report.charts import rank_history, ranking_bar, score_heatmap, shorten
+from gipro.report.context import Context
 from gipro.report.sections import Parks, Profiles, strengths_weaknesses_all
 from gipro.report.tables import fmt, readable
 from gipro.results import strengths_weaknesses
@@ -83,12 +83,12 @@ steps:
 
 # ------------------------------------------------------------------ 1. output suffixes
 @pytest.mark.parametrize("args, option, name", [
-    (["report", "--out", "{p}/report.pdf"], "'--out'", "report.pdf"),
+    (["report", "--out", "{p}/report.txt"], "'--out'", "report.txt"),
     (["run", "--out", "{p}/o", "--report", "{p}/x.txt"], "'--report'", "x.txt"),
     (["run", "--out", "{p}/o", "--excel", "{p}/y.html"], "'--excel'", "y.html"),
     (["report", "--out", "{p}/r.html", "--excel", "{p}/r2.html"], "'--excel'", "r2.html"),
     (["export", "--out", "{p}/book.csv"], "'--out'", "book.csv"),
-    (["progress", "--out", "{p}/o", "--report", "{p}/p.pdf"], "'--report'", "p.pdf"),
+    (["progress", "--out", "{p}/o", "--report", "{p}/p.doc"], "'--report'", "p.doc"),
     (["assess", "--out", "{p}/o", "--report", "{p}/a.xlsx"], "'--report'", "a.xlsx"),
     (["assess", "--out", "{p}/o", "--excel", "{p}/a.xls"], "'--excel'", "a.xls"),
     (["sensitivity", "{p}/s.yaml", "--report", "{p}/s"], "'--report'", "s"),
@@ -105,7 +105,8 @@ def test_a_wrong_output_suffix_is_a_usage_error(tmp_path, args, option, name):
     text = " ".join(r.output.split())
     assert option in text and repr(name) in text
     if option == "'--report'" or (args[0] == "report" and option == "'--out'"):
-        assert "an HTML report needs the suffix .html or .htm" in text, text
+        assert "a report (HTML, or PDF printed by Chromium) needs the suffix .html or .htm " \
+            "or .pdf" in text, text
     elif option == "'--excel'" or args[0] == "export":
         assert "an Excel workbook needs the suffix .xlsx" in text
     else:

@@ -551,10 +551,11 @@ class Build:
         """The log as a table (one row per step)."""
         return pd.DataFrame([e.to_dict() for e in self.log])
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
+    def write(self, out_dir: str | Path, *, lang: str = "en") -> dict[str, Path]:
         """Write the build's outputs to a folder.
 
-        Files: ``results.csv`` (tidy ``unit, period, code, level, score, rank``),
+        Files: ``results.csv`` (tidy ``unit, unit_name, period, code, code_name, level,
+        score, rank``: the names in ``lang``, :func:`gipro.labels.with_names`),
         ``stages/<data set>.csv`` (wide: ``unit, period`` and one column per code),
         ``recipe.yaml`` (the recipe as run, defaults filled in), ``log.yaml`` (``input``: what
         was read and what was not used; ``steps``: every step with its parameters and notes),
@@ -584,7 +585,10 @@ class Build:
                  "log": out / "log.yaml", "exclusions": out / "exclusions.csv",
                  "weights": out / "weights.csv"}
         try:
-            self.results().to_csv(files["results"], index=False)
+            from .labels import with_names
+
+            with_names(self.results(), getattr(self.source_panel, "units", None),
+                       self.framework, lang).to_csv(files["results"], index=False)
             weights_table(self).to_csv(files["weights"], index=False)
             for name, ds in self.datasets.items():
                 path = out / "stages" / f"{name}.csv"

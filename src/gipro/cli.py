@@ -43,6 +43,32 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line
 
 _DEBUG = {"on": False}
+#: Language of what the command prints (set by ``--lang``; English for commands without it).
+_LANG = {"lang": "en"}
+
+
+def _t(key: str, **fmt: object) -> str:
+    """A printed phrase in the command's language (:mod:`gipro.report.i18n`)."""
+    from .report.i18n import translate
+
+    return translate(key, _LANG["lang"], **fmt)
+
+
+def _loc(text: str) -> str:
+    """A text written by an analysis (a note, a policy) in the command's language."""
+    if _LANG["lang"] == "en":
+        return text
+    from .report.i18n import localise
+
+    return localise(text, _LANG["lang"])
+
+
+def _set_lang(value: str | None) -> str | None:
+    """``--lang``: one of the report languages (else a usage error); sets the language of
+    what the command prints."""
+    value = _one_of(LANGUAGES)(value)
+    _LANG["lang"] = value or "en"
+    return value
 
 
 def _one_of(choices: tuple[str, ...] | list[str]):
@@ -74,7 +100,8 @@ def _suffix(suffixes: tuple[str, ...], what: str):
 HTML_SUFFIXES = (".html", ".htm")
 EXCEL_SUFFIXES = (".xlsx",)
 IMAGE_SUFFIXES = tuple(f".{f}" for f in (*FORMATS, "jpg"))
-_html_file = _suffix(HTML_SUFFIXES, "an HTML report")
+#: a report is written as HTML, or printed to PDF by the system's Chromium (report/pdf.py)
+_html_file = _suffix((*HTML_SUFFIXES, ".pdf"), "a report (HTML, or PDF printed by Chromium)")
 _excel_file = _suffix(EXCEL_SUFFIXES, "an Excel workbook")
 _image_file = _suffix(IMAGE_SUFFIXES, "a chart image")
 
@@ -102,8 +129,9 @@ ExcelOpt = Annotated[Path | None, typer.Option(
     "--excel", callback=_excel_file, help="Also write the Excel workbook to this file "
     "(.xlsx).")]
 
-Lang = Annotated[str, typer.Option("--lang", callback=_one_of(LANGUAGES),
-                                   help="Language of the report and chart labels: "
+Lang = Annotated[str, typer.Option("--lang", callback=_set_lang,
+                                   help="Language of the report, the chart labels and what "
+                                   "the command prints: "
                                    + " or ".join(LANGUAGES) + ".")]
 
 
@@ -128,7 +156,7 @@ def _say(text: str) -> None:
 
 
 def _note(note: str) -> None:
-    console.print(Text.assemble(("note:", "yellow"), " ", note), highlight=False)
+    console.print(Text.assemble((_t("cli_note"), "yellow"), " ", _loc(note)), highlight=False)
 
 
 def _wrote(intro: str, out: Path, listing: str = "") -> None:
@@ -166,6 +194,7 @@ def _main(
         is_eager=True)] = False,
 ) -> None:
     _DEBUG["on"] = debug
+    _LANG["lang"] = "en"  # until a command's --lang says otherwise
 
 
 @app.command(epilog=f"Docs: {docs_url('getting-started')}")
@@ -176,17 +205,25 @@ def run(
     top: Annotated[int, typer.Option(min=1, help="How many units of the ranking to print.")] = 10,
     report_path: Annotated[Path | None, typer.Option(
         "--report", callback=_html_file,
-        help="Also write the HTML report to this file (.html).")] = None,
+        help="Also write the report to this file (.html, or .pdf printed by the system's "
+        "Chromium).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
-    """Build a composite index from a recipe and write results.csv, stages/, recipe.yaml."""
+    """Build a composite index from a recipe and write results.csv, ranking.csv, stages/,
+    recipe.yaml."""
     from .build import Build
     from .progress import summary
 
     try:
         build = Build(recipe).run()
-        files = build.write(out)
+        files = build.write(out, lang=lang)
+        if build.framework.root in build.final.codes:  # the table to paste into a document
+            from .results import ranking_table
+
+            files["ranking"] = out / "ranking.csv"
+            ranking_table(build, lang=lang).to_csv(  # a BOM: Excel reads the Chinese right
+                files["ranking"], index=False, encoding="utf-8-sig" if lang == "zh" else "utf-8")
         extra = _write_reports(build, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
@@ -194,28 +231,51 @@ def run(
     _print_ranking(build, top)
     for note in build.input_notes:  # data that look wrong but were not changed
         if note.startswith("WARNING"):
-            _say(f"data: {note}")
+            _say(_t("cli_data_note", note=_loc(note)))
     for entry in build.log:  # the policies a user must not miss (all notes are in log.yaml)
         for note in entry.notes:
             if note.startswith("WARNING"):
-                _say(f"step {entry.name}: {note}")
+                _say(_t("cli_step_note", name=entry.name, note=_loc(note)))
     if len(build.final.periods) > 1:
-        _say(summary(build))
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out, ": " + _listing(files))
+        _say(summary(build) if _LANG["lang"] == "en" else _progress_text(build))
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
+           ": " + _listing(files))
     excluded = build.exclusions()
     if len(excluded):
         n = excluded["unit"].nunique()
-        _say(f"{_plural(n, 'unit')} without a score in some period or removed by a step: "
-             "see exclusions.csv")
+        _say(_t("cli_excluded", units=_plural(n, "unit"), n=n))
     res = build.results()
     root = build.framework.root
     partial = res[(res["code"] == root) & (res["children_scored"] < res["children"])]
     if len(partial):
-        _say(f"{_plural(len(partial), 'index score')} ({_plural(partial['unit'].nunique(), 'unit')}"
-             f") {'rests' if len(partial) == 1 else 'rest'} on part of the index's children "
-             f"(some {root} components missing): "
-             "results.csv columns children_scored and children")
+        k, u = len(partial), partial["unit"].nunique()
+        _say(_t("cli_partial", scores=_plural(k, "index score"), units=_plural(u, "unit"),
+                verb="rests" if k == 1 else "rest", k=k, u=u, root=root))
     _print_written(extra)
+
+
+def _progress_text(build: Build, rep=None) -> str:
+    """The progress paragraph in the command's language, from the progress tables
+    (:func:`gipro.report.prose.progress_paragraph`)."""
+    from .progress import caveats
+    from .progress import report as progress_report
+    from .report.prose import progress_paragraph
+
+    lang = _LANG["lang"]
+    rep = rep if rep is not None else progress_report(build)
+    fw = build.framework
+    return progress_paragraph(rep.tables["index_progress"], rep.tables["improvers"], fw.root,
+                              fw.node(fw.root).label_code(lang), _names(build),
+                              {k: n.label(lang) for k, n in fw.nodes.items()}, rep.base,
+                              rep.end, caveats(build, rep.base, rep.end, fw.root), lang)
+
+
+def _names(build: Build) -> dict[str, str]:
+    """Unit names in the command's language (the data's ``name`` / ``name_zh``)."""
+    from .labels import unit_labels
+
+    return unit_labels(getattr(build.source_panel, "units", None),
+                       [str(u) for u in build.datasets["raw"].units], _LANG["lang"])
 
 
 def _listing(files: dict[str, Path]) -> str:
@@ -228,7 +288,8 @@ def _listing(files: dict[str, Path]) -> str:
             folders.setdefault(folder, []).append(name)
         else:
             top.append(path.name)
-    return ", ".join(top + [f"{f}/ ({', '.join(names)})" for f, names in folders.items()])
+    sep = _t("list_sep")
+    return sep.join(top + [f"{f}/ ({sep.join(names)})" for f, names in folders.items()])
 
 
 def _write_reports(build: Build, report_path: Path | None, excel: Path | None, lang: str,
@@ -236,7 +297,7 @@ def _write_reports(build: Build, report_path: Path | None, excel: Path | None, l
     """The HTML report and/or the workbook of a build (what --report / --excel ask for)."""
     if report_path is None and excel is None:
         return []
-    from .report import report_for_build, write_excel
+    from .report import report_for_build
 
     written = []
     prog = progress_report if progress_report is not None else True
@@ -244,9 +305,16 @@ def _write_reports(build: Build, report_path: Path | None, excel: Path | None, l
         rep = report_for_build(build, lang=lang, progress=prog, robustness=robustness)
         written.append((REPORT, rep.write(report_path)))
     if excel is not None:
-        written.append((WORKBOOK, write_excel(excel, build, progress=prog,
+        written.append((WORKBOOK, _excel(excel, build, progress=prog,
                                               robustness=robustness)))
     return written
+
+
+def _excel(*args, **kwargs):
+    """:func:`gipro.report.write_excel` in the command's language (sheet names, headers)."""
+    from .report import write_excel
+
+    return write_excel(*args, lang=_LANG["lang"], **kwargs)
 
 
 def _size(n_bytes: int) -> str:
@@ -265,15 +333,18 @@ def _size(n_bytes: int) -> str:
 
 
 #: What ``_print_written`` names: the kinds of file --report, --excel and chart write.
-REPORT, WORKBOOK, CHART = "the HTML report", "the Excel workbook", "the chart image"
+REPORT, WORKBOOK, CHART = "kind_html", "kind_excel", "kind_chart"
 
 
 def _print_written(items: list[tuple[str, Path]]) -> None:
     """``Wrote the HTML report r.html (5.2 MB)``: each file named by what it is (not
     guessed from its suffix)."""
     for kind, p in items:
-        console.print(Text.assemble(f"Wrote {kind} ", (str(p), "bold"),
-                                    f" ({_size(p.stat().st_size)})"), highlight=False)
+        if kind == REPORT and p.suffix.lower() == ".pdf":
+            kind = "kind_pdf"
+        console.print(Text.assemble(_t("cli_wrote_kind", kind=_t(kind)), (str(p), "bold"),
+                                    _t("cli_size", size=_size(p.stat().st_size))),
+                      highlight=False)
 
 
 def _num(v: float, digits: int = 1) -> str:
@@ -286,34 +357,34 @@ def _num(v: float, digits: int = 1) -> str:
 def _print_ranking(build: Build, top: int) -> None:
     import pandas as pd
 
-    from .progress import change, unit_labels
+    from .progress import change
 
     fw = build.framework
-    names = unit_labels(build)
+    lang = _LANG["lang"]
+    names = _names(build)
     root = fw.root
     end = build.final.periods[-1]
     res = build.results()
     cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
     if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
-        console.print(Text.assemble((f"No unit has a score on {fw.node(root).label_code()} "
-                                     f"in {end}", "yellow"),
-                                    ": every unit-period is listed with its reason in "
-                                    "exclusions.csv"), highlight=False)
+        console.print(Text.assemble((_t("cli_no_score", index=fw.node(root).label_code(lang),
+                                        period=end), "yellow"),
+                                    _t("cli_no_score_tail")), highlight=False)
         return
     # several aggregate steps (variants kept side by side): say which one the table shows
     n_agg = sum(1 for e in build.log if e.step == "aggregate" and not e.skipped)
-    which = f" [data set {build.final.name!r}, the last step's]" if n_agg > 1 else ""
-    table = _table(f"{fw.node(root).label_code()}, {end}: top {len(cur)} of "
-                   f"{len(build.final.units)}{which}")
-    table.add_column("rank", justify="right")
-    table.add_column("unit")
-    table.add_column("score", justify="right")
+    which = _t("cli_which", name=build.final.name) if n_agg > 1 else ""
+    table = _table(_t("cli_top", index=fw.node(root).label_code(lang), period=end,
+                      k=len(cur), n=len(build.final.units), which=which))
+    table.add_column(_t("cli_rank"), justify="right")
+    table.add_column(_t("cli_unit"))
+    table.add_column(_t("cli_score"), justify="right")
     dims = fw.children(root)
     for d in dims:
-        table.add_column(Text(d), justify="right")
+        table.add_column(Text(d if lang == "en" else fw.node(d).label(lang)), justify="right")
     multi = len(build.final.periods) > 1
     if multi:
-        table.add_column(f"change since {build.final.periods[0]}", justify="right")
+        table.add_column(_t("cli_change_since", p=build.final.periods[0]), justify="right")
         chg = change(build).set_index("unit")["change"]
     wide = res[(res["period"] == end) & res["code"].isin(dims)].pivot(
         index="unit", columns="code", values="score")
@@ -339,7 +410,8 @@ def progress(
                                      "table.")] = 5,
     report_path: Annotated[Path | None, typer.Option(
         "--report", callback=_html_file,
-        help="Also write the HTML report to this file (.html).")] = None,
+        help="Also write the report to this file (.html, or .pdf printed by the system's "
+        "Chromium).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
@@ -357,29 +429,33 @@ def progress(
         _fail(exc)
         return
     _print_progress(build, rep, top)
-    _say(rep.summary)
+    _say(rep.summary if _LANG["lang"] == "en" else _progress_text(build, rep))
     for note in rep.notes:
         _note(note)
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out,
-           ": " + ", ".join(p.name for p in files.values()))
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
+           ": " + _t("list_sep").join(p.name for p in files.values()))
     _print_written(extra)
 
 
 def _print_progress(build: Build, rep, top: int) -> None:
     import pandas as pd
 
-    from .progress import signed_change, unit_labels
+    from .progress import signed_change
 
     fw = build.framework
     root = fw.root
-    names = unit_labels(build)
+    lang = _LANG["lang"]
+    names = _names(build)
+    code_name = ({c: c for c in fw.nodes} if lang == "en"
+                 else {c: n.label(lang) for c, n in fw.nodes.items()})
     idx = rep.tables["index_progress"]
     idx = idx[idx["code"] == root].sort_values("change", ascending=False, na_position="last")
     lead = rep.tables.get("leading_factors")
-    table = _table(f"{fw.node(root).label_code()}: change {rep.base} -> {rep.end}")
-    for col, just in (("unit", "left"), (str(rep.base), "right"), (str(rep.end), "right"),
-                      ("change", "right"), ("rank", "right"),
-                      ("leading factors (index points)", "left")):
+    table = _table(_t("cli_progress_title", index=fw.node(root).label_code(lang),
+                      base=rep.base, end=rep.end))
+    for col, just in ((_t("cli_unit"), "left"), (str(rep.base), "right"),
+                      (str(rep.end), "right"), (_t("cli_change"), "right"),
+                      (_t("cli_rank"), "right"), (_t("cli_leading"), "left")):
         table.add_column(col, justify=just)
     rows = idx if len(idx) <= 2 * top else pd.concat([idx.head(top), idx.tail(top)])
     for i, r in enumerate(rows.itertuples()):
@@ -388,7 +464,7 @@ def _print_progress(build: Build, rep, top: int) -> None:
         factors = ""
         if lead is not None:
             lf = lead[lead["unit"] == r.unit]
-            factors = "\n".join(f"{signed_change(v):>5} {c}"
+            factors = "\n".join(f"{signed_change(v):>5} {code_name.get(c, c)}"
                                  for c, v in zip(lf["code"], lf["contribution"], strict=True))
         rank = (f"{r.rank_base}->{r.rank_end}" if pd.notna(r.rank_base) and
                 pd.notna(r.rank_end) else "-")
@@ -397,12 +473,13 @@ def _print_progress(build: Build, rep, top: int) -> None:
              "-" if pd.isna(r.change) else signed_change(r.change), rank, factors)
     console.print(table)
     imp = rep.tables["improvers"]
-    t2 = _table(f"Units improving on each indicator, {rep.base} -> {rep.end}")
-    for col in ("indicator", "direction", "improved", "worsened", "unchanged", "missing"):
-        t2.add_column(col, justify="left" if col == "indicator" else "right")
+    t2 = _table(_t("cli_improvers_title", base=rep.base, end=rep.end))
+    for i, col in enumerate(("cli_indicator", "cli_direction", "cli_improved", "cli_worsened",
+                             "cli_unchanged", "cli_missing")):
+        t2.add_column(_t(col), justify="left" if i == 0 else "right")
     for r in imp.itertuples():
-        _row(t2, r.code, "+" if r.direction > 0 else "-", r.n_improved, r.n_worsened,
-             r.n_unchanged, r.n_missing)
+        _row(t2, code_name.get(r.code, r.code), "+" if r.direction > 0 else "-",
+             r.n_improved, r.n_worsened, r.n_unchanged, r.n_missing)
     console.print(t2)
 
 
@@ -451,7 +528,8 @@ def assess_parks(
         "of the threshold).", callback=_share_below_one)] = 0.10,
     report_path: Annotated[Path | None, typer.Option(
         "--report", callback=_html_file,
-        help="Also write the HTML report to this file (.html).")] = None,
+        help="Also write the report to this file (.html, or .pdf printed by the system's "
+        "Chromium).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
     sep: Annotated[str | None, typer.Option(
@@ -501,16 +579,19 @@ def assess_parks(
                               year=year, green_index=run.green_index)
             extra.append((REPORT, rep.write(report_path)))
         if excel is not None:
-            from .report import write_excel
-
-            extra.append((WORKBOOK, write_excel(excel, run.park26, progress=False,
+            extra.append((WORKBOOK, _excel(excel, run.park26, progress=False,
                                                 assessments=run.assessments,
                                                 park_data=run.data, park_tables=run.tables)))
     except GiproError as exc:
         _fail(exc)
         return
-    _say(run.text)
-    _wrote(f"\nWrote {_plural(len(run.files), 'file')} to ", out)
+    if _LANG["lang"] == "en":
+        _say(run.text)
+    else:  # the runner's summary is English: the same facts from its tables
+        from .report.console import assess_text
+
+        _say(assess_text(run, year, _LANG["lang"]))
+    _wrote(_t("cli_wrote_n", files=_plural(len(run.files), "file"), n=len(run.files)), out)
     _print_written(extra)
 
 
@@ -628,6 +709,7 @@ def coherence(
     method: Annotated[str, typer.Option(
         help="Correlation method: pearson or spearman.",
         callback=_one_of(("pearson", "spearman")))] = "pearson",
+    lang: Lang = "en",
 ) -> None:
     """Statistical coherence audit: correlations with flags and p-values, Cronbach's alpha and
     PCA per group, each indicator's main effect on the index next to its weight."""
@@ -648,25 +730,26 @@ def coherence(
     for name, t in tables.items():
         t.to_csv(out / f"{name}.csv", index=False)
     flags = tables["flags"]
-    table = _table(f"Flagged correlations ({method}): {len(flags)} of "
-                   f"{len(tables['correlations'])}")
-    for col in ("code", "other", "relation", "r", "p", "flag"):
-        table.add_column(col, justify="right" if col in ("r", "p") else "left")
+    table = _table(_t("cli_flagged", method=method, k=len(flags),
+                      n=len(tables["correlations"])))
+    for col in ("cli_code", "cli_other", "cli_relation", "r", "p", "cli_flag"):
+        table.add_column(_t(col) if col.startswith("cli_") else col,
+                         justify="right" if col in ("r", "p") else "left")
     for r in flags.head(25).itertuples():
-        _row(table, r.code, r.other, r.relation, f"{r.r:.3f}", f"{r.p_value:.3g}", r.flag)
+        _row(table, r.code, r.other, _loc(r.relation), f"{r.r:.3f}", f"{r.p_value:.3g}",
+             _loc(r.flag))
     if len(flags):
         console.print(table)
     else:
-        _say(f"No flagged correlations ({method}).")
+        _say(_t("cli_no_flags", method=method))
     if len(flags) > 25:
-        _say(f"... and {len(flags) - 25} more in flags.csv")
+        _say(_t("cli_more_flags", n=len(flags) - 25))
     imp = tables["importance"].sort_values("ratio")
     below = imp[imp["ratio"] < 1].head(5)
     if len(below):
-        _say("Indicators whose main effect on the index is furthest below their weight "
-             "(relative main effect / relative weight): "
-             + ", ".join(f"{r.code} {r.ratio:.2f}" for r in below.itertuples()))
-    _wrote(f"Wrote {', '.join(f'{n}.csv' for n in tables)} to ", out)
+        _say(_t("cli_importance", list=_t("list_sep").join(
+            f"{r.code} {r.ratio:.2f}" for r in below.itertuples())))
+    _wrote(_t("cli_wrote_list", files=_t("list_sep").join(f"{n}.csv" for n in tables)), out)
 
 
 @app.command(epilog=f"Docs: {docs_url('robustness')}")
@@ -686,7 +769,7 @@ def sensitivity(
     top: Annotated[int, typer.Option(min=1, help="Units to print.")] = 10,
     report_path: Annotated[Path | None, typer.Option(
         "--report", callback=_html_file, help="Also write the HTML report (the build, with "
-        "the rank intervals and Sobol indices) to this file (.html).")] = None,
+        "the rank intervals and Sobol indices) to this file (.html or .pdf).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
@@ -697,7 +780,7 @@ def sensitivity(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .build import Build
-    from .report.sections import _interval_runs
+    from .report.sections import interval_runs
     from .sensitivity import load_config, run_config
 
     try:
@@ -721,28 +804,31 @@ def sensitivity(
     for note in res.notes:
         _note(note)
     st = res.rank_stats.sort_values("nominal_rank").head(top)
-    used = _interval_runs(res, res.design)
-    runs = (f"{used} runs" if used == res.design.n_runs else
-            f"{used} of {res.design.n_runs} runs" + (" (the A and B blocks of the Saltelli "
-                                                     "design)" if res.design.kind == "sobol"
-                                                     else " (the successful ones)"))
-    table = _table(f"{res.target} ranks, {res.period}, over {runs}; analysis in "
-                   f"{res.seconds:.2f} s")
-    for col in ("unit", "nominal", "median", "5-95%", "mean |shift|"):
-        table.add_column(col, justify="left" if col == "unit" else "right")
+    used = interval_runs(res, res.design)
+    n_all = res.design.n_runs
+    runs = (_t("cli_sens_runs_all", k=used) if used == n_all else
+            _t("cli_sens_runs_sobol" if res.design.kind == "sobol" else "cli_sens_runs_ok",
+               k=used, n=n_all))
+    table = _table(_t("cli_sens_title", target=res.target, period=res.period, runs=runs,
+                      s=f"{res.seconds:.2f}"))
+    for col in ("cli_unit", "cli_nominal", "cli_median", "cli_interval", "cli_shift"):
+        table.add_column(_t(col), justify="left" if col == "cli_unit" else "right")
+    names = _names(build)
     for r in st.itertuples():
-        _row(table, r.unit, f"{r.nominal_rank:.0f}", f"{r.median_rank:g}",
+        _row(table, names.get(r.unit, r.unit), f"{r.nominal_rank:.0f}", f"{r.median_rank:g}",
              f"{r.q05:g}-{r.q95:g}", f"{r.mean_abs_shift:.2f}")
     console.print(table)
     if res.sobol is not None:
-        t2 = _table("Sobol indices of the mean absolute rank shift")
-        for col in ("input", "first", "95% interval", "total", "95% interval "):
-            t2.add_column(col, justify="left" if col == "input" else "right")
+        t2 = _table(_t("cli_sobol_title"))
+        for col in ("cli_input", "cli_first", "cli_ci", "cli_total", "cli_ci2"):
+            t2.add_column(_t(col), justify="left" if col == "cli_input" else "right")
         for r in res.sobol.itertuples():
-            _row(t2, r.input, f"{r.first:.3f}", f"{r.first_low:.3f} to {r.first_high:.3f}",
-                 f"{r.total:.3f}", f"{r.total_low:.3f} to {r.total_high:.3f}")
+            _row(t2, _loc(r.input), f"{r.first:.3f}",
+                 _t("cli_to", a=f"{r.first_low:.3f}", b=f"{r.first_high:.3f}"),
+                 f"{r.total:.3f}", _t("cli_to", a=f"{r.total_low:.3f}", b=f"{r.total_high:.3f}"))
         console.print(t2)
-    _wrote(f"Wrote {', '.join(p.name for p in files.values())} to ", out)
+    _wrote(_t("cli_wrote_list", files=_t("list_sep").join(p.name for p in files.values())),
+           out)
     _print_written(extra)
 
 
@@ -766,9 +852,7 @@ def _sensitivity_reports(build: Build, res, report_path: Path | None, excel: Pat
     if excel is not None:
         import pandas as pd
 
-        from .report import write_excel
-
-        written.append((WORKBOOK, write_excel(excel, build, robustness=rob, extra={
+        written.append((WORKBOOK, _excel(excel, build, robustness=rob, extra={
             "sensitivity_runs": (res.runs, "every run of the analysis: its sampled settings, "
                                  "status, error and mean absolute rank shift"),
             "sensitivity_failures": (res.failures, "failed runs and why"),
@@ -800,7 +884,8 @@ def _robustness_frames(rank_intervals: Path | None, sobol: Path | None):
 def report_cmd(
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", callback=_html_file,
-                                      help="HTML file to write (.html).")] = Path(
+                                      help="Report to write: .html, or .pdf (printed by the "
+                                      "system's Chromium).")] = Path(
         "report.html"),
     lang: Lang = "en",
     title: Annotated[str | None, typer.Option(help="Title (default: the framework's "
@@ -826,7 +911,7 @@ def report_cmd(
     """Write one self-contained HTML report of a recipe's build (opens offline)."""
     from .build import Build
     from .progress import report
-    from .report import report_for_build, write_excel
+    from .report import report_for_build
 
     try:
         rob = _robustness_frames(rank_intervals, sobol)
@@ -837,7 +922,7 @@ def report_cmd(
         written = [(REPORT, report_for_build(build, lang=lang, title=title, period=period,
                                              progress=prog, robustness=rob).write(out))]
         if excel is not None:
-            written.append((WORKBOOK, write_excel(excel, build, progress=prog,
+            written.append((WORKBOOK, _excel(excel, build, progress=prog,
                                                   robustness=rob)))
     except GiproError as exc:
         _fail(exc)
@@ -870,6 +955,7 @@ def compare_cmd(
         help="Period to print (default: the last both builds share).")] = None,
     top: Annotated[int, typer.Option(min=1, help="Units to print (largest rank moves).")
                    ] = 10,
+    lang: Lang = "en",
 ) -> None:
     """Score and rank differences of two recipes' builds per unit, period and code (COINr's
     compare_coins): rank_improvement > 0 = the unit moved up in the second build."""
@@ -892,15 +978,14 @@ def compare_cmd(
     except GiproError as exc:
         _fail(exc)
         return
-    from .progress import unit_labels
-
-    names = unit_labels(a)
+    names = _names(a)
     sel = diff[(diff["code"] == code) & (diff["period"] == period)]
     moved = sel["abs_rank_change"]
-    table = _table(f"{code}, {period}: {int((moved > 0).sum())} of {len(sel)} units change "
-                   f"rank; mean |rank change| {moved.mean():.2f}, largest {moved.max():.0f}")
-    for col in ("unit", "score a", "score b", "rank a", "rank b", "moved up"):
-        table.add_column(col, justify="left" if col == "unit" else "right")
+    table = _table(_t("cli_compare_title", code=code, period=period, k=int((moved > 0).sum()),
+                      n=len(sel), mean=f"{moved.mean():.2f}", big=f"{moved.max():.0f}"))
+    for col in ("cli_unit", "cli_score_a", "cli_score_b", "cli_rank_a", "cli_rank_b",
+                "cli_moved_up"):
+        table.add_column(_t(col), justify="left" if col == "cli_unit" else "right")
     shown = sel.sort_values(["abs_rank_change", "unit"], ascending=[False, True]).head(top)
     def num(v, f="{:.2f}"):
         return "-" if v != v else f.format(v)
@@ -910,7 +995,7 @@ def compare_cmd(
              num(r.rank_a, "{:.0f}"), num(r.rank_b, "{:.0f}"),
              num(r.rank_improvement, "{:+.0f}"))
     console.print(table)
-    _say(f"Wrote every unit, period and code to {out}")
+    _say(_t("cli_wrote_every", path=out))
 
 
 @app.command("remove", epilog=f"Docs: {docs_url('robustness')}")
@@ -922,6 +1007,7 @@ def remove_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")] = Path(
         "gipro-remove.csv"),
     period: Annotated[int | None, typer.Option(help="Period (default: last).")] = None,
+    lang: Lang = "en",
 ) -> None:
     """Rebuild without each element of a level in turn (weight 0) and report the mean and
     largest absolute rank shift of the index (COINr remove_elements)."""
@@ -937,17 +1023,19 @@ def remove_cmd(
     except GiproError as exc:
         _fail(exc)
         return
-    show = _table(f"Removing each level-{lvl} element in turn: rank shifts of {fw.root}")
-    for col in ("element", "mean |rank shift|", "largest", "note"):
-        show.add_column(col, justify="left" if col in ("element", "note") else "right")
+    show = _table(_t("cli_remove_title", level=lvl, root=fw.root))
+    for col in ("cli_element", "cli_mean_shift", "cli_largest", "cli_note_col"):
+        show.add_column(_t(col), justify="left" if col in ("cli_element", "cli_note_col")
+                        else "right")
     for r in table.sort_values("mean_abs_rank_shift", ascending=False).itertuples():
         mean = "-" if r.mean_abs_rank_shift != r.mean_abs_rank_shift else \
             f"{r.mean_abs_rank_shift:.3f}"
         big = "-" if r.max_abs_rank_shift != r.max_abs_rank_shift else \
             f"{r.max_abs_rank_shift:.0f}"
-        _row(show, r.code, mean, big, r.error if isinstance(r.error, str) else "")
+        label = r.code if _LANG["lang"] == "en" else fw.node(r.code).label(_LANG["lang"])
+        _row(show, label, mean, big, _loc(r.error) if isinstance(r.error, str) else "")
     console.print(show)
-    _say(f"Wrote {out}")
+    _say(_t("cli_wrote_one", path=out))
 
 
 @app.command("export", epilog=f"Docs: {docs_url('reports')}")
@@ -960,14 +1048,13 @@ def export_cmd(
     end: Annotated[int | None, typer.Option(help="Progress end period.")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Leave out the "
                                               "progress tables.")] = False,
+    lang: Lang = "en",
 ) -> None:
     """Write a build's data sets, results, progress, log and sources to one Excel workbook."""
     from .build import Build
-    from .report import write_excel
-
     try:
         build = Build(recipe).run()
-        path = write_excel(out, build, progress=not no_progress, base=base, end=end)
+        path = _excel(out, build, progress=not no_progress, base=base, end=end)
     except GiproError as exc:
         _fail(exc)
         return
@@ -1030,7 +1117,7 @@ def scenario_cmd(
                                      "table.")] = 15,
     report_path: Annotated[Path | None, typer.Option(
         "--report", callback=_html_file, help="Also write the HTML report (baseline "
-        "results, scenarios, targets, questions) to this file (.html).")] = None,
+        "results, scenarios, targets, questions) to this file (.html or .pdf).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
 ) -> None:
@@ -1049,9 +1136,19 @@ def scenario_cmd(
         return
     if isinstance(ev, Evaluation):
         _print_scenarios(ev, top)
-    _say(text)
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out,
-           ": " + ", ".join(sorted({p.name for p in files.values()})))
+    if _LANG["lang"] == "en":
+        _say(text)
+    else:  # the runner's summary is English: the same facts from its tables
+        from .build import Build
+        from .report.console import scenario_text
+
+        base = ev.baseline if isinstance(ev, Evaluation) else None
+        if base is None and ("questions" in files or "attainment_summary" in files):
+            base = Build(config).run()
+        _say(scenario_text(ev if isinstance(ev, Evaluation) else None, files,
+                           _names(base) if base is not None else {}, _LANG["lang"]))
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
+           ": " + _t("list_sep").join(sorted({p.name for p in files.values()})))
     _print_written(extra)
 
 
@@ -1072,7 +1169,7 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
     import pandas as pd
 
     from .build import Build
-    from .report import Methodology, Report, Scenarios, report_for_build, write_excel
+    from .report import Methodology, Report, Scenarios, report_for_build
     from .report.i18n import translate
     from .scenario.evaluate import Evaluation
     from .scenario.parks import ParkEvaluation
@@ -1091,9 +1188,9 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
         build = ev.park26.baseline if ev.park26 is not None else None
         if report_path is not None:
             from . import datasets as _ds
-            from .report.builder import _park_notice
+            from .report.builder import park_notice
 
-            source = _park_notice(_ds.notice()) if ev.data.synthetic else ""
+            source = park_notice(_ds.notice()) if ev.data.synthetic else ""
             meth = Methodology(steps=[e.to_dict() for e in build.log] if build else [],
                                input_notes=[repr(ev.data)], notes=list(ev.notes),
                                sources=[(ev.data.origin or "park data", source)])
@@ -1101,7 +1198,7 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
                          lang, [base, meth], synthetic=ev.data.synthetic)
             written.append((REPORT, rep.write(report_path)))
         if excel is not None:
-            written.append((WORKBOOK, write_excel(excel, build, progress=False,
+            written.append((WORKBOOK, _excel(excel, build, progress=False,
                                                   scenarios=base, park_data=ev.data)))
         return written
     if isinstance(ev, Evaluation):
@@ -1122,7 +1219,7 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
         more = {f"scenario_{k}": (read(k), f"{k}.csv of gipro scenario")
                 for k in ("index", "scores", "contributions", "changes", "beyond_scale",
                           "overview") if k in files}
-        written.append((WORKBOOK, write_excel(excel, build, progress=False, scenarios=sc,
+        written.append((WORKBOOK, _excel(excel, build, progress=False, scenarios=sc,
                                               extra=more)))
     return written
 
@@ -1139,18 +1236,18 @@ def _print_scenarios(ev, top: int) -> None:
     shown = cur if len(cur) <= top else cur.loc[
         moved.sort_values(ascending=False, kind="stable").index[:top]].sort_values(
             "baseline_rank", na_position="last")
-    title = (f"{root} {ev.period}: baseline score and rank; each scenario's change and rank "
-             f"(bounds {ev.options.bounds})"
-             + ("" if len(cur) <= top else f"; the {top} units moving most"))
+    title = _t("cli_scen_title", root=root, period=ev.period, bounds=ev.options.bounds,
+               more="" if len(cur) <= top else _t("cli_scen_more", k=top))
     table = _table(title)
-    table.add_column("unit")
-    table.add_column("baseline", justify="right")
+    table.add_column(_t("cli_unit"))
+    table.add_column(_t("cli_baseline"), justify="right")
+    labels = _names(ev.baseline)
     for n in names:
         table.add_column(Text(str(n)), justify="right")
     for d in shown.to_dict("records"):
         rank = "-" if pd.isna(d["baseline_rank"]) else str(d["baseline_rank"])
         base = "-" if pd.isna(d["baseline_score"]) else f"{d['baseline_score']:.2f}"
-        row = [str(d["unit"]), f"{base} #{rank}"]
+        row = [labels.get(str(d["unit"]), str(d["unit"])), f"{base} #{rank}"]
         for n in names:
             s, c, k = d[f"{n}_score"], d[f"{n}_score_change"], d[f"{n}_rank"]
             row.append("-" if pd.isna(s) else f"{c:+.2f} #{'-' if pd.isna(k) else k}")
@@ -1278,44 +1375,51 @@ def gtfp_cmd(
         return
     _print_gtfp(res, top)
     for note in res.notes:
-        _say(f"data: {note}") if note.startswith("WARNING") else _note(note)
-    _wrote(f"\nWrote {_plural(len(files), 'file')} to ", out,
-           ": " + ", ".join(p.name for p in files.values()))
+        _say(_t("cli_data_note", note=_loc(note))) if note.startswith("WARNING") else _note(note)
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
+           ": " + _t("list_sep").join(p.name for p in files.values()))
     _print_written(extra)
 
 
 def _print_gtfp(res, top: int) -> None:
     """The index per pair of periods and the units with the highest mean TFPCH (or, without
     an index, the mean inefficiency per period)."""
+    from .labels import unit_labels
+
     sp = res.spec
-    names = res.units["name"].astype(str).to_dict() if "name" in res.units else {}
-    what = f"{sp.model}, {sp.returns}, {sp.technology} technology"
+    lang = _LANG["lang"]
+    names = unit_labels(res.units, list(res.units.index), lang)
+    what = (f"{sp.model}, {sp.returns}, {sp.technology} technology" if lang == "en" else
+            _t("list_sep").join([_t(f"model_{sp.model}"), _t(f"returns_{sp.returns}"),
+                                 _t(f"technology_{sp.technology}") + "技术"]))
     if res.productivity is None:
-        t = _table(f"Inefficiency ({what}): mean and units on the frontier per period")
-        for col in ("period", "units", "mean", "on the frontier"):
-            t.add_column(col, justify="left" if col == "period" else "right")
+        t = _table(_t("cli_gtfp_ineff", what=what))
+        for col in ("cli_period", "cli_units", "cli_mean", "cli_frontier"):
+            t.add_column(_t(col), justify="left" if col == "cli_period" else "right")
         for p, g in res.efficiency.groupby("period"):
             on = int((g["inefficiency"].abs() <= 1e-9).sum())
             _row(t, p, len(g), _num(g["inefficiency"].mean(), 4), on)
         console.print(t)
         return
     form = "geometric" if res.ratio else "arithmetic"
-    t = _table(f"{sp.index.replace('_', '-').title()} ({what}): {form} means per pair of "
-               "periods")
-    for col in ("periods", "units", "TFPCH", "TECH", "TECCH", "TFP growth", "frontier out",
-                "frontier back"):
-        t.add_column(col, justify="left" if col == "periods" else "right",
-                     no_wrap=col == "periods")
+    index = (sp.index.replace("_", "-").title() if lang == "en" else _t(f"index_{sp.index}"))
+    t = _table(_t("cli_gtfp_title", index=index, what=what, form=_t(f"cli_{form}")))
+    for col in ("cli_periods", "cli_units", "TFPCH", "TECH", "TECCH", "cli_tfp_growth",
+                "cli_frontier_out", "cli_frontier_back"):
+        t.add_column(_t(col) if col.startswith("cli_") else col,
+                     justify="left" if col == "cli_periods" else "right",
+                     no_wrap=col == "cli_periods")
     for r in res.period_summary().itertuples():
         _row(t, f"{r.period_from}~{r.period_to}", r.n_units, _num(r.tfpch, 4),
              _num(r.tech, 4), _num(r.tecch, 4), r.n_tfp_growth, r.n_frontier_out,
              r.n_frontier_in)
     console.print(t)
     us = res.unit_summary().sort_values("tfpch", ascending=False, na_position="last")
-    t2 = _table(f"Units by mean TFPCH: top {min(top, len(us))} of {len(us)}")
-    for col in ("unit", "TFPCH", "TECH", "TECCH", "cumulative", "leading"):
-        t2.add_column(col, justify="left" if col in ("unit", "leading") else "right")
-    lead = {"tech": "efficiency change", "tecch": "technical change", "": "-"}
+    t2 = _table(_t("cli_gtfp_units", k=min(top, len(us)), n=len(us)))
+    for col in ("cli_unit", "TFPCH", "TECH", "TECCH", "cli_cumulative", "cli_leading_tfp"):
+        t2.add_column(_t(col) if col.startswith("cli_") else col,
+                      justify="left" if col in ("cli_unit", "cli_leading_tfp") else "right")
+    lead = {"tech": _t("cli_efficiency_change"), "tecch": _t("cli_technical_change"), "": "-"}
     for r in us.head(top).itertuples():
         _row(t2, names.get(r.unit, r.unit), _num(r.tfpch, 4), _num(r.tech, 4),
              _num(r.tecch, 4), _num(r.tfpch_cumulative, 4), lead[r.leading])

@@ -25,10 +25,19 @@ from .build import Build
 from .errors import InputError
 from .methods.rank import rank as _rank
 
-__all__ = ["indicator_values", "strengths_weaknesses", "unit_summary", "wide_table"]
+__all__ = ["indicator_values", "period_of", "ranking_table", "strengths_weaknesses",
+           "unit_summary", "wide_table"]
 
 
-def _period(build: Build, period: int | None) -> int:
+def period_of(build: Build, period: int | None) -> int:
+    """The period a results question is about: ``period`` (checked to be one of the
+    build's), or the build's last period when ``None``.
+
+    Raises
+    ------
+    InputError
+        ``period`` is not a period of the build.
+    """
     periods = list(build.final.periods)
     if period is None:
         return periods[-1]
@@ -75,7 +84,7 @@ def wide_table(build: Build, period: int | None = None, *, dataset: str | None =
     ds = build.final if dataset is None else build.datasets.get(dataset)
     if ds is None:
         raise InputError(f"no data set {dataset!r}; available: {', '.join(build.datasets)}")
-    period = _period(build, period)
+    period = period_of(build, period)
     pi = ds.periods.index(period)
     codes = list(ds.codes)
     if levels is not None:
@@ -103,7 +112,7 @@ def unit_summary(build: Build, unit: str, period: int | None = None) -> pd.DataF
     """
     build._require_run()
     _unit(build, unit)
-    period = _period(build, period)
+    period = period_of(build, period)
     fw = build.framework
     ds = build.final
     pi, ui = ds.periods.index(period), ds.units.index(unit)
@@ -203,7 +212,7 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
         raise InputError(f"n must be at least 1, got {n}")
     build._require_run()
     _unit(build, unit)
-    period = _period(build, period)
+    period = period_of(build, period)
     fw = build.framework
     ds = build.final if dataset is None else build.datasets[dataset]
     inds = [c for c in fw.indicator_codes if c in ds.codes]
@@ -233,3 +242,65 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
         t["rank"] = t["rank"].astype("Int64")
         out.append(t)
     return out[0], out[1]
+
+
+def ranking_table(build: Build, period: int | None = None, *, lang: str = "en",
+                  codes: list[str] | None = None) -> pd.DataFrame:
+    """The ranking to paste into a document: units x the index and its dimensions, the score
+    and rank of each, best first (units without an index score last).
+
+    Parameters
+    ----------
+    build : Build
+        A run build.
+    period : int, optional
+        Default: the last.
+    lang : {"en", "zh"}
+        Language of the headers and the unit names.
+    codes : list of str, optional
+        Aggregates shown (default: the index and its children, the dimensions).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: rank (of the index), unit code, unit name, the index score, then per
+        dimension its score and its rank (``Economic development (ECO) score``, ``... rank``;
+        in Chinese ``经济发展得分``, ``经济发展排名``). Scores at full precision, ranks
+        as in :meth:`gipro.Build.results` (1 = best, ties share the lowest rank).
+
+    Raises
+    ------
+    InputError
+        Unknown period, or a code that is not in the build's results.
+    """
+    from .labels import unit_labels
+
+    build._require_run()
+    period = period_of(build, period)
+    fw = build.framework
+    codes = codes or [fw.root, *fw.children(fw.root)]
+    res = build.results()
+    res = res[res["period"] == period]
+    missing = [c for c in codes if c not in set(res["code"])]
+    if missing:
+        raise InputError(f"codes not in the results: {', '.join(missing)}")
+    score = res.pivot(index="unit", columns="code", values="score")
+    rank = res.pivot(index="unit", columns="code", values="rank")
+    units = [u for u in build.final.units]
+    names = unit_labels(getattr(build.source_panel, "units", None), units, lang)
+    zh = lang == "zh"
+    head = {"rank": "排名" if zh else "rank", "unit": "代码" if zh else "unit",
+            "name": "单元" if zh else "name"}
+    out = pd.DataFrame({head["rank"]: rank[fw.root].reindex(units).to_numpy(),
+                        head["unit"]: units, head["name"]: [names[u] for u in units]})
+    for c in codes:
+        label = fw.node(c).label(lang) if zh else fw.node(c).label_code(lang)
+        out[f"{label}得分" if zh else f"{label} score"] = score[c].reindex(units).to_numpy()
+        if c != fw.root:  # the index's rank is the first column
+            out[f"{label}排名" if zh else f"{label} rank"] = rank[c].reindex(units).to_numpy()
+    out = out.sort_values([head["rank"], head["name"]], na_position="last", kind="stable")
+    for col in out.columns:
+        if col == head["rank"] or col.endswith(("排名", " rank")):
+            out[col] = out[col].astype("Int64")
+    return out.reset_index(drop=True)
+

@@ -1,7 +1,7 @@
 """Reports people can read: one self-contained HTML file, an Excel workbook, chart images.
 
 * :func:`report_for_build` -- the standard HTML report of a build: overview (framework
-  sunburst, data coverage, steps), results (ranking, sortable tables by level, heatmap of
+  tree, data coverage, steps), results (ranking, sortable tables by level, heatmap of
   normalised scores), unit profiles, progress (slope chart, improver counts, contribution
   waterfalls), robustness (correlations; rank intervals and Sobol indices when given),
   scenarios (when given), green total-factor productivity (when given) and a methodology
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 #: public name -> submodule that defines it (imported on first use, PEP 562: the command line
 #: checks options such as ``--lang`` without loading plotly)
 _LAZY = {
-    "Context": "builder", "Report": "builder", "park_report": "builder",
+    "Context": "context", "Report": "builder", "park_report": "builder",
     "report_for_build": "builder", "write_excel": "excel", "LANGUAGES": "i18n",
     "translate": "i18n", "CHARTS": "images", "ImageEngineError": "images",
     "build_chart": "images", "save_image": "images", "Methodology": "sections",
@@ -48,7 +48,8 @@ _LAZY = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import charts
-    from .builder import Context, Report, park_report, report_for_build
+    from .builder import Report, park_report, report_for_build
+    from .context import Context
     from .excel import write_excel
     from .i18n import LANGUAGES, translate
     from .images import CHARTS, ImageEngineError, build_chart, save_image

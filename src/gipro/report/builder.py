@@ -15,22 +15,19 @@ Quick use::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
-import plotly.io as pio
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from plotly.utils import PlotlyJSONEncoder
 
 from .. import __version__
 from ..errors import InputError, MethodError
-from .charts import TEMPLATE
+from ..results import period_of
+from .context import Context
 from .i18n import check_lang, translate
 from .sections import (
     IndicatorStats,
@@ -43,7 +40,6 @@ from .sections import (
     Robustness,
     Scenarios,
     Section,
-    _period_of,
     unit_names,
     unverified_thresholds,
 )
@@ -55,72 +51,24 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..parks.gi import GreenIndex
     from ..progress import ProgressReport
 
-__all__ = ["Context", "Report", "park_report", "report_for_build"]
+__all__ = ["Report", "park_notice", "park_report", "report_for_build"]
 
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "showLink": False,
-                 "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
+def _date_text(iso: str, lang: str) -> str:
+    """A date as its readers write it: ``2026-12-07`` in English, ``2026年12月7日`` in
+    Chinese (GB/T 7408 numerals with 年月日); a text that is not an ISO date is kept.
 
-
-def _json(obj: Any) -> str:
-    """JSON safe inside a ``<script>`` element (every ``<`` escaped)."""
-    return obj.replace("<", "\\u003c") if isinstance(obj, str) else _json(json.dumps(obj))
-
-
-class Context:
-    """What sections render into: the language, and the charts registered so far."""
-
-    def __init__(self, lang: str = "en") -> None:
-        self.lang = check_lang(lang)
-        self.figures: dict[str, str] = {}  # chart id -> figure JSON
-        self.figsets: dict[str, dict[str, str]] = {}  # chart id -> unit -> figure JSON
-        self.groups: dict[str, str] = {}  # selector group -> default unit
-        self.names: dict[str, str] = {}  # chart id -> chart name
-        self.objects: dict[str, go.Figure] = {}  # chart name -> figure (last registered)
-        self.set_objects: dict[str, dict[str, go.Figure]] = {}  # chart name -> unit -> figure
-        self._n = 0
-
-    def t(self, key: str, **fmt: Any) -> str:
-        """Template string ``key`` in the report's language."""
-        return translate(key, self.lang, **fmt)
-
-    def _id(self, name: str) -> str:
-        self._n += 1
-        return f"chart-{self._n}-{name}"
-
-    def chart(self, fig: go.Figure, name: str) -> str:
-        """Register a figure; returns the id of its container."""
-        cid = self._id(name)
-        self.figures[cid] = pio.to_json(fig, validate=False)
-        self.names[cid] = name
-        self.objects[name] = fig
-        return cid
-
-    def chart_set(self, figs: dict[str, go.Figure], name: str, group: str) -> str:
-        """Register one figure per unit, shown in one container driven by a unit selector."""
-        cid = self._id(name)
-        self.figsets[cid] = {u: pio.to_json(f, validate=False) for u, f in figs.items()}
-        self.names[cid] = name
-        self.set_objects[name] = dict(figs)
-        return cid
-
-    def new_group(self, default: str) -> str:
-        """A new unit-selector group with its default unit."""
-        g = f"group-{len(self.groups) + 1}"
-        self.groups[g] = default
-        return g
-
-    def payload(self) -> str:
-        """All figures as one JSON object for the page's loader."""
-        parts = [f"{json.dumps(k)}:{v}" for k, v in self.figures.items()]
-        sets = []
-        for k, figs in self.figsets.items():
-            inner = ",".join(f"{json.dumps(u)}:{v}" for u, v in figs.items())
-            sets.append(f"{json.dumps(k)}:{{{inner}}}")
-        template = pio.templates[TEMPLATE].to_plotly_json()
-        template = json.dumps(template, cls=PlotlyJSONEncoder)
-        return _json("{\"figures\":{" + ",".join(parts) + "},\"sets\":{" + ",".join(sets)
-                     + "},\"config\":" + json.dumps(PLOTLY_CONFIG)
-                     + ",\"template\":" + template + "}")
+    Examples
+    --------
+    >>> _date_text("2026-12-07", "zh"), _date_text("2026-12-07", "en")
+    ('2026年12月7日', '2026-12-07')
+    """
+    if lang != "zh":
+        return iso
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _environment() -> Environment:
@@ -213,21 +161,30 @@ class Report:
             title=self.title, subtitle=self.subtitle, lang=self.lang, t=ctx.t,
             sections=rendered, synthetic=self.synthetic,
             generated=ctx.t("generated", version=__version__,
-                            date=self.generated or date.today().isoformat()),
+                            date=_date_text(self.generated or date.today().isoformat(),
+                                            self.lang)),
             plotly_js=Markup(_plotly_js()), payload=Markup(ctx.payload()),
             css=_asset("report.css"), js=_asset("report.js"),
             groups=ctx.groups)
 
     def write(self, path: str | Path) -> Path:
-        """Write the HTML file (UTF-8); returns its path.
+        """Write the HTML file (UTF-8), or a PDF when ``path`` ends in ``.pdf`` (printed by
+        the system's Chromium/Chrome in headless mode, :func:`gipro.report.pdf.print_pdf`);
+        returns its path.
 
         Raises
         ------
         InputError
             If the file cannot be written.
+        PrintError
+            A PDF is asked for and no Chromium/Chrome is installed, or it failed.
         """
         path = Path(path)
         html = self.to_html()
+        if path.suffix.lower() == ".pdf":
+            from .pdf import print_pdf
+
+            return print_pdf(html, path, lang=self.lang)
         try:
             if path.parent and not path.parent.exists():
                 path.parent.mkdir(parents=True)
@@ -306,7 +263,7 @@ def report_for_build(
                          "aggregates to the index",
                          ["add an aggregate step to the recipe"])
     if robustness is not None:  # intervals of another build or period are refused
-        robustness.check_build(build, _period_of(build, period))
+        robustness.check_build(build, period_of(build, period))
     overview = Overview.from_build(build)
     periods = list(build.final.periods)
     if progress is True and len(periods) == 1:  # asked for, impossible: say so
@@ -357,7 +314,7 @@ def _synthetic(build: Build) -> bool:
                 and (units["data_status"] == "SYNTHETIC").any())
 
 
-def _park_notice(notice: str) -> str:
+def park_notice(notice: str) -> str:
     """The paragraph of the NOTICE about the synthetic example parks (whole text if absent)."""
     paras = [p for p in notice.split("\n\n") if "parks_attributes.csv" in p]
     return paras[0].strip() if paras else notice
@@ -410,7 +367,7 @@ def park_report(
         notes.extend(f"{a.framework.code}: {n}" for n in a.notes)
     from .. import datasets as _datasets
 
-    sources = [(data.origin or "park data", _park_notice(_datasets.notice())
+    sources = [(data.origin or "park data", park_notice(_datasets.notice())
                 if data.synthetic else "")]
     meth = Methodology(steps=[e.to_dict() for e in park26_build.log] if park26_build else [],
                        input_notes=[repr(data)], sources=sources,

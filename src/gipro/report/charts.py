@@ -31,7 +31,7 @@ __all__ = [
     "OUTCOME_COLOURS",
     "correlation_heatmap",
     "coverage_heatmap",
-    "framework_sunburst",
+    "framework_tree",
     "improvers_bar",
     "outcome_bars",
     "profile_bars",
@@ -201,13 +201,17 @@ def _num(v) -> np.ndarray:
     return pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(dtype=float)
 
 
-def framework_sunburst(framework: Framework, lang: str = "en",
-                       title: str | None = None) -> go.Figure:
-    """The framework tree as a sunburst sized by effective weights.
+def framework_tree(framework: Framework, lang: str = "en", title: str | None = None, *,
+                   weight_word: str = "effective weight",
+                   direction_word: str = "direction") -> go.Figure:
+    """The framework as an icicle: the index on the left, each level a column to its right,
+    every box's height its effective weight.
 
-    Segment sizes are the effective weights of :meth:`gipro.Framework.effective_weights`
+    Heights are the effective weights of :meth:`gipro.Framework.effective_weights`
     (product of the sibling-normalised weights on the path to the index; OECD/JRC Handbook
-    2008, section 6), so a parent's segment is exactly the sum of its children's.
+    2008, section 6), so a parent's box is exactly as tall as its children's together. Labels
+    are written horizontally in boxes as tall as the weights allow (a sunburst's radial
+    labels shrink to unreadable sizes); the figure grows with the number of indicators.
 
     Parameters
     ----------
@@ -215,23 +219,31 @@ def framework_sunburst(framework: Framework, lang: str = "en",
     lang : {"en", "zh"}
         Language of the labels (falls back to the other language, then to the code).
     title : str, optional
+    weight_word, direction_word : str
+        Words of the hover text, in the report's language.
     """
     eff = framework.effective_weights()
     nodes = [framework.node(c) for c in [framework.root, *[c for c in eff.index
                                                             if c != framework.root]]]
-    hover = []
+    hover, text = [], []
     for n in nodes:
         code = "" if n.label(lang) == n.code else f" ({n.code})"
-        bits = [f"<b>{n.label(lang)}</b>{code}", f"effective weight {eff[n.code]:.4g}"]
+        bits = [f"<b>{n.label(lang)}</b>{code}", f"{weight_word} {eff[n.code]:.4g}"]
         if n.is_indicator:
-            bits.append(f"direction {'+' if n.direction > 0 else '-'}; {n.unit or ''}")
+            bits.append(f"{direction_word} {'+' if n.direction > 0 else '-'}; {n.unit or ''}")
         hover.append("<br>".join(bits))
-    fig = _fig(go.Sunburst(
+        text.append(f"{wrap(n.label(lang), 22)}<br>{float(eff[n.code]):.1%}")
+    n_ind = len(framework.indicator_codes)
+    fig = _fig(go.Icicle(
         ids=[n.code for n in nodes], labels=[n.label(lang) for n in nodes],
         parents=[n.parent or "" for n in nodes], values=[float(eff[n.code]) for n in nodes],
-        branchvalues="total", hovertext=hover, hoverinfo="text", insidetextorientation="radial",
-        sort=False))
-    return _layout(fig, title, height=520)
+        branchvalues="total", hovertext=hover, hoverinfo="text", text=text,
+        textinfo="text", tiling={"orientation": "h"}, sort=False,
+        insidetextfont={"size": 13}, outsidetextfont={"size": 13}))
+    smallest = float(eff[framework.indicator_codes].min()) if n_ind else 1.0
+    # the smallest box about 44 px tall: two lines of 13 px text fit
+    height = int(max(380, min(1600, 44 / max(smallest, 1e-3) + 40)))
+    return _layout(fig, title, height=height)
 
 
 def coverage_heatmap(share: pd.DataFrame, title: str | None = None) -> go.Figure:

@@ -16,12 +16,21 @@ sheet of the same name (``park_tables``; e.g. ``miit_green_index``, ``park26_sco
 the build's ``results`` and ``exclusions`` sheets (:data:`PARK_SHEETS`), with their
 ``data_status`` column.
 
+``ranking`` (first after ``about``): units x the index and its dimensions, scores and ranks,
+best first -- the table to paste into a document (:func:`gipro.results.ranking_table`).
+``results`` carries ``unit_name`` and ``code_name`` next to the codes. With ``lang="zh"``
+the sheet names, the column headers of the tables gipro writes, the ``about`` sheet and the
+names are in Chinese (indicator codes stay codes).
+
 Written with openpyxl (write-only mode). Choices:
 
 * missing values are empty cells, never 0;
 * text starting with ``=`` is stored as text, never as a formula;
 * numbers are stored as openpyxl writes them, to 16 significant digits (``%.16g``), so a value
   read back differs from the build's by at most about 5e-16 relative; Excel shows 15;
+* numbers are *displayed* with sensible decimals (a number format per column, from the
+  column's magnitude: ``0.00`` for scores, ``0`` for ranks and counts, ``#,##0`` for large
+  values, ``0.0000`` below 1, scientific below 0.001); the cell keeps every digit;
 * a table longer than Excel's 1,048,576 rows, or a text cell longer than 32,767 characters,
   is an error (never truncated silently);
 * sheet names are cut to Excel's 31 characters and made unique.
@@ -41,6 +50,7 @@ import yaml
 
 from .. import __version__
 from ..errors import InputError
+from .i18n import about_text, column_text, translate
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
@@ -49,7 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..progress import ProgressReport
     from .sections import Robustness, Scenarios
 
-__all__ = ["MAX_ROWS", "PARK_SHEETS", "workbook_tables", "write_excel"]
+__all__ = ["MAX_ROWS", "PARK_SHEETS", "number_format", "workbook_tables", "write_excel"]
 
 MAX_ROWS = 1_048_576
 MAX_TEXT = 32_767
@@ -135,29 +145,40 @@ def workbook_tables(
     yearly: bool = False,
     extra: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, str]] | None = None,
     park_tables: Mapping[str, pd.DataFrame] | None = None,
+    lang: str = "en",
 ) -> dict[str, tuple[pd.DataFrame, str]]:
-    """The tables of the workbook by sheet name, each with a one-line description.
+    """The tables of the workbook by sheet name (the English key), each with a one-line
+    description (English; :func:`write_excel` writes both in ``lang``).
 
     Parameters are those of :func:`write_excel`.
     """
+    from ..labels import with_names
     from ..progress import ProgressReport
     from ..progress import report as progress_report
+    from ..results import ranking_table
     from ..steps.weight import weights_table
-    from .sections import _units_normalised, data_sources
+    from .sections import data_sources, units_normalised
 
     tabs: dict[str, tuple[pd.DataFrame, str]] = {}
     sources: list[tuple[str, str]] = []
     log_rows: list[dict[str, Any]] = []
     if build is not None:
         build._require_run()
+        fw = build.framework
+        if fw.root in build.final.codes:
+            tabs["ranking"] = (ranking_table(build, lang=lang),
+                               f"ranking {build.final.periods[-1]}: units x the index and its "
+                               "dimensions, scores and ranks, best first (to paste into a "
+                               "document)")
         for name, ds in build.datasets.items():
             tabs[name] = (ds.to_frame().reset_index(),
                           f"data set {name!r}: unit, period and one column per code")
-        tabs["results"] = (build.results(), "scores and ranks of every unit, period and code "
+        tabs["results"] = (with_names(build.results(),
+                                      getattr(build.source_panel, "units", None), fw, lang),
+                           "scores and ranks of every unit, period and code "
                            "(rank 1 = best; ties share the lowest rank)")
         tabs["weights"] = (weights_table(build), "every weight set: weight relative to "
                            "siblings and effective weight in the index")
-        fw = build.framework
         eff = fw.effective_weights()
         tabs["framework"] = (pd.DataFrame([{
             "code": n.code, "kind": n.kind, "level": n.level, "parent": n.parent,
@@ -165,7 +186,7 @@ def workbook_tables(
             "direction": n.direction, "weight": n.weight,
             "effective_weight": float(eff[n.code]), "source": n.source}
             for n in fw.nodes.values()]), f"framework {fw.code or fw.origin}")
-        used = _units_normalised(build)
+        used = units_normalised(build)
         frame = tabs["framework"][0]
         if any(used.get(c) != u for c, u in zip(frame["code"], frame["unit"], strict=True)
                if c in used):  # denominated or transformed: the unit of the values normalised
@@ -248,10 +269,10 @@ def workbook_tables(
         tabs[sheet] = (frame, _park_about(key))
     if park_data is not None:
         from .. import datasets as _datasets
-        from .builder import _park_notice
+        from .builder import park_notice
 
         sources.append((park_data.origin or "park data",
-                        _park_notice(_datasets.notice()) if park_data.synthetic else ""))
+                        park_notice(_datasets.notice()) if park_data.synthetic else ""))
     if log_rows:
         tabs["log"] = (pd.DataFrame(log_rows), "every step with its parameters and the "
                        "policies it applied")
@@ -279,6 +300,7 @@ def write_excel(
     yearly: bool = False,
     extra: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, str]] | None = None,
     park_tables: Mapping[str, pd.DataFrame] | None = None,
+    lang: str = "en",
 ) -> Path:
     """Write the workbook.
 
@@ -313,6 +335,9 @@ def write_excel(
     extra : mapping, optional
         More sheets: name -> table, or name -> (table, one-line description), e.g. the runs
         of a sensitivity analysis.
+    lang : {"en", "zh"}
+        Language of the sheet names, column headers, the ``about`` sheet and the unit and
+        code names (:data:`gipro.report.i18n.SHEETS`, :data:`~gipro.report.i18n.COLUMNS`).
 
     Returns
     -------
@@ -345,9 +370,13 @@ def write_excel(
     tabs = workbook_tables(build, progress=progress, base=base, end=end,
                            robustness=robustness, scenarios=scenarios, assessments=assessments,
                            park_data=park_data, yearly=yearly, extra=extra,
-                           park_tables=park_tables)
-    used: set[str] = {"about"}
-    names = {key: _sheet_name(key, used) for key in tabs}
+                           park_tables=park_tables, lang=lang)
+    from .i18n import check_lang, sheet_text
+
+    check_lang(lang)
+    about_name = sheet_text("about", lang)
+    used: set[str] = {about_name.lower()}
+    names = {key: _sheet_name(sheet_text(key, lang), used) for key in tabs}
     for key, (df, _) in tabs.items():
         if len(df) + 1 > MAX_ROWS:
             raise InputError(f"table {key!r} has {len(df):,} rows; an Excel sheet holds at "
@@ -355,37 +384,39 @@ def write_excel(
                                                          "--out DIR)"])
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    about = wb.create_sheet("about")
+    about = wb.create_sheet(about_name)
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 100
-    head = [("gipro", f"gipro {__version__}, written {date.today().isoformat()}")]
+    tr = (lambda k, **f: translate(k, lang, **f))  # noqa: E731
+    head = [("gipro", tr("xl_written", version=__version__, date=date.today().isoformat()))]
     if build is not None:
-        head += [("recipe", build.recipe.name or ""),
-                 ("framework", build.framework.code or build.framework.origin or ""),
-                 ("data", build.source_panel.origin or "")]
-    head += [("missing values", "empty cells (never 0)"),
-             ("precision", "numbers to 16 significant digits")]
+        head += [(tr("xl_recipe"), build.recipe.name or ""),
+                 (tr("xl_framework"), build.framework.code or build.framework.origin or ""),
+                 (tr("xl_data"), build.source_panel.origin or "")]
+    head += [(tr("xl_missing"), tr("xl_missing_text")),
+             (tr("xl_precision"), tr("xl_precision_text"))]
     for k, v in head:
         c = WriteOnlyCell(about, k)
         c.font = bold
         about.append([c, v])
     about.append([])
-    hdr = [WriteOnlyCell(about, "sheet"), WriteOnlyCell(about, "content")]
+    hdr = [WriteOnlyCell(about, tr("xl_sheet")), WriteOnlyCell(about, tr("xl_content"))]
     for c in hdr:
         c.font = bold
     about.append(hdr)
     for key, (_, desc) in tabs.items():
-        about.append([names[key], desc])
+        about.append([names[key], about_text(key, desc, lang)])
     for key, (df, _) in tabs.items():
         ws = wb.create_sheet(names[key])
         ws.freeze_panes = "A2"
         frame = df.reset_index(drop=True)
-        for i, col in enumerate(frame.columns[:50]):
-            width = min(60, max(10, len(str(col)) + 2))
+        headers = [column_text(str(c), lang) for c in frame.columns]
+        for i, col in enumerate(headers[:50]):
+            width = min(60, max(10, _text_width(col) + 2))
             ws.column_dimensions[_col_letter(i)].width = width
         cells = []
-        for col in frame.columns:
-            c = WriteOnlyCell(ws, str(col))
+        for col in headers:
+            c = WriteOnlyCell(ws, col)
             c.font = bold
             cells.append(c)
         ws.append(cells)
@@ -407,9 +438,16 @@ def _column(ws: Any, s: pd.Series, sheet: str, cell_type: Any) -> list[Any]:
     if pd.api.types.is_float_dtype(s.dtype) and not isinstance(s.dtype, pd.api.extensions
                                                                 .ExtensionDtype):
         a = s.to_numpy(dtype=float)
-        out = a.astype(object)
-        out[np.isnan(a)] = None
-        return out.tolist()
+        fmt = number_format(a, str(s.name))
+        out = []
+        for v in a.tolist():
+            if v != v:  # NaN: an empty cell
+                out.append(None)
+                continue
+            cell = cell_type(ws, v)
+            cell.number_format = fmt  # displayed with these decimals; stored in full
+            out.append(cell)
+        return out
     if pd.api.types.is_integer_dtype(s.dtype) and not isinstance(
             s.dtype, pd.api.extensions.ExtensionDtype):
         return s.tolist()
@@ -426,6 +464,45 @@ def _column(ws: Any, s: pd.Series, sheet: str, cell_type: Any) -> list[Any]:
                 v = cell
         out.append(v)
     return out
+
+
+def number_format(values: np.ndarray, name: str = "") -> str:
+    """The Excel number format of a column of floats: sensible decimals for its magnitude
+    (the cells keep full precision).
+
+    ``0`` for whole numbers (ranks, counts, years), ``0.00`` for scores and values from 1 to
+    10,000 (and columns named like scores), ``#,##0`` above, ``0.0000`` from 0.001 to 1,
+    ``0.00E+00`` below.
+
+    Examples
+    --------
+    >>> number_format(np.array([87.6116, 25.0]), "score"), number_format(np.array([1.0, 2.0]))
+    ('0.00', '0')
+    >>> number_format(np.array([0.4031, 0.0294])), number_format(np.array([35820.4, 1.2e5]))
+    ('0.0000', '#,##0')
+    """
+    a = np.abs(values[np.isfinite(values)])
+    if not a.size:
+        return "General"
+    if np.all(a == np.round(a)) and a.max() < 1e15:
+        return "0"
+    if "score" in name or "得分" in name:
+        return "0.00"
+    typical = float(np.median(a[a > 0])) if (a > 0).any() else 0.0
+    if typical >= 10_000:
+        return "#,##0"
+    if typical >= 1:
+        return "0.00"
+    if typical >= 0.001:
+        return "0.0000"
+    return "0.00E+00"
+
+
+def _text_width(text: str) -> int:
+    """Display width of a header: Chinese characters are two columns wide."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def _col_letter(i: int) -> str:

@@ -8,11 +8,14 @@ unit labels from the panel's unit table (``name`` / ``name_zh``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["LANGUAGES", "STRINGS", "check_complete", "check_lang", "translate"]
+__all__ = ["COLUMNS", "LANGUAGES", "MEASURES", "PATTERNS", "SHEETS", "STRINGS", "TERMS",
+           "about_text", "check_complete", "check_lang", "column_text", "localise", "measure",
+           "sheet_text", "term", "translate", "untranslated"]
 
 LANGUAGES = ("en", "zh")
 
@@ -67,9 +70,11 @@ STRINGS: dict[str, dict[str, str]] = {
     # overview
     "framework": {"en": "Framework", "zh": "指标体系"},
     "framework_note": {
-        "en": "The indicator framework; the size of each segment is its effective weight in "
-              "the index (product of the sibling-normalised weights on its path).",
-        "zh": "指标体系；每个扇区的大小为其在总指数中的有效权重（路径上各层归一化权重之积）。"},
+        "en": "The indicator framework, from the index (left) to the indicators (right); the "
+              "height of each box is its effective weight in the index (product of the "
+              "sibling-normalised weights on its path), shown in %.",
+        "zh": "指标体系，自左侧的综合指数至右侧的各项指标；每个方框的高度为其在综合指数中的有效"
+              "权重（路径上各层归一化权重之积），以百分比标出。"},
     "coverage": {"en": "Data coverage", "zh": "数据覆盖"},
     "coverage_note": {
         "en": "Share of units with a value for each indicator and period, in the input data "
@@ -134,6 +139,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_note": {"en": "Note", "zh": "说明"},
     "col_params": {"en": "Parameters", "zh": "参数"},
     "col_verified": {"en": "Verified", "zh": "已核实"},
+    "col_s1_low": {"en": "S1 low", "zh": "S1 下限"},
+    "col_s1_high": {"en": "S1 high", "zh": "S1 上限"},
+    "col_st_low": {"en": "ST low", "zh": "ST 下限"},
+    "col_st_high": {"en": "ST high", "zh": "ST 上限"},
     # results
     "ranking": {"en": "Ranking, {period}", "zh": "{period}年排名"},
     "ranking_note": {
@@ -355,6 +364,325 @@ STRINGS: dict[str, dict[str, str]] = {
     "higher_better": {"en": "higher is better", "zh": "越高越好"},
     "lower_better": {"en": "lower is better", "zh": "越低越好"},
     "none": {"en": "none", "zh": "无"},
+    "licence_original": {"en": "", "zh": "许可与引用说明保留原文。"},
+    "method_params_table": {"en": "Parameters", "zh": "参数"},
+    "method_policies": {"en": "Policies applied", "zh": "所用规则"},
+    "col_parameter": {"en": "Parameter", "zh": "参数"},
+    "method_sources_note": {
+        "en": "Only the data sets this build read are listed, each with its terms and the "
+              "citations its providers ask for.",
+        "zh": "仅列出本次构建实际读取的数据集，并附其使用条款及数据提供方要求的引用方式。"},
+    # methodology in prose: one sentence per step kind ({...} filled from the parameters)
+    "prose_denominate": {
+        "en": "Denomination: {n} indicators are divided by a size variable (GDP, population, "
+              "area...) so that units of different size can be compared (Handbook, step 3).",
+        "zh": "分母化：{n} 个指标除以规模变量（GDP、人口、面积等），使规模不同的单元可以比较"
+              "（《手册》第 3 步）。"},
+    "prose_screen": {
+        "en": "Screening: units with too little data are removed before the index is built "
+              "(minimum data availability {threshold}).",
+        "zh": "数据筛选：数据过少的单元在构建指数前剔除（最低数据可得率 {threshold}）。"},
+    "prose_impute": {
+        "en": "Imputation of missing data by {method}; observed values are left unchanged.",
+        "zh": "缺失值插补：采用{method}；观测值保持不变。"},
+    "prose_treat": {
+        "en": "Outlier treatment: an indicator whose skewness exceeds {skew} and kurtosis "
+              "exceeds {kurt} is winsorised (up to {winmax} points), then transformed "
+              "({fallback}) if still skewed.",
+        "zh": "异常值处理：偏度超过 {skew} 且峰度超过 {kurt} 的指标先做缩尾处理（最多 "
+              "{winmax} 个值），若仍偏态则再做变换（{fallback}）。"},
+    "prose_normalise": {
+        "en": "Normalisation by {method}{range}; each indicator is first oriented so that "
+              "higher is better. {bounds}",
+        "zh": "标准化：采用{method}{range}；先按指标方向统一为“越高越好”。{bounds}"},
+    "prose_weight": {
+        "en": "Weighting: weight set {name} by {method}.",
+        "zh": "权重设定：以{method}得到权重组 {name}。"},
+    "prose_aggregate": {
+        "en": "Aggregation by {method}, level by level from the indicators up to the index; "
+              "the weights are renormalised over the children with a score, and an aggregate "
+              "needs at least {avail} of its children (else it is missing).",
+        "zh": "加总：采用{method}，自指标逐层加总至综合指数；权重在有得分的下级指标间重新归一化，"
+              "每个汇总项至少需要 {avail} 的下级指标有得分（否则记为缺失）。"},
+    "prose_other": {"en": "Step of kind {kind}.", "zh": "{kind} 步骤。"},
+    "prose_skipped": {"en": "This step is disabled in the recipe and was skipped.",
+                      "zh": "该步骤在配置中被停用，已跳过。"},
+    "prose_reused": {"en": "Its result was reused from the baseline build.",
+                     "zh": "其结果沿用基准构建。"},
+    "bounds_pooled": {"en": "Bounds are pooled over all periods, so scores are comparable "
+                            "across periods.",
+                      "zh": "标准化边界取所有时期的合并值，因此各时期得分可以相互比较。"},
+    "bounds_per_period": {"en": "Bounds are taken in each period separately.",
+                          "zh": "标准化边界在各时期分别确定。"},
+    "range_text": {"en": " onto [{lo}, {hi}]", "zh": "（映射到 [{lo}, {hi}]）"},
+    "step_of": {"en": "{input} → {output}", "zh": "{input} → {output}"},
+    # progress paragraph (the analyses' English summary, rebuilt from the tables)
+    "sum_head": {
+        "en": "Between {base} and {end}, {up} of {n} units progressed on the {index} and "
+              "{down} fell back; median change {median} points.",
+        "zh": "{base}年至{end}年，{n} 个单元中有 {up} 个在{index}上取得进展，{down} 个退步；"
+              "变化的中位数为 {median} 分。"},
+    "sum_none": {"en": "Between {base} and {end}, no unit has a score on {index} in both "
+                       "periods.",
+                 "zh": "{base}年至{end}年，没有单元在两个时期都有{index}得分，无法评价进展。"},
+    "sum_gains": {"en": "Largest gains: {list}.", "zh": "进步最大：{list}。"},
+    "sum_falls": {"en": "Largest falls: {list}.", "zh": "退步最大：{list}。"},
+    "sum_small": {"en": "Smallest gains: {list}.", "zh": "进步最小：{list}。"},
+    "sum_missing": {"en": "{n} units lack a score in {base} or {end}.",
+                    "zh": "{n} 个单元在{base}年或{end}年缺少得分。"},
+    "sum_all": {"en": "{names} improved in all {n} units", "zh": "{names}在全部 {n} 个单元改善"},
+    "sum_some": {"en": "{name} in {k} of {n}", "zh": "{name}在 {n} 个中的 {k} 个改善"},
+    "sum_zero": {"en": "{name} in none of {n}", "zh": "{name}在 {n} 个单元中均未改善"},
+    "sum_ind": {"en": "On the indicators, {parts}.", "zh": "分指标看，{parts}。"},
+    "sum_caution": {"en": "Caution: {text}.", "zh": "注意：{text}。"},
+    "list_sep": {"en": ", ", "zh": "、"},
+    "clause_sep": {"en": "; ", "zh": "；"},
+    # park verdict reasons (rebuilt from the reason codes of the assessment)
+    "reason_outcome": {"en": "{code} {outcome} ({value} vs {cmp} {threshold}{unverified})",
+                       "zh": "{code} {outcome}（实际 {value}，要求 {cmp} {threshold}"
+                             "{unverified}）"},
+    "reason_absent": {"en": "{code} not present{unverified}", "zh": "{code} 不具备{unverified}"},
+    "reason_nothr": {"en": "{code} no threshold (unverified)", "zh": "{code} 无阈值（未核实）"},
+    "reason_group": {"en": "group {code} {outcome} ({met} met, {needed} needed, {partly} "
+                           "partly met)",
+                     "zh": "指标组 {code} {outcome}（达标 {met} 项，需 {needed} 项，基本达标 "
+                           "{partly} 项）"},
+    "reason_unverified": {"en": ", unverified", "zh": "，阈值未核实"},
+    "synthetic_tag": {"en": "[SYNTHETIC data]", "zh": "［合成数据］"},
+    "unverified_note_zh": {
+        "en": "{note}",
+        "zh": "该阈值尚未在原始文献中核实（核实过程的英文记录见指标体系文件 {file}）。"},
+    # scenario questions
+    "q_rank": {"en": "rank {v}", "zh": "第 {v} 名"},
+    "q_score": {"en": "score {v}", "zh": "得分 {v}"},
+    "status_reachable": {"en": "reachable", "zh": "可达成"},
+    "status_unreachable": {"en": "unreachable", "zh": "无法达成"},
+    "status_reached": {"en": "already reached", "zh": "已达成"},
+    "yes": {"en": "yes", "zh": "是"},
+    "no": {"en": "no", "zh": "否"},
+    "col_unit_name": {"en": "unit_name", "zh": "单元名称"},
+    "col_code_name": {"en": "code_name", "zh": "指标名称"},
+    # workbook
+    "sheet_ranking": {"en": "ranking", "zh": "排名表"},
+    "ranking_sheet_note": {
+        "en": "Units x index and dimensions in {period}: score and rank of each, best first "
+              "(scores shown with 2 decimals, stored at full precision).",
+        "zh": "{period}年各单元的综合指数与各维度得分及排名，按综合指数排名排序（显示两位小数，"
+              "单元格保存完整精度）。"},
+    # what the commands print (gipro run, progress, coherence, sensitivity, scenario, assess,
+    # compare, remove); the English texts are the commands' own
+    "cli_top": {"en": "{index}, {period}: top {k} of {n}{which}",
+                "zh": "{index}，{period}年：前 {k} 名（共 {n} 个单元）{which}"},
+    "cli_which": {"en": " [data set {name!r}, the last step's]",
+                  "zh": "［数据集 {name}，最后一步的结果］"},
+    "cli_rank": {"en": "rank", "zh": "排名"},
+    "cli_unit": {"en": "unit", "zh": "单元"},
+    "cli_score": {"en": "score", "zh": "得分"},
+    "cli_change_since": {"en": "change since {p}", "zh": "较{p}年变化"},
+    "cli_no_score": {"en": "No unit has a score on {index} in {period}",
+                     "zh": "{period}年没有单元在{index}上有得分"},
+    "cli_no_score_tail": {"en": ": every unit-period is listed with its reason in "
+                                "exclusions.csv",
+                          "zh": "：每个单元-时期及其原因见 exclusions.csv"},
+    "cli_data_note": {"en": "data: {note}", "zh": "数据：{note}"},
+    "cli_step_note": {"en": "step {name}: {note}", "zh": "步骤 {name}：{note}"},
+    "cli_note": {"en": "note:", "zh": "注："},
+    "cli_wrote_n": {"en": "\nWrote {files} to ", "zh": "\n已写入 {n} 个文件到 "},
+    "cli_wrote_list": {"en": "Wrote {files} to ", "zh": "已写入 {files} 到 "},
+    "cli_wrote_one": {"en": "Wrote {path}", "zh": "已写入 {path}"},
+    "cli_wrote_every": {"en": "Wrote every unit, period and code to {path}",
+                        "zh": "全部单元、时期和代码的差异已写入 {path}"},
+    "cli_wrote_kind": {"en": "Wrote {kind} ", "zh": "已写入{kind} "},
+    "cli_size": {"en": " ({size})", "zh": "（{size}）"},
+    "kind_html": {"en": "the HTML report", "zh": "HTML 报告"},
+    "kind_pdf": {"en": "the PDF report", "zh": "PDF 报告"},
+    "kind_excel": {"en": "the Excel workbook", "zh": "Excel 工作簿"},
+    "kind_chart": {"en": "the chart image", "zh": "图表图片"},
+    "cli_excluded": {"en": "{units} without a score in some period or removed by a step: see "
+                           "exclusions.csv",
+                     "zh": "{n} 个单元在某些时期无得分或被某一步骤剔除：见 exclusions.csv"},
+    "cli_partial": {"en": "{scores} ({units}) {verb} on part of the index's children (some "
+                          "{root} components missing): results.csv columns children_scored "
+                          "and children",
+                    "zh": "{k} 个指数得分（{u} 个单元）仅基于部分下级指标（部分 {root} 组成项"
+                          "缺失）：见 results.csv 的 children_scored 与 children 列"},
+    "cli_progress_title": {"en": "{index}: change {base} -> {end}",
+                           "zh": "{index}：{base}年至{end}年的变化"},
+    "cli_leading": {"en": "leading factors (index points)", "zh": "主要因素（指数分值）"},
+    "cli_change": {"en": "change", "zh": "变化"},
+    "cli_improvers_title": {"en": "Units improving on each indicator, {base} -> {end}",
+                            "zh": "{base}年至{end}年各指标改善的单元数"},
+    "cli_indicator": {"en": "indicator", "zh": "指标"},
+    "cli_direction": {"en": "direction", "zh": "方向"},
+    "cli_improved": {"en": "improved", "zh": "改善"},
+    "cli_worsened": {"en": "worsened", "zh": "恶化"},
+    "cli_unchanged": {"en": "unchanged", "zh": "不变"},
+    "cli_missing": {"en": "missing", "zh": "缺失"},
+    "cli_flagged": {"en": "Flagged correlations ({method}): {k} of {n}",
+                    "zh": "需关注的相关系数（{method}）：{n} 对中的 {k} 对"},
+    "cli_code": {"en": "code", "zh": "代码"},
+    "cli_other": {"en": "other", "zh": "另一项"},
+    "cli_relation": {"en": "relation", "zh": "关系"},
+    "cli_flag": {"en": "flag", "zh": "标记"},
+    "cli_no_flags": {"en": "No flagged correlations ({method}).",
+                     "zh": "没有需关注的相关系数（{method}）。"},
+    "cli_more_flags": {"en": "... and {n} more in flags.csv",
+                       "zh": "……另有 {n} 项，见 flags.csv"},
+    "cli_importance": {"en": "Indicators whose main effect on the index is furthest below "
+                             "their weight (relative main effect / relative weight): {list}",
+                       "zh": "对综合指数的主效应比其权重低得最多的指标（相对主效应 / 相对权重）："
+                             "{list}"},
+    "cli_sens_runs_all": {"en": "{k} runs", "zh": "{k} 次运行"},
+    "cli_sens_runs_sobol": {"en": "{k} of {n} runs (the A and B blocks of the Saltelli "
+                                  "design)",
+                            "zh": "{n} 次运行中的 {k} 次（Saltelli 设计的 A、B 两组）"},
+    "cli_sens_runs_ok": {"en": "{k} of {n} runs (the successful ones)",
+                         "zh": "{n} 次运行中成功的 {k} 次"},
+    "cli_sens_title": {"en": "{target} ranks, {period}, over {runs}; analysis in {s} s",
+                       "zh": "{target} 的排名，{period}年，基于{runs}；分析用时 {s} 秒"},
+    "cli_nominal": {"en": "nominal", "zh": "名义排名"},
+    "cli_median": {"en": "median", "zh": "中位数"},
+    "cli_interval": {"en": "5-95%", "zh": "5%-95%"},
+    "cli_shift": {"en": "mean |shift|", "zh": "平均排名变动"},
+    "cli_sobol_title": {"en": "Sobol indices of the mean absolute rank shift",
+                        "zh": "平均绝对排名变动的 Sobol 敏感性指数"},
+    "cli_input": {"en": "input", "zh": "不确定输入"},
+    "cli_first": {"en": "first", "zh": "一阶"},
+    "cli_ci": {"en": "95% interval", "zh": "95% 区间"},
+    "cli_ci2": {"en": "95% interval ", "zh": "95% 区间 "},
+    "cli_total": {"en": "total", "zh": "总效应"},
+    "cli_to": {"en": "{a} to {b}", "zh": "{a} 至 {b}"},
+    "cli_compare_title": {"en": "{code}, {period}: {k} of {n} units change rank; mean |rank "
+                                "change| {mean}, largest {big}",
+                          "zh": "{code}，{period}年：{n} 个单元中 {k} 个排名变化；平均排名变化"
+                                " {mean}，最大 {big}"},
+    "cli_score_a": {"en": "score a", "zh": "得分 a"},
+    "cli_score_b": {"en": "score b", "zh": "得分 b"},
+    "cli_rank_a": {"en": "rank a", "zh": "排名 a"},
+    "cli_rank_b": {"en": "rank b", "zh": "排名 b"},
+    "cli_moved_up": {"en": "moved up", "zh": "上升名次"},
+    "cli_remove_title": {"en": "Removing each level-{level} element in turn: rank shifts of "
+                               "{root}",
+                         "zh": "依次去掉第 {level} 层的各要素：{root} 的排名变动"},
+    "cli_element": {"en": "element", "zh": "要素"},
+    "cli_mean_shift": {"en": "mean |rank shift|", "zh": "平均排名变动"},
+    "cli_largest": {"en": "largest", "zh": "最大"},
+    "cli_note_col": {"en": "note", "zh": "说明"},
+    "cli_scen_title": {"en": "{root} {period}: baseline score and rank; each scenario's "
+                             "change and rank (bounds {bounds}){more}",
+                       "zh": "{root} {period}年：基准得分与排名；各情景的得分变化与排名"
+                             "（边界：{bounds}）{more}"},
+    "cli_scen_more": {"en": "; the {k} units moving most", "zh": "；变化最大的 {k} 个单元"},
+    "cli_baseline": {"en": "baseline", "zh": "基准"},
+    "cli_no_parks": {"en": "{fw}: no parks assessed", "zh": "{fw}：没有评价园区"},
+    "cli_park_head": {"en": "{fw} ({code}), {year}: {k} of {n} thresholds UNVERIFIED (marked *)",
+                      "zh": "{fw}（{code}），{year}年：{n} 项阈值中 {k} 项未核实（标 *）"},
+    "cli_rests_unverified": {"en": " [rests on unverified thresholds]",
+                             "zh": "［依赖未核实的阈值］"},
+    "cli_park_verdict": {"en": "  {park}: {outcome} -- {verdict}{mark}; {share} of assessed "
+                               "requirements met",
+                         "zh": "  {park}：{outcome}——{verdict}{mark}；已评价要求的达标率 "
+                               "{share}"},
+    "cli_reasons": {"en": "reasons: {text}", "zh": "理由：{text}"},
+    "cli_gap": {"en": ", gap {gap} {unit} ({pct} %)", "zh": "，差距 {gap} {unit}（{pct}%）"},
+    "cli_priority": {"en": "priority {k}: {code} {name} ({status}; value {value} vs {need}"
+                           "{gap})",
+                     "zh": "优先项 {k}：{code} {name}（{status}；实际 {value}，要求 {need}{gap}）"},
+    "cli_park26_head": {"en": "Park-26 scorecard ({status}), {year}: index and dimension "
+                              "scores (0-100, bounds pooled over all parks and years)",
+                        "zh": "园区26项指标评分（{status}），{year}年：综合指数与各维度得分"
+                              "（0-100，边界取全部园区和年份的合并值）"},
+    "cli_park": {"en": "park", "zh": "园区"},
+    "cli_gi_head": {"en": "green index GI (UNVERIFIED formula hypothesis; no pass mark known), "
+                          "last three consecutive years:",
+                    "zh": "绿色指数 GI（公式为未核实的假设；尚无达标分数线），最近连续三年："},
+    "cli_coverage_head": {"en": "Data coverage per framework (items whose indicator has any "
+                                "value):",
+                          "zh": "各标准的数据覆盖（指标有任何数值的条目）："},
+    "cli_coverage_row": {"en": "{fw}: {k} of {n} items{miss}",
+                         "zh": "{fw}：{n} 项中 {k} 项有数据{miss}"},
+    "cli_coverage_miss": {"en": "; missing: {codes}", "zh": "；缺少：{codes}"},
+    "cli_synthetic_status": {"en": "SYNTHETIC", "zh": "合成数据"},
+    "cli_user_status": {"en": "user data", "zh": "用户数据"},
+    "cli_park_data": {"en": "park data: {origin}", "zh": "园区数据：{origin}"},
+    "cli_attainment_head": {"en": "Target attainment (units meeting each target by its period):",
+                            "zh": "目标达成（按期达成各目标的单元数）："},
+    "cli_attainment_row": {"en": "{label}: {target}: {k} of {n} units meet it",
+                           "zh": "{label}：{target}：{n} 个单元中 {k} 个达成"},
+    "cli_without_data": {"en": " ({n} without data)", "zh": "（{n} 个无数据）"},
+    "cli_scen_head": {"en": "Scenarios against the baseline ({recipe}), {index} in {period}:",
+                      "zh": "情景与基准对比（{recipe}），{index}，{period}年："},
+    "cli_scen_no_scores": {"en": "no index scores in this period", "zh": "该时期无指数得分"},
+    "cli_scen_moves": {"en": "{root} {period}: mean change {mean} points, {up} up and {down} "
+                             "down in rank, {k} of {n} units with a different score",
+                       "zh": "{root} {period}年：平均变化 {mean} 分，排名上升 {up} 个、下降 "
+                             "{down} 个，{n} 个单元中 {k} 个得分改变"},
+    "cli_scen_unit": {"en": "{unit}: {a} -> {b} ({c}), rank {ra} -> {rb}",
+                      "zh": "{unit}：{a} → {b}（{c}），排名 {ra} → {rb}"},
+    "cli_scen_beyond": {"en": "{n} values beyond the baseline's bounds",
+                        "zh": "{n} 个数值超出基准边界（见 beyond_scale.csv）"},
+    "cli_scen_spill": {"en": "{n} unit-periods without any change have a different index score",
+                       "zh": "{n} 个未作改变的单元-时期指数得分也发生变化（经重新计算的步骤传导）"},
+    "cli_questions_head": {"en": "Inverse questions (least change to reach a goal, bounds "
+                                 "frozen at the baseline's):",
+                           "zh": "反向问题（达成目标所需的最小变化，标准化边界固定为基准值）："},
+    "cli_q_head": {"en": "{n}. {unit} to {goal} on {code} in {period} (now {now}, rank {rank}): ",
+                   "zh": "{n}. {unit} 在 {period}年的 {code} 上达到{goal}（当前 {now}，第 "
+                         "{rank} 名）："},
+    "cli_q_unreachable": {"en": "unreachable by any single indicator",
+                          "zh": "任何单个指标都无法达成"},
+    "cli_q_verified": {"en": "verified", "zh": "已重新计算验证"},
+    "cli_q_not_verified": {"en": "NOT reached when re-run", "zh": "重新计算时未达成"},
+    "cli_q_together": {"en": "{codes}: {pct} % together ({check})",
+                       "zh": "{codes}：同比例变化 {pct}%（{check}）"},
+    "cli_q_cannot": {"en": "{n} indicator(s) cannot reach it alone (see questions.csv)",
+                     "zh": "{n} 个指标单独变化无法达成（见 questions.csv）"},
+    # workbook
+    "xl_written": {"en": "gipro {version}, written {date}", "zh": "gipro {version}，{date} 生成"},
+    "xl_recipe": {"en": "recipe", "zh": "配置"},
+    "xl_framework": {"en": "framework", "zh": "指标体系"},
+    "xl_data": {"en": "data", "zh": "数据"},
+    "xl_missing": {"en": "missing values", "zh": "缺失值"},
+    "xl_missing_text": {"en": "empty cells (never 0)", "zh": "空单元格（从不记为 0）"},
+    "xl_precision": {"en": "precision", "zh": "精度"},
+    "xl_precision_text": {"en": "numbers to 16 significant digits",
+                          "zh": "数值保存 16 位有效数字（显示的小数位数由单元格格式决定）"},
+    "xl_sheet": {"en": "sheet", "zh": "工作表"},
+    "xl_content": {"en": "content", "zh": "内容"},
+    "xl_dataset": {"en": "", "zh": "数据集 {name}：单元、时期及各代码一列"},
+    "xl_step_table": {"en": "", "zh": "步骤 {step} 记录的表 {key}"},
+    "xl_park_table": {"en": "", "zh": "园区评价表 {name}（{name}.csv）"},
+    "xl_other": {"en": "", "zh": "表 {name}"},
+    "cli_gtfp_ineff": {"en": "Inefficiency ({what}): mean and units on the frontier per period",
+                       "zh": "无效率值（{what}）：各时期均值及位于前沿的单元数"},
+    "cli_period": {"en": "period", "zh": "时期"},
+    "cli_periods": {"en": "periods", "zh": "时期"},
+    "cli_units": {"en": "units", "zh": "单元数"},
+    "cli_mean": {"en": "mean", "zh": "均值"},
+    "cli_frontier": {"en": "on the frontier", "zh": "位于前沿"},
+    "cli_gtfp_title": {"en": "{index} ({what}): {form} means per pair of periods",
+                       "zh": "{index}（{what}）：相邻时期的{form}"},
+    "cli_geometric": {"en": "geometric", "zh": "几何平均"},
+    "cli_arithmetic": {"en": "arithmetic", "zh": "算术平均"},
+    "cli_tfp_growth": {"en": "TFP growth", "zh": "TFP增长"},
+    "cli_frontier_out": {"en": "frontier out", "zh": "前沿外移"},
+    "cli_frontier_back": {"en": "frontier back", "zh": "前沿内移"},
+    "cli_gtfp_units": {"en": "Units by mean TFPCH: top {k} of {n}",
+                       "zh": "按 TFPCH 均值排序的单元：前 {k} 个（共 {n} 个）"},
+    "cli_cumulative": {"en": "cumulative", "zh": "累积"},
+    "cli_leading_tfp": {"en": "leading", "zh": "主要来源"},
+    "cli_efficiency_change": {"en": "efficiency change", "zh": "技术效率变化"},
+    "cli_technical_change": {"en": "technical change", "zh": "技术进步"},
+    "pdf_no_chromium": {
+        "en": "no Chromium or Chrome found to print the PDF",
+        "zh": "未找到用于打印 PDF 的 Chromium 或 Chrome 浏览器"},
+    "pdf_install": {
+        "en": "install one (Debian/Ubuntu: apt-get install chromium) or set GIPRO_CHROMIUM to "
+              "its path",
+        "zh": "请安装（Debian/Ubuntu：apt-get install chromium），或将 GIPRO_CHROMIUM 设为其路径"},
+    "pdf_or_html": {
+        "en": "or write the HTML report (.html) and print it from a browser",
+        "zh": "或改为输出 HTML 报告（.html），在浏览器中打印"},
     # productivity (gipro gtfp; report/productivity.py)
     "productivity": {"en": "Green total-factor productivity", "zh": "绿色全要素生产率"},
     "gtfp_intro": {
@@ -456,6 +784,417 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "beta 小于或等于 -1，指数所用的比值 1/(1+beta) 无定义"},
 }
 
+#: Field terms used inside sentences: method names, parameter names, outcomes.
+TERMS: dict[str, dict[str, str]] = {
+    # normalisation methods (COINr names)
+    "minmax": {"en": "min-max normalisation", "zh": "最小-最大值标准化"},
+    "zscore": {"en": "z-scores", "zh": "Z 分数标准化"},
+    "rank": {"en": "ranks", "zh": "排序标准化"},
+    "borda": {"en": "Borda scores", "zh": "Borda 计分"},
+    "percentile": {"en": "percentile ranks", "zh": "百分位排序"},
+    "goalposts": {"en": "goalposts", "zh": "目标值（goalposts）标准化"},
+    "distance_to_target": {"en": "distance to target", "zh": "距目标值距离"},
+    "distance_to_best": {"en": "distance to the best", "zh": "距最优值距离"},
+    "frac_max": {"en": "fraction of the maximum", "zh": "占最大值的比例"},
+    "leading": {"en": "ratio to the leading value", "zh": "与引领值之比"},
+    "custom": {"en": "a custom method", "zh": "自定义方法"},
+    # aggregation
+    "arithmetic": {"en": "the weighted arithmetic mean", "zh": "加权算术平均"},
+    "geometric": {"en": "the weighted geometric mean", "zh": "加权几何平均"},
+    "harmonic": {"en": "the weighted harmonic mean", "zh": "加权调和平均"},
+    "median": {"en": "the weighted median", "zh": "加权中位数"},
+    "copeland": {"en": "the Copeland method", "zh": "Copeland 排序法"},
+    "topsis": {"en": "TOPSIS", "zh": "TOPSIS 法"},
+    "bod": {"en": "Benefit of the Doubt", "zh": "“有利假设”（BoD）法"},
+    "mpi": {"en": "the Mazziotta-Pareto index", "zh": "Mazziotta-Pareto 指数"},
+    # imputation
+    "mean": {"en": "the mean of the period", "zh": "当期均值"},
+    "group_mean": {"en": "the mean of the unit's group", "zh": "组内均值"},
+    "group_median": {"en": "the median of the unit's group", "zh": "组内中位数"},
+    "locf": {"en": "the last observed value", "zh": "上一期观测值（LOCF）"},
+    "linear": {"en": "linear interpolation", "zh": "线性插值"},
+    "em": {"en": "EM", "zh": "EM 算法"},
+    # weighting
+    "equal": {"en": "equal weights", "zh": "等权重"},
+    "pca": {"en": "principal components", "zh": "主成分分析"},
+    "entropy": {"en": "entropy", "zh": "熵权法"},
+    "optimise": {"en": "optimisation", "zh": "优化"},
+    "framework": {"en": "the framework", "zh": "指标体系"},
+    # transforms
+    "log_ct": {"en": "log", "zh": "对数变换"},
+    "log_ct_orig": {"en": "log of the original values", "zh": "对原始值取对数"},
+    "boxcox": {"en": "Box-Cox", "zh": "Box-Cox 变换"},
+    # outcomes
+    "met": {"en": "met", "zh": "达标"},
+    "partly met": {"en": "partly met", "zh": "基本达标"},
+    "not met": {"en": "not met", "zh": "未达标"},
+    "pooled": {"en": "pooled", "zh": "合并"},
+    "per_period": {"en": "per period", "zh": "分期"},
+    "error": {"en": "error", "zh": "报错"},
+    # data sets of a build
+    "d_raw": {"en": "raw", "zh": "原始数据"},
+    "d_denominated": {"en": "denominated", "zh": "分母化数据"},
+    "d_screened": {"en": "screened", "zh": "筛选后数据"},
+    "d_imputed": {"en": "imputed", "zh": "插补后数据"},
+    "d_treated": {"en": "treated", "zh": "异常值处理后数据"},
+    "d_normalised": {"en": "normalised", "zh": "标准化得分"},
+    "d_aggregated": {"en": "aggregated", "zh": "加总得分"},
+    # step kinds
+    "s_denominate": {"en": "Denomination", "zh": "分母化"},
+    "s_screen": {"en": "Screening", "zh": "数据筛选"},
+    "s_impute": {"en": "Imputation", "zh": "缺失值插补"},
+    "s_treat": {"en": "Outlier treatment", "zh": "异常值处理"},
+    "s_normalise": {"en": "Normalisation", "zh": "标准化"},
+    "s_weight": {"en": "Weighting", "zh": "权重设定"},
+    "s_aggregate": {"en": "Aggregation", "zh": "加总"},
+    "none": {"en": "none", "zh": "无"},
+    "yes": {"en": "yes", "zh": "是"},
+    "no": {"en": "no", "zh": "否"},
+    # park requirement status and comparators
+    "mandatory": {"en": "mandatory", "zh": "必选"},
+    "optional": {"en": "optional", "zh": "可选"},
+    "encouraged": {"en": "encouraged", "zh": "鼓励"},
+    "prerequisite": {"en": "prerequisite", "zh": "前提条件"},
+    "present": {"en": "present", "zh": "具备"},
+    # parameter names shown in the methodology's parameter tables
+    "p_method": {"en": "method", "zh": "方法"},
+    "p_bounds": {"en": "bounds", "zh": "边界"},
+    "p_range": {"en": "range", "zh": "取值范围"},
+    "p_constant": {"en": "constant indicator", "zh": "常数指标处理"},
+    "p_weights": {"en": "weight set", "zh": "权重组"},
+    "p_min_availability": {"en": "minimum share of children", "zh": "下级指标最低可得比例"},
+    "p_by_level": {"en": "method by level", "zh": "分层方法"},
+    "p_by_code": {"en": "method by aggregate", "zh": "分项方法"},
+    "p_group": {"en": "group", "zh": "分组"},
+    "p_scope": {"en": "scope", "zh": "范围"},
+    "p_winmax": {"en": "most points winsorised", "zh": "最多缩尾值个数"},
+    "p_skew_threshold": {"en": "skewness threshold", "zh": "偏度阈值"},
+    "p_kurtosis_threshold": {"en": "kurtosis threshold", "zh": "峰度阈值"},
+    "p_fallback": {"en": "transformation", "zh": "变换方法"},
+    "p_denominators": {"en": "denominators", "zh": "分母"},
+    "p_scale": {"en": "scale factor", "zh": "比例系数"},
+    "p_use_framework": {"en": "denominators of the framework", "zh": "使用指标体系中的分母"},
+    "p_threshold": {"en": "threshold", "zh": "阈值"},
+    "p_seed": {"en": "seed", "zh": "随机种子"},
+    "p_on_constant": {"en": "constant indicator", "zh": "常数指标处理"},
+    "p_indicators": {"en": "indicators", "zh": "指标"},
+    "p_mean_sd": {"en": "mean and sd", "zh": "均值与标准差"},
+}
+
+#: Measurement units of the built-in frameworks and data sets, in Chinese.
+MEASURES: dict[str, str] = {
+    "%": "%",
+    "fraction (0-1)": "比例（0-1）",
+    "t CO2 per person": "吨 CO2/人",
+    "t CO2 per 10^4 yuan (2015 prices)": "吨 CO2/万元（2015 年价格）",
+    "yuan per person, 2015 prices": "元/人（2015 年价格）",
+    "100m CNY/km2": "亿元/平方公里",
+    "10k CNY/person": "万元/人",
+    "10k CNY/tce": "万元/吨标煤",
+    "CNY/m3": "元/立方米",
+    "events/year": "次/年",
+    "events": "次",
+    "injuries per 1000 employees": "每千名职工工伤人数",
+    "t CO2/10k CNY": "吨 CO2/万元",
+    "t/10k CNY": "吨/万元",
+    "tce/10k CNY": "吨标煤/万元",
+    "m3/10k CNY": "立方米/万元",
+    "projects": "个",
+    "present/absent": "有/无",
+    "categorical": "分类",
+    "full-time staff": "名专职人员",
+    "ratio (emission growth ÷ IVA growth)": "比值（排放增速 ÷ 工业增加值增速）",
+    "ratio (energy growth ÷ IVA growth)": "比值（能耗增速 ÷ 工业增加值增速）",
+    "ratio (fresh-water growth ÷ IVA growth)": "比值（新鲜水耗增速 ÷ 工业增加值增速）",
+    "events (3 years)": "次（三年内）",
+    "% of resident firms": "% 入驻企业",
+    "(1 (yes)/0 (no))": "1（是）/0（否）",
+    "Percent": "%", "Ratio": "比值", "ratio": "比值", "Score": "得分", "Score 1-5": "得分 1-5",
+    "Number": "个数", "Number of people": "人数", "Number of countries": "国家数",
+    "Number of crossings": "口岸数", "Number of bilateral connections": "双边联系数",
+    "Number of measures (initiated, in force)": "措施数（已启动、已生效）",
+    "Number of secretariats per 1,000 inhabitants": "每千人秘书处数",
+    "Billion USD": "十亿美元", "Million USD": "百万美元", "Trillion USD": "万亿美元",
+    "Current USD": "现价美元", "USD bn": "十亿美元", "Billion tonnes": "十亿吨",
+    "Tonnes per capita": "吨/人", "TWh": "太瓦时", "Mbps": "Mbps",
+    "Thousand seats": "千座位", "Thousands international students": "千名国际学生",
+    "Thousands people": "千人", "thousand persons": "千人", "km2": "平方公里",
+    "not stated by COINr": "COINr 未注明",
+    "kg of oil equivalent per $1000 GDP (constant 2011 PPP)":
+        "千克油当量/千美元 GDP（2011 年不变价购买力平价）",
+    "% of energy": "% 能源",
+    "% of solid waste": "% 固体废物",
+    "% of water": "% 用水",
+    "% of wastewater": "% 废水",
+    "% of park area": "% 园区面积",
+    "% of employees": "% 职工",
+}
+
+#: Sheet names of the workbook in Chinese (the English name is the key); data sets by
+#: :data:`TERMS` ``d_<name>``, park tables keep their CSV names.
+SHEETS: dict[str, str] = {
+    "about": "说明", "ranking": "排名表", "results": "结果", "weights": "权重",
+    "framework": "指标体系", "exclusions": "剔除与缺失", "log": "步骤记录", "sources": "数据来源",
+    "progress_index": "指数进展", "progress_indicators": "指标进展", "improvers": "改善单元数",
+    "contributions": "贡献分解", "leading_factors": "主要因素", "progress_summary": "进展摘要",
+    "progress_index_yearly": "指数逐年进展", "progress_indicators_yearly": "指标逐年进展",
+    "improvers_yearly": "逐年改善单元数", "contributions_yearly": "逐年贡献分解",
+    "rank_intervals": "排名区间", "sobol": "Sobol指数", "correlations": "相关系数",
+    "scenarios": "情景", "attainment": "目标达成", "questions": "反向问题",
+    "requirement_changes": "要求达标变化", "verdict_changes": "结论变化",
+    "sensitivity_runs": "敏感性运行", "sensitivity_failures": "失败的运行",
+    "sensitivity_notes": "敏感性说明", "park_indicators": "园区指标",
+}
+
+#: What each sheet holds, in Chinese (the English descriptions are written where the
+#: tables are gathered, :func:`gipro.report.excel.workbook_tables`).
+ABOUT: dict[str, str] = {
+    "ranking": "排名表：各单元的综合指数与各维度得分及排名，按排名排序（可直接粘贴到文档）",
+    "results": "每个单元、时期、代码的得分与排名（排名 1 为最好，并列取最小名次）",
+    "weights": "各权重组：相对同级的权重及在综合指数中的有效权重",
+    "framework": "指标体系：代码、中英文名称、计量单位、方向、权重、有效权重与来源",
+    "exclusions": "被步骤剔除的单元及无综合指数得分的单元-时期，附原因",
+    "log": "每个步骤的参数及所用规则",
+    "sources": "数据来源与许可（原文）",
+    "progress_index": "综合指数与各汇总项的进展", "progress_indicators": "各指标的进展",
+    "improvers": "各指标改善、恶化、不变与缺失的单元数", "contributions": "各指标对指数变化的贡献",
+    "leading_factors": "各单元指数变化的主要因素", "progress_summary": "进展摘要与注意事项",
+    "rank_intervals": "不确定性运行中各单元的排名区间", "sobol": "一阶与总 Sobol 敏感性指数",
+    "correlations": "相关系数矩阵", "scenarios": "情景与基准对比",
+    "attainment": "各目标按预测方式与情景的达成情况", "questions": "达成目标所需的变化（反向问题）",
+    "requirement_changes": "各情景前后园区要求的达标结果",
+    "verdict_changes": "各情景前后的园区结论",
+    "sensitivity_runs": "每次运行的抽样设定、状态与平均绝对排名变动",
+    "sensitivity_failures": "失败的运行及原因",
+    "sensitivity_notes": "分析的设计、随机种子、输入与规则",
+    "park_indicators": "各园区各年度的指标值",
+}
+
+#: Column headers of the tables gipro writes, in Chinese (other headers -- codes -- stay).
+COLUMNS: dict[str, str] = {
+    "unit": "单元代码", "unit_name": "单元", "period": "时期", "code": "代码",
+    "code_name": "名称", "name": "名称", "level": "层级", "score": "得分", "rank": "排名",
+    "children_scored": "有得分的下级指标数", "children": "下级指标数", "set": "权重组",
+    "method": "方法", "parent": "上级", "weight": "权重", "effective_weight": "有效权重",
+    "note": "说明", "kind": "类型", "name_en": "英文名称", "name_zh": "中文名称",
+    "direction": "方向", "source": "来源", "unit_used": "标准化时的计量单位", "step": "步骤",
+    "reason": "原因", "base": "基期", "end": "末期", "score_base": "基期得分",
+    "score_end": "末期得分", "change": "变化", "change_pct": "变化率（%）",
+    "rank_base": "基期排名", "rank_end": "末期排名", "rank_change": "排名变化",
+    "outcome": "结果", "measure": "计量单位", "value_source": "数值来源",
+    "value_base": "基期值", "value_end": "末期值", "value_change": "数值变化",
+    "value_change_pct": "数值变化率（%）", "cagr_pct": "年均增长率（%）",
+    "score_change": "得分变化", "n_units": "单元数", "n_improved": "改善",
+    "n_worsened": "恶化", "n_unchanged": "不变", "n_missing": "缺失",
+    "share_improved": "改善比例", "contribution": "贡献", "contribution_real": "实际贡献",
+    "contribution_bounds": "边界变化贡献", "share": "占比", "role": "作用",
+    "driver_rank": "拉动排名", "drag_rank": "拖累排名", "index_change": "指数变化",
+    "position": "序号", "input": "输入", "output": "输出", "skipped": "已跳过",
+    "reused": "复用", "seconds": "用时（秒）", "params": "参数", "notes": "规则与说明",
+    "text": "内容", "nominal_rank": "名义排名", "median_rank": "排名中位数",
+    "q05": "5% 分位排名", "q95": "95% 分位排名", "mean_abs_shift": "平均绝对排名变动",
+    "scenario": "情景", "score_scenario": "情景得分", "rank_scenario": "情景排名",
+    "target": "目标", "met": "达成", "label": "标签", "value": "数值", "status": "状态",
+}
+
+_UNTRANSLATED: set[str] = set()
+
+#: Texts written by the analyses (step policies, progress cautions, scenario and sensitivity
+#: notes, park notes) in English, as (regular expression, Chinese template): the template's
+#: ``{name}`` fields are the expression's named groups; fields ending in ``_m`` are
+#: measurement units (:data:`MEASURES`), ``_t`` terms (:data:`TERMS`). A text no pattern
+#: matches stays English and is recorded (:func:`untranslated`): the tests fail on it.
+PATTERNS: list[tuple[str, str]] = [
+    # build inputs
+    (r"framework (?P<fw>\S+): (?P<n>\d+) indicators, (?P<a>\d+) aggregates",
+     "指标体系 {fw}：{n} 个指标，{a} 个汇总项"),
+    (r"data (?P<d>.+?): (?P<n>\d+) units, periods (?P<p>[\d-]+) \(chosen by the recipe's "
+     r"periods: from (?P<a>[\d-]+)\)",
+     "数据 {d}：{n} 个单元，时期 {p}（按配置的时期从 {a} 中选取）"),
+    (r"data (?P<d>.+?): (?P<n>\d+) units, periods (?P<p>[\d-]+)",
+     "数据 {d}：{n} 个单元，时期 {p}"),
+    (r"data variables not in the framework \(not used\): (?P<v>.+)",
+     "数据中不属于指标体系的变量（未使用）：{v}"),
+    (r"data variables used as denominators \(not indicators of the framework\): (?P<v>.+)",
+     "用作分母的数据变量（不是指标体系中的指标）：{v}"),
+    (r"ParkData\((?P<p>\d+) parks x (?P<y>[\d-]+), (?P<i>\d+) indicators, (?P<v>\d+) "
+     r"values(?P<s>, SYNTHETIC)?\)",
+     "园区数据：{p} 个园区 × {y}，{i} 个指标，{v} 个数值{s}"),
+    # progress cautions
+    (r"series break between (?P<a>\d+) and (?P<b>\d+) \((?P<x_x>.+)\); affects (?P<c>.+)",
+     "{a}年与{b}年之间存在统计口径断点（{x_x}）；影响 {c}"),
+    (r"series break between (?P<a>\d+) and (?P<b>\d+) \((?P<x_x>.+)\)",
+     "{a}年与{b}年之间存在统计口径断点（{x_x}）"),
+    (r"(?P<t>[^:;]+): (?P<x_x>series break between .+)", "{t}：{x_x}"),
+    # the known breaks of the built-in data (gipro.datasets.breaks)
+    (r"GDP vintage: (?P<a>[\d-]+) revised historical series \(after the 2004 census\), "
+     r"(?P<b>[\d-]+) as first published",
+     "GDP 数据版本变化：{a} 年为 2004 年经济普查后修订的历史序列，{b} 年为初次公布数据"),
+    (r"GDP vintage: (?P<a>[\d-]+) on the 4th-economic-census basis; the (?P<s>\S+) step "
+     r"mixes revision with growth \(Tianjin (?P<t>\S+) %, Jilin (?P<j>\S+) %\)",
+     "GDP 数据版本变化：{a} 年按第四次经济普查口径；{s} 的变化混合了数据修订与实际增长"
+     "（天津 {t}%、吉林 {j}%）"),
+    (r"population: 2010 census \(e\.g\. Guangxi (?P<g>\S+) %, Anhui (?P<a>\S+) %\); "
+     r"Beijing (?P<p>[\d-]+) already revised to it",
+     "人口数据按 2010 年人口普查修订，如广西 {g}%、安徽 {a}%；北京 {p} 年数据已按此修订"),
+    (r"population: registered to usual-resident definition from (?P<y>\d+) \(e\.g\. Hunan "
+     r"(?P<h>\S+) %, Guangxi (?P<g>\S+) %\)",
+     "人口口径自 {y} 年起由户籍人口改为常住人口（如湖南 {h}%、广西 {g}%）"),
+    (r"indicator values \(value_\*, % change, CAGR, improved/worsened, improver counts\) are "
+     r"observed values of the indicators as the index uses them \((?P<d>[^)]*)\); a value the "
+     r"index imputed counts as missing and one it treated \(winsorised, transformed\) is "
+     r"judged on the observed value(?P<x>.*)",
+     "指标值（变化率、年均增长率、改善/恶化及改善单元数）均为综合指数所用指标的观测值；"
+     "被插补的值按缺失处理，经缩尾或变换处理的值按原观测值评价"),
+    (r"contributions use the weights the aggregate step '(?P<s>[^']+)' used: weight set "
+     r"'(?P<w>[^']+)' \(the framework's weights\)",
+     "贡献分解采用加总步骤所用的权重（指标体系权重）"),
+    (r"contributions use the weights the aggregate step '(?P<s>[^']+)' used: weight set "
+     r"'(?P<w>[^']+)'(?P<x>.*)",
+     "贡献分解采用加总步骤所用的权重（权重组 {w}）"),
+    # step policies
+    (r"min-max: low \+ \(x - min\)/\(max - min\) \(high - low\), after multiplying each "
+     r"indicator .+ by its direction; scale \[(?P<lo>[^,]+), (?P<hi>[^\]]+)\]",
+     "最小-最大值标准化：low + (x − min)/(max − min)·(high − low)，先乘以指标方向；取值范围 "
+     "[{lo}, {hi}]"),
+    (r"bounds pooled over all periods (?P<p>[\d-]+): scores are comparable across periods",
+     "标准化边界取 {p} 全部时期的合并值：各时期得分可比"),
+    (r"weighted arithmetic mean level by level; weights from set '(?P<w_t>[^']+)', renormalised "
+     r"over the available children; an aggregate needs at least (?P<a>[\d.]+%) of its "
+     r"children \(else missing\)",
+     "逐层加权算术平均；采用{w_t}权重，在有数据的下级指标间重新归一化；每个汇总项至少需要 "
+     "{a} 的下级指标有数据（否则为缺失）"),
+    (r"weighted geometric mean level by level; weights from set '(?P<w_t>[^']+)', renormalised "
+     r"over the available children; an aggregate needs at least (?P<a>[\d.]+%) of its "
+     r"children \(else missing\)",
+     "逐层加权几何平均；采用{w_t}权重，在有数据的下级指标间重新归一化；每个汇总项至少需要 "
+     "{a} 的下级指标有数据（否则为缺失）"),
+    (r"(?P<c>\S+): (?P<n>\d+) unit-periods aggregated over the available children only",
+     "{c}：{n} 个单元-时期仅按有数据的下级指标加总"),
+    (r"(?P<n>\d+) aggregate scores computed with some children missing (?P<x>.*)",
+     "{n} 个汇总得分在部分下级指标缺失的情况下计算（权重在其余下级指标间重新归一化）"),
+    (r"denominated (?P<n>\d+) indicators: (?P<l>.+)", "对 {n} 个指标做分母化：{l}"),
+    (r"(?P<c>\S+): (?P<n>\d+) values left missing because the denominator is missing "
+     r"\((?P<d>[^)]+)\): (?P<u>.+)", "{c}：分母（{d}）缺失，{n} 个值保持缺失：{u}"),
+    (r"group_mean: mean of the indicator within the unit's (?P<g>\S+) group over each "
+     r"period's units; observed values unchanged; filled (?P<a>\d+) of (?P<b>\d+) missing "
+     r"values", "组内均值插补：按 {g} 分组、逐期取组内均值；观测值不变；共插补 {b} 个缺失值中的 "
+     "{a} 个"),
+    (r"groups from '(?P<g>[^']+)': (?P<l>.+)", "分组依据 {g}：{l}"),
+    (r"check: pass when \|skew\| < (?P<s>[\d.]+) or kurtosis < (?P<k>[\d.]+) \(sample "
+     r"type-2 moments\); winsorise up to (?P<w>\d+) points, then (?P<f_t>\S+) of the "
+     r"original values",
+     "检验：|偏度| < {s} 或峰度 < {k} 即通过（样本二型矩）；最多缩尾 {w} 个值，仍不通过则对原始"
+     "值做{f_t}"),
+    (r"winsorised (?P<n>\d+) points: (?P<l>.+)", "共缩尾 {n} 个值：{l}"),
+    # scenarios
+    (r"normalisation '(?P<s>[^']+)' \((?P<m_t>[^)]+)\): (?P<p>.+) frozen at the baseline's "
+     r"\((?P<b_t>\S+) over (?P<y>[\d-]+)\)",
+     "标准化（{m_t}）：{p} 固定为基准值（{y} 合并）"),
+    (r"values beyond the baseline's bounds are scored beyond the scale(?P<x>.*)",
+     "超出基准边界的数值得分可超出标准化区间（不截断），并在 beyond_scale.csv 中列出"),
+    (r"values beyond the baseline's bounds are clipped(?P<x>.*)",
+     "超出基准边界的数值按边界截断"),
+    (r"derived variables recomputed from the changed values (?P<x>.+)",
+     "派生变量根据变化后的数值重新计算（见变化记录中的 recomputed 操作）"),
+    (r"projection: periods (?P<a>\d+)-(?P<b>\d+) are copies of (?P<c>\d+) \(no trend\) "
+     r"before the changes(?P<x>.*)",
+     "预测：{a}-{b}年的数据在施加变化之前复制{c}年数值（不外推趋势）"),
+    (r"steps (?P<s>.+) run on the changed data as in the recipe(?P<x>.*)",
+     "步骤 {s} 按配置在变化后的数据上重新运行"),
+    (r"effective weight (?P<w>[\d.e+-]+) x slope (?P<s>[\d.e+-]+) points per unit of the "
+     r"indicator", "有效权重 {w} × 斜率 {s}（每单位指标变化对应的分值）"),
+    (r"would need (?P<c>\S+) = (?P<v>\S+) (?P<u_m>.+), outside its feasible range "
+     r"(?P<r>\[.+\])", "需要 {c} = {v} {u_m}，超出其可行范围 {r}"),
+    (r"new values: (?P<l>.+)", "新取值：{l}"),
+    # sensitivity
+    (r"(?P<d>sobol|montecarlo) design, (?P<n>\d+) runs \((?P<x>[^)]*)seed (?P<s>\d+)\); "
+     r"target (?P<t>\S+), period (?P<p>\d+); inputs: (?P<i_s>.+)",
+     "{d} 设计，共 {n} 次运行（随机种子 {s}）；目标 {t}，时期 {p}；不确定输入：{i_s}"),
+    (r"weights \(\+-(?P<p>[\d.]+)% on (?P<n>\d+) weights?\)", "权重（{n} 个权重上下浮动 {p}%）"),
+    (r"(?P<s>[\w.]+) \((?P<n>\d+) alternatives\)", "{s}（{n} 个备选设定）"),
+    (r"(?P<s>[\w.]+) \((?P<a>[\d.]+)-(?P<b>[\d.]+)\)", "{s}（{a}-{b}）"),
+    (r"(?P<a>\d+) of (?P<b>\d+) runs failed \(listed in failures\); rank statistics use "
+     r"the successful runs",
+     "{b} 次运行中有 {a} 次失败（见 failures.csv）；排名统计仅使用成功的运行"),
+    (r"failed runs: (?P<n>\d+) runs: step '(?P<s>[^']+)': geometric mean needs strictly "
+     r"positive values(?P<x>.*)",
+     "失败的运行：{n} 次，加总步骤的几何平均要求数值严格为正（标准化结果含 0 或负值；可改为映射到 "
+     "[1, 100] 的最小-最大值标准化或使用算术平均）"),
+    (r"Sobol indices from (?P<a>\d+) of (?P<b>\d+) base rows: the other (?P<c>\d+) have a "
+     r"failed run \(see failures\)",
+     "Sobol 指数基于 {b} 个基础样本中的 {a} 个计算：其余 {c} 个含失败的运行（见 failures.csv）"),
+    (r"change (?P<n>\d+): (?P<codes>.+?) \((?P<who_x>[^()]+)\): (?P<what_x>.+): (?P<k>\d+) "
+     r"values? changed", "变化 {n}：{codes}（{who_x}）：{what_x}：改变 {k} 个数值"),
+    (r"all units", "全部单元"),
+    (r"all units in (?P<g>.+)", "{g} 的全部单元"),
+    (r"(?P<n>\d+) units", "{n} 个单元"),
+    (r"constant-rate path to (?P<a>\S+) % from the base value by (?P<by>\d+)"
+     r"(?: \(base (?P<base>\d+)\))?", "以恒定速率在{by}年前相对基值变化 {a}%（基年 {base}）"),
+    (r"constant-rate path to (?P<a>\S+) by (?P<by>\d+)(?: \(base (?P<base>\d+)\))?",
+     "以恒定速率在{by}年前达到 {a}（基年 {base}）"),
+    (r"close (?P<p>\d+%) of the gap to the best performer", "缩小与最优单元差距的 {p}"),
+    (r"close (?P<p>\d+%) of the gap to (?P<u>\S+)", "缩小与 {u} 差距的 {p}"),
+    (r"change by (?P<a>\S+) %", "变化 {a}%"),
+    (r"change by (?P<a>\S+)", "变化 {a}"),
+    (r"set to (?P<a>\S+)(?P<w> where worse)?", "设为 {a}"),
+    (r"warning: (?P<c>\S+) changed \((?P<n>\d+) values?\) but it is (?P<f>.+?); "
+     r"(?P<i>.+?) stays? as (?:it was|they were)(?:, and so do the variables computed from "
+     r"(?:it|them) \((?P<d>.+)\))?; to move them together, change (?P<e>.+) instead",
+     "警告：{c} 被直接改变（{n} 个数值），但它等于 {f}；{i} 保持不变，由其计算的变量（{d}）"
+     "也不变；如需联动，请改为改变 {e}"),
+    (r"recomputed from it: (?P<l_v>.+)", "据此重新计算：{l_v}"),
+    (r"weights", "权重"),
+    (r"(?P<s>\w+)\.method", "{s} 步骤的方法"),
+    (r"(?P<a>\d+) \(water-scarce cities\); (?P<b>\d+) \(Beijing-Tianjin-Hebei\)",
+     "{a}（缺水城市）；{b}（京津冀）"),
+    (r"baseline \(trend\)", "基准（趋势）"),
+    (r"baseline \(as evaluated\)", "基准（按评估）"),
+    # parks
+    (r"partly met: not met but within (?P<p>\d+)% of the threshold \(gap_pct <= \d+\); "
+     r"numeric thresholds other than 0 only",
+     "基本达标：未达标但与阈值的差距在 {p}% 以内（仅适用于非零的数值阈值）"),
+    (r"compliance shares: met / \(met \+ partly met \+ not met\), encouraged items excluded",
+     "达标率 = 达标数 /（达标 + 基本达标 + 未达标），鼓励性指标不计入"),
+    (r"optional-indicator rule: count not known, not applied \(see verdicts\)",
+     "可选指标规则：所需项数未知，未予应用（见评价结论）"),
+    (r"enterprise roll-up: ratios and shares over enterprises reporting every field they need, "
+     r"missing below (?P<p>\d+)% coverage; totals only when every enterprise reports; missing "
+     r"values never counted as zero",
+     "企业数据汇总：比率与占比按填报了全部所需字段的企业计算，覆盖率低于 {p}% 时记为缺失；"
+     "总量仅在全部企业均填报时计算；缺失值从不按零计"),
+    (r"(?P<c>\S+): missing for (?P<n>\d+) park-years where not every enterprise reports "
+     r"(?P<f>\S+)", "{c}：有 {n} 个园区-年份因并非所有企业都填报 {f} 而缺失"),
+    (r"changes over (?P<n>\d+) years need complete totals in both years",
+     "{n} 年变化率要求两个年份的总量数据均完整"),
+    (r"park-years without data (?P<n>\d+) years earlier have none",
+     "{n} 年前无数据的园区-年份不计算变化率"),
+    (r"elasticities: missing for (?P<n>\d+) cases where IVA did not grow over (?P<y>\d+) "
+     r"years(?P<x>.*)",
+     "弹性系数：有 {n} 个情形因工业增加值在 {y} 年内未增长而缺失（弹性系数仅在工业增加值增长时"
+     "有意义）"),
+    (r"One period \((?P<p>\d+)\): no progress section\.", "仅一个时期（{p}）：无进展部分。"),
+    (r"(?P<c>\S+): missing for (?P<n>\d+) park-years below (?P<p>\d+)% coverage",
+     "{c}：有 {n} 个园区-年份覆盖率低于 {p}%，记为缺失"),
+    (r"(?P<fw>\S+): (?P<rest>.+)", "{fw}：{rest_l}"),
+    (r"does not meet HJ 274-2015", "未达到 HJ 274-2015 要求"),
+    (r"meets the HJ 274-2015 indicator requirements", "达到 HJ 274-2015 指标要求"),
+    (r"basic requirements not met: not a green park", "基本要求未满足：不是绿色园区"),
+    (r"basic requirements met: eligible for green-index \(GI\) scoring",
+     "基本要求已满足：可参加绿色指数（GI）评分"),
+    (r"not an EIP", "不是生态工业园区（EIP）"),
+    (r"an EIP", "生态工业园区（EIP）"),
+    (r"undetermined \(EIP thresholds not yet coded\)", "待定（EIP 阈值尚未录入）"),
+]
+_COMPILED = [(re.compile(p), z) for p, z in PATTERNS]
+
+#: Internal names in the analyses' English texts, said the way a reader says them.
+EN_REWRITES: list[tuple[str, str]] = [
+    (r"weights from set 'framework'", "the framework's weights"),
+    (r"weight set 'framework' \(the framework's weights\)", "the framework's weights"),
+    (r"\(value_\*, ", "("),
+]
+
 
 def check_lang(lang: str) -> str:
     """Validate a report language.
@@ -488,6 +1227,134 @@ def translate(key: str, lang: str = "en", **fmt: Any) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def term(key: str, lang: str = "en") -> str:
+    """A field term (:data:`TERMS`) in ``lang``; an unknown key is returned as it is."""
+    t = TERMS.get(key)
+    return t[lang] if t else key
+
+
+def measure(text: str | None, lang: str = "en") -> str:
+    """A measurement unit in ``lang`` (:data:`MEASURES`): ``t CO2 per person`` -> ``吨 CO2/人``.
+
+    A unit already carrying its Chinese form in parentheses (``t/10k CNY (吨/万元)``) gives
+    that form; an unknown unit is returned as it is and recorded (:func:`untranslated`).
+    """
+    if not text or lang == "en":
+        return text or ""
+    m = re.fullmatch(r"(.+?) \(([^()]*[\u4e00-\u9fff][^()]*)\)", text)
+    if m:
+        return m.group(2)
+    if text in MEASURES:
+        return MEASURES[text]
+    d = re.fullmatch(r"(.+) / (\S+) \((.+)\)", text)  # denominated: "X / Den_GDP (USD bn)"
+    if d:
+        return f"{measure(d.group(1), lang)} / {d.group(2)}（{measure(d.group(3), lang)}）"
+    if re.fullmatch(r"[\w\s]*[\u4e00-\u9fff][\w\s]*", text) or not re.search("[A-Za-z]", text):
+        return text
+    _UNTRANSLATED.add(text)
+    return text
+
+
+def sheet_text(key: str, lang: str = "en") -> str:
+    """A workbook sheet's name in ``lang`` (data sets as :data:`TERMS` ``d_<name>``)."""
+    if lang == "en":
+        return key
+    if key in SHEETS:
+        return SHEETS[key]
+    return TERMS[f"d_{key}"][lang] if f"d_{key}" in TERMS else key
+
+
+def column_text(name: str, lang: str = "en") -> str:
+    """A column header in ``lang`` (:data:`COLUMNS`; codes and other names stay)."""
+    return COLUMNS.get(name, name) if lang == "zh" else name
+
+
+def about_text(key: str, english: str, lang: str = "en") -> str:
+    """What sheet ``key`` holds, in ``lang`` (``english``: the English description)."""
+    if lang == "en":
+        return english
+    if key in ABOUT:
+        return ABOUT[key]
+    if f"d_{key}" in TERMS:
+        return translate("xl_dataset", lang, name=TERMS[f"d_{key}"][lang])
+    if "." in key:
+        step, _, table = key.partition(".")
+        return translate("xl_step_table", lang, step=step, key=table)
+    return translate("xl_park_table" if "_" in key else "xl_other", lang, name=key)
+
+
+def localise(text: str, lang: str = "en") -> str:
+    """A text written by the analyses (a step's policy, a caution, a note) in ``lang``.
+
+    The analyses write English; for Chinese the text is matched against :data:`PATTERNS`
+    (whole text; a ``" [SYNTHETIC data]"`` tag and text joined by ``"; "`` are handled part
+    by part). A text no pattern matches is returned unchanged and recorded
+    (:func:`untranslated`), so a test can fail on it.
+
+    Examples
+    --------
+    >>> localise("bounds pooled over all periods 2006-2015: scores are comparable across "
+    ...          "periods", "zh")
+    '标准化边界取 2006-2015 全部时期的合并值：各时期得分可比'
+    """
+    if lang == "en" and text:
+        for rx, plain in EN_REWRITES:
+            text = re.sub(rx, plain, text)
+        return text
+    if not text or re.search("[\u4e00-\u9fff]", text):
+        return text  # already written in Chinese
+    if not re.search("[A-Za-z]{2,}", text):
+        return text  # numbers, symbols, codes of one letter: nothing to translate
+    if text in TERMS:
+        return TERMS[text][lang]
+    indent = text[: len(text) - len(text.lstrip())]
+    if indent:
+        return indent + localise(text.lstrip(), lang)
+    tag = ""
+    if text.endswith(" [SYNTHETIC data]"):
+        text, tag = text[: -len(" [SYNTHETIC data]")], " " + translate("synthetic_tag", lang)
+    for rx, zh in _COMPILED:
+        m = rx.fullmatch(text)
+        if m:
+            fields = {}
+            for k, v in m.groupdict().items():
+                v = v or ""
+                if k.endswith("_m"):
+                    fields[k] = measure(v, lang)
+                elif k.endswith("_t"):
+                    fields[k] = term(v, lang)
+                elif k.endswith("_s"):  # a list of phrases "a (x, y), b (z)"
+                    fields[k] = "、".join(localise(x, lang)
+                                         for x in re.split(r", (?![^()]*\))", v))
+                elif k.endswith("_x"):  # a phrase of its own
+                    fields[k] = localise(v, lang)
+                elif k.endswith("_v"):  # "code (150 values), ..."
+                    fields[k] = re.sub(r"(\S+) \((\d+) values?\)", r"\1（\2 个值）",
+                                       v).replace("), ", ")、").replace("）, ", "）、")
+                else:  # lists of codes joined the Chinese way
+                    fields[k] = re.sub(r", (?![^\[]*\])", "、", v).replace(" or ", " 或 ")
+                fields[k + "_l"] = localise(v, lang) if k == "rest" else fields[k]
+            fields = {k: ("" if v is None else v) for k, v in fields.items()}
+            if m.groupdict().get("s") == ", SYNTHETIC":
+                fields["s"] = "，合成数据"
+            return zh.format(**fields) + tag
+    if "; " in text:
+        parts = text.split("; ")
+        return "；".join(localise(p, lang) for p in parts) + tag
+    _UNTRANSLATED.add(text)
+    return text + tag
+
+
+def untranslated(clear: bool = False) -> list[str]:
+    """Texts :func:`localise` and :func:`measure` could not translate since the last clear."""
+    out = sorted(_UNTRANSLATED)
+    if clear:
+        _UNTRANSLATED.clear()
+    return out
+
+
 def check_complete() -> list[str]:
     """Keys missing a language (empty when every string has English and Chinese)."""
-    return [f"{k}: {lang}" for k, v in STRINGS.items() for lang in LANGUAGES if not v.get(lang)]
+    return [f"{k}: {lang}" for table in (STRINGS, TERMS) for k, v in table.items()
+            for lang in LANGUAGES if lang not in v or (not v[lang] and lang != "en"
+                                                        and v.get("en"))]

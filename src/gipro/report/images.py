@@ -130,9 +130,10 @@ def build_chart(build: Build, name: str, *, lang: str = "en", unit: str | None =
         progress or rank-history chart for a build with one period ("the build has one
         period (2015): no rank history", as the report says); no unit with a score.
     """
-    from .builder import Context
+    from ..results import period_of
+    from .context import Context
     from .i18n import translate
-    from .sections import Overview, Profiles, Progress, Results, Robustness, _period_of
+    from .sections import Overview, Profiles, Progress, Results, Robustness
 
     if name not in CHARTS:
         raise InputError(f"unknown chart {name!r}", [f"charts: {', '.join(CHARTS)}"])
@@ -141,7 +142,7 @@ def build_chart(build: Build, name: str, *, lang: str = "en", unit: str | None =
     names = _unit_table_names(build)
     if per_unit and unit is not None:
         unit = match_unit(unit, list(build.final.units), names, lang=lang)
-    res_period = _period_of(build, period)
+    res_period = period_of(build, period)
     periods_text = str(res_period)
     periods = list(build.final.periods)
     if name == "rank-history":

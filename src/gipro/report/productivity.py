@@ -26,7 +26,8 @@ from .tables import Col, table
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..gtfp import GTFPResult
-    from .builder import Context, Report
+    from .builder import Report
+    from .context import Context
 
 __all__ = ["Productivity", "productivity_report", "productivity_workbook"]
 

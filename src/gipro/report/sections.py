@@ -10,6 +10,7 @@ median_rank, q05, q95``. Sections are optional: a report holds any subset, in an
 from __future__ import annotations
 
 import platform
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -17,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .. import __version__
 from ..errors import InputError
 from ..framework import Framework
-from ..results import _period as _period_of  # the period of a results question
-from ..results import indicator_values
+from ..results import indicator_values, period_of
 from . import charts
+from .i18n import localise, measure, term
+from .prose import park_reasons, progress_paragraph, step_prose
 from .tables import Cell, Col, Table, fmt, readable, table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..parks.engine import Assessment
     from ..parks.gi import GreenIndex
     from ..progress import ProgressReport
-    from .builder import Context
+    from .context import Context
 
 __all__ = [
     "Methodology",
@@ -72,15 +73,19 @@ def unit_names(units: pd.DataFrame | None, codes: Sequence[str]) -> dict[str, di
     >>> unit_names(t, ["InnerMongolia", "X"])["zh"]
     {'InnerMongolia': '内蒙古', 'X': 'X'}
     """
-    def col(name: str) -> dict[str, str]:
-        if units is None or name not in units.columns:
-            return {}
-        s = units[name].dropna().astype(str)
-        return {str(k): v for k, v in s.items() if v.strip()}
+    from ..labels import unit_labels
 
-    en, zh = col("name"), col("name_zh")
-    return {"en": {c: en.get(c) or zh.get(c) or c for c in codes},
-            "zh": {c: zh.get(c) or en.get(c) or c for c in codes}}
+    return {lang: unit_labels(units, codes, lang) for lang in ("en", "zh")}
+
+
+def dataset_label(name: str, lang: str) -> str:
+    """A build's data set named in ``lang`` (``normalised`` -> ``标准化得分``); a data set
+    named by the recipe keeps its name."""
+    return term(f"d_{name}", lang) if f"d_{name}" in _DATASETS else name
+
+
+_DATASETS = {f"d_{k}" for k in ("raw", "denominated", "screened", "imputed", "treated",
+                                "normalised", "aggregated")}
 
 
 def _build_unit_names(build: Build) -> dict[str, dict[str, str]]:
@@ -157,8 +162,10 @@ class Overview(Section):
                                 "n_cells": avail.shape[0] * avail.shape[1]})
         steps = pd.DataFrame([{"position": e.position + 1, "name": e.name, "step": e.step,
                                "input": e.input, "output": e.output,
-                               "notes": "; ".join(e.notes)} for e in build.log],
-                             columns=["position", "name", "step", "input", "output", "notes"])
+                               "notes": "; ".join(e.notes), "notes_list": list(e.notes)}
+                              for e in build.log],
+                             columns=["position", "name", "step", "input", "output", "notes",
+                                      "notes_list"])
         periods = list(build.final.periods)
         facts = {"units": len(build.final.units), "periods": f"{periods[0]}-{periods[-1]}"
                  if len(periods) > 1 else str(periods[0]),
@@ -176,20 +183,28 @@ class Overview(Section):
             share=1 - self.missing["n_missing"] / self.missing["n_cells"].where(
                 self.missing["n_cells"] > 0))
         t = ctx.t
+        steps = self.steps.assign(
+            kind=self.steps["step"].map(lambda k: term(f"s_{k}", lang)),
+            flow=[f"{dataset_label(a, lang)} → {dataset_label(b, lang)}"
+                  for a, b in zip(self.steps["input"], self.steps["output"], strict=True)],
+            policies=[localise(n, lang) if isinstance(n, str) else
+                      t("clause_sep").join(localise(x, lang) for x in n)
+                      for n in self.steps.get("notes_list", self.steps["notes"])])
         return {
             "facts": self.facts,
-            "sunburst": ctx.chart(charts.framework_sunburst(fw, lang), "framework"),
+            "tree": ctx.chart(charts.framework_tree(
+                fw, lang, weight_word=t("col_eff_weight"), direction_word=t("col_direction")),
+                "framework"),
             "coverage": ctx.chart(charts.coverage_heatmap(cov), "coverage"),
             "missing": table(miss, [Col("code", t("col_code")), Col("name", t("col_name")),
                                     Col("share", t("col_available"), "pct"),
                                     Col("n_missing", t("col_missing"), "int")]),
-            "steps": table(self.steps, [Col("position", "#", "int"),
-                                        Col("name", t("col_step")), Col("step", t("col_kind")),
-                                        Col("input", t("col_input")),
-                                        Col("output", t("col_output")),
-                                        Col("notes", t("col_policies"))], sortable=False),
+            "steps": table(steps, [Col("position", "#", "int"),
+                                   Col("name", t("col_step")), Col("kind", t("col_kind")),
+                                   Col("flow", f"{t('col_input')} → {t('col_output')}"),
+                                   Col("policies", t("col_policies"))], sortable=False),
             "framework_name": fw.name.get(lang) or fw.code or "",
-            "notes": list(self.notes),
+            "notes": [localise(n, lang) for n in self.notes],
         }
 
 
@@ -228,6 +243,9 @@ class IndicatorStats(Section):
         df = self.stats.copy()
         df["label"] = [fw.node(c).label(ctx.lang) if c in fw.nodes else c
                        for c in df["indicator"]]
+        if "unit" in df.columns:  # measurement units in the report's language
+            df["unit"] = df["unit"].map(lambda m: measure(m, ctx.lang) if isinstance(m, str)
+                                        else m)
         flags = []
         for r in df.itertuples():
             f = [t("flag_low_availability") if r.flag_availability == "LOW" else "",
@@ -298,7 +316,7 @@ class Results(Section):
     def from_build(cls, build: Build, period: int | None = None) -> Results:
         """Results of a run build in one period (default: the last)."""
         build._require_run()
-        period = _period_of(build, period)
+        period = period_of(build, period)
         res = build.results()
         units = list(build.final.units)
         codes = list(build.final.codes)
@@ -365,7 +383,8 @@ class Results(Section):
         heat = charts.score_heatmap(sc, raw=raw, zrange=self.zrange, groups=groups,
                                     hover_words=(t("hover_score"), t("hover_value")))
         exc = self.exclusions.assign(label=self.exclusions["unit"].map(
-            lambda u: self.names.get(lang, {}).get(u, u)))
+            lambda u: self.names.get(lang, {}).get(u, u)),
+            reason=self.exclusions["reason"].map(lambda r: localise(str(r), lang)))
         return {
             "period": self.period,
             "ranking": ctx.chart(bar, "ranking"),
@@ -474,7 +493,7 @@ class Profiles(Section):
     def from_build(cls, build: Build, period: int | None = None, n: int = 3) -> Profiles:
         """Profiles of every unit of a run build (``n`` strengths and weaknesses each)."""
         build._require_run()
-        period = _period_of(build, period)
+        period = period_of(build, period)
         fw = build.framework
         res = build.results()
         units, codes = list(build.final.units), list(build.final.codes)
@@ -623,8 +642,16 @@ class Progress(Section):
         imp = imp.assign(label=imp["code"].map(lambda c: fw.node(c).label(lang)))
         outcome_labels = {"improved": t("col_improved"), "unchanged": t("col_unchanged"),
                           "worsened": t("col_worsened"), "missing": t("no data")}
+        summary = self.summary
+        if lang != "en":  # the analyses write English: the paragraph again from the tables
+            cautions = re.findall(r" Caution: (.+?)\.(?= Caution: |$)", self.summary)
+            summary = progress_paragraph(
+                self.index_progress, self.improvers, root, fw.node(root).label_code(lang),
+                names, {k: n.label(lang) for k, n in fw.nodes.items()}, self.base, self.end,
+                cautions, lang)
         out: dict[str, Any] = {
-            "base": self.base, "end": self.end, "summary": self.summary, "notes": self.notes,
+            "base": self.base, "end": self.end, "summary": summary,
+            "notes": [localise(n, lang) for n in self.notes],
             "slope": ctx.chart(slope, "slope"),
             "improvers": ctx.chart(charts.improvers_bar(imp, outcome_labels), "improvers"),
             "table": table(idx, [Col("label", t("col_unit")),
@@ -908,7 +935,7 @@ class Robustness(Section):
         context = None
         if getattr(result, "target", None) is not None and design is not None:
             context = {"target": result.target, "period": getattr(result, "period", ""),
-                       "runs": _interval_runs(result, design),
+                       "runs": interval_runs(result, design),
                        "total": getattr(design, "n_runs", ""),
                        "design": getattr(design, "kind", "")}
         return cls(ri, sob, None, "", names, build.framework if build is not None else None,
@@ -934,7 +961,7 @@ class Robustness(Section):
 
         if method not in ("pearson", "spearman"):
             raise InputError(f"unknown correlation method {method!r}; use pearson or spearman")
-        period = _period_of(build, period)
+        period = period_of(build, period)
         wide = wide_table(build, period)
         corr = wide.corr(method=method)
         note = {"pearson": "Pearson", "spearman": "Spearman"}[method]
@@ -950,7 +977,8 @@ class Robustness(Section):
             sobol = c.get("design") == "sobol" and c["total"] not in ("", c.get("runs"))
             context = t("robustness_context_sobol" if sobol else "robustness_context", **c)
         out: dict[str, Any] = {"rank_intervals": None, "sobol": None, "correlations": None,
-                               "notes": self.notes, "context": context}
+                               "notes": [localise(n, lang) for n in self.notes],
+                               "context": context}
         if self.rank_intervals is not None:
             ri = self.rank_intervals.assign(label=self.rank_intervals["unit"].map(
                 lambda u: names.get(u, u)))
@@ -969,14 +997,16 @@ class Robustness(Section):
                                 Col("mean_abs_shift", t("col_shift"), ".2f")],
                                id="rank-interval-table")}
         if self.sobol is not None:
-            out["sobol"] = {"chart": ctx.chart(charts.sobol_bars(self.sobol), "sobol"),
-                            "table": table(self.sobol, [Col("input", t("col_input_factor")),
+            sob = self.sobol.assign(input=self.sobol["input"].map(lambda x: localise(x, lang)))
+            out["sobol"] = {"chart": ctx.chart(charts.sobol_bars(sob), "sobol"),
+                            "table": table(sob, [Col("input", t("col_input_factor")),
                                                         Col("S1", "S1", ".3f"),
-                                                        Col("S1_low", "S1 low", ".3f"),
-                                                        Col("S1_high", "S1 high", ".3f"),
+                                                        Col("S1_low", t("col_s1_low"), ".3f"),
+                                                        Col("S1_high", t("col_s1_high"), ".3f"),
                                                         Col("ST", "ST", ".3f"),
-                                                        Col("ST_low", "ST low", ".3f"),
-                                                        Col("ST_high", "ST high", ".3f")])}
+                                                        Col("ST_low", t("col_st_low"), ".3f"),
+                                                        Col("ST_high", t("col_st_high"),
+                                                            ".3f")])}
         if self.correlations is not None:
             c = self.correlations
             if self.framework is not None:
@@ -994,7 +1024,7 @@ class Robustness(Section):
         return out
 
 
-def _interval_runs(result: Any, design: Any) -> Any:
+def interval_runs(result: Any, design: Any) -> Any:
     """How many runs the rank intervals of an analysis use: the successful runs among the
     design's independent ones (all runs of a Monte Carlo design; the A and B blocks of a
     Saltelli design, :meth:`gipro.sensitivity.design.Design.independent`); else the
@@ -1120,9 +1150,10 @@ class Scenarios(Section):
                                build)
 
     def render(self, ctx: Context) -> dict[str, Any]:
-        t = ctx.t
-        names = self.names.get(ctx.lang, {})
-        out: dict[str, Any] = {"period": self.period, "notes": self.notes, "chart": None,
+        t, lang = ctx.t, ctx.lang
+        names = self.names.get(lang, {})
+        out: dict[str, Any] = {"period": self.period,
+                               "notes": [localise(n, lang) for n in self.notes], "chart": None,
                                "table": None, "blocks": []}
         if self.table is not None:
             d = self.table.assign(label=self.table["unit"].map(lambda u: names.get(u, u)))
@@ -1145,6 +1176,8 @@ class Scenarios(Section):
             counts = pd.DataFrame({"met": g["_met"].sum(), "known": g["_known"].sum(),
                                    "n": g.size()}).reset_index()
             counts["missing"] = counts["n"] - counts["known"]
+            counts["label"] = counts["label"].map(lambda x: localise(str(x), lang)
+                                                  if str(x).startswith("baseline") else x)
             out["blocks"].append({"title": t("scenario_attainment"),
                                   "note": t("scenario_attainment_note"),
                                   "table": table(counts, [
@@ -1155,8 +1188,18 @@ class Scenarios(Section):
                                       Col("missing", t("col_no_data"), "int")],
                                       id="attainment-table")})
         if self.questions is not None:
-            q = self.questions.assign(label=self.questions["unit"].map(
-                lambda u: names.get(str(u), str(u))))
+            q = self.questions.assign(
+                label=self.questions["unit"].map(lambda u: names.get(str(u), str(u))),
+                goal=self.questions["goal"].map(lambda g: _goal_text(g, lang)),
+                status=self.questions["status"].map(
+                    lambda x: t(f"status_{x}") if f"status_{x}" in _STATUS else x),
+                reason=self.questions["reason"].map(
+                    lambda r: "" if _blank_cell(r) else localise(str(r), lang)),
+                verified=self.questions.get("verified", pd.Series(dtype=object)).map(
+                    lambda v: "" if _blank_cell(v) else t("yes") if str(v) == "True"
+                    else t("no") if str(v) == "False" else v),
+                value_unit=self.questions.get("value_unit", pd.Series(dtype=object)).map(
+                    lambda m: "" if _blank_cell(m) else measure(str(m), lang)))
             out["blocks"].append({"title": t("scenario_questions"),
                                   "note": t("scenario_questions_note"),
                                   "table": table(q, [
@@ -1192,6 +1235,17 @@ class Scenarios(Section):
                                       id=key.replace("_", "-") + "-table")
                                   if len(changed) else None})
         return out
+
+
+_STATUS = {"status_reachable", "status_unreachable", "status_reached"}
+
+
+def _goal_text(goal: Any, lang: str) -> str:
+    """``rank 20`` / ``score 40`` of a question in ``lang``."""
+    from .i18n import translate
+
+    m = re.fullmatch(r"(rank|score) (\S+)", str(goal))
+    return translate(f"q_{m[1]}", lang, v=m[2]) if m else str(goal)
 
 
 def _blank_cell(v: Any) -> bool:
@@ -1263,8 +1317,9 @@ class Parks(Section):
                 for code in first.index[first["category"] == cat]:
                     f = first.loc[code]
                     star = _threshold_mark(f["verified"], f["flag"], t)
-                    need = ("present" if f["comparator"] == "present"
-                            else f"{f['comparator']} {f['threshold']} {f['unit'] or ''}".strip())
+                    need = (term("present", lang) if f["comparator"] == "present"
+                            else f"{f['comparator']} {f['threshold']} "
+                                 f"{measure(f['unit'] or '', lang)}".strip())
                     unver = star == " *"
                     row = [Cell(code), Cell(fw.requirement(code).name.get(lang) or code),
                            Cell(need + star, cls="unverified" if unver else "",
@@ -1297,7 +1352,9 @@ class Parks(Section):
                 label=lambda d: d["park"].map(lambda k: names.get(k, k)),
                 verified_text=lambda d: d["verified"].map(lambda x: "✓" if x else t("unverified")),
                 outcome_text=lambda d: d["outcome"].map(
-                    lambda oc: t(oc) if oc in ("pass", "fail", "undetermined") else oc))
+                    lambda oc: t(oc) if oc in ("pass", "fail", "undetermined") else oc),
+                verdict_text=lambda d: d["verdict"].map(lambda x: localise(str(x), lang)),
+                reasons_text=lambda d: d["reasons"].map(lambda x: park_reasons(x, lang)))
             pr = a.priorities[a.priorities["year"] == year]
             n_gaps = pr.groupby("park", sort=False).size()
             shown = ", ".join(
@@ -1306,10 +1363,15 @@ class Parks(Section):
                 for pk, n in n_gaps.items())
             pr = pr[pr["priority"] <= _TOP_GAPS].assign(
                 label=lambda d: d["park"].map(lambda k: names.get(k, k)),
-                need=lambda d: [("present" if c == "present" else f"{c} {th}") +
+                need=lambda d: [(term("present", lang) if c == "present" else f"{c} {th}") +
                                 _threshold_mark(ok, fl, t) for c, th, ok, fl in
                                 zip(d["comparator"], d["threshold"], d["verified"],
-                                    d["flag"], strict=True)])
+                                    d["flag"], strict=True)],
+                name=lambda d, fw=fw: [fw.requirement(r).name.get(lang) or n for r, n in
+                                       zip(d["requirement"], d["name"], strict=True)],
+                status=lambda d: d["status"].map(lambda x: term(str(x), lang)),
+                value_label=lambda d: d["value_label"].map(
+                    lambda x: term(x, lang) if isinstance(x, str) else x))
             blocks.append({
                 "code": fw.code, "name": fw.name.get(lang) or fw.code, "year": year,
                 "synthetic": a.synthetic, "warnings": list(getattr(a, "warnings", [])),
@@ -1317,8 +1379,10 @@ class Parks(Section):
                 "scorecard": card,
                 "verdicts": table(v, [Col("label", t("col_park")),
                                       Col("outcome_text", t("col_verdict")),
-                                      Col("verdict", ""), Col("verified_text", t("col_verified")),
-                                      Col("reasons", t("col_reasons"))], sortable=False),
+                                      Col("verdict_text", ""),
+                                      Col("verified_text", t("col_verified")),
+                                      Col("reasons_text", t("col_reasons"))], sortable=False,
+                                  id=f"verdicts-{fw.code}"),
                 "gaps": table(pr, [Col("label", t("col_park")),
                                    Col("priority", t("col_priority"), "int"),
                                    Col("requirement", t("col_requirement")),
@@ -1327,7 +1391,8 @@ class Parks(Section):
                                    Col("value_label", t("col_value")),
                                    Col("need", t("col_threshold")),
                                    Col("gap", t("col_gap"), "g"),
-                                   Col("gap_pct", t("col_gap_pct"), ".0f")]),
+                                   Col("gap_pct", t("col_gap_pct"), ".0f")],
+                         id=f"gaps-{fw.code}"),
                 "gaps_note": (t("gaps_shown", year=year, parks=shown,
                                 file=f"{fw.code}_priorities.csv") if len(n_gaps) else ""),
                 "gi": (_green_index_block(self.green_index[fw.code], fw.code, names, t)
@@ -1372,7 +1437,8 @@ def _green_index_block(gi: GreenIndex, code: str, names: dict[str, str],
                        Col("gi_year1", "GI 1", ".1f"), Col("gi_year2", "GI 2", ".1f"),
                        Col("gi_year3", "GI 3", ".1f"), Col("gi_mean", t("col_gi_mean"), ".1f"),
                        Col("trend_text", t("col_trend"))], id=f"gi-window-{code}")
-    files = ", ".join(f"{code}_green_index{s}.csv" for s in ("", "_ratios", "_window"))
+    files = t("list_sep").join(f"{code}_green_index{s}.csv"
+                               for s in ("", "_ratios", "_window"))
     return {"note": t("green_index_note", file=files), "by_year": by_year, "window": window}
 
 
@@ -1425,7 +1491,7 @@ class Methodology(Section):
             "parent": n.parent, "unit": n.unit, "direction": n.direction,
             "weight": n.weight, "effective_weight": float(eff[n.code]), "source": n.source,
         } for n in fw.indicators])
-        used = _units_normalised(build)
+        used = units_normalised(build)
         if any(used.get(c) != u for c, u in zip(ind["code"], ind["unit"], strict=True)
                if c in used):  # e.g. denominated: the ratio's unit next to the raw one
             ind.insert(ind.columns.get_loc("unit") + 1, "unit_used", ind["code"].map(used))
@@ -1434,14 +1500,15 @@ class Methodology(Section):
                    list(fw.references), None, list(notes), build.exclusions())
 
     def render(self, ctx: Context) -> dict[str, Any]:
-        t = ctx.t
+        t, lang = ctx.t, ctx.lang
         steps = []
         for s in self.steps:
-            params = {k: v for k, v in s.get("params", {}).items()
-                      if k not in ("name", "input", "output", "step")}
-            steps.append({**s, "params_text": yaml.safe_dump(params, sort_keys=False,
-                                                             allow_unicode=True,
-                                                             width=90).strip()})
+            prose, params = step_prose(s, lang)
+            steps.append({**s, "kind": term(f"s_{s.get('step')}", lang), "prose": prose,
+                          "input": dataset_label(s.get("input", ""), lang),
+                          "output": dataset_label(s.get("output", ""), lang),
+                          "params": params,
+                          "notes": [localise(n, lang) for n in s.get("notes", [])]})
         name_col = "name_zh" if ctx.lang == "zh" else "name_en"
         ind = None
         if self.indicators is not None:
@@ -1452,7 +1519,12 @@ class Methodology(Section):
                                                        strict=True)],
                 direction_text=lambda x: x["direction"].map(
                     lambda v: ("+1 " + t("higher_better")) if v == 1 else
-                    ("-1 " + t("lower_better"))))
+                    ("-1 " + t("lower_better"))),
+                unit=lambda x: x["unit"].map(lambda m: measure(m, lang) if isinstance(m, str)
+                                             else m),
+                **({"unit_used": lambda x: x["unit_used"].map(
+                    lambda m: measure(m, lang) if isinstance(m, str) else m)}
+                   if "unit_used" in self.indicators.columns else {}))
             ind = table(d, [Col("code", t("col_code")), Col("name", t("col_name")),
                             Col("parent", t("col_parent")), Col("unit", t("col_measure")),
                             *([Col("unit_used", t("col_measure_used"))]
@@ -1460,35 +1532,47 @@ class Methodology(Section):
                             Col("direction_text", t("col_direction")),
                             Col("weight", t("col_weight"), "g"),
                             Col("effective_weight", t("col_eff_weight"), ".4f"),
-                            Col("source", t("col_source"))])
+                            Col("source", t("col_source"), cls="licence")])
         unver = None
         if self.unverified is not None and len(self.unverified):
-            unver = table(self.unverified, [Col("framework", t("col_framework")),
+            u = self.unverified
+            if lang != "en":
+                u = u.assign(
+                    name=[n.get(lang) or n.get("en") if isinstance(n, dict) else n
+                          for n in u.get("names", u["name"])],
+                    note=[t("unverified_note_zh", note=n, file=f"{f}.yaml")
+                          for n, f in zip(u["note"], u["framework"], strict=True)],
+                    threshold=u["threshold"].map(lambda x: localise(str(x), lang)))
+            unver = table(u, [Col("framework", t("col_framework")),
                                             Col("requirement", t("col_requirement")),
                                             Col("name", t("col_name")),
                                             Col("threshold", t("col_threshold")),
                                             Col("note", t("col_note")),
-                                            Col("source", t("col_source"))],
+                                            Col("source", t("col_source"), cls="licence")],
                           id="unverified-table")
         exc = None
         if self.exclusions is not None and len(self.exclusions):
-            exc = table(self.exclusions, [Col("unit", t("col_unit")),
+            exc = table(self.exclusions.assign(reason=self.exclusions["reason"].map(
+                lambda r: localise(str(r), lang))), [Col("unit", t("col_unit")),
                                           Col("period", t("col_period"), "int"),
                                           Col("step", t("col_step")),
                                           Col("reason", t("col_reason"))])
         import plotly
 
-        software = (f"gipro {__version__}; Python {platform.python_version()}; "
-                    f"numpy {np.__version__}; pandas {pd.__version__}; "
-                    f"plotly {plotly.__version__}")
-        return {"steps": steps, "input_notes": self.input_notes, "indicators": ind,
+        sep = t("list_sep")
+        software = sep.join([f"gipro {__version__}", f"Python {platform.python_version()}",
+                             f"numpy {np.__version__}", f"pandas {pd.__version__}",
+                             f"plotly {plotly.__version__}"])
+        return {"steps": steps, "input_notes": [localise(n, lang) for n in self.input_notes],
+                "indicators": ind,
                 "sources": self.sources, "references": self.references,
                 "unverified": unver, "n_unverified": 0 if self.unverified is None
-                else len(self.unverified), "notes": self.notes, "exclusions": exc,
+                else len(self.unverified), "notes": [localise(n, lang) for n in self.notes],
+                "exclusions": exc,
                 "software": software, "date": date.today().isoformat()}
 
 
-def _units_normalised(build: Build) -> dict[str, str | None]:
+def units_normalised(build: Build) -> dict[str, str | None]:
     """Units of the indicators as the first normalise step received them (after
     denomination or transformation; see :mod:`gipro.units`); empty without one."""
     from ..units import units_by_dataset
@@ -1507,12 +1591,37 @@ def data_sources(build: Build) -> list[tuple[str, str]]:
     spec = build.recipe.data
     out = []
     if spec.dataset:
-        out.append((f"gipro dataset {spec.dataset}", _datasets.notice()))
+        out.append((f"gipro dataset {spec.dataset}",
+                    dataset_notice(_datasets.notice(), spec.dataset)))
     elif spec.yearbook is not None:
         out.extend((str(s.path), "") for s in spec.yearbook.sheets)
     else:
         out.append((str(spec.path), ""))
     return out
+
+
+def dataset_notice(notice: str, dataset: str) -> str:
+    """The part of the shipped data's NOTICE about one data set: its section (``gipro
+    embedded data: <name>`` up to the next such heading), or the paragraph on the synthetic
+    example parks; the whole NOTICE when no part names it.
+
+    Examples
+    --------
+    >>> text = "gipro embedded data: a\\nA terms\\n\\ngipro embedded data: b\\nB terms"
+    >>> dataset_notice(text, "b")
+    'gipro embedded data: b\\nB terms'
+    """
+    if dataset.startswith("parks"):
+        paras = [p for p in notice.split("\n\n") if "parks_attributes.csv" in p]
+        return paras[0].strip() if paras else notice
+    parts = re.split(r"(?m)^(?=gipro embedded data: )", notice)
+    for part in parts:
+        head = part.split("\n", 1)[0]
+        if re.match(rf"gipro embedded data: {re.escape(dataset)}\b", head):
+            # the synthetic parks' paragraph follows the last section: not this data set's
+            return "\n\n".join(p for p in part.split("\n\n")
+                                if "parks_attributes.csv" not in p).strip()
+    return notice
 
 
 def _threshold_mark(verified: bool, flag: str, t) -> str:
@@ -1540,8 +1649,10 @@ def unverified_thresholds(assessments: Sequence[Assessment]) -> pd.DataFrame:
                                       f"{r.comparator} {r.threshold}" if r.threshold is not None
                                       else "none")
             rows.append({"framework": fw.code, "requirement": r.code,
-                         "name": r.name.get("en"), "threshold": th,
+                         "name": r.name.get("en"),
+                         "names": {"en": r.name.get("en"), "zh": r.name.get("zh")},
+                         "threshold": th,
                          "note": r.note or "", "source": r.source or ""})
-    return pd.DataFrame(rows, columns=["framework", "requirement", "name", "threshold", "note",
-                                       "source"])
+    return pd.DataFrame(rows, columns=["framework", "requirement", "name", "names", "threshold",
+                                       "note", "source"])
 

@@ -93,6 +93,7 @@ class Col:
     key: str
     header: str
     kind: str = "text"
+    cls: str = ""  # CSS class of the column's cells (``licence``: text kept in its language)
 
     @property
     def numeric(self) -> bool:
@@ -122,6 +123,6 @@ def table(df: pd.DataFrame, cols: Sequence[Col], *, id: str | None = None,
         row = []
         for c, v in zip(cols, rec, strict=True):
             sort = "" if _missing(v) or not c.numeric else repr(float(v))
-            row.append(Cell(fmt(v, c.kind), sort))
+            row.append(Cell(fmt(v, c.kind), sort, cls=c.cls))
         rows.append(row)
     return Table([(c.header, c.numeric) for c in cols], rows, id=id, sortable=sortable)
