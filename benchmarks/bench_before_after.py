@@ -4,10 +4,15 @@ optionally instruction counts (valgrind), which do not depend on the load at all
 
 Workloads (ASEM ones need the project's shared data, ../shared):
 
-* ``pipeline``: one full ASEM build, raw -> index, compiled pipeline (issue 6 target: 1 ms);
+* ``pipeline``: one full ASEM build, raw -> index, the runner without recording (issue 13
+  target: 0.45 ms);
 * ``denominate`` .. ``aggregate``: each step of it alone;
-* ``build``: the same build with ``Build.run`` (tables and notes kept);
-* ``uncertainty``: 1,000 Monte Carlo runs, COINr's four inputs (issue 6 target: 1 s);
+* ``build``: the same build with ``Build.run`` of a loaded build (issue 13 target: 1.5 ms);
+* ``load_build``: ``gipro.run("examples/asem/recipe.yaml")``, reading its files (issue 13
+  target: 20 ms);
+* ``uncertainty``: 1,000 Monte Carlo runs, COINr's four inputs (issue 13 target: 0.1 s);
+* ``cli_run``: ``gipro run examples/asem/recipe.yaml --out DIR`` as a whole process (issue 13
+  target: faster than COINr's ``Rscript`` build, 1.1 s here);
 * ``read_csv``, ``read_csv_eu``, ``read_parquet``, ``read_xlsx``: ``read_panel`` on a wide panel
   of 5,000 units x 20 periods x 8 indicators (Excel: 20,000 rows), as bench_readers.py.
 
@@ -37,10 +42,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ASEM = ROOT.parent / "shared" / "data" / "coinr_asem"
 STEPS = ("denominate", "impute", "treat", "normalise", "aggregate")
-ASEM_WORK = ("pipeline", *STEPS, "build", "uncertainty")
+ASEM_WORK = ("pipeline", *STEPS, "build", "load_build", "uncertainty")
+CLI_WORK = ("cli_run",)
 READ_WORK = ("read_csv", "read_csv_eu", "read_parquet", "read_xlsx")
-REPEATS = {"build": 100, "uncertainty": 5, "read_csv": 3, "read_csv_eu": 3, "read_parquet": 5,
-           "read_xlsx": 1}
+REPEATS = {"build": 100, "load_build": 50, "uncertainty": 5, "cli_run": 3, "read_csv": 3,
+           "read_csv_eu": 3, "read_parquet": 5, "read_xlsx": 1}
 
 
 # ---------------------------------------------------------------------- worker side
@@ -48,7 +54,11 @@ def _asem_setup(work: str):
     import importlib.util
 
     import gipro
-    from gipro.fastbuild import Pipeline
+
+    try:
+        from gipro.steps.run import Pipeline
+    except ImportError:  # (before the one runner)
+        from gipro.fastbuild import Pipeline
 
     spec = importlib.util.spec_from_file_location("build_asem",
                                                   ROOT / "examples/asem/build_asem.py")
@@ -57,6 +67,9 @@ def _asem_setup(work: str):
     build = gipro.Build(mod.recipe_for(ASEM)).run()
     if work == "build":
         return build.run
+    if work == "load_build":
+        recipe = str(ROOT / "examples" / "asem" / "recipe.yaml")
+        return lambda: gipro.run(recipe)
     if work == "uncertainty":
         from gipro.sensitivity import StepAlternatives, WeightNoise, uncertainty
 
@@ -104,6 +117,17 @@ def _read_setup(work: str, folder: Path):
     return lambda: read_panel(files[work], **opts)
 
 
+def _cli(src: Path, folder: Path) -> dict:
+    """Wall time (ms) of one ``gipro run`` of the ASEM recipe as a whole process."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "gipro.cli", "run",
+                    str(ROOT / "examples" / "asem" / "recipe.yaml"), "--out",
+                    str(folder / "cli-out")], env=env, capture_output=True, check=True)
+    ms = (time.perf_counter() - t0) * 1e3
+    return {"best": ms, "median": ms}
+
+
 def worker(work: str, repeats: int, folder: Path) -> None:
     f = _read_setup(work, folder) if work in READ_WORK else _asem_setup(work)
     if repeats == 0:  # set-up only (the baseline of an instruction count)
@@ -121,6 +145,8 @@ def worker(work: str, repeats: int, folder: Path) -> None:
 
 # ---------------------------------------------------------------------- driver side
 def _run(src: Path, work: str, repeats: int, folder: Path, valgrind: bool = False) -> dict:
+    if work in CLI_WORK:
+        return _cli(src, folder)
     env = {**os.environ, "PYTHONPATH": str(src), "OPENBLAS_NUM_THREADS": "1",
            "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, __file__, "--worker", work, str(repeats), str(folder)]
@@ -142,8 +168,8 @@ def _run(src: Path, work: str, repeats: int, folder: Path, valgrind: bool = Fals
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ref", default="ef7c824", help="earlier commit (default: before the "
-                    "performance work)")
+    ap.add_argument("--ref", default="a5d22e5", help="earlier commit (default: before the "
+                    "one step runner, issue 13)")
     ap.add_argument("--rounds", type=int, default=3, help="alternating runs per side")
     ap.add_argument("--only", default="", help="comma-separated workloads")
     ap.add_argument("--instructions", action="store_true",
@@ -153,7 +179,8 @@ def main() -> None:
     if args.worker:
         worker(args.worker[0], int(args.worker[1]), Path(args.worker[2]))
         return
-    works = [w for w in (*ASEM_WORK, *READ_WORK) if not args.only or w in args.only.split(",")]
+    works = [w for w in (*ASEM_WORK, *CLI_WORK, *READ_WORK)
+             if not args.only or w in args.only.split(",")]
     if not ASEM.is_dir():
         works = [w for w in works if w in READ_WORK]
     tmp = Path(tempfile.mkdtemp(prefix="gipro-bench-"))
@@ -177,7 +204,7 @@ def main() -> None:
         for work in works:
             n = REPEATS.get(work, 300)
             res = {s: [] for s in sides}
-            for _ in range(args.rounds):
+            for _ in range(args.rounds * (n if work in CLI_WORK else 1)):
                 for side, src in sides.items():
                     res[side].append(_run(src, work, n, folder))
             best = {s: min(r["best"] for r in res[s]) for s in sides}
@@ -185,7 +212,7 @@ def main() -> None:
             line = (f"{work:<14}{best['before']:>12.3f}{med['before']:>9.3f}"
                     f"{best['after']:>12.3f}{med['after']:>9.3f}"
                     f"{best['before'] / best['after']:>7.2f}x")
-            if args.instructions and shutil.which("valgrind"):
+            if args.instructions and shutil.which("valgrind") and work not in CLI_WORK:
                 ins = {s: _run(src, work, min(n, 100), folder, valgrind=True)["instructions"]
                        for s, src in sides.items()}
                 line += (f"{ins['before'] / 1e6:>13.2f} M{ins['after'] / 1e6:>10.2f} M"

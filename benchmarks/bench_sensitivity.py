@@ -30,7 +30,6 @@ import numpy as np
 
 import gipro
 from gipro import coherence
-from gipro.fastbuild import Pipeline
 from gipro.sensitivity import (
     StepAlternatives,
     WeightNoise,
@@ -39,6 +38,7 @@ from gipro.sensitivity import (
     remove_elements,
     uncertainty,
 )
+from gipro.steps.run import Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("build_asem", ROOT / "examples/asem/build_asem.py")

@@ -185,6 +185,52 @@ def test_write_outputs_and_rerun_recipe(tmp_path, default_build):
     assert any("not in the framework (not used): population" in n for n in log["input"])
 
 
+def test_parquet_outputs_hold_the_csv_tables(tmp_path, default_build):
+    """--format parquet writes the same tables as CSV (values, ranks, codes, row order):
+    results one code at a time through Arrow, stages block by block of units."""
+    csv_files = default_build.write(tmp_path / "csv")
+    pq_files = default_build.write(tmp_path / "pq", format="parquet")
+    assert pq_files["results"].name == "results.parquet"
+    for key in ("results", "weights", "exclusions", "stages/raw", "stages/aggregated"):
+        a = pd.read_csv(csv_files[key]) if key != "exclusions" else pd.read_csv(
+            tmp_path / "csv" / "exclusions.csv")
+        b = pd.read_parquet(pq_files[key] if key != "exclusions"
+                            else tmp_path / "pq" / "exclusions.parquet")
+        assert list(a.columns) == list(b.columns), key
+        def cells(col):  # what a reader sees in a cell (CSV reads an empty text as missing)
+            return [("" if v is None or v is pd.NA or v == "" or (isinstance(v, float)
+                                                                   and math.isnan(v))
+                     else repr(float(v)) if isinstance(v, (int, float, np.number))
+                     else str(v)) for v in col.astype(object)]
+
+        for col in a.columns:
+            assert cells(a[col]) == cells(b[col]), (key, col)
+    with pytest.raises(InputError, match="unknown table format 'xlsx'"):
+        default_build.write(tmp_path / "x", format="xlsx")
+
+
+def test_keep_lets_go_of_intermediate_data_sets(tmp_path):
+    """keep: [aggregated] keeps the aggregated data set (and raw, a view of the input); the
+    numbers, the notes and the tables are those of the build that keeps everything."""
+    full = run()
+    rec = full.recipe.model_dump(mode="json")
+    kept = Build({**rec, "keep": ["aggregated"]}).run()
+    assert set(kept.datasets) == {"raw", "aggregated"}
+    np.testing.assert_array_equal(kept.final.values, full.final.values)
+    pd.testing.assert_frame_equal(kept.results(), full.results())
+    assert [e.notes for e in kept.log] == [e.notes for e in full.log]
+    files = kept.write(tmp_path)
+    assert sorted(p.name for p in (tmp_path / "stages").iterdir()) == ["aggregated.csv",
+                                                                      "raw.csv"]
+    assert yaml.safe_load(files["recipe"].read_text(encoding="utf-8"))["keep"] == ["aggregated"]
+    with pytest.raises(InputError, match="keep names data sets the recipe does not write"):
+        Build({**rec, "keep": ["normalized"]})
+    from gipro.steps.run import Pipeline
+
+    with pytest.raises(InputError, match="need every data set"):
+        Pipeline(kept)
+
+
 def test_recipe_errors(tmp_path):
     with pytest.raises(InputError, match="neither a built-in recipe nor an existing file"):
         Build("nope.yaml")

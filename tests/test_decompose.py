@@ -169,9 +169,10 @@ def test_unsupported_method_raises():
 
 def test_index_not_reproduced_raises():
     """Decomposing with weights that are not the ones the build used is refused: here the
-    record of the weights the aggregate step used is altered after the run."""
+    weights the aggregate step used are altered after the run."""
     b = make_build(ARITH)
-    b.fitted["aggregate"]["weights"]["I"] = {"D1": 1.0, "D2": 3.0}
+    fit = b.records[-1].fit
+    fit.vectors["framework"][b.framework.codes.index("D2")] = 3.0
     with pytest.raises(MethodError, match="cannot be decomposed"):
         contributions(b)
 

@@ -23,15 +23,15 @@ from hypothesis import strategies as st
 import gipro
 from gipro import InputError, parks
 from gipro.scenario import Change, Scenario, apply_changes, evaluate, evaluate_parks
-from gipro.scenario.changes import Cube
+from gipro.scenario.cube import Cube
 from gipro.scenario.evaluate import base_cube
 from gipro.scenario.parks import park_cube
+from gipro.scenario.propagate import propagate
 from gipro.scenario.relations import (
     Relation,
     builtin_relations,
     load_relations,
     parse_relations,
-    propagate,
 )
 
 PARK_REL = load_relations("parks")

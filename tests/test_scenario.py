@@ -96,8 +96,7 @@ def test_a_scenario_that_changes_nothing_reproduces_the_baseline_exactly(bounds)
 
 def test_frozen_evaluation_of_the_baseline_is_bit_identical_to_the_recipe():
     base = gipro.run()
-    spec = base.recipe.steps[0]
-    state = spec.frozen_state(base, "normalise")
+    state = base.fits["normalise"].frozen("the baseline build")
     again = Build(base.recipe, framework=base.framework, panel=base.source_panel,
                   frozen={"normalise": state}).run()
     for name in base.datasets:
@@ -444,6 +443,57 @@ def test_inverse_through_imputation_and_denomination_is_verified_on_the_raw_data
     assert r["value_needed"].item() == pytest.approx(13.0, rel=1e-13)
     assert r["change_pct"].item() == pytest.approx(160.0, rel=1e-12)
     assert r["verified"].item() and abs(r["achieved_score"].item() - 10.0) <= 1e-9
+
+
+def test_inverse_geometric_xinjiang_matches_an_independent_rebuild():
+    """Issue 13: on the geometric variant of the built-in recipe, Xinjiang to rank 15 in 2015.
+    A candidate value on which the geometric mean cannot be computed is infeasible (it used to
+    become a missing child, the index averaged over the other dimension, and two 'reachable'
+    answers raised lower-is-better indicators). Expected values: an independent rebuild in
+    this test -- the raw value changed in the data, the recipe re-run with the baseline's
+    fits (no inverse machinery), bisection on the change -- says: cut the heavy-industry share
+    by about 4.8 %; no change of the coal share within its feasible range [0, 1] reaches
+    rank 15."""
+    from gipro.methods.rank import rank
+
+    b = gipro.run()
+    g = b.with_step("normalise", range=[1, 100]).with_step("aggregate", method="geometric")
+    g = g.run()
+    frozen = {n: g.fits[n].frozen("the baseline") for n in ("normalise",)}
+    src = g.source_panel
+    pi, ui = g.final.periods.index(2015), g.final.units.index("Xinjiang")
+
+    def rank_after(code, factor):
+        vals = src.values.copy()
+        vals.loc[("Xinjiang", 2015), code] *= factor
+        v = Build(g.recipe, framework=g.framework, panel=Panel(vals, src.units, origin="t"),
+                  frozen=frozen)
+        try:
+            f = v.run().final
+        except MethodError:  # the geometric mean cannot be computed: not an answer
+            return np.inf
+        return rank(f.column("GIP")[pi])[ui]
+
+    lo, hi = 0.5, 1.0  # heavy share: rank 15 at a cut of less than 50 %, not at no cut
+    assert rank_after("heavy_share_manufacturing_co2", lo) <= 15 < rank_after(
+        "heavy_share_manufacturing_co2", hi)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if rank_after("heavy_share_manufacturing_co2", mid) > 15 else (mid, hi)
+    independent = 100 * (lo - 1)  # the least cut reaching rank 15, in per cent
+    coal0 = src.values.loc[("Xinjiang", 2015), "coal_share_industry_energy_co2"]
+    assert all(rank_after("coal_share_industry_energy_co2", f / coal0) > 15
+               for f in np.linspace(0.0, 1.0, 41)[1:])
+
+    r = required_change(g, "Xinjiang", rank=15, period=2015).set_index("indicators")
+    heavy = r.loc["heavy_share_manufacturing_co2"]
+    assert heavy["status"] == "reachable" and bool(heavy["verified"])
+    assert heavy["change_pct"] == pytest.approx(independent, abs=1e-6)
+    assert heavy["change_pct"] == pytest.approx(-4.83, abs=0.01)
+    assert r.loc["coal_share_industry_energy_co2", "status"] == "unreachable"
+    # no answer is reachable unless the rebuild confirms it
+    reach = r[r["status"] == "reachable"]
+    assert reach["verified"].all() and (reach["achieved_rank"] <= 15).all()
 
 
 def test_inverse_needs_unit_by_unit_aggregation_and_value_based_normalisation():

@@ -53,13 +53,13 @@ def test_variant_reuses_the_unchanged_prefix(monkeypatch):
     treat are not called again, and their data sets are the very same arrays."""
     calls = {"impute": 0, "treat": 0}
     for cls, key in ((ImputeStep, "impute"), (TreatStep, "treat")):
-        original = cls.apply
+        original = cls.fit
 
-        def counted(self, build, name, ds, _orig=original, _key=key):
+        def counted(self, ctx, plan, x, _orig=original, _key=key):
             calls[_key] += 1
-            return _orig(self, build, name, ds)
+            return _orig(self, ctx, plan, x)
 
-        monkeypatch.setattr(cls, "apply", counted)
+        monkeypatch.setattr(cls, "fit", counted)
     base = run(recipe(*STEPS), framework=FW, panel=tiny_panel())
     assert calls == {"impute": 1, "treat": 1}
     snapshot = {n: ds.values.copy() for n, ds in base.datasets.items()}

@@ -282,7 +282,7 @@ def test_signed_loadings_have_no_effective_weight():
     b = wrun([{"step": "normalise"}])
     b.weights["signed"] = WeightSet("signed", {"a": 1.0, "b": 1.0, "c": 0.9, "d": -0.5,
                                                "E": 1.0, "S": 1.0}, "pca")
-    t = weights_table(b)
+    t = weights_table(b.framework, b.weights)
     t = t[t["set"] == "signed"].set_index("code")
     assert t.loc["a", "effective_weight"] == pytest.approx(0.25)
     assert np.isnan(t.loc["c", "effective_weight"]) and np.isnan(t.loc["d", "effective_weight"])

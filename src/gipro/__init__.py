@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compare import compare  # light; eager so that the module never shadows the function
 from .errors import FrameworkError, GiproError, InputError, MethodError
-
-__version__ = "0.1.0"
+from .version import __version__
 
 #: public name -> module that defines it (``None``: the name is a submodule of gipro)
 _LAZY: dict[str, str | None] = {

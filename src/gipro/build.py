@@ -14,9 +14,7 @@ numeric steps are whole-array numpy operations; labels are attached only for out
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +24,16 @@ import yaml
 
 from .dataset import DataSet
 from .dataspec import load_data
-from .errors import GiproError, InputError, MethodError
+from .errors import InputError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
 from .panel import Panel, fraction_warnings, total_row_warnings
 from .recipe import Recipe, load_recipe
+from .steps.aggregate import children_counts
 from .steps.denominate import DenominateStep
-from .steps.weight import weights_table
+from .steps.run import Record, State, Stepper
+from .steps.weight import WeightSet, get_weight_set, weights_table
+from .tables import check_format, dataset_arrow, dataset_parts, write_table
 
 #: Beginnings of the input notes on data variables outside the framework.
 _VARIABLE_NOTES = ("data variables used as denominators (not indicators of the framework): ",
@@ -41,20 +42,41 @@ _VARIABLE_NOTES = ("data variables used as denominators (not indicators of the f
 __all__ = ["Build", "DataSet", "LogEntry", "run"]
 
 
-@dataclass
 class LogEntry:
-    """What one step did: its parameters as run and the policies it applied."""
+    """What one step did: its parameters as run and the policies it applied.
 
-    position: int
-    name: str
-    step: str
-    input: str
-    output: str
-    params: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    skipped: bool = False
-    reused: bool = False
+    ``params`` and ``notes`` are made when first read (a step explains itself on demand:
+    the numbers of a build never depend on them).
+    """
+
+    def __init__(self, record: Record, spec: Any, reused: bool = False) -> None:
+        self.record = record
+        self.spec = spec
+        self.position = record.position
+        self.name = record.name
+        self.step = record.kind
+        self.input = record.input
+        self.output = record.output
+        self.seconds = record.seconds
+        self.skipped = record.skipped
+        self.reused = reused
+        self._params: dict[str, Any] | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The step's parameters as run (every default filled in), name and input."""
+        if self._params is None:
+            self._params = {**self.spec.model_dump(mode="json"), "name": self.name,
+                            "input": self.input}
+        return self._params
+
+    @property
+    def notes(self) -> list[str]:
+        """The policies the step applied, in words."""
+        if self.skipped:
+            return [f"skipped (disable: true): {self.output!r} is {self.input!r} unchanged"
+                    if self.spec.writes_data_set else "skipped (disable: true)"]
+        return list(self.record.result.explained()[0])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,46 +93,22 @@ class LogEntry:
         }
 
 
-def _largest(ds: DataSet) -> str:
-    """Where the largest magnitude value of a data set is, for overflow messages."""
-    a = np.abs(ds.values)
-    if not np.isfinite(a).any():
-        return ""
-    pi, ui, ci = np.unravel_index(np.nanargmax(np.where(np.isfinite(a), a, -1.0)), a.shape)
-    return (f"largest magnitude in {ds.name!r}: {ds.values[pi, ui, ci]:.6g} ({ds.codes[ci]}, "
-            f"unit {ds.units[ui]}, period {ds.periods[pi]})")
+class Fitted(Mapping[str, dict[str, Any]]):
+    """What each step recorded, by step name (read-only; each step's tables are made when
+    first read): e.g. ``fitted["treat"]["changes"]``, ``fitted["normalise"]["lower"]``."""
 
+    def __init__(self, records: tuple[Record, ...]) -> None:
+        self._records = {r.name: r for r in records if not r.skipped}
 
-def _apply(spec: Any, build: Build, name: str, ds: DataSet) -> tuple[DataSet | None, list[str]]:
-    """Run one step with floating-point overflow turned into an error, and check that its
-    output has no infinite values (a number too large for float64 is never passed on as a
-    score: it would turn a z-score or a range into 0 or NaN without any message)."""
-    try:
-        with np.errstate(over="raise"):
-            out, notes = spec.apply(build, name, ds)
-    except GiproError as exc:  # every error of a step names the step
-        if exc.message.startswith(f"step {name!r}"):
-            raise
-        raise type(exc)(f"step {name!r}: {exc.message}", exc.details) from None
-    except FloatingPointError:
-        raise MethodError(
-            f"step {name!r}: arithmetic overflow (numbers too large for floating point)",
-            [d for d in (_largest(ds),) if d]
-            + ["rescale the indicator (e.g. thousands or millions of its unit) or check the "
-               "data for a wrong scale"],
-        ) from None
-    if out is not None:
-        inf = np.isinf(out.values)
-        if inf.any():
-            pi, ui, ci = np.argwhere(inf)[0]
-            raise MethodError(
-                f"step {name!r} produced an infinite value for {out.codes[ci]}, unit "
-                f"{out.units[ui]}, period {out.periods[pi]} ({int(inf.sum())} such values)",
-                [d for d in (_largest(ds),) if d]
-                + ["rescale the indicator or check the data for a wrong scale or a "
-                   "near-zero denominator"],
-            )
-    return out, notes
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        rec = self._records[name]
+        return rec.result.explained()[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
 
 
 def _chosen(periods: list[int], available: list[int]) -> str:
@@ -137,10 +135,11 @@ class Build:
         Use this framework instead of loading the recipe's (e.g. for variants).
     panel : Panel, optional
         Use this panel instead of loading the recipe's data.
-    frozen : mapping of str to dict, optional
-        Parameters learnt by another build, by step name, that steps use instead of learning
-        them from these data (``NormaliseStep.frozen_state``: scenario evaluation normalises
-        changed data with the baseline's bounds). Empty by default.
+    frozen : mapping of str to fit, optional
+        What another build's steps learnt (:attr:`fits`), by step name, used instead of
+        learning it from these data: scenario evaluation normalises changed data with the
+        baseline's bounds (``{"normalise": baseline.fits["normalise"].frozen("the baseline")}``).
+        Empty by default.
 
     Attributes
     ----------
@@ -148,9 +147,13 @@ class Build:
         Every data set by name, in the order produced (``raw`` first).
     log : list of LogEntry
         One entry per step run.
-    fitted : dict of str to dict
+    fitted : mapping of str to dict
         What each step learned from the data (e.g. normalisation bounds) and the tables it
-        recorded (e.g. ``fitted["treat"]["changes"]``), by step name.
+        recorded (e.g. ``fitted["treat"]["changes"]``), by step name; made when first read.
+    fits : dict of str to object
+        What each step learned, as the step's typed fit (e.g.
+        :class:`~gipro.steps.normalise.NormaliseFit`), by step name: hand them to another build
+        with ``frozen=``.
     excluded : list of dict
         Units removed by steps (``unit, period, step, reason``), see :meth:`exclusions`.
     reused_steps : int
@@ -172,9 +175,9 @@ class Build:
         *,
         framework: Framework | None = None,
         panel: Panel | None = None,
-        frozen: Mapping[str, Mapping[str, Any]] | None = None,
+        frozen: Mapping[str, Any] | None = None,
     ) -> None:
-        self.frozen: Mapping[str, Mapping[str, Any]] = frozen if frozen is not None else {}
+        self.frozen: Mapping[str, Any] = frozen if frozen is not None else {}
         if isinstance(recipe, Recipe):
             self.recipe = recipe
         elif isinstance(recipe, Mapping):
@@ -196,7 +199,9 @@ class Build:
         if not self.panel.unit_codes:
             raise InputError("no units to build: the data (or the recipe's units:) select none")
         span = f"{periods[0]}-{periods[-1]}" if len(periods) > 1 else str(periods[0])
-        empty = [c for c in self.framework.indicator_codes if self.panel.values[c].isna().all()]
+        codes = self.framework.indicator_codes
+        empty = [c for c, e in zip(codes, np.isnan(self.panel.values[codes].to_numpy()).all(axis=0),
+                                   strict=True) if e]
         if empty:
             raise InputError(
                 f"indicators with no data at all for any unit in {span}: {', '.join(empty)}",
@@ -214,11 +219,15 @@ class Build:
         ]
         self.datasets: dict[str, DataSet] = {}
         self.log: list[LogEntry] = []
-        self.fitted: dict[str, dict[str, Any]] = {}
-        self.weights: dict[str, Any] = {}  # weight sets by name (steps.weight.WeightSet)
+        self.fitted: Mapping[str, dict[str, Any]] = {}
+        self.fits: dict[str, Any] = {}
+        self.weights: dict[str, WeightSet] = {}  # weight sets made by steps, by name
         self.excluded: list[dict[str, Any]] = []
+        self.states: list[State] = []  # after each step (states[0]: the raw data)
         self.reused_steps = 0
         self.cache: dict[Any, Any] = {}  # inputs read by steps (e.g. denominator tables)
+        self.plans: dict[Any, Any] = {}  # steps' plans by spec and labels, shared by variants
+        self._raw: DataSet | None = None
         self._parent: Build | None = None
         self._ran = False
         self.input_notes += self._variable_notes()
@@ -229,6 +238,16 @@ class Build:
             self.panel, {c: self.framework.node(c).unit for c in self.framework.indicator_codes})
 
     # ------------------------------------------------------------------ running
+    @property
+    def stepper(self) -> Stepper:
+        """The runner of this build's steps (:class:`gipro.steps.run.Stepper`)."""
+        st = getattr(self, "_stepper", None)
+        if st is None or st.cache is not self.cache:
+            st = Stepper(self.framework, self.panel, self.source_panel, self.periods,
+                         self.recipe.step_names(), self.frozen, self.cache, self.recipe.base_dir)
+            self._stepper = st
+        return st
+
     def run(self) -> Build:
         """Run every step of the recipe; returns the build itself (now holding its results).
 
@@ -239,67 +258,63 @@ class Build:
         MethodError
             A method cannot be applied to the data (message names indicator, unit, period).
         """
+        stepper = self.stepper
         start = self._reusable_prefix()
         if start:
-            self._reuse(start)
+            states = list(self._parent.states[: start + 1])
         else:
-            self.datasets = {
-                "raw": DataSet(
-                    "raw",
-                    self.panel.cube(self.framework.indicator_codes, self.periods),
-                    tuple(self.panel.unit_codes),
-                    tuple(self.periods),
-                    tuple(self.framework.indicator_codes),
-                )
-            }
-            self.log = []
-            self.fitted = {}
-            self.weights = {}
-            self.excluded = []
+            if self._raw is None:
+                self._raw = DataSet(
+                    "raw", self.panel.cube(self.framework.indicator_codes, self.periods),
+                    tuple(self.panel.unit_codes), tuple(self.periods),
+                    tuple(self.framework.indicator_codes))
+            states = [stepper.initial_state(self._raw)]
         self.reused_steps = start
-        previous = "raw"
-        lineage: dict[str, list[str]] = {"raw": []}  # kinds of the (enabled) steps behind a set
-        for pos, spec in enumerate(self.recipe.steps):
-            name = spec.name or spec.step
-            source = spec.input or previous
-            if pos < start:  # reused from the parent build
-                if spec.writes_data_set:
-                    lineage[spec.output] = [*lineage.get(source, []),
-                                            *([] if spec.disable else [spec.step])]
-                    previous = spec.output
-                continue
-            if source not in self.datasets:
-                raise InputError(
-                    f"step {name!r} reads data set {source!r}, which does not exist yet",
-                    [f"data sets so far: {', '.join(self.datasets)}"],
-                )
-            if getattr(spec, "needs_normalised", False) and "normalise" not in lineage[source]:
-                raise MethodError(
-                    f"step {name!r} reads data set {source!r}, which has not been normalised",
-                    ["indicator directions are applied by the normalise step; without it raw "
-                     "values in different units would be combined with their directions "
-                     "ignored. Add a normalise step before it."],
-                )
-            if spec.writes_data_set:
-                lineage[spec.output] = [*lineage[source],
-                                        *([] if spec.disable else [spec.step])]
-            t0 = time.perf_counter()
-            if spec.disable:
-                out = self.datasets[source] if spec.writes_data_set else None
-                notes = [f"skipped (disable: true): {spec.output!r} is {source!r} unchanged"
-                         if spec.writes_data_set else "skipped (disable: true)"]
-            else:
-                out, notes = _apply(spec, self, name, self.datasets[source])
-            if out is not None:  # steps that only record state (weight sets) return None
-                self.datasets[spec.output] = out.renamed(spec.output)
-            params = {**spec.model_dump(mode="json"), "name": name, "input": source}
-            self.log.append(LogEntry(pos, name, spec.step, source, spec.output, params, notes,
-                                     time.perf_counter() - t0, skipped=spec.disable))
-            previous = spec.output if out is not None else source
+        self._ran = False
+        steps = self.recipe.steps
+        for pos in range(start, len(steps)):
+            states.append(stepper.step(states[-1], pos, steps[pos], record=True,
+                                       plans=self.plans))
+        self._set_state(states, start)
         self._ran = True
         self.input_notes = [n for n in self.input_notes if not n.startswith(_VARIABLE_NOTES)]
         self.input_notes += self._variable_notes()  # now from what the steps actually read
         return self
+
+    def _set_state(self, states: list[State], reused: int) -> None:
+        if self.recipe.keep is not None:
+            states = self._let_go(states)
+        state = states[-1]
+        self.states = states
+        self.datasets = state.datasets
+        self.fits = dict(state.fits)
+        self.weights = dict(state.weights)
+        self.excluded = [dict(r) for r in state.excluded]
+        self.fitted = Fitted(state.records)
+        self.log = [LogEntry(r, self.recipe.steps[r.position], reused=r.position < reused)
+                    for r in state.records]
+
+    def _let_go(self, states: list[State]) -> list[State]:
+        """The recipe's ``keep:``: every step explained now (its notes and tables read the
+        data sets it used), then the data sets not kept let go from the build's states."""
+        keep = {"raw", *self.recipe.keep}
+        for rec in states[-1].records:
+            if rec.result is not None and rec.result.explain is not None:
+                rec.result.explained()
+                rec.result.explain = None  # (it holds the step's input and output)
+            if rec.result is not None and rec.output not in keep:
+                rec.result.data = None
+        out = []
+        for st in states:
+            kept = {n: d for n, d in st.datasets.items() if n in keep}
+            out.append(State(kept, st.fits, st.weights, st.excluded, st.previous, st.lineage,
+                             st.producers, st.records))
+        return out
+
+    @property
+    def records(self) -> tuple[Record, ...]:
+        """The steps as run (:class:`gipro.steps.run.Record`), in order."""
+        return self.states[-1].records if self.states else ()
 
     def _variable_notes(self) -> list[str]:
         """Input notes on the data variables that are not indicators of the framework: those
@@ -321,9 +336,10 @@ class Build:
                 continue
             name = spec.name or spec.step
             if self._ran:
-                dens = self.fitted.get(name, {}).get("from_data", [])
+                rec = next((r for r in self.records if r.name == name and not r.skipped), None)
+                dens = rec.plan.from_data if rec is not None else []
             else:
-                dens = spec.pairs(self, self.framework.indicator_codes).values()
+                dens = spec.pairs(self.framework, self.framework.indicator_codes).values()
             for d in dens:
                 used.setdefault(d, []).append(name)
         notes = []
@@ -341,9 +357,26 @@ class Build:
     def is_run(self) -> bool:
         return self._ran
 
-    def _require_run(self) -> None:
+    def require_run(self) -> None:
+        """Raise unless the build has been run.
+
+        Raises
+        ------
+        InputError
+            The build has not been run yet.
+        """
         if not self._ran:
             raise InputError("the build has not been run yet; call .run() first")
+
+    def weight_set(self, name: str) -> WeightSet:
+        """A weight set of the build by name (``framework`` always exists).
+
+        Raises
+        ------
+        InputError
+            No set of that name.
+        """
+        return get_weight_set(self.framework, self.weights, name)
 
     def with_step(self, name: str, **changes: Any) -> Build:
         """A new (not yet run) build with one step's parameters changed.
@@ -363,12 +396,14 @@ class Build:
                         panel=self.source_panel, frozen=self.frozen)
         variant._parent = self
         variant.cache = self.cache
+        variant.plans = self.plans
         return variant
 
     def _reusable_prefix(self) -> int:
         """Number of leading steps whose results can be taken from the parent build."""
         parent = self._parent
         if (parent is None or not parent.is_run or parent.framework is not self.framework
+                or parent.recipe.keep is not None
                 or parent.source_panel is not self.source_panel
                 or parent.frozen is not self.frozen
                 or parent.periods != self.periods
@@ -381,28 +416,12 @@ class Build:
             k += 1
         return k
 
-    def _reuse(self, k: int) -> None:
-        parent = self._parent
-        assert parent is not None
-        names = {e.name for e in parent.log[:k]}
-        self.datasets = {"raw": parent.datasets["raw"]}
-        for e in parent.log[:k]:
-            if e.output in parent.datasets:
-                self.datasets[e.output] = parent.datasets[e.output]
-        outputs = {e.output for e in parent.log[:k]}
-        self.weights = {s: w for s, w in parent.weights.items()
-                        if s in outputs or s.split(".")[0] in names}
-        self.log = [LogEntry(e.position, e.name, e.step, e.input, e.output, e.params,
-                             list(e.notes), e.seconds, skipped=e.skipped, reused=True)
-                    for e in parent.log[:k]]
-        self.fitted = {n: v for n, v in parent.fitted.items() if n in names}
-        self.excluded = [dict(r) for r in parent.excluded if r["step"] in names]
-
     # ------------------------------------------------------------------ output
     @property
     def final(self) -> DataSet:
-        """The data set produced by the last step that produced one."""
-        self._require_run()
+        """The data set produced by the last step that produced one (with ``keep:``, the last
+        one kept)."""
+        self.require_run()
         for entry in reversed(self.log):
             if entry.output in self.datasets and entry.step != "weight":
                 return self.datasets[entry.output]
@@ -416,12 +435,12 @@ class Build:
         InputError
             If there is no data set of that name.
         """
-        self._require_run()
+        self.require_run()
         if name not in self.datasets:
             raise InputError(f"no data set {name!r}; available: {', '.join(self.datasets)}")
         return self.datasets[name].to_frame()
 
-    def results(self) -> pd.DataFrame:
+    def results(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
         """Scores and ranks of every unit, period and code (indicators and aggregates).
 
         Scores come from the last data set (normalised indicators and aggregates). Ranks are
@@ -437,39 +456,128 @@ class Build:
         left out by an earlier step are not counted):
         :func:`gipro.steps.aggregate.children_counts`.
 
+        Parameters
+        ----------
+        codes : sequence of str, optional
+            Only these codes (e.g. ``[build.framework.root]``; default: every code).
+
         Returns
         -------
         pandas.DataFrame
             Columns ``unit, period, code, level, score, rank, children_scored, children``
             (the last two empty for indicators); sorted by level (index first), code, period
             and rank.
-        """
-        from .steps.aggregate import children_counts
 
+        Raises
+        ------
+        InputError
+            None of ``codes`` is in the final data set.
+        """
+        parts = list(self.results_parts(codes))
+        if not parts:
+            raise InputError(f"no code of {list(codes or [])} in the build's final data set")
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+    def results_parts(self, codes: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+        """:meth:`results` one code at a time, in the table's order (index first, then level
+        by level down, framework order; each by period, rank and unit): a big build's results
+        can be written without holding every row at once (:meth:`write`). ``codes``: only
+        these codes (default: every one)."""
+        units = np.array(self.final.units, dtype=object)
+        for code, level, c in self._result_columns(codes):
+            n = len(c["score"])
+            yield pd.DataFrame({
+                "unit": units[c["unit"]],
+                "period": c["period"],
+                "code": np.full(n, code, dtype=object),
+                "level": np.full(n, level, dtype=int),
+                "score": c["score"],
+                "rank": pd.arrays.IntegerArray(
+                    np.where(np.isnan(c["rank"]), 0, c["rank"]).astype(np.int64),
+                    np.isnan(c["rank"])),
+                "children_scored": pd.arrays.IntegerArray(c["scored"], c["na"].copy()),
+                "children": pd.arrays.IntegerArray(c["children"], c["na"].copy()),
+            })
+
+    def results_arrow(self, codes: Sequence[str] | None = None, *, lang: str = "en"
+                      ) -> Iterator[Any]:
+        """:meth:`results_parts` as Apache Arrow tables with the unit and code names in
+        ``lang`` (:func:`gipro.labels.with_names`'s columns; units and codes
+        dictionary-encoded: no string per row is made), for writing Parquet (needs pyarrow)."""
+        import pyarrow as pa
+
+        from .labels import unit_labels
+
+        units = list(self.final.units)
+        names = unit_labels(getattr(self.source_panel, "units", None), units, lang)
+        unit_dict = pa.array(units, type=pa.string())
+        name_dict = pa.array([str(names.get(u, u)) for u in units], type=pa.string())
+        nodes = self.framework.nodes
+        for code, level, c in self._result_columns(codes):
+            n = len(c["score"])
+            idx = pa.array(c["unit"], pa.int32())
+            zero = pa.array(np.zeros(n, np.int32))
+            code_name = (nodes[code].name.get(lang) or code) if code in nodes else code
+            yield pa.table({
+                "unit": pa.DictionaryArray.from_arrays(idx, unit_dict),
+                "unit_name": pa.DictionaryArray.from_arrays(idx, name_dict),
+                "period": pa.array(c["period"], pa.int64()),
+                "code": pa.DictionaryArray.from_arrays(zero, pa.array([code], pa.string())),
+                "code_name": pa.DictionaryArray.from_arrays(
+                    zero, pa.array([str(code_name)], pa.string())),
+                "level": pa.array(np.full(n, level, dtype=np.int64)),
+                "score": pa.array(c["score"], pa.float64()),
+                "rank": pa.array(c["rank"], pa.int64(), from_pandas=True),
+                "children_scored": pa.array(c["scored"], pa.int64(), mask=c["na"]),
+                "children": pa.array(c["children"], pa.int64(), mask=c["na"]),
+            })
+
+    def _result_columns(self, codes: Sequence[str] | None
+                        ) -> Iterator[tuple[str, int, dict[str, np.ndarray]]]:
+        """The rows of :meth:`results` of each code as arrays (unit positions, periods,
+        scores, ranks, children scored and in all, missing mask), in the table's order."""
         ds = self.final
-        ranks = _rank(ds.values, axis=1)
         p, u, c = ds.values.shape
-        levels = {code: self.framework.level(code) for code in ds.codes}
-        used = next((self.fitted.get(e.name, {}).get("weights") for e in reversed(self.log)
-                     if e.step == "aggregate" and not e.skipped and e.output == ds.name), None)
-        scored, total = children_counts(self.framework, ds.codes, ds.values, used)
-        na = np.broadcast_to(total == 0, scored.shape).reshape(-1)
-        out = pd.DataFrame({
-            "unit": np.tile(np.repeat(np.array(ds.units, dtype=object), c), p),
-            "period": np.repeat(np.array(ds.periods), u * c),
-            "code": np.tile(np.array(ds.codes, dtype=object), p * u),
-            "score": ds.values.reshape(-1),
-            "rank": ranks.reshape(-1),
-            "children_scored": pd.arrays.IntegerArray(scored.reshape(-1), na.copy()),
-            "children": pd.arrays.IntegerArray(np.tile(total, p * u), na.copy()),
-        })
-        out.insert(3, "level", out["code"].map(levels).astype(int))
-        order = {code: i for i, code in enumerate(ds.codes)}
-        out["_o"] = out["code"].map(order)
-        out = out.sort_values(["level", "_o", "period", "rank", "unit"],
-                              ascending=[False, True, True, True, True], na_position="last")
-        out["rank"] = out["rank"].astype("Int64")
-        return out.drop(columns="_o").reset_index(drop=True)
+        fw = self.framework
+        used = self.weights_used(ds.name)
+        total = children_counts(fw, ds.codes, ds.values[:1, :1], used)[1]
+        col = {code: i for i, code in enumerate(ds.codes)}
+        upos = np.empty(u, dtype=np.int64)  # each unit's place in name order
+        upos[np.argsort(np.array(ds.units, dtype=object), kind="stable")] = np.arange(u)
+        unit_col = np.tile(np.arange(u), p)
+        period_col = np.repeat(np.array(ds.periods), u)
+        wanted = None if codes is None else set(codes)
+        order = sorted((k for k in range(c) if wanted is None or ds.codes[k] in wanted),
+                       key=lambda k: (-fw.level(ds.codes[k]), k))
+        for k in order:
+            code = ds.codes[k]
+            vals = ds.values[:, :, k]
+            ranks = _rank(vals, axis=1)
+            key = np.where(np.isnan(ranks), u + 1, ranks).astype(np.int64) * u + upos
+            rows = (np.argsort(key, axis=1, kind="stable")
+                    + (np.arange(p) * u)[:, None]).reshape(-1)
+            if total[k] > 0:
+                kids = [col[x] for x in fw.children(code) if x in col
+                        and (used or {}).get(code, {}).get(x, fw.node(x).weight) > 0]
+                scored = (~np.isnan(ds.values[:, :, kids])).sum(axis=-1).reshape(-1)[rows]
+                na = np.zeros(p * u, dtype=bool)
+            else:
+                scored, na = np.full(p * u, -1), np.ones(p * u, dtype=bool)
+            yield code, fw.level(code), {
+                "unit": unit_col[rows], "period": period_col[rows],
+                "score": vals.reshape(-1)[rows], "rank": ranks.reshape(-1)[rows],
+                "scored": scored.astype(np.int64), "na": na,
+                "children": np.full(p * u, total[k], dtype=np.int64)}
+
+    def weights_used(self, dataset: str) -> dict[str, dict[str, float]] | None:
+        """The weights the aggregate step that wrote ``dataset`` used: aggregate -> {child:
+        weight} (``None`` when no aggregate step wrote it)."""
+        rec = next((r for r in reversed(self.records) if r.kind == "aggregate"
+                    and not r.skipped and r.output == dataset), None)
+        if rec is None:
+            return None
+        spec = self.recipe.steps[rec.position]
+        return spec.weights_used(rec.plan, rec.fit)
 
     def exclude(self, unit: str, reason: str, step: str, period: int | None = None) -> None:
         """Record that a step removed a unit (or one unit-period) from the build, and why.
@@ -551,26 +659,40 @@ class Build:
         """The log as a table (one row per step)."""
         return pd.DataFrame([e.to_dict() for e in self.log])
 
-    def write(self, out_dir: str | Path, *, lang: str = "en") -> dict[str, Path]:
+    def write(self, out_dir: str | Path, format: str = "csv", *, lang: str = "en"
+              ) -> dict[str, Path]:
         """Write the build's outputs to a folder.
 
-        Files: ``results.csv`` (tidy ``unit, unit_name, period, code, code_name, level,
-        score, rank``: the names in ``lang``, :func:`gipro.labels.with_names`),
-        ``stages/<data set>.csv`` (wide: ``unit, period`` and one column per code),
-        ``recipe.yaml`` (the recipe as run, defaults filled in), ``log.yaml`` (``input``: what
-        was read and what was not used; ``steps``: every step with its parameters and notes),
-        ``exclusions.csv``, ``weights.csv`` (every weight set, with effective weights) and
-        ``details/<step>.<table>.csv`` for each table a step recorded in :attr:`fitted` (e.g.
-        ``details/treat.changes.csv``: every value changed by outlier treatment;
-        ``details/impute.imputed.csv``). Stale ``stages/*.csv`` of an earlier run in the same
-        folder are removed.
+        Files (tables as ``.csv``, or ``.parquet`` with ``format="parquet"``): ``results`` (tidy
+        ``unit, unit_name, period, code, code_name, level, score, rank, children_scored, children``:
+        the names in ``lang``, :func:`gipro.labels.with_names`; written one code at a time),
+        ``stages/<data set>`` (wide: ``unit, period`` and one column per code, for each data set
+        kept), ``recipe.yaml`` (the recipe as run, defaults filled in), ``log.yaml`` (``input``:
+        what was read and what was not used; ``steps``: every step with its parameters and notes),
+        ``exclusions``, ``weights`` (every weight set, with effective weights) and
+        ``details/<step>.<table>`` for each table a step recorded in :attr:`fitted` (e.g.
+        ``details/treat.changes``: every value changed by outlier treatment;
+        ``details/impute.imputed``). Stale stages of an earlier run in the same folder are removed.
+
+        Parameters
+        ----------
+        out_dir : path
+        format : {"csv", "parquet"}
+        lang : {"en", "zh"}
+            Language of the unit and code names in ``results``.
 
         Returns
         -------
         dict of str to pathlib.Path
             The files written.
+
+        Raises
+        ------
+        InputError
+            The folder cannot be written; an unknown format; Parquet without pyarrow.
         """
-        self._require_run()
+        self.require_run()
+        check_format(format)
         out = Path(out_dir)
         try:
             (out / "stages").mkdir(parents=True, exist_ok=True)
@@ -579,33 +701,35 @@ class Build:
                              ["choose another --out folder"]) from None
         except OSError as exc:
             raise InputError(f"cannot write outputs to {out}: {exc.strerror}") from None
-        for old in (out / "stages").glob("*.csv"):  # stale stages of an earlier run
-            old.unlink()
-        files = {"results": out / "results.csv", "recipe": out / "recipe.yaml",
-                 "log": out / "log.yaml", "exclusions": out / "exclusions.csv",
-                 "weights": out / "weights.csv"}
+        for old in [*(out / "stages").glob("*.csv"), *(out / "stages").glob("*.parquet")]:
+            old.unlink()  # stale stages of an earlier run
+        files: dict[str, Path] = {}
         try:
             from .labels import with_names
 
-            with_names(self.results(), getattr(self.source_panel, "units", None),
-                       self.framework, lang).to_csv(files["results"], index=False)
-            weights_table(self).to_csv(files["weights"], index=False)
+            units = getattr(self.source_panel, "units", None)
+            files["results"] = write_table(
+                (with_names(part, units, self.framework, lang) for part in self.results_parts())
+                if format == "csv" else self.results_arrow(lang=lang), out / "results", format)
+            files["recipe"] = out / "recipe.yaml"
+            files["log"] = out / "log.yaml"
+            files["exclusions"] = out / f"exclusions.{format}"
+            files["weights"] = write_table(weights_table(self.framework, self.weights),
+                                           out / "weights", format)
             for name, ds in self.datasets.items():
-                path = out / "stages" / f"{name}.csv"
-                ds.to_frame().reset_index().to_csv(path, index=False)
-                files[f"stages/{name}"] = path
+                parts = dataset_parts(ds) if format == "csv" else dataset_arrow(ds)
+                files[f"stages/{name}"] = write_table(parts, out / "stages" / name, format)
             self.recipe.to_yaml(files["recipe"])
             log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
             files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
                                     encoding="utf-8")
-            self.exclusions().to_csv(files["exclusions"], index=False)
+            write_table(self.exclusions(), out / "exclusions", format)
             for step, fitted in self.fitted.items():
                 for key, table in fitted.items():
                     if isinstance(table, pd.DataFrame):
-                        path = out / "details" / f"{step}.{key}.csv"
-                        path.parent.mkdir(exist_ok=True)
-                        table.to_csv(path, index=False)
-                        files[f"details/{step}.{key}"] = path
+                        (out / "details").mkdir(exist_ok=True)
+                        files[f"details/{step}.{key}"] = write_table(
+                            table, out / "details" / f"{step}.{key}", format)
         except OSError as exc:
             raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
                              [f"file: {exc.filename}"] if exc.filename else None) from None

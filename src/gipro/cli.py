@@ -15,11 +15,11 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__
 from .errors import GiproError, InputError
 from .links import docs_url
 from .report.i18n import LANGUAGES
 from .report.images import CHARTS, FORMATS
+from .version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -129,6 +129,12 @@ ExcelOpt = Annotated[Path | None, typer.Option(
     "--excel", callback=_excel_file, help="Also write the Excel workbook to this file "
     "(.xlsx).")]
 
+#: ``--format`` of the commands that write tables.
+TableFormat = Annotated[str, typer.Option(
+    "--format", callback=_one_of(("csv", "parquet")),
+    help="Format of the tables written: csv (default) or parquet (big builds; needs "
+         'pyarrow: pip install "gipro[parquet]").')]
+
 Lang = Annotated[str, typer.Option("--lang", callback=_set_lang,
                                    help="Language of the report, the chart labels and what "
                                    "the command prints: "
@@ -209,6 +215,7 @@ def run(
         "Chromium).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """Build a composite index from a recipe and write results.csv, ranking.csv, stages/,
     recipe.yaml."""
@@ -217,13 +224,14 @@ def run(
 
     try:
         build = Build(recipe).run()
-        files = build.write(out, lang=lang)
+        files = build.write(out, format=table_format, lang=lang)
         if build.framework.root in build.final.codes:  # the table to paste into a document
             from .results import ranking_table
+            from .tables import write_table
 
-            files["ranking"] = out / "ranking.csv"
-            ranking_table(build, lang=lang).to_csv(  # a BOM: Excel reads the Chinese right
-                files["ranking"], index=False, encoding="utf-8-sig" if lang == "zh" else "utf-8")
+            files["ranking"] = write_table(  # a BOM: Excel reads the Chinese right
+                ranking_table(build, lang=lang), out / "ranking", table_format,
+                bom=lang == "zh")
         extra = _write_reports(build, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
@@ -244,8 +252,8 @@ def run(
     if len(excluded):
         n = excluded["unit"].nunique()
         _say(_t("cli_excluded", units=_plural(n, "unit"), n=n))
-    res = build.results()
     root = build.framework.root
+    res = build.results(codes=[root]) if root in build.final.codes else build.results()
     partial = res[(res["code"] == root) & (res["children_scored"] < res["children"])]
     if len(partial):
         k, u = len(partial), partial["unit"].nunique()
@@ -364,7 +372,9 @@ def _print_ranking(build: Build, top: int) -> None:
     names = _names(build)
     root = fw.root
     end = build.final.periods[-1]
-    res = build.results()
+    shown = [root, *fw.children(root)]
+    res = (build.results(codes=shown) if set(shown) <= set(build.final.codes)
+           else build.results())
     cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
     if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
         console.print(Text.assemble((_t("cli_no_score", index=fw.node(root).label_code(lang),

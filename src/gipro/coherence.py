@@ -47,7 +47,6 @@ from scipy import stats
 from .errors import InputError, MethodError
 from .methods.coherence import cronbach_alpha
 from .results import wide_table
-from .steps.weight import get_weight_set
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Build
@@ -102,7 +101,7 @@ def correlation_matrix(x: np.ndarray, method: str = "pearson"
 
 
 def _table(build: Build, period: int | None, dataset: str | None) -> pd.DataFrame:
-    build._require_run()
+    build.require_run()
     return wide_table(build, period, dataset=dataset)
 
 
@@ -380,7 +379,7 @@ def importance(build: Build, period: int | None = None, *, target: str | None = 
     agg_steps = [e for e in build.log if e.step == "aggregate" and not e.skipped]
     if agg_steps:
         set_name = agg_steps[-1].params.get("weights", "framework")
-    ws = get_weight_set(build, set_name)
+    ws = build.weight_set(set_name)
     weight = np.array([_relative(fw, ws.weights, c) for c in nodes])
     eff = np.array([_effective(fw, ws.weights, c, target) for c in nodes])
     with np.errstate(invalid="ignore", divide="ignore"):

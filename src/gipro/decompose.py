@@ -74,8 +74,8 @@ from .framework import Framework
 from .methods.lmdi import logmean
 from .methods.rank import rank as _rank
 
-__all__ = ["contributions", "effective_weights", "leading_factors", "period_pairs",
-           "weights_note", "weights_used"]
+__all__ = ["aggregate_entry", "contributions", "effective_weights", "leading_factors",
+           "period_pairs", "weights_note", "weights_used"]
 
 _SUPPORTED = ("arithmetic", "geometric")
 COVERAGE = "(coverage)"
@@ -119,8 +119,15 @@ def period_pairs(build: Build, base: int | None = None, end: int | None = None,
     return [(periods[i], periods[i + step]) for i in range(i0, i1, step)]
 
 
-def _aggregate_entry(build: Build) -> LogEntry:
-    build._require_run()
+def aggregate_entry(build: Build) -> LogEntry:
+    """The log entry of the build's last (enabled) aggregate step.
+
+    Raises
+    ------
+    InputError
+        The build has no aggregate step (or has not been run).
+    """
+    build.require_run()
     entries = [e for e in build.log if e.step == "aggregate" and not e.skipped]
     if not entries:
         raise InputError("the build has no aggregate step, so there is no index to decompose")
@@ -206,7 +213,7 @@ def effective_weights(framework: Framework, available: np.ndarray,
 
 
 @dataclass
-class _Setup:
+class DecompositionSetup:
     method: str
     codes: list[str]
     scores: np.ndarray  # (P, U, K) normalised scores fed to aggregation
@@ -237,8 +244,6 @@ def _aggregation(build: Build, entry: LogEntry) -> tuple[str, float, dict[str, f
     ``build.fitted[step]["weights"]`` (per aggregate: the weight of each child, from the weight
     set named by ``weights:``), else from the named weight set itself.
     """
-    from .steps.weight import get_weight_set
-
     fw = build.framework
     spec = _step_spec(entry)
     per = {a: spec.spec_for(a, fw.level(a)) for a in fw.aggregate_codes}
@@ -266,7 +271,7 @@ def _aggregation(build: Build, entry: LogEntry) -> tuple[str, float, dict[str, f
         raise MethodError("leading factors of change: the geometric means use different "
                           f"shifts ({', '.join(f'{v:g}' for v in sorted(shifts))}); the index "
                           "then does not split exactly into contributions")
-    fitted = build.fitted.get(entry.name, {}).get("weights", {})
+    fitted = build.weights_used(entry.output) or {}
     weights: dict[str, float] = {}
     names: list[str] = []
     for a, s in per.items():
@@ -275,14 +280,23 @@ def _aggregation(build: Build, entry: LogEntry) -> tuple[str, float, dict[str, f
             names.append(set_name)
         kids = fitted.get(a)
         if kids is None:
-            ws = get_weight_set(build, set_name).weights
+            ws = build.weight_set(set_name).weights
             kids = {k: ws.get(k, 0.0) for k in fw.children(a)}
         weights.update({k: float(v) for k, v in kids.items()})
     return method, shifts.pop(), weights, names
 
 
-def _setup(build: Build) -> _Setup:
-    entry = _aggregate_entry(build)
+def decomposition_setup(build: Build) -> DecompositionSetup:
+    """What an exact decomposition of the build's index needs: the aggregate step's method
+    and weights, the indicator scores it aggregates, and the coverage of each unit-period.
+
+    Raises
+    ------
+    MethodError
+        The aggregation cannot be decomposed exactly (methods, shifts), or the index is not
+        reproduced from the scores and weights.
+    """
+    entry = aggregate_entry(build)
     method, shift, weights, set_names = _aggregation(build, entry)
     fw = build.framework
     codes = list(fw.indicator_codes)
@@ -321,7 +335,7 @@ def _setup(build: Build) -> _Setup:
              "unit-specific Benefit-of-the-Doubt weights)"],
         )
     bounds = _bounds(build, entry, codes, scores)
-    return _Setup(method, codes, scores, index, avail, min_share, bounds,
+    return DecompositionSetup(method, codes, scores, index, avail, min_share, bounds,
                   list(src.periods), list(src.units), weights, set_names, shift)
 
 
@@ -334,8 +348,8 @@ def weights_note(build: Build) -> str:
     >>> weights_note(gipro.run())[-48:]
     "weight set 'framework' (the framework's weights)"
     """
-    setup = _setup(build)
-    entry = _aggregate_entry(build)
+    setup = decomposition_setup(build)
+    entry = aggregate_entry(build)
     parts = []
     for n in setup.weight_sets:
         ws = build.weights.get(n)
@@ -370,9 +384,9 @@ def weights_used(build: Build) -> pd.DataFrame:
     InputError, MethodError
         As :func:`contributions`.
     """
-    setup = _setup(build)
+    setup = decomposition_setup(build)
     fw = build.framework
-    spec = _step_spec(_aggregate_entry(build))
+    spec = _step_spec(aggregate_entry(build))
     rows = []
     eff = {fw.root: 1.0}
     for agg in reversed(fw.aggregate_codes):
@@ -473,7 +487,7 @@ def contributions(build: Build, base: int | None = None, end: int | None = None,
     ----------
     OECD/JRC (2008) Handbook, sections 6-7; Ang B.W. (2005) *Energy Policy* 33:867-871.
     """
-    setup = _setup(build)
+    setup = decomposition_setup(build)
     pairs = period_pairs(build, base, end, consecutive)
     fw = build.framework
     pidx = {p: i for i, p in enumerate(setup.periods)}
@@ -542,7 +556,7 @@ def _table(build, setup, pairs, x0, xT, wc, contrib, real, bnd, clog, coverage, 
     fw = build.framework
     codes = setup.codes
     n, U, K = contrib.shape
-    final = build.datasets[_aggregate_entry(build).output]
+    final = build.datasets[aggregate_entry(build).output]
     aggs = list(fw.aggregate_codes)
     # aggregate rows: sums over indicators in the subtree
     member = np.array([[c in set(fw.indicators_under(a)) for c in codes] for a in aggs],

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,9 @@ __all__ = ["NumberFormat", "Panel", "fraction_warnings", "read_grid", "read_pane
            "to_numeric", "total_row_warnings"]
 
 _MAX_LISTED = 10
+#: pandas copies on write (default from pandas 3): a shallow copy of a frame is then safe.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(
+    getattr(pd.options.mode, "copy_on_write", False) is True)
 #: Largest period accepted: every integer up to here is exact in float64 and int64 (dates
 #: written as 20200131 fit; anything larger is a mistyped cell).
 _MAX_PERIOD = 2**53
@@ -90,7 +94,7 @@ def _bad_cells(
     cells = [f"row {_rown(row_offset, i)}: {t!r}" for i, t in texts[:_MAX_LISTED]]
     more = f" (and {len(texts) - _MAX_LISTED} more cells)" if len(texts) > _MAX_LISTED else ""
     sample = texts[0][1]
-    plain = _plain_number_text(sample)
+    plain = plain_number_text(sample)
     if len(texts) > 1 and not any(ch.isdigit() for _, t in texts[:50] for ch in t):
         hint = (f"{column!r} looks like a text column (group or label, e.g. {sample!r}), not "
                 "an indicator: list it in the data section as a group (groups: [...]) or as "
@@ -126,14 +130,14 @@ _NUMBER_CHARS = {
 }
 
 
-def _plain_number_text(text: str) -> str:
+def plain_number_text(text: str) -> str:
     """A number cell's text with look-alike characters mapped to ASCII (:data:`_NUMBER_CHARS`).
 
     Examples
     --------
-    >>> _plain_number_text("\uff11\uff12\uff0e\uff15")  # full-width 12.5
+    >>> plain_number_text("\uff11\uff12\uff0e\uff15")  # full-width 12.5
     '12.5'
-    >>> _plain_number_text("\u22123,5"), _plain_number_text("1\u00a0234")
+    >>> plain_number_text("\u22123,5"), plain_number_text("1\u00a0234")
     ('-3,5', '1 234')
     """
     return text.translate(_NUMBER_CHARS).strip()
@@ -182,7 +186,7 @@ def _to_numeric(
         t = text.copy()
         odd = _not_ascii(t)
         if odd.any():  # look-alike characters: only cells outside ASCII need the mapping
-            t[odd] = t[odd].map(_plain_number_text)
+            t[odd] = t[odd].map(plain_number_text)
         if fmt.thousands:
             sep = re.escape(fmt.thousands)
             dec = re.escape(fmt.decimal)
@@ -276,7 +280,7 @@ def _not_ascii(t: pd.Series) -> np.ndarray:
         return t.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
 
 
-def _codes(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
+def as_codes(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
            required: bool = True) -> pd.Series:
     """Codes as text (``"NA"`` stays ``"NA"``; whole-number floats lose ``.0``); empty codes are
     errors naming the rows when ``required``."""
@@ -409,7 +413,7 @@ def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
 
 def _periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers
              ) -> pd.Series:
-    num = _to_numeric(series, column, origin, row_offset)
+    num = to_numeric(series, column, origin, row_offset)
     if num.isna().any():
         i = int(np.flatnonzero(num.isna().to_numpy())[0])
         raise InputError(
@@ -553,8 +557,8 @@ class Panel:
         self.origin = origin
         if not isinstance(values.index, pd.MultiIndex) or values.index.nlevels != 2:
             raise InputError("panel values need a (unit, period) MultiIndex")
-        values = values.copy()
-        values.index = values.index.set_names(["unit", "period"])
+        values = values.copy(deep=not _COPY_ON_WRITE)  # (a later change to the caller's
+        values.index = values.index.set_names(["unit", "period"])  # frame never reaches us)
         values.columns = [str(c) for c in values.columns]
         unit_level = values.index.get_level_values(0)
         unit_codes = unit_level.unique()  # first-seen order
@@ -570,13 +574,13 @@ class Panel:
                 f"duplicate (unit, period) rows{_where(origin)}",
                 [f"{u}, {p}" for u, p in pairs[:_MAX_LISTED]],
             )
-        for col in values.columns:
-            if not pd.api.types.is_numeric_dtype(values[col].dtype) or pd.api.types.is_bool_dtype(
-                values[col].dtype
-            ):
-                values[col] = _to_numeric(values[col], col, origin, 0)
-        values = values.astype(float)
-        inf = ~np.isfinite(values.to_numpy()) & ~np.isnan(values.to_numpy())
+        for col, dtype in zip(values.columns, values.dtypes, strict=True):
+            if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+                values[col] = to_numeric(values[col], col, origin, 0)
+        if not (values.dtypes == np.float64).all():
+            values = values.astype(float)
+        arr = values.to_numpy()
+        inf = np.isinf(arr)
         if inf.any():
             r, c = np.argwhere(inf)[0]
             raise InputError(
@@ -592,7 +596,7 @@ class Panel:
             )
             unit_codes = values.index.get_level_values(0).unique()
         codes = unit_codes.tolist()  # first-seen order
-        self.values = values.sort_index()
+        self.values = values if values.index.is_monotonic_increasing else values.sort_index()
 
         if units is None:
             units = pd.DataFrame({"name": codes}, index=pd.Index(codes, name="unit"))
@@ -602,13 +606,16 @@ class Panel:
             if units.index.duplicated().any():
                 dups = units.index[units.index.duplicated()].unique().tolist()
                 raise InputError(f"duplicate unit codes in unit metadata{_where(origin)}: {dups}")
-            missing = [c for c in codes if c not in units.index]
+            known = set(units.index)
+            missing = [c for c in codes if c not in known]
             if missing:
                 raise InputError(
                     f"units in the data but not in the unit metadata{_where(origin)}: "
                     + ", ".join(missing[:_MAX_LISTED])
                 )
-            units = units.loc[[c for c in units.index if c in set(codes)]]
+            present = set(codes)
+            if len(present) != len(units.index):
+                units = units.loc[[c for c in units.index if c in present]]
             if "name" not in units.columns:
                 units.insert(0, "name", units.index.to_list())
         self.units = units
@@ -680,11 +687,11 @@ class Panel:
         if df.empty:
             raise InputError(f"no data rows{_where(origin)}")
         df = df.reset_index(drop=True)
-        unit_codes = _codes(df[unit], unit, origin, row_offset)
+        unit_codes = as_codes(df[unit], unit, origin, row_offset)
         _check_unit_codes(unit_codes, unit, origin, row_offset)
-        ind_codes = _codes(df[indicator], indicator, origin, row_offset)
+        ind_codes = as_codes(df[indicator], indicator, origin, row_offset)
         per = _periods(df[period], period, origin, row_offset)
-        vals = _to_numeric(df[value], value, origin, row_offset, number_format)
+        vals = to_numeric(df[value], value, origin, row_offset, number_format)
         tidy = pd.DataFrame({"unit": unit_codes, "period": per, "indicator": ind_codes,
                              "value": vals})
         dup = tidy.duplicated(["unit", "period", "indicator"], keep=False)
@@ -783,7 +790,7 @@ class Panel:
         absent = [c for c in cols if c not in df.columns]
         if absent:
             raise InputError(f"indicator columns not found{_where(origin)}: {absent}")
-        codes = _codes(df[unit], unit, origin, row_offset)
+        codes = as_codes(df[unit], unit, origin, row_offset)
         _check_unit_codes(codes, unit, origin, row_offset)
         per = (
             _periods(df[period], period, origin, row_offset)
@@ -801,12 +808,30 @@ class Panel:
                 details.append("if the file is long (one row per unit, period and indicator), "
                                "set form: long with indicator: and value: column names")
             raise InputError(f"duplicate (unit, period) rows{_where(origin)}", details)
-        data = {c: _to_numeric(df[c], str(c), origin, row_offset, number_format) for c in cols}
-        values = pd.DataFrame(data)
+        numeric = [pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+                   for t in df[cols].dtypes]
+        if all(numeric):  # numbers stored as numbers (Parquet, Excel, most CSV): one block,
+            block = np.empty((len(df), len(cols)), order="F")  # column-major as pandas keeps it
+            for k, c in enumerate(cols):
+                block[:, k] = df[c].to_numpy(dtype=float, na_value=np.nan)
+            values = pd.DataFrame(block, columns=cols, copy=False)
+        else:
+            values = pd.DataFrame({c: to_numeric(df[c], str(c), origin, row_offset,
+                                                  number_format) for c in cols})
         values.index = pd.MultiIndex.from_arrays([codes, per.to_numpy()], names=["unit", "period"])
         if units is None and (unit_name or groups):
             units = _unit_meta_from_columns(df, unit, codes, per, unit_name, groups, origin)
         return cls(values, units=units, origin=origin)
+
+    def copy(self) -> Panel:
+        """A copy: changing one never changes the other (the values are shared until one is
+        written to, under pandas' copy-on-write; copied outright without it)."""
+        out = Panel.__new__(Panel)
+        out.origin = self.origin
+        out.values = self.values.copy(deep=not _COPY_ON_WRITE)
+        out.units = self.units.copy(deep=not _COPY_ON_WRITE)
+        out.indicator_units = dict(self.indicator_units)
+        return out
 
     # ------------------------------------------------------------------ access
     @property
@@ -817,7 +842,8 @@ class Panel:
     @property
     def periods(self) -> list[int]:
         """Sorted periods present in the data."""
-        return sorted(set(self.values.index.get_level_values("period").tolist()))
+        level = self.values.index.get_level_values("period")
+        return sorted(pd.unique(level).tolist())
 
     @property
     def indicator_codes(self) -> list[str]:
@@ -852,14 +878,16 @@ class Panel:
         values = self.values
         unit_list = self.unit_codes
         if units is not None:
-            unknown = [u for u in units if u not in set(unit_list)]
+            known_units = set(unit_list)
+            unknown = [u for u in units if u not in known_units]
             if unknown:
                 raise InputError(f"units not in the data{_where(self.origin)}: {unknown}",
                                  [*_near_columns(unknown, unit_list),
                                   f"available: {', '.join(unit_list)}"])
             unit_list = list(units)
         if periods is not None:
-            unknown = [p for p in periods if p not in set(self.periods)]
+            known_periods = set(self.periods)
+            unknown = [p for p in periods if p not in known_periods]
             if unknown:
                 raise InputError(
                     f"periods not in the data{_where(self.origin)}: {unknown}",
@@ -870,13 +898,20 @@ class Panel:
             if unknown:
                 raise InputError(f"indicators not in the data{_where(self.origin)}: {unknown}")
             values = values[list(indicators)]
-        mask = values.index.get_level_values("unit").isin(unit_list)
+        mask = None
+        if units is not None:
+            mask = values.index.get_level_values("unit").isin(unit_list)
         if periods is not None:
-            mask &= values.index.get_level_values("period").isin(list(periods))
-        values = values[mask]
+            in_periods = values.index.get_level_values("period").isin(list(periods))
+            mask = in_periods if mask is None else mask & in_periods
+        if mask is not None and not mask.all():
+            values = values[mask]
         ind_units = {k: v for k, v in self.indicator_units.items() if k in values.columns}
-        return Panel(values, units=self.units.loc[unit_list], indicator_units=ind_units,
-                     origin=self.origin)
+        # a part of a valid panel is valid: no second round of checks and copies
+        out = Panel.__new__(Panel)
+        out.origin, out.values, out.indicator_units = self.origin, values, ind_units
+        out.units = self.units if units is None else self.units.loc[unit_list]
+        return out
 
     def cube(
         self,
@@ -917,6 +952,10 @@ class Panel:
         if (codes_u < 0).any() or (codes_p < 0).any():
             return None  # a missing label
         u, p = unit_of[codes_u], period_of[codes_p]
+        n = len(self.units.index) * len(periods)
+        if (len(vals) == n and vals.flags.f_contiguous
+                and np.array_equal(u * len(periods) + p, np.arange(n))):
+            return vals  # every (unit, period) once, in order: the values themselves, no copy
         keep = (u >= 0) & (p >= 0)
         # column-major like DataFrame.to_numpy, so cube() lays the array out as before
         out = np.full((len(self.units.index) * len(periods), len(indicators)), np.nan,
@@ -1041,27 +1080,40 @@ def fraction_warnings(panel: Panel, units: Mapping[str, str | None]) -> list[str
     pct = [c for c in panel.indicator_codes if is_percent_unit(units.get(c))]
     if not pct:
         return out
-    by_unit = panel.values[pct].groupby(level="unit", sort=False)
-    lo, hi = by_unit.min(), by_unit.max()
-    for code in pct:
-        flagged = fraction_like(lo[code], hi[code])
+    values = panel.values
+    arr = values[pct].to_numpy(dtype=float)
+    ucodes = np.asarray(values.index.codes[0])
+    if len(ucodes) == 0:
+        return out
+    if (np.diff(ucodes) < 0).any():  # rows of a unit together (the values are sorted)
+        order = np.argsort(ucodes, kind="stable")
+        ucodes, arr = ucodes[order], arr[order]
+    starts = np.flatnonzero(np.r_[True, ucodes[1:] != ucodes[:-1]])
+    unit_names = np.asarray(values.index.levels[0], dtype=object)[ucodes[starts]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # units without values: NaN
+        lo_all = np.fmin.reduceat(arr, starts, axis=0)  # per unit, NaN ignored
+        hi_all = np.fmax.reduceat(arr, starts, axis=0)
+    for k, code in enumerate(pct):
+        lo, hi = lo_all[:, k], hi_all[:, k]
+        flagged = fraction_like(lo, hi)
         if not flagged.any():
             continue
-        others = hi[code].notna().to_numpy() & ~flagged
-        largest = float(hi[code][flagged].max())
-        whole = lo[code].min() >= 0 and hi[code].max() <= 1  # (units all 0 included)
-        if not whole and not lo[code].to_numpy()[others].min() >= _SCALE_GAP * largest:
+        others = ~np.isnan(hi) & ~flagged
+        largest = float(np.nanmax(hi[flagged]))
+        whole = np.nanmin(lo) >= 0 and np.nanmax(hi) <= 1  # (units all 0 included)
+        if not whole and not lo[others].min() >= _SCALE_GAP * largest:
             continue  # small values are ordinary for this indicator (0.5 % R&D spending)
-        names = hi.index[flagged].tolist()
+        names = unit_names[flagged].tolist()
         shown = ", ".join(f"{u} ({_unit_periods(panel, code, u)})" for u in names[:_MAX_LISTED])
         more = f" and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else ""
         if not whole:
             what = (f"every value of {shown}{more} is within [0, 1] (largest {largest:g}) while "
                     f"every value of the other units is at least 10 times that "
-                    f"({float(lo[code][others].min()):g} to {float(hi[code].max()):g})")
+                    f"({float(lo[others].min()):g} to {float(np.nanmax(hi)):g})")
         else:
             what = (f"every value of every unit is within [0, 1] (largest {largest:g}, "
-                    f"{len(hi[code].dropna())} units)")
+                    f"{int((~np.isnan(hi)).sum())} units)")
         out.append(
             f"WARNING: {code} is in % but {what}: were fractions saved instead of percentages "
             "(an Excel % cell: 96 % saved as 0.96)? If so, multiply them by 100 in the data; "
@@ -1103,8 +1155,9 @@ def total_row_warnings(panel: Panel) -> list[str]:
     """
     cols = [c for c in ("name", "name_zh") if c in panel.units.columns]
     hits = []
-    for code in panel.unit_codes:
-        texts = dict.fromkeys([code, *(panel.units.at[code, c] for c in cols)])
+    columns = [panel.units[c].tolist() for c in cols]
+    for i, code in enumerate(panel.unit_codes):
+        texts = dict.fromkeys([code, *(col[i] for col in columns)])
         matched = [t for t in texts if isinstance(t, str)
                    and _TOTAL_ROW.search(" ".join(fold_identity(t).split()))]
         if matched:
@@ -1619,7 +1672,7 @@ def read_panel(
                 raise InputError(f"unit metadata {units} needs a 'unit' column",
                                  [f"found {list(unit_meta.columns)}"])
             unit_meta = unit_meta.copy()
-            unit_meta["unit"] = _codes(unit_meta["unit"], "unit", str(upath), meta_rows)
+            unit_meta["unit"] = as_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
             _check_unit_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
             _check_codes(unit_meta["unit"], "unit", str(upath))
             dups = unit_meta["unit"][unit_meta["unit"].duplicated()].unique().tolist()

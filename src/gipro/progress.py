@@ -45,7 +45,7 @@ import pandas as pd
 
 from .build import Build
 from .datasets.breaks import series_breaks
-from .decompose import _aggregate_entry, period_pairs
+from .decompose import aggregate_entry, period_pairs
 from .errors import InputError, MethodError
 from .methods.change import cagr as _cagr
 from .methods.change import pct_change as _pct
@@ -88,19 +88,19 @@ _NOTES = np.array([
 def _score_set(build: Build):
     """The data set holding normalised indicator scores (what aggregation reads)."""
     try:
-        return build.datasets[_aggregate_entry(build).input]
-    except InputError:
+        return build.datasets[aggregate_entry(build).input]
+    except (InputError, KeyError):  # no aggregate step, or its input not kept (keep:)
         return build.final
 
 
 @dataclass(frozen=True)
-class _ValueSets:
+class ValueSets:
     value: str  # data set of the indicator values: the last denominate output, else raw
     used: str  # data set normalised into the scores (after imputation and treatment)
     step: str | None  # the denominate step, if any
 
 
-def _value_sets(build: Build) -> _ValueSets:
+def value_sets(build: Build) -> ValueSets:
     """Where the indicator values judged by progress come from.
 
     Follows the chain of data sets backwards from the scores the index aggregates: the input
@@ -124,7 +124,7 @@ def _value_sets(build: Build) -> _ValueSets:
             break
         name = e.input
     value = value or "raw"
-    return _ValueSets(value, used or value, step)
+    return ValueSets(value, used or value, step)
 
 
 # what the index used instead of the observed value in (base, end): 0 observed, 1 an imputed
@@ -139,7 +139,7 @@ _ADJUSTED = np.array([
     "index used treated values in both periods"], dtype=object)
 
 
-def _observed(build: Build, sets: _ValueSets, codes: list[str], units: list[str]
+def _observed(build: Build, sets: ValueSets, codes: list[str], units: list[str]
               ) -> tuple[np.ndarray, np.ndarray]:
     """Observed indicator values in the unit the index uses (``sets.value``), and what the
     index used instead (0 observed or missing, 1 imputed, 2 treated), shape (P, U, K)."""
@@ -176,7 +176,7 @@ def value_note(build: Build) -> str:
     >>> value_note(gipro.run())[:60]
     'indicator values (value_*, % change, CAGR, improved/worsened'
     """
-    sets = _value_sets(build)
+    sets = value_sets(build)
     text = ("indicator values (value_*, % change, CAGR, improved/worsened, improver counts) are "
             "observed values of the indicators as the index uses them")
     if sets.step is not None:
@@ -215,10 +215,9 @@ def change(build: Build, code: str | None = None, base: int | None = None,
     """
     code = code or build.framework.root
     base, end = _periods(build, base, end)
-    res = build.results()
-    res = res[res["code"] == code]
-    if res.empty:
+    if code not in build.final.codes:
         raise InputError(f"code {code!r} is not in the build's results")
+    res = build.results(codes=[code])
     wide = res.pivot(index="unit", columns="period", values=["score", "rank"])
     out = pd.DataFrame({
         "score_base": wide[("score", base)],
@@ -350,7 +349,7 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
 
     fw = build.framework
     codes = list(fw.indicator_codes)
-    sets = _value_sets(build)
+    sets = value_sets(build)
     vs = build.datasets[sets.value]
     sc = _score_set(build)
     pairs = period_pairs(build, base, end, consecutive)

@@ -124,6 +124,12 @@ class Recipe(_Model):
         ``denominate``, ``screen``, ``impute``, ``treat``, ``normalise``, ``aggregate``; a kind
         may appear more than once (names must be unique; a later step of the same kind
         without an explicit ``output`` writes a data set named after the step).
+    keep : list of str, optional
+        Data sets to keep after the run (default: every one). A big build need not hold
+        every intermediate cube: ``keep: [aggregated]`` keeps the last one (and ``raw``,
+        which costs nothing: it is a view of the input data). Steps still read the data sets
+        they need while the build runs; their notes and tables are made before the others
+        are let go. Variants of such a build re-run from the first step.
     """
 
     name: str | None = None
@@ -133,6 +139,7 @@ class Recipe(_Model):
     periods: PeriodRange | list[int] | None = None
     units: list[str] | None = Field(None, min_length=1)
     steps: list[Step] = Field(default_factory=_default_steps)
+    keep: list[str] | None = Field(None, min_length=1)
     _base_dir: Path | None = None
 
     @field_validator("periods", mode="before")
@@ -180,6 +187,12 @@ class Recipe(_Model):
                     )
                 s.output = n  # a kind used twice: the later step's data set takes its name
             outputs[s.output] = f"step {n!r}"
+        written = [o for o, s in zip(outputs, ["raw", *self.steps], strict=False)
+                   if o == "raw" or getattr(s, "writes_data_set", True)]
+        unknown = [k for k in self.keep or [] if k not in written]
+        if unknown:
+            raise ValueError(f"keep names data sets the recipe does not write: {unknown} "
+                             f"(data sets: {', '.join(written)})")
         return self
 
     @property
@@ -218,11 +231,13 @@ class Recipe(_Model):
                     data["steps"][i][fname] = getattr(st, fname)
         i = names.index(name)
         data["steps"][i] = type(self.steps[i]).changed(data["steps"][i], changes)
-        return _validate(data, self._base_dir, f"recipe with step {name!r} changed")
+        return validate_recipe(data, self._base_dir, f"recipe with step {name!r} changed")
 
     def resolved(self) -> dict[str, Any]:
         """The recipe as a plain mapping with every default filled in and paths made absolute."""
         data = self.model_dump(mode="json")
+        if data.get("keep") is None:
+            data.pop("keep", None)  # (every data set kept: the default, not written)
         if self._base_dir is not None:
             for key in ("path", "units", "include_units", "exclude_units"):  # files
                 v = data["data"].get(key)
@@ -260,7 +275,7 @@ class Recipe(_Model):
         InputError
             Naming each invalid or unknown field.
         """
-        return _validate(data, base_dir, origin)
+        return validate_recipe(data, base_dir, origin)
 
 
 def validation_details(exc: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
@@ -303,7 +318,15 @@ def validation_details(exc: ValidationError, model: type[BaseModel] | None = Non
     return lines
 
 
-def _validate(data: Any, base_dir: str | Path | None, origin: str) -> Recipe:
+def validate_recipe(data: Any, base_dir: str | Path | None, origin: str) -> Recipe:
+    """A recipe from a parsed mapping, with every error worded for a person (``origin`` names
+    what was read, e.g. ``recipe my.yaml``).
+
+    Raises
+    ------
+    InputError
+        Not a mapping, unknown or invalid keys, invalid steps.
+    """
     if not isinstance(data, dict):
         raise InputError(f"invalid {origin}: expected a mapping of keys (framework:, data:, "
                          f"steps:), got {type(data).__name__}")
@@ -355,7 +378,7 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
     if name in builtin_recipes():
         res = resources.files("gipro") / "recipes" / f"{name}.yaml"
         data = load_yaml(res.read_text(encoding="utf-8"), f"built-in recipe {name}")
-        return _validate(data, None, f"built-in recipe {name}")
+        return validate_recipe(data, None, f"built-in recipe {name}")
     path = Path(name)
     if not path.exists():
         raise InputError(
@@ -370,4 +393,4 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
     except OSError as exc:
         raise InputError(f"cannot read recipe {path}: {exc.strerror or exc}") from None
     data = load_yaml(text, f"recipe {path}")
-    return _validate(data, path.parent, f"recipe {path}")
+    return validate_recipe(data, path.parent, f"recipe {path}")

@@ -80,7 +80,7 @@ def wide_table(build: Build, period: int | None = None, *, dataset: str | None =
     InputError
         Unknown period or data set.
     """
-    build._require_run()
+    build.require_run()
     ds = build.final if dataset is None else build.datasets.get(dataset)
     if ds is None:
         raise InputError(f"no data set {dataset!r}; available: {', '.join(build.datasets)}")
@@ -110,7 +110,7 @@ def unit_summary(build: Build, unit: str, period: int | None = None) -> pd.DataF
     InputError
         Unknown unit or period.
     """
-    build._require_run()
+    build.require_run()
     _unit(build, unit)
     period = period_of(build, period)
     fw = build.framework
@@ -151,10 +151,10 @@ def indicator_values(build: Build, period: int) -> tuple[pd.DataFrame, dict[str,
     measure : dict of str to str or None
         The unit of measurement of each code in those values (after denomination).
     """
-    from .progress import _value_sets
+    from .progress import value_sets
     from .units import units_by_dataset
 
-    sets = _value_sets(build)
+    sets = value_sets(build)
     raw, val = build.datasets["raw"], build.datasets[sets.value]
     codes = [c for c in val.codes if c in raw.codes]
     v = val.take(codes)[val.periods.index(period)]
@@ -210,7 +210,7 @@ def strengths_weaknesses(build: Build, unit: str, period: int | None = None, *, 
     """
     if n < 1:
         raise InputError(f"n must be at least 1, got {n}")
-    build._require_run()
+    build.require_run()
     _unit(build, unit)
     period = period_of(build, period)
     fw = build.framework
@@ -275,11 +275,14 @@ def ranking_table(build: Build, period: int | None = None, *, lang: str = "en",
     """
     from .labels import unit_labels
 
-    build._require_run()
+    build.require_run()
     period = period_of(build, period)
     fw = build.framework
     codes = codes or [fw.root, *fw.children(fw.root)]
-    res = build.results()
+    missing = [c for c in codes if c not in set(build.final.codes)]
+    if missing:
+        raise InputError(f"codes not in the results: {', '.join(missing)}")
+    res = build.results(codes=codes)
     res = res[res["period"] == period]
     missing = [c for c in codes if c not in set(res["code"])]
     if missing:

@@ -9,11 +9,11 @@ running) build:
 
 * ``raw``: the framework's ``unit``, else the unit stated in the data (long form ``unit``
   column), else ``None``;
-* ``denominate``: each ratio gets the step's result unit (``build.fitted[step]["units"]``:
+* ``denominate``: each ratio gets the step's result unit (its plan's ``units``:
   ``"<unit> / <denominator> (<denominator unit>) x <scale>"`` or the recipe's
   ``result_units``);
-* ``treat``: an indicator the step *transformed* in any period (log, Box-Cox: status
-  "fallback transform" or "forced transform" in ``build.fitted[step]["summary"]``) gets
+* ``treat``: an indicator the step *transformed* in any period (log, Box-Cox: a fallback
+  or forced transform, its fit's ``transformed``) gets
   ``"<unit>, transformed by <step>"``; winsorised values keep their unit;
 * ``normalise``: every indicator becomes ``"score (normalised)"``;
 * ``aggregate``: every aggregate is a ``"score"``;
@@ -26,17 +26,15 @@ stated after denomination; COINr keeps no units. This is gipro's own bookkeeping
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
 from .errors import InputError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .build import Build
-
-__all__ = ["NORMALISED", "SCORE", "current_units", "fraction_like", "is_percent_unit",
-           "units_by_dataset"]
+__all__ = ["NORMALISED", "SCORE", "Recorded", "current_units", "dataset_units",
+           "fraction_like", "is_percent_unit", "unit_of", "units_by_dataset"]
 
 #: Unit of a normalised indicator score.
 NORMALISED = "score (normalised)"
@@ -91,27 +89,69 @@ def fraction_like(lowest: Any, largest: Any) -> np.ndarray:
     return (lo >= 0) & (hi <= 1) & (hi > 0)
 
 
-def _raw_units(build: Build) -> dict[str, str | None]:
-    fw = build.framework
-    stated = getattr(build.source_panel, "indicator_units", {}) or {}
-    return {c: (fw.node(c).unit or stated.get(c) or None) for c in fw.indicator_codes}
+class Recorded(Protocol):
+    """What the unit rules read of a build (or of a state of the step runner)."""
+
+    framework: Any
+    source_panel: Any
+    records: Sequence[Any]
 
 
-def _transformed(build: Build, step: str) -> list[str]:
-    summ = build.fitted.get(step, {}).get("summary")
-    if summ is None or not {"indicator", "status"} <= set(summ.columns):
-        return []
-    hit = summ["status"].astype(str).str.contains("transform", regex=False)
-    return list(dict.fromkeys(summ.loc[hit, "indicator"]))
+def dataset_units(framework: Any, source_panel: Any, records: Sequence[Any]
+                  ) -> dict[str, dict[str, str | None]]:
+    """The measurement unit of every code in every data set written by ``records``.
+
+    Parameters
+    ----------
+    framework : Framework
+    source_panel : Panel
+        The input data (units stated in the data).
+    records : sequence of gipro.steps.run.Record
+        The steps run so far, in order (``kind``, ``name``, ``input``, ``output``,
+        ``skipped``, ``plan``, ``fit``, ``codes``).
+
+    Returns
+    -------
+    dict
+        Data set name -> {code: unit or None}; the rules are in the module docstring.
+    """
+    stated = getattr(source_panel, "indicator_units", {}) or {}
+    aggregates = set(framework.aggregate_codes)
+    out: dict[str, dict[str, str | None]] = {
+        "raw": {c: (framework.node(c).unit or stated.get(c) or None)
+                for c in framework.indicator_codes}}
+    for e in records:
+        if e.input not in out:
+            continue
+        codes = e.codes
+        if codes is None:
+            continue  # a step that makes a weight set only
+        units = dict(out[e.input])
+        if not e.skipped:
+            if e.kind == "denominate":
+                units.update(e.plan.units)
+            elif e.kind == "treat":
+                for c in e.fit.transformed:
+                    if units.get(c) is not None:
+                        units[c] = f"{units[c]}, transformed by {e.name}"
+                    else:
+                        units[c] = f"transformed by {e.name}"
+            elif e.kind == "normalise":
+                units = {c: NORMALISED for c in units}
+        for c in codes:
+            if c in aggregates:
+                units[c] = SCORE
+        out[e.output] = {c: units.get(c) for c in codes}
+    return out
 
 
-def units_by_dataset(build: Build) -> dict[str, dict[str, str | None]]:
+def units_by_dataset(build: Recorded) -> dict[str, dict[str, str | None]]:
     """The measurement unit of every code in every data set of the build.
 
     Parameters
     ----------
     build : Build
-        A run build (or one that is running: the data sets made so far).
+        A run build (or anything with ``framework``, ``source_panel`` and ``records``).
 
     Returns
     -------
@@ -125,32 +165,10 @@ def units_by_dataset(build: Build) -> dict[str, dict[str, str | None]]:
     >>> u["raw"]["co2_per_capita"], u["normalised"]["co2_per_capita"], u["aggregated"]["GIP"]
     ('t CO2 per person', 'score (normalised)', 'score')
     """
-    fw = build.framework
-    aggregates = set(fw.aggregate_codes)
-    out: dict[str, dict[str, str | None]] = {"raw": _raw_units(build)}
-    for e in build.log:
-        if e.output not in build.datasets or e.input not in out:
-            continue  # a step that records state only (weight sets)
-        units = dict(out[e.input])
-        if not e.skipped:
-            if e.step == "denominate":
-                units.update(build.fitted.get(e.name, {}).get("units", {}))
-            elif e.step == "treat":
-                for c in _transformed(build, e.name):
-                    if units.get(c) is not None:
-                        units[c] = f"{units[c]}, transformed by {e.name}"
-                    else:
-                        units[c] = f"transformed by {e.name}"
-            elif e.step == "normalise":
-                units = {c: NORMALISED for c in units}
-        for c in build.datasets[e.output].codes:
-            if c in aggregates:
-                units[c] = SCORE
-        out[e.output] = {c: units.get(c) for c in build.datasets[e.output].codes}
-    return out
+    return dataset_units(build.framework, build.source_panel, build.records)
 
 
-def current_units(build: Build, dataset: str | None = None) -> dict[str, str | None]:
+def current_units(build: Any, dataset: str | None = None) -> dict[str, str | None]:
     """The measurement unit of each code of one data set (default: the final one).
 
     Raises
@@ -171,7 +189,7 @@ def current_units(build: Build, dataset: str | None = None) -> dict[str, str | N
     return by_set[name]
 
 
-def unit_of(build: Build, dataset: str, code: str) -> str | None:
+def unit_of(build: Any, dataset: str, code: str) -> str | None:
     """One code's unit in a data set, for messages: the framework's unit when the data set
     is not one of the build's (never an error inside an error message)."""
     try:

@@ -46,9 +46,19 @@ def _read(name: str, **kwargs) -> pd.DataFrame:
         return pd.read_csv(p, **kwargs)
 
 
+_PANELS: dict[str, Panel] = {}
+
+
 def _panel(stem: str, origin: str) -> Panel:
     """A shipped panel: ``<stem>.csv`` (wide values), ``<stem>_units.csv`` (unit table) and
-    ``<stem>_variables.csv`` (each variable's measurement unit)."""
+    ``<stem>_variables.csv`` (each variable's measurement unit). Read once per process (the
+    package's files do not change); each call gets its own copy (:meth:`Panel.copy`)."""
+    if stem not in _PANELS:
+        _PANELS[stem] = _read_panel(stem, origin)
+    return _PANELS[stem].copy()
+
+
+def _read_panel(stem: str, origin: str) -> Panel:
     values = _read(f"{stem}.csv")
     units = _read(f"{stem}_units.csv").set_index("unit")
     variables = _read(f"{stem}_variables.csv")

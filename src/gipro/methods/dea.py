@@ -463,15 +463,16 @@ class _Solver:
         for s0 in range(0, len(part), per):
             sl = slice(s0, s0 + per)
             ids = part[sl]
-            d = -(pu[sl] @ fam.lub + pe[sl] @ fam.leq)
-            d[:, cols] = np.inf
+            d = pu[sl] @ fam.lub  # minus the reduced costs, in place
+            d += pe[sl] @ fam.leq
+            d[:, cols] = -np.inf
             rows = np.arange(d.shape[0])
             mine = slot[sl]
-            d[rows[mine >= 0], mine[mine >= 0]] = np.inf
+            d[rows[mine >= 0], mine[mine >= 0]] = -np.inf
             if fam.exclude:
                 own = fam.own[ids]
-                d[rows[own >= 0], own[own >= 0]] = np.inf
-            bad = d.min(axis=1) < -_PRICE_TOL
+                d[rows[own >= 0], own[own >= 0]] = -np.inf
+            bad = d.max(axis=1) > _PRICE_TOL
             elastic = art[sl]
             done = ~bad & ~elastic
             self.theta[ids[done]] = z[sl][done, :fam.q]
@@ -483,10 +484,10 @@ class _Solver:
             if more.any():
                 again.extend(ids[more].tolist())
                 db = d[more]
-                kth = min(_ENTER, db.shape[1] - 1)
-                cand = np.argpartition(db, kth, axis=1)[:, :_ENTER]
+                kth = max(db.shape[1] - 1 - _ENTER, 0)
+                cand = np.argpartition(db, kth, axis=1)[:, -_ENTER:]
                 val = np.take_along_axis(db, cand, axis=1)
-                new.append(cand[val < -_PRICE_TOL])
+                new.append(cand[val > _PRICE_TOL])
 
     def run(self) -> None:
         """Blocks of DMUs in turn, each to optimality; the shared columns found for one block

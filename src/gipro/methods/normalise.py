@@ -36,14 +36,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr
-from scipy.stats import rankdata
 
 from ..errors import MethodError
+from .rank import rankdata
 
 __all__ = [
+    "AXIS_FREE",
     "DATA_RELATIVE",
     "METHODS",
+    "RANGED",
+    "RELATIVE",
     "ampi",
     "borda",
     "column_bounds",
@@ -226,7 +228,7 @@ def _ranks(x: np.ndarray, axis: Axis, ties: str) -> np.ndarray:
     flat = moved.reshape(*lead, -1)
     if flat.shape[-1] == 0:
         return x.copy()
-    r = rankdata(flat, method=ties, axis=-1, nan_policy="omit").astype(float)
+    r = rankdata(flat, method=ties, axis=-1)
     r = r.reshape(moved.shape)
     return np.transpose(r, np.argsort(keep + list(axes)))
 
@@ -438,6 +440,8 @@ def normal_cdf(
     """
     _check_range(low, high)
     z = zscore(x, mean=mean, sd=sd, ddof=ddof, axis=axis, names=names)
+    from scipy.special import ndtr  # (imported when used: scipy is slow to import)
+
     return _scale(ndtr(z), low, high)
 
 
@@ -922,12 +926,21 @@ METHODS: dict[str, Any] = {
     "ampi": ampi,
 }
 
-#: Methods whose scale is learnt from the data (bounds, moments or ranks over ``axis``): a
-#: constant indicator is degenerate for them. Goalposts and leading values are external.
-DATA_RELATIVE = frozenset(METHODS) - {"goalposts", "leading"}
+#: Methods whose references are external (goalposts, leading values): no ``axis``, nothing
+#: learnt from the data, so a constant indicator is not degenerate for them.
+AXIS_FREE = frozenset({"goalposts", "leading"})
 
-_RANGED = {"minmax", "goalposts", "target", "dist_ref", "dist_max", "frac_max", "percentile",
-           "efficacy", "normal_cdf", "leading"}
+#: Methods whose scale is learnt from the data (bounds, moments or ranks over ``axis``): a
+#: constant indicator is degenerate for them.
+DATA_RELATIVE = frozenset(METHODS) - AXIS_FREE
+
+#: Methods whose score is a position among the other units (ranks): relative to the others,
+#: so a unit's score cannot be computed from its own value and learnt parameters.
+RELATIVE = frozenset({"rank", "borda", "percentile"})
+
+#: Methods with an output range ``[low, high]``.
+RANGED = frozenset({"minmax", "goalposts", "target", "dist_ref", "dist_max", "frac_max",
+                    "percentile", "efficacy", "normal_cdf", "leading"})
 
 
 def midpoint(method: str, params: dict[str, Any], n_obs: np.ndarray | float) -> Any:
@@ -943,7 +956,7 @@ def midpoint(method: str, params: dict[str, Any], n_obs: np.ndarray | float) -> 
     >>> float(midpoint("rank", {}, 4))
     2.5
     """
-    if method in _RANGED:
+    if method in RANGED:
         default = (60.0, 100.0) if method == "efficacy" else (
             (0.0, 100.0) if method == "minmax" else (0.0, 1.0))
         low = params.get("low", default[0])
@@ -1013,9 +1026,9 @@ def normalise(
     x = np.asarray(x, dtype=float)
     kernel = METHODS[method]
     kwargs = dict(params)
-    if method not in ("goalposts", "leading"):
+    if method not in AXIS_FREE:
         kwargs["axis"] = axis
-    if method not in ("rank", "borda", "percentile"):
+    if method not in RELATIVE:
         kwargs["names"] = names
     if method not in DATA_RELATIVE:
         return kernel(x, **kwargs)

@@ -33,22 +33,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import special, stats
 
 from ..errors import MethodError
 
 __all__ = [
     "FALLBACKS",
+    "MODES",
     "STATUS",
     "TreatResult",
+    "Treatment",
+    "apply_fitted",
     "boxcox",
     "log_ct",
     "log_ct_orig",
     "passes",
     "skew_kurt",
     "transform",
+    "transform_params",
     "treat",
 ]
 
@@ -106,7 +110,9 @@ def skew_kurt(x: np.ndarray, axis: int = -2) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=float)
     xm = np.moveaxis(x, axis, 0)
     shape = xm.shape[1:]
-    flat = xm.reshape(xm.shape[0], -1)
+    # one memory layout (units x columns, C order) whatever the caller's: numpy sums a
+    # contiguous axis pairwise and a strided one in order, which can differ in the last bit
+    flat = np.ascontiguousarray(xm.reshape(xm.shape[0], -1))
     s, k = _moments(flat, ~np.isnan(flat))
     return s.reshape(shape), k.reshape(shape)
 
@@ -177,6 +183,24 @@ def _nanmax(x: np.ndarray, obs: np.ndarray, axis: int) -> np.ndarray:
     return np.where(obs, x, -np.inf).max(axis=axis, keepdims=True)
 
 
+def _shaped(x: np.ndarray, method: str, lo: np.ndarray, hi: np.ndarray, lam: np.ndarray
+            ) -> np.ndarray:
+    r"""The transform ``method`` of ``x`` with given column minimum ``lo``, maximum ``hi`` and
+    Box-Cox :math:`\lambda` (broadcast to ``x``): the one home of the formulas, used when the
+    parameters are learnt (:func:`log_ct`, :func:`boxcox`, :func:`treat`) and when they are
+    given (:func:`apply_fitted`)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "log_ct":
+            return np.log(x - lo + 0.01 * (hi - lo))
+        if method == "log_ct_orig":
+            return np.log(x - lo + 1.0)
+        if method == "boxcox":
+            from scipy import special  # (imported when used: scipy is slow to import)
+
+            return special.boxcox(x - lo + 1.0, lam)
+        return np.log(x)
+
+
 def log_ct(x: np.ndarray, axis: int = -2) -> np.ndarray:
     r"""COIN Tool log as in COINr: :math:`\ln(x - \min x + 0.01(\max x - \min x))`, per column.
 
@@ -191,9 +215,7 @@ def log_ct(x: np.ndarray, axis: int = -2) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     obs = ~np.isnan(x)
-    lo, hi = _nanmin(x, obs, axis), _nanmax(x, obs, axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.log(x - lo + 0.01 * (hi - lo))
+    return _shaped(x, "log_ct", _nanmin(x, obs, axis), _nanmax(x, obs, axis), np.nan)
 
 
 def log_ct_orig(x: np.ndarray, axis: int = -2) -> np.ndarray:
@@ -205,8 +227,23 @@ def log_ct_orig(x: np.ndarray, axis: int = -2) -> np.ndarray:
     [0.0, 0.693147]
     """
     x = np.asarray(x, dtype=float)
-    lo = _nanmin(x, ~np.isnan(x), axis)
-    return np.log(x - lo + 1.0)
+    return _shaped(x, "log_ct_orig", _nanmin(x, ~np.isnan(x), axis), np.nan, np.nan)
+
+
+def _boxcox_lambda(shifted: np.ndarray, axis: int) -> np.ndarray:
+    """Maximum-likelihood Box-Cox lambda of each column of ``shifted`` (> 0), looping over
+    the columns (:func:`scipy.stats.boxcox_normmax`); NaN for < 2 values or no variation."""
+    from scipy import stats  # (imported when used: scipy is slow to import)
+
+    moved = np.moveaxis(shifted, axis, -1)
+    col_shape = moved.shape[:-1]
+    lam = np.full(col_shape, np.nan)
+    for idx in np.ndindex(col_shape):
+        v = moved[idx]
+        v = v[~np.isnan(v)]
+        if v.size >= 2 and np.ptp(v) > 0:
+            lam[idx] = stats.boxcox_normmax(v, method="mle")
+    return lam
 
 
 def boxcox(
@@ -240,22 +277,14 @@ def boxcox(
     ([0.0, 0.693147, 1.386294], [0.0])
     """
     x = np.asarray(x, dtype=float)
-    obs = ~np.isnan(x)
-    shifted = x - _nanmin(x, obs, axis) + 1.0
+    lo = _nanmin(x, ~np.isnan(x), axis)
+    shifted = x - lo + 1.0
     col_shape = np.squeeze(shifted.sum(axis=axis, keepdims=True), axis=axis).shape
     if lmbda is None:
-        moved = np.moveaxis(shifted, axis, -1)
-        lam = np.full(col_shape, np.nan)
-        for idx in np.ndindex(col_shape):
-            v = moved[idx]
-            v = v[~np.isnan(v)]
-            if v.size >= 2 and np.ptp(v) > 0:
-                lam[idx] = stats.boxcox_normmax(v, method="mle")
+        lam = _boxcox_lambda(shifted, axis)
     else:
         lam = np.broadcast_to(np.asarray(lmbda, dtype=float), col_shape).copy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        y = special.boxcox(shifted, np.expand_dims(lam, axis))
-    return y, lam
+    return _shaped(x, "boxcox", lo, np.nan, np.expand_dims(lam, axis)), lam
 
 
 def transform(
@@ -274,23 +303,121 @@ def transform(
     >>> np.round(transform(np.array([[1.0], [np.e]]), "log").ravel(), 6).tolist()
     [0.0, 1.0]
     """
+    return transform_params(x, method, lmbda=lmbda, axis=axis, names=names)[0]
+
+
+def transform_params(
+    x: np.ndarray, method: str, *, lmbda: float | None = None, axis: int = -2,
+    names: Sequence[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`transform`, and the parameters it used: each column's minimum, maximum and
+    Box-Cox lambda (column shape; NaN where the method does not use one), so that
+    :func:`apply_fitted` can treat other values the same way.
+
+    Raises
+    ------
+    MethodError
+        ``log`` on zero or negative values (named by column), or an unknown method.
+    """
     x = np.asarray(x, dtype=float)
-    if method == "log_ct":
-        return log_ct(x, axis)
-    if method == "log_ct_orig":
-        return log_ct_orig(x, axis)
-    if method == "boxcox":
-        return boxcox(x, lmbda, axis)[0]
+    if method not in FALLBACKS[:-1]:
+        raise MethodError(f"unknown transform {method!r}; use one of {FALLBACKS[:-1]}")
+    obs = ~np.isnan(x)
+    col = np.squeeze(np.zeros_like(x).sum(axis=axis, keepdims=True), axis=axis).shape
+    nan = np.full(col, np.nan)
     if method == "log":
-        bad = ~np.isnan(x) & ~(x > 0)
+        bad = obs & ~(x > 0)
         if bad.any():
             cols = sorted(set(np.argwhere(bad)[:, -1].tolist()))
             label = [names[c] for c in cols] if names is not None else cols
             raise MethodError(
                 f"log transform needs strictly positive values; zero or negative values in "
                 f"{label}", ["use log_ct (shifts by the minimum) or boxcox instead"])
-        return np.log(x)
-    raise MethodError(f"unknown transform {method!r}; use one of {FALLBACKS[:-1]}")
+        return _shaped(x, "log", np.nan, np.nan, np.nan), nan, nan, nan
+    lo, hi = _nanmin(x, obs, axis), _nanmax(x, obs, axis)
+    if method == "boxcox":
+        y, lam = boxcox(x, lmbda, axis)
+        return y, np.squeeze(lo, axis), nan, lam
+    y = _shaped(x, method, lo, hi, np.nan)
+    return y, np.squeeze(lo, axis), (np.squeeze(hi, axis) if method == "log_ct" else nan), nan
+
+
+#: Treatment of a column (:class:`Treatment`): 0 unchanged, 1 winsorised (clipped at caps),
+#: then the transforms.
+MODES = ("identity", "winsorise", "log_ct", "log_ct_orig", "log", "boxcox")
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """The treatment learnt for each column, to apply to these or other values
+    (:func:`apply_fitted`; scikit-learn's fitted state).
+
+    All arrays have the column shape ``(..., n_indicators)`` (``x``'s shape without the units
+    axis).
+
+    Attributes
+    ----------
+    mode : ndarray of int8
+        Index into :data:`MODES`.
+    low, high : ndarray
+        Winsorisation caps: the values the lowest and highest outliers were set to (``-inf``
+        / ``inf`` where nothing was winsorised).
+    min, max : ndarray
+        The column's minimum and maximum before treatment (the shifts of the transforms).
+    lmbda : ndarray
+        Box-Cox lambda.
+    """
+
+    mode: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    min: np.ndarray
+    max: np.ndarray
+    lmbda: np.ndarray
+
+    def take(self, index: Any) -> Treatment:
+        """The treatment of some columns / leading rows (numpy indexing of every array)."""
+        return Treatment(*(np.asarray(a)[index] for a in (self.mode, self.low, self.high,
+                                                          self.min, self.max, self.lmbda)))
+
+
+def apply_fitted(x: np.ndarray, t: Treatment) -> np.ndarray:
+    """Treat ``x`` with a learnt :class:`Treatment`: unchanged, clipped at the caps, or
+    transformed with the learnt minimum, maximum and lambda (the formulas of :func:`log_ct`,
+    :func:`log_ct_orig`, :func:`boxcox` and ``log``).
+
+    Parameters
+    ----------
+    x : ndarray of shape (..., n_units, n_indicators)
+    t : Treatment
+        Arrays broadcastable to the column shape of ``x`` (e.g. ``(n_periods,
+        n_indicators)`` for ``x`` of shape ``(n_periods, n_units, n_indicators)``, with any
+        further leading axes of ``x`` carried through).
+
+    Returns
+    -------
+    ndarray of the shape of ``x``; NaN stays NaN. A transform undefined for a value (a log of
+    a value below the learnt minimum's shift) gives NaN.
+
+    Examples
+    --------
+    >>> t = Treatment(np.array([1, 2], dtype=np.int8), np.array([-np.inf, -np.inf]),
+    ...               np.array([5.0, np.inf]), np.array([0.0, 0.0]), np.array([9.0, 100.0]),
+    ...               np.array([np.nan, np.nan]))
+    >>> apply_fitted(np.array([[9.0, 0.0], [1.0, 100.0]]), t).round(6).tolist()
+    [[5.0, 0.0], [1.0, 4.615121]]
+    """
+    x = np.asarray(x, dtype=float)
+    mode = np.asarray(t.mode)[..., None, :]
+    y = x
+    if (t.mode == 1).any():
+        y = np.where(mode == 1, np.minimum(np.maximum(x, np.asarray(t.low)[..., None, :]),
+                                           np.asarray(t.high)[..., None, :]), y)
+    for code in np.unique(t.mode[t.mode > 1]):
+        f = _shaped(x, MODES[code], np.asarray(t.min)[..., None, :],
+                    np.asarray(t.max)[..., None, :], np.asarray(t.lmbda)[..., None, :])
+        y = np.where(mode == code, f, y)
+    return y
 
 
 @dataclass(frozen=True)
@@ -313,6 +440,9 @@ class TreatResult:
         Moments of the output.
     fallback : ndarray of object, shape (..., n_indicators)
         Name of the fallback transform applied, or ``""``.
+    treatment : Treatment
+        The treatment of each column, to treat other values the same way
+        (:func:`apply_fitted`; ``apply_fitted(x, treatment)`` is ``x`` above).
     """
 
     x: np.ndarray
@@ -324,6 +454,7 @@ class TreatResult:
     skew_after: np.ndarray
     kurt_after: np.ndarray
     fallback: np.ndarray
+    treatment: Treatment
 
 
 #: Skewness treated as exactly 0 when deciding which end to winsorise (see :func:`treat`).
@@ -399,8 +530,8 @@ def treat(
         Indicator codes, for messages.
     moments_after : bool
         Compute ``skew_after`` and ``kurt_after`` (default). ``False`` leaves them NaN, for
-        callers that only need the treated values (the compiled pipeline of
-        :mod:`gipro.fastbuild`).
+        callers that only need the treated values and the treatment (the treat step, which
+        computes them when its summary is read).
 
     Returns
     -------
@@ -455,13 +586,18 @@ def treat(
     X = X0.copy()
     changed = np.zeros(X.shape, dtype=np.int8)
     nwin = np.zeros(m, dtype=np.int64)
+    mode = np.zeros(m, dtype=np.int8)
+    cap_lo, cap_hi = np.full(m, -np.inf), np.full(m, np.inf)
+    t_min, t_max, t_lam = np.full(m, np.nan), np.full(m, np.nan), np.full(m, np.nan)
     status = np.where(on, np.where(assessable, 0, 6), 9).astype(np.int8)
     # a column is winsorised while it fails (or is forced) and has points left (nwin = 0 here)
     cand = (on & (fails | forced) & (wmax > 0)).nonzero()[0]
     if cand.size:  # most indicators pass untreated: no round at all for them
         _winsorise(X, X0, obs, terms, changed, cand, sk0, fails, forced, wmax, nwin, status,
                    skew_threshold, kurt_threshold, on_constant,
-                   lambda j: names[j % n_ind] if names is not None else int(j % n_ind))
+                   lambda j: names[j % n_ind] if names is not None else int(j % n_ind),
+                   cap_lo, cap_hi)
+        mode[nwin > 0] = 1
         win = nwin > 0
         status[win & forced & (status < 6)] = 2
         status[win & ~forced & ~fails & (status < 6)] = 1
@@ -478,10 +614,11 @@ def treat(
             sel = np.flatnonzero(need_fb & (fb_cols == kind))
             if sel.size == 0:
                 continue
-            tx = transform(X0[:, sel], kind, lmbda=boxcox_lambda, axis=0,
-                           names=[names[j % n_ind] if names is not None else int(j)
-                                  for j in sel])
+            tx, t_min[sel], t_max[sel], t_lam[sel] = transform_params(
+                X0[:, sel], kind, lmbda=boxcox_lambda, axis=0,
+                names=[names[j % n_ind] if names is not None else int(j) for j in sel])
             X[:, sel] = tx
+            mode[sel] = MODES.index(kind)
             changed[:, sel] = np.where(obs[:, sel], TRANSFORMED, 0)
             nwin[sel] = 0
             fb_used[sel] = kind
@@ -502,7 +639,9 @@ def treat(
     out, changed_out = back(X), back(changed)
     sk0, ku0, ska, kua = cols(sk0), cols(ku0), cols(ska), cols(kua)
     nwin, status, fb_used = cols(nwin), cols(status), cols(fb_used)
-    return TreatResult(out, changed_out, nwin, status, sk0, ku0, ska, kua, fb_used)
+    treatment = Treatment(cols(mode), cols(cap_lo), cols(cap_hi), cols(t_min), cols(t_max),
+                          cols(t_lam))
+    return TreatResult(out, changed_out, nwin, status, sk0, ku0, ska, kua, fb_used, treatment)
 
 
 #: Largest number of (units x columns x rounds) values a batch of speculative rounds holds.
@@ -516,10 +655,12 @@ def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, terms: np.ndarray
                changed: np.ndarray,
                cand: np.ndarray, sk0: np.ndarray, fails: np.ndarray, forced: np.ndarray,
                wmax: np.ndarray, nwin: np.ndarray, status: np.ndarray, skew_threshold: float,
-               kurt_threshold: float, on_constant: str, label) -> None:
+               kurt_threshold: float, on_constant: str, label, cap_lo: np.ndarray,
+               cap_hi: np.ndarray) -> None:
     """The winsorisation rounds of :func:`treat` on the candidate columns ``cand``.
 
-    Updates ``X``, ``changed``, ``fails``, ``nwin`` and ``status`` in place; the result is
+    Updates ``X``, ``changed``, ``fails``, ``nwin``, ``status`` and the caps ``cap_lo``,
+    ``cap_hi`` (the values the lowest / highest points were set to) in place; the result is
     the one of the procedure in the module docstring, round by round.
 
     How: a column's distinct observed values, sorted, form tie groups ``0 .. G-1``; its state
@@ -556,6 +697,7 @@ def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, terms: np.ndarray
     empty = n_obs == 0
     gt = np.where(empty, 0, gid[np.maximum(n_obs - 1, 0), cols])
     gb = np.zeros(c, dtype=gt.dtype)
+    gt0 = gt.copy()  # the top group: a cap only where a round moved that end
     size[0, empty] = 0  # no observed value (forced columns only): nothing to move
     sk = sk0[cand]
     fl = fails[cand]
@@ -639,5 +781,7 @@ def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, terms: np.ndarray
         j = cand[moved]
         xj = X[:, j]
         hi, lo = value[gt[moved], moved], value[gb[moved], moved]
+        cap_lo[j] = np.where(gb[moved] > 0, lo, -np.inf)
+        cap_hi[j] = np.where(gt[moved] < gt0[moved], hi, np.inf)
         X[:, j] = np.minimum(np.maximum(xj, lo), hi)
         changed[:, j] = np.subtract(xj > hi, xj < lo, dtype=np.int8)  # HIGH 1, LOW -1

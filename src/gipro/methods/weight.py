@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linprog, minimize
 
 from ..errors import MethodError
 from .aggregate import arithmetic_mean
@@ -415,6 +413,8 @@ def balance_weights(
         val = float(np.sum((pr - t) ** 2))
         return val if np.isfinite(val) else 1e6
 
+    from scipy.optimize import minimize  # (imported when used: scipy is slow to import)
+
     res = minimize(objective, t, method="SLSQP", bounds=[(0.0, 1.0)] * k,
                    constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0}],
                    options={"ftol": tol, "maxiter": 1000})
@@ -523,6 +523,9 @@ def _bod_slice(y: np.ndarray, min_share: float) -> tuple[np.ndarray, np.ndarray]
     mask = ref[:, :, None] & avail[:, None, :] & (y0[None, :, :] != 0)  # (n_blocks, u, c)
     b, k, j = np.nonzero(mask)
     n_rows = idx.size * u
+    import scipy.sparse as sp  # (imported when used: scipy is slow to import)
+    from scipy.optimize import linprog
+
     a = sp.csr_matrix((y0[k, j], (b * u + k, b * c + j)), shape=(n_rows, idx.size * c))
     obj = -y0[idx].reshape(-1)
     colmax = np.max(y0, axis=0)

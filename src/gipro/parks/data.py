@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..panel import NumberFormat, Panel, RowNumbers, _codes, _to_numeric
+from ..panel import NumberFormat, Panel, RowNumbers, as_codes, to_numeric
 from ..suggest import code_clashes, code_fixes, near_match
 from .flags import FALSE_WORDS, FLAG_HINT, TRUE_WORDS, flag_value
 from .model import load_catalogue
@@ -433,7 +433,7 @@ def _numbers(df: pd.DataFrame, fmt: NumberFormat, origin: str | None) -> np.ndar
     hint for each kind of bad cell (:func:`number_hints`)."""
     rows = df[FILE_ROW].to_numpy()
     try:
-        x = _to_numeric(df["value"], "value", origin, rows, fmt).to_numpy(dtype=float)
+        x = to_numeric(df["value"], "value", origin, rows, fmt).to_numpy(dtype=float)
         bad = np.isinf(x)
     except InputError:
         bad = np.zeros(len(df), dtype=bool)
@@ -442,7 +442,7 @@ def _numbers(df: pd.DataFrame, fmt: NumberFormat, origin: str | None) -> np.ndar
             key = (type(v).__name__, str(v))
             if key not in verdict:
                 try:
-                    y = _to_numeric(pd.Series([v], dtype=object), "value", origin, 2, fmt)
+                    y = to_numeric(pd.Series([v], dtype=object), "value", origin, 2, fmt)
                     verdict[key] = bool(np.isinf(y.iloc[0]))
                 except InputError:
                     verdict[key] = True
@@ -485,11 +485,11 @@ def number_hints(texts: Sequence[str], fmt: NumberFormat) -> list[str]:
     """
     import re
 
-    from ..panel import _plain_number_text
+    from ..panel import plain_number_text
 
     kinds: dict[str, str] = {}
     for text in texts:
-        plain = _plain_number_text(text)
+        plain = plain_number_text(text)
         if plain.endswith("%"):
             kinds.setdefault("pct", f"{text!r} has a percent sign: write the number without "
                              "it, in % as the catalogue (96 for 96 %, not 0.96)")
@@ -540,7 +540,7 @@ def parse_numbers(values: pd.Series, column: str, where: str | None, rows: RowNu
     InputError
         Naming the cells that are not numbers.
     """
-    return _to_numeric(values, column, where, rows, fmt)
+    return to_numeric(values, column, where, rows, fmt)
 
 
 def _check_parks(park: pd.Series, what: str, rows: np.ndarray | None = None) -> None:
@@ -587,7 +587,7 @@ def park_codes(park: pd.Series, what: str, rows: np.ndarray | None = None, *,
             and not park.isna().any()):  # CSV: text already
         text = pd.Series(park.to_numpy(dtype=object), index=park.index, dtype=object)
     else:  # numbers from a spreadsheet, missing cells
-        text = _codes(park.astype(object), "park", None, 2, required=False).astype(object)
+        text = as_codes(park.astype(object), "park", None, 2, required=False).astype(object)
     empty = (text.str.strip() == "").to_numpy()
     if empty.any():
         listed = rows[empty][:_MAX_LISTED].tolist()

@@ -766,8 +766,8 @@ def export_park_framework(ref: str | Path | RequirementFramework, path: str | Pa
     >>> fw.based_on, fw.requirement("HJ-06").threshold
     ('hj274', 70.0)
     """
+    from ..version import __version__
     from .framework_io import write_framework_csv, write_framework_xlsx
-    from .sheets import gipro_version
 
     fw = load_park_framework(ref)
     path = Path(path)
@@ -784,10 +784,10 @@ def export_park_framework(ref: str | Path | RequirementFramework, path: str | Pa
         if suffix == ".xlsx":
             return write_framework_xlsx(data, path, {
                 "comparator": list(COMPARATORS), "status": list(STATUSES),
-                "counts": ["met", "reported"]}, lang=lang, version=gipro_version())
+                "counts": ["met", "reported"]}, lang=lang, version=__version__)
         import yaml
 
-        head = (f"# Park framework {fw.code}, exported by gipro {gipro_version()}.\n"
+        head = (f"# Park framework {fw.code}, exported by gipro {__version__}.\n"
                 "# Edit thresholds and rules; to mark a value you checked in the official "
                 "text, set\n# user_verified: true and user_source: '<document, clause, "
                 "page>'. An edited value\n# without a source stays unverified. 'verified' "

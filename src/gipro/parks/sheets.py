@@ -17,19 +17,7 @@ from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["Block", "SheetFile", "cell_name", "cell_text", "column_letter", "gipro_version"]
-
-
-def gipro_version() -> str:
-    """The installed gipro's version, written into the workbooks for provenance (read from
-    the package metadata, so that the park modules need not import the ``gipro`` package
-    itself, which loads everything lazily)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("gipro")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree only
-        return "(version unknown)"
+__all__ = ["Block", "SheetFile", "cell_name", "cell_text", "column_letter"]
 
 
 def column_letter(col: int) -> str:

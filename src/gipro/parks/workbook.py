@@ -388,8 +388,8 @@ def write_template(
         Neither or both of ``parks`` and ``example``, no years, years that are not calendar
         years, an existing ``path``, a park table without a ``park`` column.
     """
+    from ..version import __version__
     from .io import read_table
-    from .sheets import gipro_version
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -449,7 +449,7 @@ def write_template(
                      max(ENTERPRISE_ROWS, 0 if records is None else len(records) + 500)
                      if enterprises else 0)
     wb = _Writer(layout, rows, attrs, values, records, frameworks, example,
-                 path.name).build(gipro_version())
+                 path.name).build(__version__)
     try:
         wb.save(path)
     except OSError as exc:

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .. import __version__
 from ..errors import InputError, MethodError
 from ..results import period_of
+from ..version import __version__
 from .context import Context
 from .i18n import check_lang, translate
 from .sections import (
@@ -256,7 +256,7 @@ def report_for_build(
     from ..progress import report as progress_report
 
     check_lang(lang)
-    build._require_run()
+    build.require_run()
     fw = build.framework
     if fw.root not in build.final.codes:
         raise InputError(f"the build has no {fw.root} scores: the report needs a build that "

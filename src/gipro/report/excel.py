@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import __version__
 from ..errors import InputError
+from ..version import __version__
 from .i18n import about_text, column_text, translate
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -163,7 +163,7 @@ def workbook_tables(
     sources: list[tuple[str, str]] = []
     log_rows: list[dict[str, Any]] = []
     if build is not None:
-        build._require_run()
+        build.require_run()
         fw = build.framework
         if fw.root in build.final.codes:
             tabs["ranking"] = (ranking_table(build, lang=lang),
@@ -177,8 +177,9 @@ def workbook_tables(
                                       getattr(build.source_panel, "units", None), fw, lang),
                            "scores and ranks of every unit, period and code "
                            "(rank 1 = best; ties share the lowest rank)")
-        tabs["weights"] = (weights_table(build), "every weight set: weight relative to "
-                           "siblings and effective weight in the index")
+        tabs["weights"] = (weights_table(build.framework, build.weights),
+                           "every weight set: weight relative to siblings and effective weight "
+                           "in the index")
         eff = fw.effective_weights()
         tabs["framework"] = (pd.DataFrame([{
             "code": n.code, "kind": n.kind, "level": n.level, "parent": n.parent,

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from ..errors import InputError
 from ..framework import Framework
 from ..results import indicator_values, period_of
+from ..version import __version__
 from . import charts
 from .i18n import localise, measure, term
 from .prose import park_reasons, progress_paragraph, step_prose
@@ -152,7 +152,7 @@ class Overview(Section):
     @classmethod
     def from_build(cls, build: Build) -> Overview:
         """Overview of a run build (coverage of its ``raw`` data set)."""
-        build._require_run()
+        build.require_run()
         raw = build.datasets["raw"]
         avail = ~np.isnan(raw.values)  # (P, U, K)
         share = avail.mean(axis=1).T  # (K, P)
@@ -315,7 +315,7 @@ class Results(Section):
     @classmethod
     def from_build(cls, build: Build, period: int | None = None) -> Results:
         """Results of a run build in one period (default: the last)."""
-        build._require_run()
+        build.require_run()
         period = period_of(build, period)
         res = build.results()
         units = list(build.final.units)
@@ -492,7 +492,7 @@ class Profiles(Section):
     @classmethod
     def from_build(cls, build: Build, period: int | None = None, n: int = 3) -> Profiles:
         """Profiles of every unit of a run build (``n`` strengths and weaknesses each)."""
-        build._require_run()
+        build.require_run()
         period = period_of(build, period)
         fw = build.framework
         res = build.results()
@@ -1483,7 +1483,7 @@ class Methodology(Section):
     def from_build(cls, build: Build, notes: Sequence[str] = ()) -> Methodology:
         """Appendix of a run build: every step with its parameters and policies, the
         framework's indicators and references, data sources and licences."""
-        build._require_run()
+        build.require_run()
         fw = build.framework
         eff = fw.effective_weights()
         ind = pd.DataFrame([{

@@ -25,7 +25,8 @@ Quick use::
     scenario.required_change(base, "Shanxi", rank=20)
 """
 
-from .changes import Cube, apply_changes, constant_rate_path, default_domains
+from .changes import apply_changes, constant_rate_path, default_domains
+from .cube import Cube
 from .evaluate import Evaluation, ScenarioRun, base_cube, evaluate, scenario_build
 from .inverse import required_change
 from .parks import ParkEvaluation, evaluate_parks

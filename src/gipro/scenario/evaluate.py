@@ -58,18 +58,20 @@ import yaml
 
 from ..build import Build
 from ..dataset import DataSet
-from ..decompose import COVERAGE, _setup, effective_weights
+from ..decompose import COVERAGE, decomposition_setup, effective_weights
 from ..errors import GiproError, InputError, MethodError
 from ..methods.aggregate import CROSS_UNIT
 from ..methods.lmdi import logmean
+from ..methods.normalise import RELATIVE
 from ..methods.rank import rank as _rank
 from ..panel import Panel
-from ..recipe import Recipe, _validate
+from ..recipe import Recipe, validate_recipe
 from ..steps.impute import ImputeStep
-from ..steps.normalise import NormaliseStep
+from ..steps.normalise import FREEZABLE, NormaliseFit, NormaliseStep
 from ..steps.treat import TreatStep
 from ..steps.weight import WeightStep
-from .changes import Cube, apply_changes, default_domains
+from .changes import apply_changes, default_domains
+from .cube import Cube
 from .relations import Relation, builtin_relations, load_relations, merge_relations
 from .spec import EvaluationOptions, Scenario
 
@@ -283,14 +285,19 @@ def _cube_panel(cube: Cube, source: Panel, label: str) -> Panel:
 
 
 # ---------------------------------------------------------------------- builds
-def _frozen(build: Build, clip: bool) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Frozen normalisation states of a run build, by step name, and notes."""
-    states: dict[str, dict[str, Any]] = {}
+def frozen_fits(build: Build, clip: bool) -> tuple[dict[str, Any], list[str]]:
+    """The baseline's fits handed to the scenario builds, by step name, and notes: imputed
+    values, outlier treatment and normalisation parameters (:attr:`gipro.Build.fits`)."""
+    states: dict[str, Any] = {}
     notes: list[str] = []
+    source = "the baseline build"
     for spec in build.recipe.steps:
-        if isinstance(spec, (ImputeStep, TreatStep)) and not spec.disable:
-            name = spec.name or spec.step
-            states[name] = {**spec.frozen_state(build, name), "source": "the baseline build"}
+        if spec.disable or not isinstance(spec, (ImputeStep, TreatStep, NormaliseStep)):
+            continue
+        name = spec.name or spec.step
+        fit = build.fits[name]
+        if isinstance(spec, (ImputeStep, TreatStep)):
+            states[name] = fit.frozen(source)
             notes.append(f"{spec.step} step {name!r}: " + (
                 "imputed values frozen at the baseline's (a change to one unit does not move "
                 "another unit's imputed value)" if spec.step == "impute" else
@@ -298,29 +305,24 @@ def _frozen(build: Build, clip: bool) -> tuple[dict[str, dict[str, Any]], list[s
                 "values; changed values are capped at the baseline's winsorisation bounds or "
                 "transformed with its parameters where the baseline did so)"))
             continue
-        if not isinstance(spec, NormaliseStep) or spec.disable:
-            continue
-        name = spec.name or spec.step
-        state = spec.frozen_state(build, name)
-        if state is None:
-            if spec.method in ("rank", "borda", "percentile"):
+        if spec.method not in FREEZABLE:
+            if spec.method in RELATIVE:
                 notes.append(f"normalisation {name!r} ({spec.method}) is relative to the other "
                              "units and is recomputed on the scenario data")
             continue
-        state = {**state, "clip": clip, "source": "the baseline build"}
-        states[name] = state
+        states[name] = fit.frozen(source, clip=clip)
         span = (f"{build.periods[0]}-{build.periods[-1]}" if len(build.periods) > 1
                 else str(build.periods[0]))
-        notes.append(f"normalisation {name!r} ({spec.method}): {', '.join(state['params'])} "
+        notes.append(f"normalisation {name!r} ({spec.method}): {', '.join(fit.params)} "
                      f"frozen at the baseline's ({spec.bounds} over {span})")
-    if any(st.get("params") is not None for st in states.values()):
+    if any(isinstance(st, NormaliseFit) for st in states.values()):
         notes.append("values beyond the baseline's bounds are " + (
             "set to the bound before normalising (clip: true)" if clip else
             "scored beyond the scale, e.g. above 100 (clip: false; listed in beyond_scale)"))
     return states, notes
 
 
-def _scenario_recipe(build: Build, periods: list[int], frozen: bool
+def scenario_recipe(build: Build, periods: list[int], frozen: bool
                      ) -> tuple[Recipe, list[str]]:
     """The build's recipe for the scenario periods; data-driven weights fixed if frozen."""
     recipe = build.recipe
@@ -349,7 +351,8 @@ def _scenario_recipe(build: Build, periods: list[int], frozen: bool
         if cross:
             notes.append(f"aggregation {st.name or st.step!r}: {', '.join(cross)} compare units "
                          "with each other and are recomputed on the scenario data")
-    return _validate(data, recipe.base_dir, f"recipe {recipe.name or ''} for scenarios"), notes
+    origin = f"recipe {recipe.name or ''} for scenarios"
+    return validate_recipe(data, recipe.base_dir, origin), notes
 
 
 def scenario_build(build: Build, cube: Cube, *, bounds: str = "frozen", clip: bool = False,
@@ -372,8 +375,8 @@ def scenario_build(build: Build, cube: Cube, *, bounds: str = "frozen", clip: bo
     Build
         A run build (its log says which parameters were frozen).
     """
-    states, _ = _frozen(build, clip) if bounds == "frozen" else ({}, [])
-    recipe, _ = _scenario_recipe(build, cube.periods, bounds == "frozen")
+    states, _ = frozen_fits(build, clip) if bounds == "frozen" else ({}, [])
+    recipe, _ = scenario_recipe(build, cube.periods, bounds == "frozen")
     panel = _cube_panel(cube, build.source_panel, label)
     b = Build(recipe, framework=build.framework, panel=panel, frozen=states)
     b.cache = build.cache
@@ -457,10 +460,10 @@ def evaluate(
         raise InputError(f"summary period {period} is not evaluated",
                          [f"periods: {cube.periods[0]}-{cube.periods[-1]}"])
     frozen = opts.bounds == "frozen"
-    states, notes = _frozen(build, opts.clip) if frozen else ({}, [
+    states, notes = frozen_fits(build, opts.clip) if frozen else ({}, [
         "bounds recomputed on each scenario's data (the recipe as is): units that were not "
         "changed can move because the bounds moved"])
-    _, rnotes = _scenario_recipe(build, cube.periods, frozen)
+    _, rnotes = scenario_recipe(build, cube.periods, frozen)
     notes += rnotes
     notes.append(derived_note(cube, opts))
     if opts.horizon is not None:
@@ -483,11 +486,13 @@ def evaluate(
                            label=f"scenario {s.name!r}")
         runs[s.name] = ScenarioRun(s, b, changed, log, cnotes)
     ev = Evaluation(build, reference, runs, opts, period, notes, cube=cube)
-    ev.tables = _tables(ev, states)
+    ev.tables = evaluation_tables(ev, states)
     return ev
 
 
-def _tables(ev: Evaluation, states: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+def evaluation_tables(ev: Evaluation, states: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """The tables of an evaluation (scores, contributions, beyond_scale, overview, changes),
+    from its runs and the fits frozen at the baseline's (``states``)."""
     fw = ev.baseline.framework
     root = fw.root
     scores, contribs, beyond, overview, logs = [], [], [], [], []
@@ -614,7 +619,7 @@ def _side_by_side(ev: Evaluation, scores: pd.DataFrame) -> pd.DataFrame:
 def _contributions(ref: Build, scen: Build) -> pd.DataFrame | None:
     """Each indicator's contribution to the index change, reference -> scenario, per period."""
     try:
-        a, b = _setup(ref), _setup(scen)
+        a, b = decomposition_setup(ref), decomposition_setup(scen)
     except (MethodError, InputError):
         return None
     fw = ref.framework

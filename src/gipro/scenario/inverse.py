@@ -49,15 +49,15 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from ..build import Build
-from ..decompose import _aggregate_entry
+from ..decompose import aggregate_entry
 from ..errors import GiproError, InputError, MethodError
 from ..methods import normalise as _norm
 from ..methods.aggregate import CROSS_UNIT
 from ..methods.rank import rank as _rank
+from ..methods.treat import MODES
 from ..steps.aggregate import AggregateStep
 from ..steps.normalise import NormaliseStep
-from ..steps.treat import TreatStep, frozen_treatment
-from ..steps.weight import get_weight_set
+from ..steps.treat import TreatStep
 from ..units import current_units
 from .changes import apply_changes, default_domains, resolve_units
 from .evaluate import base_cube, scenario_build
@@ -77,12 +77,15 @@ _TOL = 1e-9
 
 
 class _Model:
-    """The unit's score of a code as a function of indicator values (frozen bounds)."""
+    """The unit's score of a code as a function of indicator values: the build's own steps
+    (outlier treatment, normalisation, aggregation) transforming candidate values with the
+    build's fits (frozen bounds), one candidate per row of a leading axis."""
 
     def __init__(self, build: Build, unit: str, period: int, code: str, clip: bool) -> None:
         fw = build.framework
-        entry = _aggregate_entry(build)
-        agg_spec = next(s for s in build.recipe.steps if (s.name or s.step) == entry.name)
+        entry = aggregate_entry(build)
+        recs = {r.name: r for r in build.records}
+        agg_spec = build.recipe.steps[recs[entry.name].position]
         assert isinstance(agg_spec, AggregateStep)
         norm_entry = next((e for e in reversed(build.log)
                            if e.step == "normalise" and e.output == entry.input
@@ -91,9 +94,9 @@ class _Model:
             raise MethodError(
                 "inverse questions need the aggregate step to read the output of a normalise "
                 f"step directly; {entry.name!r} reads {entry.input!r}")
-        spec = next(s for s in build.recipe.steps if (s.name or s.step) == norm_entry.name)
+        spec = build.recipe.steps[recs[norm_entry.name].position]
         assert isinstance(spec, NormaliseStep)
-        if spec.method in ("rank", "borda", "percentile"):
+        if spec.method in _norm.RELATIVE:
             raise MethodError(
                 f"inverse questions cannot use {spec.method} normalisation: a unit's score "
                 "depends on its position among the other units, not on its value alone",
@@ -105,7 +108,6 @@ class _Model:
                 f"inverse questions need aggregation unit by unit; {', '.join(cross)} compares "
                 "units with each other", ["use arithmetic, geometric or another weighted mean"])
         self.build, self.fw, self.agg, self.norm = build, fw, agg_spec, spec
-        self.norm_name = norm_entry.name
         ds_in = build.datasets[norm_entry.input]
         ds_n = build.datasets[norm_entry.output]
         ds_a = build.datasets[entry.output]
@@ -122,126 +124,123 @@ class _Model:
         self.unit, self.period, self.code, self.clip = unit, period, code, clip
         self.ds_in, self.ds_n, self.ds_a = ds_in, ds_n, ds_a
         self.codes = list(ds_n.codes)
-        state = spec.frozen_state(build, self.norm_name)
-        direction = fw.directions(self.codes)
-        x = _norm.orient(ds_in.take(self.codes), direction)
-        params, _ = spec._params(build, self.norm_name, ds_in, self.codes, direction, x)
-        bounds = (None, None)
-        if state is not None:
-            base = list(state["periods"])
-            row = base.index(period)
-            for k, arr in state["params"].items():
-                params[k] = arr[row:row + 1] if arr.ndim == 3 and arr.shape[0] > 1 else arr
-            lo, up = state["bounds"]["lower"], state["bounds"]["upper"]
-            bounds = tuple(a[row:row + 1] if a.shape[0] > 1 else a for a in (lo, up))
-            self.midpoint = set(state["midpoint"])
-        else:
-            self.midpoint = set()
-        self.params, self.bounds, self.direction = params, bounds, direction
-        # outlier treatment right before normalisation: frozen at the build's, and the
-        # question is asked of the values before it (denominated, imputed)
+        # the steps and their fits (normalisation frozen, clipped if asked)
+        n_rec = recs[norm_entry.name]
+        self.n_plan = n_rec.plan
+        self.n_fit = n_rec.fit.frozen("the build", clip=clip) if spec.method in \
+            _norm.DATA_RELATIVE else n_rec.fit
+        self.a_rec = recs[entry.name]
+        fit = self.n_fit
+        row = self.pi if len(fit.periods) > 1 and fit.lower is not None \
+            and np.asarray(fit.lower).shape[0] > 1 else 0
+
+        def at(a: Any) -> Any:
+            a = np.asarray(a)
+            return a[row:row + 1] if a.ndim == 3 and a.shape[0] > 1 else a
+
+        params = dict(self.n_plan.params)
+        if fit.keep is not None:
+            params = {k: (v[..., fit.keep] if isinstance(v, np.ndarray)
+                          and v.shape[-1:] == (len(self.n_plan.codes),) else v)
+                      for k, v in params.items()}
+        params.update({k: at(v) for k, v in fit.params.items()})
+        self.params = params
+        self.bounds = ((at(fit.lower), at(fit.upper)) if fit.lower is not None
+                       else (None, None))
+        self.midpoint = {c for c in fit.constant if c not in set(fit.dropped)}
+        self.direction = (self.n_plan.direction if fit.keep is None
+                          else self.n_plan.direction[fit.keep])
+        # outlier treatment right before normalisation: the build's, and the question is
+        # asked of the values before it (denominated, imputed)
         self.treat = None
         t_entry = next((e for e in reversed(build.log) if e.step == "treat"
                         and e.output == norm_entry.input and not e.skipped), None)
         self.ds_val = ds_in
         if t_entry is not None:
-            t_spec = next(s for s in build.recipe.steps if (s.name or s.step) == t_entry.name)
-            assert isinstance(t_spec, TreatStep)
-            self.treat = t_spec.frozen_state(build, t_entry.name)
+            t_rec = recs[t_entry.name]
+            self.treat = (build.recipe.steps[t_rec.position], t_rec.plan, t_rec.fit)
+            assert isinstance(self.treat[0], TreatStep)
             self.ds_val = build.datasets[t_entry.input]
-            self.t_codes = list(self.treat["codes"])
-            self.t_row = self.ds_val.take(self.t_codes)[self.pi, self.ui, :]
-            _, mode, lo, hi = frozen_treatment(self.treat, self.t_row[None, None, :],
-                                               [period], [unit])
-            self.t_mode, self.t_lo, self.t_hi = mode[0, 0], lo[0, 0], hi[0, 0]
+        self.base = self.ds_val.values[:, self.ui:self.ui + 1, :]  # (P, 1, K): the unit
+        self.val_col = [self.ds_val.codes.index(c) for c in self.codes]
         # current state of the unit; units of its values (denominated ones if denominated)
         self.value_units = current_units(build, self.ds_val.name)
-        self.x_now = self.ds_val.take(self.codes)[self.pi, self.ui, :]
+        self.x_now = self.base[self.pi, 0, self.val_col]
         self.s_now = ds_n.values[self.pi, self.ui, :]
         root_scores = ds_a.column(code)
         self.score_now = float(root_scores[self.pi, self.ui])
         self.others = np.delete(root_scores[self.pi, :], self.ui)
         self.rank_now = _rank(root_scores[self.pi, :])[self.ui]
-        # aggregation plan
-        present = [c for c in fw.indicator_codes if c in ds_n.codes]
-        self.out_codes = present + list(fw.aggregate_codes)
-        self.col = {c: i for i, c in enumerate(self.out_codes)}
-        self.plan = []
-        for a in fw.aggregate_codes:
-            s = agg_spec.spec_for(a, fw.level(a))
-            kids = [k for k in fw.children(a) if k in self.col]
-            ws = get_weight_set(build, s.weights or agg_spec.weights)
-            w = np.array([ws.weights.get(k, np.nan) for k in kids], dtype=float)
-            self.plan.append((a, s, kids, w))
-        self.row = ds_a.take(self.out_codes)[self.pi, self.ui, :]
+        # aggregation plan: (aggregate, method, children, weights)
+        a_plan, a_fit = self.a_rec.plan, self.a_rec.fit
+        self.col = {c: i for i, c in enumerate(a_plan.codes)}
+        self.plan = [(it.code, it.method, list(it.kids),
+                      a_fit.vectors[it.set_name][[a_plan.node_index[k] for k in it.kids]])
+                     for it in a_plan.items]
+        self.row = ds_a.values[self.pi, self.ui, :]
         check = self.scores_for({})
         if not np.allclose(check, self.score_now, rtol=_TOL, atol=_TOL, equal_nan=True):
             raise MethodError(f"cannot reproduce the build's {code} score of {unit} in "
                               f"{period} ({self.score_now:.10g} vs {float(check[0]):.10g})")
 
     # ------------------------------------------------------------------ evaluation
-    def treated(self, j: int, values: np.ndarray) -> np.ndarray:
-        """Values of indicator ``j`` after the frozen outlier treatment (if any)."""
-        values = np.asarray(values, dtype=float)
-        if self.treat is None or self.codes[j] not in self.t_codes:
-            return values
-        kt = self.t_codes.index(self.codes[j])
-        x = np.tile(self.t_row, (1, len(values), 1))
-        x[0, :, kt] = values
-        y, _, _, _ = frozen_treatment(self.treat, x, [self.period], [self.unit] * len(values))
-        return y[0, :, kt]
+    def _chain(self, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Normalised scores and aggregates of candidate rows (n, P, 1, K): the build's
+        treatment, normalisation and aggregation with its fits; raises what they raise."""
+        x = cand
+        if self.treat is not None:
+            t_spec, t_plan, t_fit = self.treat
+            x = t_spec.transform(t_plan, t_fit, x)
+        y = self.norm.transform(self.n_plan, self.n_fit, x)
+        out = self.agg.transform(self.a_rec.plan, self.a_rec.fit, y)
+        return y, out
+
+    def evaluate(self, new: Mapping[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Normalised scores (n, K) and aggregates (n, n_codes) of the unit in the period for
+        candidate values ``{indicator position: values (n,)}``. A candidate on which a
+        kernel cannot compute (a geometric mean of a score <= 0, a ratio of a negative
+        value) is infeasible: NaN everywhere in its row -- never an aggregate over the other
+        children."""
+        n = max((len(v) for v in new.values()), default=1)
+        cand = np.repeat(self.base[None], n, axis=0)
+        for j, vals in new.items():
+            cand[:, self.pi, 0, self.val_col[j]] = vals
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            try:
+                y, out = self._chain(cand)
+            except GiproError:
+                y = np.full((n, *self.ds_n.values.shape[:1], 1, len(self.codes)), np.nan)
+                out = np.full((n, *self.ds_a.values.shape[:1], 1, len(self.col)), np.nan)
+                for i in range(n):  # only when some candidate is infeasible
+                    try:
+                        y[i:i + 1], out[i:i + 1] = self._chain(cand[i:i + 1])
+                    except GiproError:
+                        pass
+        return y[:, self.pi, 0, :], out[:, self.pi, 0, :]
 
     def treatment(self, j: int) -> tuple[str, float, float]:
-        """The frozen treatment of indicator ``j`` here: mode and winsorisation bounds."""
-        if self.treat is None or self.codes[j] not in self.t_codes:
+        """The build's treatment of indicator ``j`` here: mode and winsorisation bounds."""
+        if self.treat is None or self.codes[j] not in self.treat[2].codes:
             return "identity", -np.inf, np.inf
-        kt = self.t_codes.index(self.codes[j])
-        return str(self.t_mode[kt]), float(self.t_lo[kt]), float(self.t_hi[kt])
+        t_fit = self.treat[2]
+        kt = t_fit.codes.index(self.codes[j])
+        r = 0 if self.treat[1].pooled else self.pi
+        t = t_fit.treatment
+        return (MODES[int(np.asarray(t.mode)[r, kt])], float(np.asarray(t.low)[r, kt]),
+                float(np.asarray(t.high)[r, kt]))
 
     def norm_column(self, j: int, values: np.ndarray) -> np.ndarray:
         """Frozen normalised score of indicator ``j`` at ``values`` (shape (n,)), through the
-        frozen treatment and normalisation."""
-        c = self.codes[j]
-        if c in self.midpoint:
+        build's treatment and normalisation."""
+        values = np.asarray(values, dtype=float)
+        if self.codes[j] in self.midpoint:
             return np.full(np.shape(values), self.s_now[j])
-        d = self.direction[j]
-        o = d * self.treated(j, values)[:, None]  # (n, 1): n "units", 1 indicator
-        kw: dict[str, Any] = {}
-        for k, v in self.params.items():
-            if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[-1] == len(self.codes):
-                kw[k] = v.reshape(-1, len(self.codes))[0:1, j:j + 1] if v.ndim > 1 else v[j]
-            else:
-                kw[k] = v
-        if self.clip and self.bounds[0] is not None:
-            lo = self.bounds[0].reshape(-1)[j] if self.bounds[0].ndim else self.bounds[0]
-            up = self.bounds[1].reshape(-1)[j]
-            o = np.clip(o, lo, up)
-        m = self.norm.method
-        if m not in ("goalposts", "leading"):
-            kw["axis"] = 0
-        kw["names"] = [c]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return _norm.METHODS[m](o, **kw)[:, 0]
+        return self.evaluate({j: values})[0][:, j]
 
     def scores_for(self, new: Mapping[int, np.ndarray]) -> np.ndarray:
-        """The code's score for candidate values ``{indicator position: values (n,)}``."""
-        n = max((len(v) for v in new.values()), default=1)
-        out = np.tile(self.row, (n, 1))
-        for j, vals in new.items():
-            out[:, self.col[self.codes[j]]] = self.norm_column(j, vals)
-        for a, s, kids, w in self.plan:
-            xk = out[:, [self.col[k] for k in kids]]
-            try:
-                y, _ = self.agg._run(s, xk, w, kids)
-            except MethodError:
-                y = np.full(n, np.nan)
-                for i in range(n):  # only when some candidate is outside the domain
-                    try:
-                        y[i] = self.agg._run(s, xk[i:i + 1], w, kids)[0][0]
-                    except MethodError:
-                        y[i] = np.nan
-            out[:, self.col[a]] = y
-        return out[:, self.col[self.code]]
+        """The code's score for candidate values ``{indicator position: values (n,)}``
+        (NaN for an infeasible candidate)."""
+        return self.evaluate(new)[1][:, self.col[self.code]]
 
     # ------------------------------------------------------------------ the scale
     def scale(self) -> tuple[float, float] | None:
@@ -326,6 +325,7 @@ class _Model:
             v = np.asarray(p[k], dtype=float)
             return float(v.reshape(-1, len(self.codes))[0, j]) if v.ndim else float(v)
 
+
         lo_o, hi_o = -np.inf, np.inf
         if m in ("minmax", "efficacy", "dist_max"):
             sl = (p["high"] - p["low"]) / (get("upper") - get("lower"))
@@ -404,12 +404,15 @@ def _solve(f, t_lo: float, t_hi: float, step: float) -> tuple[float | None, str]
         if fa >= 0:
             t = a
         else:
-            t = brentq(lambda z: float(f(np.array([z]))[0]), a, b,
-                       xtol=1e-13 * max(1.0, abs(b)), rtol=4 * np.finfo(float).eps,
-                       maxiter=200)
+            try:
+                t = brentq(lambda z: float(f(np.array([z]))[0]), a, b,
+                           xtol=1e-13 * max(1.0, abs(b)), rtol=4 * np.finfo(float).eps,
+                           maxiter=200)
+            except (ValueError, RuntimeError):  # an infeasible point inside: the grid's end
+                t = b
             tol = 1e-13 * max(1.0, abs(b))
             for _ in range(60):  # step to the goal side of the root
-                if float(f(np.array([t]))[0]) >= 0:
+                if float(f(np.array([t]))[0]) >= 0:  # (NaN, infeasible: not the goal side)
                     break
                 t += np.sign(b - a) * tol
                 tol *= 2
@@ -466,8 +469,10 @@ def required_change(
     -------
     pandas.DataFrame
         One row per indicator (or one for ``together``), columns :data:`COLUMNS`:
-        ``status`` is ``already met``, ``reachable``, ``unreachable`` or ``not available``
-        (the indicator is missing for the unit); ``reason`` says why; ``value_needed`` and
+        ``status`` is ``already met``, ``reachable``, ``not verified`` (an answer that
+        re-running the recipe on the changed data does not confirm: never reported as
+        reachable), ``unreachable`` or ``not available`` (the indicator is missing for the
+        unit); ``reason`` says why; ``value_needed`` and
         ``change``/``change_pct`` (per cent of the current value; for ``together`` the
         common per cent) are empty unless reachable; ``solver`` is ``closed form`` or
         ``brentq``; ``achieved_score``/``achieved_rank``/``verified`` come from re-running
@@ -568,8 +573,8 @@ def required_change(
     out["rank_now"] = out["rank_now"].astype("Int64")
     if verify:
         _verify(build, out, clip, score, rank, domains)
-    order = out["status"].map({"already met": 0, "reachable": 1, "unreachable": 2,
-                               "not available": 3})
+    order = out["status"].map({"already met": 0, "reachable": 1, "not verified": 2,
+                               "unreachable": 3, "not available": 4})
     out = out.assign(_o=order, _c=out["change_pct"].abs()).sort_values(
         ["_o", "_c"], na_position="last").drop(columns=["_o", "_c"])
     return out.reset_index(drop=True)
@@ -772,6 +777,7 @@ def _verify(build: Build, out: pd.DataFrame, clip: bool, score, rank, domains) -
                                label="inverse check")
         except GiproError as exc:
             out.loc[i, "verified"] = False
+            out.loc[i, "status"] = "not verified"
             out.loc[i, "reason"] = f"{r['reason']}; check failed: {exc.message}"
             continue
         s = b.final.column(code)
@@ -785,7 +791,10 @@ def _verify(build: Build, out: pd.DataFrame, clip: bool, score, rank, domains) -
         else:
             ok = bool(np.isfinite(got_rank) and got_rank <= rank)
         out.loc[i, "verified"] = bool(ok)
-        if not ok:
-            out.loc[i, "reason"] = (f"{r['reason']}; NOT reached when applied to the data "
-                                    "(a step before normalisation, e.g. imputation or "
-                                    "treatment, changes the value)")
+        if not ok:  # an answer the rebuild does not confirm is never reported as reachable
+            out.loc[i, "status"] = "not verified"
+            out.loc[i, "reason"] = (f"{r['reason']}; NOT reached when applied to the data and "
+                                    f"the recipe re-run (score {_fmt(got)}, rank "
+                                    f"{int(got_rank) if np.isfinite(got_rank) else 'none'}; a "
+                                    "step before normalisation, e.g. imputation, changes the "
+                                    "value)")

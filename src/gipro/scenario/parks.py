@@ -33,16 +33,17 @@ from ..parks.data import ParkData
 from ..parks.engine import Assessment, assess, resolve_context
 from ..parks.model import load_catalogue, load_park_framework
 from ..parks.scorecard import park26
-from .changes import Cube, apply_changes, default_domains
+from .changes import apply_changes, default_domains
+from .cube import Cube
 from .evaluate import (
     Evaluation,
     ScenarioRun,
-    _frozen,
-    _scenario_recipe,
-    _tables,
     base_cube,
     derived_note,
+    evaluation_tables,
+    frozen_fits,
     scenario_build,
+    scenario_recipe,
 )
 from .relations import Relation, load_relations, merge_relations
 from .spec import Change, EvaluationOptions, ParkOptions, Scenario
@@ -438,8 +439,8 @@ def _park26(data: ParkData, runs, opts: EvaluationOptions) -> Evaluation | None:
     except InputError as exc:
         raise InputError(f"the data lack park26 indicators ({exc.message})") from None
     base = base_cube(build, opts.horizon, relations=False)  # values come propagated
-    states, notes = _frozen(build, opts.clip) if opts.bounds == "frozen" else ({}, [])
-    _, rnotes = _scenario_recipe(build, base.periods, opts.bounds == "frozen")
+    states, notes = frozen_fits(build, opts.clip) if opts.bounds == "frozen" else ({}, [])
+    _, rnotes = scenario_recipe(build, base.periods, opts.bounds == "frozen")
     notes = ["park26 index: " + n for n in notes + rnotes]
     reference = scenario_build(build, base, bounds=opts.bounds, clip=opts.clip,
                                label="park26 baseline data")
@@ -455,7 +456,7 @@ def _park26(data: ParkData, runs, opts: EvaluationOptions) -> Evaluation | None:
                                   [])  # the change notes are in the park section
     period = opts.period if opts.period in base.periods else base.periods[-1]
     ev = Evaluation(build, reference, out, opts, period, notes, cube=base)
-    ev.tables = _tables(ev, states)
+    ev.tables = evaluation_tables(ev, states)
     return ev
 
 

@@ -217,7 +217,8 @@ def _questions(build: Build, spec: ScenarioFile, out: Path, files: dict[str, Pat
             check = "verified" if (pd.notna(x.verified) and bool(x.verified)) else \
                 "NOT reached when re-run"
             if bool(x.beyond_scale):
-                check += "; BEYOND THE BASELINE SCALE: past the best baseline value"
+                side = "worst" if "past the worst" in str(x.reason) else "best"
+                check += f"; BEYOND THE BASELINE SCALE: past the {side} baseline value"
 
             if x.kind == "proportional":
                 lines.append(f"     {x.indicators}: {x.change_pct:+.2f} % together "
@@ -227,6 +228,8 @@ def _questions(build: Build, spec: ScenarioFile, out: Path, files: dict[str, Pat
                 unit = "" if pd.isna(x.value_unit) or not x.value_unit else f" {x.value_unit}"
                 lines.append(f"     {x.indicators}: {x.value_now:.6g} -> {x.value_needed:.6g}"
                              f"{unit}{pct} ({x.solver}; {check})")
+        for x in r[r["status"] == "not verified"].head(3).itertuples():
+            lines.append(f"     {x.indicators}: not verified: {x.reason}")
         n_un = int((r["status"] == "unreachable").sum())
         if n_un:
             lines.append(f"     {n_un} indicator(s) cannot reach it alone (see questions.csv)")

@@ -33,7 +33,8 @@ import pandas as pd
 from ..build import Build
 from ..datasets.breaks import series_breaks
 from ..errors import InputError
-from .changes import Cube, resolve_units, select_units
+from .changes import resolve_units, select_units
+from .cube import Cube
 from .evaluate import base_cube
 from .spec import AttainmentOptions, TargetSpec
 

@@ -42,12 +42,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, MethodError
-from ..fastbuild import Pipeline
+from ..errors import GiproError, InputError, MethodError
 from ..methods.rank import rank as _rank
 from ..methods.sobol import sobol_indices, split_output
 from ..steps import AggregateStep
-from ..steps.weight import WeightSet, get_weight_set
+from ..steps.run import Pipeline
+from ..steps.weight import WeightSet
 from .design import Design, make_design
 from .engine import Evaluator
 from .inputs import bind_inputs
@@ -164,7 +164,9 @@ def rank_statistics(ranks: np.ndarray, nominal_rank: np.ndarray, units: Sequence
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        q05, q50, q95 = np.nanquantile(ranks, [0.05, 0.5, 0.95], axis=0)
+        # (the same numbers: np.quantile where nothing is missing, vectorised over units)
+        quantile = np.nanquantile if np.isnan(ranks).any() else np.quantile
+        q05, q50, q95 = quantile(ranks, [0.05, 0.5, 0.95], axis=0)
         mean = np.nanmean(ranks, axis=0)
         shift = np.nanmean(np.abs(ranks - nominal_rank[None]), axis=0)
     return pd.DataFrame({
@@ -314,7 +316,7 @@ def uncertainty(build: Build, inputs: Sequence[Any], *, design: str | Design = "
     MethodError
         Too few successful runs for the statistics.
     """
-    build._require_run()
+    build.require_run()
     bound = bind_inputs(build, list(inputs))
     if isinstance(design, Design):
         if [b.label for b in design.inputs] != [b.label for b in bound]:
@@ -483,7 +485,7 @@ def remove_elements(build: Build, *, level: int | None = None,
         Neither or both of ``level`` and ``codes``, unknown codes, the index itself, no final
         aggregate step.
     """
-    build._require_run()
+    build.require_run()
     fw = build.framework
     if (level is None) == (codes is None):
         raise InputError("give the level whose elements are removed, or the codes")
@@ -500,40 +502,35 @@ def remove_elements(build: Build, *, level: int | None = None,
     if not isinstance(spec, AggregateStep) or spec.disable:
         raise InputError("remove_elements needs a recipe whose last step is an aggregate step")
     ev = Evaluator(build, [], target, period)
-    state = p.nominal_state(len(p.steps) - 1)
-    ds = state.datasets[spec.input or state.previous]
-    plan = p.aggregate_plan(spec, ds, state.fitted)
+    pos = len(p.steps) - 1
+    state = p.nominal_state(pos)
     nom_scores, units = _nominal(build, ev.target, ev.period)
     nom_rank = _rank(nom_scores)
     n = len(codes)
     scores = np.full((n, len(units)), np.nan)
     errors = [""] * n
-    set_names = {it[4] for it in plan.items}
-    scratch = p.scratch(state)
-    batch = plan.batchable and all(get_weight_set(scratch, s).by_unit is None
-                                   for s in set_names)
-    pi = ds.periods.index(ev.period)
-    if batch:
-        vectors = {}
-        for s in set_names:
-            v = np.repeat(p.weight_vector(state, s)[None], n, axis=0)
-            v[np.arange(n), [p.node_index[c] for c in codes]] = 0.0
-            vectors[s] = v
-        out, failed = p.aggregate_batch(plan, ds, vectors, spec.min_availability)
-        scores = out[:, pi, :, plan.codes.index(ev.target)]
+    set_names = {it.set_name for it in build.records[pos].plan.items}
+    vectors = {}
+    for s in set_names:
+        v = np.repeat(p.weight_vector(state, s)[None], n, axis=0)
+        v[np.arange(n), [p.node_index[c] for c in codes]] = 0.0
+        vectors[s] = v
+    try:
+        out, failed, ds, plan = p.aggregate(state, pos, spec, vectors)
+    except GiproError:  # refused for the batch: one removal at a time, each with its reason
+        for k, c in enumerate(codes):
+            sets = {s: WeightSet(s, {**build.weight_set(s).weights, c: 0.0}, "removed")
+                    for s in set_names}
+            try:
+                st = p.step(state, pos, spec, sets)
+                scores[k] = ev.scores_of(st)
+            except GiproError as exc:
+                errors[k] = str(exc)
+    else:
+        pi = ds.periods.index(ev.period)
+        scores = ev.align(out[:, pi, :, plan.codes.index(ev.target)], ds.units)
         for k, msg in failed.items():
             errors[k] = msg
-    else:
-        for k, c in enumerate(codes):
-            sets = {}
-            for s in set_names:
-                ws = get_weight_set(scratch, s)
-                sets[s] = WeightSet(s, {**ws.weights, c: 0.0}, "removed")
-            try:
-                st = p.step(state, len(p.steps) - 1, spec, sets)
-                scores[k] = ev._scores(st)
-            except Exception as exc:
-                errors[k] = str(exc)
     ranks = _rank(scores, axis=1)
     diff = np.abs(ranks - nom_rank[None])
     with warnings.catch_warnings():

@@ -3,14 +3,14 @@
 The :class:`Evaluator` turns design points into the target's scores, fast:
 
 1. **re-run only from the first step a setting affects**: the nominal build's data sets up to
-   that step are reused as they are (:meth:`gipro.fastbuild.Pipeline.nominal_state`);
+   that step are reused as they are (:meth:`gipro.steps.run.Pipeline.nominal_state`);
 2. **each step once per distinct setting**: runs are grouped by the alternatives they use for
    the steps before the last aggregate step, and the state after each step is kept per
    distinct prefix of settings -- with COINr's four inputs, 5 winmax x 2 normalisations =
    10 distinct normalised data sets serve every run;
 3. **a batch per group**: the last aggregate step runs once per group of runs on a leading
    replication axis, with every run's own perturbed weights
-   (:meth:`gipro.fastbuild.Pipeline.aggregate_batch`);
+   (:meth:`gipro.steps.run.Pipeline.aggregate`);
 4. no per-run data frames: the output is an array of scores, runs x units.
 
 Failures are never skipped: a step that raises for a setting fails every run that uses it,
@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import GiproError, InputError, MethodError
-from ..fastbuild import Pipeline, State
+from ..errors import GiproError, InputError
 from ..steps import AggregateStep
-from ..steps.weight import WeightSet, get_weight_set
+from ..steps.run import Pipeline, State
+from ..steps.weight import WeightSet
 from .inputs import BoundInput
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -152,7 +152,8 @@ class Evaluator:
             raise hit
         return hit
 
-    def _scores(self, state: State) -> np.ndarray:
+    def scores_of(self, state: State) -> np.ndarray:
+        """The target's scores in the period for the evaluator's units (NaN: none)."""
         ds = state.final
         if self.target not in ds.codes:
             raise InputError(f"target {self.target} is not in the final data set "
@@ -160,23 +161,21 @@ class Evaluator:
         if self.period not in ds.periods:
             raise InputError(f"period {self.period} is not in the final data set of this run")
         v = ds.values[ds.periods.index(self.period), :, ds.codes.index(self.target)]
-        return self._align(v, ds.units)
+        return self.align(v, units=ds.units)
 
-    def _align(self, v: np.ndarray, units: tuple[str, ...]) -> np.ndarray:
+    def align(self, v: np.ndarray, units: tuple[str, ...]) -> np.ndarray:
+        """Scores over ``units`` (last axis of ``v``) put in the evaluator's unit order."""
         if units == self.units:
             return v
         pos = {u: i for i, u in enumerate(units)}
-        return np.array([v[pos[u]] if u in pos else np.nan for u in self.units])
+        idx = np.array([pos.get(u, -1) for u in self.units])
+        return np.where(idx >= 0, v[..., np.maximum(idx, 0)], np.nan)
 
     def _weight_sets(self, state: State, mult: np.ndarray | None) -> dict[str, WeightSet] | None:
         if mult is None:
             return None
         b = self.inputs[self.w]
-        ws = get_weight_set(self.pipeline.scratch(state), b.weight_set)
-        weights = dict(ws.weights)
-        for c, m in zip(b.codes, mult, strict=True):
-            weights[c] = weights.get(c, np.nan) * m
-        return {b.weight_set: WeightSet(b.weight_set, weights, "perturbed")}
+        return self.pipeline.weight_sets(state, b.weight_set, mult, b.codes)
 
     # ------------------------------------------------------------------ evaluate
     def evaluate(self, points: np.ndarray) -> tuple[np.ndarray, dict[int, str]]:
@@ -217,7 +216,7 @@ class Evaluator:
                 continue
             if self.stop == self.n_steps:
                 try:
-                    scores[rows] = self._scores(state)
+                    scores[rows] = self.scores_of(state)
                 except Exception as exc:
                     for r in rows:
                         failed[int(r)] = _message(exc)
@@ -244,7 +243,7 @@ class Evaluator:
             for pos in range(self.stop, self.n_steps):
                 state = self.pipeline.step(state, pos, self._spec(pos, self._alts_at(pos, row)),
                                            sets)
-            scores[r] = self._scores(state)
+            scores[r] = self.scores_of(state)
         except Exception as exc:
             failed[r] = _message(exc)
 
@@ -260,61 +259,32 @@ class Evaluator:
         sub_inv = np.asarray(sub_inv).reshape(-1)
         for s in range(len(sub_keys)):
             sub = rows[sub_inv == s]
+            vectors = {}
             try:
                 spec = self._spec(tail, tuple(int(v) for v in sub_keys[s]))
-                source = spec.input or state.previous
-                if source not in state.datasets:
-                    raise InputError(f"step {p.names[tail]!r} reads data set {source!r}, which "
-                                     "does not exist")
-                if "normalise" not in state.lineage[source]:
-                    raise MethodError(f"step {p.names[tail]!r} reads data set {source!r}, "
-                                      "which has not been normalised")
-                ds = state.datasets[source]
-                plan = p.aggregate_plan(spec, ds, state.fitted)
-                sets = {it[4] for it in plan.items}
-                scratch = p.scratch(state)
-                by_unit = any(get_weight_set(scratch, n).by_unit is not None for n in sets)
-            except Exception as exc:
-                for r in sub:
-                    failed[int(r)] = _message(exc)
-                continue
-            if not plan.batchable or by_unit:
+                if mult is not None:
+                    name = self.inputs[self.w].weight_set
+                    v = np.repeat(p.weight_vector(state, name)[None], len(sub), axis=0)
+                    cols = [p.node_index[c] for c in self.inputs[self.w].codes]
+                    v[:, cols] *= mult[sub]
+                    vectors[name] = v
+                else:
+                    vectors = {}
+                out, bad, ds, plan = p.aggregate(state, tail, spec, vectors)
+            except GiproError:  # a batch the step refuses: run by run, to attribute it
                 for r in sub:
                     self._one(state, int(r), alt[r], None if mult is None else mult[r],
                               scores, failed)
                 continue
-            vectors = {}
-            for name in sets:
-                v = np.repeat(p.weight_vector(state, name)[None], len(sub), axis=0)
-                if mult is not None and name == self.inputs[self.w].weight_set:
-                    cols = [p.node_index[c] for c in self.inputs[self.w].codes]
-                    v[:, cols] *= mult[sub]
-                vectors[name] = v
+            if not vectors:  # no weights varied: one result for the whole group
+                out = np.broadcast_to(out[None], (len(sub), *out.shape))
             col = plan.codes.index(self.target) if self.target in plan.codes else None
             if col is None or self.period not in ds.periods:
                 for r in sub:
                     failed[int(r)] = f"target {self.target} / period {self.period} not in the run"
                 continue
             pi = ds.periods.index(self.period)
-            try:
-                out, bad = p.aggregate_batch(plan, ds, vectors, spec.min_availability)
-            except Exception:
-                out, bad = None, {}
-            if out is not None:
-                scores[sub] = np.stack([self._align(v, ds.units)
-                                        for v in out[:, pi, :, col]]) if ds.units != self.units \
-                    else out[:, pi, :, col]
-                for k, msg in bad.items():
-                    failed[int(sub[k])] = f"step {p.names[tail]!r}: {msg}"
-                    scores[sub[k]] = np.nan
-                continue
-            for k, r in enumerate(sub):  # attribute a refused batch run by run
-                one = {n: v[k:k + 1] for n, v in vectors.items()}
-                try:
-                    o, bad = p.aggregate_batch(plan, ds, one, spec.min_availability)
-                    if bad:
-                        failed[int(r)] = f"step {p.names[tail]!r}: {bad[0]}"
-                    else:
-                        scores[r] = self._align(o[0, pi, :, col], ds.units)
-                except Exception as exc:
-                    failed[int(r)] = f"step {p.names[tail]!r}: {_message(exc)}"
+            scores[sub] = self.align(out[:, pi, :, col], ds.units)
+            for k, msg in bad.items():
+                failed[int(sub[k])] = f"step {p.names[tail]!r}: {msg}"
+                scores[sub[k]] = np.nan

@@ -16,7 +16,8 @@ parameters and weight set::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,13 +27,11 @@ from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import aggregate as _agg
 from ..methods.weight import benefit_of_the_doubt
-from .base import MethodParams, StepSpec, dropped_codes, fmt, near_matches
+from .base import MethodParams, StepContext, StepSpec, dropped_codes, fmt, near_matches
 from .weight import WeightSet, get_weight_set
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..build import Build
-
-__all__ = ["AggMethod", "AggregateStep", "children_counts", "partial_note"]
+__all__ = ["AggMethod", "AggregateFit", "AggregatePlan", "AggregateStep", "children_counts",
+           "kernel_params", "partial_note"]
 
 AggName = Literal["arithmetic", "geometric", "harmonic", "generalised", "mean_min", "mpi",
                   "copeland", "topsis", "bod"]
@@ -130,7 +129,7 @@ def _as_method(v: Any) -> Any:
     return v
 
 
-def _params(spec: AggMethod) -> dict[str, Any]:
+def kernel_params(spec: AggMethod) -> dict[str, Any]:
     """The kernel parameters of a unit-wise method (for :func:`~gipro.methods.aggregate.
     level_mean`)."""
     m = spec.method
@@ -260,6 +259,111 @@ def _coverage_notes(agg: str, partial: int, lost: int) -> list[str]:
     return notes
 
 
+@dataclass(frozen=True)
+class AggregateItem:
+    """One aggregate of the plan: its output column, children, method and weight set."""
+
+    code: str
+    col: int
+    kids: tuple[str, ...]
+    kid_cols: tuple[int, ...]
+    method: AggMethod
+    set_name: str
+
+
+@dataclass(frozen=True)
+class AggregateGroup:
+    """Aggregates of one level computed in one kernel call
+    (:func:`gipro.methods.aggregate.level_mean`): the same unit-wise method spec and weight
+    set, and the same number of children // 8 (:func:`gipro.methods.aggregate.group_parents`:
+    the numbers are those of one call per aggregate, bit for bit).
+
+    ``items``: positions in :attr:`AggregatePlan.items`; ``children``: their children's
+    columns (padded with -1); ``nodes``: the children's positions among the framework's codes
+    (0 for padding); ``pad``: the padding mask; ``params``: the kernel's parameters.
+    """
+
+    items: tuple[int, ...]
+    out_cols: np.ndarray
+    children: np.ndarray
+    nodes: np.ndarray
+    pad: np.ndarray
+    params: dict[str, Any]
+    set_name: str
+
+
+@dataclass(frozen=True)
+class AggregatePlan:
+    """An aggregate step compiled for one input data set's labels.
+
+    Attributes
+    ----------
+    step : str
+        The step's name (messages).
+    units, periods : tuple
+        Labels of the input (messages name unit and period).
+    codes : tuple of str
+        Output codes: the indicators present, then every aggregate (framework order).
+    present : list of int
+        Input columns carried into the output.
+    items : list of AggregateItem
+        Every aggregate, in aggregation order (the framework's aggregate order).
+    order : list of tuple
+        Level by level: ``("group", g)`` (a unit-wise :class:`AggregateGroup`) or
+        ``("one", i)`` (a cross-unit method, one aggregate at a time).
+    member : dict of str to tuple of ndarray
+        Per weight set: the items using it, their children's node positions (padded) and the
+        padding mask -- to check every run's weights for all aggregates at once.
+    node_index : dict of str to int
+        Position of each framework code in the weight vectors.
+    dropped : tuple of str
+        Indicators an earlier step left out.
+    """
+
+    step: str
+    units: tuple[str, ...]
+    periods: tuple[int, ...]
+    codes: tuple[str, ...]
+    present: list[int]
+    items: list[AggregateItem]
+    order: list[tuple[str, int]]
+    groups: list[AggregateGroup]
+    member: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    node_index: dict[str, int]
+    dropped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AggregateFit:
+    """The weights an aggregate step uses: per weight set, a vector over the framework's codes
+    (NaN = no weight), or a batch of vectors of shape (R, n_codes) (one per run)."""
+
+    vectors: dict[str, np.ndarray]
+    batch: int | None = None
+
+    def batched(self, vectors: Mapping[str, np.ndarray], node_index: Mapping[str, int]
+                ) -> AggregateFit:
+        """The same fit with some sets' weights replaced by a batch of vectors (R, n_codes);
+        the other sets are repeated for every run."""
+        if not vectors:
+            return self
+        n = next(iter(vectors.values())).shape[0]
+        out = {k: (np.asarray(vectors[k], dtype=float) if k in vectors
+                   else np.broadcast_to(v, (n, v.shape[-1])))
+               for k, v in self.vectors.items()}
+        return AggregateFit(out, n)
+
+
+def _weight_failure(set_name: str, agg: str, kids: Sequence[str], w: np.ndarray) -> str:
+    """Why the weights ``w`` of ``agg``'s children are unusable (missing, negative, all 0)."""
+    if not (np.isfinite(w) & (w >= 0)).all():
+        bad = [f"{k}={v:g}" for k, v in zip(kids, w, strict=True)
+               if not (np.isfinite(v) and v >= 0)]
+        return (f"weight set {set_name!r} gives {agg}'s children weights that are missing or "
+                f"negative: {bad}")
+    return f"weight set {set_name!r} gives every child of {agg} weight 0"
+
+
 class AggregateStep(AggMethod, StepSpec):
     """Aggregate level by level, from indicators up to the index.
 
@@ -306,8 +410,9 @@ class AggregateStep(AggMethod, StepSpec):
             return self.by_level[level]
         return self
 
-    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
-        fw = build.framework
+    # ------------------------------------------------------------------ prepare
+    def prepare(self, ctx: StepContext, name: str, ds: DataSet) -> AggregatePlan:
+        fw = ctx.framework
         unknown = [c for c in self.by_code if c not in fw.aggregate_codes]
         if unknown:
             raise InputError(f"step {name!r}: by_code names codes that are not aggregates: "
@@ -317,249 +422,335 @@ class AggregateStep(AggMethod, StepSpec):
         if bad_levels:
             raise InputError(f"step {name!r}: by_level names levels without aggregates: "
                              f"{bad_levels} (aggregates are at levels 2-{fw.max_level})")
-        dropped = dropped_codes(build)
+        dropped = dropped_codes(ctx)
         in_data = set(ds.codes)
         present = [c for c in fw.indicator_codes if c in in_data]
         missing = [c for c in fw.indicator_codes if c not in in_data and c not in dropped]
         if missing:
             raise InputError(f"step {name!r}: data set {ds.name!r} lacks indicators {missing}")
         codes = present + fw.aggregate_codes
-        out = np.full((*ds.values.shape[:2], len(codes)), np.nan)
-        out[:, :, : len(present)] = ds.take(present)
         col = {c: i for i, c in enumerate(codes)}
-        notes = [f"{self.label()} level by level; weights from set {self.weights!r}, "
-                 "renormalised over the available children; an aggregate needs at least "
-                 f"{self.min_availability:.0%} of its children (else missing)"]
-        if dropped & set(fw.indicator_codes):
-            notes.append("indicators dropped by an earlier step left out (their siblings' "
-                         f"weights renormalised): {', '.join(sorted(dropped))}")
-        fitted: dict[str, Any] = {"methods": {}, "weights": {}}
-        bod_rows: list[pd.DataFrame] = []
-        try:
-            per_agg = self._levels(build, name, ds, out, col, fitted, bod_rows)
-        except (InputError, MethodError):
-            # an invalid weight set or a value outside a method's domain: aggregate one by one
-            # in the aggregation order, so the error raised is the first one in that order
-            out[:, :, len(present):] = np.nan
-            fitted = {"methods": {}, "weights": {}}
-            bod_rows = []
-            per_agg = {agg: self._one(build, name, ds, out, col, agg, fitted, bod_rows)
-                       for agg in fw.aggregate_codes}
-        for agg in fw.aggregate_codes:
-            notes.extend(per_agg[agg])
-        result = DataSet(self.output, out, ds.units, ds.periods, tuple(codes))
-        note = partial_note(fw, result, fitted["weights"])
-        if note:
-            notes.append(note)
-        if bod_rows:
-            set_name = f"{name}.bod"
-            build.weights[set_name] = WeightSet(set_name, {}, "bod", name,
-                                                by_unit=pd.concat(bod_rows, ignore_index=True))
-            notes.append(f"Benefit-of-the-Doubt weights (one set per unit) stored as weight set "
-                         f"{set_name!r}")
-        build.fitted[name] = fitted
-        return result, notes
-
-    # ------------------------------------------------------------------ level by level
-    def _kids(self, name: str, fw: Any, agg: str, col: dict[str, int]) -> list[str]:
-        kids = [k for k in fw.children(agg) if k in col]
-        if not kids:
-            raise MethodError(f"step {name!r}: aggregate {agg} has no children left "
-                              f"(dropped: {', '.join(fw.children(agg))})",
-                              [f"every child of {agg} was left out by an earlier step "
-                               "(e.g. constant indicators under constant: drop); a whole "
-                               "sub-index is not dropped silently: set constant: midpoint, "
-                               f"or remove {agg} from the framework"])
-        return kids
-
-    def _weights(self, build: Build, name: str, agg: str, kids: list[str], set_name: str,
-                 sets: dict[str, Any] | None = None) -> np.ndarray:
-        """The weights of ``agg``'s children from a weight set, validated."""
-        ws = sets[set_name] if sets is not None and set_name in sets else \
-            get_weight_set(build, set_name)
-        if sets is not None:
-            sets[set_name] = ws
-        w = np.array([ws.weights.get(k, np.nan) for k in kids], dtype=float)
-        if not (np.isfinite(w) & (w >= 0)).all():
-            bad = [f"{k}={v:g}" for k, v in zip(kids, w, strict=True)
-                   if not (np.isfinite(v) and v >= 0)]
-            raise MethodError(f"step {name!r}: weight set {set_name!r} gives {agg}'s "
-                              f"children weights that are missing or negative: {bad}",
-                              ["weights must be >= 0 (PCA: use kind: squared)"])
-        if not w.sum() > 0:
-            raise MethodError(f"step {name!r}: weight set {set_name!r} gives every child of "
-                              f"{agg} weight 0")
-        return w
-
-    def _levels(self, build: Build, name: str, ds: DataSet, out: np.ndarray,
-                col: dict[str, int], fitted: dict[str, Any], bod_rows: list[pd.DataFrame]
-                ) -> dict[str, list[str]]:
-        """Aggregate level by level, every group of aggregates with the same unit-wise
-        method, weight set and number of children // 8 in one kernel call
-        (:func:`gipro.methods.aggregate.level_mean`: the same numbers as one call per
-        aggregate); cross-unit methods one aggregate at a time. Weights are validated once
-        here, not per call. Any error is left to the caller, which redoes the step one
-        aggregate at a time (:meth:`_one`) to raise the first error in aggregation order."""
-        fw = build.framework
-        sets: dict[str, Any] = {}
-        per_agg: dict[str, list[str]] = {}
-        plan: dict[int, dict[tuple, list]] = {}
-        labels: dict[int, str] = {}
+        node_index = {c: i for i, c in enumerate(fw.codes)}
+        items: list[AggregateItem] = []
+        by_level: dict[int, dict[Any, list[int]]] = {}
         for agg in fw.aggregate_codes:
             level = fw.level(agg)
-            spec = self.spec_for(agg, level)
-            kids = self._kids(name, fw, agg, col)
-            set_name = spec.weights or self.weights
-            w = self._weights(build, name, agg, kids, set_name, sets)
-            if id(spec) not in labels:
-                labels[id(spec)] = spec.label()
-            fitted["methods"][agg] = labels[id(spec)]
-            fitted["weights"][agg] = dict(zip(kids, w.tolist(), strict=True))
-            per_agg[agg] = [] if spec is self else [f"{agg}: {labels[id(spec)]}" + (
-                f", weights {set_name!r}" if set_name != self.weights else "")]
-            if spec.method not in _agg.UNIT_WISE:
-                plan.setdefault(level, {})[("one", agg)] = [(agg, spec, kids, w)]
-            else:
-                key = (id(spec), len(kids) // 8)
-                plan.setdefault(level, {}).setdefault(key, []).append((agg, spec, kids, w))
-        share = self.min_availability
-        for level in sorted(plan):
-            for key, items in plan[level].items():
+            m = self.spec_for(agg, level)
+            kids = tuple(k for k in fw.children(agg) if k in col)
+            if not kids:
+                raise MethodError(f"step {name!r}: aggregate {agg} has no children left "
+                                  f"(dropped: {', '.join(fw.children(agg))})",
+                                  [f"every child of {agg} was left out by an earlier step "
+                                   "(e.g. constant indicators under constant: drop); a whole "
+                                   "sub-index is not dropped silently: set constant: midpoint, "
+                                   f"or remove {agg} from the framework"])
+            set_name = m.weights or self.weights
+            key: Any = (("one", len(items)) if m.method not in _agg.UNIT_WISE
+                        else (id(m), set_name, len(kids) // 8))
+            by_level.setdefault(level, {}).setdefault(key, []).append(len(items))
+            items.append(AggregateItem(agg, col[agg], kids, tuple(col[k] for k in kids), m,
+                                       set_name))
+        groups: list[AggregateGroup] = []
+        order: list[tuple[str, int]] = []
+        for level in sorted(by_level):
+            for key, pos in by_level[level].items():
                 if key[0] == "one":
-                    agg = items[0][0]
-                    per_agg[agg].extend(self._one(build, name, ds, out, col, agg, fitted,
-                                                  bod_rows, done=True))
+                    order.append(("one", pos[0]))
                     continue
-                # a value outside the method's domain makes the kernel raise: the caller then
-                # redoes the step one aggregate at a time, whose checks name child, unit, period
-                spec = items[0][1]
-                index = _agg.pad_children([[col[k] for k in it[2]] for it in items])
-                wmat = np.zeros(index.shape)
-                for i, it in enumerate(items):
-                    wmat[i, : len(it[3])] = it[3]
-                y = _agg.level_mean(out, index, wmat, min_share=share, check=False,
-                                    **_params(spec))
-                pad = index < 0
-                xg = out[:, :, np.where(pad, 0, index)]
-                seen = (~np.isnan(xg) | pad)
-                partial = ((~seen.all(axis=-1)) & ~np.isnan(y)).sum(axis=(0, 1))
-                lost = ((seen & ~pad).any(axis=-1) & np.isnan(y)).sum(axis=(0, 1))
-                out[:, :, [col[it[0]] for it in items]] = y
-                for i, it in enumerate(items):
-                    per_agg[it[0]].extend(_coverage_notes(it[0], int(partial[i]),
-                                                          int(lost[i])))
-        return per_agg
+                children = _agg.pad_children([items[i].kid_cols for i in pos])
+                pad = children < 0
+                nodes = _agg.pad_children([[node_index[k] for k in items[i].kids] for i in pos])
+                order.append(("group", len(groups)))
+                groups.append(AggregateGroup(
+                    tuple(pos), np.array([items[i].col for i in pos]), children,
+                    np.where(pad, 0, nodes), pad, kernel_params(items[pos[0]].method),
+                    items[pos[0]].set_name))
+        member = {}
+        for set_name in sorted({it.set_name for it in items}):
+            pos = [i for i, it in enumerate(items) if it.set_name == set_name]
+            nodes = _agg.pad_children([[node_index[k] for k in items[i].kids] for i in pos])
+            member[set_name] = (np.array(pos), np.where(nodes < 0, 0, nodes), nodes < 0)
+        return AggregatePlan(name, ds.units, ds.periods, tuple(codes),
+                             [ds.codes.index(c) for c in present], items, order, groups, member,
+                             node_index, tuple(sorted(dropped & set(fw.indicator_codes))))
 
-    def _one(self, build: Build, name: str, ds: DataSet, out: np.ndarray, col: dict[str, int],
-             agg: str, fitted: dict[str, Any], bod_rows: list[pd.DataFrame],
-             done: bool = False) -> list[str]:
-        """Aggregate one aggregate (its children already in ``out``); returns its notes.
-        ``done``: its method and weights are already in ``fitted`` (and its method note in
-        the notes), only the scores and the method's own notes are made."""
-        fw = build.framework
-        spec = self.spec_for(agg, fw.level(agg))
-        kids = self._kids(name, fw, agg, col)
-        set_name = spec.weights or self.weights
-        w = self._weights(build, name, agg, kids, set_name)
-        x = out[:, :, [col[k] for k in kids]]
-        self._check_domain(name, agg, kids, x, w, spec, ds)
-        try:
-            y, extra = self._run(spec, x, w, kids)
-        except MethodError as exc:
-            raise MethodError(f"step {name!r}, aggregate {agg} ({spec.method}): "
-                              f"{exc.message}", exc.details) from None
-        out[:, :, col[agg]] = y
-        notes = []
-        if not done:
-            fitted["methods"][agg] = spec.label()
-            fitted["weights"][agg] = dict(zip(kids, w.tolist(), strict=True))
-            if spec is not self:
-                notes.append(f"{agg}: {spec.label()}" + (
-                    f", weights {set_name!r}" if set_name != self.weights else ""))
-        if "dominance" in extra:
-            dom = np.atleast_1d(extra["dominance"])
-            notes.append(f"{agg}: outranking matrix, share of dominance pairs "
-                         + ", ".join(fmt(d) for d in dom))
-            fitted.setdefault("dominance", {})[agg] = dom
-        if "bod_weights" in extra:
-            bw = extra["bod_weights"]
-            p_i, u_i, k_i = np.nonzero(~np.isnan(bw))
-            bod_rows.append(pd.DataFrame({
-                "unit": np.array(ds.units, dtype=object)[u_i],
-                "period": np.array(ds.periods)[p_i], "parent": agg,
-                "code": np.array(kids, dtype=object)[k_i], "weight": bw[p_i, u_i, k_i]}))
-        partial = int((np.isnan(x).any(axis=-1) & ~np.isnan(y)).sum())
-        lost = int((~np.isnan(x).all(axis=-1) & np.isnan(y)).sum())
-        return notes + _coverage_notes(agg, partial, lost)
+    # ------------------------------------------------------------------ fit: the weights
+    def fit(self, ctx: StepContext, plan: AggregatePlan, x: np.ndarray) -> AggregateFit:
+        """The weight vectors of the sets the plan uses (in aggregation order of first use).
 
-    # ------------------------------------------------------------------ helpers
-    def _run(self, spec: AggMethod, x: np.ndarray, w: np.ndarray, kids: list[str]
-             ) -> tuple[np.ndarray, dict[str, Any]]:
-        m = spec.method
+        Raises
+        ------
+        InputError
+            A weight set that does not exist.
+        """
+        vectors: dict[str, np.ndarray] = {}
+        nodes = list(plan.node_index)
+        for it in plan.items:
+            if it.set_name not in vectors:
+                ws = get_weight_set(ctx.framework, ctx.weights, it.set_name)
+                vectors[it.set_name] = np.array([ws.weights.get(c, np.nan) for c in nodes],
+                                                dtype=float)
+        return AggregateFit(vectors)
+
+    # ------------------------------------------------------------------ transform
+    def transform(self, plan: AggregatePlan, fit: AggregateFit, x: np.ndarray) -> np.ndarray:
+        """Aggregate level by level; raises the first error in aggregation order."""
+        y, _ = self.transform_batch(plan, fit, x)
+        return y
+
+    def transform_batch(self, plan: AggregatePlan, fit: AggregateFit, x: np.ndarray
+                        ) -> tuple[np.ndarray, dict[int, str]]:
+        """Aggregate ``x`` of shape (..., P, U, K) with the fit's weights.
+
+        With a batch of weight vectors (``fit.batch = R``) the output has shape
+        (R, ..., P, U, n_codes), and a run whose weights are unusable for some aggregate is
+        reported in ``failed`` (run -> message, its rows NaN) instead of raised.
+
+        Returns
+        -------
+        y : ndarray
+        failed : dict of int to str
+
+        Raises
+        ------
+        MethodError
+            Unusable weights (one run), or a value outside a method's domain (naming
+            aggregate, child, unit and period; the first in aggregation order).
+        """
+        x = np.asarray(x, dtype=float)
+        n_runs = fit.batch
+        wl = () if n_runs is None else (n_runs,)
+        lead = x.shape[:-3]
+        n_in = len(plan.present)
+        out = np.empty(wl + x.shape[:-1] + (len(plan.codes),))
+        out[..., :n_in] = x[..., plan.present]
+        out[..., n_in:] = np.nan
+        # unusable weights, checked for every aggregate at once: (R or 1, n_items)
+        invalid = np.zeros(((n_runs or 1), len(plan.items)), dtype=bool)
+        for set_name, (pos, nodes, pad) in plan.member.items():
+            w = np.asarray(fit.vectors[set_name])[..., nodes]  # (R?, n, k)
+            ok = np.isfinite(w) & (w >= 0) | pad
+            invalid[:, pos] = (~ok.all(axis=-1) | ~((w > 0) & ~pad).any(axis=-1)).reshape(
+                -1, len(pos))
+        failed: dict[int, str] = {}
+        if invalid.any():
+            rows = np.flatnonzero(invalid.any(axis=1))
+            for r, i in zip(rows, invalid[rows].argmax(axis=1), strict=True):
+                it = plan.items[i]
+                vec = np.asarray(fit.vectors[it.set_name])
+                vec = vec if n_runs is None else vec[r]
+                failed[int(r)] = _weight_failure(it.set_name, it.code, it.kids,
+                                                 vec[[plan.node_index[k] for k in it.kids]])
+            if n_runs is None:
+                raise MethodError(f"step {plan.step!r}: {failed[0]}")
+        bad = invalid.any(axis=1)
+        vectors = {k: (np.where(bad[:, None], 1.0, v) if n_runs is not None and bad.any() else v)
+                   for k, v in fit.vectors.items()}
         share = self.min_availability
-        if m == "arithmetic":
-            return _agg.arithmetic_mean(x, w, min_share=share), {}
-        if m == "geometric":
-            return _agg.geometric_mean(x, w, min_share=share, shift=spec.shift, names=kids), {}
-        if m == "harmonic":
-            return _agg.harmonic_mean(x, w, min_share=share, shift=spec.shift, names=kids), {}
-        if m == "generalised":
-            return _agg.generalised_mean(x, w, p=float(spec.p), min_share=share,
-                                         shift=spec.shift, names=kids), {}
-        if m == "mean_min":
-            return _agg.mean_min(x, w, alpha=spec.alpha, beta=spec.beta, min_share=share), {}
-        if m == "mpi":
-            return _agg.mazziotta_pareto(x, w, penalty=-1 if spec.penalty == "negative" else 1,
-                                         ddof=spec.ddof, min_share=share, names=kids), {}
-        # cross-unit methods: pooled over all unit-periods, or within each period
-        p, u, c = x.shape
-        xx = x.reshape(1, p * u, c) if spec.bounds == "pooled" else x
+        lw = (1,) * (len(lead) + 2)  # weights broadcast over x's leading axes, periods, units
+        try:
+            for kind, i in plan.order:
+                if kind == "one":
+                    self._cross(plan, plan.items[i], vectors, out, wl, check=False)
+                    continue
+                g = plan.groups[i]
+                w = np.asarray(vectors[g.set_name])[..., g.nodes]  # (R?, n, k)
+                w = w.reshape(wl + lw + w.shape[-2:])
+                out[..., g.out_cols] = _agg.level_mean(out, g.children, w, min_share=share,
+                                                       check=False, **g.params)
+        except MethodError:  # again one aggregate at a time: the first error in that order
+            out[..., n_in:] = np.nan
+            for it in plan.items:
+                self._one(plan, it, vectors, out, wl, lw)
+        if failed:
+            out[np.array(sorted(failed))] = np.nan
+        return out, failed
+
+    def _one(self, plan: AggregatePlan, it: AggregateItem, vectors: Mapping[str, np.ndarray],
+             out: np.ndarray, wl: tuple[int, ...], lw: tuple[int, ...]) -> None:
+        """One aggregate (its children already in ``out``), with its domain checked first."""
+        m = it.method
+        if m.method not in _agg.UNIT_WISE:
+            self._cross(plan, it, vectors, out, wl, check=True)
+            return
+        w = np.asarray(vectors[it.set_name])[..., [plan.node_index[k] for k in it.kids]]
+        w = w.reshape(wl + lw + w.shape[-1:])
+        x = out[..., list(it.kid_cols)]
+        self._check_domain(plan, it, x, w)
+        try:
+            out[..., it.col] = self._unit_wise(m, x, w, list(it.kids))
+        except MethodError as exc:
+            raise MethodError(f"step {plan.step!r}, aggregate {it.code} ({m.method}): "
+                              f"{exc.message}", exc.details) from None
+
+    def _unit_wise(self, m: AggMethod, x: np.ndarray, w: np.ndarray, kids: list[str]
+                   ) -> np.ndarray:
+        share = self.min_availability
+        name = m.method
+        if name == "arithmetic":
+            return _agg.arithmetic_mean(x, w, min_share=share)
+        if name == "geometric":
+            return _agg.geometric_mean(x, w, min_share=share, shift=m.shift, names=kids)
+        if name == "harmonic":
+            return _agg.harmonic_mean(x, w, min_share=share, shift=m.shift, names=kids)
+        if name == "generalised":
+            return _agg.generalised_mean(x, w, p=float(m.p), min_share=share, shift=m.shift,
+                                         names=kids)
+        if name == "mean_min":
+            return _agg.mean_min(x, w, alpha=m.alpha, beta=m.beta, min_share=share)
+        return _agg.mazziotta_pareto(x, w, penalty=-1 if m.penalty == "negative" else 1,
+                                     ddof=m.ddof, min_share=share, names=kids)
+
+    def _cross(self, plan: AggregatePlan, it: AggregateItem, vectors: Mapping[str, np.ndarray],
+               out: np.ndarray, wl: tuple[int, ...], check: bool) -> None:
+        """A cross-unit aggregate (Copeland, TOPSIS, Benefit-of-the-Doubt): pooled over all
+        unit-periods or within each period; one run at a time for a batch of weights."""
+        runs = [()] if not wl else [(r,) for r in range(wl[0])]
+        for r in runs:
+            w = np.asarray(vectors[it.set_name])[r][[plan.node_index[k] for k in it.kids]]
+            x = out[r][..., list(it.kid_cols)]
+            if check:
+                self._check_domain(plan, it, x, w)
+            try:
+                y, _ = self.cross_unit(it.method, x, w, list(it.kids))
+            except MethodError as exc:
+                raise MethodError(f"step {plan.step!r}, aggregate {it.code} "
+                                  f"({it.method.method}): {exc.message}", exc.details) from None
+            out[r][..., it.col] = y
+
+    def cross_unit(self, m: AggMethod, x: np.ndarray, w: np.ndarray, kids: list[str]
+                   ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Score of a cross-unit method for ``x`` of shape (..., P, U, k): pooled over all
+        unit-periods (``bounds: pooled``) or within each period; with the method's extras
+        (Copeland: share of dominance pairs; Benefit-of-the-Doubt: each unit's weights)."""
+        share = self.min_availability
+        p, u, c = x.shape[-3:]
+        lead = x.shape[:-3]
+        xx = x.reshape(*lead, 1, p * u, c) if m.bounds == "pooled" else x
         extra: dict[str, Any] = {}
-        if m == "copeland":
+        if m.method == "copeland":
             y = _agg.copeland(xx, w, min_share=share)
-            _, dom = _agg.outranking(xx, w, min_share=share)
-            extra["dominance"] = dom
-        elif m == "topsis":
-            y = _agg.topsis(xx, w, normalise=spec.topsis_normalise, min_share=share)
+            _, extra["dominance"] = _agg.outranking(xx, w, min_share=share)
+        elif m.method == "topsis":
+            y = _agg.topsis(xx, w, normalise=m.topsis_normalise, min_share=share)
         else:
             y, bw = benefit_of_the_doubt(xx, min_share=share, names=kids)
-            extra["bod_weights"] = bw.reshape(p, u, c)
-        return y.reshape(p, u), extra
+            extra["bod_weights"] = bw.reshape(*lead, p, u, c)
+        return y.reshape(*lead, p, u), extra
 
-    def _check_domain(self, name: str, agg: str, kids: list[str], x: np.ndarray,
-                      w: np.ndarray, spec: AggMethod, ds: DataSet) -> None:
+    def _check_domain(self, plan: AggregatePlan, it: AggregateItem, x: np.ndarray,
+                      w: np.ndarray) -> None:
         """Name aggregate, child, unit and period of a value outside the method's domain."""
-        m = spec.method
-        if m == "mpi":
+        m = it.method
+        name, agg, kids = plan.step, it.code, it.kids
+        if m.method == "mpi":
             mean = _agg.arithmetic_mean(x, w, min_share=self.min_availability)
             bad = ~np.isnan(mean) & ~(mean > 0)
             if bad.any():
-                pi, ui = np.argwhere(bad)[0]
+                pi, ui = np.argwhere(bad)[0][-2:]
                 raise MethodError(
                     f"step {name!r}: Mazziotta-Pareto index of {agg} needs a positive mean of "
-                    f"the children; unit {ds.units[ui]} in {ds.periods[pi]} has mean "
-                    f"{fmt(mean[pi, ui])} ({int(bad.sum())} such unit-periods)",
+                    f"the children; unit {plan.units[ui]} in {plan.periods[pi]} has mean "
+                    f"{fmt(mean[(*np.argwhere(bad)[0],)])} ({int(bad.sum())} such unit-periods)",
                     ["standardise first: normalise with method zscore and mean_sd [100, 10] "
                      "(MPI), or with method ampi (AMPI)"],
                 )
             return
-        xs = x + (spec.shift if m in ("geometric", "harmonic", "generalised") else 0.0)
+        xs = x + (m.shift if m.method in ("geometric", "harmonic", "generalised") else 0.0)
         counted = ~np.isnan(x) & (w > 0)
-        if m in ("geometric", "harmonic") or (m == "generalised" and spec.p is not None
-                                               and spec.p <= 0):
+        if m.method in ("geometric", "harmonic") or (m.method == "generalised"
+                                                      and m.p is not None and m.p <= 0):
             bad, need = counted & ~(xs > 0), "strictly positive"
-        elif m == "bod" or (m == "generalised" and spec.p not in (None, 1.0)):
+        elif m.method == "bod" or (m.method == "generalised" and m.p not in (None, 1.0)):
             bad, need = counted & (xs < 0), "non-negative"
         else:
             return
         if bad.any():
-            pi, ui, ki = np.argwhere(bad)[0]
-            shifted = f" after shift {spec.shift:g}" if spec.shift else ""
+            idx = tuple(np.argwhere(bad)[0])
+            pi, ui, ki = idx[-3:]
+            shifted = f" after shift {m.shift:g}" if m.shift else ""
             raise MethodError(
-                f"step {name!r}: {_DESCRIBE[m]} of {agg} needs {need} scores{shifted}; "
-                f"{kids[ki]} is {fmt(x[pi, ui, ki])} for unit {ds.units[ui]} in "
-                f"{ds.periods[pi]} ({int(bad.sum())} such values)",
+                f"step {name!r}: {_DESCRIBE[m.method]} of {agg} needs {need} scores{shifted}; "
+                f"{kids[ki]} is {fmt(x[idx])} for unit {plan.units[ui]} in "
+                f"{plan.periods[pi]} ({int(bad.sum())} such values)",
                 ["after min-max onto [0, 100] the worst unit of every indicator is exactly 0: "
                  "normalise onto a strictly positive range, e.g. range: [1, 100], set an "
                  "explicit shift, or use method: arithmetic"],
             )
+
+    # ------------------------------------------------------------------ record
+    @staticmethod
+    def weights_used(plan: AggregatePlan, fit: AggregateFit) -> dict[str, dict[str, float]]:
+        """The weights each aggregate used: aggregate -> {child: weight} (as the weight set
+        gives them, before renormalisation over the available children)."""
+        return {it.code: dict(zip(it.kids, fit.vectors[it.set_name][
+                    [plan.node_index[k] for k in it.kids]].tolist(), strict=True))
+                for it in plan.items}
+
+    def row_wise(self, plan: AggregatePlan, fit: AggregateFit) -> bool:
+        return all(it.method.method in _agg.UNIT_WISE for it in plan.items)
+
+    def labels(self, plan: AggregatePlan, fit: AggregateFit, ds: DataSet
+               ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return ds.units, plan.codes
+
+    def products(self, ctx: StepContext, name: str, ds: DataSet, plan: AggregatePlan,
+                 fit: AggregateFit, out: DataSet | None
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Benefit-of-the-Doubt weights (one set per unit) as the weight set
+        ``<step>.bod``."""
+        bod = [it for it in plan.items if it.method.method == "bod"]
+        if not bod or out is None:
+            return {}, []
+        rows = []
+        for it in bod:
+            w = fit.vectors[it.set_name][[plan.node_index[k] for k in it.kids]]
+            _, extra = self.cross_unit(it.method, out.values[..., list(it.kid_cols)], w,
+                                       list(it.kids))
+            bw = extra["bod_weights"]
+            p_i, u_i, k_i = np.nonzero(~np.isnan(bw))
+            rows.append(pd.DataFrame({
+                "unit": np.array(ds.units, dtype=object)[u_i],
+                "period": np.array(ds.periods)[p_i], "parent": it.code,
+                "code": np.array(it.kids, dtype=object)[k_i], "weight": bw[p_i, u_i, k_i]}))
+        set_name = f"{name}.bod"
+        return {set_name: WeightSet(set_name, {}, "bod", name,
+                                    by_unit=pd.concat(rows, ignore_index=True))}, []
+
+    def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: AggregatePlan,
+                fit: AggregateFit, out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
+        assert out is not None
+        fw = ctx.framework
+        notes = [f"{self.label()} level by level; weights from set {self.weights!r}, "
+                 "renormalised over the available children; an aggregate needs at least "
+                 f"{self.min_availability:.0%} of its children (else missing)"]
+        if plan.dropped:
+            notes.append("indicators dropped by an earlier step left out (their siblings' "
+                         f"weights renormalised): {', '.join(plan.dropped)}")
+        fitted: dict[str, Any] = {"methods": {}, "weights": self.weights_used(plan, fit)}
+        for it in plan.items:
+            m = it.method
+            label = m.label()
+            w = fit.vectors[it.set_name][[plan.node_index[k] for k in it.kids]]
+            fitted["methods"][it.code] = label
+            if m is not self:
+                notes.append(f"{it.code}: {label}" + (
+                    f", weights {it.set_name!r}" if it.set_name != self.weights else ""))
+            x = out.values[..., list(it.kid_cols)]
+            y = out.values[..., it.col]
+            if m.method == "copeland":
+                _, extra = self.cross_unit(m, x, w, list(it.kids))
+                dom = np.atleast_1d(extra["dominance"])
+                notes.append(f"{it.code}: outranking matrix, share of dominance pairs "
+                             + ", ".join(fmt(d) for d in dom))
+                fitted.setdefault("dominance", {})[it.code] = dom
+            partial = int((np.isnan(x).any(axis=-1) & ~np.isnan(y)).sum())
+            lost = int((~np.isnan(x).all(axis=-1) & np.isnan(y)).sum())
+            notes.extend(_coverage_notes(it.code, partial, lost))
+        note = partial_note(fw, out, fitted["weights"])
+        if note:
+            notes.append(note)
+        if any(it.method.method == "bod" for it in plan.items):
+            notes.append(f"Benefit-of-the-Doubt weights (one set per unit) stored as weight set "
+                         f"{name + '.bod'!r}")
+        return notes, fitted

@@ -1,29 +1,164 @@
-"""Base class of build steps.
+"""The step contract: what every build step is, what it may read, and what it returns.
 
-A step is a typed, validated parameter object (pydantic, unknown keys rejected) with one method,
-:meth:`StepSpec.apply`, that maps an input :class:`~gipro.dataset.DataSet` to an output data set
-and returns notes for the build log. Steps work on the labelled data set and delegate the
-numbers to the kernels in :mod:`gipro.methods`.
+A step is a typed, validated parameter object (pydantic, unknown keys rejected). Its work is
+split the way scikit-learn splits an estimator's (``__init__`` stores parameters, ``fit``
+learns, ``transform`` applies), over a narrow context instead of the whole build:
+
+* :meth:`StepSpec.prepare` ``(ctx, name, ds) -> plan``: maps labels onto kernel parameters
+  (columns, directions, targets, groups, aggregation plans) and raises every error about the
+  recipe, framework or labels. It reads only ``ds``'s labels and the context, never the values,
+  so a runner may cache it per spec and labels (:class:`gipro.steps.run.Pipeline`).
+* :meth:`StepSpec.fit` ``(ctx, plan, x) -> fit``: what the step learns from the data (bounds,
+  moments, caps, Box-Cox lambdas, imputed values, kept units, weights), as a small typed object.
+  Scenarios hand in the baseline's fits instead (``ctx.frozen``; :meth:`StepSpec.freeze` maps
+  them onto the scenario's periods and units).
+* :meth:`StepSpec.transform` ``(plan, fit, x) -> y``: plain arrays, numpy only; ``x`` of shape
+  ``(..., n_periods, n_units, n_codes)``, any leading (replication) axes carried through.
+* :meth:`StepSpec.explain` ``(ctx, name, ds, plan, fit, out) -> (notes, tables)``: the log notes
+  and the tables a person reads (``Build.fitted``). A build explains a step when its notes or
+  tables are first read; it never changes a result, so a run without recording skips it.
+
+The template :meth:`StepSpec.apply` strings these together and returns a :class:`StepResult`;
+the runner (:mod:`gipro.steps.run`) adds what is the same for every step (input checks, the
+overflow guard, the error prefix, reuse of unchanged leading steps, batching). Steps never see
+or change a ``Build``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
 from ..dataset import DataSet
-from ..errors import InputError
+from ..errors import GiproError, InputError
 from ..suggest import near_match
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..build import Build
+#: Size of the input above which row-wise steps are transformed block by block of units.
+BLOCK_BYTES = 64 * 2**20
 
-__all__ = ["MethodParams", "StepSpec", "check_codes", "dropped_codes", "fmt", "listing"]
+__all__ = ["BLOCK_BYTES", "MethodParams", "StepContext", "StepResult", "StepSpec", "align_periods",
+           "check_codes", "dropped_codes", "fmt", "listing", "near_matches"]
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a step may read besides its input data set -- never a ``Build``.
+
+    Attributes
+    ----------
+    framework : gipro.Framework
+    panel : gipro.Panel
+        The build's data (its unit table holds the group columns of group imputation).
+    source_panel : gipro.Panel
+        Every variable of the input data (denominators are read from it).
+    periods : tuple of int
+        Periods of the build.
+    weights : mapping of str to WeightSet
+        Weight sets made by earlier steps (the set ``framework`` is implicit).
+    fits : mapping of str to object
+        What earlier steps learnt, by step name (e.g. the codes a normalise step dropped).
+    producers : mapping of str to str
+        Data set name -> kind of the step that wrote it (``raw``: ``""``).
+    frozen : mapping of str to object
+        Fits handed in by another build, by step name (scenarios: the baseline's).
+    cache : dict
+        Inputs read by steps (denominator tables), shared by variants.
+    base_dir : pathlib.Path, optional
+        Folder of the recipe (relative paths of step inputs).
+    unit_of : callable, optional
+        ``unit_of(data_set, code)``: measurement unit of a code in a data set, for messages.
+    """
+
+    framework: Any
+    panel: Any
+    source_panel: Any
+    periods: tuple[int, ...]
+    weights: Mapping[str, Any] = field(default_factory=dict)
+    fits: Mapping[str, Any] = field(default_factory=dict)
+    producers: Mapping[str, str] = field(default_factory=dict)
+    frozen: Mapping[str, Any] = field(default_factory=dict)
+    cache: MutableMapping[Any, Any] = field(default_factory=dict)
+    base_dir: Path | None = None
+    unit_of: Callable[[str, str], str | None] | None = None
+
+    def measure(self, dataset: str, code: str) -> str | None:
+        """The unit of ``code`` in ``dataset`` (the framework's unit when not known)."""
+        if self.unit_of is not None:
+            return self.unit_of(dataset, code)
+        node = self.framework.nodes.get(code)
+        return node.unit if node is not None else None
+
+
+@dataclass
+class StepResult:
+    """Everything one step produced; a step writes nothing anywhere else.
+
+    Attributes
+    ----------
+    data : DataSet or None
+        The output data set (``None`` for a step that makes a weight set only).
+    plan, fit : object
+        What :meth:`StepSpec.prepare` and :meth:`StepSpec.fit` returned (the fit also when it
+        was handed in frozen).
+    weights : dict of str to WeightSet
+        Weight sets the step made.
+    excluded : list of dict
+        Units the step removed: ``unit, period, step, reason``.
+    explain : callable, optional
+        ``explain() -> (notes, tables)``: the step's log notes and recorded tables (``None``
+        when the step ran without recording).
+    """
+
+    data: DataSet | None
+    plan: Any = None
+    fit: Any = None
+    weights: dict[str, Any] = field(default_factory=dict)
+    excluded: list[dict[str, Any]] = field(default_factory=list)
+    explain: Callable[[], tuple[list[str], dict[str, Any]]] | None = None
+    _explained: tuple[list[str], dict[str, Any]] | None = field(default=None, repr=False)
+
+    def explained(self) -> tuple[list[str], dict[str, Any]]:
+        """The step's notes and tables (computed once, on first call).
+
+        Raises
+        ------
+        InputError
+            The step ran without recording.
+        """
+        if self._explained is None:
+            if self.explain is None:
+                raise InputError("this step ran without recording: nothing to explain")
+            self._explained = self.explain()
+        return self._explained
+
+
+def align_periods(fit_periods: Sequence[int], periods: Sequence[int]) -> np.ndarray:
+    """Rows of a per-period fit for ``periods``: a period's own row; before the first / after
+    the last fitted period (projected periods of a scenario), the first / last row.
+
+    Examples
+    --------
+    >>> align_periods([2010, 2011, 2012], [2011, 2012, 2013, 2009]).tolist()
+    [1, 2, 2, 0]
+    """
+    base = list(fit_periods)
+    return np.array([base.index(p) if p in base else (len(base) - 1 if p > base[-1] else 0)
+                     for p in periods], dtype=int)
+
+
+def dropped_codes(ctx: StepContext) -> set[str]:
+    """Codes an earlier step left out on purpose (constant indicators under the normalise
+    step's ``constant: drop`` policy): the ``dropped`` of the earlier steps' fits."""
+    return {c for f in ctx.fits.values() for c in getattr(f, "dropped", ())}
 
 
 class StepSpec(BaseModel):
-    """Common fields of every step.
+    """Common fields of every step, and the step contract (module docstring).
 
     Attributes
     ----------
@@ -42,21 +177,105 @@ class StepSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    #: False for steps that record state on the build (weight sets) instead of a data set.
+    #: False for steps that make a weight set instead of a data set.
     writes_data_set: ClassVar[bool] = True
+    #: True for steps that need normalised input (directions applied).
+    needs_normalised: ClassVar[bool] = False
 
     name: str | None = None
     input: str | None = None
     output: str
     disable: bool = False
 
-    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet | None, list[str]]:
-        """Run the step on ``ds``; return the output data set and log notes.
+    # ------------------------------------------------------------------ the contract
+    def prepare(self, ctx: StepContext, name: str, ds: DataSet) -> Any:
+        """Labels -> kernel parameters; raise every error about labels here."""
+        return None
 
-        A step that only records state on the build (e.g. a weight set) returns ``None`` as its
-        data set; the next step then reads the same input.
-        """
+    def prepare_key(self, ctx: StepContext, ds: DataSet) -> Any:
+        """What :meth:`prepare` reads besides the spec: a runner caches the plan under it."""
+        return (ds.codes, ds.units, ds.periods, frozenset(dropped_codes(ctx)))
+
+    def fit(self, ctx: StepContext, plan: Any, x: np.ndarray) -> Any:
+        """What the step learns from the values ``x`` (shape ``(P, U, K)``)."""
+        return None
+
+    def freeze(self, plan: Any, fit: Any, ds: DataSet) -> Any:
+        """A fit learnt elsewhere (``ctx.frozen``) for the labels of ``ds``."""
+        return fit
+
+    def transform(self, plan: Any, fit: Any, x: np.ndarray) -> np.ndarray:
+        """The output values for ``x`` of shape ``(..., P, U, K)``."""
         raise NotImplementedError
+
+    def row_wise(self, plan: Any, fit: Any) -> bool:
+        """Whether :meth:`transform` maps each unit's values on their own (no other unit's
+        values, no per-unit array in the plan or fit): the runner may then transform a big
+        data set block by block of units, with the same numbers and bounded memory."""
+        return False
+
+    def transform_blocks(self, plan: Any, fit: Any, x: np.ndarray) -> np.ndarray:
+        """:meth:`transform`, block by block of units when ``x`` is big and the step is
+        :meth:`row_wise` (each block's temporaries, not the whole cube's); an error in a
+        block is raised by the whole transform, so that it names the right unit."""
+        n = x.shape[-2] if x.ndim >= 2 else 0
+        if x.nbytes <= BLOCK_BYTES or n < 2 or not self.row_wise(plan, fit):
+            return self.transform(plan, fit, x)
+        step = max(1, int(n * BLOCK_BYTES // x.nbytes))
+        try:
+            first = self.transform(plan, fit, x[..., :step, :])
+            out = np.empty((*first.shape[:-2], n, first.shape[-1]))
+            out[..., :step, :] = first
+            del first
+            for a in range(step, n, step):
+                out[..., a:a + step, :] = self.transform(plan, fit, x[..., a:a + step, :])
+        except GiproError:
+            return self.transform(plan, fit, x)  # raises, naming the unit
+        return out
+
+    def labels(self, plan: Any, fit: Any, ds: DataSet) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Units and codes of the output data set (default: those of ``ds``)."""
+        return ds.units, ds.codes
+
+    def products(self, ctx: StepContext, name: str, ds: DataSet, plan: Any, fit: Any,
+                 out: DataSet | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Weight sets made and units removed (kept in the build's state, never lazy)."""
+        return {}, []
+
+    def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: Any, fit: Any,
+                out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
+        """Log notes and recorded tables (read by a person; computed on first read)."""
+        return [], {}
+
+    def apply(self, ctx: StepContext, name: str, ds: DataSet, *, record: bool = True
+              ) -> StepResult:
+        """Run the step on ``ds``: prepare, fit (or the frozen fit), transform, explain.
+
+        Returns
+        -------
+        StepResult
+            With ``explain`` set when ``record`` (called later, by whoever reads the notes).
+        """
+        plan = self.prepare(ctx, name, ds)
+        return self.run_prepared(ctx, name, ds, plan, record=record)
+
+    def run_prepared(self, ctx: StepContext, name: str, ds: DataSet, plan: Any, *,
+                     record: bool = True) -> StepResult:
+        """:meth:`apply` with the plan already made (a runner's cache)."""
+        frozen = ctx.frozen.get(name)
+        fit = self.fit(ctx, plan, ds.values) if frozen is None else \
+            self.freeze(plan, frozen, ds)
+        out = None
+        if self.writes_data_set:
+            units, codes = self.labels(plan, fit, ds)
+            out = DataSet(self.output, self.transform_blocks(plan, fit, ds.values), units,
+                          ds.periods, codes)
+        weights, excluded = self.products(ctx, name, ds, plan, fit, out)
+        explain = None
+        if record:
+            def explain() -> tuple[list[str], dict[str, Any]]:
+                return self.explain(ctx, name, ds, plan, fit, out)
+        return StepResult(out, plan, fit, weights, excluded, explain)
 
     @classmethod
     def changed(cls, data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -109,13 +328,6 @@ def check_codes(step: str, what: str, given: list[str], known: list[str]) -> Non
         raise InputError(f"step {step!r}: {what} {unknown} not in the data set",
                          [*near_matches(unknown, list(known)),
                           f"known: {listing(list(known), 20)}"])
-
-
-def dropped_codes(build: Build) -> set[str]:
-    """Codes an earlier step left out on purpose (e.g. constant indicators under the
-    normalise step's ``constant: drop`` policy), from ``build.fitted``."""
-    return {c for f in build.fitted.values() if isinstance(f, dict)
-            for c in f.get("dropped_codes", [])}
 
 
 class MethodParams(BaseModel):

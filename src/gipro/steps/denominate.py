@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -13,12 +14,9 @@ from ..dataspec import DataSpec, load_data
 from ..errors import InputError
 from ..methods import denominate as _den
 from ..panel import Panel
-from .base import StepSpec, check_codes, fmt, listing, near_matches
+from .base import StepContext, StepSpec, check_codes, fmt, listing, near_matches
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..build import Build
-
-__all__ = ["DenominateStep", "lookup", "result_unit"]
+__all__ = ["DenominatePlan", "DenominateStep", "lookup", "result_unit"]
 
 
 def result_unit(unit: str | None, denominator: str, denominator_unit: str | None,
@@ -51,6 +49,33 @@ def lookup(panel: Panel, codes: list[str], units: tuple[str, ...], periods: tupl
     full = pd.MultiIndex.from_product([list(units), list(periods)], names=["unit", "period"])
     arr = panel.values.reindex(index=full, columns=codes).to_numpy(dtype=float)
     return arr.reshape(len(units), len(periods), len(codes)).transpose(1, 0, 2)
+
+
+@dataclass(frozen=True)
+class DenominatePlan:
+    """The denominate step's labels: which columns are divided by which denominator values.
+
+    ``dmat`` holds the denominators aligned to the input, shape (P, U, len(cols));
+    ``rows`` one record per ratio for the step's table (counts are added when explained);
+    ``units`` the result unit of each ratio; ``from_data`` the denominators read from the
+    build's own data.
+    """
+
+    step: str
+    unit_labels: tuple[str, ...]
+    periods: tuple[int, ...]
+    cols: list[str]
+    idx: list[int]
+    dmat: np.ndarray
+    scale: np.ndarray
+    pairs: dict[str, str]
+    rows: list[dict[str, Any]]
+    from_data: list[str]
+
+    @property
+    def units(self) -> dict[str, str]:
+        """The result unit of each ratio (:mod:`gipro.units`)."""
+        return {r["indicator"]: r["result_unit"] for r in self.rows}
 
 
 class DenominateStep(StepSpec):
@@ -114,12 +139,12 @@ class DenominateStep(StepSpec):
             raise ValueError("scale factors must be finite numbers")
         return v
 
-    def pairs(self, build: Build, codes: list[str]) -> dict[str, str]:
+    def pairs(self, framework: Any, codes: list[str]) -> dict[str, str]:
         """Indicator -> denominator for the indicators of ``codes`` that are denominated."""
         out: dict[str, str] = {}
         if self.use_framework:
             for c in codes:
-                node = build.framework.nodes.get(c)
+                node = framework.nodes.get(c)
                 if node is not None and node.denominator:
                     out[c] = node.denominator
         for c, d in self.denominators.items():
@@ -129,38 +154,40 @@ class DenominateStep(StepSpec):
                 out[c] = d
         return out
 
-    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
+    def prepare(self, ctx: StepContext, name: str, ds: DataSet) -> DenominatePlan:
         codes = list(ds.codes)
         check_codes(name, "denominators given for indicators", list(self.denominators), codes)
         if isinstance(self.scale, dict):
             check_codes(name, "scale factors given for indicators", list(self.scale), codes)
-        pairs = self.pairs(build, codes)
+        pairs = self.pairs(ctx.framework, codes)
         not_ratio = [c for c in self.result_units if c not in pairs]
         if not_ratio:
             raise InputError(f"step {name!r}: result_units given for indicators this step does "
                              f"not denominate: {not_ratio}",
                              [f"denominated: {', '.join(pairs) or 'none'}"])
+        empty = np.zeros((len(ds.periods), len(ds.units), 0))
         if not pairs:
-            return ds, ["no indicator has a denominator (framework field 'denominator' or step "
-                        "parameter 'denominators'): data unchanged"]
+            return DenominatePlan(name, ds.units, ds.periods, [], [], empty, np.zeros(0), {},
+                                  [], [])
         table = None
         if self.table is not None:
-            key = ("denominate.table", self.table.model_dump_json(), str(build.recipe.base_dir))
-            if key not in build.cache:
-                build.cache[key] = load_data(self.table, build.recipe.base_dir)
-            table = build.cache[key]
+            key = ("denominate.table", self.table.model_dump_json(), str(ctx.base_dir))
+            if key not in ctx.cache:
+                ctx.cache[key] = load_data(self.table, ctx.base_dir)
+            table = ctx.cache[key]
+        source = ctx.source_panel
         dens = list(dict.fromkeys(pairs.values()))
         sources: dict[str, Panel] = {}
         for d in dens:
             if table is not None and d in table.values.columns:
                 sources[d] = table
-            elif d in build.source_panel.values.columns:
-                sources[d] = build.source_panel
+            elif d in source.values.columns:
+                sources[d] = source
         missing = [d for d in dens if d not in sources]
         if missing:
             where = ["the build's data (all variables)"] + (
                 ["the denominators table"] if table is not None else [])
-            known = list(build.source_panel.values.columns) + (
+            known = list(source.values.columns) + (
                 list(table.values.columns) if table is not None else [])
             raise InputError(
                 f"step {name!r}: denominators {missing} not found",
@@ -172,41 +199,65 @@ class DenominateStep(StepSpec):
         for src in {id(p): p for p in sources.values()}.values():
             ks = [i for i, d in enumerate(dens) if sources[d] is src]
             den_cube[:, :, ks] = lookup(src, [dens[i] for i in ks], ds.units, ds.periods)
-
         cols = [c for c in codes if c in pairs]
-        idx = [codes.index(c) for c in cols]
         dmat = den_cube[:, :, [dens.index(pairs[c]) for c in cols]]
         scale = np.array([self.scale.get(c, 1.0) if isinstance(self.scale, dict) else self.scale
                           for c in cols])
-        num = ds.values[:, :, idx]
-        zero = (dmat == 0) & ~np.isnan(num)
-        if self.zero == "error" and zero.any():
-            cells = [f"{cols[k]} / {pairs[cols[k]]} for unit {ds.units[u]} in {ds.periods[p]}"
-                     for p, u, k in np.argwhere(zero)]
-            raise InputError(
-                f"step {name!r}: zero denominator ({len(cells)} values), so the ratio is "
-                "undefined", [*cells[:10], "fix the denominator data, or set zero: missing to "
-                              "leave these ratios missing (reported in the log)"])
-        y = _den.denominate(num, dmat, scale, zero=self.zero, names=cols)
-        out = ds.values.copy()
-        out[:, :, idx] = y
-
-        notes, rows = [], []
+        rows = []
         for k, c in enumerate(cols):
             d = pairs[c]
             d_unit = (self.denominator_units.get(d) or sources[d].indicator_units.get(d)
-                      or getattr(build.framework.variables.get(d), "unit", None)
+                      or getattr(ctx.framework.variables.get(d), "unit", None)
                       or "unit not stated")
-            node = build.framework.nodes.get(c)
+            node = ctx.framework.nodes.get(c)
             c_unit = (node.unit if node is not None and node.unit else
-                      build.source_panel.indicator_units.get(c) or "unit not stated")
+                      source.indicator_units.get(c) or "unit not stated")
             res_unit = self.result_units.get(c) or result_unit(c_unit, d, d_unit, scale[k])
-            lost_nan = ~np.isnan(num[:, :, k]) & np.isnan(dmat[:, :, k])
-            lost_zero = ~np.isnan(num[:, :, k]) & (dmat[:, :, k] == 0)
             rows.append({"indicator": c, "denominator": d, "scale": scale[k],
                          "indicator_unit": c_unit, "denominator_unit": d_unit,
-                         "result_unit": res_unit,
-                         "missing_denominator": int(lost_nan.sum()),
+                         "result_unit": res_unit})
+        return DenominatePlan(name, ds.units, ds.periods, cols, [codes.index(c) for c in cols],
+                              dmat, scale, pairs, rows,
+                              [d for d in dens if sources[d] is source])
+
+    def transform(self, plan: DenominatePlan, fit: Any, x: np.ndarray) -> np.ndarray:
+        """Divide the plan's columns by their denominators and scale.
+
+        Raises
+        ------
+        InputError
+            A zero denominator under ``zero: error``, naming every cell.
+        """
+        if not plan.cols:
+            return x
+        num = x[..., plan.idx]
+        dmat = np.broadcast_to(plan.dmat, num.shape)  # (a leading replication axis)
+        zero = (dmat == 0) & ~np.isnan(num)
+        if self.zero == "error" and zero.any():
+            cells = [f"{plan.cols[k]} / {plan.pairs[plan.cols[k]]} for unit {plan.unit_labels[u]} "
+                     f"in {plan.periods[p]}" for p, u, k in np.argwhere(zero)[:, -3:]]
+            raise InputError(
+                f"step {plan.step!r}: zero denominator ({len(cells)} values), so the ratio is "
+                "undefined", [*cells[:10], "fix the denominator data, or set zero: missing to "
+                              "leave these ratios missing (reported in the log)"])
+        out = x.copy()
+        out[..., plan.idx] = _den.denominate(num, dmat, plan.scale, zero=self.zero,
+                                             names=plan.cols)
+        return out
+
+    def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: DenominatePlan,
+                fit: Any, out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
+        if not plan.cols:
+            return ["no indicator has a denominator (framework field 'denominator' or step "
+                    "parameter 'denominators'): data unchanged"], {}
+        num = ds.values[..., plan.idx]
+        dmat = plan.dmat
+        notes, rows = [], []
+        for k, c in enumerate(plan.cols):
+            d = plan.pairs[c]
+            lost_nan = ~np.isnan(num[:, :, k]) & np.isnan(dmat[:, :, k])
+            lost_zero = ~np.isnan(num[:, :, k]) & (dmat[:, :, k] == 0)
+            rows.append({**plan.rows[k], "missing_denominator": int(lost_nan.sum()),
                          "zero_denominator": int(lost_zero.sum())})
             for mask, why in ((lost_nan, "the denominator is missing"),
                               (lost_zero, "the denominator is zero (zero: missing)")):
@@ -217,13 +268,11 @@ class DenominateStep(StepSpec):
         summary = ", ".join(f"{r['indicator']} / {r['denominator']}"
                             + (f" x {fmt(r['scale'])}" if r["scale"] != 1 else "")
                             for r in rows)
-        notes.insert(0, f"denominated {len(cols)} indicators: {summary}")
-        given = [c for c in cols if c in self.result_units]
+        notes.insert(0, f"denominated {len(plan.cols)} indicators: {summary}")
+        given = [c for c in plan.cols if c in self.result_units]
         if given:
             notes.append("units of the ratios as given (result_units): "
                          + listing([f"{c}: {self.result_units[c]}" for c in given]))
-        build.fitted[name] = {"table": pd.DataFrame(rows),
-                              "units": {r["indicator"]: r["result_unit"] for r in rows},
-                              # denominators read from the build's own data (not the table)
-                              "from_data": [d for d in dens if sources[d] is build.source_panel]}
-        return DataSet(self.output, out, ds.units, ds.periods, ds.codes), notes
+        return notes, {"table": pd.DataFrame(rows), "units": plan.units,
+                       # denominators read from the build's own data (not the table)
+                       "from_data": list(plan.from_data)}

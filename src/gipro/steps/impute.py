@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -12,12 +13,9 @@ from pydantic import Field, model_validator
 from ..dataset import DataSet
 from ..errors import InputError
 from ..methods import impute as _imp
-from .base import StepSpec, check_codes, listing
+from .base import StepContext, StepSpec, align_periods, check_codes, listing
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..build import Build
-
-__all__ = ["ImputeStep", "sklearn_imputer"]
+__all__ = ["ImputeFit", "ImputePlan", "ImputeStep", "sklearn_imputer"]
 
 _CROSS = ("mean", "median", "group_mean", "group_median")
 _TABLE = ("iterative", "knn", "function")
@@ -55,6 +53,38 @@ def sklearn_imputer(kind: str, params: dict[str, Any], seed: int) -> Callable:
 
     run.__qualname__ = f"sklearn {cls.__name__}({params})"
     return run
+
+
+@dataclass(frozen=True)
+class ImputePlan:
+    """The impute step's labels: the columns imputed and, for group methods, each unit's
+    group (-1: none)."""
+
+    step: str
+    units: tuple[str, ...]
+    periods: tuple[int, ...]
+    codes: tuple[str, ...]
+    idx: list[int]
+    groups: np.ndarray | None = None
+    group_names: tuple[str, ...] = ()
+    no_group: tuple[str, ...] = ()
+    function: Callable | None = None
+
+
+@dataclass(frozen=True)
+class ImputeFit:
+    """The completed values of the imputed columns, shape (n_periods, n_units, n_codes):
+    observed values as they are, missing ones filled (NaN where nothing could be imputed)."""
+
+    values: np.ndarray
+    periods: tuple[int, ...]
+    units: tuple[str, ...]
+    codes: tuple[str, ...]
+    source: str | None = None
+
+    def frozen(self, source: str) -> ImputeFit:
+        """This fit handed to another build (scenario evaluation): learnt in ``source``."""
+        return replace(self, source=source)
 
 
 class ImputeStep(StepSpec):
@@ -125,102 +155,78 @@ class ImputeStep(StepSpec):
             raise ValueError("'params' apply to the scikit-learn methods iterative and knn")
         return self
 
-    # ------------------------------------------------------------------ frozen imputation
-    def frozen_state(self, build: Build, name: str) -> dict:
-        """The values this step imputed in a run build, to fill the same gaps of other data.
-
-        Scenario evaluation (:mod:`gipro.scenario`) keeps the baseline's imputed values:
-        a value missing in the scenario's data gets the value the baseline imputed for that
-        unit, period and indicator (projected periods: the last period's), so a change to one
-        unit does not move another unit's imputed value. Observed values are never changed.
-
-        Raises
-        ------
-        InputError
-            If the build has not run this step.
-        """
-        entry = next((e for e in build.log if e.name == name and not e.skipped), None)
-        if entry is None:
-            raise InputError(f"step {name!r} has not been run in this build")
-        out = build.datasets[entry.output]
-        return {"periods": tuple(out.periods), "units": tuple(out.units),
-                "codes": tuple(out.codes), "output": out.values}
-
-    def _apply_frozen(self, build: Build, name: str, ds: DataSet, state: dict
-                      ) -> tuple[DataSet, list[str]]:
-        base = list(state["periods"])
-        rows = np.array([base.index(p) if p in base else (len(base) - 1 if p > base[-1] else 0)
-                         for p in ds.periods])
-        bunits = {u: i for i, u in enumerate(state["units"])}
-        bcodes = {c: i for i, c in enumerate(state["codes"])}
-        ui = np.array([bunits.get(u, -1) for u in ds.units])
-        ki = np.array([bcodes.get(c, -1) for c in ds.codes])
-        prev = state["output"][rows][:, np.maximum(ui, 0)][:, :, np.maximum(ki, 0)]
-        prev = np.where((ui[None, :, None] >= 0) & (ki[None, None, :] >= 0), prev, np.nan)
-        x = ds.values
-        y = np.where(np.isnan(x), prev, x)
-        filled = np.isnan(x) & ~np.isnan(y)
-        build.fitted[name] = {"frozen": True}
-        notes = [f"imputation frozen at the baseline's: {int(filled.sum())} missing values "
-                 "given the values the baseline imputed (projected periods: the last "
-                 "period's); observed values unchanged"]
-        left = int((np.isnan(y)).sum())
-        if left:
-            notes.append(f"{left} values left missing (missing in the baseline too)")
-        return DataSet(self.output, y, ds.units, ds.periods, ds.codes), notes
-
-    def _groups(self, build: Build, ds: DataSet) -> tuple[np.ndarray, list[str], list[str]]:
-        meta = build.panel.units
-        if self.group not in meta.columns:
-            raise InputError(
-                f"impute: no unit metadata column {self.group!r}",
-                [f"available: {', '.join(build.panel.group_columns) or 'none'} (declare group "
-                 "columns with data.groups or a units table)"])
-        lookup = meta[self.group].to_dict()
-        labels = []
-        for u in ds.units:
-            v = lookup.get(u)
-            v = None if v is None or pd.isna(v) else str(v).strip()
-            labels.append(v or None)
-        none = [v is None for v in labels]
-        names = sorted({v for v in labels if v is not None})
-        code = {g: i for i, g in enumerate(names)}
-        groups = np.array([-1 if v is None else code[v] for v in labels], dtype=int)
-        return groups, names, [u for u, n in zip(ds.units, none, strict=True) if n]
-
-    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
-        frozen = getattr(build, "frozen", {}).get(name)
-        if frozen is not None:
-            return self._apply_frozen(build, name, ds, frozen)
+    # ------------------------------------------------------------------ the contract
+    def prepare(self, ctx: StepContext, name: str, ds: DataSet) -> ImputePlan:
         codes = list(ds.codes) if self.indicators is None else list(self.indicators)
         check_codes(name, "indicators", codes, list(ds.codes))
-        idx = [ds.codes.index(c) for c in codes]
-        x = ds.values[:, :, idx]
-        axis = -2 if self.scope == "per_period" else (-3, -2)
-        notes: list[str] = []
-        no_group: list[str] = []
-        if self.method in ("mean", "median"):
-            fn = _imp.mean if self.method == "mean" else _imp.median
-            y = fn(x, axis=axis)
-        elif self.method in ("group_mean", "group_median"):
-            groups, gnames, no_group = self._groups(build, ds)
-            y = _imp.group_stat(x, groups, stat=self.method[6:], axis=axis)
-            notes.append(f"groups from {self.group!r}: {', '.join(gnames)}")
-        elif self.method in _imp.PANEL_METHODS:
-            y = _imp.panel(x, ds.periods, method=self.method, axis=0)
-        else:
-            func = (self.function if self.method == "function"
-                    else sklearn_imputer(self.method, self.params, self.seed))
-            if self.scope == "pooled":
-                p, u, k = x.shape
-                y = _imp.table(x.reshape(p * u, k), func, names=codes).reshape(x.shape)
-            else:
-                y = _imp.table(x, func, names=codes)
-            notes.append(f"table imputer: {getattr(func, '__qualname__', repr(func))}")
-        out = ds.values.copy()
-        out[:, :, idx] = y
+        plan = ImputePlan(name, ds.units, ds.periods, tuple(codes),
+                          [ds.codes.index(c) for c in codes])
+        if self.method in ("group_mean", "group_median"):
+            groups, gnames, no_group = self._groups(ctx.panel, ds)
+            return replace(plan, groups=groups, group_names=tuple(gnames),
+                           no_group=tuple(no_group))
+        if self.method in _TABLE:
+            return replace(plan, function=self.function if self.method == "function"
+                           else sklearn_imputer(self.method, self.params, self.seed))
+        return plan
 
+    def fit(self, ctx: StepContext, plan: ImputePlan, x: np.ndarray) -> ImputeFit:
+        """Impute the plan's columns (the kernels of :mod:`gipro.methods.impute`)."""
+        x = x[..., plan.idx]
+        axis = -2 if self.scope == "per_period" else (-3, -2)
+        if self.method in ("mean", "median"):
+            y = (_imp.mean if self.method == "mean" else _imp.median)(x, axis=axis)
+        elif self.method in ("group_mean", "group_median"):
+            y = _imp.group_stat(x, plan.groups, stat=self.method[6:], axis=axis)
+        elif self.method in _imp.PANEL_METHODS:
+            y = _imp.panel(x, plan.periods, method=self.method, axis=0)
+        elif self.scope == "pooled":
+            p, u, k = x.shape
+            y = _imp.table(x.reshape(p * u, k), plan.function,
+                           names=list(plan.codes)).reshape(x.shape)
+        else:
+            y = _imp.table(x, plan.function, names=list(plan.codes))
+        return ImputeFit(y, plan.periods, plan.units, plan.codes)
+
+    def freeze(self, plan: ImputePlan, fit: ImputeFit, ds: DataSet) -> ImputeFit:
+        """A baseline's imputed values for these data: the same unit, period (projected
+        periods: the last period's) and indicator; NaN where the baseline has none."""
+        rows = align_periods(fit.periods, ds.periods)
+        bunits = {u: i for i, u in enumerate(fit.units)}
+        bcodes = {c: i for i, c in enumerate(fit.codes)}
+        ui = np.array([bunits.get(u, -1) for u in ds.units])
+        ki = np.array([bcodes.get(c, -1) for c in plan.codes])
+        prev = fit.values[rows][:, np.maximum(ui, 0)][:, :, np.maximum(ki, 0)]
+        prev = np.where((ui[None, :, None] >= 0) & (ki[None, None, :] >= 0), prev, np.nan)
+        return replace(fit, values=prev, periods=ds.periods, units=ds.units, codes=plan.codes)
+
+    def transform(self, plan: ImputePlan, fit: ImputeFit, x: np.ndarray) -> np.ndarray:
+        """Missing values of the plan's columns take the fit's values; observed values stay."""
+        xs = x[..., plan.idx]
+        out = x.copy()
+        out[..., plan.idx] = np.where(np.isnan(xs), fit.values, xs)
+        return out
+
+    def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: ImputePlan,
+                fit: ImputeFit, out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
+        assert out is not None
+        x = ds.values[..., plan.idx]
+        y = out.values[..., plan.idx]
         filled = np.isnan(x) & ~np.isnan(y)
+        if fit.source is not None:
+            notes = [f"imputation frozen at the baseline's: {int(filled.sum())} missing values "
+                     "given the values the baseline imputed (projected periods: the last "
+                     "period's); observed values unchanged"]
+            left = int((np.isnan(y)).sum())
+            if left:
+                notes.append(f"{left} values left missing (missing in the baseline too)")
+            return notes, {"frozen": True}
+        notes: list[str] = []
+        if self.method in ("group_mean", "group_median"):
+            notes.append(f"groups from {self.group!r}: {', '.join(plan.group_names)}")
+        elif self.method in _TABLE:
+            func = plan.function
+            notes.append(f"table imputer: {getattr(func, '__qualname__', repr(func))}")
         still = np.isnan(y)
         where = ("each period's units" if self.scope == "per_period"
                  else f"all units and periods {ds.periods[0]}-{ds.periods[-1]}")
@@ -240,6 +246,7 @@ class ImputeStep(StepSpec):
                            f"{'period' if self.scope == 'per_period' else 'pooled'} table")
         notes.insert(0, f"{self.method}: {desc}; observed values unchanged; filled "
                         f"{int(filled.sum())} of {int(np.isnan(x).sum())} missing values")
+        no_group = list(plan.no_group)
         reasons = self._reasons(ds, x, still, no_group)
         if len(reasons):
             notes.append(f"{len(reasons)} values still missing: "
@@ -252,12 +259,30 @@ class ImputeStep(StepSpec):
         imputed = pd.DataFrame({
             "unit": np.array(ds.units, dtype=object)[u_i],
             "period": np.array(ds.periods)[p_i],
-            "indicator": np.array(codes, dtype=object)[k_i],
+            "indicator": np.array(plan.codes, dtype=object)[k_i],
             "value": y[p_i, u_i, k_i],
             "method": self.method,
         })
-        build.fitted[name] = {"imputed": imputed, "missing": reasons}
-        return DataSet(self.output, out, ds.units, ds.periods, ds.codes), notes
+        return notes, {"imputed": imputed, "missing": reasons}
+
+    def _groups(self, panel: Any, ds: DataSet) -> tuple[np.ndarray, list[str], list[str]]:
+        meta = panel.units
+        if self.group not in meta.columns:
+            raise InputError(
+                f"impute: no unit metadata column {self.group!r}",
+                [f"available: {', '.join(panel.group_columns) or 'none'} (declare group "
+                 "columns with data.groups or a units table)"])
+        lookup = meta[self.group].to_dict()
+        labels = []
+        for u in ds.units:
+            v = lookup.get(u)
+            v = None if v is None or pd.isna(v) else str(v).strip()
+            labels.append(v or None)
+        none = [v is None for v in labels]
+        names = sorted({v for v in labels if v is not None})
+        code = {g: i for i, g in enumerate(names)}
+        groups = np.array([-1 if v is None else code[v] for v in labels], dtype=int)
+        return groups, names, [u for u, n in zip(ds.units, none, strict=True) if n]
 
     def _reasons(self, ds: DataSet, x: np.ndarray, still: np.ndarray, no_group: list[str]
                  ) -> pd.DataFrame:

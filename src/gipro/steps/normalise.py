@@ -17,8 +17,8 @@ first. Bounds and other data-learnt parameters are pooled over all periods by de
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,19 +27,22 @@ from pydantic import model_validator
 from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import normalise as _norm
-from .base import MethodParams, StepSpec, check_codes, fmt, listing, near_matches
+from .base import (
+    MethodParams,
+    StepContext,
+    StepSpec,
+    align_periods,
+    check_codes,
+    fmt,
+    listing,
+    near_matches,
+)
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..build import Build
-
-__all__ = ["FREEZABLE", "NormaliseStep"]
+__all__ = ["FREEZABLE", "NormaliseFit", "NormalisePlan", "NormaliseStep"]
 
 NormMethod = Literal["minmax", "zscore", "goalposts", "target", "dist_ref", "dist_max",
                      "frac_max", "percentile", "rank", "borda", "efficacy", "normal_cdf",
                      "leading", "ampi"]
-
-_RANGED = frozenset({"minmax", "goalposts", "target", "dist_ref", "dist_max", "frac_max",
-                     "percentile", "efficacy", "normal_cdf", "leading"})
 
 #: Methods whose data-learnt parameters can be frozen (scenario evaluation), with the kernel
 #: parameters that are frozen. Rank-based methods are relative to the other units and are
@@ -68,6 +71,77 @@ _DESCRIBE = {
     "leading": "ratio to a leading value, x / lead",
     "ampi": "AMPI rescaling: 100 + 60 (x - ref)/(max - min)",
 }
+
+
+@dataclass(frozen=True)
+class NormalisePlan:
+    """The normalise step's labels: the indicator columns, their directions, and the kernel
+    parameters that come from the recipe and the framework (range, targets, goalposts...).
+
+    ``params`` holds per-indicator arrays (last axis: :attr:`codes`); ``refs`` the external
+    references recorded in the step's table (goalposts, targets, leading values).
+    """
+
+    step: str
+    dataset: str
+    units: tuple[str, ...]
+    periods: tuple[int, ...]
+    codes: tuple[str, ...]
+    idx: list[int]
+    direction: np.ndarray
+    axis: Any
+    params: dict[str, Any]
+    refs: dict[str, Any]
+    ref_unit: int | None = None
+    ref_period: int | None = None
+
+
+@dataclass(frozen=True)
+class NormaliseFit:
+    """What a normalise step learnt from the data (scikit-learn's fitted attributes).
+
+    Attributes
+    ----------
+    codes : tuple of str
+        Indicators scored (after a ``constant: drop``).
+    keep : list of int or None
+        Their positions among the plan's codes (``None``: all).
+    dropped, constant : tuple of str
+        Indicators dropped, and every indicator found constant.
+    midpoint : ndarray of bool or None
+        Cells (bounds shape) scored at the middle of the scale (``constant: midpoint``).
+    params : dict of str to ndarray
+        Kernel parameters learnt (bounds, moments, references; constant cells NaN).
+    lower, upper : ndarray or None
+        Observed bounds of the oriented values, shape (1 or n_periods, 1, n_codes).
+    mean, sd : ndarray or None
+        Their moments (z-scores, normal CDF, AMPI).
+    periods : tuple of int
+        Periods the fit was learnt on.
+    clip : bool
+        Set values beyond ``lower``/``upper`` to the bound first (frozen scenarios).
+    source : str or None
+        Where a frozen fit was learnt (``None``: on these data).
+    """
+
+    codes: tuple[str, ...]
+    keep: list[int] | None
+    dropped: tuple[str, ...]
+    constant: tuple[str, ...]
+    midpoint: np.ndarray | None
+    params: dict[str, np.ndarray]
+    lower: np.ndarray | None
+    upper: np.ndarray | None
+    mean: np.ndarray | None = None
+    sd: np.ndarray | None = None
+    periods: tuple[int, ...] = ()
+    clip: bool = False
+    source: str | None = None
+    extra_periods: tuple[int, ...] = field(default=())
+
+    def frozen(self, source: str, clip: bool = False) -> NormaliseFit:
+        """This fit handed to another build (scenario evaluation): learnt in ``source``."""
+        return replace(self, source=source, clip=clip)
 
 
 class NormaliseStep(MethodParams, StepSpec):
@@ -125,12 +199,12 @@ class NormaliseStep(MethodParams, StepSpec):
     """
 
     method_params: ClassVar[dict[str, frozenset[str]]] = {
-        "range": _RANGED,
+        "range": _norm.RANGED,
         "mean_sd": frozenset({"zscore"}),
         "ddof": frozenset({"zscore", "normal_cdf"}),
         "truncate": frozenset({"goalposts"}),
         "cap": frozenset({"target", "dist_ref", "leading"}),
-        "ties": frozenset({"rank", "borda", "percentile"}),
+        "ties": _norm.RELATIVE,
         "formula": frozenset({"percentile"}),
         "ref_unit": frozenset({"dist_ref"}),
         "ref_period": frozenset({"dist_ref", "ampi"}),
@@ -172,254 +246,26 @@ class NormaliseStep(MethodParams, StepSpec):
             raise ValueError("method dist_ref needs ref_unit (the reference unit's code)")
         return self
 
-    # ------------------------------------------------------------------ apply
-    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
-        frozen = getattr(build, "frozen", {}).get(name)
-        if frozen is not None and self.method in FREEZABLE:
-            return self._apply_frozen(build, name, ds, frozen)
-        fw = build.framework
-        codes = [c for c in ds.codes if c in set(fw.indicator_codes)]
+    # ------------------------------------------------------------------ prepare
+    def prepare(self, ctx: StepContext, name: str, ds: DataSet) -> NormalisePlan:
+        fw = ctx.framework
+        inds = set(fw.indicator_codes)
+        codes = [c for c in ds.codes if c in inds]
+        idx = [ds.codes.index(c) for c in codes]
         direction = fw.directions(codes)
-        x = _norm.orient(ds.take(codes), direction)
-        axis: Any = (0, 1) if self.bounds == "pooled" else 1
-        method = self.method
-        notes = [f"{_DESCRIBE[method]}, after multiplying each indicator (and any target, "
-                 "goalpost or leading value) by its direction"]
-        if method in _RANGED:
-            notes[0] += f"; scale [{fmt(self.range[0])}, {fmt(self.range[1])}]"
-        span = f"{ds.periods[0]}-{ds.periods[-1]}"
-        if method in _norm.DATA_RELATIVE:
-            notes.append(f"bounds pooled over all periods {span}: scores are comparable across "
-                         "periods" if self.bounds == "pooled" else
-                         "bounds per period: each period's best unit scores the top of the "
-                         "scale")
-        fitted: dict[str, Any] = {"method": method, "codes": codes, "bounds": self.bounds}
-
-        # ---- constant indicators (field case B01): one policy for every method
-        dropped: list[str] = []
-        policy = "error"
-        if method in _norm.DATA_RELATIVE:
-            const = _norm.constant_columns(x, axis)
-            if const.any():
-                if self.constant == "error":
-                    raise MethodError(
-                        f"step {name!r}: {method} normalisation of a constant indicator: there "
-                        "is nothing to normalise against",
-                        [*self._constant_details(build, ds, codes, direction, x, const, axis),
-                         "remove the indicator from the framework, choose units/periods where "
-                         "it varies, or set constant: drop or constant: midpoint"],
-                    )
-                cols = sorted(set(np.argwhere(const)[:, -1].tolist()))
-                if self.constant == "drop":
-                    if len(cols) == len(codes):
-                        raise MethodError(
-                            f"step {name!r}: every indicator is constant (policy constant: "
-                            "drop would leave nothing to score)",
-                            [*self._constant_details(build, ds, codes, direction, x, const, axis),
-                             "choose units/periods where the indicators vary, or set "
-                             "constant: midpoint"])
-                    dropped = [codes[k] for k in cols]
-                    keep = [k for k in range(len(codes)) if k not in cols]
-                    codes = [codes[k] for k in keep]
-                    x = x[..., keep]
-                    direction = direction[keep]
-                    notes.append("constant indicator(s) dropped (policy constant: drop): "
-                                 + ", ".join(dropped))
-                else:
-                    policy = "midpoint"
-                    notes.append("constant indicator(s) set to the middle of the scale (policy "
-                                 "constant: midpoint): " + ", ".join(codes[k] for k in cols))
-                fitted["constant"] = [c for k, c in enumerate(fitted["codes"]) if k in cols]
-        fitted["dropped_codes"] = dropped
-
-        params, refs = self._params(build, name, ds, codes, direction, x)
-        if method in ("frac_max", "leading"):
-            self._check_ratio(name, ds, codes, direction, x)
-        try:
-            y = _norm.normalise(x, method, axis=axis, constant=policy, names=codes, **params)
-        except MethodError as exc:
-            raise MethodError(f"step {name!r}: {exc.message}", exc.details) from None
-
-        # ---- record what was learnt, report values beyond targets
-        if method in _norm.DATA_RELATIVE:
-            lower, upper = _norm.column_bounds(x, axis)
-            fitted.update(lower=lower, upper=upper)
-            if method in ("zscore", "normal_cdf", "ampi"):
-                mean, sd, _ = _norm.column_moments(x, axis, ddof=self.ddof if method != "ampi"
-                                                   else 0)
-                fitted.update(mean=mean, sd=sd)
-        fitted.update(refs)
-        if refs.get("reference") is not None and method in ("target", "dist_ref", "leading"):
-            notes.extend(self._beyond(ds, codes, x, refs["reference"]))
-        if method == "goalposts":
-            lo, up = params["lower"], params["upper"]
-            out = int((~np.isnan(x) & ((x < lo) | (x > up))).sum())
-            if out:
-                notes.append(f"{out} values outside their goalposts "
-                             + ("truncated to the goalposts" if self.truncate else
-                                "(not truncated: scores beyond the scale)"))
-        empty = [c for k, c in enumerate(codes) if np.isnan(x[..., k]).all()]
-        if empty:
-            notes.append(f"no data at all (left missing): {', '.join(empty)}")
-        build.fitted[name] = fitted
-        return DataSet(self.output, y, ds.units, ds.periods, tuple(codes)), notes
-
-    # ------------------------------------------------------------------ frozen parameters
-    def frozen_state(self, build: Build, name: str) -> dict[str, Any] | None:
-        """What this step learnt in a run build, to normalise other data the same way.
-
-        Scenario evaluation (:mod:`gipro.scenario`) normalises changed data with the
-        parameters learnt from the baseline build -- bounds, moments, reference values --
-        so that a score keeps its meaning and only the changed units move (the "fit on the
-        baseline, apply to the scenario" rule of scikit-learn's ``fit``/``transform``; OECD/JRC
-        Handbook 2008, section 5: goalposts fixed over time make scores comparable). Pass
-        the returned state to ``Build(..., frozen={name: state})``.
-
-        Returns
-        -------
-        dict or None
-            ``method``, ``codes`` (after any constant drop), ``periods`` of the build,
-            ``params`` (kernel parameters, arrays of shape (1 or n_periods, 1, n_codes)),
-            ``bounds`` (oriented ``lower``, ``upper``), ``midpoint`` (codes constant in the
-            baseline, kept at the middle of the scale), ``dropped``; ``None`` for methods
-            with nothing learnt from the data (goalposts, leading) or nothing that can be
-            frozen (rank, borda, percentile: a rank is only defined against the other units).
-
-        Raises
-        ------
-        InputError
-            If the build has not run this step.
-        """
-        if self.method not in FREEZABLE:
-            return None
-        fitted = build.fitted.get(name)
-        if fitted is None:
-            raise InputError(f"step {name!r} has not been run in this build; run the build "
-                             "first")
-        dropped = list(fitted.get("dropped_codes", []))
-        codes = [c for c in fitted["codes"] if c not in set(dropped)]
-        params = {k: np.asarray(fitted[k], dtype=float) for k in FREEZABLE[self.method]}
-        return {"method": self.method, "codes": codes, "periods": tuple(build.periods),
-                "per_period": self.bounds == "per_period", "params": params,
-                "bounds": {"lower": np.asarray(fitted["lower"], dtype=float),
-                           "upper": np.asarray(fitted["upper"], dtype=float)},
-                "midpoint": [c for c in fitted.get("constant", []) if c not in set(dropped)],
-                "dropped": dropped, "clip": False}
-
-    def _apply_frozen(self, build: Build, name: str, ds: DataSet, state: Mapping[str, Any]
-                      ) -> tuple[DataSet, list[str]]:
-        """Normalise with parameters learnt elsewhere (see :meth:`frozen_state`)."""
-        fw = build.framework
-        method = self.method
-        if state.get("method") != method:
-            raise MethodError(f"step {name!r}: frozen parameters are for method "
-                              f"{state.get('method')!r}, the step uses {method!r}")
-        codes = list(state["codes"])
-        check_codes(name, "frozen indicators", codes, list(ds.codes))
-        direction = fw.directions(codes)
-        x = _norm.orient(ds.take(codes), direction)
-        # baseline row for each period: its own; before the first / after the last (projected
-        # periods): the first / last baseline period's parameters
-        base = list(state["periods"])
-        rows = np.array([base.index(p) if p in base else (len(base) - 1 if p > base[-1] else 0)
-                         for p in ds.periods])
-        extra = [p for p in ds.periods if p not in base]
-
-        def aligned(arr: np.ndarray) -> np.ndarray:
-            arr = np.asarray(arr, dtype=float)
-            return arr[rows] if arr.ndim == 3 and arr.shape[0] == len(base) > 1 else arr
-
-        lower = aligned(state["bounds"]["lower"])
-        upper = aligned(state["bounds"]["upper"])
-        mid = np.array([c in set(state.get("midpoint", [])) for c in codes])
-        params, _ = self._params(build, name, ds, codes, direction, x)
-        for key, arr in state["params"].items():
-            params[key] = np.where(mid, np.nan, aligned(arr))
-        xin = np.where(mid, np.nan, x)
-        obs = ~np.isnan(xin)
-        below = obs & (xin < lower)
-        above = obs & (xin > upper)
-        clip = bool(state.get("clip", False))
-        if clip:
-            xin = np.clip(xin, lower, upper)
-        kwargs = dict(params)
-        if method not in ("goalposts", "leading"):
-            kwargs["axis"] = (0, 1) if self.bounds == "pooled" else 1
-        kwargs["names"] = codes
-        if method in ("frac_max", "leading"):
-            self._check_ratio(name, ds, codes, direction, xin)
-        try:
-            y = _norm.METHODS[method](xin, **kwargs)
-        except MethodError as exc:
-            raise MethodError(f"step {name!r} (frozen parameters): {exc.message}",
-                              exc.details) from None
-        if mid.any():
-            n_obs = (~np.isnan(x)).sum(axis=(0, 1), keepdims=True)
-            y = np.where(mid & ~np.isnan(x), _norm.midpoint(method, params, n_obs), y)
-        source = state.get("source", "the baseline build")
-        notes = [f"{_DESCRIBE[method]}, with the parameters learnt in {source} (frozen: "
-                 f"{', '.join(state['params'])} not re-estimated from these data)"]
-        if extra:
-            notes.append(f"periods not in {source} ({listing([str(p) for p in extra])}) use "
-                         "the parameters of its nearest period" if self.bounds == "per_period"
-                         else f"periods not in {source} ({listing([str(p) for p in extra])}) "
-                         "use the same pooled parameters")
-        n_out = int(below.sum() + above.sum())
-        table = self._beyond_table(ds, codes, direction, x, lower, upper, below | above)
-        if n_out:
-            per = ", ".join(f"{c} {int((below | above)[..., k].sum())}"
-                            for k, c in enumerate(codes) if (below | above)[..., k].any())
-            notes.append(f"{n_out} values beyond the frozen bounds ({per}): "
-                         + ("set to the bound before normalising (clip: true)" if clip else
-                            "scored beyond the scale (clip: false)"))
-        if state.get("midpoint"):
-            notes.append("indicators constant in the baseline kept at the middle of the scale: "
-                         + ", ".join(state["midpoint"]))
-        if state.get("dropped"):
-            notes.append("indicators dropped in the baseline (constant) left out: "
-                         + ", ".join(state["dropped"]))
-        fitted: dict[str, Any] = {"method": method, "codes": codes, "bounds": self.bounds,
-                                  "dropped_codes": list(state.get("dropped", [])),
-                                  "constant": list(state.get("midpoint", [])),
-                                  "lower": lower, "upper": upper, "frozen": True,
-                                  "clip": clip, "beyond": table}
-        for key in ("mean", "sd", "reference"):
-            if key in params:
-                fitted[key] = params[key]
-        build.fitted[name] = fitted
-        return DataSet(self.output, y, ds.units, ds.periods, tuple(codes)), notes
-
-    @staticmethod
-    def _beyond_table(ds: DataSet, codes: list[str], direction: np.ndarray, x: np.ndarray,
-                      lower: np.ndarray, upper: np.ndarray, mask: np.ndarray) -> pd.DataFrame:
-        """Values beyond frozen bounds: unit, period, indicator, value and the bounds (raw)."""
-        pi, ui, k = np.nonzero(mask)
-        lo = np.broadcast_to(lower, x.shape)[pi, ui, k] * direction[k]
-        up = np.broadcast_to(upper, x.shape)[pi, ui, k] * direction[k]
-        return pd.DataFrame({
-            "unit": np.array(ds.units, dtype=object)[ui],
-            "period": np.array(ds.periods)[pi],
-            "indicator": np.array(codes, dtype=object)[k],
-            "value": x[pi, ui, k] * direction[k],
-            "bound_low": np.minimum(lo, up), "bound_high": np.maximum(lo, up),
-            "side": np.where(x[pi, ui, k] > np.broadcast_to(upper, x.shape)[pi, ui, k],
-                             "better than the best baseline value",
-                             "worse than the worst baseline value"),
-        })
-
-    # ------------------------------------------------------------------ helpers
-    def _params(self, build: Build, name: str, ds: DataSet, codes: list[str],
-                direction: np.ndarray, x: np.ndarray) -> tuple[dict[str, Any], dict[str, Any]]:
-        fw = build.framework
         m = self.method
         p: dict[str, Any] = {}
         refs: dict[str, Any] = {}
-        if m in _RANGED:
+        if m in _norm.RANGED:
             p["low"], p["high"] = self.range
         if m == "zscore":
             p["loc"], p["scale"] = self.mean_sd
         if m in ("zscore", "normal_cdf"):
             p["ddof"] = self.ddof
+        if m in _norm.RELATIVE:
+            p["ties"] = self.ties
+        if m == "percentile":
+            p["formula"] = self.formula
         if m == "goalposts":
             gp = [fw.node(c).goalposts for c in codes]
             missing = [c for c, g in zip(codes, gp, strict=True) if g is None]
@@ -451,63 +297,321 @@ class NormaliseStep(MethodParams, StepSpec):
             t = np.array(vals, dtype=float) * direction
             p["target" if m == "target" else "leading"] = t
             p["cap"] = self.cap
-            refs["reference"] = np.broadcast_to(t, (1, 1, len(codes)))
-        if m == "leading":
+        if m in ("leading", "frac_max"):
             p["cost"] = self.cost
-        if m == "frac_max":
-            p["cost"] = self.cost
+        ref_unit = ref_period = None
         if m == "dist_ref":
             if self.ref_unit not in ds.units:
-                gone = self.ref_unit in build.panel.unit_codes
+                gone = self.ref_unit in ctx.panel.unit_codes
                 raise InputError(
                     f"step {name!r}: reference unit {self.ref_unit!r} is not in the data"
                     + (" any more: an earlier step removed it (see exclusions)" if gone else ""),
                     [*near_matches([self.ref_unit], list(ds.units)),
                      f"units: {', '.join(ds.units)}"])
-            ui = ds.units.index(self.ref_unit)
+            ref_unit = ds.units.index(self.ref_unit)
             if self.ref_period is not None:
                 if self.ref_period not in ds.periods:
                     raise InputError(f"step {name!r}: ref_period {self.ref_period} is not in "
                                      f"the build ({ds.periods[0]}-{ds.periods[-1]})")
-                ref = x[ds.periods.index(self.ref_period), ui, :][None, None, :]
-            else:
-                ref = x[:, ui, :][:, None, :]
-            bad = np.argwhere(np.isnan(ref))
-            if bad.size:
-                pi, _, k = bad[0]
-                when = self.ref_period if self.ref_period is not None else ds.periods[pi]
-                raise MethodError(f"step {name!r}: the reference unit {self.ref_unit} has no "
-                                  f"value for {codes[k]} in {when}",
-                                  ["choose another reference unit or set ref_period"])
-            p["reference"] = ref
+                ref_period = ds.periods.index(self.ref_period)
             p["cap"] = self.cap
-            refs["reference"] = ref
         if m == "ampi":
             period = ds.periods[0] if self.ref_period is None else self.ref_period
             if period not in ds.periods:
                 raise InputError(f"step {name!r}: ref_period {period} is not in the build")
-            pi = ds.periods.index(period)
-            mean, _, _ = _norm.column_moments(x[pi], axis=0, ddof=0)
-            p["reference"] = mean[None]
-            refs["reference"] = mean[None]
+            ref_period = ds.periods.index(period)
             refs["reference_period"] = period
-        return p, refs
+        axis: Any = (-3, -2) if self.bounds == "pooled" else -2
+        return NormalisePlan(name, ds.name, ds.units, ds.periods, tuple(codes), idx, direction,
+                             axis, p, refs, ref_unit, ref_period)
 
-    def _check_ratio(self, name: str, ds: DataSet, codes: list[str], direction: np.ndarray,
-                     x: np.ndarray) -> None:
+    # ------------------------------------------------------------------ fit
+    def fit(self, ctx: StepContext, plan: NormalisePlan, x: np.ndarray) -> NormaliseFit:
+        """Constant indicators (the ``constant`` policy), bounds, moments and references.
+
+        Raises
+        ------
+        MethodError
+            A constant indicator under ``constant: error`` (or every indicator under
+            ``drop``); a reference unit without a value.
+        """
+        name, m = plan.step, self.method
+        codes = list(plan.codes)
+        xo = _norm.orient(x[..., plan.idx], plan.direction)
+        axis = plan.axis
+        keep = None
+        dropped: list[str] = []
+        constant: list[str] = []
+        mid = None
+        if m in _norm.DATA_RELATIVE:
+            const = _norm.constant_columns(xo, axis)
+            if const.any():
+                if self.constant == "error":
+                    raise MethodError(
+                        f"step {name!r}: {m} normalisation of a constant indicator: there "
+                        "is nothing to normalise against",
+                        [*self._constant_details(ctx, plan, xo, const),
+                         "remove the indicator from the framework, choose units/periods where "
+                         "it varies, or set constant: drop or constant: midpoint"],
+                    )
+                cols = sorted(set(np.argwhere(const)[:, -1].tolist()))
+                constant = [codes[k] for k in cols]
+                if self.constant == "drop":
+                    if len(cols) == len(codes):
+                        raise MethodError(
+                            f"step {name!r}: every indicator is constant (policy constant: "
+                            "drop would leave nothing to score)",
+                            [*self._constant_details(ctx, plan, xo, const),
+                             "choose units/periods where the indicators vary, or set "
+                             "constant: midpoint"])
+                    dropped = constant
+                    keep = [k for k in range(len(codes)) if k not in cols]
+                    codes = [codes[k] for k in keep]
+                    xo = xo[..., keep]
+                else:
+                    mid = const
+        learnt: dict[str, np.ndarray] = {}
+        if m == "dist_ref":
+            ui, pi = plan.ref_unit, plan.ref_period
+            ref = xo[pi, ui, :][None, None, :] if pi is not None else xo[:, ui, :][:, None, :]
+            bad = np.argwhere(np.isnan(ref))
+            if bad.size:
+                p_, _, k = bad[0]
+                when = self.ref_period if pi is not None else plan.periods[p_]
+                raise MethodError(f"step {name!r}: the reference unit {self.ref_unit} has no "
+                                  f"value for {codes[k]} in {when}",
+                                  ["choose another reference unit or set ref_period"])
+            learnt["reference"] = ref
+        if m == "ampi":
+            mean_ref, _, _ = _norm.column_moments(xo[plan.ref_period], axis=0, ddof=0)
+            learnt["reference"] = mean_ref[None]
+        lower = upper = mean = sd = None
+        if m in _norm.DATA_RELATIVE:
+            lower, upper = _norm.column_bounds(xo, axis)
+            if m in ("zscore", "normal_cdf", "ampi"):
+                mean, sd, _ = _norm.column_moments(xo, axis, ddof=self.ddof if m != "ampi"
+                                                   else 0)
+        observed = {"lower": lower, "upper": upper, "mean": mean, "sd": sd}
+        for k in FREEZABLE.get(m, ()):
+            if k not in learnt:
+                v = observed[k]
+                learnt[k] = v if mid is None else np.where(mid, np.nan, v)
+        return NormaliseFit(tuple(codes), keep, tuple(dropped), tuple(constant), mid, learnt,
+                            lower, upper, mean, sd, tuple(plan.periods))
+
+    def freeze(self, plan: NormalisePlan, fit: NormaliseFit, ds: DataSet) -> NormaliseFit:
+        """A baseline's fit for these data: its rows for these periods (projected periods:
+        the nearest baseline period's), its indicators among these.
+
+        Raises
+        ------
+        MethodError, InputError
+            The fit is not one of this method; an indicator of the fit is not in the data.
+        """
+        check_codes(plan.step, "frozen indicators", list(fit.codes), list(plan.codes))
+        rows = align_periods(fit.periods, ds.periods)
+        n = len(fit.periods)
+
+        def aligned(a: Any) -> Any:
+            if a is None:
+                return None
+            a = np.asarray(a)
+            return a[rows] if a.ndim == 3 and a.shape[0] == n > 1 else a
+
+        keep = [plan.codes.index(c) for c in fit.codes]
+        return replace(fit, keep=None if keep == list(range(len(plan.codes))) else keep,
+                       midpoint=aligned(fit.midpoint),
+                       params={k: aligned(v) for k, v in fit.params.items()},
+                       lower=aligned(fit.lower), upper=aligned(fit.upper),
+                       mean=aligned(fit.mean), sd=aligned(fit.sd),
+                       extra_periods=tuple(p for p in ds.periods if p not in fit.periods))
+
+    # ------------------------------------------------------------------ transform
+    def transform(self, plan: NormalisePlan, fit: NormaliseFit, x: np.ndarray) -> np.ndarray:
+        """Normalise with the kernel of the method and the fit's parameters.
+
+        Raises
+        ------
+        MethodError
+            Negative values before a ratio (``frac_max``, ``leading``); whatever the kernel
+            refuses.
+        """
+        m = self.method
+        xo = _norm.orient(x[..., plan.idx], plan.direction)
+        params = dict(plan.params)
+        if fit.keep is not None:
+            xo = xo[..., fit.keep]
+            for k, v in params.items():
+                if isinstance(v, np.ndarray) and v.shape[-1:] == (len(plan.codes),):
+                    params[k] = v[..., fit.keep]
+        mid = fit.midpoint
+        xin = xo if mid is None else np.where(mid, np.nan, xo)
+        if fit.clip:
+            xin = np.clip(xin, fit.lower, fit.upper)
+        if m in ("frac_max", "leading"):
+            self._check_ratio(plan, fit, xin)
+        params.update(fit.params)
+        if m not in _norm.AXIS_FREE:
+            params["axis"] = plan.axis
+        if m not in _norm.RELATIVE:
+            params["names"] = list(fit.codes)
+        try:
+            y = _norm.METHODS[m](xin, **params)
+        except MethodError as exc:
+            frozen = " (frozen parameters)" if fit.source else ""
+            raise MethodError(f"step {plan.step!r}{frozen}: {exc.message}",
+                              exc.details) from None
+        if mid is not None:
+            n_obs = (~np.isnan(xo)).sum(axis=plan.axis, keepdims=True)
+            y = np.where(mid & ~np.isnan(xo), _norm.midpoint(m, params, n_obs), y)
+        return y
+
+    def row_wise(self, plan: NormalisePlan, fit: NormaliseFit) -> bool:
+        return self.method not in _norm.RELATIVE  # (ranks compare the units)
+
+    def labels(self, plan: NormalisePlan, fit: NormaliseFit, ds: DataSet
+               ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return ds.units, fit.codes
+
+    # ------------------------------------------------------------------ explain
+    def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: NormalisePlan,
+                fit: NormaliseFit, out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
+        m = self.method
+        codes = list(fit.codes)
+        xo = _norm.orient(ds.values[..., plan.idx], plan.direction)
+        if fit.keep is not None:
+            xo = xo[..., fit.keep]
+        if fit.source is not None:
+            return self._explain_frozen(ds, plan, fit, xo)
+        notes = [f"{_DESCRIBE[m]}, after multiplying each indicator (and any target, "
+                 "goalpost or leading value) by its direction"]
+        if m in _norm.RANGED:
+            notes[0] += f"; scale [{fmt(self.range[0])}, {fmt(self.range[1])}]"
+        span = f"{ds.periods[0]}-{ds.periods[-1]}"
+        if m in _norm.DATA_RELATIVE:
+            notes.append(f"bounds pooled over all periods {span}: scores are comparable across "
+                         "periods" if self.bounds == "pooled" else
+                         "bounds per period: each period's best unit scores the top of the "
+                         "scale")
+        fitted: dict[str, Any] = {"method": m, "codes": list(plan.codes), "bounds": self.bounds}
+        if fit.constant:
+            if fit.dropped:
+                notes.append("constant indicator(s) dropped (policy constant: drop): "
+                             + ", ".join(fit.dropped))
+            else:
+                notes.append("constant indicator(s) set to the middle of the scale (policy "
+                             "constant: midpoint): " + ", ".join(fit.constant))
+            fitted["constant"] = list(fit.constant)
+        fitted["dropped_codes"] = list(fit.dropped)
+        if m in _norm.DATA_RELATIVE:
+            fitted.update(lower=fit.lower, upper=fit.upper)
+            if fit.mean is not None:
+                fitted.update(mean=fit.mean, sd=fit.sd)
+        refs = dict(plan.refs)
+        keep = fit.keep
+        if keep is not None:
+            refs = {k: (v[..., keep] if isinstance(v, np.ndarray) else v) for k, v in refs.items()}
+        if m in ("target", "leading"):
+            t = plan.params["target" if m == "target" else "leading"]
+            refs["reference"] = np.broadcast_to(t if keep is None else t[keep],
+                                                (1, 1, len(codes)))
+        if "reference" in fit.params:
+            refs["reference"] = fit.params["reference"]
+        order = ("goalposts_lower", "goalposts_upper", "reference", "reference_period")
+        fitted.update({k: refs[k] for k in order if k in refs})
+        if refs.get("reference") is not None and m in ("target", "dist_ref", "leading"):
+            notes.extend(self._beyond(codes, xo, refs["reference"]))
+        if m == "goalposts":
+            lo, up = plan.params["lower"], plan.params["upper"]
+            if keep is not None:
+                lo, up = lo[keep], up[keep]
+            n_out = int((~np.isnan(xo) & ((xo < lo) | (xo > up))).sum())
+            if n_out:
+                notes.append(f"{n_out} values outside their goalposts "
+                             + ("truncated to the goalposts" if self.truncate else
+                                "(not truncated: scores beyond the scale)"))
+        empty = [c for k, c in enumerate(codes) if np.isnan(xo[..., k]).all()]
+        if empty:
+            notes.append(f"no data at all (left missing): {', '.join(empty)}")
+        return notes, fitted
+
+    def _explain_frozen(self, ds: DataSet, plan: NormalisePlan, fit: NormaliseFit,
+                        xo: np.ndarray) -> tuple[list[str], dict[str, Any]]:
+        """Notes and table of a normalisation with a baseline's parameters (scenarios)."""
+        m, codes, source = self.method, list(fit.codes), fit.source
+        direction = plan.direction if fit.keep is None else plan.direction[fit.keep]
+        lower, upper = fit.lower, fit.upper
+        mid = fit.midpoint
+        xin = xo if mid is None else np.where(mid, np.nan, xo)
+        obs = ~np.isnan(xin)
+        with np.errstate(invalid="ignore"):
+            beyond = obs & ((xin < lower) | (xin > upper))
+        notes = [f"{_DESCRIBE[m]}, with the parameters learnt in {source} (frozen: "
+                 f"{', '.join(fit.params)} not re-estimated from these data)"]
+        extra = [str(p) for p in fit.extra_periods]
+        if extra:
+            notes.append(f"periods not in {source} ({listing(extra)}) use the parameters of its "
+                         "nearest period" if self.bounds == "per_period" else
+                         f"periods not in {source} ({listing(extra)}) use the same pooled "
+                         "parameters")
+        n_out = int(beyond.sum())
+        table = self._beyond_table(ds, codes, direction, xo, lower, upper, beyond)
+        if n_out:
+            per = ", ".join(f"{c} {int(beyond[..., k].sum())}"
+                            for k, c in enumerate(codes) if beyond[..., k].any())
+            notes.append(f"{n_out} values beyond the frozen bounds ({per}): "
+                         + ("set to the bound before normalising (clip: true)" if fit.clip else
+                            "scored beyond the scale (clip: false)"))
+        midpoint = [c for c in fit.constant if c not in set(fit.dropped)]
+        if midpoint:
+            notes.append("indicators constant in the baseline kept at the middle of the scale: "
+                         + ", ".join(midpoint))
+        if fit.dropped:
+            notes.append("indicators dropped in the baseline (constant) left out: "
+                         + ", ".join(fit.dropped))
+        fitted: dict[str, Any] = {"method": m, "codes": codes, "bounds": self.bounds,
+                                  "dropped_codes": list(fit.dropped), "constant": midpoint,
+                                  "lower": lower, "upper": upper, "frozen": True,
+                                  "clip": fit.clip, "beyond": table}
+        for key in ("mean", "sd", "reference"):
+            if key in fit.params:
+                fitted[key] = fit.params[key]
+        return notes, fitted
+
+    @staticmethod
+    def _beyond_table(ds: DataSet, codes: list[str], direction: np.ndarray, x: np.ndarray,
+                      lower: np.ndarray, upper: np.ndarray, mask: np.ndarray) -> pd.DataFrame:
+        """Values beyond frozen bounds: unit, period, indicator, value and the bounds (raw)."""
+        pi, ui, k = np.nonzero(mask)
+        lo = np.broadcast_to(lower, x.shape)[pi, ui, k] * direction[k]
+        up = np.broadcast_to(upper, x.shape)[pi, ui, k] * direction[k]
+        return pd.DataFrame({
+            "unit": np.array(ds.units, dtype=object)[ui],
+            "period": np.array(ds.periods)[pi],
+            "indicator": np.array(codes, dtype=object)[k],
+            "value": x[pi, ui, k] * direction[k],
+            "bound_low": np.minimum(lo, up), "bound_high": np.maximum(lo, up),
+            "side": np.where(x[pi, ui, k] > np.broadcast_to(upper, x.shape)[pi, ui, k],
+                             "better than the best baseline value",
+                             "worse than the worst baseline value"),
+        })
+
+    # ------------------------------------------------------------------ helpers
+    def _check_ratio(self, plan: NormalisePlan, fit: NormaliseFit, x: np.ndarray) -> None:
         """Name indicator, unit and period of a negative value before a ratio (B07)."""
+        direction = plan.direction if fit.keep is None else plan.direction[fit.keep]
         neg = ~np.isnan(x) & (x < 0) & (direction > 0)
         if neg.any():
-            pi, ui, k = np.argwhere(neg)[0]
+            idx = tuple(np.argwhere(neg)[0])
+            pi, ui, k = idx[-3:]
             raise MethodError(
-                f"step {name!r}: {self.method} needs non-negative values; {codes[k]} is "
-                f"{fmt(x[pi, ui, k])} for unit {ds.units[ui]} in {ds.periods[pi]} "
+                f"step {plan.step!r}: {self.method} needs non-negative values; {fit.codes[k]} is "
+                f"{fmt(x[idx])} for unit {plan.units[ui]} in {plan.periods[pi]} "
                 f"({int(neg.sum())} negative values; field case B07)",
                 ["use minmax or target, which accept negative values"],
             )
 
-    def _beyond(self, ds: DataSet, codes: list[str], x: np.ndarray, ref: np.ndarray
-                ) -> list[str]:
+    def _beyond(self, codes: list[str], x: np.ndarray, ref: np.ndarray) -> list[str]:
         over = ~np.isnan(x) & (x > ref)
         if not over.any():
             return []
@@ -520,19 +624,19 @@ class NormaliseStep(MethodParams, StepSpec):
         return [f"{int(over.sum())} values beyond {what}, {done}: {per}"]
 
     @staticmethod
-    def _constant_details(build: Any, ds: DataSet, codes: list[str], direction: np.ndarray,
-                          x: np.ndarray, const: np.ndarray, axis: Any) -> list[str]:
-        from ..units import unit_of
-
+    def _constant_details(ctx: StepContext, plan: NormalisePlan, x: np.ndarray,
+                          const: np.ndarray) -> list[str]:
+        axis = plan.axis
         lower, _ = _norm.column_bounds(x, axis)
         details = []
+        pooled = axis == (-3, -2)
         for idx in np.argwhere(const):
-            code = codes[idx[-1]]
-            unit = unit_of(build, ds.name, code)  # after denomination, if any
-            when = (f"over {ds.periods[0]}-{ds.periods[-1]}" if axis == (0, 1)
-                    else f"in period {ds.periods[idx[0]]}")
-            value = lower[tuple(idx)] * direction[idx[-1]]
-            cells = x[..., idx[-1]] if axis == (0, 1) else x[idx[0], :, idx[-1]]
+            code = plan.codes[idx[-1]]
+            unit = ctx.measure(plan.dataset, code)  # after denomination, if any
+            when = (f"over {plan.periods[0]}-{plan.periods[-1]}" if pooled
+                    else f"in period {plan.periods[idx[0]]}")
+            value = lower[tuple(idx)] * plan.direction[idx[-1]]
+            cells = x[..., idx[-1]] if pooled else x[idx[0], :, idx[-1]]
             n_obs, n_cells = int((~np.isnan(cells)).sum()), cells.size
             if n_obs == 1:  # not "the same value for every unit": one value, the rest missing
                 details.append(f"indicator {code} ({unit or 'no unit'}) has only 1 observed "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -11,12 +12,29 @@ from pydantic import Field, model_validator
 from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import screen as _scr
-from .base import StepSpec, check_codes, listing, near_matches
+from .base import StepContext, StepSpec, check_codes, listing, near_matches
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..build import Build
+__all__ = ["ScreenFit", "ScreenPlan", "ScreenStep"]
 
-__all__ = ["ScreenStep"]
+
+@dataclass(frozen=True)
+class ScreenPlan:
+    """The screen step's labels: the columns counted."""
+
+    step: str
+    units: tuple[str, ...]
+    periods: tuple[int, ...]
+    codes: tuple[str, ...]
+    idx: list[int]
+
+
+@dataclass(frozen=True)
+class ScreenFit:
+    """Units kept (positions), and per unit its shares and the reason it was kept or not."""
+
+    keep: np.ndarray
+    rows: list[dict[str, Any]]
+    reasons: dict[str, str]
 
 
 class ScreenStep(StepSpec):
@@ -68,7 +86,7 @@ class ScreenStep(StepSpec):
             raise ValueError(f"units both in include and exclude: {both}")
         return self
 
-    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
+    def prepare(self, ctx: StepContext, name: str, ds: DataSet) -> ScreenPlan:
         forced = self.include + self.exclude
         unknown = [u for u in forced if u not in set(ds.units)]
         if unknown:
@@ -77,7 +95,20 @@ class ScreenStep(StepSpec):
                                             f"units: {listing(list(ds.units), 20)}"])
         codes = list(ds.codes) if self.indicators is None else list(self.indicators)
         check_codes(name, "indicators", codes, list(ds.codes))
-        x = ds.take(codes)  # (P, U, K)
+        return ScreenPlan(name, ds.units, ds.periods, tuple(codes),
+                          [ds.codes.index(c) for c in codes])
+
+    def fit(self, ctx: StepContext, plan: ScreenPlan, x: np.ndarray) -> ScreenFit:
+        """Availability and zero share of each unit (:mod:`gipro.methods.screen`) and the
+        units kept.
+
+        Raises
+        ------
+        MethodError
+            Screening would remove every unit.
+        """
+        name, codes, units, periods = plan.step, plan.codes, plan.units, plan.periods
+        x = x[..., plan.idx]  # (P, U, K)
         if self.scope == "pooled":
             avail = _scr.availability(x, axis=(0, 2))
             zeros = _scr.zero_share(x, axis=(0, 2))
@@ -88,16 +119,16 @@ class ScreenStep(StepSpec):
             avail = a_pt.min(axis=0)
             zeros = np.where(np.isnan(z_pt), -np.inf, z_pt).max(axis=0)
             zeros = np.where(np.isinf(zeros), np.nan, zeros)
-            worst_a = np.array(ds.periods)[a_pt.argmin(axis=0)]
-            worst_z = np.array(ds.periods)[np.where(np.isnan(z_pt), -np.inf, z_pt).argmax(axis=0)]
-        low = (np.zeros(len(ds.units), bool) if self.min_availability is None
+            worst_a = np.array(periods)[a_pt.argmin(axis=0)]
+            worst_z = np.array(periods)[np.where(np.isnan(z_pt), -np.inf, z_pt).argmax(axis=0)]
+        low = (np.zeros(len(units), bool) if self.min_availability is None
                else avail < self.min_availability - 1e-12)
-        zero = (np.zeros(len(ds.units), bool) if self.max_zero_share is None
+        zero = (np.zeros(len(units), bool) if self.max_zero_share is None
                 else zeros > self.max_zero_share + 1e-12)
         keep = ~low & ~zero
-        multi = len(ds.periods) > 1
+        multi = len(periods) > 1
         rows, reasons = [], {}
-        for i, u in enumerate(ds.units):  # report rows (one per unit)
+        for i, u in enumerate(units):  # report rows (one per unit)
             why = []
             if low[i]:
                 when = (f" in {worst_a[i]}" if worst_a is not None and multi else
@@ -123,12 +154,31 @@ class ScreenStep(StepSpec):
                 [f"lowest availability {np.nanmin(avail):.1%}, rule min_availability="
                  f"{self.min_availability}; max_zero_share={self.max_zero_share}",
                  "lower the thresholds or check the data"])
-        removed = [u for i, u in enumerate(ds.units) if not keep[i]]
-        for u in removed:
-            build.exclude(u, f"screened out: {reasons[u]}", name)
-        kept_idx = np.flatnonzero(keep)
-        out = DataSet(self.output, ds.values[:, kept_idx, :], tuple(ds.units[i] for i in kept_idx),
-                      ds.periods, ds.codes)
+        return ScreenFit(np.flatnonzero(keep), rows, reasons)
+
+    def transform(self, plan: ScreenPlan, fit: ScreenFit, x: np.ndarray) -> np.ndarray:
+        """The kept units' rows."""
+        return x[..., fit.keep, :]
+
+    def labels(self, plan: ScreenPlan, fit: ScreenFit, ds: DataSet
+               ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return tuple(ds.units[i] for i in fit.keep), ds.codes
+
+    def products(self, ctx: StepContext, name: str, ds: DataSet, plan: ScreenPlan,
+                 fit: ScreenFit, out: DataSet | None
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Every removed unit, with its reason (``exclusions.csv``)."""
+        kept = set(fit.keep.tolist())
+        return {}, [{"unit": u, "period": None, "step": name,
+                     "reason": f"screened out: {fit.reasons[u]}"}
+                    for i, u in enumerate(ds.units) if i not in kept]
+
+    def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: ScreenPlan,
+                fit: ScreenFit, out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
+        multi = len(ds.periods) > 1
+        kept = set(fit.keep.tolist())
+        removed = [u for i, u in enumerate(ds.units) if i not in kept]
+        reasons = fit.reasons
         rule = []
         if self.min_availability is not None:
             rule.append(f"availability >= {self.min_availability:.1%}")
@@ -137,11 +187,10 @@ class ScreenStep(StepSpec):
         how = ("in every period" if self.scope == "all_periods" else "pooled over all periods"
                ) if multi else ""
         notes = [f"kept units with {' and '.join(rule) or 'no rule'} {how}".rstrip()
-                 + f": {len(kept_idx)} of {len(ds.units)} kept"]
+                 + f": {len(fit.keep)} of {len(ds.units)} kept"]
         if removed:
             notes.append(f"removed: {listing([f'{u} ({reasons[u]})' for u in removed], 10)}")
         forced_in = [u for u in self.include if reasons[u]]
         if forced_in:
             notes.append(f"kept by include despite the rules: {listing(forced_in)}")
-        build.fitted[name] = {"summary": pd.DataFrame(rows)}
-        return out, notes
+        return notes, {"summary": pd.DataFrame(fit.rows)}

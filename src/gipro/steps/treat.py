@@ -2,80 +2,69 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..dataset import DataSet
-from ..errors import InputError, MethodError
+from ..errors import MethodError
 from ..methods import treat as _tr
-from .base import StepSpec, check_codes, fmt, listing
+from .base import StepContext, StepSpec, align_periods, check_codes, fmt, listing
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..build import Build
-
-__all__ = ["IndicatorTreatment", "TreatStep", "frozen_treatment"]
+__all__ = ["IndicatorTreatment", "TreatFit", "TreatPlan", "TreatStep"]
 
 
-def frozen_treatment(state: dict, x: np.ndarray, periods, units
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Treat values with the treatment a build applied (:meth:`TreatStep.frozen_state`).
+@dataclass(frozen=True)
+class TreatPlan:
+    """The treat step's labels: indicator columns and each one's settings."""
 
-    A value equal to the baseline's (same unit, period -- projected periods: the last
-    baseline period -- and indicator) gets the baseline's treated value; any other value
-    goes through the baseline's treatment of its indicator and period: unchanged (the
-    indicator passed), clipped at the values winsorised outliers were set to, or
-    transformed with the baseline's minimum, maximum and Box-Cox lambda (COINr ``log_CT``,
-    the COIN Tool log, Box and Cox 1964).
+    step: str
+    units: tuple[str, ...]
+    periods: tuple[int, ...]
+    codes: tuple[str, ...]
+    idx: list[int]
+    winmax: np.ndarray
+    force: np.ndarray
+    fallback: list[str]
+    auto: np.ndarray
+    specs: list[IndicatorTreatment]
+    pooled: bool
 
-    Parameters
-    ----------
-    state : dict
-    x : ndarray of shape (n_periods, n_units, n_codes)
-        Values of the state's codes.
-    periods, units : sequence
-        Labels of ``x``'s first two axes.
 
-    Returns
-    -------
-    y : ndarray like ``x``
-        Treated values (NaN where a transform is undefined for a new value).
-    mode : ndarray of shape (n_periods, 1, n_codes)
-        ``identity``, ``winsorise`` or the transform's name.
-    cap_low, cap_high : ndarray of shape (n_periods, 1, n_codes)
-        Winsorisation bounds (-inf / inf where none).
+@dataclass(frozen=True)
+class TreatFit:
+    """The treatment learnt per period (or pooled) and indicator, with the check's results.
+
+    ``treatment`` (:class:`gipro.methods.treat.Treatment`) has arrays of shape (B, K): B = the
+    number of periods (``scope: per_period``) or 1 (pooled), K = the plan's indicators.
+    ``status`` are :data:`gipro.methods.treat.STATUS` codes, ``labels`` the status as written
+    in the summary, ``used`` the transform applied ("" for none).
     """
-    from scipy import special
 
-    base = list(state["periods"])
-    rows = np.array([base.index(p) if p in base else (len(base) - 1 if p > base[-1] else 0)
-                     for p in periods])
-    bunits = {u: i for i, u in enumerate(state["units"])}
-    known = np.array([u in bunits for u in units])
-    ui = np.array([bunits.get(u, 0) for u in units])
-    b_in = np.where(known[None, :, None], state["input"][rows][:, ui], np.nan)
-    b_out = np.where(known[None, :, None], state["output"][rows][:, ui], np.nan)
-    blk = np.zeros(len(rows), dtype=int) if state["pooled"] else rows
+    treatment: _tr.Treatment
+    status: np.ndarray
+    labels: np.ndarray
+    used: np.ndarray
+    skew: np.ndarray
+    kurt: np.ndarray
+    periods: tuple[int, ...]
+    codes: tuple[str, ...]
+    source: str | None = None
+    extra_periods: tuple[int, ...] = ()
 
-    def per(a: np.ndarray) -> np.ndarray:  # (B, K) -> (P, 1, K)
-        return np.asarray(a)[blk][:, None, :]
+    @property
+    def transformed(self) -> list[str]:
+        """Indicators transformed (log, Box-Cox) in some period: their unit changes."""
+        hit = (np.asarray(self.treatment.mode) > 1).any(axis=0)
+        return [c for c, h in zip(self.codes, hit, strict=True) if h]
 
-    mode = per(state["mode"])
-    m, mx, lam = per(state["min"]), per(state["max"]), per(state["lambda"])
-    cap_hi = np.where(per(state["hi"]), per(state["cap_high"]), np.inf)
-    cap_lo = np.where(per(state["lo"]), per(state["cap_low"]), -np.inf)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shifted = x - m + 1.0
-        f = np.select(
-            [mode == "identity", mode == "winsorise", mode == "log_ct", mode == "log_ct_orig",
-             mode == "log", mode == "boxcox"],
-            [x, np.clip(x, cap_lo, cap_hi), np.log(x - m + 0.01 * (mx - m)), np.log(shifted),
-             np.log(x), special.boxcox(shifted, np.where(np.isnan(lam), 1.0, lam))],
-            default=np.nan)
-        same = (x == b_in) | (np.isnan(x) & np.isnan(b_in))
-    return np.where(same, b_out, f), mode, cap_lo, cap_hi
+    def frozen(self, source: str) -> TreatFit:
+        """This fit handed to another build (scenario evaluation): learnt in ``source``."""
+        return replace(self, source=source)
+
 
 Fallback = Literal["log_ct", "log_ct_orig", "log", "boxcox", "none"]
 
@@ -169,133 +158,129 @@ class TreatStep(StepSpec):
     scope: Literal["per_period", "pooled"] = "per_period"
     indicators: dict[str, IndicatorTreatment] = Field(default_factory=dict)
 
-    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[DataSet, list[str]]:
-        frozen = getattr(build, "frozen", {}).get(name)
-        if frozen is not None:
-            return self._apply_frozen(build, name, ds, frozen)
-        fw_inds = set(build.framework.indicator_codes)
+    def prepare(self, ctx: StepContext, name: str, ds: DataSet) -> TreatPlan:
+        fw_inds = set(ctx.framework.indicator_codes)
         codes = [c for c in ds.codes if c in fw_inds]
         check_codes(name, "treatment overrides given for indicators", list(self.indicators),
                     codes)
-        idx = [ds.codes.index(c) for c in codes]
-        x = ds.values[:, :, idx]
-        p, u, k = x.shape
         spec = [self.indicators.get(c, IndicatorTreatment()) for c in codes]
-        winmax = np.array([s.winmax if s.winmax is not None else self.winmax for s in spec])
-        force = np.array([s.force for s in spec])
-        fallback = [s.fallback or self.fallback for s in spec]
-        auto = np.array([s.method == "default" for s in spec])
-        pooled = self.scope == "pooled"
-        xin = x.reshape(1, p * u, k) if pooled else x
-        res = _tr.treat(xin, winmax=winmax, skew_threshold=self.skew_threshold,
-                        kurt_threshold=self.kurtosis_threshold, force=force, fallback=fallback,
-                        boxcox_lambda=self.boxcox_lambda, enabled=auto,
-                        on_constant=self.on_constant, names=codes)
-        y = res.x.reshape(x.shape)
-        changed = res.changed.reshape(x.shape)
-        fb_used = res.fallback.copy()
-        # forced transforms (method: log_ct etc.), no check
-        for j in np.flatnonzero(~auto):
-            m = spec[j].method
-            if m == "none":
-                continue
-            lam = spec[j].boxcox_lambda if spec[j].boxcox_lambda is not None else \
-                self.boxcox_lambda
-            col = _tr.transform(xin[..., [j]], m, lmbda=lam, names=[codes[j]])
-            y[..., j] = col.reshape(x.shape[:2])
-            changed[..., j] = np.where(np.isnan(x[..., j]), 0, _tr.TRANSFORMED)
-            fb_used[..., j] = m
+        return TreatPlan(
+            name, ds.units, ds.periods, tuple(codes), [ds.codes.index(c) for c in codes],
+            np.array([s.winmax if s.winmax is not None else self.winmax for s in spec]),
+            np.array([s.force for s in spec]), [s.fallback or self.fallback for s in spec],
+            np.array([s.method == "default" for s in spec]), spec, self.scope == "pooled")
+
+    def fit(self, ctx: StepContext, plan: TreatPlan, x: np.ndarray) -> TreatFit:
+        """The check, winsorisation rounds and fallbacks (:func:`gipro.methods.treat.treat`),
+        and the forced transforms of per-indicator overrides."""
+        codes = list(plan.codes)
+        x = x[..., plan.idx]
+        p, u, k = x.shape
+        xin = x.reshape(1, p * u, k) if plan.pooled else x
+        res = _tr.treat(xin, winmax=plan.winmax, skew_threshold=self.skew_threshold,
+                        kurt_threshold=self.kurtosis_threshold, force=plan.force,
+                        fallback=plan.fallback, boxcox_lambda=self.boxcox_lambda,
+                        enabled=plan.auto, on_constant=self.on_constant, names=codes,
+                        moments_after=False)
+        t = res.treatment
+        mode, t_min, t_max, t_lam = (np.array(a) for a in (t.mode, t.min, t.max, t.lmbda))
+        used = res.fallback.copy()
         names = np.array([_tr.STATUS[i] for i in range(len(_tr.STATUS))], dtype=object)
         labels = names[res.status.astype(int)]
-        for j in np.flatnonzero(~auto):
-            labels[..., j] = ("not treated (method: none)" if spec[j].method == "none"
-                              else f"forced transform {spec[j].method}")
-        out = ds.values.copy()
-        out[:, :, idx] = y
+        for j in np.flatnonzero(~plan.auto):  # forced transforms (method: log_ct etc.)
+            s = plan.specs[j]
+            if s.method == "none":
+                labels[..., j] = "not treated (method: none)"
+                continue
+            lam = s.boxcox_lambda if s.boxcox_lambda is not None else self.boxcox_lambda
+            _, mn, mx, lm = _tr.transform_params(xin[..., [j]], s.method, lmbda=lam,
+                                                 names=[codes[j]])
+            mode[..., j] = _tr.MODES.index(s.method)
+            t_min[..., j], t_max[..., j], t_lam[..., j] = mn[..., 0], mx[..., 0], lm[..., 0]
+            used[..., j] = s.method
+            labels[..., j] = f"forced transform {s.method}"
+        treatment = _tr.Treatment(mode, t.low, t.high, t_min, t_max, t_lam)
+        return TreatFit(treatment, res.status, labels, used, res.skew, res.kurt,
+                        tuple(plan.periods), tuple(codes))
 
-        changes = self._changes(ds, codes, x, y, changed, winmax, fb_used, pooled)
-        summary = self._summary(ds, codes, res, labels, changed, pooled)
-        build.fitted[name] = {"changes": changes, "summary": summary}
-        return DataSet(self.output, out, ds.units, ds.periods, ds.codes), self._notes(
-            ds, codes, labels, changed, pooled)
+    def freeze(self, plan: TreatPlan, fit: TreatFit, ds: DataSet) -> TreatFit:
+        """A baseline's treatment for these data (projected periods: the nearest baseline
+        period's)."""
+        check_codes(plan.step, "frozen indicators", list(fit.codes), list(plan.codes))
+        if list(fit.codes) != list(plan.codes):
+            keep = [fit.codes.index(c) for c in plan.codes if c in fit.codes]
+            fit = replace(fit, treatment=fit.treatment.take((..., keep)),
+                          codes=tuple(fit.codes[k] for k in keep))
+        if not plan.pooled:
+            rows = align_periods(fit.periods, ds.periods)
+            fit = replace(fit, treatment=fit.treatment.take(rows))
+        return replace(fit, extra_periods=tuple(p for p in ds.periods if p not in fit.periods))
 
-    # ------------------------------------------------------------------ frozen treatment
-    def frozen_state(self, build: Build, name: str) -> dict:
-        """The treatment this step applied in a run build, to treat other data the same way.
-
-        Scenario evaluation (:mod:`gipro.scenario`) keeps the baseline's treatment: a value
-        equal to the baseline's keeps its treated value; a changed value is winsorised at the
-        baseline's caps (the values outliers were set to) where the baseline winsorised, or
-        transformed with the baseline's parameters (minimum, maximum, Box-Cox lambda) where the
-        baseline transformed; other indicators pass unchanged. Re-running the check on changed
-        data could instead switch an indicator to a log scale under bounds learnt on the raw
-        scale. Pass the state to ``Build(..., frozen={name: state})``.
+    def transform(self, plan: TreatPlan, fit: TreatFit, x: np.ndarray) -> np.ndarray:
+        """Treat with the learnt treatment (:func:`gipro.methods.treat.apply_fitted`).
 
         Raises
         ------
-        InputError
-            If the build has not run this step.
+        MethodError
+            A frozen transform undefined for a new value (far below the baseline minimum).
         """
-        entry = next((e for e in build.log if e.name == name and not e.skipped), None)
-        if entry is None or name not in build.fitted:
-            raise InputError(f"step {name!r} has not been run in this build")
-        ds_in, ds_out = build.datasets[entry.input], build.datasets[entry.output]
-        fw_inds = set(build.framework.indicator_codes)
-        codes = [c for c in ds_in.codes if c in fw_inds]
-        x_in, x_out = ds_in.take(codes), ds_out.take(codes)
-        pooled = self.scope == "pooled"
-        summ = build.fitted[name]["summary"]
-        status = summ["status"].to_numpy(dtype=object).reshape(-1, len(codes))
-        b_in = x_in.reshape(1, -1, len(codes)) if pooled else x_in
-        b_out = x_out.reshape(1, -1, len(codes)) if pooled else x_out
-        mode = np.full(status.shape, "identity", dtype=object)
-        lam = np.full(status.shape, np.nan)
-        for j, c in enumerate(codes):
-            spec = self.indicators.get(c, IndicatorTreatment())
-            name_t = spec.method if spec.method not in ("default", "none") else (
-                spec.fallback or self.fallback)
-            for b in range(status.shape[0]):
-                if "transform" in str(status[b, j]):
-                    mode[b, j] = name_t
-                    if name_t == "boxcox":
-                        given = spec.boxcox_lambda if spec.boxcox_lambda is not None else \
-                            self.boxcox_lambda
-                        lam[b, j] = given if given is not None else float(
-                            _tr.boxcox(b_in[b][:, [j]], None)[1][0])
-        with np.errstate(invalid="ignore"):
-            moved = ~np.isnan(b_in) & (b_in != b_out)
-            hi = (moved & (b_out < b_in)).any(axis=1) & (mode == "identity")
-            lo = (moved & (b_out > b_in)).any(axis=1) & (mode == "identity")
-        mode = np.where(hi | lo, "winsorise", mode)
-        obs_in, obs_out = ~np.isnan(b_in), ~np.isnan(b_out)
-        return {"periods": tuple(ds_in.periods), "units": tuple(ds_in.units), "codes": codes,
-                "pooled": pooled, "input": x_in, "output": x_out, "mode": mode,
-                "hi": hi, "lo": lo, "lambda": lam,
-                "cap_high": _tr._nanmax(b_out, obs_out, 1)[:, 0, :],
-                "cap_low": _tr._nanmin(b_out, obs_out, 1)[:, 0, :],
-                "min": _tr._nanmin(b_in, obs_in, 1)[:, 0, :],
-                "max": _tr._nanmax(b_in, obs_in, 1)[:, 0, :]}
+        idx = plan.idx if fit.codes == plan.codes else \
+            [plan.idx[plan.codes.index(c)] for c in fit.codes]
+        xs = x[..., idx]
+        y = _tr.apply_fitted(xs, fit.treatment)
+        if fit.source is not None:
+            bad = ~np.isnan(xs) & np.isnan(y)
+            if bad.any():
+                pos = tuple(np.argwhere(bad)[0])
+                pi, ui_, k = pos[-3:]
+                mode = _tr.MODES[int(np.asarray(fit.treatment.mode)[0 if plan.pooled
+                                                                   else pi, k])]
+                raise MethodError(
+                    f"step {plan.step!r} (treatment frozen at the baseline's): the {mode} "
+                    f"transform of {fit.codes[k]} is undefined for {fmt(xs[pos])} (unit "
+                    f"{plan.units[ui_]}, period {plan.periods[pi]}): it lies too far below the "
+                    "baseline minimum",
+                    ["use bounds: recompute, or a change that keeps the value in range"])
+        out = x.copy()
+        out[..., idx] = y
+        return out
 
-    def _apply_frozen(self, build: Build, name: str, ds: DataSet, state: dict
-                      ) -> tuple[DataSet, list[str]]:
-        codes = list(state["codes"])
-        check_codes(name, "frozen indicators", codes, list(ds.codes))
-        x = ds.take(codes)
-        y, mode, _, _ = frozen_treatment(state, x, ds.periods, ds.units)
-        bad = ~np.isnan(x) & np.isnan(y)
-        if bad.any():
-            pi, ui_, k = np.argwhere(bad)[0]
-            raise MethodError(
-                f"step {name!r} (treatment frozen at the baseline's): the {mode[pi, 0, k]} "
-                f"transform of {codes[k]} is undefined for {fmt(x[pi, ui_, k])} (unit "
-                f"{ds.units[ui_]}, period {ds.periods[pi]}): it lies too far below the baseline "
-                "minimum", ["use bounds: recompute, or a change that keeps the value in range"])
+    def row_wise(self, plan: TreatPlan, fit: TreatFit) -> bool:
+        return True  # caps, shifts and lambdas per period and indicator
+
+    # ------------------------------------------------------------------ explain
+    def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: TreatPlan, fit: TreatFit,
+                out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
+        assert out is not None
+        codes = list(fit.codes)
+        idx = [ds.codes.index(c) for c in codes]
+        x, y = ds.values[..., idx], out.values[..., idx]
+        p, u, k = x.shape
+        pooled = plan.pooled
+        t = fit.treatment
+        mode = np.asarray(t.mode)[:, None, :]
+        obs = ~np.isnan(x)
+        if fit.source is not None:
+            return self._explain_frozen(ds, codes, x, y, mode if not pooled
+                                        else np.broadcast_to(mode, (p, 1, k)))
+        with np.errstate(invalid="ignore"):
+            changed = np.where(
+                mode == 1, np.subtract(x > np.asarray(t.high)[:, None, :],
+                                       x < np.asarray(t.low)[:, None, :], dtype=np.int8),
+                np.where((mode > 1) & obs, _tr.TRANSFORMED, 0)).astype(np.int8)
+        yin = y.reshape(1, p * u, k) if pooled else y
+        skew_after, kurt_after = _tr.skew_kurt(yin, axis=-2)
+        changes = self._changes(ds, codes, x, y, changed, plan.winmax, fit.used, pooled)
+        summary = self._summary(ds, codes, fit, skew_after, kurt_after, changed, pooled)
+        return self._notes(ds, codes, fit.labels, changed, pooled), {
+            "changes": changes, "summary": summary}
+
+    def _explain_frozen(self, ds: DataSet, codes: list[str], x: np.ndarray, y: np.ndarray,
+                        mode: np.ndarray) -> tuple[list[str], dict[str, Any]]:
         with np.errstate(invalid="ignore"):
             changed = ~np.isnan(x) & (y != x)
-            capped = changed & (mode == "winsorise")
-        transformed = changed & np.isin(mode, ["log_ct", "log_ct_orig", "log", "boxcox"])
-        out = ds.values.copy()
-        out[:, :, [ds.codes.index(c) for c in codes]] = y
+        capped = changed & (mode == 1)
+        transformed = changed & (mode > 1)
         notes = ["treatment frozen at the baseline's: values as in the baseline keep their "
                  "treated values; changed values are winsorised at the baseline's caps or "
                  "transformed with its parameters where the baseline did so"]
@@ -305,14 +290,14 @@ class TreatStep(StepSpec):
         if transformed.any():
             notes.append(f"{int(transformed.sum())} values transformed as in the baseline")
         pi, ui_, k = np.nonzero(changed)
-        build.fitted[name] = {"frozen": True, "changes": pd.DataFrame({
+        return notes, {"frozen": True, "changes": pd.DataFrame({
             "unit": np.array(ds.units, dtype=object)[ui_],
             "period": np.array(ds.periods)[pi],
             "indicator": np.array(codes, dtype=object)[k],
             "old": x[pi, ui_, k], "new": y[pi, ui_, k],
-            "reason": np.where(mode[pi, 0, k] == "winsorise", "winsorised (frozen treatment)",
+            "reason": np.where(np.broadcast_to(mode, x.shape)[pi, ui_, k] == 1,
+                               "winsorised (frozen treatment)",
                                "transformed (frozen treatment)")})}
-        return DataSet(self.output, out, ds.units, ds.periods, ds.codes), notes
 
     def _changes(self, ds, codes, x, y, changed, winmax, fb_used, pooled) -> pd.DataFrame:
         pi, ui, ki = np.nonzero(changed)
@@ -338,7 +323,8 @@ class TreatStep(StepSpec):
             "reason": reason,
         })
 
-    def _summary(self, ds, codes, res, labels, changed, pooled) -> pd.DataFrame:
+    def _summary(self, ds, codes, fit, skew_after, kurt_after, changed, pooled
+                 ) -> pd.DataFrame:
         periods = (np.array([f"{ds.periods[0]}-{ds.periods[-1]}"], dtype=object) if pooled
                    else np.array(ds.periods))
         n_p = len(periods)
@@ -350,13 +336,13 @@ class TreatStep(StepSpec):
         return pd.DataFrame({
             "period": np.repeat(periods, n_k),
             "indicator": np.tile(np.array(codes, dtype=object), n_p),
-            "skew": res.skew.reshape(-1),
-            "kurtosis": res.kurt.reshape(-1),
+            "skew": fit.skew.reshape(-1),
+            "kurtosis": fit.kurt.reshape(-1),
             "winsorised_high": high.reshape(-1),
             "winsorised_low": low.reshape(-1),
-            "status": labels.reshape(-1),
-            "skew_after": res.skew_after.reshape(-1),
-            "kurtosis_after": res.kurt_after.reshape(-1),
+            "status": fit.labels.reshape(-1),
+            "skew_after": skew_after.reshape(-1),
+            "kurtosis_after": kurt_after.reshape(-1),
         })
 
     def _notes(self, ds, codes, labels: np.ndarray, changed: np.ndarray, pooled: bool

@@ -20,6 +20,7 @@ again from the normalised data with the new set (``input: normalised``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -31,10 +32,9 @@ from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import normalise as _norm
 from ..methods import weight as _w
-from .base import MethodParams, StepSpec, dropped_codes, near_matches
+from .base import MethodParams, StepContext, StepSpec, dropped_codes, near_matches
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..build import Build
     from ..framework import Framework
 
 __all__ = ["WeightSet", "WeightStep", "framework_weights", "get_weight_set", "weights_table"]
@@ -98,32 +98,33 @@ def framework_weights(framework: Framework) -> WeightSet:
                                    if n.parent is not None}, "framework")
 
 
-def get_weight_set(build: Build, name: str) -> WeightSet:
-    """A weight set of the build by name (``framework`` always exists).
+def get_weight_set(framework: Framework, sets: Mapping[str, WeightSet], name: str
+                   ) -> WeightSet:
+    """A weight set by name: one of ``sets`` (made by weight steps), or ``framework`` (the
+    framework's own weights, which always exists).
 
     Raises
     ------
     InputError
         If there is no set of that name.
     """
-    sets = getattr(build, "weights", {})
     if name in sets:
         return sets[name]
     if name == "framework":
-        return framework_weights(build.framework)
+        return framework_weights(framework)
     raise InputError(f"no weight set named {name!r}",
                      [f"weight sets: {', '.join(['framework', *sets])}",
                       "a weight step makes one: {step: weight, method: ..., output: <name>}"])
 
 
-def weights_table(build: Build) -> pd.DataFrame:
-    """Every weight set of a build, long: ``set, method, code, parent, level, weight,
-    effective_weight, unit, period, note`` -- unit-specific rows (``unit``, ``period``) for
-    Benefit-of-the-Doubt; ``note`` says why an effective weight is missing (negative weights
-    above the code).
+def weights_table(framework: Framework, sets: Mapping[str, WeightSet]) -> pd.DataFrame:
+    """Every weight set (the framework's and ``sets``), long: ``set, method, code, parent,
+    level, weight, effective_weight, unit, period, note`` -- unit-specific rows (``unit``,
+    ``period``) for Benefit-of-the-Doubt; ``note`` says why an effective weight is missing
+    (negative weights above the code).
     """
-    fw = build.framework
-    sets = {"framework": framework_weights(fw), **getattr(build, "weights", {})}
+    fw = framework
+    sets = {"framework": framework_weights(fw), **sets}
     rows = []
     for ws in sets.values():
         eff = ws.effective(fw)
@@ -152,12 +153,29 @@ def weights_table(build: Build) -> pd.DataFrame:
     return table
 
 
-def _oriented(build: Build, ds: DataSet) -> bool:
-    """Whether a data set's values are already oriented (produced by normalise/aggregate)."""
-    for entry in reversed(build.log):
-        if entry.output == ds.name:
-            return entry.step in ("normalise", "aggregate")
-    return False
+@dataclass(frozen=True)
+class WeightPlan:
+    """The weight step's labels: the base set's weights, the groups, the period."""
+
+    step: str
+    dataset: str
+    units: tuple[str, ...]
+    periods: tuple[int, ...]
+    codes: tuple[str, ...]
+    base: dict[str, float]
+    groups: list[str]
+    period_index: int | None
+    oriented: bool
+    dropped: frozenset[str]
+
+
+@dataclass(frozen=True)
+class WeightFit:
+    """The weights computed (every node but the index), with per-child details and notes."""
+
+    weights: dict[str, float]
+    details: list[dict[str, Any]]
+    notes: list[str]
 
 
 class WeightStep(MethodParams, StepSpec):
@@ -232,16 +250,13 @@ class WeightStep(MethodParams, StepSpec):
             raise ValueError(f"manual weights must be finite and >= 0, got {bad}")
         return self
 
-    def apply(self, build: Build, name: str, ds: DataSet) -> tuple[None, list[str]]:
-        fw = build.framework
-        if self.output in build.datasets:
+    def prepare(self, ctx: StepContext, name: str, ds: DataSet) -> WeightPlan:
+        fw = ctx.framework
+        if self.output in ctx.producers:
             raise InputError(f"step {name!r}: weight set name {self.output!r} is also a data "
                              "set name; choose another output name")
-        base = get_weight_set(build, self.base)
-        weights = dict(base.weights)
+        base = get_weight_set(fw, ctx.weights, self.base)
         groups = self._groups(fw, name)
-        notes: list[str] = []
-        details: list[dict[str, Any]] = []
         if self.target is not None:
             unknown = sorted(set(self.target) - {k for g in groups for k in fw.children(g)})
             if unknown:
@@ -250,11 +265,32 @@ class WeightStep(MethodParams, StepSpec):
                                  near_matches(unknown, [k for g in groups
                                                         for k in fw.children(g)]))
         if self.method == "manual":
-            unknown = sorted(set(self.values) - set(weights))
+            unknown = sorted(set(self.values) - set(base.weights))
             if unknown:
                 raise InputError(f"step {name!r}: manual weights for codes not in the "
                                  f"framework (or the index): {unknown}",
-                                 near_matches(unknown, list(weights)))
+                                 near_matches(unknown, list(base.weights)))
+        pi = None
+        if self.method != "manual" and self.period is not None:
+            if self.period not in ds.periods:
+                raise InputError(f"step {name!r}: period {self.period} is not in the build")
+            pi = ds.periods.index(self.period)
+        return WeightPlan(name, ds.name, ds.units, ds.periods, ds.codes, dict(base.weights), groups,
+                          pi, ctx.producers.get(ds.name) in ("normalise", "aggregate"),
+                          frozenset(dropped_codes(ctx) - set(ds.codes)))
+
+    def prepare_key(self, ctx: StepContext, ds: DataSet) -> Any:
+        return (ds.codes, ds.units, ds.periods, ds.name, frozenset(dropped_codes(ctx)),
+                id(ctx.weights.get(self.base)), ctx.producers.get(ds.name),
+                self.output in ctx.producers)
+
+    def fit(self, ctx: StepContext, plan: WeightPlan, x: np.ndarray) -> WeightFit:
+        fw = ctx.framework
+        name = plan.step
+        weights = dict(plan.base)
+        notes: list[str] = []
+        details: list[dict[str, Any]] = []
+        if self.method == "manual":
             weights.update({k: float(v) for k, v in self.values.items()})
             notes.append("manual weights: " + ", ".join(f"{k} {v:g}"
                                                          for k, v in self.values.items()))
@@ -270,43 +306,45 @@ class WeightStep(MethodParams, StepSpec):
                         + ", ".join(f"{k} keeps {weights[k]:g}" for k in kept)
                         + f" from weight set {self.base!r} (weights are relative within "
                         f"{parent}: give every child of {parent} a value to set them all)")
-        else:
-            pi = None
-            if self.period is not None:
-                if self.period not in ds.periods:
-                    raise InputError(f"step {name!r}: period {self.period} is not in the build")
-                pi = ds.periods.index(self.period)
-            dropped = dropped_codes(build) - set(ds.codes)
-            for parent in groups:
-                kids = [k for k in fw.children(parent) if k not in dropped]
-                gone = [k for k in fw.children(parent) if k in dropped]
-                if gone:
-                    for k in gone:
-                        weights[k] = 0.0
-                    notes.append(f"{parent}: left out (dropped by an earlier step, weight 0): "
-                                 + ", ".join(gone))
-                if not kids:
-                    continue
-                res = self._group_weights(build, name, ds, kids, parent, pi)
-                for k, w in zip(kids, res.weights, strict=True):
-                    weights[k] = float(w)
-                for j, k in enumerate(kids):
-                    row = {"code": k, "parent": parent, "weight": float(res.weights[j])}
-                    for key, val in res.info.items():
-                        if isinstance(val, np.ndarray) and val.shape == (len(kids),):
-                            row[key] = float(val[j])
-                    details.append(row)
-                extra = ""
-                if "explained" in res.info:
-                    extra = f"; PC1 explains {res.info['explained']:.1%}"
-                notes.append(f"{self.method} weights for {parent}: " + ", ".join(
-                    f"{k} {w:.4g}" for k, w in zip(kids, res.weights, strict=True)) + extra)
-                notes.extend(f"{parent}: {n}" for n in res.notes)
-        ws = WeightSet(self.output, weights, self.method, name, details)
-        build.weights[self.output] = ws
-        build.fitted[name] = {"weight_set": self.output, "groups": groups, "details": details,
-                              "weights": weights}
-        return None, notes
+            return WeightFit(weights, details, notes)
+        ds = DataSet(plan.dataset, x, plan.units, plan.periods, plan.codes)
+        for parent in plan.groups:
+            kids = [k for k in fw.children(parent) if k not in plan.dropped]
+            gone = [k for k in fw.children(parent) if k in plan.dropped]
+            if gone:
+                for k in gone:
+                    weights[k] = 0.0
+                notes.append(f"{parent}: left out (dropped by an earlier step, weight 0): "
+                             + ", ".join(gone))
+            if not kids:
+                continue
+            res = self._group_weights(fw, plan, name, ds, kids, parent)
+            for k, w in zip(kids, res.weights, strict=True):
+                weights[k] = float(w)
+            for j, k in enumerate(kids):
+                row = {"code": k, "parent": parent, "weight": float(res.weights[j])}
+                for key, val in res.info.items():
+                    if isinstance(val, np.ndarray) and val.shape == (len(kids),):
+                        row[key] = float(val[j])
+                details.append(row)
+            extra = ""
+            if "explained" in res.info:
+                extra = f"; PC1 explains {res.info['explained']:.1%}"
+            notes.append(f"{self.method} weights for {parent}: " + ", ".join(
+                f"{k} {w:.4g}" for k, w in zip(kids, res.weights, strict=True)) + extra)
+            notes.extend(f"{parent}: {n}" for n in res.notes)
+        return WeightFit(weights, details, notes)
+
+    def products(self, ctx: StepContext, name: str, ds: DataSet, plan: WeightPlan,
+                 fit: WeightFit, out: DataSet | None
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        return {self.output: WeightSet(self.output, fit.weights, self.method, name,
+                                       fit.details)}, []
+
+    def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: WeightPlan,
+                fit: WeightFit, out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
+        return list(fit.notes), {"weight_set": self.output, "groups": plan.groups,
+                                 "details": fit.details, "weights": fit.weights}
 
     def _groups(self, fw: Framework, name: str) -> list[str]:
         if self.groups is not None:
@@ -322,8 +360,9 @@ class WeightStep(MethodParams, StepSpec):
                              [f"levels 1-{fw.max_level - 1} have weights"])
         return groups
 
-    def _group_weights(self, build: Build, name: str, ds: DataSet, kids: list[str],
-                       parent: str, pi: int | None) -> _w.WeightResult:
+    def _group_weights(self, fw: Framework, plan: WeightPlan, name: str, ds: DataSet,
+                       kids: list[str], parent: str) -> _w.WeightResult:
+        pi = plan.period_index
         if self.method == "equal":
             return _w.equal_weights(len(kids))
         missing = [k for k in kids if k not in ds.codes]
@@ -336,8 +375,7 @@ class WeightStep(MethodParams, StepSpec):
             )
         x = ds.take(kids)
         direction = np.ones(len(kids))
-        if not _oriented(build, ds):
-            fw = build.framework
+        if not plan.oriented:
             direction = np.array([fw.node(k).direction or 1 for k in kids], dtype=float)
             x = _norm.orient(x, direction)
         if self.method == "entropy" and self.negative_shift is None:
