@@ -708,9 +708,12 @@ class Build:
             from .labels import with_names
 
             units = getattr(self.source_panel, "units", None)
+            codes = (None if self.recipe.results == "all" else
+                     [c for c in self.final.codes if c in set(self.framework.aggregate_codes)])
             files["results"] = write_table(
-                (with_names(part, units, self.framework, lang) for part in self.results_parts())
-                if format == "csv" else self.results_arrow(lang=lang), out / "results", format)
+                (with_names(part, units, self.framework, lang)
+                 for part in self.results_parts(codes)) if format == "csv"
+                else self.results_arrow(codes, lang=lang), out / "results", format)
             files["recipe"] = out / "recipe.yaml"
             files["log"] = out / "log.yaml"
             files["exclusions"] = out / f"exclusions.{format}"

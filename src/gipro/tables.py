@@ -85,7 +85,12 @@ def write_table(table: pd.DataFrame | Iterable[Any], stem: str | Path, fmt: str 
                  else pa.Table.from_pandas(part, preserve_index=False))
             if writer is None:
                 schema = t.schema.remove_metadata()
-                writer = pq.ParquetWriter(path, schema)
+                # dictionary encoding for the text columns only (codes, names: few distinct
+                # values); numbers are stored plain (a dictionary of random doubles is slow
+                # to build and then dropped)
+                text = [f.name for f in schema if pa.types.is_dictionary(f.type)
+                        or pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+                writer = pq.ParquetWriter(path, schema, use_dictionary=text)
             writer.write_table(t.cast(schema) if not t.schema.equals(schema) else t)
     finally:
         if writer is not None:
