@@ -21,7 +21,7 @@ import pandas as pd
 from .dataset import DataSet
 from .errors import InputError
 
-__all__ = ["FORMATS", "dataset_arrow", "dataset_parts", "write_table"]
+__all__ = ["FORMATS", "dataset_arrow", "dataset_parts", "grouped", "write_table"]
 
 #: Formats of written tables (the suffix of the file).
 FORMATS = ("csv", "parquet")
@@ -132,3 +132,28 @@ def dataset_arrow(ds: DataSet, rows: int = PART_ROWS) -> Iterator[Any]:
         for k, code in enumerate(ds.codes):
             cols[code] = pa.array(np.ascontiguousarray(block[:, k]), pa.float64())
         yield pa.table(cols)
+
+
+def grouped(parts: Iterable[Any], rows: int = PART_ROWS) -> Iterator[Any]:
+    """Consecutive parts (DataFrames, or Arrow tables) joined into parts of about ``rows``
+    rows: a small table is written in one piece, a big one in pieces of bounded size."""
+    held: list[Any] = []
+    n = 0
+    for part in parts:
+        held.append(part)
+        n += len(part)
+        if n >= rows:
+            yield _join(held)
+            held, n = [], 0
+    if held:
+        yield _join(held)
+
+
+def _join(parts: list[Any]) -> Any:
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(parts[0], pd.DataFrame):
+        return pd.concat(parts, ignore_index=True)
+    import pyarrow as pa
+
+    return pa.concat_tables(parts)
