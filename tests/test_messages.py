@@ -300,7 +300,8 @@ def test_weight_noise_spread_range_and_zero_is_a_control_run():
     from gipro.sensitivity import WeightNoise, uncertainty
 
     for bad in (-0.1, 1.0, 1.5):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"spread\n  Input should be (greater than or "
+                                             r"equal to 0|less than 1)"):
             WeightNoise(spread=bad)
     b = gipro.run()
     res = uncertainty(b, [WeightNoise(levels=[2], spread=0.0)], runs=20, seed=3)

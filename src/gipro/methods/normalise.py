@@ -201,7 +201,7 @@ def _check_range(low: float, high: float) -> None:
 
 def _zero_range(lower: np.ndarray, upper: np.ndarray, shape: tuple[int, ...],
                 names: Sequence[str] | None, method: str) -> None:
-    bad = ~np.isnan(lower) & ~np.isnan(upper) & ~(upper > lower)
+    bad = upper <= lower  # (False where a bound is missing: an all-missing column)
     if bad.any():
         raise MethodError(
             f"{method}: indicator(s) {_label(bad, shape, names)} have zero range (the same value "

@@ -190,8 +190,8 @@ def _shaped(x: np.ndarray, method: str, lo: np.ndarray, hi: np.ndarray, lam: np.
     parameters are learnt (:func:`log_ct`, :func:`boxcox`, :func:`treat`) and when they are
     given (:func:`apply_fitted`)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        if method == "log_ct":
-            return np.log(x - lo + 0.01 * (hi - lo))
+        if method == "log_ct":  # no range (constant, or one value): NaN, not ln 0 = -inf
+            return np.where(hi > lo, np.log(x - lo + 0.01 * (hi - lo)), np.nan)
         if method == "log_ct_orig":
             return np.log(x - lo + 1.0)
         if method == "boxcox":
@@ -205,8 +205,9 @@ def log_ct(x: np.ndarray, axis: int = -2) -> np.ndarray:
     r"""COIN Tool log as in COINr: :math:`\ln(x - \min x + 0.01(\max x - \min x))`, per column.
 
     COINr ``log_CT`` (and COINr6 ``deflog = "CTlog"``). Defined for any sign of ``x``; the
-    minimum maps to :math:`\ln(0.01 \cdot \text{range})`. NaN stays NaN; a constant column
-    (zero range) gives NaN for every value, so call it only on columns that vary.
+    minimum maps to :math:`\ln(0.01 \cdot \text{range})`. NaN stays NaN; a column without a
+    range -- constant, or a single observed value -- gives NaN for every value (the formula
+    would give :math:`\ln 0 = -\infty` for its minimum), so call it only on columns that vary.
 
     Examples
     --------
