@@ -220,7 +220,6 @@ def run(
     """Build a composite index from a recipe and write results.csv, ranking.csv, stages/,
     recipe.yaml."""
     from .build import Build
-    from .progress import summary
 
     try:
         build = Build(recipe).run()
@@ -245,6 +244,8 @@ def run(
             if note.startswith("WARNING"):
                 _say(_t("cli_step_note", name=entry.name, note=_loc(note)))
     if len(build.final.periods) > 1:
+        from .progress import summary
+
         _say(summary(build) if _LANG["lang"] == "en" else _progress_text(build))
     _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
            ": " + _listing(files))

@@ -160,11 +160,15 @@ def column_moments(
     return mean, np.sqrt(var), n
 
 
-def constant_columns(x: np.ndarray, axis: Axis = -2) -> np.ndarray:
+def constant_columns(x: np.ndarray, axis: Axis = -2,
+                     bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Mask of indicators (per slice of ``axis``) that are observed but do not vary.
 
     A column is constant when it has at least one observed value and its minimum equals its
     maximum over ``axis`` (so a single observed value is constant too).
+
+    bounds : (lower, upper), optional
+        :func:`column_bounds` of ``x`` over ``axis`` when already computed.
 
     Returns
     -------
@@ -176,7 +180,7 @@ def constant_columns(x: np.ndarray, axis: Axis = -2) -> np.ndarray:
     >>> constant_columns(np.array([[1.0, 5.0], [2.0, 5.0]])).tolist()
     [[False, True]]
     """
-    lower, upper = column_bounds(x, axis)
+    lower, upper = column_bounds(x, axis) if bounds is None else bounds
     return ~np.isnan(lower) & ~(upper > lower)
 
 

@@ -409,15 +409,23 @@ def apply_fitted(x: np.ndarray, t: Treatment) -> np.ndarray:
     [[5.0, 0.0], [1.0, 4.615121]]
     """
     x = np.asarray(x, dtype=float)
-    mode = np.asarray(t.mode)[..., None, :]
-    y = x
-    if (t.mode == 1).any():
-        y = np.where(mode == 1, np.minimum(np.maximum(x, np.asarray(t.low)[..., None, :]),
-                                           np.asarray(t.high)[..., None, :]), y)
-    for code in np.unique(t.mode[t.mode > 1]):
-        f = _shaped(x, MODES[code], np.asarray(t.min)[..., None, :],
-                    np.asarray(t.max)[..., None, :], np.asarray(t.lmbda)[..., None, :])
-        y = np.where(mode == code, f, y)
+    modes = np.asarray(t.mode)
+    ks = np.flatnonzero((modes != 0).reshape(-1, modes.shape[-1]).any(axis=0))
+    y = x.copy()
+    if not ks.size:  # every column unchanged
+        return y
+    sub = t.take((..., ks))  # the columns treated somewhere: the others stay as they are
+    xs = x[..., ks]
+    mode = np.asarray(sub.mode)[..., None, :]
+    ys = xs
+    if (sub.mode == 1).any():
+        ys = np.where(mode == 1, np.minimum(np.maximum(xs, np.asarray(sub.low)[..., None, :]),
+                                            np.asarray(sub.high)[..., None, :]), ys)
+    for code in np.unique(sub.mode[sub.mode > 1]):
+        f = _shaped(xs, MODES[code], np.asarray(sub.min)[..., None, :],
+                    np.asarray(sub.max)[..., None, :], np.asarray(sub.lmbda)[..., None, :])
+        ys = np.where(mode == code, f, ys)
+    y[..., ks] = ys
     return y
 
 
