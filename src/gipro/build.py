@@ -440,7 +440,8 @@ class Build:
             raise InputError(f"no data set {name!r}; available: {', '.join(self.datasets)}")
         return self.datasets[name].to_frame()
 
-    def results(self, codes: Sequence[str] | None = None) -> pd.DataFrame:
+    def results(self, codes: Sequence[str] | None = None,
+                periods: Sequence[int] | None = None) -> pd.DataFrame:
         """Scores and ranks of every unit, period and code (indicators and aggregates).
 
         Scores come from the last data set (normalised indicators and aggregates). Ranks are
@@ -460,6 +461,8 @@ class Build:
         ----------
         codes : sequence of str, optional
             Only these codes (e.g. ``[build.framework.root]``; default: every code).
+        periods : sequence of int, optional
+            Only these periods (ranks are per period either way; default: every period).
 
         Returns
         -------
@@ -473,18 +476,19 @@ class Build:
         InputError
             None of ``codes`` is in the final data set.
         """
-        parts = list(self.results_parts(codes))
+        parts = list(self.results_parts(codes, periods))
         if not parts:
             raise InputError(f"no code of {list(codes or [])} in the build's final data set")
         return next(grouped(parts, rows=2**62))
 
-    def results_parts(self, codes: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+    def results_parts(self, codes: Sequence[str] | None = None,
+                      periods: Sequence[int] | None = None) -> Iterator[pd.DataFrame]:
         """:meth:`results` one code at a time, in the table's order (index first, then level
         by level down, framework order; each by period, rank and unit): a big build's results
         can be written without holding every row at once (:meth:`write`). ``codes``: only
-        these codes (default: every one)."""
+        these codes, ``periods`` only these periods (default: every one)."""
         units = np.array(self.final.units, dtype=object)
-        for code, level, c in self._result_columns(codes):
+        for code, level, c in self._result_columns(codes, periods):
             n = len(c["score"])
             yield pd.DataFrame({
                 "unit": units[c["unit"]],
@@ -499,7 +503,8 @@ class Build:
                 "children": pd.arrays.IntegerArray(c["children"], c["na"].copy()),
             })
 
-    def results_arrow(self, codes: Sequence[str] | None = None, *, lang: str = "en"
+    def results_arrow(self, codes: Sequence[str] | None = None,
+                      periods: Sequence[int] | None = None, *, lang: str = "en"
                       ) -> Iterator[Any]:
         """:meth:`results_parts` as Apache Arrow tables with the unit and code names in
         ``lang`` (:func:`gipro.labels.with_names`'s columns; units and codes
@@ -513,7 +518,7 @@ class Build:
         unit_dict = pa.array(units, type=pa.string())
         name_dict = pa.array([str(names.get(u, u)) for u in units], type=pa.string())
         nodes = self.framework.nodes
-        for code, level, c in self._result_columns(codes):
+        for code, level, c in self._result_columns(codes, periods):
             n = len(c["score"])
             idx = pa.array(c["unit"], pa.int32())
             zero = pa.array(np.zeros(n, np.int32))
@@ -532,12 +537,15 @@ class Build:
                 "children": pa.array(c["children"], pa.int64(), mask=c["na"]),
             })
 
-    def _result_columns(self, codes: Sequence[str] | None
+    def _result_columns(self, codes: Sequence[str] | None,
+                        periods: Sequence[int] | None = None
                         ) -> Iterator[tuple[str, int, dict[str, np.ndarray]]]:
         """The rows of :meth:`results` of each code as arrays (unit positions, periods,
         scores, ranks, children scored and in all, missing mask), in the table's order."""
         ds = self.final
-        p, u, c = ds.values.shape
+        pi = (np.arange(len(ds.periods)) if periods is None else
+              np.array([i for i, q in enumerate(ds.periods) if q in set(periods)], dtype=int))
+        p, u, c = len(pi), ds.values.shape[1], ds.values.shape[2]
         fw = self.framework
         used = self.weights_used(ds.name)
         total = children_counts(fw, ds.codes, ds.values[:1, :1], used)[1]
@@ -545,13 +553,13 @@ class Build:
         upos = np.empty(u, dtype=np.int64)  # each unit's place in name order
         upos[np.argsort(np.array(ds.units, dtype=object), kind="stable")] = np.arange(u)
         unit_col = np.tile(np.arange(u), p)
-        period_col = np.repeat(np.array(ds.periods), u)
+        period_col = np.repeat(np.array(ds.periods)[pi], u)
         wanted = None if codes is None else set(codes)
         order = sorted((k for k in range(c) if wanted is None or ds.codes[k] in wanted),
                        key=lambda k: (-fw.level(ds.codes[k]), k))
         for k in order:
             code = ds.codes[k]
-            vals = ds.values[:, :, k]
+            vals = ds.values[pi, :, k]
             ranks = _rank(vals, axis=1)
             key = np.where(np.isnan(ranks), u + 1, ranks).astype(np.int64) * u + upos
             rows = (np.argsort(key, axis=1, kind="stable")
@@ -559,7 +567,7 @@ class Build:
             if total[k] > 0:
                 kids = [col[x] for x in fw.children(code) if x in col
                         and (used or {}).get(code, {}).get(x, fw.node(x).weight) > 0]
-                scored = (~np.isnan(ds.values[:, :, kids])).sum(axis=-1).reshape(-1)[rows]
+                scored = (~np.isnan(ds.values[pi][:, :, kids])).sum(axis=-1).reshape(-1)[rows]
                 na = np.zeros(p * u, dtype=bool)
             else:
                 scored, na = np.full(p * u, -1), np.ones(p * u, dtype=bool)

@@ -374,8 +374,8 @@ def _print_ranking(build: Build, top: int) -> None:
     root = fw.root
     end = build.final.periods[-1]
     shown = [root, *fw.children(root)]
-    res = (build.results(codes=shown) if set(shown) <= set(build.final.codes)
-           else build.results())
+    res = (build.results(codes=shown, periods=[end]) if set(shown) <= set(build.final.codes)
+           else build.results(periods=[end]))
     cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
     if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
         console.print(Text.assemble((_t("cli_no_score", index=fw.node(root).label_code(lang),

@@ -140,18 +140,22 @@ _ADJUSTED = np.array([
     "index used treated values in both periods"], dtype=object)
 
 
-def _observed(build: Build, sets: ValueSets, codes: list[str], units: list[str]
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _observed(build: Build, sets: ValueSets, codes: list[str], units: list[str],
+              periods: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Observed indicator values in the unit the index uses (``sets.value``), and what the
-    index used instead (0 observed or missing, 1 imputed, 2 treated), shape (P, U, K)."""
+    index used instead (0 observed or missing, 1 imputed, 2 treated), shape (P, U, K) over
+    ``periods`` (default: every period of the value set)."""
     raw = build.datasets["raw"]
     val = build.datasets[sets.value]
     used = build.datasets[sets.used]
-    v = val.take(codes)[:, positions(val.units, units)]
+    pv = slice(None) if periods is None else positions(val.periods, periods)
+    pr = slice(None) if periods is None else positions(raw.periods, periods)
+    pu = slice(None) if periods is None else positions(used.periods, periods)
+    v = val.take(codes)[pv][:, positions(val.units, units)]
     # a value imputed before denomination is not observed: its numerator is missing in raw
-    seen = ~np.isnan(raw.take(codes)[:, positions(raw.units, units)])
+    seen = ~np.isnan(raw.take(codes)[pr][:, positions(raw.units, units)])
     v = np.where(seen, v, np.nan)
-    x = _take(used, codes)[:, positions(used.units, units)]
+    x = _take(used, codes)[pu][:, positions(used.units, units)]
     if used.periods != val.periods:  # pragma: no cover - steps keep the periods
         return v, np.zeros(v.shape, dtype=int)
     adj = np.select([np.isnan(v) & ~np.isnan(x), ~np.isnan(v) & ~np.isnan(x) & (x != v)],
@@ -218,7 +222,7 @@ def change(build: Build, code: str | None = None, base: int | None = None,
     base, end = _periods(build, base, end)
     if code not in build.final.codes:
         raise InputError(f"code {code!r} is not in the build's results")
-    res = build.results(codes=[code])
+    res = build.results(codes=[code], periods=sorted({base, end}))
     wide = res.pivot(index="unit", columns="period", values=["score", "rank"])
     out = pd.DataFrame({
         "score_base": wide[("score", base)],
@@ -351,27 +355,18 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     fw = build.framework
     codes = list(fw.indicator_codes)
     sets = value_sets(build)
-    vs = build.datasets[sets.value]
     sc = _score_set(build)
-    pairs = period_pairs(build, base, end, consecutive)
-    pr = {p: i for i, p in enumerate(vs.periods)}
-    ps = {p: i for i, p in enumerate(sc.periods)}
-    su = positions(sc.units, build.final.units)
-    v, adj = _observed(build, sets, codes, list(build.final.units))
-    x = _take(sc, codes)[:, su]
-    r0 = np.array([pr[b] for b, _ in pairs])
-    r1 = np.array([pr[e] for _, e in pairs])
-    s0i = np.array([ps[b] for b, _ in pairs])
-    s1i = np.array([ps[e] for _, e in pairs])
-    v0, v1 = v[r0], v[r1]
-    x0, x1 = x[s0i], x[s1i]
-    adj_code = 3 * adj[r0] + adj[r1]
+    pairs, v0, v1, adj_code, delta = _pair_changes(build, sets, codes, base, end, consecutive)
+    used = sorted({p for pair in pairs for p in pair})
+    ps = {p: i for i, p in enumerate(used)}
+    x = _take(sc, codes)[positions(sc.periods, used)][:, positions(sc.units, build.final.units)]
+    x0 = x[np.array([ps[b] for b, _ in pairs])]
+    x1 = x[np.array([ps[e] for _, e in pairs])]
     years = np.array([e - b for b, e in pairs], dtype=float)[:, None, None]
     direction = fw.directions(codes)
     units = units_by_dataset(build).get(sets.value, {})
     growth = _cagr(v0, v1, np.abs(years))
     pct = _pct(v0, v1)
-    delta = (v1 - v0) * direction
     miss0, miss1 = np.isnan(v0), np.isnan(v1)
     both = ~(miss0 | miss1)
     note_code = np.select(
@@ -410,6 +405,24 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     return df
 
 
+def _pair_changes(build: Build, sets: ValueSets, codes: list[str], base: int | None,
+                  end: int | None, consecutive: bool
+                  ) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray, np.ndarray,
+                             np.ndarray]:
+    """The period pairs, the observed values in their base and end periods (pairs, units,
+    indicators), what the index used instead (3 x base + end codes of :func:`_observed`) and
+    the change in each indicator's direction -- read for those periods only."""
+    pairs = period_pairs(build, base, end, consecutive)
+    used = sorted({p for pair in pairs for p in pair})
+    at = {p: i for i, p in enumerate(used)}
+    v, adj = _observed(build, sets, codes, list(build.final.units), used)
+    r0 = np.array([at[b] for b, _ in pairs])
+    r1 = np.array([at[e] for _, e in pairs])
+    v0, v1 = v[r0], v[r1]
+    delta = (v1 - v0) * build.framework.directions(codes)
+    return pairs, v0, v1, 3 * adj[r0] + adj[r1], delta
+
+
 def improvers(build: Build, base: int | None = None, end: int | None = None, *,
               consecutive: bool = False) -> pd.DataFrame:
     """How many units improved on each indicator (in the indicator's direction).
@@ -421,17 +434,19 @@ def improvers(build: Build, base: int | None = None, end: int | None = None, *,
         n_improved, n_worsened, n_unchanged, n_missing, share_improved`` (of the units with
         data in both periods; NaN if none).
     """
-    tab = indicator_progress(build, base, end, consecutive=consecutive)
-    keys = ["base", "end", "code"]
-    counts = pd.crosstab([tab[k] for k in keys], tab["outcome"])
-    for col in ("improved", "worsened", "unchanged", "missing"):
-        if col not in counts:
-            counts[col] = 0
-    counts = counts.reset_index()
-    meta = tab.drop_duplicates(keys)[[*keys, "name", "direction"]]
-    out = meta.merge(counts, on=keys, how="left")
-    out = out.rename(columns={c: f"n_{c}" for c in ("improved", "worsened", "unchanged",
-                                                    "missing")})
+    fw = build.framework
+    codes = list(fw.indicator_codes)
+    pairs, _, _, _, delta = _pair_changes(build, value_sets(build), codes, base, end,
+                                          consecutive)
+    n_p, _, k = delta.shape
+    count = {o: (_outcome(delta) == o).sum(axis=1).reshape(-1)  # (pairs x indicators)
+             for o in ("improved", "worsened", "unchanged", "missing")}
+    out = pd.DataFrame({
+        "base": np.repeat([b for b, _ in pairs], k), "end": np.repeat([e for _, e in pairs], k),
+        "code": np.tile(np.array(codes, dtype=object), n_p),
+        "name": np.tile(np.array([fw.node(c).label() for c in codes], dtype=object), n_p),
+        "direction": np.tile(fw.directions(codes).astype(int), n_p),
+        **{f"n_{o}": c.astype(np.int64) for o, c in count.items()}})
     out.insert(5, "n_units", out[["n_improved", "n_worsened", "n_unchanged",
                                   "n_missing"]].sum(axis=1))
     with_data = out["n_units"] - out["n_missing"]

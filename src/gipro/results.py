@@ -283,8 +283,7 @@ def ranking_table(build: Build, period: int | None = None, *, lang: str = "en",
     missing = [c for c in codes if c not in set(build.final.codes)]
     if missing:
         raise InputError(f"codes not in the results: {', '.join(missing)}")
-    res = build.results(codes=codes)
-    res = res[res["period"] == period]
+    res = build.results(codes=codes, periods=[period])
     missing = [c for c in codes if c not in set(res["code"])]
     if missing:
         raise InputError(f"codes not in the results: {', '.join(missing)}")
