@@ -148,14 +148,10 @@ def _observed(build: Build, sets: ValueSets, codes: list[str], units: list[str],
     raw = build.datasets["raw"]
     val = build.datasets[sets.value]
     used = build.datasets[sets.used]
-    pv = slice(None) if periods is None else positions(val.periods, periods)
-    pr = slice(None) if periods is None else positions(raw.periods, periods)
-    pu = slice(None) if periods is None else positions(used.periods, periods)
-    v = val.take(codes)[pv][:, positions(val.units, units)]
+    v = _cells(val, periods, units, codes)
     # a value imputed before denomination is not observed: its numerator is missing in raw
-    seen = ~np.isnan(raw.take(codes)[pr][:, positions(raw.units, units)])
-    v = np.where(seen, v, np.nan)
-    x = _take(used, codes)[pu][:, positions(used.units, units)]
+    v[np.isnan(_cells(raw, periods, units, codes))] = np.nan
+    x = _cells(used, periods, units, codes)
     if used.periods != val.periods:  # pragma: no cover - steps keep the periods
         return v, np.zeros(v.shape, dtype=int)
     adj = np.select([np.isnan(v) & ~np.isnan(x), ~np.isnan(v) & ~np.isnan(x) & (x != v)],
@@ -163,12 +159,15 @@ def _observed(build: Build, sets: ValueSets, codes: list[str], units: list[str],
     return v, adj
 
 
-def _take(ds, codes: list[str]) -> np.ndarray:
-    """Columns of ``codes`` from a data set, NaN for a code the data set lacks (an indicator
-    an earlier step left out, e.g. a constant one under ``constant: drop``)."""
-    out = np.full((*ds.values.shape[:2], len(codes)), np.nan)
+def _cells(ds, periods: list[int] | None, units: list[str], codes: list[str]) -> np.ndarray:
+    """Values of ``codes`` for ``units`` in ``periods`` (default: all), shape (P, U, K) --
+    periods picked first, so only those are copied; NaN for a code the data set lacks."""
+    x = ds.values if periods is None else ds.values[positions(ds.periods, periods)]
+    if tuple(units) != tuple(ds.units):
+        x = x[:, positions(ds.units, units)]
+    out = np.full((*x.shape[:2], len(codes)), np.nan)
     have = [k for k, c in enumerate(codes) if c in ds.codes]
-    out[..., have] = ds.take([codes[k] for k in have])
+    out[..., have] = x[..., positions(ds.codes, [codes[k] for k in have])]
     return out
 
 
@@ -359,7 +358,7 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     pairs, v0, v1, adj_code, delta = _pair_changes(build, sets, codes, base, end, consecutive)
     used = sorted({p for pair in pairs for p in pair})
     ps = {p: i for i, p in enumerate(used)}
-    x = _take(sc, codes)[positions(sc.periods, used)][:, positions(sc.units, build.final.units)]
+    x = _cells(sc, used, list(build.final.units), codes)
     x0 = x[np.array([ps[b] for b, _ in pairs])]
     x1 = x[np.array([ps[e] for _, e in pairs])]
     years = np.array([e - b for b, e in pairs], dtype=float)[:, None, None]

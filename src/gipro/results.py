@@ -284,7 +284,8 @@ def ranking_table(build: Build, period: int | None = None, *, lang: str = "en",
     if missing:
         raise InputError(f"codes not in the results: {', '.join(missing)}")
     res = build.results(codes=codes, periods=[period])
-    missing = [c for c in codes if c not in set(res["code"])]
+    have = set(res["code"])
+    missing = [c for c in codes if c not in have]
     if missing:
         raise InputError(f"codes not in the results: {', '.join(missing)}")
     score = res.pivot(index="unit", columns="code", values="score")

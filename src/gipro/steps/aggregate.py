@@ -733,6 +733,7 @@ class AggregateStep(AggMethod, StepSpec):
             notes.append("indicators dropped by an earlier step left out (their siblings' "
                          f"weights renormalised): {', '.join(plan.dropped)}")
         fitted: dict[str, Any] = {"methods": {}, "weights": self.weights_used(plan, fit)}
+        obs = ~np.isnan(out.values)
         for it in plan.items:
             m = it.method
             label = m.label()
@@ -741,16 +742,17 @@ class AggregateStep(AggMethod, StepSpec):
             if m is not self:
                 notes.append(f"{it.code}: {label}" + (
                     f", weights {it.set_name!r}" if it.set_name != self.weights else ""))
-            x = out.values[..., list(it.kid_cols)]
-            y = out.values[..., it.col]
+            seen = obs[..., list(it.kid_cols)]
+            scored = obs[..., it.col]
             if m.method == "copeland":
-                _, extra = self.cross_unit(m, x, w, list(it.kids))
+                _, extra = self.cross_unit(m, out.values[..., list(it.kid_cols)], w,
+                                           list(it.kids))
                 dom = np.atleast_1d(extra["dominance"])
                 notes.append(f"{it.code}: outranking matrix, share of dominance pairs "
                              + ", ".join(fmt(d) for d in dom))
                 fitted.setdefault("dominance", {})[it.code] = dom
-            partial = int((np.isnan(x).any(axis=-1) & ~np.isnan(y)).sum())
-            lost = int((~np.isnan(x).all(axis=-1) & np.isnan(y)).sum())
+            partial = int((~seen.all(axis=-1) & scored).sum())
+            lost = int((seen.any(axis=-1) & ~scored).sum())
             notes.extend(_coverage_notes(it.code, partial, lost))
         note = partial_note(fw, out, fitted["weights"])
         if note:
