@@ -1701,7 +1701,25 @@ def read_panel(
     else:
         raise InputError(f"form must be 'auto', 'long' or 'wide', got {form!r}")
     panel.notes, panel.removed = notes, removed
+    if suffix_is_parquet(path):
+        del df
+        release_arrow_memory()
     return panel
+
+
+def suffix_is_parquet(path: Path) -> bool:
+    return Path(path).suffix.lower() in (".parquet", ".pq")
+
+
+def release_arrow_memory() -> None:
+    """Hand the memory Arrow kept for reuse after reading a big Parquet file back to the
+    system (its allocator keeps freed blocks: a 100,000-unit panel left almost a gigabyte
+    resident that the build then could not use)."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - Parquet needs pyarrow
+        return
+    pa.default_memory_pool().release_unused()
 
 
 # ---------------------------------------------------------------------- data selection

@@ -229,25 +229,36 @@ def partial_note(framework: Any, ds: DataSet,
     (missing: b)'
     """
     codes = list(ds.codes)
-    scored, total = children_counts(framework, codes, ds.values, weights)
-    part = (scored >= 0) & (scored < total) & ~np.isnan(ds.values)
-    if not part.any():
+    total = children_counts(framework, codes, ds.values[:1, :1], weights)[1]
+    col = {c: i for i, c in enumerate(codes)}
+    obs = ~np.isnan(ds.values)
+    parts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # aggregate -> (partial mask, k)
+    for i, c in enumerate(codes):  # one aggregate at a time: no (rows x codes) count matrix
+        if total[i] > 0:
+            w = (weights or {}).get(c)
+            kids = [col[k] for k in framework.children(c) if k in col
+                    and (w[k] if w is not None and k in w else framework.node(k).weight) > 0]
+            scored = obs[..., kids].sum(axis=-1)
+            mask = (scored < total[i]) & obs[..., i]
+            if mask.any():
+                parts[i] = (mask, scored)
+    if not parts:
         return None
-    order = sorted((i for i, c in enumerate(codes) if total[i] > 0 and part[..., i].any()),
-                   key=lambda i: (-framework.level(codes[i]),
-                                  framework.aggregate_codes.index(codes[i])))
+    order = sorted(parts, key=lambda i: (-framework.level(codes[i]),
+                                         framework.aggregate_codes.index(codes[i])))
     shown: list[str] = []
     for i in order:
-        for pi, ui in np.argwhere(part[..., i]):
+        mask, scored = parts[i]
+        for pi, ui in np.argwhere(mask):
             if len(shown) == limit:
                 break
             w = (weights or {}).get(codes[i], {})
             miss = [k for k in framework.children(codes[i]) if k in codes
                     and w.get(k, framework.node(k).weight) > 0
                     and np.isnan(ds.values[pi, ui, codes.index(k)])]
-            shown.append(f"{ds.units[ui]} {ds.periods[pi]} {codes[i]} {scored[pi, ui, i]} of "
+            shown.append(f"{ds.units[ui]} {ds.periods[pi]} {codes[i]} {scored[pi, ui]} of "
                          f"{total[i]} children (missing: {', '.join(miss)})")
-    n = int(part.sum())
+    n = int(sum(m.sum() for m, _ in parts.values()))
     more = f"; and {n - len(shown)} more" if n > len(shown) else ""
     return (f"{n} aggregate score{'s' if n > 1 else ''} computed with some children missing "
             "(weights renormalised over the available children; results: children_scored < "

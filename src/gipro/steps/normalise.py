@@ -337,7 +337,8 @@ class NormaliseStep(MethodParams, StepSpec):
         """
         name, m = plan.step, self.method
         codes = list(plan.codes)
-        xo = _norm.orient(x[..., plan.idx], plan.direction)
+        xo = x[..., plan.idx]  # (a copy: oriented in place, one cube of memory, not two)
+        xo *= plan.direction  # (= methods.normalise.orient)
         axis = plan.axis
         keep = None
         dropped: list[str] = []
