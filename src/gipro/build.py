@@ -559,7 +559,7 @@ class Build:
                        key=lambda k: (-fw.level(ds.codes[k]), k))
         for k in order:
             code = ds.codes[k]
-            vals = ds.values[pi, :, k]
+            vals = ds.values[:, :, k] if periods is None else ds.values[pi, :, k]
             ranks = _rank(vals, axis=1)
             key = np.where(np.isnan(ranks), u + 1, ranks).astype(np.int64) * u + upos
             rows = (np.argsort(key, axis=1, kind="stable")
@@ -567,7 +567,8 @@ class Build:
             if total[k] > 0:
                 kids = [col[x] for x in fw.children(code) if x in col
                         and (used or {}).get(code, {}).get(x, fw.node(x).weight) > 0]
-                scored = (~np.isnan(ds.values[pi][:, :, kids])).sum(axis=-1).reshape(-1)[rows]
+                sub = ds.values[:, :, kids] if periods is None else ds.values[pi][:, :, kids]
+                scored = (~np.isnan(sub)).sum(axis=-1).reshape(-1)[rows]
                 na = np.zeros(p * u, dtype=bool)
             else:
                 scored, na = np.full(p * u, -1), np.ones(p * u, dtype=bool)
@@ -727,7 +728,10 @@ class Build:
             files["exclusions"] = out / f"exclusions.{format}"
             files["weights"] = write_table(weights_table(self.framework, self.weights),
                                            out / "weights", format)
+            keep = self.recipe.keep
             for name, ds in self.datasets.items():
+                if keep is not None and name not in keep:
+                    continue  # (raw is held for exclusions, written only when kept by name)
                 parts = dataset_parts(ds) if format == "csv" else dataset_arrow(ds)
                 files[f"stages/{name}"] = write_table(parts, out / "stages" / name, format)
             self.recipe.to_yaml(files["recipe"])

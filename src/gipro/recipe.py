@@ -130,11 +130,12 @@ class Recipe(_Model):
         for a build of 100,000 units, whose indicator scores are in the wide stage tables
         anyway, the tidy file shrinks tenfold).
     keep : list of str, optional
-        Data sets to keep after the run (default: every one). A big build need not hold
-        every intermediate cube: ``keep: [aggregated]`` keeps the last one (and ``raw``,
-        which costs nothing: it is a view of the input data). Steps still read the data sets
-        they need while the build runs; their notes and tables are made before the others
-        are let go. Variants of such a build re-run from the first step.
+        Data sets to keep after the run, and to write to ``stages/`` (default: every one).
+        A big build need not hold every intermediate cube: ``keep: [aggregated]`` keeps the
+        last one (``raw`` is held too, for the reasons in ``exclusions.csv``: it costs
+        nothing, being a view of the input data; it is written only when named). Steps still
+        read the data sets they need while the build runs; their notes and tables are made
+        before the others are let go. Variants of such a build re-run from the first step.
     """
 
     name: str | None = None
