@@ -953,10 +953,14 @@ class Framework:
         out["Direction"] = out["Direction"].astype("Int64")
         if path is not None:
             path = Path(path)
+            from .tables import neutralise, replace_file
+
             if path.suffix.lower() == ".csv":  # object columns: floats written by repr, exact
-                out.astype(object).to_csv(path, index=False)
+                with replace_file(path) as tmp:
+                    neutralise(out.astype(object)).to_csv(tmp, index=False)
             elif path.suffix.lower() == ".xlsx":
-                out.to_excel(path, index=False, sheet_name="iMeta")
+                with replace_file(path) as tmp:
+                    out.to_excel(tmp, index=False, sheet_name="iMeta")
             else:
                 raise InputError(f"cannot write an iMeta table to {path}: use .csv or .xlsx")
         return out
@@ -1010,7 +1014,9 @@ class Framework:
         """Write the framework as YAML to ``path`` (if given) and return the text."""
         text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from .tables import write_text
+
+            write_text(path, text)
         return text
 
     def table(self, lang: str = "en") -> pd.DataFrame:

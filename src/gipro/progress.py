@@ -623,29 +623,26 @@ class ProgressReport:
     summary: str
     notes: list[str] = field(default_factory=list)
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write each table as ``<name>.csv`` and ``summary.txt`` (summary and notes).
+    def write(self, out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
+        """Write each table as ``<name>.csv`` (or ``.parquet``) and ``summary.txt`` (summary
+        and notes), as every output folder (:func:`gipro.tables.output_folder`).
 
         Returns
         -------
         dict of str to pathlib.Path
             The files written.
         """
+        from .tables import output_folder, write_table, write_text
+
         out = Path(out_dir)
         files = {}
-        try:
-            out.mkdir(parents=True, exist_ok=True)
+        with output_folder(out):
             for name, df in self.tables.items():
-                files[name] = out / f"{name}.csv"
-                df.to_csv(files[name], index=False)
-            files["summary"] = out / "summary.txt"
+                files[name] = write_table(df, out / name, fmt)
             text = self.summary + "\n"
             if self.notes:
                 text += "\nNotes:\n" + "".join(f"- {n}\n" for n in self.notes)
-            files["summary"].write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
-                             ["choose another --out folder"]) from None
+            files["summary"] = write_text(out / "summary.txt", text)
         return files
 
 

@@ -255,7 +255,9 @@ class GTFPSpec(BaseModel):
         """The resolved spec as YAML (written to ``path`` if given)."""
         text = yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from ..tables import write_text
+
+            write_text(path, text)
         return text
 
     @classmethod

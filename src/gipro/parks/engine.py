@@ -173,16 +173,19 @@ class Assessment:
                 "categories": self.categories, "verdicts": self.verdicts,
                 "priorities": self.priorities}
 
-    def to_csv(self, out_dir: str | Path, prefix: str | None = None) -> dict[str, Path]:
-        """Write the tables as ``<prefix>_<table>.csv`` (prefix: the framework code)."""
+    def to_csv(self, out_dir: str | Path, prefix: str | None = None, fmt: str = "csv"
+               ) -> dict[str, Path]:
+        """Write the tables as ``<prefix>_<table>.csv`` (prefix: the framework code; or
+        ``.parquet`` with ``fmt="parquet"``), as every output folder
+        (:func:`gipro.tables.output_folder`)."""
+        from ..tables import output_folder, write_table
+
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         prefix = prefix or self.framework.code
         files = {}
-        for name, t in self.tables().items():
-            p = out / f"{prefix}_{name}.csv"
-            t.to_csv(p, index=False)
-            files[f"{prefix}_{name}"] = p
+        with output_folder(out):
+            for name, t in self.tables().items():
+                files[f"{prefix}_{name}"] = write_table(t, out / f"{prefix}_{name}", fmt)
         return files
 
 

@@ -166,14 +166,17 @@ def write_framework_csv(fw: dict, path: str | Path) -> Path:
     path = Path(path)
     tables = to_tables(fw)
     cols = ["table", *dict.fromkeys(c for t in TABLES.values() for c in t)]
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+    from ..tables import neutralise_cell, replace_file
+
+    with replace_file(path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
         for name, rows in tables.items():
             head = TABLES[name]
             for row in rows:
                 rec = dict(zip(head, row, strict=True))
-                w.writerow([name, *(_cell_text(rec.get(c)) for c in cols[1:])])
+                w.writerow([name, *(neutralise_cell(_cell_text(rec.get(c)))
+                                    for c in cols[1:])])
     return path
 
 
@@ -321,7 +324,10 @@ def write_framework_xlsx(fw: dict, path: str | Path, choices: dict[str, list[str
         ws.protection.sheet = True
         ws.protection.formatColumns = False
         ws.protection.formatRows = False
-    wb.save(path)
+    from ..tables import replace_file
+
+    with replace_file(path) as tmp:
+        wb.save(tmp)
     return path
 
 

@@ -789,8 +789,10 @@ def export_park_framework(ref: str | Path | RequirementFramework, path: str | Pa
                 "text, set\n# user_verified: true and user_source: '<document, clause, "
                 "page>'. An edited value\n# without a source stays unverified. 'verified' "
                 "is gipro's own reading of the source.\n")
-        path.write_text(head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
-                                              width=100), encoding="utf-8")
+        from ..tables import write_text
+
+        write_text(path, head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
+                                               width=100))
         return path
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
