@@ -753,16 +753,10 @@ class Framework:
         FrameworkError
             If the framework is inconsistent.
         """
+        from .paths import read_text
+
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"cannot read framework file {path}: it is not UTF-8 text "
-                             f"({exc.reason} at byte {exc.start})",
-                             ["save the framework as UTF-8"]) from None
-        except OSError as exc:
-            raise InputError(f"cannot read framework file {path}: {exc.strerror or exc}"
-                             ) from None
+        text = read_text(path, "framework file", "save the framework as UTF-8")
         data = load_yaml(text, f"framework file {path}")
         return cls.from_dict(data, origin=str(path))
 

@@ -400,12 +400,8 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
             f"recipe {name!r} is neither a built-in recipe nor an existing file",
             [f"built-in recipes: {', '.join(builtin_recipes())}"],
         )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"cannot read recipe {path}: it is not UTF-8 text ({exc.reason} at "
-                         f"byte {exc.start})", ["save the recipe as UTF-8"]) from None
-    except OSError as exc:
-        raise InputError(f"cannot read recipe {path}: {exc.strerror or exc}") from None
+    from .paths import read_text
+
+    text = read_text(path, "recipe", "save the recipe as UTF-8")
     data = load_yaml(text, f"recipe {path}")
     return validate_recipe(data, path.parent, f"recipe {path}")

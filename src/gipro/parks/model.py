@@ -239,6 +239,10 @@ class Catalogue(_Model):
 
 def _read_yaml(res_or_path: Any, what: str) -> Any:
     """Parse a YAML file strictly (a key written twice is an error, :mod:`gipro.yamlio`)."""
+    if isinstance(res_or_path, Path):  # a user's file: regular, bounded, remembered
+        from ..paths import read_text
+
+        return load_yaml(read_text(res_or_path, what), what)
     try:
         text = res_or_path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
