@@ -50,6 +50,7 @@ from .errors import InputError, MethodError
 from .methods.change import cagr as _cagr
 from .methods.change import pct_change as _pct
 from .methods.rank import rank as _rank
+from .tolerance import snap
 
 __all__ = [
     "ProgressReport",
@@ -72,6 +73,14 @@ def _periods(build: Build, base: int | None, end: int | None) -> tuple[int, int]
 
 
 _OUTCOMES = np.array(["unchanged", "missing", "improved", "worsened"], dtype=object)
+
+
+def _change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``b - a`` with rounding noise made 0 (:func:`gipro.tolerance.snap`: within 1e-12 of the
+    larger magnitude): equal values that come out of a pipeline in a different order are no
+    change, never a unit that "fell back"."""
+    with np.errstate(invalid="ignore"):
+        return snap(b - a, np.maximum(np.abs(a), np.abs(b)))
 
 
 def _outcome(delta: np.ndarray) -> np.ndarray:
@@ -225,7 +234,7 @@ def change(build: Build, code: str | None = None, base: int | None = None,
         "rank_base": wide[("rank", base)].astype("Int64"),
         "rank_end": wide[("rank", end)].astype("Int64"),
     })
-    out["change"] = out["score_end"] - out["score_base"]
+    out["change"] = _change(out["score_base"].to_numpy(float), out["score_end"].to_numpy(float))
     out["rank_change"] = out["rank_base"] - out["rank_end"]
     out = out[["score_base", "score_end", "change", "rank_base", "rank_end", "rank_change"]]
     out = out.reindex(list(build.final.units)).sort_values("change", ascending=False,
@@ -277,7 +286,7 @@ def index_progress(build: Build, base: int | None = None, end: int | None = None
     r = _rank(s, axis=1)
     s0, s1, r0, r1 = s[i0], s[i1], r[i0], r[i1]  # (n, U, A)
     n, U, A = s0.shape
-    chg = s1 - s0
+    chg = _change(s0, s1)
 
     def flat(v: np.ndarray) -> np.ndarray:
         return v.transpose(0, 2, 1).reshape(-1)  # order: pair, code, unit
@@ -370,7 +379,7 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     units = units_by_dataset(build).get(sets.value, {})
     growth = _cagr(v0, v1, np.abs(years))
     pct = _pct(v0, v1)
-    delta = (v1 - v0) * direction
+    delta = _change(v0, v1) * direction
     miss0, miss1 = np.isnan(v0), np.isnan(v1)
     both = ~(miss0 | miss1)
     note_code = np.select(
@@ -394,12 +403,12 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     df["direction"] = np.tile(np.repeat(direction.astype(int), U), n)
     df["value_base"] = flat(v0)
     df["value_end"] = flat(v1)
-    df["value_change"] = flat(v1 - v0)
+    df["value_change"] = flat(_change(v0, v1))
     df["value_change_pct"] = flat(pct)
     df["cagr_pct"] = flat(100.0 * growth)
     df["score_base"] = flat(x0)
     df["score_end"] = flat(x1)
-    df["score_change"] = flat(x1 - x0)
+    df["score_change"] = flat(_change(x0, x1))
     df["outcome"] = flat(_outcome(delta))
     note, extra = _NOTES[flat(note_code)], _ADJUSTED[flat(adj_code)]
     note = np.where((note != "") & (extra != ""), note + "; " + extra, note + extra)
