@@ -27,7 +27,7 @@ from .dataspec import load_data
 from .errors import InputError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
-from .panel import Panel, fraction_warnings, total_row_warnings
+from .panel import Panel, fraction_warnings, plausibility_warnings, total_row_warnings
 from .paths import output_name, recording_inputs
 from .recipe import Recipe, load_recipe
 from .steps.aggregate import children_counts
@@ -247,8 +247,9 @@ class Build:
         # data that look wrong and are NOT changed: warnings in log.yaml (input), printed by
         # gipro run
         self.input_notes += total_row_warnings(self.panel)
-        self.input_notes += fraction_warnings(
-            self.panel, {c: self.framework.node(c).unit for c in self.framework.indicator_codes})
+        units = {c: self.framework.node(c).unit for c in self.framework.indicator_codes}
+        self.input_notes += fraction_warnings(self.panel, units)
+        self.input_notes += plausibility_warnings(self.panel, units)
 
     # ------------------------------------------------------------------ running
     @property

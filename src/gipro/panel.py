@@ -34,8 +34,8 @@ from .suggest import code_clashes, code_fixes, fold_identity, header_with_unit, 
 from .suggest import fold_code as _fold_code
 from .units import fraction_like, is_percent_unit
 
-__all__ = ["NumberFormat", "Panel", "fraction_warnings", "read_grid", "read_panel", "read_table",
-           "to_numeric", "total_row_warnings"]
+__all__ = ["NumberFormat", "Panel", "fraction_warnings", "plausibility_warnings", "read_grid",
+           "read_panel", "read_table", "to_numeric", "total_row_warnings"]
 
 _MAX_LISTED = 10
 #: pandas copies on write (default from pandas 3): a shallow copy of a frame is then safe.
@@ -86,6 +86,17 @@ class NumberFormat:
     decimal: str = "."
     thousands: str | None = None
     na_values: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # one mark cannot be both: "2.250" would be 2250 and "2.5" 2.5 in one column
+        if self.thousands is not None and self.thousands == self.decimal:
+            raise InputError(
+                f"thousands separator {self.thousands!r} is also the decimal mark "
+                f"{self.decimal!r}: 2{self.thousands}250 could be 2250 or 2{self.decimal}25",
+                ["a file with thousands '.' writes decimals with a comma: set decimal: ',' "
+                 "too (gipro assess: --decimal ','); or leave thousands out"
+                 if self.thousands == "." else
+                 "set decimal: '.' with thousands: ','; or leave thousands out"])
 
 
 def _bad_cells(
@@ -1131,6 +1142,91 @@ _TOTAL_ROW = re.compile(
     r"|overall|aggregate|average)$"
     r"|^(?:all|total)\b"
     r"|\b(?:total|totals|average|aggregate|sum)$")
+
+
+def _listed(items: list[str]) -> str:
+    more = f" and {len(items) - _MAX_LISTED} more" if len(items) > _MAX_LISTED else ""
+    return ", ".join(items[:_MAX_LISTED]) + more
+
+
+def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list[str]:
+    """Warnings for values that are possible but look wrong (nothing is changed; each is a
+    ``WARNING`` input note in ``log.yaml``, printed by ``gipro run``):
+
+    * a % indicator (:func:`gipro.units.is_percent_unit`) with values outside [0, 100]
+      (:func:`gipro.units.percent_outside`);
+    * one unit's % values mixing fractions and percentages: a value within (0, 1] while the
+      same unit's other values are all at least 10 times it and above 1 (one year saved as
+      an Excel % cell: 92.8, 0.93, 95.1) -- the whole-unit case is :func:`fraction_warnings`;
+    * an implausible jump between adjacent periods of one unit
+      (:func:`gipro.units.jumps`: ten times or more, either way).
+
+    Parameters
+    ----------
+    panel : Panel
+    units : mapping of str to str or None
+        Measurement unit by indicator (the framework's).
+
+    Returns
+    -------
+    list of str
+        One ``"WARNING: ..."`` line per indicator and kind, naming units, periods, values.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"reuse": [92.8, 0.93, 95.1, 250.0]},
+    ...                  index=pd.MultiIndex.from_tuples([("BJ", 2015), ("BJ", 2016),
+    ...                      ("BJ", 2017), ("TJ", 2016)]))
+    >>> for w in plausibility_warnings(Panel(v), {"reuse": "%"}):
+    ...     print(w[:60])
+    WARNING: reuse is in % but has values outside [0, 100]: TJ 2
+    WARNING: reuse is in % but one value of a unit is within [0,
+    WARNING: reuse jumps ten times or more between adjacent peri
+    """
+    from .units import jumps, percent_outside
+
+    out: list[str] = []
+    values = panel.values
+    if values.empty:
+        return out
+    ucode = np.asarray(values.index.codes[0])
+    names = np.asarray(values.index.levels[0], dtype=object)
+    per = np.asarray(values.index.get_level_values(1))
+    order = np.lexsort((per, ucode))
+    ucode, per = ucode[order], per[order]
+    same_unit = ucode[1:] == ucode[:-1]
+    for code in panel.indicator_codes:
+        v = values[code].to_numpy(dtype=float)[order]
+        pct = is_percent_unit(units.get(code))
+        if pct:
+            bad = np.flatnonzero(percent_outside(v))
+            if bad.size:
+                out.append(f"WARNING: {code} is in % but has values outside [0, 100]: "
+                           + _listed([f"{names[ucode[i]]} {per[i]} ({v[i]:g})" for i in bad])
+                           + "; a share cannot be negative or above 100 % (another unit, or "
+                           "a typing slip?); gipro does not change them")
+            mixed = []
+            for u in np.unique(ucode):
+                rows = np.flatnonzero((ucode == u) & ~np.isnan(v))
+                x = v[rows]
+                small = (x > 0) & (x <= 1)
+                if small.any() and (~small).any():
+                    rest = x[~small]
+                    if rest.min() > 1 and rest.min() >= _SCALE_GAP * x[small].max():
+                        mixed += [f"{names[u]} {per[i]} ({v[i]:g})" for i in rows[small]]
+            if mixed:
+                out.append(f"WARNING: {code} is in % but one value of a unit is within [0, 1] "
+                           "while its other values are at least 10 times larger: "
+                           + _listed(mixed) + "; a fraction saved for a percentage (an Excel "
+                           "% cell)? If so, multiply it by 100; gipro does not rescale")
+        hit = np.flatnonzero(same_unit & jumps(v[:-1], v[1:]))
+        if hit.size:
+            out.append(f"WARNING: {code} jumps ten times or more between adjacent periods: "
+                       + _listed([f"{names[ucode[i]]} {per[i]}-{per[i + 1]} ({v[i]:g} to "
+                                  f"{v[i + 1]:g})" for i in hit])
+                       + "; a value in another unit (万 for 1, a fraction for %) or a typing "
+                       "slip? Check the data; gipro does not change them")
+    return out
 
 
 def total_row_warnings(panel: Panel) -> list[str]:

@@ -89,6 +89,48 @@ def fraction_like(lowest: Any, largest: Any) -> np.ndarray:
     return (lo >= 0) & (hi <= 1) & (hi > 0)
 
 
+def percent_outside(values: Any) -> np.ndarray:
+    """The rule "a percentage outside [0, 100]", shared by panel data
+    (:func:`gipro.panel.plausibility_warnings`) and park data (the park engine's ``check``
+    column): a share in % cannot be negative or above 100, so such a value is a typing
+    slip, a value in another unit or a rate that is not a share. Only a warning (a growth
+    rate in % may be -5 or 250): nothing is changed.
+
+    Examples
+    --------
+    >>> percent_outside([-1.0, 0.0, 55.0, 100.0, 250.0, float("nan")]).tolist()
+    [True, False, False, False, True, False]
+    """
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (v < 0) | (v > 100)
+
+
+#: A change between adjacent periods of at least this factor (either way) is flagged by
+#: :func:`jumps` (a value typed in another unit: 10 times, 100 times a fraction, 10,000
+#: times 万).
+JUMP_FACTOR = 10.0
+
+
+def jumps(before: Any, after: Any, factor: float = JUMP_FACTOR) -> np.ndarray:
+    """The rule "an implausible jump between adjacent periods": both values of one sign
+    (neither 0) and one at least ``factor`` times the other in magnitude. A warning only:
+    real series can jump (a count from 2 to 25).
+
+    Examples
+    --------
+    >>> jumps([92.0, 92.0, 2.0, 0.0], [0.93, 95.0, 25.0, 5.0]).tolist()
+    [True, False, True, False]
+    >>> jumps([120.0, 3.5, -4.0], [12000.0, 3.6, 50.0]).tolist()
+    [True, False, False]
+    """
+    a = np.asarray(before, dtype=float)
+    b = np.asarray(after, dtype=float)
+    lo, hi = np.fmin(np.abs(a), np.abs(b)), np.fmax(np.abs(a), np.abs(b))
+    with np.errstate(invalid="ignore"):
+        return (np.sign(a) == np.sign(b)) & (lo > 0) & (hi >= factor * lo)
+
+
 class Recorded(Protocol):
     """What the unit rules read of a build (or of a state of the step runner)."""
 
