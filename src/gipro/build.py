@@ -718,7 +718,13 @@ class Build:
         for name in self.datasets:
             output_name(name, "data set name")
         files: dict[str, Path] = {}
-        with recording_inputs(self.inputs), output_folder(out):
+        tables = ["results", "weights", "exclusions",
+                  *(f"stages/{n}" for n in self.datasets),
+                  *(f"details/{step}.{key}" for step, fitted in self.fitted.items()
+                    for key, t in fitted.items() if isinstance(t, pd.DataFrame))]
+        with recording_inputs(self.inputs), output_folder(out) as folder:
+            folder.check([out / f"{t}.{format}" for t in tables]
+                         + [out / "recipe.yaml", out / "log.yaml"])
             from .labels import with_names
 
             units = getattr(self.source_panel, "units", None)

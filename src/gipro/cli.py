@@ -917,17 +917,20 @@ def compare_cmd(
     except GiproError as exc:
         _fail(exc)
         return
+    import pandas as pd
+
     names = _names(a)
     sel = diff[(diff["code"] == code) & (diff["period"] == period)]
-    moved = sel["abs_rank_change"]
+    moved = sel["abs_rank_change"].dropna().astype(float)  # units ranked in both builds
     table = _table(_t("cli_compare_title", code=code, period=period, k=int((moved > 0).sum()),
-                      n=len(sel), mean=f"{moved.mean():.2f}", big=f"{moved.max():.0f}"))
+                      n=len(sel), mean=f"{moved.mean():.2f}" if len(moved) else "-",
+                      big=f"{moved.max():.0f}" if len(moved) else "-"))
     for col in ("cli_unit", "cli_score_a", "cli_score_b", "cli_rank_a", "cli_rank_b",
                 "cli_moved_up"):
         table.add_column(_t(col), justify="left" if col == "cli_unit" else "right")
     shown = sel.sort_values(["abs_rank_change", "unit"], ascending=[False, True]).head(top)
-    def num(v, f="{:.2f}"):
-        return "-" if v != v else f.format(v)
+    def num(v, f="{:.2f}"):  # a unit scored or ranked in one build only: "-" (pd.NA too)
+        return "-" if pd.isna(v) else f.format(v)
 
     for r in shown.itertuples():
         _row(table, names.get(r.unit, r.unit), num(r.score_a), num(r.score_b),

@@ -52,9 +52,9 @@ def _resolved(path: str | os.PathLike[str]) -> Path:
 
 
 def check_input(path: str | os.PathLike[str], what: str = "input file",
-                limit: int = MAX_INPUT_BYTES) -> Path:
-    """Check that ``path`` is a regular file of at most ``limit`` bytes and remember it as
-    an input of the run being recorded.
+                limit: int | None = None) -> Path:
+    """Check that ``path`` is a regular file of at most ``limit`` bytes (default
+    :data:`MAX_INPUT_BYTES`) and remember it as an input of the run being recorded.
 
     Raises
     ------
@@ -75,6 +75,7 @@ def check_input(path: str | os.PathLike[str], what: str = "input file",
                 "a socket" if stat.S_ISSOCK(st.st_mode) else "a device")
         raise InputError(f"{p} is {kind}, not a regular file: gipro reads {what}s from files "
                          "only", ["save the data to a file and give its path"])
+    limit = MAX_INPUT_BYTES if limit is None else limit
     if st.st_size > limit:
         raise InputError(f"{p} is too big to read as {what}: {st.st_size:,} bytes, the limit "
                          f"is {limit:,}", ["for big tables use Parquet (data: path: "

@@ -364,6 +364,23 @@ class OutputFolder:
             self._lock = None
 
     # -- files --
+    def check(self, paths: Iterable[Path]) -> None:
+        """Check the places of files about to be written (as :meth:`target` does, nothing
+        recorded): a writer that knows its files calls this first, so that a file it must not
+        replace stops it before anything is written."""
+        for p in paths:
+            rel = Path(p).relative_to(self.path)
+            final = inside(self.path, rel)
+            check_output(final, self.inputs)
+            key = rel.as_posix()
+            if final.exists() and key not in self.previous and key not in self.written:
+                raise self._not_ours(final)
+
+    def _not_ours(self, final: Path) -> InputError:
+        return InputError(f"{final} exists and gipro did not write it (it is not in "
+                          f"{self.path / MANIFEST}): gipro never overwrites a file it did not "
+                          "write", ["choose another --out folder, or move the file away"])
+
     def target(self, path: Path) -> Path:
         """The checked place of ``path`` (inside this folder): a name, inside, not an input,
         not a file gipro did not write; recorded in the manifest."""
@@ -372,10 +389,7 @@ class OutputFolder:
         check_output(final, self.inputs)
         key = rel.as_posix()
         if final.exists() and key not in self.previous and key not in self.written:
-            raise InputError(f"{final} exists and gipro did not write it (it is not in "
-                             f"{self.path / MANIFEST}): gipro never overwrites a file it did "
-                             "not write", ["choose another --out folder, or move the file "
-                                           "away"])
+            raise self._not_ours(final)
         if key not in self.written:
             self.written.append(key)
         final.parent.mkdir(parents=True, exist_ok=True)

@@ -238,6 +238,13 @@ def analyse_sobol(design: Design, y: np.ndarray, *, ok: np.ndarray | None = None
     if neg:
         notes.append(f"negative first-order estimates (not clipped; estimation noise around "
                      f"0 -- check the interval, or use more runs): {', '.join(neg)}")
+    above = table.loc[table["first"] > table["total"], "input"].tolist()
+    if above:  # S_i <= ST_i in theory (Saltelli et al. 2010, section 2): estimation noise
+        notes.append("first-order estimate above the total-order one (impossible in theory, "
+                     "S_i <= ST_i: estimation noise from too few runs or an output with "
+                     "heavy tails -- use more runs and read the intervals): "
+                     + ", ".join(f"{r.input} ({r.first:.3g} > {r.total:.3g})"
+                                 for r in table[table["first"] > table["total"]].itertuples()))
     return table, notes
 
 
