@@ -470,12 +470,14 @@ def test_park_percent_outside_0_100_is_flagged():
 
 # ------------------------------------------------------------------ 8. plausibility
 def test_plausibility_warnings_in_the_log(tmp_path, capsys):
-    """One year of a % indicator saved as a fraction, a % above 100, a tenfold jump: each a
-    WARNING input note (log.yaml, printed), the numbers unchanged."""
+    """One year of a % indicator saved as a fraction, a % above 100 (1 of 22 values: rare,
+    so a slip, not a ratio), a tenfold jump: each a WARNING input note (log.yaml, printed),
+    the numbers unchanged."""
     fw = FRAMEWORK.replace("{code: c, parent: D2, direction: 1}",
                            "{code: c, parent: D2, direction: 1, unit: '%'}")
     data = ("unit,period,a,b,c\nU1,2019,1,1,92.8\nU1,2020,1,1,0.93\nU2,2019,2,2,95\n"
-            "U2,2020,2,2,250\nU3,2019,3,3,50\nU3,2020,3,30,60\n")
+            "U2,2020,2,2,250\nU3,2019,3,3,50\nU3,2020,3,30,60\n"
+            + "".join(f"V{i},{p},4,4,{40 + i}\n" for i in range(8) for p in (2019, 2020)))
     recipe = project(tmp_path, data=data, framework=fw)
     code, out, err, _ = gipro(capsys, tmp_path, "run", str(recipe), "--out",
                               str(tmp_path / "o"), out="o")

@@ -32,6 +32,7 @@ from .errors import GiproError, InputError
 from .paths import check_input
 from .suggest import code_clashes, code_fixes, fold_identity, header_with_unit, near_match
 from .suggest import fold_code as _fold_code
+from .tables import restore
 from .units import fraction_like, is_percent_unit
 
 __all__ = ["NumberFormat", "Panel", "fraction_warnings", "plausibility_warnings", "read_grid",
@@ -1153,8 +1154,9 @@ def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list
     """Warnings for values that are possible but look wrong (nothing is changed; each is a
     ``WARNING`` input note in ``log.yaml``, printed by ``gipro run``):
 
-    * a % indicator (:func:`gipro.units.is_percent_unit`) with values outside [0, 100]
-      (:func:`gipro.units.percent_outside`);
+    * a % indicator (:func:`gipro.units.is_percent_unit`) with a few values outside
+      [0, 100] among values inside it (:func:`gipro.units.percent_outside`, at most 5 % of
+      its values: many values above 100 are a ratio, such as debt in % of GDP);
     * one unit's % values mixing fractions and percentages: a value within (0, 1] while the
       same unit's other values are all at least 10 times it and above 1 (one year saved as
       an Excel % cell: 92.8, 0.93, 95.1) -- the whole-unit case is :func:`fraction_warnings`;
@@ -1174,16 +1176,15 @@ def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list
 
     Examples
     --------
-    >>> v = pd.DataFrame({"reuse": [92.8, 0.93, 95.1, 250.0]},
+    >>> v = pd.DataFrame({"reuse": [92.8, 0.93, 95.1, 85.0]},
     ...                  index=pd.MultiIndex.from_tuples([("BJ", 2015), ("BJ", 2016),
     ...                      ("BJ", 2017), ("TJ", 2016)]))
     >>> for w in plausibility_warnings(Panel(v), {"reuse": "%"}):
     ...     print(w[:60])
-    WARNING: reuse is in % but has values outside [0, 100]: TJ 2
     WARNING: reuse is in % but one value of a unit is within [0,
     WARNING: reuse jumps ten times or more between adjacent peri
     """
-    from .units import jumps, percent_outside
+    from .units import RARE_SHARE, jumps, percent_outside
 
     out: list[str] = []
     values = panel.values
@@ -1195,25 +1196,26 @@ def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list
     order = np.lexsort((per, ucode))
     ucode, per = ucode[order], per[order]
     same_unit = ucode[1:] == ucode[:-1]
+    starts = np.flatnonzero(np.r_[True, ~same_unit])
+    unit_pos = np.cumsum(np.r_[True, ~same_unit]) - 1  # each row's unit block
     for code in panel.indicator_codes:
         v = values[code].to_numpy(dtype=float)[order]
         pct = is_percent_unit(units.get(code))
         if pct:
-            bad = np.flatnonzero(percent_outside(v))
+            bad = np.flatnonzero(percent_outside(v, rare=RARE_SHARE))
             if bad.size:
                 out.append(f"WARNING: {code} is in % but has values outside [0, 100]: "
                            + _listed([f"{names[ucode[i]]} {per[i]} ({v[i]:g})" for i in bad])
                            + "; a share cannot be negative or above 100 % (another unit, or "
                            "a typing slip?); gipro does not change them")
-            mixed = []
-            for u in np.unique(ucode):
-                rows = np.flatnonzero((ucode == u) & ~np.isnan(v))
-                x = v[rows]
-                small = (x > 0) & (x <= 1)
-                if small.any() and (~small).any():
-                    rest = x[~small]
-                    if rest.min() > 1 and rest.min() >= _SCALE_GAP * x[small].max():
-                        mixed += [f"{names[u]} {per[i]} ({v[i]:g})" for i in rows[small]]
+            small = (v > 0) & (v <= 1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # units without such values
+                small_max = np.fmax.reduceat(np.where(small, v, np.nan), starts)
+                rest_min = np.fmin.reduceat(np.where(small, np.nan, v), starts)
+            odd = (rest_min > 1) & (rest_min >= _SCALE_GAP * small_max)  # NaN: False
+            hit = np.flatnonzero(small & odd[unit_pos])
+            mixed = [f"{names[ucode[i]]} {per[i]} ({v[i]:g})" for i in hit]
             if mixed:
                 out.append(f"WARNING: {code} is in % but one value of a unit is within [0, 1] "
                            "while its other values are at least 10 times larger: "
@@ -1659,6 +1661,7 @@ def _raw_cells(
             raw = pd.read_csv(path, skip_blank_lines=False, **opts)
             if not ragged:
                 _short_rows(short, raw.shape[1], path)
+            raw = restore(raw)  # '=1+1 written by gipro's CSV writer is the code =1+1
         elif suffix in (".xlsx", ".xlsm"):
             rows = _read_xlsx(path, sheet, skip_rows)
             width = max((len(r) for r in rows), default=0)

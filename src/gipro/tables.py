@@ -53,8 +53,8 @@ from .errors import GiproError, InputError
 from .paths import check_output, inside
 
 __all__ = ["FORMATS", "MANIFEST", "OutputFolder", "dataset_arrow", "dataset_parts",
-           "manifest_files", "neutralise", "output_folder", "replace_file", "write_table",
-           "write_text"]
+           "manifest_files", "neutralise", "neutralise_cell", "output_folder", "replace_file",
+           "restore", "restore_cell", "write_table", "write_text"]
 
 #: Formats of written tables (the suffix of the file).
 FORMATS = ("csv", "parquet")
@@ -165,6 +165,44 @@ def neutralise_cell(v: Any) -> Any:
             and not (v[0] in "+-" and _NUMBER.fullmatch(v))):
         return "'" + v
     return v
+
+
+def restore_cell(v: Any) -> Any:
+    """The inverse of :func:`neutralise_cell`, for gipro's readers: a text cell of an
+    apostrophe followed by a formula character (``'==``, ``'=1+1``) is read without the
+    apostrophe -- gipro (or a spreadsheet) put it there so that the cell is not run; a
+    spreadsheet shows it without the apostrophe too.
+
+    Examples
+    --------
+    >>> [restore_cell(v) for v in ("'==", "'-x", "'-3", "'quoted", "x")]
+    ['==', '-x', "'-3", "'quoted", 'x']
+    """
+    if isinstance(v, str) and len(v) > 1 and v[0] == "'" and neutralise_cell(v[1:]) != v[1:]:
+        return v[1:]
+    return v
+
+
+def restore(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`restore_cell` on the text cells of ``frame`` (the same object when no cell
+    starts with an apostrophe)."""
+    out = frame
+    for j, dtype in enumerate(frame.dtypes):
+        if getattr(dtype, "kind", "") != "O":
+            continue
+        col = frame.iloc[:, j]
+        try:
+            hit = col.str.startswith("'", na=False).to_numpy(dtype=bool)
+        except AttributeError:  # no text in the column
+            continue
+        if not hit.any():
+            continue
+        if out is frame:
+            out = frame.copy()
+        vals = col.to_numpy(dtype=object).copy()
+        vals[hit] = [restore_cell(v) for v in vals[hit]]
+        out.isetitem(j, vals)
+    return out
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:

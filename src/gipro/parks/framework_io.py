@@ -653,9 +653,13 @@ def _header_problems(found: list[Any], head: tuple[str, ...],
 
 
 def _read_csv(path: Path) -> tuple[dict, Callable[[tuple], str | None]]:
+    from ..paths import check_input
+    from ..tables import restore_cell
+
+    check_input(path, "park framework file")
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            lines = list(csv.reader(fh))
+            lines = [[restore_cell(c) for c in row] for row in csv.reader(fh)]
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read {path.name}: it is not UTF-8 text ({exc.reason} at "
                          f"byte {exc.start})", ["save it as 'CSV UTF-8'"]) from None

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import GiproError, InputError
 from ..links import docs_url
+from ..paths import output_name
 from ..tables import output_folder, write_table, write_text
 from .data import ParkData
 
@@ -159,6 +160,8 @@ def run_assess(
                                f"its 26 indicators ({shown}); coverage_missing.csv says how "
                                "to obtain each")
             chosen.remove("park26")
+    for fw in chosen:  # framework codes become file names (<code>_requirements.csv)
+        output_name(fw if isinstance(fw, str) else fw.code, "park framework code")
     out = Path(out)
     with output_folder(out):
         return _write_assess(run, data, chosen, every, out, year, tolerance, fmt)
