@@ -1,7 +1,9 @@
 """Shared test fixtures.
 
 ``shared_dir`` is the only way tests read the project's shared folder (real data sets,
-published reference values): it skips cleanly when the folder is absent.
+published reference values): it skips cleanly when the folder is absent, unless
+``GIPRO_REQUIRE_SHARED=1`` (set by ``.ci/run``): then a missing folder fails every test that
+needs it, so a CI run without the references cannot pass.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """The ``shared`` folder beside the repository (or ``$GIPRO_SHARED``); skip if absent."""
+    """The ``shared`` folder beside the repository (or ``$GIPRO_SHARED``).
+
+    Absent: skip, or fail under ``GIPRO_REQUIRE_SHARED=1`` (CI).
+    """
     candidates = []
     if os.environ.get("GIPRO_SHARED"):
         candidates.append(Path(os.environ["GIPRO_SHARED"]))
@@ -24,7 +29,12 @@ def shared_dir() -> Path:
     for c in candidates:
         if (c / "data").is_dir():
             return c
-    pytest.skip("shared data folder not available (set GIPRO_SHARED or place ../shared)")
+    looked = ", ".join(str(c) for c in candidates)
+    if os.environ.get("GIPRO_REQUIRE_SHARED", "") not in ("", "0"):
+        pytest.fail(f"shared data folder required (GIPRO_REQUIRE_SHARED is set) but not found "
+                    f"at {looked}: set GIPRO_SHARED or place ../shared", pytrace=False)
+    pytest.skip(f"shared data folder not available at {looked} (set GIPRO_SHARED or place "
+                "../shared)")
 
 
 # Hypothesis: deterministic by default so CI cannot fail on a lucky draw; run

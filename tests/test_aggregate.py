@@ -47,7 +47,8 @@ def test_b4_zero_and_negative_raise_for_positive_means():
     for f in (A.geometric_mean, A.harmonic_mean):
         with pytest.raises(MethodError, match=r"strictly positive.*\['b'\]"):
             f(np.array([1.0, 0.0]), np.ones(2), names=["a", "b"])
-    with pytest.raises(MethodError):
+    with pytest.raises(MethodError, match=r"generalised mean of order -2 needs strictly "
+                                          r"positive values"):
         A.generalised_mean(np.array([1.0, 0.0]), np.ones(2), p=-2)
     with pytest.raises(MethodError, match="non-negative"):
         A.generalised_mean(np.array([1.0, -1.0]), np.ones(2), p=2)
@@ -365,3 +366,205 @@ def test_check_false_skips_only_the_weight_checks():
             A.METHODS[method](x, w, min_share=0.5, **params))
     with pytest.raises(MethodError, match="finite and >= 0"):
         A.arithmetic_mean(x, -w)
+
+
+# ---------------------------------------------------------------- kernel edges (docs/testing.md)
+def test_refusals_of_the_shared_checks_name_the_problem():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    for share in (-0.1, 1.1):
+        with pytest.raises(MethodError, match=r"min_share must be between 0 and 1, got"):
+            A.arithmetic_mean(x, np.ones(2), min_share=share)
+    for w in ([1.0, -1.0], [1.0, np.inf], [1.0, nan]):
+        with pytest.raises(MethodError, match=r"aggregation weights must be finite and >= 0"):
+            A.arithmetic_mean(x, np.array(w))
+    with pytest.raises(MethodError, match=r"aggregation weights are all zero for some group"):
+        A.arithmetic_mean(x, np.array([[1.0, 1.0], [0.0, 0.0]]))
+    with pytest.raises(MethodError, match=r"generalised mean order p must be finite, got inf"):
+        A.generalised_mean(x, np.ones(2), p=np.inf)
+    with pytest.raises(MethodError, match=r"strictly positive values; zero or negative"):
+        A.generalised_mean(np.array([1.0, 0.0]), np.ones(2), p=-2)
+    for alpha, beta in ((1.5, 0.0), (-0.1, 0.0), (0.5, -1.0)):
+        with pytest.raises(MethodError, match=r"mean-min needs 0 <= alpha <= 1 and beta >= 0"):
+            A.mean_min(x, np.ones(2), alpha=alpha, beta=beta)
+    for penalty, ddof in ((0, 0), (-1, 2)):
+        with pytest.raises(MethodError, match=r"MPI needs penalty -1 or 1 and ddof 0 or 1"):
+            A.mazziotta_pareto(x, np.ones(2), penalty=penalty, ddof=ddof)
+    with pytest.raises(MethodError, match=r"cross-unit methods take one weight per child"):
+        A.copeland(x, np.ones((2, 2)))
+    with pytest.raises(MethodError, match=r"TOPSIS normalise must be vector, minmax or none, "
+                                          r"got 'sum'"):
+        A.topsis(x, np.ones(2), normalise="sum")
+
+
+def test_min_share_reached_up_to_rounding_counts():
+    """2 of 4 children available = 0.5; a threshold of 0.5 + 1e-12 is reached within the
+    1e-12 rounding allowance, 0.5 + 1e-9 is not."""
+    x = np.array([2.0, 4.0, nan, nan])
+    assert A.arithmetic_mean(x, np.ones(4), min_share=0.5 + 1e-12).item() == 3.0
+    assert np.isnan(A.arithmetic_mean(x, np.ones(4), min_share=0.5 + 1e-9).item())
+
+
+def test_unit_wise_means_with_unequal_weights_and_a_missing_child():
+    """Children (4, NaN, 16) with weights (1, 5, 3): the missing child's weight is dropped,
+    (1, 3) renormalised. Arithmetic (4 + 48)/4 = 13; geometric 4^(1/4) 16^(3/4) = 8 sqrt(2);
+    harmonic 4/(1/4 + 3/16) = 64/7; power mean p = 2: sqrt((16 + 3 x 256)/4) = 14; p = -1 is
+    the harmonic; mean-min (alpha 0.5, beta 0): 13 - 0.5 (13 - 4) = 8.5."""
+    x = np.array([4.0, nan, 16.0])
+    w = np.array([1.0, 5.0, 3.0])
+    assert A.arithmetic_mean(x, w).item() == 13.0
+    assert A.geometric_mean(x, w).item() == pytest.approx(8 * math.sqrt(2), rel=1e-15)
+    assert A.harmonic_mean(x, w).item() == pytest.approx(64 / 7, rel=1e-15)
+    assert A.generalised_mean(x, w, p=2).item() == pytest.approx(14.0, rel=1e-15)
+    assert A.generalised_mean(x, w, p=-1).item() == pytest.approx(64 / 7, rel=1e-15)
+    assert A.mean_min(x, w).item() == 8.5
+    # the same with a replication axis of two weight sets: (1, 5, 3) and (3, 5, 1)
+    w2 = np.array([[[1.0, 5.0, 3.0]], [[3.0, 5.0, 1.0]]])
+    np.testing.assert_allclose(A.arithmetic_mean(x[None, :], w2), [[13.0], [7.0]], rtol=1e-15)
+
+
+def test_shifts_are_added_before_and_subtracted_after():
+    """Shift 1 on (1, NaN, 3), weights (1, 1, 2): harmonic 3/(1/2 + 2/4) - 1 = 2; geometric
+    (2 x 4^2)^(1/3) - 1 = 32^(1/3) - 1; power mean p = 1 is the arithmetic mean (7/3) whatever
+    the shift; p = -2: (3/(1/4 + 2/16))^(1/2) - 1 = sqrt(8) - 1."""
+    x = np.array([1.0, nan, 3.0])
+    w = np.array([1.0, 1.0, 2.0])
+    assert A.harmonic_mean(x, w, shift=1.0).item() == pytest.approx(2.0, rel=1e-15)
+    assert A.geometric_mean(x, w, shift=1.0).item() == pytest.approx(32 ** (1 / 3) - 1,
+                                                                     rel=1e-15)
+    assert A.generalised_mean(x, w, p=1, shift=1.0).item() == pytest.approx(7 / 3, rel=1e-15)
+    assert A.generalised_mean(x, w, p=-2, shift=1.0).item() == pytest.approx(
+        math.sqrt(8) - 1, rel=1e-14)
+    with pytest.raises(MethodError, match=r"geometric mean \(after shift 1\) needs strictly"):
+        A.geometric_mean(np.array([-1.0, 2.0]), np.ones(2), shift=1.0)
+
+
+def test_power_mean_of_zeros_and_its_thresholds():
+    """p > 0 allows zeros: (0, 4) with p = 2: sqrt(16/2) = sqrt(8); all zero: 0. p = 0 and
+    p = 1 keep the data threshold: 1 of 5 children is below min_share 0.5."""
+    assert A.generalised_mean(np.array([0.0, 4.0]), np.ones(2), p=2).item() == pytest.approx(
+        math.sqrt(8), rel=1e-15)
+    assert A.generalised_mean(np.array([0.0, 0.0]), np.ones(2), p=2).item() == 0.0
+    x = np.array([1.0, nan, nan, nan, nan])
+    for p in (0, 1):
+        assert np.isnan(A.generalised_mean(x, np.ones(5), p=p, min_share=0.5).item())
+
+
+def test_mean_min_curvature_and_missing_child():
+    """(2, 8), alpha 1, beta 4: M 5, M - m 3: 5 - (sqrt(9 + 16) - 4) = 4. (2, NaN, 8) with
+    weights (3, 1, 1): M = (6 + 8)/4 = 3.5, m = 2: 3.5 - 0.5 x 1.5 = 2.75 (defaults alpha 0.5,
+    beta 0)."""
+    assert A.mean_min(np.array([2.0, 8.0]), np.ones(2), alpha=1, beta=4).item() == 4.0
+    assert A.mean_min(np.array([2.0, nan, 8.0]), np.array([3.0, 1.0, 1.0])).item() == 2.75
+
+
+def test_mpi_with_unequal_weights_and_missing_children():
+    """(110, 90), weights (3, 1): M = 105, weighted variance (3 x 25 + 225)/4 = 75: MPI- =
+    105 - 75/105. (120, NaN, 100) with ddof 1: M 110, variance 100 x 2/1 = 200: 110 - 200/110;
+    one available child with ddof 1: undefined (NaN)."""
+    assert A.mazziotta_pareto(np.array([110.0, 90.0]), np.array([3.0, 1.0])).item() == \
+        pytest.approx(105 - 75 / 105, rel=1e-15)
+    assert A.mazziotta_pareto(np.array([120.0, nan, 100.0]), np.ones(3), ddof=1).item() == \
+        pytest.approx(110 - 200 / 110, rel=1e-15)
+    assert np.isnan(A.mazziotta_pareto(np.array([120.0, nan]), np.ones(2), ddof=1).item())
+
+
+def test_outranking_and_copeland_with_unequal_weights():
+    """x = (1, 5), (3, 5), (2, 1), weights (3, 1). O12 = tie on child 2: 0.5 x 1/4 = 0.125,
+    O21 = (3 + 0.5)/4; O13 = 1/4, O31 = 3/4; O23 = 1, O32 = 0. Copeland: unit 1 loses both
+    (-2), unit 2 wins both (2), unit 3 one each (0); with equal weights (-1, 2, -1). One
+    dominant pair (2 over 3) of three: dominance 1/3. Weights of shape (1, 2) are the same."""
+    x = np.array([[1.0, 5.0], [3.0, 5.0], [2.0, 1.0]])
+    w = np.array([3.0, 1.0])
+    m, dom = A.outranking(x, w)
+    assert m.tolist() == [[0, 0.125, 0.25], [0.875, 0, 1], [0.75, 0, 0]]
+    assert dom == pytest.approx(1 / 3, rel=1e-15)
+    assert A.copeland(x, w).tolist() == [-2, 2, 0]
+    assert A.copeland(x, w[None, :]).tolist() == [-2, 2, 0]
+    assert A.copeland(x, np.ones(2)).tolist() == [-1, 2, -1]
+
+
+def test_outranking_leaves_out_units_below_the_threshold():
+    """Unit 4 has no child: it takes no part (NaN row and column, Copeland NaN) and the
+    dominance share counts the three pairs of the others (one dominant pair: 1/3)."""
+    x = np.array([[1.0, 5.0], [3.0, 5.0], [2.0, 1.0], [nan, nan]])
+    m, dom = A.outranking(x, np.array([3.0, 1.0]), min_share=0.5)
+    assert np.isnan(m[3]).all() and np.isnan(m[:, 3]).all()
+    assert dom == pytest.approx(1 / 3, rel=1e-15)
+    c = A.copeland(x, np.array([3.0, 1.0]), min_share=0.5)
+    assert c[:3].tolist() == [-2, 2, 0] and np.isnan(c[3])
+
+
+# Hand case for TOPSIS: columns (3, 4, 0) (norm 5) and (0, 6, 8) (norm 10); weights (3, 1)
+# -> renormalised (0.75, 0.25); r = (0.6, 0.8, 0), (0, 0.6, 0.8); ideal (0.8, 0.8), anti-ideal 0.
+T_X = np.array([[3.0, 0.0], [4.0, 6.0], [0.0, 8.0]])
+T_W = np.array([3.0, 1.0])
+
+
+def test_topsis_default_vector_normalisation_unequal_weights():
+    """Unit 1: D+ = sqrt(0.75^2 0.2^2 + 0.25^2 0.8^2) = 0.25, D- = 0.75 x 0.6 = 0.45 ->
+    0.45/0.7 = 9/14. Unit 2: D+ = 0.25 x 0.2 = 0.05, D- = sqrt(0.75^2 0.8^2 + 0.25^2 0.6^2) =
+    sqrt(0.3825). Unit 3: D+ = 0.75 x 0.8 = 0.6, D- = 0.25 x 0.8 = 0.2 -> 0.25."""
+    c = A.topsis(T_X, T_W)
+    d = math.sqrt(0.3825)
+    np.testing.assert_allclose(c, [9 / 14, d / (0.05 + d), 0.25], rtol=1e-14)
+    # the weights are renormalised per unit, so their scale does not matter
+    np.testing.assert_allclose(A.topsis(T_X, T_W * 10), c, rtol=1e-14)
+
+
+def test_topsis_minmax_normalisation_unequal_weights():
+    """Columns (3, 4, 12) -> (0, 1/9, 1) and (0, 6, 8) -> (0, 3/4, 1); ideal (1, 1), anti-ideal
+    (0, 0); unit 1 is the anti-ideal (0), unit 3 the ideal (1); unit 2: D+^2 = 0.75^2 (8/9)^2 +
+    0.25^2 (1/4)^2, D-^2 = 0.75^2 (1/9)^2 + 0.25^2 (3/4)^2."""
+    x = np.array([[3.0, 0.0], [4.0, 6.0], [12.0, 8.0]])
+    c = A.topsis(x, T_W, normalise="minmax")
+    dp = math.sqrt(0.75**2 * (8 / 9) ** 2 + 0.25**2 / 16)
+    dm = math.sqrt(0.75**2 / 81 + 0.25**2 * 0.75**2)
+    np.testing.assert_allclose(c, [0, dm / (dp + dm), 1], rtol=1e-14, atol=1e-15)
+
+
+def test_topsis_missing_value_keeps_the_ideal_finite():
+    """Unit 3 misses child 2: column 2 is normalised by its observed values (0, 6): (0, 1);
+    the ideal is (0.8, 1), the anti-ideal (0, 0). Unit 1: D+^2 = 0.5625 x 0.04 + 0.0625 x 1 =
+    0.085, D- = 0.45 -> 0.45/(sqrt(0.085) + 0.45); unit 2 is the ideal (1); unit 3, weights
+    (1, 0) over its one child: D+ = 0.8, D- = 0 -> 0."""
+    x = np.array([[3.0, 0.0], [4.0, 6.0], [0.0, nan]])
+    c = A.topsis(x, T_W)
+    np.testing.assert_allclose(c, [0.45 / (math.sqrt(0.085) + 0.45), 1, 0], rtol=1e-14)
+
+
+def test_level_mean_refuses_malformed_children_and_reraises_without_names():
+    x = np.array([[5.0, 0.0, 3.0, 2.0]])
+    for children in (np.array([0, 1]), np.empty((2, 0), dtype=int), np.array([[-1, 0]])):
+        with pytest.raises(MethodError, match=r"children must be a \(n_parents, k_max\) matrix"):
+            A.level_mean(x, children, np.ones((1, 2)))
+    with pytest.raises(MethodError, match=r"geometric mean needs strictly positive values; "
+                                          r"zero or negative values in \[1\]"):
+        A.level_mean(x, A.pad_children([[2, 3], [0, 1]]), np.ones((2, 2)), method="geometric")
+    assert A.pad_children([]).shape == (0, 0)
+
+
+def test_cross_unit_methods_pooled_and_per_period():
+    """Units U, V in periods 1, 2; a = U (1, 4), V (2, 3); b = U (1, 4), V (3, 2); min-max
+    onto [0, 100] pooled: U1 (0, 0), V1 (100/3, 200/3), U2 (100, 100), V2 (200/3, 100/3).
+    Per period (two units): period 1 V beats U on both children, period 2 U beats V:
+    Copeland U1 -1, V1 1, U2 1, V2 -1; TOPSIS (no further normalisation) V1 and U2 are the
+    ideal (1), U1 and V2 the anti-ideal (0); BoD V1 1, U1 0, U2 1, V2 (200/3)/100 = 2/3.
+    Pooled (four unit-periods): U2 beats all, U1 loses to all, V1 and V2 tie (one child
+    each): Copeland U1 -3, V1 0, U2 3, V2 0; TOPSIS ideal (100, 100), anti-ideal (0, 0): V1
+    and V2 are equally far from both: 0.5; BoD V1 = V2 = 2/3."""
+    fw = Framework([{"code": c, "parent": "I", "direction": 1} for c in "ab"], [{"code": "I"}])
+    idx = pd.MultiIndex.from_tuples([("U", 1), ("U", 2), ("V", 1), ("V", 2)],
+                                    names=["unit", "period"])
+    panel = Panel(pd.DataFrame({"a": [1.0, 4, 2, 3], "b": [1.0, 4, 3, 2]}, index=idx))
+    # rows in (U1, U2, V1, V2) order
+    expect = {("copeland", "per_period"): [-1, 1, 1, -1], ("copeland", "pooled"): [-3, 3, 0, 0],
+              ("topsis", "per_period"): [0, 1, 1, 0], ("topsis", "pooled"): [0, 1, 0.5, 0.5],
+              ("bod", "per_period"): [0, 1, 1, 2 / 3], ("bod", "pooled"): [0, 1, 2 / 3, 2 / 3]}
+    for (method, bounds), v in expect.items():
+        extra = {"topsis_normalise": "none"} if method == "topsis" else {}
+        b = run({"framework": "x", "data": {"dataset": "china_provinces"},
+                 "steps": [{"step": "normalise"},
+                           {"step": "aggregate", "method": method, "bounds": bounds, **extra}]},
+                framework=fw, panel=panel)
+        got = b.data("aggregated")["I"].loc[[("U", 1), ("U", 2), ("V", 1), ("V", 2)]]
+        np.testing.assert_allclose(got, v, atol=1e-9, err_msg=f"{method} {bounds}")

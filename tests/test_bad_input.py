@@ -433,7 +433,8 @@ def test_debug_shows_the_traceback_and_works_after_the_command(project, capsys):
     """--debug re-raises (the traceback); it is accepted before or after the command."""
     result = runner.invoke(app, ["--debug", "run", str(project / "nope.yaml")])
     assert result.exit_code == 1 and isinstance(result.exception, InputError)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"nope\.yaml' is neither a built-in recipe nor an "
+                                         r"existing file"):
         main(["run", str(project / "nope.yaml"), "--debug"])
     with pytest.raises(SystemExit) as e:
         main(["run", str(project / "nope.yaml")])

@@ -154,7 +154,7 @@ def test_lazy_package_names_still_work():
     import gipro.compare  # the submodule must not shadow the function
     assert callable(gipro.compare)
     assert gipro.progress.summary and gipro.parks.assess
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match=r"module 'gipro' has no attribute 'no_such_name'"):
         gipro.no_such_name  # noqa: B018
 
 

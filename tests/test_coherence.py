@@ -126,7 +126,7 @@ def test_main_effect_analytic_cases():
     g = np.linspace(-1, 1, 41)
     s2, _, r22 = coherence.local_linear_main_effect(g[:, None], g**2)
     assert s2[0] > 0.98 and r22[0] < 1e-12
-    with pytest.raises(MethodError):
+    with pytest.raises(MethodError, match=r"needs at least 5 observations .* got 3"):
         coherence.local_linear_main_effect(x[:3], y[:3])
 
 
@@ -140,7 +140,8 @@ def test_importance_table(asem):
     sub = coherence.importance(asem, target="Conn", level=2)
     assert sub["code"].tolist() == ["Physical", "ConEcFin", "Political", "Instit", "P2P"]
     assert sub["weight"].tolist() == pytest.approx([0.2] * 5)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"target 'Goods' is not an aggregate of the "
+                                         r"framework"):
         coherence.importance(asem, target="Goods")
 
 

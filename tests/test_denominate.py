@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gipro import Framework, InputError, Panel, datasets, run
+from gipro import Framework, InputError, MethodError, Panel, datasets, run
 from gipro.methods.denominate import denominate
 
 
@@ -20,6 +20,26 @@ def test_kernel_by_hand():
     y = denominate(np.array([[6.0, 1.0, np.nan, 4.0]]), np.array([[3.0, np.nan, 2.0, 0.0]]),
                    10.0, zero="missing")
     assert y[0, 0] == 20.0 and np.isnan(y[0, 1:]).all()
+
+
+def test_kernel_scales_per_indicator_signs_and_refusals():
+    """Hand: (-6, 30) / (3, 2000) x (1, 1000) = (-2, 15): a negative numerator keeps its sign.
+    A zero denominator with a missing numerator is no error (the ratio is missing anyway);
+    with an observed numerator it is refused, naming the indicator and position."""
+    y = denominate(np.array([[-6.0, 30.0]]), np.array([[3.0, 2000.0]]), np.array([1.0, 1000.0]))
+    assert y.tolist() == [[-2.0, 15.0]]
+    z = denominate(np.array([[np.nan, 1.0]]), np.array([[0.0, 4.0]]))
+    assert np.isnan(z[0, 0]) and z[0, 1] == 0.25
+    with pytest.raises(MethodError, match=r"denominator is zero for indicator b at position "
+                                          r"\(0, 1\)"):
+        denominate(np.array([[1.0, 2.0]]), np.array([[1.0, 0.0]]), names=["a", "b"])
+    with pytest.raises(MethodError, match=r"zero must be 'error' or 'missing', got 'skip'"):
+        denominate(np.ones((1, 2)), np.ones((1, 2)), zero="skip")
+    with pytest.raises(MethodError, match=r"denominator shape \(1, 1\) does not match "
+                                          r"indicators \(1, 2\)"):
+        denominate(np.ones((1, 2)), np.ones((1, 1)))
+    with pytest.raises(MethodError, match=r"scale factors must be finite numbers"):
+        denominate(np.ones((1, 2)), np.ones((1, 2)), np.array([1.0, np.inf]))
 
 
 def test_b7_asem_goods_by_gdp_and_flights_per_1000(shared_dir):

@@ -95,6 +95,27 @@ def test_global_nonradial_luenberger_matches_gtfpch(base, gdir):
     np.testing.assert_allclose(m["tfpch"], m["tech"] + m["tecch"], atol=1e-12)
 
 
+def test_older_example_contemporaneous_luenberger_with_infeasible_pairs(gdir):
+    """``ref_ddf_result.csv`` (SOURCE.md: an older gtfpch example, command not recorded):
+    30 DMUs, t = 9, 10, inputs labor capital energy, output gdp, bad co2. It is the
+    contemporaneous non-radial Luenberger indicator with the output direction and weights
+    (0, 0, 0, 1/2, 1/2) -- the older gtfpch default (1/(2 x #good), 1/(2 x #bad)), visible in
+    the package's commented-out code. TFPCH, TECH, TECCH agree to 1e-6 and the three DMUs
+    Stata left missing (mixed-period LP infeasible) are exactly those in ``infeasible``."""
+    df = pd.read_csv(gdir / "example_ddf_input.csv").rename(columns={"id": "unit",
+                                                                      "t": "period"})
+    res = gtfp.run({"inputs": ["labor", "capital", "energy"], "desirable": ["gdp"],
+                    "undesirable": ["co2"], "model": "nonradial_ddf",
+                    "weights": {"gdp": 0.5, "co2": 0.5}}, panel=df.astype({"unit": str}))
+    ref = pd.read_csv(gdir / "ref_ddf_result.csv").astype({"id": str})
+    m = res.productivity.merge(ref, left_on="unit", right_on="id")
+    assert len(m) == 30
+    for c in ("tfpch", "tech", "tecch"):
+        np.testing.assert_allclose(m[c], m[c.upper()], atol=TOL, err_msg=c)  # NaN == NaN
+    missing = set(m.loc[m["TFPCH"].isna(), "unit"])
+    assert len(missing) == 3 and set(res.infeasible["unit"]) == missing
+
+
 def test_sequential_first_year_is_contemporaneous_and_identities_hold(base):
     """The sequential frontier of the first year is that year's own; the decomposition
     identities hold for the contemporaneous and sequential indices; the cumulative index is

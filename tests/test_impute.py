@@ -253,3 +253,77 @@ def test_group_mean_equals_numpy_nanmean_per_group(axis):
         got = imp.group_stat(x, groups, stat="mean", axis=axis)
         assert np.array_equal(got, expected, equal_nan=True)
         assert np.isnan(got[..., groups < 0, :][np.isnan(x[..., groups < 0, :])]).all()
+
+
+# ------------------------------------------------------------------ kernel edges (docs/testing.md)
+def test_keep_observed_tolerance_and_refusals():
+    """An imputer may return an observed value with rounding noise up to 1e-9 relative
+    (1e6 + 1e-4 is within 1e-9 x 1e6 = 1e-3): the observed value itself is kept. 1 + 1e-8 is
+    beyond 1e-9 x max(1, |x|) and is refused, naming the indicator and the position."""
+    y = imp.keep_observed(np.array([1e6, NAN]), np.array([1e6 + 1e-4, 5.0]))
+    assert y.tolist() == [1e6, 5.0]
+    with pytest.raises(MethodError, match=r"changed an observed value of indicator b "
+                                          r"\(position \(0, 1\)\): 1\.0 -> 1\.00000001"):
+        imp.keep_observed(np.array([[2.0, 1.0]]), np.array([[2.0, 1.0 + 1e-8]]),
+                          names=["a", "b"])
+    with pytest.raises(MethodError, match=r"imputer returned shape \(1,\), expected \(2,\)"):
+        imp.keep_observed(np.array([1.0, NAN]), np.array([1.0]))
+
+
+def test_cross_section_statistics_with_a_leading_axis():
+    """Two periods of four units; unit 3 missing in both. Period 1 (1, 2, NA, 10): mean 13/3,
+    median 2; period 2 (4, 4, NA, 7): mean 5, median 4. Pooled median of the six values
+    (1, 2, 10, 4, 4, 7): 4."""
+    x = np.array([[1.0, 2.0, NAN, 10.0], [4.0, 4.0, NAN, 7.0]])[:, :, None]
+    np.testing.assert_allclose(imp.mean(x)[:, 2, 0], [13 / 3, 5.0], rtol=1e-15)
+    assert imp.median(x)[:, 2, 0].tolist() == [2.0, 4.0]
+    assert imp.median(x, axis=(-3, -2))[:, 2, 0].tolist() == [4.0, 4.0]
+
+
+def test_group_statistics_per_period_pooled_and_refusals():
+    """Groups (A, A, B, B): period 1 A = (2, NA) -> 2, B = (NA, 8) -> 8; period 2 A = (4, NA),
+    B = (NA, NA) -> stays missing. Pooled over periods A's mean is (2 + 4)/2 = 3, B's 8.
+    Median by group, per period: A (2, 6, NA) -> 4 (units 1-3 in A)."""
+    x = np.array([[2.0, NAN, NAN, 8.0], [4.0, NAN, NAN, NAN]])[:, :, None]
+    g = np.array([0, 0, 1, 1])
+    y = imp.group_stat(x, g)
+    np.testing.assert_array_equal(y[..., 0], [[2, 2, 8, 8], [4, 4, NAN, NAN]])
+    yp = imp.group_stat(x, g, axis=(-3, -2))
+    np.testing.assert_array_equal(yp[..., 0], [[2, 3, 8, 8], [4, 3, 8, 8]])
+    m = imp.group_stat(np.array([2.0, 6.0, NAN, 1.0])[:, None], np.array([0, 0, 0, 1]),
+                       stat="median")
+    assert m[:, 0].tolist() == [2.0, 6.0, 4.0, 1.0]
+    with pytest.raises(MethodError, match=r"groups must have one code per unit \(4\), got "
+                                          r"shape \(3,\)"):
+        imp.group_stat(x, np.array([0, 0, 1]))
+    with pytest.raises(MethodError, match=r"unknown statistic 'mode'; use 'mean' or 'median'"):
+        imp.group_stat(x, g, stat="mode")
+
+
+def test_panel_on_another_axis_and_refusals():
+    """Periods on axis 1 of a (units, periods) table: (1, NA, 5) at 2010, 2011, 2013 ->
+    2011 = 1 + 4 x 1/3. One period only: nothing to check, the value is kept."""
+    y = imp.panel(np.array([[1.0, NAN, 5.0]]), [2010, 2011, 2013], method="linear", axis=1)
+    np.testing.assert_allclose(y, [[1.0, 1 + 4 / 3, 5.0]], rtol=1e-15)
+    assert imp.panel(np.array([[3.0]]), [2020]).tolist() == [[3.0]]
+    x = np.array([[1.0], [NAN]])
+    with pytest.raises(MethodError, match=r"unknown panel imputation 'spline'"):
+        imp.panel(x, [1, 2], method="spline")
+    with pytest.raises(MethodError, match=r"3 periods given for an axis of length 2"):
+        imp.panel(x, [1, 2, 3])
+    for periods in ([2, 1], [1, 1]):
+        with pytest.raises(MethodError, match=r"periods must be strictly increasing"):
+            imp.panel(x, periods)
+
+
+def test_table_hook_per_period_and_refusals():
+    """Each period's table is passed on its own: the hook fills with the table's first
+    value (1 in period 1, 7 in period 2)."""
+    x = np.array([[[1.0], [NAN]], [[7.0], [NAN]]])
+    y = imp.table(x, lambda t: np.where(np.isnan(t), t[0, 0], t))
+    assert y[:, 1, 0].tolist() == [1.0, 7.0]
+    with pytest.raises(MethodError, match=r"table imputation expects x of shape"):
+        imp.table(np.array([1.0, NAN]), lambda t: t)
+    with pytest.raises(MethodError, match=r"imputation function returned shape \(1, 1\), "
+                                          r"expected \(2, 1\)"):
+        imp.table(x, lambda t: t[:1])

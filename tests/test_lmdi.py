@@ -58,7 +58,7 @@ def test_logmean_zero_limits_and_errors():
     assert logmean([0.0, 0.0, 4.0], [0.0, 2.0, 0.0]).tolist() == [0.0, 0.0, 0.0]
     with pytest.raises(MethodError, match=r"negative|>= 0"):
         logmean(-1.0, 2.0)
-    with pytest.raises(MethodError):
+    with pytest.raises(MethodError, match=r"finite values >= 0; argument a has nan"):
         logmean(np.nan, 2.0)
 
 
@@ -154,11 +154,42 @@ def test_single_sector_hand_case():
 
 
 def test_kernel_errors():
-    with pytest.raises(MethodError, match="missing"):
+    with pytest.raises(MethodError, match=r"LMDI: b is missing \(NaN\) in the base period at "
+                                          r"position \(0,\) \(1 such values\)"):
         additive(np.array([[1.0, np.nan]]), np.array([[1.0, 2.0]]), names=["a", "b"])
-    with pytest.raises(MethodError, match="negative"):
+    with pytest.raises(MethodError, match=r"LMDI: factor 1 is negative \(-2\) in the base"):
         additive(np.array([[1.0, -2.0]]), np.array([[1.0, 2.0]]))
+    with pytest.raises(MethodError, match=r"LMDI: factor 0 is infinite in the end period at "
+                                          r"position \(1,\) \(2 such values\)"):
+        additive(np.ones((2, 2)), np.array([[1.0, 1.0], [np.inf, np.inf]]))
+    with pytest.raises(MethodError, match=r"base and end arrays differ in shape: \(1, 2\) vs "
+                                          r"\(2, 2\)"):
+        additive(np.ones((1, 2)), np.ones((2, 2)))
+    with pytest.raises(MethodError, match=r"factor arrays need shape \(\.\.\., n_sectors, "
+                                          r"n_factors\)"):
+        additive(np.ones(2), np.ones(2))
+    with pytest.raises(MethodError, match=r"argument a has -1\.0 \(1 such values\)"):
+        logmean(-1.0, 2.0)
+    with pytest.raises(MethodError, match=r"argument b has inf \(2 such values\)"):
+        logmean([1.0, 2.0], [np.inf, np.inf])
     assert np.isnan(multiplicative(np.array([[0.0, 1.0]]), np.array([[1.0, 1.0]]))).all()
+    assert np.isnan(multiplicative(np.array([[1.0, 1.0]]), np.array([[1.0, 0.0]]))).all()
+
+
+def test_kernels_on_leading_axes_and_a_vanishing_sector():
+    """Two units (leading axis) of two sectors: unit 1 is the single-sector hand case plus a
+    sector at zero in both periods (contributes nothing): x 2 -> 4, y 3 -> 3 gives (6, 0),
+    D = (2, 1); unit 2: sector 1 unchanged (1, 5), sector 2 vanishes, (2, 1) -> (2, 0): its
+    whole -2 goes to y, the factor that becomes 0. V 7 -> 5: x effect 0, y effect -2, so
+    D_x = 1 and D_y = exp(-2/L(5, 7)) = exp(ln(5/7)) = 5/7."""
+    x0 = np.array([[[2.0, 3.0], [0.0, 0.0]], [[1.0, 5.0], [2.0, 1.0]]])
+    xT = np.array([[[4.0, 3.0], [0.0, 0.0]], [[1.0, 5.0], [2.0, 0.0]]])
+    eff = additive(x0, xT)
+    np.testing.assert_allclose(eff.sum(axis=-2), [[6.0, 0.0], [0.0, -2.0]], atol=1e-13)
+    assert eff[0, 1].tolist() == [0.0, 0.0] and eff[1, 1].tolist() == [0.0, -2.0]
+    d = multiplicative(x0, xT)
+    np.testing.assert_allclose(d, [[2.0, 1.0], [1.0, 5 / 7]], rtol=1e-13)
+    assert logmean(np.zeros((2, 2)), 0.0).tolist() == [[0.0, 0.0], [0.0, 0.0]]
 
 
 # ---------------------------------------------------------------------- properties
@@ -366,3 +397,113 @@ def test_values_1e300_apart_give_finite_effects_that_add_up():
     assert eff["x"] + eff["y"] == pytest.approx(eff["total"], rel=1e-12)
     lw = (2e300 - 1e-300) / (math.log(2e300) - math.log(1e-300))
     assert eff["y"] == pytest.approx(lw * math.log(2.0), rel=1e-12)
+
+
+# ---------------------------------------------------------------- tidy layer edges
+def test_chains_forwards_and_backwards_by_hand():
+    """One factor, V = x: each effect is the change itself (L(a, b) ln(a/b) = a - b) and each
+    ratio the growth. X: 10 -> 20 -> 15: steps +10 (x2), -5 (x0.75); chained +5 (x1.5). Run
+    backwards (base 3, end 1): steps 3 -> 2 (+5, x4/3) and 2 -> 1 (-10, x0.5), chained -5
+    (x2/3). Y has V = 0 in period 1: no ratio (NaN), additive effects still defined."""
+    t = pd.DataFrame({"unit": ["X"] * 3 + ["Y"] * 3, "period": [1, 2, 3] * 2,
+                      "x": [10.0, 20.0, 15.0, 0.0, 4.0, 6.0]})
+    r = lmdi(t, ["x"], chain=True)
+    x = r[(r["unit"] == "X") & (r["factor"] == "x")]
+    assert x[["kind", "base", "end"]].values.tolist() == [["step", 1, 2], ["step", 2, 3],
+                                                          ["chained", 1, 3]]
+    np.testing.assert_allclose(x["additive"], [10, -5, 5], rtol=1e-14)
+    np.testing.assert_allclose(x["multiplicative"], [2, 0.75, 1.5], rtol=1e-14)
+    assert x[["value_base", "value_end"]].values.tolist() == [[10, 20], [20, 15], [10, 15]]
+    back = lmdi(t, ["x"], base=3, end=1, chain=True)
+    xb = back[(back["unit"] == "X") & (back["factor"] == "total")]
+    assert xb[["base", "end"]].values.tolist() == [[3, 2], [2, 1], [3, 1]]
+    np.testing.assert_allclose(xb["additive"], [5, -10, -5], rtol=1e-14)
+    np.testing.assert_allclose(xb["multiplicative"], [4 / 3, 0.5, 2 / 3], rtol=1e-14)
+    y = r[(r["unit"] == "Y") & (r["factor"] == "x")]
+    np.testing.assert_allclose(y["additive"], [4, 2, 6], rtol=1e-14)
+    assert np.isnan(y["multiplicative"].iloc[0]) and np.isnan(y["multiplicative"].iloc[2])
+    assert y["multiplicative"].iloc[1] == pytest.approx(1.5)
+
+
+def test_sector_rows_chained():
+    """Two sectors, V_i = q_i: sector s1 100 -> 120 -> 90, s2 50 -> 50 -> 60. By sector and
+    chained: s1 +20, -30, chained -10; s2 0, +10, chained +10; the sector's own ratio on its
+    total row (s1 chained 0.9) and no ratio on factor rows."""
+    t = pd.DataFrame({"unit": "X", "period": [1, 1, 2, 2, 3, 3], "sector": ["s1", "s2"] * 3,
+                      "q": [100.0, 50, 120, 50, 90, 60]})
+    r = lmdi(t, ["q"], sector="sector", chain=True, by_sector=True)
+    s1 = r[(r["sector"] == "s1") & (r["factor"] == "q")]
+    np.testing.assert_allclose(s1["additive"], [20, -30, -10], rtol=1e-14)
+    assert s1["multiplicative"].isna().all()
+    s2 = r[(r["sector"] == "s2") & (r["factor"] == "total")]
+    np.testing.assert_allclose(s2["additive"], [0, 10, 10], atol=1e-13)
+    ch = r[(r["kind"] == "chained") & (r["factor"] == "total")].set_index("sector")
+    assert ch.loc["s1", "multiplicative"] == pytest.approx(0.9)
+    assert ch.loc["s1", ["value_base", "value_end"]].tolist() == [100, 90]
+
+
+def test_identity_and_expression_rules():
+    """Numbers and total() in expressions; anything else is read as one column name (and
+    refused if there is none); factor lists, names and tolerance are checked."""
+    t = pd.DataFrame({"unit": "X", "period": [1, 1, 2, 2], "sector": ["a", "b"] * 2,
+                      "q": [1.0, 3.0, 2.0, 2.0], "e": [2.0, 6.0, 4.0, 4.0]})
+    ft = factor_table(t, Identity({"share": "q / total(q)", "kilo": "e * 1000 / q"}),
+                      sector="sector")
+    assert ft["share"].tolist() == [0.25, 0.75, 0.5, 0.5]
+    assert ft["kilo"].tolist() == [2000.0] * 4
+    assert ft["value"].tolist() == [500.0, 1500.0, 1000.0, 1000.0]
+    for expr in ("q + e", "total(q, e)", "q ** 2", "'q'"):
+        with pytest.raises(InputError, match=r"identity refers to column .*, which is not in "
+                                             r"the table"):
+            factor_table(t, Identity({"f": expr}), sector="sector")
+    with pytest.raises(InputError, match=r"column 'sector' is not numeric"):
+        factor_table(t, Identity({"f": "sector"}), sector="sector")
+    with pytest.raises(InputError, match=r"not a single string 'q'"):
+        Identity("q")
+    with pytest.raises(InputError, match=r"at least one factor"):
+        Identity([])
+    with pytest.raises(InputError, match=r"duplicate factor names in identity: \['q'\]"):
+        Identity(["q", "q"])
+    with pytest.raises(InputError, match=r"identity rtol must be > 0, got 0"):
+        Identity(["q"], rtol=0)
+    assert str(Identity({"pop": "pop", "x": "q / pop"}, value="v", name="K")) == (
+        "K: v = pop x x [q / pop] (summed over sectors)")
+    assert str(Identity(["q"])) == "V = q (summed over sectors)"
+
+
+def test_factor_table_messages_name_cells_and_rows():
+    t = pd.DataFrame({"unit": ["A", "A", "B", "B"], "period": [1, 2, 1, 2],
+                      "x": [1.0, -2.0, 3.0, 4.0], "y": [1.0, 1.0, 0.0, 0.0],
+                      "v": [1.0, -2.0, 3.0, 4.0]})
+    with pytest.raises(InputError, match=r"LMDI factor 'x' is negative \(-2\) for unit=A, "
+                                         r"period=2 \(1 such cells\)"):
+        factor_table(t, ["x"])
+    with pytest.raises(InputError, match=r"division by zero in factor 'r' = 'x / y' \(2 rows\)"
+                       ) as e:
+        factor_table(t, Identity({"r": "x / y"}))
+    assert e.value.details[:2] == ["unit=B, period=1", "unit=B, period=2"]
+    with pytest.raises(InputError, match=r"LMDI table lacks key columns \['sector'\]"):
+        factor_table(t, ["y"], sector="sector")
+    with pytest.raises(InputError, match=r"identity value 'w' is missing for unit=A, period=1"):
+        factor_table(t.assign(w=[np.nan, 1.0, 1.0, 1.0]), Identity(["y"], value="w"))
+    ok = Identity(["y"], value="w", rtol=1e-3)
+    factor_table(t.assign(w=[1.0005, 1.0, 0.0, 0.0]), ok)  # within rtol: accepted
+    with pytest.raises(InputError, match=r"differs from 'w' by more than rtol=0\.001 in 1 rows"):
+        factor_table(t.assign(w=[1.002, 1.0, 0.0, 0.0]), ok)
+    with pytest.raises(InputError, match=r"LMDI factor 'x' is infinite"):
+        factor_table(t.assign(x=[1.0, np.inf, 1.0, 1.0]), ["x"])
+
+
+def test_lmdi_period_refusals():
+    t = pd.DataFrame({"unit": "X", "period": [1, 2, 3], "x": [1.0, 2.0, 3.0]})
+    with pytest.raises(InputError, match=r"the periods in column 'period' are not numbers "
+                                         r"\(e\.g\. '1'\)"):
+        lmdi(t.assign(period=["1", "2", "3"]), ["x"])
+    with pytest.raises(InputError, match=r"LMDI table lacks key columns \['year'\]"):
+        lmdi(t, ["x"], period="year")
+    with pytest.raises(InputError, match=r"LMDI table has no rows"):
+        lmdi(t.iloc[:0], ["x"])
+    with pytest.raises(InputError, match=r"period 9 is not in the LMDI table \(1-3\)"):
+        lmdi(t, ["x"], end=9)
+    with pytest.raises(InputError, match=r"base and end periods are the same"):
+        lmdi(t, ["x"], base=2, end=2)

@@ -162,7 +162,8 @@ def test_unknown_recipe_key_lists_the_valid_keys_of_its_section():
     with pytest.raises(InputError) as e:
         Recipe.from_dict({"framework": "f", "data": {"dataset": "d"}, "stepz": []})
     assert e.value.details == ["stepz: unknown key (did you mean 'steps'?); valid keys: name, "
-                               "description, framework, data, periods, units, steps, keep"]
+                               "description, framework, data, periods, units, steps, keep, "
+                               "results"]
 
 
 def test_unknown_step_key_lists_that_steps_keys():
@@ -299,7 +300,8 @@ def test_weight_noise_spread_range_and_zero_is_a_control_run():
     from gipro.sensitivity import WeightNoise, uncertainty
 
     for bad in (-0.1, 1.0, 1.5):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"spread\n  Input should be (greater than or "
+                                             r"equal to 0|less than 1)"):
             WeightNoise(spread=bad)
     b = gipro.run()
     res = uncertainty(b, [WeightNoise(levels=[2], spread=0.0)], runs=20, seed=3)

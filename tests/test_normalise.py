@@ -350,3 +350,171 @@ def test_parameters_that_do_not_apply_are_rejected():
         norm(fw, panel, method="dist_ref")
     with pytest.raises(InputError, match="methd"):
         norm(fw, panel, methd="zscore")
+
+
+# ---------------------------------------------------------------- kernel edges (docs/testing.md)
+def test_column_moments_with_missing_values_by_hand():
+    """a = (3, NaN, 7, 5): n 3, mean 5, sample variance (4 + 4 + 0)/2 = 4 -> sd 2, population
+    variance 8/3. b = (NaN, NaN, NaN, 4): one value -- mean 4, sample sd undefined (NaN),
+    population sd 0. c: all missing -- NaN, NaN, n 0. The z-score of a: (x - 5)/2."""
+    x = np.array([[3, nan, nan], [nan, nan, nan], [7, nan, nan], [5, 4, nan]])
+    m, s, n = N.column_moments(x)
+    assert n.tolist() == [[3, 1, 0]]
+    np.testing.assert_array_equal(m, [[5, 4, nan]])
+    np.testing.assert_array_equal(s, [[2, nan, nan]])
+    _, s0, _ = N.column_moments(x, ddof=0)
+    np.testing.assert_allclose(s0, [[np.sqrt(8 / 3), 0, nan]], rtol=1e-15)
+    np.testing.assert_array_equal(N.zscore(x[:, :1]).ravel(), [-1, nan, 1, 0])
+
+
+def test_values_below_1_above_100_and_negative():
+    """x = (-50, 100, 250): min-max (x + 50)/300 onto [0, 100]: 0, 50, 100; z-score: mean
+    100, sample sd 150: -1, 0, 1; AMPI: mean 100, range 300: 100 + 60 (x - 100)/300 =
+    70, 100, 130; distance to target 400: (x + 50)/450 = 0, 1/3, 2/3."""
+    x = col(-50, 100, 250)
+    assert N.minmax(x).ravel().tolist() == [0, 50, 100]
+    assert N.zscore(x).ravel().tolist() == [-1, 0, 1]
+    assert N.ampi(x).ravel().tolist() == [70, 100, 130]
+    np.testing.assert_allclose(N.distance_to_target(x, 400.0).ravel(), [0, 1 / 3, 2 / 3],
+                               rtol=1e-15)
+
+
+def test_shares_below_one_are_a_ratio_scale_for_fraction_of_max_and_leading():
+    """Shares (0.1, 0.25, 0.5): best 0.5 is higher-is-better, not a cost: x/0.5 = 0.2, 0.5,
+    1. Leading value 0.4: x/0.4 = 0.25, 0.625, 1.25 -> capped 1."""
+    x = col(0.1, 0.25, 0.5)
+    assert N.fraction_of_max(x).ravel().tolist() == [0.2, 0.5, 1.0]
+    np.testing.assert_allclose(N.leading_ratio(x, 0.4).ravel(), [0.25, 0.625, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(N.leading_ratio(x, 0.4, cap=False).ravel(), [0.25, 0.625, 1.25],
+                               rtol=1e-15)
+
+
+def test_output_range_not_starting_at_zero():
+    """Goalposts (0, 10) onto [20, 60]: 5 -> 20 + 0.5 x 40 = 40, 12 -> 60 (truncated),
+    -3 -> 20. Percentile (r - 1)/(n - 1) onto [1, 100] for (9, 3, 6): 100, 1, 50.5."""
+    assert N.goalposts(col(5, 12, -3), 0.0, 10.0, low=20, high=60).ravel().tolist() == [
+        40, 60, 20]
+    assert N.percentile_rank(col(9, 3, 6), low=1, high=100).ravel().tolist() == [100, 1, 50.5]
+
+
+@pytest.mark.parametrize("low, high", [(1.0, 1.0), (2.0, 1.0)])
+def test_every_ranged_kernel_refuses_an_empty_output_range(low, high):
+    x = col(1, 2, 4)
+    kernels = [lambda **k: N.normal_cdf(x, **k), lambda **k: N.goalposts(x, 0.0, 5.0, **k),
+               lambda **k: N.distance_to_target(x, 5.0, **k),
+               lambda **k: N.distance_to_reference(x, 2.0, **k),
+               lambda **k: N.fraction_of_max(x, **k), lambda **k: N.leading_ratio(x, 3.0, **k),
+               lambda **k: N.percentile_rank(x, **k)]
+    for kernel in kernels:
+        with pytest.raises(MethodError, match=r"output range must have low < high, got \["):
+            kernel(low=low, high=high)
+    with pytest.raises(MethodError, match=r"min-max range must have low < high"):
+        N.efficacy(x, low=low, high=high)
+    for scale in (0.0, -1.0):
+        with pytest.raises(MethodError, match=r"z-score target standard deviation must be > 0"):
+            N.zscore(x, scale=scale)
+
+
+def test_bounds_and_moments_given_one_at_a_time():
+    """x = (2, 4, 8). Lower bound 0 given, upper from the data (8): x/8 -> 25, 50, 100; upper
+    10 given, lower from the data (2): (x - 2)/8 -> 0, 25, 75. z-score of (1, 3, 5) (mean 3,
+    sample sd 2): mean 1 given -> (x - 1)/2 = 0, 1, 2; sd 4 given -> (x - 3)/4."""
+    x = col(2, 4, 8)
+    assert N.minmax(x, lower=0.0).ravel().tolist() == [25, 50, 100]
+    assert N.minmax(x, upper=10.0).ravel().tolist() == [0, 25, 75]
+    assert N.ampi(x, lower=0.0, reference=4.0).ravel().tolist() == [85, 100, 130]
+    z = col(1, 3, 5)
+    assert N.zscore(z, mean=1.0).ravel().tolist() == [0, 1, 2]
+    assert N.zscore(z, sd=4.0).ravel().tolist() == [-0.5, 0, 0.5]
+
+
+def test_degenerate_columns_are_named_among_good_ones():
+    """One bad column next to a good one: the bad one is named, whatever the kernel."""
+    x = np.array([[1.0, 4.0, nan], [5.0, 4.0, nan], [9.0, 4.0, nan]])
+    with pytest.raises(MethodError, match=r"AMPI rescaling: indicator\(s\) \['c'\] have zero"):
+        N.ampi(x, names=["a", "c", "m"])
+    # an all-missing column is no error, it stays missing
+    np.testing.assert_array_equal(N.ampi(x[:, [0, 2]]), [[70, nan], [100, nan], [130, nan]])
+    with pytest.raises(MethodError, match=r"z-score: indicator\(s\) \['c'\] have zero"):
+        N.zscore(x, names=["a", "c", "m"])
+    with pytest.raises(MethodError, match=r"z-score: indicator\(s\) \['one'\] have zero \(or "
+                                          r"undefined\) standard deviation"):
+        N.zscore(np.array([[1.0, 2.0], [3.0, nan]]), names=["a", "one"])
+    g = np.array([[1.0, 1.0], [2.0, 2.0]])
+    for lo, up in ([0.0, 5.0], [10.0, 5.0]), ([0.0, nan], [10.0, 5.0]):
+        with pytest.raises(MethodError, match=r"goalposts: indicator\(s\) \['b'\] have missing "
+                                              r"goalposts or lower >= upper"):
+            N.goalposts(g, np.array(lo), np.array(up), names=["a", "b"])
+    with pytest.raises(MethodError, match=r"distance to target: for indicator\(s\) \['b'\] the "
+                                          r"target is missing or not better"):
+        N.distance_to_target(g, np.array([5.0, 1.0]), names=["a", "b"])
+    with pytest.raises(MethodError, match=r"distance to reference: for indicator\(s\) \['b'\]"):
+        N.distance_to_reference(g, np.array([2.0, 1.0]), names=["a", "b"])
+    with pytest.raises(MethodError, match=r"fraction of max: indicator\(s\) \['z'\] have a best "
+                                          r"\(maximum or leading\) value of 0"):
+        N.fraction_of_max(np.array([[0.0, 1.0], [0.0, 2.0]]), names=["z", "p"])
+    with pytest.raises(MethodError, match=r"leading value missing for indicator\(s\) \['a'\]"):
+        N.leading_ratio(g, np.array([nan, 5.0]), names=["a", "b"])
+
+
+def test_unknown_options_are_refused_by_name():
+    x = col(1, 2, 4)
+    with pytest.raises(MethodError, match=r"fraction of max: cost must be 'error' or 'inverse', "
+                                          r"got 'invert'"):
+        N.fraction_of_max(x, cost="invert")
+    with pytest.raises(MethodError, match=r"ties must be min, max, average, dense or ordinal, "
+                                          r"got 'first'"):
+        N.rank_score(x, ties="first")
+    with pytest.raises(MethodError, match=r"percentile formula must be .* got 'r/\(n\+1\)'"):
+        N.percentile_rank(x, formula="r/(n+1)")
+    with pytest.raises(MethodError, match=r"unknown normalisation method 'min-max'"):
+        N.normalise(x, "min-max")
+    with pytest.raises(MethodError, match=r"constant policy must be 'error' or 'midpoint', got "
+                                          r"'drop'"):
+        N.normalise(x, "minmax", constant="drop")
+    with pytest.raises(MethodError, match=r"unknown normalisation method 'goalpost'"):
+        N.midpoint("goalpost", {}, 3)
+
+
+def test_rank_methods_on_one_unit_and_on_none():
+    """One unit ranks 1 (Borda 0), never its value; no units give an empty result."""
+    assert N.rank_score(col(7.5)).tolist() == [[1.0]]
+    assert N.borda(col(7.5)).tolist() == [[0.0]]
+    assert N.rank_score(np.empty((0, 2))).shape == (0, 2)
+
+
+def test_dense_percentile_per_period_of_a_cube():
+    """Two periods of three units (axis -2 per period). Period 1 (1, 1, 2): dense ranks
+    (1, 1, 2), 2 distinct -> (r - 1)/(2 - 1) = 0, 0, 1; period 2 (5, 7, 9): 0, 0.5, 1."""
+    cube = np.array([[[1.0], [1.0], [2.0]], [[5.0], [7.0], [9.0]]])
+    y = N.percentile_rank(cube, ties="dense")
+    assert y[..., 0].tolist() == [[0, 0, 1], [0, 0.5, 1]]
+
+
+# The middle of each method's scale by hand (field case B01 policy b): I1 varies, I2 = 5.
+B01_X = np.array([[10, 5], [20, 5], [30, 5], [40, 5]], dtype=float)
+MIDPOINTS = [("minmax", {}, 50.0), ("minmax", {"low": 20}, 60.0), ("minmax", {"high": 50}, 25.0),
+             ("efficacy", {}, 80.0), ("dist_max", {}, 0.5), ("frac_max", {}, 0.5),
+             ("normal_cdf", {}, 0.5), ("percentile", {}, 0.5), ("target", {"target": 50.0}, 0.5),
+             ("dist_ref", {"reference": 30.0}, 0.5), ("zscore", {}, 0.0),
+             ("zscore", {"loc": 100.0, "scale": 10.0}, 100.0), ("ampi", {}, 100.0),
+             ("rank", {}, 2.5), ("borda", {}, 1.5)]
+
+
+@pytest.mark.parametrize("method, params, mid", MIDPOINTS)
+def test_constant_indicator_midpoint_by_hand(method, params, mid):
+    """(low + high)/2 of the method's default or given range, z-score loc, AMPI 100, average
+    rank (n + 1)/2 = 2.5 and Borda (n - 1)/2 = 1.5 for n = 4 units."""
+    y = N.normalise(B01_X, method, constant="midpoint", **params)
+    assert y[:, 1].tolist() == [mid] * 4
+
+
+def test_constant_indicator_midpoint_counts_observed_units_per_period():
+    """Rank midpoint (n + 1)/2 per period: period 1 has 3 observed values of I2 -> 2,
+    period 2 has 2 (one missing) -> 1.5; the missing value stays missing. Borda: 1, 0.5."""
+    cube = np.array([[[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]],
+                     [[1.0, 5.0], [2.0, nan], [3.0, 5.0]]])
+    r = N.normalise(cube, "rank", constant="midpoint")
+    np.testing.assert_array_equal(r[..., 1], [[2, 2, 2], [1.5, nan, 1.5]])
+    b = N.normalise(cube, "borda", constant="midpoint")
+    np.testing.assert_array_equal(b[..., 1], [[1, 1, 1], [0.5, nan, 0.5]])

@@ -105,7 +105,7 @@ def test_excel_sheet_option(tmp_path):
         pd.DataFrame({"note": ["not the data"]}).to_excel(xw, sheet_name="about", index=False)
         pd.DataFrame({"park": ["A"], "year": [2020], "indicator": ["water_per_iva"],
                       "value": [7.5]}).to_excel(xw, sheet_name="data", index=False)
-    with pytest.raises(InputError):  # the first sheet is not park data
+    with pytest.raises(InputError, match=r"lack columns \['park', 'year'\]"):  # first sheet
         read_park_data(p)
     assert values(read_park_data(p, sheet="data")) == {("A", "water_per_iva"): 7.5}
 

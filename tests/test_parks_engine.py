@@ -112,7 +112,8 @@ def test_tolerance_is_configurable_and_per_requirement():
     _, r = one(f, {"energy_per_iva": 0.54, "water_per_iva": 9.5}, tolerance=0.05)
     assert r.loc["A", "outcome"] == "not met"
     assert r.loc["B", "outcome"] == "partly met"  # gap 1.5 = 18.75 % <= 20 %
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"tolerance must be a share of the threshold, 0 <= "
+                                         r"tolerance < 1; got -0\.1"):
         assess(f, data_of({"energy_per_iva": 1.0}), tolerance=-0.1)
 
 

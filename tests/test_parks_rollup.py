@@ -93,7 +93,7 @@ def test_min_coverage_applies():
     t = t.set_index(["park", "indicator"])
     assert math.isnan(t.loc[("A", "energy_per_iva"), "value"])
     assert any("below 80% coverage" in n for n in notes)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"min_coverage must be between 0 and 1, got 1\.5"):
         rollup_table(ENT, min_coverage=1.5)
 
 

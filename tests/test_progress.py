@@ -27,7 +27,7 @@ from gipro.progress import (
     report,
     summary,
 )
-from progress_cases import ARITH, make_build
+from progress_cases import ARITH, THREE, make_build
 
 PKG = Path(gipro.__file__).parent
 
@@ -48,6 +48,20 @@ def test_cagr_b7_and_undefined_cases():
     # COINr prc_change: (y2 - y1)/y1 * 100; base 0 undefined
     assert pct_change([80.0, 0.0], [100.0, 1.0]).tolist()[0] == pytest.approx(25.0)
     assert np.isnan(pct_change(0.0, 1.0))
+
+
+def test_change_kernels_signs_and_periods():
+    """Hand: 50 -> 200 over 2 years: 4^(1/2) - 1 = 1 (100 % a year); 200 -> 50: -0.5; years
+    per unit (2, 1): 100 -> 121 is 0.1 a year over 2 years, 0.21 over 1. No time between the
+    periods, or a negative span, or a zero end value: undefined. % change: -10 -> -5 is
+    +50 % (a rise on a negative base), 4 -> 1 is -75 %, a missing value gives NaN."""
+    assert cagr(50.0, 200.0, 2).item() == 1.0
+    assert cagr(200.0, 50.0, 2).item() == -0.5
+    np.testing.assert_allclose(cagr([100.0, 100.0], [121.0, 121.0], np.array([2.0, 1.0])),
+                               [0.1, 0.21], rtol=1e-14)
+    assert np.isnan(cagr([100.0, 100.0, 100.0], [121.0, 121.0, 0.0], [0.0, -2.0, 2.0])).all()
+    assert pct_change([-10.0, 4.0, np.nan], [-5.0, 1.0, 3.0])[:2].tolist() == [50.0, -75.0]
+    assert np.isnan(pct_change([-10.0, 4.0, np.nan], [-5.0, 1.0, 3.0])[2])
 
 
 def test_index_progress_hand_example():
@@ -370,3 +384,98 @@ def test_summary_without_falls_lists_smallest_gains():
     assert ("Largest gains: G (+100.0), E (+16.7), D (+8.3). "
             "Smallest gains: A (+1.7), B (+3.3), C (+5.0).") in text
     assert "falls" not in text and "F (" not in text
+
+
+# ---------------------------------------------------------------- three periods (THREE)
+def test_index_progress_over_three_periods_by_hand():
+    """THREE (progress_cases): index A 0 -> 62.5 -> 68.75, B 100 -> 18.75 -> 50, C 43.75.
+    Ranks 2000 B 1, C 2, A 3; 2005 A 1, C 2, B 3; 2010 A 1, B 2, C 3. 2000->2005: A +62.5
+    (no % on a zero base), 3 -> 1 (+2); B -81.25 (-81.25 %), 1 -> 3 (-2); C 0, unchanged.
+    2005->2010: A +6.25 (+10 %), B +31.25 (+166.67 %), 3 -> 2 (+1); C 2 -> 3 (-1)."""
+    t = index_progress(make_build(THREE), consecutive=True)
+    i = t[t["code"] == "I"].set_index(["base", "unit"])
+    assert i.loc[(2000, "A"), ["change", "rank_base", "rank_end", "rank_change"]].tolist() == [
+        62.5, 3, 1, 2]
+    assert np.isnan(i.loc[(2000, "A"), "change_pct"])
+    assert i.loc[(2000, "B"), ["change", "change_pct", "rank_change"]].tolist() == [
+        -81.25, -81.25, -2]
+    assert i.loc[(2000, "C"), ["change", "outcome"]].tolist() == [0.0, "unchanged"]
+    assert i.loc[(2005, "A"), "change_pct"] == pytest.approx(10.0)
+    assert i.loc[(2005, "B"), "change_pct"] == pytest.approx(100 * 31.25 / 18.75)
+    assert i.loc[(2005, "B"), ["rank_base", "rank_end", "rank_change", "outcome"]].tolist() == [
+        3, 2, 1, "improved"]
+    assert i.loc[(2005, "C"), "rank_change"] == -1
+    assert set(i["end"] - i.index.get_level_values("base")) == {5}
+    d1 = index_progress(make_build(THREE), 2005, 2010, codes=["D1"])
+    assert d1["code"].unique().tolist() == ["D1"]
+    # D1 = (a + b)/2: A (50 + 100)/2 = 75 -> (25 + 50)/2 = 37.5
+    assert d1.set_index("unit").loc["A", "change"] == pytest.approx(-37.5)
+    with pytest.raises(InputError, match=r"code 'Z' is not in the build's final data set"):
+        index_progress(make_build(THREE), codes=["Z"])
+
+
+def test_indicator_progress_five_year_steps_notes_and_backwards():
+    """THREE with B's a missing in 2005 and A's c 0 in 2000. B 2000->2005: a missing in
+    the end period; b (-) 1 -> 5 worsened, CAGR 5^(1/5) - 1 = 37.97 %; 2005->2010: a missing
+    in the base period, b 5 -> 3 improved. A's c 0 -> 300: base 0, % and CAGR undefined.
+    Backwards 2010 -> 2000 (10 years): A c 500 -> 0, CAGR undefined (zero), B c 300 -> 500
+    over |2000 - 2010| = 10 years: (5/3)^(1/10) - 1."""
+    rows = [list(r) for r in THREE]
+    rows[4][2] = np.nan  # B a 2005
+    rows[0][4] = 0.0  # A c 2000
+    b = make_build(rows)
+    t = indicator_progress(b, consecutive=True).set_index(["base", "unit", "code"])
+    assert t.loc[(2000, "B", "a"), ["outcome", "note"]].tolist() == [
+        "missing", "value missing in end period"]
+    assert t.loc[(2005, "B", "a"), "note"] == "value missing in base period"
+    assert t.loc[(2000, "B", "b"), "outcome"] == "worsened"
+    assert t.loc[(2000, "B", "b"), "cagr_pct"] == pytest.approx(100 * (5 ** 0.2 - 1))
+    assert t.loc[(2005, "B", "b"), ["outcome", "value_change"]].tolist() == ["improved", -2.0]
+    assert t.loc[(2005, "B", "b"), "value_change_pct"] == pytest.approx(-40.0)
+    assert t.loc[(2000, "A", "c"), "note"] == "CAGR and % change undefined: base value is 0"
+    assert t.loc[(2000, "C", "a"), ["outcome", "note"]].tolist() == ["unchanged", ""]
+    back = indicator_progress(b, 2010, 2000).set_index(["unit", "code"])
+    assert back.loc[("A", "c"), "note"] == "CAGR undefined: zero or negative value"
+    assert back.loc[("B", "c"), "cagr_pct"] == pytest.approx(100 * ((5 / 3) ** 0.1 - 1))
+    assert back.loc[("B", "c"), "outcome"] == "improved"  # 300 -> 500, higher is better
+    assert back.loc[("A", "c"), "score_change"] == pytest.approx(-100.0)
+
+
+def test_improvers_per_pair_and_summary_over_three_periods():
+    """THREE. 2000->2005 on each indicator: A improved, B worsened, C unchanged (share 1/3);
+    2005->2010 on a: A 20 -> 10 and B 30 -> 20 worsened (share 0). 2000->2010: A +68.75,
+    B -50, C 0: one of three progressed, one fell back, median change 0; every indicator
+    improved in 1 of 3 units."""
+    b = make_build(THREE)
+    imp = improvers(b, consecutive=True).set_index(["base", "code"])
+    cols = ["n_units", "n_improved", "n_worsened", "n_unchanged", "n_missing"]
+    for code in "abc":
+        assert imp.loc[(2000, code), cols].tolist() == [3, 1, 1, 1, 0], code
+        assert imp.loc[(2000, code), "share_improved"] == pytest.approx(1 / 3)
+    assert imp.loc[(2005, "a"), ["n_improved", "n_worsened", "share_improved"]].tolist() == [
+        0, 2, 0.0]
+    text = summary(b, with_caveats=False)
+    assert text == ("Between 2000 and 2010, 1 of 3 units progressed on the I and 1 fell back; "
+                    "median change +0.0 points. Largest gains: A (+68.8). Largest falls: B "
+                    "(-50.0). On the indicators, improvements: a in only 1 of 3; b in only 1 of "
+                    "3; c in only 1 of 3.")
+    per = make_build(ARITH, bounds="per_period")
+    assert caveats(per) == ["normalisation bounds were set per period, so score changes mix "
+                            "real change with moving bounds (contributions report the bound "
+                            "effect separately)"]
+    assert caveats(b) == []
+
+
+def test_progress_refusals_and_a_folder_that_cannot_be_written(tmp_path):
+    from gipro.progress import change
+
+    b = make_build(THREE)
+    with pytest.raises(InputError, match=r"code 'Z' is not in the build's results"):
+        change(b, "Z")
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+    with pytest.raises(InputError, match=r"cannot write outputs to .*taken"):
+        report(b).write(blocker / "out")
+    c = change(b, "I", 2005, 2010)
+    assert c["unit"].tolist() == ["B", "A", "C"]  # sorted by change: 31.25, 6.25, 0
+    assert c["rank_change"].tolist() == [1, 0, -1]

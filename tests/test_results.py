@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gipro import Framework, InputError, Panel, run
+from gipro import Framework, InputError, MethodError, Panel, run
 from gipro.methods.coherence import cronbach_alpha, pairwise_covariance
 from gipro.results import strengths_weaknesses, unit_summary, wide_table
 
@@ -81,6 +81,35 @@ def test_pairwise_covariance_matches_pandas_pairwise():
     cov, n = pairwise_covariance(x)
     np.testing.assert_allclose(cov, pd.DataFrame(x).cov().to_numpy(), rtol=1e-12)
     assert n[0, 0] == (~np.isnan(x[:, 0])).sum()
+
+
+def test_pairwise_covariance_population_and_too_few_pairs():
+    """Hand: a = (1, 2, 3), b = (2, NaN, 7). Population covariance (ddof 0) of a with itself
+    2/3; a with b on rows 1 and 3: means 2 and 4.5, ((-1)(-2.5) + (1)(2.5))/2 = 2.5; b with
+    itself on its 2 rows 6.25. With ddof 1 a pair with one common row is undefined."""
+    x = np.array([[1.0, 2.0], [2.0, nan], [3.0, 7.0]])
+    cov, n = pairwise_covariance(x, ddof=0)
+    np.testing.assert_allclose(cov, [[2 / 3, 2.5], [2.5, 6.25]], rtol=1e-14)
+    assert n.tolist() == [[3, 2], [2, 2]]
+    c1, _ = pairwise_covariance(np.array([[1.0, nan], [2.0, 5.0], [3.0, nan]]))
+    assert c1[0, 0] == 1.0 and np.isnan(c1[0, 1]) and np.isnan(c1[1, 1])
+
+
+def test_cronbach_alpha_complete_cases_and_refusals():
+    """pairwise=False drops the rows with a missing value: the alpha of the docstring's four
+    rows (0.9, textbook formula) is unchanged by a fifth row (5, NaN, 1). Refused: one
+    indicator, a covariance without enough common rows, a total variance of 0 (two
+    indicators in exact opposition)."""
+    x = np.array([[1.0, 2.0, 3.0], [2.0, 3.0, 3.0], [3.0, 5.0, 4.0], [4.0, 4.0, 6.0]])
+    assert cronbach_alpha(np.vstack([x, [5.0, nan, 1.0]]), pairwise=False) == pytest.approx(
+        0.9, rel=1e-12)
+    with pytest.raises(MethodError, match=r"Cronbach's alpha needs x of shape \(n_obs, k\) "
+                                          r"with k >= 2"):
+        cronbach_alpha(x[:, :1])
+    with pytest.raises(MethodError, match=r"some covariances cannot be computed"):
+        cronbach_alpha(np.array([[1.0, nan], [2.0, 5.0], [3.0, nan]]))
+    with pytest.raises(MethodError, match=r"the total variance of the group is not positive"):
+        cronbach_alpha(np.array([[1.0, -1.0], [2.0, -2.0], [3.0, -3.0]]))
 
 
 def test_cronbach_alpha_textbook_formula():

@@ -52,6 +52,17 @@ def test_kernels_by_hand():
     assert z[0] == pytest.approx(2 / 3) and np.isnan(z[1])
 
 
+def test_kernels_over_periods_and_with_negative_values():
+    """Two periods of one unit, indicators (1, NaN, 0, -2) and (0, 0, NaN, NaN): per period
+    availability 3/4 and 2/4, zero shares 1/3 and 2/2; pooled over periods (axis (0, -1))
+    5/8 available, 3 zeros of 5 observed. A negative value is observed and not a zero."""
+    x = np.array([[[1.0, np.nan, 0.0, -2.0]], [[0.0, 0.0, np.nan, np.nan]]])
+    assert availability(x).tolist() == [[0.75], [0.5]]
+    np.testing.assert_allclose(zero_share(x), [[1 / 3], [1.0]], rtol=1e-15)
+    assert availability(x, axis=(0, -1)).tolist() == [0.625]
+    assert zero_share(x, axis=(0, -1)).tolist() == [0.6]
+
+
 def test_b7_by_availability_075():
     b = build(coinr_table(), min_availability=0.75)
     assert removed(b) == ["a"]

@@ -84,7 +84,8 @@ def test_remove_indicators_and_a_lone_child(asem):
     assert "weight 0" in t2.loc["Renew", "error"] and np.isnan(t2.loc["Renew",
                                                                      "mean_abs_rank_shift"])
     assert t2.loc["CO2", "error"] == ""
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"cannot remove \['Index'\]: not a node of the "
+                                         r"framework, or the index"):
         remove_elements(asem, codes=["Index"])
 
 

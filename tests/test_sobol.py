@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from gipro.errors import MethodError
 from gipro.methods.sobol import (
+    bootstrap,
     first_order,
     ishigami,
     saltelli_matrix,
@@ -189,3 +190,79 @@ def test_bootstrap_needs_a_generator_and_finite_outputs():
     y[3] = np.nan
     with pytest.raises(MethodError, match="finite"):
         sobol_indices(*split_output(y, 16, 2), n_boot=0)
+
+
+# ---------------------------------------------------------------- kernel edges (docs/testing.md)
+YA, YB, YAB = np.array([0.0, 2.0]), np.array([1.0, 3.0]), np.array([[1.0, 3.0]])
+
+
+def test_estimators_by_hand_both_variances_and_centring():
+    """N = 2, d = 1: y_A = (0, 2), y_B = (1, 3), y_AB = (1, 3). V of (0, 2, 1, 3): mean 1.5,
+    sum of squares 5 -> 5/3 (ddof 1, COINr) or 5/4 (ddof 0, SALib). S = mean(y_B (y_AB -
+    y_A))/V = 2/V -> 1.2 or 1.6; centred, y_B - 1.5 = (-0.5, 1.5): 0.5/V -> 0.3 or 0.4.
+    ST = mean((y_A - y_AB)^2)/(2V) = 1/(2V) -> 0.3 or 0.4. A second output 2y (a trailing
+    axis) has the same indices."""
+    np.testing.assert_allclose(first_order(YA, YB, YAB), [1.2], rtol=1e-15)
+    np.testing.assert_allclose(first_order(YA, YB, YAB, ddof=0), [1.6], rtol=1e-15)
+    np.testing.assert_allclose(first_order(YA, YB, YAB, center=True), [0.3], rtol=1e-15)
+    np.testing.assert_allclose(total_order(YA, YB, YAB), [0.3], rtol=1e-15)
+    np.testing.assert_allclose(total_order(YA, YB, YAB, ddof=0), [0.4], rtol=1e-15)
+    two = sobol_indices(np.c_[YA, 2 * YA], np.c_[YB, 2 * YB], np.stack([np.c_[YAB[0],
+                        2 * YAB[0]]]), n_boot=0, ddof=0)
+    np.testing.assert_allclose(two.first, [[1.6, 1.6]], rtol=1e-15)
+    np.testing.assert_allclose(two.variance, [1.25, 5.0], rtol=1e-15)
+    assert two.n == 2 and two.n_boot == 0 and np.isnan(two.first_low).all()
+
+
+def test_bootstrap_resamples_the_same_rows_in_every_block():
+    """N = 3; the replicates resample base rows with rng.integers(0, 3, (n_boot, 3)) (the same
+    generator recomputed here): each replicate is the estimator on those rows of y_A, y_B
+    and y_AB, V recomputed; chunking does not change them. The interval bounds are the
+    (1 -/+ level)/2 quantiles of the replicates."""
+    ya, yb, yab = np.array([0.0, 2.0, 5.0]), np.array([1.0, 3.0, 4.0]), np.array([[1.0, 3.0,
+                                                                                   6.0]])
+    f, t = bootstrap(ya, yb, yab, n_boot=6, rng=np.random.default_rng(7), center=True)
+    idx = np.random.default_rng(7).integers(0, 3, size=(6, 3))
+    for r, ii in enumerate(idx):
+        a, b, ab = ya[ii], yb[ii], yab[0, ii]
+        v = np.var(np.r_[a, b], ddof=1)
+        if v > 0:
+            bc = b - np.r_[a, b].mean()
+            assert f[r, 0] == pytest.approx(np.mean(bc * (ab - a)) / v, rel=1e-12)
+            assert t[r, 0] == pytest.approx(np.mean((a - ab) ** 2) / (2 * v), rel=1e-12)
+        else:  # a resample of one row: V = 0, undefined
+            assert np.isnan(f[r, 0]) and np.isnan(t[r, 0])
+    f2, t2 = bootstrap(ya, yb, yab, n_boot=6, rng=np.random.default_rng(7), center=True,
+                       chunk=4)
+    np.testing.assert_array_equal(f2, f)
+    np.testing.assert_array_equal(t2, t)
+    est = sobol_indices(ya, yb, yab, n_boot=6, rng=np.random.default_rng(7), level=0.5,
+                        center=True)
+    assert est.first_low[0] == pytest.approx(np.quantile(f[:, 0], 0.25), rel=1e-12)
+    assert est.first_high[0] == pytest.approx(np.quantile(f[:, 0], 0.75), rel=1e-12)
+    assert est.total_low[0] == pytest.approx(np.quantile(t[:, 0], 0.25), rel=1e-12)
+    assert est.total_high[0] == pytest.approx(np.quantile(t[:, 0], 0.75), rel=1e-12)
+    assert est.level == 0.5 and est.n_boot == 6
+
+
+def test_sobol_refusals_name_the_problem():
+    with pytest.raises(MethodError, match=r"do not match: expected \(N, \.\.\.\), \(N, \.\.\.\)"):
+        sobol_indices(YA, YB, YAB[0], n_boot=0)
+    with pytest.raises(MethodError, match=r"needs at least 2 base rows"):
+        sobol_indices(YA[:1], YB[:1], YAB[:, :1], n_boot=0)
+    for level in (0.0, 1.0):
+        with pytest.raises(MethodError, match=r"level must be in \(0, 1\)"):
+            sobol_indices(YA, YB, YAB, n_boot=0, level=level)
+    with pytest.raises(MethodError, match=r"A and B must be matrices of the same shape"):
+        saltelli_matrix(np.zeros((2, 2)), np.zeros((3, 2)), [[0], [1]])
+    with pytest.raises(MethodError, match=r"the groups must partition the 2 columns exactly "
+                                          r"once"):
+        saltelli_matrix(np.zeros((2, 2)), np.zeros((2, 2)), [[0, 1], [1]])
+
+
+def test_ishigami_parameters():
+    """x = (0.75, 0.75, 1) maps to (pi/2, pi/2, pi): sin 1 + a 1 + b pi^4 1; a = 2, b = 1 ->
+    3 + pi^4; the defaults a = 7, b = 0.1 -> 8 + 0.1 pi^4."""
+    x = np.array([0.75, 0.75, 1.0])
+    assert float(ishigami(x, a=2.0, b=1.0)) == pytest.approx(3 + np.pi**4, rel=1e-14)
+    assert float(ishigami(x)) == pytest.approx(8 + 0.1 * np.pi**4, rel=1e-14)

@@ -206,15 +206,19 @@ def test_constant_indicator_policy_goes_through_the_step(asem_build):
     _same(st.final, b.final)
 
 
+ZERO_SHIP = (r"weighted geometric mean of Physical needs strictly positive scores; Ship is 0 "
+             r"for unit AUT in 2018")
+
+
 def test_errors_are_the_build_errors(asem_build):
     """Geometric mean after min-max onto [0, 100]: zeros -> MethodError, as Build.run."""
     asem = asem_build
     v = asem.with_step("aggregate", method="geometric")
-    with pytest.raises(gipro.MethodError):
+    with pytest.raises(gipro.MethodError, match=ZERO_SHIP):
         v.run()
     p = Pipeline(asem_build)
     specs = list(v.recipe.steps)
-    with pytest.raises(gipro.MethodError):
+    with pytest.raises(gipro.MethodError, match=ZERO_SHIP):
         p.run(specs)
 
 

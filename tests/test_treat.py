@@ -12,12 +12,23 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
 from gipro import Framework, MethodError, Panel, run
-from gipro.methods.treat import STATUS, boxcox, log_ct, passes, skew_kurt, transform, treat
+from gipro.methods.treat import (
+    STATUS,
+    boxcox,
+    log_ct,
+    log_ct_orig,
+    passes,
+    skew_kurt,
+    transform,
+    treat,
+)
+
+nan = np.nan
 
 
 def col(values) -> np.ndarray:
@@ -394,8 +405,7 @@ def test_batched_rounds_equal_round_by_round_reference(columns, winmax, force, o
         ref = _reference_rounds(col_j, winmax, force, on_constant)
         # skip inputs where a rounding-level difference in a sum could flip a decision
         probe = col_j.copy()
-        if _near_threshold(probe) or _near_threshold(ref[0]):
-            return
+        assume(not (_near_threshold(probe) or _near_threshold(ref[0])))
         refs.append(ref)
     if any(r[3] == "error" for r in refs):
         with pytest.raises(MethodError, match="fewer than 2 distinct values"):
@@ -438,3 +448,112 @@ def test_moments_after_can_be_skipped():
     np.testing.assert_array_equal(a.x, b.x)
     np.testing.assert_array_equal(a.status, b.status)
     assert np.isnan(b.skew_after).all() and not np.isnan(a.skew_after).all()
+
+
+# ------------------------------------------------------------------ kernel edges (docs/testing.md)
+def test_default_winmax_is_coinr_five():
+    """COINr Treat's default winmax is 5. x = (1..50, 150, 160, ..., 200): each round sets the
+    current maximum to the next value; scipy (bias=False, the peer of the check) gives after
+    4 points (.., 150, 160 x 5) skew 2.1355, kurtosis 3.5728 (fails), after 5 points
+    (.., 150 x 6) skew 2.0747, kurtosis 3.3809 (passes). So the default treats 5 points;
+    winmax 4 is not enough and falls back to log_ct."""
+    x = col([*range(1, 51), *range(150, 201, 10)])
+    r = treat(x)
+    assert int(r.n_winsorised[0]) == 5 and status(r) == "winsorised, passes"
+    assert r.x[-6:, 0].tolist() == [150.0] * 6
+    assert r.kurt_after[0] == pytest.approx(3.3809, abs=5e-5)
+    r4 = treat(x, winmax=4)
+    assert r4.fallback[0] == "log_ct" and int(r4.n_winsorised[0]) == 0
+
+
+def test_log_ct_with_missing_values_and_without_a_range():
+    """(0, NaN, 100, 1): range 100 over the observed values, shift 0.01 x 100 = 1:
+    log(1) = 0, NaN, log(101), log(2). A column with one observed value, or constant, has no
+    range: NaN (not log 0 = -inf). The original COIN Tool log: log(x - min + 1)."""
+    y = log_ct(np.array([[0, 5, 3], [nan, nan, 3], [100, nan, 3], [1, nan, 3]], dtype=float))
+    np.testing.assert_allclose(y[:, 0], [0.0, nan, math.log(101), math.log(2)], rtol=1e-15)
+    assert np.isnan(y[:, 1:]).all()
+    np.testing.assert_allclose(log_ct_orig(col([2.0, nan, 3.0])).ravel(), [0, nan, math.log(2)],
+                               rtol=1e-15)
+
+
+def test_boxcox_estimated_lambda_on_shares_and_per_column_lambdas():
+    """Peer tool scipy.stats.boxcox: shares (0.1, 0.2, 0.35, 0.9), range below 1, shifted to
+    x - 0.1 + 1: the MLE lambda is scipy's (-2.5645). A column with one observed value gets no
+    lambda (NaN). Fixed lambdas per column: 1 on (1, 2, 4) -> (x - min + 1) - 1 = (0, 1, 3),
+    0 -> log(1, 2, 4)."""
+    v = np.array([0.1, 0.2, 0.35, 0.9])
+    y, lam = boxcox(np.c_[v, [nan, 2.0, nan, nan]])
+    ref, ref_lam = stats.boxcox(v - 0.1 + 1)
+    assert lam[0] == pytest.approx(ref_lam, rel=1e-10) and round(lam[0], 4) == -2.5645
+    np.testing.assert_allclose(y[:, 0], ref, rtol=1e-10)
+    assert np.isnan(lam[1])
+    y2, lam2 = boxcox(np.array([[1.0, 1.0], [2.0, 2.0], [4.0, 4.0]]), np.array([1.0, 0.0]))
+    np.testing.assert_allclose(y2, [[0, 0], [1, math.log(2)], [3, math.log(4)]], atol=1e-15)
+    assert lam2.tolist() == [1.0, 0.0]
+    np.testing.assert_allclose(transform(col([1.0, 2.0, 4.0]), "boxcox", lmbda=1.0).ravel(),
+                               [0, 1, 3], atol=1e-15)
+    np.testing.assert_allclose(transform(col([2.0, 3.0]), "log_ct_orig").ravel(),
+                               [0, math.log(2)], atol=1e-15)
+
+
+def test_check_thresholds_are_strict_and_settable():
+    """Pass when |skew| < 2 or kurtosis < 3.5: exactly 2 and 3.5 fail; thresholds set by the
+    caller are used instead."""
+    assert not passes(np.array([2.0]), np.array([3.5]))[0]
+    assert not passes(np.array([-2.0]), np.array([3.5]))[0]
+    assert passes(np.array([2.0]), np.array([3.5]), skew_threshold=2.5)[0]
+    assert passes(np.array([2.0]), np.array([3.5]), kurt_threshold=4.0)[0]
+    # the thresholds reach treat: with skew threshold 4 (1..10, 30, 100) (skew 3.06) passes
+    r = treat(col([*range(1, 11), 30, 100]), skew_threshold=4.0)
+    assert status(r) == "passes untreated"
+    r = treat(col([*range(1, 11), 30, 100]), kurt_threshold=10.0)
+    assert status(r) == "passes untreated"
+
+
+def test_skewness_from_three_values_kurtosis_from_four():
+    """(1, 2, 6): G1 = 1.457863 (scipy bias=False); the kurtosis needs 4 values: NaN. A column
+    given on axis 0 of a (units, periods, indicators) cube is reduced over that axis."""
+    s, k = skew_kurt(col([1.0, 2.0, 6.0]))
+    assert s[0] == pytest.approx(1.4578629673213046, rel=1e-12) and np.isnan(k[0])
+    cube = np.array([1.0, 2.0, 6.0, 7.0]).reshape(4, 1, 1) * np.ones((4, 2, 1))
+    s2, k2 = skew_kurt(cube, axis=0)
+    ref = stats.skew([1.0, 2.0, 6.0, 7.0], bias=False)
+    assert s2.shape == (2, 1) and s2[1, 0] == pytest.approx(ref, rel=1e-12)
+    assert k2[1, 0] == pytest.approx(stats.kurtosis([1.0, 2.0, 6.0, 7.0], bias=False), rel=1e-12)
+
+
+def test_status_of_a_fallback_that_still_fails_and_disabled_columns():
+    """(1, 1000..1010) with winmax 0: the log_ct of it still fails (scipy: skew -3.46,
+    kurtosis 12.0): status 'fallback transform, still fails'. A disabled column is left as
+    it is (status 9); fallbacks per indicator: none -> status 5."""
+    x = col([1, *range(1000, 1011)])
+    r = treat(x, winmax=0)
+    assert status(r) == "fallback transform, still fails" and r.fallback[0] == "log_ct"
+    both = np.c_[x, x]
+    r = treat(both, winmax=0, enabled=np.array([False, True]))
+    np.testing.assert_array_equal(r.x[:, 0], x[:, 0])
+    assert status(r, 0) == "not treated (disabled)" and r.changed[:, 0].tolist() == [0] * 12
+    r = treat(both, winmax=0, fallback=["none", "log_ct_orig"])
+    assert status(r, 0) == "still fails after winsorisation (no fallback)"
+    np.testing.assert_allclose(r.x[:, 1], np.log(x[:, 0]), rtol=1e-15)  # x - 1 + 1
+
+
+def test_treat_refusals_name_the_parameter():
+    x = np.c_[np.arange(6.0), np.arange(6.0)]
+    with pytest.raises(MethodError, match=r"treat expects x of shape \(\.\.\., n_units, n_ind"):
+        treat(np.arange(6.0))
+    with pytest.raises(MethodError, match=r"on_constant must be 'refuse', 'allow' or 'error', "
+                                          r"got 'keep'"):
+        treat(x, on_constant="keep")
+    with pytest.raises(MethodError, match=r"winmax must be >= 0"):
+        treat(x, winmax=np.array([5, -1]))
+    with pytest.raises(MethodError, match=r"winmax must be a scalar or one value per indicator;"
+                                          r" got shape \(3,\) for 2 indicators"):
+        treat(x, winmax=np.array([1, 2, 3]))
+    with pytest.raises(MethodError, match=r"fallback: 1 values for 2 indicators"):
+        treat(x, fallback=["log_ct"])
+    with pytest.raises(MethodError, match=r"unknown fallback \['sqrt'\]"):
+        treat(x, fallback=["sqrt", "log_ct"])
+    with pytest.raises(MethodError, match=r"unknown transform 'sqrt'"):
+        transform(x, "sqrt")

@@ -152,6 +152,115 @@ def test_balance_weights_hand_case():
         W.balance_weights(x, [1, 2, 3])
 
 
+# ---------------------------------------------------------------- kernel edges (docs/testing.md)
+def test_equal_weights_and_complete_case_rules():
+    """Equal weights 1/3; PCA on B21 with an extra row holding a missing value: the row is left
+    out (complete cases, noted) and the weights are B21's; too few rows or a flat child are
+    refused by name."""
+    assert W.equal_weights(3).weights.tolist() == [1 / 3] * 3
+    with pytest.raises(MethodError, match=r"equal weights need at least one child"):
+        W.equal_weights(0)
+    x = np.vstack([B21 * [1, 1, -1], [6.0, nan, -1.0]])
+    r = W.pca_weights(x)
+    np.testing.assert_allclose(r.weights, [0.350018, 0.313581, 0.336402], atol=5e-7)
+    assert r.notes == ["PCA: 1 of 6 rows with a missing value left out (complete cases)"]
+    with pytest.raises(MethodError, match=r"PCA: needs at least 3 complete rows, got 2"):
+        W.pca_weights(B21[:2])
+    with pytest.raises(MethodError, match=r"PCA: x must have shape \(n_obs, n_children\), got "
+                                          r"\(2, 3, 3\)"):
+        W.pca_weights(np.stack([B21[:3], B21[:3]]))
+    with pytest.raises(MethodError, match=r"PCA weight kind must be 'squared' or 'loadings'"):
+        W.pca_weights(B21, kind="abs")
+    with pytest.raises(MethodError, match=r"PCA weights need at least two children"):
+        W.pca_weights(B21[:, :1])
+
+
+def test_pca_sign_when_the_loadings_sum_to_zero():
+    """Two children in exact opposition: PC1 = (1, -1)/sqrt(2), whose loadings sum to 0; the
+    sign is then fixed by the largest loading (the first on a tie): (0.7071, -0.7071), the
+    second child noted as moving against the first."""
+    r = W.pca_weights(np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]]), kind="loadings",
+                      names=["a", "b"])
+    np.testing.assert_allclose(r.weights, [2**-0.5, -(2**-0.5)], rtol=1e-12)
+    assert r.info["explained"] == pytest.approx(1.0, rel=1e-12)
+    assert "negative loading(s) for ['b']" in r.notes[0]
+
+
+def test_entropy_refusals_name_children_and_rows():
+    x = np.array([[1.0, 2.0, -1.0], [-3.0, 1.0, 2.0], [2.0, 2.0, 3.0]])
+    with pytest.raises(MethodError, match=r"negative values in a \(row 1\), c \(row 0\)"):
+        W.entropy_weights(x, names=["a", "b", "c"])
+    for kw in ({"shift": -0.1}, {"negative_shift": -0.1}):
+        with pytest.raises(MethodError, match=r"entropy shifts must be >= 0"):
+            W.entropy_weights(x, **kw)
+    with pytest.raises(MethodError, match=r"at least 2 observed values per child; \['b'\] have "
+                                          r"fewer"):
+        W.entropy_weights(np.array([[1.0, 2.0], [2.0, nan]]), names=["a", "b"])
+
+
+def test_critic_by_hand_with_three_children():
+    """z1 = (0, .5, 1), z2 = (0, 1, .5), z3 = (.5, 0, 1): sample sd .5 each (population
+    sqrt(1/6)); r12 = r13 = .5, r23 = -.5; C = .5 (0 + .5 + .5), .5 (.5 + 0 + 1.5),
+    .5 (.5 + 1.5 + 0) = (.5, 1, 1) -> weights (.2, .4, .4). Perfectly correlated children
+    carry no information of their own: refused."""
+    x = np.array([[0.0, 0.0, 1.0], [1.0, 2.0, 0.0], [2.0, 1.0, 2.0]])
+    r = W.critic_weights(x)
+    np.testing.assert_allclose(r.weights, [0.2, 0.4, 0.4], rtol=1e-14)
+    np.testing.assert_allclose(r.info["information"], [0.5, 1.0, 1.0], rtol=1e-14)
+    np.testing.assert_allclose(W.critic_weights(x, ddof=0).info["sd"], [6**-0.5] * 3,
+                               rtol=1e-14)
+    with pytest.raises(MethodError, match=r"CRITIC weights: the children are perfectly "
+                                          r"correlated"):
+        W.critic_weights(np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]]))
+    with pytest.raises(MethodError, match=r"CRITIC weights need at least two children"):
+        W.critic_weights(x[:, :1])
+
+
+def test_balance_weights_unreachable_target_and_refusals():
+    """x1 = (1, 2, 3, 4), x2 = (1, 3, 2, 4), corr 0.8: with non-negative weights each child's
+    share of the correlations lies between 0.8/1.8 and 1/1.8, so the target 1:3 (0.25, 0.75)
+    is out of reach; the best is w = (0, 1) with shares (4/9, 5/9), and a note says so."""
+    x = np.c_[[1.0, 2.0, 3.0, 4.0], [1.0, 3.0, 2.0, 4.0]]
+    r = W.balance_weights(x, [1, 3], names=["a", "b"])
+    np.testing.assert_allclose(r.weights, [0, 1], atol=1e-6)
+    np.testing.assert_allclose(r.info["proportion"], [4 / 9, 5 / 9], atol=1e-6)
+    assert "target proportions a 0.250, b 0.750 not reachable" in r.notes[0]
+    with pytest.raises(MethodError, match=r"target importances must be 2 non-negative numbers"):
+        W.balance_weights(x, [1, -1])
+    with pytest.raises(MethodError, match=r"target importances must be 2 non-negative numbers"):
+        W.balance_weights(x, [0, 0])
+    with pytest.raises(MethodError, match=r"need at least 3 observations with every child "
+                                          r"present .* got 2"):
+        W.balance_weights(np.vstack([x[:2], [[5.0, nan], [nan, 1.0]]]))
+    with pytest.raises(MethodError, match=r"optimised weights need at least two children"):
+        W.balance_weights(x[:, :1])
+    with pytest.raises(MethodError, match=r"optimised weights for \['a', 'b'\] are undefined"):
+        W.balance_weights(np.c_[x[:, 0], np.ones(4)], names=["a", "b"])
+
+
+def test_benefit_of_the_doubt_duplicates_zero_columns_and_slices():
+    """B10's case with the first unit twice: both (1, 4) score 1 (a tie is no domination),
+    (2, 2) 0.8, (1, 1) 0.4. An all-zero child adds nothing: (1, 2, 4) score x/4. A
+    (period, unit, child) cube is solved per period: period 2 is period 1 with the units in
+    another order. Units below min_share are NaN; negative scores are refused by name."""
+    s, _ = W.benefit_of_the_doubt(np.array([[1.0, 4], [1, 4], [2, 2], [4, 1], [1, 1]]))
+    np.testing.assert_allclose(s, [1, 1, 0.8, 1, 0.4], atol=1e-9)
+    s0, w0 = W.benefit_of_the_doubt(np.array([[1.0, 0.0], [2.0, 0.0], [4.0, 0.0]]))
+    np.testing.assert_allclose(s0, [0.25, 0.5, 1.0], atol=1e-12)
+    assert (w0[:, 1] == 0).all()
+    p1 = np.array([[1.0, 4], [2, 2], [4, 1], [1, 1]])
+    s3, _ = W.benefit_of_the_doubt(np.stack([p1, p1[::-1]]))
+    np.testing.assert_allclose(s3, [[1, 0.8, 1, 0.4], [0.4, 1, 0.8, 1]], atol=1e-9)
+    sm, wm = W.benefit_of_the_doubt(np.array([[1.0, 4], [2, nan], [4, 1]]), min_share=1.0)
+    assert np.isnan(sm[1]) and np.isnan(wm[1]).all() and sm[0] == pytest.approx(1.0)
+    sn, _ = W.benefit_of_the_doubt(np.full((2, 2), nan))
+    assert np.isnan(sn).all()
+    with pytest.raises(MethodError, match=r"non-negative scores; negative values in \['b'\]"):
+        W.benefit_of_the_doubt(np.array([[1.0, -1.0], [2.0, 1.0]]), names=["a", "b"])
+    with pytest.raises(MethodError, match=r"Benefit-of-the-Doubt needs x of shape"):
+        W.benefit_of_the_doubt(np.array([1.0, 2.0]))
+
+
 # ---------------------------------------------------------------- the weight step
 def tree():
     fw = Framework(

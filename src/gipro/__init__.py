@@ -26,7 +26,7 @@ from .version import __version__
 
 #: public name -> module that defines it (``None``: the name is a submodule of gipro)
 _LAZY: dict[str, str | None] = {
-    "decompose": None, "lmdi": None, "progress": None, "scenario": None,
+    "decompose": None, "gtfp": None, "lmdi": None, "progress": None, "scenario": None,
     "Build": "build", "DataSet": "build", "LogEntry": "build", "run": "build",
     "Framework": "framework", "builtin_frameworks": "framework", "load_framework": "framework",
     "Panel": "panel", "read_panel": "panel",
@@ -36,6 +36,7 @@ _LAZY: dict[str, str | None] = {
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import decompose as decompose
+    from . import gtfp as gtfp
     from . import lmdi as lmdi
     from . import progress as progress
     from . import scenario as scenario

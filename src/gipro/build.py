@@ -38,6 +38,7 @@ from .tables import (
     check_format,
     dataset_arrow,
     dataset_parts,
+    grouped,
     output_folder,
     write_table,
     write_text,
@@ -491,7 +492,7 @@ class Build:
         parts = list(self.results_parts(codes))
         if not parts:
             raise InputError(f"no code of {list(codes or [])} in the build's final data set")
-        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        return next(grouped(parts, rows=2**62))
 
     def results_parts(self, codes: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
         """:meth:`results` one code at a time, in the table's order (index first, then level
@@ -728,9 +729,12 @@ class Build:
             from .labels import with_names
 
             units = getattr(self.source_panel, "units", None)
+            codes = (None if self.recipe.results == "all" else
+                     [c for c in self.final.codes if c in set(self.framework.aggregate_codes)])
             files["results"] = write_table(
-                (with_names(part, units, self.framework, lang) for part in self.results_parts())
-                if format == "csv" else self.results_arrow(lang=lang), out / "results", format)
+                (with_names(part, units, self.framework, lang)
+                 for part in grouped(self.results_parts(codes))) if format == "csv"
+                else grouped(self.results_arrow(codes, lang=lang)), out / "results", format)
             files["recipe"] = out / "recipe.yaml"
             files["log"] = out / "log.yaml"
             files["exclusions"] = out / f"exclusions.{format}"

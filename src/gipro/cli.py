@@ -229,7 +229,6 @@ def run(
     """Build a composite index from a recipe and write results.csv, ranking.csv, stages/,
     recipe.yaml."""
     from .build import Build
-    from .progress import summary
     from .tables import output_folder, write_table
 
     try:
@@ -255,6 +254,8 @@ def run(
             if note.startswith("WARNING"):
                 _say(_t("cli_step_note", name=entry.name, note=_loc(note)))
     if len(build.final.periods) > 1:
+        from .progress import summary
+
         _say(summary(build) if _LANG["lang"] == "en" else _progress_text(build))
     _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
            ": " + _listing(files))
@@ -505,13 +506,14 @@ def _print_progress(build: Build, rep, top: int) -> None:
     console.print(t2)
 
 
-def _park_framework(value: str) -> str:
-    """--framework of gipro assess: a built-in code or a framework file (YAML, CSV, Excel),
-    else a usage error."""
+def _park_framework(value: str | None) -> str | None:
+    """--framework of gipro assess and template: a built-in code or a framework file (YAML,
+    CSV, Excel), else a usage error."""
     from .parks.model import FRAMEWORK_SUFFIXES
     from .parks.runner import PARK_FRAMEWORKS
 
-    if value in PARK_FRAMEWORKS or Path(value).suffix.lower() in FRAMEWORK_SUFFIXES:
+    if (value is None or value in PARK_FRAMEWORKS
+            or Path(value).suffix.lower() in FRAMEWORK_SUFFIXES):
         return value
     raise typer.BadParameter(f"{value!r} is not one of {', '.join(PARK_FRAMEWORKS)} nor a "
                              "park framework file (" + ", ".join(FRAMEWORK_SUFFIXES) + ")")
@@ -521,15 +523,17 @@ def _park_framework(value: str) -> str:
 def assess_parks(
     park_data: Annotated[
         str | None,
-        typer.Argument(help="Park indicators (CSV/Excel, long or wide form) or a folder with "
-                       "indicators.csv \\[parks.csv] \\[enterprises.csv]. Omit it (or pass "
-                       "--example) to use the SYNTHETIC example parks."),
+        typer.Argument(help="Park indicators (CSV/Excel, long or wide form), a folder with "
+                       "indicators.csv \\[parks.csv] \\[enterprises.csv], or a filled "
+                       "gipro template workbook (.xlsx). Omit it (or pass --example) to use "
+                       "the SYNTHETIC example parks."),
     ] = None,
-    framework: Annotated[str, typer.Option(
+    framework: Annotated[str | None, typer.Option(
         "--framework", "-f", callback=_park_framework,
-        help="eip | hj274 | miit | park26 | all, or a park framework YAML file. With 'all', "
-        "a framework the data cannot serve (park26 without its 26 indicators) is skipped "
-        "with a note.")] = "all",
+        help="eip | hj274 | miit | park26 | all, or a park framework file (.yaml, .csv, "
+        ".xlsx: gipro frameworks export). Default: all, or the framework a gipro template "
+        "workbook was made for. With 'all', a framework the data cannot serve (park26 "
+        "without its 26 indicators) is skipped with a note.")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-assess"),
     example: Annotated[bool, typer.Option(
@@ -579,7 +583,7 @@ def assess_parks(
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
-        from .parks.runner import load_input, run_assess
+        from .parks.runner import default_framework, load_input, run_assess
 
         reader = {"sep": _unescape(sep), "decimal": decimal, "thousands": thousands,
                   "na_values": na_values or None, "encoding": encoding,
@@ -588,6 +592,8 @@ def assess_parks(
                   "unknown": "ignore" if ignore_unknown else "error"}
         data = load_input(park_data, example=example, parks=parks_file,
                           enterprises=enterprises, **reader)
+        if framework is None:
+            framework = default_framework(None if example else park_data)
         run = run_assess(data, framework, out, year=year, tolerance=tolerance,
                          fmt=table_format)
         extra = []
@@ -612,6 +618,90 @@ def assess_parks(
         _say(assess_text(run, year, _LANG["lang"]))
     _wrote(_t("cli_wrote_n", files=_plural(len(run.files), "file"), n=len(run.files)), out)
     _print_written(extra)
+
+
+@app.command("template")
+def template_cmd(
+    framework: Annotated[str, typer.Option(
+        "--framework", "-f", callback=_park_framework,
+        help="eip | hj274 | miit | park26 | all, or a park framework file: the indicators "
+        "the workbook asks for, with their thresholds.")] = "all",
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", callback=_excel_file, help="The workbook to write (.xlsx).")] = Path(
+        "gipro-template.xlsx"),
+    parks_file: Annotated[Path | None, typer.Option(
+        "--parks", help="Park table (CSV/Excel: park, name, region, park_type, "
+        "water_scarce, ...): one column per park and year is made for each.")] = None,
+    example: Annotated[bool, typer.Option(
+        "--example", help="Pre-fill with the SYNTHETIC example parks.")] = False,
+    years: Annotated[list[str] | None, typer.Option(
+        "--years", help="Years to fill: --years 2021 2022 2023, --years 2021-2023 or "
+        "--years 2021,2022 (default with --example: its years).")] = None,
+    enterprises: Annotated[bool, typer.Option(
+        "--enterprises", help="Add a sheet for enterprise records, rolled up into park "
+        "indicators.")] = False,
+    lang: Lang = "en",
+) -> None:
+    """Write a data-entry workbook for park assessment: instructions, parks, one row per
+    indicator and one column per park and year, validated cells; fill it in, then run
+    gipro assess FILE.xlsx."""
+    try:
+        if parks_file is not None and example:
+            raise typer.BadParameter("give --parks or --example, not both")
+        if parks_file is None and not example:
+            raise typer.BadParameter("give --parks FILE (your parks) or --example")
+        wanted = _year_list(years)
+        from .parks.workbook import write_template
+
+        path = write_template(out, framework, parks=parks_file, years=wanted,
+                              example=example, enterprises=enterprises, lang=lang)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _wrote("Wrote the data-entry workbook ", path)
+    _say(f"Fill it in, then run: gipro assess {path} --out results/")
+
+
+def _year_list(items: list[str] | None) -> list[int] | None:
+    """--years values: ``2021``, ``2021-2023`` (a range) or ``2021,2022`` (a list)."""
+    if not items:
+        return None
+    out: list[int] = []
+    for item in items:
+        for part in item.replace(" ", ",").split(","):
+            if not part:
+                continue
+            lo, dash, hi = part.partition("-")
+            try:
+                span = range(int(lo), int(hi) + 1) if dash else [int(lo)]
+            except ValueError:
+                raise typer.BadParameter(f"--years {item!r}: write years such as 2021, "
+                                         "2021-2023 or 2021,2022") from None
+            if dash and not span:
+                raise typer.BadParameter(f"--years {item!r}: the range is empty")
+            out.extend(span)
+    return out
+
+
+def _years_after_option(argv: list[str]) -> list[str]:
+    """``gipro template --years 2021 2022 2023``: the years after one ``--years`` are each
+    given to the option (click options take one value each)."""
+    out: list[str] = []
+    k = 0
+    while k < len(argv):
+        out.append(argv[k])
+        if argv[k] == "--years":
+            k += 1
+            n = 0
+            while k < len(argv) and (n == 0 or argv[k][:1].isdigit()) and argv[k] != "--":
+                if n:
+                    out.append("--years")
+                out.append(argv[k])
+                n += 1
+                k += 1
+            continue
+        k += 1
+    return out
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, str] | None:
@@ -1488,6 +1578,8 @@ def main(argv: list[str] | None = None) -> None:
     "Aborted!" (1).
     """
     args = _debug_first(list(sys.argv[1:] if argv is None else argv))
+    if "template" in args:
+        args = _years_after_option(args)
     debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
     try:
         app(args=args, prog_name="gipro")

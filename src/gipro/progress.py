@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .build import Build
+from .dataset import positions
 from .datasets.breaks import series_breaks
 from .decompose import aggregate_entry, period_pairs
 from .errors import InputError, MethodError
@@ -155,11 +156,11 @@ def _observed(build: Build, sets: ValueSets, codes: list[str], units: list[str]
     raw = build.datasets["raw"]
     val = build.datasets[sets.value]
     used = build.datasets[sets.used]
-    v = val.take(codes)[:, [val.units.index(u) for u in units]]
+    v = val.take(codes)[:, positions(val.units, units)]
     # a value imputed before denomination is not observed: its numerator is missing in raw
-    seen = ~np.isnan(raw.take(codes)[:, [raw.units.index(u) for u in units]])
+    seen = ~np.isnan(raw.take(codes)[:, positions(raw.units, units)])
     v = np.where(seen, v, np.nan)
-    x = _take(used, codes)[:, [used.units.index(u) for u in units]]
+    x = _take(used, codes)[:, positions(used.units, units)]
     if used.periods != val.periods:  # pragma: no cover - steps keep the periods
         return v, np.zeros(v.shape, dtype=int)
     adj = np.select([np.isnan(v) & ~np.isnan(x), ~np.isnan(v) & ~np.isnan(x) & (x != v)],
@@ -364,7 +365,7 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     pairs = period_pairs(build, base, end, consecutive)
     pr = {p: i for i, p in enumerate(vs.periods)}
     ps = {p: i for i, p in enumerate(sc.periods)}
-    su = [sc.units.index(u) for u in build.final.units]
+    su = positions(sc.units, build.final.units)
     v, adj = _observed(build, sets, codes, list(build.final.units))
     x = _take(sc, codes)[:, su]
     r0 = np.array([pr[b] for b, _ in pairs])

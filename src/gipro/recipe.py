@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -135,6 +135,11 @@ class Recipe(_Model):
         ``denominate``, ``screen``, ``impute``, ``treat``, ``normalise``, ``aggregate``; a kind
         may appear more than once (names must be unique; a later step of the same kind
         without an explicit ``output`` writes a data set named after the step).
+    results : {"all", "aggregates"}
+        Which codes ``results.csv`` holds: every code (default: the normalised indicator
+        scores and every aggregate) or the aggregates only (the index and its components:
+        for a build of 100,000 units, whose indicator scores are in the wide stage tables
+        anyway, the tidy file shrinks tenfold).
     keep : list of str, optional
         Data sets to keep after the run (default: every one). A big build need not hold
         every intermediate cube: ``keep: [aggregated]`` keeps the last one (and ``raw``,
@@ -151,6 +156,7 @@ class Recipe(_Model):
     units: list[str] | None = Field(None, min_length=1)
     steps: list[Step] = Field(default_factory=_default_steps)
     keep: list[str] | None = Field(None, min_length=1)
+    results: Literal["all", "aggregates"] = "all"
     _base_dir: Path | None = None
 
     @field_validator("periods", mode="before")
@@ -251,6 +257,8 @@ class Recipe(_Model):
         data = self.model_dump(mode="json")
         if data.get("keep") is None:
             data.pop("keep", None)  # (every data set kept: the default, not written)
+        if data.get("results") == "all":
+            data.pop("results", None)  # (the default, not written)
         if self._base_dir is not None:
             for key in ("path", "units", "include_units", "exclude_units"):  # files
                 v = data["data"].get(key)

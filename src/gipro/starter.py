@@ -238,6 +238,7 @@ def recipe_text(layout: DataLayout, data_path: str, framework_path: str,
     out += ["# periods: {start: 2015, end: 2020}          # the periods to build (default: all)",
             "# units: [A, B]                               # the units to build (default: all)",
             "# keep: [aggregated]                          # data sets kept (default: all)",
+            "# results: aggregates                         # codes of results.csv (default: all)",
             "steps:", _STEPS_COMMENTED.format(steps=docs_url("steps/normalise")).rstrip()]
     return "\n".join(out) + "\n"
 

@@ -52,7 +52,7 @@ from .dataset import DataSet
 from .errors import GiproError, InputError
 from .paths import check_output, inside
 
-__all__ = ["FORMATS", "MANIFEST", "OutputFolder", "dataset_arrow", "dataset_parts",
+__all__ = ["FORMATS", "MANIFEST", "OutputFolder", "dataset_arrow", "dataset_parts", "grouped",
            "manifest_files", "neutralise", "neutralise_cell", "output_folder", "replace_file",
            "restore", "restore_cell", "write_table", "write_text"]
 
@@ -129,7 +129,12 @@ def write_table(table: pd.DataFrame | Iterable[Any], stem: str | Path, fmt: str 
                      else pa.Table.from_pandas(part, preserve_index=False))
                 if writer is None:
                     schema = t.schema.remove_metadata()
-                    writer = pq.ParquetWriter(tmp, schema)
+                    # dictionary encoding for the text columns only (codes, names: few
+                    # distinct values); numbers are stored plain (a dictionary of random
+                    # doubles is slow to build and then dropped)
+                    text = [f.name for f in schema if pa.types.is_dictionary(f.type)
+                            or pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+                    writer = pq.ParquetWriter(tmp, schema, use_dictionary=text)
                 writer.write_table(t.cast(schema) if not t.schema.equals(schema) else t)
         finally:
             if writer is not None:
@@ -556,3 +561,28 @@ def dataset_arrow(ds: DataSet, rows: int = PART_ROWS) -> Iterator[Any]:
         for k, code in enumerate(ds.codes):
             cols[code] = pa.array(np.ascontiguousarray(block[:, k]), pa.float64())
         yield pa.table(cols)
+
+
+def grouped(parts: Iterable[Any], rows: int = PART_ROWS) -> Iterator[Any]:
+    """Consecutive parts (DataFrames, or Arrow tables) joined into parts of about ``rows``
+    rows: a small table is written in one piece, a big one in pieces of bounded size."""
+    held: list[Any] = []
+    n = 0
+    for part in parts:
+        held.append(part)
+        n += len(part)
+        if n >= rows:
+            yield _join(held)
+            held, n = [], 0
+    if held:
+        yield _join(held)
+
+
+def _join(parts: list[Any]) -> Any:
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(parts[0], pd.DataFrame):
+        return pd.concat(parts, ignore_index=True)
+    import pyarrow as pa
+
+    return pa.concat_tables(parts)

@@ -236,7 +236,7 @@ def unknown_key_message(model: type[BaseModel] | None, loc: Sequence[str | int],
     unknown key (did you mean 'end'?); valid keys in periods: start, end
     >>> print(unknown_key_message(Recipe, ["colour"]))  # doctest: +NORMALIZE_WHITESPACE
     unknown key (check the spelling); valid keys: name, description, framework, data, periods,
-    units, steps, keep
+    units, steps, keep, results
     """
     base = "unknown key (check the spelling)"
     if model is None or not loc:

@@ -79,7 +79,7 @@ def denominate(
         raise MethodError("scale factors must be finite numbers")
     is_zero = d == 0
     if zero == "error" and (is_zero & ~np.isnan(x)).any():
-        idx = tuple(np.argwhere(is_zero & ~np.isnan(x))[0])
+        idx = tuple(int(i) for i in np.argwhere(is_zero & ~np.isnan(x))[0])
         label = names[idx[-1]] if names is not None else idx[-1]
         raise MethodError(
             f"denominator is zero for indicator {label} at position {idx}",

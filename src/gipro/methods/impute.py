@@ -70,12 +70,12 @@ def keep_observed(x: np.ndarray, filled: np.ndarray, *, names: Sequence[str] | N
     with np.errstate(invalid="ignore"):
         moved = obs & ~(np.abs(filled - x) <= 1e-9 * np.maximum(1.0, np.abs(x)))
     if moved.any():
-        idx = tuple(np.argwhere(moved)[0])
-        col = idx[-1]
+        idx = tuple(int(i) for i in np.argwhere(moved)[0])  # plain ints and floats in the
+        col = idx[-1]  # message, not numpy's np.int64(0) / np.float64(1.0) reprs
         label = names[col] if names is not None else col
         raise MethodError(
             f"imputation changed an observed value of indicator {label} (position {idx}): "
-            f"{x[idx]!r} -> {filled[idx]!r}",
+            f"{float(x[idx])!r} -> {float(filled[idx])!r}",
             ["an imputer may only fill missing values; check the imputation function"])
     return _combine(x, filled)
 

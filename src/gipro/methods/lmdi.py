@@ -116,7 +116,7 @@ def logmean(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
         if bad.any():
             raise MethodError(
                 f"logarithmic mean needs finite values >= 0; argument {name} has "
-                f"{v[bad].ravel()[0]!r} ({int(bad.sum())} such values)"
+                f"{float(v[bad].ravel()[0])!r} ({int(bad.sum())} such values)"
             )
     out = np.zeros(a.shape)
     pos = (a > 0) & (b > 0)

@@ -162,13 +162,17 @@ def column_moments(
     return mean, np.sqrt(var), n
 
 
-def constant_columns(x: np.ndarray, axis: Axis = -2) -> np.ndarray:
+def constant_columns(x: np.ndarray, axis: Axis = -2,
+                     bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Mask of indicators (per slice of ``axis``) that are observed but do not vary.
 
     A column is constant when it has at least one observed value and its range is at most
     :data:`gipro.tolerance.RELATIVE` (1e-12) times its largest magnitude over ``axis``
     (:func:`gipro.tolerance.flat`): a single observed value is constant, and so is a column
     of 0.3 and 0.30000000000000004 (rounding noise is not variation).
+
+    bounds : (lower, upper), optional
+        :func:`column_bounds` of ``x`` over ``axis`` when already computed.
 
     Returns
     -------
@@ -182,7 +186,7 @@ def constant_columns(x: np.ndarray, axis: Axis = -2) -> np.ndarray:
     >>> constant_columns(np.array([[0.3], [0.1 + 0.2]])).tolist()
     [[True]]
     """
-    lower, upper = column_bounds(x, axis)
+    lower, upper = column_bounds(x, axis) if bounds is None else bounds
     return flat(lower, upper)
 
 

@@ -192,8 +192,8 @@ def _shaped(x: np.ndarray, method: str, lo: np.ndarray, hi: np.ndarray, lam: np.
     parameters are learnt (:func:`log_ct`, :func:`boxcox`, :func:`treat`) and when they are
     given (:func:`apply_fitted`)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        if method == "log_ct":
-            return np.log(x - lo + 0.01 * (hi - lo))
+        if method == "log_ct":  # no range (constant, or one value): NaN, not ln 0 = -inf
+            return np.where(hi > lo, np.log(x - lo + 0.01 * (hi - lo)), np.nan)
         if method == "log_ct_orig":
             return np.log(x - lo + 1.0)
         if method == "boxcox":
@@ -207,8 +207,9 @@ def log_ct(x: np.ndarray, axis: int = -2) -> np.ndarray:
     r"""COIN Tool log as in COINr: :math:`\ln(x - \min x + 0.01(\max x - \min x))`, per column.
 
     COINr ``log_CT`` (and COINr6 ``deflog = "CTlog"``). Defined for any sign of ``x``; the
-    minimum maps to :math:`\ln(0.01 \cdot \text{range})`. NaN stays NaN; a constant column
-    (zero range) gives NaN for every value, so call it only on columns that vary.
+    minimum maps to :math:`\ln(0.01 \cdot \text{range})`. NaN stays NaN; a column without a
+    range -- constant, or a single observed value -- gives NaN for every value (the formula
+    would give :math:`\ln 0 = -\infty` for its minimum), so call it only on columns that vary.
 
     Examples
     --------
@@ -410,15 +411,23 @@ def apply_fitted(x: np.ndarray, t: Treatment) -> np.ndarray:
     [[5.0, 0.0], [1.0, 4.615121]]
     """
     x = np.asarray(x, dtype=float)
-    mode = np.asarray(t.mode)[..., None, :]
-    y = x
-    if (t.mode == 1).any():
-        y = np.where(mode == 1, np.minimum(np.maximum(x, np.asarray(t.low)[..., None, :]),
-                                           np.asarray(t.high)[..., None, :]), y)
-    for code in np.unique(t.mode[t.mode > 1]):
-        f = _shaped(x, MODES[code], np.asarray(t.min)[..., None, :],
-                    np.asarray(t.max)[..., None, :], np.asarray(t.lmbda)[..., None, :])
-        y = np.where(mode == code, f, y)
+    modes = np.asarray(t.mode)
+    ks = np.flatnonzero((modes != 0).reshape(-1, modes.shape[-1]).any(axis=0))
+    y = x.copy()
+    if not ks.size:  # every column unchanged
+        return y
+    sub = t.take((..., ks))  # the columns treated somewhere: the others stay as they are
+    xs = x[..., ks]
+    mode = np.asarray(sub.mode)[..., None, :]
+    ys = xs
+    if (sub.mode == 1).any():
+        ys = np.where(mode == 1, np.minimum(np.maximum(xs, np.asarray(sub.low)[..., None, :]),
+                                            np.asarray(sub.high)[..., None, :]), ys)
+    for code in np.unique(sub.mode[sub.mode > 1]):
+        f = _shaped(xs, MODES[code], np.asarray(sub.min)[..., None, :],
+                    np.asarray(sub.max)[..., None, :], np.asarray(sub.lmbda)[..., None, :])
+        ys = np.where(mode == code, f, ys)
+    y[..., ks] = ys
     return y
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import FrameworkError, InputError
 from .flags import FLAG_HINT, flag_value
-from .sheets import SheetFile, cell_name, column_letter
+from .sheets import SheetFile, cell_name, cell_text, column_letter
 
 __all__ = ["TABLES", "read_framework_tables", "write_framework_csv", "write_framework_xlsx"]
 
@@ -347,12 +347,7 @@ class _Cells:
         self.problems: list[str] = []
 
     def text(self, v: Any) -> str | None:
-        if v is None:
-            return None
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        s = str(v).strip()
-        return s or None
+        return cell_text(v)
 
     def flag(self, v: Any, where: str, default: bool | None = None) -> bool | None:
         try:

@@ -641,7 +641,9 @@ class RequirementFramework(_Named):
         return code
 
     def table(self):
-        """The requirements as a DataFrame (one row per requirement, thresholds as text)."""
+        """The requirements as a DataFrame (one row per requirement, thresholds as text;
+        ``verified`` by gipro's reading or by the user with a source, and ``verification``
+        saying which)."""
         import pandas as pd
 
         rows = []
@@ -651,9 +653,10 @@ class RequirementFramework(_Named):
                 "requirement": r.code, "name": r.name.get("en"), "name_zh": r.name.zh,
                 "indicator": r.indicator, "unit": r.unit, "comparator": r.comparator,
                 "threshold": format_threshold(r.threshold), "threshold_text": r.threshold_text,
-                "status": r.status, "group": r.group, "status_uncertain": r.status_uncertain,
-                "variants": len(r.variants), "verified": r.verified, "source": r.source,
-                "note": r.note,
+                "status": r.status, "group": r.group,
+                "status_uncertain": r.status_uncertain and not r.user_checked,
+                "variants": len(r.variants), "verified": r.is_verified,
+                "verification": r.verification, "source": r.source, "note": r.note,
             })
         return pd.DataFrame(rows)
 
@@ -928,6 +931,9 @@ def _against_base(fw: RequirementFramework, origin: str) -> RequirementFramework
             edits.append(f"{fw.code} {label}: {_describe(part)} ({was}); {now}")
             if part.verified:
                 cleared.add(label)
+    if fw.structure_verified and not base.structure_verified:
+        claims.append(f"structure_verified: the built-in {base.code} does not have its "
+                      "structure verified, and a file cannot claim it")
     if claims:
         raise FrameworkError(f"invalid park framework {origin}", claims)
     base_structure = ({c.code for c in base.categories}, {r.code for r in base.requirements})

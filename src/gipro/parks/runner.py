@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .gi import GreenIndex
     from .model import RequirementFramework
 
-__all__ = ["PARK_FRAMEWORKS", "AssessRun", "load_input", "run_assess"]
+__all__ = ["PARK_FRAMEWORKS", "AssessRun", "default_framework", "load_input", "run_assess"]
 
 #: What ``--framework`` of ``gipro assess`` names besides a framework file.
 PARK_FRAMEWORKS = ("eip", "hj274", "miit", "park26", "all")
@@ -80,12 +80,58 @@ def load_input(park_data: str | Path | None, *, example: bool = False,
     """
     from . import example as _example
     from .io import read_park_data
+    from .workbook import is_template, read_template
 
     if park_data is None or example:
         if park_data is not None:
             raise InputError("give PARK_DATA or --example, not both")
         return _example()
-    return read_park_data(park_data, parks=parks, enterprises=enterprises, **reader)
+    path = Path(park_data)
+    if is_template(path):
+        given = [opt for key, opt in _READER_OPTIONS.items()
+                 if reader.get(key, _READER_DEFAULTS.get(key)) != _READER_DEFAULTS.get(key)]
+        given += [opt for opt, v in (("--parks", parks), ("--enterprises", enterprises))
+                  if v is not None]
+        if given:
+            raise InputError(f"{path.name} is a gipro data-entry workbook: "
+                             f"{', '.join(given)} do(es) not apply to it",
+                             ["its parks and enterprise records are on its own sheets and "
+                              "its cells are read as typed; leave the option(s) out"])
+        return read_template(path)
+    return read_park_data(path, parks=parks, enterprises=enterprises, **reader)
+
+
+#: Reader options of :func:`gipro.parks.read_park_data` (CLI names) that a data-entry
+#: workbook does not take, with their defaults.
+_READER_OPTIONS = {"sep": "--sep", "decimal": "--decimal", "thousands": "--thousands",
+                   "na_values": "--na-value", "encoding": "--encoding", "sheet": "--sheet",
+                   "strip_codes": "--strip-codes", "crosswalk": "--crosswalk",
+                   "unknown": "--ignore-unknown"}
+_READER_DEFAULTS = {"sep": None, "decimal": ".", "thousands": None, "na_values": None,
+                    "encoding": "utf-8-sig", "sheet": None, "strip_codes": False,
+                    "crosswalk": None, "unknown": "error"}
+
+
+def default_framework(park_data: str | Path | None) -> str:
+    """What ``gipro assess`` assesses when ``--framework`` is not given: the framework a
+    data-entry workbook was made for (``gipro template --framework``), else ``all``.
+
+    Raises
+    ------
+    InputError
+        A workbook made from a framework file that no longer exists.
+    """
+    from .model import builtin_park_frameworks
+    from .workbook import is_template, template_framework
+
+    if park_data is None or not is_template(park_data):
+        return "all"
+    fw = template_framework(park_data)
+    if fw in PARK_FRAMEWORKS or fw in builtin_park_frameworks() or Path(fw).exists():
+        return fw
+    raise InputError(f"{Path(park_data).name} was made for the framework file {fw}, which "
+                     "does not exist here", ["give the framework: gipro assess FILE "
+                                             "--framework FRAMEWORK_FILE"])
 
 
 def _park26_missing(data: ParkData) -> list[str]:

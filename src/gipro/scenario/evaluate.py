@@ -57,7 +57,7 @@ import pandas as pd
 import yaml
 
 from ..build import Build
-from ..dataset import DataSet
+from ..dataset import DataSet, positions
 from ..decompose import COVERAGE, decomposition_setup, effective_weights
 from ..errors import GiproError, InputError, MethodError
 from ..methods.aggregate import CROSS_UNIT
@@ -592,7 +592,7 @@ def _compare(ref: Build, scen: Build) -> pd.DataFrame:
 def _reindexed(ds: DataSet, units: list[str], periods: list[int]) -> DataSet:
     out = np.full((len(periods), len(units), len(ds.codes)), np.nan)
     pi = [periods.index(p) for p in ds.periods]
-    ui = [units.index(u) for u in ds.units]
+    ui = positions(units, ds.units)
     out[np.ix_(pi, ui)] = ds.values
     return DataSet(ds.name, out, tuple(units), tuple(periods), ds.codes)
 

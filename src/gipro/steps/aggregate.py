@@ -187,17 +187,22 @@ def children_counts(framework: Any, codes: Sequence[str], values: np.ndarray,
     ([[-1, -1, 1]], [0, 0, 2])
     """
     col = {c: i for i, c in enumerate(codes)}
-    member = np.zeros((len(codes), len(codes)))
+    aggregates = set(framework.aggregate_codes)
+    kids: dict[int, list[int]] = {}
     for c in codes:
-        if c in framework.aggregate_codes:
+        if c in aggregates:
             w = (weights or {}).get(c)
-            for k in framework.children(c):
-                if k in col and (w[k] if w is not None and k in w
-                                 else framework.node(k).weight) > 0:
-                    member[col[k], col[c]] = 1.0
-    total = member.sum(axis=0).astype(int)
-    scored = (~np.isnan(values)).astype(float) @ member
-    scored = np.where(total > 0, np.rint(scored), -1).astype(int)
+            found = [col[k] for k in framework.children(c)
+                     if k in col and (w[k] if w is not None and k in w
+                                      else framework.node(k).weight) > 0]
+            if found:
+                kids[col[c]] = found
+    total = np.zeros(len(codes), dtype=int)
+    scored = np.full(values.shape, -1, dtype=int)
+    obs = ~np.isnan(values)
+    for i, found in kids.items():  # (a count per aggregate: no (rows x codes) float matrix)
+        total[i] = len(found)
+        scored[..., i] = obs[..., found].sum(axis=-1)
     return scored, total
 
 

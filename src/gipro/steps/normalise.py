@@ -343,8 +343,9 @@ class NormaliseStep(MethodParams, StepSpec):
         dropped: list[str] = []
         constant: list[str] = []
         mid = None
+        bounds = _norm.column_bounds(xo, axis) if m in _norm.DATA_RELATIVE else (None, None)
         if m in _norm.DATA_RELATIVE:
-            const = _norm.constant_columns(xo, axis)
+            const = _norm.constant_columns(xo, axis, bounds=bounds)
             if const.any():
                 if self.constant == "error":
                     raise MethodError(
@@ -368,6 +369,7 @@ class NormaliseStep(MethodParams, StepSpec):
                     keep = [k for k in range(len(codes)) if k not in cols]
                     codes = [codes[k] for k in keep]
                     xo = xo[..., keep]
+                    bounds = (bounds[0][..., keep], bounds[1][..., keep])
                 else:
                     mid = const
         learnt: dict[str, np.ndarray] = {}
@@ -387,7 +389,7 @@ class NormaliseStep(MethodParams, StepSpec):
             learnt["reference"] = mean_ref[None]
         lower = upper = mean = sd = None
         if m in _norm.DATA_RELATIVE:
-            lower, upper = _norm.column_bounds(xo, axis)
+            lower, upper = bounds
             if m in ("zscore", "normal_cdf", "ampi"):
                 mean, sd, _ = _norm.column_moments(xo, axis, ddof=self.ddof if m != "ampi"
                                                    else 0)
