@@ -259,16 +259,20 @@ def test_separator_is_taken_literally(tmp_path, capsys):
     assert r[0] == 1 and r[2].startswith("error: ")
 
 
-def test_yaml_alias_bomb_is_refused(tmp_path, capsys):
-    """A 400-byte recipe of nested aliases ("billion laughs") expands to 9^8 values."""
+@pytest.mark.parametrize("command", ["run", "sensitivity"])
+def test_yaml_alias_bomb_is_refused(tmp_path, capsys, command):
+    """A 400-byte file of nested aliases ("billion laughs") expands to 9^8 values: as a
+    recipe's steps, or as a sensitivity input's values:."""
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n"
     prev = "a"
     for n in "bcdefgh":
         bomb += f"{n}: &{n} [" + ", ".join([f"*{prev}"] * 9) + "]\n"
         prev = n
-    (tmp_path / "r.yaml").write_text(bomb + "steps: *h\n", encoding="utf-8")
     assert len(bomb) < 500
-    r = gipro(capsys, tmp_path, "run", str(tmp_path / "r.yaml"), "--out",
+    tail = ("steps: *h\n" if command == "run" else
+            "inputs:\n  - {input: step, step: normalise, param: method, values: *h}\n")
+    (tmp_path / "r.yaml").write_text(bomb + tail, encoding="utf-8")
+    r = gipro(capsys, tmp_path, command, str(tmp_path / "r.yaml"), "--out",
               str(tmp_path / "o"), out="o")
     refused(r, 1, r"aliases \(\*name\) expand to more than 100,000 values")
     assert len(r[2]) < 1_000

@@ -227,14 +227,21 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
                 out = out.copy(deep=False) if out is frame else out
                 out.isetitem(j, col.astype(object).map(neutralise_cell))
             continue
-        if getattr(dtype, "kind", "") != "O" and not isinstance(dtype, pd.StringDtype):
-            continue
         col = out.iloc[:, j]
-        uniq = pd.unique(col.to_numpy())
-        if not any(neutralise_cell(v) is not v for v in uniq):
+        if isinstance(dtype, pd.StringDtype):  # vectorised (Arrow strings): first characters
+            hit = col.str[:1].isin(_FORMULA_START).to_numpy(dtype=bool)
+            if not hit.any():
+                continue
+        elif getattr(dtype, "kind", "") == "O":  # Python objects: each distinct value once
+            if not any(neutralise_cell(v) is not v for v in pd.unique(col.to_numpy())):
+                continue
+            hit = np.ones(len(col), dtype=bool)
+        else:
             continue
+        vals = col.to_numpy(dtype=object).copy()
+        vals[hit] = [neutralise_cell(v) for v in vals[hit]]
         out = out.copy(deep=False) if out is frame else out
-        out.isetitem(j, col.map(neutralise_cell))
+        out.isetitem(j, pd.Series(vals, index=col.index, dtype=object))
     return out
 
 
