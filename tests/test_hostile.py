@@ -162,8 +162,9 @@ def test_users_files_in_the_output_folder_are_never_touched(tmp_path, capsys):
     assert code == 0
     assert (out / "stages" / "mine.csv").read_text(encoding="utf-8") == "mine\n"
     manifest = json.loads((out / "gipro-manifest.json").read_text(encoding="utf-8"))
-    assert manifest["complete"] is True and "stages/mine.csv" not in manifest["files"]
-    assert "results.csv" in manifest["files"] and not (out / "INCOMPLETE.txt").exists()
+    assert manifest["complete"] is True and "stages/mine.csv" not in manifest["files"]["build"]
+    assert "results.csv" in manifest["files"]["build"]
+    assert not (out / "INCOMPLETE.txt").exists()
     assert index_scores(out) == {"U1": 0.0, "U2": 100.0, "U3": 50.0}
 
     other = tmp_path / "p"
@@ -176,17 +177,23 @@ def test_users_files_in_the_output_folder_are_never_touched(tmp_path, capsys):
 
 def test_stale_files_of_an_earlier_run_are_removed(tmp_path, capsys):
     """A second run that writes fewer stages removes the first run's extra stage (it is in
-    the manifest), and nothing else."""
-    recipe = project(tmp_path, steps="steps:\n  - step: normalise\n  - step: treat\n"
+    the manifest), and nothing else: not another command's tables in the same folder."""
+    recipe = project(tmp_path, data=DATA + "U4,2020,1,7,2\nU5,2020,8,3,9\nU6,2020,4,4,1\n",
+                     steps="steps:\n  - step: normalise\n  - step: treat\n"
                      "  - step: aggregate\n")
     out = tmp_path / "o"
     assert gipro(capsys, tmp_path, "run", str(recipe), "--out", str(out), out="o")[0] == 0
     assert (out / "stages" / "treated.csv").exists()
+    # another command's outputs in the same folder are kept (their own kind in the manifest)
+    assert gipro(capsys, tmp_path, "coherence", str(recipe), "--out", str(out), out="o")[0] == 0
     recipe.write_text("framework: fw.yaml\ndata: {path: d.csv}\n" + STEPS, encoding="utf-8")
     assert gipro(capsys, tmp_path, "run", str(recipe), "--out", str(out), out="o")[0] == 0
     assert not (out / "stages" / "treated.csv").exists()
     assert sorted(p.name for p in (out / "stages").iterdir()) == [
         "aggregated.csv", "normalised.csv", "raw.csv"]
+    assert (out / "correlations.csv").exists()
+    files = json.loads((out / "gipro-manifest.json").read_text(encoding="utf-8"))["files"]
+    assert "correlations.csv" in files["coherence"] and "results.csv" in files["build"]
 
 
 # ------------------------------------------------------------------ 4. inputs that exhaust

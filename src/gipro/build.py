@@ -723,7 +723,7 @@ class Build:
                   *(f"stages/{n}" for n in self.datasets),
                   *(f"details/{step}.{key}" for step, fitted in self.fitted.items()
                     for key, t in fitted.items() if isinstance(t, pd.DataFrame))]
-        with recording_inputs(self.inputs), output_folder(out) as folder:
+        with recording_inputs(self.inputs), output_folder(out, kind="build") as folder:
             folder.check([out / f"{t}.{format}" for t in tables]
                          + [out / "recipe.yaml", out / "log.yaml"])
             from .labels import with_names

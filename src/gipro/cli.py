@@ -233,7 +233,7 @@ def run(
 
     try:
         build = Build(recipe).run()
-        with output_folder(out):
+        with output_folder(out, kind="build"):
             files = build.write(out, format=table_format, lang=lang)
             if build.framework.root in build.final.codes:  # the table to paste into a document
                 from .results import ranking_table
@@ -746,7 +746,7 @@ def coherence(
     try:
         build = Build(recipe).run()
         tables = _coh.audit(build, period, method=method)
-        with output_folder(out):
+        with output_folder(out, kind="coherence"):
             for name, t in tables.items():
                 write_table(t, out / name, table_format)
     except GiproError as exc:

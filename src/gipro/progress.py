@@ -646,7 +646,7 @@ class ProgressReport:
 
         out = Path(out_dir)
         files = {}
-        with output_folder(out):
+        with output_folder(out, kind="progress"):
             for name, df in self.tables.items():
                 files[name] = write_table(df, out / name, fmt)
             text = self.summary + "\n"

@@ -13,9 +13,10 @@ every one of them keeps:
   (``INCOMPLETE.txt``, ``"complete": false`` in the manifest) until its last file is
   written, and listed in a manifest (``gipro-manifest.json``): gipro overwrites and deletes
   only files listed there, so a user's own file in the folder is never replaced, and the
-  files of an earlier run that this run does not write (stale stages, details, an absent
-  ``sobol.csv``) are removed at the end; an interrupt (Ctrl-C), a full disk or any error
-  leaves the folder marked incomplete with one line saying so;
+  files of an earlier run of the same kind (``build``, ``sensitivity``...) that this run
+  does not write (stale stages, details, an absent ``sobol.csv``) are removed at the end --
+  another command's files in the same folder are kept; an interrupt (Ctrl-C), a full disk
+  or any error leaves the folder marked incomplete with one line saying so;
 * **names and places** (:mod:`gipro.paths`): every name from a recipe or data set that
   becomes a file name is an identifier, every file lies inside the folder chosen, and no
   output replaces a file the run read;
@@ -251,14 +252,23 @@ _ACTIVE: contextvars.ContextVar[tuple[OutputFolder, ...]] = contextvars.ContextV
     "gipro_output_folders", default=())
 
 
+def _manifest(folder: Path) -> dict[str, set[str]]:
+    """The manifest's files by the kind of output that wrote them (``build``,
+    ``sensitivity``...); empty when there is none (or it cannot be read)."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        files = data.get("files", {})
+        if isinstance(files, list):  # (a manifest of one kind)
+            files = {"files": files}
+        return {str(k): {str(f) for f in v} for k, v in files.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
 def manifest_files(folder: str | Path) -> set[str]:
     """The files (paths relative to ``folder``, with ``/``) that gipro's manifest in
     ``folder`` lists as written by gipro; empty when there is no manifest."""
-    try:
-        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-        return {str(f) for f in data.get("files", [])}
-    except (OSError, ValueError, AttributeError):
-        return set()
+    return set().union(*_manifest(Path(folder)).values())
 
 
 def _tmp_name(final: Path) -> Path:
@@ -271,9 +281,12 @@ class OutputFolder:
     """A folder gipro is writing (see the module docstring): locked, marked incomplete until
     :meth:`close`, every file listed in its manifest. Use :func:`output_folder`."""
 
-    def __init__(self, path: str | Path, inputs: Iterable[Path] | None = None) -> None:
+    def __init__(self, path: str | Path, inputs: Iterable[Path] | None = None,
+                 kind: str = "files") -> None:
         self.path = Path(path)
         self.inputs = None if inputs is None else set(inputs)
+        self.kind = kind
+        self.listed: dict[str, set[str]] = {}  # the manifest as found, by kind
         self.previous: set[str] = set()
         self.written: list[str] = []
         self._lock: Any = None
@@ -292,7 +305,8 @@ class OutputFolder:
             raise InputError(f"cannot write outputs to {self.path}: {exc.strerror}") from None
         self._acquire()
         try:
-            self.previous = manifest_files(self.path)
+            self.listed = _manifest(self.path)
+            self.previous = set().union(*self.listed.values())
             try:
                 self._before = (self.path / MANIFEST).read_text(encoding="utf-8")
             except FileNotFoundError:
@@ -300,7 +314,7 @@ class OutputFolder:
             for old in [*self.path.glob(f".*{TMP_SUFFIX}*"),
                         *self.path.glob(f"*/.*{TMP_SUFFIX}*")]:
                 old.unlink(missing_ok=True)  # left by a killed run (the lock is ours now)
-            self._mark(complete=False, files=self.previous)
+            self._mark(complete=False, files=set())
         except OSError as exc:
             self._release()
             raise InputError(f"cannot write outputs to {self.path}: "
@@ -308,18 +322,20 @@ class OutputFolder:
         return self
 
     def close(self) -> None:
-        """Remove the files of an earlier run that this one did not write, write the
-        manifest and drop the incomplete mark."""
+        """Remove the files of an earlier run of the same kind (``build``,
+        ``sensitivity``...) that this one did not write -- another command's files in the
+        folder are kept --, write the manifest and drop the incomplete mark."""
         new = set(self.written)
-        for rel in sorted(self.previous - new):
+        kept = set()
+        for rel in sorted(self.listed.get(self.kind, set()) - new):
             p = self.path / rel
             try:
                 check_output(p, self.inputs)
                 if p.is_file() and not p.is_symlink():
                     p.unlink()
             except (InputError, OSError):
-                new.add(rel)  # not removed: still listed (it is gipro's)
-        self._mark(complete=True, files=new)
+                kept.add(rel)  # not removed: still listed (it is gipro's)
+        self._mark(complete=True, files=new | kept)
 
     def fail(self, exc: BaseException) -> BaseException:
         """The one-line error for a write that stopped: the folder stays marked incomplete;
@@ -329,7 +345,7 @@ class OutputFolder:
             return (InputError("interrupted before any output was written")
                     if isinstance(exc, KeyboardInterrupt) else exc)
         try:
-            self._mark(complete=False, files=self.previous | set(self.written))
+            self._mark(complete=False, files=set())
         except OSError:
             pass
         where = f"{self.path} is marked incomplete ({INCOMPLETE}): run the command again"
@@ -360,11 +376,19 @@ class OutputFolder:
         except OSError:
             pass
 
-    def _mark(self, complete: bool, files: Iterable[str]) -> None:
+    def _mark(self, complete: bool, files: set[str]) -> None:
+        """Write the manifest: this kind's ``files`` (while incomplete: also every file it
+        listed or wrote so far, so that a new run may replace them) next to the other
+        kinds' files, minus those this run wrote."""
         from .version import __version__
 
+        mine = set(files) | (set() if complete else
+                             self.listed.get(self.kind, set()) | set(self.written))
+        listed = {k: v - mine for k, v in self.listed.items() if k != self.kind}
+        listed[self.kind] = mine
         body = json.dumps({"written_by": f"gipro {__version__}", "complete": complete,
-                           "files": sorted(files)}, indent=1, ensure_ascii=False) + "\n"
+                           "files": {k: sorted(v) for k, v in sorted(listed.items()) if v}},
+                          indent=1, ensure_ascii=False) + "\n"
         marker = self.path / INCOMPLETE
         if not complete:
             _atomic_text(marker, "gipro is writing this folder, or a run writing it was "
@@ -457,7 +481,7 @@ def _atomic_text(path: Path, text: str) -> None:
 
 
 @contextmanager
-def output_folder(path: str | Path, inputs: Iterable[Path] | None = None
+def output_folder(path: str | Path, inputs: Iterable[Path] | None = None, kind: str = "files"
                   ) -> Iterator[OutputFolder]:
     """Write an output folder: every file written inside the block under ``path`` (by
     :func:`write_table`, :func:`write_text`, :func:`replace_file`) is checked, written
@@ -471,6 +495,11 @@ def output_folder(path: str | Path, inputs: Iterable[Path] | None = None
     inputs : iterable of paths, optional
         Files the outputs must not replace (default: those read inside
         :func:`gipro.paths.recording_inputs`).
+    kind : str
+        What writes the folder (``build``, ``progress``, ``sensitivity``, ``scenario``,
+        ``assess``, ``gtfp``, ``coherence``): at the end, the files an earlier output of the
+        same kind wrote and this one did not are removed; other kinds' files are kept (two
+        commands may share a folder).
 
     Raises
     ------
@@ -485,7 +514,7 @@ def output_folder(path: str | Path, inputs: Iterable[Path] | None = None
         if f.path.resolve() == path.resolve():
             yield f
             return
-    folder = OutputFolder(path, inputs).open()
+    folder = OutputFolder(path, inputs, kind).open()
     token = _ACTIVE.set((*active, folder))
     try:
         yield folder

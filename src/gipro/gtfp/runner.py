@@ -171,7 +171,7 @@ class GTFPResult:
         log = {"notes": list(self.notes), "lp_calls": int(self.n_lp),
                "seconds": round(float(self.seconds), 3),
                "infeasible_lps": len(self.infeasible)}
-        with output_folder(out):
+        with output_folder(out, kind="gtfp"):
             files["efficiency"] = write_table(self.efficiency, out / "efficiency", fmt)
             if self.productivity is not None:
                 files["productivity"] = write_table(self.productivity, out / "productivity",

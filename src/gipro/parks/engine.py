@@ -183,7 +183,7 @@ class Assessment:
         out = Path(out_dir)
         prefix = prefix or self.framework.code
         files = {}
-        with output_folder(out):
+        with output_folder(out, kind="assess"):
             for name, t in self.tables().items():
                 files[f"{prefix}_{name}"] = write_table(t, out / f"{prefix}_{name}", fmt)
         return files

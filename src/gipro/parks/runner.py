@@ -209,7 +209,7 @@ def run_assess(
     for fw in chosen:  # framework codes become file names (<code>_requirements.csv)
         output_name(fw if isinstance(fw, str) else fw.code, "park framework code")
     out = Path(out)
-    with output_folder(out):
+    with output_folder(out, kind="assess"):
         return _write_assess(run, data, chosen, every, out, year, tolerance, fmt)
 
 

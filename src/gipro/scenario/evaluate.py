@@ -188,7 +188,7 @@ class Evaluation:
         spec = {"evaluation": self.options.model_dump(mode="json"),
                 "scenarios": [r.scenario.model_dump(mode="json", exclude_unset=True)
                               for r in self.runs.values()]}
-        with output_folder(out):
+        with output_folder(out, kind="scenario"):
             for name, df in self.tables.items():
                 files[name] = write_table(df, out / name, fmt)
             files["summary"] = write_text(out / "summary.txt", self.summary() + "\n")

@@ -138,7 +138,7 @@ class ParkEvaluation:
             spec["evaluation"] = self.options.model_dump(mode="json", exclude_defaults=True)
         spec["scenarios"] = [s.model_dump(mode="json", exclude_unset=True)
                              for s in self.specs.values()]
-        with output_folder(out):
+        with output_folder(out, kind="scenario"):
             for name, df in self.tables.items():
                 if "data_status" not in df.columns:
                     df = df.copy()

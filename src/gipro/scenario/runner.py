@@ -131,7 +131,7 @@ def run_file(config: str | None, spec: ScenarioFile, out: str | Path, fmt: str =
     """
     check_config(config)
     out = Path(out)
-    with output_folder(out):
+    with output_folder(out, kind="scenario"):
         return _run_file(config, spec, out, fmt)
 
 

@@ -123,7 +123,7 @@ class SensitivityResult:
                       "run").reset_index()}
         if self.sobol is not None:
             tables["sobol"] = self.sobol
-        with output_folder(out):
+        with output_folder(out, kind="sensitivity"):
             for name, table in tables.items():
                 files[name] = write_table(table, out / name, fmt)
             files["notes"] = write_text(out / "notes.txt", "\n".join(self.notes) + "\n")
