@@ -27,13 +27,22 @@ from .dataspec import load_data
 from .errors import InputError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
-from .panel import Panel, fraction_warnings, total_row_warnings
+from .panel import Panel, fraction_warnings, plausibility_warnings, total_row_warnings
+from .paths import output_name, recording_inputs
 from .recipe import Recipe, load_recipe
 from .steps.aggregate import children_counts
 from .steps.denominate import DenominateStep
 from .steps.run import Record, State, Stepper
 from .steps.weight import WeightSet, get_weight_set, weights_table
-from .tables import check_format, dataset_arrow, dataset_parts, grouped, write_table
+from .tables import (
+    check_format,
+    dataset_arrow,
+    dataset_parts,
+    grouped,
+    output_folder,
+    write_table,
+    write_text,
+)
 
 #: Beginnings of the input notes on data variables outside the framework.
 _VARIABLE_NOTES = ("data variables used as denominators (not indicators of the framework): ",
@@ -178,15 +187,20 @@ class Build:
         frozen: Mapping[str, Any] | None = None,
     ) -> None:
         self.frozen: Mapping[str, Any] = frozen if frozen is not None else {}
-        if isinstance(recipe, Recipe):
-            self.recipe = recipe
-        elif isinstance(recipe, Mapping):
-            self.recipe = Recipe.from_dict(recipe)
-        else:
-            self.recipe = load_recipe(recipe)
-        self.framework = framework or load_framework(self.recipe.framework, self.recipe.base_dir)
-        self.source_panel = (panel if panel is not None
-                             else _load_panel(self.recipe, self.framework))
+        #: the files read for this build (recipe, framework, data, tables steps read): no
+        #: output of :meth:`write` may replace one of them
+        self.inputs: set[Path] = set()
+        with recording_inputs(self.inputs):
+            if isinstance(recipe, Recipe):
+                self.recipe = recipe
+            elif isinstance(recipe, Mapping):
+                self.recipe = Recipe.from_dict(recipe)
+            else:
+                self.recipe = load_recipe(recipe)
+            self.framework = framework or load_framework(self.recipe.framework,
+                                                         self.recipe.base_dir)
+            self.source_panel = (panel if panel is not None
+                                 else _load_panel(self.recipe, self.framework))
         self.source_panel.check_framework(self.framework)
         periods = self.recipe.period_list(self.source_panel.periods)
         self.panel = self.source_panel.select(
@@ -234,8 +248,9 @@ class Build:
         # data that look wrong and are NOT changed: warnings in log.yaml (input), printed by
         # gipro run
         self.input_notes += total_row_warnings(self.panel)
-        self.input_notes += fraction_warnings(
-            self.panel, {c: self.framework.node(c).unit for c in self.framework.indicator_codes})
+        units = {c: self.framework.node(c).unit for c in self.framework.indicator_codes}
+        self.input_notes += fraction_warnings(self.panel, units)
+        self.input_notes += plausibility_warnings(self.panel, units)
 
     # ------------------------------------------------------------------ running
     @property
@@ -272,9 +287,10 @@ class Build:
         self.reused_steps = start
         self._ran = False
         steps = self.recipe.steps
-        for pos in range(start, len(steps)):
-            states.append(stepper.step(states[-1], pos, steps[pos], record=True,
-                                       plans=self.plans))
+        with recording_inputs(self.inputs):
+            for pos in range(start, len(steps)):
+                states.append(stepper.step(states[-1], pos, steps[pos], record=True,
+                                           plans=self.plans))
         self._set_state(states, start)
         self._ran = True
         self.input_notes = [n for n in self.input_notes if not n.startswith(_VARIABLE_NOTES)]
@@ -681,7 +697,11 @@ class Build:
         ``exclusions``, ``weights`` (every weight set, with effective weights) and
         ``details/<step>.<table>`` for each table a step recorded in :attr:`fitted` (e.g.
         ``details/treat.changes``: every value changed by outlier treatment;
-        ``details/impute.imputed``). Stale stages of an earlier run in the same folder are removed.
+        ``details/impute.imputed``). The folder is written as every output folder
+        (:func:`gipro.tables.output_folder`): locked, atomic files, a manifest
+        (``gipro-manifest.json``); the files of an earlier run in the folder that this one
+        does not write (stale stages, details) are removed, files gipro did not write are
+        never replaced, and no output may replace an input of the build.
 
         Parameters
         ----------
@@ -698,22 +718,23 @@ class Build:
         Raises
         ------
         InputError
-            The folder cannot be written; an unknown format; Parquet without pyarrow.
+            The folder cannot be written (the folder is then marked incomplete); another
+            gipro command is writing it; an output would replace an input or a file gipro did
+            not write; an unknown format; Parquet without pyarrow.
         """
         self.require_run()
         check_format(format)
         out = Path(out_dir)
-        try:
-            (out / "stages").mkdir(parents=True, exist_ok=True)
-        except (FileExistsError, NotADirectoryError):
-            raise InputError(f"cannot write outputs to {out}: a file of that name exists",
-                             ["choose another --out folder"]) from None
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror}") from None
-        for old in [*(out / "stages").glob("*.csv"), *(out / "stages").glob("*.parquet")]:
-            old.unlink()  # stale stages of an earlier run
+        for name in self.datasets:
+            output_name(name, "data set name")
         files: dict[str, Path] = {}
-        try:
+        tables = ["results", "weights", "exclusions",
+                  *(f"stages/{n}" for n in self.datasets),
+                  *(f"details/{step}.{key}" for step, fitted in self.fitted.items()
+                    for key, t in fitted.items() if isinstance(t, pd.DataFrame))]
+        with recording_inputs(self.inputs), output_folder(out, kind="build") as folder:
+            folder.check([out / f"{t}.{format}" for t in tables]
+                         + [out / "recipe.yaml", out / "log.yaml"])
             from .labels import with_names
 
             units = getattr(self.source_panel, "units", None)
@@ -736,18 +757,14 @@ class Build:
                 files[f"stages/{name}"] = write_table(parts, out / "stages" / name, format)
             self.recipe.to_yaml(files["recipe"])
             log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
-            files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
-                                    encoding="utf-8")
+            write_text(files["log"], yaml.safe_dump(log, sort_keys=False, allow_unicode=True))
             write_table(self.exclusions(), out / "exclusions", format)
             for step, fitted in self.fitted.items():
                 for key, table in fitted.items():
                     if isinstance(table, pd.DataFrame):
-                        (out / "details").mkdir(exist_ok=True)
-                        files[f"details/{step}.{key}"] = write_table(
-                            table, out / "details" / f"{step}.{key}", format)
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
-                             [f"file: {exc.filename}"] if exc.filename else None) from None
+                        stem = f"{output_name(step, 'step name')}.{output_name(key, 'table')}"
+                        files[f"details/{stem}"] = write_table(
+                            table, out / "details" / stem, format)
         return files
 
     def __repr__(self) -> str:

@@ -114,9 +114,10 @@ def _share_below_one(value: float) -> float:
     return value
 
 
-def _positive(value: float) -> float:
-    if not value > 0:
-        raise typer.BadParameter(f"{value:g} is not a positive number")
+def _scale(value: float) -> float:
+    """--scale of gipro chart: 0 < s <= 10 (a bigger bitmap would exhaust memory)."""
+    if not 0 < value <= 10:
+        raise typer.BadParameter(f"{value:g} is not a scale between 0 (excluded) and 10")
     return value
 
 
@@ -128,6 +129,9 @@ RecipeArg = Annotated[str | None, typer.Argument(
 ExcelOpt = Annotated[Path | None, typer.Option(
     "--excel", callback=_excel_file, help="Also write the Excel workbook to this file "
     "(.xlsx).")]
+
+#: The suffixes of a table file (``compare``, ``remove``, ``stats`` --out): the format.
+_table_file = _suffix((".csv", ".parquet"), "a table (CSV, or Parquet)")
 
 #: ``--format`` of the commands that write tables.
 TableFormat = Annotated[str, typer.Option(
@@ -194,11 +198,16 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     version: Annotated[bool, typer.Option(
         "--version", help="Print the version and exit.", callback=_version,
         is_eager=True)] = False,
 ) -> None:
+    from .paths import recording_inputs
+
+    # every file a command reads is remembered: no output of it may replace one
+    ctx.with_resource(recording_inputs())
     _DEBUG["on"] = debug
     _LANG["lang"] = "en"  # until a command's --lang says otherwise
 
@@ -220,17 +229,18 @@ def run(
     """Build a composite index from a recipe and write results.csv, ranking.csv, stages/,
     recipe.yaml."""
     from .build import Build
+    from .tables import output_folder, write_table
 
     try:
         build = Build(recipe).run()
-        files = build.write(out, format=table_format, lang=lang)
-        if build.framework.root in build.final.codes:  # the table to paste into a document
-            from .results import ranking_table
-            from .tables import write_table
+        with output_folder(out, kind="build"):
+            files = build.write(out, format=table_format, lang=lang)
+            if build.framework.root in build.final.codes:  # the table to paste into a document
+                from .results import ranking_table
 
-            files["ranking"] = write_table(  # a BOM: Excel reads the Chinese right
-                ranking_table(build, lang=lang), out / "ranking", table_format,
-                bom=lang == "zh")
+                files["ranking"] = write_table(  # a BOM: Excel reads the Chinese right
+                    ranking_table(build, lang=lang), out / "ranking", table_format,
+                    bom=lang == "zh")
         extra = _write_reports(build, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
@@ -425,16 +435,18 @@ def progress(
         "Chromium).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """Progress between two periods: index, sub-index and indicator changes, improver counts
-    and leading factors of change, written as CSV tables, with a printed summary."""
+    and leading factors of change, written as CSV (or Parquet) tables, with a printed
+    summary."""
     from .build import Build
     from .progress import report
 
     try:
         build = Build(recipe).run()
         rep = report(build, base, end)
-        files = rep.write(out)
+        files = rep.write(out, table_format)
         extra = _write_reports(build, report_path, excel, lang, progress_report=rep)
     except GiproError as exc:
         _fail(exc)
@@ -567,6 +579,7 @@ def assess_parks(
         "--ignore-unknown", help="Leave out indicators not in the park indicator catalogue, "
         "with a note in the summary and README.txt (default: an error naming them).")
     ] = False,
+    table_format: TableFormat = "csv",
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
@@ -581,7 +594,8 @@ def assess_parks(
                           enterprises=enterprises, **reader)
         if framework is None:
             framework = default_framework(None if example else park_data)
-        run = run_assess(data, framework, out, year=year, tolerance=tolerance)
+        run = run_assess(data, framework, out, year=year, tolerance=tolerance,
+                         fmt=table_format)
         extra = []
         if report_path is not None:
             from .report import park_report
@@ -721,25 +735,23 @@ def coherence(
         help="Correlation method: pearson or spearman.",
         callback=_one_of(("pearson", "spearman")))] = "pearson",
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """Statistical coherence audit: correlations with flags and p-values, Cronbach's alpha and
     PCA per group, each indicator's main effect on the index next to its weight."""
     from . import coherence as _coh
     from .build import Build
+    from .tables import output_folder, write_table
 
     try:
         build = Build(recipe).run()
         tables = _coh.audit(build, period, method=method)
+        with output_folder(out, kind="coherence"):
+            for name, t in tables.items():
+                write_table(t, out / name, table_format)
     except GiproError as exc:
         _fail(exc)
         return
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        _fail(GiproError(f"cannot write to {out}: {exc}"))
-        return
-    for name, t in tables.items():
-        t.to_csv(out / f"{name}.csv", index=False)
     flags = tables["flags"]
     table = _table(_t("cli_flagged", method=method, k=len(flags),
                       n=len(tables["correlations"])))
@@ -760,7 +772,8 @@ def coherence(
     if len(below):
         _say(_t("cli_importance", list=_t("list_sep").join(
             f"{r.code} {r.ratio:.2f}" for r in below.itertuples())))
-    _wrote(_t("cli_wrote_list", files=_t("list_sep").join(f"{n}.csv" for n in tables)), out)
+    _wrote(_t("cli_wrote_list", files=_t("list_sep").join(f"{n}.{table_format}"
+                                                          for n in tables)), out)
 
 
 @app.command(epilog=f"Docs: {docs_url('robustness')}")
@@ -783,6 +796,7 @@ def sensitivity(
         "the rank intervals and Sobol indices) to this file (.html or .pdf).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """Uncertainty and Sobol sensitivity analysis of the ranks."""
     if workers is not None and scheduler is not None:
@@ -807,7 +821,7 @@ def sensitivity(
 
             res = run_config(cfg, runs=runs, seed=seed, workers=workers, scheduler=scheduler,
                              progress=tick, build=build)
-        files = res.write(out)
+        files = res.write(out, table_format)
         extra = _sensitivity_reports(build, res, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
@@ -941,15 +955,18 @@ def report_cmd(
     _print_written(written)
 
 
-def _write_csv(table, out: Path) -> Path:
-    """Write a table as CSV, creating the folder; an unwritable path is an input error."""
+def _write_table_file(table, out: Path) -> Path:
+    """Write a table to the file ``out`` (``.csv`` or ``.parquet``: its suffix is the format)
+    through :func:`gipro.tables.write_table`, creating the folder; an unwritable path is an
+    input error."""
+    from .tables import write_table
+
     out = Path(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out, index=False)
+        return write_table(table, out.parent / out.stem, out.suffix.lower().lstrip("."))
     except OSError as exc:
         raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
-    return out
 
 
 @app.command("compare", epilog=f"Docs: {docs_url('steps/variants')}")
@@ -958,8 +975,9 @@ def compare_cmd(
     recipe_b: Annotated[str, typer.Argument(
         help="Second recipe, e.g. a variant of the first (geometric aggregation, no "
         "treatment...).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file of every difference.")
-                   ] = Path("gipro-compare.csv"),
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", callback=_table_file,
+        help="File of every difference: .csv, or .parquet.")] = Path("gipro-compare.csv"),
     code: Annotated[str | None, typer.Option(
         help="Code to print (default: the index).")] = None,
     period: Annotated[int | None, typer.Option(
@@ -985,21 +1003,24 @@ def compare_cmd(
         if period not in shared:
             raise InputError(f"period {period} is not in both builds",
                              [f"periods: {', '.join(map(str, shared))}"])
-        out = _write_csv(diff, out)
+        out = _write_table_file(diff, out)
     except GiproError as exc:
         _fail(exc)
         return
+    import pandas as pd
+
     names = _names(a)
     sel = diff[(diff["code"] == code) & (diff["period"] == period)]
-    moved = sel["abs_rank_change"]
+    moved = sel["abs_rank_change"].dropna().astype(float)  # units ranked in both builds
     table = _table(_t("cli_compare_title", code=code, period=period, k=int((moved > 0).sum()),
-                      n=len(sel), mean=f"{moved.mean():.2f}", big=f"{moved.max():.0f}"))
+                      n=len(sel), mean=f"{moved.mean():.2f}" if len(moved) else "-",
+                      big=f"{moved.max():.0f}" if len(moved) else "-"))
     for col in ("cli_unit", "cli_score_a", "cli_score_b", "cli_rank_a", "cli_rank_b",
                 "cli_moved_up"):
         table.add_column(_t(col), justify="left" if col == "cli_unit" else "right")
     shown = sel.sort_values(["abs_rank_change", "unit"], ascending=[False, True]).head(top)
-    def num(v, f="{:.2f}"):
-        return "-" if v != v else f.format(v)
+    def num(v, f="{:.2f}"):  # a unit scored or ranked in one build only: "-" (pd.NA too)
+        return "-" if pd.isna(v) else f.format(v)
 
     for r in shown.itertuples():
         _row(table, names.get(r.unit, r.unit), num(r.score_a), num(r.score_b),
@@ -1015,7 +1036,8 @@ def remove_cmd(
     level: Annotated[int | None, typer.Option(
         min=1, help="Level whose elements are removed in turn (1 = indicators; default: the "
         "level below the index).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")] = Path(
+    out: Annotated[Path, typer.Option("--out", "-o", callback=_table_file,
+                                      help="File to write: .csv, or .parquet.")] = Path(
         "gipro-remove.csv"),
     period: Annotated[int | None, typer.Option(help="Period (default: last).")] = None,
     lang: Lang = "en",
@@ -1030,7 +1052,7 @@ def remove_cmd(
         fw = build.framework
         lvl = level if level is not None else fw.level(fw.root) - 1
         table = remove_elements(build, level=lvl, period=period)
-        out = _write_csv(table, out)
+        out = _write_table_file(table, out)
     except GiproError as exc:
         _fail(exc)
         return
@@ -1091,10 +1113,12 @@ def chart_cmd(
     end: Annotated[int | None, typer.Option(
         help="End period of the progress charts (default: last).")] = None,
     lang: Lang = "en",
-    width: Annotated[int | None, typer.Option(min=50, help="Width in pixels.")] = None,
-    height: Annotated[int | None, typer.Option(min=50, help="Height in pixels.")] = None,
+    width: Annotated[int | None, typer.Option(min=50, max=10_000,
+                                              help="Width in pixels.")] = None,
+    height: Annotated[int | None, typer.Option(min=50, max=10_000,
+                                               help="Height in pixels.")] = None,
     scale: Annotated[float, typer.Option(
-        help="Resolution factor (2 for print).", callback=_positive)] = 1.0,
+        help="Resolution factor (2 for print; at most 10).", callback=_scale)] = 1.0,
 ) -> None:
     """Save one chart of a build's report as a titled static image (needs the images extra,
     pip install "gipro[images]", and Chromium)."""
@@ -1131,6 +1155,7 @@ def scenario_cmd(
         "results, scenarios, targets, questions) to this file (.html or .pdf).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """What-if scenarios, target attainment and the change needed to reach a goal: comparison
     tables as CSV and a printed summary."""
@@ -1140,7 +1165,7 @@ def scenario_cmd(
 
     try:
         spec = load_scenarios(scenarios)
-        files, text, ev = run_file(config, spec, out)
+        files, text, ev = run_file(config, spec, out, table_format)
         extra = _scenario_reports(config, ev, files, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
@@ -1186,7 +1211,10 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
     from .scenario.parks import ParkEvaluation
 
     def read(name: str) -> pd.DataFrame | None:
-        return pd.read_csv(files[name]) if name in files else None
+        if name not in files:
+            return None
+        p = files[name]
+        return pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
 
     frames = {"attainment": read("attainment_summary"), "questions": read("questions")}
     written = []
@@ -1275,8 +1303,8 @@ def stats_cmd(
     period: Annotated[str | None, typer.Option(
         help="A period, or 'all' for every period (default: the last).")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", callback=_suffix((".csv",), "the statistics table"),
-        help="Also write the table to this CSV file.")] = None,
+        "--out", "-o", callback=_table_file,
+        help="Also write the table to this file (.csv, or .parquet).")] = None,
 ) -> None:
     """Indicator statistics (COINr get_stats): availability, min, max, mean, sd, skew,
     kurtosis, zeros, distinct values; flags for low availability, many zeros, few distinct
@@ -1297,7 +1325,7 @@ def stats_cmd(
             build.run()
         table = indicator_stats(build, dataset, per)
         if out is not None:
-            _write_csv(table, out)
+            _write_table_file(table, out)
     except GiproError as exc:
         _fail(exc)
         return
@@ -1358,6 +1386,7 @@ def gtfp_cmd(
         "change by unit, frontier shift) to this file (.html).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """Green total-factor productivity: DEA with undesirable outputs and the
     Malmquist-Luenberger or Luenberger index (efficiency.csv, productivity.csv)."""
@@ -1372,7 +1401,7 @@ def gtfp_cmd(
             raise InputError("--report shows productivity change; the spec has index: none",
                              ["set index: malmquist_luenberger or luenberger, or leave out "
                               "--report (efficiency.csv has the scores)"])
-        files = res.write(out)
+        files = res.write(out, table_format)
         extra = []
         if report_path is not None or excel is not None:
             from .report.productivity import productivity_report, productivity_workbook

@@ -51,6 +51,7 @@ from .errors import InputError, MethodError
 from .methods.change import cagr as _cagr
 from .methods.change import pct_change as _pct
 from .methods.rank import rank as _rank
+from .tolerance import snap
 
 __all__ = [
     "ProgressReport",
@@ -73,6 +74,14 @@ def _periods(build: Build, base: int | None, end: int | None) -> tuple[int, int]
 
 
 _OUTCOMES = np.array(["unchanged", "missing", "improved", "worsened"], dtype=object)
+
+
+def _change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``b - a`` with rounding noise made 0 (:func:`gipro.tolerance.snap`: within 1e-12 of the
+    larger magnitude): equal values that come out of a pipeline in a different order are no
+    change, never a unit that "fell back"."""
+    with np.errstate(invalid="ignore"):
+        return snap(b - a, np.maximum(np.abs(a), np.abs(b)))
 
 
 def _outcome(delta: np.ndarray) -> np.ndarray:
@@ -229,7 +238,7 @@ def change(build: Build, code: str | None = None, base: int | None = None,
         "rank_base": wide[("rank", base)].astype("Int64"),
         "rank_end": wide[("rank", end)].astype("Int64"),
     })
-    out["change"] = out["score_end"] - out["score_base"]
+    out["change"] = _change(out["score_base"].to_numpy(float), out["score_end"].to_numpy(float))
     out["rank_change"] = out["rank_base"] - out["rank_end"]
     out = out[["score_base", "score_end", "change", "rank_base", "rank_end", "rank_change"]]
     out = out.reindex(list(build.final.units)).sort_values("change", ascending=False,
@@ -281,7 +290,7 @@ def index_progress(build: Build, base: int | None = None, end: int | None = None
     r = _rank(s, axis=1)
     s0, s1, r0, r1 = s[i0], s[i1], r[i0], r[i1]  # (n, U, A)
     n, U, A = s0.shape
-    chg = s1 - s0
+    chg = _change(s0, s1)
 
     def flat(v: np.ndarray) -> np.ndarray:
         return v.transpose(0, 2, 1).reshape(-1)  # order: pair, code, unit
@@ -389,12 +398,12 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     df["direction"] = np.tile(np.repeat(direction.astype(int), U), n)
     df["value_base"] = flat(v0)
     df["value_end"] = flat(v1)
-    df["value_change"] = flat(v1 - v0)
+    df["value_change"] = flat(_change(v0, v1))
     df["value_change_pct"] = flat(pct)
     df["cagr_pct"] = flat(100.0 * growth)
     df["score_base"] = flat(x0)
     df["score_end"] = flat(x1)
-    df["score_change"] = flat(x1 - x0)
+    df["score_change"] = flat(_change(x0, x1))
     df["outcome"] = flat(_outcome(delta))
     note, extra = _NOTES[flat(note_code)], _ADJUSTED[flat(adj_code)]
     note = np.where((note != "") & (extra != ""), note + "; " + extra, note + extra)
@@ -418,7 +427,7 @@ def _pair_changes(build: Build, sets: ValueSets, codes: list[str], base: int | N
     r0 = np.array([at[b] for b, _ in pairs])
     r1 = np.array([at[e] for _, e in pairs])
     v0, v1 = v[r0], v[r1]
-    delta = (v1 - v0) * build.framework.directions(codes)
+    delta = _change(v0, v1) * build.framework.directions(codes)
     return pairs, v0, v1, 3 * adj[r0] + adj[r1], delta
 
 
@@ -638,29 +647,26 @@ class ProgressReport:
     summary: str
     notes: list[str] = field(default_factory=list)
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write each table as ``<name>.csv`` and ``summary.txt`` (summary and notes).
+    def write(self, out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
+        """Write each table as ``<name>.csv`` (or ``.parquet``) and ``summary.txt`` (summary
+        and notes), as every output folder (:func:`gipro.tables.output_folder`).
 
         Returns
         -------
         dict of str to pathlib.Path
             The files written.
         """
+        from .tables import output_folder, write_table, write_text
+
         out = Path(out_dir)
         files = {}
-        try:
-            out.mkdir(parents=True, exist_ok=True)
+        with output_folder(out, kind="progress"):
             for name, df in self.tables.items():
-                files[name] = out / f"{name}.csv"
-                df.to_csv(files[name], index=False)
-            files["summary"] = out / "summary.txt"
+                files[name] = write_table(df, out / name, fmt)
             text = self.summary + "\n"
             if self.notes:
                 text += "\nNotes:\n" + "".join(f"- {n}\n" for n in self.notes)
-            files["summary"].write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
-                             ["choose another --out folder"]) from None
+            files["summary"] = write_text(out / "summary.txt", text)
         return files
 
 

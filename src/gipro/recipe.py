@@ -103,6 +103,17 @@ def _default_steps() -> list[Any]:
     return [NormaliseStep(), AggregateStep()]
 
 
+def _file_name(name: str, what: str) -> None:
+    """A ValueError (a recipe validation error) unless ``name`` can be a file name
+    (:func:`gipro.paths.output_name`)."""
+    from .paths import output_name
+
+    try:
+        output_name(name, what)
+    except InputError as exc:
+        raise ValueError(exc.message) from None
+
+
 class Recipe(_Model):
     """A complete, validated build recipe.
 
@@ -178,6 +189,8 @@ class Recipe(_Model):
         seen: set[str] = set()
         for s in self.steps:
             n = s.name or s.step
+            _file_name(n, "step name")  # names and outputs become file names (stages/, details/)
+            _file_name(s.output, f"step {n!r}: output")
             if n in seen:
                 raise ValueError(
                     f"two steps are named {n!r}; give each step a unique 'name'"
@@ -271,7 +284,9 @@ class Recipe(_Model):
         """The resolved recipe as YAML (written to ``path`` if given)."""
         text = yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from .tables import write_text
+
+            write_text(path, text)
         return text
 
     @classmethod
@@ -394,12 +409,8 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
             f"recipe {name!r} is neither a built-in recipe nor an existing file",
             [f"built-in recipes: {', '.join(builtin_recipes())}"],
         )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"cannot read recipe {path}: it is not UTF-8 text ({exc.reason} at "
-                         f"byte {exc.start})", ["save the recipe as UTF-8"]) from None
-    except OSError as exc:
-        raise InputError(f"cannot read recipe {path}: {exc.strerror or exc}") from None
+    from .paths import read_text
+
+    text = read_text(path, "recipe", "save the recipe as UTF-8")
     data = load_yaml(text, f"recipe {path}")
     return validate_recipe(data, path.parent, f"recipe {path}")

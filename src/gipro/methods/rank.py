@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tolerance import RELATIVE
+
 __all__ = ["rank", "rankdata"]
 
 _TIES = ("min", "max", "average", "dense", "ordinal")
 
 
-#: Relative tolerance under which two scores are tied (see the module docstring).
-TIE_TOLERANCE = 1e-12
+#: Relative tolerance under which two scores are tied (see the module docstring): the one
+#: tolerance of :mod:`gipro.tolerance`.
+TIE_TOLERANCE = RELATIVE
 
 
 def rank(

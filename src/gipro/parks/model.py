@@ -239,6 +239,10 @@ class Catalogue(_Model):
 
 def _read_yaml(res_or_path: Any, what: str) -> Any:
     """Parse a YAML file strictly (a key written twice is an error, :mod:`gipro.yamlio`)."""
+    if isinstance(res_or_path, Path):  # a user's file: regular, bounded, remembered
+        from ..paths import read_text
+
+        return load_yaml(read_text(res_or_path, what), what)
     try:
         text = res_or_path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -792,8 +796,10 @@ def export_park_framework(ref: str | Path | RequirementFramework, path: str | Pa
                 "text, set\n# user_verified: true and user_source: '<document, clause, "
                 "page>'. An edited value\n# without a source stays unverified. 'verified' "
                 "is gipro's own reading of the source.\n")
-        path.write_text(head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
-                                              width=100), encoding="utf-8")
+        from ..tables import write_text
+
+        write_text(path, head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
+                                               width=100))
         return path
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None

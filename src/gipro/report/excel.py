@@ -424,8 +424,11 @@ def write_excel(
         cols = [_column(ws, frame[c], names[key], WriteOnlyCell) for c in frame.columns]
         for row in zip(*cols, strict=True):
             ws.append(row)
+    from ..tables import replace_file
+
     try:
-        wb.save(path)
+        with replace_file(path) as tmp:
+            wb.save(tmp)
     except OSError as exc:
         raise InputError(f"cannot write the workbook {path}: {exc.strerror}") from None
     return path
