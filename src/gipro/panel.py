@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -1145,9 +1145,11 @@ _TOTAL_ROW = re.compile(
     r"|\b(?:total|totals|average|aggregate|sum)$")
 
 
-def _listed(items: list[str]) -> str:
-    more = f" and {len(items) - _MAX_LISTED} more" if len(items) > _MAX_LISTED else ""
-    return ", ".join(items[:_MAX_LISTED]) + more
+def _listed(hits: np.ndarray, cell: Callable[[int], str]) -> str:
+    """The first :data:`_MAX_LISTED` of ``hits`` written by ``cell``, then "and N more" (only
+    the listed ones are formatted: a large panel may have millions of hits)."""
+    more = f" and {len(hits) - _MAX_LISTED} more" if len(hits) > _MAX_LISTED else ""
+    return ", ".join(cell(int(i)) for i in hits[:_MAX_LISTED]) + more
 
 
 def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list[str]:
@@ -1205,7 +1207,7 @@ def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list
             bad = np.flatnonzero(percent_outside(v, rare=RARE_SHARE))
             if bad.size:
                 out.append(f"WARNING: {code} is in % but has values outside [0, 100]: "
-                           + _listed([f"{names[ucode[i]]} {per[i]} ({v[i]:g})" for i in bad])
+                           + _listed(bad, lambda i, v=v: f"{names[ucode[i]]} {per[i]} ({v[i]:g})")
                            + "; a share cannot be negative or above 100 % (another unit, or "
                            "a typing slip?); gipro does not change them")
             small = (v > 0) & (v <= 1)
@@ -1215,17 +1217,17 @@ def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list
                 rest_min = np.fmin.reduceat(np.where(small, np.nan, v), starts)
             odd = (rest_min > 1) & (rest_min >= _SCALE_GAP * small_max)  # NaN: False
             hit = np.flatnonzero(small & odd[unit_pos])
-            mixed = [f"{names[ucode[i]]} {per[i]} ({v[i]:g})" for i in hit]
-            if mixed:
+            if hit.size:
                 out.append(f"WARNING: {code} is in % but one value of a unit is within [0, 1] "
                            "while its other values are at least 10 times larger: "
-                           + _listed(mixed) + "; a fraction saved for a percentage (an Excel "
+                           + _listed(hit, lambda i, v=v: f"{names[ucode[i]]} {per[i]} ({v[i]:g})")
+                           + "; a fraction saved for a percentage (an Excel "
                            "% cell)? If so, multiply it by 100; gipro does not rescale")
         hit = np.flatnonzero(same_unit & jumps(v[:-1], v[1:]))
         if hit.size:
             out.append(f"WARNING: {code} jumps ten times or more between adjacent periods: "
-                       + _listed([f"{names[ucode[i]]} {per[i]}-{per[i + 1]} ({v[i]:g} to "
-                                  f"{v[i + 1]:g})" for i in hit])
+                       + _listed(hit, lambda i, v=v: f"{names[ucode[i]]} {per[i]}-{per[i + 1]} "
+                                  f"({v[i]:g} to {v[i + 1]:g})")
                        + "; a value in another unit (万 for 1, a fraction for %) or a typing "
                        "slip? Check the data; gipro does not change them")
     return out
