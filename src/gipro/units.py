@@ -141,9 +141,15 @@ def jumps(before: Any, after: Any, factor: float = JUMP_FACTOR) -> np.ndarray:
     """
     a = np.asarray(before, dtype=float)
     b = np.asarray(after, dtype=float)
-    lo, hi = np.fmin(np.abs(a), np.abs(b)), np.fmax(np.abs(a), np.abs(b))
+    a_abs, b_abs = np.abs(a), np.abs(b)
+    lo = np.minimum(a_abs, b_abs)  # NaN stays NaN: no jump
+    hi = np.maximum(a_abs, b_abs, out=a_abs)
+    hi /= factor
     with np.errstate(invalid="ignore"):
-        return (np.sign(a) == np.sign(b)) & (lo > 0) & (hi / factor >= lo)
+        out = hi >= lo
+        out &= lo > 0
+        out &= np.sign(a) == np.sign(b)
+    return out
 
 
 class Recorded(Protocol):
