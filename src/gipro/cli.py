@@ -1074,24 +1074,52 @@ def remove_cmd(
 @app.command("export", epilog=f"Docs: {docs_url('reports')}")
 def export_cmd(
     recipe: RecipeArg = None,
-    out: Annotated[Path, typer.Option("--out", "-o", callback=_excel_file,
-                                      help="Excel file to write (.xlsx).")] = Path(
-        "gipro-results.xlsx"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Excel file to write (.xlsx; default gipro-results.xlsx), or with "
+        "--format csv or parquet the folder of the tables (default gipro-export).")] = None,
     base: Annotated[int | None, typer.Option(help="Progress base period.")] = None,
     end: Annotated[int | None, typer.Option(help="Progress end period.")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Leave out the "
                                               "progress tables.")] = False,
     lang: Lang = "en",
+    table_format: Annotated[str, typer.Option(
+        "--format", callback=_one_of(("xlsx", "csv", "parquet")),
+        help="xlsx (default): one workbook; csv or parquet: the same tables as files in a "
+             "folder (builds too big for a sheet of 1,048,576 rows).")] = "xlsx",
 ) -> None:
-    """Write a build's data sets, results, progress, log and sources to one Excel workbook."""
+    """Write a build's data sets, results, progress, log and sources to one Excel workbook
+    (or, with --format csv or parquet, to one file per table in a folder)."""
     from .build import Build
+
+    if table_format == "xlsx":
+        try:
+            out = _excel_file(out or Path("gipro-results.xlsx"))
+        except typer.BadParameter as exc:
+            exc.param_hint = "'--out'"
+            raise
+    elif out is not None and out.suffix.lower() in EXCEL_SUFFIXES:
+        raise typer.BadParameter(f"{out.name!r}: --format {table_format} writes a folder of "
+                                 "tables; give a folder, or --format xlsx",
+                                 param_hint="'--out'")
     try:
         build = Build(recipe).run()
-        path = _excel(out, build, progress=not no_progress, base=base, end=end)
+        if table_format == "xlsx":
+            path = _excel(out, build, progress=not no_progress, base=base, end=end)
+        else:
+            from .report import write_workbook_tables
+
+            folder = out or Path("gipro-export")
+            files = write_workbook_tables(folder, build, table_format,
+                                          progress=not no_progress, base=base, end=end,
+                                          lang=_LANG["lang"])
     except GiproError as exc:
         _fail(exc)
         return
-    _print_written([(WORKBOOK, path)])
+    if table_format == "xlsx":
+        _print_written([(WORKBOOK, path)])
+    else:
+        _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), folder,
+               ": " + _t("list_sep").join(p.name for p in files.values()))
 
 
 @app.command("chart", epilog=f"Docs: {docs_url('reports')}")
