@@ -568,3 +568,37 @@ def test_cross_unit_methods_pooled_and_per_period():
                 framework=fw, panel=panel)
         got = b.data("aggregated")["I"].loc[[("U", 1), ("U", 2), ("V", 1), ("V", 2)]]
         np.testing.assert_allclose(got, v, atol=1e-9, err_msg=f"{method} {bounds}")
+
+
+def test_every_kernel_checks_weights_by_default():
+    """check=True is the default of every unit-wise kernel and of the cross-unit ones: a
+    negative weight is refused without asking."""
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    w = np.array([1.0, -1.0])
+    kernels = [A.arithmetic_mean, A.geometric_mean, A.harmonic_mean, A.mean_min,
+               A.mazziotta_pareto, lambda x, w: A.generalised_mean(x, w, p=2),
+               A.copeland, A.topsis, lambda x, w: A.outranking(x, w)[0]]
+    for kernel in kernels:
+        with pytest.raises(MethodError, match=r"aggregation weights must be finite and >= 0"):
+            kernel(x, w)
+
+
+def test_power_means_stay_finite_far_from_one():
+    """The power mean is scaled by the largest value (p > 0) or the smallest (p < 0) before
+    the powers, so extreme orders and ranges do not overflow. Hand: (1, 10) with p = 400:
+    ((1 + 10^400)/2)^(1/400) = 10 (1/2 + 10^-400/2)^(1/400) = 10 x 2^(-1/400) to the last
+    digit; (1e-300, 1e300) with p = 1/2: ((1e-150 + 1e150)/2)^2 = 2.5e299; (1e-5, 2e-5) with
+    p = -400: 1e-5 x 2^(1/400). p = 1/2 allows a zero: ((0 + 2)/2)^2 = 1."""
+    g = A.generalised_mean
+    assert g(np.array([1.0, 10.0]), np.ones(2), p=400).item() == pytest.approx(
+        10 * 2 ** (-1 / 400), rel=1e-14)
+    assert g(np.array([1e-300, 1e300]), np.ones(2), p=0.5).item() == pytest.approx(2.5e299,
+                                                                                   rel=1e-14)
+    assert g(np.array([1e-5, 2e-5]), np.ones(2), p=-400).item() == pytest.approx(
+        1e-5 * 2 ** (1 / 400), rel=1e-14)
+    assert g(np.array([0.0, 4.0]), np.ones(2), p=0.5).item() == pytest.approx(1.0, rel=1e-15)
+    with pytest.raises(MethodError, match=r"harmonic mean \(after shift 1\) needs strictly "
+                                          r"positive values"):
+        A.harmonic_mean(np.array([-1.0, 2.0]), np.ones(2), shift=1.0)
+    with pytest.raises(MethodError, match=r"^harmonic mean needs strictly positive values"):
+        A.harmonic_mean(np.array([0.0, 2.0]), np.ones(2))
