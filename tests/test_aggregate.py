@@ -628,9 +628,10 @@ def test_topsis_minmax_per_slice_with_spans_below_one():
     d2p, d2m = 0.25 / 4, math.sqrt(0.75**2 + (0.25 * 0.75) ** 2)
     first = [d1m / (d1p + d1m), d2m / (d2p + d2m), 0.25]
     np.testing.assert_allclose(c, [first, first[::-1]], rtol=1e-14)
-    # a missing value: the bounds are the observed values' (unit 3 scored on child 1 alone)
+    # a missing value: child 2's bounds are its observed values (0, 0.06) -> (0, 1, -); unit 2
+    # is the ideal (1), unit 3 scored on child 1 alone, where it is the worst (0)
     cm = A.topsis(np.array([[0.3, 0.0], [0.4, 0.06], [0.12, nan]]), T_W, normalise="minmax")
-    assert cm[2] == 0.0 and np.isfinite(cm).all()
+    np.testing.assert_allclose(cm, [d1m / (d1p + d1m), 1, 0], rtol=1e-14, atol=1e-15)
 
 
 def test_topsis_and_outranking_leave_ineligible_units_out():
