@@ -647,6 +647,15 @@ def test_winsorisation_caps_and_untouched_values():
     assert r.changed[:, 1].tolist() == [-1] + [0] * 10
 
 
+def test_forced_column_that_could_not_be_winsorised_still_fails():
+    """(1..20, 100, 100) fails the check (scipy: skew 2.82, kurtosis 7.13); forced with
+    winmax 1, the two tied 100s cannot move (two points): nothing changes and, as a forced
+    column gets no fallback, it still fails (status 5) -- it does not pass untreated."""
+    r = treat(col([*range(1, 21), 100, 100]), winmax=1, force=True)
+    assert int(r.n_winsorised[0]) == 0 and r.x[-1, 0] == 100.0
+    assert status(r) == "still fails after winsorisation (no fallback)"
+
+
 def test_forced_direction_when_the_skewness_is_zero():
     """1..10 has skewness 0 (within 1e-10): forced, the top is clipped first (10 -> 9),
     never the bottom."""

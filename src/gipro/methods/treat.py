@@ -604,6 +604,9 @@ def treat(
         win = nwin > 0
         status[win & forced & (status <= 6)] = 2  # (forced: also when it cannot be assessed)
         status[win & ~forced & ~fails & (status < 6)] = 1
+        # forced, failing, and no point could be moved (winmax below the tied extreme): no
+        # fallback is tried for a forced column, so it still fails -- never "passes"
+        status[forced & ~win & fails & (status == 0)] = 5
     # still failing after winsorisation (and not forced / disabled / unassessable); not after
     # the constant guard stopped it: the column is then two-valued, and no monotone transform
     # changes the skewness of a two-valued variable
