@@ -664,19 +664,19 @@ def test_forced_direction_when_the_skewness_is_zero():
 
 
 def test_labels_with_a_leading_axis():
-    """Two periods of indicators a, b: in period 2, b = (0 x 9, 5) would become constant
-    (on_constant error) and b's log fallback meets a 0: the messages name b (or its
-    position 1 without names), not the column of the flattened periods."""
+    """Two periods of indicators a, b, c: in period 2, c = (0 x 9, 5) would become constant
+    (on_constant error) and c's log fallback meets a 0: the messages name c (or its
+    position 2 without names), not the column of the flattened periods (5)."""
     good = np.arange(1.0, 11.0)
     bad = np.array([0.0] * 9 + [5.0])
-    x = np.stack([np.c_[good, good], np.c_[good, bad]])
-    with pytest.raises(MethodError, match=r"winsorising indicator b would leave fewer"):
-        treat(x, winmax=5, on_constant="error", names=["a", "b"])
-    with pytest.raises(MethodError, match=r"winsorising indicator 1 would leave fewer"):
+    x = np.stack([np.c_[good, good, good], np.c_[good, good, bad]])
+    with pytest.raises(MethodError, match=r"winsorising indicator c would leave fewer"):
+        treat(x, winmax=5, on_constant="error", names=["a", "b", "c"])
+    with pytest.raises(MethodError, match=r"winsorising indicator 2 would leave fewer"):
         treat(x, winmax=5, on_constant="error")
-    with pytest.raises(MethodError, match=r"zero or negative values in \['b'\]"):
-        treat(x, winmax=0, fallback="log", names=["a", "b"])
-    with pytest.raises(MethodError, match=r"zero or negative values in \[1\]"):
+    with pytest.raises(MethodError, match=r"zero or negative values in \['c'\]"):
+        treat(x, winmax=0, fallback="log", names=["a", "b", "c"])
+    with pytest.raises(MethodError, match=r"zero or negative values in \[2\]"):
         treat(x, winmax=0, fallback="log")
 
 
