@@ -383,6 +383,13 @@ def test_balance_weights_correlations_targets_and_objective():
     W.balance_weights(x[:3])
     with pytest.raises(MethodError, match=r"target importances must be 2 non-negative"):
         W.balance_weights(x, [2, -1])
+    # three children, one on its target (0.2) and two off it: the note is still given
+    x3 = np.array([[-0.2, -1.7, 0.7], [0.2, -0.2, 0.1], [0.2, -2.1, 0.0], [-1.8, 2.6, -1.3],
+                   [-0.6, -0.7, -0.7], [0.9, 1.5, 0.8]])
+    r3 = W.balance_weights(x3, [5, 2, 3])
+    assert abs(r3.info["proportion"][1] - 0.2) < 1e-3
+    assert np.abs(r3.info["proportion"] - r3.info["target"]).max() > 1e-2
+    assert "not reachable with non-negative weights" in r3.notes[0]
     u = W.balance_weights(np.c_[[1.0, 2.0, 3.0, 4.0], [1.0, 3.0, 2.0, 4.0]], [1, 3])
     assert u.info["objective"] == pytest.approx(
         float(np.sum((u.info["proportion"] - u.info["target"]) ** 2)), rel=1e-12)
