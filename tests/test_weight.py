@@ -442,7 +442,7 @@ def test_entropy_weight_set_used_by_aggregation_and_written(tmp_path):
 def test_manual_equal_and_base_sets():
     b = wrun([{"step": "normalise"},
               {"step": "weight", "method": "manual", "values": {"a": 3, "S": 2},
-               "output": "mine"},
+               "others": "keep", "output": "mine"},
               {"step": "weight", "name": "eq", "method": "equal", "groups": ["E"],
                "base": "mine", "output": "mine_eq"},
               {"step": "aggregate", "weights": "mine_eq"}])
@@ -454,12 +454,19 @@ def test_manual_equal_and_base_sets():
     assert sum(eff[c] for c in "abcd") == pytest.approx(1.0)
 
 
-def test_a_manual_set_covering_part_of_a_group_is_a_warning():
+def test_a_manual_set_covering_part_of_a_group_is_an_error_or_a_warning():
     """Trial 3: manual values for some children of a group leave the others at the base
-    set's weights (on another scale): the log names the group, the codes and the kept
-    weights; a set covering whole groups gives no warning."""
+    set's weights (on another scale): an error naming the group and the codes left out
+    (issue 16: a public entry point holds the rule); with ``others: keep`` the log names
+    the group, the codes and the kept weights; a set covering whole groups gives no
+    warning."""
+    with pytest.raises(InputError, match=r"manual weights give 1 of the 2 children of E; "
+                                         r"missing: b"):
+        wrun([{"step": "normalise"},
+              {"step": "weight", "method": "manual", "values": {"a": 0.5, "S": 2}}])
     b = wrun([{"step": "normalise"},
-              {"step": "weight", "method": "manual", "values": {"a": 0.5, "S": 2}},
+              {"step": "weight", "method": "manual", "values": {"a": 0.5, "S": 2},
+               "others": "keep"},
               {"step": "aggregate", "weights": "weights"}])
     warn = [n for n in b.log[1].notes if n.startswith("WARNING")]
     assert len(warn) == 2

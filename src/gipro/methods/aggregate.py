@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import MethodError
+from ..tolerance import tied
 
 __all__ = [
     "CROSS_UNIT",
@@ -445,7 +446,9 @@ def outranking(
     .. math:: O_{ij} = \frac{\sum_{k} w_k \left([x_{ik} > x_{jk}] + \tfrac12 [x_{ik} = x_{jk}]
               \right)}{\sum_k w_k}
 
-    summing over the children available for both units (COINr ``outrankMatrix``; Munda G.,
+    summing over the children available for both units (COINr ``outrankMatrix``;
+    wins and losses whose weights balance within :data:`gipro.tolerance.RELATIVE` of the
+    total are a tie, 0.5 exactly; Munda G.,
     Nardo M. (2009), Noncompensatory/nonlinear composite indicators for ranking countries: a
     defensible setting, *Applied Economics* 41(12), 1513-1523; OECD/JRC Handbook (2008),
     section 6.3). Two units without a common child get 0.5 both ways; the diagonal is 0.
@@ -478,10 +481,15 @@ def outranking(
     wchild = w1[..., None, :, :]
     both = ~np.isnan(xi) & ~np.isnan(xj)
     wb = np.where(both, wchild, 0.0)
-    wins = np.sum(wb * ((xi > xj) + 0.5 * (xi == xj)), axis=-1)
+    won = np.sum(wb * (xi > xj), axis=-1)
+    lost = np.sum(wb * (xi < xj), axis=-1)
+    wins = won + 0.5 * np.sum(wb * (xi == xj), axis=-1)
     total = wb.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         m = np.where(total > 0, wins / np.where(total > 0, total, 1.0), 0.5)
+    # wins and losses whose weights balance are a tie, decided by the tolerance policy
+    # (gipro.tolerance.tied), never by the last bit of a float sum (0.1 + 0.2 against 0.3)
+    m = np.where(tied(won, lost, total) & (total > 0), 0.5, m)
     n = xb.shape[-2]
     eye = np.eye(n, dtype=bool)
     m = np.where(eye, 0.0, m)

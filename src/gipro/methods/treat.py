@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import MethodError
+from ..tolerance import RELATIVE, flat
 
 __all__ = [
     "FALLBACKS",
@@ -151,12 +152,13 @@ def _moments(x: np.ndarray, obs: np.ndarray, terms: np.ndarray | None = None
         m2 = add(d2, axis=0) / n
         m3 = add(d2 * d, axis=0) / n
         m4 = add(d2 * d2, axis=0) / n
-        # zero variance (relative to the data's magnitude, now 1) -> undefined, not huge
-        flat = ~(m2 > 1e-28) | (big == 0)
+        # zero variance relative to the data's magnitude (now 1), the tolerance policy's
+        # sd <= RELATIVE * max|x| (gipro.tolerance) -> undefined, not huge
+        still = ~(m2 > RELATIVE * RELATIVE) | (big == 0)
         skew = m3 / m2**1.5 * root / n_2
         kurt = n_1 * (n1 * (m4 / (m2 * m2) - 3.0) + 6.0) / n23
-    skew[flat | (n < 3)] = np.nan  # (small vectors: setting in place beats np.where)
-    kurt[flat | (n < 4)] = np.nan
+    skew[still | (n < 3)] = np.nan  # (small vectors: setting in place beats np.where)
+    kurt[still | (n < 4)] = np.nan
     return skew, kurt
 
 
@@ -242,7 +244,7 @@ def _boxcox_lambda(shifted: np.ndarray, axis: int) -> np.ndarray:
     for idx in np.ndindex(col_shape):
         v = moved[idx]
         v = v[~np.isnan(v)]
-        if v.size >= 2 and np.ptp(v) > 0:
+        if v.size >= 2 and not flat(v.min(), v.max()):
             lam[idx] = stats.boxcox_normmax(v, method="mle")
     return lam
 
@@ -409,15 +411,23 @@ def apply_fitted(x: np.ndarray, t: Treatment) -> np.ndarray:
     [[5.0, 0.0], [1.0, 4.615121]]
     """
     x = np.asarray(x, dtype=float)
-    mode = np.asarray(t.mode)[..., None, :]
-    y = x
-    if (t.mode == 1).any():
-        y = np.where(mode == 1, np.minimum(np.maximum(x, np.asarray(t.low)[..., None, :]),
-                                           np.asarray(t.high)[..., None, :]), y)
-    for code in np.unique(t.mode[t.mode > 1]):
-        f = _shaped(x, MODES[code], np.asarray(t.min)[..., None, :],
-                    np.asarray(t.max)[..., None, :], np.asarray(t.lmbda)[..., None, :])
-        y = np.where(mode == code, f, y)
+    modes = np.asarray(t.mode)
+    ks = np.flatnonzero((modes != 0).reshape(-1, modes.shape[-1]).any(axis=0))
+    y = x.copy()
+    if not ks.size:  # every column unchanged
+        return y
+    sub = t.take((..., ks))  # the columns treated somewhere: the others stay as they are
+    xs = x[..., ks]
+    mode = np.asarray(sub.mode)[..., None, :]
+    ys = xs
+    if (sub.mode == 1).any():
+        ys = np.where(mode == 1, np.minimum(np.maximum(xs, np.asarray(sub.low)[..., None, :]),
+                                            np.asarray(sub.high)[..., None, :]), ys)
+    for code in np.unique(sub.mode[sub.mode > 1]):
+        f = _shaped(xs, MODES[code], np.asarray(sub.min)[..., None, :],
+                    np.asarray(sub.max)[..., None, :], np.asarray(sub.lmbda)[..., None, :])
+        ys = np.where(mode == code, f, ys)
+    y[..., ks] = ys
     return y
 
 

@@ -337,14 +337,16 @@ class NormaliseStep(MethodParams, StepSpec):
         """
         name, m = plan.step, self.method
         codes = list(plan.codes)
-        xo = _norm.orient(x[..., plan.idx], plan.direction)
+        xo = x[..., plan.idx]  # (a copy: oriented in place, one cube of memory, not two)
+        xo *= plan.direction  # (= methods.normalise.orient)
         axis = plan.axis
         keep = None
         dropped: list[str] = []
         constant: list[str] = []
         mid = None
+        bounds = _norm.column_bounds(xo, axis) if m in _norm.DATA_RELATIVE else (None, None)
         if m in _norm.DATA_RELATIVE:
-            const = _norm.constant_columns(xo, axis)
+            const = _norm.constant_columns(xo, axis, bounds=bounds)
             if const.any():
                 if self.constant == "error":
                     raise MethodError(
@@ -368,6 +370,7 @@ class NormaliseStep(MethodParams, StepSpec):
                     keep = [k for k in range(len(codes)) if k not in cols]
                     codes = [codes[k] for k in keep]
                     xo = xo[..., keep]
+                    bounds = (bounds[0][..., keep], bounds[1][..., keep])
                 else:
                     mid = const
         learnt: dict[str, np.ndarray] = {}
@@ -387,7 +390,7 @@ class NormaliseStep(MethodParams, StepSpec):
             learnt["reference"] = mean_ref[None]
         lower = upper = mean = sd = None
         if m in _norm.DATA_RELATIVE:
-            lower, upper = _norm.column_bounds(xo, axis)
+            lower, upper = bounds
             if m in ("zscore", "normal_cdf", "ampi"):
                 mean, sd, _ = _norm.column_moments(xo, axis, ddof=self.ddof if m != "ampi"
                                                    else 0)
@@ -478,9 +481,13 @@ class NormaliseStep(MethodParams, StepSpec):
                 fit: NormaliseFit, out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
         m = self.method
         codes = list(fit.codes)
-        xo = _norm.orient(ds.values[..., plan.idx], plan.direction)
-        if fit.keep is not None:
-            xo = xo[..., fit.keep]
+        lean = (fit.source is None and fit.lower is not None
+                and m not in ("target", "dist_ref"))  # nothing read from the values again
+        xo = None
+        if not lean:
+            xo = _norm.orient(ds.values[..., plan.idx], plan.direction)
+            if fit.keep is not None:
+                xo = xo[..., fit.keep]
         if fit.source is not None:
             return self._explain_frozen(ds, plan, fit, xo)
         notes = [f"{_DESCRIBE[m]}, after multiplying each indicator (and any target, "
@@ -530,7 +537,9 @@ class NormaliseStep(MethodParams, StepSpec):
                 notes.append(f"{n_out} values outside their goalposts "
                              + ("truncated to the goalposts" if self.truncate else
                                 "(not truncated: scores beyond the scale)"))
-        empty = [c for k, c in enumerate(codes) if np.isnan(xo[..., k]).all()]
+        nothing = (np.isnan(fit.lower).reshape(-1, len(codes)).all(axis=0) if lean
+                   else np.isnan(xo).reshape(-1, len(codes)).all(axis=0))
+        empty = [c for c, e in zip(codes, nothing, strict=True) if e]
         if empty:
             notes.append(f"no data at all (left missing): {', '.join(empty)}")
         return notes, fitted
