@@ -113,7 +113,7 @@ def skew_kurt(x: np.ndarray, axis: int = -2) -> tuple[np.ndarray, np.ndarray]:
     shape = xm.shape[1:]
     # one memory layout (units x columns, C order) whatever the caller's: numpy sums a
     # contiguous axis pairwise and a strided one in order, which can differ in the last bit
-    flat = np.ascontiguousarray(xm.reshape(xm.shape[0], -1))
+    flat = np.ascontiguousarray(xm.reshape(xm.shape[0], int(np.prod(shape))))  # (0 units too)
     s, k = _moments(flat, ~np.isnan(flat))
     return s.reshape(shape), k.reshape(shape)
 
@@ -511,8 +511,10 @@ def treat(
     * ``force``: winsorise exactly ``winmax`` points (or as many as possible) whatever the
       check says, and apply no fallback (COINr ``force_win``);
     * degenerate columns stop cleanly (field case B19): fewer than 4 observed values or no
-      variation -> untreated, status 6. When one more round would leave fewer than 2 distinct
-      values, ``on_constant="refuse"`` (default) stops before it (status 7; the fallback is
+      variation -> untreated, status 6 (a forced winsorisation, which does not consult the
+      check, still treats a column of fewer than 4 values: status 2). When one more round
+      would leave fewer than 2 distinct values, ``on_constant="refuse"`` (default) stops
+      before it (status 7; the fallback is
       then tried), ``"allow"`` makes the round and stops (status 8: the indicator is constant,
       which a later min-max will refuse), ``"error"`` raises;
     * a fallback is applied to the original column when the check still fails; its result is
@@ -610,8 +612,11 @@ def treat(
                    cap_lo, cap_hi)
         mode[nwin > 0] = 1
         win = nwin > 0
-        status[win & forced & (status < 6)] = 2
+        status[win & forced & (status <= 6)] = 2  # (forced: also when it cannot be assessed)
         status[win & ~forced & ~fails & (status < 6)] = 1
+        # forced, failing, and no point could be moved (winmax below the tied extreme): no
+        # fallback is tried for a forced column, so it still fails -- never "passes"
+        status[forced & ~win & fails & (status == 0)] = 5
     # still failing after winsorisation (and not forced / disabled / unassessable); not after
     # the constant guard stopped it: the column is then two-valued, and no monotone transform
     # changes the skewness of a two-valued variable
@@ -627,7 +632,7 @@ def treat(
                 continue
             tx, t_min[sel], t_max[sel], t_lam[sel] = transform_params(
                 X0[:, sel], kind, lmbda=boxcox_lambda, axis=0,
-                names=[names[j % n_ind] if names is not None else int(j) for j in sel])
+                names=[names[j % n_ind] if names is not None else int(j % n_ind) for j in sel])
             X[:, sel] = tx
             mode[sel] = MODES.index(kind)
             changed[:, sel] = np.where(obs[:, sel], TRANSFORMED, 0)
