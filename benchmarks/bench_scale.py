@@ -6,7 +6,8 @@ peak resident memory (``ru_maxrss`` of the child), and the time of the Python pa
 inside one process (panel read and setup, ``Build.run``, writing); then the time exponent
 between the two largest N (``log(t2 / t1) / log(N2 / N1)``: 1 is linear). The recipe:
 min-max normalisation (pooled bounds), arithmetic aggregation, indicators -> 5 dimensions ->
-index, keeping the aggregated data set only (``keep: [aggregated]``).
+index, keeping the aggregated data set only (``keep: [aggregated]``) and the aggregates in
+the tidy results (``results: aggregates``; the indicator scores are in ``stages/``).
 
 Run::
 
@@ -73,7 +74,7 @@ def make_panel(n_units: int, folder: Path) -> Path:
     recipe.write_text(
         f"name: scale-{n_units}\nframework: framework.yaml\n"
         f"data: {{path: {data.name}, form: wide, unit: unit, period: period}}\n"
-        "keep: [aggregated]\n"
+        "keep: [aggregated]\nresults: aggregates\n"
         "steps:\n  - {step: normalise, method: minmax}\n  - {step: aggregate}\n",
         encoding="utf-8")
     return recipe

@@ -568,3 +568,136 @@ def test_cross_unit_methods_pooled_and_per_period():
                 framework=fw, panel=panel)
         got = b.data("aggregated")["I"].loc[[("U", 1), ("U", 2), ("V", 1), ("V", 2)]]
         np.testing.assert_allclose(got, v, atol=1e-9, err_msg=f"{method} {bounds}")
+
+
+_ENTRIES = [0.0, -0.0, 0.5, 1.0, 3.0, 100.0, 1e-300]
+
+
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_means_are_their_formulas_bit_for_bit(with_nan):
+    """arithmetic and geometric means, with and without missing values, zero weights (-0.0
+    too) and broadcast weights, equal the Handbook's formulas written out (OECD/JRC 2008,
+    sections 6.1-6.2: weights renormalised over the available children) to the last bit."""
+    rng = np.random.default_rng(7)
+    x = rng.choice([0.5, 1.0, 2.0, 10.0, 77.0], size=(4, 6, 5))
+    if with_nan:
+        x[rng.random(x.shape) < 0.3] = np.nan
+    w = rng.choice(_ENTRIES, size=(4, 1, 5))
+    w[..., 0] = 1.0  # some positive weight in every group
+    wb = np.broadcast_to(w, x.shape)
+    use = ~np.isnan(x) & (wb > 0)
+    wa = np.where(use, wb, 0.0)
+    wsum = np.add.reduce(wa, axis=-1)
+    with np.errstate(invalid="ignore"):  # 0 / 0 where no child is available: NaN
+        arith = np.add.reduce(wa * np.where(use, x, 0.0), axis=-1) / wsum
+        geo = np.exp(np.add.reduce(wa * np.log(np.where(use, x, 1.0)), axis=-1) / wsum)
+    arith[wsum == 0] = np.nan
+    geo[wsum == 0] = np.nan
+    for got, want in ((A.arithmetic_mean(x, w), arith), (A.geometric_mean(x, w), geo)):
+        assert got.shape == want.shape
+        assert np.array_equal(got, want, equal_nan=True)
+        assert (np.signbit(got) == np.signbit(want)).all()
+
+
+def test_every_kernel_checks_weights_by_default():
+    """check=True is the default of every unit-wise kernel and of the cross-unit ones: a
+    negative weight is refused without asking."""
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    w = np.array([1.0, -1.0])
+    kernels = [A.arithmetic_mean, A.geometric_mean, A.harmonic_mean, A.mean_min,
+               A.mazziotta_pareto, lambda x, w: A.generalised_mean(x, w, p=2),
+               A.copeland, A.topsis, lambda x, w: A.outranking(x, w)[0]]
+    for kernel in kernels:
+        with pytest.raises(MethodError, match=r"aggregation weights must be finite and >= 0"):
+            kernel(x, w)
+
+
+def test_power_means_stay_finite_far_from_one():
+    """The power mean is scaled by the largest value (p > 0) or the smallest (p < 0) before
+    the powers, so extreme orders and ranges do not overflow. Hand: (1, 10) with p = 400:
+    ((1 + 10^400)/2)^(1/400) = 10 (1/2 + 10^-400/2)^(1/400) = 10 x 2^(-1/400) to the last
+    digit; (1e-300, 1e300) with p = 1/2: ((1e-150 + 1e150)/2)^2 = 2.5e299; (1e-5, 2e-5) with
+    p = -400: 1e-5 x 2^(1/400). p = 1/2 allows a zero: ((0 + 2)/2)^2 = 1."""
+    g = A.generalised_mean
+    assert g(np.array([1.0, 10.0]), np.ones(2), p=400).item() == pytest.approx(
+        10 * 2 ** (-1 / 400), rel=1e-14)
+    assert g(np.array([1e-300, 1e300]), np.ones(2), p=0.5).item() == pytest.approx(2.5e299,
+                                                                                   rel=1e-14)
+    assert g(np.array([1e-5, 2e-5]), np.ones(2), p=-400).item() == pytest.approx(
+        1e-5 * 2 ** (1 / 400), rel=1e-14)
+    assert g(np.array([0.0, 4.0]), np.ones(2), p=0.5).item() == pytest.approx(1.0, rel=1e-15)
+    with pytest.raises(MethodError, match=r"harmonic mean \(after shift 1\) needs strictly "
+                                          r"positive values"):
+        A.harmonic_mean(np.array([-1.0, 2.0]), np.ones(2), shift=1.0)
+    with pytest.raises(MethodError, match=r"^harmonic mean needs strictly positive values"):
+        A.harmonic_mean(np.array([0.0, 2.0]), np.ones(2))
+
+
+def test_topsis_missing_child_of_the_best_unit_and_small_columns():
+    """Columns (3, 4, 5) (norm sqrt 50) and (0, 6, -) (norm 6): unit 3 has only child 1, where
+    it is the best: D+ = 0, closeness 1. Unit 2: D+ = .75 (5 - 4)/sqrt 50, D- = sqrt(.75^2
+    (1/sqrt 50)^2 + .25^2); unit 1 is the anti-ideal (0). Shares (T_X / 10 and / 100, norms
+    below 1) give T_X's closeness: the vector norm is scale-free."""
+    c = A.topsis(np.array([[3.0, 0.0], [4.0, 6.0], [5.0, nan]]), T_W)
+    s50 = math.sqrt(50)
+    dp, dm = 0.75 / s50, math.sqrt(0.75**2 / 50 + 0.25**2)
+    np.testing.assert_allclose(c, [0, dm / (dp + dm), 1], rtol=1e-14, atol=1e-15)
+    shares = T_X / np.array([10.0, 100.0])
+    np.testing.assert_allclose(A.topsis(shares, T_W), A.topsis(T_X, T_W), rtol=1e-14)
+
+
+def test_topsis_minmax_per_slice_with_spans_below_one():
+    """Two slices (a leading axis), the second the first with the units reversed. Slice 1:
+    (0.3, 0.4, 0.12) and (0, 0.06, 0.08) -> min-max (9/14, 1, 0) and (0, 3/4, 1); ideal (1, 1),
+    anti-ideal (0, 0), weights (.75, .25). Unit 1: D+ = sqrt(.75^2 (5/14)^2 + .25^2), D- =
+    .75 x 9/14; unit 2: D+ = .25/4, D- = sqrt(.75^2 + (.25 x 3/4)^2); unit 3: 0.25."""
+    s1 = np.array([[0.3, 0.0], [0.4, 0.06], [0.12, 0.08]])
+    c = A.topsis(np.stack([s1, s1[::-1]]), T_W, normalise="minmax")
+    d1p, d1m = math.sqrt(0.75**2 * (5 / 14) ** 2 + 0.25**2), 0.75 * 9 / 14
+    d2p, d2m = 0.25 / 4, math.sqrt(0.75**2 + (0.25 * 0.75) ** 2)
+    first = [d1m / (d1p + d1m), d2m / (d2p + d2m), 0.25]
+    np.testing.assert_allclose(c, [first, first[::-1]], rtol=1e-14)
+    # a missing value: child 2's bounds are its observed values (0, 0.06) -> (0, 1, -); unit 2
+    # is the ideal (1), unit 3 scored on child 1 alone, where it is the worst (0)
+    cm = A.topsis(np.array([[0.3, 0.0], [0.4, 0.06], [0.12, nan]]), T_W, normalise="minmax")
+    np.testing.assert_allclose(cm, [d1m / (d1p + d1m), 1, 0], rtol=1e-14, atol=1e-15)
+
+
+def test_topsis_and_outranking_leave_ineligible_units_out():
+    """A fourth unit with one child of two (below min_share 1) takes no part: the others'
+    closeness is T_X's, although its 100 would be the ideal of child 1. Two units without a
+    common child outrank each other by 0.5 both ways. A unit whose only child does not vary
+    has no closeness: refused, though the other units have one."""
+    x = np.vstack([T_X, [100.0, nan]])
+    c = A.topsis(x, T_W, min_share=1.0)
+    np.testing.assert_allclose(c[:3], A.topsis(T_X, T_W), rtol=1e-14)
+    assert np.isnan(c[3])
+    m, _ = A.outranking(np.array([[1.0, nan], [nan, 2.0], [3.0, 4.0]]), np.ones(2))
+    assert (m[0, 1], m[1, 0]) == (0.5, 0.5) and m[2].tolist() == [1, 1, 0]
+    with pytest.raises(MethodError, match=r"TOPSIS: no child varies across the units"):
+        A.topsis(np.array([[1.0, 5.0], [2.0, 5.0], [nan, 5.0]]), np.ones(2))
+
+
+def test_mpi_sample_variance_of_three_and_a_zero_mean():
+    """(110, 100, 90), ddof 1: sample variance 100 -> 100 - 100/100 = 99. A mean of exactly 0
+    is not positive: refused, also when another unit is fine."""
+    assert A.mazziotta_pareto(np.array([110.0, 100.0, 90.0]), np.ones(3), ddof=1).item() == 99.0
+    with pytest.raises(MethodError, match=r"needs a positive mean for every unit; 1 unit\(s\) "
+                                          r"have a mean <= 0"):
+        A.mazziotta_pareto(np.array([[110.0, 90.0], [-1.0, 1.0]]), np.ones(2))
+
+
+def test_level_mean_defaults_and_the_parent_in_error_named():
+    """Default min_share 0: a missing child is renormalised away ((1 + 3)/2 = 2); weights are
+    checked by default; three one-child parents, the third in error: that child is named."""
+    x = np.array([1.0, nan, 3.0])
+    assert A.level_mean(x, A.pad_children([[0, 1, 2]]), np.ones((1, 3))).tolist() == [2.0]
+    with pytest.raises(MethodError, match=r"aggregation weights must be finite and >= 0"):
+        A.level_mean(x, A.pad_children([[0, 2]]), np.array([[1.0, -1.0]]))
+    with pytest.raises(MethodError, match=r"children must be a \(n_parents, k_max\) matrix"):
+        A.level_mean(x, np.array([[0, 1], [-1, -1]]), np.ones((2, 2)))
+    y = np.array([[2.0, 3.0, 0.0]])
+    with pytest.raises(MethodError, match=r"geometric mean needs strictly positive values; zero "
+                                          r"or negative values in \['Z'\]"):
+        A.level_mean(y, A.pad_children([[0], [1], [2]]), np.ones((3, 1)), method="geometric",
+                     names=[["X"], ["Y"], ["Z"]])

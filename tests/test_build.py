@@ -220,8 +220,7 @@ def test_keep_lets_go_of_intermediate_data_sets(tmp_path):
     pd.testing.assert_frame_equal(kept.results(), full.results())
     assert [e.notes for e in kept.log] == [e.notes for e in full.log]
     files = kept.write(tmp_path)
-    assert sorted(p.name for p in (tmp_path / "stages").iterdir()) == ["aggregated.csv",
-                                                                      "raw.csv"]
+    assert sorted(p.name for p in (tmp_path / "stages").iterdir()) == ["aggregated.csv"]
     assert yaml.safe_load(files["recipe"].read_text(encoding="utf-8"))["keep"] == ["aggregated"]
     with pytest.raises(InputError, match="keep names data sets the recipe does not write"):
         Build({**rec, "keep": ["normalized"]})

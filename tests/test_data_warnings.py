@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -195,6 +196,25 @@ def test_distinct_codes_and_surrounding_tabs_are_left_to_other_checks():
     assert near_match("Ｂeijing", ["Beijing", "Hebei"]) == ("Beijing", "fold")
 
 
+_CODE_CHARS = st.sampled_from(["a", "A", "ß", "SS", "ss", "Ｂ", "b", "\u0301", "é", "e",
+                                "\u200b", "\x00", "\t", " ", "-", "北", "ﬁ", "fi", "İ"])
+
+
+@given(st.lists(st.lists(_CODE_CHARS, max_size=4).map("".join), max_size=8))
+def test_code_clashes_fast_path_agrees_with_the_rules(codes):
+    """The joined-text check finds a problem exactly when the two rules, applied code by
+    code, do: an invisible character inside a stripped code, or two distinct codes equal
+    after NFKC + case folding."""
+    from gipro.suggest import fold_identity
+
+    uniq = list(dict.fromkeys(codes))
+    expected = (any(hidden_characters(c.strip()) for c in uniq)
+                or len({fold_identity(c) for c in uniq}) < len(uniq))
+    assert (code_clashes(codes) != []) == expected
+    assert (code_clashes(codes, alike=False) != []) == any(hidden_characters(c.strip())
+                                                           for c in uniq)
+
+
 def park_long(codes: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"park": codes, "year": [2020 + i for i in range(len(codes))],
                          "indicator": "industrial_land_km2", "value": 12.0})
@@ -253,3 +273,25 @@ def test_ordinary_unit_names_are_not_totals(name):
 
 def test_builtin_data_have_no_data_warning():
     assert warnings_of(gipro.Build()) == []
+
+
+@given(st.lists(st.tuples(st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, 10.0, 9.99, 100.0,
+                                          -25.0, 1e308, -1e308, 5e-324, float("nan"),
+                                          float("inf")]),
+                          st.sampled_from([0.0, 2.0, -2.0, 20.0, 0.1, 0.05, 1e307, -1e-323,
+                                           float("nan"), float("-inf")])), min_size=1))
+def test_jumps_is_the_rule_cell_by_cell(pairs):
+    """jumps(): both values non-zero, of one sign, the larger at least 10 times the smaller
+    (magnitudes); NaN is no jump -- checked against the rule written out per cell."""
+    from gipro.units import jumps
+
+    a, b = (np.array(x, dtype=float) for x in zip(*pairs, strict=True))
+
+    def rule(x: float, y: float) -> bool:
+        if x != x or y != y or x == 0 or y == 0 or (x > 0) != (y > 0):
+            return False
+        lo, hi = sorted((abs(x), abs(y)))
+        return hi / 10.0 >= lo
+
+    assert jumps(a, b).tolist() == [rule(x, y) for x, y in pairs]
+    assert jumps(b, a).tolist() == [rule(y, x) for x, y in pairs]

@@ -33,6 +33,9 @@ def test_kernel_scales_per_indicator_signs_and_refusals():
     with pytest.raises(MethodError, match=r"denominator is zero for indicator b at position "
                                           r"\(0, 1\)"):
         denominate(np.array([[1.0, 2.0]]), np.array([[1.0, 0.0]]), names=["a", "b"])
+    with pytest.raises(MethodError, match=r"denominator is zero for indicator 1 at position "
+                                          r"\(0, 1\)"):
+        denominate(np.array([[1.0, 2.0]]), np.array([[1.0, 0.0]]))
     with pytest.raises(MethodError, match=r"zero must be 'error' or 'missing', got 'skip'"):
         denominate(np.ones((1, 2)), np.ones((1, 2)), zero="skip")
     with pytest.raises(MethodError, match=r"denominator shape \(1, 1\) does not match "

@@ -268,7 +268,8 @@ def test_cli_writes_tables_report_and_workbook(tmp_path, base):
     assert r.exit_code == 0, r.output
     assert "Malmquist-Luenberger" in r.output and "Tianjin" in r.output
     assert {p.name for p in out.iterdir()} == {"efficiency.csv", "productivity.csv",
-                                               "infeasible.csv", "spec.yaml", "log.yaml"}
+                                               "infeasible.csv", "spec.yaml", "log.yaml",
+                                               "gipro-manifest.json"}
     html = (tmp_path / "g.html").read_text(encoding="utf-8")
     assert "绿色全要素生产率" in html and "前沿移动的单元数" in html
     sheets = pd.read_excel(tmp_path / "g.xlsx", sheet_name=None)

@@ -268,6 +268,10 @@ def test_keep_observed_tolerance_and_refusals():
                           names=["a", "b"])
     with pytest.raises(MethodError, match=r"imputer returned shape \(1,\), expected \(2,\)"):
         imp.keep_observed(np.array([1.0, NAN]), np.array([1.0]))
+    # the allowance is 1e-9 x max(1, |x|): at 0 exactly 1e-9 is within it, 1.5e-9 is not
+    assert imp.keep_observed(np.array([0.0]), np.array([1e-9])).tolist() == [0.0]
+    with pytest.raises(MethodError, match=r"changed an observed value of indicator 0"):
+        imp.keep_observed(np.array([0.0]), np.array([1.5e-9]))
 
 
 def test_cross_section_statistics_with_a_leading_axis():
@@ -314,6 +318,8 @@ def test_panel_on_another_axis_and_refusals():
     for periods in ([2, 1], [1, 1]):
         with pytest.raises(MethodError, match=r"periods must be strictly increasing"):
             imp.panel(x, periods)
+    with pytest.raises(MethodError, match=r"periods must be strictly increasing"):
+        imp.panel(np.array([[1.0], [NAN], [3.0]]), [2000, 2010, 2005])  # one step back
 
 
 def test_table_hook_per_period_and_refusals():

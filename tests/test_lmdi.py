@@ -174,6 +174,11 @@ def test_kernel_errors():
         logmean([1.0, 2.0], [np.inf, np.inf])
     assert np.isnan(multiplicative(np.array([[0.0, 1.0]]), np.array([[1.0, 1.0]]))).all()
     assert np.isnan(multiplicative(np.array([[1.0, 1.0]]), np.array([[1.0, 0.0]]))).all()
+    with pytest.raises(MethodError, match=r"argument a has -1\.0 \(1 such values\)"):
+        logmean([1.0, -1.0, 3.0], 2.0)
+    # an aggregate below 1 is a ratio like any other: V 0.5 -> 1, D = (2, 1)
+    np.testing.assert_allclose(multiplicative(np.array([[0.5, 1.0]]), np.array([[1.0, 1.0]])),
+                               [2.0, 1.0], rtol=1e-14)
 
 
 def test_kernels_on_leading_axes_and_a_vanishing_sector():

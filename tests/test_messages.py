@@ -162,7 +162,8 @@ def test_unknown_recipe_key_lists_the_valid_keys_of_its_section():
     with pytest.raises(InputError) as e:
         Recipe.from_dict({"framework": "f", "data": {"dataset": "d"}, "stepz": []})
     assert e.value.details == ["stepz: unknown key (did you mean 'steps'?); valid keys: name, "
-                               "description, framework, data, periods, units, steps, keep"]
+                               "description, framework, data, periods, units, steps, keep, "
+                               "results"]
 
 
 def test_unknown_step_key_lists_that_steps_keys():

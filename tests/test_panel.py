@@ -293,3 +293,15 @@ def test_plain_number_fast_path_equals_pandas(tmp_path, cells):
         got = got.to_numpy()
     np.testing.assert_array_equal(got, want)
     assert (np.signbit(got) == np.signbit(want)).all()
+
+
+def test_plausibility_lists_ten_cells_then_counts_the_rest():
+    """12 units each jump tenfold (1 -> 10): the warning names the first ten unit-periods
+    in panel order and says "and 2 more" (a big panel is not written out cell by cell)."""
+    from gipro.panel import Panel, plausibility_warnings
+
+    idx = pd.MultiIndex.from_tuples([(f"U{i:02d}", p) for i in range(12) for p in (1, 2)])
+    v = pd.DataFrame({"x": [1.0, 10.0] * 12}, index=idx)
+    (w,) = plausibility_warnings(Panel(v), {"x": None})
+    listed = w.split("periods: ")[1].split("; ")[0]
+    assert listed == ", ".join(f"U{i:02d} 1-2 (1 to 10)" for i in range(10)) + " and 2 more"

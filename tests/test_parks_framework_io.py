@@ -120,6 +120,11 @@ def test_verified_is_gipros_reading_and_cannot_be_claimed(tmp_path, exported):
     with pytest.raises(FrameworkError) as e:
         load_park_framework(tmp_path / "claim.yaml")
     assert "requirement HJ-01: verified is gipro's reading" in " ".join(e.value.details)
+    text = exported["eip", "yaml"].read_text(encoding="utf-8").replace(
+        "structure_verified: false", "structure_verified: true", 1)
+    (tmp_path / "claim2.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(FrameworkError, match="structure_verified: the built-in eip"):
+        load_park_framework(tmp_path / "claim2.yaml")
 
 
 def test_structure_rules_are_editable_and_marked(tmp_path, data, exported):
@@ -248,6 +253,8 @@ def test_cli_export_assess_and_outputs_say_verified_by_user(tmp_path):
     req = pd.read_csv(res / f"{load_park_framework(e).code}_requirements.csv")
     assert (req.loc[req["requirement"] == "BR-4", "flag"] == flag).all()
     assert (req.loc[req["requirement"] != "BR-4", "flag"] != flag).all()
+    cw = pd.read_csv(res / "crosswalk.csv").set_index("item")
+    assert cw.loc["BR-4", ["verified", "verification"]].tolist() == [True, flag]
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert f"&gt;= 95 % ({flag})" in html  # the scorecard's threshold cell
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx", read_only=True)

@@ -60,6 +60,10 @@ def test_change_kernels_signs_and_periods():
     np.testing.assert_allclose(cagr([100.0, 100.0], [121.0, 121.0], np.array([2.0, 1.0])),
                                [0.1, 0.21], rtol=1e-14)
     assert np.isnan(cagr([100.0, 100.0, 100.0], [121.0, 121.0, 0.0], [0.0, -2.0, 2.0])).all()
+    # values and spans below 1: 0.5 -> 0.25 over one year is -50 %; 100 -> 121 over half a
+    # year is 1.21^2 - 1 = 46.41 % a year
+    assert cagr(0.5, 0.25, 1).item() == -0.5
+    assert cagr(100.0, 121.0, 0.5).item() == pytest.approx(0.4641, rel=1e-12)
     assert pct_change([-10.0, 4.0, np.nan], [-5.0, 1.0, 3.0])[:2].tolist() == [50.0, -75.0]
     assert np.isnan(pct_change([-10.0, 4.0, np.nan], [-5.0, 1.0, 3.0])[2])
 

@@ -114,6 +114,51 @@ def test_a_wrong_output_suffix_is_a_usage_error(tmp_path, args, option, name):
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_writes_the_workbook_tables_as_files(tmp_path, b3, fmt):
+    """export --format csv|parquet: one file per sheet of the workbook, values as the hand
+    case (min-max onto [0, 100]: a = 100, 50, 0; the index, the mean of three scores that
+    are a permutation of 0, 50, 100, is 50 for every unit, all tied at rank 1), and about
+    lists every table written."""
+    from gipro.report import write_workbook_tables
+    from gipro.report.excel import workbook_tables
+
+    files = write_workbook_tables(tmp_path / "x", b3, fmt)
+    read = pd.read_csv if fmt == "csv" else pd.read_parquet
+    assert set(files) == {"about", *workbook_tables(b3)}
+    norm = read(files["normalised"]).set_index("unit")
+    assert norm.loc[["U1", "U2", "U3"], "a"].tolist() == [100.0, 50.0, 0.0]
+    res = read(files["results"])
+    index = res[res["code"] == "I"].set_index("unit")
+    assert index.loc[["U1", "U2", "U3"], "score"].tolist() == [50.0, 50.0, 50.0]
+    assert index["rank"].tolist() == [1, 1, 1]
+    about = read(files["about"])
+    assert sorted(about["table"]) == sorted(p.name for k, p in files.items() if k != "about")
+    log = read(files["log"])  # step parameters as YAML text, as in the workbook
+    params = log.loc[0, "params"]
+    assert "method: minmax" in params and "range:\n- 0.0\n- 100.0" in params
+
+
+def test_export_format_from_the_command_line(tmp_path):
+    (tmp_path / "single.yaml").write_text(SINGLE)
+    recipe = str(tmp_path / "single.yaml")
+    r = runner.invoke(app, ["export", recipe, "--format", "parquet", "--out",
+                            str(tmp_path / "t.xlsx")], env={"COLUMNS": "300"})
+    assert r.exit_code == 2 and "writes a folder of tables" in " ".join(r.output.split())
+    r = runner.invoke(app, ["export", recipe, "--format", "csv", "--out", str(tmp_path / "t"),
+                            "--no-progress"], env={"COLUMNS": "300"})
+    assert r.exit_code == 0, r.output
+    ranking = pd.read_csv(tmp_path / "t" / "ranking.csv")
+    assert len(ranking) == 30 and ranking["unit"].is_unique  # 30 provinces, 2015
+    assert not (tmp_path / "t" / "progress_index.csv").exists()  # --no-progress
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "results.csv").write_text("a user's file\n")
+    r = runner.invoke(app, ["export", recipe, "--format", "csv", "--out", str(tmp_path / "mine")],
+                      env={"COLUMNS": "300"})
+    assert r.exit_code == 1 and "gipro did not write it" in " ".join(r.output.split())
+    assert (tmp_path / "mine" / "results.csv").read_text() == "a user's file\n"
+
+
 def test_every_file_option_uses_the_one_suffix_check():
     """One callback factory for HTML, workbook and image files (no copies)."""
     from gipro import cli

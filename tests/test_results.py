@@ -103,6 +103,7 @@ def test_cronbach_alpha_complete_cases_and_refusals():
     x = np.array([[1.0, 2.0, 3.0], [2.0, 3.0, 3.0], [3.0, 5.0, 4.0], [4.0, 4.0, 6.0]])
     assert cronbach_alpha(np.vstack([x, [5.0, nan, 1.0]]), pairwise=False) == pytest.approx(
         0.9, rel=1e-12)
+    assert cronbach_alpha(x / 10) == pytest.approx(0.9, rel=1e-12)  # a total variance < 1
     with pytest.raises(MethodError, match=r"Cronbach's alpha needs x of shape \(n_obs, k\) "
                                           r"with k >= 2"):
         cronbach_alpha(x[:, :1])

@@ -750,3 +750,52 @@ def test_a_unit_named_twice_is_an_error_not_a_double_count():
     with pytest.raises(InputError, match="named more than once: Shanxi as Shanxi, Shanxi"):
         evaluate(base, scen(Change(op="pct", units=["Shanxi", "Shanxi"],
                                    indicators=["co2_intensity_gdp"], value=-15, periods=2015)))
+
+
+# ---------------------------------------------------------------------- inverse: refusals
+def test_inverse_questions_refuse_what_they_cannot_answer():
+    """Each refusal of required_change names what is wrong (toy build: IDX over D1 (a, b)
+    and D2 (c), units u1-u3 in 2020)."""
+    b = toy_build()
+    cases = [
+        (dict(score=10.0, indicators=["a"], together=["a", "c"]),
+         r"give indicators \(each alone\) or together \(one proportional change\), not both"),
+        (dict(score=10.0, indicators=["z"]), r"not indicators of the framework: \['z'\]"),
+        (dict(score=10.0, code="D1", indicators=["c"]), r"indicators not under D1: \['c'\]"),
+        (dict(score=10.0, period=1999), r"period 1999 is not in the build"),
+        (dict(score=10.0, code="a"), r"goal code 'a' is not an aggregate of the framework"),
+        (dict(rank=5), r"rank 5 is beyond the 3 ranked units"),
+        (dict(score=1.0, rank=1), r"give exactly one goal: score or rank"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(InputError, match=message):
+            required_change(b, "u1", **kwargs)
+    imputed = toy_build(steps=[{"step": "normalise", "range": [0, 100]},
+                               {"step": "impute", "method": "mean"},
+                               {"step": "aggregate", "method": "arithmetic"}])
+    with pytest.raises(MethodError, match=r"need the aggregate step to read the output of a "
+                                          r"normalise step directly; 'aggregate' reads "
+                                          r"'imputed'"):
+        required_change(imputed, "u1", score=10.0)
+
+
+def test_inverse_answers_that_are_not_numbers():
+    """u3 already has rank 1; u1's c missing: not available; a proportional change of a and
+    b that cancels (a = (10, 40, 50): slope 100/40 per unit, weight 1/8; b = (4, 1, 2): slope
+    100/3, weight 3/8, direction -1; for u2 1/8 x 2.5 x 40 = 3/8 x 100/3 x 1 = 12.5)."""
+    b = toy_build()
+    top = required_change(b, "u3", rank=1, verify=False)
+    assert (top["status"] == "already met").all() and (top["change"] == 0).all()
+    together = required_change(b, "u3", score=50.0, together=["a", "c"], verify=False)
+    assert together["status"].item() == "already met" and together["change_pct"].item() == 0
+    gap = toy_build(panel=toy_panel(c=(np.nan, 15.0, 25.0)))
+    r = required_change(gap, "u1", score=30.0, indicators=["c"], verify=False)
+    assert r["status"].item() == "not available"
+    assert r["reason"].item() == "c is missing for u1 in 2020"
+    rt = required_change(gap, "u1", score=30.0, together=["a", "c"], verify=False)
+    assert rt["reason"].item() == "missing for u1 in 2020: c"
+    cancel = toy_build(panel=toy_panel(a=(10.0, 40.0, 50.0), b=(4.0, 1.0, 2.0)))
+    rc = required_change(cancel, "u2", score=90.0, together=["a", "b"], verify=False)
+    assert rc["status"].item() == "unreachable"
+    assert rc["reason"].item() == ("a proportional change of these indicators does not move "
+                                   "the score (their effects cancel)")

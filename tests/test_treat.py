@@ -336,7 +336,7 @@ def test_subnormal_values_do_not_make_treatment_order_dependent():
 
 
 # ------------------------------------------------------------------ batched rounds
-def _reference_rounds(x, winmax, force, on_constant, s_t=2.0, k_t=3.5):
+def _reference_rounds(x, winmax, force, on_constant, s_t=2.0, k_t=3.5, rounds=None):
     """COINr's winsorisation (module docstring of gipro.methods.treat), written one column
     and one round at a time in plain Python: the specification the batched kernel follows.
     Returns (values, n_winsorised, changed, stop) with stop in {"", "refused", "constant",
@@ -346,7 +346,7 @@ def _reference_rounds(x, winmax, force, on_constant, s_t=2.0, k_t=3.5):
     changed = np.zeros(len(x), dtype=int)
     s, k = skew_kurt(x[:, None])
     fails = not np.isnan(s[0]) and not np.isnan(k[0]) and not passes(s, k, s_t, k_t)[0]
-    nwin, stop = 0, ""
+    nwin, stop, made = 0, "", 0
     while (fails or force) and nwin < winmax:
         vals = x[obs]
         lo, hi = (vals.min(), vals.max()) if vals.size else (np.nan, np.nan)
@@ -361,12 +361,15 @@ def _reference_rounds(x, winmax, force, on_constant, s_t=2.0, k_t=3.5):
             break
         if to_const:
             if on_constant == "error":
+                if rounds is not None:  # the round that would have been made
+                    rounds.append(made + 1)
                 return x, nwin, changed, "error"
             if on_constant == "refuse" or nxt is None:
                 return x, nwin, changed, "refused"
         x[at] = nxt
         changed[at] = 1 if high else -1
         nwin += n_new
+        made += 1
         s, k = skew_kurt(x[:, None])
         fails = not np.isnan(s[0]) and not np.isnan(k[0]) and not passes(s, k, s_t, k_t)[0]
         if to_const:
@@ -557,3 +560,182 @@ def test_treat_refusals_name_the_parameter():
         treat(x, fallback=["sqrt", "log_ct"])
     with pytest.raises(MethodError, match=r"unknown transform 'sqrt'"):
         transform(x, "sqrt")
+
+
+def test_moments_of_no_units_two_values_and_values_far_from_one():
+    """No units: every moment NaN. Two values: no skewness (it needs 3). The moments are
+    scale-free: (1, 2, 6, 7, 30) times 1e150 or 1e-150 gives its skewness and kurtosis
+    (scipy, bias=False), neither overflowing nor underflowing in the fourth powers. A column
+    whose largest value is exactly 1 is not taken for an empty one. A column whose spread is
+    below 1e-14 of its size is constant for the check (NaN)."""
+    s0, k0 = skew_kurt(np.empty((0, 2)))
+    assert np.isnan(s0).all() and np.isnan(k0).all() and s0.shape == (2,)
+    s2, k2 = skew_kurt(col([1.0, 5.0, nan]))
+    assert np.isnan(s2[0]) and np.isnan(k2[0])
+    v = np.array([1.0, 2.0, 6.0, 7.0, 30.0])
+    ref = (stats.skew(v, bias=False), stats.kurtosis(v, bias=False))
+    for scale in (1e150, 1e-150):
+        s, k = skew_kurt(col(v * scale))
+        assert (s[0], k[0]) == (pytest.approx(ref[0], rel=1e-12), pytest.approx(ref[1],
+                                                                                rel=1e-12))
+    shares = np.array([0.1, 0.2, 0.3, 1.0])
+    s, k = skew_kurt(col(shares))
+    assert s[0] == pytest.approx(stats.skew(shares, bias=False), rel=1e-12)
+    s, k = skew_kurt(col([1e8, 1e8, 1e8, 1e8 + 1e-7]))
+    assert np.isnan(s[0]) and np.isnan(k[0])
+
+
+def test_boxcox_lambda_of_two_values_and_of_a_constant_column():
+    """Two observed values have a maximum-likelihood lambda (scipy's boxcox_normmax of the
+    shifted values (1, 3)); a constant column has none (NaN), and is transformed to NaN."""
+    y, lam = boxcox(np.c_[[0.0, 2.0, nan], [4.0, 4.0, 4.0]])
+    assert np.isnan(y[:, 1]).all()
+    assert lam[0] == pytest.approx(stats.boxcox_normmax(np.array([1.0, 3.0]), method="mle"),
+                                   rel=1e-9)
+    assert np.isnan(lam[1])
+
+
+def test_refusal_names_the_column_and_results_are_values():
+    """The log refusal names the column of the bad value (here the second); results and
+    fitted treatments are frozen values, and a treatment can be taken column by column."""
+    import dataclasses
+
+    with pytest.raises(MethodError, match=r"zero or negative values in \['b'\]"):
+        transform(np.array([[1.0, 0.0], [2.0, 3.0]]), "log", names=["a", "b"])
+    r = treat(np.c_[[*range(1, 11), 100.0], np.arange(11.0)], winmax=5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.x = None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.treatment.low = None
+    t1 = r.treatment.take(1)
+    assert (int(t1.mode), float(t1.high)) == (0, np.inf)
+    assert float(r.treatment.take(0).high) == 10.0
+
+
+def test_winmax_default_is_five_not_six():
+    """x = (1..54, 200, 220, ..., 320): each round sets the top values to the next one;
+    scipy (bias=False): after 5 points (.., 200, 220 x 6) skew 2.2221, kurtosis 3.5766
+    (fails), after 6 (.., 200 x 7) 2.1649, 3.3906 (passes). Default winmax 5: not enough,
+    log_ct fallback; winmax 6: winsorised, passes."""
+    x = col([*range(1, 55), *range(200, 321, 20)])
+    r = treat(x)
+    assert r.fallback[0] == "log_ct" and status(r) == "fallback transform, passes"
+    r6 = treat(x, winmax=6)
+    assert int(r6.n_winsorised[0]) == 6 and status(r6) == "winsorised, passes"
+
+
+def test_three_values_cannot_be_assessed_unless_forced():
+    """Three observed values have a skewness but no kurtosis: the check cannot be made
+    (status 6, untouched). Forced winsorisation does not consult the check: the top value
+    10 -> 2 (the skewness is undefined: the top is clipped), one point, status 2."""
+    r = treat(col([1.0, 2.0, 10.0]), winmax=1)
+    assert status(r).startswith("cannot assess") and r.x[:, 0].tolist() == [1, 2, 10]
+    f = treat(col([1.0, 2.0, 10.0]), winmax=1, force=True)
+    assert f.x[:, 0].tolist() == [1, 2, 2] and status(f) == "winsorised (forced)"
+
+
+def test_winsorisation_caps_and_untouched_values():
+    """Caps learnt for other values (scenarios): a top outlier 100 -> 10 gives caps
+    (-inf, 10); a bottom outlier -100 -> 1 gives (1, inf) and leaves the top 10 as it is;
+    an untreated column (-inf, inf), mode 0."""
+    r = treat(np.c_[[*range(1, 11), 100.0], [-100.0, *range(1, 11)], np.arange(11.0)])
+    t = r.treatment
+    assert np.asarray(t.low).tolist() == [-np.inf, 1.0, -np.inf]
+    assert np.asarray(t.high).tolist() == [10.0, np.inf, np.inf]
+    assert np.asarray(t.mode).tolist() == [1, 1, 0]
+    assert r.x[:, 1].tolist() == [1.0, *range(1, 11)]
+    assert r.changed[:, 1].tolist() == [-1] + [0] * 10
+
+
+def test_forced_column_that_could_not_be_winsorised_still_fails():
+    """(1..20, 100, 100) fails the check (scipy: skew 2.82, kurtosis 7.13); forced with
+    winmax 1, the two tied 100s cannot move (two points): nothing changes and, as a forced
+    column gets no fallback, it still fails (status 5) -- it does not pass untreated."""
+    r = treat(col([*range(1, 21), 100, 100]), winmax=1, force=True)
+    assert int(r.n_winsorised[0]) == 0 and r.x[-1, 0] == 100.0
+    assert status(r) == "still fails after winsorisation (no fallback)"
+
+
+def test_forced_direction_when_the_skewness_is_zero():
+    """1..10 has skewness 0 (within 1e-10): forced, the top is clipped first (10 -> 9),
+    never the bottom."""
+    r = treat(col(range(1, 11)), winmax=1, force=True)
+    assert r.x[:, 0].tolist() == [*range(1, 10), 9]
+
+
+def test_labels_with_a_leading_axis():
+    """Two periods of indicators a, b, c: in period 2, c = (0 x 9, 5) would become constant
+    (on_constant error) and c's log fallback meets a 0: the messages name c (or its
+    position 2 without names), not the column of the flattened periods (5)."""
+    good = np.arange(1.0, 11.0)
+    bad = np.array([0.0] * 9 + [5.0])
+    x = np.stack([np.c_[good, good, good], np.c_[good, good, bad]])
+    with pytest.raises(MethodError, match=r"winsorising indicator c would leave fewer"):
+        treat(x, winmax=5, on_constant="error", names=["a", "b", "c"])
+    with pytest.raises(MethodError, match=r"winsorising indicator 2 would leave fewer"):
+        treat(x, winmax=5, on_constant="error")
+    with pytest.raises(MethodError, match=r"zero or negative values in \['c'\]"):
+        treat(x, winmax=0, fallback="log", names=["a", "b", "c"])
+    with pytest.raises(MethodError, match=r"zero or negative values in \[2\]"):
+        treat(x, winmax=0, fallback="log")
+
+
+def test_statuses_and_change_codes_of_fallbacks():
+    """Fallback 'none' leaves a passing column at status 0; a transformed column marks its
+    observed values 2 and its missing ones 0; a fallback that passes has status 3 (log_ct of
+    (1..20, 100, 200, NaN) passes: skew and kurtosis of the log values, by scipy)."""
+    r = treat(np.c_[np.arange(1.0, 12.0), [*range(1, 11), 100.0]], winmax=0, fallback="none")
+    assert status(r, 0) == "passes untreated"
+    x = col([*range(1, 21), 100, 200, nan])
+    r = treat(x, winmax=0)
+    assert r.changed[:, 0].tolist() == [2] * 22 + [0]
+    assert status(r) == "fallback transform, passes"
+    y = np.log(x[:22, 0] - 1 + 0.01 * 199)
+    assert stats.kurtosis(y, bias=False) < 3.5 or abs(stats.skew(y, bias=False)) < 2
+
+
+@pytest.mark.parametrize("values, winmax, force, on_constant", [
+    # found by comparing the kernel with its mutants (docs/testing.md)
+    ([10.0, 10.0, -1.0, -1.0, 0.0, -3.0], 4, True, "error"),
+    ([0.0, 10.0, nan, 9.0, 2.0, 3.0, 9.0], 4, True, "error"),
+    ([1.0, 0.0, 0.0, 4.0, 3.0, 1.0, 1.0, 1.0, 44.0, 2.0, 2.0, 0.0, 0.0], 5, True, "refuse"),
+    ([0.87, 0.34, 6.82, 11.13, 10.3], 4, True, "refuse"),
+])
+def test_batched_rounds_equal_the_reference_on_found_cases(values, winmax, force, on_constant):
+    """Direction changes, stops and the constant guard inside a batch of rounds: the kernel
+    gives the reference procedure's values, counts, change codes and stop (the reference is
+    an independent implementation of COINr's rule, above)."""
+    x = col(values)
+    xv, nwin, changed, stop = _reference_rounds(x[:, 0], winmax, force, on_constant)
+    if stop == "error":
+        with pytest.raises(MethodError, match="fewer than 2 distinct values"):
+            treat(x, winmax=winmax, force=force, fallback="none", on_constant=on_constant)
+        return
+    r = treat(x, winmax=winmax, force=force, fallback="none", on_constant=on_constant)
+    np.testing.assert_array_equal(r.x[:, 0], xv)
+    assert int(r.n_winsorised[0]) == nwin
+    np.testing.assert_array_equal(r.changed[:, 0], changed)
+    assert (int(r.status[0]) == 7) == (stop == "refused")
+
+
+@pytest.mark.parametrize("x", [
+    [[3.0, 1.0, 3.0], [3.0, 3.0, 2.0], [53.0, 1.0, 16.0], [0.0, 1.0, 1.0], [3.0, 53.0, 1.0],
+     [3.0, 2.0, 3.0]],
+    [[45.0, 2.0, 3.0], [3.0, 55.0, 1.0], [2.0, 0.0, 3.0], [0.0, 2.0, 2.0], [2.0, 1.0, 3.0],
+     [0.0, 1.0, 58.0], [2.0, 2.0, 2.0], [3.0, 3.0, 2.0]],
+])
+def test_the_first_column_to_stop_is_named(x):
+    """Forced winsorisation of several columns under on_constant error: the message names
+    the column whose winsorisation hits the constant guard first, by round (then by column),
+    as a round-by-round loop over the columns would (rounds from the reference)."""
+    x = np.array(x)
+    names = [f"i{j}" for j in range(x.shape[1])]
+    stops = []
+    for j in range(x.shape[1]):
+        rounds: list[int] = []
+        _reference_rounds(x[:, j], 8 if x.shape[0] == 6 else 5, True, "error", rounds=rounds)
+        stops.append((rounds[0] if rounds else np.inf, j))
+    first = names[min(stops)[1]]
+    with pytest.raises(MethodError, match=rf"winsorising indicator {first} would leave"):
+        treat(x, winmax=8 if x.shape[0] == 6 else 5, force=True, on_constant="error",
+              names=names)

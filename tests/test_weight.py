@@ -261,6 +261,142 @@ def test_benefit_of_the_doubt_duplicates_zero_columns_and_slices():
         W.benefit_of_the_doubt(np.array([1.0, 2.0]))
 
 
+def _bod_reference(x: np.ndarray, min_share: float = 0.0) -> np.ndarray:
+    """Benefit-of-the-Doubt as written in the formulation (Cherchye et al. 2007), one linear
+    programme per unit with scipy: max w.y_i subject to w.y_k <= 1 for every unit k that has
+    all of unit i's children, w >= 0, w_j = 0 for children unit i lacks; units below
+    min_share are not scored. The peer of the batched kernel."""
+    from scipy.optimize import linprog
+
+    obs = ~np.isnan(x)
+    out = np.full(len(x), np.nan)
+    for i in range(len(x)):
+        if obs[i].sum() / x.shape[1] < min_share - 1e-12 or not obs[i].any():
+            continue
+        refs = [k for k in range(len(x)) if obs[k][obs[i]].all()]
+        a = np.where(obs[refs][:, obs[i]], x[refs][:, obs[i]], 0.0)
+        res = linprog(-x[i, obs[i]], A_ub=a, b_ub=np.ones(len(refs)), bounds=(0, None),
+                      method="highs")
+        out[i] = -res.fun
+    return out
+
+
+@pytest.mark.parametrize("x, min_share", [
+    # found by comparing the kernel with its mutants (docs/testing.md)
+    ([[4.0, nan], [3.0, 1.0], [3.0, 3.0], [0.0, 1.0]], 1.0),
+    ([[0.15, 0.91], [0.92, 0.12], [0.49, 0.61], [0.01, 0.24], [0.25, nan]], 0.0),
+    ([[0.0, 0.2, 0.0], [0.2, 0.1, nan], [0.1, 0.0, 0.0], [0.1, 0.1, 0.0]], 0.5),
+    ([[0.28, 0.52, 0.01], [0.44, 0.1, 0.2], [0.94, 0.39, nan], [0.31, 0.97, 0.03]], 0.5),
+    ([[3.0, 0.0, 3.0], [4.0, 3.0, 0.0], [3.0, 4.0, 1.0], [4.0, 4.0, nan], [3.0, 1.0, 2.0],
+      [0.0, 4.0, 1.0]], 0.0),
+    ([[nan, 20.0, 20.0], [0.0, 10.0, 10.0], [10.0, 20.0, 0.0], [0.0, 20.0, 10.0],
+      [20.0, 10.0, 20.0], [20.0, 10.0, 0.0]], 0.0),
+    ([[3.0, 2.0, nan], [2.0, 2.0, 4.0], [2.0, 1.0, 1.0], [1.0, 2.0, 3.0], [0.0, 3.0, 4.0],
+      [4.0, 1.0, 0.0]], 0.0),
+    ([[0.44, 0.47, 0.2], [nan, 0.92, 0.94], [0.96, 0.75, 0.13], [0.45, 0.95, 0.75],
+      [0.58, 0.08, 0.93], [0.21, 0.19, 0.53]], 0.0),
+    ([[nan], [0.19], [0.42], [0.36]], 0.5),
+    ([[0.2], [nan], [0.2], [0.0]], 1.0),
+    ([[0.89, 0.67, nan], [0.98, 0.9, 0.84], [0.24, 0.82, 0.79], [0.01, 0.77, 0.22]], 0.5),
+    ([[0.44, 0.39], [0.04, 0.34]], 0.5),
+])
+def test_benefit_of_the_doubt_equals_one_programme_per_unit(x, min_share):
+    """Missing children, zeros, ties and units below min_share: the batched programme gives
+    each unit the score of its own linear programme. The first case by hand: unit 1 takes
+    no part (one child of two, min_share 1) and does not bound the others' weights; unit 2
+    (3, 1) ties unit 3 (3, 3) on child 1 and scores 1 with w = (1/3, 0); unit 4 (0, 1)
+    scores 1/3 (unit 3 bounds w2 by 1/3)."""
+    x = np.array(x)
+    s, _ = W.benefit_of_the_doubt(x, min_share=min_share)
+    np.testing.assert_allclose(s, _bod_reference(x, min_share), atol=1e-9)
+    if x.shape == (4, 2) and min_share == 1.0:
+        np.testing.assert_allclose(s, [nan, 1.0, 1.0, 1 / 3], atol=1e-12)
+
+
+def test_defaults_names_and_refusals_of_the_weighting_kernels():
+    """One child gets weight 1; without names the children are named by position, also when
+    there are more children than rows; entropy accepts negative_shift 0 (translate by |min|)
+    and names the first negative row (not a zero before it); shares summing below 1 are
+    shares; BoD names only the columns with negative values."""
+    assert W.equal_weights(1).weights.tolist() == [1.0]
+    wide = np.array([[1.0, 2.0, 3.0, 5.0], [2.0, 1.0, 5.0, 5.0], [3.0, 5.0, 4.0, 5.0]])
+    with pytest.raises(MethodError, match=r"PCA: indicator\(s\) \['3'\] do not vary"):
+        W.pca_weights(wide)
+    with pytest.raises(MethodError, match=r"CRITIC: indicator\(s\) \['3'\] do not vary"):
+        W.critic_weights(wide)
+    neg = np.array([[1.0, 2.0, 3.0, 0.0], [2.0, 1.0, 5.0, -3.0], [3.0, 5.0, 4.0, 2.0]])
+    with pytest.raises(MethodError, match=r"negative values in 3 \(row 1\)"):
+        W.entropy_weights(neg)
+    r = W.entropy_weights(neg, negative_shift=0.0)
+    assert r.info["translated"].tolist() == [0, 0, 0, 3.0]
+    shares = np.array([[0.1, 0.3], [0.2, 0.1], [0.3, 0.2]])
+    np.testing.assert_allclose(W.entropy_weights(shares).weights, [0.5, 0.5], rtol=1e-14)
+    t = W.entropy_weights(shares, shift=0.01).info["translated"]
+    assert t.tolist() == [0.01, 0.01]
+    with pytest.raises(MethodError, match=r"non-negative scores; negative values in \['b'\]"):
+        W.benefit_of_the_doubt(np.array([[0.0, -1.0], [2.0, 1.0]]), names=["a", "b"])
+
+
+def test_pca_sign_conventions_on_harder_cases():
+    """The loadings are oriented to a positive sum, even when the largest loading is then
+    negative (a sum of 0.218: the eigenvector of numpy's eigh, oriented); when the sum is 0
+    (a and -a, c uncorrelated: PC1 = (1, -1, 0)/sqrt 2), by the largest loading: a positive,
+    and c, at 0, is not reported as negative."""
+    x = np.array([[0.107, -0.775, -0.076], [-0.787, 1.184, 0.004], [0.838, 0.202, -3.57],
+                  [0.465, -2.421, 0.4], [-1.827, -0.689, 2.237], [0.503, -3.554, 1.003],
+                  [-1.165, 1.652, 0.622], [-1.282, 1.205, 1.429]])
+    v = np.linalg.eigh(np.corrcoef(x, rowvar=False))[1][:, -1]
+    v = v * np.sign(v.sum())
+    assert 0 < v.sum() < 1 and v[np.argmax(np.abs(v))] < 0
+    np.testing.assert_allclose(W.pca_weights(x, kind="loadings").weights, v, rtol=1e-12)
+    u = np.arange(1.0, 7.0)
+    r = W.pca_weights(np.c_[u, -u, [1.0, -1, -1, 1, 0, 0]], kind="loadings",
+                      names=["a", "b", "c"])
+    np.testing.assert_allclose(r.weights, [2**-0.5, -(2**-0.5), 0.0], atol=1e-12)
+    assert "negative loading(s) for ['b']" in r.notes[0]
+
+
+def test_critic_with_a_small_total_information():
+    """(1, 2, 3, 4) and (1, 3, 2, 4): min-max (0, 1/3, 2/3, 1) and (0, 2/3, 1/3, 1), equal
+    sd, correlation 0.8: C = sd x 0.2 each, a total below 1 -- still weights (.5, .5)."""
+    r = W.critic_weights(np.array([[1.0, 1.0], [2.0, 3.0], [3.0, 2.0], [4.0, 4.0]]))
+    np.testing.assert_allclose(r.weights, [0.5, 0.5], rtol=1e-14)
+    sd = np.std([0, 1 / 3, 2 / 3, 1], ddof=1)
+    np.testing.assert_allclose(r.info["information"], [0.2 * sd] * 2, rtol=1e-12)
+
+
+def test_balance_weights_correlations_targets_and_objective():
+    """With a missing value the parent is renormalised and each correlation is over the
+    pairwise complete rows (pandas Series.corr, the peer); targets with a zero or summing
+    below 1 are importances; a negative one is refused even when the sum is positive; three
+    complete rows are enough; the objective is the sum of squared gaps to the target."""
+    x = np.c_[[1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 3.0, 2.0, 4.0, nan]]
+    r = W.balance_weights(x, names=["a", "b"])
+    w = r.weights
+    parent = pd.Series(np.where(np.isnan(x[:, 1]), x[:, 0],
+                                (w[0] * x[:, 0] + w[1] * np.nan_to_num(x[:, 1])) / w.sum()))
+    for j in range(2):
+        assert r.info["correlation"][j] == pytest.approx(pd.Series(x[:, j]).corr(parent),
+                                                         rel=1e-6)
+    assert W.balance_weights(x[:4], [1, 0]).info["target"].tolist() == [1.0, 0.0]
+    assert W.balance_weights(x[:4], [0.3, 0.3]).info["target"].tolist() == [0.5, 0.5]
+    W.balance_weights(x[:3])
+    with pytest.raises(MethodError, match=r"target importances must be 2 non-negative"):
+        W.balance_weights(x, [2, -1])
+    # three children, one on its target (0.2) and two off it: the note is still given
+    x3 = np.array([[-0.2, -1.7, 0.7], [0.2, -0.2, 0.1], [0.2, -2.1, 0.0], [-1.8, 2.6, -1.3],
+                   [-0.6, -0.7, -0.7], [0.9, 1.5, 0.8]])
+    r3 = W.balance_weights(x3, [5, 2, 3])
+    assert abs(r3.info["proportion"][1] - 0.2) < 1e-3
+    assert np.abs(r3.info["proportion"] - r3.info["target"]).max() > 1e-2
+    assert "not reachable with non-negative weights" in r3.notes[0]
+    u = W.balance_weights(np.c_[[1.0, 2.0, 3.0, 4.0], [1.0, 3.0, 2.0, 4.0]], [1, 3])
+    assert u.info["objective"] == pytest.approx(
+        float(np.sum((u.info["proportion"] - u.info["target"]) ** 2)), rel=1e-12)
+    assert u.info["objective"] == pytest.approx((4 / 9 - 1 / 4) ** 2 + (5 / 9 - 3 / 4) ** 2,
+                                                rel=1e-5)
+
+
 # ---------------------------------------------------------------- the weight step
 def tree():
     fw = Framework(
@@ -306,7 +442,7 @@ def test_entropy_weight_set_used_by_aggregation_and_written(tmp_path):
 def test_manual_equal_and_base_sets():
     b = wrun([{"step": "normalise"},
               {"step": "weight", "method": "manual", "values": {"a": 3, "S": 2},
-               "output": "mine"},
+               "others": "keep", "output": "mine"},
               {"step": "weight", "name": "eq", "method": "equal", "groups": ["E"],
                "base": "mine", "output": "mine_eq"},
               {"step": "aggregate", "weights": "mine_eq"}])
@@ -318,12 +454,19 @@ def test_manual_equal_and_base_sets():
     assert sum(eff[c] for c in "abcd") == pytest.approx(1.0)
 
 
-def test_a_manual_set_covering_part_of_a_group_is_a_warning():
+def test_a_manual_set_covering_part_of_a_group_is_an_error_or_a_warning():
     """Trial 3: manual values for some children of a group leave the others at the base
-    set's weights (on another scale): the log names the group, the codes and the kept
-    weights; a set covering whole groups gives no warning."""
+    set's weights (on another scale): an error naming the group and the codes left out
+    (issue 16: a public entry point holds the rule); with ``others: keep`` the log names
+    the group, the codes and the kept weights; a set covering whole groups gives no
+    warning."""
+    with pytest.raises(InputError, match=r"manual weights give 1 of the 2 children of E; "
+                                         r"missing: b"):
+        wrun([{"step": "normalise"},
+              {"step": "weight", "method": "manual", "values": {"a": 0.5, "S": 2}}])
     b = wrun([{"step": "normalise"},
-              {"step": "weight", "method": "manual", "values": {"a": 0.5, "S": 2}},
+              {"step": "weight", "method": "manual", "values": {"a": 0.5, "S": 2},
+               "others": "keep"},
               {"step": "aggregate", "weights": "weights"}])
     warn = [n for n in b.log[1].notes if n.startswith("WARNING")]
     assert len(warn) == 2

@@ -567,10 +567,40 @@ def _fmt(m: Mutant, source_lines: list[str]) -> str:
     return f"{m.id}  {where}: {m.description}  | {source_lines[m.line - 1].strip()[:70]}"
 
 
+def score_of(records: list[dict], equiv: set[str]) -> tuple[int, int, int]:
+    """(killed, non-equivalent mutants run, equivalent mutants among them) of a result file."""
+    run = [r for r in records if r.get("status")]
+    eq = sum(r["id"] in equiv for r in run)
+    live = [r for r in run if r["id"] not in equiv]
+    killed = sum(r["status"] in ("killed", "timeout") for r in live)
+    return killed, len(live), eq
+
+
+def scores_table(before: Path, after: Path) -> str:
+    """Markdown rows: module, mutants, equivalent, score before and after (from result files
+    kept in ``before`` and ``after``, e.g. ``.mutation/before`` and ``.mutation/after``)."""
+    equiv = set(equivalents())
+    rows = ["| module | mutants | equivalent | killed before | killed after |",
+            "|---|---:|---:|---:|---:|"]
+    for f in sorted(after.glob("*.json")):
+        a = json.loads(f.read_text())
+        ka, na, ea = score_of(a["mutants"], equiv)
+        b_txt = "--"
+        if (before / f.name).exists():
+            kb, nb, _ = score_of(json.loads((before / f.name).read_text())["mutants"], equiv)
+            b_txt = f"{100 * kb / nb:.1f} % ({kb}/{nb}{', sample' if nb < na * 0.9 else ''})"
+        rows.append(f"| `{a['module']}` | {na + ea} | {ea} | {b_txt} | "
+                    f"{100 * ka / na:.1f} % ({ka}/{na}) |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("module", help="dotted name (gipro.methods.rank) or file path")
+    p.add_argument("module", nargs="?", help="dotted name (gipro.methods.rank) or file path")
+    p.add_argument("--table", nargs=2, metavar=("BEFORE", "AFTER"),
+                   help="print the scores of the result files in two folders as a Markdown "
+                        "table (e.g. .mutation/before .mutation/after), run nothing")
     p.add_argument("--sample", type=int, help="run a random sample of this many mutants")
     p.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
     p.add_argument("--survivors", action="store_true",
@@ -593,6 +623,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wait", action="store_true",
                    help="wait for a running mutation run to finish instead of stopping")
     args = p.parse_args(argv)
+    if args.table:
+        print(scores_table(Path(args.table[0]), Path(args.table[1])))
+        return 0
+    if not args.module:
+        p.error("a module is needed")
 
     dotted, path = module_name(args.module)
     if not (args.show or args.list):  # the module and tests are read once the turn has come

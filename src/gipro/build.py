@@ -27,13 +27,22 @@ from .dataspec import load_data
 from .errors import InputError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
-from .panel import Panel, fraction_warnings, total_row_warnings
+from .panel import Panel, fraction_warnings, plausibility_warnings, total_row_warnings
+from .paths import output_name, recording_inputs
 from .recipe import Recipe, load_recipe
 from .steps.aggregate import children_counts
 from .steps.denominate import DenominateStep
 from .steps.run import Record, State, Stepper
 from .steps.weight import WeightSet, get_weight_set, weights_table
-from .tables import check_format, dataset_arrow, dataset_parts, write_table
+from .tables import (
+    check_format,
+    dataset_arrow,
+    dataset_parts,
+    grouped,
+    output_folder,
+    write_table,
+    write_text,
+)
 
 #: Beginnings of the input notes on data variables outside the framework.
 _VARIABLE_NOTES = ("data variables used as denominators (not indicators of the framework): ",
@@ -239,7 +248,7 @@ def unscored_rows(root: str, raw: DataSet, final: DataSet, excluded: Sequence[di
 def result_columns(framework: Framework, units: Sequence[str], periods: Sequence[int],
                    codes: Sequence[str], used: Mapping[str, Mapping[str, float]] | None,
                    column: Any, scored: Any, wanted: Sequence[str] | None = None, *,
-                   by_period: bool = False
+                   by_period: bool = False, only: Sequence[int] | None = None
                    ) -> Iterator[tuple[str, int, dict[str, np.ndarray]]]:
     """The rows of :meth:`Build.results` of each code as arrays (unit positions, periods,
     scores, ranks, children scored and in all, missing mask), in the table's order (index
@@ -250,7 +259,11 @@ def result_columns(framework: Framework, units: Sequence[str], periods: Sequence
     data set in memory, or read back from a chunked build's written blocks. Ranks per
     period: :func:`gipro.methods.rank.rank` of the whole column. ``by_period``: the rows of
     each code one period at a time (the same rows, in the same order; less memory for many
-    units)."""
+    units). ``only``: the rows of these periods only (default: every period)."""
+    chosen = None if only is None else set(only)
+    pi = (None if chosen is None else
+          np.array([i for i, q in enumerate(periods) if q in chosen], dtype=np.int64))
+    periods = list(periods) if pi is None else [periods[i] for i in pi]
     p, u, c = len(periods), len(units), len(codes)
     fw = framework
     total = children_counts(fw, codes, np.zeros((1, 1, c)), used)[1]
@@ -264,12 +277,14 @@ def result_columns(framework: Framework, units: Sequence[str], periods: Sequence
                    key=lambda k: (-fw.level(codes[k]), k))
     for k in order:
         code = codes[k]
-        vals = np.asarray(column(k))
+        vals = np.asarray(column(k)) if pi is None else np.asarray(column(k))[pi]
         kids = None
         if total[k] > 0:
             kids = [col[x] for x in fw.children(code) if x in col
                     and (used or {}).get(code, {}).get(x, fw.node(x).weight) > 0]
         n_all = None if kids is None else np.asarray(scored(kids))
+        if n_all is not None and pi is not None:
+            n_all = n_all[pi]
         spans = [(a, a + 1) for a in range(p)] if by_period else [(0, p)]
         for a, b in spans:
             q = b - a
@@ -380,15 +395,20 @@ class Build:
         frozen: Mapping[str, Any] | None = None,
     ) -> None:
         self.frozen: Mapping[str, Any] = frozen if frozen is not None else {}
-        if isinstance(recipe, Recipe):
-            self.recipe = recipe
-        elif isinstance(recipe, Mapping):
-            self.recipe = Recipe.from_dict(recipe)
-        else:
-            self.recipe = load_recipe(recipe)
-        self.framework = framework or load_framework(self.recipe.framework, self.recipe.base_dir)
-        self.source_panel = (panel if panel is not None
-                             else _load_panel(self.recipe, self.framework))
+        #: the files read for this build (recipe, framework, data, tables steps read): no
+        #: output of :meth:`write` may replace one of them
+        self.inputs: set[Path] = set()
+        with recording_inputs(self.inputs):
+            if isinstance(recipe, Recipe):
+                self.recipe = recipe
+            elif isinstance(recipe, Mapping):
+                self.recipe = Recipe.from_dict(recipe)
+            else:
+                self.recipe = load_recipe(recipe)
+            self.framework = framework or load_framework(self.recipe.framework,
+                                                         self.recipe.base_dir)
+            self.source_panel = (panel if panel is not None
+                                 else _load_panel(self.recipe, self.framework))
         self.source_panel.check_framework(self.framework)
         periods = self.recipe.period_list(self.source_panel.periods)
         self.panel = self.source_panel.select(
@@ -422,8 +442,9 @@ class Build:
         # data that look wrong and are NOT changed: warnings in log.yaml (input), printed by
         # gipro run
         self.input_notes += total_row_warnings(self.panel)
-        self.input_notes += fraction_warnings(
-            self.panel, {c: self.framework.node(c).unit for c in self.framework.indicator_codes})
+        units = {c: self.framework.node(c).unit for c in self.framework.indicator_codes}
+        self.input_notes += fraction_warnings(self.panel, units)
+        self.input_notes += plausibility_warnings(self.panel, units)
 
     # ------------------------------------------------------------------ running
     @property
@@ -460,9 +481,10 @@ class Build:
         self.reused_steps = start
         self._ran = False
         steps = self.recipe.steps
-        for pos in range(start, len(steps)):
-            states.append(stepper.step(states[-1], pos, steps[pos], record=True,
-                                       plans=self.plans))
+        with recording_inputs(self.inputs):
+            for pos in range(start, len(steps)):
+                states.append(stepper.step(states[-1], pos, steps[pos], record=True,
+                                           plans=self.plans))
         self._set_state(states, start)
         self._ran = True
         self.input_notes = [n for n in self.input_notes if not n.startswith(_VARIABLE_NOTES)]
@@ -619,7 +641,7 @@ class Build:
         codes : sequence of str, optional
             Only these codes (e.g. ``[build.framework.root]``; default: every code).
         periods : sequence of int, optional
-            Only the rows of these periods (ranks are per period: the same numbers).
+            Only these periods (ranks are per period either way; default: every period).
 
         Returns
         -------
@@ -633,21 +655,19 @@ class Build:
         InputError
             None of ``codes`` is in the final data set.
         """
-        parts = list(self.results_parts(codes))
+        parts = list(self.results_parts(codes, periods))
         if not parts:
             raise InputError(f"no code of {list(codes or [])} in the build's final data set")
-        out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        if periods is not None:
-            out = out[out["period"].isin(list(periods))].reset_index(drop=True)
-        return out
+        return next(grouped(parts, rows=2**62))
 
-    def results_parts(self, codes: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+    def results_parts(self, codes: Sequence[str] | None = None,
+                      periods: Sequence[int] | None = None) -> Iterator[pd.DataFrame]:
         """:meth:`results` one code at a time, in the table's order (index first, then level
         by level down, framework order; each by period, rank and unit): a big build's results
         can be written without holding every row at once (:meth:`write`). ``codes``: only
-        these codes (default: every one)."""
+        these codes, ``periods`` only these periods (default: every one)."""
         units = np.array(self.final.units, dtype=object)
-        for code, level, c in self._result_columns(codes):
+        for code, level, c in self._result_columns(codes, periods):
             n = len(c["score"])
             yield pd.DataFrame({
                 "unit": units[c["unit"]],
@@ -662,7 +682,8 @@ class Build:
                 "children": pd.arrays.IntegerArray(c["children"], c["na"].copy()),
             })
 
-    def results_arrow(self, codes: Sequence[str] | None = None, *, lang: str = "en"
+    def results_arrow(self, codes: Sequence[str] | None = None,
+                      periods: Sequence[int] | None = None, *, lang: str = "en"
                       ) -> Iterator[Any]:
         """:meth:`results_parts` as Apache Arrow tables with the unit and code names in
         ``lang`` (:func:`gipro.labels.with_names`'s columns; units and codes
@@ -671,16 +692,19 @@ class Build:
 
         units = list(self.final.units)
         names = unit_labels(getattr(self.source_panel, "units", None), units, lang)
-        return results_tables(self.framework, units, names, lang, self._result_columns(codes))
+        return results_tables(self.framework, units, names, lang,
+                              self._result_columns(codes, periods))
 
-    def _result_columns(self, codes: Sequence[str] | None
+    def _result_columns(self, codes: Sequence[str] | None,
+                        periods: Sequence[int] | None = None
                         ) -> Iterator[tuple[str, int, dict[str, np.ndarray]]]:
         """:func:`result_columns` of the final data set."""
         ds = self.final
         return result_columns(
             self.framework, ds.units, ds.periods, ds.codes, self.weights_used(ds.name),
             lambda k: ds.values[:, :, k],
-            lambda kids: (~np.isnan(ds.values[:, :, kids])).sum(axis=-1), codes)
+            lambda kids: (~np.isnan(ds.values[:, :, kids])).sum(axis=-1), codes,
+            only=periods)
 
     def weights_used(self, dataset: str) -> dict[str, dict[str, float]] | None:
         """The weights the aggregate step that wrote ``dataset`` used: aggregate -> {child:
@@ -756,7 +780,11 @@ class Build:
         ``exclusions``, ``weights`` (every weight set, with effective weights) and
         ``details/<step>.<table>`` for each table a step recorded in :attr:`fitted` (e.g.
         ``details/treat.changes``: every value changed by outlier treatment;
-        ``details/impute.imputed``). Stale stages of an earlier run in the same folder are removed.
+        ``details/impute.imputed``). The folder is written as every output folder
+        (:func:`gipro.tables.output_folder`): locked, atomic files, a manifest
+        (``gipro-manifest.json``); the files of an earlier run in the folder that this one
+        does not write (stale stages, details) are removed, files gipro did not write are
+        never replaced, and no output may replace an input of the build.
 
         Parameters
         ----------
@@ -773,50 +801,53 @@ class Build:
         Raises
         ------
         InputError
-            The folder cannot be written; an unknown format; Parquet without pyarrow.
+            The folder cannot be written (the folder is then marked incomplete); another
+            gipro command is writing it; an output would replace an input or a file gipro did
+            not write; an unknown format; Parquet without pyarrow.
         """
         self.require_run()
         check_format(format)
         out = Path(out_dir)
-        try:
-            (out / "stages").mkdir(parents=True, exist_ok=True)
-        except (FileExistsError, NotADirectoryError):
-            raise InputError(f"cannot write outputs to {out}: a file of that name exists",
-                             ["choose another --out folder"]) from None
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror}") from None
-        for old in [*(out / "stages").glob("*.csv"), *(out / "stages").glob("*.parquet")]:
-            old.unlink()  # stale stages of an earlier run
+        for name in self.datasets:
+            output_name(name, "data set name")
         files: dict[str, Path] = {}
-        try:
+        tables = ["results", "weights", "exclusions",
+                  *(f"stages/{n}" for n in self.datasets),
+                  *(f"details/{step}.{key}" for step, fitted in self.fitted.items()
+                    for key, t in fitted.items() if isinstance(t, pd.DataFrame))]
+        with recording_inputs(self.inputs), output_folder(out, kind="build") as folder:
+            folder.check([out / f"{t}.{format}" for t in tables]
+                         + [out / "recipe.yaml", out / "log.yaml"])
             from .labels import with_names
 
             units = getattr(self.source_panel, "units", None)
+            codes = (None if self.recipe.results == "all" else
+                     [c for c in self.final.codes if c in set(self.framework.aggregate_codes)])
             files["results"] = write_table(
-                (with_names(part, units, self.framework, lang) for part in self.results_parts())
-                if format == "csv" else self.results_arrow(lang=lang), out / "results", format)
+                (with_names(part, units, self.framework, lang)
+                 for part in grouped(self.results_parts(codes))) if format == "csv"
+                else grouped(self.results_arrow(codes, lang=lang)), out / "results", format)
             files["recipe"] = out / "recipe.yaml"
             files["log"] = out / "log.yaml"
             files["exclusions"] = out / f"exclusions.{format}"
             files["weights"] = write_table(weights_table(self.framework, self.weights),
                                            out / "weights", format)
+            keep = self.recipe.keep
             for name, ds in self.datasets.items():
+                if keep is not None and name not in keep:
+                    continue  # (raw is held for exclusions, written only when kept by name)
                 parts = dataset_parts(ds) if format == "csv" else dataset_arrow(ds)
                 files[f"stages/{name}"] = write_table(parts, out / "stages" / name, format)
             self.recipe.to_yaml(files["recipe"])
             log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
-            files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
-                                    encoding="utf-8")
+            write_text(files["log"], yaml.safe_dump(log, sort_keys=False, allow_unicode=True))
             write_table(self.exclusions(), out / "exclusions", format)
             for step, fitted in self.fitted.items():
                 for key, table in fitted.items():
                     if isinstance(table, pd.DataFrame):
-                        (out / "details").mkdir(exist_ok=True)
-                        files[f"details/{step}.{key}"] = write_table(
-                            table, out / "details" / f"{step}.{key}", format)
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
-                             [f"file: {exc.filename}"] if exc.filename else None) from None
+                        stem = f"{output_name(step, 'step name')}.{output_name(key, 'table')}"
+                        files[f"details/{stem}"] = write_table(
+                            table, out / "details" / stem, format)
         return files
 
     def __repr__(self) -> str:

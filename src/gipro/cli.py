@@ -114,9 +114,10 @@ def _share_below_one(value: float) -> float:
     return value
 
 
-def _positive(value: float) -> float:
-    if not value > 0:
-        raise typer.BadParameter(f"{value:g} is not a positive number")
+def _scale(value: float) -> float:
+    """--scale of gipro chart: 0 < s <= 10 (a bigger bitmap would exhaust memory)."""
+    if not 0 < value <= 10:
+        raise typer.BadParameter(f"{value:g} is not a scale between 0 (excluded) and 10")
     return value
 
 
@@ -128,6 +129,9 @@ RecipeArg = Annotated[str | None, typer.Argument(
 ExcelOpt = Annotated[Path | None, typer.Option(
     "--excel", callback=_excel_file, help="Also write the Excel workbook to this file "
     "(.xlsx).")]
+
+#: The suffixes of a table file (``compare``, ``remove``, ``stats`` --out): the format.
+_table_file = _suffix((".csv", ".parquet"), "a table (CSV, or Parquet)")
 
 #: ``--format`` of the commands that write tables.
 TableFormat = Annotated[str, typer.Option(
@@ -203,11 +207,16 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     version: Annotated[bool, typer.Option(
         "--version", help="Print the version and exit.", callback=_version,
         is_eager=True)] = False,
 ) -> None:
+    from .paths import recording_inputs
+
+    # every file a command reads is remembered: no output of it may replace one
+    ctx.with_resource(recording_inputs())
     _DEBUG["on"] = debug
     _LANG["lang"] = "en"  # until a command's --lang says otherwise
 
@@ -232,7 +241,7 @@ def run(
     """Build a composite index from a recipe and write results.csv, ranking.csv, stages/,
     recipe.yaml."""
     from .build import Build
-    from .progress import summary
+    from .tables import output_folder, write_table
 
     if _on_cluster(workers, scheduler, memory_limit):
         if report_path is not None or excel is not None:
@@ -243,14 +252,14 @@ def run(
         return
     try:
         build = Build(recipe).run()
-        files = build.write(out, format=table_format, lang=lang)
-        if build.framework.root in build.final.codes:  # the table to paste into a document
-            from .results import ranking_table
-            from .tables import write_table
+        with output_folder(out, kind="build"):
+            files = build.write(out, format=table_format, lang=lang)
+            if build.framework.root in build.final.codes:  # the table to paste into a document
+                from .results import ranking_table
 
-            files["ranking"] = write_table(  # a BOM: Excel reads the Chinese right
-                ranking_table(build, lang=lang), out / "ranking", table_format,
-                bom=lang == "zh")
+                files["ranking"] = write_table(  # a BOM: Excel reads the Chinese right
+                    ranking_table(build, lang=lang), out / "ranking", table_format,
+                    bom=lang == "zh")
         extra = _write_reports(build, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
@@ -264,6 +273,8 @@ def run(
             if note.startswith("WARNING"):
                 _say(_t("cli_step_note", name=entry.name, note=_loc(note)))
     if len(build.final.periods) > 1:
+        from .progress import summary
+
         _say(summary(build) if _LANG["lang"] == "en" else _progress_text(build))
     _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
            ": " + _listing(files))
@@ -496,16 +507,18 @@ def progress(
         "Chromium).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """Progress between two periods: index, sub-index and indicator changes, improver counts
-    and leading factors of change, written as CSV tables, with a printed summary."""
+    and leading factors of change, written as CSV (or Parquet) tables, with a printed
+    summary."""
     from .build import Build
     from .progress import report
 
     try:
         build = Build(recipe).run()
         rep = report(build, base, end)
-        files = rep.write(out)
+        files = rep.write(out, table_format)
         extra = _write_reports(build, report_path, excel, lang, progress_report=rep)
     except GiproError as exc:
         _fail(exc)
@@ -565,13 +578,14 @@ def _print_progress(build: Build, rep, top: int) -> None:
     console.print(t2)
 
 
-def _park_framework(value: str) -> str:
-    """--framework of gipro assess: a built-in code or a framework file (YAML, CSV, Excel),
-    else a usage error."""
+def _park_framework(value: str | None) -> str | None:
+    """--framework of gipro assess and template: a built-in code or a framework file (YAML,
+    CSV, Excel), else a usage error."""
     from .parks.model import FRAMEWORK_SUFFIXES
     from .parks.runner import PARK_FRAMEWORKS
 
-    if value in PARK_FRAMEWORKS or Path(value).suffix.lower() in FRAMEWORK_SUFFIXES:
+    if (value is None or value in PARK_FRAMEWORKS
+            or Path(value).suffix.lower() in FRAMEWORK_SUFFIXES):
         return value
     raise typer.BadParameter(f"{value!r} is not one of {', '.join(PARK_FRAMEWORKS)} nor a "
                              "park framework file (" + ", ".join(FRAMEWORK_SUFFIXES) + ")")
@@ -581,15 +595,17 @@ def _park_framework(value: str) -> str:
 def assess_parks(
     park_data: Annotated[
         str | None,
-        typer.Argument(help="Park indicators (CSV/Excel, long or wide form) or a folder with "
-                       "indicators.csv \\[parks.csv] \\[enterprises.csv]. Omit it (or pass "
-                       "--example) to use the SYNTHETIC example parks."),
+        typer.Argument(help="Park indicators (CSV/Excel, long or wide form), a folder with "
+                       "indicators.csv \\[parks.csv] \\[enterprises.csv], or a filled "
+                       "gipro template workbook (.xlsx). Omit it (or pass --example) to use "
+                       "the SYNTHETIC example parks."),
     ] = None,
-    framework: Annotated[str, typer.Option(
+    framework: Annotated[str | None, typer.Option(
         "--framework", "-f", callback=_park_framework,
-        help="eip | hj274 | miit | park26 | all, or a park framework YAML file. With 'all', "
-        "a framework the data cannot serve (park26 without its 26 indicators) is skipped "
-        "with a note.")] = "all",
+        help="eip | hj274 | miit | park26 | all, or a park framework file (.yaml, .csv, "
+        ".xlsx: gipro frameworks export). Default: all, or the framework a gipro template "
+        "workbook was made for. With 'all', a framework the data cannot serve (park26 "
+        "without its 26 indicators) is skipped with a note.")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-assess"),
     example: Annotated[bool, typer.Option(
@@ -635,10 +651,11 @@ def assess_parks(
         "--ignore-unknown", help="Leave out indicators not in the park indicator catalogue, "
         "with a note in the summary and README.txt (default: an error naming them).")
     ] = False,
+    table_format: TableFormat = "csv",
 ) -> None:
     """Assess parks against EIP, HJ 274-2015, MIIT and the park26 scorecard; write CSVs."""
     try:
-        from .parks.runner import load_input, run_assess
+        from .parks.runner import default_framework, load_input, run_assess
 
         reader = {"sep": _unescape(sep), "decimal": decimal, "thousands": thousands,
                   "na_values": na_values or None, "encoding": encoding,
@@ -647,7 +664,10 @@ def assess_parks(
                   "unknown": "ignore" if ignore_unknown else "error"}
         data = load_input(park_data, example=example, parks=parks_file,
                           enterprises=enterprises, **reader)
-        run = run_assess(data, framework, out, year=year, tolerance=tolerance)
+        if framework is None:
+            framework = default_framework(None if example else park_data)
+        run = run_assess(data, framework, out, year=year, tolerance=tolerance,
+                         fmt=table_format)
         extra = []
         if report_path is not None:
             from .report import park_report
@@ -670,6 +690,90 @@ def assess_parks(
         _say(assess_text(run, year, _LANG["lang"]))
     _wrote(_t("cli_wrote_n", files=_plural(len(run.files), "file"), n=len(run.files)), out)
     _print_written(extra)
+
+
+@app.command("template")
+def template_cmd(
+    framework: Annotated[str, typer.Option(
+        "--framework", "-f", callback=_park_framework,
+        help="eip | hj274 | miit | park26 | all, or a park framework file: the indicators "
+        "the workbook asks for, with their thresholds.")] = "all",
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", callback=_excel_file, help="The workbook to write (.xlsx).")] = Path(
+        "gipro-template.xlsx"),
+    parks_file: Annotated[Path | None, typer.Option(
+        "--parks", help="Park table (CSV/Excel: park, name, region, park_type, "
+        "water_scarce, ...): one column per park and year is made for each.")] = None,
+    example: Annotated[bool, typer.Option(
+        "--example", help="Pre-fill with the SYNTHETIC example parks.")] = False,
+    years: Annotated[list[str] | None, typer.Option(
+        "--years", help="Years to fill: --years 2021 2022 2023, --years 2021-2023 or "
+        "--years 2021,2022 (default with --example: its years).")] = None,
+    enterprises: Annotated[bool, typer.Option(
+        "--enterprises", help="Add a sheet for enterprise records, rolled up into park "
+        "indicators.")] = False,
+    lang: Lang = "en",
+) -> None:
+    """Write a data-entry workbook for park assessment: instructions, parks, one row per
+    indicator and one column per park and year, validated cells; fill it in, then run
+    gipro assess FILE.xlsx."""
+    try:
+        if parks_file is not None and example:
+            raise typer.BadParameter("give --parks or --example, not both")
+        if parks_file is None and not example:
+            raise typer.BadParameter("give --parks FILE (your parks) or --example")
+        wanted = _year_list(years)
+        from .parks.workbook import write_template
+
+        path = write_template(out, framework, parks=parks_file, years=wanted,
+                              example=example, enterprises=enterprises, lang=lang)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _wrote("Wrote the data-entry workbook ", path)
+    _say(f"Fill it in, then run: gipro assess {path} --out results/")
+
+
+def _year_list(items: list[str] | None) -> list[int] | None:
+    """--years values: ``2021``, ``2021-2023`` (a range) or ``2021,2022`` (a list)."""
+    if not items:
+        return None
+    out: list[int] = []
+    for item in items:
+        for part in item.replace(" ", ",").split(","):
+            if not part:
+                continue
+            lo, dash, hi = part.partition("-")
+            try:
+                span = range(int(lo), int(hi) + 1) if dash else [int(lo)]
+            except ValueError:
+                raise typer.BadParameter(f"--years {item!r}: write years such as 2021, "
+                                         "2021-2023 or 2021,2022") from None
+            if dash and not span:
+                raise typer.BadParameter(f"--years {item!r}: the range is empty")
+            out.extend(span)
+    return out
+
+
+def _years_after_option(argv: list[str]) -> list[str]:
+    """``gipro template --years 2021 2022 2023``: the years after one ``--years`` are each
+    given to the option (click options take one value each)."""
+    out: list[str] = []
+    k = 0
+    while k < len(argv):
+        out.append(argv[k])
+        if argv[k] == "--years":
+            k += 1
+            n = 0
+            while k < len(argv) and (n == 0 or argv[k][:1].isdigit()) and argv[k] != "--":
+                if n:
+                    out.append("--years")
+                out.append(argv[k])
+                n += 1
+                k += 1
+            continue
+        k += 1
+    return out
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, str] | None:
@@ -703,25 +807,23 @@ def coherence(
         help="Correlation method: pearson or spearman.",
         callback=_one_of(("pearson", "spearman")))] = "pearson",
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """Statistical coherence audit: correlations with flags and p-values, Cronbach's alpha and
     PCA per group, each indicator's main effect on the index next to its weight."""
     from . import coherence as _coh
     from .build import Build
+    from .tables import output_folder, write_table
 
     try:
         build = Build(recipe).run()
         tables = _coh.audit(build, period, method=method)
+        with output_folder(out, kind="coherence"):
+            for name, t in tables.items():
+                write_table(t, out / name, table_format)
     except GiproError as exc:
         _fail(exc)
         return
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        _fail(GiproError(f"cannot write to {out}: {exc}"))
-        return
-    for name, t in tables.items():
-        t.to_csv(out / f"{name}.csv", index=False)
     flags = tables["flags"]
     table = _table(_t("cli_flagged", method=method, k=len(flags),
                       n=len(tables["correlations"])))
@@ -742,7 +844,8 @@ def coherence(
     if len(below):
         _say(_t("cli_importance", list=_t("list_sep").join(
             f"{r.code} {r.ratio:.2f}" for r in below.itertuples())))
-    _wrote(_t("cli_wrote_list", files=_t("list_sep").join(f"{n}.csv" for n in tables)), out)
+    _wrote(_t("cli_wrote_list", files=_t("list_sep").join(f"{n}.{table_format}"
+                                                          for n in tables)), out)
 
 
 @app.command(epilog=f"Docs: {docs_url('robustness')}")
@@ -765,6 +868,7 @@ def sensitivity(
         "the rank intervals and Sobol indices) to this file (.html or .pdf).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """Uncertainty and Sobol sensitivity analysis of the ranks."""
     if workers is not None and scheduler is not None:
@@ -789,7 +893,7 @@ def sensitivity(
 
             res = run_config(cfg, runs=runs, seed=seed, workers=workers, scheduler=scheduler,
                              progress=tick, build=build)
-        files = res.write(out)
+        files = res.write(out, table_format)
         extra = _sensitivity_reports(build, res, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
@@ -923,15 +1027,18 @@ def report_cmd(
     _print_written(written)
 
 
-def _write_csv(table, out: Path) -> Path:
-    """Write a table as CSV, creating the folder; an unwritable path is an input error."""
+def _write_table_file(table, out: Path) -> Path:
+    """Write a table to the file ``out`` (``.csv`` or ``.parquet``: its suffix is the format)
+    through :func:`gipro.tables.write_table`, creating the folder; an unwritable path is an
+    input error."""
+    from .tables import write_table
+
     out = Path(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out, index=False)
+        return write_table(table, out.parent / out.stem, out.suffix.lower().lstrip("."))
     except OSError as exc:
         raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
-    return out
 
 
 @app.command("compare", epilog=f"Docs: {docs_url('steps/variants')}")
@@ -940,8 +1047,9 @@ def compare_cmd(
     recipe_b: Annotated[str, typer.Argument(
         help="Second recipe, e.g. a variant of the first (geometric aggregation, no "
         "treatment...).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file of every difference.")
-                   ] = Path("gipro-compare.csv"),
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", callback=_table_file,
+        help="File of every difference: .csv, or .parquet.")] = Path("gipro-compare.csv"),
     code: Annotated[str | None, typer.Option(
         help="Code to print (default: the index).")] = None,
     period: Annotated[int | None, typer.Option(
@@ -967,21 +1075,24 @@ def compare_cmd(
         if period not in shared:
             raise InputError(f"period {period} is not in both builds",
                              [f"periods: {', '.join(map(str, shared))}"])
-        out = _write_csv(diff, out)
+        out = _write_table_file(diff, out)
     except GiproError as exc:
         _fail(exc)
         return
+    import pandas as pd
+
     names = _names(a)
     sel = diff[(diff["code"] == code) & (diff["period"] == period)]
-    moved = sel["abs_rank_change"]
+    moved = sel["abs_rank_change"].dropna().astype(float)  # units ranked in both builds
     table = _table(_t("cli_compare_title", code=code, period=period, k=int((moved > 0).sum()),
-                      n=len(sel), mean=f"{moved.mean():.2f}", big=f"{moved.max():.0f}"))
+                      n=len(sel), mean=f"{moved.mean():.2f}" if len(moved) else "-",
+                      big=f"{moved.max():.0f}" if len(moved) else "-"))
     for col in ("cli_unit", "cli_score_a", "cli_score_b", "cli_rank_a", "cli_rank_b",
                 "cli_moved_up"):
         table.add_column(_t(col), justify="left" if col == "cli_unit" else "right")
     shown = sel.sort_values(["abs_rank_change", "unit"], ascending=[False, True]).head(top)
-    def num(v, f="{:.2f}"):
-        return "-" if v != v else f.format(v)
+    def num(v, f="{:.2f}"):  # a unit scored or ranked in one build only: "-" (pd.NA too)
+        return "-" if pd.isna(v) else f.format(v)
 
     for r in shown.itertuples():
         _row(table, names.get(r.unit, r.unit), num(r.score_a), num(r.score_b),
@@ -997,7 +1108,8 @@ def remove_cmd(
     level: Annotated[int | None, typer.Option(
         min=1, help="Level whose elements are removed in turn (1 = indicators; default: the "
         "level below the index).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")] = Path(
+    out: Annotated[Path, typer.Option("--out", "-o", callback=_table_file,
+                                      help="File to write: .csv, or .parquet.")] = Path(
         "gipro-remove.csv"),
     period: Annotated[int | None, typer.Option(help="Period (default: last).")] = None,
     lang: Lang = "en",
@@ -1012,7 +1124,7 @@ def remove_cmd(
         fw = build.framework
         lvl = level if level is not None else fw.level(fw.root) - 1
         table = remove_elements(build, level=lvl, period=period)
-        out = _write_csv(table, out)
+        out = _write_table_file(table, out)
     except GiproError as exc:
         _fail(exc)
         return
@@ -1034,24 +1146,52 @@ def remove_cmd(
 @app.command("export", epilog=f"Docs: {docs_url('reports')}")
 def export_cmd(
     recipe: RecipeArg = None,
-    out: Annotated[Path, typer.Option("--out", "-o", callback=_excel_file,
-                                      help="Excel file to write (.xlsx).")] = Path(
-        "gipro-results.xlsx"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Excel file to write (.xlsx; default gipro-results.xlsx), or with "
+        "--format csv or parquet the folder of the tables (default gipro-export).")] = None,
     base: Annotated[int | None, typer.Option(help="Progress base period.")] = None,
     end: Annotated[int | None, typer.Option(help="Progress end period.")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="Leave out the "
                                               "progress tables.")] = False,
     lang: Lang = "en",
+    table_format: Annotated[str, typer.Option(
+        "--format", callback=_one_of(("xlsx", "csv", "parquet")),
+        help="xlsx (default): one workbook; csv or parquet: the same tables as files in a "
+             "folder (builds too big for a sheet of 1,048,576 rows).")] = "xlsx",
 ) -> None:
-    """Write a build's data sets, results, progress, log and sources to one Excel workbook."""
+    """Write a build's data sets, results, progress, log and sources to one Excel workbook
+    (or, with --format csv or parquet, to one file per table in a folder)."""
     from .build import Build
+
+    if table_format == "xlsx":
+        try:
+            out = _excel_file(out or Path("gipro-results.xlsx"))
+        except typer.BadParameter as exc:
+            exc.param_hint = "'--out'"
+            raise
+    elif out is not None and out.suffix.lower() in EXCEL_SUFFIXES:
+        raise typer.BadParameter(f"{out.name!r}: --format {table_format} writes a folder of "
+                                 "tables; give a folder, or --format xlsx",
+                                 param_hint="'--out'")
     try:
         build = Build(recipe).run()
-        path = _excel(out, build, progress=not no_progress, base=base, end=end)
+        if table_format == "xlsx":
+            path = _excel(out, build, progress=not no_progress, base=base, end=end)
+        else:
+            from .report import write_workbook_tables
+
+            folder = out or Path("gipro-export")
+            files = write_workbook_tables(folder, build, table_format,
+                                          progress=not no_progress, base=base, end=end,
+                                          lang=_LANG["lang"])
     except GiproError as exc:
         _fail(exc)
         return
-    _print_written([(WORKBOOK, path)])
+    if table_format == "xlsx":
+        _print_written([(WORKBOOK, path)])
+    else:
+        _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), folder,
+               ": " + _t("list_sep").join(p.name for p in files.values()))
 
 
 @app.command("chart", epilog=f"Docs: {docs_url('reports')}")
@@ -1073,10 +1213,12 @@ def chart_cmd(
     end: Annotated[int | None, typer.Option(
         help="End period of the progress charts (default: last).")] = None,
     lang: Lang = "en",
-    width: Annotated[int | None, typer.Option(min=50, help="Width in pixels.")] = None,
-    height: Annotated[int | None, typer.Option(min=50, help="Height in pixels.")] = None,
+    width: Annotated[int | None, typer.Option(min=50, max=10_000,
+                                              help="Width in pixels.")] = None,
+    height: Annotated[int | None, typer.Option(min=50, max=10_000,
+                                               help="Height in pixels.")] = None,
     scale: Annotated[float, typer.Option(
-        help="Resolution factor (2 for print).", callback=_positive)] = 1.0,
+        help="Resolution factor (2 for print; at most 10).", callback=_scale)] = 1.0,
 ) -> None:
     """Save one chart of a build's report as a titled static image (needs the images extra,
     pip install "gipro[images]", and Chromium)."""
@@ -1113,6 +1255,7 @@ def scenario_cmd(
         "results, scenarios, targets, questions) to this file (.html or .pdf).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """What-if scenarios, target attainment and the change needed to reach a goal: comparison
     tables as CSV and a printed summary."""
@@ -1122,7 +1265,7 @@ def scenario_cmd(
 
     try:
         spec = load_scenarios(scenarios)
-        files, text, ev = run_file(config, spec, out)
+        files, text, ev = run_file(config, spec, out, table_format)
         extra = _scenario_reports(config, ev, files, report_path, excel, lang)
     except GiproError as exc:
         _fail(exc)
@@ -1168,7 +1311,10 @@ def _scenario_reports(config, ev, files: dict[str, Path], report_path: Path | No
     from .scenario.parks import ParkEvaluation
 
     def read(name: str) -> pd.DataFrame | None:
-        return pd.read_csv(files[name]) if name in files else None
+        if name not in files:
+            return None
+        p = files[name]
+        return pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
 
     frames = {"attainment": read("attainment_summary"), "questions": read("questions")}
     written = []
@@ -1257,8 +1403,8 @@ def stats_cmd(
     period: Annotated[str | None, typer.Option(
         help="A period, or 'all' for every period (default: the last).")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", callback=_suffix((".csv",), "the statistics table"),
-        help="Also write the table to this CSV file.")] = None,
+        "--out", "-o", callback=_table_file,
+        help="Also write the table to this file (.csv, or .parquet).")] = None,
 ) -> None:
     """Indicator statistics (COINr get_stats): availability, min, max, mean, sd, skew,
     kurtosis, zeros, distinct values; flags for low availability, many zeros, few distinct
@@ -1279,7 +1425,7 @@ def stats_cmd(
             build.run()
         table = indicator_stats(build, dataset, per)
         if out is not None:
-            _write_csv(table, out)
+            _write_table_file(table, out)
     except GiproError as exc:
         _fail(exc)
         return
@@ -1340,6 +1486,7 @@ def gtfp_cmd(
         "change by unit, frontier shift) to this file (.html).")] = None,
     excel: ExcelOpt = None,
     lang: Lang = "en",
+    table_format: TableFormat = "csv",
 ) -> None:
     """Green total-factor productivity: DEA with undesirable outputs and the
     Malmquist-Luenberger or Luenberger index (efficiency.csv, productivity.csv)."""
@@ -1354,7 +1501,7 @@ def gtfp_cmd(
             raise InputError("--report shows productivity change; the spec has index: none",
                              ["set index: malmquist_luenberger or luenberger, or leave out "
                               "--report (efficiency.csv has the scores)"])
-        files = res.write(out)
+        files = res.write(out, table_format)
         extra = []
         if report_path is not None or excel is not None:
             from .report.productivity import productivity_report, productivity_workbook
@@ -1531,6 +1678,8 @@ def main(argv: list[str] | None = None) -> None:
     "Aborted!" (1).
     """
     args = _debug_first(list(sys.argv[1:] if argv is None else argv))
+    if "template" in args:
+        args = _years_after_option(args)
     debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
     try:
         app(args=args, prog_name="gipro")

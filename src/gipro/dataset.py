@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["DataSet"]
+__all__ = ["DataSet", "positions"]
+
+
+def positions(labels: Sequence[Any], wanted: Iterable[Any]) -> list[int]:
+    """The position of each of ``wanted`` in ``labels`` (one dictionary, not a search per
+    item: linear in the number of units).
+
+    Raises
+    ------
+    KeyError
+        A wanted label that is not in ``labels``.
+
+    Examples
+    --------
+    >>> positions(("a", "b", "c"), ["c", "a"])
+    [2, 0]
+    """
+    where = {x: i for i, x in enumerate(labels)}
+    return [where[x] for x in wanted]
 
 
 @dataclass(frozen=True)

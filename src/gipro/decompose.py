@@ -73,6 +73,7 @@ from .errors import InputError, MethodError
 from .framework import Framework
 from .methods.lmdi import logmean
 from .methods.rank import rank as _rank
+from .tolerance import snap
 
 __all__ = ["aggregate_entry", "contributions", "effective_weights", "leading_factors",
            "period_pairs", "weights_note", "weights_used"]
@@ -546,7 +547,12 @@ def contributions(build: Build, base: int | None = None, end: int | None = None,
     real = np.where(nan_u[..., None], np.nan, real)
     bnd = np.where(nan_u[..., None], np.nan, bnd)
     coverage = np.where(nan_u, np.nan, coverage)
-    total = IT - I0
+    # rounding noise is no change (gipro.tolerance): a -7e-15 index change has no drivers,
+    # drags or shares (never shares of +-8.8e14)
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.abs(I0), np.abs(IT))
+    total = snap(IT - I0, scale)
+    contrib, real, bnd = (snap(a, scale[..., None]) for a in (contrib, real, bnd))
     return _table(build, setup, pairs, x0, xT, wc, contrib, real, bnd, clog, coverage,
                   cov_log, total, i0, i1)
 

@@ -27,15 +27,27 @@ class GiproError(Exception):
         Further lines (one per problem found), shown below the message.
     """
 
+    #: Longest message or detail kept (characters): a value printed in a message (a YAML
+    #: tree, a long cell) is cut, never allowed to flood the terminal or the memory.
+    MAX_CHARS = 2_000
+
     def __init__(self, message: str, details: list[str] | None = None) -> None:
-        self.message = message
-        self.details = list(details or [])
+        self.message = _cut(message, self.MAX_CHARS)
+        self.details = [_cut(d, self.MAX_CHARS) for d in (details or [])][:200]
         super().__init__(self._format())
 
     def _format(self) -> str:
         if not self.details:
             return self.message
         return self.message + "\n" + "\n".join(f"  - {d}" for d in self.details)
+
+
+def _cut(text: object, limit: int) -> str:
+    """``text`` (as str) cut to ``limit`` characters, saying how much was left out."""
+    s = str(text)
+    if len(s) <= limit:
+        return s
+    return f"{s[:limit]}... ({len(s) - limit:,} more characters)"
 
 
 class InputError(GiproError):

@@ -753,16 +753,10 @@ class Framework:
         FrameworkError
             If the framework is inconsistent.
         """
+        from .paths import read_text
+
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"cannot read framework file {path}: it is not UTF-8 text "
-                             f"({exc.reason} at byte {exc.start})",
-                             ["save the framework as UTF-8"]) from None
-        except OSError as exc:
-            raise InputError(f"cannot read framework file {path}: {exc.strerror or exc}"
-                             ) from None
+        text = read_text(path, "framework file", "save the framework as UTF-8")
         data = load_yaml(text, f"framework file {path}")
         return cls.from_dict(data, origin=str(path))
 
@@ -953,10 +947,14 @@ class Framework:
         out["Direction"] = out["Direction"].astype("Int64")
         if path is not None:
             path = Path(path)
+            from .tables import neutralise, replace_file
+
             if path.suffix.lower() == ".csv":  # object columns: floats written by repr, exact
-                out.astype(object).to_csv(path, index=False)
+                with replace_file(path) as tmp:
+                    neutralise(out.astype(object)).to_csv(tmp, index=False)
             elif path.suffix.lower() == ".xlsx":
-                out.to_excel(path, index=False, sheet_name="iMeta")
+                with replace_file(path) as tmp:
+                    out.to_excel(tmp, index=False, sheet_name="iMeta")
             else:
                 raise InputError(f"cannot write an iMeta table to {path}: use .csv or .xlsx")
         return out
@@ -1010,7 +1008,9 @@ class Framework:
         """Write the framework as YAML to ``path`` (if given) and return the text."""
         text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from .tables import write_text
+
+            write_text(path, text)
         return text
 
     def table(self, lang: str = "en") -> pd.DataFrame:

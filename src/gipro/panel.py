@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import GiproError, InputError
+from .paths import check_input
 from .suggest import code_clashes, code_fixes, fold_identity, header_with_unit, near_match
 from .suggest import fold_code as _fold_code
+from .tables import restore
 from .units import fraction_like, is_percent_unit
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "parquet_frame",
     "parse_periods",
     "period_spans",
+    "plausibility_warnings",
     "read_grid",
     "read_panel",
     "read_table",
@@ -101,6 +104,17 @@ class NumberFormat:
     decimal: str = "."
     thousands: str | None = None
     na_values: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # one mark cannot be both: "2.250" would be 2250 and "2.5" 2.5 in one column
+        if self.thousands is not None and self.thousands == self.decimal:
+            raise InputError(
+                f"thousands separator {self.thousands!r} is also the decimal mark "
+                f"{self.decimal!r}: 2{self.thousands}250 could be 2250 or 2{self.decimal}25",
+                ["a file with thousands '.' writes decimals with a comma: set decimal: ',' "
+                 "too (gipro assess: --decimal ','); or leave thousands out"
+                 if self.thousands == "." else
+                 "set decimal: '.' with thousands: ','; or leave thousands out"])
 
 
 def _bad_cells(
@@ -402,6 +416,8 @@ def _check_unit_codes(codes: pd.Series, column: str, origin: str | None,
     space) or two spellings equal but for case or width (``beijing``/``Beijing``,
     full-width ``Ｂeijing``) -- :func:`gipro.suggest.code_clashes` -- are an error naming the
     codes and their file rows."""
+    if not code_clashes(pd.unique(codes).tolist()):
+        return  # the usual case: rows are listed only for a problem
     rows = (row_offset if isinstance(row_offset, np.ndarray)
             else np.arange(len(codes)) + int(row_offset))
     problems = code_clashes(codes.tolist(), rows.tolist())
@@ -1150,6 +1166,94 @@ _TOTAL_ROW = re.compile(
     r"|\b(?:total|totals|average|aggregate|sum)$")
 
 
+def _listed(hits: np.ndarray, cell: Callable[[int], str]) -> str:
+    """The first :data:`_MAX_LISTED` of ``hits`` written by ``cell``, then "and N more" (only
+    the listed ones are formatted: a large panel may have millions of hits)."""
+    more = f" and {len(hits) - _MAX_LISTED} more" if len(hits) > _MAX_LISTED else ""
+    return ", ".join(cell(int(i)) for i in hits[:_MAX_LISTED]) + more
+
+
+def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list[str]:
+    """Warnings for values that are possible but look wrong (nothing is changed; each is a
+    ``WARNING`` input note in ``log.yaml``, printed by ``gipro run``):
+
+    * a % indicator (:func:`gipro.units.is_percent_unit`) with a few values outside
+      [0, 100] among values inside it (:func:`gipro.units.percent_outside`, at most 5 % of
+      its values: many values above 100 are a ratio, such as debt in % of GDP);
+    * one unit's % values mixing fractions and percentages: a value within (0, 1] while the
+      same unit's other values are all at least 10 times it and above 1 (one year saved as
+      an Excel % cell: 92.8, 0.93, 95.1) -- the whole-unit case is :func:`fraction_warnings`;
+    * an implausible jump between adjacent periods of one unit
+      (:func:`gipro.units.jumps`: ten times or more, either way).
+
+    Parameters
+    ----------
+    panel : Panel
+    units : mapping of str to str or None
+        Measurement unit by indicator (the framework's).
+
+    Returns
+    -------
+    list of str
+        One ``"WARNING: ..."`` line per indicator and kind, naming units, periods, values.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"reuse": [92.8, 0.93, 95.1, 85.0]},
+    ...                  index=pd.MultiIndex.from_tuples([("BJ", 2015), ("BJ", 2016),
+    ...                      ("BJ", 2017), ("TJ", 2016)]))
+    >>> for w in plausibility_warnings(Panel(v), {"reuse": "%"}):
+    ...     print(w[:60])
+    WARNING: reuse is in % but one value of a unit is within [0,
+    WARNING: reuse jumps ten times or more between adjacent peri
+    """
+    from .units import RARE_SHARE, jumps, percent_outside
+
+    out: list[str] = []
+    values = panel.values
+    if values.empty:
+        return out
+    ucode = np.asarray(values.index.codes[0])
+    names = np.asarray(values.index.levels[0], dtype=object)
+    per = np.asarray(values.index.get_level_values(1))
+    order = np.lexsort((per, ucode))
+    ucode, per = ucode[order], per[order]
+    same_unit = ucode[1:] == ucode[:-1]
+    starts = np.flatnonzero(np.r_[True, ~same_unit])
+    unit_pos = np.cumsum(np.r_[True, ~same_unit]) - 1  # each row's unit block
+    for code in panel.indicator_codes:
+        v = values[code].to_numpy(dtype=float)[order]
+        pct = is_percent_unit(units.get(code))
+        if pct:
+            bad = np.flatnonzero(percent_outside(v, rare=RARE_SHARE))
+            if bad.size:
+                out.append(f"WARNING: {code} is in % but has values outside [0, 100]: "
+                           + _listed(bad, lambda i, v=v: f"{names[ucode[i]]} {per[i]} ({v[i]:g})")
+                           + "; a share cannot be negative or above 100 % (another unit, or "
+                           "a typing slip?); gipro does not change them")
+            small = (v > 0) & (v <= 1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # units without such values
+                small_max = np.fmax.reduceat(np.where(small, v, np.nan), starts)
+                rest_min = np.fmin.reduceat(np.where(small, np.nan, v), starts)
+            odd = (rest_min > 1) & (rest_min >= _SCALE_GAP * small_max)  # NaN: False
+            hit = np.flatnonzero(small & odd[unit_pos])
+            if hit.size:
+                out.append(f"WARNING: {code} is in % but one value of a unit is within [0, 1] "
+                           "while its other values are at least 10 times larger: "
+                           + _listed(hit, lambda i, v=v: f"{names[ucode[i]]} {per[i]} ({v[i]:g})")
+                           + "; a fraction saved for a percentage (an Excel "
+                           "% cell)? If so, multiply it by 100; gipro does not rescale")
+        hit = np.flatnonzero(same_unit & jumps(v[:-1], v[1:]))
+        if hit.size:
+            out.append(f"WARNING: {code} jumps ten times or more between adjacent periods: "
+                       + _listed(hit, lambda i, v=v: f"{names[ucode[i]]} {per[i]}-{per[i + 1]} "
+                                  f"({v[i]:g} to {v[i + 1]:g})")
+                       + "; a value in another unit (万 for 1, a fraction for %) or a typing "
+                       "slip? Check the data; gipro does not change them")
+    return out
+
+
 def total_row_warnings(panel: Panel) -> list[str]:
     """A warning when a unit's code or name looks like a total or aggregate row.
 
@@ -1275,7 +1379,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, skip_rows: int) -> list[list
             ws = wb[sheet]
         if hasattr(ws, "reset_dimensions"):  # read-only sheets may state wrong dimensions
             ws.reset_dimensions()
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        rows = _bounded_rows(ws.iter_rows(values_only=True), path, ws.title)
         blank = _uncomputed_formulas(ws, skip_rows)
     finally:
         wb.close()
@@ -1289,6 +1393,45 @@ def _read_xlsx(path: Path, sheet: str | int | None, skip_rows: int) -> list[list
              "in Excel or LibreOffice and save it again (the results are then stored), or "
              "replace the formulas by their values"])
     return rows[skip_rows:]
+
+
+#: Most columns a table may have (a data file with more is refused with a clear error; Excel's
+#: own limit is 16,384). Raise it, with care, for a very wide table.
+MAX_COLUMNS = 5_000
+#: Most cells (rows x columns up to the last value) of one table or sheet: 50 million.
+MAX_CELLS = 50_000_000
+
+
+def _too_wide(path: Path, where: str, width: int, row: int) -> InputError:
+    return InputError(
+        f"{path}{where} has a value in column {_excel_letter(width - 1)} (number {width:,}) of "
+        f"row {row}: more than {MAX_COLUMNS:,} columns",
+        ["a stray value far to the right (or a wide sheet) -- delete it, or keep the data in "
+         "fewer columns (long form: one row per unit, period and indicator)"])
+
+
+def _bounded_rows(rows: Iterable[tuple[Any, ...]], path: Path, sheet: str) -> list[list[Any]]:
+    """The rows of a sheet with trailing empty cells (and trailing empty rows) dropped, so
+    a stray cell far away (column XFD, row 1,048,576) costs nothing; a value beyond
+    :data:`MAX_COLUMNS`, or more than :data:`MAX_CELLS` cells, is an error naming it."""
+    out: list[list[Any]] = []
+    last = 0
+    width = 0
+    for i, r in enumerate(rows):
+        n = len(r)
+        while n and _is_blank(r[n - 1]):
+            n -= 1
+        if n > MAX_COLUMNS:
+            raise _too_wide(path, f", sheet {sheet!r},", n, i + 1)
+        out.append(list(r[:n]) if n else [])
+        if n:
+            last = i + 1
+            width = max(width, n)
+            if last * width > MAX_CELLS:
+                raise InputError(f"{path}, sheet {sheet!r}: more than {MAX_CELLS:,} cells "
+                                 f"(row {last:,}, {width:,} columns)",
+                                 ["save big tables as CSV or Parquet"])
+    return out[:last]
 
 
 #: An XML formula element (``<f>``, ``<f .../>``, or with a namespace prefix ``<x:f>``).
@@ -1430,6 +1573,70 @@ def _sniff_separator(path: Path, header: pd.DataFrame) -> None:
             )
 
 
+def _csv_lines(path: Path, encoding: str, sep: str, skip_rows: int, every: bool
+               ) -> tuple[int, list[tuple[int, int]]]:
+    """The cells of the widest line (``every``: a ragged grid) or of the header line, and the
+    rows with fewer cells than the header (file row, cells): a truncated line or a lost
+    separator, whose last cells would be read as missing. Lines are split on ``sep`` (a
+    cheap count); when the file has quotes, the short rows are confirmed by :mod:`csv`
+    (a quoted cell may span lines). More than :data:`MAX_COLUMNS` cells is an error."""
+    width = header = 0
+    short: list[tuple[int, int]] = []
+    quoted = False
+    with open(path, encoding=encoding, newline="") as fh:
+        for i, line in enumerate(fh):
+            if i < skip_rows:
+                continue
+            n = line.count(sep) + 1
+            if n > MAX_COLUMNS:
+                raise _too_wide(path, "", n, i + 1)
+            width = max(width, n)
+            if not header:
+                header = n
+                quoted = '"' in line
+                continue
+            quoted = quoted or '"' in line
+            if n < header and line.strip():
+                short.append((i + 1, n))
+    if short and quoted:
+        short = _short_records(path, encoding, sep, skip_rows)
+    return (width if every else header) or 1, short
+
+
+def _short_records(path: Path, encoding: str, sep: str, skip_rows: int
+                   ) -> list[tuple[int, int]]:
+    """:func:`_csv_lines`'s short rows of a file with quotes, counted by :mod:`csv`."""
+    import csv
+
+    if len(sep) != 1:
+        return []
+    out = []
+    with open(path, encoding=encoding, newline="") as fh:
+        for _ in range(skip_rows):
+            fh.readline()
+        reader = csv.reader(fh, delimiter=sep)
+        start = None
+        for rec in reader:
+            if start is None:
+                start = len(rec)
+            elif any(c.strip() for c in rec) and len(rec) < start:
+                out.append((skip_rows + reader.line_num, len(rec)))
+    return out
+
+
+def _short_rows(short: list[tuple[int, int]], header: int, path: Path) -> None:
+    """Refuse CSV rows with fewer cells than the header (:func:`_csv_lines`). An empty cell
+    (``a,,b``) is a cell; a blank line is skipped later."""
+    if not short:
+        return
+    rows = ", ".join(f"row {r} ({c} cells)" for r, c in short[:_MAX_LISTED])
+    more = f" and {len(short) - _MAX_LISTED} more" if len(short) > _MAX_LISTED else ""
+    raise InputError(f"{path}: {len(short)} row(s) with fewer cells than the header's "
+                     f"{header}: {rows}{more}",
+                     ["a truncated line or a lost separator: complete the row (an empty cell "
+                      "is written as nothing between two separators, e.g. a,,c)"])
+
+
 def _raw_cells(
     path: Path, sheet: str | int | None, sep: str | None, encoding: str, skip_rows: int,
     ragged: bool = False,
@@ -1441,6 +1648,7 @@ def _raw_cells(
         raise InputError(f"{path} is a folder, not a data file")
     if not path.exists():
         raise InputError(f"data file not found: {path}")
+    check_input(path, "data file")
     if suffix not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"):
         raise InputError(f"unknown data file type {suffix!r} for {path}; use .csv, .tsv, .txt, "
                          ".xlsx, .xls or .parquet")
@@ -1459,16 +1667,24 @@ def _raw_cells(
                     raise _encoding_error(path, encoding, "", u16)
             # dtype object: the cells as Python strings, as every check below reads them
             # (pandas' default str columns would be converted to and fro)
-            opts = dict(sep=sep if sep is not None else ("\t" if suffix == ".tsv" else ","),
-                        header=None, dtype=object, keep_default_na=False, na_values=[],
-                        encoding=encoding, skiprows=skip_rows)
+            literal = sep if sep is not None else ("\t" if suffix == ".tsv" else ",")
+            if not literal or "\n" in literal or "\r" in literal or '"' in literal:
+                raise InputError(f"sep {literal!r} cannot separate cells of {path}",
+                                 ["use one character such as ',', ';', '|' or a tab"])
+            opts: dict[str, Any] = dict(
+                sep=literal, header=None, dtype=object, keep_default_na=False, na_values=[],
+                encoding=encoding, skiprows=skip_rows)
+            if len(literal) > 1:  # taken literally, never as a regular expression
+                opts.update(sep=re.escape(literal), engine="python")
             if sep is None:  # before the full read, which would fail on "288,14" first
                 _sniff_separator(path, pd.read_csv(path, nrows=1, **opts))
+            width, short = _csv_lines(path, encoding, literal, skip_rows, every=ragged)
             if ragged:  # as many columns as the longest line may have (quotes: fewer)
-                with open(path, encoding=encoding, newline="") as fh:
-                    width = max((line.count(opts["sep"]) + 1 for line in fh), default=1)
                 opts["names"] = range(width)
             raw = pd.read_csv(path, skip_blank_lines=False, **opts)
+            if not ragged:
+                _short_rows(short, raw.shape[1], path)
+            raw = restore(raw)  # '=1+1 written by gipro's CSV writer is the code =1+1
         elif suffix in (".xlsx", ".xlsm"):
             rows = _read_xlsx(path, sheet, skip_rows)
             width = max((len(r) for r in rows), default=0)
@@ -1478,8 +1694,10 @@ def _raw_cells(
             raw = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0,
                                 header=None, keep_default_na=False, na_values=[],
                                 skiprows=skip_rows, dtype=object)
-        else:
-            raw = pd.read_parquet(path)
+        else:  # pyarrow straight (pandas.read_parquet's extra pass costs 2-3x at 10^5 units)
+            import pyarrow.parquet as pq
+
+            raw = pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)
     except GiproError:
         raise
     except UnicodeError as exc:
@@ -1827,7 +2045,25 @@ def panel_from_table(
     else:
         raise InputError(f"form must be 'auto', 'long' or 'wide', got {form!r}")
     panel.notes, panel.removed = notes, removed
+    if suffix_is_parquet(path):
+        del df
+        release_arrow_memory()
     return panel
+
+
+def suffix_is_parquet(path: Path) -> bool:
+    return Path(path).suffix.lower() in (".parquet", ".pq")
+
+
+def release_arrow_memory() -> None:
+    """Hand the memory Arrow kept for reuse after reading a big Parquet file back to the
+    system (its allocator keeps freed blocks: a 100,000-unit panel left almost a gigabyte
+    resident that the build then could not use)."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - Parquet needs pyarrow
+        return
+    pa.default_memory_pool().release_unused()
 
 
 # ---------------------------------------------------------------------- data selection

@@ -44,12 +44,14 @@ import numpy as np
 import pandas as pd
 
 from .build import Build
+from .dataset import positions
 from .datasets.breaks import series_breaks
 from .decompose import aggregate_entry, period_pairs
 from .errors import InputError, MethodError
 from .methods.change import cagr as _cagr
 from .methods.change import pct_change as _pct
 from .methods.rank import rank as _rank
+from .tolerance import snap
 
 __all__ = [
     "ProgressReport",
@@ -72,6 +74,14 @@ def _periods(build: Build, base: int | None, end: int | None) -> tuple[int, int]
 
 
 _OUTCOMES = np.array(["unchanged", "missing", "improved", "worsened"], dtype=object)
+
+
+def _change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``b - a`` with rounding noise made 0 (:func:`gipro.tolerance.snap`: within 1e-12 of the
+    larger magnitude): equal values that come out of a pipeline in a different order are no
+    change, never a unit that "fell back"."""
+    with np.errstate(invalid="ignore"):
+        return snap(b - a, np.maximum(np.abs(a), np.abs(b)))
 
 
 def _outcome(delta: np.ndarray) -> np.ndarray:
@@ -139,18 +149,18 @@ _ADJUSTED = np.array([
     "index used treated values in both periods"], dtype=object)
 
 
-def _observed(build: Build, sets: ValueSets, codes: list[str], units: list[str]
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _observed(build: Build, sets: ValueSets, codes: list[str], units: list[str],
+              periods: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Observed indicator values in the unit the index uses (``sets.value``), and what the
-    index used instead (0 observed or missing, 1 imputed, 2 treated), shape (P, U, K)."""
+    index used instead (0 observed or missing, 1 imputed, 2 treated), shape (P, U, K) over
+    ``periods`` (default: every period of the value set)."""
     raw = build.datasets["raw"]
     val = build.datasets[sets.value]
     used = build.datasets[sets.used]
-    v = val.take(codes)[:, [val.units.index(u) for u in units]]
+    v = _cells(val, periods, units, codes)
     # a value imputed before denomination is not observed: its numerator is missing in raw
-    seen = ~np.isnan(raw.take(codes)[:, [raw.units.index(u) for u in units]])
-    v = np.where(seen, v, np.nan)
-    x = _take(used, codes)[:, [used.units.index(u) for u in units]]
+    v[np.isnan(_cells(raw, periods, units, codes))] = np.nan
+    x = _cells(used, periods, units, codes)
     if used.periods != val.periods:  # pragma: no cover - steps keep the periods
         return v, np.zeros(v.shape, dtype=int)
     adj = np.select([np.isnan(v) & ~np.isnan(x), ~np.isnan(v) & ~np.isnan(x) & (x != v)],
@@ -158,12 +168,15 @@ def _observed(build: Build, sets: ValueSets, codes: list[str], units: list[str]
     return v, adj
 
 
-def _take(ds, codes: list[str]) -> np.ndarray:
-    """Columns of ``codes`` from a data set, NaN for a code the data set lacks (an indicator
-    an earlier step left out, e.g. a constant one under ``constant: drop``)."""
-    out = np.full((*ds.values.shape[:2], len(codes)), np.nan)
+def _cells(ds, periods: list[int] | None, units: list[str], codes: list[str]) -> np.ndarray:
+    """Values of ``codes`` for ``units`` in ``periods`` (default: all), shape (P, U, K) --
+    periods picked first, so only those are copied; NaN for a code the data set lacks."""
+    x = ds.values if periods is None else ds.values[positions(ds.periods, periods)]
+    if tuple(units) != tuple(ds.units):
+        x = x[:, positions(ds.units, units)]
+    out = np.full((*x.shape[:2], len(codes)), np.nan)
     have = [k for k, c in enumerate(codes) if c in ds.codes]
-    out[..., have] = ds.take([codes[k] for k in have])
+    out[..., have] = x[..., positions(ds.codes, [codes[k] for k in have])]
     return out
 
 
@@ -225,7 +238,7 @@ def change(build: Build, code: str | None = None, base: int | None = None,
         "rank_base": wide[("rank", base)].astype("Int64"),
         "rank_end": wide[("rank", end)].astype("Int64"),
     })
-    out["change"] = out["score_end"] - out["score_base"]
+    out["change"] = _change(out["score_base"].to_numpy(float), out["score_end"].to_numpy(float))
     out["rank_change"] = out["rank_base"] - out["rank_end"]
     out = out[["score_base", "score_end", "change", "rank_base", "rank_end", "rank_change"]]
     out = out.reindex(list(build.final.units)).sort_values("change", ascending=False,
@@ -277,7 +290,7 @@ def index_progress(build: Build, base: int | None = None, end: int | None = None
     r = _rank(s, axis=1)
     s0, s1, r0, r1 = s[i0], s[i1], r[i0], r[i1]  # (n, U, A)
     n, U, A = s0.shape
-    chg = s1 - s0
+    chg = _change(s0, s1)
 
     def flat(v: np.ndarray) -> np.ndarray:
         return v.transpose(0, 2, 1).reshape(-1)  # order: pair, code, unit
@@ -350,27 +363,18 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     fw = build.framework
     codes = list(fw.indicator_codes)
     sets = value_sets(build)
-    vs = build.datasets[sets.value]
     sc = _score_set(build)
-    pairs = period_pairs(build, base, end, consecutive)
-    pr = {p: i for i, p in enumerate(vs.periods)}
-    ps = {p: i for i, p in enumerate(sc.periods)}
-    su = [sc.units.index(u) for u in build.final.units]
-    v, adj = _observed(build, sets, codes, list(build.final.units))
-    x = _take(sc, codes)[:, su]
-    r0 = np.array([pr[b] for b, _ in pairs])
-    r1 = np.array([pr[e] for _, e in pairs])
-    s0i = np.array([ps[b] for b, _ in pairs])
-    s1i = np.array([ps[e] for _, e in pairs])
-    v0, v1 = v[r0], v[r1]
-    x0, x1 = x[s0i], x[s1i]
-    adj_code = 3 * adj[r0] + adj[r1]
+    pairs, v0, v1, adj_code, delta = _pair_changes(build, sets, codes, base, end, consecutive)
+    used = sorted({p for pair in pairs for p in pair})
+    ps = {p: i for i, p in enumerate(used)}
+    x = _cells(sc, used, list(build.final.units), codes)
+    x0 = x[np.array([ps[b] for b, _ in pairs])]
+    x1 = x[np.array([ps[e] for _, e in pairs])]
     years = np.array([e - b for b, e in pairs], dtype=float)[:, None, None]
     direction = fw.directions(codes)
     units = units_by_dataset(build).get(sets.value, {})
     growth = _cagr(v0, v1, np.abs(years))
     pct = _pct(v0, v1)
-    delta = (v1 - v0) * direction
     miss0, miss1 = np.isnan(v0), np.isnan(v1)
     both = ~(miss0 | miss1)
     note_code = np.select(
@@ -394,12 +398,12 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     df["direction"] = np.tile(np.repeat(direction.astype(int), U), n)
     df["value_base"] = flat(v0)
     df["value_end"] = flat(v1)
-    df["value_change"] = flat(v1 - v0)
+    df["value_change"] = flat(_change(v0, v1))
     df["value_change_pct"] = flat(pct)
     df["cagr_pct"] = flat(100.0 * growth)
     df["score_base"] = flat(x0)
     df["score_end"] = flat(x1)
-    df["score_change"] = flat(x1 - x0)
+    df["score_change"] = flat(_change(x0, x1))
     df["outcome"] = flat(_outcome(delta))
     note, extra = _NOTES[flat(note_code)], _ADJUSTED[flat(adj_code)]
     note = np.where((note != "") & (extra != ""), note + "; " + extra, note + extra)
@@ -407,6 +411,24 @@ def indicator_progress(build: Build, base: int | None = None, end: int | None = 
     gone = "not in the index (left out by an earlier step, e.g. constant: drop)"
     df["note"] = np.where(left_out, np.where(note != "", note + "; " + gone, gone), note)
     return df
+
+
+def _pair_changes(build: Build, sets: ValueSets, codes: list[str], base: int | None,
+                  end: int | None, consecutive: bool
+                  ) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray, np.ndarray,
+                             np.ndarray]:
+    """The period pairs, the observed values in their base and end periods (pairs, units,
+    indicators), what the index used instead (3 x base + end codes of :func:`_observed`) and
+    the change in each indicator's direction -- read for those periods only."""
+    pairs = period_pairs(build, base, end, consecutive)
+    used = sorted({p for pair in pairs for p in pair})
+    at = {p: i for i, p in enumerate(used)}
+    v, adj = _observed(build, sets, codes, list(build.final.units), used)
+    r0 = np.array([at[b] for b, _ in pairs])
+    r1 = np.array([at[e] for _, e in pairs])
+    v0, v1 = v[r0], v[r1]
+    delta = _change(v0, v1) * build.framework.directions(codes)
+    return pairs, v0, v1, 3 * adj[r0] + adj[r1], delta
 
 
 def improvers(build: Build, base: int | None = None, end: int | None = None, *,
@@ -420,17 +442,19 @@ def improvers(build: Build, base: int | None = None, end: int | None = None, *,
         n_improved, n_worsened, n_unchanged, n_missing, share_improved`` (of the units with
         data in both periods; NaN if none).
     """
-    tab = indicator_progress(build, base, end, consecutive=consecutive)
-    keys = ["base", "end", "code"]
-    counts = pd.crosstab([tab[k] for k in keys], tab["outcome"])
-    for col in ("improved", "worsened", "unchanged", "missing"):
-        if col not in counts:
-            counts[col] = 0
-    counts = counts.reset_index()
-    meta = tab.drop_duplicates(keys)[[*keys, "name", "direction"]]
-    out = meta.merge(counts, on=keys, how="left")
-    out = out.rename(columns={c: f"n_{c}" for c in ("improved", "worsened", "unchanged",
-                                                    "missing")})
+    fw = build.framework
+    codes = list(fw.indicator_codes)
+    pairs, _, _, _, delta = _pair_changes(build, value_sets(build), codes, base, end,
+                                          consecutive)
+    n_p, _, k = delta.shape
+    count = {o: (_outcome(delta) == o).sum(axis=1).reshape(-1)  # (pairs x indicators)
+             for o in ("improved", "worsened", "unchanged", "missing")}
+    out = pd.DataFrame({
+        "base": np.repeat([b for b, _ in pairs], k), "end": np.repeat([e for _, e in pairs], k),
+        "code": np.tile(np.array(codes, dtype=object), n_p),
+        "name": np.tile(np.array([fw.node(c).label() for c in codes], dtype=object), n_p),
+        "direction": np.tile(fw.directions(codes).astype(int), n_p),
+        **{f"n_{o}": c.astype(np.int64) for o, c in count.items()}})
     out.insert(5, "n_units", out[["n_improved", "n_worsened", "n_unchanged",
                                   "n_missing"]].sum(axis=1))
     with_data = out["n_units"] - out["n_missing"]
@@ -623,29 +647,26 @@ class ProgressReport:
     summary: str
     notes: list[str] = field(default_factory=list)
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write each table as ``<name>.csv`` and ``summary.txt`` (summary and notes).
+    def write(self, out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
+        """Write each table as ``<name>.csv`` (or ``.parquet``) and ``summary.txt`` (summary
+        and notes), as every output folder (:func:`gipro.tables.output_folder`).
 
         Returns
         -------
         dict of str to pathlib.Path
             The files written.
         """
+        from .tables import output_folder, write_table, write_text
+
         out = Path(out_dir)
         files = {}
-        try:
-            out.mkdir(parents=True, exist_ok=True)
+        with output_folder(out, kind="progress"):
             for name, df in self.tables.items():
-                files[name] = out / f"{name}.csv"
-                df.to_csv(files[name], index=False)
-            files["summary"] = out / "summary.txt"
+                files[name] = write_table(df, out / name, fmt)
             text = self.summary + "\n"
             if self.notes:
                 text += "\nNotes:\n" + "".join(f"- {n}\n" for n in self.notes)
-            files["summary"].write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
-                             ["choose another --out folder"]) from None
+            files["summary"] = write_text(out / "summary.txt", text)
         return files
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -103,6 +103,17 @@ def _default_steps() -> list[Any]:
     return [NormaliseStep(), AggregateStep()]
 
 
+def _file_name(name: str, what: str) -> None:
+    """A ValueError (a recipe validation error) unless ``name`` can be a file name
+    (:func:`gipro.paths.output_name`)."""
+    from .paths import output_name
+
+    try:
+        output_name(name, what)
+    except InputError as exc:
+        raise ValueError(exc.message) from None
+
+
 class Recipe(_Model):
     """A complete, validated build recipe.
 
@@ -124,12 +135,18 @@ class Recipe(_Model):
         ``denominate``, ``screen``, ``impute``, ``treat``, ``normalise``, ``aggregate``; a kind
         may appear more than once (names must be unique; a later step of the same kind
         without an explicit ``output`` writes a data set named after the step).
+    results : {"all", "aggregates"}
+        Which codes ``results.csv`` holds: every code (default: the normalised indicator
+        scores and every aggregate) or the aggregates only (the index and its components:
+        for a build of 100,000 units, whose indicator scores are in the wide stage tables
+        anyway, the tidy file shrinks tenfold).
     keep : list of str, optional
-        Data sets to keep after the run (default: every one). A big build need not hold
-        every intermediate cube: ``keep: [aggregated]`` keeps the last one (and ``raw``,
-        which costs nothing: it is a view of the input data). Steps still read the data sets
-        they need while the build runs; their notes and tables are made before the others
-        are let go. Variants of such a build re-run from the first step.
+        Data sets to keep after the run, and to write to ``stages/`` (default: every one).
+        A big build need not hold every intermediate cube: ``keep: [aggregated]`` keeps the
+        last one (``raw`` is held too, for the reasons in ``exclusions.csv``: it costs
+        nothing, being a view of the input data; it is written only when named). Steps still
+        read the data sets they need while the build runs; their notes and tables are made
+        before the others are let go. Variants of such a build re-run from the first step.
     """
 
     name: str | None = None
@@ -140,6 +157,7 @@ class Recipe(_Model):
     units: list[str] | None = Field(None, min_length=1)
     steps: list[Step] = Field(default_factory=_default_steps)
     keep: list[str] | None = Field(None, min_length=1)
+    results: Literal["all", "aggregates"] = "all"
     _base_dir: Path | None = None
 
     @field_validator("periods", mode="before")
@@ -171,6 +189,8 @@ class Recipe(_Model):
         seen: set[str] = set()
         for s in self.steps:
             n = s.name or s.step
+            _file_name(n, "step name")  # names and outputs become file names (stages/, details/)
+            _file_name(s.output, f"step {n!r}: output")
             if n in seen:
                 raise ValueError(
                     f"two steps are named {n!r}; give each step a unique 'name'"
@@ -238,6 +258,8 @@ class Recipe(_Model):
         data = self.model_dump(mode="json")
         if data.get("keep") is None:
             data.pop("keep", None)  # (every data set kept: the default, not written)
+        if data.get("results") == "all":
+            data.pop("results", None)  # (the default, not written)
         if self._base_dir is not None:
             for key in ("path", "units", "include_units", "exclude_units"):  # files
                 v = data["data"].get(key)
@@ -262,7 +284,9 @@ class Recipe(_Model):
         """The resolved recipe as YAML (written to ``path`` if given)."""
         text = yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from .tables import write_text
+
+            write_text(path, text)
         return text
 
     @classmethod
@@ -385,12 +409,8 @@ def load_recipe(ref: str | Path | None = None) -> Recipe:
             f"recipe {name!r} is neither a built-in recipe nor an existing file",
             [f"built-in recipes: {', '.join(builtin_recipes())}"],
         )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"cannot read recipe {path}: it is not UTF-8 text ({exc.reason} at "
-                         f"byte {exc.start})", ["save the recipe as UTF-8"]) from None
-    except OSError as exc:
-        raise InputError(f"cannot read recipe {path}: {exc.strerror or exc}") from None
+    from .paths import read_text
+
+    text = read_text(path, "recipe", "save the recipe as UTF-8")
     data = load_yaml(text, f"recipe {path}")
     return validate_recipe(data, path.parent, f"recipe {path}")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .build import Build
+from .dataset import positions
 from .errors import InputError
 from .methods.rank import rank as _rank
 
@@ -158,7 +159,7 @@ def indicator_values(build: Build, period: int) -> tuple[pd.DataFrame, dict[str,
     raw, val = build.datasets["raw"], build.datasets[sets.value]
     codes = [c for c in val.codes if c in raw.codes]
     v = val.take(codes)[val.periods.index(period)]
-    r = raw.take(codes)[raw.periods.index(period)][[raw.units.index(u) for u in val.units]]
+    r = raw.take(codes)[raw.periods.index(period)][positions(raw.units, val.units)]
     frame = pd.DataFrame(np.where(np.isnan(r), np.nan, v), index=list(val.units),
                          columns=codes)
     return frame, dict(units_by_dataset(build).get(sets.value, {}))
@@ -283,7 +284,8 @@ def ranking_table(build: Build, period: int | None = None, *, lang: str = "en",
     if missing:
         raise InputError(f"codes not in the results: {', '.join(missing)}")
     res = build.results(codes=codes, periods=[period])
-    missing = [c for c in codes if c not in set(res["code"])]
+    have = set(res["code"])
+    missing = [c for c in codes if c not in have]
     if missing:
         raise InputError(f"codes not in the results: {', '.join(missing)}")
     score = res.pivot(index="unit", columns="code", values="score")

@@ -238,6 +238,7 @@ def recipe_text(layout: DataLayout, data_path: str, framework_path: str,
     out += ["# periods: {start: 2015, end: 2020}          # the periods to build (default: all)",
             "# units: [A, B]                               # the units to build (default: all)",
             "# keep: [aggregated]                          # data sets kept (default: all)",
+            "# results: aggregates                         # codes of results.csv (default: all)",
             "steps:", _STEPS_COMMENTED.format(steps=docs_url("steps/normalise")).rstrip()]
     return "\n".join(out) + "\n"
 
@@ -261,7 +262,11 @@ def init(data: str | Path, out: str | Path = ".", *, name: str = "my-index",
     data = Path(data)
     table, _ = read_table(data, sheet=sheet, sep=sep, encoding=encoding)
     layout = detect_layout(table)
+    from .paths import output_name
+    from .tables import write_text
+
     out = Path(out)
+    output_name(name, "--name")  # it becomes the file names
     fw_path, recipe_path = out / f"{name}-framework.yaml", out / f"{name}.yaml"
     there = [str(p) for p in (fw_path, recipe_path) if p.exists()]
     if there:
@@ -273,11 +278,11 @@ def init(data: str | Path, out: str | Path = ".", *, name: str = "my-index",
         rel_text = str(rel.relative_to(out.resolve()))
     except ValueError:
         rel_text = str(rel)
-    fw_path.write_text(framework_text(layout, data.name, name), encoding="utf-8")
+    write_text(fw_path, framework_text(layout, data.name, name))
     text = recipe_text(layout, rel_text, fw_path.name, name)
     if sheet is not None:
         text = text.replace("  # sheet: ...", f"  sheet: {sheet!r}".ljust(42)[:-2] + "  #", 1)
     if encoding not in ("utf-8-sig", "utf-8"):
         text = text.replace("  # encoding: ...", f"  encoding: {encoding}".ljust(40), 1)
-    recipe_path.write_text(text, encoding="utf-8")
+    write_text(recipe_path, text)
     return fw_path, recipe_path

@@ -89,6 +89,69 @@ def fraction_like(lowest: Any, largest: Any) -> np.ndarray:
     return (lo >= 0) & (hi <= 1) & (hi > 0)
 
 
+#: :func:`percent_outside` flags values outside [0, 100] only when they are at most this
+#: share of the indicator's values (a debt of 110-250 % of GDP in many countries is a ratio,
+#: not a slip).
+RARE_SHARE = 0.05
+
+
+def percent_outside(values: Any, rare: float | None = None) -> np.ndarray:
+    """The rule "a percentage outside [0, 100]", shared by panel data
+    (:func:`gipro.panel.plausibility_warnings`) and park data (the park engine's ``check``
+    column): a share in % is never below 0 or above 100, so such a value among values
+    inside [0, 100] is a typing slip or a value in another unit. Values below -1 or above
+    100 are flagged; with ``rare`` (a share, e.g. :data:`RARE_SHARE`), only when they are at
+    most that share of the observed values -- an indicator in % with many values outside
+    (debt of 110-250 % of GDP, growth rates) is a ratio or a rate, not a share. Only a
+    warning: nothing is changed.
+
+    Examples
+    --------
+    >>> percent_outside([-5.0, -0.5, 55.0, 100.0, 250.0, float("nan")]).tolist()
+    [True, False, False, False, True, False]
+    >>> v = [250.0] + [50.0] * 19
+    >>> percent_outside(v, rare=0.05)[:2].tolist(), percent_outside(v[:10], 0.05)[0]
+    ([True, False], np.False_)
+    """
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = (v < -1) | (v > 100)
+    if rare is not None and out.sum() > rare * max(int((~np.isnan(v)).sum()), 1):
+        return np.zeros(v.shape, dtype=bool)
+    return out
+
+
+#: A change between adjacent periods of at least this factor (either way) is flagged by
+#: :func:`jumps` (a value typed in another unit: 10 times, 100 times a fraction, 10,000
+#: times 万).
+JUMP_FACTOR = 10.0
+
+
+def jumps(before: Any, after: Any, factor: float = JUMP_FACTOR) -> np.ndarray:
+    """The rule "an implausible jump between adjacent periods": both values of one sign
+    (neither 0) and one at least ``factor`` times the other in magnitude. A warning only:
+    real series can jump (a count from 2 to 25).
+
+    Examples
+    --------
+    >>> jumps([92.0, 92.0, 2.0, 0.0], [0.93, 95.0, 25.0, 5.0]).tolist()
+    [True, False, True, False]
+    >>> jumps([120.0, 3.5, -4.0], [12000.0, 3.6, 50.0]).tolist()
+    [True, False, False]
+    """
+    a = np.asarray(before, dtype=float)
+    b = np.asarray(after, dtype=float)
+    a_abs, b_abs = np.abs(a), np.abs(b)
+    lo = np.minimum(a_abs, b_abs)  # NaN stays NaN: no jump
+    hi = np.maximum(a_abs, b_abs, out=a_abs)
+    hi /= factor
+    with np.errstate(invalid="ignore"):
+        out = hi >= lo
+        out &= lo > 0
+        out &= np.sign(a) == np.sign(b)
+    return out
+
+
 class Recorded(Protocol):
     """What the unit rules read of a build (or of a state of the step runner)."""
 

@@ -57,6 +57,39 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+#: Most values a YAML document may hold once its aliases (``*name``) are expanded: a few
+#: hundred bytes of nested aliases ("billion laughs") would otherwise expand to millions of
+#: values, exhausting memory when validated or printed.
+MAX_NODES = 100_000
+
+
+def _check_aliases(node: yaml.Node, origin: str) -> None:
+    """Refuse a document whose aliases expand to more than :data:`MAX_NODES` values
+    (counted on the composed graph, each shared node once per reference, memoised)."""
+    sizes: dict[int, int] = {}
+
+    def size(n: yaml.Node, depth: int = 0) -> int:
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if depth > 200:
+            raise InputError(f"{origin} is not valid YAML: nested too deeply")
+        sizes[key] = 1  # a cycle counts once (a recursive alias is refused by the builder)
+        total = 1
+        if isinstance(n, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in n.value)
+        elif isinstance(n, yaml.SequenceNode):
+            total += sum(size(v, depth + 1) for v in n.value)
+        sizes[key] = total
+        if total > MAX_NODES:
+            raise InputError(f"{origin}: its aliases (*name) expand to more than "
+                             f"{MAX_NODES:,} values", ["write the values out, or use "
+                                                      "fewer nested aliases"])
+        return total
+
+    size(node)
+
+
 def load_yaml(text: str, origin: str) -> Any:
     """Parse YAML ``text`` (from ``origin``, used in messages), refusing duplicate keys.
 
@@ -89,7 +122,14 @@ def load_yaml(text: str, origin: str) -> Any:
     on line 2); keep one of them
     """
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+        loader = _StrictLoader(text)  # a SafeLoader subclass
+        try:
+            node = loader.get_single_node()
+            if node is not None and "*" in text:
+                _check_aliases(node, origin)
+            return loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except ConstructorError as exc:
         if exc.problem and "appears twice" in exc.problem:
             raise InputError(f"{origin} is not valid YAML: {exc.problem}") from None
@@ -196,7 +236,7 @@ def unknown_key_message(model: type[BaseModel] | None, loc: Sequence[str | int],
     unknown key (did you mean 'end'?); valid keys in periods: start, end
     >>> print(unknown_key_message(Recipe, ["colour"]))  # doctest: +NORMALIZE_WHITESPACE
     unknown key (check the spelling); valid keys: name, description, framework, data, periods,
-    units, steps, keep
+    units, steps, keep, results
     """
     base = "unknown key (check the spelling)"
     if model is None or not loc:

@@ -153,42 +153,34 @@ class GTFPResult:
             raise InputError("no productivity index was computed (index: none)")
         return self.productivity
 
-    def write(self, out: str | Path) -> dict[str, Path]:
+    def write(self, out: str | Path, fmt: str = "csv") -> dict[str, Path]:
         """Write ``efficiency.csv``, ``productivity.csv`` (with an index),
-        ``infeasible.csv``, ``spec.yaml`` (the spec as run) and ``log.yaml`` (notes, LP
-        count, time) to the folder ``out``; other files there are left alone.
+        ``infeasible.csv`` (or ``.parquet``), ``spec.yaml`` (the spec as run) and ``log.yaml``
+        (notes, LP count, time) to the folder ``out``, as every output folder
+        (:func:`gipro.tables.output_folder`); other files there are left alone.
 
         Raises
         ------
         InputError
             The folder cannot be written.
         """
+        from ..tables import output_folder, write_table, write_text
+
         out = Path(out)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except (FileExistsError, NotADirectoryError):
-            raise InputError(f"cannot write outputs to {out}: a file of that name exists",
-                             ["choose another --out folder"]) from None
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror}") from None
-        files = {"efficiency": out / "efficiency.csv"}
-        if self.productivity is not None:
-            files["productivity"] = out / "productivity.csv"
-        files.update({"infeasible": out / "infeasible.csv", "spec": out / "spec.yaml",
-                      "log": out / "log.yaml"})
-        try:
-            self.efficiency.to_csv(files["efficiency"], index=False)
+        files: dict[str, Path] = {}
+        log = {"notes": list(self.notes), "lp_calls": int(self.n_lp),
+               "seconds": round(float(self.seconds), 3),
+               "infeasible_lps": len(self.infeasible)}
+        with output_folder(out, kind="gtfp"):
+            files["efficiency"] = write_table(self.efficiency, out / "efficiency", fmt)
             if self.productivity is not None:
-                self.productivity.to_csv(files["productivity"], index=False)
-            self.infeasible.to_csv(files["infeasible"], index=False)
+                files["productivity"] = write_table(self.productivity, out / "productivity",
+                                                    fmt)
+            files["infeasible"] = write_table(self.infeasible, out / "infeasible", fmt)
+            files["spec"] = out / "spec.yaml"
             self.spec.to_yaml(files["spec"])
-            log = {"notes": list(self.notes), "lp_calls": int(self.n_lp),
-                   "seconds": round(float(self.seconds), 3),
-                   "infeasible_lps": len(self.infeasible)}
-            files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
-                                    encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}") from None
+            files["log"] = write_text(out / "log.yaml",
+                                      yaml.safe_dump(log, sort_keys=False, allow_unicode=True))
         return files
 
 

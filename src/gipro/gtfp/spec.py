@@ -255,7 +255,9 @@ class GTFPSpec(BaseModel):
         """The resolved spec as YAML (written to ``path`` if given)."""
         text = yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from ..tables import write_text
+
+            write_text(path, text)
         return text
 
     @classmethod
@@ -291,11 +293,7 @@ def load_spec(path: str | Path) -> GTFPSpec:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"GTFP spec {p} does not exist")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"cannot read GTFP spec {p}: it is not UTF-8 text ({exc.reason} at "
-                         f"byte {exc.start})", ["save the file as UTF-8"]) from None
-    except OSError as exc:
-        raise InputError(f"cannot read GTFP spec {p}: {exc.strerror or exc}") from None
+    from ..paths import read_text
+
+    text = read_text(p, "GTFP spec")
     return GTFPSpec.from_dict(load_yaml(text, f"GTFP spec {p}"), p.parent, f"GTFP spec {p}")

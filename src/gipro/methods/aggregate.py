@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import MethodError
+from ..tolerance import tied
 
 __all__ = [
     "CROSS_UNIT",
@@ -78,8 +79,13 @@ def _prepare(
     counted = w > 0
     if check and not counted.any(axis=-1).all():
         raise MethodError("aggregation weights are all zero for some group of children")
-    wa = np.where(~np.isnan(x) & counted, w, 0.0)
-    avail = wa > 0
+    missing = np.isnan(x)
+    if not missing.any():  # the usual case after imputation: the same arrays, fewer passes
+        wa = np.where(counted, w, 0.0)
+        avail = counted
+    else:
+        wa = np.where(~missing & counted, w, 0.0)
+        avail = wa > 0
     wsum = np.add.reduce(wa, axis=-1)
     ok = wsum > 0
     if min_share > 0:
@@ -143,9 +149,9 @@ def arithmetic_mean(
     >>> arithmetic_mean(np.array([1.0, 2.0, np.nan]), np.array([1.0, 3.0, 4.0])).item()
     1.75
     """
-    x, wa, _, ok, wsum = _prepare(x, weights, min_share, check)
+    x, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
     with np.errstate(invalid="ignore", divide="ignore"):
-        y = np.add.reduce(wa * np.where(wa > 0, x, 0.0), axis=-1) / wsum
+        y = np.add.reduce(wa * np.where(avail, x, 0.0), axis=-1) / wsum
     if y.ndim == 0:
         return np.where(ok, y, np.nan)
     y[~ok] = np.nan  # (a fresh array: in place beats np.where)
@@ -201,10 +207,10 @@ def geometric_mean(
     1.817121
     """
     x, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
-    xs = x + shift
+    xs = x + shift if shift else x
     _positive(xs, avail, names, "geometric mean" + (f" (after shift {shift:g})" if shift else ""))
     with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.where(wa > 0, np.log(np.where(avail, xs, 1.0)), 0.0)
+        logs = np.log(np.where(avail, xs, 1.0))  # log 1 = 0 where not available
         y = np.exp(np.sum(wa * logs, axis=-1) / wsum) - shift
     return np.where(ok, y, np.nan)
 
@@ -445,7 +451,9 @@ def outranking(
     .. math:: O_{ij} = \frac{\sum_{k} w_k \left([x_{ik} > x_{jk}] + \tfrac12 [x_{ik} = x_{jk}]
               \right)}{\sum_k w_k}
 
-    summing over the children available for both units (COINr ``outrankMatrix``; Munda G.,
+    summing over the children available for both units (COINr ``outrankMatrix``;
+    wins and losses whose weights balance within :data:`gipro.tolerance.RELATIVE` of the
+    total are a tie, 0.5 exactly; Munda G.,
     Nardo M. (2009), Noncompensatory/nonlinear composite indicators for ranking countries: a
     defensible setting, *Applied Economics* 41(12), 1513-1523; OECD/JRC Handbook (2008),
     section 6.3). Two units without a common child get 0.5 both ways; the diagonal is 0.
@@ -478,10 +486,15 @@ def outranking(
     wchild = w1[..., None, :, :]
     both = ~np.isnan(xi) & ~np.isnan(xj)
     wb = np.where(both, wchild, 0.0)
-    wins = np.sum(wb * ((xi > xj) + 0.5 * (xi == xj)), axis=-1)
+    won = np.sum(wb * (xi > xj), axis=-1)
+    lost = np.sum(wb * (xi < xj), axis=-1)
+    wins = won + 0.5 * np.sum(wb * (xi == xj), axis=-1)
     total = wb.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         m = np.where(total > 0, wins / np.where(total > 0, total, 1.0), 0.5)
+    # wins and losses whose weights balance are a tie, decided by the tolerance policy
+    # (gipro.tolerance.tied), never by the last bit of a float sum (0.1 + 0.2 against 0.3)
+    m = np.where(tied(won, lost, total) & (total > 0), 0.5, m)
     n = xb.shape[-2]
     eye = np.eye(n, dtype=bool)
     m = np.where(eye, 0.0, m)

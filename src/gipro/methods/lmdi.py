@@ -127,7 +127,7 @@ def logmean(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
     d = ap - bp
     eps = d / s
     ae = np.abs(eps)
-    res = np.empty(ap.shape)
+    res = np.zeros(ap.shape)  # (every entry is set by one of the three branches below)
     near = ae < _SERIES_EPS
     e2 = eps[near] ** 2
     res[near] = 0.5 * s[near] * (1.0 - e2 / 3.0 - 4.0 * e2 * e2 / 45.0)

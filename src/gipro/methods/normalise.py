@@ -32,12 +32,15 @@ indicators, *JOSS* 7(78), 4567 (functions ``n_minmax``, ``n_zscore``, ``n_goalpo
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import MethodError
+from ..tolerance import RELATIVE as _RTOL
+from ..tolerance import flat
 from .rank import rankdata
 
 __all__ = [
@@ -116,12 +119,11 @@ def column_bounds(x: np.ndarray, axis: Axis = -2) -> tuple[np.ndarray, np.ndarra
     ([[1.0, nan]], [[3.0, nan]])
     """
     x = np.asarray(x, dtype=float)
-    observed = ~np.isnan(x)
-    anyobs = observed.any(axis=axis, keepdims=True)
-    lower = np.where(anyobs, np.min(np.where(observed, x, np.inf), axis=axis, keepdims=True),
-                     np.nan)
-    upper = np.where(anyobs, np.max(np.where(observed, x, -np.inf), axis=axis, keepdims=True),
-                     np.nan)
+    with warnings.catch_warnings():  # a column with no observed value: NaN, said nowhere
+        warnings.simplefilter("ignore", RuntimeWarning)
+        # fmin/fmax skip NaN (NaN only where every value is missing): no masked copies of x
+        lower = np.fmin.reduce(x, axis=axis, keepdims=True)
+        upper = np.fmax.reduce(x, axis=axis, keepdims=True)
     return lower, upper
 
 
@@ -161,11 +163,17 @@ def column_moments(
     return mean, np.sqrt(var), n
 
 
-def constant_columns(x: np.ndarray, axis: Axis = -2) -> np.ndarray:
+def constant_columns(x: np.ndarray, axis: Axis = -2,
+                     bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Mask of indicators (per slice of ``axis``) that are observed but do not vary.
 
-    A column is constant when it has at least one observed value and its minimum equals its
-    maximum over ``axis`` (so a single observed value is constant too).
+    A column is constant when it has at least one observed value and its range is at most
+    :data:`gipro.tolerance.RELATIVE` (1e-12) times its largest magnitude over ``axis``
+    (:func:`gipro.tolerance.flat`): a single observed value is constant, and so is a column
+    of 0.3 and 0.30000000000000004 (rounding noise is not variation).
+
+    bounds : (lower, upper), optional
+        :func:`column_bounds` of ``x`` over ``axis`` when already computed.
 
     Returns
     -------
@@ -176,20 +184,23 @@ def constant_columns(x: np.ndarray, axis: Axis = -2) -> np.ndarray:
     --------
     >>> constant_columns(np.array([[1.0, 5.0], [2.0, 5.0]])).tolist()
     [[False, True]]
+    >>> constant_columns(np.array([[0.3], [0.1 + 0.2]])).tolist()
+    [[True]]
     """
-    return constant_bounds(*column_bounds(x, axis))
+    lower, upper = column_bounds(x, axis) if bounds is None else bounds
+    return constant_bounds(lower, upper)
 
 
 def constant_bounds(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """The rule of :func:`constant_columns` on known bounds (the one place it is written):
-    observed (``lower`` not NaN) and not varying (``upper`` not above ``lower``).
+    """The rule of :func:`constant_columns` on known bounds: observed and not varying
+    beyond rounding noise (:func:`gipro.tolerance.flat`).
 
     Examples
     --------
     >>> constant_bounds(np.array([1.0, 5.0, np.nan]), np.array([2.0, 5.0, np.nan])).tolist()
     [False, True, False]
     """
-    return ~np.isnan(lower) & ~(upper > lower)
+    return flat(lower, upper)
 
 
 def _label(mask: np.ndarray, shape: tuple[int, ...], names: Sequence[str] | None) -> list[Any]:
@@ -209,7 +220,7 @@ def _check_range(low: float, high: float) -> None:
 
 def _zero_range(lower: np.ndarray, upper: np.ndarray, shape: tuple[int, ...],
                 names: Sequence[str] | None, method: str) -> None:
-    bad = upper <= lower  # (False where a bound is missing: an all-missing column)
+    bad = flat(lower, upper)
     if bad.any():
         raise MethodError(
             f"{method}: indicator(s) {_label(bad, shape, names)} have zero range (the same value "
@@ -296,11 +307,12 @@ def minmax(
         raise MethodError(f"min-max range must have low < high, got [{low}, {high}]")
     x = np.asarray(x, dtype=float)
     lower, upper = _default_bounds(x, lower, upper, axis)
-    bad = ~np.isnan(lower) & ~(upper > lower)
+    bad = ~np.isnan(lower) & (flat(lower, upper) | ~(upper > lower))
     if bad.any():
         raise MethodError(
             f"min-max normalisation: indicator(s) {_label(bad, x.shape, names)} have zero range "
-            "(the same value for every unit), so min-max would divide by zero",
+            "(the same value for every unit, but for rounding), so min-max would divide by "
+            "zero",
             ["drop the indicator from the framework, or screen it out before normalising"],
         )
     with np.errstate(invalid="ignore"):
@@ -398,7 +410,9 @@ def zscore(
     Raises
     ------
     MethodError
-        If ``scale <= 0`` or an indicator has zero standard deviation.
+        If ``scale <= 0`` or an indicator has zero standard deviation: at most
+        :data:`gipro.tolerance.RELATIVE` times its mean's magnitude (a column constant but
+        for rounding, such as 0.3 and 0.30000000000000004, is constant).
 
     Examples
     --------
@@ -415,11 +429,13 @@ def zscore(
         sd = s if sd is None else sd
     mean = np.asarray(mean, dtype=float)
     sd = np.asarray(sd, dtype=float)
-    bad = ~np.isnan(mean) & ~(sd > 0)
+    with np.errstate(invalid="ignore"):  # sd within rounding of the mean's scale: constant
+        bad = ~np.isnan(mean) & ~(sd > _RTOL * np.abs(mean))
     if bad.any():
         raise MethodError(
             f"z-score: indicator(s) {_label(bad, x.shape, names)} have zero (or undefined) "
-            "standard deviation, so the z-score would divide by zero",
+            "standard deviation (the same value for every unit, but for rounding), so the "
+            "z-score would divide by zero",
             ["drop the indicator, or choose a constant-indicator policy"],
         )
     with np.errstate(invalid="ignore"):

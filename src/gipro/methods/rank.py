@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tolerance import RELATIVE
+
 __all__ = ["rank", "rankdata"]
 
 _TIES = ("min", "max", "average", "dense", "ordinal")
 
 
-#: Relative tolerance under which two scores are tied (see the module docstring).
-TIE_TOLERANCE = 1e-12
+#: Relative tolerance under which two scores are tied (see the module docstring): the one
+#: tolerance of :mod:`gipro.tolerance`.
+TIE_TOLERANCE = RELATIVE
 
 
 def rank(
@@ -81,9 +84,46 @@ def rank(
     if s.size == 0:
         return s.copy()
     key = -s if higher_is_better else s
+    if ties != "ordinal":  # one sort for the tolerance and the ranks
+        return _ranked(key, axis, tol, ties)
     if tol > 0 and s.shape[axis] > 1:
         key = _snap(key, axis, tol)
     return rankdata(key, method=ties, axis=axis)
+
+
+def _ranked(key: np.ndarray, axis: int, tol: float, ties: str) -> np.ndarray:
+    """``rankdata(_snap(key, axis, tol), method=ties, axis=axis)`` with one sort: the runs of
+    close values (:func:`_snap`) are the tie groups of the sorted keys. For every tie method
+    but ``ordinal`` (whose order within a group is the input's) the ranks are the same."""
+    k = np.moveaxis(key, axis, -1)
+    shape = k.shape
+    flat = k.reshape(-1, shape[-1])
+    m, n = flat.shape
+    order = np.argsort(flat, axis=1, kind="stable")  # NaN last
+    ks = np.take_along_axis(flat, order, axis=1)
+    valid = ~np.isnan(ks)
+    gap = np.diff(ks, axis=1)
+    if tol > 0 and n > 1:
+        a = np.abs(flat)
+        scale = np.fmax.reduce(np.where(np.isfinite(a), a, np.nan), axis=1, keepdims=True)
+        tied = gap <= tol * scale  # (NaN compares False: a NaN is never close)
+    else:
+        tied = gap == 0
+    new = np.ones((m, n), dtype=bool)
+    new[:, 1:] = ~tied
+    pos = np.broadcast_to(np.arange(n), (m, n))
+    if ties == "dense":
+        r = np.cumsum(new, axis=1).astype(float)
+    else:
+        first = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
+        end = np.ones((m, n), dtype=bool)
+        end[:, :-1] = new[:, 1:]
+        last = np.minimum.accumulate(np.where(end, pos, n)[:, ::-1], axis=1)[:, ::-1]
+        r = (first + 1.0 if ties == "min" else last + 1.0 if ties == "max"
+             else (first + last) / 2.0 + 1.0)
+    out = np.full((m, n), np.nan)
+    np.put_along_axis(out, order, np.where(valid, r, np.nan), axis=1)
+    return np.moveaxis(out.reshape(shape), -1, axis)
 
 
 def rankdata(x: np.ndarray, *, method: str = "average", axis: int = -1) -> np.ndarray:

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import MethodError
+from ..tolerance import RELATIVE, flat
 
 __all__ = [
     "FALLBACKS",
@@ -126,7 +127,7 @@ def skew_kurt(x: np.ndarray, axis: int = -2) -> tuple[np.ndarray, np.ndarray]:
     shape = xm.shape[1:]
     # one memory layout (units x columns, C order) whatever the caller's: numpy sums a
     # contiguous axis pairwise and a strided one in order, which can differ in the last bit
-    flat = np.ascontiguousarray(xm.reshape(xm.shape[0], -1))
+    flat = np.ascontiguousarray(xm.reshape(xm.shape[0], int(np.prod(shape))))  # (0 units too)
     s, k = _moments(flat, ~np.isnan(flat))
     return s.reshape(shape), k.reshape(shape)
 
@@ -183,12 +184,13 @@ def shape_stats(m2: np.ndarray, m3: np.ndarray, m4: np.ndarray, big: np.ndarray,
     values, or no variation."""
     n, root, n_2, n_1, n1, n23 = terms
     with np.errstate(invalid="ignore", divide="ignore"):
-        # zero variance (relative to the data's magnitude, now 1) -> undefined, not huge
-        flat = ~(m2 > 1e-28) | (big == 0)
+        # zero variance relative to the data's magnitude (now 1), the tolerance policy's
+        # sd <= RELATIVE * max|x| (gipro.tolerance) -> undefined, not huge
+        still = ~(m2 > RELATIVE * RELATIVE) | (big == 0)
         skew = m3 / m2**1.5 * root / n_2
         kurt = n_1 * (n1 * (m4 / (m2 * m2) - 3.0) + 6.0) / n23
-    skew[flat | (n < 3)] = np.nan  # (small vectors: setting in place beats np.where)
-    kurt[flat | (n < 4)] = np.nan
+    skew[still | (n < 3)] = np.nan  # (small vectors: setting in place beats np.where)
+    kurt[still | (n < 4)] = np.nan
     return skew, kurt
 
 
@@ -274,7 +276,7 @@ def _boxcox_lambda(shifted: np.ndarray, axis: int) -> np.ndarray:
     for idx in np.ndindex(col_shape):
         v = moved[idx]
         v = v[~np.isnan(v)]
-        if v.size >= 2 and np.ptp(v) > 0:
+        if v.size >= 2 and not flat(v.min(), v.max()):
             lam[idx] = stats.boxcox_normmax(v, method="mle")
     return lam
 
@@ -441,15 +443,23 @@ def apply_fitted(x: np.ndarray, t: Treatment) -> np.ndarray:
     [[5.0, 0.0], [1.0, 4.615121]]
     """
     x = np.asarray(x, dtype=float)
-    mode = np.asarray(t.mode)[..., None, :]
-    y = x
-    if (t.mode == 1).any():
-        y = np.where(mode == 1, np.minimum(np.maximum(x, np.asarray(t.low)[..., None, :]),
-                                           np.asarray(t.high)[..., None, :]), y)
-    for code in np.unique(t.mode[t.mode > 1]):
-        f = _shaped(x, MODES[code], np.asarray(t.min)[..., None, :],
-                    np.asarray(t.max)[..., None, :], np.asarray(t.lmbda)[..., None, :])
-        y = np.where(mode == code, f, y)
+    modes = np.asarray(t.mode)
+    ks = np.flatnonzero((modes != 0).reshape(-1, modes.shape[-1]).any(axis=0))
+    y = x.copy()
+    if not ks.size:  # every column unchanged
+        return y
+    sub = t.take((..., ks))  # the columns treated somewhere: the others stay as they are
+    xs = x[..., ks]
+    mode = np.asarray(sub.mode)[..., None, :]
+    ys = xs
+    if (sub.mode == 1).any():
+        ys = np.where(mode == 1, np.minimum(np.maximum(xs, np.asarray(sub.low)[..., None, :]),
+                                            np.asarray(sub.high)[..., None, :]), ys)
+    for code in np.unique(sub.mode[sub.mode > 1]):
+        f = _shaped(xs, MODES[code], np.asarray(sub.min)[..., None, :],
+                    np.asarray(sub.max)[..., None, :], np.asarray(sub.lmbda)[..., None, :])
+        ys = np.where(mode == code, f, ys)
+    y[..., ks] = ys
     return y
 
 
@@ -533,8 +543,10 @@ def treat(
     * ``force``: winsorise exactly ``winmax`` points (or as many as possible) whatever the
       check says, and apply no fallback (COINr ``force_win``);
     * degenerate columns stop cleanly (field case B19): fewer than 4 observed values or no
-      variation -> untreated, status 6. When one more round would leave fewer than 2 distinct
-      values, ``on_constant="refuse"`` (default) stops before it (status 7; the fallback is
+      variation -> untreated, status 6 (a forced winsorisation, which does not consult the
+      check, still treats a column of fewer than 4 values: status 2). When one more round
+      would leave fewer than 2 distinct values, ``on_constant="refuse"`` (default) stops
+      before it (status 7; the fallback is
       then tried), ``"allow"`` makes the round and stops (status 8: the indicator is constant,
       which a later min-max will refuse), ``"error"`` raises;
     * a fallback is applied to the original column when the check still fails; its result is
@@ -757,8 +769,11 @@ def treat_columns(
                    cap_lo, cap_hi)
         mode[nwin > 0] = 1
         win = nwin > 0
-        status[win & forced & (status < 6)] = 2
+        status[win & forced & (status <= 6)] = 2  # (forced: also when it cannot be assessed)
         status[win & ~forced & ~fails & (status < 6)] = 1
+        # forced, failing, and no point could be moved (winmax below the tied extreme): no
+        # fallback is tried for a forced column, so it still fails -- never "passes"
+        status[forced & ~win & fails & (status == 0)] = 5
     # still failing after winsorisation (and not forced / disabled / unassessable); not after
     # the constant guard stopped it: the column is then two-valued, and no monotone transform
     # changes the skewness of a two-valued variable
@@ -774,7 +789,7 @@ def treat_columns(
                 continue
             t_min[sel], t_max[sel], t_lam[sel], s2, k2 = data.fallback(
                 sel, kind, boxcox_lambda,
-                [names[j % n_ind] if names is not None else int(j) for j in sel])
+                [names[j % n_ind] if names is not None else int(j % n_ind) for j in sel])
             mode[sel] = MODES.index(kind)
             nwin[sel] = 0
             fb_used[sel] = kind

@@ -528,8 +528,12 @@ def _bod_slice(y: np.ndarray, min_share: float) -> tuple[np.ndarray, np.ndarray]
 
     a = sp.csr_matrix((y0[k, j], (b * u + k, b * c + j)), shape=(n_rows, idx.size * c))
     obj = -y0[idx].reshape(-1)
-    colmax = np.max(y0, axis=0)
-    ub = np.where(obs[idx], np.where(colmax > 0, 1.0 / np.where(colmax > 0, colmax, 1.0), 0.0),
+    # w_j <= 1 / (largest value of child j among the unit's reference units): implied by the
+    # constraints (a reference unit scores at most 1), stated to keep the weights of children
+    # worth 0 bounded. Only reference units count: a unit that lacks one of the unit's
+    # children (or takes no part, below min_share) does not constrain its weights.
+    refmax = np.max(np.where(ref[:, :, None], y0[None, :, :], 0.0), axis=1)  # (n_blocks, c)
+    ub = np.where(avail, np.where(refmax > 0, 1.0 / np.where(refmax > 0, refmax, 1.0), 0.0),
                   0.0).reshape(-1)
     res = linprog(obj, A_ub=a, b_ub=np.ones(n_rows), bounds=np.c_[np.zeros_like(ub), ub],
                   method="highs")

@@ -9,6 +9,8 @@
 * MIIT green index (:func:`green_index`), an UNVERIFIED hypothesis of the formula.
 * Enterprise roll-up (:func:`rollup`), crosswalk and coverage (:func:`crosswalk`,
   :func:`coverage_report`), the park26 composite index (:func:`park26`).
+* The data-entry workbook (:func:`write_template`, :func:`read_template`) and frameworks a
+  user corrects and cites (:func:`export_park_framework`, ``user_verified``/``user_source``).
 
 Quick use::
 
@@ -26,12 +28,14 @@ from .io import read_park_data
 from .model import (
     RequirementFramework,
     builtin_park_frameworks,
+    export_park_framework,
     load_catalogue,
     load_park_framework,
     park_framework_from_dict,
 )
 from .rollup import ENTERPRISE_COLUMNS, rollup, rollup_table
 from .scorecard import park26, scorecard
+from .workbook import read_template, write_template
 
 
 def example() -> ParkData:
@@ -55,6 +59,7 @@ __all__ = [
     "coverage_report",
     "crosswalk",
     "example",
+    "export_park_framework",
     "green_index",
     "how_to_get",
     "load_catalogue",
@@ -62,7 +67,9 @@ __all__ = [
     "park26",
     "park_framework_from_dict",
     "read_park_data",
+    "read_template",
     "rollup",
     "rollup_table",
     "scorecard",
+    "write_template",
 ]

@@ -82,12 +82,13 @@ def _items(fw_code: str | RequirementFramework) -> pd.DataFrame:
         t["framework"] = fw.code
         t["verified"] = t["verified"].astype(bool)
         t = t[["framework", "category", "item", "name", "status", "indicator", "item_unit",
-               "threshold", "verified"]]
+               "threshold", "verified", "verification"]]
     else:
         fw = load_framework(fw_code)
         rows = [{"framework": fw.code, "category": n.parent, "item": n.code,
                  "name": n.label(), "status": "index indicator", "indicator": n.code,
-                 "item_unit": n.unit, "threshold": "", "verified": np.nan}
+                 "item_unit": n.unit, "threshold": "", "verified": np.nan,
+                 "verification": ""}
                 for n in fw.indicators]
         t = pd.DataFrame(rows)
     units = {i.code: i.unit for i in cat.indicators}
@@ -115,9 +116,9 @@ def crosswalk(
     -------
     pandas.DataFrame
         One row per framework item: ``framework, category, item, name, status, indicator,
-        item_unit, indicator_unit, origin, threshold, verified, how_to_get`` and, with data,
-        ``in_data`` (the indicator has at least one value), ``park_years_with_value``,
-        ``park_years`` and ``share_with_value``.
+        item_unit, indicator_unit, origin, threshold, verified, verification, how_to_get``
+        and, with data, ``in_data`` (the indicator has at least one value),
+        ``park_years_with_value``, ``park_years`` and ``share_with_value``.
 
     Examples
     --------

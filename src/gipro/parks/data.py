@@ -670,8 +670,12 @@ def park_table(parks: pd.DataFrame | None, codes: pd.Series, *,
             continue
         s = table[col]
         text = s.dropna().map(lambda v: str(v).strip().lower())
-        if len(text) and text.isin(TRUE_WORDS | FALSE_WORDS).all() and not text.isin(
-                {"1", "0", "1.0", "0.0"}).all():
+        text = text[text != ""]
+        words = text.isin((TRUE_WORDS | FALSE_WORDS) - {"1", "0", "1.0", "0.0"})
+        flags = text.isin(TRUE_WORDS | FALSE_WORDS)
+        # a yes/no column (at least half its cells yes/no words): every other cell is an
+        # error (parse_flag names it) -- "maybe" read as "no" would change a verdict
+        if len(text) and words.any() and flags.mean() >= 0.5:
             table[col] = parse_flag(s, f"park attribute {col}").map(
                 {1.0: True, 0.0: False}).astype(object)
     return table

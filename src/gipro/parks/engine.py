@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..units import fraction_like, is_percent_unit
+from ..units import fraction_like, is_percent_unit, percent_outside
 from .data import SYNTHETIC, ParkData
 from .model import RequirementFramework, format_threshold, load_catalogue, load_park_framework
 
@@ -173,16 +173,19 @@ class Assessment:
                 "categories": self.categories, "verdicts": self.verdicts,
                 "priorities": self.priorities}
 
-    def to_csv(self, out_dir: str | Path, prefix: str | None = None) -> dict[str, Path]:
-        """Write the tables as ``<prefix>_<table>.csv`` (prefix: the framework code)."""
+    def to_csv(self, out_dir: str | Path, prefix: str | None = None, fmt: str = "csv"
+               ) -> dict[str, Path]:
+        """Write the tables as ``<prefix>_<table>.csv`` (prefix: the framework code; or
+        ``.parquet`` with ``fmt="parquet"``), as every output folder
+        (:func:`gipro.tables.output_folder`)."""
+        from ..tables import output_folder, write_table
+
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         prefix = prefix or self.framework.code
         files = {}
-        for name, t in self.tables().items():
-            p = out / f"{prefix}_{name}.csv"
-            t.to_csv(p, index=False)
-            files[f"{prefix}_{name}"] = p
+        with output_folder(out, kind="assess"):
+            for name, t in self.tables().items():
+                files[f"{prefix}_{name}"] = write_table(t, out / f"{prefix}_{name}", fmt)
         return files
 
 
@@ -441,6 +444,8 @@ def assess(
     t["data_status"] = t["park"].map(data.parks["data_status"]).to_numpy()
     t["framework"] = fw.code
     t["check"], warnings = _fraction_checks(t, data)
+    t["check"], more = _percent_range_checks(t, t["check"].to_numpy(dtype=object))
+    warnings += more
     cols = ["data_status", "framework", "park", "year", "category", "topic", "requirement",
             "name", "indicator", "unit", "comparator", "threshold", "threshold_basis",
             "threshold_kind", "verified", "flag", "status", "group", "status_uncertain",
@@ -524,6 +529,33 @@ def _fraction_checks(t: pd.DataFrame, data: ParkData) -> tuple[np.ndarray, list[
             f"instead of percentages (an Excel % cell: 96 % saved as 0.96)? If so, multiply "
             "them by 100; gipro does not rescale")
     return check, warnings
+
+
+def _percent_range_checks(t: pd.DataFrame, check: np.ndarray
+                          ) -> tuple[np.ndarray, list[str]]:
+    """Flag values of % indicators outside [0, 100] (:func:`gipro.units.percent_outside`:
+    a share of 250 % is a typing slip or another unit, and would count as "met"): the
+    ``check`` text of the rows concerned (added to ``check``) and one warning per indicator
+    naming the parks and years. Nothing is changed."""
+    pct = t["ind_unit"].map(is_percent_unit).to_numpy(dtype=bool)
+    val = t["value"].to_numpy(dtype=float)
+    hit = pct & percent_outside(val)
+    if not hit.any():
+        return check, []
+    out = check.copy()
+    for i in np.flatnonzero(hit):
+        note = f"value {val[i]:g} is outside [0, 100] for an indicator in %: check it"
+        out[i] = f"{out[i]}; {note}" if out[i] else note
+    warnings = []
+    rows = t[hit].drop_duplicates(["park", "year", "indicator"])
+    for ind, g in rows.groupby("indicator", sort=False):
+        cells = [f"{p} {y} ({v:g})" for p, y, v in g[["park", "year", "value"]].itertuples(
+            index=False)]
+        warnings.append(f"{ind} is in % but has values outside [0, 100]: "
+                        + ", ".join(cells[:10]) + (" ..." if len(cells) > 10 else "")
+                        + "; a share cannot be negative or above 100 % (a typing slip or "
+                        "another unit?); gipro does not change them")
+    return out, warnings
 
 
 def _park_label(code: str, name: Any) -> str:

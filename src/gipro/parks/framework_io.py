@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import FrameworkError, InputError
 from .flags import FLAG_HINT, flag_value
-from .sheets import SheetFile, cell_name, column_letter
+from .sheets import SheetFile, cell_name, cell_text, column_letter
 
 __all__ = ["TABLES", "read_framework_tables", "write_framework_csv", "write_framework_xlsx"]
 
@@ -166,14 +166,17 @@ def write_framework_csv(fw: dict, path: str | Path) -> Path:
     path = Path(path)
     tables = to_tables(fw)
     cols = ["table", *dict.fromkeys(c for t in TABLES.values() for c in t)]
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+    from ..tables import neutralise_cell, replace_file
+
+    with replace_file(path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
         for name, rows in tables.items():
             head = TABLES[name]
             for row in rows:
                 rec = dict(zip(head, row, strict=True))
-                w.writerow([name, *(_cell_text(rec.get(c)) for c in cols[1:])])
+                w.writerow([name, *(neutralise_cell(_cell_text(rec.get(c)))
+                                    for c in cols[1:])])
     return path
 
 
@@ -321,7 +324,10 @@ def write_framework_xlsx(fw: dict, path: str | Path, choices: dict[str, list[str
         ws.protection.sheet = True
         ws.protection.formatColumns = False
         ws.protection.formatRows = False
-    wb.save(path)
+    from ..tables import replace_file
+
+    with replace_file(path) as tmp:
+        wb.save(tmp)
     return path
 
 
@@ -341,12 +347,7 @@ class _Cells:
         self.problems: list[str] = []
 
     def text(self, v: Any) -> str | None:
-        if v is None:
-            return None
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        s = str(v).strip()
-        return s or None
+        return cell_text(v)
 
     def flag(self, v: Any, where: str, default: bool | None = None) -> bool | None:
         try:
@@ -647,9 +648,13 @@ def _header_problems(found: list[Any], head: tuple[str, ...],
 
 
 def _read_csv(path: Path) -> tuple[dict, Callable[[tuple], str | None]]:
+    from ..paths import check_input
+    from ..tables import restore_cell
+
+    check_input(path, "park framework file")
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            lines = list(csv.reader(fh))
+            lines = [[restore_cell(c) for c in row] for row in csv.reader(fh)]
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read {path.name}: it is not UTF-8 text ({exc.reason} at "
                          f"byte {exc.start})", ["save it as 'CSV UTF-8'"]) from None

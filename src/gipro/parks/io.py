@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..panel import NumberFormat
+from ..paths import check_input
 from .data import FILE_ROW, ParkData, park_codes, parse_numbers
 from .rollup import QUANTITIES, rollup
 
@@ -160,6 +161,7 @@ def leading_comments(path: Path) -> int:
     """Number of lines starting with '#' above the header of a text file (the example files
     carry a provenance line)."""
     n = 0
+    check_input(path, "park data file")  # never a FIFO or device (the open would block)
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
             for line in fh:

@@ -239,6 +239,10 @@ class Catalogue(_Model):
 
 def _read_yaml(res_or_path: Any, what: str) -> Any:
     """Parse a YAML file strictly (a key written twice is an error, :mod:`gipro.yamlio`)."""
+    if isinstance(res_or_path, Path):  # a user's file: regular, bounded, remembered
+        from ..paths import read_text
+
+        return load_yaml(read_text(res_or_path, what), what)
     try:
         text = res_or_path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -637,7 +641,9 @@ class RequirementFramework(_Named):
         return code
 
     def table(self):
-        """The requirements as a DataFrame (one row per requirement, thresholds as text)."""
+        """The requirements as a DataFrame (one row per requirement, thresholds as text;
+        ``verified`` by gipro's reading or by the user with a source, and ``verification``
+        saying which)."""
         import pandas as pd
 
         rows = []
@@ -647,9 +653,10 @@ class RequirementFramework(_Named):
                 "requirement": r.code, "name": r.name.get("en"), "name_zh": r.name.zh,
                 "indicator": r.indicator, "unit": r.unit, "comparator": r.comparator,
                 "threshold": format_threshold(r.threshold), "threshold_text": r.threshold_text,
-                "status": r.status, "group": r.group, "status_uncertain": r.status_uncertain,
-                "variants": len(r.variants), "verified": r.verified, "source": r.source,
-                "note": r.note,
+                "status": r.status, "group": r.group,
+                "status_uncertain": r.status_uncertain and not r.user_checked,
+                "variants": len(r.variants), "verified": r.is_verified,
+                "verification": r.verification, "source": r.source, "note": r.note,
             })
         return pd.DataFrame(rows)
 
@@ -789,8 +796,10 @@ def export_park_framework(ref: str | Path | RequirementFramework, path: str | Pa
                 "text, set\n# user_verified: true and user_source: '<document, clause, "
                 "page>'. An edited value\n# without a source stays unverified. 'verified' "
                 "is gipro's own reading of the source.\n")
-        path.write_text(head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
-                                              width=100), encoding="utf-8")
+        from ..tables import write_text
+
+        write_text(path, head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
+                                               width=100))
         return path
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -922,6 +931,9 @@ def _against_base(fw: RequirementFramework, origin: str) -> RequirementFramework
             edits.append(f"{fw.code} {label}: {_describe(part)} ({was}); {now}")
             if part.verified:
                 cleared.add(label)
+    if fw.structure_verified and not base.structure_verified:
+        claims.append(f"structure_verified: the built-in {base.code} does not have its "
+                      "structure verified, and a file cannot claim it")
     if claims:
         raise FrameworkError(f"invalid park framework {origin}", claims)
     base_structure = ({c.code for c in base.categories}, {r.code for r in base.requirements})

@@ -102,6 +102,8 @@ WEIGHTED_SHARES = {
     "green_industry_va_share_pct": ("green_industry", "value_added"),
 }
 WINDOW = 3
+#: Park-level records the roll-up reads from ``park_records`` (IVA per unit of industrial land).
+PARK_INPUTS = ("industrial_land_km2",)
 
 
 def _prepare(ent: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFrame:
@@ -432,8 +434,8 @@ def rollup(
     land = None
     if park_records is not None:
         v = park_records.values
-        land = v[v["indicator"] == "industrial_land_km2"][["park", "year", "value"]].rename(
-            columns={"value": "industrial_land_km2"})
+        land = v[v["indicator"] == PARK_INPUTS[0]][["park", "year", "value"]].rename(
+            columns={"value": PARK_INPUTS[0]})
     table, notes = rollup_table(enterprises, min_coverage=min_coverage, columns=columns,
                                 land=land)
     keep = table[table["indicator"] != "industrial_land_km2"]

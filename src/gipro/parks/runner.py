@@ -17,6 +17,8 @@ import pandas as pd
 
 from ..errors import GiproError, InputError
 from ..links import docs_url
+from ..paths import output_name
+from ..tables import output_folder, write_table, write_text
 from .data import ParkData
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .gi import GreenIndex
     from .model import RequirementFramework
 
-__all__ = ["PARK_FRAMEWORKS", "AssessRun", "load_input", "run_assess"]
+__all__ = ["PARK_FRAMEWORKS", "AssessRun", "default_framework", "load_input", "run_assess"]
 
 #: What ``--framework`` of ``gipro assess`` names besides a framework file.
 PARK_FRAMEWORKS = ("eip", "hj274", "miit", "park26", "all")
@@ -78,12 +80,58 @@ def load_input(park_data: str | Path | None, *, example: bool = False,
     """
     from . import example as _example
     from .io import read_park_data
+    from .workbook import is_template, read_template
 
     if park_data is None or example:
         if park_data is not None:
             raise InputError("give PARK_DATA or --example, not both")
         return _example()
-    return read_park_data(park_data, parks=parks, enterprises=enterprises, **reader)
+    path = Path(park_data)
+    if is_template(path):
+        given = [opt for key, opt in _READER_OPTIONS.items()
+                 if reader.get(key, _READER_DEFAULTS.get(key)) != _READER_DEFAULTS.get(key)]
+        given += [opt for opt, v in (("--parks", parks), ("--enterprises", enterprises))
+                  if v is not None]
+        if given:
+            raise InputError(f"{path.name} is a gipro data-entry workbook: "
+                             f"{', '.join(given)} do(es) not apply to it",
+                             ["its parks and enterprise records are on its own sheets and "
+                              "its cells are read as typed; leave the option(s) out"])
+        return read_template(path)
+    return read_park_data(path, parks=parks, enterprises=enterprises, **reader)
+
+
+#: Reader options of :func:`gipro.parks.read_park_data` (CLI names) that a data-entry
+#: workbook does not take, with their defaults.
+_READER_OPTIONS = {"sep": "--sep", "decimal": "--decimal", "thousands": "--thousands",
+                   "na_values": "--na-value", "encoding": "--encoding", "sheet": "--sheet",
+                   "strip_codes": "--strip-codes", "crosswalk": "--crosswalk",
+                   "unknown": "--ignore-unknown"}
+_READER_DEFAULTS = {"sep": None, "decimal": ".", "thousands": None, "na_values": None,
+                    "encoding": "utf-8-sig", "sheet": None, "strip_codes": False,
+                    "crosswalk": None, "unknown": "error"}
+
+
+def default_framework(park_data: str | Path | None) -> str:
+    """What ``gipro assess`` assesses when ``--framework`` is not given: the framework a
+    data-entry workbook was made for (``gipro template --framework``), else ``all``.
+
+    Raises
+    ------
+    InputError
+        A workbook made from a framework file that no longer exists.
+    """
+    from .model import builtin_park_frameworks
+    from .workbook import is_template, template_framework
+
+    if park_data is None or not is_template(park_data):
+        return "all"
+    fw = template_framework(park_data)
+    if fw in PARK_FRAMEWORKS or fw in builtin_park_frameworks() or Path(fw).exists():
+        return fw
+    raise InputError(f"{Path(park_data).name} was made for the framework file {fw}, which "
+                     "does not exist here", ["give the framework: gipro assess FILE "
+                                             "--framework FRAMEWORK_FILE"])
 
 
 def _park26_missing(data: ParkData) -> list[str]:
@@ -101,6 +149,7 @@ def run_assess(
     *,
     year: int | None = None,
     tolerance: float = 0.10,
+    fmt: str = "csv",
 ) -> AssessRun:
     """Assess the parks against each chosen framework and write the tables.
 
@@ -121,6 +170,9 @@ def run_assess(
         Year summarised (default: the latest).
     tolerance : float
         Partly-met band (see :func:`gipro.parks.assess`).
+    fmt : {"csv", "parquet"}
+        Format of the tables (written as every output folder,
+        :func:`gipro.tables.output_folder`).
 
     Returns
     -------
@@ -132,11 +184,7 @@ def run_assess(
         A year not in the data, an output folder that cannot be written, every error of
         the assessment.
     """
-    from .crosswalk import coverage_report, crosswalk
-    from .engine import assess
-    from .gi import green_index
     from .model import load_park_framework
-    from .scorecard import park26, scorecard
 
     run = AssessRun(data)
     every = isinstance(framework, str) and framework == "all"
@@ -158,11 +206,21 @@ def run_assess(
                                f"its 26 indicators ({shown}); coverage_missing.csv says how "
                                "to obtain each")
             chosen.remove("park26")
+    for fw in chosen:  # framework codes become file names (<code>_requirements.csv)
+        output_name(fw if isinstance(fw, str) else fw.code, "park framework code")
     out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}") from None
+    with output_folder(out, kind="assess"):
+        return _write_assess(run, data, chosen, every, out, year, tolerance, fmt)
+
+
+def _write_assess(run: AssessRun, data: ParkData, chosen: list[Any], every: bool, out: Path,
+                  year: int | None, tolerance: float, fmt: str) -> AssessRun:
+    """The assessments of :func:`run_assess`, their tables written into ``out``."""
+    from .crosswalk import coverage_report, crosswalk
+    from .engine import assess
+    from .gi import green_index
+    from .scorecard import park26, scorecard
+
     status = "SYNTHETIC" if data.synthetic else "user data"
     head = ("SYNTHETIC example data -- illustrative parks, not real measurements"
             if data.synthetic else f"park data: {data.origin or 'user data'}")
@@ -170,9 +228,7 @@ def run_assess(
     warnings: list[str] = []
 
     def save(df: pd.DataFrame, name: str) -> None:
-        p = out / f"{name}.csv"
-        df.to_csv(p, index=False)
-        run.files[name] = p
+        run.files[name] = write_table(df, out / name, fmt)
         run.tables[name] = df
 
     save(data.wide(), "park_indicators")
@@ -203,7 +259,7 @@ def run_assess(
         a = assess(fw, data, tolerance=tolerance)
         run.assessments.append(a)
         warnings.extend(f"{a.framework.code}: {w}" for w in a.warnings)
-        run.files.update(a.to_csv(out))
+        run.files.update(a.to_csv(out, fmt=fmt))
         run.tables.update((f"{a.framework.code}_{k}", t) for k, t in a.tables().items())
         lines.append("")
         lines.append(a.summary(year))
@@ -238,11 +294,11 @@ def run_assess(
     framework_notes = [n for a in run.assessments for n in a.framework.notes]
     notes = "\n".join([head, *data.notes, *(f"WARNING {w}" for w in warnings),
                        *(f"note: {n}" for n in [*framework_notes, *run.skipped])])
-    (out / "README.txt").write_text(
+    run.files["README"] = write_text(
+        out / "README.txt",
         notes + "\nThresholds marked UNVERIFIED (column flag) were not read in a primary "
         f"source; see {docs_url('parks')}. 'verified by user: <source>' marks a threshold or rule "
-        "you verified, with the source you gave.\n", encoding="utf-8")
-    run.files["README"] = out / "README.txt"
+        "you verified, with the source you gave.\n")
     run.text = "\n".join(lines)
     return run
 

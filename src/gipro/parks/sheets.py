@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["Block", "SheetFile", "cell_name", "column_letter"]
+__all__ = ["Block", "SheetFile", "cell_name", "cell_text", "column_letter"]
 
 
 def column_letter(col: int) -> str:
@@ -44,6 +44,23 @@ def cell_name(sheet: str, row: int, col: int) -> str:
     'indicators!F12'
     """
     return f"{sheet}!{column_letter(col)}{row}"
+
+
+def cell_text(v: Any) -> str | None:
+    """A cell read as text: None when empty or blank, a whole number without ``.0`` (a code
+    typed as a number), spaces around removed.
+
+    Examples
+    --------
+    >>> cell_text(" A "), cell_text(7.0), cell_text("  "), cell_text(None)
+    ('A', '7', None, None)
+    """
+    if v is None:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = str(v).strip()
+    return s or None
 
 
 def _blank(v: Any) -> bool:

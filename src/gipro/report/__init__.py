@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 #: checks options such as ``--lang`` without loading plotly)
 _LAZY = {
     "Context": "context", "Report": "builder", "park_report": "builder",
-    "report_for_build": "builder", "write_excel": "excel", "LANGUAGES": "i18n",
+    "report_for_build": "builder", "write_excel": "excel", "write_workbook_tables": "excel",
+    "LANGUAGES": "i18n",
     "translate": "i18n", "CHARTS": "images", "ImageEngineError": "images",
     "build_chart": "images", "save_image": "images", "Methodology": "sections",
     "IndicatorStats": "sections",
@@ -50,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import charts
     from .builder import Report, park_report, report_for_build
     from .context import Context
-    from .excel import write_excel
+    from .excel import write_excel, write_workbook_tables
     from .i18n import LANGUAGES, translate
     from .images import CHARTS, ImageEngineError, build_chart, save_image
     from .productivity import Productivity, productivity_report, productivity_workbook
@@ -110,4 +111,5 @@ __all__ = [
     "translate",
     "unit_names",
     "write_excel",
+    "write_workbook_tables",
 ]

@@ -185,10 +185,12 @@ class Report:
             from .pdf import print_pdf
 
             return print_pdf(html, path, lang=self.lang)
+        from ..tables import write_text
+
         try:
             if path.parent and not path.parent.exists():
                 path.parent.mkdir(parents=True)
-            path.write_text(html, encoding="utf-8")
+            write_text(path, html)
         except OSError as exc:
             raise InputError(f"cannot write the report to {path}: {exc.strerror}") from None
         return path

@@ -49,6 +49,7 @@ import pandas as pd
 import yaml
 
 from ..errors import InputError
+from ..paths import output_name
 from ..version import __version__
 from .i18n import about_text, column_text, translate
 
@@ -59,7 +60,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..progress import ProgressReport
     from .sections import Robustness, Scenarios
 
-__all__ = ["MAX_ROWS", "PARK_SHEETS", "number_format", "workbook_tables", "write_excel"]
+__all__ = ["MAX_ROWS", "PARK_SHEETS", "number_format", "workbook_tables", "write_excel",
+           "write_workbook_tables"]
 
 MAX_ROWS = 1_048_576
 MAX_TEXT = 32_767
@@ -381,8 +383,9 @@ def write_excel(
     for key, (df, _) in tabs.items():
         if len(df) + 1 > MAX_ROWS:
             raise InputError(f"table {key!r} has {len(df):,} rows; an Excel sheet holds at "
-                             f"most {MAX_ROWS - 1:,}", ["write CSV files instead (gipro run "
-                                                         "--out DIR)"])
+                             f"most {MAX_ROWS - 1:,}", ["write the tables as files instead: gipro "
+                                                         "export --format parquet --out DIR "
+                                                         "(or csv)"])
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     about = wb.create_sheet(about_name)
@@ -424,11 +427,88 @@ def write_excel(
         cols = [_column(ws, frame[c], names[key], WriteOnlyCell) for c in frame.columns]
         for row in zip(*cols, strict=True):
             ws.append(row)
+    from ..tables import replace_file
+
     try:
-        wb.save(path)
+        with replace_file(path) as tmp:
+            wb.save(tmp)
     except OSError as exc:
         raise InputError(f"cannot write the workbook {path}: {exc.strerror}") from None
     return path
+
+
+def write_workbook_tables(
+    out_dir: str | Path,
+    build: Build,
+    format: str = "csv",
+    *,
+    progress: bool | ProgressReport = True,
+    base: int | None = None,
+    end: int | None = None,
+    lang: str = "en",
+) -> dict[str, Path]:
+    """The tables of :func:`write_excel`'s workbook as files: one CSV or Parquet file per
+    sheet, for builds too big for a workbook (an Excel sheet holds 1,048,576 rows).
+
+    Each table is written under its English sheet key (``ranking``, ``results``, ``raw``,
+    ``normalised``..., ``progress_index``, ``treat.summary``), with the column names of
+    ``gipro run``'s tables (English) and the unit and code names in ``lang``;
+    ``about.<format>`` lists every table with its description in ``lang`` (the workbook's
+    about sheet). The folder is an output folder (:func:`gipro.tables.output_folder`: locked,
+    listed in its manifest, marked incomplete until the last file is written).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The folder (created when missing).
+    build : Build
+        A run build.
+    format : {"csv", "parquet"}
+        Format of the files (:func:`gipro.tables.write_table`).
+    progress, base, end, lang :
+        As in :func:`write_excel`.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The file written for each table key (``about`` included).
+
+    Raises
+    ------
+    InputError
+        An unknown format; a table key that cannot be a file name; the folder cannot be
+        written (another gipro command writing it, a file gipro did not write in the way).
+    """
+    from ..tables import output_folder, write_table
+
+    if format not in ("csv", "parquet"):
+        raise InputError(f"unknown table format {format!r}: csv or parquet (Excel: "
+                         "write_excel)")
+    out = Path(out_dir)
+    tabs = workbook_tables(build, progress=progress, base=base, end=end, lang=lang)
+    files: dict[str, Path] = {}
+    with output_folder(out, kind="export"):
+        about = pd.DataFrame({"table": [f"{output_name(k, 'table')}.{format}" for k in tabs],
+                              "description": [about_text(k, d, lang)
+                                              for k, (_, d) in tabs.items()]})
+        files["about"] = write_table(about, out / "about", format)
+        for key, (df, _) in tabs.items():
+            files[key] = write_table(_plain_columns(df.reset_index(drop=True)), out / key,
+                                     format)
+    return files
+
+
+def _plain_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with lists and mappings in text columns written as YAML text (the step
+    parameters of the log), as in the workbook's cells (:func:`_cell`)."""
+    nested = [c for c in df.columns if df[c].dtype == object
+              and df[c].map(lambda v: isinstance(v, (list, tuple, dict))).any()]
+    if not nested:
+        return df
+    df = df.copy()
+    for c in nested:
+        df[c] = df[c].map(lambda v: _cell(v) if isinstance(v, (list, tuple, dict)) else v)
+    return df
 
 
 def _column(ws: Any, s: pd.Series, sheet: str, cell_type: Any) -> list[Any]:

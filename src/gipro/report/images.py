@@ -36,6 +36,35 @@ CHARTS = {
 }
 
 
+#: Largest width or height of a chart image in pixels (before ``scale``), and largest scale:
+#: a chart of 10,000 x 10,000 pixels at scale 10 is already a 10-gigapixel bitmap.
+MAX_SIDE = 10_000
+MAX_SCALE = 10.0
+#: Largest bitmap drawn, in pixels (width x height x scale^2): 100 megapixels.
+MAX_PIXELS = 100_000_000
+
+
+def check_dimensions(width: int, height: int, scale: float) -> None:
+    """Refuse a chart size that would exhaust memory.
+
+    Raises
+    ------
+    InputError
+        A side outside 1-:data:`MAX_SIDE` pixels, a scale outside (0, :data:`MAX_SCALE`],
+        or more than :data:`MAX_PIXELS` pixels in all.
+    """
+    for what, v in (("width", width), ("height", height)):
+        if not 1 <= v <= MAX_SIDE:
+            raise InputError(f"chart {what} {v} is outside 1-{MAX_SIDE:,} pixels")
+    if not 0 < scale <= MAX_SCALE:
+        raise InputError(f"chart scale {scale:g} is outside (0, {MAX_SCALE:g}]")
+    if width * height * scale * scale > MAX_PIXELS:
+        raise InputError(f"a chart of {width} x {height} pixels at scale {scale:g} is "
+                         f"{width * height * scale * scale / 1e6:,.0f} megapixels; the limit is "
+                         f"{MAX_PIXELS / 1e6:,.0f}", ["use a smaller --width, --height or "
+                                                      "--scale, or an SVG or PDF image"])
+
+
 class ImageEngineError(GiproError):
     """Static images cannot be drawn: plotly's image engine (kaleido) or the Chrome/Chromium
     it drives is not available."""
@@ -90,8 +119,15 @@ def save_image(fig: go.Figure, path: str | Path, *, format: str | None = None,
         raise InputError(f"cannot write the image {path}: {exc.strerror or exc}") from None
     fig = styled(fig)
     height = height or fig.layout.height or 600
+    check_dimensions(width or 1000, height, scale)
+    from ..tables import replace_file
+
     try:
-        fig.write_image(str(path), format=fmt, width=width or 1000, height=height, scale=scale)
+        with replace_file(path) as tmp:
+            fig.write_image(str(tmp), format=fmt, width=width or 1000, height=height,
+                            scale=scale)
+    except GiproError:
+        raise
     except Exception as exc:  # kaleido raises its own error types (browser not found, ...)
         raise ImageEngineError(
             f"plotly's image engine could not draw {path.name}: {type(exc).__name__}: {exc}",

@@ -113,8 +113,11 @@ def print_pdf(html: str | Path, pdf: str | Path, *, timeout: float = 120.0,
         if res.returncode != 0 or not out.exists() or out.stat().st_size == 0:
             last = (res.stderr or "").strip().splitlines()[-3:]
             raise PrintError(f"{exe} could not print the PDF (exit {res.returncode})", last)
+        from ..tables import replace_file
+
         try:
-            shutil.copyfile(out, pdf)
+            with replace_file(pdf) as tmp_pdf:
+                shutil.copyfile(out, tmp_pdf)
         except OSError as exc:
             raise InputError(f"cannot write the PDF to {pdf}: {exc.strerror}") from None
     return pdf

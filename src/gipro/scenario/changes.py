@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..dataset import positions
 from ..errors import InputError
 from ..recipe import PeriodRange
 from .cube import Cube
@@ -519,7 +520,7 @@ def _reference(cube: Cube, ch: Change, k: int, d: int, pi: np.ndarray, where: st
         return vals[:, cube.units.index(ref)]
     among = cube.units if ch.among is None else resolve_units(
         ch.among, cube.units, cube.groups, where, "among: units")[0]
-    cols = [cube.units.index(u) for u in among]
+    cols = positions(cube.units, among)
     o = vals[:, cols] * d
     with np.errstate(invalid="ignore"):
         best = np.where(np.isnan(o).all(axis=1), np.nan,

@@ -57,7 +57,7 @@ import pandas as pd
 import yaml
 
 from ..build import Build
-from ..dataset import DataSet
+from ..dataset import DataSet, positions
 from ..decompose import COVERAGE, decomposition_setup, effective_weights
 from ..errors import GiproError, InputError, MethodError
 from ..methods.aggregate import CROSS_UNIT
@@ -173,30 +173,27 @@ class Evaluation:
                                 "imputation, treatment or a cross-unit method") + ")")
         return "\n".join(lines)
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write every table as ``<name>.csv``, ``summary.txt`` and ``scenarios.yaml``.
+    def write(self, out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
+        """Write every table as ``<name>.csv`` (or ``.parquet``), ``summary.txt`` and
+        ``scenarios.yaml``, as every output folder (:func:`gipro.tables.output_folder`).
 
         Returns
         -------
         dict of str to pathlib.Path
         """
+        from ..tables import output_folder, write_table, write_text
+
         out = Path(out_dir)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror}") from None
         files: dict[str, Path] = {}
-        for name, df in self.tables.items():
-            files[name] = out / f"{name}.csv"
-            df.to_csv(files[name], index=False)
-        files["summary"] = out / "summary.txt"
-        files["summary"].write_text(self.summary() + "\n", encoding="utf-8")
-        files["scenarios"] = out / "scenarios.yaml"
         spec = {"evaluation": self.options.model_dump(mode="json"),
                 "scenarios": [r.scenario.model_dump(mode="json", exclude_unset=True)
                               for r in self.runs.values()]}
-        files["scenarios"].write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True),
-                                      encoding="utf-8")
+        with output_folder(out, kind="scenario"):
+            for name, df in self.tables.items():
+                files[name] = write_table(df, out / name, fmt)
+            files["summary"] = write_text(out / "summary.txt", self.summary() + "\n")
+            files["scenarios"] = write_text(
+                out / "scenarios.yaml", yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
         return files
 
 
@@ -595,7 +592,7 @@ def _compare(ref: Build, scen: Build) -> pd.DataFrame:
 def _reindexed(ds: DataSet, units: list[str], periods: list[int]) -> DataSet:
     out = np.full((len(periods), len(units), len(ds.codes)), np.nan)
     pi = [periods.index(p) for p in ds.periods]
-    ui = [units.index(u) for u in ds.units]
+    ui = positions(units, ds.units)
     out[np.ix_(pi, ui)] = ds.values
     return DataSet(ds.name, out, tuple(units), tuple(periods), ds.codes)
 

@@ -123,20 +123,14 @@ class ParkEvaluation:
             lines.append(self.park26.summary())
         return "\n".join(lines)
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
+    def write(self, out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
+        """Every table as ``<name>.csv`` (or ``.parquet``), ``summary.txt`` and
+        ``scenarios.yaml`` (:func:`gipro.tables.output_folder`)."""
+        from ..tables import output_folder, write_table, write_text
+
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         files: dict[str, Path] = {}
         status = "SYNTHETIC" if self.data.synthetic else "user data"
-        for name, df in self.tables.items():
-            df = df.copy()
-            if "data_status" not in df.columns:
-                df.insert(0, "data_status", status)
-            files[name] = out / f"{name}.csv"
-            df.to_csv(files[name], index=False)
-        files["summary"] = out / "summary.txt"
-        files["summary"].write_text(self.summary() + "\n", encoding="utf-8")
-        files["scenarios"] = out / "scenarios.yaml"
         spec: dict[str, Any] = {}
         if self.park_options is not None:
             spec["parks"] = self.park_options.model_dump(mode="json")
@@ -144,8 +138,15 @@ class ParkEvaluation:
             spec["evaluation"] = self.options.model_dump(mode="json", exclude_defaults=True)
         spec["scenarios"] = [s.model_dump(mode="json", exclude_unset=True)
                              for s in self.specs.values()]
-        files["scenarios"].write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True),
-                                      encoding="utf-8")
+        with output_folder(out, kind="scenario"):
+            for name, df in self.tables.items():
+                if "data_status" not in df.columns:
+                    df = df.copy()
+                    df.insert(0, "data_status", status)
+                files[name] = write_table(df, out / name, fmt)
+            files["summary"] = write_text(out / "summary.txt", self.summary() + "\n")
+            files["scenarios"] = write_text(
+                out / "scenarios.yaml", yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
         return files
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 
 from ..build import Build
 from ..errors import InputError
+from ..tables import output_folder, write_table, write_text
 from .evaluate import Evaluation, evaluate
 from .inverse import required_change
 from .parks import ParkEvaluation, evaluate_parks
@@ -99,7 +100,7 @@ def check_config(config: str | None) -> None:
          "Parquet)"])
 
 
-def run_file(config: str | None, spec: ScenarioFile, out: str | Path
+def run_file(config: str | None, spec: ScenarioFile, out: str | Path, fmt: str = "csv"
              ) -> tuple[dict[str, Path], str, Evaluation | ParkEvaluation | None]:
     """Evaluate a scenarios file against a recipe (or park data) and write the tables.
 
@@ -111,7 +112,9 @@ def run_file(config: str | None, spec: ScenarioFile, out: str | Path
         ``gipro datasets`` names them), a folder or a file.
     spec : ScenarioFile
     out : path
-        Output folder.
+        Output folder (written as every output folder, :func:`gipro.tables.output_folder`).
+    fmt : {"csv", "parquet"}
+        Format of the tables.
 
     Returns
     -------
@@ -128,32 +131,33 @@ def run_file(config: str | None, spec: ScenarioFile, out: str | Path
     """
     check_config(config)
     out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot write outputs to {out}: {exc.strerror}") from None
+    with output_folder(out, kind="scenario"):
+        return _run_file(config, spec, out, fmt)
+
+
+def _run_file(config: str | None, spec: ScenarioFile, out: Path, fmt: str
+              ) -> tuple[dict[str, Path], str, Evaluation | ParkEvaluation | None]:
     if is_park_config(config):
-        return _run_parks(config, spec, out)
+        return _run_parks(config, spec, out, fmt)
     build = Build(config).run()
     files: dict[str, Path] = {}
     parts: list[str] = []
     ev = None
     if spec.scenarios:
         ev = evaluate(build, spec.scenarios, options=spec.evaluation)
-        files.update(ev.write(out))
+        files.update(ev.write(out, fmt))
         parts.append(ev.summary())
     if spec.targets:
-        parts.append(_targets(build, spec, ev, out, files))
+        parts.append(_targets(build, spec, ev, out, files, fmt))
     if spec.questions:
-        parts.append(_questions(build, spec, out, files))
+        parts.append(_questions(build, spec, out, files, fmt))
     text = "\n\n".join(parts)
-    (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
-    files["summary"] = out / "summary.txt"
+    files["summary"] = write_text(out / "summary.txt", text + "\n")
     return files, text, ev
 
 
 def _targets(build: Build, spec: ScenarioFile, ev: Evaluation | None, out: Path,
-             files: dict[str, Path]) -> str:
+             files: dict[str, Path], fmt: str = "csv") -> str:
     proj = spec.attainment.projection
     results = [attainment(build, spec.targets, options=spec.attainment,
                           label=f"baseline ({proj})")]
@@ -166,10 +170,8 @@ def _targets(build: Build, spec: ScenarioFile, ev: Evaluation | None, out: Path,
                                       label=name))
     table = pd.concat([r.table for r in results], ignore_index=True)
     summ = pd.concat([r.summary for r in results], ignore_index=True)
-    files["attainment"] = out / "attainment.csv"
-    table.to_csv(files["attainment"], index=False)
-    files["attainment_summary"] = out / "attainment_summary.csv"
-    summ.to_csv(files["attainment_summary"], index=False)
+    files["attainment"] = write_table(table, out / "attainment", fmt)
+    files["attainment_summary"] = write_table(summ, out / "attainment_summary", fmt)
     lines = ["Target attainment (units meeting each target by its period):"]
     lines += [f"  - {n}" for n in results[0].notes]
     if ev is not None:
@@ -185,7 +187,8 @@ def _targets(build: Build, spec: ScenarioFile, ev: Evaluation | None, out: Path,
     return "\n".join(lines)
 
 
-def _questions(build: Build, spec: ScenarioFile, out: Path, files: dict[str, Path]) -> str:
+def _questions(build: Build, spec: ScenarioFile, out: Path, files: dict[str, Path],
+               fmt: str = "csv") -> str:
     rows = []
     lines = ["Inverse questions (least change to reach a goal, bounds frozen at the "
              "baseline's):"]
@@ -233,12 +236,11 @@ def _questions(build: Build, spec: ScenarioFile, out: Path, files: dict[str, Pat
         n_un = int((r["status"] == "unreachable").sum())
         if n_un:
             lines.append(f"     {n_un} indicator(s) cannot reach it alone (see questions.csv)")
-    files["questions"] = out / "questions.csv"
-    pd.concat(rows, ignore_index=True).to_csv(files["questions"], index=False)
+    files["questions"] = write_table(pd.concat(rows, ignore_index=True), out / "questions", fmt)
     return "\n".join(lines)
 
 
-def _run_parks(config: str, spec: ScenarioFile, out: Path):
+def _run_parks(config: str, spec: ScenarioFile, out: Path, fmt: str = "csv"):
     from .. import parks as _parks
 
     if spec.questions or spec.targets:
@@ -249,5 +251,5 @@ def _run_parks(config: str, spec: ScenarioFile, out: Path):
     data = (_parks.example() if config in PARK_EXAMPLE_NAMES
             else _parks.read_park_data(config))
     ev = evaluate_parks(data, spec.scenarios, parks=spec.parks, options=spec.evaluation)
-    files = ev.write(out)
+    files = ev.write(out, fmt)
     return files, ev.summary(), ev

@@ -495,9 +495,8 @@ def load_scenarios(path: str | Path) -> ScenarioFile:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"scenarios file {p} does not exist")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read scenarios file {p}: {exc}") from None
+    from ..paths import read_text
+
+    text = read_text(p, "scenarios file")
     data = load_yaml(text, f"scenarios file {p}")  # a key written twice is an error
     return ScenarioFile.from_dict(data, f"scenarios file {p}")

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..build import Build
+from ..dataset import positions
 from ..datasets.breaks import series_breaks
 from ..errors import InputError
 from .changes import resolve_units, select_units
@@ -166,7 +167,7 @@ def _one(cube: Cube, t: TargetSpec, units: list[str], opts: AttainmentOptions,
          is_scenario: bool, label: str, projected: str
          ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     k = cube.codes.index(t.indicator)
-    ui = np.array([cube.units.index(u) for u in units])
+    ui = np.array(positions(cube.units, units), dtype=int)
     x = cube.values[:, ui, k]  # (P, U)
     periods = np.array(cube.periods)
     x0 = x[list(periods).index(t.base)]

@@ -108,14 +108,14 @@ class SensitivityResult:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write the tables as CSV (``rank_stats``, ``sobol``, ``runs``, ``failures``,
-        ``weights``, ``scores``: runs x units) and ``notes.txt``."""
+    def write(self, out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
+        """Write the tables as CSV or Parquet (``rank_stats``, ``sobol``, ``runs``,
+        ``failures``, ``weights``, ``scores``: runs x units) and ``notes.txt``, as every output
+        folder (:func:`gipro.tables.output_folder`: the files of an earlier analysis in the
+        folder that this one does not write are removed)."""
+        from ..tables import output_folder, write_table, write_text
+
         out = Path(out_dir)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"cannot write to {out}: {exc}") from None
         files = {}
         tables = {"rank_stats": self.rank_stats, "runs": self.runs, "failures": self.failures,
                   "weights": self.weights,
@@ -123,11 +123,10 @@ class SensitivityResult:
                       "run").reset_index()}
         if self.sobol is not None:
             tables["sobol"] = self.sobol
-        for name, table in tables.items():
-            files[name] = out / f"{name}.csv"
-            table.to_csv(files[name], index=False)
-        files["notes"] = out / "notes.txt"
-        files["notes"].write_text("\n".join(self.notes) + "\n", encoding="utf-8")
+        with output_folder(out, kind="sensitivity"):
+            for name, table in tables.items():
+                files[name] = write_table(table, out / name, fmt)
+            files["notes"] = write_text(out / "notes.txt", "\n".join(self.notes) + "\n")
         return files
 
 
@@ -239,6 +238,13 @@ def analyse_sobol(design: Design, y: np.ndarray, *, ok: np.ndarray | None = None
     if neg:
         notes.append(f"negative first-order estimates (not clipped; estimation noise around "
                      f"0 -- check the interval, or use more runs): {', '.join(neg)}")
+    above = table.loc[table["first"] > table["total"], "input"].tolist()
+    if above:  # S_i <= ST_i in theory (Saltelli et al. 2010, section 2): estimation noise
+        notes.append("first-order estimate above the total-order one (impossible in theory, "
+                     "S_i <= ST_i: estimation noise from too few runs or an output with "
+                     "heavy tails -- use more runs and read the intervals): "
+                     + ", ".join(f"{r.input} ({r.first:.3g} > {r.total:.3g})"
+                                 for r in table[table["first"] > table["total"]].itertuples()))
     return table, notes
 
 

@@ -375,13 +375,9 @@ def load_config(path: str | Path) -> SensitivityConfig:
     path = Path(path)
     if not path.exists():
         raise InputError(f"sensitivity configuration {path} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"cannot read {path}: it is not UTF-8 text ({exc.reason} at byte "
-                         f"{exc.start})") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    from ..paths import read_text
+
+    text = read_text(path, "sensitivity configuration")
     data = load_yaml(text, f"sensitivity configuration {path}")
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping (recipe:, inputs:, ...)")

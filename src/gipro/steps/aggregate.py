@@ -187,17 +187,22 @@ def children_counts(framework: Any, codes: Sequence[str], values: np.ndarray,
     ([[-1, -1, 1]], [0, 0, 2])
     """
     col = {c: i for i, c in enumerate(codes)}
-    member = np.zeros((len(codes), len(codes)))
+    aggregates = set(framework.aggregate_codes)
+    kids: dict[int, list[int]] = {}
     for c in codes:
-        if c in framework.aggregate_codes:
+        if c in aggregates:
             w = (weights or {}).get(c)
-            for k in framework.children(c):
-                if k in col and (w[k] if w is not None and k in w
-                                 else framework.node(k).weight) > 0:
-                    member[col[k], col[c]] = 1.0
-    total = member.sum(axis=0).astype(int)
-    scored = (~np.isnan(values)).astype(float) @ member
-    scored = np.where(total > 0, np.rint(scored), -1).astype(int)
+            found = [col[k] for k in framework.children(c)
+                     if k in col and (w[k] if w is not None and k in w
+                                      else framework.node(k).weight) > 0]
+            if found:
+                kids[col[c]] = found
+    total = np.zeros(len(codes), dtype=int)
+    scored = np.full(values.shape, -1, dtype=int)
+    obs = ~np.isnan(values)
+    for i, found in kids.items():  # (a count per aggregate: no (rows x codes) float matrix)
+        total[i] = len(found)
+        scored[..., i] = obs[..., found].sum(axis=-1)
     return scored, total
 
 
@@ -224,25 +229,36 @@ def partial_note(framework: Any, ds: DataSet,
     (missing: b)'
     """
     codes = list(ds.codes)
-    scored, total = children_counts(framework, codes, ds.values, weights)
-    part = (scored >= 0) & (scored < total) & ~np.isnan(ds.values)
-    if not part.any():
+    total = children_counts(framework, codes, ds.values[:1, :1], weights)[1]
+    col = {c: i for i, c in enumerate(codes)}
+    obs = ~np.isnan(ds.values)
+    parts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # aggregate -> (partial mask, k)
+    for i, c in enumerate(codes):  # one aggregate at a time: no (rows x codes) count matrix
+        if total[i] > 0:
+            w = (weights or {}).get(c)
+            kids = [col[k] for k in framework.children(c) if k in col
+                    and (w[k] if w is not None and k in w else framework.node(k).weight) > 0]
+            scored = obs[..., kids].sum(axis=-1)
+            mask = (scored < total[i]) & obs[..., i]
+            if mask.any():
+                parts[i] = (mask, scored)
+    if not parts:
         return None
-    order = sorted((i for i, c in enumerate(codes) if total[i] > 0 and part[..., i].any()),
-                   key=lambda i: (-framework.level(codes[i]),
-                                  framework.aggregate_codes.index(codes[i])))
+    order = sorted(parts, key=lambda i: (-framework.level(codes[i]),
+                                         framework.aggregate_codes.index(codes[i])))
     shown: list[str] = []
     for i in order:
-        for pi, ui in np.argwhere(part[..., i]):
+        mask, scored = parts[i]
+        for pi, ui in np.argwhere(mask):
             if len(shown) == limit:
                 break
             w = (weights or {}).get(codes[i], {})
             miss = [k for k in framework.children(codes[i]) if k in codes
                     and w.get(k, framework.node(k).weight) > 0
                     and np.isnan(ds.values[pi, ui, codes.index(k)])]
-            shown.append(f"{ds.units[ui]} {ds.periods[pi]} {codes[i]} {scored[pi, ui, i]} of "
+            shown.append(f"{ds.units[ui]} {ds.periods[pi]} {codes[i]} {scored[pi, ui]} of "
                          f"{total[i]} children (missing: {', '.join(miss)})")
-    n = int(part.sum())
+    n = int(sum(m.sum() for m, _ in parts.values()))
     more = f"; and {n - len(shown)} more" if n > len(shown) else ""
     return (f"{n} aggregate score{'s' if n > 1 else ''} computed with some children missing "
             "(weights renormalised over the available children; results: children_scored < "
@@ -739,6 +755,7 @@ class AggregateStep(AggMethod, StepSpec):
             notes.append("indicators dropped by an earlier step left out (their siblings' "
                          f"weights renormalised): {', '.join(plan.dropped)}")
         fitted: dict[str, Any] = {"methods": {}, "weights": self.weights_used(plan, fit)}
+        obs = ~np.isnan(out.values)
         for it in plan.items:
             m = it.method
             label = m.label()
@@ -747,16 +764,17 @@ class AggregateStep(AggMethod, StepSpec):
             if m is not self:
                 notes.append(f"{it.code}: {label}" + (
                     f", weights {it.set_name!r}" if it.set_name != self.weights else ""))
-            x = out.values[..., list(it.kid_cols)]
-            y = out.values[..., it.col]
+            seen = obs[..., list(it.kid_cols)]
+            scored = obs[..., it.col]
             if m.method == "copeland":
-                _, extra = self.cross_unit(m, x, w, list(it.kids))
+                _, extra = self.cross_unit(m, out.values[..., list(it.kid_cols)], w,
+                                           list(it.kids))
                 dom = np.atleast_1d(extra["dominance"])
                 notes.append(f"{it.code}: outranking matrix, share of dominance pairs "
                              + ", ".join(fmt(d) for d in dom))
                 fitted.setdefault("dominance", {})[it.code] = dom
-            partial = int((np.isnan(x).any(axis=-1) & ~np.isnan(y)).sum())
-            lost = int((~np.isnan(x).all(axis=-1) & np.isnan(y)).sum())
+            partial = int((~seen.all(axis=-1) & scored).sum())
+            lost = int((seen.any(axis=-1) & ~scored).sum())
             notes.extend(_coverage_notes(it.code, partial, lost))
         note = partial_note(fw, out, fitted["weights"])
         if note:

@@ -51,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 from ..dataset import DataSet
 from ..errors import GiproError, InputError, MethodError
 from ..suggest import near_match
+from ..units import dataset_units
 
 #: Size of the input above which row-wise steps are transformed block by block of units.
 BLOCK_BYTES = 64 * 2**20
@@ -59,9 +60,10 @@ __all__ = ["BLOCK_BYTES", "MethodParams", "StepContext", "StepResult", "StepSpec
            "check_codes", "dropped_codes", "fmt", "listing", "near_matches", "units_sliced"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StepContext:
-    """What a step may read besides its input data set -- never a ``Build``.
+    """What a step may read besides its input data set -- never a ``Build`` (read-only: a step
+    never changes its context).
 
     Attributes
     ----------
@@ -84,8 +86,8 @@ class StepContext:
         Inputs read by steps (denominator tables), shared by variants.
     base_dir : pathlib.Path, optional
         Folder of the recipe (relative paths of step inputs).
-    unit_of : callable, optional
-        ``unit_of(data_set, code)``: measurement unit of a code in a data set, for messages.
+    records : sequence of gipro.steps.run.Record
+        The steps run so far (the measurement units of each data set follow them).
     """
 
     framework: Any
@@ -98,12 +100,17 @@ class StepContext:
     frozen: Mapping[str, Any] = field(default_factory=dict)
     cache: MutableMapping[Any, Any] = field(default_factory=dict)
     base_dir: Path | None = None
-    unit_of: Callable[[str, str], str | None] | None = None
+    records: Sequence[Any] = ()
 
     def measure(self, dataset: str, code: str) -> str | None:
-        """The unit of ``code`` in ``dataset`` (the framework's unit when not known)."""
-        if self.unit_of is not None:
-            return self.unit_of(dataset, code)
+        """The measurement unit of ``code`` in ``dataset`` (:mod:`gipro.units`; the
+        framework's unit when not known), for messages."""
+        try:
+            units = dataset_units(self.framework, self.source_panel, self.records)
+        except Exception:  # pragma: no cover - a message must not fail
+            units = {}
+        if dataset in units and code in units[dataset]:
+            return units[dataset][code]
         node = self.framework.nodes.get(code)
         return node.unit if node is not None else None
 

@@ -111,6 +111,11 @@ class DenominateStep(StepSpec):
     zero : {"error", "missing"}
         A zero denominator raises (default: there is no meaningful ratio) or leaves the ratio
         missing, reported in the log.
+    negative : {"error", "allow"}
+        A negative denominator (a population, a GDP, an area below 0 flips the ratio's
+        sign and moves the unit through the ranking) raises naming the cells (default), or
+        is used as it is with a WARNING note in the log (``allow``: a denominator that may
+        really be negative, e.g. a balance).
 
     Notes
     -----
@@ -132,6 +137,7 @@ class DenominateStep(StepSpec):
     denominator_units: dict[str, str] = Field(default_factory=dict)
     result_units: dict[str, str] = Field(default_factory=dict)
     zero: Literal["error", "missing"] = "error"
+    negative: Literal["error", "allow"] = "error"
 
     @field_validator("scale")
     @classmethod
@@ -240,8 +246,15 @@ class DenominateStep(StepSpec):
             ks = [dens.index(d) for d in names if d in dens]
             if ks:
                 den_cube[:, :, ks] = lookup(src, [dens[i] for i in ks], ds.units, ds.periods)
-        return replace(plan, dmat=den_cube[:, :, [dens.index(plan.pairs[c])
-                                                    for c in plan.cols]])
+        dmat = den_cube[:, :, [dens.index(plan.pairs[c]) for c in plan.cols]]
+        neg = _negative_cells(dmat, plan.cols, plan.pairs, ds)
+        if neg and self.negative == "error":
+            raise InputError(
+                f"step {plan.step!r}: negative denominator ({len(neg)} values): "
+                + "; ".join(neg[:5]) + (f" and {len(neg) - 5} more" if len(neg) > 5 else ""),
+                ["a ratio to a negative population, GDP or area flips its sign: fix the "
+                 "denominator data, or set negative: allow if it can really be negative"])
+        return replace(plan, dmat=dmat)
 
     def block_plan(self, plan: DenominatePlan, fit: Any, start: int, stop: int
                    ) -> tuple[DenominatePlan, Any]:
@@ -298,6 +311,10 @@ class DenominateStep(StepSpec):
                             + (f" x {fmt(r['scale'])}" if r["scale"] != 1 else "")
                             for r in rows)
         notes.insert(0, f"denominated {len(plan.cols)} indicators: {summary}")
+        neg = _negative_cells(plan.dmat, plan.cols, plan.pairs, ds)
+        if neg:
+            notes.append(f"WARNING: negative denominator ({len(neg)} values; negative: allow, "
+                         f"the ratios' signs are flipped): {listing(neg)}")
         given = [c for c in plan.cols if c in self.result_units]
         if given:
             notes.append("units of the ratios as given (result_units): "
@@ -305,3 +322,13 @@ class DenominateStep(StepSpec):
         return notes, {"table": pd.DataFrame(rows), "units": plan.units,
                        # denominators read from the build's own data (not the table)
                        "from_data": list(plan.from_data)}
+
+
+def _negative_cells(dmat: np.ndarray, cols: list[str], pairs: dict[str, str], ds: DataSet
+                    ) -> list[str]:
+    """``"<indicator> / <denominator> for <unit> in <period> (<value>)"`` for each negative
+    denominator value (the plausibility check of :class:`DenominateStep`)."""
+    with np.errstate(invalid="ignore"):
+        hits = np.argwhere(dmat < 0)
+    return [f"{cols[k]} / {pairs[cols[k]]} for {ds.units[u]} in {ds.periods[p]} "
+            f"({dmat[p, u, k]:g})" for p, u, k in hits]

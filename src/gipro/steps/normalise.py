@@ -337,7 +337,8 @@ class NormaliseStep(MethodParams, StepSpec):
             A constant indicator under ``constant: error`` (or every indicator under
             ``drop``); a reference unit without a value.
         """
-        xo = _norm.orient(x[..., plan.idx], plan.direction)
+        xo = x[..., plan.idx]  # (a copy: oriented in place, one cube of memory, not two)
+        xo *= plan.direction  # (= methods.normalise.orient)
         return self.learn(ctx, plan, ArrayColumns(xo, plan.axis))
 
     def fit_chunked(self, ctx: StepContext, plan: NormalisePlan, x: Any) -> NormaliseFit:
@@ -513,9 +514,13 @@ class NormaliseStep(MethodParams, StepSpec):
                 fit: NormaliseFit, out: DataSet | None) -> tuple[list[str], dict[str, Any]]:
         m = self.method
         codes = list(fit.codes)
-        xo = _norm.orient(ds.values[..., plan.idx], plan.direction)
-        if fit.keep is not None:
-            xo = xo[..., fit.keep]
+        lean = (fit.source is None and fit.lower is not None
+                and m not in ("target", "dist_ref"))  # nothing read from the values again
+        xo = None
+        if not lean:
+            xo = _norm.orient(ds.values[..., plan.idx], plan.direction)
+            if fit.keep is not None:
+                xo = xo[..., fit.keep]
         if fit.source is not None:
             return self._explain_frozen(ds, plan, fit, xo)
         notes = [f"{_DESCRIBE[m]}, after multiplying each indicator (and any target, "
@@ -565,7 +570,9 @@ class NormaliseStep(MethodParams, StepSpec):
                 notes.append(f"{n_out} values outside their goalposts "
                              + ("truncated to the goalposts" if self.truncate else
                                 "(not truncated: scores beyond the scale)"))
-        empty = [c for k, c in enumerate(codes) if np.isnan(xo[..., k]).all()]
+        nothing = (np.isnan(fit.lower).reshape(-1, len(codes)).all(axis=0) if lean
+                   else np.isnan(xo).reshape(-1, len(codes)).all(axis=0))
+        empty = [c for c, e in zip(codes, nothing, strict=True) if e]
         if empty:
             notes.append(f"no data at all (left missing): {', '.join(empty)}")
         return notes, fitted

@@ -30,7 +30,6 @@ import numpy as np
 
 from ..dataset import DataSet
 from ..errors import GiproError, InputError, MethodError
-from ..units import dataset_units
 from .base import StepContext, StepResult, StepSpec
 from .weight import WeightSet, get_weight_set
 
@@ -176,22 +175,10 @@ class Stepper:
 
     def context(self, state: State, weights: Mapping[str, Any] | None = None) -> StepContext:
         """The context a step reads in ``state`` (``weights`` replace sets of that name)."""
-        records = state.records
-
-        def unit_of(dataset: str, code: str) -> str | None:
-            try:
-                units = dataset_units(self.framework, self.source_panel, records)
-            except Exception:  # pragma: no cover - a message must not fail
-                units = {}
-            if dataset in units and code in units[dataset]:
-                return units[dataset][code]
-            node = self.framework.nodes.get(code)
-            return node.unit if node is not None else None
-
         return StepContext(self.framework, self.panel, self.source_panel, self.periods,
                            {**state.weights, **weights} if weights else state.weights,
                            state.fits, state.producers, self.frozen, self.cache,
-                           self.base_dir, unit_of)
+                           self.base_dir, state.records)
 
     def initial_state(self, raw: DataSet) -> State:
         return State({"raw": raw})

@@ -107,6 +107,9 @@ class IndicatorTreatment(BaseModel):
     boxcox_lambda: float | None = None
 
 
+#: The check's statuses as written in the summary (:data:`gipro.methods.treat.STATUS`).
+_STATUS_TEXT = np.array([_tr.STATUS[i] for i in range(len(_tr.STATUS))], dtype=object)
+
 _REASON_FB = {
     "log_ct": "log(x - min + 0.01 (max - min))",
     "log_ct_orig": "log(x - min + 1)",
@@ -199,10 +202,9 @@ class TreatStep(StepSpec):
         maximum, which give the same)."""
         codes = list(plan.codes)
         t = res.treatment
-        mode, t_min, t_max, t_lam = (np.array(a) for a in (t.mode, t.min, t.max, t.lmbda))
-        used = res.fallback.copy()
-        names = np.array([_tr.STATUS[i] for i in range(len(_tr.STATUS))], dtype=object)
-        labels = names[res.status.astype(int)]
+        mode, t_min, t_max, t_lam = t.mode, t.min, t.max, t.lmbda  # (the kernel's own arrays)
+        used = res.fallback
+        labels = _STATUS_TEXT[res.status.astype(int)]
         for j in np.flatnonzero(~plan.auto):  # forced transforms (method: log_ct etc.)
             s = plan.specs[j]
             if s.method == "none":
@@ -243,7 +245,7 @@ class TreatStep(StepSpec):
         idx = plan.idx if fit.codes == plan.codes else \
             [plan.idx[plan.codes.index(c)] for c in fit.codes]
         xs = x[..., idx]
-        y = _tr.apply_fitted(xs, fit.treatment)
+        y = _tr.apply_fitted(xs, fit.treatment)  # (a copy: xs is never changed)
         if fit.source is not None:
             bad = ~np.isnan(xs) & np.isnan(y)
             if bad.any():

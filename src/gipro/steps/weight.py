@@ -204,6 +204,11 @@ class WeightStep(MethodParams, StepSpec):
         Use this period only (default: all unit-periods pooled).
     values : mapping of str to float
         ``manual``: weight per code (relative to siblings).
+    others : {"error", "keep"}
+        ``manual``: what the other children of a group get when ``values`` gives some of
+        them: ``error`` (default: a partial group is a common slip, so it stops the build
+        naming the codes left out) or ``keep`` (they keep the ``base`` set's weights, a
+        WARNING note in the log).
     kind : {"squared", "loadings"}
         ``pca``: squared loadings (default; non-negative, sum 1, field case B21) or the
         loadings as COINr returns them.
@@ -220,6 +225,7 @@ class WeightStep(MethodParams, StepSpec):
 
     method_params: ClassVar[dict[str, frozenset[str]]] = {
         "values": frozenset({"manual"}),
+        "others": frozenset({"manual"}),
         "kind": frozenset({"pca"}),
         "shift": frozenset({"entropy"}),
         "negative_shift": frozenset({"entropy"}),
@@ -235,6 +241,7 @@ class WeightStep(MethodParams, StepSpec):
     base: str = "framework"
     period: int | None = None
     values: dict[str, float] = Field(default_factory=dict)
+    others: Literal["error", "keep"] = "error"
     kind: Literal["squared", "loadings"] = "squared"
     shift: float = Field(0.0, ge=0.0)
     negative_shift: float | None = Field(None, ge=0.0)
@@ -270,6 +277,18 @@ class WeightStep(MethodParams, StepSpec):
                 raise InputError(f"step {name!r}: manual weights for codes not in the "
                                  f"framework (or the index): {unknown}",
                                  near_matches(unknown, list(base.weights)))
+            if self.others == "error":
+                for parent in fw.aggregate_codes:
+                    kids = fw.children(parent)
+                    left = [k for k in kids if k not in self.values]
+                    if left and len(left) < len(kids):
+                        raise InputError(
+                            f"step {name!r}: manual weights give {len(kids) - len(left)} of "
+                            f"the {len(kids)} children of {parent}; missing: "
+                            f"{', '.join(left)}",
+                            [f"give every child of {parent} a value (weights are relative "
+                             "within a group), or set others: keep (the missing ones keep "
+                             f"the weights of weight set {self.base!r})"])
         pi = None
         if self.method != "manual" and self.period is not None:
             if self.period not in ds.periods:
