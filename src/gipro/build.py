@@ -48,7 +48,7 @@ from .tables import (
 _VARIABLE_NOTES = ("data variables used as denominators (not indicators of the framework): ",
                    "data variables not in the framework (not used): ")
 
-__all__ = ["Build", "DataSet", "LogEntry", "run"]
+__all__ = ["Build", "DataSet", "LogEntry"]
 
 
 class LogEntry:
@@ -855,30 +855,3 @@ class Build:
         return (f"Build({self.recipe.name or 'unnamed'}, {self.framework!r}, "
                 f"{len(self.panel.unit_codes)} units x {len(self.periods)} periods, {state})")
 
-
-def run(recipe: Recipe | str | Path | Mapping[str, Any] | None = None, **kwargs: Any) -> Build:
-    """Build and run a recipe (default: the built-in China provinces recipe).
-
-    Parameters
-    ----------
-    recipe : Recipe, str, path or mapping, optional
-        See :class:`Build`.
-    **kwargs
-        ``framework=`` or ``panel=`` overrides, passed to :class:`Build`.
-
-    client : distributed.Client, optional
-        Run on this Dask cluster, chunked over units: returns a
-        :class:`gipro.chunked.ChunkedBuild` (its data sets stay on the cluster until
-        :meth:`~gipro.chunked.ChunkedBuild.write`).
-
-    Returns
-    -------
-    Build
-        The build after running every step.
-    """
-    client = kwargs.pop("client", None)
-    if client is not None:
-        from .chunked import ChunkedBuild
-
-        return ChunkedBuild(recipe, client=client, **kwargs).run()  # type: ignore[return-value]
-    return Build(recipe, **kwargs).run()
