@@ -287,6 +287,47 @@ def test_write_refuses_csv_and_reads_back_results(client, tmp_path):
         b.results()
 
 
+def test_written_tables_match_the_in_memory_outputs(client, tmp_path):
+    """results.parquet as the in-memory build writes it (same columns, rows and names, the
+    recipe's ``results: aggregates`` honoured); the folder's manifest lists the outputs."""
+    rng = np.random.default_rng(6)
+    recipe = write_case(tmp_path, panel(rng, 8, 3, 0.1), [{"step": "normalise"},
+                                                           {"step": "aggregate"}])
+    spec = yaml.safe_load(recipe.read_text(encoding="utf-8"))
+    recipe.write_text(yaml.safe_dump({**spec, "results": "aggregates"}), encoding="utf-8")
+    gipro.run(recipe).write(tmp_path / "mem", format="parquet")
+    ChunkedBuild(recipe, client=client, block_units=3).run().write(tmp_path / "dask")
+    mem = pd.read_parquet(tmp_path / "mem" / "results.parquet")
+    got = pd.read_parquet(tmp_path / "dask" / "results.parquet")
+    assert list(got.columns) == list(mem.columns)
+    assert set(got["code"].astype(str)) == {"IDX", "D0", "D1"}
+    np.testing.assert_allclose(got["score"], mem["score"], rtol=0, atol=1e-9)
+    pd.testing.assert_frame_equal(got.drop(columns="score").astype(str),
+                                  mem.drop(columns="score").astype(str))
+    listed = (tmp_path / "dask" / "gipro-manifest.json").read_text(encoding="utf-8")
+    assert '"results.parquet"' in listed and '"stages/normalised.parquet"' in listed
+
+
+def test_built_in_recipe_read_whole_then_chunked(client, tmp_path):
+    """The built-in recipe (a CSV data set, read whole in the client, then cut into blocks
+    of units): the same results, and the log says the data were read whole."""
+    chunked = ChunkedBuild(None, client=client, block_units=7).run()
+    assert_same(gipro.run(), chunked, tmp_path / "out")
+    assert any("data read whole" in n for n in chunked.input_notes)
+
+
+def test_a_file_gipro_did_not_write_is_never_replaced(client, tmp_path):
+    rng = np.random.default_rng(7)
+    recipe = write_case(tmp_path, panel(rng, 6, 2, 0.0), [{"step": "normalise"},
+                                                           {"step": "aggregate"}])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "results.parquet").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match="gipro did not write it"):
+        ChunkedBuild(recipe, client=client).run().write(tmp_path / "out")
+    assert (tmp_path / "out" / "results.parquet").read_text(encoding="utf-8") == "mine"
+    assert not list(tmp_path.glob(".out.partial-*"))
+
+
 def test_cli_on_a_running_scheduler(client, tmp_path):
     from typer.testing import CliRunner
 

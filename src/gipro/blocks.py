@@ -255,7 +255,9 @@ def _whole(panel: Panel) -> BlockData:
     note = ("data read whole (only Parquet files without drop_rows are read block by "
             "block of units)")
     return BlockData(panel.origin, panel.units, panel.periods, panel.indicator_codes,
-                     dict(panel.indicator_units), [*panel.notes, note], list(panel.removed),
+                     dict(panel.indicator_units),
+                     # (a copied or selected panel carries no reader's notes)
+                     [*getattr(panel, "notes", []), note], list(getattr(panel, "removed", [])),
                      panel=panel)
 
 

@@ -63,12 +63,13 @@ from .dataset import DataSet
 from .errors import InputError
 from .framework import Framework, load_framework
 from .panel import Panel, fraction_notes, period_spans, total_row_warnings
+from .paths import output_name, recording_inputs
 from .recipe import Recipe, load_recipe
 from .steps.base import StepContext, StepResult, StepSpec
 from .steps.chunks import block_offsets, compute, from_blocks, reduce_blocks
 from .steps.run import Record, State, Stepper, guarded
 from .steps.weight import WeightSet, weights_table
-from .tables import dataset_arrow, write_table
+from .tables import dataset_arrow, output_folder, write_table
 from .units import is_percent_unit
 
 __all__ = ["CHUNKED_NOTE", "ChunkedBuild", "apply_block", "read_column", "transform_blocks",
@@ -221,10 +222,14 @@ class ChunkedBuild:
                  client: Any, framework: Framework | None = None,
                  block_units: int | None = None) -> None:
         self.client = client
-        self.recipe = _as_recipe(recipe)
-        self.framework = framework or load_framework(self.recipe.framework, self.recipe.base_dir)
-        groups = [v.code for v in self.framework.variables.values() if v.kind == "group"]
-        self.source_panel: BlockData = open_data(self.recipe.data, self.recipe.base_dir, groups)
+        self.inputs: set[Path] = set()  # the files read: no output may replace one
+        with recording_inputs(self.inputs):
+            self.recipe = _as_recipe(recipe)
+            self.framework = framework or load_framework(self.recipe.framework,
+                                                         self.recipe.base_dir)
+            groups = [v.code for v in self.framework.variables.values() if v.kind == "group"]
+            self.source_panel: BlockData = open_data(self.recipe.data, self.recipe.base_dir,
+                                                     groups)
         self.source_panel.check_framework(self.framework)
         periods = self.recipe.period_list(self.source_panel.periods)
         self.panel = self.source_panel.select(units=self.recipe.units)
@@ -426,32 +431,34 @@ class ChunkedBuild:
             raise InputError(f"a build chunked over units writes Parquet, not {format!r}",
                              ["use --format parquet (the tables are folders of Parquet parts)"])
         out = Path(out_dir)
-        tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp.mkdir()
-            (tmp / "stages").mkdir()
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}") from None
-        try:
-            t0 = time.perf_counter()
-            with compute_on(self.client):
-                files = self._write(tmp, lang)
-            if ranking and self.framework.root in self.final.codes:
-                from .results import ranking_table
+        for name in self.datasets:
+            output_name(name, "data set name")
+        top = ["results.parquet", "weights.parquet", "exclusions.parquet", "recipe.yaml",
+               "log.yaml", *(f"stages/{n}.parquet" for n in self.kept()),
+               *(["ranking.parquet"] if ranking else [])]
+        with recording_inputs(self.inputs), output_folder(out, kind="build") as folder:
+            folder.check([out / t for t in top])  # before any work: nothing of the user's
+            tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+            try:
+                tmp.mkdir()
+                (tmp / "stages").mkdir()
+                t0 = time.perf_counter()
+                with compute_on(self.client):
+                    files = self._write(tmp, lang)
+                if ranking and self.framework.root in self.final.codes:
+                    from .results import ranking_table
 
-                files["ranking"] = write_table(ranking_table(self, lang=lang), tmp / "ranking",
-                                               "parquet")
-            self.seconds["write"] = time.perf_counter() - t0
-            _publish(tmp, out)
-            self._parts = {c: out / p.relative_to(tmp) for c, p in self._parts.items()}
-            return {k: out / p.relative_to(tmp) for k, p in files.items()}
-        except OSError as exc:
-            raise InputError(f"cannot write outputs to {out}: {exc.strerror or exc}",
-                             [f"file: {exc.filename}"] if exc.filename else None) from None
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+                    files["ranking"] = write_table(ranking_table(self, lang=lang),
+                                                   tmp / "ranking", "parquet")
+                self.seconds["write"] = time.perf_counter() - t0
+                for rel in top:  # complete: moved in, each entry checked and listed
+                    if (tmp / rel).exists():
+                        _move_in(tmp / rel, folder.target(out / rel))
+                self._parts = {c: out / p.relative_to(tmp) for c, p in self._parts.items()}
+                return {k: out / p.relative_to(tmp) for k, p in files.items()}
+            finally:
+                if tmp.exists():
+                    shutil.rmtree(tmp, ignore_errors=True)
 
     def _write(self, tmp: Path, lang: str) -> dict[str, Path]:
         from dask import delayed
@@ -528,8 +535,11 @@ class ChunkedBuild:
 
         units = list(final.units)
         names = unit_labels(getattr(self.source_panel, "units", None), units, lang)
+        wanted = (None if self.recipe.results == "all" else  # as Build.write
+                  [c for c in codes if c in set(self.framework.aggregate_codes)])
         columns = result_columns(self.framework, final.units, final.periods, final.codes,
-                                 self.weights_used(final.name), column, scored, by_period=True)
+                                 self.weights_used(final.name), column, scored, wanted,
+                                 by_period=True)
         self._parts = {}
         by_code = itertools.groupby(columns, key=lambda item: item[0])
         for j, (code, items) in enumerate(by_code):  # one part per code, a row group per period
@@ -592,27 +602,14 @@ def read_column(parts: Sequence[Path], code: str, n_periods: int, n_units: int) 
     return np.ascontiguousarray(flat.astype(float).reshape(n_units, n_periods).T)
 
 
-def _publish(tmp: Path, out: Path) -> None:
-    """Move the complete outputs from ``tmp`` into ``out`` (the whole folder when ``out``
-    does not exist yet, else entry by entry, replacing gipro's outputs of the same name)."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    if not out.is_dir():
-        raise InputError(f"cannot write outputs to {out}: a file of that name exists",
-                         ["choose another --out folder"])
-    (out / "stages").mkdir(exist_ok=True)
-    for entry in sorted(tmp.rglob("*"), key=lambda q: len(q.parts)):
-        rel = entry.relative_to(tmp)
-        if entry.is_dir() and rel.parts[0] == "stages" and len(rel.parts) == 1:
-            continue
-        if len(rel.parts) > (2 if rel.parts[0] == "stages" else 1):
-            continue  # inside a folder moved whole
-        target = out / rel
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        # a table written in memory before (results.parquet as a file) is replaced too
-        os.replace(entry, target)
+def _move_in(src: Path, dest: Path) -> None:
+    """Move a finished output (a file, or a folder of Parquet parts) to its checked place
+    ``dest`` (:meth:`gipro.tables.OutputFolder.target`), replacing gipro's earlier output of
+    that name."""
+    if dest.is_dir() and not dest.is_symlink():
+        shutil.rmtree(dest)
+    elif dest.exists() or dest.is_symlink():
+        dest.unlink()
+    os.replace(src, dest)
+
 
