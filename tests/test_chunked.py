@@ -171,7 +171,8 @@ IMPUTE = [{"step": "impute", "method": "mean"},
           {"step": "impute", "method": "group_mean", "group": "region"},
           {"step": "impute", "method": "group_median", "group": "region", "scope": "pooled"},
           {"step": "impute", "method": "linear"},
-          {"step": "impute", "method": "constant"}]
+          {"step": "impute", "method": "constant"},
+          {"step": "impute", "method": "linear_constant"}]
 TREAT = [{"step": "treat", "winmax": 2}, {"step": "treat", "scope": "pooled", "winmax": 4},
          {"step": "treat", "fallback": "log_ct_orig", "on_constant": "allow"},
          {"step": "treat", "fallback": "boxcox", "boxcox_lambda": 0.5},
@@ -365,6 +366,7 @@ def test_cli_unreachable_scheduler_is_a_clear_error_within_10s(tmp_path, monkeyp
     (["--workers", "2", "--scheduler", "tcp://x:1"], "not both"),
     (["--memory-limit", "1GB"], "--workers"),
     (["--workers", "2", "--report", "r.html"], "one process"),
+    (["--workers", "2", "--format", "csv"], "writes Parquet"),
 ])
 def test_cli_usage_errors(args, message, tmp_path):
     from typer.testing import CliRunner

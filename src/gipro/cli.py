@@ -223,6 +223,7 @@ def _main(
 
 @app.command(epilog=f"Docs: {docs_url('getting-started')}")
 def run(
+    ctx: typer.Context,
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-output"),
@@ -248,6 +249,11 @@ def run(
             raise typer.BadParameter("--report and --excel read the whole build in one "
                                      "process: run without --workers / --scheduler for them",
                                      param_hint="'--report' / '--excel'")
+        given = getattr(ctx.get_parameter_source("table_format"), "name", None)
+        if table_format == "csv" and given == "COMMANDLINE":  # (csv: only the default)
+            raise typer.BadParameter("a build on a Dask cluster writes Parquet (folders of "
+                                     "parts): --format parquet, or leave --format out",
+                                     param_hint="'--format'")
         _run_chunked(recipe, out, top, lang, workers, scheduler, memory_limit)
         return
     try:

@@ -17,27 +17,27 @@ from .recipe import Recipe
 __all__ = ["run"]
 
 
-def run(recipe: Recipe | str | Path | Mapping[str, Any] | None = None, **kwargs: Any) -> Build:
+def run(recipe: Recipe | str | Path | Mapping[str, Any] | None = None, *, client: Any = None,
+        **kwargs: Any) -> Build:
     """Build and run a recipe (default: the built-in China provinces recipe).
 
     Parameters
     ----------
     recipe : Recipe, str, path or mapping, optional
         See :class:`Build`.
-    **kwargs
-        ``framework=`` or ``panel=`` overrides, passed to :class:`Build`.
-
     client : distributed.Client, optional
         Run on this Dask cluster, chunked over units: returns a
         :class:`gipro.chunked.ChunkedBuild` (its data sets stay on the cluster until
         :meth:`~gipro.chunked.ChunkedBuild.write`).
+    **kwargs
+        ``framework=`` or ``panel=`` overrides, passed to :class:`Build` (with ``client``:
+        ``framework=`` and ``block_units=``, passed to :class:`gipro.chunked.ChunkedBuild`).
 
     Returns
     -------
     Build
         The build after running every step.
     """
-    client = kwargs.pop("client", None)
     if client is not None:
         from .chunked import ChunkedBuild
 
