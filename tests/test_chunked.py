@@ -362,6 +362,26 @@ def test_cli_unreachable_scheduler_is_a_clear_error_within_10s(tmp_path, monkeyp
     assert not (tmp_path / "o").exists()
 
 
+def test_a_scheduler_that_never_answers_is_a_clear_error_in_time(tmp_path, monkeypatch):
+    """A port that accepts connections but never answers a scheduler's handshake (a
+    firewall, a wrong service): the error names the address and the wait, within the
+    timeout (here 1 s; default :data:`gipro.cluster.CONNECT_TIMEOUT`, 5 s)."""
+    import socket
+
+    from gipro.cluster import connect
+
+    monkeypatch.setattr("gipro.cluster.CONNECT_TIMEOUT", 1.0)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        t0 = time.perf_counter()
+        with pytest.raises(InputError, match=f"cannot connect to the Dask scheduler at "
+                           f"{address}: no answer within 1 s"), connect(scheduler=address):
+            pass
+        assert time.perf_counter() - t0 < 5
+
+
 @pytest.mark.parametrize("args, message", [
     (["--workers", "2", "--scheduler", "tcp://x:1"], "not both"),
     (["--memory-limit", "1GB"], "--workers"),
