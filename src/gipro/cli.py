@@ -137,7 +137,7 @@ _table_file = _suffix((".csv", ".parquet"), "a table (CSV, or Parquet)")
 TableFormat = Annotated[str, typer.Option(
     "--format", callback=_one_of(("csv", "parquet")),
     help="Format of the tables written: csv (default) or parquet (big builds; needs "
-         'pyarrow: pip install "gipro[parquet]").')]
+         'pyarrow: pip install "gipro\\[parquet]").')]
 
 #: ``--workers`` / ``--scheduler`` / ``--memory-limit``: run on a Dask cluster.
 Workers = Annotated[int | None, typer.Option(
@@ -1227,7 +1227,7 @@ def chart_cmd(
         help="Resolution factor (2 for print; at most 10).", callback=_scale)] = 1.0,
 ) -> None:
     """Save one chart of a build's report as a titled static image (needs the images extra,
-    pip install "gipro[images]", and Chromium)."""
+    pip install "gipro\\[images]", and Chromium)."""
     from .build import Build
     from .report import build_chart, save_image
 
