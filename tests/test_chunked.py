@@ -132,7 +132,7 @@ AGGREGATORS = [{"method": "arithmetic"}, {"method": "geometric", "shift": 1.0},
                {"method": "arithmetic", "by_level": {3: "geometric"}, "min_availability": 1.0}]
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**16), norm=st.sampled_from(NORMALISERS),
        agg=st.sampled_from(AGGREGATORS), n_units=st.integers(4, 23),
@@ -184,12 +184,12 @@ DENOMINATE = [{"step": "denominate", "denominators": {"x0": "pop", "x3": "pop"},
                "scale": 100.0, "zero": "missing"}]
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**16), den=st.sampled_from([[], DENOMINATE]),
        screen=st.sampled_from([[], *([s] for s in SCREEN)]),
        imp=st.sampled_from([[], *([s] for s in IMPUTE)]),
-       treat=st.sampled_from([[], *([s] for s in TREAT)]), n_units=st.integers(5, 30),
+       treat=st.sampled_from([[], *([s] for s in TREAT)]), n_units=st.integers(5, 24),
        n_periods=st.integers(2, 4), block=st.integers(1, 7))
 def test_construction_steps_as_in_memory(client, tmp_path_factory, seed, den, screen, imp,
                                          treat, n_units, n_periods, block):
