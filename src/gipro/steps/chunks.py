@@ -32,10 +32,14 @@ Axis = int | tuple[int, ...]
 
 
 def compute(*objs: Any) -> tuple[Any, ...]:
-    """Compute Dask objects on the current client (:func:`gipro.cluster.connect`)."""
+    """Compute Dask objects on the current client (:func:`gipro.cluster.connect`).
+
+    Without Dask's graph optimisation: its fusion of the tasks of a slice of a
+    :func:`from_blocks` array (whose blocks are aliases of delayed keys) could name a key that
+    is not in the graph -- a KeyError, or a compute waiting forever."""
     import dask
 
-    return dask.compute(*objs)
+    return dask.compute(*objs, optimize_graph=False)
 
 
 def from_blocks(parts: Sequence[Any], shapes: Sequence[tuple[int, int, int]]) -> Any:
