@@ -587,10 +587,13 @@ def scores_table(before: Path, after: Path) -> str:
         ka, na, ea = score_of(a["mutants"], equiv)
         b_txt = "--"
         if (before / f.name).exists():
-            kb, nb, _ = score_of(json.loads((before / f.name).read_text())["mutants"], equiv)
-            b_txt = f"{100 * kb / nb:.1f} % ({kb}/{nb}{', sample' if nb < na * 0.9 else ''})"
-        rows.append(f"| `{a['module']}` | {na + ea} | {ea} | {b_txt} | "
-                    f"{100 * ka / na:.1f} % ({ka}/{na}) |")
+            b = json.loads((before / f.name).read_text())
+            kb, nb, eb = score_of(b["mutants"], equiv)
+            sampled = nb < na * 0.9 or nb + eb < b.get("total", 0) * 0.9
+            b_txt = f"{100 * kb / nb:.1f} % ({kb}/{nb}{', sample' if sampled else ''})"
+        total = a.get("total", na + ea)  # every mutant of the module, run or not
+        a_txt = f"{100 * ka / na:.1f} % ({ka}/{na}{', sample' if na + ea < total * 0.9 else ''})"
+        rows.append(f"| `{a['module']}` | {total} | {ea} | {b_txt} | {a_txt} |")
     return "\n".join(rows)
 
 
@@ -783,7 +786,8 @@ def main(argv: list[str] | None = None) -> int:
         previous[m.id] = asdict(m)
     current = {m.id for m in mutants}
     records = [r for k, r in previous.items() if k in current]
-    out_file.write_text(json.dumps({"module": dotted, "mutants": records}, indent=1))
+    out_file.write_text(json.dumps({"module": dotted, "total": len(mutants), "mutants": records},
+                                   indent=1))
     status = {r["id"]: r["status"] for r in records}
     n_eq = len(equiv.keys() & current)
     known = [k for k in current if k not in equiv and k in status]
