@@ -482,7 +482,7 @@ class _Select:
         items[:] = keep
 
 
-PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=",
+PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=",
                "--doctest-modules"]
 
 
@@ -490,6 +490,9 @@ def _child(work: Path, files: list[str], plugin: object, log: Path | None) -> in
     """Run pytest in this (forked) process; return its exit code."""
     os.setpgid(0, 0)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # a run started in the background inherits an ignored SIGINT, and so would the programs
+    # the tests start (tests that interrupt a run): Python's own handler, as in a terminal
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     fd = os.open(str(log) if log else os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -497,7 +500,10 @@ def _child(work: Path, files: list[str], plugin: object, log: Path | None) -> in
     sys.path[:0] = [str(work / "src"), str(work)]  # as `python -m pytest` run from the copy
     import pytest
 
-    return int(pytest.main([*PYTEST_ARGS, *files], plugins=[plugin]))
+    # a mutant's run stops at its first failure; the baseline runs every test (-x there
+    # would leave every test after the first failing one out of the trace)
+    first = ["-x"] if isinstance(plugin, _Select) else []
+    return int(pytest.main([*first, *PYTEST_ARGS, *files], plugins=[plugin]))
 
 
 def run_forked(work: Path, files: list[str], plugin: object, timeout: float,
