@@ -561,3 +561,18 @@ def test_index_on_a_large_scale_decomposes():
         parts = sum(row(t, u, c).contribution for c in ("a", "b", "c", COVERAGE))
         assert parts == pytest.approx(idx[1, k] - idx[0, k], rel=1e-9, abs=1e-3)
         assert row(t, u, "I").contribution == pytest.approx(idx[1, k] - idx[0, k], rel=1e-12)
+
+
+def test_contributions_below_one_are_drivers_and_drags():
+    """ARITH onto [0, 1] instead of [0, 100]: every score and contribution of
+    test_arithmetic_hand_example divided by 100. A: a 0.0625, b 0.125, c 0.125, all
+    drivers (c and b tie at rank 1); B: b -0.1875 a drag, c 0.25 and a 0.125 drivers."""
+    t = contributions(make_build(ARITH, rng=(0.0, 1.0)))
+    a = t[t["unit"] == "A"].set_index("code")
+    assert a.loc[["a", "b", "c"], "contribution"].tolist() == pytest.approx([0.0625, 0.125,
+                                                                            0.125])
+    assert a.loc[["a", "b", "c", "D1", "D2"], "role"].tolist() == ["driver"] * 5
+    b = t[t["unit"] == "B"].set_index("code")
+    assert b.loc[["a", "b", "c"], "role"].tolist() == ["driver", "drag", "driver"]
+    assert b.loc["b", "contribution"] == pytest.approx(-0.1875)
+    assert b.loc[["c", "a"], "driver_rank"].tolist() == [1, 2]
