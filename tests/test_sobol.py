@@ -308,7 +308,7 @@ def test_sobol_defaults_and_a_single_replicate():
                                                                                    6.0]])
     est = sobol_indices(ya, yb, yab, rng=np.random.default_rng(3))
     assert est.n_boot == 1000 and est.level == 0.95
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'n'"):
         est.n = 5  # type: ignore[misc]
     # bootstrap's default is the printed formula (not centred): replicate 0 by hand
     f, _ = bootstrap(ya, yb, yab, n_boot=1, rng=np.random.default_rng(7))
