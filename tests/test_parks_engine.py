@@ -466,3 +466,14 @@ def test_tolerance_is_a_share_below_one(tol):
     f = fw([req("R", "green_cover_pct", ">=", 30)])
     with pytest.raises(InputError, match="share of the threshold, 0 <= tolerance < 1"):
         assess(f, data_of({"green_cover_pct": 20.0}), tolerance=tol)
+
+
+def test_summary_counts_the_unverified_thresholds():
+    """Two of three thresholds unverified (U, W; V verified): the summary says 2 of 3 (a
+    count of the verified ones would say 1)."""
+    f = fw([req("U", "energy_per_iva", "<=", 0.5, verified=False),
+            req("V", "water_per_iva", "<=", 8, verified=True),
+            req("W", "wastewater_per_iva", "<=", 2, verified=False)],
+           verdict={"verified": True}, structure_verified=True)
+    a, _ = one(f, {"energy_per_iva": 0.4, "water_per_iva": 1.0, "wastewater_per_iva": 1.0})
+    assert "2020: 2 of 3 thresholds UNVERIFIED (marked *)" in a.summary()
