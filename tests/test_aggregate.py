@@ -570,6 +570,35 @@ def test_cross_unit_methods_pooled_and_per_period():
         np.testing.assert_allclose(got, v, atol=1e-9, err_msg=f"{method} {bounds}")
 
 
+_ENTRIES = [0.0, -0.0, 0.5, 1.0, 3.0, 100.0, 1e-300]
+
+
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_means_are_their_formulas_bit_for_bit(with_nan):
+    """arithmetic and geometric means, with and without missing values, zero weights (-0.0
+    too) and broadcast weights, equal the Handbook's formulas written out (OECD/JRC 2008,
+    sections 6.1-6.2: weights renormalised over the available children) to the last bit."""
+    rng = np.random.default_rng(7)
+    x = rng.choice([0.5, 1.0, 2.0, 10.0, 77.0], size=(4, 6, 5))
+    if with_nan:
+        x[rng.random(x.shape) < 0.3] = np.nan
+    w = rng.choice(_ENTRIES, size=(4, 1, 5))
+    w[..., 0] = 1.0  # some positive weight in every group
+    wb = np.broadcast_to(w, x.shape)
+    use = ~np.isnan(x) & (wb > 0)
+    wa = np.where(use, wb, 0.0)
+    wsum = np.add.reduce(wa, axis=-1)
+    with np.errstate(invalid="ignore"):  # 0 / 0 where no child is available: NaN
+        arith = np.add.reduce(wa * np.where(use, x, 0.0), axis=-1) / wsum
+        geo = np.exp(np.add.reduce(wa * np.log(np.where(use, x, 1.0)), axis=-1) / wsum)
+    arith[wsum == 0] = np.nan
+    geo[wsum == 0] = np.nan
+    for got, want in ((A.arithmetic_mean(x, w), arith), (A.geometric_mean(x, w), geo)):
+        assert got.shape == want.shape
+        assert np.array_equal(got, want, equal_nan=True)
+        assert (np.signbit(got) == np.signbit(want)).all()
+
+
 def test_every_kernel_checks_weights_by_default():
     """check=True is the default of every unit-wise kernel and of the cross-unit ones: a
     negative weight is refused without asking."""

@@ -165,6 +165,22 @@ def test_help_texts_show_their_brackets():
     assert "[, period, target]" in result.output and "[, S1_conf, ST_conf]" in result.output
 
 
+def test_help_texts_name_the_extra_to_install():
+    """Rich markup reads "[parquet]" as a style tag: every help text that tells the user to
+    install an extra shows the extra's name (found: run's --format and chart said only
+    pip install "gipro")."""
+    import typer.main
+
+    commands = typer.main.get_command(app).commands
+    seen = 0
+    for name in commands:
+        out = " ".join(runner.invoke(app, [name, "--help"],
+                                     env={"COLUMNS": "300"}).output.split())
+        assert 'pip install "gipro")' not in out and 'pip install "gipro",' not in out, name
+        seen += out.count('pip install "gipro[')
+    assert seen >= 2  # run --format and chart at least
+
+
 def test_run_prints_the_warnings_of_steps(tmp_path):
     """A step's WARNING notes (here a manual weight set covering part of CEF) are printed by
     `gipro run`, not only written to log.yaml."""

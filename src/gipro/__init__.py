@@ -27,7 +27,7 @@ from .version import __version__
 #: public name -> module that defines it (``None``: the name is a submodule of gipro)
 _LAZY: dict[str, str | None] = {
     "decompose": None, "gtfp": None, "lmdi": None, "progress": None, "scenario": None,
-    "Build": "build", "DataSet": "build", "LogEntry": "build", "run": "build",
+    "Build": "build", "DataSet": "build", "LogEntry": "build", "run": "entry",
     "Framework": "framework", "builtin_frameworks": "framework", "load_framework": "framework",
     "Panel": "panel", "read_panel": "panel",
     "Recipe": "recipe", "builtin_recipes": "recipe", "load_recipe": "recipe",
@@ -40,7 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import lmdi as lmdi
     from . import progress as progress
     from . import scenario as scenario
-    from .build import Build, DataSet, LogEntry, run
+    from .build import Build, DataSet, LogEntry
+    from .entry import run
     from .framework import Framework, builtin_frameworks, load_framework
     from .panel import Panel, read_panel
     from .recipe import Recipe, builtin_recipes, load_recipe

@@ -48,7 +48,7 @@ from .tables import (
 _VARIABLE_NOTES = ("data variables used as denominators (not indicators of the framework): ",
                    "data variables not in the framework (not used): ")
 
-__all__ = ["Build", "DataSet", "LogEntry", "run"]
+__all__ = ["Build", "DataSet", "LogEntry"]
 
 
 class LogEntry:
@@ -130,6 +130,214 @@ def _chosen(periods: list[int], available: list[int]) -> str:
 def _load_panel(recipe: Recipe, framework: Framework) -> Panel:
     groups = [v.code for v in framework.variables.values() if v.kind == "group"]
     return load_data(recipe.data, recipe.base_dir, known_groups=groups)
+
+
+def data_notes(framework: Framework, source: Any, n_units: int, periods: Sequence[int]
+               ) -> list[str]:
+    """The first input notes of a build: the framework, the data (units, periods, those
+    chosen by the recipe), the framework's and the reader's notes."""
+    span = f"{periods[0]}-{periods[-1]}" if len(periods) > 1 else str(periods[0])
+    return [
+        f"framework {framework.code or framework.origin}: "
+        f"{len(framework.indicator_codes)} indicators, "
+        f"{len(framework.aggregate_codes)} aggregates",
+        f"data {source.origin}: {n_units} units, periods {span}"
+        + _chosen(list(periods), source.periods),
+        *framework.notes,
+        *getattr(source, "notes", []),
+    ]
+
+
+def check_observed(codes: Sequence[str], observed: np.ndarray, span: str) -> None:
+    """Raise for the indicators without any observed value (``observed[k]`` False).
+
+    Raises
+    ------
+    InputError
+        Naming them and the periods ``span``.
+    """
+    empty = [c for c, o in zip(codes, observed, strict=True) if not o]
+    if empty:
+        raise InputError(
+            f"indicators with no data at all for any unit in {span}: {', '.join(empty)}",
+            ["fill in the data, remove the indicators from the framework, or choose periods "
+             "where they have data"],
+        )
+
+
+def variable_notes(framework: Framework, recipe: Recipe, variables: Sequence[str],
+                   records: Sequence[Record] | None) -> list[str]:
+    """Input notes on the data variables that are not indicators of the framework: those
+    a ``denominate`` step divides by ("used as denominators", with the steps) and the
+    others ("not used").
+
+    Before the build is run (``records`` None) the denominators are those the recipe's
+    enabled denominate steps name (framework field ``denominator`` and ``denominators:``);
+    after it, those each step read from the build's data (``plan.from_data``: a denominator
+    found in the step's ``table:`` is read from the table, not the data).
+    """
+    fw = set(framework.indicator_codes)
+    extra = [c for c in variables if c not in fw]
+    if not extra:
+        return []
+    used: dict[str, list[str]] = {}
+    for spec in recipe.steps:
+        if not isinstance(spec, DenominateStep) or spec.disable:
+            continue
+        name = spec.name or spec.step
+        if records is not None:
+            rec = next((r for r in records if r.name == name and not r.skipped), None)
+            dens = rec.plan.from_data if rec is not None else []
+        else:
+            dens = spec.pairs(framework, framework.indicator_codes).values()
+        for d in dens:
+            used.setdefault(d, []).append(name)
+    notes = []
+    as_den = [c for c in extra if c in used]
+    if as_den:
+        notes.append(_VARIABLE_NOTES[0] + ", ".join(
+            f"{c} (step{'s' if len(used[c]) > 1 else ''} "
+            f"{', '.join(used[c])})" for c in as_den))
+    rest = [c for c in extra if c not in used]
+    if rest:
+        notes.append(_VARIABLE_NOTES[1] + ", ".join(rest))
+    return notes
+
+
+def unscored_rows(root: str, raw: DataSet, final: DataSet, excluded: Sequence[dict[str, Any]],
+                  why: Mapping[tuple[str, int, str], str], step: str) -> list[dict[str, Any]]:
+    """The rows of :meth:`Build.exclusions` for the unit-periods of ``final`` without a
+    ``root`` score (those a step excluded aside), with the reason: no data in the period, or
+    which indicators are missing (in the input data; and why the impute step could not fill
+    them, ``why``), or an aggregate that could not be computed. ``raw`` holds (at least) the
+    units of ``final``; rows by period, then unit (a block of units at a time in a chunked
+    build)."""
+    raw_units = {u: i for i, u in enumerate(raw.units)}
+    inds = [c for c in final.codes if c in set(raw.codes)]
+    ind_idx = [final.codes.index(c) for c in inds]
+    gone = {(r["unit"], r["period"]) for r in excluded}
+    score = final.column(root)
+    rows = []
+    for pi, ui in zip(*np.nonzero(np.isnan(score)), strict=True):
+        unit, period = final.units[ui], final.periods[pi]
+        if (unit, None) in gone or (unit, period) in gone:
+            continue
+        ri = raw_units[unit]
+        raw_miss = [c for k, c in enumerate(raw.codes) if np.isnan(raw.values[pi, ri, k])]
+        if len(raw_miss) == len(raw.codes):
+            reason = (f"no {root} score: {len(raw.codes)} of {len(raw.codes)} indicators "
+                      f"missing (no data in {period})")
+        else:
+            final_miss = [c for c, k in zip(inds, ind_idx, strict=True)
+                          if np.isnan(final.values[pi, ui, k])]
+            miss = final_miss or raw_miss
+            reason = (f"no {root} score: {len(miss)} of {len(raw.codes)} indicators "
+                      f"missing ({', '.join(miss)})")
+            if final_miss != raw_miss and raw_miss:
+                reason += f"; missing in the input data: {', '.join(raw_miss)}"
+            causes = sorted({why[(unit, period, c)] for c in miss if (unit, period, c) in why})
+            if causes:
+                reason += f"; not imputed: {'; '.join(causes)}"
+            if not miss:
+                reason = (f"no {root} score: every indicator is present but an aggregate "
+                          "could not be computed (see the log)")
+        rows.append({"unit": unit, "period": period, "step": step, "reason": reason})
+    return rows
+
+
+def result_columns(framework: Framework, units: Sequence[str], periods: Sequence[int],
+                   codes: Sequence[str], used: Mapping[str, Mapping[str, float]] | None,
+                   column: Any, scored: Any, wanted: Sequence[str] | None = None, *,
+                   by_period: bool = False, only: Sequence[int] | None = None
+                   ) -> Iterator[tuple[str, int, dict[str, np.ndarray]]]:
+    """The rows of :meth:`Build.results` of each code as arrays (unit positions, periods,
+    scores, ranks, children scored and in all, missing mask), in the table's order (index
+    first, then level by level down, framework order; each by period, rank and unit).
+
+    ``column(k)`` gives the scores of code ``k`` (shape (P, U)) and ``scored(kids)`` how many
+    of the columns ``kids`` have a score, per period and unit (shape (P, U)): from the final
+    data set in memory, or read back from a chunked build's written blocks. Ranks per
+    period: :func:`gipro.methods.rank.rank` of the whole column. ``by_period``: the rows of
+    each code one period at a time (the same rows, in the same order; less memory for many
+    units). ``only``: the rows of these periods only (default: every period)."""
+    chosen = None if only is None else set(only)
+    pi = (None if chosen is None else
+          np.array([i for i, q in enumerate(periods) if q in chosen], dtype=np.int64))
+    periods = list(periods) if pi is None else [periods[i] for i in pi]
+    p, u, c = len(periods), len(units), len(codes)
+    fw = framework
+    total = children_counts(fw, codes, np.zeros((1, 1, c)), used)[1]
+    col = {code: i for i, code in enumerate(codes)}
+    upos = np.empty(u, dtype=np.int64)  # each unit's place in name order
+    upos[np.argsort(np.array(units, dtype=object), kind="stable")] = np.arange(u)
+    unit_col = np.tile(np.arange(u), 1 if by_period else p)
+    period_col = np.repeat(np.array(periods), u)
+    keep = None if wanted is None else set(wanted)
+    order = sorted((k for k in range(c) if keep is None or codes[k] in keep),
+                   key=lambda k: (-fw.level(codes[k]), k))
+    for k in order:
+        code = codes[k]
+        vals = np.asarray(column(k)) if pi is None else np.asarray(column(k))[pi]
+        kids = None
+        if total[k] > 0:
+            kids = [col[x] for x in fw.children(code) if x in col
+                    and (used or {}).get(code, {}).get(x, fw.node(x).weight) > 0]
+        n_all = None if kids is None else np.asarray(scored(kids))
+        if n_all is not None and pi is not None:
+            n_all = n_all[pi]
+        spans = [(a, a + 1) for a in range(p)] if by_period else [(0, p)]
+        for a, b in spans:
+            q = b - a
+            ranks = _rank(vals[a:b], axis=1)
+            key = np.where(np.isnan(ranks), u + 1, ranks).astype(np.int64) * u + upos
+            rows = (np.argsort(key, axis=1, kind="stable")
+                    + (np.arange(q) * u)[:, None]).reshape(-1)
+            if n_all is not None:
+                n_scored = n_all[a:b].reshape(-1)[rows]
+                na = np.zeros(q * u, dtype=bool)
+            else:
+                n_scored, na = np.full(q * u, -1), np.ones(q * u, dtype=bool)
+            yield code, fw.level(code), {
+                "unit": unit_col[rows], "period": period_col[a * u:b * u][rows],
+                "score": vals[a:b].reshape(-1)[rows], "rank": ranks.reshape(-1)[rows],
+                "scored": n_scored.astype(np.int64), "na": na,
+                "children": np.full(q * u, total[k], dtype=np.int64)}
+
+
+def results_tables(framework: Framework, units: Sequence[str], names: Mapping[str, Any],
+                   lang: str, columns: Iterator[tuple[str, int, dict[str, np.ndarray]]],
+                   rows: int | None = None) -> Iterator[Any]:
+    """The results of :func:`result_columns` as Apache Arrow tables (one per code, or parts
+    of at most ``rows`` rows): ``unit, unit_name, period, code, code_name, level, score,
+    rank, children_scored, children``, the names in ``lang`` (units and codes
+    dictionary-encoded: no string per row is made)."""
+    import pyarrow as pa
+
+    unit_dict = pa.array(list(units), type=pa.string())
+    name_dict = pa.array([str(names.get(u, u)) for u in units], type=pa.string())
+    nodes = framework.nodes
+    for code, level, c in columns:
+        n = len(c["score"])
+        code_name = (nodes[code].name.get(lang) or code) if code in nodes else code
+        step = rows or max(n, 1)
+        for a in range(0, max(n, 1), step):
+            sl = slice(a, a + step)
+            m = len(c["score"][sl])
+            idx = pa.array(c["unit"][sl], pa.int32())
+            zero = pa.array(np.zeros(m, np.int32))
+            yield pa.table({
+                "unit": pa.DictionaryArray.from_arrays(idx, unit_dict),
+                "unit_name": pa.DictionaryArray.from_arrays(idx, name_dict),
+                "period": pa.array(c["period"][sl], pa.int64()),
+                "code": pa.DictionaryArray.from_arrays(zero, pa.array([code], pa.string())),
+                "code_name": pa.DictionaryArray.from_arrays(
+                    zero, pa.array([str(code_name)], pa.string())),
+                "level": pa.array(np.full(m, level, dtype=np.int64)),
+                "score": pa.array(c["score"][sl], pa.float64()),
+                "rank": pa.array(c["rank"][sl], pa.int64(), from_pandas=True),
+                "children_scored": pa.array(c["scored"][sl], pa.int64(), mask=c["na"][sl]),
+                "children": pa.array(c["children"][sl], pa.int64(), mask=c["na"][sl]),
+            })
 
 
 class Build:
@@ -214,23 +422,9 @@ class Build:
             raise InputError("no units to build: the data (or the recipe's units:) select none")
         span = f"{periods[0]}-{periods[-1]}" if len(periods) > 1 else str(periods[0])
         codes = self.framework.indicator_codes
-        empty = [c for c, e in zip(codes, np.isnan(self.panel.values[codes].to_numpy()).all(axis=0),
-                                   strict=True) if e]
-        if empty:
-            raise InputError(
-                f"indicators with no data at all for any unit in {span}: {', '.join(empty)}",
-                ["fill in the data, remove the indicators from the framework, or choose periods "
-                 "where they have data"],
-            )
-        self.input_notes: list[str] = [
-            f"framework {self.framework.code or self.framework.origin}: "
-            f"{len(self.framework.indicator_codes)} indicators, "
-            f"{len(self.framework.aggregate_codes)} aggregates",
-            f"data {self.source_panel.origin}: {len(self.panel.unit_codes)} units, periods {span}"
-            + _chosen(periods, self.source_panel.periods),
-            *self.framework.notes,
-            *getattr(self.source_panel, "notes", []),
-        ]
+        check_observed(codes, (~np.isnan(self.panel.values[codes].to_numpy())).any(axis=0), span)
+        self.input_notes: list[str] = data_notes(self.framework, self.source_panel,
+                                                 len(self.panel.unit_codes), periods)
         self.datasets: dict[str, DataSet] = {}
         self.log: list[LogEntry] = []
         self.fitted: Mapping[str, dict[str, Any]] = {}
@@ -333,41 +527,10 @@ class Build:
         return self.states[-1].records if self.states else ()
 
     def _variable_notes(self) -> list[str]:
-        """Input notes on the data variables that are not indicators of the framework: those
-        a ``denominate`` step divides by ("used as denominators", with the steps) and the
-        others ("not used").
-
-        Before the build is run the denominators are those the recipe's enabled denominate
-        steps name (framework field ``denominator`` and ``denominators:``); after it, those
-        each step read from the build's data (``fitted[step]["from_data"]``: a denominator
-        found in the step's ``table:`` is read from the table, not the data).
-        """
-        fw = set(self.framework.indicator_codes)
-        extra = [c for c in self.source_panel.indicator_codes if c not in fw]
-        if not extra:
-            return []
-        used: dict[str, list[str]] = {}
-        for spec in self.recipe.steps:
-            if not isinstance(spec, DenominateStep) or spec.disable:
-                continue
-            name = spec.name or spec.step
-            if self._ran:
-                rec = next((r for r in self.records if r.name == name and not r.skipped), None)
-                dens = rec.plan.from_data if rec is not None else []
-            else:
-                dens = spec.pairs(self.framework, self.framework.indicator_codes).values()
-            for d in dens:
-                used.setdefault(d, []).append(name)
-        notes = []
-        as_den = [c for c in extra if c in used]
-        if as_den:
-            notes.append(_VARIABLE_NOTES[0] + ", ".join(
-                f"{c} (step{'s' if len(used[c]) > 1 else ''} "
-                f"{', '.join(used[c])})" for c in as_den))
-        rest = [c for c in extra if c not in used]
-        if rest:
-            notes.append(_VARIABLE_NOTES[1] + ", ".join(rest))
-        return notes
+        """:func:`variable_notes` of this build (before it is run: the denominators its
+        recipe names; after: those its steps read)."""
+        return variable_notes(self.framework, self.recipe, self.source_panel.indicator_codes,
+                              self.records if self._ran else None)
 
     @property
     def is_run(self) -> bool:
@@ -525,74 +688,23 @@ class Build:
         """:meth:`results_parts` as Apache Arrow tables with the unit and code names in
         ``lang`` (:func:`gipro.labels.with_names`'s columns; units and codes
         dictionary-encoded: no string per row is made), for writing Parquet (needs pyarrow)."""
-        import pyarrow as pa
-
         from .labels import unit_labels
 
         units = list(self.final.units)
         names = unit_labels(getattr(self.source_panel, "units", None), units, lang)
-        unit_dict = pa.array(units, type=pa.string())
-        name_dict = pa.array([str(names.get(u, u)) for u in units], type=pa.string())
-        nodes = self.framework.nodes
-        for code, level, c in self._result_columns(codes, periods):
-            n = len(c["score"])
-            idx = pa.array(c["unit"], pa.int32())
-            zero = pa.array(np.zeros(n, np.int32))
-            code_name = (nodes[code].name.get(lang) or code) if code in nodes else code
-            yield pa.table({
-                "unit": pa.DictionaryArray.from_arrays(idx, unit_dict),
-                "unit_name": pa.DictionaryArray.from_arrays(idx, name_dict),
-                "period": pa.array(c["period"], pa.int64()),
-                "code": pa.DictionaryArray.from_arrays(zero, pa.array([code], pa.string())),
-                "code_name": pa.DictionaryArray.from_arrays(
-                    zero, pa.array([str(code_name)], pa.string())),
-                "level": pa.array(np.full(n, level, dtype=np.int64)),
-                "score": pa.array(c["score"], pa.float64()),
-                "rank": pa.array(c["rank"], pa.int64(), from_pandas=True),
-                "children_scored": pa.array(c["scored"], pa.int64(), mask=c["na"]),
-                "children": pa.array(c["children"], pa.int64(), mask=c["na"]),
-            })
+        return results_tables(self.framework, units, names, lang,
+                              self._result_columns(codes, periods))
 
     def _result_columns(self, codes: Sequence[str] | None,
                         periods: Sequence[int] | None = None
                         ) -> Iterator[tuple[str, int, dict[str, np.ndarray]]]:
-        """The rows of :meth:`results` of each code as arrays (unit positions, periods,
-        scores, ranks, children scored and in all, missing mask), in the table's order."""
+        """:func:`result_columns` of the final data set."""
         ds = self.final
-        pi = (np.arange(len(ds.periods)) if periods is None else
-              np.array([i for i, q in enumerate(ds.periods) if q in set(periods)], dtype=int))
-        p, u, c = len(pi), ds.values.shape[1], ds.values.shape[2]
-        fw = self.framework
-        used = self.weights_used(ds.name)
-        total = children_counts(fw, ds.codes, ds.values[:1, :1], used)[1]
-        col = {code: i for i, code in enumerate(ds.codes)}
-        upos = np.empty(u, dtype=np.int64)  # each unit's place in name order
-        upos[np.argsort(np.array(ds.units, dtype=object), kind="stable")] = np.arange(u)
-        unit_col = np.tile(np.arange(u), p)
-        period_col = np.repeat(np.array(ds.periods)[pi], u)
-        wanted = None if codes is None else set(codes)
-        order = sorted((k for k in range(c) if wanted is None or ds.codes[k] in wanted),
-                       key=lambda k: (-fw.level(ds.codes[k]), k))
-        for k in order:
-            code = ds.codes[k]
-            vals = ds.values[:, :, k] if periods is None else ds.values[pi, :, k]
-            ranks = _rank(vals, axis=1)
-            key = np.where(np.isnan(ranks), u + 1, ranks).astype(np.int64) * u + upos
-            rows = (np.argsort(key, axis=1, kind="stable")
-                    + (np.arange(p) * u)[:, None]).reshape(-1)
-            if total[k] > 0:
-                kids = [col[x] for x in fw.children(code) if x in col
-                        and (used or {}).get(code, {}).get(x, fw.node(x).weight) > 0]
-                sub = ds.values[:, :, kids] if periods is None else ds.values[pi][:, :, kids]
-                scored = (~np.isnan(sub)).sum(axis=-1).reshape(-1)[rows]
-                na = np.zeros(p * u, dtype=bool)
-            else:
-                scored, na = np.full(p * u, -1), np.ones(p * u, dtype=bool)
-            yield code, fw.level(code), {
-                "unit": unit_col[rows], "period": period_col[rows],
-                "score": vals.reshape(-1)[rows], "rank": ranks.reshape(-1)[rows],
-                "scored": scored.astype(np.int64), "na": na,
-                "children": np.full(p * u, total[k], dtype=np.int64)}
+        return result_columns(
+            self.framework, ds.units, ds.periods, ds.codes, self.weights_used(ds.name),
+            lambda k: ds.values[:, :, k],
+            lambda kids: (~np.isnan(ds.values[:, :, kids])).sum(axis=-1), codes,
+            only=periods)
 
     def weights_used(self, dataset: str) -> dict[str, dict[str, float]] | None:
         """The weights the aggregate step that wrote ``dataset`` used: aggregate -> {child:
@@ -635,37 +747,8 @@ class Build:
                  for u in self.not_selected] + list(self.excluded)
         if root not in ds.codes:
             return pd.DataFrame(rows, columns=["unit", "period", "step", "reason"])
-        raw = self.datasets["raw"]
-        raw_units = {u: i for i, u in enumerate(raw.units)}
-        inds = [c for c in ds.codes if c in set(raw.codes)]
-        ind_idx = [ds.codes.index(c) for c in inds]
-        why = self._missing_reasons()
-        score = ds.column(root)
-        for pi, ui in zip(*np.nonzero(np.isnan(score)), strict=True):
-            unit, period = ds.units[ui], ds.periods[pi]
-            if any(r["unit"] == unit and r["period"] in (None, period) for r in self.excluded):
-                continue
-            ri = raw_units[unit]
-            raw_miss = [c for k, c in enumerate(raw.codes) if np.isnan(raw.values[pi, ri, k])]
-            if len(raw_miss) == len(raw.codes):
-                reason = (f"no {root} score: {len(raw.codes)} of {len(raw.codes)} indicators "
-                          f"missing (no data in {period})")
-            else:
-                final_miss = [c for c, k in zip(inds, ind_idx, strict=True)
-                              if np.isnan(ds.values[pi, ui, k])]
-                miss = final_miss or raw_miss
-                reason = (f"no {root} score: {len(miss)} of {len(raw.codes)} indicators "
-                          f"missing ({', '.join(miss)})")
-                if final_miss != raw_miss and raw_miss:
-                    reason += f"; missing in the input data: {', '.join(raw_miss)}"
-                causes = sorted({why[(unit, period, c)] for c in miss if (unit, period, c) in why})
-                if causes:
-                    reason += f"; not imputed: {'; '.join(causes)}"
-                if not miss:
-                    reason = (f"no {root} score: every indicator is present but an aggregate "
-                              "could not be computed (see the log)")
-            rows.append({"unit": unit, "period": period, "step": self.log[-1].name,
-                         "reason": reason})
+        rows += unscored_rows(root, self.datasets["raw"], ds, self.excluded,
+                              self._missing_reasons(), self.log[-1].name)
         return pd.DataFrame(rows, columns=["unit", "period", "step", "reason"])
 
     def _missing_reasons(self) -> dict[tuple[str, int, str], str]:
@@ -772,20 +855,3 @@ class Build:
         return (f"Build({self.recipe.name or 'unnamed'}, {self.framework!r}, "
                 f"{len(self.panel.unit_codes)} units x {len(self.periods)} periods, {state})")
 
-
-def run(recipe: Recipe | str | Path | Mapping[str, Any] | None = None, **kwargs: Any) -> Build:
-    """Build and run a recipe (default: the built-in China provinces recipe).
-
-    Parameters
-    ----------
-    recipe : Recipe, str, path or mapping, optional
-        See :class:`Build`.
-    **kwargs
-        ``framework=`` or ``panel=`` overrides, passed to :class:`Build`.
-
-    Returns
-    -------
-    Build
-        The build after running every step.
-    """
-    return Build(recipe, **kwargs).run()

@@ -137,7 +137,16 @@ _table_file = _suffix((".csv", ".parquet"), "a table (CSV, or Parquet)")
 TableFormat = Annotated[str, typer.Option(
     "--format", callback=_one_of(("csv", "parquet")),
     help="Format of the tables written: csv (default) or parquet (big builds; needs "
-         'pyarrow: pip install "gipro[parquet]").')]
+         'pyarrow: pip install "gipro\\[parquet]").')]
+
+#: ``--workers`` / ``--scheduler`` / ``--memory-limit``: run on a Dask cluster.
+Workers = Annotated[int | None, typer.Option(
+    min=1, help="Run on a local Dask cluster of N worker processes, chunked over units "
+    "(tables written as Parquet).")]
+Scheduler = Annotated[str | None, typer.Option(
+    help="Run on the Dask cluster of this scheduler (tcp://host:8786), chunked over units.")]
+MemoryLimit = Annotated[str | None, typer.Option(
+    "--memory-limit", help="Memory limit of each local worker, e.g. 1GB (with --workers).")]
 
 Lang = Annotated[str, typer.Option("--lang", callback=_set_lang,
                                    help="Language of the report, the chart labels and what "
@@ -214,6 +223,7 @@ def _main(
 
 @app.command(epilog=f"Docs: {docs_url('getting-started')}")
 def run(
+    ctx: typer.Context,
     recipe: RecipeArg = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "gipro-output"),
@@ -225,12 +235,27 @@ def run(
     excel: ExcelOpt = None,
     lang: Lang = "en",
     table_format: TableFormat = "csv",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    memory_limit: MemoryLimit = None,
 ) -> None:
     """Build a composite index from a recipe and write results.csv, ranking.csv, stages/,
     recipe.yaml."""
     from .build import Build
     from .tables import output_folder, write_table
 
+    if _on_cluster(workers, scheduler, memory_limit):
+        if report_path is not None or excel is not None:
+            raise typer.BadParameter("--report and --excel read the whole build in one "
+                                     "process: run without --workers / --scheduler for them",
+                                     param_hint="'--report' / '--excel'")
+        given = getattr(ctx.get_parameter_source("table_format"), "name", None)
+        if table_format == "csv" and given == "COMMANDLINE":  # (csv: only the default)
+            raise typer.BadParameter("a build on a Dask cluster writes Parquet (folders of "
+                                     "parts): --format parquet, or leave --format out",
+                                     param_hint="'--format'")
+        _run_chunked(recipe, out, top, lang, workers, scheduler, memory_limit)
+        return
     try:
         build = Build(recipe).run()
         with output_folder(out, kind="build"):
@@ -271,6 +296,59 @@ def run(
         _say(_t("cli_partial", scores=_plural(k, "index score"), units=_plural(u, "unit"),
                 verb="rests" if k == 1 else "rest", k=k, u=u, root=root))
     _print_written(extra)
+
+
+def _on_cluster(workers: int | None, scheduler: str | None, memory_limit: str | None) -> bool:
+    """Whether the command runs on Dask (usage errors for options that do not fit)."""
+    if workers is not None and scheduler is not None:
+        raise typer.BadParameter("give --workers or --scheduler, not both",
+                                 param_hint="'--workers' / '--scheduler'")
+    if memory_limit is not None and workers is None:
+        raise typer.BadParameter("--memory-limit applies to the local cluster of --workers N",
+                                 param_hint="'--memory-limit'")
+    return workers is not None or scheduler is not None
+
+
+def _run_chunked(recipe: str | None, out: Path, top: int, lang: str, workers: int | None,
+                 scheduler: str | None, memory_limit: str | None) -> None:
+    """gipro run on a Dask cluster, chunked over units (:class:`gipro.chunked.ChunkedBuild`):
+    the tables as Parquet (partitioned where big), the ranking printed as in one process."""
+    from .chunked import ChunkedBuild
+    from .cluster import connect
+
+    try:
+        with connect(workers=workers, scheduler=scheduler, memory_limit=memory_limit) as client:
+            build = ChunkedBuild(recipe, client=client).run()
+            files = build.write(out, format="parquet", lang=lang, ranking=True)
+    except GiproError as exc:
+        _fail(exc)
+        return
+    if build.framework.root in build.final.codes:
+        _print_ranking(build, top)  # type: ignore[arg-type]
+    for note in build.input_notes:
+        if note.startswith("WARNING"):
+            _say(_t("cli_data_note", note=_loc(note)))
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), out,
+           ": " + _listing(files))
+    excluded = _read_parquet(out / "exclusions.parquet")
+    if len(excluded):
+        n = excluded["unit"].nunique()
+        _say(_t("cli_excluded", units=_plural(n, "unit"), n=n))
+    root = build.framework.root
+    if root in build.final.codes:
+        res = build.results(codes=[root])
+        partial = res[res["children_scored"] < res["children"]]
+        if len(partial):
+            k, u = len(partial), partial["unit"].nunique()
+            _say(_t("cli_partial", scores=_plural(k, "index score"), units=_plural(u, "unit"),
+                    verb="rests" if k == 1 else "rest", k=k, u=u, root=root))
+
+
+def _read_parquet(path: Path):
+    """A Parquet table written by gipro (a file or a folder of parts)."""
+    import pandas as pd
+
+    return pd.read_parquet(path)
 
 
 def _progress_text(build: Build, rep=None) -> str:
@@ -1149,7 +1227,7 @@ def chart_cmd(
         help="Resolution factor (2 for print; at most 10).", callback=_scale)] = 1.0,
 ) -> None:
     """Save one chart of a build's report as a titled static image (needs the images extra,
-    pip install "gipro[images]", and Chromium)."""
+    pip install "gipro\\[images]", and Chromium)."""
     from .build import Build
     from .report import build_chart, save_image
 

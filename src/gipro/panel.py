@@ -35,8 +35,25 @@ from .suggest import fold_code as _fold_code
 from .tables import restore
 from .units import fraction_like, is_percent_unit
 
-__all__ = ["NumberFormat", "Panel", "fraction_warnings", "plausibility_warnings", "read_grid",
-           "read_panel", "read_table", "to_numeric", "total_row_warnings"]
+__all__ = [
+    "NumberFormat",
+    "Panel",
+    "fraction_notes",
+    "fraction_warnings",
+    "group_labels",
+    "measure_units",
+    "panel_from_table",
+    "parquet_frame",
+    "parse_periods",
+    "period_spans",
+    "plausibility_warnings",
+    "read_grid",
+    "read_panel",
+    "read_table",
+    "read_unit_meta",
+    "to_numeric",
+    "total_row_warnings",
+]
 
 _MAX_LISTED = 10
 #: pandas copies on write (default from pandas 3): a shallow copy of a frame is then safe.
@@ -720,16 +737,7 @@ class Panel:
                 f"duplicate (unit, period, indicator) rows{_where(origin)}: {len(rows)} keys",
                 details,
             )
-        ind_units: dict[str, str] = {}
-        if measure_unit:
-            mu = df[[indicator, measure_unit]].astype(str).drop_duplicates()
-            multi = mu[mu[indicator].duplicated(keep=False)]
-            if not multi.empty:
-                raise InputError(
-                    f"indicators with more than one measurement unit{_where(origin)}",
-                    [f"{i}: {sorted(g[measure_unit])}" for i, g in multi.groupby(indicator)],
-                )
-            ind_units = dict(zip(mu[indicator], mu[measure_unit], strict=True))
+        ind_units = measure_units(df, indicator, measure_unit, origin) if measure_unit else {}
         wide = tidy.pivot(index=["unit", "period"], columns="indicator", values="value")
         wide.columns.name = None
         order = list(dict.fromkeys(tidy["indicator"]))
@@ -998,7 +1006,7 @@ class Panel:
             indicators whose measurement unit in the data differs from the framework's.
         """
         problems = []
-        cols = list(self.values.columns)
+        cols = list(self.indicator_codes)
         wanted = set(framework.indicator_codes)
         spare = [c for c in cols if c not in wanted]  # columns a misspelt code may stand for
         fw_folded = {_fold_code(c): c for c in framework.indicator_codes}
@@ -1109,6 +1117,17 @@ def fraction_warnings(panel: Panel, units: Mapping[str, str | None]) -> list[str
         warnings.simplefilter("ignore", RuntimeWarning)  # units without values: NaN
         lo_all = np.fmin.reduceat(arr, starts, axis=0)  # per unit, NaN ignored
         hi_all = np.fmax.reduceat(arr, starts, axis=0)
+    return fraction_notes(pct, unit_names, lo_all, hi_all,
+                          lambda code, u: _unit_periods(panel, code, u))
+
+
+def fraction_notes(pct: Sequence[str], unit_names: np.ndarray, lo_all: np.ndarray,
+                   hi_all: np.ndarray, periods_of: Any) -> list[str]:
+    """The rule of :func:`fraction_warnings` on each unit's smallest and largest value of the
+    % indicators ``pct`` (``lo_all``, ``hi_all`` of shape (n_units, len(pct)), NaN for a unit
+    without values); ``periods_of(code, unit)`` says in which periods a flagged unit has
+    values (``2015-2018``)."""
+    out = []
     for k, code in enumerate(pct):
         lo, hi = lo_all[:, k], hi_all[:, k]
         flagged = fraction_like(lo, hi)
@@ -1120,7 +1139,7 @@ def fraction_warnings(panel: Panel, units: Mapping[str, str | None]) -> list[str
         if not whole and not lo[others].min() >= _SCALE_GAP * largest:
             continue  # small values are ordinary for this indicator (0.5 % R&D spending)
         names = unit_names[flagged].tolist()
-        shown = ", ".join(f"{u} ({_unit_periods(panel, code, u)})" for u in names[:_MAX_LISTED])
+        shown = ", ".join(f"{u} ({periods_of(code, u)})" for u in names[:_MAX_LISTED])
         more = f" and {len(names) - _MAX_LISTED} more" if len(names) > _MAX_LISTED else ""
         if not whole:
             what = (f"every value of {shown}{more} is within [0, 1] (largest {largest:g}) while "
@@ -1733,6 +1752,20 @@ def read_table(
     raw = _raw_cells(path, sheet, sep, encoding, skip_rows)
     if suffix in (".csv", ".txt", ".tsv", ".xls", ".xlsx", ".xlsm"):
         return _frame(raw, path, skip_rows + 1)
+    return parquet_frame(raw, path)
+
+
+def parquet_frame(raw: pd.DataFrame, path: Path, first_row: int = 1
+                  ) -> tuple[pd.DataFrame, np.ndarray]:
+    """A table read from Parquet as :func:`read_table` returns it (index columns written by
+    pandas become columns; duplicate names are errors), with the file row numbers of its
+    rows from ``first_row`` (a build chunked over units reads the file part by part).
+
+    Raises
+    ------
+    InputError
+        Duplicate column names.
+    """
     df = raw
     if any(n is not None for n in df.index.names):  # index columns written by pandas
         df = df.reset_index()
@@ -1740,7 +1773,44 @@ def read_table(
     dups = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
     if dups:
         raise InputError(f"duplicate column names in {path}: {dups}")
-    return df.reset_index(drop=True), np.arange(1, len(df) + 1)
+    return df.reset_index(drop=True), np.arange(first_row, first_row + len(df))
+
+
+def measure_units(df: pd.DataFrame, indicator: str, measure_unit: str, origin: str | None
+                  ) -> dict[str, str]:
+    """The measurement unit of each indicator of a long table (its ``measure_unit``
+    column), which must be one per indicator.
+
+    Raises
+    ------
+    InputError
+        An indicator with more than one measurement unit.
+    """
+    mu = df[[indicator, measure_unit]].astype(str).drop_duplicates()
+    multi = mu[mu[indicator].duplicated(keep=False)]
+    if not multi.empty:
+        raise InputError(
+            f"indicators with more than one measurement unit{_where(origin)}",
+            [f"{i}: {sorted(g[measure_unit])}" for i, g in multi.groupby(indicator)],
+        )
+    return dict(zip(mu[indicator], mu[measure_unit], strict=True))
+
+
+def group_labels(series: pd.Series) -> pd.Series:
+    """Group labels and names as the reader makes them: text, empty cells missing."""
+    return _labels(series)
+
+
+def period_spans(periods: Iterable[int]) -> str:
+    """Sorted periods as runs of consecutive values (``2016-2019, 2021``)."""
+    return _period_spans(periods)
+
+
+def parse_periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers
+                  ) -> pd.Series:
+    """Periods of a column as whole numbers, with the reader's errors (missing, fractional or
+    out-of-range periods, naming file and row)."""
+    return _periods(series, column, origin, row_offset)
 
 
 
@@ -1853,6 +1923,93 @@ def read_panel(
     """
     path = Path(path)
     df, row_offset = read_table(path, sheet, sep, encoding, skip_rows)
+    return panel_from_table(
+        df, row_offset, path, form=form, unit=unit, period=period, indicator=indicator,
+        value=value, measure_unit=measure_unit, unit_name=unit_name, groups=groups,
+        indicators=indicators, units=units, sep=sep, encoding=encoding, decimal=decimal,
+        thousands=thousands, na_values=na_values, default_period=default_period, rename=rename,
+        drop_rows=drop_rows, known_groups=known_groups)
+
+
+def read_unit_meta(units: str | Path | pd.DataFrame | None, sep: str | None = None,
+                   encoding: str = "utf-8-sig") -> pd.DataFrame | None:
+    """The unit metadata of :func:`read_panel` (``units``: a file or a DataFrame with a
+    ``unit`` column), indexed by unit code; ``None`` stays ``None``.
+
+    Raises
+    ------
+    InputError
+        The file is missing or has no ``unit`` column; empty, look-alike or duplicate codes.
+    """
+    if units is None:
+        return None
+    if isinstance(units, pd.DataFrame):
+        unit_meta = units
+    else:
+        upath = Path(units)
+        if not upath.is_file():
+            raise InputError(
+                f"unit metadata file {units!r} not found",
+                ["data.units is a file of unit metadata (columns unit, name, groups); to "
+                 "name the column of unit codes use unit: <column>"],
+            )
+        unit_meta, meta_rows = read_table(upath, sep=sep, encoding=encoding)
+        if "unit" not in unit_meta.columns:
+            raise InputError(f"unit metadata {units} needs a 'unit' column",
+                             [f"found {list(unit_meta.columns)}"])
+        unit_meta = unit_meta.copy()
+        unit_meta["unit"] = as_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
+        _check_unit_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
+        _check_codes(unit_meta["unit"], "unit", str(upath))
+        dups = unit_meta["unit"][unit_meta["unit"].duplicated()].unique().tolist()
+        if dups:
+            raise InputError(f"duplicate unit codes in unit metadata {upath}: {dups}",
+                             ["give each unit one row"])
+        for col in unit_meta.columns:
+            if col != "unit":
+                unit_meta[col] = _labels(unit_meta[col])
+    if "unit" not in unit_meta.columns:
+        raise InputError("unit metadata needs a 'unit' column",
+                         [f"found {list(unit_meta.columns)}"])
+    return unit_meta.set_index("unit")
+
+
+def panel_from_table(
+    df: pd.DataFrame,
+    row_offset: RowNumbers,
+    path: str | Path,
+    *,
+    form: str = "auto",
+    unit: str = "unit",
+    period: str | None = "period",
+    indicator: str = "indicator",
+    value: str = "value",
+    measure_unit: str | None = None,
+    unit_name: str | None = None,
+    groups: Sequence[str] = (),
+    indicators: Sequence[str] | None = None,
+    units: str | Path | pd.DataFrame | None = None,
+    sep: str | None = None,
+    encoding: str = "utf-8-sig",
+    decimal: str = ".",
+    thousands: str | None = None,
+    na_values: Sequence[str] | None = None,
+    default_period: int | None = None,
+    rename: Mapping[str, str] | None = None,
+    drop_rows: Mapping[str, Sequence[Any]] | None = None,
+    known_groups: Sequence[str] = (),
+) -> Panel:
+    """The panel of a table as read by :func:`read_table` (``row_offset``: the file row of
+    each row), with :func:`read_panel`'s options (``units``: a file or a table with a
+    ``unit`` column, :func:`read_unit_meta`). A build chunked over units reads each block's
+    rows of a file with this function, so every rule of the reader is the same.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_panel`.
+    """
+    path = Path(path)
     notes: list[str] = []
     removed: list[dict[str, Any]] = []
     if rename:
@@ -1872,37 +2029,7 @@ def read_panel(
             form = "wide"
             notes.append(note)
     fmt = NumberFormat(decimal=decimal, thousands=thousands, na_values=tuple(na_values or ()))
-    unit_meta = None
-    if units is not None:
-        if isinstance(units, pd.DataFrame):
-            unit_meta = units
-        else:
-            upath = Path(units)
-            if not upath.is_file():
-                raise InputError(
-                    f"unit metadata file {units!r} not found",
-                    ["data.units is a file of unit metadata (columns unit, name, groups); to "
-                     "name the column of unit codes use unit: <column>"],
-                )
-            unit_meta, meta_rows = read_table(upath, sep=sep, encoding=encoding)
-            if "unit" not in unit_meta.columns:
-                raise InputError(f"unit metadata {units} needs a 'unit' column",
-                                 [f"found {list(unit_meta.columns)}"])
-            unit_meta = unit_meta.copy()
-            unit_meta["unit"] = as_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
-            _check_unit_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
-            _check_codes(unit_meta["unit"], "unit", str(upath))
-            dups = unit_meta["unit"][unit_meta["unit"].duplicated()].unique().tolist()
-            if dups:
-                raise InputError(f"duplicate unit codes in unit metadata {upath}: {dups}",
-                                 ["give each unit one row"])
-            for col in unit_meta.columns:
-                if col != "unit":
-                    unit_meta[col] = _labels(unit_meta[col])
-        if "unit" not in unit_meta.columns:
-            raise InputError("unit metadata needs a 'unit' column",
-                             [f"found {list(unit_meta.columns)}"])
-        unit_meta = unit_meta.set_index("unit")
+    unit_meta = read_unit_meta(units, sep, encoding)
     if form == "auto":
         form = "long" if {indicator, value} <= set(df.columns) else "wide"
     if form == "long":

@@ -153,6 +153,17 @@ def write_text(path: str | Path, text: str) -> Path:
     return path
 
 
+def yaml_text(data: Any, path: str | Path | None = None) -> str:
+    """``data`` as block YAML, keys in their order and Chinese as written (the style of every
+    YAML file gipro writes); written with :func:`write_text` to ``path`` if given."""
+    import yaml
+
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    if path is not None:
+        write_text(path, text)
+    return text
+
+
 #: The first characters that make a spreadsheet read a CSV cell as a formula (OWASP).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")

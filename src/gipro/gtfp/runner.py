@@ -380,25 +380,6 @@ def _execute(jobs: list[_Job], args: tuple, client: Any) -> list[dea.DEAResult]:
     return client.gather(futures)
 
 
-def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
-    """A Dask client (and the local cluster it owns, if any)."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise InputError("workers/scheduler need dask.distributed, which is not installed",
-                         ["pip install 'gipro[dask]'"]) from None
-    if scheduler is not None:
-        try:
-            return Client(scheduler, timeout="5s"), None
-        except OSError as exc:
-            raise InputError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
-                             ) from None
-    if workers is None or workers < 1:
-        raise InputError(f"workers must be at least 1, got {workers}")
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0")
-    return Client(cluster), cluster
-
-
 # ------------------------------------------------------------------ assembly
 def _frontier_label(key: tuple, periods: list[int]) -> str:
     if key[0] == "global":
@@ -511,17 +492,10 @@ def run(spec: GTFPSpec | dict | str | Path, *, panel: Panel | pd.DataFrame | Non
     if spec.model == "sbm":
         params["super_efficiency"] = spec.super_efficiency
     jobs = _jobs(spec, present)
-    own_client = cluster = None
-    if client is None and (workers is not None or scheduler is not None):
-        own_client, cluster = _client(workers, scheduler)
-    try:
-        results = _execute(jobs, (spec.model, params, roles, data, mult),
-                           client or own_client)
-    finally:
-        if own_client is not None:
-            own_client.close()
-        if cluster is not None:
-            cluster.close()
+    from ..cluster import connect
+
+    with connect(workers=workers, scheduler=scheduler, client=client, optional=True) as c:
+        results = _execute(jobs, (spec.model, params, roles, data, mult), c)
 
     n_obs, n_var = n_units * n_periods, len(spec.variables)
     value = np.full((len(_KINDS), n_obs), np.nan)

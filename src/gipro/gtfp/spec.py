@@ -23,7 +23,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -253,12 +252,9 @@ class GTFPSpec(BaseModel):
 
     def to_yaml(self, path: str | Path | None = None) -> str:
         """The resolved spec as YAML (written to ``path`` if given)."""
-        text = yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
-        if path is not None:
-            from ..tables import write_text
+        from ..tables import yaml_text
 
-            write_text(path, text)
-        return text
+        return yaml_text(self.resolved(), path)
 
     @classmethod
     def from_dict(cls, data: Any, base_dir: str | Path | None = None,

@@ -79,8 +79,13 @@ def _prepare(
     counted = w > 0
     if check and not counted.any(axis=-1).all():
         raise MethodError("aggregation weights are all zero for some group of children")
-    wa = np.where(~np.isnan(x) & counted, w, 0.0)
-    avail = wa > 0
+    missing = np.isnan(x)
+    if not missing.any():  # the usual case after imputation: the same arrays, fewer passes
+        wa = np.where(counted, w, 0.0)
+        avail = counted
+    else:
+        wa = np.where(~missing & counted, w, 0.0)
+        avail = wa > 0
     wsum = np.add.reduce(wa, axis=-1)
     ok = wsum > 0
     if min_share > 0:
@@ -144,9 +149,9 @@ def arithmetic_mean(
     >>> arithmetic_mean(np.array([1.0, 2.0, np.nan]), np.array([1.0, 3.0, 4.0])).item()
     1.75
     """
-    x, wa, _, ok, wsum = _prepare(x, weights, min_share, check)
+    x, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
     with np.errstate(invalid="ignore", divide="ignore"):
-        y = np.add.reduce(wa * np.where(wa > 0, x, 0.0), axis=-1) / wsum
+        y = np.add.reduce(wa * np.where(avail, x, 0.0), axis=-1) / wsum
     if y.ndim == 0:
         return np.where(ok, y, np.nan)
     y[~ok] = np.nan  # (a fresh array: in place beats np.where)
@@ -202,10 +207,10 @@ def geometric_mean(
     1.817121
     """
     x, wa, avail, ok, wsum = _prepare(x, weights, min_share, check)
-    xs = x + shift
+    xs = x + shift if shift else x
     _positive(xs, avail, names, "geometric mean" + (f" (after shift {shift:g})" if shift else ""))
     with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.where(wa > 0, np.log(np.where(avail, xs, 1.0)), 0.0)
+        logs = np.log(np.where(avail, xs, 1.0))  # log 1 = 0 where not available
         y = np.exp(np.sum(wa * logs, axis=-1) / wsum) - shift
     return np.where(ok, y, np.nan)
 

@@ -53,6 +53,7 @@ __all__ = [
     "borda",
     "column_bounds",
     "column_moments",
+    "constant_bounds",
     "constant_columns",
     "distance_to_max",
     "distance_to_reference",
@@ -187,6 +188,18 @@ def constant_columns(x: np.ndarray, axis: Axis = -2,
     [[True]]
     """
     lower, upper = column_bounds(x, axis) if bounds is None else bounds
+    return constant_bounds(lower, upper)
+
+
+def constant_bounds(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """The rule of :func:`constant_columns` on known bounds: observed and not varying
+    beyond rounding noise (:func:`gipro.tolerance.flat`).
+
+    Examples
+    --------
+    >>> constant_bounds(np.array([1.0, 5.0, np.nan]), np.array([2.0, 5.0, np.nan])).tolist()
+    [False, True, False]
+    """
     return flat(lower, upper)
 
 

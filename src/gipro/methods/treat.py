@@ -32,7 +32,7 @@ Box G.E.P. and Cox D.R. (1964), An analysis of transformations, *JRSS B* 26(2), 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -44,17 +44,31 @@ __all__ = [
     "FALLBACKS",
     "MODES",
     "STATUS",
+    "DataColumns",
+    "SummaryColumns",
     "TreatResult",
     "Treatment",
     "apply_fitted",
     "boxcox",
+    "column_extremes",
+    "count_terms",
+    "extreme_groups",
+    "list_edges",
     "log_ct",
     "log_ct_orig",
+    "merge_extremes",
+    "middle_sums",
     "passes",
+    "shape_stats",
     "skew_kurt",
+    "summary_of",
     "transform",
     "transform_params",
+    "transformed_mean",
+    "transformed_moments",
+    "transformed_sums",
     "treat",
+    "treat_columns",
 ]
 
 FALLBACKS = ("log_ct", "log_ct_orig", "log", "boxcox", "none")
@@ -122,8 +136,14 @@ def _n_terms(obs: np.ndarray) -> np.ndarray:
     """The factors of :func:`_moments` that depend only on each column's number of observed
     values ``n``, stacked: ``n, sqrt(n (n - 1)), n - 2, n - 1, n + 1, (n - 2)(n - 3)``
     (computed once per call of :func:`treat`, gathered for the columns of each round)."""
-    t = np.empty((6, obs.shape[1]))
-    n = np.add.reduce(obs, axis=0, dtype=float, out=t[0])  # counts (exact)
+    return count_terms(np.add.reduce(obs, axis=0, dtype=float))  # counts (exact)
+
+
+def count_terms(counts: np.ndarray) -> np.ndarray:
+    """:func:`_n_terms` from each column's number of observed values."""
+    t = np.empty((6, np.shape(counts)[0]))
+    n = t[0]
+    n[:] = counts
     np.sqrt(n * (n - 1.0), out=t[1])
     np.subtract(n, 2.0, out=t[2])
     np.subtract(n, 1.0, out=t[3])
@@ -136,7 +156,8 @@ def _moments(x: np.ndarray, obs: np.ndarray, terms: np.ndarray | None = None
              ) -> tuple[np.ndarray, np.ndarray]:
     """Type-2 skewness and kurtosis of each column of a (n_units, m) array (see skew_kurt);
     ``terms``: :func:`_n_terms` of ``obs`` if already known."""
-    n, root, n_2, n_1, n1, n23 = _n_terms(obs) if terms is None else terms
+    terms = _n_terms(obs) if terms is None else terms
+    n = terms[0]
     add = np.add.reduce
     with np.errstate(invalid="ignore", divide="ignore"):
         xz = np.where(obs, x, 0.0)
@@ -152,6 +173,17 @@ def _moments(x: np.ndarray, obs: np.ndarray, terms: np.ndarray | None = None
         m2 = add(d2, axis=0) / n
         m3 = add(d2 * d, axis=0) / n
         m4 = add(d2 * d2, axis=0) / n
+    return shape_stats(m2, m3, m4, big, terms)
+
+
+def shape_stats(m2: np.ndarray, m3: np.ndarray, m4: np.ndarray, big: np.ndarray,
+                terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Type-2 skewness and kurtosis (:func:`skew_kurt`) from the central moments ``m2``,
+    ``m3``, ``m4`` of each column divided by its largest magnitude ``big``, and the count
+    factors ``terms`` (:func:`count_terms`): NaN for fewer than 3 (skew) or 4 (kurtosis)
+    values, or no variation."""
+    n, root, n_2, n_1, n1, n23 = terms
+    with np.errstate(invalid="ignore", divide="ignore"):
         # zero variance relative to the data's magnitude (now 1), the tolerance policy's
         # sd <= RELATIVE * max|x| (gipro.tolerance) -> undefined, not huge
         still = ~(m2 > RELATIVE * RELATIVE) | (big == 0)
@@ -456,8 +488,8 @@ class TreatResult:
         (:func:`apply_fitted`; ``apply_fitted(x, treatment)`` is ``x`` above).
     """
 
-    x: np.ndarray
-    changed: np.ndarray
+    x: np.ndarray | None
+    changed: np.ndarray | None
     n_winsorised: np.ndarray
     status: np.ndarray
     skew: np.ndarray
@@ -567,10 +599,145 @@ def treat(
     x0 = np.asarray(x, dtype=float)
     if x0.ndim < 2:
         raise MethodError("treat expects x of shape (..., n_units, n_indicators)")
+    # work on a (n_units, n_columns) layout: every indicator of every leading index is a column
+    n_u = x0.shape[-2]
+    lead = x0.shape[:-2]
+    nl = len(lead)
+    n_ind = x0.shape[-1]
+    col_shape = x0.shape[:-2] + x0.shape[-1:]
+    data = DataColumns(x0.transpose(nl, *range(nl), nl + 1).reshape(n_u, -1))  # units first
+    res = treat_columns(data, col_shape, winmax=winmax, skew_threshold=skew_threshold,
+                        kurt_threshold=kurt_threshold, force=force, fallback=fallback,
+                        boxcox_lambda=boxcox_lambda, enabled=enabled, on_constant=on_constant,
+                        names=names)
+    X, obs = data.X, data.obs
+    if moments_after:
+        X = np.where(obs, X, np.nan)
+        ska, kua = _moments(X, obs, data.terms)
+    else:  # X is NaN exactly where x is (clipping and the transforms keep NaN)
+        ska = kua = np.full(X.shape[1], np.nan)
+
+    def back(a: np.ndarray) -> np.ndarray:  # (n_units, m) -> x's shape
+        return a.reshape((n_u, *lead, n_ind)).transpose(*range(1, nl + 1), 0, nl + 1)
+
+    return replace(res, x=back(X), changed=back(data.changed),
+                   skew_after=ska.reshape(col_shape), kurt_after=kua.reshape(col_shape))
+
+
+class DataColumns:
+    """The columns of :func:`treat` held as data: an array of shape (n_units, m), each
+    column one indicator of one leading index. The rules of :func:`treat_columns` read
+    columns through this interface (counts, moments, tie groups at the extremes, moments of
+    clipped and transformed columns), so the same rules run on data summarised by
+    statistics in a build chunked over units (:class:`SummaryColumns`). Treating also
+    changes the data here (``X``, ``changed``)."""
+
+    def __init__(self, X0: np.ndarray) -> None:
+        self.X0 = X0
+        self.X = X0.copy()
+        self.obs = ~np.isnan(X0)
+        self.terms = _n_terms(self.obs)
+        self.changed = np.zeros(X0.shape, dtype=np.int8)
+        self.n_rows = X0.shape[0]  # (how many rounds a batch evaluates)
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Skewness and kurtosis of every column."""
+        return _moments(self.X0, self.obs, self.terms)
+
+    def group_table(self, cand: np.ndarray, pad: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The tie groups of the columns ``cand``: the units in each group and its value
+        (groups in ascending order of value, then ``pad`` rows of padding), and each
+        column's top group."""
+        n_u = self.n_rows
+        c = cand.size
+        cols = np.arange(c)
+        S = np.sort(self.X0[:, cand], axis=0)  # NaN last, each NaN its own group (never reached)
+        n_obs = self.terms[0, cand].astype(np.int64)
+        new = np.ones(S.shape, dtype=bool)
+        np.not_equal(S[1:], S[:-1], out=new[1:])
+        gid = np.add.accumulate(new, axis=0, dtype=np.intp) - 1  # tie group of each position
+        rows, cc = np.nonzero(new)
+        start = np.full((n_u + 1, c), n_u)
+        start[gid[rows, cc], cc] = rows
+        # units in each group and its value; the rows after the last group (a state no round
+        # reaches, also at negative positions, which wrap around) are padding
+        size = np.zeros((n_u + pad, c), dtype=np.int64)
+        size[:n_u] = start[1:] - start[:-1]
+        value = np.zeros((n_u + pad, c))
+        value[:n_u] = S[np.minimum(start[:-1], n_u - 1), cols]
+        empty = n_obs == 0
+        gt = np.where(empty, 0, gid[np.maximum(n_obs - 1, 0), cols])
+        size[0, empty] = 0  # no observed value (forced columns only): nothing to move
+        return size, value, gt
+
+    def clipped_moments(self, g: np.ndarray, lo: np.ndarray, hi: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Skewness and kurtosis of the columns ``g`` clipped to ``[lo, hi]``."""
+        xa = np.minimum(np.maximum(self.X[:, g], lo), hi)
+        return _moments(xa, self.obs[:, g], self.terms[:, g])
+
+    def apply_caps(self, j: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Clip the columns ``j`` to ``[lo, hi]`` (the winsorisation made)."""
+        xj = self.X[:, j]
+        self.X[:, j] = np.minimum(np.maximum(xj, lo), hi)
+        self.changed[:, j] = np.subtract(xj > hi, xj < lo, dtype=np.int8)  # HIGH 1, LOW -1
+
+    def fallback(self, sel: np.ndarray, kind: str, lmbda: float | None,
+                 names: list[Any]) -> tuple[np.ndarray, ...]:
+        """Transform the original columns ``sel`` (:func:`transform_params`): the
+        parameters learnt (minimum, maximum, lambda) and the skewness and kurtosis after."""
+        tx, t_min, t_max, t_lam = transform_params(self.X0[:, sel], kind, lmbda=lmbda, axis=0,
+                                                   names=names)
+        self.X[:, sel] = tx
+        self.changed[:, sel] = np.where(self.obs[:, sel], TRANSFORMED, 0)
+        s2, k2 = _moments(tx, self.obs[:, sel])
+        return t_min, t_max, t_lam, s2, k2
+
+
+def treat_columns(
+    data: Any,
+    col_shape: tuple[int, ...],
+    *,
+    winmax: int | np.ndarray = 5,
+    skew_threshold: float = 2.0,
+    kurt_threshold: float = 3.5,
+    force: bool | np.ndarray = False,
+    fallback: str | Sequence[str] = "log_ct",
+    boxcox_lambda: float | None = None,
+    enabled: bool | np.ndarray = True,
+    on_constant: str = "refuse",
+    names: Sequence[str] | None = None,
+) -> TreatResult:
+    """The rules of :func:`treat` (check, winsorisation rounds, fallbacks) on columns read
+    through ``data`` (:class:`DataColumns` or :class:`SummaryColumns`): the one
+    implementation of the procedure, whether the data are in memory or summarised by
+    statistics over blocks of units.
+
+    Parameters
+    ----------
+    data : DataColumns or SummaryColumns
+        The ``m`` columns (every indicator of every leading index, indicators last).
+    col_shape : tuple of int
+        ``(..., n_indicators)``, with ``prod(col_shape) = m``.
+    winmax, skew_threshold, kurt_threshold, force, fallback, boxcox_lambda, enabled,
+    on_constant, names :
+        As :func:`treat`.
+
+    Returns
+    -------
+    TreatResult
+        Without the treated values (``x``, ``changed`` are ``None``; ``skew_after`` and
+        ``kurt_after`` NaN): :func:`treat` adds them.
+
+    Raises
+    ------
+    MethodError
+        As :func:`treat`.
+    """
     if on_constant not in ("refuse", "allow", "error"):
         raise MethodError(f"on_constant must be 'refuse', 'allow' or 'error', got {on_constant!r}")
-    col_shape = x0.shape[:-2] + x0.shape[-1:]
-    n_ind = x0.shape[-1]
+    n_ind = col_shape[-1]
     wmax = _per_column(winmax, col_shape, np.int64, "winmax")
     if (wmax < 0).any():
         raise MethodError("winmax must be >= 0")
@@ -583,21 +750,11 @@ def treat(
                       if f not in FALLBACKS})
     if unknown:
         raise MethodError(f"unknown fallback {unknown}; use one of {list(FALLBACKS)}")
-
-    # work on a (n_units, n_columns) layout: every indicator of every leading index is a column
-    n_u = x0.shape[-2]
-    lead = x0.shape[:-2]
-    nl = len(lead)
-    X0 = x0.transpose(nl, *range(nl), nl + 1).reshape(n_u, -1)  # units first
-    m = X0.shape[1]
-    obs = ~np.isnan(X0)
+    m = int(np.prod(col_shape))
     wmax, forced, on = wmax.reshape(m), forced.reshape(m), on.reshape(m)
-    terms = _n_terms(obs)
-    sk0, ku0 = _moments(X0, obs, terms)
+    sk0, ku0 = data.moments()
     assessable = ~np.isnan(sk0) & ~np.isnan(ku0)
     fails = assessable & ~passes(sk0, ku0, skew_threshold, kurt_threshold)
-    X = X0.copy()
-    changed = np.zeros(X.shape, dtype=np.int8)
     nwin = np.zeros(m, dtype=np.int64)
     mode = np.zeros(m, dtype=np.int8)
     cap_lo, cap_hi = np.full(m, -np.inf), np.full(m, np.inf)
@@ -606,7 +763,7 @@ def treat(
     # a column is winsorised while it fails (or is forced) and has points left (nwin = 0 here)
     cand = (on & (fails | forced) & (wmax > 0)).nonzero()[0]
     if cand.size:  # most indicators pass untreated: no round at all for them
-        _winsorise(X, X0, obs, terms, changed, cand, sk0, fails, forced, wmax, nwin, status,
+        _winsorise(data, cand, sk0, fails, forced, wmax, nwin, status,
                    skew_threshold, kurt_threshold, on_constant,
                    lambda j: names[j % n_ind] if names is not None else int(j % n_ind),
                    cap_lo, cap_hi)
@@ -630,34 +787,22 @@ def treat(
             sel = np.flatnonzero(need_fb & (fb_cols == kind))
             if sel.size == 0:
                 continue
-            tx, t_min[sel], t_max[sel], t_lam[sel] = transform_params(
-                X0[:, sel], kind, lmbda=boxcox_lambda, axis=0,
-                names=[names[j % n_ind] if names is not None else int(j % n_ind) for j in sel])
-            X[:, sel] = tx
+            t_min[sel], t_max[sel], t_lam[sel], s2, k2 = data.fallback(
+                sel, kind, boxcox_lambda,
+                [names[j % n_ind] if names is not None else int(j % n_ind) for j in sel])
             mode[sel] = MODES.index(kind)
-            changed[:, sel] = np.where(obs[:, sel], TRANSFORMED, 0)
             nwin[sel] = 0
             fb_used[sel] = kind
-            s2, k2 = _moments(tx, obs[:, sel])
             status[sel] = np.where(passes(s2, k2, skew_threshold, kurt_threshold), 3, 4)
-    if moments_after:
-        X = np.where(obs, X, np.nan)
-        ska, kua = _moments(X, obs, terms)
-    else:  # X is NaN exactly where x is (clipping and the transforms keep NaN)
-        ska = kua = np.full(m, np.nan)
-
-    def back(a: np.ndarray) -> np.ndarray:  # (n_units, m) -> x's shape
-        return a.reshape((n_u, *lead, n_ind)).transpose(*range(1, nl + 1), 0, nl + 1)
 
     def cols(a: np.ndarray) -> np.ndarray:  # (m,) -> (..., n_indicators)
         return a.reshape(col_shape)
 
-    out, changed_out = back(X), back(changed)
-    sk0, ku0, ska, kua = cols(sk0), cols(ku0), cols(ska), cols(kua)
-    nwin, status, fb_used = cols(nwin), cols(status), cols(fb_used)
+    nan = np.full(col_shape, np.nan)
     treatment = Treatment(cols(mode), cols(cap_lo), cols(cap_hi), cols(t_min), cols(t_max),
                           cols(t_lam))
-    return TreatResult(out, changed_out, nwin, status, sk0, ku0, ska, kua, fb_used, treatment)
+    return TreatResult(None, None, cols(nwin), cols(status), cols(sk0), cols(ku0), nan, nan,
+                       cols(fb_used), treatment)
 
 
 #: Largest number of (units x columns x rounds) values a batch of speculative rounds holds.
@@ -667,17 +812,17 @@ _MAX_ROUNDS = 8
 _NEVER = np.iinfo(np.int64).max
 
 
-def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, terms: np.ndarray,
-               changed: np.ndarray,
-               cand: np.ndarray, sk0: np.ndarray, fails: np.ndarray, forced: np.ndarray,
-               wmax: np.ndarray, nwin: np.ndarray, status: np.ndarray, skew_threshold: float,
-               kurt_threshold: float, on_constant: str, label, cap_lo: np.ndarray,
-               cap_hi: np.ndarray) -> None:
-    """The winsorisation rounds of :func:`treat` on the candidate columns ``cand``.
+def _winsorise(data: Any, cand: np.ndarray, sk0: np.ndarray, fails: np.ndarray,
+               forced: np.ndarray, wmax: np.ndarray, nwin: np.ndarray, status: np.ndarray,
+               skew_threshold: float, kurt_threshold: float, on_constant: str, label,
+               cap_lo: np.ndarray, cap_hi: np.ndarray) -> None:
+    """The winsorisation rounds of :func:`treat` on the candidate columns ``cand`` of
+    ``data`` (:class:`DataColumns` or :class:`SummaryColumns`).
 
-    Updates ``X``, ``changed``, ``fails``, ``nwin``, ``status`` and the caps ``cap_lo``,
-    ``cap_hi`` (the values the lowest / highest points were set to) in place; the result is
-    the one of the procedure in the module docstring, round by round.
+    Updates ``fails``, ``nwin``, ``status`` and the caps ``cap_lo``, ``cap_hi`` (the values
+    the lowest / highest points were set to) in place, and clips the data
+    (``data.apply_caps``); the result is the one of the procedure in the module docstring,
+    round by round.
 
     How: a column's distinct observed values, sorted, form tie groups ``0 .. G-1``; its state
     is the group of its current minimum (``gb``) and of its current maximum (``gt``), its
@@ -692,29 +837,13 @@ def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, terms: np.ndarray
     batch takes over. ``L`` is small when the data are large, so big inputs go round by
     round.
     """
-    n_u = X.shape[0]
+    n_u = data.n_rows
     c = cand.size
     cols = np.arange(c)
-    S = np.sort(X0[:, cand], axis=0)  # NaN last, each NaN its own group (never reached)
-    n_obs = terms[0, cand].astype(np.int64)
-    new = np.ones(S.shape, dtype=bool)
-    np.not_equal(S[1:], S[:-1], out=new[1:])
-    gid = np.add.accumulate(new, axis=0, dtype=np.intp) - 1  # tie group of each position
-    rows, cc = np.nonzero(new)
-    start = np.full((n_u + 1, c), n_u)
-    start[gid[rows, cc], cc] = rows
-    # units in each group and its value; the rows after the last group (a state no round
-    # reaches, also at negative positions, which wrap around) are padding
     pad = _MAX_ROUNDS + 1
-    size = np.zeros((n_u + pad, c), dtype=np.int64)
-    size[:n_u] = start[1:] - start[:-1]
-    value = np.zeros((n_u + pad, c))
-    value[:n_u] = S[np.minimum(start[:-1], n_u - 1), cols]
-    empty = n_obs == 0
-    gt = np.where(empty, 0, gid[np.maximum(n_obs - 1, 0), cols])
+    size, value, gt = data.group_table(cand, pad)
     gb = np.zeros(c, dtype=gt.dtype)
     gt0 = gt.copy()  # the top group: a cap only where a round moved that end
-    size[0, empty] = 0  # no observed value (forced columns only): nothing to move
     sk = sk0[cand]
     fl = fails[cand]
     fo, wm = forced[cand], wmax[cand]
@@ -751,8 +880,7 @@ def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, terms: np.ndarray
         became = made & to_const  # on_constant "allow": the column is now constant
         hi, lo = value[top, a], value[bottom, a]
         g = np.concatenate([cand[a]] * n_l)
-        xa = np.minimum(np.maximum(X[:, g], lo.ravel()), hi.ravel())
-        s_r, k_r = _moments(xa, obs[:, g], terms[:, g])
+        s_r, k_r = data.clipped_moments(g, lo.ravel(), hi.ravel())
         s_r, k_r = s_r.reshape(n_l, -1), k_r.reshape(n_l, -1)
         f_r = ~passes(s_r, k_r, skew_threshold, kurt_threshold) & ~np.isnan(s_r) \
             & ~np.isnan(k_r)
@@ -795,9 +923,288 @@ def _winsorise(X: np.ndarray, X0: np.ndarray, obs: np.ndarray, terms: np.ndarray
     moved = (nw > 0).nonzero()[0]
     if moved.size:
         j = cand[moved]
-        xj = X[:, j]
         hi, lo = value[gt[moved], moved], value[gb[moved], moved]
         cap_lo[j] = np.where(gb[moved] > 0, lo, -np.inf)
         cap_hi[j] = np.where(gt[moved] < gt0[moved], hi, np.inf)
-        X[:, j] = np.minimum(np.maximum(xj, lo), hi)
-        changed[:, j] = np.subtract(xj > hi, xj < lo, dtype=np.int8)  # HIGH 1, LOW -1
+        data.apply_caps(j, lo, hi)
+
+
+class SummaryColumns:
+    """The columns of :func:`treat_columns` known by statistics, not data (a build chunked
+    over units: :meth:`gipro.steps.treat.TreatStep.fit_chunked` reduces them over blocks).
+
+    What the rules read of a column, the statistics give exactly or to the last bits: the
+    count; the ``T`` smallest and ``T`` largest distinct values with their counts (exact;
+    ``T`` = :func:`extreme_groups` of the largest ``winmax``, more than any sequence of rounds
+    can reach); the sums of the powers 0-4 of the other values' deviations from the mean, all
+    values divided by the largest magnitude (the moments of :func:`skew_kurt` of the column
+    clipped at any two of its extreme values follow by the binomial theorem); the minimum and
+    maximum (the fallbacks' shifts). The skewness and kurtosis after a fallback transform
+    need the data again: ``transformed(sel, kind, t_min, t_max, t_lam) -> (skew, kurt)``.
+
+    Parameters
+    ----------
+    n : ndarray of shape (m,)
+        Observed values per column.
+    big, mean : ndarray of shape (m,)
+        Largest magnitude; mean of the values divided by it.
+    low_v, low_c, high_v, high_c : ndarray of shape (m, T)
+        The ``T`` smallest distinct values ascending (``inf`` padding) and their counts, the
+        ``T`` largest descending (``-inf`` padding) and theirs (0 for padding).
+    middle : ndarray of shape (m, 5)
+        Sums of ``(x / big - mean) ** k``, ``k = 0..4``, over the values strictly between the
+        two lists' last values.
+    transformed : callable
+    """
+
+    def __init__(self, n: np.ndarray, big: np.ndarray, mean: np.ndarray, low_v: np.ndarray,
+                 low_c: np.ndarray, high_v: np.ndarray, high_c: np.ndarray,
+                 middle: np.ndarray, transformed: Any) -> None:
+        t = low_v.shape[1]
+        self.n = np.asarray(n, dtype=np.int64)
+        self.terms = count_terms(self.n.astype(float))
+        self.big, self.mean, self.middle = big, mean, middle
+        self.transformed = transformed
+        self.min = np.where(self.n > 0, low_v[:, 0], np.nan)
+        self.max = np.where(self.n > 0, high_v[:, 0], np.nan)
+        # the extreme groups, ascending, without the values both lists hold
+        v = np.concatenate([low_v, high_v[:, ::-1]], axis=1)
+        c = np.concatenate([low_c, high_c[:, ::-1]], axis=1)
+        dup = np.zeros(v.shape, dtype=bool)
+        dup[:, t:] = (high_v[:, ::-1][:, :, None] == low_v[:, None, :]).any(axis=2)
+        c = np.where(dup | ~np.isfinite(v), 0, c)
+        order = np.argsort(np.where(c > 0, v, np.inf), axis=1, kind="stable")
+        self.ext_v = np.take_along_axis(np.where(c > 0, v, 0.0), order, axis=1)
+        self.ext_c = np.take_along_axis(c, order, axis=1).astype(np.int64)
+        self.n_low = (self.ext_c > 0).sum(axis=1)  # groups listed (both ends)
+        n_mid = np.rint(middle[:, 0]).astype(np.int64)
+        self.n_mid = n_mid
+        # the middle's place among the groups: after the low list's groups
+        self.mid_at = np.minimum((low_c > 0).sum(axis=1), self.n_low)
+        self.n_rows = 2 * t + 1
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        every = np.arange(self.n.size)
+        return self.clipped_moments(every, np.full(every.size, -np.inf),
+                                    np.full(every.size, np.inf))
+
+    def group_table(self, cand: np.ndarray, pad: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The tie groups as :meth:`DataColumns.group_table`: the extreme groups, and the
+        values between them as one group that no round reaches."""
+        c = cand.size
+        rows = self.ext_v.shape[1] + 1
+        size = np.zeros((rows + pad, c), dtype=np.int64)
+        value = np.zeros((rows + pad, c))
+        for i, j in enumerate(cand):
+            k, at = self.n_low[j], self.mid_at[j]
+            vals, cnts = self.ext_v[j, :k], self.ext_c[j, :k]
+            if self.n_mid[j] > 0:  # (its value is never read: NaN)
+                vals = np.concatenate([vals[:at], [np.nan], vals[at:]])
+                cnts = np.concatenate([cnts[:at], [self.n_mid[j]], cnts[at:]])
+            size[:vals.size, i] = cnts
+            value[:vals.size, i] = vals
+        groups = (size[:rows] > 0).sum(axis=0)
+        gt = np.maximum(groups - 1, 0)
+        return size, value, gt
+
+    def clipped_moments(self, g: np.ndarray, lo: np.ndarray, hi: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Skewness and kurtosis of the columns ``g`` clipped to ``[lo, hi]`` (two extreme
+        values of each; the values between the lists are never clipped)."""
+        lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+        n = self.n[g].astype(float)
+        cnt = self.ext_c[g].astype(float)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            cv = np.minimum(np.maximum(self.ext_v[g], lo[:, None]), hi[:, None])
+            cmin = np.maximum(self.min[g], lo)
+            cmax = np.minimum(self.max[g], hi)
+            big_c = np.where(self.n[g] > 0, np.maximum(np.abs(cmin), np.abs(cmax)), 0.0)
+            unit = np.where(big_c > 0, big_c, 1.0)
+            a = np.where(self.big[g] > 0, self.big[g], 1.0) / unit  # middle: x/big -> x/unit
+            mid = self.middle[g]
+            mu = self.mean[g]
+            ext = np.where(cnt > 0, cv / unit[:, None], 0.0)
+            total = a * (mid[:, 1] + mu * mid[:, 0]) + (cnt * ext).sum(axis=1)
+            mean = total / n
+            b = a * mu - mean
+            d = np.where(cnt > 0, ext - mean[:, None], 0.0)
+            s2 = a**2 * mid[:, 2] + 2 * a * b * mid[:, 1] + b**2 * mid[:, 0]
+            s3 = (a**3 * mid[:, 3] + 3 * a**2 * b * mid[:, 2] + 3 * a * b**2 * mid[:, 1]
+                  + b**3 * mid[:, 0])
+            s4 = (a**4 * mid[:, 4] + 4 * a**3 * b * mid[:, 3] + 6 * a**2 * b**2 * mid[:, 2]
+                  + 4 * a * b**3 * mid[:, 1] + b**4 * mid[:, 0])
+            m2 = (s2 + (cnt * d**2).sum(axis=1)) / n
+            m3 = (s3 + (cnt * d**3).sum(axis=1)) / n
+            m4 = (s4 + (cnt * d**4).sum(axis=1)) / n
+        return shape_stats(m2, m3, m4, big_c, self.terms[:, g])
+
+    def apply_caps(self, j: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Nothing to clip: the caps are the treatment (applied block by block later)."""
+
+    def fallback(self, sel: np.ndarray, kind: str, lmbda: float | None,
+                 names: list[Any]) -> tuple[np.ndarray, ...]:
+        """The transform's parameters from each column's minimum and maximum (through
+        :func:`transform_params`, so its errors are the same), the moments after it from
+        the data (``transformed``).
+
+        Raises
+        ------
+        MethodError
+            As :func:`transform_params`; a Box-Cox lambda to estimate (it needs the data).
+        """
+        if kind == "boxcox" and lmbda is None:
+            raise MethodError("the Box-Cox lambda is estimated from every value of the column; "
+                              "give boxcox_lambda to treat in chunks of units")
+        ends = np.stack([self.min[sel], self.max[sel]])
+        _, t_min, t_max, t_lam = transform_params(ends, kind, lmbda=lmbda, axis=0, names=names)
+        s2, k2 = self.transformed(sel, kind, t_min, t_max, t_lam)
+        return t_min, t_max, t_lam, s2, k2
+
+
+def extreme_groups(winmax: np.ndarray | int) -> int:
+    """How many distinct values at each end of a column :class:`SummaryColumns` keeps:
+    more than the rounds of any batch of :func:`_winsorise` can reach (two ends, each
+    round at least one point, batches of speculative rounds)."""
+    return 2 * int(np.max(winmax, initial=0)) + _MAX_ROUNDS + 3
+
+
+
+# ---------------------------------------------------------------------- statistics of columns
+# The statistics of SummaryColumns, from an (n_rows, m) array of values: a block of units in a
+# chunked build (combined over blocks with merge_extremes and summed middle sums), or a whole
+# column in memory (SummaryColumns.of, which tests use to check the rules on statistics).
+
+
+def _distinct(X: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``t`` smallest distinct observed values of each column, ascending, and their
+    counts: shape (m, t) (``inf`` and 0 for fewer)."""
+    m = X.shape[1]
+    S = np.sort(X, axis=0)  # NaN last
+    new = np.ones(S.shape, dtype=bool)
+    np.not_equal(S[1:], S[:-1], out=new[1:])
+    gid = np.add.accumulate(new, axis=0) - 1
+    take = (gid < t) & ~np.isnan(S)
+    rows, cols = np.nonzero(take)
+    vals = np.full((m, t), np.inf)
+    cnts = np.zeros((m, t), dtype=np.int64)
+    vals[cols, gid[rows, cols]] = S[rows, cols]
+    np.add.at(cnts, (cols, gid[rows, cols]), 1)
+    return vals, cnts
+
+
+def column_extremes(X: np.ndarray, t: int) -> tuple[np.ndarray, ...]:
+    """First-pass statistics of the columns of ``X`` (n_rows, m): count, largest
+    magnitude, sum, the ``t`` smallest and ``t`` largest distinct values with their counts
+    (see :class:`SummaryColumns`); combine those of two parts with :func:`merge_extremes`."""
+    obs = ~np.isnan(X)
+    n = obs.sum(axis=0)
+    big = np.where(obs, np.abs(X), 0.0).max(axis=0, initial=0.0)
+    total = np.where(obs, X, 0.0).sum(axis=0)
+    low_v, low_c = _distinct(X, t)
+    high_v, high_c = _distinct(-X, t)
+    return n, big, total, low_v, low_c, -high_v, high_c
+
+
+def _merge(va: np.ndarray, ca: np.ndarray, vb: np.ndarray, cb: np.ndarray, t: int
+           ) -> tuple[np.ndarray, np.ndarray]:
+    v = np.concatenate([va, vb], axis=1)
+    c = np.concatenate([ca, cb], axis=1)
+    order = np.argsort(v, axis=1, kind="stable")
+    v, c = np.take_along_axis(v, order, axis=1), np.take_along_axis(c, order, axis=1)
+    new = np.ones(v.shape, dtype=bool)
+    new[:, 1:] = v[:, 1:] != v[:, :-1]
+    gid = np.add.accumulate(new, axis=1) - 1
+    out_v = np.full((v.shape[0], t), np.inf)
+    out_c = np.zeros((v.shape[0], t), dtype=np.int64)
+    take = gid < t
+    rows, cols = np.nonzero(take)
+    out_v[rows, gid[rows, cols]] = v[rows, cols]
+    np.add.at(out_c, (rows, gid[rows, cols]), c[rows, cols])
+    return np.where(out_c > 0, out_v, np.inf), out_c
+
+
+def merge_extremes(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]
+                   ) -> tuple[np.ndarray, ...]:
+    """:func:`column_extremes` of two parts of the same columns, combined."""
+    t = a[3].shape[1]
+    low = _merge(a[3], a[4], b[3], b[4], t)
+    high = _merge(-a[5], a[6], -b[5], b[6], t)
+    return (a[0] + b[0], np.maximum(a[1], b[1]), a[2] + b[2], *low, -high[0], high[1])
+
+
+def middle_sums(X: np.ndarray, mean: np.ndarray, big: np.ndarray, low_edge: np.ndarray,
+                high_edge: np.ndarray) -> np.ndarray:
+    """Second-pass statistics: sums of ``(x / big - mean) ** k``, ``k = 0..4``, over each
+    column's values strictly between ``low_edge`` and ``high_edge``: shape (m, 5)."""
+    unit = np.where(big > 0, big, 1.0)
+    with np.errstate(invalid="ignore"):
+        mid = ~np.isnan(X) & (X > low_edge) & (X < high_edge)
+    d = np.where(mid, X / unit - mean, 0.0)
+    d2 = d * d
+    return np.stack([mid.sum(axis=0).astype(float), d.sum(axis=0), d2.sum(axis=0),
+                     (d2 * d).sum(axis=0), (d2 * d2).sum(axis=0)], axis=1)
+
+
+def list_edges(ext: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                     np.ndarray]:
+    """From :func:`column_extremes`: each column's mean divided by its largest magnitude,
+    that magnitude, and the last value of each list (the middle lies strictly between)."""
+    n, big, total, low_v, low_c, high_v, high_c = ext
+    unit = np.where(big > 0, big, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, total / unit / n, 0.0)
+    low_edge = np.where(low_c > 0, low_v, -np.inf).max(axis=1)
+    high_edge = np.where(high_c > 0, high_v, np.inf).min(axis=1)
+    return mean, big, low_edge, high_edge
+
+
+def transformed_sums(X: np.ndarray, kind: str, t_min: np.ndarray, t_max: np.ndarray,
+                     t_lam: np.ndarray, big: np.ndarray | None = None,
+                     mean: np.ndarray | None = None) -> np.ndarray:
+    """Statistics of the columns of ``X`` after a fallback transform with learnt parameters:
+    count, largest magnitude and sum (``big`` None), or the sums of the powers 2-4 of the
+    deviations from ``mean`` of the values divided by ``big``: shape (m, 3)."""
+    tx = _shaped(X, kind, t_min, t_max, t_lam)
+    obs = ~np.isnan(X)
+    if big is None:
+        return np.stack([obs.sum(axis=0).astype(float),
+                         np.where(obs, np.abs(tx), 0.0).max(axis=0, initial=0.0),
+                         np.where(obs, tx, 0.0).sum(axis=0)], axis=1)
+    unit = np.where(big > 0, big, 1.0)
+    d = np.where(obs, tx / unit - mean, 0.0)
+    d2 = d * d
+    return np.stack([d2.sum(axis=0), (d2 * d).sum(axis=0), (d2 * d2).sum(axis=0)], axis=1)
+
+
+def transformed_moments(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Skewness and kurtosis from the two passes of :func:`transformed_sums`."""
+    n, big = first[:, 0], first[:, 1]
+    return shape_stats(second[:, 0] / n, second[:, 1] / n, second[:, 2] / n, big,
+                       count_terms(n))
+
+
+def transformed_mean(first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest magnitude and mean (divided by it) from the first pass of
+    :func:`transformed_sums`."""
+    n, big, total = first[:, 0], first[:, 1], first[:, 2]
+    unit = np.where(big > 0, big, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return big, np.where(n > 0, total / unit / n, 0.0)
+
+
+def summary_of(X: np.ndarray, winmax: np.ndarray | int) -> SummaryColumns:
+    """:class:`SummaryColumns` of the columns of an array (n_rows, m) in memory: the
+    statistics a chunked build reduces over blocks, computed in one piece."""
+    ext = column_extremes(X, extreme_groups(winmax))
+    mean, big, lo, hi = list_edges(ext)
+    mid = middle_sums(X, mean, big, lo, hi)
+
+    def transformed(sel: np.ndarray, kind: str, t_min: np.ndarray, t_max: np.ndarray,
+                    t_lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        first = transformed_sums(X[:, sel], kind, t_min, t_max, t_lam)
+        tb, tm = transformed_mean(first)
+        second = transformed_sums(X[:, sel], kind, t_min, t_max, t_lam, tb, tm)
+        return transformed_moments(first, second)
+
+    return SummaryColumns(ext[0], big, mean, ext[3], ext[4], ext[5], ext[6], mid, transformed)

@@ -18,36 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
 from .engine import Evaluator
 
 __all__ = ["evaluate_distributed"]
 
-#: How long to wait for a scheduler given by address.
-CONNECT_TIMEOUT = "5s"
+#: How long to wait for a scheduler given by address (:data:`gipro.cluster.CONNECT_TIMEOUT`).
+CONNECT_TIMEOUT: float | str = 5.0
 #: ``--workers N`` starts N worker processes (numpy on small arrays holds the GIL, so threads
 #: in one process do not run in parallel); tests set False for speed.
 LOCAL_PROCESSES = True
-
-
-def _client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise InputError("--workers/--scheduler need dask.distributed, which is not installed",
-                         ["pip install 'gipro[dask]'"]) from None
-    if scheduler is not None:
-        try:
-            return Client(scheduler, timeout=CONNECT_TIMEOUT), None
-        except OSError as exc:
-            raise InputError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}",
-                             ["start one with `dask scheduler` and `dask worker ADDRESS`, or "
-                              "use --workers N for a local cluster"]) from None
-    if workers is None or workers < 1:
-        raise InputError(f"workers must be at least 1, got {workers}")
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                           processes=LOCAL_PROCESSES, dashboard_address=":0")
-    return Client(cluster), cluster
 
 
 def _run_chunk(evaluator: Evaluator, points: np.ndarray) -> tuple[np.ndarray, dict[int, str]]:
@@ -89,13 +68,10 @@ def evaluate_distributed(evaluator: Evaluator, points: np.ndarray, *, chunk: int
     """
     from distributed import as_completed
 
-    own = None
-    if client is None:
-        client, own = _client(workers, scheduler)
-        close = True
-    else:
-        close = False
-    try:
+    from ..cluster import connect
+
+    with connect(workers=workers, scheduler=scheduler, client=client,
+                 processes=LOCAL_PROCESSES, timeout=CONNECT_TIMEOUT) as client:
         n = points.shape[0]
         n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
         size = chunk or max(64, -(-n // (8 * n_workers)))
@@ -116,8 +92,3 @@ def evaluate_distributed(evaluator: Evaluator, points: np.ndarray, *, chunk: int
             if progress is not None:
                 progress(done, n)
         return scores, failed
-    finally:
-        if close:
-            client.close()
-            if own is not None:
-                own.close()

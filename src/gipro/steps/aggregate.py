@@ -706,6 +706,17 @@ class AggregateStep(AggMethod, StepSpec):
     def row_wise(self, plan: AggregatePlan, fit: AggregateFit) -> bool:
         return all(it.method.method in _agg.UNIT_WISE for it in plan.items)
 
+    def chunked_refusal(self) -> str | None:
+        """Cross-unit methods (Copeland, TOPSIS, Benefit-of-the-Doubt) compare every unit
+        with the others: they cannot aggregate a block of units on its own."""
+        cross = sorted({m.method for m in (self, *self.by_level.values(),
+                                           *self.by_code.values())}
+                       & set(_agg.CROSS_UNIT))
+        if cross:
+            return (f"{', '.join(cross)} compare{'s' if len(cross) == 1 else ''} every unit "
+                    "with the others (a unit's score depends on every other unit's values)")
+        return None
+
     def labels(self, plan: AggregatePlan, fit: AggregateFit, ds: DataSet
                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return ds.units, plan.codes

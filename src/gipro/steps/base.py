@@ -22,12 +22,26 @@ The template :meth:`StepSpec.apply` strings these together and returns a :class:
 the runner (:mod:`gipro.steps.run`) adds what is the same for every step (input checks, the
 overflow guard, the error prefix, reuse of unchanged leading steps, batching). Steps never see
 or change a ``Build``.
+
+Builds chunked over units (:mod:`gipro.chunked`, on a Dask cluster) use the same ``prepare``
+(a :class:`~gipro.dataset.DataSet` whose values are a Dask array has the same labels) and the
+same ``transform``, block by block of units, and two more methods:
+
+* :meth:`StepSpec.fit_chunked` ``(ctx, plan, x) -> fit``: the fit of :meth:`StepSpec.fit`
+  from Dask reductions over ``x`` (a Dask array of shape ``(P, U, K)`` chunked over units);
+  a step shares with ``fit`` the code that turns statistics into its fit, so the rules and
+  messages are the same. A step or method that cannot learn in chunks says so
+  (:meth:`StepSpec.not_chunked`);
+* :meth:`StepSpec.block_plan` ``(plan, fit, start, stop) -> (plan, fit)``: the plan and fit of
+  the units ``start:stop`` (labels and per-unit arrays sliced; data-free, made where the build
+  runs), and :meth:`StepSpec.block_inputs`, which may read a block's own inputs (the
+  denominators of its units) where the block is transformed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,7 +49,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
 from ..dataset import DataSet
-from ..errors import GiproError, InputError
+from ..errors import GiproError, InputError, MethodError
 from ..suggest import near_match
 from ..units import dataset_units
 
@@ -43,7 +57,7 @@ from ..units import dataset_units
 BLOCK_BYTES = 64 * 2**20
 
 __all__ = ["BLOCK_BYTES", "MethodParams", "StepContext", "StepResult", "StepSpec", "align_periods",
-           "check_codes", "dropped_codes", "fmt", "listing", "near_matches"]
+           "check_codes", "dropped_codes", "fmt", "listing", "near_matches", "units_sliced"]
 
 
 @dataclass(slots=True)
@@ -244,6 +258,80 @@ class StepSpec(BaseModel):
         """Units and codes of the output data set (default: those of ``ds``)."""
         return ds.units, ds.codes
 
+    # ------------------------------------------------------------------ chunked builds
+    def method_label(self) -> str:
+        """The step's kind and method for messages (``normalise (rank)``)."""
+        method = getattr(self, "method", None)
+        return f"{self.step} ({method})" if isinstance(method, str) else str(self.step)
+
+    def not_chunked(self, name: str, why: str) -> MethodError:
+        """The error of a step or method that cannot run chunked over units, naming it and
+        saying why and what to do."""
+        return MethodError(
+            f"step {name!r}: {self.method_label()} cannot run on a cluster chunked over units: "
+            f"{why}", ["run the build in one process (without --workers / --scheduler / "
+                       "client=), or choose a method that learns from per-indicator "
+                       "statistics (docs: scale)"])
+
+    def chunked_refusal(self) -> str | None:
+        """Why this step (as specified) cannot run chunked over units, or ``None``: asked
+        before any data are read, so a build stops at once (:meth:`not_chunked` words it)."""
+        return None
+
+    def run_chunked(self, ctx: StepContext, name: str, ds: DataSet, plan: Any,
+                    transform: Callable[..., Any]) -> StepResult:
+        """:meth:`run_prepared` for a data set whose values are a Dask array chunked over
+        units: :meth:`fit_chunked`, then ``transform(self, name, plan, fit, ds)`` (the
+        runner's lazy block-by-block :meth:`transform`), products; nothing to explain (the
+        notes and tables that read every value are not made)."""
+        why = self.chunked_refusal()
+        if why is not None:
+            raise self.not_chunked(name, why)
+        if ctx.frozen.get(name) is not None:
+            raise self.not_chunked(name, "frozen fits (scenarios) are applied in one process")
+        fit = self.fit_chunked(ctx, plan, ds.values)
+        out = None
+        if self.writes_data_set:
+            units, codes = self.labels(plan, fit, ds)
+            out = DataSet(self.output, transform(self, name, plan, fit, ds), units, ds.periods,
+                          codes)
+        weights, excluded = self.products(ctx, name, ds, plan, fit, out)
+        return StepResult(out, plan, fit, weights, excluded, None)
+
+    def chunked_notes(self, ctx: StepContext, name: str, plan: Any, fit: Any) -> list[str]:
+        """The notes of a chunked build's log that the step's plan and fit say without
+        reading the values (the policies applied). Default: none."""
+        return []
+
+    def fit_chunked(self, ctx: StepContext, plan: Any, x: Any) -> Any:
+        """:meth:`fit` from Dask reductions over ``x`` (a Dask array of shape ``(P, U, K)``
+        chunked over units). Default: the step learns nothing from the values (its ``fit``
+        does not read them) -- steps that do override this or raise :meth:`not_chunked`."""
+        return self.fit(ctx, plan, None)
+
+    def block_plan(self, plan: Any, fit: Any, start: int, stop: int) -> tuple[Any, Any]:
+        """The plan and fit of units ``start:stop`` for transforming one block of units
+        (data-free: made where the build runs, sent with the block's task).
+
+        Default: a :meth:`row_wise` step keeps its fit; the plan's ``units`` labels are
+        sliced (:func:`units_sliced`).
+
+        Raises
+        ------
+        MethodError
+            The transform needs every unit at once (:meth:`not_chunked`).
+        """
+        if not self.row_wise(plan, fit):
+            raise self.not_chunked(getattr(plan, "step", self.step),
+                                   "its transform compares every unit with the others")
+        return units_sliced(plan, start, stop), fit
+
+    def block_inputs(self, ctx: StepContext, plan: Any, ds: DataSet) -> Any:
+        """The block plan completed with inputs read for the block's own units (``ctx`` is
+        the block's: its ``source_panel`` holds every variable of these units). Default: the
+        plan as it is."""
+        return plan
+
     def products(self, ctx: StepContext, name: str, ds: DataSet, plan: Any, fit: Any,
                  out: DataSet | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Weight sets made and units removed (kept in the build's state, never lazy)."""
@@ -290,6 +378,14 @@ class StepSpec(BaseModel):
         out = dict(data)
         out.update(changes)
         return out
+
+
+def units_sliced(plan: Any, start: int, stop: int) -> Any:
+    """``plan`` (a dataclass) with its ``units`` labels cut to ``start:stop`` (unchanged when
+    it has none)."""
+    if is_dataclass(plan) and any(f.name == "units" for f in fields(plan)):
+        return replace(plan, units=tuple(plan.units[start:stop]))
+    return plan
 
 
 def fmt(v: float) -> str:

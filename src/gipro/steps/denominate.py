@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -55,10 +55,11 @@ def lookup(panel: Panel, codes: list[str], units: tuple[str, ...], periods: tupl
 class DenominatePlan:
     """The denominate step's labels: which columns are divided by which denominator values.
 
-    ``dmat`` holds the denominators aligned to the input, shape (P, U, len(cols));
-    ``rows`` one record per ratio for the step's table (counts are added when explained);
-    ``units`` the result unit of each ratio; ``from_data`` the denominators read from the
-    build's own data.
+    ``dmat`` holds the denominators aligned to the input, shape (P, U, len(cols)) (``None``
+    in a build chunked over units until a block reads its own: :meth:`DenominateStep.
+    block_inputs`); ``rows`` one record per ratio for the step's table (counts are added
+    when explained); ``units`` the result unit of each ratio; ``from_data`` the denominators
+    read from the build's own data; ``table_key`` where the denominators table is cached.
     """
 
     step: str
@@ -71,6 +72,7 @@ class DenominatePlan:
     pairs: dict[str, str]
     rows: list[dict[str, Any]]
     from_data: list[str]
+    table_key: Any = None
 
     @property
     def units(self) -> dict[str, str]:
@@ -175,19 +177,14 @@ class DenominateStep(StepSpec):
         if not pairs:
             return DenominatePlan(name, ds.units, ds.periods, [], [], empty, np.zeros(0), {},
                                   [], [])
-        table = None
-        if self.table is not None:
-            key = ("denominate.table", self.table.model_dump_json(), str(ctx.base_dir))
-            if key not in ctx.cache:
-                ctx.cache[key] = load_data(self.table, ctx.base_dir)
-            table = ctx.cache[key]
+        table, key = self._table(ctx)
         source = ctx.source_panel
         dens = list(dict.fromkeys(pairs.values()))
         sources: dict[str, Panel] = {}
         for d in dens:
-            if table is not None and d in table.values.columns:
+            if table is not None and d in table.indicator_codes:
                 sources[d] = table
-            elif d in source.values.columns:
+            elif d in source.indicator_codes:
                 sources[d] = source
         missing = [d for d in dens if d not in sources]
         if missing:
@@ -201,19 +198,7 @@ class DenominateStep(StepSpec):
                  f"looked in {' and '.join(where)}",
                  "add the variable to the data, give a denominators table (table: {path: ...}),"
                  " or fix the framework's 'denominator' field"])
-        den_cube = np.full((len(ds.periods), len(ds.units), len(dens)), np.nan)
-        for src in {id(p): p for p in sources.values()}.values():
-            ks = [i for i, d in enumerate(dens) if sources[d] is src]
-            den_cube[:, :, ks] = lookup(src, [dens[i] for i in ks], ds.units, ds.periods)
         cols = [c for c in codes if c in pairs]
-        dmat = den_cube[:, :, [dens.index(pairs[c]) for c in cols]]
-        neg = _negative_cells(dmat, cols, pairs, ds)
-        if neg and self.negative == "error":
-            raise InputError(
-                f"step {name!r}: negative denominator ({len(neg)} values): "
-                + "; ".join(neg[:5]) + (f" and {len(neg) - 5} more" if len(neg) > 5 else ""),
-                ["a ratio to a negative population, GDP or area flips its sign: fix the "
-                 "denominator data, or set negative: allow if it can really be negative"])
         scale = np.array([self.scale.get(c, 1.0) if isinstance(self.scale, dict) else self.scale
                           for c in cols])
         rows = []
@@ -229,9 +214,53 @@ class DenominateStep(StepSpec):
             rows.append({"indicator": c, "denominator": d, "scale": scale[k],
                          "indicator_unit": c_unit, "denominator_unit": d_unit,
                          "result_unit": res_unit})
-        return DenominatePlan(name, ds.units, ds.periods, cols, [codes.index(c) for c in cols],
-                              dmat, scale, pairs, rows,
-                              [d for d in dens if sources[d] is source])
+        plan = DenominatePlan(name, ds.units, ds.periods, cols, [codes.index(c) for c in cols],
+                              None, scale, pairs, rows,
+                              [d for d in dens if sources[d] is source], key)
+        if getattr(source, "blockwise", False):  # chunked: each block reads its own
+            return plan
+        return self.block_inputs(ctx, plan, ds)
+
+    def _table(self, ctx: StepContext) -> tuple[Panel | None, Any]:
+        """The denominators table (read once, kept in ``ctx.cache``) and its cache key."""
+        if self.table is None:
+            return None, None
+        key = ("denominate.table", self.table.model_dump_json(), str(ctx.base_dir))
+        if key not in ctx.cache:
+            ctx.cache[key] = load_data(self.table, ctx.base_dir)
+        return ctx.cache[key], key
+
+    def block_inputs(self, ctx: StepContext, plan: DenominatePlan, ds: DataSet
+                     ) -> DenominatePlan:
+        """The plan with the denominators of ``ds``'s units and periods (``dmat``): from the
+        table, else from ``ctx.source_panel`` (every variable of these units: the whole data
+        in memory, a block's own rows in a build chunked over units)."""
+        if plan.dmat is not None or not plan.cols:
+            return plan if plan.cols else replace(
+                plan, dmat=np.zeros((len(ds.periods), len(ds.units), 0)))
+        table, _ = self._table(ctx)
+        dens = list(dict.fromkeys(plan.pairs[c] for c in plan.cols))
+        in_table = [d for d in dens if d not in set(plan.from_data)]
+        den_cube = np.full((len(ds.periods), len(ds.units), len(dens)), np.nan)
+        for src, names in ((table, in_table), (ctx.source_panel, plan.from_data)):
+            ks = [dens.index(d) for d in names if d in dens]
+            if ks:
+                den_cube[:, :, ks] = lookup(src, [dens[i] for i in ks], ds.units, ds.periods)
+        dmat = den_cube[:, :, [dens.index(plan.pairs[c]) for c in plan.cols]]
+        neg = _negative_cells(dmat, plan.cols, plan.pairs, ds)
+        if neg and self.negative == "error":
+            raise InputError(
+                f"step {plan.step!r}: negative denominator ({len(neg)} values): "
+                + "; ".join(neg[:5]) + (f" and {len(neg) - 5} more" if len(neg) > 5 else ""),
+                ["a ratio to a negative population, GDP or area flips its sign: fix the "
+                 "denominator data, or set negative: allow if it can really be negative"])
+        return replace(plan, dmat=dmat)
+
+    def block_plan(self, plan: DenominatePlan, fit: Any, start: int, stop: int
+                   ) -> tuple[DenominatePlan, Any]:
+        """The block's unit labels (its denominators are read by :meth:`block_inputs`)."""
+        dmat = None if plan.dmat is None else plan.dmat[:, start:stop]
+        return replace(plan, unit_labels=plan.unit_labels[start:stop], dmat=dmat), fit
 
     def transform(self, plan: DenominatePlan, fit: Any, x: np.ndarray) -> np.ndarray:
         """Divide the plan's columns by their denominators and scale.

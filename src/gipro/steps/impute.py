@@ -14,6 +14,7 @@ from ..dataset import DataSet
 from ..errors import InputError
 from ..methods import impute as _imp
 from .base import StepContext, StepSpec, align_periods, check_codes, listing
+from .chunks import group_means, group_medians
 
 __all__ = ["ImputeFit", "ImputePlan", "ImputeStep", "sklearn_imputer"]
 
@@ -74,13 +75,20 @@ class ImputePlan:
 @dataclass(frozen=True)
 class ImputeFit:
     """The completed values of the imputed columns, shape (n_periods, n_units, n_codes):
-    observed values as they are, missing ones filled (NaN where nothing could be imputed)."""
+    observed values as they are, missing ones filled (NaN where nothing could be imputed).
 
-    values: np.ndarray
+    A build chunked over units learns the statistic that fills each column instead
+    (``fill``, shape (n_periods or 1, n_groups + 1 or 1, n_codes): per period or pooled, per
+    group with a last row of NaN for units without a group; ``values`` is then ``None``);
+    the methods over time learn nothing beyond each unit's own values (both ``None``: the
+    transform fills a block of units from its own periods)."""
+
+    values: np.ndarray | None
     periods: tuple[int, ...]
     units: tuple[str, ...]
     codes: tuple[str, ...]
     source: str | None = None
+    fill: np.ndarray | None = None
 
     def frozen(self, source: str) -> ImputeFit:
         """This fit handed to another build (scenario evaluation): learnt in ``source``."""
@@ -203,9 +211,61 @@ class ImputeStep(StepSpec):
     def transform(self, plan: ImputePlan, fit: ImputeFit, x: np.ndarray) -> np.ndarray:
         """Missing values of the plan's columns take the fit's values; observed values stay."""
         xs = x[..., plan.idx]
+        if fit.values is not None:
+            values = fit.values
+        elif fit.fill is not None:  # chunked: the statistic of the unit's group
+            values = fit.fill if plan.groups is None else fit.fill[:, plan.groups, :]
+        else:  # chunked, over time: each unit from its own periods
+            values = _imp.panel(xs, plan.periods, method=self.method, axis=0)
         out = x.copy()
-        out[..., plan.idx] = np.where(np.isnan(xs), fit.values, xs)
+        out[..., plan.idx] = np.where(np.isnan(xs), values, xs)
         return out
+
+    # ------------------------------------------------------------------ chunked
+    def chunked_refusal(self) -> str | None:
+        """Table imputers fit one model on every unit's values; medians need exact order
+        statistics (:meth:`fit_chunked`)."""
+        if self.method in _TABLE:
+            return ("a table imputer fits one model on every unit's values (it cannot learn "
+                    "from per-indicator statistics)")
+        return None
+
+    def fit_chunked(self, ctx: StepContext, plan: ImputePlan, x: Any) -> ImputeFit:
+        """The statistic that fills each column, from Dask reductions: group (or overall)
+        means per period or pooled (:func:`gipro.steps.chunks.group_means`), medians from
+        exact order statistics (:func:`gipro.steps.chunks.group_medians`); the methods over
+        time learn nothing (each block of units is filled from its own periods).
+
+        Raises
+        ------
+        MethodError
+            A table imputer (:meth:`chunked_refusal`).
+        """
+        why = self.chunked_refusal()
+        if why is not None:
+            raise self.not_chunked(plan.step, why)
+        fit = ImputeFit(None, plan.periods, plan.units, plan.codes)
+        if self.method in _imp.PANEL_METHODS:
+            return fit
+        xs = x[..., plan.idx]
+        groups = plan.groups
+        n_groups = 1 if groups is None else len(plan.group_names)
+        pooled = self.scope == "pooled"
+        if self.method.endswith("mean"):
+            stat = group_means(xs, groups, n_groups, pooled)
+        else:
+            stat = group_medians(xs, groups, n_groups, pooled)
+        if groups is not None:  # units without a group (-1): the last row, NaN
+            stat = np.concatenate([stat, np.full(stat[:, :1].shape, np.nan)], axis=1)
+        return replace(fit, fill=stat)
+
+    def block_plan(self, plan: ImputePlan, fit: ImputeFit, start: int, stop: int
+                   ) -> tuple[ImputePlan, ImputeFit]:
+        """The block's units and groups; the fill statistics as they are."""
+        sl = slice(start, stop)
+        groups = None if plan.groups is None else plan.groups[sl]
+        return (replace(plan, units=plan.units[sl], groups=groups),
+                replace(fit, units=fit.units[sl]))
 
     def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: ImputePlan,
                 fit: ImputeFit, out: DataSet | None) -> tuple[list[str], dict[str, Any]]:

@@ -37,6 +37,7 @@ from .base import (
     listing,
     near_matches,
 )
+from .chunks import ArrayColumns, DaskColumns
 
 __all__ = ["FREEZABLE", "NormaliseFit", "NormalisePlan", "NormaliseStep"]
 
@@ -327,7 +328,8 @@ class NormaliseStep(MethodParams, StepSpec):
 
     # ------------------------------------------------------------------ fit
     def fit(self, ctx: StepContext, plan: NormalisePlan, x: np.ndarray) -> NormaliseFit:
-        """Constant indicators (the ``constant`` policy), bounds, moments and references.
+        """Constant indicators (the ``constant`` policy), bounds, moments and references
+        (:meth:`learn` on the statistics of the oriented values).
 
         Raises
         ------
@@ -335,24 +337,58 @@ class NormaliseStep(MethodParams, StepSpec):
             A constant indicator under ``constant: error`` (or every indicator under
             ``drop``); a reference unit without a value.
         """
-        name, m = plan.step, self.method
-        codes = list(plan.codes)
         xo = x[..., plan.idx]  # (a copy: oriented in place, one cube of memory, not two)
         xo *= plan.direction  # (= methods.normalise.orient)
-        axis = plan.axis
+        return self.learn(ctx, plan, ArrayColumns(xo, plan.axis))
+
+    def fit_chunked(self, ctx: StepContext, plan: NormalisePlan, x: Any) -> NormaliseFit:
+        """:meth:`fit` on a Dask array chunked over units: the same :meth:`learn` on bounds,
+        counts and moments reduced over the blocks (:class:`gipro.steps.chunks.DaskColumns`).
+
+        Raises
+        ------
+        MethodError
+            As :meth:`fit`; and for the rank-based methods (``rank``, ``borda``,
+            ``percentile``), whose scores are positions among every unit.
+        """
+        why = self.chunked_refusal()
+        if why is not None:
+            raise self.not_chunked(plan.step, why)
+        idx, direction = plan.idx, plan.direction
+        xo = x[..., idx] * direction if len(idx) else x[..., :0]
+        return self.learn(ctx, plan, DaskColumns(xo, plan.axis))
+
+    def chunked_refusal(self) -> str | None:
+        """The rank-based methods: a unit's score is its position among every unit."""
+        if self.method in _norm.RELATIVE:
+            return ("its scores are ranks among every unit (a unit's score depends on every "
+                    "other unit's value, not on per-indicator statistics)")
+        return None
+
+    def learn(self, ctx: StepContext, plan: NormalisePlan, stats: ArrayColumns) -> NormaliseFit:
+        """The fit from the statistics of the oriented values over the plan's axis: the one
+        implementation of the constant policy, the bounds, moments and references for
+        :meth:`fit` (numpy) and :meth:`fit_chunked` (Dask).
+
+        Raises
+        ------
+        MethodError
+            As :meth:`fit`.
+        """
+        name, m = plan.step, self.method
+        codes = list(plan.codes)
         keep = None
         dropped: list[str] = []
         constant: list[str] = []
         mid = None
-        bounds = _norm.column_bounds(xo, axis) if m in _norm.DATA_RELATIVE else (None, None)
         if m in _norm.DATA_RELATIVE:
-            const = _norm.constant_columns(xo, axis, bounds=bounds)
+            const = _norm.constant_bounds(*stats.bounds())
             if const.any():
                 if self.constant == "error":
                     raise MethodError(
                         f"step {name!r}: {m} normalisation of a constant indicator: there "
                         "is nothing to normalise against",
-                        [*self._constant_details(ctx, plan, xo, const),
+                        [*self._constant_details(ctx, plan, stats, const),
                          "remove the indicator from the framework, choose units/periods where "
                          "it varies, or set constant: drop or constant: midpoint"],
                     )
@@ -363,20 +399,19 @@ class NormaliseStep(MethodParams, StepSpec):
                         raise MethodError(
                             f"step {name!r}: every indicator is constant (policy constant: "
                             "drop would leave nothing to score)",
-                            [*self._constant_details(ctx, plan, xo, const),
+                            [*self._constant_details(ctx, plan, stats, const),
                              "choose units/periods where the indicators vary, or set "
                              "constant: midpoint"])
                     dropped = constant
                     keep = [k for k in range(len(codes)) if k not in cols]
                     codes = [codes[k] for k in keep]
-                    xo = xo[..., keep]
-                    bounds = (bounds[0][..., keep], bounds[1][..., keep])
                 else:
                     mid = const
         learnt: dict[str, np.ndarray] = {}
         if m == "dist_ref":
             ui, pi = plan.ref_unit, plan.ref_period
-            ref = xo[pi, ui, :][None, None, :] if pi is not None else xo[:, ui, :][:, None, :]
+            ref = stats.unit(ui, pi)
+            ref = ref if keep is None else ref[..., keep]
             bad = np.argwhere(np.isnan(ref))
             if bad.size:
                 p_, _, k = bad[0]
@@ -386,14 +421,12 @@ class NormaliseStep(MethodParams, StepSpec):
                                   ["choose another reference unit or set ref_period"])
             learnt["reference"] = ref
         if m == "ampi":
-            mean_ref, _, _ = _norm.column_moments(xo[plan.ref_period], axis=0, ddof=0)
-            learnt["reference"] = mean_ref[None]
+            learnt["reference"] = stats.period_mean(plan.ref_period, keep)[None]
         lower = upper = mean = sd = None
         if m in _norm.DATA_RELATIVE:
-            lower, upper = bounds
+            lower, upper = stats.bounds(keep)
             if m in ("zscore", "normal_cdf", "ampi"):
-                mean, sd, _ = _norm.column_moments(xo, axis, ddof=self.ddof if m != "ampi"
-                                                   else 0)
+                mean, sd = stats.moments(keep, self.ddof if m != "ampi" else 0)
         observed = {"lower": lower, "upper": upper, "mean": mean, "sd": sd}
         for k in FREEZABLE.get(m, ()):
             if k not in learnt:
@@ -633,20 +666,19 @@ class NormaliseStep(MethodParams, StepSpec):
         return [f"{int(over.sum())} values beyond {what}, {done}: {per}"]
 
     @staticmethod
-    def _constant_details(ctx: StepContext, plan: NormalisePlan, x: np.ndarray,
+    def _constant_details(ctx: StepContext, plan: NormalisePlan, stats: ArrayColumns,
                           const: np.ndarray) -> list[str]:
-        axis = plan.axis
-        lower, _ = _norm.column_bounds(x, axis)
+        lower, _ = stats.bounds()
+        n_obs_all = stats.counts()
         details = []
-        pooled = axis == (-3, -2)
+        pooled = plan.axis == (-3, -2)
         for idx in np.argwhere(const):
             code = plan.codes[idx[-1]]
             unit = ctx.measure(plan.dataset, code)  # after denomination, if any
             when = (f"over {plan.periods[0]}-{plan.periods[-1]}" if pooled
                     else f"in period {plan.periods[idx[0]]}")
             value = lower[tuple(idx)] * plan.direction[idx[-1]]
-            cells = x[..., idx[-1]] if pooled else x[idx[0], :, idx[-1]]
-            n_obs, n_cells = int((~np.isnan(cells)).sum()), cells.size
+            n_obs, n_cells = int(n_obs_all[tuple(idx)]), stats.n_cells
             if n_obs == 1:  # not "the same value for every unit": one value, the rest missing
                 details.append(f"indicator {code} ({unit or 'no unit'}) has only 1 observed "
                                f"value ({fmt(value)}) {when}; " + (

@@ -128,7 +128,7 @@ def guarded(name: str, ds: DataSet, run: Any) -> StepResult:
                "data for a wrong scale"],
         ) from None
     out = result.data
-    if out is not None:
+    if out is not None and isinstance(out.values, np.ndarray):  # (chunked: per block)
         inf = np.isinf(out.values)
         if inf.any():
             pi, ui, ci = np.argwhere(inf)[0][-3:]
@@ -152,12 +152,17 @@ class Stepper:
         As in :class:`~gipro.steps.base.StepContext`.
     names : sequence of str
         The steps' names, in recipe order.
+    blocks : callable, optional
+        A chunked build's block-by-block transform (:func:`gipro.chunked.transform_blocks`):
+        data sets hold Dask arrays chunked over units and steps run
+        :meth:`~gipro.steps.base.StepSpec.run_chunked`.
     """
 
     def __init__(self, framework: Any, panel: Any, source_panel: Any,
                  periods: Sequence[int], names: Sequence[str],
                  frozen: Mapping[str, Any] | None = None,
-                 cache: dict[Any, Any] | None = None, base_dir: Any = None) -> None:
+                 cache: dict[Any, Any] | None = None, base_dir: Any = None,
+                 blocks: Any = None) -> None:
         self.framework = framework
         self.panel = panel
         self.source_panel = source_panel
@@ -166,6 +171,7 @@ class Stepper:
         self.frozen = frozen if frozen is not None else {}
         self.cache = cache if cache is not None else {}
         self.base_dir = base_dir
+        self.blocks = blocks
 
     def context(self, state: State, weights: Mapping[str, Any] | None = None) -> StepContext:
         """The context a step reads in ``state`` (``weights`` replace sets of that name)."""
@@ -234,6 +240,9 @@ class Stepper:
         ctx = self.context(state, weights)
 
         def run() -> StepResult:
+            if self.blocks is not None:
+                return spec.run_chunked(ctx, name, ds, spec.prepare(ctx, name, ds),
+                                        self.blocks)
             if plans is None:
                 return spec.apply(ctx, name, ds, record=record)
             plan = cached_plan(plans, pos, spec, ctx, name, ds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -13,6 +13,7 @@ from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import screen as _scr
 from .base import StepContext, StepSpec, check_codes, listing, near_matches
+from .chunks import compute, reduce_blocks
 
 __all__ = ["ScreenFit", "ScreenPlan", "ScreenStep"]
 
@@ -107,20 +108,37 @@ class ScreenStep(StepSpec):
         MethodError
             Screening would remove every unit.
         """
-        name, codes, units, periods = plan.step, plan.codes, plan.units, plan.periods
+        return self.decide(plan, *self.shares(plan, x))
+
+    def shares(self, plan: ScreenPlan, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Each unit's availability and zero share (in its worst period under
+        ``all_periods``), and the worst periods (``None`` when pooled): arrays over the units
+        of ``x`` (shape (P, U, K)), each unit's from its own values."""
+        periods = plan.periods
         x = x[..., plan.idx]  # (P, U, K)
         if self.scope == "pooled":
-            avail = _scr.availability(x, axis=(0, 2))
-            zeros = _scr.zero_share(x, axis=(0, 2))
-            worst_a = worst_z = None
-        else:
-            a_pt = _scr.availability(x, axis=2)  # (P, U)
-            z_pt = _scr.zero_share(x, axis=2)
-            avail = a_pt.min(axis=0)
-            zeros = np.where(np.isnan(z_pt), -np.inf, z_pt).max(axis=0)
-            zeros = np.where(np.isinf(zeros), np.nan, zeros)
-            worst_a = np.array(periods)[a_pt.argmin(axis=0)]
-            worst_z = np.array(periods)[np.where(np.isnan(z_pt), -np.inf, z_pt).argmax(axis=0)]
+            return (_scr.availability(x, axis=(0, 2)), _scr.zero_share(x, axis=(0, 2)),
+                    None, None)
+        a_pt = _scr.availability(x, axis=2)  # (P, U)
+        z_pt = _scr.zero_share(x, axis=2)
+        avail = a_pt.min(axis=0)
+        zeros = np.where(np.isnan(z_pt), -np.inf, z_pt).max(axis=0)
+        zeros = np.where(np.isinf(zeros), np.nan, zeros)
+        worst_a = np.array(periods)[a_pt.argmin(axis=0)]
+        worst_z = np.array(periods)[np.where(np.isnan(z_pt), -np.inf, z_pt).argmax(axis=0)]
+        return avail, zeros, worst_a, worst_z
+
+    def decide(self, plan: ScreenPlan, avail: np.ndarray, zeros: np.ndarray,
+               worst_a: np.ndarray | None, worst_z: np.ndarray | None) -> ScreenFit:
+        """The rules (thresholds, include, exclude) applied to each unit's shares: the units
+        kept, and every unit's row and reason.
+
+        Raises
+        ------
+        MethodError
+            Screening would remove every unit.
+        """
+        name, codes, units, periods = plan.step, plan.codes, plan.units, plan.periods
         low = (np.zeros(len(units), bool) if self.min_availability is None
                else avail < self.min_availability - 1e-12)
         zero = (np.zeros(len(units), bool) if self.max_zero_share is None
@@ -159,6 +177,22 @@ class ScreenStep(StepSpec):
     def transform(self, plan: ScreenPlan, fit: ScreenFit, x: np.ndarray) -> np.ndarray:
         """The kept units' rows."""
         return x[..., fit.keep, :]
+
+    def fit_chunked(self, ctx: StepContext, plan: ScreenPlan, x: Any) -> ScreenFit:
+        """:meth:`fit` on a Dask array chunked over units: each block's units' shares
+        (:meth:`shares`), gathered, then the same :meth:`decide`."""
+        light = replace(plan, units=())  # (sent with every block's task)
+        parts = compute(reduce_blocks(x, lambda b, s: [self.shares(light, b)],
+                                      lambda a, b: a + b))[0]
+        joined = [None if parts[0][i] is None else np.concatenate([p[i] for p in parts])
+                  for i in range(4)]
+        return self.decide(plan, *joined)
+
+    def block_plan(self, plan: ScreenPlan, fit: ScreenFit, start: int, stop: int
+                   ) -> tuple[ScreenPlan, ScreenFit]:
+        """The block's units and the positions of its kept units."""
+        keep = fit.keep[(fit.keep >= start) & (fit.keep < stop)] - start
+        return replace(plan, units=plan.units[start:stop]), ScreenFit(keep, [], {})
 
     def labels(self, plan: ScreenPlan, fit: ScreenFit, ds: DataSet
                ) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -13,6 +13,7 @@ from ..dataset import DataSet
 from ..errors import MethodError
 from ..methods import treat as _tr
 from .base import StepContext, StepSpec, align_periods, check_codes, fmt, listing
+from .chunks import compute, reduce_blocks
 
 __all__ = ["IndicatorTreatment", "TreatFit", "TreatPlan", "TreatStep"]
 
@@ -67,6 +68,14 @@ class TreatFit:
 
 
 Fallback = Literal["log_ct", "log_ct_orig", "log", "boxcox", "none"]
+
+
+def _first_join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Combine first passes of :func:`gipro.methods.treat.transformed_sums` (counts and sums
+    add, largest magnitudes take the maximum)."""
+    out = a + b
+    out[:, 1] = np.maximum(a[:, 1], b[:, 1])
+    return out
 
 
 class IndicatorTreatment(BaseModel):
@@ -185,6 +194,13 @@ class TreatStep(StepSpec):
                         fallback=plan.fallback, boxcox_lambda=self.boxcox_lambda,
                         enabled=plan.auto, on_constant=self.on_constant, names=codes,
                         moments_after=False)
+        return self._fit_from(plan, res, xin)
+
+    def _fit_from(self, plan: TreatPlan, res: _tr.TreatResult, xin: np.ndarray) -> TreatFit:
+        """The fit from the rules' result, with the forced transforms of per-indicator
+        overrides (their parameters from ``xin``: the values, or each column's minimum and
+        maximum, which give the same)."""
+        codes = list(plan.codes)
         t = res.treatment
         mode, t_min, t_max, t_lam = t.mode, t.min, t.max, t.lmbda  # (the kernel's own arrays)
         used = res.fallback
@@ -249,6 +265,74 @@ class TreatStep(StepSpec):
 
     def row_wise(self, plan: TreatPlan, fit: TreatFit) -> bool:
         return True  # caps, shifts and lambdas per period and indicator
+
+    # ------------------------------------------------------------------ chunked
+    def chunked_refusal(self) -> str | None:
+        """A Box-Cox lambda to estimate (maximum likelihood over every value of a column)."""
+        lam = self.boxcox_lambda
+        boxcox = (self.fallback == "boxcox" and lam is None) or any(
+            "boxcox" in (s.fallback, s.method) and s.boxcox_lambda is None and lam is None
+            for s in self.indicators.values())
+        if boxcox:
+            return ("the Box-Cox lambda is estimated from every value of a column: give "
+                    "boxcox_lambda, or choose another fallback")
+        return None
+
+    def fit_chunked(self, ctx: StepContext, plan: TreatPlan, x: Any) -> TreatFit:
+        """:meth:`fit` from statistics reduced over blocks of units
+        (:class:`gipro.methods.treat.SummaryColumns`: counts, the extreme distinct values
+        the winsorisation rounds can reach, sums of powers of the other values' deviations;
+        two passes over the data, two more per fallback transform applied): the same rules
+        (:func:`gipro.methods.treat.treat_columns`), the same fit.
+
+        Raises
+        ------
+        MethodError
+            As :meth:`fit`; a Box-Cox lambda to estimate (:meth:`chunked_refusal`).
+        """
+        why = self.chunked_refusal()
+        if why is not None:
+            raise self.not_chunked(plan.step, why)
+        p, k = len(plan.periods), len(plan.codes)
+        xs = x[..., plan.idx]
+        pooled = plan.pooled
+
+        def columns(block: np.ndarray) -> np.ndarray:  # treat()'s layout: (rows, columns)
+            if pooled:
+                return block.reshape(-1, block.shape[-1])
+            return block.transpose(1, 0, 2).reshape(block.shape[1], p * block.shape[2])
+
+        t = _tr.extreme_groups(plan.winmax)
+        ext = compute(reduce_blocks(xs, lambda b, s: _tr.column_extremes(columns(b), t),
+                                    _tr.merge_extremes))[0]
+        mean, big, lo, hi = _tr.list_edges(ext)
+        mid = compute(reduce_blocks(xs, lambda b, s: _tr.middle_sums(columns(b), mean, big,
+                                                                     lo, hi),
+                                    np.add))[0]
+
+        def transformed(sel: np.ndarray, kind: str, t_min: np.ndarray, t_max: np.ndarray,
+                        t_lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            first = compute(reduce_blocks(
+                xs, lambda b, s: _tr.transformed_sums(columns(b)[:, sel], kind, t_min, t_max,
+                                                      t_lam), _first_join))[0]
+            tb, tm = _tr.transformed_mean(first)
+            second = compute(reduce_blocks(
+                xs, lambda b, s: _tr.transformed_sums(columns(b)[:, sel], kind, t_min, t_max,
+                                                      t_lam, tb, tm), np.add))[0]
+            return _tr.transformed_moments(first, second)
+
+        summary = _tr.SummaryColumns(ext[0], big, mean, ext[3], ext[4], ext[5], ext[6], mid,
+                                     transformed)
+        col_shape = (1 if pooled else p, k)
+        res = _tr.treat_columns(summary, col_shape, winmax=plan.winmax,
+                                skew_threshold=self.skew_threshold,
+                                kurt_threshold=self.kurtosis_threshold, force=plan.force,
+                                fallback=plan.fallback, boxcox_lambda=self.boxcox_lambda,
+                                enabled=plan.auto, on_constant=self.on_constant,
+                                names=list(plan.codes))
+        # each column's minimum and maximum: what the forced transforms learn from
+        ends = np.stack([summary.min, summary.max]).reshape(2, *col_shape).transpose(1, 0, 2)
+        return self._fit_from(plan, res, ends)
 
     # ------------------------------------------------------------------ explain
     def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: TreatPlan, fit: TreatFit,

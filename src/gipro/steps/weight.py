@@ -354,6 +354,22 @@ class WeightStep(MethodParams, StepSpec):
             notes.extend(f"{parent}: {n}" for n in res.notes)
         return WeightFit(weights, details, notes)
 
+    def chunked_refusal(self) -> str | None:
+        """Weights learnt from the data (PCA, entropy, CRITIC, optimisation) are computed
+        from every unit's values; equal and manual weights read none."""
+        if self.method in ("equal", "manual"):
+            return None
+        return (f"{self.method} weights are computed from the whole table of every unit's "
+                "scores, not from per-indicator statistics")
+
+    def fit_chunked(self, ctx: StepContext, plan: WeightPlan, x: Any) -> WeightFit:
+        """:meth:`fit` for the methods that read no values (equal, manual weights)."""
+        why = self.chunked_refusal()
+        if why is not None:
+            raise self.not_chunked(plan.step, why)
+        shape = (len(plan.periods), len(plan.units), len(plan.codes))
+        return self.fit(ctx, plan, np.broadcast_to(np.float64(np.nan), shape))
+
     def products(self, ctx: StepContext, name: str, ds: DataSet, plan: WeightPlan,
                  fit: WeightFit, out: DataSet | None
                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:

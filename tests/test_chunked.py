@@ -1,0 +1,378 @@
+"""Builds chunked over units on a Dask cluster (gipro.chunked) against the in-memory build.
+
+Expected values: the in-memory build of the same recipe and data (:class:`gipro.Build`), whose
+numbers are checked against hand calculations and COINr elsewhere. The chunked build must give
+every score within 1e-9 and identical ranks, the same exclusions and the same data sets, for
+every step and method that claims chunked support, on random panels (hypothesis) cut into
+blocks of a few units; and refuse the others before reading any data, naming step and method.
+
+One in-process cluster of 2 workers serves the module (threads: the fast kind for tests; the
+fault tests in ``test_chunked_faults.py`` use worker processes).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gipro
+from gipro.chunked import ChunkedBuild
+from gipro.errors import InputError, MethodError
+
+pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                           dashboard_address=":0")
+    c = Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+FRAMEWORK = {
+    "code": "chunk-test",
+    "aggregates": [{"code": "IDX"}, {"code": "D0", "parent": "IDX"},
+                   {"code": "D1", "parent": "IDX"}],
+    "indicators": [
+        {"code": "x0", "parent": "D0", "direction": 1, "target": 50.0,
+         "goalposts": [0.0, 40.0], "unit": "t"},
+        {"code": "x1", "parent": "D0", "direction": -1, "target": 0.0,
+         "goalposts": [0.0, 40.0], "unit": "t", "weight": 2.0},
+        {"code": "x2", "parent": "D1", "direction": 1, "target": 50.0,
+         "goalposts": [0.0, 40.0], "unit": "t"},
+        {"code": "x3", "parent": "D1", "direction": 1, "target": 50.0,
+         "goalposts": [0.0, 40.0], "unit": "t"},
+    ],
+}
+
+
+def write_case(folder: Path, values: np.ndarray, steps: list[dict], *, groups: bool = False,
+               extra: dict | None = None, row_group_units: int = 3) -> Path:
+    """A wide Parquet panel (units in row groups of ``row_group_units``), the framework
+    and a recipe with ``steps``; returns the recipe's path."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p, u, k = values.shape
+    units = [f"u{i:03d}" for i in range(u)]
+    periods = list(range(2001, 2001 + p))
+    frame = pd.DataFrame({"unit": np.repeat(units, p), "period": np.tile(periods, u)})
+    for j in range(k):
+        frame[f"x{j}"] = values[:, :, j].T.reshape(-1)
+    if groups:
+        frame["region"] = np.repeat([["north", "south", "east"][i % 3] for i in range(u)], p)
+    for name, col in (extra or {}).items():
+        frame[name] = col.T.reshape(-1)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with pq.ParquetWriter(folder / "data.parquet", table.schema) as w:
+        for a in range(0, u, row_group_units):
+            w.write_table(table.slice(a * p, row_group_units * p))
+    (folder / "framework.yaml").write_text(yaml.safe_dump(FRAMEWORK), encoding="utf-8")
+    data = {"path": "data.parquet", "form": "wide"}
+    if groups:
+        data["groups"] = ["region"]
+    recipe = {"name": "t", "framework": "framework.yaml", "data": data, "steps": steps}
+    path = folder / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe), encoding="utf-8")
+    return path
+
+
+def assert_same(build: gipro.Build, chunked: ChunkedBuild, out: Path) -> None:
+    """Scores within 1e-9, ranks and everything else identical; stages and exclusions too."""
+    chunked.write(out)
+    mem = build.results()
+    got = chunked.results()
+    assert list(got.columns) == list(mem.columns)
+    assert len(got) == len(mem)
+    np.testing.assert_allclose(got["score"].to_numpy(), mem["score"].to_numpy(), rtol=0,
+                               atol=1e-9)
+    pd.testing.assert_frame_equal(got.drop(columns="score"), mem.drop(columns="score"))
+    for name in chunked.kept():
+        stage = pd.read_parquet(out / "stages" / f"{name}.parquet")
+        ref = build.datasets[name].to_frame().reset_index()
+        assert list(stage.columns) == list(ref.columns)
+        assert stage["unit"].astype(str).tolist() == ref["unit"].astype(str).tolist()
+        np.testing.assert_allclose(stage.iloc[:, 2:].to_numpy(float),
+                                   ref.iloc[:, 2:].to_numpy(float), rtol=0, atol=1e-9)
+    exc = pd.read_parquet(out / "exclusions.parquet")
+    ref = build.exclusions()
+    assert exc["unit"].tolist() == ref["unit"].tolist()
+    assert exc["reason"].tolist() == ref["reason"].tolist()
+
+
+def panel(rng: np.random.Generator, n_units: int, n_periods: int, missing: float
+          ) -> np.ndarray:
+    x = rng.lognormal(1.0, 1.0, size=(n_periods, n_units, 4))
+    x[rng.random(x.shape) < missing] = np.nan
+    return x
+
+
+NORMALISERS = [{"method": "minmax"}, {"method": "minmax", "bounds": "per_period"},
+               {"method": "zscore", "mean_sd": [100, 10]},
+               {"method": "zscore", "bounds": "per_period", "ddof": 0},
+               {"method": "normal_cdf"}, {"method": "ampi"}, {"method": "efficacy"},
+               {"method": "dist_max", "bounds": "per_period"}, {"method": "target"},
+               {"method": "goalposts"}, {"method": "dist_ref", "ref_unit": "u001"},
+               {"method": "minmax", "constant": "midpoint"}]
+AGGREGATORS = [{"method": "arithmetic"}, {"method": "geometric", "shift": 1.0},
+               {"method": "harmonic", "shift": 1.0}, {"method": "generalised", "p": 2.0},
+               {"method": "mean_min"}, {"method": "mpi"},
+               {"method": "arithmetic", "by_level": {3: "geometric"}, "min_availability": 1.0}]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**16), norm=st.sampled_from(NORMALISERS),
+       agg=st.sampled_from(AGGREGATORS), n_units=st.integers(4, 23),
+       n_periods=st.integers(1, 4), block=st.integers(1, 6),
+       missing=st.sampled_from([0.0, 0.15]), weights=st.booleans())
+def test_normalise_and_aggregate_as_in_memory(client, tmp_path_factory, seed, norm, agg,
+                                              n_units, n_periods, block, missing, weights):
+    folder = tmp_path_factory.mktemp("case")
+    rng = np.random.default_rng(seed)
+    x = panel(rng, n_units, n_periods, missing)
+    x[:, 1, :] = rng.lognormal(1.0, 1.0, size=(n_periods, 4))  # the reference unit: complete
+    if norm["method"] == "mpi" or agg["method"] == "mpi":
+        norm = {"method": "zscore", "mean_sd": [100, 10]}
+    steps = [{"step": "normalise", **norm}]
+    if weights:
+        steps.append({"step": "weight", "method": "manual", "output": "mine",
+                      "values": {"x0": 3.0, "x1": 1.0}})
+        agg = {**agg, "weights": "mine"}
+    steps.append({"step": "aggregate", **agg})
+    recipe = write_case(folder, x, steps)
+    try:
+        build = gipro.Build(recipe).run()
+    except MethodError as exc:  # e.g. a constant indicator: the same error expected
+        with pytest.raises(MethodError) as got:
+            ChunkedBuild(recipe, client=client, block_units=block).run().write(folder / "out")
+        assert str(got.value).split(":")[0] == str(exc).split(":")[0]
+        return
+    chunked = ChunkedBuild(recipe, client=client, block_units=block).run()
+    assert len(chunked.blocks) == -(-n_units // block)
+    assert_same(build, chunked, folder / "out")
+
+
+IMPUTE = [{"step": "impute", "method": "mean"},
+          {"step": "impute", "method": "median", "scope": "pooled"},
+          {"step": "impute", "method": "median"},
+          {"step": "impute", "method": "group_mean", "group": "region"},
+          {"step": "impute", "method": "group_median", "group": "region", "scope": "pooled"},
+          {"step": "impute", "method": "linear"},
+          {"step": "impute", "method": "constant"},
+          {"step": "impute", "method": "linear_constant"}]
+TREAT = [{"step": "treat", "winmax": 2}, {"step": "treat", "scope": "pooled", "winmax": 4},
+         {"step": "treat", "fallback": "log_ct_orig", "on_constant": "allow"},
+         {"step": "treat", "fallback": "boxcox", "boxcox_lambda": 0.5},
+         {"step": "treat", "indicators": {"x0": {"method": "log_ct"},
+                                          "x1": {"force": True, "winmax": 1}}}]
+SCREEN = [{"step": "screen", "min_availability": 0.75},
+          {"step": "screen", "min_availability": 0.5, "scope": "pooled", "exclude": ["u002"]}]
+DENOMINATE = [{"step": "denominate", "denominators": {"x0": "pop", "x3": "pop"},
+               "scale": 100.0, "zero": "missing"}]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**16), den=st.sampled_from([[], DENOMINATE]),
+       screen=st.sampled_from([[], *([s] for s in SCREEN)]),
+       imp=st.sampled_from([[], *([s] for s in IMPUTE)]),
+       treat=st.sampled_from([[], *([s] for s in TREAT)]), n_units=st.integers(5, 30),
+       n_periods=st.integers(2, 4), block=st.integers(1, 7))
+def test_construction_steps_as_in_memory(client, tmp_path_factory, seed, den, screen, imp,
+                                         treat, n_units, n_periods, block):
+    """Denominate, screen, impute and treat before min-max and the arithmetic mean: the
+    methods that learn from statistics, per block or pooled."""
+    folder = tmp_path_factory.mktemp("steps")
+    rng = np.random.default_rng(seed)
+    x = panel(rng, n_units, n_periods, 0.2)
+    x[:, rng.integers(0, n_units), rng.integers(0, 4)] = 1e4  # an outlier to treat
+    pop = rng.uniform(0.5, 5.0, size=(n_periods, n_units))
+    pop[rng.random(pop.shape) < 0.1] = np.nan
+    steps = [*den, *screen, *imp, *treat, {"step": "normalise"}, {"step": "aggregate"}]
+    recipe = write_case(folder, x, steps, groups=True, extra={"pop": pop})
+    try:
+        build = gipro.Build(recipe).run()
+    except MethodError as exc:
+        with pytest.raises(MethodError) as got:
+            ChunkedBuild(recipe, client=client, block_units=block).run().write(folder / "out")
+        assert str(got.value).split(":")[0] == str(exc).split(":")[0]
+        return
+    chunked = ChunkedBuild(recipe, client=client, block_units=block).run()
+    assert_same(build, chunked, folder / "out")
+    for name, fit in build.fits.items():  # what the steps learnt: the same
+        got = chunked.fits[name]
+        if name == "treat":
+            t1, t2 = fit.treatment, got.treatment
+            np.testing.assert_array_equal(t1.mode, t2.mode)
+            # the caps are data values: after an imputed mean (sums in another order) they
+            # may differ in the last bit
+            for a, b in zip((t1.low, t1.high, t1.min, t1.max, t1.lmbda),
+                            (t2.low, t2.high, t2.min, t2.max, t2.lmbda), strict=True):
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+            np.testing.assert_array_equal(fit.labels, got.labels)
+            np.testing.assert_allclose(fit.skew, got.skew, rtol=1e-9, atol=1e-12)
+        if name == "screen":
+            np.testing.assert_array_equal(fit.keep, got.keep)
+            assert fit.reasons == got.reasons
+
+
+def test_python_entry_point_returns_a_chunked_build(client, tmp_path):
+    rng = np.random.default_rng(1)
+    recipe = write_case(tmp_path, panel(rng, 9, 2, 0.0), [{"step": "normalise"},
+                                                           {"step": "aggregate"}])
+    b = gipro.run(recipe, client=client)
+    assert isinstance(b, ChunkedBuild)
+    assert_same(gipro.run(recipe), b, tmp_path / "out")
+    log = yaml.safe_load((tmp_path / "out" / "log.yaml").read_text(encoding="utf-8"))
+    assert [s["step"] for s in log["steps"]] == ["normalise", "aggregate"]
+    assert "chunked over units" in log["steps"][0]["notes"][0]
+
+
+@pytest.mark.parametrize("steps, named", [
+    ([{"step": "normalise", "method": "rank"}, {"step": "aggregate"}], "normalise (rank)"),
+    ([{"step": "impute", "method": "knn"}, {"step": "normalise"}, {"step": "aggregate"}],
+     "impute (knn)"),
+    ([{"step": "treat", "fallback": "boxcox"}, {"step": "normalise"}, {"step": "aggregate"}],
+     "treat"),
+    ([{"step": "normalise"}, {"step": "aggregate", "by_code": {"D1": "topsis"}}],
+     "aggregate (arithmetic)"),
+    ([{"step": "normalise"}, {"step": "weight", "method": "pca"},
+      {"step": "aggregate", "weights": "weights"}], "weight (pca)"),
+])
+def test_refused_before_any_data_are_read(client, tmp_path, steps, named, monkeypatch):
+    rng = np.random.default_rng(2)
+    recipe = write_case(tmp_path, panel(rng, 6, 2, 0.0), steps)
+    build = ChunkedBuild(recipe, client=client)
+    monkeypatch.setattr(ChunkedBuild, "raw", lambda self: pytest.fail("data read"))
+    with pytest.raises(MethodError, match=r"cannot run on a cluster chunked over units") as e:
+        build.run()
+    assert named in str(e.value)
+
+
+def test_errors_name_the_unit_of_the_block(client, tmp_path):
+    """A value outside a method's domain is found in its block and named as in memory."""
+    rng = np.random.default_rng(3)
+    x = panel(rng, 8, 2, 0.0)
+    recipe = write_case(tmp_path, x, [{"step": "normalise"},
+                                      {"step": "aggregate", "method": "geometric"}])
+    with pytest.raises(MethodError) as mem:
+        gipro.run(recipe)
+    with pytest.raises(MethodError) as chk:
+        ChunkedBuild(recipe, client=client, block_units=3).run().write(tmp_path / "out")
+    assert str(chk.value).split(" (")[0] == str(mem.value).split(" (")[0]
+    assert not (tmp_path / "out").exists()  # nothing that looks like an output
+    assert not list(tmp_path.glob(".out.partial-*"))
+
+
+def test_write_refuses_csv_and_reads_back_results(client, tmp_path):
+    rng = np.random.default_rng(4)
+    recipe = write_case(tmp_path, panel(rng, 5, 2, 0.0), [{"step": "normalise"},
+                                                           {"step": "aggregate"}])
+    b = ChunkedBuild(recipe, client=client).run()
+    with pytest.raises(InputError, match="writes Parquet"):
+        b.write(tmp_path / "out", format="csv")
+    with pytest.raises(InputError, match="write"):
+        b.results()
+
+
+def test_written_tables_match_the_in_memory_outputs(client, tmp_path):
+    """results.parquet as the in-memory build writes it (same columns, rows and names, the
+    recipe's ``results: aggregates`` honoured); the folder's manifest lists the outputs."""
+    rng = np.random.default_rng(6)
+    recipe = write_case(tmp_path, panel(rng, 8, 3, 0.1), [{"step": "normalise"},
+                                                           {"step": "aggregate"}])
+    spec = yaml.safe_load(recipe.read_text(encoding="utf-8"))
+    recipe.write_text(yaml.safe_dump({**spec, "results": "aggregates"}), encoding="utf-8")
+    gipro.run(recipe).write(tmp_path / "mem", format="parquet")
+    ChunkedBuild(recipe, client=client, block_units=3).run().write(tmp_path / "dask")
+    mem = pd.read_parquet(tmp_path / "mem" / "results.parquet")
+    got = pd.read_parquet(tmp_path / "dask" / "results.parquet")
+    assert list(got.columns) == list(mem.columns)
+    assert set(got["code"].astype(str)) == {"IDX", "D0", "D1"}
+    np.testing.assert_allclose(got["score"], mem["score"], rtol=0, atol=1e-9)
+    pd.testing.assert_frame_equal(got.drop(columns="score").astype(str),
+                                  mem.drop(columns="score").astype(str))
+    listed = (tmp_path / "dask" / "gipro-manifest.json").read_text(encoding="utf-8")
+    assert '"results.parquet"' in listed and '"stages/normalised.parquet"' in listed
+
+
+def test_built_in_recipe_read_whole_then_chunked(client, tmp_path):
+    """The built-in recipe (a CSV data set, read whole in the client, then cut into blocks
+    of units): the same results, and the log says the data were read whole."""
+    chunked = ChunkedBuild(None, client=client, block_units=7).run()
+    assert_same(gipro.run(), chunked, tmp_path / "out")
+    assert any("data read whole" in n for n in chunked.input_notes)
+
+
+def test_a_file_gipro_did_not_write_is_never_replaced(client, tmp_path):
+    rng = np.random.default_rng(7)
+    recipe = write_case(tmp_path, panel(rng, 6, 2, 0.0), [{"step": "normalise"},
+                                                           {"step": "aggregate"}])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "results.parquet").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match="gipro did not write it"):
+        ChunkedBuild(recipe, client=client).run().write(tmp_path / "out")
+    assert (tmp_path / "out" / "results.parquet").read_text(encoding="utf-8") == "mine"
+    assert not list(tmp_path.glob(".out.partial-*"))
+
+
+def test_cli_on_a_running_scheduler(client, tmp_path):
+    from typer.testing import CliRunner
+
+    from gipro.cli import app
+
+    rng = np.random.default_rng(5)
+    recipe = write_case(tmp_path, panel(rng, 7, 3, 0.1), [{"step": "normalise"},
+                                                           {"step": "aggregate"}])
+    res = CliRunner().invoke(app, ["run", str(recipe), "--scheduler",
+                                   client.scheduler.address, "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "top 7 of 7" in res.output
+    got = pd.read_parquet(tmp_path / "o" / "results.parquet")
+    ref = gipro.run(recipe).results()
+    np.testing.assert_allclose(got["score"], ref["score"], atol=1e-9, rtol=0)
+    assert (tmp_path / "o" / "ranking.parquet").exists()
+
+
+def test_cli_unreachable_scheduler_is_a_clear_error_within_10s(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from gipro.cli import app
+
+    monkeypatch.setattr("gipro.cluster.CONNECT_TIMEOUT", 1.0)
+    t0 = time.perf_counter()
+    res = CliRunner().invoke(app, ["run", "--scheduler", "tcp://127.0.0.1:1", "--out",
+                                   str(tmp_path / "o")])
+    assert time.perf_counter() - t0 < 10
+    assert res.exit_code == 1
+    assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:1" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--workers", "2", "--scheduler", "tcp://x:1"], "not both"),
+    (["--memory-limit", "1GB"], "--workers"),
+    (["--workers", "2", "--report", "r.html"], "one process"),
+    (["--workers", "2", "--format", "csv"], "writes Parquet"),
+])
+def test_cli_usage_errors(args, message, tmp_path):
+    from typer.testing import CliRunner
+
+    from gipro.cli import app
+
+    res = CliRunner().invoke(app, ["run", "--out", str(tmp_path / "o"), *args])
+    assert res.exit_code == 2
+    assert message in res.output
