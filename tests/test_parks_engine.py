@@ -477,3 +477,35 @@ def test_summary_counts_the_unverified_thresholds():
            verdict={"verified": True}, structure_verified=True)
     a, _ = one(f, {"energy_per_iva": 0.4, "water_per_iva": 1.0, "wastewater_per_iva": 1.0})
     assert "2020: 2 of 3 thresholds UNVERIFIED (marked *)" in a.summary()
+
+
+def test_a_group_is_verified_only_with_its_rule_and_every_member_verified():
+    """Group G (1 of 2): its rule read in the source and both thresholds too -> verified;
+    the rule verified but one member's threshold not, or the rule not but both thresholds
+    -> not verified."""
+    def group(rule, member):
+        return fw([req("A", "energy_per_iva", "<=", 0.5, status="group", group="G"),
+                   req("B", "water_per_iva", "<=", 8, status="group", group="G",
+                       verified=member)],
+                  groups=[{"code": "G", "at_least": 1, "verified": rule}])
+
+    values = {"energy_per_iva": 0.4, "water_per_iva": 9.0}
+    for rule, member, verified in ((True, True, True), (True, False, False),
+                                   (False, True, False)):
+        a, _ = one(group(rule, member), values)
+        g = a.groups.iloc[0]
+        assert (g["outcome"], bool(g["verified"])) == ("met", verified), (rule, member)
+
+
+def test_category_table_rows_numbered_in_order():
+    """The category table is numbered 0..n-1 after sorting (park, year, category order,
+    ALL last), like every other table of an assessment."""
+    f = fw([req("A", "energy_per_iva", "<=", 0.5), req("B", "water_per_iva", "<=", 8,
+                                                       category="D")], categories=("C", "D"))
+    a = assess(f, ParkData.from_long(pd.DataFrame(
+        [{"park": p, "year": 2020, "indicator": "energy_per_iva", "value": 0.4}
+         for p in ("Q", "P")])))
+    c = a.categories
+    assert list(c.index) == list(range(6))
+    assert list(zip(c["park"], c["category"], strict=True)) == [
+        ("P", "C"), ("P", "D"), ("P", "ALL"), ("Q", "C"), ("Q", "D"), ("Q", "ALL")]
