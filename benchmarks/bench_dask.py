@@ -9,15 +9,17 @@ For each N prints, for the whole command (wall clock, process start to exit) of
 the time and the peak resident memory of every process: the command itself (the client) and
 each Dask worker, sampled every 0.1 s over the process tree (``psutil``; the scheduler runs
 in the client process). ``--no-memory`` skips the in-memory run (10^6 units: a cube of 7.6
-GB). The recipe is the one of ``bench_scale.py``: min-max normalisation (pooled bounds),
-arithmetic aggregation, indicators -> 5 dimensions -> index, ``keep: [aggregated]``. Also
+GB); ``--kill-worker-after S`` kills one worker process S seconds into the chunked run (the
+fault test: the results must still equal the in-memory run's). The recipe is the one of
+``bench_scale.py``: min-max normalisation (pooled bounds), arithmetic aggregation,
+indicators -> 5 dimensions -> index, ``keep: [aggregated]``, ``results: aggregates``. Also
 checks that the two runs wrote the same results (scores within 1e-9, ranks identical) when
 both ran.
 
 Run::
 
     nice -n 10 env PYTHONPATH=src python benchmarks/bench_dask.py --units 100000 \\
-        --workers 2 --memory-limit 1GB [--dir DIR] [--no-memory]
+        --workers 2 --memory-limit 1GB [--dir DIR] [--no-memory] [--kill-worker-after S]
 
 Panels are generated once into DIR (default: the folder of ``bench_scale.py``, kept between
 runs) with a fixed seed. Asserts nothing; prints the machine's load (``os.getloadavg``) before
@@ -42,9 +44,12 @@ from bench_scale import N_IND, N_PER, make_panel
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_sampled(args: list[str]) -> tuple[float, dict[str, float], str]:
+def run_sampled(args: list[str], kill_after: float | None = None
+                ) -> tuple[float, dict[str, float], str]:
     """Run ``python -m gipro.cli ARGS``; wall time (s), peak RSS (GB) per process of its
-    tree (``client``, ``worker 1``...), and its stdout."""
+    tree (``client``, ``worker 1``...), and its stdout. ``kill_after``: kill one worker
+    process (SIGKILL) that many seconds after the start (its nanny starts another; Dask runs
+    the lost tasks again)."""
     import psutil
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -55,9 +60,20 @@ def run_sampled(args: list[str]) -> tuple[float, dict[str, float], str]:
     roles: dict[int, str] = {}
     done = threading.Event()
 
+    killed: list[str] = []
+
     def sample() -> None:
         root = psutil.Process(proc.pid)
         while not done.is_set():
+            if kill_after is not None and not killed and time.perf_counter() - t0 > kill_after:
+                workers = [q for q, r in roles.items() if r == "worker"]
+                if workers:
+                    try:
+                        psutil.Process(workers[0]).kill()
+                        killed.append(f"worker {workers[0]} killed at "
+                                      f"{time.perf_counter() - t0:.1f} s")
+                    except psutil.Error:
+                        pass
             try:
                 procs = [root, *root.children(recursive=True)]
             except psutil.Error:
@@ -83,6 +99,12 @@ def run_sampled(args: list[str]) -> tuple[float, dict[str, float], str]:
     th.join()
     if proc.returncode != 0:
         raise SystemExit(f"gipro {' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}")
+    if kill_after is not None:
+        print(f"  {killed[0] if killed else 'no worker was killed (the run ended first)'}",
+              flush=True)
+        for line in err.splitlines():  # what Dask said of it (the nanny, the scheduler)
+            if any(w in line for w in ("was killed", "Restarting worker", "Lost", "lost")):
+                print(f"    dask: {line.strip()[:160]}", flush=True)
     named: dict[str, float] = {}
     n = 0
     for pid, gb in sorted(peaks.items()):
@@ -91,7 +113,7 @@ def run_sampled(args: list[str]) -> tuple[float, dict[str, float], str]:
             named["client"] = gb
         elif gb > 0.05:  # (short-lived helper processes left out)
             n += 1
-            named[f"{role} {n}"] = gb
+            named[f"{role} {n} (pid {pid})"] = gb
     return wall, named, out
 
 
@@ -115,6 +137,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path,
                     default=Path(tempfile.gettempdir()) / "gipro-bench-scale")
     ap.add_argument("--no-memory", action="store_true", help="skip the in-memory run")
+    ap.add_argument("--kill-worker-after", type=float, default=None, metavar="SECONDS",
+                    help="kill one worker process this long after the chunked run starts")
     args = ap.parse_args()
     print(f"load average before: {os.getloadavg()}", flush=True)
     for n in args.units:
@@ -132,11 +156,12 @@ def main() -> None:
                   flush=True)
         wall, peaks, _ = run_sampled(["run", str(recipe), "--out", str(out_d), "--format",
                                       "parquet", "--workers", str(args.workers),
-                                      "--memory-limit", args.memory_limit])
+                                      "--memory-limit", args.memory_limit],
+                                     args.kill_worker_after)
         shown = ", ".join(f"{k} {v:.2f} GB" for k, v in peaks.items())
         print(f"  {args.workers} workers, {args.memory_limit} each: {wall:8.1f} s, peak {shown}",
               flush=True)
-        if not args.no_memory:
+        if (out_m / "results.parquet").exists():  # (with --no-memory: an earlier run's)
             print(f"  {same_results(out_m, out_d)}", flush=True)
     print(f"load average after: {os.getloadavg()}", flush=True)
 

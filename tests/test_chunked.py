@@ -292,8 +292,8 @@ def test_written_tables_match_the_in_memory_outputs(client, tmp_path):
     """results.parquet as the in-memory build writes it (same columns, rows and names, the
     recipe's ``results: aggregates`` honoured); the folder's manifest lists the outputs."""
     rng = np.random.default_rng(6)
-    recipe = write_case(tmp_path, panel(rng, 8, 3, 0.1), [{"step": "normalise"},
-                                                           {"step": "aggregate"}])
+    recipe = write_case(tmp_path, panel(rng, 8, 3, 0.3), [
+        {"step": "normalise"}, {"step": "aggregate", "min_availability": 0.5}])
     spec = yaml.safe_load(recipe.read_text(encoding="utf-8"))
     recipe.write_text(yaml.safe_dump({**spec, "results": "aggregates"}), encoding="utf-8")
     gipro.run(recipe).write(tmp_path / "mem", format="parquet")
@@ -305,6 +305,13 @@ def test_written_tables_match_the_in_memory_outputs(client, tmp_path):
     np.testing.assert_allclose(got["score"], mem["score"], rtol=0, atol=1e-9)
     pd.testing.assert_frame_equal(got.drop(columns="score").astype(str),
                                   mem.drop(columns="score").astype(str))
+    part = mem[mem["code"].astype(str).eq("IDX") & (mem["children_scored"] < mem["children"])]
+    assert len(part)  # (missing values: some index scores rest on one dimension)
+    got_part = ChunkedBuild(recipe, client=client, block_units=3).run()
+    got_part.write(tmp_path / "again")
+    assert sorted(zip(got_part.partial_scores("IDX")["unit"].astype(str),
+                      got_part.partial_scores("IDX")["period"], strict=True)) == sorted(
+        zip(part["unit"].astype(str), part["period"], strict=True))
     listed = (tmp_path / "dask" / "gipro-manifest.json").read_text(encoding="utf-8")
     assert '"results.parquet"' in listed and '"stages/normalised.parquet"' in listed
 
@@ -360,6 +367,26 @@ def test_cli_unreachable_scheduler_is_a_clear_error_within_10s(tmp_path, monkeyp
     assert res.exit_code == 1
     assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:1" in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_scheduler_that_never_answers_is_a_clear_error_in_time(tmp_path, monkeypatch):
+    """A port that accepts connections but never answers a scheduler's handshake (a
+    firewall, a wrong service): the error names the address and the wait, within the
+    timeout (here 1 s; default :data:`gipro.cluster.CONNECT_TIMEOUT`, 5 s)."""
+    import socket
+
+    from gipro.cluster import connect
+
+    monkeypatch.setattr("gipro.cluster.CONNECT_TIMEOUT", 1.0)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        t0 = time.perf_counter()
+        with pytest.raises(InputError, match=f"cannot connect to the Dask scheduler at "
+                           f"{address}: no answer within 1 s"), connect(scheduler=address):
+            pass
+        assert time.perf_counter() - t0 < 5
 
 
 @pytest.mark.parametrize("args, message", [

@@ -512,6 +512,27 @@ class ChunkedBuild:
                                 encoding="utf-8")
         return files
 
+    def partial_scores(self, code: str) -> pd.DataFrame:
+        """The rows of :meth:`results` of aggregate ``code`` whose score rests on part of
+        its children (``children_scored < children``), read with that filter: the other
+        rows (most of a big build's) never reach this process.
+
+        Raises
+        ------
+        InputError
+            Not written yet; ``code`` not among the written results.
+        """
+        import pyarrow.compute as pc
+        import pyarrow.dataset as pads
+
+        if code not in self._parts:
+            raise InputError(f"no results of {code!r}: call .write(folder) first"
+                             if not self._parts else f"code {code!r} is not in the results")
+        table = pads.dataset(self._parts[code], format="parquet").to_table(
+            columns=["unit", "period", "children_scored", "children"],
+            filter=pc.field("children_scored") < pc.field("children"))
+        return table.to_pandas()
+
     def _labels(self, name: str, start: int, n: int) -> tuple[Any, ...]:
         ds = self.datasets[name]
         return (tuple(ds.units[start:start + n]), tuple(ds.periods), tuple(ds.codes))

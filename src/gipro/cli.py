@@ -336,8 +336,8 @@ def _run_chunked(recipe: str | None, out: Path, top: int, lang: str, workers: in
         _say(_t("cli_excluded", units=_plural(n, "unit"), n=n))
     root = build.framework.root
     if root in build.final.codes:
-        res = build.results(codes=[root])
-        partial = res[res["children_scored"] < res["children"]]
+        # only these rows are read: a big build's results stay on disk
+        partial = build.partial_scores(root)
         if len(partial):
             k, u = len(partial), partial["unit"].nunique()
             _say(_t("cli_partial", scores=_plural(k, "index score"), units=_plural(u, "unit"),
