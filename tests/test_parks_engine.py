@@ -482,7 +482,7 @@ def test_summary_counts_the_unverified_thresholds():
 def test_a_group_is_verified_only_with_its_rule_and_every_member_verified():
     """Group G (1 of 2): its rule read in the source and both thresholds too -> verified;
     the rule verified but one member's threshold not, or the rule not but both thresholds
-    -> not verified."""
+    -> not verified. An unverified rule is named in the verdict's caveats."""
     def group(rule, member):
         return fw([req("A", "energy_per_iva", "<=", 0.5, status="group", group="G"),
                    req("B", "water_per_iva", "<=", 8, status="group", group="G",
@@ -495,6 +495,8 @@ def test_a_group_is_verified_only_with_its_rule_and_every_member_verified():
         a, _ = one(group(rule, member), values)
         g = a.groups.iloc[0]
         assert (g["outcome"], bool(g["verified"])) == ("met", verified), (rule, member)
+        said = "group rules unverified: G" in a.verdicts["caveats"].item()
+        assert said == (not rule), (rule, member)
 
 
 def test_category_table_rows_numbered_in_order():
