@@ -511,3 +511,14 @@ def test_category_table_rows_numbered_in_order():
     assert list(c.index) == list(range(6))
     assert list(zip(c["park"], c["category"], strict=True)) == [
         ("P", "C"), ("P", "D"), ("P", "ALL"), ("Q", "C"), ("Q", "D"), ("Q", "ALL")]
+
+
+def test_priority_table_rows_numbered_in_order():
+    """Two parks, each missing both thresholds (A: 0.9 > 0.5, B: 20 > 8): four priorities
+    numbered 0..3, P's before Q's."""
+    f = fw([req("A", "energy_per_iva", "<=", 0.5), req("B", "water_per_iva", "<=", 8)])
+    rows = [{"park": p, "year": 2020, "indicator": i, "value": v} for p in ("Q", "P")
+            for i, v in (("energy_per_iva", 0.9), ("water_per_iva", 20.0))]
+    pr = assess(f, ParkData.from_long(pd.DataFrame(rows))).priorities
+    assert list(pr.index) == [0, 1, 2, 3]
+    assert pr["park"].tolist() == ["P", "P", "Q", "Q"]
