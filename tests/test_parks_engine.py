@@ -522,3 +522,14 @@ def test_priority_table_rows_numbered_in_order():
     pr = assess(f, ParkData.from_long(pd.DataFrame(rows))).priorities
     assert list(pr.index) == [0, 1, 2, 3]
     assert pr["park"].tolist() == ["P", "P", "Q", "Q"]
+
+
+def test_priorities_put_binding_statuses_before_larger_gaps():
+    """A mandatory requirement missed by 20 % (0.6 against <= 0.5) comes before an optional
+    one missed by 150 % (20 against <= 8): priorities follow the status order first, then
+    the gap."""
+    f = fw([req("A", "energy_per_iva", "<=", 0.5),
+            req("B", "water_per_iva", "<=", 8, status="optional")])
+    a, _ = one(f, {"energy_per_iva": 0.6, "water_per_iva": 20.0})
+    pr = a.priorities
+    assert pr["requirement"].tolist() == ["A", "B"] and pr["priority"].tolist() == [1, 2]
