@@ -503,3 +503,76 @@ def test_decomposition_refusals_name_the_reason():
     nob.log = [e for e in nob.log if e.step != "aggregate"]
     with pytest.raises(InputError, match=r"the build has no aggregate step"):
         contributions(nob)
+
+
+def test_the_last_of_two_aggregate_steps_is_decomposed():
+    """A recipe with an equal-weights aggregate step first (docs/steps/weight.md) and the
+    aggregate with the manual weights last: the decomposition is that of the last step, so
+    the hand values of test_arithmetic_with_manual_weights_hand_example (framework weights
+    would give B's contributions 12.5, -18.75, 25)."""
+    import pandas as pd
+
+    from gipro import Build, Panel
+
+    df = pd.DataFrame(ARITH, columns=["unit", "period", *FW.indicator_codes])
+    recipe = {"framework": "unused", "data": {"path": "unused.csv"},
+              "steps": [{"step": "normalise", "range": [0.0, 100.0]},
+                        {"step": "aggregate", "name": "first", "output": "first"},
+                        *_manual(),
+                        {"step": "aggregate", "name": "final", "input": "normalised",
+                         "weights": "mw", "output": "final"}]}
+    b = Build(recipe, framework=FW, panel=Panel.from_wide(df, unit="unit",
+                                                          period="period")).run()
+    t = contributions(b)
+    for c, v in {"a": 9.375, "b": -4.6875, "c": 37.5, "I": 42.1875}.items():
+        assert row(t, "B", c).contribution == pytest.approx(v, abs=1e-12), c
+    assert set(weights_used(b)["weight_set"]) == {"mw"}
+
+
+def test_weights_note_names_the_set_that_was_used():
+    """The note names each weight set the aggregate step used with its method and step: the
+    manual sets of _manual(), and a weight step whose output is called 'framework' (it
+    replaces the framework's weights in the build, so they are not 'the framework's
+    weights')."""
+    from gipro.decompose import weights_note
+
+    b = make_build(ARITH, weight_steps=_manual(), weights="mw")
+    assert weights_note(b).endswith("weight set 'mw' (manual, step 'w_dim')")
+    named = [{"step": "weight", "method": "manual", "values": {"a": 3.0, "b": 1.0, "c": 1.0},
+              "output": "framework"}]
+    b2 = make_build(ARITH, weight_steps=named, weights="framework")
+    assert weights_note(b2).endswith("weight set 'framework' (manual, step 'weight')")
+
+
+def test_index_on_a_large_scale_decomposes():
+    """Scores on [0, 1e9] with weights 1/3, 1/7, 1/11: the index and its reconstruction from
+    the effective weights differ by rounding (about 1e-16 of 1e9), which the check allows
+    relative to the index's size; the contributions add up to each unit's index change
+    (an identity of the arithmetic decomposition, Ang 2004)."""
+    rows = [("A", 2000, 1 / 3, 2 / 7, 5 / 11), ("A", 2010, 1 / 7, 3 / 13, 1 / 17),
+            ("B", 2000, 1 / 9, 5 / 19, 7 / 23), ("B", 2010, 1 / 29, 7 / 31, 3 / 37),
+            ("C", 2000, 0.2, 0.3, 0.4), ("C", 2010, 0.5, 0.6, 0.1)]
+    w = [{"step": "weight", "method": "manual", "values": {"a": 1 / 3, "b": 1 / 7, "c": 1 / 11},
+          "output": "m"}]
+    b = make_build(rows, rng=(0.0, 1e9), weight_steps=w, weights="m")
+    t = contributions(b)
+    idx = b.final.column("I")
+    for k, u in enumerate(b.final.units):
+        parts = sum(row(t, u, c).contribution for c in ("a", "b", "c", COVERAGE))
+        assert parts == pytest.approx(idx[1, k] - idx[0, k], rel=1e-9, abs=1e-3)
+        assert row(t, u, "I").contribution == pytest.approx(idx[1, k] - idx[0, k], rel=1e-12)
+
+
+def test_contributions_below_one_are_drivers_and_drags():
+    """ARITH onto [0, 1] instead of [0, 100]: every score and contribution of
+    test_arithmetic_hand_example divided by 100. A: a 0.0625, b 0.125, c 0.125, all
+    drivers (c and b tie at rank 1); B: b -0.1875 a drag, c 0.25 and a 0.125 drivers."""
+    t = contributions(make_build(ARITH, rng=(0.0, 1.0)))
+    a = t[t["unit"] == "A"].set_index("code")
+    assert a.loc[["a", "b", "c"], "contribution"].tolist() == pytest.approx([0.0625, 0.125,
+                                                                            0.125])
+    assert a.loc[["a", "b", "c", "D1", "D2"], "role"].tolist() == ["driver"] * 5
+    b = t[t["unit"] == "B"].set_index("code")
+    assert b.loc[["a", "b", "c"], "role"].tolist() == ["driver", "drag", "driver"]
+    assert b.loc["b", "contribution"] == pytest.approx(-0.1875)
+    assert b.loc[["c", "a"], "driver_rank"].tolist() == [1, 2]

@@ -518,3 +518,17 @@ def test_constant_indicator_midpoint_counts_observed_units_per_period():
     np.testing.assert_array_equal(r[..., 1], [[2, 2, 2], [1.5, nan, 1.5]])
     b = N.normalise(cube, "borda", constant="midpoint")
     np.testing.assert_array_equal(b[..., 1], [[1, 1, 1], [0.5, nan, 0.5]])
+
+
+def test_zscore_constant_relative_to_the_mean_zeros_and_large_values():
+    """The z-score refuses sd <= 1e-12 x |mean| (gipro.tolerance): an all-zero column (sd 0,
+    mean 0: 0 <= 0) and (1e6, 1e6, 1e6 + 2e-7), whose sd 2e-7/sqrt(3) = 1.15e-7 is below
+    1e-12 x 1e6 = 1e-6 (rounding noise on a large value). (1, 1, 1 + 2e-7) varies: its sd
+    1.15e-7 is above 1e-12 x 1.0000001."""
+    with pytest.raises(MethodError, match=r"z-score: indicator\(s\) \['zero'\] have zero"):
+        N.zscore(np.zeros((3, 1)), names=["zero"])
+    with pytest.raises(MethodError, match=r"z-score: indicator\(s\) \['big'\] have zero"):
+        N.zscore(np.array([[1e6], [1e6], [1e6 + 2e-7]]), names=["big"])
+    y = N.zscore(np.array([[1.0], [1.0], [1.0 + 2e-7]])).ravel()
+    np.testing.assert_allclose(y, [-1 / np.sqrt(3), -1 / np.sqrt(3), 2 / np.sqrt(3)],
+                               rtol=1e-6)

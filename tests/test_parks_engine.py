@@ -466,3 +466,70 @@ def test_tolerance_is_a_share_below_one(tol):
     f = fw([req("R", "green_cover_pct", ">=", 30)])
     with pytest.raises(InputError, match="share of the threshold, 0 <= tolerance < 1"):
         assess(f, data_of({"green_cover_pct": 20.0}), tolerance=tol)
+
+
+def test_summary_counts_the_unverified_thresholds():
+    """Two of three thresholds unverified (U, W; V verified): the summary says 2 of 3 (a
+    count of the verified ones would say 1)."""
+    f = fw([req("U", "energy_per_iva", "<=", 0.5, verified=False),
+            req("V", "water_per_iva", "<=", 8, verified=True),
+            req("W", "wastewater_per_iva", "<=", 2, verified=False)],
+           verdict={"verified": True}, structure_verified=True)
+    a, _ = one(f, {"energy_per_iva": 0.4, "water_per_iva": 1.0, "wastewater_per_iva": 1.0})
+    assert "2020: 2 of 3 thresholds UNVERIFIED (marked *)" in a.summary()
+
+
+def test_a_group_is_verified_only_with_its_rule_and_every_member_verified():
+    """Group G (1 of 2): its rule read in the source and both thresholds too -> verified;
+    the rule verified but one member's threshold not, or the rule not but both thresholds
+    -> not verified. An unverified rule is named in the verdict's caveats."""
+    def group(rule, member):
+        return fw([req("A", "energy_per_iva", "<=", 0.5, status="group", group="G"),
+                   req("B", "water_per_iva", "<=", 8, status="group", group="G",
+                       verified=member)],
+                  groups=[{"code": "G", "at_least": 1, "verified": rule}])
+
+    values = {"energy_per_iva": 0.4, "water_per_iva": 9.0}
+    for rule, member, verified in ((True, True, True), (True, False, False),
+                                   (False, True, False)):
+        a, _ = one(group(rule, member), values)
+        g = a.groups.iloc[0]
+        assert (g["outcome"], bool(g["verified"])) == ("met", verified), (rule, member)
+        said = "group rules unverified: G" in a.verdicts["caveats"].item()
+        assert said == (not rule), (rule, member)
+
+
+def test_category_table_rows_numbered_in_order():
+    """The category table is numbered 0..n-1 after sorting (park, year, category order,
+    ALL last), like every other table of an assessment."""
+    f = fw([req("A", "energy_per_iva", "<=", 0.5), req("B", "water_per_iva", "<=", 8,
+                                                       category="D")], categories=("C", "D"))
+    a = assess(f, ParkData.from_long(pd.DataFrame(
+        [{"park": p, "year": 2020, "indicator": "energy_per_iva", "value": 0.4}
+         for p in ("Q", "P")])))
+    c = a.categories
+    assert list(c.index) == list(range(6))
+    assert list(zip(c["park"], c["category"], strict=True)) == [
+        ("P", "C"), ("P", "D"), ("P", "ALL"), ("Q", "C"), ("Q", "D"), ("Q", "ALL")]
+
+
+def test_priority_table_rows_numbered_in_order():
+    """Two parks, each missing both thresholds (A: 0.9 > 0.5, B: 20 > 8): four priorities
+    numbered 0..3, P's before Q's."""
+    f = fw([req("A", "energy_per_iva", "<=", 0.5), req("B", "water_per_iva", "<=", 8)])
+    rows = [{"park": p, "year": 2020, "indicator": i, "value": v} for p in ("Q", "P")
+            for i, v in (("energy_per_iva", 0.9), ("water_per_iva", 20.0))]
+    pr = assess(f, ParkData.from_long(pd.DataFrame(rows))).priorities
+    assert list(pr.index) == [0, 1, 2, 3]
+    assert pr["park"].tolist() == ["P", "P", "Q", "Q"]
+
+
+def test_priorities_put_binding_statuses_before_larger_gaps():
+    """A mandatory requirement missed by 20 % (0.6 against <= 0.5) comes before an optional
+    one missed by 150 % (20 against <= 8): priorities follow the status order first, then
+    the gap."""
+    f = fw([req("A", "energy_per_iva", "<=", 0.5),
+            req("B", "water_per_iva", "<=", 8, status="optional")])
+    a, _ = one(f, {"energy_per_iva": 0.6, "water_per_iva": 20.0})
+    pr = a.priorities
+    assert pr["requirement"].tolist() == ["A", "B"] and pr["priority"].tolist() == [1, 2]

@@ -325,7 +325,7 @@ def test_indicator_left_out_by_constant_drop(bounds):
     t = rep.tables["indicator_progress"].set_index(["unit", "code"])
     c = t.loc[("A", "c")]
     assert np.isnan(c["score_base"]) and c["outcome"] == "unchanged"
-    assert "not in the index" in c["note"]
+    assert c["note"] == "not in the index (left out by an earlier step, e.g. constant: drop)"
     con = rep.tables["contributions"]
     got = con[con["unit"] == "A"].set_index("code")["contribution"]
     expect = [6.25, 12.5, 0.0, 12.5] if bounds == "pooled" else [0.0, 25.0, 0.0, 0.0]
@@ -483,3 +483,70 @@ def test_progress_refusals_and_a_folder_that_cannot_be_written(tmp_path):
     c = change(b, "I", 2005, 2010)
     assert c["unit"].tolist() == ["B", "A", "C"]  # sorted by change: 31.25, 6.25, 0
     assert c["rank_change"].tolist() == [1, 0, -1]
+
+
+def test_every_indicator_improved_everywhere_and_missing_in_both_periods():
+    """a rises (+), b falls (-) and c rises (+) for A and B: all three improved in every unit
+    with data, said as one list ('a, b and c'). A's c missing in both periods: note 'value
+    missing in both periods'; c then has one unit with data, which improved."""
+    rows = [("A", 2000, 0, 5, 100), ("A", 2010, 10, 3, 200),
+            ("B", 2000, 20, 5, 300), ("B", 2010, 40, 4, 500)]
+    assert "On the indicators, a, b and c improved in all units with data." in summary(
+        make_build(rows))
+    # ARITH: b worsened for B (1 -> 4, lower is better), a and c improved in both
+    assert "On the indicators, a and c improved in all units with data; b in 1 of 2." in \
+        summary(make_build(ARITH))
+    rows[0] = ("A", 2000, 0, 5, math.nan)
+    rows[1] = ("A", 2010, 10, 3, math.nan)
+    b = make_build(rows)
+    t = indicator_progress(b).set_index(["unit", "code"])
+    assert t.loc[("A", "c"), "note"] == "value missing in both periods"
+    assert t.loc[("A", "b"), "note"] == ""  # (a: base value 0, a note of its own)
+    imp = improvers(b).set_index("code")
+    assert imp.loc["c", ["n_improved", "n_missing", "share_improved"]].tolist() == [1, 1, 1.0]
+
+
+def test_improvers_share_undefined_without_data():
+    """c missing for both units in 2010: no unit with data on c, so its share of improvers
+    is undefined (NaN, not 0); a and b as in ARITH (a improved in both, b in A only)."""
+    rows = [("A", 2000, 0, 5, 100), ("A", 2010, 10, 3, math.nan),
+            ("B", 2000, 20, 1, 300), ("B", 2010, 40, 4, math.nan)]
+    imp = improvers(make_build(rows)).set_index("code")
+    assert imp.loc["c", ["n_units", "n_missing"]].tolist() == [2, 2]
+    assert np.isnan(imp.loc["c", "share_improved"])
+    assert imp.loc[["a", "b"], "share_improved"].tolist() == [1.0, 0.5]
+
+
+def test_index_progress_columns_in_the_documented_order():
+    """The columns index_progress documents, in that order."""
+    assert list(index_progress(make_build(ARITH)).columns) == [
+        "base", "end", "unit", "code", "name", "level", "score_base", "score_end", "change",
+        "change_pct", "rank_base", "rank_end", "rank_change", "outcome"]
+
+
+def test_caveat_on_bounds_follows_the_normalisation_the_index_uses():
+    """Two normalisations of ARITH: one per period kept for comparison, the index's pooled:
+    no caveat on moving bounds; the other way round, the caveat."""
+    df = pd.DataFrame(ARITH, columns=["unit", "period", "a", "b", "c"])
+    panel = gipro.Panel.from_wide(df, unit="unit", period="period")
+    from progress_cases import FW
+
+    def build(first, second):
+        return gipro.Build({"framework": "x", "data": {"path": "u.csv"}, "steps": [
+            {"step": "normalise", "name": "n1", "bounds": first, "output": "n1"},
+            {"step": "normalise", "name": "n2", "input": "raw", "bounds": second},
+            {"step": "aggregate", "input": "normalised"}]}, framework=FW, panel=panel).run()
+
+    moving = "normalisation bounds were set per period"
+    assert not any(moving in c for c in caveats(build("per_period", "pooled")))
+    assert any(moving in c for c in caveats(build("pooled", "per_period")))
+
+
+def test_report_yearly_contributions_over_three_periods():
+    """THREE (2000, 2005, 2010): the yearly contributions pair consecutive periods; the
+    index change of A by pair is 62.5 and 6.25 (progress_cases: 0 -> 62.5 -> 68.75)."""
+    rep = report(make_build(THREE))
+    y = rep.tables["contributions_yearly"]
+    i = y[(y["unit"] == "A") & (y["code"] == "I")]
+    assert list(zip(i["base"], i["end"], strict=True)) == [(2000, 2005), (2005, 2010)]
+    assert i["contribution"].tolist() == pytest.approx([62.5, 6.25])

@@ -799,3 +799,12 @@ def test_inverse_answers_that_are_not_numbers():
     assert rc["status"].item() == "unreachable"
     assert rc["reason"].item() == ("a proportional change of these indicators does not move "
                                    "the score (their effects cancel)")
+
+
+def test_inverse_change_from_a_current_value_of_one():
+    """u1's a is 1 (a = 1, 20, 30: min-max span 29). Index 10 via a needs +10/0.125 = 80
+    points on a: a = 1 + 0.8 x 29 = 24.2, a change of 23.2 = 2320 % of the current 1."""
+    b = toy_build(panel=toy_panel(a=(1.0, 20.0, 30.0)))
+    r = required_change(b, "u1", score=10.0).set_index("indicators")
+    assert r.loc["a", "value_needed"] == pytest.approx(24.2, rel=1e-13)
+    assert r.loc["a", "change_pct"] == pytest.approx(2320.0, rel=1e-12)

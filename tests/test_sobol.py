@@ -266,3 +266,55 @@ def test_ishigami_parameters():
     x = np.array([0.75, 0.75, 1.0])
     assert float(ishigami(x, a=2.0, b=1.0)) == pytest.approx(3 + np.pi**4, rel=1e-14)
     assert float(ishigami(x)) == pytest.approx(8 + 0.1 * np.pi**4, rel=1e-14)
+
+
+def test_split_output_keeps_trailing_axes():
+    """Eight runs of two outputs each (N = 2, d = 2): rows 0-1 are y_A, rows 2-3 y_B, rows
+    4-5 and 6-7 the two A_B blocks, each row keeping both outputs."""
+    y = np.arange(16.0).reshape(8, 2)
+    ya, yb, yab = split_output(y, 2, 2)
+    np.testing.assert_array_equal(ya, [[0, 1], [2, 3]])
+    np.testing.assert_array_equal(yb, [[4, 5], [6, 7]])
+    np.testing.assert_array_equal(yab, [[[8, 9], [10, 11]], [[12, 13], [14, 15]]])
+
+
+def test_outputs_constant_on_a_and_b_only_are_undefined_not_infinite():
+    """y_A = y_B = (1, 1): V = 0, so S and ST are undefined (NaN) even though y_AB = (2, 4)
+    differs (the numerators 1 x mean(1, 3) = 2 and mean(1, 9)/2 = 2.5 are not 0: without the
+    guard they would be +inf). Every bootstrap resample also has V = 0."""
+    one = np.ones(2)
+    yab = np.array([[2.0, 4.0]])
+    assert np.isnan(first_order(one, one, yab)).all()
+    assert np.isnan(total_order(one, one, yab)).all()
+    f, t = bootstrap(one, one, yab, n_boot=3, rng=np.random.default_rng(0))
+    assert np.isnan(f).all() and np.isnan(t).all()
+
+
+def test_non_finite_outputs_refused_in_every_block():
+    """A NaN or an infinity in y_B or in y_AB alone is refused like one in y_A."""
+    for block in (1, 2):
+        arrays = [YA.copy(), YB.copy(), YAB.copy()]
+        arrays[block].flat[0] = np.inf if block == 1 else np.nan
+        with pytest.raises(MethodError, match="need finite outputs for every run"):
+            sobol_indices(*arrays, n_boot=0)
+
+
+def test_sobol_defaults_and_a_single_replicate():
+    """Defaults: 1000 bootstrap replicates, not centred (the estimate frozen). One replicate
+    gives an interval of one point (both quantiles of one value are that value)."""
+    import dataclasses
+
+    ya, yb, yab = np.array([0.0, 2.0, 5.0]), np.array([1.0, 3.0, 4.0]), np.array([[1.0, 3.0,
+                                                                                   6.0]])
+    est = sobol_indices(ya, yb, yab, rng=np.random.default_rng(3))
+    assert est.n_boot == 1000 and est.level == 0.95
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'n'"):
+        est.n = 5  # type: ignore[misc]
+    # bootstrap's default is the printed formula (not centred): replicate 0 by hand
+    f, _ = bootstrap(ya, yb, yab, n_boot=1, rng=np.random.default_rng(7))
+    ii = np.random.default_rng(7).integers(0, 3, size=(1, 3))[0]
+    a, b, ab = ya[ii], yb[ii], yab[0, ii]
+    v = np.var(np.r_[a, b], ddof=1)
+    assert f[0, 0] == pytest.approx(np.mean(b * (ab - a)) / v, rel=1e-12)
+    one = sobol_indices(ya, yb, yab, n_boot=1, rng=np.random.default_rng(7))
+    assert one.first_low[0] == one.first_high[0] == pytest.approx(f[0, 0], rel=1e-12)

@@ -482,7 +482,7 @@ class _Select:
         items[:] = keep
 
 
-PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=",
+PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=",
                "--doctest-modules"]
 
 
@@ -490,6 +490,9 @@ def _child(work: Path, files: list[str], plugin: object, log: Path | None) -> in
     """Run pytest in this (forked) process; return its exit code."""
     os.setpgid(0, 0)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # a run started in the background inherits an ignored SIGINT, and so would the programs
+    # the tests start (tests that interrupt a run): Python's own handler, as in a terminal
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     fd = os.open(str(log) if log else os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -497,7 +500,10 @@ def _child(work: Path, files: list[str], plugin: object, log: Path | None) -> in
     sys.path[:0] = [str(work / "src"), str(work)]  # as `python -m pytest` run from the copy
     import pytest
 
-    return int(pytest.main([*PYTEST_ARGS, *files], plugins=[plugin]))
+    # a mutant's run stops at its first failure; the baseline runs every test (-x there
+    # would leave every test after the first failing one out of the trace)
+    first = ["-x"] if isinstance(plugin, _Select) else []
+    return int(pytest.main([*first, *PYTEST_ARGS, *files], plugins=[plugin]))
 
 
 def run_forked(work: Path, files: list[str], plugin: object, timeout: float,
@@ -587,10 +593,13 @@ def scores_table(before: Path, after: Path) -> str:
         ka, na, ea = score_of(a["mutants"], equiv)
         b_txt = "--"
         if (before / f.name).exists():
-            kb, nb, _ = score_of(json.loads((before / f.name).read_text())["mutants"], equiv)
-            b_txt = f"{100 * kb / nb:.1f} % ({kb}/{nb}{', sample' if nb < na * 0.9 else ''})"
-        rows.append(f"| `{a['module']}` | {na + ea} | {ea} | {b_txt} | "
-                    f"{100 * ka / na:.1f} % ({ka}/{na}) |")
+            b = json.loads((before / f.name).read_text())
+            kb, nb, eb = score_of(b["mutants"], equiv)
+            sampled = nb < na * 0.9 or nb + eb < b.get("total", 0) * 0.9
+            b_txt = f"{100 * kb / nb:.1f} % ({kb}/{nb}{', sample' if sampled else ''})"
+        total = a.get("total", na + ea)  # every mutant of the module, run or not
+        a_txt = f"{100 * ka / na:.1f} % ({ka}/{na}{', sample' if na + ea < total * 0.9 else ''})"
+        rows.append(f"| `{a['module']}` | {total} | {ea} | {b_txt} | {a_txt} |")
     return "\n".join(rows)
 
 
@@ -783,7 +792,8 @@ def main(argv: list[str] | None = None) -> int:
         previous[m.id] = asdict(m)
     current = {m.id for m in mutants}
     records = [r for k, r in previous.items() if k in current]
-    out_file.write_text(json.dumps({"module": dotted, "mutants": records}, indent=1))
+    out_file.write_text(json.dumps({"module": dotted, "total": len(mutants), "mutants": records},
+                                   indent=1))
     status = {r["id"]: r["status"] for r in records}
     n_eq = len(equiv.keys() & current)
     known = [k for k in current if k not in equiv and k in status]

@@ -488,6 +488,10 @@ def caveats(build: Build, base: int | None = None, end: int | None = None,
     base, end = _periods(build, base, end)
     out = []
     norm = [e for e in build.log if e.step == "normalise"]
+    # the normalisation whose scores the index aggregates (another one, e.g. for a
+    # comparison, does not move the index's bounds); all of them if a later step intervenes
+    score = _score_set(build).name
+    norm = [e for e in norm if e.output == score] or norm
     if any(e.params.get("bounds") == "per_period" for e in norm):
         out.append("normalisation bounds were set per period, so score changes mix real change "
                    "with moving bounds (contributions report the bound effect separately)")
