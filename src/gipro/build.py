@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .dataset import DataSet
 from .dataspec import load_data
@@ -41,7 +40,7 @@ from .tables import (
     grouped,
     output_folder,
     write_table,
-    write_text,
+    yaml_text,
 )
 
 #: Beginnings of the input notes on data variables outside the framework.
@@ -840,7 +839,7 @@ class Build:
                 files[f"stages/{name}"] = write_table(parts, out / "stages" / name, format)
             self.recipe.to_yaml(files["recipe"])
             log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
-            write_text(files["log"], yaml.safe_dump(log, sort_keys=False, allow_unicode=True))
+            yaml_text(log, files["log"])
             write_table(self.exclusions(), out / "exclusions", format)
             for step, fitted in self.fitted.items():
                 for key, table in fitted.items():

@@ -47,7 +47,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .blocks import BLOCK_BYTES, BlockData, block_cube, open_data, read_block
 from .build import (
@@ -69,7 +68,7 @@ from .steps.base import StepContext, StepResult, StepSpec
 from .steps.chunks import block_offsets, compute, from_blocks, reduce_blocks
 from .steps.run import Record, State, Stepper, guarded
 from .steps.weight import WeightSet, weights_table
-from .tables import dataset_arrow, output_folder, write_table
+from .tables import dataset_arrow, output_folder, write_table, yaml_text
 from .units import is_percent_unit
 
 __all__ = ["CHUNKED_NOTE", "ChunkedBuild", "apply_block", "read_column", "transform_blocks",
@@ -508,8 +507,7 @@ class ChunkedBuild:
         self.recipe.to_yaml(files["recipe"])
         files["log"] = tmp / "log.yaml"
         log = {"input": list(self.input_notes), "steps": [e.to_dict() for e in self.log]}
-        files["log"].write_text(yaml.safe_dump(log, sort_keys=False, allow_unicode=True),
-                                encoding="utf-8")
+        files["log"].write_text(yaml_text(log), encoding="utf-8")
         return files
 
     def partial_scores(self, code: str) -> pd.DataFrame:

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..dataspec import load_data
 from ..errors import InputError
@@ -164,7 +163,7 @@ class GTFPResult:
         InputError
             The folder cannot be written.
         """
-        from ..tables import output_folder, write_table, write_text
+        from ..tables import output_folder, write_table, yaml_text
 
         out = Path(out)
         files: dict[str, Path] = {}
@@ -179,8 +178,8 @@ class GTFPResult:
             files["infeasible"] = write_table(self.infeasible, out / "infeasible", fmt)
             files["spec"] = out / "spec.yaml"
             self.spec.to_yaml(files["spec"])
-            files["log"] = write_text(out / "log.yaml",
-                                      yaml.safe_dump(log, sort_keys=False, allow_unicode=True))
+            files["log"] = out / "log.yaml"
+            yaml_text(log, files["log"])
         return files
 
 

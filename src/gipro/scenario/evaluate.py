@@ -54,7 +54,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..build import Build
 from ..dataset import DataSet, positions
@@ -181,7 +180,7 @@ class Evaluation:
         -------
         dict of str to pathlib.Path
         """
-        from ..tables import output_folder, write_table, write_text
+        from ..tables import output_folder, write_table, write_text, yaml_text
 
         out = Path(out_dir)
         files: dict[str, Path] = {}
@@ -192,8 +191,8 @@ class Evaluation:
             for name, df in self.tables.items():
                 files[name] = write_table(df, out / name, fmt)
             files["summary"] = write_text(out / "summary.txt", self.summary() + "\n")
-            files["scenarios"] = write_text(
-                out / "scenarios.yaml", yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
+            files["scenarios"] = out / "scenarios.yaml"
+            yaml_text(spec, files["scenarios"])
         return files
 
 

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..errors import GiproError, InputError
 from ..parks.data import ParkData
@@ -126,7 +125,7 @@ class ParkEvaluation:
     def write(self, out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
         """Every table as ``<name>.csv`` (or ``.parquet``), ``summary.txt`` and
         ``scenarios.yaml`` (:func:`gipro.tables.output_folder`)."""
-        from ..tables import output_folder, write_table, write_text
+        from ..tables import output_folder, write_table, write_text, yaml_text
 
         out = Path(out_dir)
         files: dict[str, Path] = {}
@@ -145,8 +144,8 @@ class ParkEvaluation:
                     df.insert(0, "data_status", status)
                 files[name] = write_table(df, out / name, fmt)
             files["summary"] = write_text(out / "summary.txt", self.summary() + "\n")
-            files["scenarios"] = write_text(
-                out / "scenarios.yaml", yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
+            files["scenarios"] = out / "scenarios.yaml"
+            yaml_text(spec, files["scenarios"])
         return files
 
 
