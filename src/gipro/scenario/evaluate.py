@@ -7,10 +7,11 @@ For a run build (the *baseline*) and a list of scenarios, :func:`evaluate`
    period (values as they stand -- no trend is assumed; the changes then say what moves);
 2. applies each scenario's changes (:func:`gipro.scenario.changes.apply_changes`);
 3. re-runs the **same recipe** on the changed data. With ``bounds="frozen"`` (default) every
-   step that learns from the data applies what it learnt in the baseline build: normalisation
-   bounds, means and standard deviations, reference values (``NormaliseStep.frozen_state``),
-   imputed values (``ImputeStep.frozen_state``), outlier treatment -- winsorisation caps and
-   transform parameters (``TreatStep.frozen_state``) -- and data-driven weights, so a score
+   step that learns from the data applies what it learnt in the baseline build (the step's
+   fit from the baseline run, given to the same runner as ``StepContext.frozen`` and mapped
+   by ``StepSpec.freeze``): normalisation bounds, means and standard deviations, reference
+   values, imputed values, outlier treatment -- winsorisation caps and transform parameters
+   -- and data-driven weights, so a score
    keeps its meaning, units that were not changed keep their scores, and differences between
    scenarios are differences of data only (OECD/JRC Handbook 2008, section 5: fixed goalposts
    make scores comparable). Rank-based
