@@ -808,3 +808,136 @@ def test_inverse_change_from_a_current_value_of_one():
     r = required_change(b, "u1", score=10.0).set_index("indicators")
     assert r.loc["a", "value_needed"] == pytest.approx(24.2, rel=1e-13)
     assert r.loc["a", "change_pct"] == pytest.approx(2320.0, rel=1e-12)
+
+
+# ---------------------------------------------------------------------- inverse: every path
+def with_u1(**values) -> Panel:
+    """The toy panel with u1's values replaced (``a=26.0``): the data an answer asks for."""
+    cols = {"a": (10.0, 20.0, 30.0), "b": (4.0, 2.0, 1.0), "c": (5.0, 15.0, 25.0)}
+    cols.update({k: v for k, v in values.items() if isinstance(v, tuple)})
+    for k, v in values.items():
+        if not isinstance(v, tuple):
+            cols[k] = (float(v), *cols[k][1:])
+    return toy_panel(**cols)
+
+
+FW_GOALPOSTS = Framework(
+    [{"code": "a", "parent": "D1", "direction": 1, "weight": 1, "unit": "t",
+      "goalposts": [0, 40]},
+     {"code": "b", "parent": "D1", "direction": -1, "weight": 3, "unit": "t",
+      "goalposts": [0, 5]},
+     {"code": "c", "parent": "D2", "direction": 1, "unit": "t", "goalposts": [0, 50]}],
+    [{"code": "IDX"}, {"code": "D1", "parent": "IDX"}, {"code": "D2", "parent": "IDX"}])
+
+
+def goalposts_build(panel: Panel, truncate: bool = True) -> Build:
+    recipe = {"framework": "toy", "data": {"dataset": "china_provinces"},
+              "steps": [{"step": "normalise", "method": "goalposts", "range": [0, 100],
+                         "truncate": truncate},
+                        {"step": "aggregate", "method": "arithmetic"}]}
+    return Build(recipe, framework=FW_GOALPOSTS, panel=panel).run()
+
+
+@pytest.mark.parametrize("truncate", [True, False])
+def test_inverse_closed_form_on_goalposts(truncate):
+    """Goalposts a (0, 40), b (0, 5) lower-is-better (oriented (-5, 0)), c (0, 50), range
+    [0, 100]. u1 (a 10, b 4, c 5) scores a 25, b (-4 + 5)/5 = 20, c 10: D1 = (25 + 3 x 20)/4
+    = 21.25, IDX = (21.25 + 10)/2 = 15.625. Index 30 needs +14.375:
+    via c: slope 100/50 = 2 per t, weight 0.5 -> +14.375 t -> c = 19.375;
+    via b: slope 100/5 = 20, weight 0.375 -> oriented +1.91667 -> b = 4 - 23/12 = 25/12;
+    via a: slope 100/40 = 2.5, weight 0.125 -> +46 t -> a = 56, past the goalpost 40: with
+    truncation a's score stops at 100 (it would need 25 + 115 = 140), unreachable; without,
+    reachable. Goalposts do not move with the data, so rebuilding with the answer (recomputing
+    everything) must give exactly 30."""
+    g = goalposts_build(toy_panel(), truncate)
+    assert index_of(g, "u1") == pytest.approx(15.625, abs=1e-12)
+    r = required_change(g, "u1", score=30.0).set_index("indicators")
+    assert (r["solver"] == "closed form").all()
+    expected = {"c": 19.375, "b": 25 / 12} | ({} if truncate else {"a": 56.0})
+    for c, v in expected.items():
+        assert r.loc[c, "status"] == "reachable"
+        assert r.loc[c, "value_needed"] == pytest.approx(v, rel=1e-13)
+        assert index_of(goalposts_build(with_u1(**{c: v}), truncate), "u1") == \
+            pytest.approx(30.0, abs=1e-9)
+    if truncate:
+        assert r.loc["a", "status"] == "unreachable" and np.isnan(r.loc["a", "value_needed"])
+        assert r.loc["a", "reason"] == ("would need a normalised a score of 140, beyond its cap "
+                                        "100 at value 40 t")
+        assert r.index.tolist() == ["b", "c", "a"]  # -47.9 %, +287.5 %, then unreachable
+    else:
+        assert r.loc["a", "indicator_score_needed"] == pytest.approx(140.0, rel=1e-13)
+        assert r.index.tolist() == ["b", "c", "a"]  # -47.9 %, +287.5 %, +460 %
+
+
+def test_inverse_on_fraction_of_max_closed_form_and_inverse_cost_rule():
+    """frac_max onto [0, 100], b lower-is-better scored by the inverse cost rule 100 x 1/b.
+    u1: a 100 x 10/30, b 100 x 1/4 = 25, c 100 x 5/25 = 20; D1 = (100/3 + 75)/4 = 325/12,
+    IDX = (325/12 + 20)/2 = 565/24. Index 30 = 720/24 needs +155/24:
+    via c: slope 100/25 = 4 per t, weight 0.5 -> +155/48 t -> c = 395/48;
+    via a: slope 100/30, weight 0.125 -> +15.5 t -> a = 25.5;
+    via b (not linear: root finding): b's score +155/24 / 0.375 = 155/9 -> 380/9 = 100/b ->
+    b = 45/19. None of them moves a best value (a 30, b 1, c 25), so rebuilding with the
+    answer (bounds recomputed) gives exactly 30."""
+    steps = [{"step": "normalise", "method": "frac_max", "range": [0, 100], "cost": "inverse"},
+             {"step": "aggregate", "method": "arithmetic"}]
+    f = toy_build(steps=steps)
+    assert index_of(f, "u1") == pytest.approx(565 / 24, rel=1e-14)
+    r = required_change(f, "u1", score=30.0).set_index("indicators")
+    for c, v, solver in (("c", 395 / 48, "closed form"), ("a", 25.5, "closed form"),
+                         ("b", 45 / 19, "brentq")):
+        assert r.loc[c, "solver"] == solver and r.loc[c, "status"] == "reachable"
+        assert r.loc[c, "value_needed"] == pytest.approx(v, rel=1e-9 if solver == "brentq"
+                                                         else 1e-13)
+        assert index_of(toy_build(steps=steps, panel=with_u1(**{c: v})), "u1") == \
+            pytest.approx(30.0, abs=1e-7)
+
+
+def test_inverse_rows_in_status_order_whatever_the_order_asked():
+    """u1's c missing: IDX = D1 (a, b), effective weights a 1/4, b 3/4; u1 worst on both: 0.
+    Index 60: via b +80 points -> oriented -4 + 0.8 x 3 = -1.6 -> b = 1.6, reachable; via a
+    +240 points -> a = 10 + 2.4 x 20 = 58, outside the feasible [0, 40] given; c not
+    available. Asked c, a, b: listed reachable, unreachable, not available."""
+    gap = toy_build(panel=toy_panel(c=(np.nan, 15.0, 25.0)))
+    r = required_change(gap, "u1", score=60.0, indicators=["c", "a", "b"],
+                        domains={"a": (0, 40)})
+    assert r["indicators"].tolist() == ["b", "a", "c"]
+    assert r["status"].tolist() == ["reachable", "unreachable", "not available"]
+    assert r["value_needed"].iloc[0] == pytest.approx(1.6, rel=1e-13)
+    assert r["reason"].iloc[1] == "would need a = 58 t, outside its feasible range [0, 40]"
+
+
+def test_inverse_together_beyond_the_scale_when_one_indicator_is_past_its_best():
+    """a = 2, 20, 30 (span 28). u1 (a 2, b 4, c 5) scores 0 everywhere. a and c x (1 + p):
+    0.125 x 100 x 2p/28 + 0.5 x 100 x 5p/20 = (25/28 + 12.5) p = (375/28) p = 60 ->
+    p = 4.48: a = 2 x 5.48 = 10.96 (inside [2, 30]), c = 5 x 5.48 = 27.4, past the best
+    baseline 25. The answer is beyond the scale because of c alone."""
+    b = toy_build(panel=toy_panel(a=(2.0, 20.0, 30.0)))
+    r = required_change(b, "u1", score=60.0, together=["a", "c"])
+    assert r["status"].item() == "reachable" and r["solver"].item() == "closed form"
+    assert r["change_pct"].item() == pytest.approx(448.0, rel=1e-13)
+    assert r["beyond_scale"].item()
+    reason = r["reason"].item()
+    assert reason.startswith("new values: a 10.96, c 27.4; beyond the baseline scale: c 27.4 "
+                             "is past the best baseline value 25")
+    assert reason.count("beyond the baseline scale") == 1
+
+
+def test_inverse_chooses_the_nearer_of_two_roots():
+    """MPI+ (positive penalty) of two equally weighted children y, x is
+    M + S^2/M = (x^2 + y^2)/(x + y): not monotone in x, so a goal can be reached by raising
+    or by lowering x. Range [1, 100]; c = 34, 1, 100 scores c itself; u1 has a and b at best,
+    so D1 = 100 and IDX = (34^2 + 100^2)/134 = 83.2537. IDX = 90: x^2 - 90 x + 1000 = 0,
+    x = 45 -+ sqrt(1025) = 12.98 (change -21.0) or 77.02 (+43.0): the nearer is 12.98.
+    Rebuilding with either root (c's bounds 1, 100 unchanged) gives 90."""
+    steps = [{"step": "normalise", "range": [1, 100]},
+             {"step": "aggregate", "by_level": {3: {"method": "mpi", "penalty": "positive"}}}]
+    panel = dict(a=(30.0, 20.0, 10.0), b=(1.0, 2.0, 4.0))
+    b = toy_build(steps=steps, panel=toy_panel(**panel, c=(34.0, 1.0, 100.0)))
+    assert index_of(b, "u1") == pytest.approx((34**2 + 100**2) / 134, rel=1e-14)
+    r = required_change(b, "u1", score=90.0, indicators=["c"])
+    assert r["solver"].item() == "brentq" and r["status"].item() == "reachable"
+    assert r["value_needed"].item() == pytest.approx(45 - np.sqrt(1025), rel=1e-9)
+    assert r["change"].item() == pytest.approx(11 - np.sqrt(1025), rel=1e-9)
+    for root in (45 - np.sqrt(1025), 45 + np.sqrt(1025)):
+        rebuilt = toy_build(steps=steps, panel=toy_panel(**panel, c=(root, 1.0, 100.0)))
+        assert index_of(rebuilt, "u1") == pytest.approx(90.0, abs=1e-9)
