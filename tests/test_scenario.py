@@ -941,3 +941,33 @@ def test_inverse_chooses_the_nearer_of_two_roots():
     for root in (45 - np.sqrt(1025), 45 + np.sqrt(1025)):
         rebuilt = toy_build(steps=steps, panel=toy_panel(**panel, c=(root, 1.0, 100.0)))
         assert index_of(rebuilt, "u1") == pytest.approx(90.0, abs=1e-9)
+
+
+def test_inverse_with_per_period_bounds_uses_the_asked_periods_bounds():
+    """Per-period min-max: in 2020 a = 10, 20, 30 (bounds 10-30), in 2021 a = 30, 20, 60
+    (bounds 20-60); b and c as in the toy in both years. u1 in 2021: a scores
+    100 x 10/40 = 25, b and c 0: index 0.125 x 25 = 3.125. Index 10 via a: +55 points ->
+    a = 30 + 0.55 x 40 = 52 (2020's bounds would give 30 + 0.55 x 20 = 41); index 60 via a:
+    +455 points -> a = 30 + 4.55 x 40 = 212, past 2021's best value 60. Rebuilding with
+    a = 52 (2021's bounds 20-60 unchanged) gives exactly 10."""
+    def panel(a21: float) -> Panel:
+        rows = [{"unit": u, "period": p, "a": a, "b": b, "c": c}
+                for p, col_a in ((2020, (10.0, 20.0, 30.0)), (2021, (a21, 20.0, 60.0)))
+                for u, a, b, c in zip(["u1", "u2", "u3"], col_a, (4.0, 2.0, 1.0),
+                                      (5.0, 15.0, 25.0), strict=True)]
+        return Panel.from_wide(pd.DataFrame(rows), unit="unit", period="period")
+
+    steps = [{"step": "normalise", "range": [0, 100], "bounds": "per_period"},
+             {"step": "aggregate", "method": "arithmetic"}]
+    b = toy_build(steps=steps, panel=panel(30.0))
+    assert index_of(b, "u1", 2021) == pytest.approx(3.125, abs=1e-12)
+    r = required_change(b, "u1", score=10.0, period=2021, indicators=["a"])
+    assert r["solver"].item() == "closed form" and r["status"].item() == "reachable"
+    assert r["value_needed"].item() == pytest.approx(52.0, rel=1e-13)
+    assert not r["beyond_scale"].item()
+    assert index_of(toy_build(steps=steps, panel=panel(52.0)), "u1", 2021) == \
+        pytest.approx(10.0, abs=1e-12)
+    far = required_change(b, "u1", score=60.0, period=2021, indicators=["a"], verify=False)
+    assert far["value_needed"].item() == pytest.approx(212.0, rel=1e-13)
+    assert far["beyond_scale"].item()
+    assert "a 212 is past the best baseline value 60 " in far["reason"].item()
