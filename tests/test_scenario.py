@@ -971,3 +971,14 @@ def test_inverse_with_per_period_bounds_uses_the_asked_periods_bounds():
     assert far["value_needed"].item() == pytest.approx(212.0, rel=1e-13)
     assert far["beyond_scale"].item()
     assert "a 212 is past the best baseline value 60 " in far["reason"].item()
+
+
+def test_inverse_together_outside_an_upper_bound_of_the_domain():
+    """a and c x (1 + p) for u1 to index 10 needs p = 10/18.75 = 53.33 % (as in
+    test_inverse_together_hand_value). With a at most 12 the feasible p is from -100 %
+    (a, c >= 0) to 12/10 - 1 = 20 %: unreachable, and the reason gives that range."""
+    b = toy_build()
+    r = required_change(b, "u1", score=10.0, together=["a", "c"], domains={"a": (0, 12)})
+    assert r["status"].item() == "unreachable" and np.isnan(r["change_pct"].item())
+    assert r["reason"].item() == ("would need a change of 53.3333 %, outside the feasible "
+                                  "range [-100, 20] % of these indicators' values")
