@@ -37,6 +37,19 @@ def shared_dir() -> Path:
                 "../shared)")
 
 
+@pytest.fixture(scope="module")
+def client():
+    """A Dask client on a 2-worker ``LocalCluster`` in this process (one per test module),
+    for the tests of gipro on a cluster; skips when distributed is not installed."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0")
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
 # Hypothesis: deterministic by default so CI cannot fail on a lucky draw; run
 # `HYPOTHESIS_PROFILE=explore python -m pytest` to search with fresh random examples.
 from hypothesis import settings  # noqa: E402

@@ -29,18 +29,6 @@ from gipro.errors import InputError, MethodError
 pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def client():
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                           dashboard_address=":0")
-    c = Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 FRAMEWORK = {
     "code": "chunk-test",
     "aggregates": [{"code": "IDX"}, {"code": "D0", "parent": "IDX"},

@@ -23,17 +23,13 @@ def _panel(n_units: int = 40, n_periods: int = 3) -> pd.DataFrame:
                          "co2": (y * rng.lognormal(0, 0.4, (n_units, n_periods))).ravel()})
 
 
-def test_cluster_equals_one_process(monkeypatch):
-    from distributed import Client, LocalCluster
-
+def test_cluster_equals_one_process(monkeypatch, client):
     monkeypatch.setattr("gipro.gtfp.runner.CHUNK", 25)  # several jobs per frontier
     spec = {"inputs": ["k"], "desirable": ["y"], "undesirable": ["co2"],
             "technology": "sequential", "model": "sbm", "super_efficiency": True}
     df = _panel()
     local = gtfp.run(spec, panel=df)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
-        remote = gtfp.run(spec, panel=df, client=client)
+    remote = gtfp.run(spec, panel=df, client=client)
     pd.testing.assert_frame_equal(local.efficiency, remote.efficiency, check_exact=True)
     pd.testing.assert_frame_equal(local.productivity, remote.productivity, check_exact=True)
     pd.testing.assert_frame_equal(local.infeasible, remote.infeasible)

@@ -26,18 +26,6 @@ def build():
     return gipro.run()  # the built-in China provinces build (shipped data)
 
 
-@pytest.fixture(scope="module")
-def client():
-    from distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                           dashboard_address=":0")
-    c = Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 def test_two_workers_equal_one_process(build, client):
     from gipro.sensitivity.distributed import evaluate_distributed
 
