@@ -982,3 +982,43 @@ def test_inverse_together_outside_an_upper_bound_of_the_domain():
     assert r["status"].item() == "unreachable" and np.isnan(r["change_pct"].item())
     assert r["reason"].item() == ("would need a change of 53.3333 %, outside the feasible "
                                   "range [-100, 20] % of these indicators' values")
+
+
+def test_inverse_lists_a_reachable_answer_before_one_the_rebuild_does_not_confirm():
+    """Six units; a = 1..5, 100 is winsorised before imputation (100 -> 5, the cap 5), b's
+    u2 is missing (mean-imputed), c = 1, 0, 40, 10, 20, 30. The normalisation's input is the
+    imputed data, so the question is answered on it: min-max bounds a 1-5, b -6..-1
+    (oriented), c 0-40. u1 (a 1, b 6, c 1) scores a 0, b 0, c 2.5: index 0.5 x 2.5 = 1.25.
+    Index 20 needs +18.75: via c +37.5 points / 2.5 per t = +15 t -> c = 16 (+1500 %),
+    reachable; via a +150 points / 25 per t = +6 t -> a = 7 (+600 %), but re-running the
+    recipe caps a at the baseline's winsorisation bound 5 (score 100): index 12.5 + 1.25 =
+    13.75, not verified. The reachable answer comes first although its change is larger."""
+    df = pd.DataFrame({"unit": [f"u{i}" for i in range(1, 7)], "period": 2020,
+                       "a": [1.0, 2, 3, 4, 5, 100], "b": [6.0, np.nan, 4, 3, 2, 1],
+                       "c": [1.0, 0, 40, 10, 20, 30]})
+    b = toy_build(steps=[{"step": "treat"}, {"step": "impute", "method": "mean"},
+                         {"step": "normalise"}, {"step": "aggregate"}],
+                  panel=Panel.from_wide(df, unit="unit", period="period"))
+    assert index_of(b, "u1") == pytest.approx(1.25, abs=1e-12)
+    r = required_change(b, "u1", score=20.0, indicators=["a", "c"])
+    assert r["indicators"].tolist() == ["c", "a"]
+    assert r["status"].tolist() == ["reachable", "not verified"]
+    assert r["value_needed"].tolist() == pytest.approx([16.0, 7.0], rel=1e-13)
+    assert r["change_pct"].tolist() == pytest.approx([1500.0, 600.0], rel=1e-12)
+    assert r["verified"].tolist() == [True, False]
+    assert r["achieved_score"].tolist() == pytest.approx([20.0, 13.75], abs=1e-9)
+
+
+def test_inverse_root_finding_takes_the_first_root_of_the_doubling_grid():
+    """An unbounded side is searched on the grid step x 1, 2, 4, ...: with
+    f(t) = (t - 0.005)(t - 0.015)(t - 0.03) (f(0) < 0, step 0.01) the first grid point
+    0.01 already has f >= 0, so the root sought is 0.005 -- not 0.03, the root a grid
+    starting at 0.02 (where f < 0 again) would find."""
+    from gipro.scenario.inverse import _solve
+
+    def f(t):
+        t = np.asarray(t, dtype=float)
+        return (t - 0.005) * (t - 0.015) * (t - 0.03)
+
+    t, solver = _solve(f, 0.0, np.inf, 0.01)
+    assert solver == "brentq" and t == pytest.approx(0.005, abs=1e-12)
