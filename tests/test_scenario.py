@@ -1022,3 +1022,52 @@ def test_inverse_root_finding_takes_the_first_root_of_the_doubling_grid():
 
     t, solver = _solve(f, 0.0, np.inf, 0.01)
     assert solver == "brentq" and t == pytest.approx(0.005, abs=1e-12)
+    # a root just past a doubling point (0.02): the interval (0.02, 0.04) is refined on a
+    # grid of 32 and the root lies before its first point 0.020625: Brent's method between
+    # 0.02 and 0.020625 gives 0.0201, not the grid point
+    t, _ = _solve(lambda t: np.asarray(t, dtype=float) - 0.0201, 0.0, np.inf, 0.01)
+    assert t == pytest.approx(0.0201, abs=1e-12)
+
+
+def test_inverse_model_scores_each_candidate_of_a_batch_with_an_infeasible_one():
+    """Range [1, 100], IDX = geometric mean of D1, D2 (as in
+    test_inverse_by_root_finding_for_geometric_aggregation); u1 scores 1 everywhere. Two
+    candidate values of c at once: 15 scores 1 + 99 x 10/20 = 50.5 (IDX sqrt(50.5)); -100 scores
+    1 + 99 x (-105)/20 < 0, where the geometric mean cannot be computed: its row is NaN and
+    the feasible candidate keeps its own scores."""
+    from gipro.scenario.inverse import _Model
+
+    b = toy_build(steps=[{"step": "normalise", "range": [1, 100]},
+                         {"step": "aggregate", "by_level": {3: "geometric"}}])
+    model = _Model(b, "u1", 2020, "IDX", False)
+    j = model.codes.index("c")
+    y, out = model.evaluate({j: np.array([15.0, -100.0])})
+    assert y[0].tolist() == pytest.approx([1.0, 1.0, 50.5], rel=1e-14)
+    assert out[0, model.col["IDX"]] == pytest.approx(np.sqrt(50.5), rel=1e-14)
+    assert np.isnan(y[1]).all() and np.isnan(out[1]).all()
+
+
+def test_inverse_together_with_clipping_stops_at_the_worst_baseline_value():
+    """clip: scores stay within the baseline's bounds. u1 (a 10, b 4, c 5) is worst on every
+    indicator. a and b x (1 + p): raising them raises a but worsens b, which stays at 0
+    (clipped): 0.125 x 5 x 10 p = 10 -> p = +160 %. Lowering them: a stays at 0 (clipped),
+    b improves: 0.375 x 100 x (4 - 4 (1 + p))/3 = -50 p = 10 -> p = -20 % (b = 3.2), the
+    nearer. The linear formula that ignores the clipping of a would give
+    10 / (6.25 - 50) = -22.86 %."""
+    b = toy_build()
+    r = required_change(b, "u1", score=10.0, together=["a", "b"], clip=True)
+    assert r["status"].item() == "reachable" and r["solver"].item() == "brentq"
+    assert r["change_pct"].item() == pytest.approx(-20.0, rel=1e-9)
+    assert r["verified"].item() and r["achieved_score"].item() == pytest.approx(10.0, abs=1e-9)
+
+
+def test_inverse_closed_form_one_unit_below_a_truncating_goalpost():
+    """c = 49.5 for u1, goalposts (0, 50) truncating: c scores 99, a 25, b 20 (as in
+    test_inverse_closed_form_on_goalposts): IDX = (21.25 + 99)/2 = 60.125. Index 60.25 needs
+    +0.25 points on c at 2 per t: c = 49.625, still the closed form (the kernel's slope over
+    one unit, 49.5 -> 50.5, crosses the goalpost, so it cannot be the cross-check)."""
+    g = goalposts_build(with_u1(c=49.5))
+    assert index_of(g, "u1") == pytest.approx(60.125, abs=1e-12)
+    r = required_change(g, "u1", score=60.25, indicators=["c"])
+    assert r["solver"].item() == "closed form" and r["status"].item() == "reachable"
+    assert r["value_needed"].item() == pytest.approx(49.625, rel=1e-13)
