@@ -1007,6 +1007,14 @@ def test_inverse_lists_a_reachable_answer_before_one_the_rebuild_does_not_confir
     assert r["change_pct"].tolist() == pytest.approx([1500.0, 600.0], rel=1e-12)
     assert r["verified"].tolist() == [True, False]
     assert r["achieved_score"].tolist() == pytest.approx([20.0, 13.75], abs=1e-9)
+    # rank 5: the others score u2 (a 25, b 3.2 imputed -> 56, c 0) (25 + 3 x 56)/8 = 24.125,
+    # u4 44.375, u5 67.5, u3 71.25, u6 (a 5 capped, b 1, c 30) 87.5; rank 5 needs 24.125:
+    # via c +45.75 points -> c = 19.3; via a +183 points -> a = 8.32, capped at 5 when
+    # re-run: 13.75, rank 6 (a finite rank, but not the one asked)
+    r = required_change(b, "u1", rank=5, indicators=["a", "c"])
+    assert r["status"].tolist() == ["reachable", "not verified"]
+    assert r["value_needed"].tolist() == pytest.approx([19.3, 8.32], rel=1e-8)
+    assert r["achieved_rank"].tolist() == [5, 6]
 
 
 def test_inverse_root_finding_takes_the_first_root_of_the_doubling_grid():
@@ -1059,6 +1067,19 @@ def test_inverse_together_with_clipping_stops_at_the_worst_baseline_value():
     assert r["status"].item() == "reachable" and r["solver"].item() == "brentq"
     assert r["change_pct"].item() == pytest.approx(-20.0, rel=1e-9)
     assert r["verified"].item() and r["achieved_score"].item() == pytest.approx(10.0, abs=1e-9)
+
+
+def test_inverse_together_past_a_truncating_goalpost_is_found_by_root_finding():
+    """Goalposts truncating (as in test_inverse_closed_form_on_goalposts): u1 scores a 25,
+    b 20, c 10, IDX 15.625. a and c x (1 + p): a's score 25 (1 + p) stops at 100 from
+    p = 3 (a = 40), c's 10 (1 + p) at 100 from p = 9. Index 45: the linear formula gives
+    p = 29.375 / (0.125 x 25 + 0.5 x 10) = 361.5 %, past a's goalpost; with a at 100,
+    IDX = ((100 + 60)/4 + 10 (1 + p))/2 = 45 -> p = 400 % (a 50, c 25)."""
+    g = goalposts_build(toy_panel())
+    r = required_change(g, "u1", score=45.0, together=["a", "c"])
+    assert r["status"].item() == "reachable" and r["solver"].item() == "brentq"
+    assert r["change_pct"].item() == pytest.approx(400.0, rel=1e-9)
+    assert r["verified"].item()
 
 
 def test_inverse_closed_form_one_unit_below_a_truncating_goalpost():
