@@ -544,3 +544,15 @@ def test_identity_check_names_the_row_with_the_largest_relative_gap():
     with pytest.raises(InputError, match="in 2 rows") as e:
         factor_table(t, Identity(["x"], value="w"))
     assert e.value.details == ["worst: unit=A, period=1: product 1.1 vs 1"]
+
+
+def test_sector_ratios_below_one_and_of_a_sector_that_appears():
+    """by_sector: sector a's V 0.5 -> 0.8 has the ratio 1.6 on its total row; sector b
+    appears (0 -> 2): no ratio (NaN), its additive change is 2 (Ang & Liu 2007)."""
+    t = pd.DataFrame({"unit": "X", "period": [1, 1, 2, 2], "sector": ["a", "b"] * 2,
+                      "q": [0.5, 0.0, 0.8, 2.0]})
+    r = lmdi(t, ["q"], sector="sector", by_sector=True).set_index(["sector", "factor"])
+    assert r.loc[("a", "total"), "multiplicative"] == pytest.approx(1.6, rel=1e-14)
+    assert np.isnan(r.loc[("b", "total"), "multiplicative"])
+    assert np.isnan(r.loc[("a", "q"), "multiplicative"])
+    assert r["additive"].tolist() == pytest.approx([0.3, 0.3, 2.0, 2.0], rel=1e-14)
