@@ -1039,20 +1039,20 @@ def test_inverse_root_finding_takes_the_first_root_of_the_doubling_grid():
 
 def test_inverse_model_scores_each_candidate_of_a_batch_with_an_infeasible_one():
     """Range [1, 100], IDX = geometric mean of D1, D2 (as in
-    test_inverse_by_root_finding_for_geometric_aggregation); u1 scores 1 everywhere. Two
-    candidate values of c at once: 15 scores 1 + 99 x 10/20 = 50.5 (IDX sqrt(50.5)); -100 scores
-    1 + 99 x (-105)/20 < 0, where the geometric mean cannot be computed: its row is NaN and
-    the feasible candidate keeps its own scores."""
+    test_inverse_by_root_finding_for_geometric_aggregation); u1 scores 1 everywhere. Three
+    candidate values of c at once: 15 scores 1 + 99 x 10/20 = 50.5 (IDX sqrt(50.5)); -100
+    scores 1 + 99 x (-105)/20 < 0, where the geometric mean cannot be computed: those rows
+    are NaN, and the feasible candidate between them keeps its own scores."""
     from gipro.scenario.inverse import _Model
 
     b = toy_build(steps=[{"step": "normalise", "range": [1, 100]},
                          {"step": "aggregate", "by_level": {3: "geometric"}}])
     model = _Model(b, "u1", 2020, "IDX", False)
     j = model.codes.index("c")
-    y, out = model.evaluate({j: np.array([15.0, -100.0])})
-    assert y[0].tolist() == pytest.approx([1.0, 1.0, 50.5], rel=1e-14)
-    assert out[0, model.col["IDX"]] == pytest.approx(np.sqrt(50.5), rel=1e-14)
-    assert np.isnan(y[1]).all() and np.isnan(out[1]).all()
+    y, out = model.evaluate({j: np.array([-100.0, 15.0, -100.0])})
+    assert y[1].tolist() == pytest.approx([1.0, 1.0, 50.5], rel=1e-14)
+    assert out[1, model.col["IDX"]] == pytest.approx(np.sqrt(50.5), rel=1e-14)
+    assert np.isnan(y[[0, 2]]).all() and np.isnan(out[[0, 2]]).all()
 
 
 def test_inverse_together_with_clipping_stops_at_the_worst_baseline_value():
