@@ -203,6 +203,10 @@ class ChunkedBuild:
         Use this framework instead of loading the recipe's.
     block_units : int, optional
         Units per block (default: blocks of about :data:`gipro.blocks.BLOCK_BYTES` of values).
+    temp_dir : str or path, optional
+        Where a CSV file is partitioned by unit (a temporary folder made there and deleted by
+        :meth:`close`; default the system's temporary folder, :func:`tempfile.gettempdir`).
+        On a cluster of several machines, a folder every worker can read.
 
     Attributes
     ----------
@@ -219,7 +223,8 @@ class ChunkedBuild:
 
     def __init__(self, recipe: Recipe | str | Path | Mapping[str, Any] | None = None, *,
                  client: Any, framework: Framework | None = None,
-                 block_units: int | None = None) -> None:
+                 block_units: int | None = None,
+                 temp_dir: str | Path | None = None) -> None:
         self.client = client
         self.inputs: set[Path] = set()  # the files read: no output may replace one
         with recording_inputs(self.inputs):
@@ -228,7 +233,14 @@ class ChunkedBuild:
                                                          self.recipe.base_dir)
             groups = [v.code for v in self.framework.variables.values() if v.kind == "group"]
             self.source_panel: BlockData = open_data(self.recipe.data, self.recipe.base_dir,
-                                                     groups)
+                                                     groups, temp_dir)
+        try:
+            self._set_up(block_units)
+        except BaseException:
+            self.close()
+            raise
+
+    def _set_up(self, block_units: int | None) -> None:
         self.source_panel.check_framework(self.framework)
         periods = self.recipe.period_list(self.source_panel.periods)
         self.panel = self.source_panel.select(units=self.recipe.units)
@@ -256,6 +268,18 @@ class ChunkedBuild:
         self.seconds: dict[str, float] = {}
         self._parts: dict[str, Path] = {}
         self._ran = False
+
+    def close(self) -> None:
+        """Delete the temporary partition of a CSV source (:class:`gipro.blocks.CsvPartition`;
+        also done when the build is collected or Python exits): the build cannot compute
+        its data sets after this (what :meth:`write` wrote stays)."""
+        self.source_panel.close()
+
+    def __enter__(self) -> ChunkedBuild:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ running
     def raw(self) -> DataSet:

@@ -318,8 +318,8 @@ def _run_chunked(recipe: str | None, out: Path, top: int, lang: str, workers: in
 
     try:
         with connect(workers=workers, scheduler=scheduler, memory_limit=memory_limit) as client:
-            build = ChunkedBuild(recipe, client=client).run()
-            files = build.write(out, format="parquet", lang=lang, ranking=True)
+            with ChunkedBuild(recipe, client=client) as build:  # (a CSV's partition deleted)
+                files = build.run().write(out, format="parquet", lang=lang, ranking=True)
     except GiproError as exc:
         _fail(exc)
         return
