@@ -39,6 +39,7 @@ import pandas as pd
 from .dataspec import DataSpec, load_data, select_units, unit_list
 from .errors import InputError
 from .panel import (
+    NumberFormat,
     Panel,
     as_codes,
     coinr_idata_columns,
@@ -49,6 +50,7 @@ from .panel import (
     parse_periods,
     read_csv_blocks,
     read_unit_meta,
+    to_numeric,
 )
 
 __all__ = ["BlockData", "CsvPartReader", "CsvPartition", "ParquetReader", "open_data"]
@@ -519,12 +521,13 @@ class CsvPartition:
         self._cleanup()
 
     def add(self, i: int, df: pd.DataFrame, rows: np.ndarray, codes: pd.Series) -> None:
-        """Write part ``i`` of the file (the rows ``df``, file rows ``rows``, unit codes
-        ``codes``, every unit in :attr:`order`)."""
+        """Write part ``i`` of the file (the rows ``df``: text cells, and numbers already
+        parsed; file rows ``rows``; unit codes ``codes``, every unit in :attr:`order`)."""
         import pyarrow as pa
 
         cols = {str(c): pa.array(df[c].to_numpy(dtype=object), type=pa.string(),
-                                 from_pandas=True) for c in df.columns}
+                                 from_pandas=True) if df[c].dtype == object
+                else pa.array(df[c].to_numpy(dtype=float)) for c in df.columns}
         cols[ROW_COLUMN] = pa.array(np.asarray(rows, dtype=np.int64))
         self._write(i, pa.table(cols), codes)
 
@@ -633,13 +636,21 @@ def _scan_csv(path: Path, spec: DataSpec, base_dir: Path | None,
         _missing_columns(lay, logical, first[0], first[1], path)
     meta = _unit_meta(spec, base_dir)
     scan = _UnitScan(lay, spec, origin)
+    # the value cells are parsed here, once, by the reader's parser (the blocks are read
+    # several times: once for each pass over the data)
+    fmt = NumberFormat(decimal=spec.decimal, thousands=spec.thousands,
+                       na_values=tuple(spec.na_values or ()))
+    numbers = ([c for c in logical if c not in set(lay.meta_cols)] if lay.form == "wide"
+               else [spec.value])
     partition = CsvPartition(temp_dir)
     partition.order = scan.order  # filled as the file is read
     try:
         for i, (df, rows) in enumerate(itertools.chain([first], parts)):
             named = df.set_axis([rename.get(str(c), str(c)) for c in df.columns], axis=1)
             codes = scan.add(named, rows)[0]
-            partition.add(i, df, rows, codes)
+            parsed = {_physical(rename, c): to_numeric(named[c], c, origin, rows, fmt)
+                      for c in numbers if c in named.columns}
+            partition.add(i, df.assign(**parsed), rows, codes)
         reader = CsvPartReader(origin, str(partition.folder), lay.options)
         data = scan.data(path, logical, meta, reader, partition=partition)
         partition.reorder(data.unit_codes, _physical(rename, lay.unit))
