@@ -492,3 +492,56 @@ def test_csv_errors_as_in_memory(client, tmp_path, small_csv_parts, where, bad, 
     with pytest.raises(InputError, match=message) as chk:
         ChunkedBuild(recipe, client=client, block_units=4).run()
     assert str(chk.value) == str(mem.value)
+
+
+# ---------------------------------------------------------------- ranking in the client
+def tied_panel() -> np.ndarray:
+    """12 units x 3 periods, units 4-7 copies of units 0-3 (every score tied in pairs) and
+    unit 11 without values in the last period."""
+    x = panel(np.random.default_rng(21), 12, 3, 0.0)
+    x[:, 4:8] = x[:, 0:4]
+    x[-1, 11] = np.nan
+    return x
+
+
+def test_ranking_and_printed_top_as_in_memory(client, tmp_path, monkeypatch):
+    """ranking.parquet and the printed top units (ties, a unit without a score, the change
+    since the first period) are those of the in-memory run; the client reads back the
+    results of the printed units only (filters), never every unit's rows."""
+    from typer.testing import CliRunner
+
+    import gipro.results
+    from gipro.cli import app
+    from gipro.progress import change
+
+    recipe = write_case(tmp_path, tied_panel(), [{"step": "normalise"},
+                                                 {"step": "aggregate"}])
+    mem = CliRunner().invoke(app, ["run", str(recipe), "--out", str(tmp_path / "m"),
+                                   "--format", "parquet", "--top", "5"])
+    calls: list[dict] = []
+    read = ChunkedBuild.results
+
+    def recorded(self, codes=None, periods=None, **kw):
+        calls.append({"codes": codes, "periods": periods, **kw})
+        return read(self, codes, periods, **kw)
+
+    monkeypatch.setattr(ChunkedBuild, "results", recorded)
+    got = CliRunner().invoke(app, ["run", str(recipe), "--scheduler",
+                                   client.scheduler.address, "--out", str(tmp_path / "d"),
+                                   "--top", "5"])
+    assert mem.exit_code == 0 and got.exit_code == 0, got.output
+    table = [ln for ln in mem.output.splitlines() if ln.startswith("│")]
+    assert len(table) == 5 and table == [ln for ln in got.output.splitlines()
+                                         if ln.startswith("│")]
+    assert calls and all(c.get("top") or c.get("units") for c in calls)
+    build = gipro.run(recipe)
+    ref = gipro.results.ranking_table(build)
+    assert ref["rank"].dropna().duplicated().sum() == 4 and ref["rank"].isna().sum() == 1
+    written = pd.read_parquet(tmp_path / "d" / "ranking.parquet")
+    pd.testing.assert_frame_equal(written, pd.read_parquet(tmp_path / "m" / "ranking.parquet"))
+    pd.testing.assert_frame_equal(written, ref, check_dtype=False)
+    some = ["u001", "u005", "u011"]
+    pd.testing.assert_frame_equal(
+        change(build, units=some).reset_index(drop=True),
+        change(build).set_index("unit").loc[some].sort_values(
+            "change", ascending=False, na_position="last").reset_index())

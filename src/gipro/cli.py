@@ -367,12 +367,14 @@ def _progress_text(build: Build, rep=None) -> str:
                               rep.end, caveats(build, rep.base, rep.end, fw.root), lang)
 
 
-def _names(build: Build) -> dict[str, str]:
-    """Unit names in the command's language (the data's ``name`` / ``name_zh``)."""
+def _names(build: Build, units: list[str] | None = None) -> dict[str, str]:
+    """Unit names in the command's language (the data's ``name`` / ``name_zh``), of
+    ``units`` (default: every unit)."""
     from .labels import unit_labels
 
     return unit_labels(getattr(build.source_panel, "units", None),
-                       [str(u) for u in build.datasets["raw"].units], _LANG["lang"])
+                       [str(u) for u in (build.datasets["raw"].units if units is None
+                                         else units)], _LANG["lang"])
 
 
 def _listing(files: dict[str, Path]) -> str:
@@ -458,13 +460,14 @@ def _print_ranking(build: Build, top: int) -> None:
 
     fw = build.framework
     lang = _LANG["lang"]
-    names = _names(build)
     root = fw.root
     end = build.final.periods[-1]
     shown = [root, *fw.children(root)]
-    res = (build.results(codes=shown, periods=[end]) if set(shown) <= set(build.final.codes)
-           else build.results(periods=[end]))
-    cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
+    # the first `top` units, then their rows only (a chunked build reads them with filters)
+    cur = (build.results(codes=[root], periods=[end], top=top) if root in build.final.codes
+           else pd.DataFrame({"unit": [], "score": []})).dropna(subset=["score"]).head(top)
+    picked = [str(u) for u in cur["unit"]]
+    names = _names(build, picked)
     if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
         console.print(Text.assemble((_t("cli_no_score", index=fw.node(root).label_code(lang),
                                         period=end), "yellow"),
@@ -484,7 +487,10 @@ def _print_ranking(build: Build, top: int) -> None:
     multi = len(build.final.periods) > 1
     if multi:
         table.add_column(_t("cli_change_since", p=build.final.periods[0]), justify="right")
-        chg = change(build).set_index("unit")["change"]
+        chg = change(build, units=picked).set_index("unit")["change"]
+    res = (build.results(codes=shown, periods=[end], units=picked)
+           if set(shown) <= set(build.final.codes) else
+           build.results(periods=[end], units=picked))
     wide = res[(res["period"] == end) & res["code"].isin(dims)].pivot(
         index="unit", columns="code", values="score")
     for r in cur.itertuples():
