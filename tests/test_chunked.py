@@ -413,10 +413,11 @@ def write_csv_case(folder: Path, values: np.ndarray, steps: list[dict], *, form:
 
 @pytest.fixture
 def small_csv_parts(monkeypatch):
-    """CSV files read 7 rows at a time and partitioned in buckets of 3 units."""
+    """CSV files read 42 cells at a time (7 rows of the wide files' 6 columns) and
+    partitioned in buckets of 3 units."""
     import gipro.blocks as blocks
 
-    monkeypatch.setattr(blocks, "CSV_ROWS", 7)
+    monkeypatch.setattr(blocks, "CSV_CELLS", 42)
     monkeypatch.setattr(blocks, "SPILL_UNITS", 3)
     return blocks
 
@@ -439,7 +440,7 @@ def test_csv_read_in_blocks_as_in_memory(client, tmp_path, small_csv_parts, form
 
 
 def test_csv_never_held_whole_in_one_process(client, tmp_path, small_csv_parts, monkeypatch):
-    """The client parses at most CSV_ROWS rows at a time, and a block's task reads the
+    """The client parses at most CSV_CELLS cells at a time, and a block's task reads the
     rows of its own units and at most two buckets more (the buckets at its edges)."""
     import pyarrow.parquet as pq
 

@@ -10,7 +10,7 @@ message of the reader holds for each block.
 * **Parquet** (wide or long) is read by row groups: a first pass over the unit (and period)
   columns finds the row groups of every unit; a block reads only the row groups of its units
   and keeps their rows (a unit whose rows lie in several row groups is read whole).
-* **CSV** files are read :data:`CSV_ROWS` rows at a time with the reader's own parser and
+* **CSV** files are read :data:`CSV_CELLS` cells at a time with the reader's own parser and
   checks (:func:`gipro.panel.read_csv_blocks`) and partitioned by unit into a temporary
   folder of Parquet files (:class:`CsvPartition`, deleted when the build is closed): a unit's
   rows may lie anywhere in the file; a block reads the row groups of its units only.
@@ -484,8 +484,9 @@ def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
                      row_groups={u: tuple(v) for u, v in where.items()})
 
 
-#: CSV file rows parsed at a time when a CSV file is partitioned by unit.
-CSV_ROWS = 100_000
+#: Cells of a CSV file parsed at a time when it is partitioned by unit (rows of text in the
+#: process that runs the build: about 120 MB).
+CSV_CELLS = 2_000_000
 #: Units of a bucket of the partition of a CSV file (a block reads its units' buckets).
 SPILL_UNITS = 256
 #: The column of file row numbers in the partition of a CSV file.
@@ -495,7 +496,7 @@ ROW_COLUMN = "__gipro_file_row__"
 class CsvPartition:
     """A CSV file partitioned by unit into a temporary folder of Parquet files that gipro
     made and deletes (:meth:`close`, or when the object is collected or the interpreter
-    exits): one file per :data:`CSV_ROWS` rows read, its rows in buckets of
+    exits): one file per part of the CSV file read, its rows in buckets of
     :data:`SPILL_UNITS` units (in the order of first appearance), a row group per bucket.
 
     Attributes
@@ -624,10 +625,10 @@ class CsvPartReader:
 
 def _scan_csv(path: Path, spec: DataSpec, base_dir: Path | None,
               known_groups: Sequence[str], temp_dir: str | Path | None) -> BlockData:
-    """A CSV file read :data:`CSV_ROWS` rows at a time (:func:`gipro.panel.read_csv_blocks`)
+    """A CSV file read :data:`CSV_CELLS` cells at a time (:func:`gipro.panel.read_csv_blocks`)
     and partitioned by unit (:class:`CsvPartition`): its units, periods and variables."""
     origin = str(path)
-    parts = read_csv_blocks(path, spec.sep, spec.encoding, spec.skip_rows, CSV_ROWS)
+    parts = read_csv_blocks(path, spec.sep, spec.encoding, spec.skip_rows, CSV_CELLS)
     first = next(parts)
     rename = dict(spec.rename or {})
     logical = [rename.get(str(n), str(n)) for n in first[0].columns]
@@ -657,6 +658,6 @@ def _scan_csv(path: Path, spec: DataSpec, base_dir: Path | None,
     except BaseException:
         partition.close()
         raise
-    data.notes.append(f"{path} read {CSV_ROWS:,d} rows at a time and partitioned by unit "
+    data.notes.append(f"{path} read {CSV_CELLS:,d} cells at a time and partitioned by unit "
                       "into a temporary folder (deleted at the end)")
     return data

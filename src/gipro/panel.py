@@ -1769,9 +1769,10 @@ def _raw_cells(
 
 def read_csv_blocks(
     path: Path, sep: str | None = None, encoding: str = "utf-8-sig", skip_rows: int = 0,
-    rows: int = 100_000,
+    cells: int = 2_000_000,
 ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
-    """A CSV data file as :func:`read_table` reads it, ``rows`` file rows at a time: the same
+    """A CSV data file as :func:`read_table` reads it, about ``cells`` cells at a time (as
+    many rows as hold that many cells of the header's width, at least 2): the same
     parser, options, checks and messages (encodings, separators, headers, rows with fewer or
     more cells than the header, blank rows), never the whole table at once (a build chunked
     over units partitions a big CSV file by unit this way, :mod:`gipro.blocks`).
@@ -1790,9 +1791,9 @@ def read_csv_blocks(
     parsing = _Parsing(path, encoding, suffix)
     with parsing:
         opts, literal = _csv_options(path, sep, parsing, skip_rows)
-        _, short = _csv_lines(path, parsing.encoding, literal, skip_rows, every=False)
-        reader = pd.read_csv(path, skip_blank_lines=False, chunksize=max(int(rows), 2),
-                             **opts)
+        width, short = _csv_lines(path, parsing.encoding, literal, skip_rows, every=False)
+        reader = pd.read_csv(path, skip_blank_lines=False,
+                             chunksize=max(int(cells) // max(width, 1), 2), **opts)
     header: pd.DataFrame | None = None
     start = 0  # records read before this block (the header is record 0)
     while True:
