@@ -143,7 +143,7 @@ def data_notes(framework: Framework, source: Any, n_units: int, periods: Sequenc
         f"data {source.origin}: {n_units} units, periods {span}"
         + _chosen(list(periods), source.periods),
         *framework.notes,
-        *getattr(source, "notes", []),
+        *source.notes,
     ]
 
 
@@ -740,7 +740,7 @@ class Build:
         ds = self.final
         root = self.framework.root
         rows = [{"unit": r["unit"], "period": None, "step": "data", "reason": r["reason"]}
-                for r in getattr(self.source_panel, "removed", [])]
+                for r in self.source_panel.removed]
         rows += [{"unit": u, "period": None, "step": "recipe",
                   "reason": "not selected: not in the recipe's units: list"}
                  for u in self.not_selected] + list(self.excluded)

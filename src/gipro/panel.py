@@ -854,6 +854,7 @@ class Panel:
         out.values = self.values.copy(deep=not _COPY_ON_WRITE)
         out.units = self.units.copy(deep=not _COPY_ON_WRITE)
         out.indicator_units = dict(self.indicator_units)
+        out.notes, out.removed = list(self.notes), [dict(r) for r in self.removed]
         return out
 
     # ------------------------------------------------------------------ access
@@ -934,6 +935,8 @@ class Panel:
         out = Panel.__new__(Panel)
         out.origin, out.values, out.indicator_units = self.origin, values, ind_units
         out.units = self.units if units is None else self.units.loc[unit_list]
+        # what the reader did still holds for a part of the panel
+        out.notes, out.removed = list(self.notes), [dict(r) for r in self.removed]
         return out
 
     def cube(
