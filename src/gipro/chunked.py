@@ -446,7 +446,8 @@ class ChunkedBuild:
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
     def write(self, out_dir: str | Path, format: str = "parquet", *, lang: str = "en",
-              ranking: bool = False) -> dict[str, Path]:
+              ranking: bool = False, stages: str = "stages", kind: str = "build",
+              tables: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Path]:
         """Write the outputs of :meth:`gipro.Build.write` in Parquet: ``results.parquet/``
         and ``stages/<data set>.parquet/`` as folders of part files (one per code, one per
         block of units), ``weights.parquet``, ``exclusions.parquet``, ``recipe.yaml``,
@@ -454,6 +455,11 @@ class ChunkedBuild:
         :func:`gipro.results.ranking_table`). One pass over the data computes every data set
         kept; then each code's scores are read back and ranked. Everything is written to a
         hidden folder beside ``out_dir`` and moved into it at the end.
+
+        ``stages`` is the folder of the data sets inside ``out_dir`` (``""``: beside the
+        results, as ``gipro export`` writes them), ``kind`` the output folder's kind
+        (:func:`gipro.tables.output_folder`) and ``tables`` more tables to write as
+        ``<key>.parquet`` (small ones, made in this process: the export's framework, log...).
 
         Raises
         ------
@@ -467,18 +473,26 @@ class ChunkedBuild:
         out = Path(out_dir)
         for name in self.datasets:
             output_name(name, "data set name")
+        extra = dict(tables or {})
+        for key in extra:
+            output_name(key, "table")
         top = ["results.parquet", "weights.parquet", "exclusions.parquet", "recipe.yaml",
-               "log.yaml", *(f"stages/{n}.parquet" for n in self.kept()),
-               *(["ranking.parquet"] if ranking else [])]
-        with recording_inputs(self.inputs), output_folder(out, kind="build") as folder:
+               "log.yaml", *(_inside(stages, f"{n}.parquet") for n in self.kept()),
+               *(["ranking.parquet"] if ranking else []), *(f"{k}.parquet" for k in extra)]
+        with recording_inputs(self.inputs), output_folder(out, kind=kind) as folder:
             folder.check([out / t for t in top])  # before any work: nothing of the user's
             tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
             try:
                 tmp.mkdir()
-                (tmp / "stages").mkdir()
+                (tmp / stages).mkdir(exist_ok=True)
                 t0 = time.perf_counter()
                 with compute_on(self.client):
-                    files = self._write(tmp, lang)
+                    files = self._write(tmp, lang, tmp / stages)
+                for key, table in extra.items():
+                    if key in files:  # (the export's log table beside log.yaml)
+                        moved = files.pop(key)
+                        files[moved.name] = moved
+                    files[key] = write_table(table, tmp / key, "parquet")
                 if ranking and self.framework.root in self.final.codes:
                     from .results import ranking_table
 
@@ -494,13 +508,13 @@ class ChunkedBuild:
                 if tmp.exists():
                     shutil.rmtree(tmp, ignore_errors=True)
 
-    def _write(self, tmp: Path, lang: str) -> dict[str, Path]:
+    def _write(self, tmp: Path, lang: str, stages: Path) -> dict[str, Path]:
         from dask import delayed
 
         final = self.final
         kept = self.kept()
         store = final.name if final.name in kept else "_final"
-        folders = {n: tmp / "stages" / f"{n}.parquet" for n in kept}
+        folders = {n: stages / f"{n}.parquet" for n in kept}
         if store == "_final":
             folders["_final"] = tmp / "_final.parquet"
         for f in folders.values():
@@ -529,7 +543,7 @@ class ChunkedBuild:
         unscored = [r for rows in compute(*tasks) for r in rows]
         files: dict[str, Path] = {}
         for n in kept:
-            files[f"stages/{n}"] = folders[n]
+            files[folders[n].relative_to(tmp).with_suffix("").as_posix()] = folders[n]
         files["results"] = tmp / "results.parquet"
         self._write_results(files["results"], folders[store], final, lang)
         if store == "_final":
@@ -689,6 +703,11 @@ def read_column(parts: Sequence[Path], code: str, n_periods: int, n_units: int) 
             for p in parts]
     flat = np.concatenate(cols) if cols else np.empty(0)
     return np.ascontiguousarray(flat.astype(float).reshape(n_units, n_periods).T)
+
+
+def _inside(folder: str, name: str) -> str:
+    """``folder/name`` (``name`` alone when ``folder`` is empty)."""
+    return f"{folder}/{name}" if folder else name
 
 
 def _move_in(src: Path, dest: Path) -> None:

@@ -249,8 +249,7 @@ def run(
             raise typer.BadParameter("--report and --excel read the whole build in one "
                                      "process: run without --workers / --scheduler for them",
                                      param_hint="'--report' / '--excel'")
-        given = getattr(ctx.get_parameter_source("table_format"), "name", None)
-        if table_format == "csv" and given == "COMMANDLINE":  # (csv: only the default)
+        if table_format == "csv" and _given(ctx, "table_format"):  # (csv: only the default)
             raise typer.BadParameter("a build on a Dask cluster writes Parquet (folders of "
                                      "parts): --format parquet, or leave --format out",
                                      param_hint="'--format'")
@@ -296,6 +295,11 @@ def run(
         _say(_t("cli_partial", scores=_plural(k, "index score"), units=_plural(u, "unit"),
                 verb="rests" if k == 1 else "rest", k=k, u=u, root=root))
     _print_written(extra)
+
+
+def _given(ctx: typer.Context, param: str) -> bool:
+    """Whether the option ``param`` was typed on the command line (not its default)."""
+    return getattr(ctx.get_parameter_source(param), "name", None) == "COMMANDLINE"
 
 
 def _on_cluster(workers: int | None, scheduler: str | None, memory_limit: str | None) -> bool:
@@ -1157,6 +1161,7 @@ def remove_cmd(
 
 @app.command("export", epilog=f"Docs: {docs_url('reports')}")
 def export_cmd(
+    ctx: typer.Context,
     recipe: RecipeArg = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Excel file to write (.xlsx; default gipro-results.xlsx), or with "
@@ -1169,12 +1174,28 @@ def export_cmd(
     table_format: Annotated[str, typer.Option(
         "--format", callback=_one_of(("xlsx", "csv", "parquet")),
         help="xlsx (default): one workbook; csv or parquet: the same tables as files in a "
-             "folder (builds too big for a sheet of 1,048,576 rows).")] = "xlsx",
+             "folder (builds too big for a sheet of 1,048,576 rows; on a cluster: parquet, "
+             "the default there).")] = "xlsx",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    memory_limit: MemoryLimit = None,
 ) -> None:
     """Write a build's data sets, results, progress, log and sources to one Excel workbook
     (or, with --format csv or parquet, to one file per table in a folder)."""
     from .build import Build
 
+    if _on_cluster(workers, scheduler, memory_limit):
+        if _given(ctx, "table_format") and table_format != "parquet":
+            raise typer.BadParameter(f"gipro export on a Dask cluster writes Parquet (folders "
+                                     f"of parts), not {table_format}: --format parquet, or "
+                                     "leave --format out", param_hint="'--format'")
+        if base is not None or end is not None:
+            raise typer.BadParameter("gipro export on a Dask cluster makes no progress tables "
+                                     "(they read every period in one process): leave out "
+                                     "--base / --end, or run without --workers / --scheduler",
+                                     param_hint="'--base' / '--end'")
+        _export_chunked(recipe, out or Path("gipro-export"), workers, scheduler, memory_limit)
+        return
     if table_format == "xlsx":
         try:
             out = _excel_file(out or Path("gipro-results.xlsx"))
@@ -1204,6 +1225,26 @@ def export_cmd(
     else:
         _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), folder,
                ": " + _t("list_sep").join(p.name for p in files.values()))
+
+
+def _export_chunked(recipe: str | None, folder: Path, workers: int | None,
+                    scheduler: str | None, memory_limit: str | None) -> None:
+    """gipro export on a Dask cluster: the export's tables as Parquet from a build chunked
+    over units (:func:`gipro.report.excel.write_chunked_tables`)."""
+    from .chunked import ChunkedBuild
+    from .cluster import connect
+    from .report.excel import CHUNKED_EXPORT_NOTE, write_chunked_tables
+
+    try:
+        with connect(workers=workers, scheduler=scheduler, memory_limit=memory_limit) as client:
+            build = ChunkedBuild(recipe, client=client).run()
+            files = write_chunked_tables(folder, build, lang=_LANG["lang"])
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _note(CHUNKED_EXPORT_NOTE)
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), folder,
+           ": " + _t("list_sep").join(p.name for p in files.values()))
 
 
 @app.command("chart", epilog=f"Docs: {docs_url('reports')}")
