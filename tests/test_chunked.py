@@ -546,3 +546,18 @@ def test_ranking_and_printed_top_as_in_memory(client, tmp_path, monkeypatch):
         change(build, units=some).reset_index(drop=True),
         change(build).set_index("unit").loc[some].sort_values(
             "change", ascending=False, na_position="last").reset_index())
+
+
+def test_ranking_of_an_earlier_period_read_back_as_in_memory(client, tmp_path):
+    """ranking_table of a period other than the last (read back from the results) and of
+    chosen codes: the in-memory build's table, ties and the unit without a score too."""
+    from gipro.results import ranking_table
+
+    recipe = write_case(tmp_path, tied_panel(), [{"step": "normalise"},
+                                                 {"step": "aggregate"}])
+    build = gipro.run(recipe)
+    chunked = ChunkedBuild(recipe, client=client, block_units=5).run()
+    chunked.write(tmp_path / "out")
+    for period, codes in ((2001, None), (2003, ["IDX", "D1"]), (2002, ["IDX", "x0"])):
+        pd.testing.assert_frame_equal(ranking_table(chunked, period, codes=codes),
+                                      ranking_table(build, period, codes=codes))

@@ -485,7 +485,7 @@ def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
 
 
 #: Cells of a CSV file parsed at a time when it is partitioned by unit (rows of text in the
-#: process that runs the build: about 120 MB).
+#: process that runs the build).
 CSV_CELLS = 2_000_000
 #: Units of a bucket of the partition of a CSV file (a block reads its units' buckets).
 SPILL_UNITS = 256
