@@ -102,3 +102,17 @@ def test_selection_errors_name_the_key_and_a_near_match(files):
 def test_periods_chosen_are_logged():
     b = gipro.Build("china-provinces-gipro")
     assert "(chosen by the recipe's periods: from 2000-2019)" in b.input_notes[1]
+
+
+def test_copied_and_selected_panels_keep_what_the_reader_did(files):
+    """A build from a copy (scenarios, remove-one) or a part of the read panel logs the same
+    reading notes and lists the same removed units as the build that read the file."""
+    b = gipro.run(_recipe(files, drop_rows={"iso_code": [""]}))
+    read = b.source_panel
+    for panel in (read.copy(), read.select(units=["CHN", "JPN"])):
+        assert panel.notes == read.notes and panel.removed == read.removed
+        assert panel.removed is not read.removed
+    again = gipro.Build(_recipe(files, drop_rows={"iso_code": [""]}),
+                        panel=read.copy()).run()
+    assert again.input_notes == b.input_notes
+    assert again.exclusions()["unit"].tolist() == ["World", "Asia"]

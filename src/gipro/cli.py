@@ -249,8 +249,7 @@ def run(
             raise typer.BadParameter("--report and --excel read the whole build in one "
                                      "process: run without --workers / --scheduler for them",
                                      param_hint="'--report' / '--excel'")
-        given = getattr(ctx.get_parameter_source("table_format"), "name", None)
-        if table_format == "csv" and given == "COMMANDLINE":  # (csv: only the default)
+        if table_format == "csv" and _given(ctx, "table_format"):  # (csv: only the default)
             raise typer.BadParameter("a build on a Dask cluster writes Parquet (folders of "
                                      "parts): --format parquet, or leave --format out",
                                      param_hint="'--format'")
@@ -298,6 +297,11 @@ def run(
     _print_written(extra)
 
 
+def _given(ctx: typer.Context, param: str) -> bool:
+    """Whether the option ``param`` was typed on the command line (not its default)."""
+    return getattr(ctx.get_parameter_source(param), "name", None) == "COMMANDLINE"
+
+
 def _on_cluster(workers: int | None, scheduler: str | None, memory_limit: str | None) -> bool:
     """Whether the command runs on Dask (usage errors for options that do not fit)."""
     if workers is not None and scheduler is not None:
@@ -318,8 +322,8 @@ def _run_chunked(recipe: str | None, out: Path, top: int, lang: str, workers: in
 
     try:
         with connect(workers=workers, scheduler=scheduler, memory_limit=memory_limit) as client:
-            build = ChunkedBuild(recipe, client=client).run()
-            files = build.write(out, format="parquet", lang=lang, ranking=True)
+            with ChunkedBuild(recipe, client=client) as build:  # (a CSV's partition deleted)
+                files = build.run().write(out, format="parquet", lang=lang, ranking=True)
     except GiproError as exc:
         _fail(exc)
         return
@@ -367,12 +371,14 @@ def _progress_text(build: Build, rep=None) -> str:
                               rep.end, caveats(build, rep.base, rep.end, fw.root), lang)
 
 
-def _names(build: Build) -> dict[str, str]:
-    """Unit names in the command's language (the data's ``name`` / ``name_zh``)."""
+def _names(build: Build, units: list[str] | None = None) -> dict[str, str]:
+    """Unit names in the command's language (the data's ``name`` / ``name_zh``), of
+    ``units`` (default: every unit)."""
     from .labels import unit_labels
 
     return unit_labels(getattr(build.source_panel, "units", None),
-                       [str(u) for u in build.datasets["raw"].units], _LANG["lang"])
+                       [str(u) for u in (build.datasets["raw"].units if units is None
+                                         else units)], _LANG["lang"])
 
 
 def _listing(files: dict[str, Path]) -> str:
@@ -458,13 +464,14 @@ def _print_ranking(build: Build, top: int) -> None:
 
     fw = build.framework
     lang = _LANG["lang"]
-    names = _names(build)
     root = fw.root
     end = build.final.periods[-1]
     shown = [root, *fw.children(root)]
-    res = (build.results(codes=shown, periods=[end]) if set(shown) <= set(build.final.codes)
-           else build.results(periods=[end]))
-    cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
+    # the first `top` units, then their rows only (a chunked build reads them with filters)
+    cur = (build.results(codes=[root], periods=[end], top=top) if root in build.final.codes
+           else pd.DataFrame({"unit": [], "score": []})).dropna(subset=["score"]).head(top)
+    picked = [str(u) for u in cur["unit"]]
+    names = _names(build, picked)
     if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
         console.print(Text.assemble((_t("cli_no_score", index=fw.node(root).label_code(lang),
                                         period=end), "yellow"),
@@ -484,7 +491,10 @@ def _print_ranking(build: Build, top: int) -> None:
     multi = len(build.final.periods) > 1
     if multi:
         table.add_column(_t("cli_change_since", p=build.final.periods[0]), justify="right")
-        chg = change(build).set_index("unit")["change"]
+        chg = change(build, units=picked).set_index("unit")["change"]
+    res = (build.results(codes=shown, periods=[end], units=picked)
+           if set(shown) <= set(build.final.codes) else
+           build.results(periods=[end], units=picked))
     wide = res[(res["period"] == end) & res["code"].isin(dims)].pivot(
         index="unit", columns="code", values="score")
     for r in cur.itertuples():
@@ -1151,6 +1161,7 @@ def remove_cmd(
 
 @app.command("export", epilog=f"Docs: {docs_url('reports')}")
 def export_cmd(
+    ctx: typer.Context,
     recipe: RecipeArg = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Excel file to write (.xlsx; default gipro-results.xlsx), or with "
@@ -1163,12 +1174,28 @@ def export_cmd(
     table_format: Annotated[str, typer.Option(
         "--format", callback=_one_of(("xlsx", "csv", "parquet")),
         help="xlsx (default): one workbook; csv or parquet: the same tables as files in a "
-             "folder (builds too big for a sheet of 1,048,576 rows).")] = "xlsx",
+             "folder (builds too big for a sheet of 1,048,576 rows; on a cluster: parquet, "
+             "the default there).")] = "xlsx",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    memory_limit: MemoryLimit = None,
 ) -> None:
     """Write a build's data sets, results, progress, log and sources to one Excel workbook
     (or, with --format csv or parquet, to one file per table in a folder)."""
     from .build import Build
 
+    if _on_cluster(workers, scheduler, memory_limit):
+        if _given(ctx, "table_format") and table_format != "parquet":
+            raise typer.BadParameter(f"gipro export on a Dask cluster writes Parquet (folders "
+                                     f"of parts), not {table_format}: --format parquet, or "
+                                     "leave --format out", param_hint="'--format'")
+        if base is not None or end is not None:
+            raise typer.BadParameter("gipro export on a Dask cluster makes no progress tables "
+                                     "(they read every period in one process): leave out "
+                                     "--base / --end, or run without --workers / --scheduler",
+                                     param_hint="'--base' / '--end'")
+        _export_chunked(recipe, out or Path("gipro-export"), workers, scheduler, memory_limit)
+        return
     if table_format == "xlsx":
         try:
             out = _excel_file(out or Path("gipro-results.xlsx"))
@@ -1198,6 +1225,26 @@ def export_cmd(
     else:
         _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), folder,
                ": " + _t("list_sep").join(p.name for p in files.values()))
+
+
+def _export_chunked(recipe: str | None, folder: Path, workers: int | None,
+                    scheduler: str | None, memory_limit: str | None) -> None:
+    """gipro export on a Dask cluster: the export's tables as Parquet from a build chunked
+    over units (:func:`gipro.report.excel.write_chunked_tables`)."""
+    from .chunked import ChunkedBuild
+    from .cluster import connect
+    from .report.excel import CHUNKED_EXPORT_NOTE, write_chunked_tables
+
+    try:
+        with connect(workers=workers, scheduler=scheduler, memory_limit=memory_limit) as client:
+            build = ChunkedBuild(recipe, client=client).run()
+            files = write_chunked_tables(folder, build, lang=_LANG["lang"])
+    except GiproError as exc:
+        _fail(exc)
+        return
+    _note(CHUNKED_EXPORT_NOTE)
+    _wrote(_t("cli_wrote_n", files=_plural(len(files), "file"), n=len(files)), folder,
+           ": " + _t("list_sep").join(p.name for p in files.values()))
 
 
 @app.command("chart", epilog=f"Docs: {docs_url('reports')}")

@@ -55,13 +55,83 @@ from .i18n import about_text, column_text, translate
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..build import Build
+    from ..chunked import ChunkedBuild
     from ..parks.data import ParkData
     from ..parks.engine import Assessment
     from ..progress import ProgressReport
     from .sections import Robustness, Scenarios
 
-__all__ = ["MAX_ROWS", "PARK_SHEETS", "number_format", "workbook_tables", "write_excel",
-           "write_workbook_tables"]
+__all__ = ["CHUNKED_EXPORT_NOTE", "MAX_ROWS", "PARK_SHEETS", "number_format",
+           "workbook_tables", "write_chunked_tables", "write_excel", "write_workbook_tables"]
+
+#: What the workbook's build tables hold (the ``about`` sheet; :func:`about_text` translates).
+_BUILD_ABOUT = {
+    "results": "scores and ranks of every unit, period and code (rank 1 = best; ties share the "
+               "lowest rank)",
+    "weights": "every weight set: weight relative to siblings and effective weight in the index",
+    "exclusions": "units removed by a step and unit-periods without an index score, with the "
+                  "reason",
+    "log": "every step with its parameters and the policies it applied",
+    "sources": "data sources and licences, verbatim",
+}
+
+
+def _ranking_about(build: Any) -> str:
+    return (f"ranking {build.final.periods[-1]}: units x the index and its dimensions, scores "
+            "and ranks, best first (to paste into a document)")
+
+
+def _dataset_about(name: str) -> str:
+    return f"data set {name!r}: unit, period and one column per code"
+
+
+def _framework_tab(build: Any) -> tuple[pd.DataFrame, str]:
+    """The framework sheet of a run build (in memory or chunked): its nodes, names, units,
+    directions and weights; ``unit_used`` where the normalise step received another unit."""
+    from .sections import units_normalised
+
+    fw = build.framework
+    eff = fw.effective_weights()
+    frame = pd.DataFrame([{
+        "code": n.code, "kind": n.kind, "level": n.level, "parent": n.parent,
+        "name_en": n.name.en, "name_zh": n.name.zh, "unit": n.unit,
+        "direction": n.direction, "weight": n.weight,
+        "effective_weight": float(eff[n.code]), "source": n.source}
+        for n in fw.nodes.values()])
+    about = f"framework {fw.code or fw.origin}"
+    used = units_normalised(build)
+    if any(used.get(c) != u for c, u in zip(frame["code"], frame["unit"], strict=True)
+           if c in used):  # denominated or transformed: the unit of the values normalised
+        frame.insert(frame.columns.get_loc("unit") + 1, "unit_used", frame["code"].map(used))
+        about += "; unit_used: the unit of the values the normalise step received"
+    return frame, about
+
+
+def _log_tab(build: Any) -> tuple[pd.DataFrame, str]:
+    """The log sheet: every step with its parameters and notes."""
+    return pd.DataFrame([{
+        "position": e.position + 1, "name": e.name, "step": e.step, "input": e.input,
+        "output": e.output, "skipped": e.skipped, "reused": e.reused, "seconds": e.seconds,
+        "params": {k: v for k, v in e.params.items()
+                   if k not in ("name", "input", "output", "step")},
+        "notes": "\n".join(e.notes)} for e in build.log]), _BUILD_ABOUT["log"]
+
+
+def _build_sources(build: Any) -> list[tuple[str, str]]:
+    """The build's data sources and its framework's references (the sources sheet)."""
+    from .sections import data_sources
+
+    return [*data_sources(build),
+            *(("framework reference", r) for r in build.framework.references)]
+
+
+def _sources_tab(sources: Sequence[tuple[str, str]]) -> tuple[pd.DataFrame, str]:
+    rows = []
+    for title, text in sources:
+        lines = text.splitlines() or ["(licence and terms: those of the data provider; not "
+                                      "recorded by gipro)"]
+        rows.extend({"source": title, "text": line} for line in lines)
+    return pd.DataFrame(rows, columns=["source", "text"]), _BUILD_ABOUT["sources"]
 
 MAX_ROWS = 1_048_576
 MAX_TEXT = 32_767
@@ -159,45 +229,24 @@ def workbook_tables(
     from ..progress import report as progress_report
     from ..results import ranking_table
     from ..steps.weight import weights_table
-    from .sections import data_sources, units_normalised
 
     tabs: dict[str, tuple[pd.DataFrame, str]] = {}
     sources: list[tuple[str, str]] = []
-    log_rows: list[dict[str, Any]] = []
+    log: tuple[pd.DataFrame, str] | None = None
     if build is not None:
         build.require_run()
         fw = build.framework
         if fw.root in build.final.codes:
-            tabs["ranking"] = (ranking_table(build, lang=lang),
-                               f"ranking {build.final.periods[-1]}: units x the index and its "
-                               "dimensions, scores and ranks, best first (to paste into a "
-                               "document)")
+            tabs["ranking"] = (ranking_table(build, lang=lang), _ranking_about(build))
         for name, ds in build.datasets.items():
-            tabs[name] = (ds.to_frame().reset_index(),
-                          f"data set {name!r}: unit, period and one column per code")
+            tabs[name] = (ds.to_frame().reset_index(), _dataset_about(name))
         tabs["results"] = (with_names(build.results(),
                                       getattr(build.source_panel, "units", None), fw, lang),
-                           "scores and ranks of every unit, period and code "
-                           "(rank 1 = best; ties share the lowest rank)")
+                           _BUILD_ABOUT["results"])
         tabs["weights"] = (weights_table(build.framework, build.weights),
-                           "every weight set: weight relative to siblings and effective weight "
-                           "in the index")
-        eff = fw.effective_weights()
-        tabs["framework"] = (pd.DataFrame([{
-            "code": n.code, "kind": n.kind, "level": n.level, "parent": n.parent,
-            "name_en": n.name.en, "name_zh": n.name.zh, "unit": n.unit,
-            "direction": n.direction, "weight": n.weight,
-            "effective_weight": float(eff[n.code]), "source": n.source}
-            for n in fw.nodes.values()]), f"framework {fw.code or fw.origin}")
-        used = units_normalised(build)
-        frame = tabs["framework"][0]
-        if any(used.get(c) != u for c, u in zip(frame["code"], frame["unit"], strict=True)
-               if c in used):  # denominated or transformed: the unit of the values normalised
-            frame.insert(frame.columns.get_loc("unit") + 1, "unit_used", frame["code"].map(used))
-            tabs["framework"] = (frame, tabs["framework"][1] + "; unit_used: the unit of the "
-                                 "values the normalise step received")
-        tabs["exclusions"] = (build.exclusions(), "units removed by a step and unit-periods "
-                              "without an index score, with the reason")
+                           _BUILD_ABOUT["weights"])
+        tabs["framework"] = _framework_tab(build)
+        tabs["exclusions"] = (build.exclusions(), _BUILD_ABOUT["exclusions"])
         for step, fitted in build.fitted.items():
             for key, table in fitted.items():
                 if isinstance(table, pd.DataFrame):
@@ -215,14 +264,8 @@ def workbook_tables(
                     df, f"progress {rep.base} -> {rep.end}: {name}")
             tabs["progress_summary"] = (pd.DataFrame({"text": [rep.summary, *rep.notes]}),
                                         "progress summary and notes")
-        log_rows = [{"position": e.position + 1, "name": e.name, "step": e.step,
-                     "input": e.input, "output": e.output, "skipped": e.skipped,
-                     "reused": e.reused, "seconds": e.seconds,
-                     "params": {k: v for k, v in e.params.items()
-                                if k not in ("name", "input", "output", "step")},
-                     "notes": "\n".join(e.notes)} for e in build.log]
-        sources.extend(data_sources(build))
-        sources.extend(("framework reference", r) for r in fw.references)
+        log = _log_tab(build) if build.log else None
+        sources.extend(_build_sources(build))
     if robustness is not None:
         if robustness.rank_intervals is not None:
             about = "rank of each unit over the uncertainty runs"
@@ -276,16 +319,9 @@ def workbook_tables(
 
         sources.append((park_data.origin or "park data",
                         park_notice(_datasets.notice()) if park_data.synthetic else ""))
-    if log_rows:
-        tabs["log"] = (pd.DataFrame(log_rows), "every step with its parameters and the "
-                       "policies it applied")
-    src_rows = []
-    for title, text in sources:
-        lines = text.splitlines() or ["(licence and terms: those of the data provider; not "
-                                      "recorded by gipro)"]
-        src_rows.extend({"source": title, "text": line} for line in lines)
-    tabs["sources"] = (pd.DataFrame(src_rows, columns=["source", "text"]),
-                       "data sources and licences, verbatim")
+    if log is not None:
+        tabs["log"] = log
+    tabs["sources"] = _sources_tab(sources)
     return tabs
 
 
@@ -439,7 +475,7 @@ def write_excel(
 
 def write_workbook_tables(
     out_dir: str | Path,
-    build: Build,
+    build: Build | ChunkedBuild,
     format: str = "csv",
     *,
     progress: bool | ProgressReport = True,
@@ -461,8 +497,9 @@ def write_workbook_tables(
     ----------
     out_dir : str or pathlib.Path
         The folder (created when missing).
-    build : Build
-        A run build.
+    build : Build or ChunkedBuild
+        A run build; a build on a Dask cluster (:class:`gipro.chunked.ChunkedBuild`) writes
+        the tables of :func:`write_chunked_tables` (Parquet only; no progress tables).
     format : {"csv", "parquet"}
         Format of the files (:func:`gipro.tables.write_table`).
     progress, base, end, lang :
@@ -479,11 +516,19 @@ def write_workbook_tables(
         An unknown format; a table key that cannot be a file name; the folder cannot be
         written (another gipro command writing it, a file gipro did not write in the way).
     """
+    from ..chunked import ChunkedBuild
     from ..tables import output_folder, write_table
 
     if format not in ("csv", "parquet"):
         raise InputError(f"unknown table format {format!r}: csv or parquet (Excel: "
                          "write_excel)")
+    if isinstance(build, ChunkedBuild):
+        if format != "parquet":
+            raise InputError(f"export of a build on a Dask cluster: the tables are written as "
+                             f"Parquet (folders of parts, one per block of units), not "
+                             f"{format!r}", ["gipro export --format parquet, or leave "
+                                             "--format out"])
+        return write_chunked_tables(out_dir, build, lang=lang)
     out = Path(out_dir)
     tabs = workbook_tables(build, progress=progress, base=base, end=end, lang=lang)
     files: dict[str, Path] = {}
@@ -496,6 +541,61 @@ def write_workbook_tables(
             files[key] = write_table(_plain_columns(df.reset_index(drop=True)), out / key,
                                      format)
     return files
+
+
+#: What ``gipro export`` on a cluster leaves out, and why (the CLI prints it).
+CHUNKED_EXPORT_NOTE = (
+    "on a cluster the export has no progress tables (progress_*, improvers, contributions, "
+    "leading_factors: per-unit tables of every period from base to end, made in one process) "
+    "and no step tables (treat.*, impute.*: every value changed); run gipro export without "
+    "--workers / --scheduler for them")
+
+
+def write_chunked_tables(out_dir: str | Path, build: Any, *, lang: str = "en"
+                         ) -> dict[str, Path]:
+    """The tables of :func:`write_workbook_tables` (Parquet) for a build chunked over units
+    on a Dask cluster (:class:`gipro.chunked.ChunkedBuild`): ``ranking``, one table per data
+    set kept and ``results`` (folders of Parquet parts, written by the workers), ``weights``,
+    ``framework``, ``exclusions``, ``log``, ``sources`` and ``about``, with the columns of
+    the in-memory export. The progress and step tables are not made
+    (:data:`CHUNKED_EXPORT_NOTE`); the build's ``recipe.yaml`` and ``log.yaml`` are written
+    too, as by ``gipro run``.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The folder (an output folder of kind ``export``; everything moved in when complete).
+    build : ChunkedBuild
+        A run chunked build.
+    lang : str
+        Language of the unit and code names and of ``about``.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The file or folder written for each table key.
+
+    Raises
+    ------
+    InputError
+        As :meth:`gipro.chunked.ChunkedBuild.write`.
+    """
+    build.require_run()
+    fw = build.framework
+    small = {"framework": _framework_tab(build), "log": _log_tab(build),
+             "sources": _sources_tab(_build_sources(build))}
+    about = {**({"ranking": _ranking_about(build)} if fw.root in build.final.codes else {}),
+             **{name: _dataset_about(name) for name in build.kept()},
+             "results": _BUILD_ABOUT["results"], "weights": _BUILD_ABOUT["weights"],
+             "framework": small["framework"][1], "exclusions": _BUILD_ABOUT["exclusions"],
+             "log": small["log"][1], "sources": small["sources"][1]}
+    tables = {"about": pd.DataFrame({"table": [f"{output_name(k, 'table')}.parquet"
+                                               for k in about],
+                                     "description": [about_text(k, d, lang)
+                                                     for k, d in about.items()]}),
+              **{k: _plain_columns(t) for k, (t, _) in small.items()}}
+    return build.write(out_dir, lang=lang, ranking=True, stages="", kind="export",
+                       tables=tables)
 
 
 def _plain_columns(df: pd.DataFrame) -> pd.DataFrame:
