@@ -342,6 +342,24 @@ class ChunkedBuild:
             self.framework, self.recipe, self.source_panel.indicator_codes, self.records)
             if n not in self.input_notes]
 
+    @property
+    def is_run(self) -> bool:
+        return self._ran
+
+    @property
+    def result_codes(self) -> list[str]:
+        """The codes of :meth:`results`, in its order (index first).
+
+        Raises
+        ------
+        InputError
+            Not written yet.
+        """
+        if not self._parts:
+            raise InputError("the results of a chunked build are read from its outputs: "
+                             "call .write(folder) first")
+        return list(self._parts)
+
     def require_run(self) -> None:
         """Raise unless the build has been run.
 
@@ -388,10 +406,7 @@ class ChunkedBuild:
         """
         import pyarrow.parquet as pq
 
-        if not self._parts:
-            raise InputError("the results of a chunked build are read from its outputs: "
-                             "call .write(folder) first")
-        wanted = [c for c in self._parts if codes is None or c in set(codes)]
+        wanted = [c for c in self.result_codes if codes is None or c in set(codes)]
         if not wanted:
             raise InputError(f"no code of {list(codes or [])} in the build's final data set")
         frames = []
