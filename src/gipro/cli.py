@@ -1172,13 +1172,16 @@ def _compare_chunked(recipe_a: str, recipe_b: str, out: Path, code: str | None,
     from .chunked import ChunkedBuild
     from .cluster import connect
     from .compare import compare_parts
+    from .recipe import load_recipe
 
     work = [out.parent / f".{out.name}.{side}-{uuid.uuid4().hex[:8]}" for side in "ab"]
     try:
         with connect(workers=workers, scheduler=scheduler, memory_limit=memory_limit) as client:
             builds = []
             for recipe, folder in zip((recipe_a, recipe_b), work, strict=True):
-                build = ChunkedBuild(recipe, client=client).run()
+                # only the raw data set and the results written: compare reads the results
+                lean = load_recipe(recipe).model_copy(update={"keep": ["raw"]})
+                build = ChunkedBuild(lean, client=client).run()
                 build.write(folder)
                 builds.append(build)
         a, b = builds
