@@ -59,8 +59,8 @@ def test_export_on_a_cluster_writes_the_in_memory_tables(client, case, tmp_path)
     progress = {"progress_index", "progress_indicators", "improvers", "contributions",
                 "leading_factors", "progress_summary"}
     ref_names = {p.stem for p in mem.glob("*.parquet")}
-    steps = {n for n in ref_names if n.startswith("treat.")}
-    assert steps  # (the in-memory export has the treatment's tables)
+    steps = {n for n in ref_names if n.startswith("treat.")} - {"treat.summary"}
+    assert steps == {"treat.changes"}  # (a table of every value changed: not on a cluster)
     assert {p.stem for p in dk.glob("*.parquet")} == ref_names - progress - steps
     assert (dk / "results.parquet").is_dir()  # a folder of parts
     for name in sorted(ref_names - progress - steps - {"log", "about"}):
@@ -171,3 +171,27 @@ def test_analyses_that_do_not_run_on_a_cluster_say_why(command, tmp_path):
         assert res.exit_code == 2, res.output
         assert (f"gipro {command} does not run on a Dask cluster: {NOT_ON_CLUSTER[command]}"
                 in res.output)
+
+
+@pytest.mark.parametrize("treat", [
+    {"step": "treat", "winmax": 2},
+    {"step": "treat", "winmax": 1, "scope": "pooled", "fallback": "log_ct"},
+])
+def test_run_on_a_cluster_writes_the_small_step_tables(client, tmp_path, treat):
+    """details/treat.summary (per period and indicator: moments before and after, values
+    winsorised) as in memory; details/treat.changes (every value changed) is not made."""
+    rng = np.random.default_rng(31)
+    x = panel(rng, 14, 3, 0.1)
+    x[:, :2, 0] *= 40.0  # outliers: something to winsorise or transform
+    recipe = write_case(tmp_path, x, [treat, {"step": "normalise"}, {"step": "aggregate"}])
+    mem = gipro.run(recipe)
+    mem.write(tmp_path / "mem", format="parquet")
+    ref = pd.read_parquet(tmp_path / "mem" / "details" / "treat.summary.parquet")
+    assert (ref["winsorised_high"] > 0).any() or ref["status"].str.contains("transform").any()
+    build = ChunkedBuild(recipe, client=client, block_units=4).run()
+    files = build.write(tmp_path / "dk")
+    assert "details/treat.summary" in files
+    same_table(pd.read_parquet(tmp_path / "dk" / "details" / "treat.summary.parquet"), ref,
+               "treat.summary")
+    assert (tmp_path / "mem" / "details" / "treat.changes.parquet").exists()
+    assert not (tmp_path / "dk" / "details" / "treat.changes.parquet").exists()
