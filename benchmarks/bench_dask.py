@@ -6,6 +6,8 @@ For each N prints, for the whole command (wall clock, process start to exit) of
 * ``gipro run recipe.yaml --format parquet`` (in memory, one process), and
 * ``gipro run recipe.yaml --workers W --memory-limit M --format parquet`` (chunked),
 
+(or, with ``--command export``, ``gipro export ... --format parquet`` in memory with
+``--no-progress``, the same tables as on the cluster, and ``gipro export --workers W ...``)
 the time and the peak resident memory of every process: the command itself (the client) and
 each Dask worker, sampled every 0.1 s over the process tree (``psutil``; the scheduler runs
 in the client process). ``--no-memory`` skips the in-memory run (10^6 units: a cube of 7.6
@@ -137,6 +139,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path,
                     default=Path(tempfile.gettempdir()) / "gipro-bench-scale")
     ap.add_argument("--no-memory", action="store_true", help="skip the in-memory run")
+    ap.add_argument("--command", choices=["run", "export"], default="run",
+                    help="the command timed (export: its Parquet tables)")
     ap.add_argument("--kill-worker-after", type=float, default=None, metavar="SECONDS",
                     help="kill one worker process this long after the chunked run starts")
     args = ap.parse_args()
@@ -148,13 +152,15 @@ def main() -> None:
         cube = n * N_PER * N_IND * 8 / 1e6
         print(f"{n:,d} units x {N_IND} indicators x {N_PER} periods ({cube:,.0f} MB cube; "
               f"panel ready in {made:.0f} s)", flush=True)
-        out_m, out_d = args.dir / f"out_mem_{n}", args.dir / f"out_dask_{n}"
+        tag = "" if args.command == "run" else f"{args.command}_"
+        out_m, out_d = args.dir / f"out_mem_{tag}{n}", args.dir / f"out_dask_{tag}{n}"
+        same = ["--no-progress"] if args.command == "export" else []  # (not on a cluster)
         if not args.no_memory:
-            wall, peaks, _ = run_sampled(["run", str(recipe), "--out", str(out_m),
-                                          "--format", "parquet"])
+            wall, peaks, _ = run_sampled([args.command, str(recipe), "--out", str(out_m),
+                                          "--format", "parquet", *same])
             print(f"  in memory:           {wall:8.1f} s, peak {peaks['client']:.2f} GB",
                   flush=True)
-        wall, peaks, _ = run_sampled(["run", str(recipe), "--out", str(out_d), "--format",
+        wall, peaks, _ = run_sampled([args.command, str(recipe), "--out", str(out_d), "--format",
                                       "parquet", "--workers", str(args.workers),
                                       "--memory-limit", args.memory_limit],
                                      args.kill_worker_after)

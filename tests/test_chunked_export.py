@@ -105,11 +105,12 @@ def test_python_export_of_a_chunked_build(client, case, tmp_path):
     (["--workers", "2", "--format", "xlsx"], "gipro export on a Dask cluster writes Parquet"),
     (["--workers", "2", "--format", "csv"], "not csv"),
     (["--workers", "2", "--base", "2001"], "makes no progress tables"),
+    (["--workers", "2", "--out", "t.xlsx"], "writes a folder of Parquet tables"),
     (["--memory-limit", "1GB"], "--memory-limit applies to the local cluster"),
 ])
 def test_export_usage_errors_on_a_cluster(args, message, tmp_path):
     res = CliRunner().invoke(app, ["export", "--out", str(tmp_path / "o"), *args],
-                             env={"COLUMNS": "400"})
+                             env={"COLUMNS": "400"})  # (a later --out wins)
     assert res.exit_code == 2
     assert message in res.output
     assert not (tmp_path / "o").exists()

@@ -1274,6 +1274,10 @@ def export_cmd(
             raise typer.BadParameter(f"gipro export on a Dask cluster writes Parquet (folders "
                                      f"of parts), not {table_format}: --format parquet, or "
                                      "leave --format out", param_hint="'--format'")
+        if out is not None and out.suffix.lower() in EXCEL_SUFFIXES:
+            raise typer.BadParameter(f"{out.name!r}: gipro export on a Dask cluster writes a "
+                                     "folder of Parquet tables; give a folder",
+                                     param_hint="'--out'")
         if base is not None or end is not None:
             raise typer.BadParameter("gipro export on a Dask cluster makes no progress tables "
                                      "(they read every period in one process): leave out "
