@@ -148,7 +148,7 @@ Scheduler = Annotated[str | None, typer.Option(
 MemoryLimit = Annotated[str | None, typer.Option(
     "--memory-limit", help="Memory limit of each local worker, e.g. 1GB (with --workers).")]
 
-#: Why each command that rebuilds a recipe does not run on a Dask cluster (docs/cluster.md):
+#: Why each command that rebuilds a recipe does not run on a Dask cluster (docs: Big panels):
 #: its ``--workers`` / ``--scheduler`` (hidden options) are refused with this reason.
 NOT_ON_CLUSTER = {
     "progress": "its tables (yearly changes, contributions, leading factors) read every data "
