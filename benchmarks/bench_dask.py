@@ -10,7 +10,9 @@ For each N prints, for the whole command (wall clock, process start to exit) of
 ``--no-progress``, the same tables as on the cluster, and ``gipro export --workers W ...``)
 the time and the peak resident memory of every process: the command itself (the client) and
 each Dask worker, sampled every 0.1 s over the process tree (``psutil``; the scheduler runs
-in the client process). ``--no-memory`` skips the in-memory run (10^6 units: a cube of 7.6
+in the client process). ``--input csv`` runs the same panel written as a CSV file (made once
+from the Parquet file; a chunked build reads it in parts and partitions it by unit), ``--input
+both`` runs Parquet then CSV. ``--no-memory`` skips the in-memory run (10^6 units: a cube of 7.6
 GB); ``--kill-worker-after S`` kills one worker process S seconds into the chunked run (the
 fault test: the results must still equal the in-memory run's). The recipe is the one of
 ``bench_scale.py``: min-max normalisation (pooled bounds), arithmetic aggregation,
@@ -21,7 +23,8 @@ both ran.
 Run::
 
     nice -n 10 env PYTHONPATH=src python benchmarks/bench_dask.py --units 100000 \\
-        --workers 2 --memory-limit 1GB [--dir DIR] [--no-memory] [--kill-worker-after S]
+        --workers 2 --memory-limit 1GB [--dir DIR] [--input parquet|csv|both] [--no-memory]
+        [--kill-worker-after S]
 
 Panels are generated once into DIR (default: the folder of ``bench_scale.py``, kept between
 runs) with a fixed seed. Asserts nothing; prints the machine's load (``os.getloadavg``) before
@@ -131,6 +134,28 @@ def same_results(a: Path, b: Path) -> str:
     return f"largest score difference {diff:.2e}, ranks identical: {ranks}"
 
 
+def csv_recipe(recipe: Path) -> Path:
+    """The benchmark's recipe on the same panel written as CSV (``panel_N.csv``, made once
+    from the Parquet file, a row group at a time; numbers as Arrow writes them, which read
+    back to the same doubles)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    text = recipe.read_text(encoding="utf-8")
+    parquet = _data_file(recipe)
+    data = parquet.with_suffix(".csv")
+    if not data.exists():
+        pf = pq.ParquetFile(parquet)
+        tmp = data.with_suffix(".tmp")
+        with pacsv.CSVWriter(tmp, pf.schema_arrow) as w:
+            for g in range(pf.num_row_groups):
+                w.write_table(pf.read_row_group(g))
+        tmp.rename(data)
+    out = recipe.with_name(recipe.stem + "_csv.yaml")
+    out.write_text(text.replace(parquet.name, data.name), encoding="utf-8")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--units", type=int, nargs="+", default=[100_000])
@@ -139,6 +164,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path,
                     default=Path(tempfile.gettempdir()) / "gipro-bench-scale")
     ap.add_argument("--no-memory", action="store_true", help="skip the in-memory run")
+    ap.add_argument("--input", choices=["parquet", "csv", "both"], default="parquet",
+                    help="the panel as a Parquet file, a CSV file, or both one after the other")
     ap.add_argument("--command", choices=["run", "export"], default="run",
                     help="the command timed (export: its Parquet tables)")
     ap.add_argument("--kill-worker-after", type=float, default=None, metavar="SECONDS",
@@ -148,28 +175,41 @@ def main() -> None:
     for n in args.units:
         t0 = time.perf_counter()
         recipe = make_panel(n, args.dir)
+        inputs = ["parquet", "csv"] if args.input == "both" else [args.input]
+        recipes = {"parquet": recipe}
+        if "csv" in inputs:
+            recipes["csv"] = csv_recipe(recipe)
         made = time.perf_counter() - t0
         cube = n * N_PER * N_IND * 8 / 1e6
         print(f"{n:,d} units x {N_IND} indicators x {N_PER} periods ({cube:,.0f} MB cube; "
               f"panel ready in {made:.0f} s)", flush=True)
-        tag = "" if args.command == "run" else f"{args.command}_"
-        out_m, out_d = args.dir / f"out_mem_{tag}{n}", args.dir / f"out_dask_{tag}{n}"
         same = ["--no-progress"] if args.command == "export" else []  # (not on a cluster)
-        if not args.no_memory:
-            wall, peaks, _ = run_sampled([args.command, str(recipe), "--out", str(out_m),
-                                          "--format", "parquet", *same])
-            print(f"  in memory:           {wall:8.1f} s, peak {peaks['client']:.2f} GB",
-                  flush=True)
-        wall, peaks, _ = run_sampled([args.command, str(recipe), "--out", str(out_d), "--format",
-                                      "parquet", "--workers", str(args.workers),
-                                      "--memory-limit", args.memory_limit],
-                                     args.kill_worker_after)
-        shown = ", ".join(f"{k} {v:.2f} GB" for k, v in peaks.items())
-        print(f"  {args.workers} workers, {args.memory_limit} each: {wall:8.1f} s, peak {shown}",
-              flush=True)
-        if (out_m / "results.parquet").exists():  # (with --no-memory: an earlier run's)
-            print(f"  {same_results(out_m, out_d)}", flush=True)
+        tag = "" if args.command == "run" else f"{args.command}_"
+        for kind in inputs:
+            print(f" {kind} ({recipes[kind].parent / recipes[kind].stem}: "
+                  f"{os.path.getsize(_data_file(recipes[kind])) / 1e6:,.0f} MB)", flush=True)
+            out_m = args.dir / f"out_mem_{tag}{kind}_{n}"
+            out_d = args.dir / f"out_dask_{tag}{kind}_{n}"
+            if not args.no_memory:
+                wall, peaks, _ = run_sampled([args.command, str(recipes[kind]), "--out",
+                                              str(out_m), "--format", "parquet", *same])
+                print(f"  in memory:           {wall:8.1f} s, peak {peaks['client']:.2f} GB",
+                      flush=True)
+            wall, peaks, _ = run_sampled([args.command, str(recipes[kind]), "--out", str(out_d),
+                                          "--format", "parquet", "--workers", str(args.workers),
+                                          "--memory-limit", args.memory_limit],
+                                         args.kill_worker_after)
+            shown = ", ".join(f"{k} {v:.2f} GB" for k, v in peaks.items())
+            print(f"  {args.workers} workers, {args.memory_limit} each: {wall:8.1f} s, peak "
+                  f"{shown}", flush=True)
+            if (out_m / "results.parquet").exists():  # (with --no-memory: an earlier run's)
+                print(f"  {same_results(out_m, out_d)}", flush=True)
     print(f"load average after: {os.getloadavg()}", flush=True)
+
+
+def _data_file(recipe: Path) -> Path:
+    text = recipe.read_text(encoding="utf-8")
+    return recipe.parent / text.split("path: ")[1].split(",")[0]
 
 
 if __name__ == "__main__":

@@ -391,3 +391,173 @@ def test_cli_usage_errors(args, message, tmp_path):
     res = CliRunner().invoke(app, ["run", "--out", str(tmp_path / "o"), *args])
     assert res.exit_code == 2
     assert message in res.output
+
+
+# ---------------------------------------------------------------- CSV read in blocks of units
+def write_csv_case(folder: Path, values: np.ndarray, steps: list[dict], *, form: str = "wide",
+                   shuffle: bool = False, seed: int = 0) -> Path:
+    """The panel of ``write_case`` as a CSV file (wide, or long without the rows of missing
+    values), rows in unit order or shuffled (every unit's rows spread over the file)."""
+    recipe = write_case(folder, values, steps)
+    frame = pd.read_parquet(folder / "data.parquet")
+    if form == "long":
+        frame = frame.melt(id_vars=["unit", "period"], var_name="indicator").dropna()
+    if shuffle:
+        frame = frame.sample(frac=1.0, random_state=seed)
+    frame.to_csv(folder / "data.csv", index=False)
+    spec = yaml.safe_load(recipe.read_text(encoding="utf-8"))
+    spec["data"] = {"path": "data.csv", "form": form}
+    recipe.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return recipe
+
+
+@pytest.fixture
+def small_csv_parts(monkeypatch):
+    """CSV files read 42 cells at a time (7 rows of the wide files' 6 columns) and
+    partitioned in buckets of 3 units."""
+    import gipro.blocks as blocks
+
+    monkeypatch.setattr(blocks, "CSV_CELLS", 42)
+    monkeypatch.setattr(blocks, "SPILL_UNITS", 3)
+    return blocks
+
+
+@pytest.mark.parametrize("form, shuffle", [("wide", False), ("wide", True), ("long", True)])
+def test_csv_read_in_blocks_as_in_memory(client, tmp_path, small_csv_parts, form, shuffle):
+    """A CSV panel (units contiguous or spread over the file, wide or long) read in parts
+    and partitioned by unit gives the in-memory build's numbers; the temporary partition
+    is deleted when the build is closed."""
+    rng = np.random.default_rng(11)
+    recipe = write_csv_case(tmp_path, panel(rng, 14, 3, 0.2), [
+        {"step": "impute", "method": "mean"}, {"step": "normalise"},
+        {"step": "aggregate", "min_availability": 0.5}], form=form, shuffle=shuffle)
+    with ChunkedBuild(recipe, client=client, block_units=4, temp_dir=tmp_path) as chunked:
+        folder = chunked.source_panel.partition.folder
+        assert folder.parent == tmp_path and len(list(folder.glob("part-*.parquet"))) > 3
+        assert_same(gipro.run(recipe), chunked.run(), tmp_path / "out")
+        assert any("partitioned by unit" in n for n in chunked.input_notes)
+    assert not folder.exists()
+
+
+def test_csv_never_held_whole_in_one_process(client, tmp_path, small_csv_parts, monkeypatch):
+    """The client parses at most CSV_CELLS cells at a time, and a block's task reads the
+    rows of its own units and at most two buckets more (the buckets at its edges)."""
+    import pyarrow.parquet as pq
+
+    blocks = small_csv_parts
+    rng = np.random.default_rng(12)
+    recipe = write_csv_case(tmp_path, panel(rng, 20, 2, 0.0),
+                            [{"step": "normalise"}, {"step": "aggregate"}], shuffle=True)
+    seen: list[int] = []
+    parse = blocks.read_csv_blocks
+
+    def counted(*args, **kwargs):
+        for df, rows in parse(*args, **kwargs):
+            seen.append(len(df))
+            yield df, rows
+
+    monkeypatch.setattr(blocks, "read_csv_blocks", counted)
+    with ChunkedBuild(recipe, client=client, block_units=4) as chunked:
+        assert sum(seen) == 40 and max(seen) <= 7 and len(seen) == 6
+        data = chunked.source_panel
+        for units in chunked.blocks:
+            reader, groups, _, _ = data.block_args(units)
+            read = set()
+            for i, rg in groups:
+                part = pq.ParquetFile(Path(reader.folder) / f"part-{i:05d}.parquet")
+                assert part.metadata.num_rows <= 7
+                read |= set(part.read_row_group(rg, columns=["unit"])["unit"].to_pylist())
+            assert set(units) <= read and len(read) <= len(units) + 2 * (3 - 1)
+
+
+@pytest.mark.parametrize("where, bad, message", [
+    ("cell", "12.5x", r"non-numeric values in column 'x2' in .*data\.csv(.|\n)*row 34: '12\.5x'"),
+    ("short", None, r"data\.csv: 1 row\(s\) with fewer cells than the header's 6: row 34 "),
+])
+def test_csv_errors_as_in_memory(client, tmp_path, small_csv_parts, where, bad, message):
+    """A malformed cell, or a row with fewer cells than the header, far into a CSV file:
+    the chunked build's error names file, row and column as the in-memory reader's."""
+    rng = np.random.default_rng(13)
+    recipe = write_csv_case(tmp_path, panel(rng, 20, 2, 0.0),
+                            [{"step": "normalise"}, {"step": "aggregate"}], shuffle=True)
+    lines = (tmp_path / "data.csv").read_text(encoding="utf-8").splitlines()
+    cells = lines[33].split(",")  # file row 34
+    if where == "cell":
+        cells[4] = bad  # x2
+        lines[33] = ",".join(cells)
+    else:
+        lines[33] = ",".join(cells[:4])
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message) as mem:
+        gipro.run(recipe)
+    with pytest.raises(InputError, match=message) as chk:
+        ChunkedBuild(recipe, client=client, block_units=4).run()
+    assert str(chk.value) == str(mem.value)
+
+
+# ---------------------------------------------------------------- ranking in the client
+def tied_panel() -> np.ndarray:
+    """12 units x 3 periods, units 4-7 copies of units 0-3 (every score tied in pairs) and
+    unit 11 without values in the last period."""
+    x = panel(np.random.default_rng(21), 12, 3, 0.0)
+    x[:, 4:8] = x[:, 0:4]
+    x[-1, 11] = np.nan
+    return x
+
+
+def test_ranking_and_printed_top_as_in_memory(client, tmp_path, monkeypatch):
+    """ranking.parquet and the printed top units (ties, a unit without a score, the change
+    since the first period) are those of the in-memory run; the client reads back the
+    results of the printed units only (filters), never every unit's rows."""
+    from typer.testing import CliRunner
+
+    import gipro.results
+    from gipro.cli import app
+    from gipro.progress import change
+
+    recipe = write_case(tmp_path, tied_panel(), [{"step": "normalise"},
+                                                 {"step": "aggregate"}])
+    mem = CliRunner().invoke(app, ["run", str(recipe), "--out", str(tmp_path / "m"),
+                                   "--format", "parquet", "--top", "5"])
+    calls: list[dict] = []
+    read = ChunkedBuild.results
+
+    def recorded(self, codes=None, periods=None, **kw):
+        calls.append({"codes": codes, "periods": periods, **kw})
+        return read(self, codes, periods, **kw)
+
+    monkeypatch.setattr(ChunkedBuild, "results", recorded)
+    got = CliRunner().invoke(app, ["run", str(recipe), "--scheduler",
+                                   client.scheduler.address, "--out", str(tmp_path / "d"),
+                                   "--top", "5"])
+    assert mem.exit_code == 0 and got.exit_code == 0, got.output
+    table = [ln for ln in mem.output.splitlines() if ln.startswith("│")]
+    assert len(table) == 5 and table == [ln for ln in got.output.splitlines()
+                                         if ln.startswith("│")]
+    assert calls and all(c.get("top") or c.get("units") for c in calls)
+    build = gipro.run(recipe)
+    ref = gipro.results.ranking_table(build)
+    assert ref["rank"].dropna().duplicated().sum() == 4 and ref["rank"].isna().sum() == 1
+    written = pd.read_parquet(tmp_path / "d" / "ranking.parquet")
+    pd.testing.assert_frame_equal(written, pd.read_parquet(tmp_path / "m" / "ranking.parquet"))
+    pd.testing.assert_frame_equal(written, ref, check_dtype=False)
+    some = ["u001", "u005", "u011"]
+    pd.testing.assert_frame_equal(
+        change(build, units=some).reset_index(drop=True),
+        change(build).set_index("unit").loc[some].sort_values(
+            "change", ascending=False, na_position="last").reset_index())
+
+
+def test_ranking_of_an_earlier_period_read_back_as_in_memory(client, tmp_path):
+    """ranking_table of a period other than the last (read back from the results) and of
+    chosen codes: the in-memory build's table, ties and the unit without a score too."""
+    from gipro.results import ranking_table
+
+    recipe = write_case(tmp_path, tied_panel(), [{"step": "normalise"},
+                                                 {"step": "aggregate"}])
+    build = gipro.run(recipe)
+    chunked = ChunkedBuild(recipe, client=client, block_units=5).run()
+    chunked.write(tmp_path / "out")
+    for period, codes in ((2001, None), (2003, ["IDX", "D1"]), (2002, ["IDX", "x0"])):
+        pd.testing.assert_frame_equal(ranking_table(chunked, period, codes=codes),
+                                      ranking_table(build, period, codes=codes))

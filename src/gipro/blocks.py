@@ -10,7 +10,11 @@ message of the reader holds for each block.
 * **Parquet** (wide or long) is read by row groups: a first pass over the unit (and period)
   columns finds the row groups of every unit; a block reads only the row groups of its units
   and keeps their rows (a unit whose rows lie in several row groups is read whole).
-* **Other sources** (CSV, Excel, built-in data sets, yearbook sheets, and Parquet with
+* **CSV** files are read :data:`CSV_CELLS` cells at a time with the reader's own parser and
+  checks (:func:`gipro.panel.read_csv_blocks`) and partitioned by unit into a temporary
+  folder of Parquet files (:class:`CsvPartition`, deleted when the build is closed): a unit's
+  rows may lie anywhere in the file; a block reads the row groups of its units only.
+* **Other sources** (Excel, built-in data sets, yearbook sheets, and CSV or Parquet with
   ``drop_rows``) are read whole in the process that runs the build and sent to the workers
   block by block; the build's log says so.
 
@@ -22,6 +26,8 @@ that change over time) run in the block holding the unit, naming the file row.
 
 from __future__ import annotations
 
+import itertools
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +39,7 @@ import pandas as pd
 from .dataspec import DataSpec, load_data, select_units, unit_list
 from .errors import InputError
 from .panel import (
+    NumberFormat,
     Panel,
     as_codes,
     coinr_idata_columns,
@@ -41,10 +48,12 @@ from .panel import (
     panel_from_table,
     parquet_frame,
     parse_periods,
+    read_csv_blocks,
     read_unit_meta,
+    to_numeric,
 )
 
-__all__ = ["BlockData", "ParquetReader", "open_data"]
+__all__ = ["BlockData", "CsvPartReader", "CsvPartition", "ParquetReader", "open_data"]
 
 #: Bytes of one block's values (periods x units x codes x 8) a chunked build aims at.
 BLOCK_BYTES = 32 * 2**20
@@ -134,10 +143,12 @@ class BlockData:
 
     Attributes
     ----------
-    reader : ParquetReader or None
+    reader : ParquetReader, CsvPartReader or None
         Reads a block's rows in a task (``None``: the data are held whole, in ``panel``).
     row_groups : dict of str to tuple of int
         Row groups of each unit (Parquet).
+    partition : CsvPartition or None
+        A CSV file partitioned by unit (where each unit's rows are).
     panel : Panel or None
         The whole panel, for sources read whole.
     meta : DataFrame or None
@@ -151,8 +162,9 @@ class BlockData:
     indicator_units: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     removed: list[dict[str, Any]] = field(default_factory=list)
-    reader: ParquetReader | None = None
+    reader: ParquetReader | CsvPartReader | None = None
     row_groups: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    partition: CsvPartition | None = None
     panel: Panel | None = None
     meta: pd.DataFrame | None = None
     #: Steps read a block's own rows in its task (the denominate step's denominators).
@@ -190,10 +202,16 @@ class BlockData:
         if self.reader is None:
             assert self.panel is not None
             return (None, (), tuple(units), self.panel.select(units=list(units)))
-        groups = sorted({g for u in units for g in self.row_groups[u]})
+        groups: Any = (self.partition.groups(units) if self.partition is not None
+                       else sorted({g for u in units for g in self.row_groups[u]}))
         meta = None if self.meta is None else self.meta.loc[[u for u in units
                                                              if u in self.meta.index]]
         return (self.reader, tuple(groups), tuple(units), meta)
+
+    def close(self) -> None:
+        """Delete the temporary partition of a CSV file (nothing else to release)."""
+        if self.partition is not None:
+            self.partition.close()
 
     def __repr__(self) -> str:
         p = self.periods
@@ -221,10 +239,11 @@ def block_cube(args: tuple[Any, ...], codes: Sequence[str], periods: Sequence[in
     return panel.select(units=units, indicators=list(codes)).cube(list(codes), list(periods))
 
 
-def open_data(spec: DataSpec, base_dir: Path | None, known_groups: Sequence[str] = ()
-              ) -> BlockData:
-    """The build's data as :class:`BlockData`: Parquet files by row groups, other sources
-    read whole.
+def open_data(spec: DataSpec, base_dir: Path | None, known_groups: Sequence[str] = (),
+              temp_dir: str | Path | None = None) -> BlockData:
+    """The build's data as :class:`BlockData`: Parquet files by row groups, CSV files
+    partitioned by unit (in a temporary folder made in ``temp_dir``, default the system's,
+    :func:`tempfile.gettempdir`), other sources read whole.
 
     Raises
     ------
@@ -235,16 +254,24 @@ def open_data(spec: DataSpec, base_dir: Path | None, known_groups: Sequence[str]
     path = None if spec.path is None else Path(spec.path)
     if path is not None and not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    if (path is None or path.suffix.lower() not in (".parquet", ".pq") or spec.drop_rows
-            or not path.is_file()):
+    suffix = "" if path is None else path.suffix.lower()
+    if (suffix not in (".parquet", ".pq", ".csv", ".tsv", ".txt") or spec.drop_rows
+            or path is None or not path.is_file()):
         return _whole(load_data(spec, base_dir, known_groups))
-    data = _scan_parquet(path, spec, base_dir, known_groups)
+    data = (_scan_parquet(path, spec, base_dir, known_groups)
+            if suffix in (".parquet", ".pq") else
+            _scan_csv(path, spec, base_dir, known_groups, temp_dir))
     if spec.include_units is None and spec.exclude_units is None:
         return data
     # the selection's rules and notes: select_units on a panel of the units only
     skeleton = _skeleton(data)
-    chosen = select_units(skeleton, unit_list(spec.include_units, base_dir, "include_units"),
-                          unit_list(spec.exclude_units, base_dir, "exclude_units"))
+    try:
+        chosen = select_units(skeleton,
+                              unit_list(spec.include_units, base_dir, "include_units"),
+                              unit_list(spec.exclude_units, base_dir, "exclude_units"))
+    except BaseException:
+        data.close()
+        raise
     data.units = data.units.loc[chosen.unit_codes]
     data.notes = [*data.notes, *chosen.notes[len(skeleton.notes):]]
     data.removed = [*data.removed, *chosen.removed[len(skeleton.removed):]]
@@ -252,8 +279,8 @@ def open_data(spec: DataSpec, base_dir: Path | None, known_groups: Sequence[str]
 
 
 def _whole(panel: Panel) -> BlockData:
-    note = ("data read whole (only Parquet files without drop_rows are read block by "
-            "block of units)")
+    note = ("data read whole (only Parquet and CSV files without drop_rows are read block "
+            "by block of units)")
     return BlockData(panel.origin, panel.units, panel.periods, panel.indicator_codes,
                      dict(panel.indicator_units),
                      # (a copied or selected panel carries no reader's notes)
@@ -271,21 +298,25 @@ def _skeleton(data: BlockData) -> Panel:
     return out
 
 
-def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
-                  known_groups: Sequence[str]) -> BlockData:
-    """The units, periods, variables and row groups of a Parquet file, reading its unit,
-    period, name and group columns only (long form: also the indicator column)."""
-    import pyarrow.parquet as pq
+@dataclass
+class _Layout:
+    """Where a table's units, periods, names, groups (and, long form, indicators) are, as
+    the recipe's data section and the columns say; ``options``: the keyword arguments of
+    :func:`gipro.panel.panel_from_table` a block is read with."""
 
-    origin = str(path)
-    try:
-        pf = pq.ParquetFile(path)
-        names = [str(n) for n in pf.schema_arrow.names]
-    except Exception as exc:
-        raise InputError(f"cannot read {path}: it is not a readable .parquet file "
-                         f"({type(exc).__name__}: {exc})") from None
+    form: str
+    unit: str
+    period: str | None
+    unit_name: str | None
+    groups: list[str]
+    meta_cols: list[str]
+    options: dict[str, Any]
+    notes: list[str]
+
+
+def _layout(logical: list[str], spec: DataSpec, known_groups: Sequence[str]) -> _Layout:
+    """The layout of a table whose columns (renamed by the recipe) are ``logical``."""
     rename = dict(spec.rename or {})
-    logical = [rename.get(n, n) for n in names]
     period = (None if spec.default_period is not None and "period" not in spec.model_fields_set
               else spec.period)
     unit, unit_name, groups, form = spec.unit, spec.unit_name, list(spec.groups), spec.form
@@ -306,32 +337,138 @@ def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
                  if form == "long" else [])
     meta_cols = [unit] + ([period] if period else []) + ([unit_name] if unit_name else []) \
         + groups + long_cols
-    missing = [c for c in meta_cols if c not in logical]
     options: dict[str, Any] = dict(
         form=form, unit=unit, period=period, indicator=spec.indicator, value=spec.value,
         measure_unit=spec.measure_unit, unit_name=unit_name, groups=groups,
         indicators=None, decimal=spec.decimal, thousands=spec.thousands,
         na_values=spec.na_values, default_period=spec.default_period,
-        rename=rename or None, known_groups=known_groups)
-    if missing:  # the reader's own message: read the first row group as the reader would
-        panel_from_table(parquet_frame(pf.read_row_group(0).to_pandas(), path)[0], 2, path,
-                         **options)
+        rename=rename or None, known_groups=known_groups, sep=spec.sep,
+        encoding=spec.encoding)
+    return _Layout(form, unit, period, unit_name, groups, meta_cols, options, notes)
+
+
+def _unit_meta(spec: DataSpec, base_dir: Path | None) -> pd.DataFrame | None:
+    """The recipe's unit metadata file (``data.units``), read once."""
+    if spec.units is None:
+        return None
+    upath = Path(spec.units)
+    if not upath.is_absolute() and base_dir is not None:
+        upath = base_dir / upath
+    return read_unit_meta(upath, spec.sep, spec.encoding)
+
+
+class _UnitScan:
+    """The units (in order of first appearance, as :class:`gipro.panel.Panel` has them),
+    periods, variables, names and groups of a table read part by part (its metadata columns
+    only), with the reader's rules and messages (file rows named)."""
+
+    def __init__(self, lay: _Layout, spec: DataSpec, origin: str) -> None:
+        self.lay, self.spec, self.origin = lay, spec, origin
+        self.order: dict[str, int] = {}
+        self.first_rows: list[pd.DataFrame] = []
+        self.periods: set[int] = set()
+        self.variables: dict[str, None] = {}
+        self.pairs: list[pd.DataFrame] = []
+
+    def add(self, df: pd.DataFrame, rows: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+        """Scan one part (columns renamed); its rows' unit codes and its units."""
+        lay, spec, origin = self.lay, self.spec, self.origin
+        codes = as_codes(df[lay.unit], lay.unit, origin, rows)
+        if lay.period:
+            self.periods.update(parse_periods(df[lay.period], lay.period, origin, rows
+                                              ).unique().tolist())
+        if lay.form == "long":
+            inds = as_codes(df[spec.indicator], spec.indicator, origin, rows)
+            self.variables.update(dict.fromkeys(inds.unique().tolist()))
+            if spec.measure_unit:
+                self.pairs.append(pd.DataFrame({spec.indicator: inds, spec.measure_unit:
+                                                df[spec.measure_unit]}).drop_duplicates())
+        first = np.flatnonzero(~codes.duplicated().to_numpy())
+        uniq = codes.to_numpy(dtype=object)[first]
+        new = np.array([u not in self.order for u in uniq], dtype=bool)
+        for u in uniq[new]:
+            self.order[u] = len(self.order)
+        if lay.unit_name or lay.groups:
+            part = df.iloc[first[new]][[c for c in [lay.unit_name, *lay.groups] if c]].copy()
+            part.index = uniq[new]
+            self.first_rows.append(part)
+        return codes, uniq
+
+    def data(self, path: Path, logical: list[str], meta: pd.DataFrame | None,
+             reader: Any, **where: Any) -> BlockData:
+        """The scanned table as :class:`BlockData` (unit-level rules through
+        :class:`gipro.panel.Panel`)."""
+        lay, spec, origin = self.lay, self.spec, self.origin
+        periods = self.periods
+        if lay.period is None:
+            periods = ({int(spec.default_period)} if spec.default_period is not None
+                       else set())
+        if not self.order:
+            raise InputError(f"no data rows in {path}")
+        # in the order of the in-memory reader: long tables are pivoted (units sorted)
+        codes_all = sorted(self.order) if lay.form == "long" else list(self.order)
+        variables = self.variables
+        if lay.form == "wide":
+            skip = set(lay.meta_cols)
+            variables = dict.fromkeys(c for c in logical if c not in skip)
+        units_meta = meta
+        if units_meta is None and (lay.unit_name or lay.groups):
+            firsts = pd.concat(self.first_rows)
+            firsts = firsts.loc[~firsts.index.duplicated()].reindex(codes_all)
+            for gcol in lay.groups:
+                firsts[gcol] = group_labels(firsts[gcol])
+            if lay.unit_name:
+                firsts = firsts.rename(columns={lay.unit_name: "name"})
+            units_meta = firsts
+        # unit-level rules (codes, metadata) through the Panel of one row per unit
+        skeleton_index = pd.MultiIndex.from_arrays(
+            [codes_all, [min(periods) if periods else 0] * len(codes_all)],
+            names=["unit", "period"])
+        skeleton = Panel(pd.DataFrame(index=skeleton_index), units=units_meta, origin=origin)
+        ind_units = (measure_units(pd.concat(self.pairs), spec.indicator, spec.measure_unit,
+                                   origin) if self.pairs and spec.measure_unit else {})
+        return BlockData(origin, skeleton.units, sorted(periods), list(variables), ind_units,
+                         list(lay.notes), [], reader, panel=None, **where,
+                         meta=None if meta is None else meta.loc[[u for u in meta.index
+                                                                  if u in self.order]])
+
+
+def _missing_columns(lay: _Layout, logical: list[str], df: pd.DataFrame, rows: Any,
+                     path: Path) -> None:
+    """Raise the reader's own message when columns of the layout are missing (the first
+    part of the table read as the reader would)."""
+    missing = [c for c in lay.meta_cols if c not in logical]
+    if missing:
+        panel_from_table(df, rows, path, **lay.options)
         raise InputError(f"data {path} lack columns {missing}")  # pragma: no cover
-    meta = None
-    if spec.units is not None:
-        upath = Path(spec.units)
-        if not upath.is_absolute() and base_dir is not None:
-            upath = base_dir / upath
-        meta = read_unit_meta(upath, spec.sep, spec.encoding)
+
+
+def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
+                  known_groups: Sequence[str]) -> BlockData:
+    """The units, periods, variables and row groups of a Parquet file, reading its unit,
+    period, name and group columns only (long form: also the indicator column)."""
+    import pyarrow.parquet as pq
+
+    origin = str(path)
+    try:
+        pf = pq.ParquetFile(path)
+        names = [str(n) for n in pf.schema_arrow.names]
+    except Exception as exc:
+        raise InputError(f"cannot read {path}: it is not a readable .parquet file "
+                         f"({type(exc).__name__}: {exc})") from None
+    rename = dict(spec.rename or {})
+    logical = [rename.get(n, n) for n in names]
+    lay = _layout(logical, spec, known_groups)
+    if any(c not in logical for c in lay.meta_cols):
+        _missing_columns(lay, logical, parquet_frame(pf.read_row_group(0).to_pandas(),
+                                                     path)[0], 2, path)
+    meta = _unit_meta(spec, base_dir)
+    meta_cols = lay.meta_cols
     phys = {c: next((n for n, lg in zip(names, logical, strict=True) if lg == c), c)
             for c in meta_cols}
-    order: dict[str, int] = {}
+    scan = _UnitScan(lay, spec, origin)
     where: dict[str, list[int]] = {}
-    first_rows: list[pd.DataFrame] = []
-    periods: set[int] = set()
-    variables: dict[str, None] = {}
     offsets: list[int] = []
-    pairs: list[pd.DataFrame] = []
     row = 1
     for g in range(pf.num_row_groups):
         offsets.append(row)
@@ -340,52 +477,187 @@ def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
         df, rows = parquet_frame(raw, path, row)
         df.columns = [rename.get(c, c) for c in df.columns]
         row += len(df)
-        codes = as_codes(df[unit], unit, origin, rows)
-        if period:
-            periods.update(parse_periods(df[period], period, origin, rows).unique().tolist())
-        if form == "long":
-            inds = as_codes(df[spec.indicator], spec.indicator, origin, rows)
-            variables.update(dict.fromkeys(inds.unique().tolist()))
-            if spec.measure_unit:
-                pairs.append(pd.DataFrame({spec.indicator: inds, spec.measure_unit:
-                                           df[spec.measure_unit]}).drop_duplicates())
-        first = np.flatnonzero(~codes.duplicated().to_numpy())
-        uniq = codes.to_numpy(dtype=object)[first]
-        new = np.array([u not in order for u in uniq], dtype=bool)
-        for u in uniq:
+        for u in scan.add(df, rows)[1]:
             where.setdefault(u, []).append(g)
-        for u in uniq[new]:
-            order[u] = len(order)
-        if unit_name or groups:
-            part = df.iloc[first[new]][[c for c in [unit_name, *groups] if c]].copy()
-            part.index = uniq[new]
-            first_rows.append(part)
-    if period is None:
-        periods = {int(spec.default_period)} if spec.default_period is not None else set()
-    if not order:
-        raise InputError(f"no data rows in {path}")
-    codes_all = list(order)
-    if form == "wide":
-        skip = set(meta_cols)
-        variables = dict.fromkeys(c for c in logical if c not in skip)
-    units_meta = meta
-    if units_meta is None and (unit_name or groups):
-        firsts = pd.concat(first_rows)
-        firsts = firsts.loc[~firsts.index.duplicated()].reindex(codes_all)
-        for gcol in groups:
-            firsts[gcol] = group_labels(firsts[gcol])
-        if unit_name:
-            firsts = firsts.rename(columns={unit_name: "name"})
-        units_meta = firsts
-    # unit-level rules (codes, metadata) through the Panel of one row per unit
-    skeleton_index = pd.MultiIndex.from_arrays(
-        [codes_all, [min(periods) if periods else 0] * len(codes_all)],
-        names=["unit", "period"])
-    skeleton = Panel(pd.DataFrame(index=skeleton_index), units=units_meta, origin=origin)
-    reader = ParquetReader(str(path), {**options, "sep": spec.sep, "encoding": spec.encoding},
-                           tuple(offsets))
-    ind_units = (measure_units(pd.concat(pairs), spec.indicator, spec.measure_unit, origin)
-                 if pairs and spec.measure_unit else {})
-    return BlockData(origin, skeleton.units, sorted(periods), list(variables), ind_units,
-                     notes, [], reader, {u: tuple(v) for u, v in where.items()}, None,
-                     None if meta is None else meta.loc[[u for u in meta.index if u in order]])
+    reader = ParquetReader(str(path), lay.options, tuple(offsets))
+    return scan.data(path, logical, meta, reader,
+                     row_groups={u: tuple(v) for u, v in where.items()})
+
+
+#: Cells of a CSV file parsed at a time when it is partitioned by unit (rows of text in the
+#: process that runs the build).
+CSV_CELLS = 2_000_000
+#: Units of a bucket of the partition of a CSV file (a block reads its units' buckets).
+SPILL_UNITS = 256
+#: The column of file row numbers in the partition of a CSV file.
+ROW_COLUMN = "__gipro_file_row__"
+
+
+class CsvPartition:
+    """A CSV file partitioned by unit into a temporary folder of Parquet files that gipro
+    made and deletes (:meth:`close`, or when the object is collected or the interpreter
+    exits): one file per part of the CSV file read, its rows in buckets of
+    :data:`SPILL_UNITS` units (in the order of first appearance), a row group per bucket.
+
+    Attributes
+    ----------
+    folder : Path
+    buckets : dict of int to list of (int, int)
+        The (file, row group) pairs of each bucket.
+    order : dict of str to int
+        Each unit's place (its bucket: ``order[u] // SPILL_UNITS``).
+    """
+
+    def __init__(self, temp_dir: str | Path | None = None) -> None:
+        import tempfile
+        import weakref
+
+        self.folder = Path(tempfile.mkdtemp(prefix="gipro-csv-blocks-", dir=temp_dir))
+        self.buckets: dict[int, list[tuple[int, int]]] = {}
+        self.order: dict[str, int] = {}
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, True)
+
+    def close(self) -> None:
+        """Delete the folder (gipro made it; nothing else is in it)."""
+        self._cleanup()
+
+    def add(self, i: int, df: pd.DataFrame, rows: np.ndarray, codes: pd.Series) -> None:
+        """Write part ``i`` of the file (the rows ``df``: text cells, and numbers already
+        parsed; file rows ``rows``; unit codes ``codes``, every unit in :attr:`order`)."""
+        import pyarrow as pa
+
+        cols = {str(c): pa.array(df[c].to_numpy(dtype=object), type=pa.string(),
+                                 from_pandas=True) if df[c].dtype == object
+                else pa.array(df[c].to_numpy(dtype=float)) for c in df.columns}
+        cols[ROW_COLUMN] = pa.array(np.asarray(rows, dtype=np.int64))
+        self._write(i, pa.table(cols), codes)
+
+    def reorder(self, units: Sequence[str], column: str) -> None:
+        """Bucket the units in the order ``units`` (the panel's, when it is not the order
+        of first appearance: units of a long table are sorted), rewriting each part file
+        (``column``: the file's column of unit codes)."""
+        import pyarrow.parquet as pq
+
+        if list(self.order) == list(units):
+            return
+        self.order = {u: i for i, u in enumerate(units)}
+        self.buckets = {}
+        for f in sorted(self.folder.glob("part-*.parquet")):
+            table = pq.read_table(f)
+            f.unlink()
+            self._write(int(f.stem.split("-")[1]), table,
+                        table.column(column).to_pandas())
+
+    def _write(self, i: int, table: Any, codes: pd.Series) -> None:
+        """``part-<i>.parquet``: the rows of ``table`` sorted by bucket, a row group per
+        bucket."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        bucket = codes.map(self.order).to_numpy(dtype=np.int64) // SPILL_UNITS
+        perm = np.argsort(bucket, kind="stable")
+        bucket = bucket[perm]
+        table = table.take(pa.array(perm))
+        cuts = np.flatnonzero(np.diff(bucket)) + 1
+        starts = [0, *cuts.tolist()]
+        ends = [*cuts.tolist(), len(bucket)]
+        with pq.ParquetWriter(self.folder / f"part-{i:05d}.parquet", table.schema) as w:
+            for rg, (a, b) in enumerate(zip(starts, ends, strict=True)):
+                w.write_table(table.slice(a, b - a), row_group_size=b - a)
+                self.buckets.setdefault(int(bucket[a]), []).append((i, rg))
+
+    def groups(self, units: Sequence[str]) -> tuple[tuple[int, int], ...]:
+        """The (file, row group) pairs that hold the rows of ``units``."""
+        chosen = sorted({self.order[u] // SPILL_UNITS for u in units})
+        return tuple(sorted(g for b in chosen for g in self.buckets.get(b, ())))
+
+
+@dataclass(frozen=True)
+class CsvPartReader:
+    """How a task reads some units' rows of a CSV file partitioned by unit
+    (:class:`CsvPartition`; picklable, small).
+
+    Attributes
+    ----------
+    path : str
+        The CSV file (named in every message, with its file rows).
+    folder : str
+        The partition's folder.
+    options : dict
+        Keyword arguments of :func:`gipro.panel.panel_from_table`.
+    """
+
+    path: str
+    folder: str
+    options: dict[str, Any]
+
+    def read(self, groups: Sequence[tuple[int, int]], units: Sequence[str],
+             meta: pd.DataFrame | None) -> Panel:
+        """The panel of ``units`` from the row groups ``groups`` of the partition, their
+        rows in file order.
+
+        Raises
+        ------
+        InputError
+            Whatever the reader finds in these rows (naming the CSV file's rows).
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        physical = _physical(self.options.get("rename"), self.options["unit"])
+        tables = []
+        for i, part in itertools.groupby(groups, key=lambda g: g[0]):
+            t = pq.ParquetFile(Path(self.folder) / f"part-{i:05d}.parquet").read_row_groups(
+                [g[1] for g in part])
+            tables.append(t.filter(pc.is_in(t.column(physical),
+                                            value_set=pa.array(list(units), pa.string()))))
+        table = pa.concat_tables(tables)
+        rows = table.column(ROW_COLUMN).to_numpy()
+        order = np.argsort(rows, kind="stable")
+        df = table.drop_columns([ROW_COLUMN]).take(pa.array(order)).to_pandas()
+        del table, tables
+        opts = dict(self.options)
+        if meta is not None:
+            opts["units"] = meta.reset_index()
+        return panel_from_table(df, rows[order], self.path, **opts)
+
+
+def _scan_csv(path: Path, spec: DataSpec, base_dir: Path | None,
+              known_groups: Sequence[str], temp_dir: str | Path | None) -> BlockData:
+    """A CSV file read :data:`CSV_CELLS` cells at a time (:func:`gipro.panel.read_csv_blocks`)
+    and partitioned by unit (:class:`CsvPartition`): its units, periods and variables."""
+    origin = str(path)
+    parts = read_csv_blocks(path, spec.sep, spec.encoding, spec.skip_rows, CSV_CELLS)
+    first = next(parts)
+    rename = dict(spec.rename or {})
+    logical = [rename.get(str(n), str(n)) for n in first[0].columns]
+    lay = _layout(logical, spec, known_groups)
+    if any(c not in logical for c in lay.meta_cols):
+        _missing_columns(lay, logical, first[0], first[1], path)
+    meta = _unit_meta(spec, base_dir)
+    scan = _UnitScan(lay, spec, origin)
+    # the value cells are parsed here, once, by the reader's parser (the blocks are read
+    # several times: once for each pass over the data)
+    fmt = NumberFormat(decimal=spec.decimal, thousands=spec.thousands,
+                       na_values=tuple(spec.na_values or ()))
+    numbers = ([c for c in logical if c not in set(lay.meta_cols)] if lay.form == "wide"
+               else [spec.value])
+    partition = CsvPartition(temp_dir)
+    partition.order = scan.order  # filled as the file is read
+    try:
+        for i, (df, rows) in enumerate(itertools.chain([first], parts)):
+            named = df.set_axis([rename.get(str(c), str(c)) for c in df.columns], axis=1)
+            codes = scan.add(named, rows)[0]
+            parsed = {_physical(rename, c): to_numeric(named[c], c, origin, rows, fmt)
+                      for c in numbers if c in named.columns}
+            partition.add(i, df.assign(**parsed), rows, codes)
+        reader = CsvPartReader(origin, str(partition.folder), lay.options)
+        data = scan.data(path, logical, meta, reader, partition=partition)
+        partition.reorder(data.unit_codes, _physical(rename, lay.unit))
+    except BaseException:
+        partition.close()
+        raise
+    data.notes.append(f"{path} read {CSV_CELLS:,d} cells at a time and partitioned by unit "
+                      "into a temporary folder (deleted at the end)")
+    return data

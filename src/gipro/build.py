@@ -619,7 +619,8 @@ class Build:
         return self.datasets[name].to_frame()
 
     def results(self, codes: Sequence[str] | None = None,
-                periods: Sequence[int] | None = None) -> pd.DataFrame:
+                periods: Sequence[int] | None = None, *,
+                units: Sequence[str] | None = None, top: int | None = None) -> pd.DataFrame:
         """Scores and ranks of every unit, period and code (indicators and aggregates).
 
         Scores come from the last data set (normalised indicators and aggregates). Ranks are
@@ -641,6 +642,10 @@ class Build:
             Only these codes (e.g. ``[build.framework.root]``; default: every code).
         periods : sequence of int, optional
             Only these periods (ranks are per period either way; default: every period).
+        units : sequence of str, optional
+            Only the rows of these units (ranks among every unit either way).
+        top : int, optional
+            Only the rows ranked ``top`` or better (e.g. the first ten of each period).
 
         Returns
         -------
@@ -657,7 +662,35 @@ class Build:
         parts = list(self.results_parts(codes, periods))
         if not parts:
             raise InputError(f"no code of {list(codes or [])} in the build's final data set")
-        return next(grouped(parts, rows=2**62))
+        out = next(grouped(parts, rows=2**62))
+        keep = np.ones(len(out), dtype=bool)
+        if units is not None:
+            keep &= out["unit"].isin(set(units)).to_numpy()
+        if top is not None:
+            keep &= (out["rank"] <= top).fillna(False).to_numpy(dtype=bool)
+        return out if keep.all() else out.loc[keep].reset_index(drop=True)
+
+    def period_columns(self, codes: Sequence[str], period: int
+                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The scores and ranks of :meth:`results` of each of ``codes`` in one period, as
+        arrays over the final data set's units (NaN where missing).
+
+        Raises
+        ------
+        InputError
+            A code or the period not in the final data set.
+        """
+        final = self.final
+        if period not in final.periods:
+            raise InputError(f"period {period} is not in the build's results")
+        pi = list(final.periods).index(period)
+        score, rank = {}, {}
+        for c in codes:
+            if c not in final.codes:
+                raise InputError(f"code {c!r} is not in the build's results")
+            score[c] = np.asarray(final.column(c)[pi], dtype=float)
+            rank[c] = _rank(score[c][None, :], axis=1)[0]
+        return score, rank
 
     def results_parts(self, codes: Sequence[str] | None = None,
                       periods: Sequence[int] | None = None) -> Iterator[pd.DataFrame]:

@@ -61,6 +61,7 @@ from .build import (
 from .dataset import DataSet
 from .errors import InputError
 from .framework import Framework, load_framework
+from .methods.rank import rank as _rank
 from .panel import Panel, fraction_notes, period_spans, total_row_warnings
 from .paths import output_name, recording_inputs
 from .recipe import Recipe, load_recipe
@@ -203,6 +204,10 @@ class ChunkedBuild:
         Use this framework instead of loading the recipe's.
     block_units : int, optional
         Units per block (default: blocks of about :data:`gipro.blocks.BLOCK_BYTES` of values).
+    temp_dir : str or path, optional
+        Where a CSV file is partitioned by unit (a temporary folder made there and deleted by
+        :meth:`close`; default the system's temporary folder, :func:`tempfile.gettempdir`).
+        On a cluster of several machines, a folder every worker can read.
 
     Attributes
     ----------
@@ -219,7 +224,8 @@ class ChunkedBuild:
 
     def __init__(self, recipe: Recipe | str | Path | Mapping[str, Any] | None = None, *,
                  client: Any, framework: Framework | None = None,
-                 block_units: int | None = None) -> None:
+                 block_units: int | None = None,
+                 temp_dir: str | Path | None = None) -> None:
         self.client = client
         self.inputs: set[Path] = set()  # the files read: no output may replace one
         with recording_inputs(self.inputs):
@@ -228,7 +234,14 @@ class ChunkedBuild:
                                                          self.recipe.base_dir)
             groups = [v.code for v in self.framework.variables.values() if v.kind == "group"]
             self.source_panel: BlockData = open_data(self.recipe.data, self.recipe.base_dir,
-                                                     groups)
+                                                     groups, temp_dir)
+        try:
+            self._set_up(block_units)
+        except BaseException:
+            self.close()
+            raise
+
+    def _set_up(self, block_units: int | None) -> None:
         self.source_panel.check_framework(self.framework)
         periods = self.recipe.period_list(self.source_panel.periods)
         self.panel = self.source_panel.select(units=self.recipe.units)
@@ -256,7 +269,21 @@ class ChunkedBuild:
         self.seconds: dict[str, float] = {}
         self._parts: dict[str, Path] = {}
         self.context: StepContext | None = None
+        #: the last period's scores and ranks of the index and its dimensions (write)
+        self._ranking: tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
         self._ran = False
+
+    def close(self) -> None:
+        """Delete the temporary partition of a CSV source (:class:`gipro.blocks.CsvPartition`;
+        also done when the build is collected or Python exits): the build cannot compute
+        its data sets after this (what :meth:`write` wrote stays)."""
+        self.source_panel.close()
+
+    def __enter__(self) -> ChunkedBuild:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ running
     def raw(self) -> DataSet:
@@ -422,9 +449,11 @@ class ChunkedBuild:
 
     # ------------------------------------------------------------------ output
     def results(self, codes: Sequence[str] | None = None,
-                periods: Sequence[int] | None = None) -> pd.DataFrame:
+                periods: Sequence[int] | None = None, *,
+                units: Sequence[str] | None = None, top: int | None = None) -> pd.DataFrame:
         """As :meth:`gipro.Build.results` (same columns and types), read back from the
-        results written by :meth:`write` (``periods``: only their rows are read).
+        results written by :meth:`write`: only the rows of ``periods``, ``units`` and ranked
+        ``top`` or better are read (filters on the files).
 
         Raises
         ------
@@ -436,12 +465,18 @@ class ChunkedBuild:
         wanted = [c for c in self.result_codes if codes is None or c in set(codes)]
         if not wanted:
             raise InputError(f"no code of {list(codes or [])} in the build's final data set")
+        filters: list[tuple[str, str, Any]] = []
+        if periods is not None:
+            filters.append(("period", "in", [int(p) for p in periods]))
+        if units is not None:
+            filters.append(("unit", "in", [str(u) for u in units]))
+        if top is not None:
+            filters.append(("rank", "<=", int(top)))
         frames = []
         for c in wanted:
             t = pq.read_table(self._parts[c], columns=[
                 "unit", "period", "code", "level", "score", "rank", "children_scored",
-                "children"], filters=None if periods is None else [
-                    ("period", "in", [int(p) for p in periods])]).to_pandas()
+                "children"], filters=filters or None).to_pandas()
             frames.append(pd.DataFrame({
                 "unit": t["unit"].astype(object).to_numpy(),
                 "period": t["period"].to_numpy(dtype=np.int64),
@@ -575,6 +610,34 @@ class ChunkedBuild:
         files["log"].write_text(yaml_text(log), encoding="utf-8")
         return files
 
+    def period_columns(self, codes: Sequence[str], period: int
+                       ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """As :meth:`gipro.Build.period_columns`: the ranking's codes in the last period as
+        kept by :meth:`write` (read once from the written blocks), others read back from
+        the results.
+
+        Raises
+        ------
+        InputError
+            Not written yet; a code or the period not in the results.
+        """
+        kept = self._ranking
+        if kept is not None and period == kept[0] and all(c in kept[1] for c in codes):
+            return ({c: kept[1][c] for c in codes}, {c: kept[2][c] for c in codes})
+        res = self.results(codes=codes, periods=[period])
+        where = {u: i for i, u in enumerate(self.final.units)}
+        score, rank = {}, {}
+        for c in codes:
+            rows = res[res["code"] == c]
+            if rows.empty:
+                raise InputError(f"code {c!r} is not in the build's results for {period}")
+            pos = rows["unit"].map(where).to_numpy(dtype=np.int64)
+            score[c] = np.full(len(where), np.nan)
+            rank[c] = np.full(len(where), np.nan)
+            score[c][pos] = rows["score"].to_numpy(dtype=float)
+            rank[c][pos] = rows["rank"].to_numpy(dtype=float, na_value=np.nan)
+        return score, rank
+
     def partial_scores(self, code: str) -> pd.DataFrame:
         """The rows of :meth:`results` of aggregate ``code`` whose score rests on part of
         its children (``children_scored < children``), read with that filter: the other
@@ -630,6 +693,13 @@ class ChunkedBuild:
             self._parts[code] = write_table(
                 results_tables(self.framework, units, names, lang, items, rows=RESULT_ROWS),
                 folder / f"part-{j:05d}", "parquet")
+        # the ranking's columns (the index and its dimensions in the last period): one
+        # period of a few codes, ranked as the results (gipro.methods.rank.rank)
+        fw = self.framework
+        shown = [c for c in [fw.root, *fw.children(fw.root)] if c in codes]
+        last = {c: column(codes.index(c))[-1].copy() for c in shown}
+        self._ranking = (final.periods[-1], last,
+                         {c: _rank(last[c][None, :], axis=1)[0] for c in shown})
 
     def exclusions(self, unscored: Sequence[dict[str, Any]] = ()) -> pd.DataFrame:
         """As :meth:`gipro.Build.exclusions`, with the rows of the unit-periods without an

@@ -351,8 +351,8 @@ def _run_chunked(recipe: str | None, out: Path, top: int, lang: str, workers: in
 
     try:
         with connect(workers=workers, scheduler=scheduler, memory_limit=memory_limit) as client:
-            build = ChunkedBuild(recipe, client=client).run()
-            files = build.write(out, format="parquet", lang=lang, ranking=True)
+            with ChunkedBuild(recipe, client=client) as build:  # (a CSV's partition deleted)
+                files = build.run().write(out, format="parquet", lang=lang, ranking=True)
     except GiproError as exc:
         _fail(exc)
         return
@@ -400,12 +400,14 @@ def _progress_text(build: Build, rep=None) -> str:
                               rep.end, caveats(build, rep.base, rep.end, fw.root), lang)
 
 
-def _names(build: Build) -> dict[str, str]:
-    """Unit names in the command's language (the data's ``name`` / ``name_zh``)."""
+def _names(build: Build, units: list[str] | None = None) -> dict[str, str]:
+    """Unit names in the command's language (the data's ``name`` / ``name_zh``), of
+    ``units`` (default: every unit)."""
     from .labels import unit_labels
 
     return unit_labels(getattr(build.source_panel, "units", None),
-                       [str(u) for u in build.datasets["raw"].units], _LANG["lang"])
+                       [str(u) for u in (build.datasets["raw"].units if units is None
+                                         else units)], _LANG["lang"])
 
 
 def _listing(files: dict[str, Path]) -> str:
@@ -491,13 +493,14 @@ def _print_ranking(build: Build, top: int) -> None:
 
     fw = build.framework
     lang = _LANG["lang"]
-    names = _names(build)
     root = fw.root
     end = build.final.periods[-1]
     shown = [root, *fw.children(root)]
-    res = (build.results(codes=shown, periods=[end]) if set(shown) <= set(build.final.codes)
-           else build.results(periods=[end]))
-    cur = res[(res["code"] == root) & (res["period"] == end)].dropna(subset=["score"]).head(top)
+    # the first `top` units, then their rows only (a chunked build reads them with filters)
+    cur = (build.results(codes=[root], periods=[end], top=top) if root in build.final.codes
+           else pd.DataFrame({"unit": [], "score": []})).dropna(subset=["score"]).head(top)
+    picked = [str(u) for u in cur["unit"]]
+    names = _names(build, picked)
     if cur.empty:  # never a "best" unit picked from missing scores (field case B15)
         console.print(Text.assemble((_t("cli_no_score", index=fw.node(root).label_code(lang),
                                         period=end), "yellow"),
@@ -517,7 +520,10 @@ def _print_ranking(build: Build, top: int) -> None:
     multi = len(build.final.periods) > 1
     if multi:
         table.add_column(_t("cli_change_since", p=build.final.periods[0]), justify="right")
-        chg = change(build).set_index("unit")["change"]
+        chg = change(build, units=picked).set_index("unit")["change"]
+    res = (build.results(codes=shown, periods=[end], units=picked)
+           if set(shown) <= set(build.final.codes) else
+           build.results(periods=[end], units=picked))
     wide = res[(res["period"] == end) & res["code"].isin(dims)].pivot(
         index="unit", columns="code", values="score")
     for r in cur.itertuples():
@@ -1181,8 +1187,8 @@ def _compare_chunked(recipe_a: str, recipe_b: str, out: Path, code: str | None,
             for recipe, folder in zip((recipe_a, recipe_b), work, strict=True):
                 # only the raw data set and the results written: compare reads the results
                 lean = load_recipe(recipe).model_copy(update={"keep": ["raw"]})
-                build = ChunkedBuild(lean, client=client).run()
-                build.write(folder)
+                with ChunkedBuild(lean, client=client) as build:  # (results read from folder)
+                    build.run().write(folder)
                 builds.append(build)
         a, b = builds
         shown = code or a.framework.root
@@ -1326,8 +1332,8 @@ def _export_chunked(recipe: str | None, folder: Path, workers: int | None,
 
     try:
         with connect(workers=workers, scheduler=scheduler, memory_limit=memory_limit) as client:
-            build = ChunkedBuild(recipe, client=client).run()
-            files = write_chunked_tables(folder, build, lang=_LANG["lang"])
+            with ChunkedBuild(recipe, client=client) as build:  # (a CSV's partition deleted)
+                files = write_chunked_tables(folder, build.run(), lang=_LANG["lang"])
     except GiproError as exc:
         _fail(exc)
         return

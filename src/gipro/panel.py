@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ __all__ = [
     "parse_periods",
     "period_spans",
     "plausibility_warnings",
+    "read_csv_blocks",
     "read_grid",
     "read_panel",
     "read_table",
@@ -1300,6 +1301,8 @@ def total_row_warnings(panel: Panel) -> list[str]:
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+_SUFFIXES = (*_CSV_SUFFIXES, ".xlsx", ".xlsm", ".xls", ".parquet", ".pq")
 
 
 def _utf16_without_bom(path: Path) -> str | None:
@@ -1640,48 +1643,108 @@ def _short_rows(short: list[tuple[int, int]], header: int, path: Path) -> None:
                       "is written as nothing between two separators, e.g. a,,c)"])
 
 
-def _raw_cells(
-    path: Path, sheet: str | int | None, sep: str | None, encoding: str, skip_rows: int,
-    ragged: bool = False,
-) -> pd.DataFrame:
-    """Every cell of a file as read by its parser, no header yet (Parquet: the table with its
-    column names). ``ragged``: CSV rows may have fewer cells than the longest (title rows)."""
+def _check_source(path: Path, suffixes: Sequence[str] = _SUFFIXES) -> str:
+    """The lower-case suffix of a data file that exists and may be read (errors: a folder, a
+    missing file, an output of gipro's own, an unknown type)."""
     suffix = path.suffix.lower()
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a data file")
     if not path.exists():
         raise InputError(f"data file not found: {path}")
     check_input(path, "data file")
-    if suffix not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"):
+    if suffix not in suffixes:
         raise InputError(f"unknown data file type {suffix!r} for {path}; use .csv, .tsv, .txt, "
                          ".xlsx, .xls or .parquet")
-    # only the parsers run inside this try: their failures are input errors (a damaged
-    # file); the checks afterwards are gipro's own code, whose bugs must not look like that
-    try:
-        if suffix in (".csv", ".txt", ".tsv"):
-            if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf-8", "utf8"):
-                with open(path, "rb") as fh:
-                    if fh.read(2) in _UTF16_BOMS:  # Excel's "Unicode text" export
-                        encoding = "utf-16"
-            if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf-8", "utf8", "utf-16",
-                                                      "utf16"):
-                u16 = _utf16_without_bom(path)
-                if u16 is not None:
-                    raise _encoding_error(path, encoding, "", u16)
-            # dtype object: the cells as Python strings, as every check below reads them
-            # (pandas' default str columns would be converted to and fro)
-            literal = sep if sep is not None else ("\t" if suffix == ".tsv" else ",")
-            if not literal or "\n" in literal or "\r" in literal or '"' in literal:
-                raise InputError(f"sep {literal!r} cannot separate cells of {path}",
-                                 ["use one character such as ',', ';', '|' or a tab"])
-            opts: dict[str, Any] = dict(
-                sep=literal, header=None, dtype=object, keep_default_na=False, na_values=[],
-                encoding=encoding, skiprows=skip_rows)
-            if len(literal) > 1:  # taken literally, never as a regular expression
-                opts.update(sep=re.escape(literal), engine="python")
-            if sep is None:  # before the full read, which would fail on "288,14" first
-                _sniff_separator(path, pd.read_csv(path, nrows=1, **opts))
-            width, short = _csv_lines(path, encoding, literal, skip_rows, every=ragged)
+    return suffix
+
+
+class _Parsing:
+    """``with _Parsing(path, encoding, suffix):`` around a parser's calls (only those: the
+    checks afterwards are gipro's own code, whose bugs must not look like this): its
+    failures become input errors naming the file (a damaged file, a wrong encoding, a row
+    with too many cells). ``encoding`` is the one in use (a UTF-16 file found by its BOM)."""
+
+    def __init__(self, path: Path, encoding: str, suffix: str) -> None:
+        self.path, self.encoding, self.suffix = path, encoding, suffix
+
+    def __enter__(self) -> _Parsing:
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        if exc is None or isinstance(exc, GiproError):
+            return False
+        path, suffix = self.path, self.suffix
+        if isinstance(exc, UnicodeError):
+            where = (f" ({exc.reason} at byte {exc.start})"
+                     if isinstance(exc, UnicodeDecodeError) else "")
+            raise _encoding_error(path, self.encoding, where,
+                                  _utf16_without_bom(path) or "gbk") from None
+        if isinstance(exc, pd.errors.EmptyDataError):
+            raise InputError(f"{path} is empty") from None
+        if isinstance(exc, pd.errors.ParserError):
+            raise InputError(
+                f"cannot read {path}: {exc}".rstrip(),
+                ["a row with more cells than the header usually means an unquoted decimal "
+                 "comma or thousands separator: set sep: ';' and decimal: ',' for European "
+                 "files, or quote the cells"],
+            ) from None
+        if isinstance(exc, ImportError):
+            raise InputError(f"cannot read {path}: {exc}",
+                             ["save the file as .xlsx or .csv"] if suffix == ".xls" else
+                             ['Parquet files need pyarrow: pip install "gipro[parquet]"']
+                             if suffix in (".parquet", ".pq") else None) from None
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if isinstance(exc, Exception):  # a damaged file: any parser failure is an input error
+            raise InputError(f"cannot read {path}: it is not a readable {suffix} file "
+                             f"({type(exc).__name__}: {exc})") from None
+        return False
+
+
+def _csv_options(path: Path, sep: str | None, parsing: _Parsing, skip_rows: int
+                 ) -> tuple[dict[str, Any], str]:
+    """The options of :func:`pandas.read_csv` for a CSV data file and its separator, after
+    the checks made before reading it: an unmarked UTF-16 file, a separator that cannot
+    separate, a file separated by another character than the one given (the header read
+    alone). Sets ``parsing.encoding`` to a UTF-16 file's (found by its BOM)."""
+    encoding = parsing.encoding
+    if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf-8", "utf8"):
+        with open(path, "rb") as fh:
+            if fh.read(2) in _UTF16_BOMS:  # Excel's "Unicode text" export
+                encoding = parsing.encoding = "utf-16"
+    if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf-8", "utf8", "utf-16",
+                                              "utf16"):
+        u16 = _utf16_without_bom(path)
+        if u16 is not None:
+            raise _encoding_error(path, encoding, "", u16)
+    # dtype object: the cells as Python strings, as every check below reads them
+    # (pandas' default str columns would be converted to and fro)
+    literal = sep if sep is not None else ("\t" if path.suffix.lower() == ".tsv" else ",")
+    if not literal or "\n" in literal or "\r" in literal or '"' in literal:
+        raise InputError(f"sep {literal!r} cannot separate cells of {path}",
+                         ["use one character such as ',', ';', '|' or a tab"])
+    opts: dict[str, Any] = dict(
+        sep=literal, header=None, dtype=object, keep_default_na=False, na_values=[],
+        encoding=encoding, skiprows=skip_rows)
+    if len(literal) > 1:  # taken literally, never as a regular expression
+        opts.update(sep=re.escape(literal), engine="python")
+    if sep is None:  # before the full read, which would fail on "288,14" first
+        _sniff_separator(path, pd.read_csv(path, nrows=1, **opts))
+    return opts, literal
+
+
+def _raw_cells(
+    path: Path, sheet: str | int | None, sep: str | None, encoding: str, skip_rows: int,
+    ragged: bool = False,
+) -> pd.DataFrame:
+    """Every cell of a file as read by its parser, no header yet (Parquet: the table with its
+    column names). ``ragged``: CSV rows may have fewer cells than the longest (title rows)."""
+    suffix = _check_source(path)
+    with _Parsing(path, encoding, suffix) as parsing:
+        if suffix in _CSV_SUFFIXES:
+            opts, literal = _csv_options(path, sep, parsing, skip_rows)
+            width, short = _csv_lines(path, parsing.encoding, literal, skip_rows,
+                                      every=ragged)
             if ragged:  # as many columns as the longest line may have (quotes: fewer)
                 opts["names"] = range(width)
             raw = pd.read_csv(path, skip_blank_lines=False, **opts)
@@ -1701,33 +1764,53 @@ def _raw_cells(
             import pyarrow.parquet as pq
 
             raw = pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)
-    except GiproError:
-        raise
-    except UnicodeError as exc:
-        where = (f" ({exc.reason} at byte {exc.start})"
-                 if isinstance(exc, UnicodeDecodeError) else "")
-        raise _encoding_error(path, encoding, where,
-                              _utf16_without_bom(path) or "gbk") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{path} is empty") from None
-    except pd.errors.ParserError as exc:
-        raise InputError(
-            f"cannot read {path}: {exc}".rstrip(),
-            ["a row with more cells than the header usually means an unquoted decimal comma "
-             "or thousands separator: set sep: ';' and decimal: ',' for European files, or "
-             "quote the cells"],
-        ) from None
-    except ImportError as exc:
-        raise InputError(f"cannot read {path}: {exc}",
-                         ["save the file as .xlsx or .csv"] if suffix == ".xls" else
-                         ['Parquet files need pyarrow: pip install "gipro[parquet]"']
-                         if suffix in (".parquet", ".pq") else None) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except Exception as exc:  # a damaged file: any parser failure is an input error
-        raise InputError(f"cannot read {path}: it is not a readable {suffix} file "
-                         f"({type(exc).__name__}: {exc})") from None
     return raw
+
+
+def read_csv_blocks(
+    path: Path, sep: str | None = None, encoding: str = "utf-8-sig", skip_rows: int = 0,
+    cells: int = 2_000_000,
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """A CSV data file as :func:`read_table` reads it, about ``cells`` cells at a time (as
+    many rows as hold that many cells of the header's width, at least 2): the same
+    parser, options, checks and messages (encodings, separators, headers, rows with fewer or
+    more cells than the header, blank rows), never the whole table at once (a build chunked
+    over units partitions a big CSV file by unit this way, :mod:`gipro.blocks`).
+
+    Yields
+    ------
+    (pandas.DataFrame, ndarray of int)
+        The next rows (text cells, the header's column names) and their file row numbers.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_table`; not a CSV file.
+    """
+    suffix = _check_source(path, _CSV_SUFFIXES)
+    parsing = _Parsing(path, encoding, suffix)
+    with parsing:
+        opts, literal = _csv_options(path, sep, parsing, skip_rows)
+        width, short = _csv_lines(path, parsing.encoding, literal, skip_rows, every=False)
+        reader = pd.read_csv(path, skip_blank_lines=False,
+                             chunksize=max(int(cells) // max(width, 1), 2), **opts)
+    header: pd.DataFrame | None = None
+    start = 0  # records read before this block (the header is record 0)
+    while True:
+        with parsing:
+            raw = next(reader, None)
+        if raw is None:
+            break
+        raw = restore(raw)
+        if header is None:
+            _short_rows(short, raw.shape[1], path)
+            header = raw.iloc[:1]
+            yield _frame(raw, path, skip_rows + 1)
+        else:  # the header above the block: the same checks of headers and rows
+            yield _frame(pd.concat([header, raw]), path, skip_rows + start)
+        start += len(raw)
+    if header is None:
+        raise InputError(f"{path} is empty")
 
 
 def read_table(

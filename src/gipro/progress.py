@@ -37,6 +37,7 @@ Choices where the method is silent (documented in ``docs/progress.md``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -207,7 +208,7 @@ def value_note(build: Build) -> str:
 
 
 def change(build: Build, code: str | None = None, base: int | None = None,
-           end: int | None = None) -> pd.DataFrame:
+           end: int | None = None, *, units: Sequence[str] | None = None) -> pd.DataFrame:
     """Score and rank of each unit in a base and an end period, and the change.
 
     Parameters
@@ -218,6 +219,8 @@ def change(build: Build, code: str | None = None, base: int | None = None,
         Index, sub-index or indicator code (default: the index).
     base, end : int, optional
         Periods (default: first and last of the build).
+    units : sequence of str, optional
+        Only these units (ranks among every unit either way; default: every unit).
 
     Returns
     -------
@@ -230,7 +233,7 @@ def change(build: Build, code: str | None = None, base: int | None = None,
     base, end = _periods(build, base, end)
     if code not in build.final.codes:
         raise InputError(f"code {code!r} is not in the build's results")
-    res = build.results(codes=[code], periods=sorted({base, end}))
+    res = build.results(codes=[code], periods=sorted({base, end}), units=units)
     wide = res.pivot(index="unit", columns="period", values=["score", "rank"])
     out = pd.DataFrame({
         "score_base": wide[("score", base)],
@@ -241,8 +244,9 @@ def change(build: Build, code: str | None = None, base: int | None = None,
     out["change"] = _change(out["score_base"].to_numpy(float), out["score_end"].to_numpy(float))
     out["rank_change"] = out["rank_base"] - out["rank_end"]
     out = out[["score_base", "score_end", "change", "rank_base", "rank_end", "rank_change"]]
-    out = out.reindex(list(build.final.units)).sort_values("change", ascending=False,
-                                                          na_position="last")
+    wanted = None if units is None else set(units)
+    shown = [u for u in build.final.units if wanted is None or u in wanted]
+    out = out.reindex(shown).sort_values("change", ascending=False, na_position="last")
     return out.rename_axis("unit").reset_index()
 
 

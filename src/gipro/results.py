@@ -18,6 +18,9 @@ is a tie: :mod:`gipro.methods.rank`), missing scores unranked.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -26,7 +29,8 @@ from .dataset import positions
 from .errors import InputError
 from .methods.rank import rank as _rank
 
-__all__ = ["indicator_values", "period_of", "ranking_table", "strengths_weaknesses",
+__all__ = ["indicator_values", "period_of", "ranking_frame", "ranking_table",
+           "strengths_weaknesses",
            "unit_summary", "wide_table"]
 
 
@@ -283,25 +287,30 @@ def ranking_table(build: Build, period: int | None = None, *, lang: str = "en",
     missing = [c for c in codes if c not in set(build.final.codes)]
     if missing:
         raise InputError(f"codes not in the results: {', '.join(missing)}")
-    res = build.results(codes=codes, periods=[period])
-    have = set(res["code"])
-    missing = [c for c in codes if c not in have]
-    if missing:
-        raise InputError(f"codes not in the results: {', '.join(missing)}")
-    score = res.pivot(index="unit", columns="code", values="score")
-    rank = res.pivot(index="unit", columns="code", values="rank")
-    units = [u for u in build.final.units]
+    score, rank = build.period_columns(codes, period)
+    units = list(build.final.units)
     names = unit_labels(getattr(build.source_panel, "units", None), units, lang)
+    return ranking_frame(fw, codes, units, [names[u] for u in units], score, rank, lang)
+
+
+def ranking_frame(framework: Any, codes: Sequence[str], units: Sequence[str],
+                  names: Sequence[str], score: Mapping[str, np.ndarray],
+                  rank: Mapping[str, np.ndarray], lang: str = "en") -> pd.DataFrame:
+    """The table of :func:`ranking_table` from one period's scores and ranks of each code
+    (``score[c]``, ``rank[c]``: arrays over ``units``, NaN where missing; ``codes[0]`` the
+    index): the headers in ``lang``, best first, ties by name, units without an index
+    score last."""
+    fw, root = framework, codes[0]
     zh = lang == "zh"
     head = {"rank": "排名" if zh else "rank", "unit": "代码" if zh else "unit",
             "name": "单元" if zh else "name"}
-    out = pd.DataFrame({head["rank"]: rank[fw.root].reindex(units).to_numpy(),
-                        head["unit"]: units, head["name"]: [names[u] for u in units]})
+    out = pd.DataFrame({head["rank"]: rank[root], head["unit"]: list(units),
+                        head["name"]: list(names)})
     for c in codes:
         label = fw.node(c).label(lang) if zh else fw.node(c).label_code(lang)
-        out[f"{label}得分" if zh else f"{label} score"] = score[c].reindex(units).to_numpy()
-        if c != fw.root:  # the index's rank is the first column
-            out[f"{label}排名" if zh else f"{label} rank"] = rank[c].reindex(units).to_numpy()
+        out[f"{label}得分" if zh else f"{label} score"] = score[c]
+        if c != root:  # the index's rank is the first column
+            out[f"{label}排名" if zh else f"{label} rank"] = rank[c]
     out = out.sort_values([head["rank"], head["name"]], na_position="last", kind="stable")
     for col in out.columns:
         if col == head["rank"] or col.endswith(("排名", " rank")):
