@@ -327,6 +327,9 @@ def test_step_pooled_scope_treats_all_periods_together():
     assert b2.log[0].notes[1] == "winsorised 1 points: a 1 (2003)"
     assert b.log[0].notes[0].endswith("of the original values (pooled over periods)")
     assert b.log[0].notes[1] == "winsorised 1 points: a 1"
+    # straight to the fallback (winmax 0) in 2003 only: a is named as transformed
+    log = run(recipe | {"steps": [{"step": "treat", "winmax": 0}]}, framework=fw, panel=panel)
+    assert "1 indicators transformed: a" in log.log[0].notes
     # one period: neither
     one = run(recipe | {"steps": [{"step": "treat"}]}, framework=fw,
               panel=Panel.from_wide(df[df["period"] == 2003], unit="unit", period="period"))
