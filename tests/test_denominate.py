@@ -298,3 +298,18 @@ def test_transformed_indicator_unit_is_marked():
                        {"step": "aggregate"}]},
             framework=fw, panel=Panel.from_wide(df, unit="unit", period="period"))
     assert units_by_dataset(b)["treated"] == {"x": "t, transformed by treat", "y": "m"}
+
+
+def test_zero_denominators_listed_up_to_ten_cells():
+    """Twelve units with a zero denominator: all counted, the first ten named, then the
+    hint."""
+    units = [f"u{i:02d}" for i in range(12)]
+    df = pd.DataFrame({"unit": units, "period": 2020, "x": 1.0, "pop": 0.0})
+    fw = Framework([{"code": "x", "parent": "IDX", "direction": 1, "denominator": "pop"}],
+                   [{"code": "IDX"}])
+    with pytest.raises(InputError, match=r"zero denominator \(12 values\)") as e:
+        run({"framework": "x", "data": {"dataset": "china_provinces"},
+             "steps": [{"step": "denominate"}]},
+            framework=fw, panel=Panel.from_wide(df, unit="unit", period="period"))
+    assert e.value.details[:10] == [f"x / pop for unit {u} in 2020" for u in units[:10]]
+    assert len(e.value.details) == 11 and e.value.details[-1].startswith("fix the denominator")
