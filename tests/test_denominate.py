@@ -115,6 +115,7 @@ def test_zero_denominator_missing_policy_is_reported():
     assert b.data("denominated")["x"].tolist()[0] == 10.0
     assert np.isnan(b.data("denominated")["x"].tolist()[1])
     assert any("denominator is zero" in n and "b 2020" in n for n in b.log[0].notes)
+    assert b.log[0].notes[0].startswith("denominated 1 indicators: ")  # the summary first
 
 
 def test_missing_denominator_gives_missing_and_is_reported():
