@@ -41,6 +41,7 @@ from .errors import InputError
 from .panel import (
     NumberFormat,
     Panel,
+    PlausibilityHits,
     as_codes,
     coinr_idata_columns,
     group_labels,
@@ -48,6 +49,7 @@ from .panel import (
     panel_from_table,
     parquet_frame,
     parse_periods,
+    plausibility_hits,
     read_csv_blocks,
     read_unit_meta,
     to_numeric,
@@ -237,6 +239,13 @@ def block_cube(args: tuple[Any, ...], codes: Sequence[str], periods: Sequence[in
     panel = read_block(args)
     units = list(args[2])
     return panel.select(units=units, indicators=list(codes)).cube(list(codes), list(periods))
+
+
+def block_plausibility(args: tuple[Any, ...], units: dict[str, str | None]
+                       ) -> PlausibilityHits:
+    """The values of one block that look wrong (a task):
+    :func:`gipro.panel.plausibility_hits` of the block's panel."""
+    return plausibility_hits(read_block(args), units)
 
 
 def open_data(spec: DataSpec, base_dir: Path | None, known_groups: Sequence[str] = (),
@@ -452,7 +461,8 @@ def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
     origin = str(path)
     try:
         pf = pq.ParquetFile(path)
-        names = [str(n) for n in pf.schema_arrow.names]
+        # the columns as the reader has them (a pandas index without a name is not data)
+        names = list(parquet_frame(pf.schema_arrow.empty_table().to_pandas(), path)[0].columns)
     except Exception as exc:
         raise InputError(f"cannot read {path}: it is not a readable .parquet file "
                          f"({type(exc).__name__}: {exc})") from None
@@ -554,6 +564,8 @@ class CsvPartition:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        if not len(table):  # a part of blank lines only, or a header without rows
+            return
         bucket = codes.map(self.order).to_numpy(dtype=np.int64) // SPILL_UNITS
         perm = np.argsort(bucket, kind="stable")
         bucket = bucket[perm]

@@ -36,6 +36,7 @@ or ``gipro run recipe.yaml --workers 2 --memory-limit 1GB --format parquet``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
@@ -48,7 +49,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .blocks import BLOCK_BYTES, BlockData, block_cube, open_data, read_block
+from .blocks import (
+    BLOCK_BYTES,
+    BlockData,
+    block_cube,
+    block_plausibility,
+    open_data,
+    read_block,
+)
 from .build import (
     LogEntry,
     check_observed,
@@ -62,7 +70,14 @@ from .dataset import DataSet
 from .errors import InputError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
-from .panel import Panel, fraction_notes, period_spans, total_row_warnings
+from .panel import (
+    Panel,
+    fraction_notes,
+    join_plausibility_hits,
+    period_spans,
+    plausibility_notes,
+    total_row_warnings,
+)
 from .paths import output_name, recording_inputs
 from .recipe import Recipe, load_recipe
 from .steps.base import StepContext, StepResult, StepSpec
@@ -331,7 +346,8 @@ class ChunkedBuild:
 
     def _check_raw(self, raw: DataSet) -> None:
         """What :class:`gipro.Build` checks on the values when it is made: indicators
-        without any value (an error), % indicators that look like fractions (warnings)."""
+        without any value (an error), % indicators that look like fractions and values that
+        look wrong (warnings, :func:`gipro.panel.plausibility_warnings`)."""
         fw = self.framework
         codes = list(raw.codes)
         pct = [k for k, c in enumerate(codes) if is_percent_unit(fw.node(c).unit)]
@@ -340,8 +356,23 @@ class ChunkedBuild:
         span = (f"{self.periods[0]}-{self.periods[-1]}" if len(self.periods) > 1
                 else str(self.periods[0]))
         check_observed(codes, obs, span)
-        if not pct:
-            return
+        if pct:
+            self._fraction_notes(raw, pct, lo, hi)
+        # implausible values: each block's panel through the in-memory rule, hits joined
+        from dask import delayed
+
+        measure = {c: fw.node(c).unit for c in fw.indicator_codes}
+        hits = compute(*[delayed(block_plausibility, pure=False)(
+            self.panel.block_args(units), measure) for units in self.blocks])
+        self.input_notes += plausibility_notes(
+            functools.reduce(join_plausibility_hits, hits, {}),
+            self.source_panel.indicator_codes)
+
+    def _fraction_notes(self, raw: DataSet, pct: list[int], lo: np.ndarray, hi: np.ndarray
+                        ) -> None:
+        """The warnings of :func:`gipro.panel.fraction_warnings` (% indicators whose units'
+        values all look like fractions) from each unit's smallest and largest values."""
+        codes = list(raw.codes)
         units = np.array(raw.units, dtype=object)
         index = {u: i for i, u in enumerate(raw.units)}
 

@@ -1170,13 +1170,6 @@ _TOTAL_ROW = re.compile(
     r"|\b(?:total|totals|average|aggregate|sum)$")
 
 
-def _listed(hits: np.ndarray, cell: Callable[[int], str]) -> str:
-    """The first :data:`_MAX_LISTED` of ``hits`` written by ``cell``, then "and N more" (only
-    the listed ones are formatted: a large panel may have millions of hits)."""
-    more = f" and {len(hits) - _MAX_LISTED} more" if len(hits) > _MAX_LISTED else ""
-    return ", ".join(cell(int(i)) for i in hits[:_MAX_LISTED]) + more
-
-
 def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list[str]:
     """Warnings for values that are possible but look wrong (nothing is changed; each is a
     ``WARNING`` input note in ``log.yaml``, printed by ``gipro run``):
@@ -1211,9 +1204,24 @@ def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list
     WARNING: reuse is in % but one value of a unit is within [0,
     WARNING: reuse jumps ten times or more between adjacent peri
     """
-    from .units import RARE_SHARE, jumps, percent_outside
+    return plausibility_notes(plausibility_hits(panel, units), panel.indicator_codes)
 
-    out: list[str] = []
+
+#: What :func:`plausibility_hits` found: ``(code, kind)`` -> (hits, observed values, the
+#: first :data:`_MAX_LISTED` hits as (unit, period, text) in the order of unit code and
+#: period); kind ``outside`` (with the observed values of a % indicator, hits or not),
+#: ``fraction`` or ``jump``.
+PlausibilityHits = dict[tuple[str, str], tuple[int, int, list[tuple[str, int, str]]]]
+
+
+def plausibility_hits(panel: Panel, units: Mapping[str, str | None]) -> PlausibilityHits:
+    """The values :func:`plausibility_warnings` warns of, of one panel or of one block of
+    units of it (each rule looks at one unit's rows, but for the share of % values outside
+    [0, 100], which :func:`plausibility_notes` applies to the joined counts): join the
+    blocks' hits with :func:`join_plausibility_hits`."""
+    from .units import jumps, percent_outside
+
+    out: PlausibilityHits = {}
     values = panel.values
     if values.empty:
         return out
@@ -1225,34 +1233,76 @@ def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list
     same_unit = ucode[1:] == ucode[:-1]
     starts = np.flatnonzero(np.r_[True, ~same_unit])
     unit_pos = np.cumsum(np.r_[True, ~same_unit]) - 1  # each row's unit block
+
+    def listed(kind: str, code: str, hits: np.ndarray, n_obs: int,
+               cell: Callable[[int], str]) -> None:
+        if hits.size or n_obs:  # (the observed values of every block count)
+            out[(code, kind)] = (int(hits.size), n_obs, [
+                (str(names[ucode[i]]), int(per[i]), cell(int(i)))
+                for i in hits[:_MAX_LISTED]])
+
     for code in panel.indicator_codes:
         v = values[code].to_numpy(dtype=float)[order]
-        pct = is_percent_unit(units.get(code))
-        if pct:
-            bad = np.flatnonzero(percent_outside(v, rare=RARE_SHARE))
-            if bad.size:
-                out.append(f"WARNING: {code} is in % but has values outside [0, 100]: "
-                           + _listed(bad, lambda i, v=v: f"{names[ucode[i]]} {per[i]} ({v[i]:g})")
-                           + "; a share cannot be negative or above 100 % (another unit, or "
-                           "a typing slip?); gipro does not change them")
+
+        def value(i: int, v: np.ndarray = v) -> str:
+            return f"{names[ucode[i]]} {per[i]} ({v[i]:g})"
+
+        if is_percent_unit(units.get(code)):
+            listed("outside", code, np.flatnonzero(percent_outside(v)),
+                   int((~np.isnan(v)).sum()), value)
             small = (v > 0) & (v <= 1)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # units without such values
                 small_max = np.fmax.reduceat(np.where(small, v, np.nan), starts)
                 rest_min = np.fmin.reduceat(np.where(small, np.nan, v), starts)
             odd = (rest_min > 1) & (rest_min >= _SCALE_GAP * small_max)  # NaN: False
-            hit = np.flatnonzero(small & odd[unit_pos])
-            if hit.size:
-                out.append(f"WARNING: {code} is in % but one value of a unit is within [0, 1] "
-                           "while its other values are at least 10 times larger: "
-                           + _listed(hit, lambda i, v=v: f"{names[ucode[i]]} {per[i]} ({v[i]:g})")
-                           + "; a fraction saved for a percentage (an Excel "
-                           "% cell)? If so, multiply it by 100; gipro does not rescale")
-        hit = np.flatnonzero(same_unit & jumps(v[:-1], v[1:]))
-        if hit.size:
+            listed("fraction", code, np.flatnonzero(small & odd[unit_pos]), 0, value)
+        listed("jump", code, np.flatnonzero(same_unit & jumps(v[:-1], v[1:])), 0,
+               lambda i, v=v: f"{names[ucode[i]]} {per[i]}-{per[i + 1]} "
+                              f"({v[i]:g} to {v[i + 1]:g})")
+    return out
+
+
+def join_plausibility_hits(a: PlausibilityHits, b: PlausibilityHits) -> PlausibilityHits:
+    """The hits of two blocks of units (:func:`plausibility_hits`) as one panel's."""
+    out = dict(a)
+    for key, (n, obs, first) in b.items():
+        if key in out:
+            n0, obs0, first0 = out[key]
+            out[key] = (n0 + n, obs0 + obs, sorted([*first0, *first])[:_MAX_LISTED])
+        else:
+            out[key] = (n, obs, first)
+    return out
+
+
+def plausibility_notes(hits: PlausibilityHits, codes: Sequence[str]) -> list[str]:
+    """The warnings of :func:`plausibility_warnings` from the (joined) ``hits`` of the
+    variables ``codes``, in that order."""
+    from .units import RARE_SHARE, too_common
+
+    out: list[str] = []
+
+    def shown(n: int, first: list[tuple[str, int, str]]) -> str:
+        more = f" and {n - _MAX_LISTED} more" if n > _MAX_LISTED else ""
+        return ", ".join(t for _, _, t in first) + more
+
+    for code in codes:
+        if (code, "outside") in hits:
+            n, obs, first = hits[(code, "outside")]
+            if n and not too_common(n, obs, RARE_SHARE):
+                out.append(f"WARNING: {code} is in % but has values outside [0, 100]: "
+                           + shown(n, first)
+                           + "; a share cannot be negative or above 100 % (another unit, or "
+                           "a typing slip?); gipro does not change them")
+        if (code, "fraction") in hits:
+            out.append(f"WARNING: {code} is in % but one value of a unit is within [0, 1] "
+                       "while its other values are at least 10 times larger: "
+                       + shown(*hits[(code, "fraction")][::2])
+                       + "; a fraction saved for a percentage (an Excel "
+                       "% cell)? If so, multiply it by 100; gipro does not rescale")
+        if (code, "jump") in hits:
             out.append(f"WARNING: {code} jumps ten times or more between adjacent periods: "
-                       + _listed(hit, lambda i, v=v: f"{names[ucode[i]]} {per[i]}-{per[i + 1]} "
-                                  f"({v[i]:g} to {v[i + 1]:g})")
+                       + shown(*hits[(code, "jump")][::2])
                        + "; a value in another unit (万 for 1, a fraction for %) or a typing "
                        "slip? Check the data; gipro does not change them")
     return out
