@@ -625,3 +625,30 @@ def test_plausibility_warnings_as_in_memory(client, tmp_path):
     assert "x2 jumps" in warned[4] and "u005 2001-2002 (92.8 to 0.93)" in warned[4]
     with ChunkedBuild(recipe, client=client, block_units=4) as chunked:
         assert chunked.run().input_notes == build.input_notes
+
+
+@pytest.mark.parametrize("source", ["csv", "parquet"])
+def test_unit_codes_spelt_alike_refused_as_in_memory(client, tmp_path, small_csv_parts,
+                                                     source):
+    """Codes equal but for case or width (``u003``/``U003``, full-width ``ｕ005``), their rows
+    spread over the file's parts or row groups: the in-memory reader's message, naming the
+    column and every row of each code."""
+    rng = np.random.default_rng(41)
+    recipe = write_csv_case(tmp_path, panel(rng, 12, 3, 0.0),
+                            [{"step": "normalise"}, {"step": "aggregate"}], shuffle=True)
+    frame = pd.read_csv(tmp_path / "data.csv")
+    frame.loc[frame["unit"] == "u004", "unit"] = "U003"
+    frame.loc[frame["unit"] == "u009", "unit"] = "ｕ005"
+    if source == "csv":
+        frame.to_csv(tmp_path / "data.csv", index=False)
+    else:
+        frame.to_parquet(tmp_path / "data.parquet", index=False, row_group_size=5)
+        spec = yaml.safe_load(recipe.read_text(encoding="utf-8"))
+        spec["data"]["path"] = "data.parquet"
+        recipe.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(InputError, match="unit codes in column 'unit' in .* that look alike "
+                       r"but differ(.|\n)*'U003' \(rows \d+, \d+, \d+\)") as mem:
+        gipro.run(recipe)
+    with pytest.raises(InputError) as chk:
+        ChunkedBuild(recipe, client=client)
+    assert str(chk.value) == str(mem.value)

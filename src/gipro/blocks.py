@@ -43,6 +43,7 @@ from .panel import (
     Panel,
     PlausibilityHits,
     as_codes,
+    check_unit_codes,
     coinr_idata_columns,
     group_labels,
     measure_units,
@@ -54,6 +55,7 @@ from .panel import (
     read_unit_meta,
     to_numeric,
 )
+from .suggest import code_clashes, fold_identity
 
 __all__ = ["BlockData", "CsvPartReader", "CsvPartition", "ParquetReader", "open_data"]
 
@@ -404,10 +406,18 @@ class _UnitScan:
         return codes, uniq
 
     def data(self, path: Path, logical: list[str], meta: pd.DataFrame | None,
-             reader: Any, **where: Any) -> BlockData:
+             reader: Any, unit_rows: Any, **where: Any) -> BlockData:
         """The scanned table as :class:`BlockData` (unit-level rules through
-        :class:`gipro.panel.Panel`)."""
+        :class:`gipro.panel.Panel`; ``unit_rows(codes)``: the codes and file rows of the
+        rows of ``codes``, in file order, for the message of codes spelt alike)."""
         lay, spec, origin = self.lay, self.spec, self.origin
+        if code_clashes(list(self.order)):  # the reader's message, with every row of each
+            fold = pd.Series([fold_identity(c) for c in self.order])
+            suspect = {c for c, shared in zip(self.order, fold.duplicated(keep=False),
+                                              strict=True)
+                       if shared or code_clashes([c])}
+            codes, rows = unit_rows(suspect)
+            check_unit_codes(codes, lay.unit, origin, rows)
         periods = self.periods
         if lay.period is None:
             periods = ({int(spec.default_period)} if spec.default_period is not None
@@ -490,7 +500,18 @@ def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
         for u in scan.add(df, rows)[1]:
             where.setdefault(u, []).append(g)
     reader = ParquetReader(str(path), lay.options, tuple(offsets))
-    return scan.data(path, logical, meta, reader,
+
+    def unit_rows(codes: set[str]) -> tuple[pd.Series, np.ndarray]:
+        found = [pf.read_row_group(g, columns=[phys[lay.unit]]).to_pandas()
+                 for g in range(pf.num_row_groups)]
+        rows = np.concatenate([np.arange(o, o + len(f)) for o, f in zip(offsets, found,
+                                                                         strict=True)])
+        col = as_codes(pd.concat(found, ignore_index=True)[phys[lay.unit]], lay.unit,
+                       origin, rows)
+        keep = col.isin(codes).to_numpy()
+        return col[keep].reset_index(drop=True), rows[keep]
+
+    return scan.data(path, logical, meta, reader, unit_rows,
                      row_groups={u: tuple(v) for u, v in where.items()})
 
 
@@ -577,6 +598,25 @@ class CsvPartition:
             for rg, (a, b) in enumerate(zip(starts, ends, strict=True)):
                 w.write_table(table.slice(a, b - a), row_group_size=b - a)
                 self.buckets.setdefault(int(bucket[a]), []).append((i, rg))
+
+    def unit_rows(self, column: str) -> Any:
+        """``unit_rows(codes)``: the codes and CSV file rows of the rows of ``codes``, in
+        file order (``column``: the file's column of unit codes)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        def unit_rows(codes: set[str]) -> tuple[pd.Series, np.ndarray]:
+            tables = [pq.read_table(f, columns=[column, ROW_COLUMN])
+                      for f in sorted(self.folder.glob("part-*.parquet"))]
+            t = pa.concat_tables(tables)
+            t = t.filter(pc.is_in(t.column(column), value_set=pa.array(sorted(codes),
+                                                                        pa.string())))
+            t = t.take(pc.sort_indices(t.column(ROW_COLUMN)))
+            return (t.column(column).to_pandas().reset_index(drop=True),
+                    t.column(ROW_COLUMN).to_numpy())
+
+        return unit_rows
 
     def groups(self, units: Sequence[str]) -> tuple[tuple[int, int], ...]:
         """The (file, row group) pairs that hold the rows of ``units``."""
@@ -665,7 +705,9 @@ def _scan_csv(path: Path, spec: DataSpec, base_dir: Path | None,
                       for c in numbers if c in named.columns}
             partition.add(i, df.assign(**parsed), rows, codes)
         reader = CsvPartReader(origin, str(partition.folder), lay.options)
-        data = scan.data(path, logical, meta, reader, partition=partition)
+        physical = _physical(rename, lay.unit)
+        data = scan.data(path, logical, meta, reader, partition.unit_rows(physical),
+                         partition=partition)
         partition.reorder(data.unit_codes, _physical(rename, lay.unit))
     except BaseException:
         partition.close()

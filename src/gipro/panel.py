@@ -411,12 +411,18 @@ def _periods_as_headers(period: str | None, missing: Sequence[str], columns: Ite
     ]
 
 
-def _check_unit_codes(codes: pd.Series, column: str, origin: str | None,
+def check_unit_codes(codes: pd.Series, column: str, origin: str | None,
                       row_offset: RowNumbers) -> None:
     """Unit codes that would silently split a unit: an invisible character (NUL, zero-width
     space) or two spellings equal but for case or width (``beijing``/``Beijing``,
     full-width ``Ｂeijing``) -- :func:`gipro.suggest.code_clashes` -- are an error naming the
-    codes and their file rows."""
+    codes and their file rows (``row_offset``: the file row of each code, or of the first).
+
+    Raises
+    ------
+    InputError
+        Such codes, with the column, the file and the rows of each.
+    """
     if not code_clashes(pd.unique(codes).tolist()):
         return  # the usual case: rows are listed only for a problem
     rows = (row_offset if isinstance(row_offset, np.ndarray)
@@ -721,7 +727,7 @@ class Panel:
             raise InputError(f"no data rows{_where(origin)}")
         df = df.reset_index(drop=True)
         unit_codes = as_codes(df[unit], unit, origin, row_offset)
-        _check_unit_codes(unit_codes, unit, origin, row_offset)
+        check_unit_codes(unit_codes, unit, origin, row_offset)
         ind_codes = as_codes(df[indicator], indicator, origin, row_offset)
         per = _periods(df[period], period, origin, row_offset)
         vals = to_numeric(df[value], value, origin, row_offset, number_format)
@@ -815,7 +821,7 @@ class Panel:
         if absent:
             raise InputError(f"indicator columns not found{_where(origin)}: {absent}")
         codes = as_codes(df[unit], unit, origin, row_offset)
-        _check_unit_codes(codes, unit, origin, row_offset)
+        check_unit_codes(codes, unit, origin, row_offset)
         per = (
             _periods(df[period], period, origin, row_offset)
             if period
@@ -2095,7 +2101,7 @@ def read_unit_meta(units: str | Path | pd.DataFrame | None, sep: str | None = No
                              [f"found {list(unit_meta.columns)}"])
         unit_meta = unit_meta.copy()
         unit_meta["unit"] = as_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
-        _check_unit_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
+        check_unit_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
         _check_codes(unit_meta["unit"], "unit", str(upath))
         dups = unit_meta["unit"][unit_meta["unit"].duplicated()].unique().tolist()
         if dups:
