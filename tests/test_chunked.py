@@ -652,3 +652,27 @@ def test_unit_codes_spelt_alike_refused_as_in_memory(client, tmp_path, small_csv
     with pytest.raises(InputError) as chk:
         ChunkedBuild(recipe, client=client)
     assert str(chk.value) == str(mem.value)
+
+
+@pytest.mark.parametrize("column, cells", [
+    ("x2", {3: "x", 33: "y"}),  # two parts apart: "looks like a text column"
+    ("period", {i: f"{2000 + i}年" for i in range(2, 41)}),  # every period, "and 29 more"
+])
+def test_non_numeric_cells_of_every_part_as_in_memory(client, tmp_path, small_csv_parts,
+                                                      column, cells):
+    """Non-numeric cells of one column in several parts of a CSV file: one error listing
+    and counting the cells of every part, with the hint the whole column gives, as in
+    memory (not the first part's cells alone)."""
+    recipe = write_csv_case(tmp_path, panel(np.random.default_rng(51), 20, 2, 0.0),
+                            [{"step": "normalise"}, {"step": "aggregate"}])
+    frame = pd.read_csv(tmp_path / "data.csv", dtype=str)
+    for row, text in cells.items():
+        frame.loc[row - 2, column] = text
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    with pytest.raises(InputError, match=f"non-numeric values in column '{column}'") as mem:
+        gipro.run(recipe)
+    assert (("looks like a text column" in str(mem.value)) if column == "x2"
+            else "(and 29 more cells)" in str(mem.value))
+    with pytest.raises(InputError) as chk:
+        ChunkedBuild(recipe, client=client)
+    assert str(chk.value) == str(mem.value)

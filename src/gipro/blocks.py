@@ -39,6 +39,7 @@ import pandas as pd
 from .dataspec import DataSpec, load_data, select_units, unit_list
 from .errors import InputError
 from .panel import (
+    BadCells,
     NumberFormat,
     Panel,
     PlausibilityHits,
@@ -380,14 +381,16 @@ class _UnitScan:
         self.periods: set[int] = set()
         self.variables: dict[str, None] = {}
         self.pairs: list[pd.DataFrame] = []
+        #: non-numeric cells of the periods (and values) of every part, raised by check()
+        self.bad_cells = BadCells(origin)
 
     def add(self, df: pd.DataFrame, rows: np.ndarray) -> tuple[pd.Series, np.ndarray]:
         """Scan one part (columns renamed); its rows' unit codes and its units."""
         lay, spec, origin = self.lay, self.spec, self.origin
         codes = as_codes(df[lay.unit], lay.unit, origin, rows)
         if lay.period:
-            self.periods.update(parse_periods(df[lay.period], lay.period, origin, rows
-                                              ).unique().tolist())
+            self.periods.update(parse_periods(df[lay.period], lay.period, origin, rows,
+                                              self.bad_cells).unique().tolist())
         if lay.form == "long":
             inds = as_codes(df[spec.indicator], spec.indicator, origin, rows)
             self.variables.update(dict.fromkeys(inds.unique().tolist()))
@@ -499,6 +502,7 @@ def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
         row += len(df)
         for u in scan.add(df, rows)[1]:
             where.setdefault(u, []).append(g)
+    scan.bad_cells.check([lay.period] if lay.period else [])
     reader = ParquetReader(str(path), lay.options, tuple(offsets))
 
     def unit_rows(codes: set[str]) -> tuple[pd.Series, np.ndarray]:
@@ -701,9 +705,12 @@ def _scan_csv(path: Path, spec: DataSpec, base_dir: Path | None,
         for i, (df, rows) in enumerate(itertools.chain([first], parts)):
             named = df.set_axis([rename.get(str(c), str(c)) for c in df.columns], axis=1)
             codes = scan.add(named, rows)[0]
-            parsed = {_physical(rename, c): to_numeric(named[c], c, origin, rows, fmt)
+            parsed = {_physical(rename, c): to_numeric(named[c], c, origin, rows, fmt,
+                                                       scan.bad_cells)
                       for c in numbers if c in named.columns}
             partition.add(i, df.assign(**parsed), rows, codes)
+        # the error of non-numeric cells as the whole file's (every part's cells counted)
+        scan.bad_cells.check([c for c in [lay.period, *numbers] if c])
         reader = CsvPartReader(origin, str(partition.folder), lay.options)
         physical = _physical(rename, lay.unit)
         data = scan.data(path, logical, meta, reader, partition.unit_rows(physical),

@@ -21,7 +21,7 @@ import datetime as dt
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -118,15 +118,66 @@ class NumberFormat:
                  "set decimal: '.' with thousands: ','; or leave thousands out"])
 
 
+#: Non-numeric cells of a column that the error's hint reads.
+_BAD_SAMPLE = 50
+
+
+@dataclass
+class BadCells:
+    """Non-numeric cells of columns parsed part by part (a CSV file read in parts,
+    :func:`read_csv_blocks`): :func:`to_numeric` and :func:`parse_periods` given one record
+    the cells here instead of raising; :meth:`check` then raises the error the whole column
+    would have (every part's cells counted, the first ones listed, the same hint).
+
+    Attributes
+    ----------
+    origin : str or None
+        The file, for messages.
+    cells : dict of str to list of (int, str)
+        Each column's first :data:`_BAD_SAMPLE` bad cells (file row, text).
+    counts : dict of str to int
+        Each column's bad cells.
+    """
+
+    origin: str | None
+    cells: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    formats: dict[str, NumberFormat] = field(default_factory=dict)
+
+    def add(self, column: str, cells: list[tuple[int, str]], fmt: NumberFormat) -> None:
+        """Record bad cells (file row, text) of ``column``."""
+        have = self.cells.setdefault(column, [])
+        have.extend(cells[:max(_BAD_SAMPLE - len(have), 0)])
+        self.counts[column] = self.counts.get(column, 0) + len(cells)
+        self.formats[column] = fmt
+
+    def check(self, columns: Sequence[str]) -> None:
+        """Raise the error of the first of ``columns`` (in the order the reader parses
+        them) that has bad cells.
+
+        Raises
+        ------
+        InputError
+            As :func:`to_numeric` on the whole column.
+        """
+        for c in columns:
+            if self.counts.get(c):
+                raise _bad_cells(c, self.origin, self.cells[c], 0, self.formats[c],
+                                 self.counts[c])
+
+
 def _bad_cells(
     column: str, origin: str | None, texts: list[tuple[int, str]], row_offset: RowNumbers,
-    fmt: NumberFormat,
+    fmt: NumberFormat, total: int | None = None,
 ) -> InputError:
+    """The error of non-numeric cells ``texts`` (data row, text; the first
+    :data:`_BAD_SAMPLE` at least) of ``total`` (default ``len(texts)``) in a column."""
+    total = len(texts) if total is None else total
     cells = [f"row {_rown(row_offset, i)}: {t!r}" for i, t in texts[:_MAX_LISTED]]
-    more = f" (and {len(texts) - _MAX_LISTED} more cells)" if len(texts) > _MAX_LISTED else ""
+    more = f" (and {total - _MAX_LISTED} more cells)" if total > _MAX_LISTED else ""
     sample = texts[0][1]
     plain = plain_number_text(sample)
-    if len(texts) > 1 and not any(ch.isdigit() for _, t in texts[:50] for ch in t):
+    if total > 1 and not any(ch.isdigit() for _, t in texts[:_BAD_SAMPLE] for ch in t):
         hint = (f"{column!r} looks like a text column (group or label, e.g. {sample!r}), not "
                 "an indicator: list it in the data section as a group (groups: [...]) or as "
                 "unit_name, or leave it out of the file")
@@ -176,7 +227,7 @@ def plain_number_text(text: str) -> str:
 
 def _to_numeric(
     series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
-    fmt: NumberFormat = NumberFormat(),
+    fmt: NumberFormat = NumberFormat(), bad_cells: BadCells | None = None,
 ) -> pd.Series:
     """Convert a column to float; raise naming the bad cells (first few) instead of NaN.
 
@@ -233,7 +284,13 @@ def _to_numeric(
         num[ambiguous] = np.nan
         bad = ~missing & np.isnan(num)
         pos = np.flatnonzero(is_text)
-        if bad.any():
+        if bad.any() and bad_cells is not None:  # recorded; missing here
+            found = np.flatnonzero(bad)
+            bad_cells.add(column, [(_rown(row_offset, pos[k]), text.iloc[k])
+                                   for k in found[:_BAD_SAMPLE]], fmt)
+            bad_cells.counts[column] += len(found) - min(len(found), _BAD_SAMPLE)
+            missing = missing | bad
+        elif bad.any():
             raise _bad_cells(column, origin, [(pos[k], text.iloc[k]) for k in np.flatnonzero(bad)],
                              row_offset, fmt)
         out[pos] = np.where(missing, np.nan, num)
@@ -241,10 +298,12 @@ def _to_numeric(
 
 
 def to_numeric(series: pd.Series, column: str, origin: str | None = None,
-               rows: RowNumbers = 2, fmt: NumberFormat = NumberFormat()) -> pd.Series:
+               rows: RowNumbers = 2, fmt: NumberFormat = NumberFormat(),
+               bad_cells: BadCells | None = None) -> pd.Series:
     """A column of cells as floats, parsed as every data file is (decimal mark, thousands
     separator, missing markers, full-width digits); bad cells are an error naming their file
-    rows (``rows``: file row of each cell, or an offset) -- never a silent NaN.
+    rows (``rows``: file row of each cell, or an offset) -- never a silent NaN (with
+    ``bad_cells``, a column read in parts: recorded there, for :meth:`BadCells.check`).
 
     Raises
     ------
@@ -257,7 +316,7 @@ def to_numeric(series: pd.Series, column: str, origin: str | None = None,
     ...            fmt=NumberFormat(thousands=",", na_values=("—",))).tolist()
     [1234.5, nan, 7.0]
     """
-    return _to_numeric(series, column, origin, rows, fmt)
+    return _to_numeric(series, column, origin, rows, fmt, bad_cells)
 
 
 #: A plain decimal number (ASCII digits, optional sign, point and exponent), as pandas and
@@ -450,9 +509,13 @@ def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
         raise InputError(f"invalid {what} codes{_where(origin)}", problems)
 
 
-def _periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers
-             ) -> pd.Series:
-    num = to_numeric(series, column, origin, row_offset)
+def _periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
+             bad_cells: BadCells | None = None) -> pd.Series:
+    num = to_numeric(series, column, origin, row_offset, bad_cells=bad_cells)
+    if bad_cells is not None and bad_cells.counts.get(column):
+        # the column's error is its non-numeric cells (raised by bad_cells.check), as when
+        # it is parsed whole: the checks below come after it
+        return pd.Series(np.zeros(len(num), dtype=np.int64), index=num.index)
     if num.isna().any():
         i = int(np.flatnonzero(num.isna().to_numpy())[0])
         raise InputError(
@@ -1948,11 +2011,12 @@ def period_spans(periods: Iterable[int]) -> str:
     return _period_spans(periods)
 
 
-def parse_periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers
-                  ) -> pd.Series:
+def parse_periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
+                  bad_cells: BadCells | None = None) -> pd.Series:
     """Periods of a column as whole numbers, with the reader's errors (missing, fractional or
-    out-of-range periods, naming file and row)."""
-    return _periods(series, column, origin, row_offset)
+    out-of-range periods, naming file and row; non-numeric cells recorded in ``bad_cells``
+    when given: a column read in parts, see :class:`BadCells`)."""
+    return _periods(series, column, origin, row_offset, bad_cells)
 
 
 
