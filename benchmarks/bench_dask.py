@@ -6,6 +6,8 @@ For each N prints, for the whole command (wall clock, process start to exit) of
 * ``gipro run recipe.yaml --format parquet`` (in memory, one process), and
 * ``gipro run recipe.yaml --workers W --memory-limit M --format parquet`` (chunked),
 
+(or, with ``--command export``, ``gipro export ... --format parquet`` in memory with
+``--no-progress``, the same tables as on the cluster, and ``gipro export --workers W ...``)
 the time and the peak resident memory of every process: the command itself (the client) and
 each Dask worker, sampled every 0.1 s over the process tree (``psutil``; the scheduler runs
 in the client process). ``--input csv`` runs the same panel written as a CSV file (made once
@@ -164,6 +166,8 @@ def main() -> None:
     ap.add_argument("--no-memory", action="store_true", help="skip the in-memory run")
     ap.add_argument("--input", choices=["parquet", "csv", "both"], default="parquet",
                     help="the panel as a Parquet file, a CSV file, or both one after the other")
+    ap.add_argument("--command", choices=["run", "export"], default="run",
+                    help="the command timed (export: its Parquet tables)")
     ap.add_argument("--kill-worker-after", type=float, default=None, metavar="SECONDS",
                     help="kill one worker process this long after the chunked run starts")
     args = ap.parse_args()
@@ -179,17 +183,19 @@ def main() -> None:
         cube = n * N_PER * N_IND * 8 / 1e6
         print(f"{n:,d} units x {N_IND} indicators x {N_PER} periods ({cube:,.0f} MB cube; "
               f"panel ready in {made:.0f} s)", flush=True)
+        same = ["--no-progress"] if args.command == "export" else []  # (not on a cluster)
+        tag = "" if args.command == "run" else f"{args.command}_"
         for kind in inputs:
             print(f" {kind} ({recipes[kind].parent / recipes[kind].stem}: "
                   f"{os.path.getsize(_data_file(recipes[kind])) / 1e6:,.0f} MB)", flush=True)
-            out_m = args.dir / f"out_mem_{kind}_{n}"
-            out_d = args.dir / f"out_dask_{kind}_{n}"
+            out_m = args.dir / f"out_mem_{tag}{kind}_{n}"
+            out_d = args.dir / f"out_dask_{tag}{kind}_{n}"
             if not args.no_memory:
-                wall, peaks, _ = run_sampled(["run", str(recipes[kind]), "--out", str(out_m),
-                                              "--format", "parquet"])
+                wall, peaks, _ = run_sampled([args.command, str(recipes[kind]), "--out",
+                                              str(out_m), "--format", "parquet", *same])
                 print(f"  in memory:           {wall:8.1f} s, peak {peaks['client']:.2f} GB",
                       flush=True)
-            wall, peaks, _ = run_sampled(["run", str(recipes[kind]), "--out", str(out_d),
+            wall, peaks, _ = run_sampled([args.command, str(recipes[kind]), "--out", str(out_d),
                                           "--format", "parquet", "--workers", str(args.workers),
                                           "--memory-limit", args.memory_limit],
                                          args.kill_worker_after)

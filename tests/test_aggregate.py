@@ -265,6 +265,13 @@ def test_shift_recorded_and_cross_unit_methods_in_build():
     # E: a = (1, 50.5, 100), b = (100, 1, 50.5): U vs V: 1-1, U vs W: 1-1, V vs W: 0-2
     # -> Copeland E: U 0, V -1, W 1
     assert c.data("aggregated")["E"].tolist() == [0, -1, 1]
+    # dominance (one unit better on every child): E only W over V, S (c, d = (1, 100, 50.5),
+    # (50.5, 1, 100)) only W over U: 1 of 3 pairs; I (E, S Copeland: U (0, -1), V (-1, 0),
+    # W (1, 1)): W over U and over V, 2 of 3
+    dom = c.fitted["aggregate"]["dominance"]
+    assert {k: float(v[0]) for k, v in dom.items()} == pytest.approx(
+        {"E": 1 / 3, "S": 1 / 3, "I": 2 / 3}, rel=1e-14)
+    assert "E: outranking matrix, share of dominance pairs 0.333333" in c.log[1].notes
     t = agg_run(method="topsis", bounds="per_period")
     assert "within each period" in t.log[1].notes[0]
     bod = agg_run(method="bod")
@@ -274,12 +281,17 @@ def test_shift_recorded_and_cross_unit_methods_in_build():
 
 def test_geometric_zero_names_unit_and_period_every_positive_method():
     fw, panel = tree()
-    for method in ("geometric", "harmonic"):
-        with pytest.raises(MethodError) as e:
+    for method, extra, name in (("geometric", {}, "weighted geometric mean"),
+                                ("harmonic", {}, "weighted harmonic mean"),
+                                ("generalised", {"p": -1}, "generalised mean")):
+        # after min-max onto [0, 100]: a (0, 50, 100), b (100, 0, 50): E has two zeros
+        with pytest.raises(MethodError, match=rf"step 'aggregate': {name} of E needs strictly "
+                                              r"positive scores; a is 0 for unit U in 1 "
+                                              r"\(2 such values\)"):
             run({"framework": "x", "data": {"dataset": "china_provinces"},
-                 "steps": [{"step": "normalise"}, {"step": "aggregate", "method": method}]},
+                 "steps": [{"step": "normalise"},
+                           {"step": "aggregate", "method": method, **extra}]},
                 framework=fw, panel=panel)
-        assert "a is 0 for unit U in 1" in str(e.value)
 
 
 def test_missing_child_renormalised_for_every_method():

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from tests.test_chunked import panel, write_case
 from typer.testing import CliRunner
 
@@ -58,8 +59,8 @@ def test_export_on_a_cluster_writes_the_in_memory_tables(client, case, tmp_path)
     progress = {"progress_index", "progress_indicators", "improvers", "contributions",
                 "leading_factors", "progress_summary"}
     ref_names = {p.stem for p in mem.glob("*.parquet")}
-    steps = {n for n in ref_names if n.startswith("treat.")}
-    assert steps  # (the in-memory export has the treatment's tables)
+    steps = {n for n in ref_names if n.startswith("treat.")} - {"treat.summary"}
+    assert steps == {"treat.changes"}  # (a table of every value changed: not on a cluster)
     assert {p.stem for p in dk.glob("*.parquet")} == ref_names - progress - steps
     assert (dk / "results.parquet").is_dir()  # a folder of parts
     for name in sorted(ref_names - progress - steps - {"log", "about"}):
@@ -104,11 +105,94 @@ def test_python_export_of_a_chunked_build(client, case, tmp_path):
     (["--workers", "2", "--format", "xlsx"], "gipro export on a Dask cluster writes Parquet"),
     (["--workers", "2", "--format", "csv"], "not csv"),
     (["--workers", "2", "--base", "2001"], "makes no progress tables"),
+    (["--workers", "2", "--out", "t.xlsx"], "writes a folder of Parquet tables"),
     (["--memory-limit", "1GB"], "--memory-limit applies to the local cluster"),
 ])
 def test_export_usage_errors_on_a_cluster(args, message, tmp_path):
     res = CliRunner().invoke(app, ["export", "--out", str(tmp_path / "o"), *args],
-                             env={"COLUMNS": "400"})
+                             env={"COLUMNS": "400"})  # (a later --out wins)
     assert res.exit_code == 2
     assert message in res.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.fixture(scope="module")
+def variant(case) -> Path:
+    """``case`` with geometric aggregation: the ranks move."""
+    spec = yaml.safe_load(case.read_text(encoding="utf-8"))
+    spec["steps"][-1] = {"step": "aggregate", "method": "geometric", "shift": 1.0,
+                         "min_availability": 0.5}
+    path = case.parent / "variant.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_compare_on_a_cluster_as_in_memory(client, case, variant, tmp_path, suffix):
+    ref = gipro.compare(gipro.run(case), gipro.run(variant))
+    assert (ref["abs_rank_change"] > 0).any()  # (the variant moves units)
+    out = tmp_path / f"diff{suffix}"
+    res = CliRunner().invoke(app, ["compare", str(case), str(variant), "--scheduler",
+                                   client.scheduler.address, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    got = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
+    same_table(got, ref, "compare")
+    mem = tmp_path / f"mem{suffix}"
+    res_mem = CliRunner().invoke(app, ["compare", str(case), str(variant), "--out", str(mem)])
+    assert res.output.replace(str(out), "") == res_mem.output.replace(str(mem), "")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # builds removed
+
+
+def test_compare_parts_of_chunked_builds(client, case, variant, tmp_path):
+    from gipro.compare import compare_parts
+
+    a = ChunkedBuild(case, client=client, block_units=4).run()
+    b = ChunkedBuild(variant, client=client, block_units=3).run()
+    with pytest.raises(InputError, match=r"call \.write\(folder\) first"):
+        next(compare_parts(a, b))
+    a.write(tmp_path / "a")
+    b.write(tmp_path / "b")
+    parts = list(compare_parts(a, b, codes=["IDX", "D1"]))
+    assert [set(p["code"]) for p in parts] == [{"IDX"}, {"D1"}]
+    ref = gipro.compare(gipro.run(case), gipro.run(variant), codes=["IDX", "D1"])
+    same_table(pd.concat(parts, ignore_index=True), ref, "compare_parts")
+    with pytest.raises(InputError, match=r"codes \['nope'\] are not in both builds' results"):
+        next(compare_parts(a, b, codes=["nope"]))
+
+
+@pytest.mark.parametrize("command", ["progress", "remove", "coherence", "report", "chart",
+                                     "scenario", "stats"])
+def test_analyses_that_do_not_run_on_a_cluster_say_why(command, tmp_path):
+    from gipro.cli import NOT_ON_CLUSTER
+
+    args = {"chart": ["chart", "ranking"], "scenario": ["scenario", "x.yaml", "s.yaml"]}.get(
+        command, [command])
+    for option in (["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:1"]):
+        res = CliRunner().invoke(app, [*args, *option], env={"COLUMNS": "400"})
+        assert res.exit_code == 2, res.output
+        assert (f"gipro {command} does not run on a Dask cluster: {NOT_ON_CLUSTER[command]}"
+                in res.output)
+
+
+@pytest.mark.parametrize("treat", [
+    {"step": "treat", "winmax": 2},
+    {"step": "treat", "winmax": 1, "scope": "pooled", "fallback": "log_ct"},
+])
+def test_run_on_a_cluster_writes_the_small_step_tables(client, tmp_path, treat):
+    """details/treat.summary (per period and indicator: moments before and after, values
+    winsorised) as in memory; details/treat.changes (every value changed) is not made."""
+    rng = np.random.default_rng(31)
+    x = panel(rng, 14, 3, 0.1)
+    x[:, :2, 0] *= 40.0  # outliers: something to winsorise or transform
+    recipe = write_case(tmp_path, x, [treat, {"step": "normalise"}, {"step": "aggregate"}])
+    mem = gipro.run(recipe)
+    mem.write(tmp_path / "mem", format="parquet")
+    ref = pd.read_parquet(tmp_path / "mem" / "details" / "treat.summary.parquet")
+    assert (ref["winsorised_high"] > 0).any() or ref["status"].str.contains("transform").any()
+    build = ChunkedBuild(recipe, client=client, block_units=4).run()
+    files = build.write(tmp_path / "dk")
+    assert "details/treat.summary" in files
+    same_table(pd.read_parquet(tmp_path / "dk" / "details" / "treat.summary.parquet"), ref,
+               "treat.summary")
+    assert (tmp_path / "mem" / "details" / "treat.changes.parquet").exists()
+    assert not (tmp_path / "dk" / "details" / "treat.changes.parquet").exists()

@@ -512,3 +512,47 @@ def test_lmdi_period_refusals():
         lmdi(t, ["x"], end=9)
     with pytest.raises(InputError, match=r"base and end periods are the same"):
         lmdi(t, ["x"], base=2, end=2)
+
+
+def test_aggregates_below_one_keep_their_ratios():
+    """V = p x q below 1 (shares, tonnes per yuan): p 0.5 -> 0.4, q 1 -> 2, V 0.5 -> 0.8.
+    L = (0.8 - 0.5) / ln 1.6; additive p = L ln 0.8, q = L ln 2 (sum 0.3); multiplicative
+    p 0.8, q 2, total 1.6 (Ang 2005: D_k = exp(Delta V_k / L(V^T, V^0)))."""
+    t = pd.DataFrame({"unit": "X", "period": [1, 2], "p": [0.5, 0.4], "q": [1.0, 2.0]})
+    r = lmdi(t, ["p", "q"]).set_index("factor")
+    lw = 0.3 / math.log(1.6)
+    assert r["additive"].tolist() == pytest.approx([lw * math.log(0.8), lw * math.log(2.0),
+                                                    0.3], rel=1e-13)
+    assert r["multiplicative"].tolist() == pytest.approx([0.8, 2.0, 1.6], rel=1e-13)
+    assert r.index.tolist() == ["p", "q", "total"]
+
+
+def test_chained_rows_are_numbered_and_a_missing_sector_row_is_named():
+    t = pd.DataFrame({"unit": "X", "period": [1, 1, 2, 2, 3], "sector": ["a", "b"] * 2 + ["a"],
+                      "q": [1.0, 2.0, 2.0, 2.0, 3.0]})
+    with pytest.raises(InputError, match=r"LMDI table has no row for unit X, period 3, sector "
+                                         r"b \(1 missing rows\)"):
+        lmdi(t, ["q"], sector="sector")
+    r = lmdi(t.iloc[:4], ["q"], sector="sector", chain=True)
+    assert r.index.tolist() == list(range(4))  # step rows, then chained rows, numbered anew
+    assert r["kind"].tolist() == ["step", "step", "chained", "chained"]
+
+
+def test_identity_check_names_the_row_with_the_largest_relative_gap():
+    """Both rows are off: A by 0.1 on 1 (10 %), B by 5 on 100 (5 %): A is the worst."""
+    t = pd.DataFrame({"unit": ["A", "B"], "period": 1, "x": [1.1, 105.0], "w": [1.0, 100.0]})
+    with pytest.raises(InputError, match="in 2 rows") as e:
+        factor_table(t, Identity(["x"], value="w"))
+    assert e.value.details == ["worst: unit=A, period=1: product 1.1 vs 1"]
+
+
+def test_sector_ratios_below_one_and_of_a_sector_that_appears():
+    """by_sector: sector a's V 0.5 -> 0.8 has the ratio 1.6 on its total row; sector b
+    appears (0 -> 2): no ratio (NaN), its additive change is 2 (Ang & Liu 2007)."""
+    t = pd.DataFrame({"unit": "X", "period": [1, 1, 2, 2], "sector": ["a", "b"] * 2,
+                      "q": [0.5, 0.0, 0.8, 2.0]})
+    r = lmdi(t, ["q"], sector="sector", by_sector=True).set_index(["sector", "factor"])
+    assert r.loc[("a", "total"), "multiplicative"] == pytest.approx(1.6, rel=1e-14)
+    assert np.isnan(r.loc[("b", "total"), "multiplicative"])
+    assert np.isnan(r.loc[("a", "q"), "multiplicative"])
+    assert r["additive"].tolist() == pytest.approx([0.3, 0.3, 2.0, 2.0], rel=1e-14)

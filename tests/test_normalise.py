@@ -315,8 +315,29 @@ def test_dist_ref_step_reference_unit_and_period():
     assert b.data("normalised")["x"].tolist() == [0.0, 1.0, 1.0, 1.0]
     assert "3 values beyond the reference unit B, capped at the top of the scale: x 2, y 1" in (
         " ".join(b.log[0].notes))
-    with pytest.raises(InputError, match="reference unit 'Z' is not in the data"):
+    # a unit that was never in the data (not one an earlier step removed)
+    with pytest.raises(InputError, match="reference unit 'Z' is not in the data\n"):
         norm(fw, panel, method="dist_ref", ref_unit="Z")
+
+
+def test_rank_midpoint_per_period_and_goalposts_recorded():
+    """Ranks within each period; y is 5 for every unit that has it (constant, policy
+    midpoint): the average rank (n + 1)/2 of the period's n observed values, 2 in period 1
+    (3 units), 1.5 in period 2 (C's y missing). Goalposts are recorded one per indicator."""
+    fw = Framework([{"code": "x", "parent": "IDX", "direction": 1, "goalposts": [0, 40]},
+                    {"code": "y", "parent": "IDX", "direction": 1, "goalposts": [0, 5]}],
+                   [{"code": "IDX"}])
+    idx = pd.MultiIndex.from_tuples([(u, p) for p in (1, 2) for u in "ABC"],
+                                    names=["unit", "period"])
+    panel = Panel(pd.DataFrame({"x": [10.0, 20, 30, 30, 20, 10],
+                                "y": [5.0] * 5 + [np.nan]}, index=idx))
+    b = norm(fw, panel, method="rank", bounds="per_period", constant="midpoint")
+    n = b.data("normalised")
+    assert n["x"].tolist() == [1.0, 3.0, 2.0, 2.0, 3.0, 1.0]
+    assert n["y"].tolist()[:5] == [2.0, 1.5, 2.0, 1.5, 2.0] and np.isnan(n["y"].iloc[5])
+    g = norm(fw, panel, method="goalposts").fitted["normalise"]
+    assert np.asarray(g["goalposts_lower"]).tolist() == [0.0, 0.0]
+    assert np.asarray(g["goalposts_upper"]).tolist() == [40.0, 5.0]
 
 
 def test_leading_values_given_and_cost_inverse():

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from gipro import Build, Framework, Panel
+from gipro.steps.aggregate import children_counts
 
 FW = Framework(
     aggregates=[{"code": "IDX"}, {"code": "ENV", "parent": "IDX", "weight": 2},
@@ -100,6 +101,21 @@ def test_zero_weight_children_are_not_counted():
         == (1, 1)
     assert res.loc[("N2", "ENV"), "score"] == pytest.approx(50.0)  # co2 (2 in [1, 3])
     assert not any("children missing" in n for n in b.log[-1].notes)
+
+
+def test_children_counts_take_a_weight_sets_weights_over_the_frameworks():
+    """children_counts with a weight set: ENV's co2 at 0 in the set (framework weight 1) is
+    not counted, water (only in the framework, weight 1) is; so ENV has 1 child, scored
+    where water is observed. Without the set both count."""
+    codes = ["co2", "water", "va", "ENV", "ECO", "IDX"]
+    values = np.array([[1.0, np.nan, 3.0, np.nan, np.nan, np.nan],
+                       [1.0, 2.0, 3.0, np.nan, np.nan, np.nan]])
+    scored, total = children_counts(FW, codes, values, {"ENV": {"co2": 0.0}})
+    assert total.tolist() == [0, 0, 0, 1, 1, 2]
+    assert scored[:, 3].tolist() == [0, 1]
+    scored, total = children_counts(FW, codes, values)
+    assert total.tolist() == [0, 0, 0, 2, 1, 2]
+    assert scored[:, 3].tolist() == [1, 2]
 
 
 def test_gipro_run_says_when_index_scores_rest_on_part_of_their_children(tmp_path):

@@ -139,6 +139,20 @@ def test_export_writes_the_workbook_tables_as_files(tmp_path, b3, fmt):
     assert "method: minmax" in params and "range:\n- 0.0\n- 100.0" in params
 
 
+def test_export_in_chinese_names_each_step_table(tmp_path, b3):
+    """about in Chinese says which step recorded a step table (the screen step of the hand
+    case records ``summary``): "步骤 screen 记录的表 summary"."""
+    from gipro.report import write_workbook_tables
+
+    screened = run({**RECIPE, "steps": [{"step": "screen", "min_availability": 0.5},
+                                        {"step": "normalise", "range": [0, 100]},
+                                        {"step": "aggregate"}]},
+                   framework=b3.framework, panel=b3.source_panel)
+    files = write_workbook_tables(tmp_path / "zh", screened, "csv", lang="zh")
+    about = pd.read_csv(files["about"]).set_index("table")["description"]
+    assert about["screen.summary.csv"] == "步骤 screen 记录的表 summary"
+
+
 def test_export_format_from_the_command_line(tmp_path):
     (tmp_path / "single.yaml").write_text(SINGLE)
     recipe = str(tmp_path / "single.yaml")

@@ -982,3 +982,113 @@ def test_inverse_together_outside_an_upper_bound_of_the_domain():
     assert r["status"].item() == "unreachable" and np.isnan(r["change_pct"].item())
     assert r["reason"].item() == ("would need a change of 53.3333 %, outside the feasible "
                                   "range [-100, 20] % of these indicators' values")
+
+
+def test_inverse_lists_a_reachable_answer_before_one_the_rebuild_does_not_confirm():
+    """Six units; a = 1..5, 100 is winsorised before imputation (100 -> 5, the cap 5), b's
+    u2 is missing (mean-imputed), c = 1, 0, 40, 10, 20, 30. The normalisation's input is the
+    imputed data, so the question is answered on it: min-max bounds a 1-5, b -6..-1
+    (oriented), c 0-40. u1 (a 1, b 6, c 1) scores a 0, b 0, c 2.5: index 0.5 x 2.5 = 1.25.
+    Index 20 needs +18.75: via c +37.5 points / 2.5 per t = +15 t -> c = 16 (+1500 %),
+    reachable; via a +150 points / 25 per t = +6 t -> a = 7 (+600 %), but re-running the
+    recipe caps a at the baseline's winsorisation bound 5 (score 100): index 12.5 + 1.25 =
+    13.75, not verified. The reachable answer comes first although its change is larger."""
+    df = pd.DataFrame({"unit": [f"u{i}" for i in range(1, 7)], "period": 2020,
+                       "a": [1.0, 2, 3, 4, 5, 100], "b": [6.0, np.nan, 4, 3, 2, 1],
+                       "c": [1.0, 0, 40, 10, 20, 30]})
+    b = toy_build(steps=[{"step": "treat"}, {"step": "impute", "method": "mean"},
+                         {"step": "normalise"}, {"step": "aggregate"}],
+                  panel=Panel.from_wide(df, unit="unit", period="period"))
+    assert index_of(b, "u1") == pytest.approx(1.25, abs=1e-12)
+    r = required_change(b, "u1", score=20.0, indicators=["a", "c"])
+    assert r["indicators"].tolist() == ["c", "a"]
+    assert r["status"].tolist() == ["reachable", "not verified"]
+    assert r["value_needed"].tolist() == pytest.approx([16.0, 7.0], rel=1e-13)
+    assert r["change_pct"].tolist() == pytest.approx([1500.0, 600.0], rel=1e-12)
+    assert r["verified"].tolist() == [True, False]
+    assert r["achieved_score"].tolist() == pytest.approx([20.0, 13.75], abs=1e-9)
+    # rank 5: the others score u2 (a 25, b 3.2 imputed -> 56, c 0) (25 + 3 x 56)/8 = 24.125,
+    # u4 44.375, u5 67.5, u3 71.25, u6 (a 5 capped, b 1, c 30) 87.5; rank 5 needs 24.125:
+    # via c +45.75 points -> c = 19.3; via a +183 points -> a = 8.32, capped at 5 when
+    # re-run: 13.75, rank 6 (a finite rank, but not the one asked)
+    r = required_change(b, "u1", rank=5, indicators=["a", "c"])
+    assert r["status"].tolist() == ["reachable", "not verified"]
+    assert r["value_needed"].tolist() == pytest.approx([19.3, 8.32], rel=1e-8)
+    assert r["achieved_rank"].tolist() == [5, 6]
+
+
+def test_inverse_root_finding_takes_the_first_root_of_the_doubling_grid():
+    """An unbounded side is searched on the grid step x 1, 2, 4, ...: with
+    f(t) = (t - 0.005)(t - 0.015)(t - 0.03) (f(0) < 0, step 0.01) the first grid point
+    0.01 already has f >= 0, so the root sought is 0.005 -- not 0.03, the root a grid
+    starting at 0.02 (where f < 0 again) would find."""
+    from gipro.scenario.inverse import _solve
+
+    def f(t):
+        t = np.asarray(t, dtype=float)
+        return (t - 0.005) * (t - 0.015) * (t - 0.03)
+
+    t, solver = _solve(f, 0.0, np.inf, 0.01)
+    assert solver == "brentq" and t == pytest.approx(0.005, abs=1e-12)
+    # a root just past a doubling point (0.02): the interval (0.02, 0.04) is refined on a
+    # grid of 32 and the root lies before its first point 0.020625: Brent's method between
+    # 0.02 and 0.020625 gives 0.0201, not the grid point
+    t, _ = _solve(lambda t: np.asarray(t, dtype=float) - 0.0201, 0.0, np.inf, 0.01)
+    assert t == pytest.approx(0.0201, abs=1e-12)
+
+
+def test_inverse_model_scores_each_candidate_of_a_batch_with_an_infeasible_one():
+    """Range [1, 100], IDX = geometric mean of D1, D2 (as in
+    test_inverse_by_root_finding_for_geometric_aggregation); u1 scores 1 everywhere. Three
+    candidate values of c at once: 15 scores 1 + 99 x 10/20 = 50.5 (IDX sqrt(50.5)); -100
+    scores 1 + 99 x (-105)/20 < 0, where the geometric mean cannot be computed: those rows
+    are NaN, and the feasible candidate between them keeps its own scores."""
+    from gipro.scenario.inverse import _Model
+
+    b = toy_build(steps=[{"step": "normalise", "range": [1, 100]},
+                         {"step": "aggregate", "by_level": {3: "geometric"}}])
+    model = _Model(b, "u1", 2020, "IDX", False)
+    j = model.codes.index("c")
+    y, out = model.evaluate({j: np.array([-100.0, 15.0, -100.0])})
+    assert y[1].tolist() == pytest.approx([1.0, 1.0, 50.5], rel=1e-14)
+    assert out[1, model.col["IDX"]] == pytest.approx(np.sqrt(50.5), rel=1e-14)
+    assert np.isnan(y[[0, 2]]).all() and np.isnan(out[[0, 2]]).all()
+
+
+def test_inverse_together_with_clipping_stops_at_the_worst_baseline_value():
+    """clip: scores stay within the baseline's bounds. u1 (a 10, b 4, c 5) is worst on every
+    indicator. a and b x (1 + p): raising them raises a but worsens b, which stays at 0
+    (clipped): 0.125 x 5 x 10 p = 10 -> p = +160 %. Lowering them: a stays at 0 (clipped),
+    b improves: 0.375 x 100 x (4 - 4 (1 + p))/3 = -50 p = 10 -> p = -20 % (b = 3.2), the
+    nearer. The linear formula that ignores the clipping of a would give
+    10 / (6.25 - 50) = -22.86 %."""
+    b = toy_build()
+    r = required_change(b, "u1", score=10.0, together=["a", "b"], clip=True)
+    assert r["status"].item() == "reachable" and r["solver"].item() == "brentq"
+    assert r["change_pct"].item() == pytest.approx(-20.0, rel=1e-9)
+    assert r["verified"].item() and r["achieved_score"].item() == pytest.approx(10.0, abs=1e-9)
+
+
+def test_inverse_together_past_a_truncating_goalpost_is_found_by_root_finding():
+    """Goalposts truncating (as in test_inverse_closed_form_on_goalposts): u1 scores a 25,
+    b 20, c 10, IDX 15.625. a and c x (1 + p): a's score 25 (1 + p) stops at 100 from
+    p = 3 (a = 40), c's 10 (1 + p) at 100 from p = 9. Index 45: the linear formula gives
+    p = 29.375 / (0.125 x 25 + 0.5 x 10) = 361.5 %, past a's goalpost; with a at 100,
+    IDX = ((100 + 60)/4 + 10 (1 + p))/2 = 45 -> p = 400 % (a 50, c 25)."""
+    g = goalposts_build(toy_panel())
+    r = required_change(g, "u1", score=45.0, together=["a", "c"])
+    assert r["status"].item() == "reachable" and r["solver"].item() == "brentq"
+    assert r["change_pct"].item() == pytest.approx(400.0, rel=1e-9)
+    assert r["verified"].item()
+
+
+def test_inverse_closed_form_one_unit_below_a_truncating_goalpost():
+    """c = 49.5 for u1, goalposts (0, 50) truncating: c scores 99, a 25, b 20 (as in
+    test_inverse_closed_form_on_goalposts): IDX = (21.25 + 99)/2 = 60.125. Index 60.25 needs
+    +0.25 points on c at 2 per t: c = 49.625, still the closed form (the kernel's slope over
+    one unit, 49.5 -> 50.5, crosses the goalpost, so it cannot be the cross-check)."""
+    g = goalposts_build(with_u1(c=49.5))
+    assert index_of(g, "u1") == pytest.approx(60.125, abs=1e-12)
+    r = required_change(g, "u1", score=60.25, indicators=["c"])
+    assert r["solver"].item() == "closed form" and r["status"].item() == "reachable"
+    assert r["value_needed"].item() == pytest.approx(49.625, rel=1e-13)

@@ -702,10 +702,14 @@ def main(argv: list[str] | None = None) -> int:
     work = scratch_copy(args.rev)
     if args.all_tests:
         files = [str(f.relative_to(work)) for f in sorted((work / "tests").glob("test_*.py"))]
+        # the doctests of every traced module, so that one baseline serves each of them
+        for t in sorted({rel, *(str(Path(t)) for t in args.trace_targets or [])}):
+            if ">>>" in (work / t).read_text(encoding="utf-8"):
+                files.append(t)
     else:
         files = args.tests or importing_tests(dotted, work)
-    if ">>>" in source:
-        files = [*files, rel]
+        if ">>>" in source:
+            files = [*files, rel]
     os.environ.setdefault("GIPRO_SHARED", str(ROOT.parent / "shared"))
     target = work / rel
     print(f"{dotted}: {len(mutants)} mutants ({len(equiv.keys() & by_id.keys())} equivalent), "

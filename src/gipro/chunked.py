@@ -91,9 +91,9 @@ __all__ = ["CHUNKED_NOTE", "ChunkedBuild", "apply_block", "read_column", "transf
            "write_block"]
 
 #: The note of every step of a chunked build (what is not made, and why).
-CHUNKED_NOTE = ("run chunked over units on a Dask cluster: the step's notes and tables that "
-                "read every value (details/) are not made; run the build in one process for "
-                "them")
+CHUNKED_NOTE = ("run chunked over units on a Dask cluster: the step's notes that list units and "
+                "its tables of every value changed (details/) are not made; run the build in "
+                "one process for them")
 
 #: Rows per part of the results when a code's rows are written.
 RESULT_ROWS = 1_000_000
@@ -283,6 +283,7 @@ class ChunkedBuild:
         self.records: tuple[Record, ...] = ()
         self.seconds: dict[str, float] = {}
         self._parts: dict[str, Path] = {}
+        self.context: StepContext | None = None
         #: the last period's scores and ranks of the index and its dimensions (write)
         self._ranking: tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
         self._ran = False
@@ -390,6 +391,7 @@ class ChunkedBuild:
         self.weights = dict(state.weights)
         self.excluded = [dict(r) for r in state.excluded]
         ctx = stepper.context(state)
+        self.context = ctx
         self.log = []
         for r in state.records:
             spec = self.recipe.steps[r.position]
@@ -399,6 +401,24 @@ class ChunkedBuild:
         self.input_notes += [n for n in variable_notes(
             self.framework, self.recipe, self.source_panel.indicator_codes, self.records)
             if n not in self.input_notes]
+
+    @property
+    def is_run(self) -> bool:
+        return self._ran
+
+    @property
+    def result_codes(self) -> list[str]:
+        """The codes of :meth:`results`, in its order (index first).
+
+        Raises
+        ------
+        InputError
+            Not written yet.
+        """
+        if not self._parts:
+            raise InputError("the results of a chunked build are read from its outputs: "
+                             "call .write(folder) first")
+        return list(self._parts)
 
     def require_run(self) -> None:
         """Raise unless the build has been run.
@@ -418,6 +438,31 @@ class ChunkedBuild:
             if entry.output in self.datasets and entry.step != "weight":
                 return self.datasets[entry.output]
         return self.datasets["raw"]
+
+    def details(self) -> dict[str, pd.DataFrame]:
+        """The small step tables of ``details/`` a chunked build makes, by
+        ``<step name>.<table>`` (:meth:`gipro.steps.base.StepSpec.chunked_tables`: e.g.
+        ``treat.summary``, per period and indicator), computed on the cluster (the passes
+        over the data they need). The tables of every value changed are not made.
+
+        Raises
+        ------
+        InputError
+            Not run yet.
+        """
+        self.require_run()
+        assert self.context is not None  # (set by run)
+        out: dict[str, pd.DataFrame] = {}
+        with compute_on(self.client):
+            for r in self.records:
+                if r.skipped or r.result is None or r.input not in self.datasets \
+                        or r.output not in self.datasets:
+                    continue
+                spec = self.recipe.steps[r.position]
+                tables = spec.chunked_tables(self.context, r.name, r.result.plan, r.result.fit,
+                                             self.datasets[r.input], self.datasets[r.output])
+                out.update({f"{r.name}.{k}": t for k, t in tables.items()})
+        return out
 
     def weights_used(self, dataset: str) -> dict[str, dict[str, float]] | None:
         """As :meth:`gipro.Build.weights_used`."""
@@ -448,10 +493,7 @@ class ChunkedBuild:
         """
         import pyarrow.parquet as pq
 
-        if not self._parts:
-            raise InputError("the results of a chunked build are read from its outputs: "
-                             "call .write(folder) first")
-        wanted = [c for c in self._parts if codes is None or c in set(codes)]
+        wanted = [c for c in self.result_codes if codes is None or c in set(codes)]
         if not wanted:
             raise InputError(f"no code of {list(codes or [])} in the build's final data set")
         filters: list[tuple[str, str, Any]] = []
@@ -478,7 +520,8 @@ class ChunkedBuild:
 
     def write(self, out_dir: str | Path, format: str = "parquet", *, lang: str = "en",
               ranking: bool = False, stages: str = "stages", kind: str = "build",
-              tables: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Path]:
+              tables: Mapping[str, pd.DataFrame] | None = None,
+              details: str | None = "details") -> dict[str, Path]:
         """Write the outputs of :meth:`gipro.Build.write` in Parquet: ``results.parquet/``
         and ``stages/<data set>.parquet/`` as folders of part files (one per code, one per
         block of units), ``weights.parquet``, ``exclusions.parquet``, ``recipe.yaml``,
@@ -491,6 +534,8 @@ class ChunkedBuild:
         results, as ``gipro export`` writes them), ``kind`` the output folder's kind
         (:func:`gipro.tables.output_folder`) and ``tables`` more tables to write as
         ``<key>.parquet`` (small ones, made in this process: the export's framework, log...).
+        ``details`` is the folder of the small step tables (:meth:`details`; ``None``: not
+        written).
 
         Raises
         ------
@@ -507,9 +552,11 @@ class ChunkedBuild:
         extra = dict(tables or {})
         for key in extra:
             output_name(key, "table")
+        steps = {} if details is None else self.details()  # (small: made before any file)
         top = ["results.parquet", "weights.parquet", "exclusions.parquet", "recipe.yaml",
                "log.yaml", *(_inside(stages, f"{n}.parquet") for n in self.kept()),
-               *(["ranking.parquet"] if ranking else []), *(f"{k}.parquet" for k in extra)]
+               *(["ranking.parquet"] if ranking else []), *(f"{k}.parquet" for k in extra),
+               *(_inside(details or "", f"{k}.parquet") for k in steps)]
         with recording_inputs(self.inputs), output_folder(out, kind=kind) as folder:
             folder.check([out / t for t in top])  # before any work: nothing of the user's
             tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
@@ -519,6 +566,10 @@ class ChunkedBuild:
                 t0 = time.perf_counter()
                 with compute_on(self.client):
                     files = self._write(tmp, lang, tmp / stages)
+                for key, table in steps.items():
+                    (tmp / (details or "")).mkdir(exist_ok=True)
+                    files[_inside(details or "", key)] = write_table(
+                        table, tmp / (details or "") / key, "parquet")
                 for key, table in extra.items():
                     if key in files:  # (the export's log table beside log.yaml)
                         moved = files.pop(key)

@@ -148,6 +148,35 @@ Scheduler = Annotated[str | None, typer.Option(
 MemoryLimit = Annotated[str | None, typer.Option(
     "--memory-limit", help="Memory limit of each local worker, e.g. 1GB (with --workers).")]
 
+#: Why each command that rebuilds a recipe does not run on a Dask cluster (docs: Big panels):
+#: its ``--workers`` / ``--scheduler`` (hidden options) are refused with this reason.
+NOT_ON_CLUSTER = {
+    "progress": "its tables (yearly changes, contributions, leading factors) read every data "
+                "set of every period from base to end in one process; the scores and ranks of "
+                "every period of a big build are in results.parquet of gipro run or gipro "
+                "export with --workers",
+    "remove": "it rebuilds the recipe once per element and ranks every unit in one process",
+    "scenario": "its scenarios and questions re-run the build on changed data in one process",
+    "coherence": "its correlations, Cronbach's alpha and PCA read every unit's values in one "
+                 "process",
+    "report": "a report shows every unit's scores and charts, made in one process",
+    "chart": "a chart is drawn from the whole build in one process",
+    "stats": "its statistics and flags (collinear pairs) read every unit's values in one "
+             "process",
+}
+NoWorkers = Annotated[int | None, typer.Option(hidden=True)]
+NoScheduler = Annotated[str | None, typer.Option(hidden=True)]
+
+
+def _not_on_cluster(command: str, workers: int | None, scheduler: str | None) -> None:
+    """A usage error for ``--workers`` / ``--scheduler`` of a command that does not run on a
+    Dask cluster, naming the command and why (:data:`NOT_ON_CLUSTER`)."""
+    if workers is not None or scheduler is not None:
+        raise typer.BadParameter(f"gipro {command} does not run on a Dask cluster: "
+                                 f"{NOT_ON_CLUSTER[command]}; run it without --workers / "
+                                 "--scheduler", param_hint="'--workers' / '--scheduler'")
+
+
 Lang = Annotated[str, typer.Option("--lang", callback=_set_lang,
                                    help="Language of the report, the chart labels and what "
                                    "the command prints: "
@@ -524,10 +553,13 @@ def progress(
     excel: ExcelOpt = None,
     lang: Lang = "en",
     table_format: TableFormat = "csv",
+    workers: NoWorkers = None,
+    scheduler: NoScheduler = None,
 ) -> None:
     """Progress between two periods: index, sub-index and indicator changes, improver counts
     and leading factors of change, written as CSV (or Parquet) tables, with a printed
     summary."""
+    _not_on_cluster("progress", workers, scheduler)
     from .build import Build
     from .progress import report
 
@@ -824,9 +856,12 @@ def coherence(
         callback=_one_of(("pearson", "spearman")))] = "pearson",
     lang: Lang = "en",
     table_format: TableFormat = "csv",
+    workers: NoWorkers = None,
+    scheduler: NoScheduler = None,
 ) -> None:
     """Statistical coherence audit: correlations with flags and p-values, Cronbach's alpha and
     PCA per group, each indicator's main effect on the index next to its weight."""
+    _not_on_cluster("coherence", workers, scheduler)
     from . import coherence as _coh
     from .build import Build
     from .tables import output_folder, write_table
@@ -887,9 +922,7 @@ def sensitivity(
     table_format: TableFormat = "csv",
 ) -> None:
     """Uncertainty and Sobol sensitivity analysis of the ranks."""
-    if workers is not None and scheduler is not None:
-        raise typer.BadParameter("give --workers or --scheduler, not both",
-                                 param_hint="'--workers' / '--scheduler'")
+    _on_cluster(workers, scheduler, None)  # (usage errors)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .build import Build
@@ -1020,8 +1053,11 @@ def report_cmd(
         "--sobol", help="CSV with input, S1, ST \\[, S1_conf, ST_conf] (sensitivity "
         "analysis).")] = None,
     excel: ExcelOpt = None,
+    workers: NoWorkers = None,
+    scheduler: NoScheduler = None,
 ) -> None:
     """Write one self-contained HTML report of a recipe's build (opens offline)."""
+    _not_on_cluster("report", workers, scheduler)
     from .build import Build
     from .progress import report
     from .report import report_for_build
@@ -1073,15 +1109,23 @@ def compare_cmd(
     top: Annotated[int, typer.Option(min=1, help="Units to print (largest rank moves).")
                    ] = 10,
     lang: Lang = "en",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    memory_limit: MemoryLimit = None,
 ) -> None:
     """Score and rank differences of two recipes' builds per unit, period and code (COINr's
     compare_coins): rank_improvement > 0 = the unit moved up in the second build."""
     from .build import Build
     from .compare import compare
 
+    chunked = _on_cluster(workers, scheduler, memory_limit)
     try:
-        a, b = Build(recipe_a).run(), Build(recipe_b).run()
-        diff = compare(a, b)
+        if chunked:
+            a, diff, out = _compare_chunked(recipe_a, recipe_b, out, code, workers, scheduler,
+                                            memory_limit)
+        else:
+            a, b = Build(recipe_a).run(), Build(recipe_b).run()
+            diff = compare(a, b)
         code = code or a.framework.root
         if code not in set(diff["code"]):
             raise InputError(f"code {code!r} is not in both builds' results",
@@ -1091,7 +1135,8 @@ def compare_cmd(
         if period not in shared:
             raise InputError(f"period {period} is not in both builds",
                              [f"periods: {', '.join(map(str, shared))}"])
-        out = _write_table_file(diff, out)
+        if not chunked:
+            out = _write_table_file(diff, out)
     except GiproError as exc:
         _fail(exc)
         return
@@ -1118,6 +1163,49 @@ def compare_cmd(
     _say(_t("cli_wrote_every", path=out))
 
 
+def _compare_chunked(recipe_a: str, recipe_b: str, out: Path, code: str | None,
+                     workers: int | None, scheduler: str | None, memory_limit: str | None):
+    """gipro compare on a Dask cluster: both builds chunked over units, written to hidden
+    folders beside ``out`` (removed at the end), their differences written to ``out`` code by
+    code (:func:`gipro.compare.compare_parts`: one code's rows in this process at a time);
+    returns the first build, the differences of the code to print (default: the index) and
+    the file written."""
+    import shutil
+    import uuid
+
+    import pandas as pd
+
+    from .chunked import ChunkedBuild
+    from .cluster import connect
+    from .compare import compare_parts
+    from .recipe import load_recipe
+
+    work = [out.parent / f".{out.name}.{side}-{uuid.uuid4().hex[:8]}" for side in "ab"]
+    try:
+        with connect(workers=workers, scheduler=scheduler, memory_limit=memory_limit) as client:
+            builds = []
+            for recipe, folder in zip((recipe_a, recipe_b), work, strict=True):
+                # only the raw data set and the results written: compare reads the results
+                lean = load_recipe(recipe).model_copy(update={"keep": ["raw"]})
+                with ChunkedBuild(lean, client=client) as build:  # (results read from folder)
+                    build.run().write(folder)
+                builds.append(build)
+        a, b = builds
+        shown = code or a.framework.root
+        seen: list[pd.DataFrame] = []  # the printed code's rows; one row of each other code
+
+        def parts():
+            for part in compare_parts(a, b):
+                seen.append(part if shown in set(part["code"]) else part.head(1))
+                yield part
+
+        out = _write_table_file(parts(), out)
+        return a, pd.concat(seen, ignore_index=True), out
+    finally:
+        for folder in work:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 @app.command("remove", epilog=f"Docs: {docs_url('robustness')}")
 def remove_cmd(
     recipe: RecipeArg = None,
@@ -1129,9 +1217,12 @@ def remove_cmd(
         "gipro-remove.csv"),
     period: Annotated[int | None, typer.Option(help="Period (default: last).")] = None,
     lang: Lang = "en",
+    workers: NoWorkers = None,
+    scheduler: NoScheduler = None,
 ) -> None:
     """Rebuild without each element of a level in turn (weight 0) and report the mean and
     largest absolute rank shift of the index (COINr remove_elements)."""
+    _not_on_cluster("remove", workers, scheduler)
     from .build import Build
     from .sensitivity import remove_elements
 
@@ -1189,6 +1280,10 @@ def export_cmd(
             raise typer.BadParameter(f"gipro export on a Dask cluster writes Parquet (folders "
                                      f"of parts), not {table_format}: --format parquet, or "
                                      "leave --format out", param_hint="'--format'")
+        if out is not None and out.suffix.lower() in EXCEL_SUFFIXES:
+            raise typer.BadParameter(f"{out.name!r}: gipro export on a Dask cluster writes a "
+                                     "folder of Parquet tables; give a folder",
+                                     param_hint="'--out'")
         if base is not None or end is not None:
             raise typer.BadParameter("gipro export on a Dask cluster makes no progress tables "
                                      "(they read every period in one process): leave out "
@@ -1237,8 +1332,8 @@ def _export_chunked(recipe: str | None, folder: Path, workers: int | None,
 
     try:
         with connect(workers=workers, scheduler=scheduler, memory_limit=memory_limit) as client:
-            build = ChunkedBuild(recipe, client=client).run()
-            files = write_chunked_tables(folder, build, lang=_LANG["lang"])
+            with ChunkedBuild(recipe, client=client) as build:  # (a CSV's partition deleted)
+                files = write_chunked_tables(folder, build.run(), lang=_LANG["lang"])
     except GiproError as exc:
         _fail(exc)
         return
@@ -1272,9 +1367,12 @@ def chart_cmd(
                                                help="Height in pixels.")] = None,
     scale: Annotated[float, typer.Option(
         help="Resolution factor (2 for print; at most 10).", callback=_scale)] = 1.0,
+    workers: NoWorkers = None,
+    scheduler: NoScheduler = None,
 ) -> None:
     """Save one chart of a build's report as a titled static image (needs the images extra,
     pip install "gipro\\[images]", and Chromium)."""
+    _not_on_cluster("chart", workers, scheduler)
     from .build import Build
     from .report import build_chart, save_image
 
@@ -1309,9 +1407,12 @@ def scenario_cmd(
     excel: ExcelOpt = None,
     lang: Lang = "en",
     table_format: TableFormat = "csv",
+    workers: NoWorkers = None,
+    scheduler: NoScheduler = None,
 ) -> None:
     """What-if scenarios, target attainment and the change needed to reach a goal: comparison
     tables as CSV and a printed summary."""
+    _not_on_cluster("scenario", workers, scheduler)
     from .scenario import load_scenarios
     from .scenario.evaluate import Evaluation
     from .scenario.runner import run_file
@@ -1458,11 +1559,14 @@ def stats_cmd(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", callback=_table_file,
         help="Also write the table to this file (.csv, or .parquet).")] = None,
+    workers: NoWorkers = None,
+    scheduler: NoScheduler = None,
 ) -> None:
     """Indicator statistics (COINr get_stats): availability, min, max, mean, sd, skew,
     kurtosis, zeros, distinct values; flags for low availability, many zeros, few distinct
     values, outliers (|skew| > 2 and kurtosis > 3.5), constant columns and collinear pairs
     (|r| > 0.9 within a group)."""
+    _not_on_cluster("stats", workers, scheduler)
     from .build import Build
     from .stats import indicator_stats
 
@@ -1543,9 +1647,7 @@ def gtfp_cmd(
 ) -> None:
     """Green total-factor productivity: DEA with undesirable outputs and the
     Malmquist-Luenberger or Luenberger index (efficiency.csv, productivity.csv)."""
-    if workers is not None and scheduler is not None:
-        raise typer.BadParameter("give --workers or --scheduler, not both",
-                                 param_hint="'--workers' / '--scheduler'")
+    _on_cluster(workers, scheduler, None)  # (usage errors)
     from .gtfp import load_spec, run
 
     try:

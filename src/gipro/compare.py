@@ -11,6 +11,7 @@ improvement is the first rank minus the second, so **positive = the unit moved u
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from .errors import InputError
@@ -19,8 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .build import Build
+    from .chunked import ChunkedBuild
 
-__all__ = ["COLUMNS", "compare"]
+__all__ = ["COLUMNS", "compare", "compare_parts"]
 
 #: Columns of :func:`compare`, in order.
 COLUMNS = ["unit", "period", "code", "level", "score_a", "score_b", "score_diff",
@@ -74,12 +76,52 @@ def compare(a: Build, b: Build, *, codes: list[str] | None = None) -> pd.DataFra
     """
     import pandas as pd  # here, so that `import gipro` does not load pandas
 
+    _check_run(a, b)
+    ra, rb = a.results(), b.results()
+    in_b = set(pd.unique(rb["code"]))  # once, not per code (arrow strings iterate slowly)
+    common = _common([c for c in pd.unique(ra["code"]) if c in in_b], codes)
+    return _differences(ra, rb, common)
+
+
+def compare_parts(a: ChunkedBuild, b: ChunkedBuild, *, codes: Sequence[str] | None = None
+                  ) -> Iterator[pd.DataFrame]:
+    """:func:`compare` of two builds chunked over units on a Dask cluster, one code at a
+    time (the index first, as :func:`compare` orders its rows): only one code's results of
+    each build are in this process at once.
+
+    Parameters
+    ----------
+    a, b : ChunkedBuild
+        Two run builds, written (:meth:`gipro.chunked.ChunkedBuild.write`): their results
+        are read back from their outputs.
+    codes : sequence of str, optional
+        As :func:`compare`.
+
+    Yields
+    ------
+    pandas.DataFrame
+        The rows of :func:`compare` of one code; concatenated, :func:`compare`'s table.
+
+    Raises
+    ------
+    InputError
+        As :func:`compare`; a build not written yet.
+    """
+    _check_run(a, b)
+    in_b = set(b.result_codes)
+    common = _common([c for c in a.result_codes if c in in_b], codes)
+    for code in common:
+        yield _differences(a.results(codes=[code]), b.results(codes=[code]), [code])
+
+
+def _check_run(a: Build | ChunkedBuild, b: Build | ChunkedBuild) -> None:
     for label, build in (("first", a), ("second", b)):
         if not build.is_run:
             raise InputError(f"the {label} build has not been run yet; call .run() first")
-    ra, rb = a.results(), b.results()
-    in_b = set(pd.unique(rb["code"]))  # once, not per code (arrow strings iterate slowly)
-    common = [c for c in pd.unique(ra["code"]) if c in in_b]
+
+
+def _common(common: list[str], codes: Sequence[str] | None) -> list[str]:
+    """The codes compared: ``codes`` (each in both builds' results) or every shared one."""
     if codes is not None:
         unknown = [c for c in codes if c not in common]
         if unknown:
@@ -88,6 +130,13 @@ def compare(a: Build, b: Build, *, codes: list[str] | None = None) -> pd.DataFra
         common = list(codes)
     if not common:
         raise InputError("the two builds have no code in common")
+    return common
+
+
+def _differences(ra: pd.DataFrame, rb: pd.DataFrame, common: list[str]) -> pd.DataFrame:
+    """The rows of :func:`compare` of the ``common`` codes of two results tables."""
+    import pandas as pd
+
     keys = ["unit", "period", "code"]
     left = ra[ra["code"].isin(common)].rename(columns={"score": "score_a", "rank": "rank_a"})
     right = rb[rb["code"].isin(common)].rename(columns={"score": "score_b", "rank": "rank_b"})

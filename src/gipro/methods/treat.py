@@ -222,7 +222,10 @@ def _shaped(x: np.ndarray, method: str, lo: np.ndarray, hi: np.ndarray, lam: np.
     r"""The transform ``method`` of ``x`` with given column minimum ``lo``, maximum ``hi`` and
     Box-Cox :math:`\lambda` (broadcast to ``x``): the one home of the formulas, used when the
     parameters are learnt (:func:`log_ct`, :func:`boxcox`, :func:`treat`) and when they are
-    given (:func:`apply_fitted`)."""
+    given (:func:`apply_fitted`); ``identity``: ``x`` itself (the statistics of values
+    already treated)."""
+    if method == "identity":
+        return x
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "log_ct":  # no range (constant, or one value): NaN, not ln 0 = -inf
             return np.where(hi > lo, np.log(x - lo + 0.01 * (hi - lo)), np.nan)

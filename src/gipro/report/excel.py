@@ -85,6 +85,11 @@ def _dataset_about(name: str) -> str:
     return f"data set {name!r}: unit, period and one column per code"
 
 
+def _step_table_about(key: str) -> str:
+    step, table = key.rsplit(".", 1)
+    return f"table {table!r} recorded by step {step!r}"
+
+
 def _framework_tab(build: Any) -> tuple[pd.DataFrame, str]:
     """The framework sheet of a run build (in memory or chunked): its nodes, names, units,
     directions and weights; ``unit_used`` where the normalise step received another unit."""
@@ -250,7 +255,7 @@ def workbook_tables(
         for step, fitted in build.fitted.items():
             for key, table in fitted.items():
                 if isinstance(table, pd.DataFrame):
-                    tabs[f"{step}.{key}"] = (table, f"table {key!r} recorded by step {step!r}")
+                    tabs[f"{step}.{key}"] = (table, _step_table_about(f"{step}.{key}"))
         rep = None
         if isinstance(progress, ProgressReport):
             rep = progress
@@ -547,8 +552,8 @@ def write_workbook_tables(
 CHUNKED_EXPORT_NOTE = (
     "on a cluster the export has no progress tables (progress_*, improvers, contributions, "
     "leading_factors: per-unit tables of every period from base to end, made in one process) "
-    "and no step tables (treat.*, impute.*: every value changed); run gipro export without "
-    "--workers / --scheduler for them")
+    "and no step tables of every value changed (treat.changes, impute.imputed...); run gipro "
+    "export without --workers / --scheduler for them")
 
 
 def write_chunked_tables(out_dir: str | Path, build: Any, *, lang: str = "en"
@@ -556,10 +561,11 @@ def write_chunked_tables(out_dir: str | Path, build: Any, *, lang: str = "en"
     """The tables of :func:`write_workbook_tables` (Parquet) for a build chunked over units
     on a Dask cluster (:class:`gipro.chunked.ChunkedBuild`): ``ranking``, one table per data
     set kept and ``results`` (folders of Parquet parts, written by the workers), ``weights``,
-    ``framework``, ``exclusions``, ``log``, ``sources`` and ``about``, with the columns of
-    the in-memory export. The progress and step tables are not made
-    (:data:`CHUNKED_EXPORT_NOTE`); the build's ``recipe.yaml`` and ``log.yaml`` are written
-    too, as by ``gipro run``.
+    ``framework``, ``exclusions``, the small step tables
+    (:meth:`gipro.chunked.ChunkedBuild.details`, e.g. ``treat.summary``), ``log``,
+    ``sources`` and ``about``, with the columns of the in-memory export. The progress tables
+    and the step tables of every value changed are not made (:data:`CHUNKED_EXPORT_NOTE`);
+    the build's ``recipe.yaml`` and ``log.yaml`` are written too, as by ``gipro run``.
 
     Parameters
     ----------
@@ -582,12 +588,14 @@ def write_chunked_tables(out_dir: str | Path, build: Any, *, lang: str = "en"
     """
     build.require_run()
     fw = build.framework
-    small = {"framework": _framework_tab(build), "log": _log_tab(build),
+    steps = {key: (t, _step_table_about(key)) for key, t in build.details().items()}
+    small = {"framework": _framework_tab(build), **steps, "log": _log_tab(build),
              "sources": _sources_tab(_build_sources(build))}
     about = {**({"ranking": _ranking_about(build)} if fw.root in build.final.codes else {}),
              **{name: _dataset_about(name) for name in build.kept()},
              "results": _BUILD_ABOUT["results"], "weights": _BUILD_ABOUT["weights"],
              "framework": small["framework"][1], "exclusions": _BUILD_ABOUT["exclusions"],
+             **{key: d for key, (_, d) in steps.items()},
              "log": small["log"][1], "sources": small["sources"][1]}
     tables = {"about": pd.DataFrame({"table": [f"{output_name(k, 'table')}.parquet"
                                                for k in about],
@@ -595,7 +603,7 @@ def write_chunked_tables(out_dir: str | Path, build: Any, *, lang: str = "en"
                                                      for k, d in about.items()]}),
               **{k: _plain_columns(t) for k, (t, _) in small.items()}}
     return build.write(out_dir, lang=lang, ranking=True, stages="", kind="export",
-                       tables=tables)
+                       tables=tables, details=None)
 
 
 def _plain_columns(df: pd.DataFrame) -> pd.DataFrame:

@@ -650,7 +650,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "xl_sheet": {"en": "sheet", "zh": "工作表"},
     "xl_content": {"en": "content", "zh": "内容"},
     "xl_dataset": {"en": "", "zh": "数据集 {name}：单元、时期及各代码一列"},
-    "xl_step_table": {"en": "", "zh": "步骤 {step} 记录的表 {key}"},
+    "xl_step_table": {"en": "", "zh": "步骤 {step} 记录的表 {table}"},
     "xl_park_table": {"en": "", "zh": "园区评价表 {name}（{name}.csv）"},
     "xl_other": {"en": "", "zh": "表 {name}"},
     "cli_gtfp_ineff": {"en": "Inefficiency ({what}): mean and units on the frontier per period",
@@ -1279,7 +1279,7 @@ def about_text(key: str, english: str, lang: str = "en") -> str:
         return translate("xl_dataset", lang, name=TERMS[f"d_{key}"][lang])
     if "." in key:
         step, _, table = key.partition(".")
-        return translate("xl_step_table", lang, step=step, key=table)
+        return translate("xl_step_table", lang, step=step, table=table)
     return translate("xl_park_table" if "_" in key else "xl_other", lang, name=key)
 
 

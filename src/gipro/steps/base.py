@@ -43,7 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
@@ -52,6 +52,9 @@ from ..dataset import DataSet
 from ..errors import GiproError, InputError, MethodError
 from ..suggest import near_match
 from ..units import dataset_units
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 #: Size of the input above which row-wise steps are transformed block by block of units.
 BLOCK_BYTES = 64 * 2**20
@@ -302,6 +305,14 @@ class StepSpec(BaseModel):
         """The notes of a chunked build's log that the step's plan and fit say without
         reading the values (the policies applied). Default: none."""
         return []
+
+    def chunked_tables(self, ctx: StepContext, name: str, plan: Any, fit: Any, ds: DataSet,
+                       out: DataSet) -> dict[str, pd.DataFrame]:
+        """The small tables of :meth:`explain` (per indicator and period, not per value) that
+        a chunked build can make from reductions over its blocks of units: ``ds`` and ``out``
+        are the step's input and output data sets, their values Dask arrays. Default: none
+        (``details/`` of a chunked build, docs/cluster.md)."""
+        return {}
 
     def fit_chunked(self, ctx: StepContext, plan: Any, x: Any) -> Any:
         """:meth:`fit` from Dask reductions over ``x`` (a Dask array of shape ``(P, U, K)``

@@ -70,6 +70,32 @@ class TreatFit:
 Fallback = Literal["log_ct", "log_ct_orig", "log", "boxcox", "none"]
 
 
+def _columns(block: np.ndarray, pooled: bool) -> np.ndarray:
+    """A block (P, U, K) in :func:`gipro.methods.treat.treat`'s layout (rows, columns):
+    pooled, the values of every period of a code in one column; else one column per period
+    and code (period first)."""
+    if pooled:
+        return block.reshape(-1, block.shape[-1])
+    p, u, k = block.shape
+    return block.transpose(1, 0, 2).reshape(u, p * k)
+
+
+def _shape_after(xs: Any, pooled: bool, sel: Any, kind: str, t_min: np.ndarray,
+                 t_max: np.ndarray, t_lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Skewness and kurtosis of the columns ``sel`` (:func:`_columns`) of ``xs``, a Dask
+    array (P, U, K) chunked over units, after the transform ``kind`` with the given
+    parameters (``identity``: as they are): two passes over the blocks
+    (:func:`gipro.methods.treat.transformed_sums`)."""
+    first = compute(reduce_blocks(
+        xs, lambda b, s: _tr.transformed_sums(_columns(b, pooled)[:, sel], kind, t_min, t_max,
+                                              t_lam), _first_join))[0]
+    tb, tm = _tr.transformed_mean(first)
+    second = compute(reduce_blocks(
+        xs, lambda b, s: _tr.transformed_sums(_columns(b, pooled)[:, sel], kind, t_min, t_max,
+                                              t_lam, tb, tm), np.add))[0]
+    return _tr.transformed_moments(first, second)
+
+
 def _first_join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Combine first passes of :func:`gipro.methods.treat.transformed_sums` (counts and sums
     add, largest magnitudes take the maximum)."""
@@ -297,10 +323,8 @@ class TreatStep(StepSpec):
         xs = x[..., plan.idx]
         pooled = plan.pooled
 
-        def columns(block: np.ndarray) -> np.ndarray:  # treat()'s layout: (rows, columns)
-            if pooled:
-                return block.reshape(-1, block.shape[-1])
-            return block.transpose(1, 0, 2).reshape(block.shape[1], p * block.shape[2])
+        def columns(block: np.ndarray) -> np.ndarray:
+            return _columns(block, pooled)
 
         t = _tr.extreme_groups(plan.winmax)
         ext = compute(reduce_blocks(xs, lambda b, s: _tr.column_extremes(columns(b), t),
@@ -312,14 +336,7 @@ class TreatStep(StepSpec):
 
         def transformed(sel: np.ndarray, kind: str, t_min: np.ndarray, t_max: np.ndarray,
                         t_lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            first = compute(reduce_blocks(
-                xs, lambda b, s: _tr.transformed_sums(columns(b)[:, sel], kind, t_min, t_max,
-                                                      t_lam), _first_join))[0]
-            tb, tm = _tr.transformed_mean(first)
-            second = compute(reduce_blocks(
-                xs, lambda b, s: _tr.transformed_sums(columns(b)[:, sel], kind, t_min, t_max,
-                                                      t_lam, tb, tm), np.add))[0]
-            return _tr.transformed_moments(first, second)
+            return _shape_after(xs, pooled, sel, kind, t_min, t_max, t_lam)
 
         summary = _tr.SummaryColumns(ext[0], big, mean, ext[3], ext[4], ext[5], ext[6], mid,
                                      transformed)
@@ -333,6 +350,35 @@ class TreatStep(StepSpec):
         # each column's minimum and maximum: what the forced transforms learn from
         ends = np.stack([summary.min, summary.max]).reshape(2, *col_shape).transpose(1, 0, 2)
         return self._fit_from(plan, res, ends)
+
+    def chunked_tables(self, ctx: StepContext, name: str, plan: TreatPlan, fit: TreatFit,
+                       ds: DataSet, out: DataSet) -> dict[str, pd.DataFrame]:
+        """``summary`` of :meth:`explain` (per period and indicator: skewness and kurtosis
+        before and after, values winsorised, status) from reductions over the blocks of
+        units: the values outside the caps counted, and the moments of the treated values
+        (two passes). ``changes`` (one row per value) is not made."""
+        if fit.source is not None:  # frozen: explain makes no summary either
+            return {}
+        codes = list(fit.codes)
+        idx = [ds.codes.index(c) for c in codes]
+        t = fit.treatment
+        mode, low, high = (np.asarray(a)[:, None, :] for a in (t.mode, t.low, t.high))
+
+        def outside(block: np.ndarray, start: int) -> np.ndarray:  # (2, P, K): high, low
+            with np.errstate(invalid="ignore"):
+                changed = np.where(mode == 1, np.subtract(block > high, block < low,
+                                                          dtype=np.int8), 0)
+            return np.stack([(changed == _tr.HIGH).sum(axis=1),
+                             (changed == _tr.LOW).sum(axis=1)])
+
+        high_n, low_n = compute(reduce_blocks(ds.values[..., idx], outside, np.add))[0]
+        n_cols = len(codes) * (1 if plan.pooled else len(ds.periods))
+        nan = np.full(n_cols, np.nan)
+        skew, kurt = _shape_after(out.values[..., idx], plan.pooled, slice(None), "identity",
+                                  nan, nan, nan)
+        shape = (1 if plan.pooled else len(ds.periods), len(codes))
+        return {"summary": self._summary(ds, codes, fit, skew.reshape(shape),
+                                         kurt.reshape(shape), high_n, low_n, plan.pooled)}
 
     # ------------------------------------------------------------------ explain
     def explain(self, ctx: StepContext, name: str, ds: DataSet, plan: TreatPlan, fit: TreatFit,
@@ -357,7 +403,9 @@ class TreatStep(StepSpec):
         yin = y.reshape(1, p * u, k) if pooled else y
         skew_after, kurt_after = _tr.skew_kurt(yin, axis=-2)
         changes = self._changes(ds, codes, x, y, changed, plan.winmax, fit.used, pooled)
-        summary = self._summary(ds, codes, fit, skew_after, kurt_after, changed, pooled)
+        summary = self._summary(ds, codes, fit, skew_after, kurt_after,
+                                (changed == _tr.HIGH).sum(axis=1),
+                                (changed == _tr.LOW).sum(axis=1), pooled)
         return self._notes(ds, codes, fit.labels, changed, pooled), {
             "changes": changes, "summary": summary}
 
@@ -409,13 +457,12 @@ class TreatStep(StepSpec):
             "reason": reason,
         })
 
-    def _summary(self, ds, codes, fit, skew_after, kurt_after, changed, pooled
+    def _summary(self, ds, codes, fit, skew_after, kurt_after, high, low, pooled
                  ) -> pd.DataFrame:
+        """The summary table; ``high``, ``low``: values winsorised per period and code."""
         periods = (np.array([f"{ds.periods[0]}-{ds.periods[-1]}"], dtype=object) if pooled
                    else np.array(ds.periods))
         n_p = len(periods)
-        high = (changed == _tr.HIGH).sum(axis=1)
-        low = (changed == _tr.LOW).sum(axis=1)
         if pooled:
             high, low = high.sum(axis=0, keepdims=True), low.sum(axis=0, keepdims=True)
         n_k = len(codes)
