@@ -676,3 +676,25 @@ def test_non_numeric_cells_of_every_part_as_in_memory(client, tmp_path, small_cs
     with pytest.raises(InputError) as chk:
         ChunkedBuild(recipe, client=client)
     assert str(chk.value) == str(mem.value)
+
+
+def test_plausibility_warnings_of_the_recipes_periods_and_indicators(client, tmp_path):
+    """With ``periods:`` and a data variable outside the framework, the warnings are of the
+    build's periods and indicators only, as in memory (a jump 2001-2002 is not warned of
+    when the recipe builds 2002-2003; nor one of the unused variable)."""
+    rng = np.random.default_rng(32)
+    x = rng.uniform(20.0, 80.0, size=(3, 9, 4))
+    x[0, 2, 0] *= 30.0  # u002 x0: 2001-2002 only
+    x[2, 4, 1] *= 30.0  # u004 x1: 2002-2003
+    extra = rng.uniform(20.0, 80.0, size=(3, 9))
+    extra[2, 1] *= 30.0
+    recipe = write_case(tmp_path, x, [{"step": "normalise"}, {"step": "aggregate"}],
+                        extra={"x9": extra})
+    spec = yaml.safe_load(recipe.read_text(encoding="utf-8"))
+    spec["periods"] = [2002, 2003]
+    recipe.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    build = gipro.run(recipe)
+    warned = [n for n in build.input_notes if n.startswith("WARNING")]
+    assert len(warned) == 1 and "x1 jumps" in warned[0] and "u004 2002-2003" in warned[0]
+    with ChunkedBuild(recipe, client=client, block_units=2) as chunked:
+        assert chunked.run().input_notes == build.input_notes

@@ -244,11 +244,15 @@ def block_cube(args: tuple[Any, ...], codes: Sequence[str], periods: Sequence[in
     return panel.select(units=units, indicators=list(codes)).cube(list(codes), list(periods))
 
 
-def block_plausibility(args: tuple[Any, ...], units: dict[str, str | None]
-                       ) -> PlausibilityHits:
-    """The values of one block that look wrong (a task):
-    :func:`gipro.panel.plausibility_hits` of the block's panel."""
-    return plausibility_hits(read_block(args), units)
+def block_plausibility(args: tuple[Any, ...], units: dict[str, str | None],
+                       periods: Sequence[int]) -> PlausibilityHits:
+    """The values of one block that look wrong (a task): :func:`gipro.panel.plausibility_hits`
+    of the block's panel of the build's periods and indicators (``units``: the measurement
+    unit of each), as an in-memory build checks its panel."""
+    panel = read_block(args)
+    have = set(panel.periods)
+    return plausibility_hits(panel.select(periods=[p for p in periods if p in have],
+                                          indicators=list(units)), units)
 
 
 def open_data(spec: DataSpec, base_dir: Path | None, known_groups: Sequence[str] = (),

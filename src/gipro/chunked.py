@@ -61,6 +61,7 @@ from .build import (
     LogEntry,
     check_observed,
     data_notes,
+    renew_variable_notes,
     result_columns,
     results_tables,
     unscored_rows,
@@ -364,10 +365,9 @@ class ChunkedBuild:
 
         measure = {c: fw.node(c).unit for c in fw.indicator_codes}
         hits = compute(*[delayed(block_plausibility, pure=False)(
-            self.panel.block_args(units), measure) for units in self.blocks])
+            self.panel.block_args(units), measure, self.periods) for units in self.blocks])
         self.input_notes += plausibility_notes(
-            functools.reduce(join_plausibility_hits, hits, {}),
-            self.source_panel.indicator_codes)
+            functools.reduce(join_plausibility_hits, hits, {}), list(measure))
 
     def _fraction_notes(self, raw: DataSet, pct: list[int], lo: np.ndarray, hi: np.ndarray
                         ) -> None:
@@ -398,9 +398,8 @@ class ChunkedBuild:
             notes = [] if r.skipped else [
                 CHUNKED_NOTE, *spec.chunked_notes(ctx, r.name, r.result.plan, r.result.fit)]
             self.log.append(ChunkedLogEntry(r, spec, notes))
-        self.input_notes += [n for n in variable_notes(
-            self.framework, self.recipe, self.source_panel.indicator_codes, self.records)
-            if n not in self.input_notes]
+        self.input_notes = renew_variable_notes(self.input_notes, variable_notes(
+            self.framework, self.recipe, self.source_panel.indicator_codes, self.records))
 
     @property
     def is_run(self) -> bool:
