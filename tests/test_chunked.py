@@ -698,3 +698,22 @@ def test_plausibility_warnings_of_the_recipes_periods_and_indicators(client, tmp
     assert len(warned) == 1 and "x1 jumps" in warned[0] and "u004 2002-2003" in warned[0]
     with ChunkedBuild(recipe, client=client, block_units=2) as chunked:
         assert chunked.run().input_notes == build.input_notes
+
+
+def test_a_user_file_inside_an_earlier_folder_of_parts_is_never_deleted(client, tmp_path):
+    """A second chunked write to the same folder replaces gipro's earlier folders of parts
+    (results.parquet/, stages/raw.parquet/) whole: a file the user put inside one of them
+    is refused before any work, and stays."""
+    recipe = write_case(tmp_path, panel(np.random.default_rng(61), 6, 2, 0.0),
+                        [{"step": "normalise"}, {"step": "aggregate"}])
+    with ChunkedBuild(recipe, client=client, block_units=4) as chunked:
+        chunked.run().write(tmp_path / "out")
+        for where in ("results.parquet", "stages/raw.parquet"):
+            mine = tmp_path / "out" / where / "notes.txt"
+            mine.write_text("mine", encoding="utf-8")
+            with pytest.raises(InputError, match=r"notes\.txt is in .* gipro did not write it"):
+                chunked.write(tmp_path / "out")
+            assert mine.read_text(encoding="utf-8") == "mine"
+            mine.unlink()
+        chunked.write(tmp_path / "out")  # gipro's own parts only: replaced
+        assert len(list((tmp_path / "out" / "results.parquet").iterdir())) > 1

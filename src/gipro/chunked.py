@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 import shutil
 import time
 import uuid
@@ -558,6 +559,8 @@ class ChunkedBuild:
                *(_inside(details or "", f"{k}.parquet") for k in steps)]
         with recording_inputs(self.inputs), output_folder(out, kind=kind) as folder:
             folder.check([out / t for t in top])  # before any work: nothing of the user's
+            for rel in top:  # nor in gipro's earlier folders of parts, replaced whole
+                check_parts_folder(out / rel)
             tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
             try:
                 tmp.mkdir()
@@ -789,6 +792,27 @@ def read_column(parts: Sequence[Path], code: str, n_periods: int, n_units: int) 
 def _inside(folder: str, name: str) -> str:
     """``folder/name`` (``name`` alone when ``folder`` is empty)."""
     return f"{folder}/{name}" if folder else name
+
+
+def check_parts_folder(path: Path) -> None:
+    """Refuse to replace ``path``, an earlier output that is a folder of Parquet parts,
+    when it holds anything but the part files gipro writes (``part-<n>.parquet``): a file
+    the user put there would be deleted with the folder.
+
+    Raises
+    ------
+    InputError
+        Naming the first such file.
+    """
+    if not path.is_dir() or path.is_symlink():
+        return
+    other = sorted(p for p in path.iterdir()
+                   if not (p.is_file() and re.fullmatch(r"part-\d+\.parquet", p.name)))
+    if other:
+        raise InputError(f"{other[0]} is in {path}, a folder of parts that gipro wrote and "
+                         "would replace, but gipro did not write it: gipro never deletes a "
+                         "file it did not write",
+                         ["move it out of the folder, or choose another --out folder"])
 
 
 def _move_in(src: Path, dest: Path) -> None:
