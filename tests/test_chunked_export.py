@@ -196,3 +196,20 @@ def test_run_on_a_cluster_writes_the_small_step_tables(client, tmp_path, treat):
                "treat.summary")
     assert (tmp_path / "mem" / "details" / "treat.changes.parquet").exists()
     assert not (tmp_path / "dk" / "details" / "treat.changes.parquet").exists()
+
+
+def test_export_honours_results_aggregates(client, case, tmp_path):
+    """``results: aggregates`` (a big build's choice): the export's results hold the
+    aggregates only, in memory and on a cluster alike (as results.parquet of gipro run)."""
+    from gipro.report import write_workbook_tables
+
+    spec = yaml.safe_load(case.read_text(encoding="utf-8"))
+    recipe = case.parent / "aggregates.yaml"
+    recipe.write_text(yaml.safe_dump({**spec, "results": "aggregates"}), encoding="utf-8")
+    mem = write_workbook_tables(tmp_path / "mem", gipro.run(recipe), "parquet",
+                                progress=False)
+    with ChunkedBuild(recipe, client=client, block_units=4) as build:
+        dk = write_workbook_tables(tmp_path / "dk", build.run(), "parquet")
+    ref = pd.read_parquet(mem["results"])
+    assert set(ref["code"].astype(str)) == {"IDX", "D0", "D1"}
+    same_table(pd.read_parquet(dk["results"]), ref, "results")

@@ -858,8 +858,7 @@ class Build:
             from .labels import with_names
 
             units = getattr(self.source_panel, "units", None)
-            codes = (None if self.recipe.results == "all" else
-                     [c for c in self.final.codes if c in set(self.framework.aggregate_codes)])
+            codes = self.recipe.result_codes(self.final.codes, self.framework.aggregate_codes)
             files["results"] = write_table(
                 (with_names(part, units, self.framework, lang)
                  for part in grouped(self.results_parts(codes))) if format == "csv"

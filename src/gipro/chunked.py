@@ -715,8 +715,7 @@ class ChunkedBuild:
 
         units = list(final.units)
         names = unit_labels(getattr(self.source_panel, "units", None), units, lang)
-        wanted = (None if self.recipe.results == "all" else  # as Build.write
-                  [c for c in codes if c in set(self.framework.aggregate_codes)])
+        wanted = self.recipe.result_codes(codes, self.framework.aggregate_codes)
         columns = result_columns(self.framework, final.units, final.periods, final.codes,
                                  self.weights_used(final.name), column, scored, wanted,
                                  by_period=True)

@@ -20,6 +20,7 @@ Each step has a ``name`` (default: its kind; names must be unique), an ``input``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -221,6 +222,15 @@ class Recipe(_Model):
 
     def step_names(self) -> list[str]:
         return [s.name or s.step for s in self.steps]
+
+    def result_codes(self, codes: Sequence[str], aggregates: Iterable[str]) -> list[str] | None:
+        """The codes of the results tables (``results.csv``, the export's ``results``) among
+        a build's final ``codes``: ``None`` (every one) with ``results: all``, else those in
+        ``aggregates`` (the framework's aggregate codes), in order."""
+        if self.results == "all":
+            return None
+        wanted = set(aggregates)
+        return [c for c in codes if c in wanted]
 
     def period_list(self, available: list[int]) -> list[int]:
         """The recipe's periods, checked against those ``available`` in the data.

@@ -245,9 +245,9 @@ def workbook_tables(
             tabs["ranking"] = (ranking_table(build, lang=lang), _ranking_about(build))
         for name, ds in build.datasets.items():
             tabs[name] = (ds.to_frame().reset_index(), _dataset_about(name))
-        tabs["results"] = (with_names(build.results(),
-                                      getattr(build.source_panel, "units", None), fw, lang),
-                           _BUILD_ABOUT["results"])
+        tabs["results"] = (with_names(build.results(build.recipe.result_codes(
+            build.final.codes, fw.aggregate_codes)), getattr(build.source_panel, "units", None),
+            fw, lang), _BUILD_ABOUT["results"])
         tabs["weights"] = (weights_table(build.framework, build.weights),
                            _BUILD_ABOUT["weights"])
         tabs["framework"] = _framework_tab(build)
