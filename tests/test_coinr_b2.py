@@ -44,6 +44,8 @@ def asem(shared_dir):
             {"step": "weight", "name": "opt", "method": "optimise", "level": 3, "output": "opt"},
             {"step": "weight", "name": "opt12", "method": "optimise", "level": 3,
              "target": {"Conn": 1, "Sust": 2}, "output": "opt12"},
+            {"step": "weight", "name": "opt2", "method": "optimise", "level": 3,
+             "target": {"Sust": 2}, "output": "opt2"},
         ],
     }
     return run(recipe, framework=fw), d
@@ -91,6 +93,10 @@ def test_b2_optimised_weights_one_to_two_not_reachable_without_negative_weight(a
     w = build.weights["opt12"].weights
     assert w["Conn"] == pytest.approx(0.0, abs=1e-6) and w["Sust"] == pytest.approx(1.0)
     assert "not reachable with non-negative weights" in " ".join(build.log[4].notes)
+    # a child left out of the target has importance 1: {Sust: 2} is the same 1:2 target
+    assert build.weights["opt2"].weights == build.weights["opt12"].weights
+    targets = {d["code"]: d["target"] for d in build.fitted["opt2"]["details"]}
+    assert targets == pytest.approx({"Conn": 1 / 3, "Sust": 2 / 3}, rel=1e-14)
 
 
 def test_b2_correlations_index_subindices(asem):

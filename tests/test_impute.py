@@ -333,3 +333,19 @@ def test_table_hook_per_period_and_refusals():
     with pytest.raises(MethodError, match=r"imputation function returned shape \(1, 1\), "
                                           r"expected \(2, 1\)"):
         imp.table(x, lambda t: t[:1])
+
+
+def test_impute_step_per_period_and_pooled_say_where_the_mean_is_taken():
+    """As test_mean_per_period_vs_pooled through the step: the gaps get 2 and 15 per period,
+    8.5 pooled, and the log says over which values."""
+    fw = Framework([{"code": "a", "parent": "IDX", "direction": 1}], [{"code": "IDX"}])
+    df = pd.DataFrame({"unit": ["u1", "u2", "u3"] * 2, "period": [1, 1, 1, 2, 2, 2],
+                       "a": [1.0, 3.0, NAN, 10.0, 20.0, NAN]})
+    panel = Panel.from_wide(df, unit="unit", period="period")
+    recipe = {"framework": "x", "data": {"dataset": "china_provinces"}}
+    for scope, filled, where in (("per_period", [2.0, 15.0], "over each period's units"),
+                                 ("pooled", [8.5, 8.5], "over all units and periods 1-2")):
+        b = run(recipe | {"steps": [{"step": "impute", "method": "mean", "scope": scope}]},
+                framework=fw, panel=panel)
+        assert b.data("imputed").loc["u3", "a"].tolist() == filled
+        assert any(f"mean of the indicator {where}" in n for n in b.log[0].notes), scope

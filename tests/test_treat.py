@@ -322,6 +322,19 @@ def test_step_pooled_scope_treats_all_periods_together():
     assert b2.data("treated").loc[("u4", 2003), "a"] == 13.0
     summ = b2.fitted["treat"]["summary"]
     assert summ["period"].tolist() == [2000, 2001, 2002, 2003]
+    # the notes say per period and name the period of each winsorised point; pooled, not
+    assert b2.log[0].notes[0].endswith("then log_ct of the original values (per period)")
+    assert b2.log[0].notes[1] == "winsorised 1 points: a 1 (2003)"
+    assert b.log[0].notes[0].endswith("of the original values (pooled over periods)")
+    assert b.log[0].notes[1] == "winsorised 1 points: a 1"
+    # straight to the fallback (winmax 0) in 2003 only: a is named as transformed
+    log = run(recipe | {"steps": [{"step": "treat", "winmax": 0}]}, framework=fw, panel=panel)
+    assert "1 indicators transformed: a" in log.log[0].notes
+    # one period: neither
+    one = run(recipe | {"steps": [{"step": "treat"}]}, framework=fw,
+              panel=Panel.from_wide(df[df["period"] == 2003], unit="unit", period="period"))
+    assert one.log[0].notes[0].endswith("then log_ct of the original values")
+    assert one.log[0].notes[1] == "winsorised 1 points: a 1"
 
 
 def test_subnormal_values_do_not_make_treatment_order_dependent():

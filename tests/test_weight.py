@@ -509,6 +509,12 @@ def test_weight_step_errors():
               {"step": "normalise"}, {"step": "aggregate"}])
     with pytest.raises(InputError, match="'kind' does not apply"):
         wrun([{"step": "weight", "method": "entropy", "kind": "loadings"}])
+    # the translation's extra shift is any number >= 0 (B09 uses 0.01)
+    from gipro.steps.weight import WeightStep
+
+    assert WeightStep(method="entropy", negative_shift=0.01).negative_shift == 0.01
+    with pytest.raises(ValueError, match="greater than or equal to 0"):
+        WeightStep(method="entropy", negative_shift=-0.1)
 
 
 def test_pca_loadings_refused_by_aggregation_when_negative():
