@@ -561,3 +561,159 @@ def test_ranking_of_an_earlier_period_read_back_as_in_memory(client, tmp_path):
     for period, codes in ((2001, None), (2003, ["IDX", "D1"]), (2002, ["IDX", "x0"])):
         pd.testing.assert_frame_equal(ranking_table(chunked, period, codes=codes),
                                       ranking_table(build, period, codes=codes))
+
+
+# ---------------------------------------------------------------- odd inputs, as in memory
+@pytest.mark.parametrize("text", ["unit,period,x0,x1,x2,x3\n", "unit,period,x0,x1,x2,x3",
+                                  "unit,period,x0,x1,x2,x3\n\n,,,,,\n\n"])
+def test_csv_without_data_rows_refused_as_in_memory(client, tmp_path, small_csv_parts, text):
+    """A header-only CSV file (with or without a last newline, or with blank lines only
+    below it): the in-memory reader's error, not a failure of the temporary partition."""
+    recipe = write_csv_case(tmp_path, panel(np.random.default_rng(1), 4, 1, 0.0),
+                            [{"step": "normalise"}, {"step": "aggregate"}])
+    (tmp_path / "data.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=r"no data rows in .*data\.csv") as mem:
+        gipro.run(recipe)
+    with pytest.raises(InputError) as chk:
+        ChunkedBuild(recipe, client=client)
+    assert str(chk.value) == str(mem.value)
+
+
+def test_parquet_with_a_pandas_index_as_in_memory(client, tmp_path):
+    """A Parquet file written by pandas with its (unnamed) index: the index is not a data
+    variable, as in memory (no note of an unused variable ``__index_level_0__``)."""
+    recipe = write_case(tmp_path, panel(np.random.default_rng(2), 6, 2, 0.0),
+                        [{"step": "normalise"}, {"step": "aggregate"}])
+    frame = pd.read_parquet(tmp_path / "data.parquet").sample(frac=1.0, random_state=1)
+    frame.to_parquet(tmp_path / "data.parquet", row_group_size=5)  # index kept, units spread
+    build = gipro.run(recipe)
+    with ChunkedBuild(recipe, client=client, block_units=4) as chunked:
+        assert chunked.source_panel.indicator_codes == build.source_panel.indicator_codes
+        chunked.run()
+        assert chunked.input_notes == build.input_notes
+        assert_same(build, chunked, tmp_path / "out")
+
+
+def test_plausibility_warnings_as_in_memory(client, tmp_path):
+    """The warnings of values that look wrong (gipro.panel.plausibility_warnings) from the
+    blocks' hits joined: the same lines as in memory -- the first ten hits over every block
+    and "and N more", the share of % values outside [0, 100] counted over all units (one
+    such value in 90 is warned of, though it is 1 in 12 of its block's), a jump across a
+    period without a row."""
+    rng = np.random.default_rng(31)
+    x = rng.uniform(20.0, 80.0, size=(3, 30, 4))
+    x[1, :14, 0] *= 20.0  # 28 jumps of x0, in 14 units of 4 blocks
+    x[2, 20, 2] = 150.0  # x2 in %: one value outside [0, 100]
+    x[:, 5, 2] = [92.8, 0.93, 95.1]  # one year saved as a fraction
+    x[2, 7, 1] = x[0, 7, 1] * 30.0  # u007: 2002 has no row (below): a jump 2001-2003
+    recipe = write_case(tmp_path, x, [{"step": "normalise"}, {"step": "aggregate"}])
+    fw = yaml.safe_load((tmp_path / "framework.yaml").read_text(encoding="utf-8"))
+    fw["indicators"][2]["unit"] = "%"
+    (tmp_path / "framework.yaml").write_text(yaml.safe_dump(fw), encoding="utf-8")
+    frame = pd.read_parquet(tmp_path / "data.parquet")
+    frame = frame.loc[~((frame["unit"] == "u007") & (frame["period"] == 2002))]
+    frame.to_parquet(tmp_path / "data.parquet", index=False, row_group_size=9)
+    build = gipro.run(recipe)
+    warned = [n for n in build.input_notes if n.startswith("WARNING")]
+    assert len(warned) == 5  # x0, x1 jumps; x2 outside, a fraction, jumps (to 0.93)
+    a, b = x[:-1, :, 0], x[1:, :, 0]
+    n = int((np.maximum(a, b) >= 10 * np.minimum(a, b))[:, np.arange(30) != 7].sum())
+    assert n > 10 and "x0 jumps ten times" in warned[0] and f"and {n - 10} more" in warned[0]
+    assert "u007 2001-2003" in warned[1]
+    assert "outside [0, 100]: u020 2003 (150);" in warned[2]
+    assert "others are" not in warned[3] and "u005 2002 (0.93);" in warned[3]
+    assert "x2 jumps" in warned[4] and "u005 2001-2002 (92.8 to 0.93)" in warned[4]
+    with ChunkedBuild(recipe, client=client, block_units=4) as chunked:
+        assert chunked.run().input_notes == build.input_notes
+
+
+@pytest.mark.parametrize("source", ["csv", "parquet"])
+def test_unit_codes_spelt_alike_refused_as_in_memory(client, tmp_path, small_csv_parts,
+                                                     source):
+    """Codes equal but for case or width (``u003``/``U003``, full-width ``ｕ005``), their rows
+    spread over the file's parts or row groups: the in-memory reader's message, naming the
+    column and every row of each code."""
+    rng = np.random.default_rng(41)
+    recipe = write_csv_case(tmp_path, panel(rng, 12, 3, 0.0),
+                            [{"step": "normalise"}, {"step": "aggregate"}], shuffle=True)
+    frame = pd.read_csv(tmp_path / "data.csv")
+    frame.loc[frame["unit"] == "u004", "unit"] = "U003"
+    frame.loc[frame["unit"] == "u009", "unit"] = "ｕ005"
+    if source == "csv":
+        frame.to_csv(tmp_path / "data.csv", index=False)
+    else:
+        frame.to_parquet(tmp_path / "data.parquet", index=False, row_group_size=5)
+        spec = yaml.safe_load(recipe.read_text(encoding="utf-8"))
+        spec["data"]["path"] = "data.parquet"
+        recipe.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(InputError, match="unit codes in column 'unit' in .* that look alike "
+                       r"but differ(.|\n)*'U003' \(rows \d+, \d+, \d+\)") as mem:
+        gipro.run(recipe)
+    with pytest.raises(InputError) as chk:
+        ChunkedBuild(recipe, client=client)
+    assert str(chk.value) == str(mem.value)
+
+
+@pytest.mark.parametrize("column, cells", [
+    ("x2", {3: "x", 33: "y"}),  # two parts apart: "looks like a text column"
+    ("period", {i: f"{2000 + i}年" for i in range(2, 41)}),  # every period, "and 29 more"
+])
+def test_non_numeric_cells_of_every_part_as_in_memory(client, tmp_path, small_csv_parts,
+                                                      column, cells):
+    """Non-numeric cells of one column in several parts of a CSV file: one error listing
+    and counting the cells of every part, with the hint the whole column gives, as in
+    memory (not the first part's cells alone)."""
+    recipe = write_csv_case(tmp_path, panel(np.random.default_rng(51), 20, 2, 0.0),
+                            [{"step": "normalise"}, {"step": "aggregate"}])
+    frame = pd.read_csv(tmp_path / "data.csv", dtype=str)
+    for row, text in cells.items():
+        frame.loc[row - 2, column] = text
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    with pytest.raises(InputError, match=f"non-numeric values in column '{column}'") as mem:
+        gipro.run(recipe)
+    assert (("looks like a text column" in str(mem.value)) if column == "x2"
+            else "(and 29 more cells)" in str(mem.value))
+    with pytest.raises(InputError) as chk:
+        ChunkedBuild(recipe, client=client)
+    assert str(chk.value) == str(mem.value)
+
+
+def test_plausibility_warnings_of_the_recipes_periods_and_indicators(client, tmp_path):
+    """With ``periods:`` and a data variable outside the framework, the warnings are of the
+    build's periods and indicators only, as in memory (a jump 2001-2002 is not warned of
+    when the recipe builds 2002-2003; nor one of the unused variable)."""
+    rng = np.random.default_rng(32)
+    x = rng.uniform(20.0, 80.0, size=(3, 9, 4))
+    x[0, 2, 0] *= 30.0  # u002 x0: 2001-2002 only
+    x[2, 4, 1] *= 30.0  # u004 x1: 2002-2003
+    extra = rng.uniform(20.0, 80.0, size=(3, 9))
+    extra[2, 1] *= 30.0
+    recipe = write_case(tmp_path, x, [{"step": "normalise"}, {"step": "aggregate"}],
+                        extra={"x9": extra})
+    spec = yaml.safe_load(recipe.read_text(encoding="utf-8"))
+    spec["periods"] = [2002, 2003]
+    recipe.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    build = gipro.run(recipe)
+    warned = [n for n in build.input_notes if n.startswith("WARNING")]
+    assert len(warned) == 1 and "x1 jumps" in warned[0] and "u004 2002-2003" in warned[0]
+    with ChunkedBuild(recipe, client=client, block_units=2) as chunked:
+        assert chunked.run().input_notes == build.input_notes
+
+
+def test_a_user_file_inside_an_earlier_folder_of_parts_is_never_deleted(client, tmp_path):
+    """A second chunked write to the same folder replaces gipro's earlier folders of parts
+    (results.parquet/, stages/raw.parquet/) whole: a file the user put inside one of them
+    is refused before any work, and stays."""
+    recipe = write_case(tmp_path, panel(np.random.default_rng(61), 6, 2, 0.0),
+                        [{"step": "normalise"}, {"step": "aggregate"}])
+    with ChunkedBuild(recipe, client=client, block_units=4) as chunked:
+        chunked.run().write(tmp_path / "out")
+        for where in ("results.parquet", "stages/raw.parquet"):
+            mine = tmp_path / "out" / where / "notes.txt"
+            mine.write_text("mine", encoding="utf-8")
+            with pytest.raises(InputError, match=r"notes\.txt is in .* gipro did not write it"):
+                chunked.write(tmp_path / "out")
+            assert mine.read_text(encoding="utf-8") == "mine"
+            mine.unlink()
+        chunked.write(tmp_path / "out")  # gipro's own parts only: replaced
+        assert len(list((tmp_path / "out" / "results.parquet").iterdir())) > 1

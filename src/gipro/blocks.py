@@ -39,19 +39,24 @@ import pandas as pd
 from .dataspec import DataSpec, load_data, select_units, unit_list
 from .errors import InputError
 from .panel import (
+    BadCells,
     NumberFormat,
     Panel,
+    PlausibilityHits,
     as_codes,
+    check_unit_codes,
     coinr_idata_columns,
     group_labels,
     measure_units,
     panel_from_table,
     parquet_frame,
     parse_periods,
+    plausibility_hits,
     read_csv_blocks,
     read_unit_meta,
     to_numeric,
 )
+from .suggest import code_clashes, fold_identity
 
 __all__ = ["BlockData", "CsvPartReader", "CsvPartition", "ParquetReader", "open_data"]
 
@@ -239,6 +244,17 @@ def block_cube(args: tuple[Any, ...], codes: Sequence[str], periods: Sequence[in
     return panel.select(units=units, indicators=list(codes)).cube(list(codes), list(periods))
 
 
+def block_plausibility(args: tuple[Any, ...], units: dict[str, str | None],
+                       periods: Sequence[int]) -> PlausibilityHits:
+    """The values of one block that look wrong (a task): :func:`gipro.panel.plausibility_hits`
+    of the block's panel of the build's periods and indicators (``units``: the measurement
+    unit of each), as an in-memory build checks its panel."""
+    panel = read_block(args)
+    have = set(panel.periods)
+    return plausibility_hits(panel.select(periods=[p for p in periods if p in have],
+                                          indicators=list(units)), units)
+
+
 def open_data(spec: DataSpec, base_dir: Path | None, known_groups: Sequence[str] = (),
               temp_dir: str | Path | None = None) -> BlockData:
     """The build's data as :class:`BlockData`: Parquet files by row groups, CSV files
@@ -369,14 +385,16 @@ class _UnitScan:
         self.periods: set[int] = set()
         self.variables: dict[str, None] = {}
         self.pairs: list[pd.DataFrame] = []
+        #: non-numeric cells of the periods (and values) of every part, raised by check()
+        self.bad_cells = BadCells(origin)
 
     def add(self, df: pd.DataFrame, rows: np.ndarray) -> tuple[pd.Series, np.ndarray]:
         """Scan one part (columns renamed); its rows' unit codes and its units."""
         lay, spec, origin = self.lay, self.spec, self.origin
         codes = as_codes(df[lay.unit], lay.unit, origin, rows)
         if lay.period:
-            self.periods.update(parse_periods(df[lay.period], lay.period, origin, rows
-                                              ).unique().tolist())
+            self.periods.update(parse_periods(df[lay.period], lay.period, origin, rows,
+                                              self.bad_cells).unique().tolist())
         if lay.form == "long":
             inds = as_codes(df[spec.indicator], spec.indicator, origin, rows)
             self.variables.update(dict.fromkeys(inds.unique().tolist()))
@@ -395,10 +413,18 @@ class _UnitScan:
         return codes, uniq
 
     def data(self, path: Path, logical: list[str], meta: pd.DataFrame | None,
-             reader: Any, **where: Any) -> BlockData:
+             reader: Any, unit_rows: Any, **where: Any) -> BlockData:
         """The scanned table as :class:`BlockData` (unit-level rules through
-        :class:`gipro.panel.Panel`)."""
+        :class:`gipro.panel.Panel`; ``unit_rows(codes)``: the codes and file rows of the
+        rows of ``codes``, in file order, for the message of codes spelt alike)."""
         lay, spec, origin = self.lay, self.spec, self.origin
+        if code_clashes(list(self.order)):  # the reader's message, with every row of each
+            fold = pd.Series([fold_identity(c) for c in self.order])
+            suspect = {c for c, shared in zip(self.order, fold.duplicated(keep=False),
+                                              strict=True)
+                       if shared or code_clashes([c])}
+            codes, rows = unit_rows(suspect)
+            check_unit_codes(codes, lay.unit, origin, rows)
         periods = self.periods
         if lay.period is None:
             periods = ({int(spec.default_period)} if spec.default_period is not None
@@ -452,7 +478,8 @@ def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
     origin = str(path)
     try:
         pf = pq.ParquetFile(path)
-        names = [str(n) for n in pf.schema_arrow.names]
+        # the columns as the reader has them (a pandas index without a name is not data)
+        names = list(parquet_frame(pf.schema_arrow.empty_table().to_pandas(), path)[0].columns)
     except Exception as exc:
         raise InputError(f"cannot read {path}: it is not a readable .parquet file "
                          f"({type(exc).__name__}: {exc})") from None
@@ -479,8 +506,20 @@ def _scan_parquet(path: Path, spec: DataSpec, base_dir: Path | None,
         row += len(df)
         for u in scan.add(df, rows)[1]:
             where.setdefault(u, []).append(g)
+    scan.bad_cells.check([lay.period] if lay.period else [])
     reader = ParquetReader(str(path), lay.options, tuple(offsets))
-    return scan.data(path, logical, meta, reader,
+
+    def unit_rows(codes: set[str]) -> tuple[pd.Series, np.ndarray]:
+        found = [pf.read_row_group(g, columns=[phys[lay.unit]]).to_pandas()
+                 for g in range(pf.num_row_groups)]
+        rows = np.concatenate([np.arange(o, o + len(f)) for o, f in zip(offsets, found,
+                                                                         strict=True)])
+        col = as_codes(pd.concat(found, ignore_index=True)[phys[lay.unit]], lay.unit,
+                       origin, rows)
+        keep = col.isin(codes).to_numpy()
+        return col[keep].reset_index(drop=True), rows[keep]
+
+    return scan.data(path, logical, meta, reader, unit_rows,
                      row_groups={u: tuple(v) for u, v in where.items()})
 
 
@@ -554,6 +593,8 @@ class CsvPartition:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        if not len(table):  # a part of blank lines only, or a header without rows
+            return
         bucket = codes.map(self.order).to_numpy(dtype=np.int64) // SPILL_UNITS
         perm = np.argsort(bucket, kind="stable")
         bucket = bucket[perm]
@@ -565,6 +606,25 @@ class CsvPartition:
             for rg, (a, b) in enumerate(zip(starts, ends, strict=True)):
                 w.write_table(table.slice(a, b - a), row_group_size=b - a)
                 self.buckets.setdefault(int(bucket[a]), []).append((i, rg))
+
+    def unit_rows(self, column: str) -> Any:
+        """``unit_rows(codes)``: the codes and CSV file rows of the rows of ``codes``, in
+        file order (``column``: the file's column of unit codes)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        def unit_rows(codes: set[str]) -> tuple[pd.Series, np.ndarray]:
+            tables = [pq.read_table(f, columns=[column, ROW_COLUMN])
+                      for f in sorted(self.folder.glob("part-*.parquet"))]
+            t = pa.concat_tables(tables)
+            t = t.filter(pc.is_in(t.column(column), value_set=pa.array(sorted(codes),
+                                                                        pa.string())))
+            t = t.take(pc.sort_indices(t.column(ROW_COLUMN)))
+            return (t.column(column).to_pandas().reset_index(drop=True),
+                    t.column(ROW_COLUMN).to_numpy())
+
+        return unit_rows
 
     def groups(self, units: Sequence[str]) -> tuple[tuple[int, int], ...]:
         """The (file, row group) pairs that hold the rows of ``units``."""
@@ -649,11 +709,16 @@ def _scan_csv(path: Path, spec: DataSpec, base_dir: Path | None,
         for i, (df, rows) in enumerate(itertools.chain([first], parts)):
             named = df.set_axis([rename.get(str(c), str(c)) for c in df.columns], axis=1)
             codes = scan.add(named, rows)[0]
-            parsed = {_physical(rename, c): to_numeric(named[c], c, origin, rows, fmt)
+            parsed = {_physical(rename, c): to_numeric(named[c], c, origin, rows, fmt,
+                                                       scan.bad_cells)
                       for c in numbers if c in named.columns}
             partition.add(i, df.assign(**parsed), rows, codes)
+        # the error of non-numeric cells as the whole file's (every part's cells counted)
+        scan.bad_cells.check([c for c in [lay.period, *numbers] if c])
         reader = CsvPartReader(origin, str(partition.folder), lay.options)
-        data = scan.data(path, logical, meta, reader, partition=partition)
+        physical = _physical(rename, lay.unit)
+        data = scan.data(path, logical, meta, reader, partition.unit_rows(physical),
+                         partition=partition)
         partition.reorder(data.unit_codes, _physical(rename, lay.unit))
     except BaseException:
         partition.close()

@@ -203,6 +203,12 @@ def variable_notes(framework: Framework, recipe: Recipe, variables: Sequence[str
     return notes
 
 
+def renew_variable_notes(notes: Sequence[str], fresh: Sequence[str]) -> list[str]:
+    """Input ``notes`` with the notes of :func:`variable_notes` made before a build ran
+    replaced by ``fresh`` ones (from what the steps read), at the end."""
+    return [*(n for n in notes if not n.startswith(_VARIABLE_NOTES)), *fresh]
+
+
 def unscored_rows(root: str, raw: DataSet, final: DataSet, excluded: Sequence[dict[str, Any]],
                   why: Mapping[tuple[str, int, str], str], step: str) -> list[dict[str, Any]]:
     """The rows of :meth:`Build.exclusions` for the unit-periods of ``final`` without a
@@ -486,8 +492,7 @@ class Build:
                                            plans=self.plans))
         self._set_state(states, start)
         self._ran = True
-        self.input_notes = [n for n in self.input_notes if not n.startswith(_VARIABLE_NOTES)]
-        self.input_notes += self._variable_notes()  # now from what the steps actually read
+        self.input_notes = renew_variable_notes(self.input_notes, self._variable_notes())
         return self
 
     def _set_state(self, states: list[State], reused: int) -> None:

@@ -36,8 +36,10 @@ or ``gipro run recipe.yaml --workers 2 --memory-limit 1GB --format parquet``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
+import re
 import shutil
 import time
 import uuid
@@ -48,11 +50,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .blocks import BLOCK_BYTES, BlockData, block_cube, open_data, read_block
+from .blocks import (
+    BLOCK_BYTES,
+    BlockData,
+    block_cube,
+    block_plausibility,
+    open_data,
+    read_block,
+)
 from .build import (
     LogEntry,
     check_observed,
     data_notes,
+    renew_variable_notes,
     result_columns,
     results_tables,
     unscored_rows,
@@ -62,7 +72,14 @@ from .dataset import DataSet
 from .errors import InputError
 from .framework import Framework, load_framework
 from .methods.rank import rank as _rank
-from .panel import Panel, fraction_notes, period_spans, total_row_warnings
+from .panel import (
+    Panel,
+    fraction_notes,
+    join_plausibility_hits,
+    period_spans,
+    plausibility_notes,
+    total_row_warnings,
+)
 from .paths import output_name, recording_inputs
 from .recipe import Recipe, load_recipe
 from .steps.base import StepContext, StepResult, StepSpec
@@ -332,7 +349,8 @@ class ChunkedBuild:
 
     def _check_raw(self, raw: DataSet) -> None:
         """What :class:`gipro.Build` checks on the values when it is made: indicators
-        without any value (an error), % indicators that look like fractions (warnings)."""
+        without any value (an error), % indicators that look like fractions and values that
+        look wrong (warnings, :func:`gipro.panel.plausibility_warnings`)."""
         fw = self.framework
         codes = list(raw.codes)
         pct = [k for k, c in enumerate(codes) if is_percent_unit(fw.node(c).unit)]
@@ -341,8 +359,22 @@ class ChunkedBuild:
         span = (f"{self.periods[0]}-{self.periods[-1]}" if len(self.periods) > 1
                 else str(self.periods[0]))
         check_observed(codes, obs, span)
-        if not pct:
-            return
+        if pct:
+            self._fraction_notes(raw, pct, lo, hi)
+        # implausible values: each block's panel through the in-memory rule, hits joined
+        from dask import delayed
+
+        measure = {c: fw.node(c).unit for c in fw.indicator_codes}
+        hits = compute(*[delayed(block_plausibility, pure=False)(
+            self.panel.block_args(units), measure, self.periods) for units in self.blocks])
+        self.input_notes += plausibility_notes(
+            functools.reduce(join_plausibility_hits, hits, {}), list(measure))
+
+    def _fraction_notes(self, raw: DataSet, pct: list[int], lo: np.ndarray, hi: np.ndarray
+                        ) -> None:
+        """The warnings of :func:`gipro.panel.fraction_warnings` (% indicators whose units'
+        values all look like fractions) from each unit's smallest and largest values."""
+        codes = list(raw.codes)
         units = np.array(raw.units, dtype=object)
         index = {u: i for i, u in enumerate(raw.units)}
 
@@ -367,9 +399,8 @@ class ChunkedBuild:
             notes = [] if r.skipped else [
                 CHUNKED_NOTE, *spec.chunked_notes(ctx, r.name, r.result.plan, r.result.fit)]
             self.log.append(ChunkedLogEntry(r, spec, notes))
-        self.input_notes += [n for n in variable_notes(
-            self.framework, self.recipe, self.source_panel.indicator_codes, self.records)
-            if n not in self.input_notes]
+        self.input_notes = renew_variable_notes(self.input_notes, variable_notes(
+            self.framework, self.recipe, self.source_panel.indicator_codes, self.records))
 
     @property
     def is_run(self) -> bool:
@@ -528,6 +559,8 @@ class ChunkedBuild:
                *(_inside(details or "", f"{k}.parquet") for k in steps)]
         with recording_inputs(self.inputs), output_folder(out, kind=kind) as folder:
             folder.check([out / t for t in top])  # before any work: nothing of the user's
+            for rel in top:  # nor in gipro's earlier folders of parts, replaced whole
+                check_parts_folder(out / rel)
             tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
             try:
                 tmp.mkdir()
@@ -758,6 +791,27 @@ def read_column(parts: Sequence[Path], code: str, n_periods: int, n_units: int) 
 def _inside(folder: str, name: str) -> str:
     """``folder/name`` (``name`` alone when ``folder`` is empty)."""
     return f"{folder}/{name}" if folder else name
+
+
+def check_parts_folder(path: Path) -> None:
+    """Refuse to replace ``path``, an earlier output that is a folder of Parquet parts,
+    when it holds anything but the part files gipro writes (``part-<n>.parquet``): a file
+    the user put there would be deleted with the folder.
+
+    Raises
+    ------
+    InputError
+        Naming the first such file.
+    """
+    if not path.is_dir() or path.is_symlink():
+        return
+    other = sorted(p for p in path.iterdir()
+                   if not (p.is_file() and re.fullmatch(r"part-\d+\.parquet", p.name)))
+    if other:
+        raise InputError(f"{other[0]} is in {path}, a folder of parts that gipro wrote and "
+                         "would replace, but gipro did not write it: gipro never deletes a "
+                         "file it did not write",
+                         ["move it out of the folder, or choose another --out folder"])
 
 
 def _move_in(src: Path, dest: Path) -> None:

@@ -21,7 +21,7 @@ import datetime as dt
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -118,15 +118,66 @@ class NumberFormat:
                  "set decimal: '.' with thousands: ','; or leave thousands out"])
 
 
+#: Non-numeric cells of a column that the error's hint reads.
+_BAD_SAMPLE = 50
+
+
+@dataclass
+class BadCells:
+    """Non-numeric cells of columns parsed part by part (a CSV file read in parts,
+    :func:`read_csv_blocks`): :func:`to_numeric` and :func:`parse_periods` given one record
+    the cells here instead of raising; :meth:`check` then raises the error the whole column
+    would have (every part's cells counted, the first ones listed, the same hint).
+
+    Attributes
+    ----------
+    origin : str or None
+        The file, for messages.
+    cells : dict of str to list of (int, str)
+        Each column's first :data:`_BAD_SAMPLE` bad cells (file row, text).
+    counts : dict of str to int
+        Each column's bad cells.
+    """
+
+    origin: str | None
+    cells: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    formats: dict[str, NumberFormat] = field(default_factory=dict)
+
+    def add(self, column: str, cells: list[tuple[int, str]], fmt: NumberFormat) -> None:
+        """Record bad cells (file row, text) of ``column``."""
+        have = self.cells.setdefault(column, [])
+        have.extend(cells[:max(_BAD_SAMPLE - len(have), 0)])
+        self.counts[column] = self.counts.get(column, 0) + len(cells)
+        self.formats[column] = fmt
+
+    def check(self, columns: Sequence[str]) -> None:
+        """Raise the error of the first of ``columns`` (in the order the reader parses
+        them) that has bad cells.
+
+        Raises
+        ------
+        InputError
+            As :func:`to_numeric` on the whole column.
+        """
+        for c in columns:
+            if self.counts.get(c):
+                raise _bad_cells(c, self.origin, self.cells[c], 0, self.formats[c],
+                                 self.counts[c])
+
+
 def _bad_cells(
     column: str, origin: str | None, texts: list[tuple[int, str]], row_offset: RowNumbers,
-    fmt: NumberFormat,
+    fmt: NumberFormat, total: int | None = None,
 ) -> InputError:
+    """The error of non-numeric cells ``texts`` (data row, text; the first
+    :data:`_BAD_SAMPLE` at least) of ``total`` (default ``len(texts)``) in a column."""
+    total = len(texts) if total is None else total
     cells = [f"row {_rown(row_offset, i)}: {t!r}" for i, t in texts[:_MAX_LISTED]]
-    more = f" (and {len(texts) - _MAX_LISTED} more cells)" if len(texts) > _MAX_LISTED else ""
+    more = f" (and {total - _MAX_LISTED} more cells)" if total > _MAX_LISTED else ""
     sample = texts[0][1]
     plain = plain_number_text(sample)
-    if len(texts) > 1 and not any(ch.isdigit() for _, t in texts[:50] for ch in t):
+    if total > 1 and not any(ch.isdigit() for _, t in texts[:_BAD_SAMPLE] for ch in t):
         hint = (f"{column!r} looks like a text column (group or label, e.g. {sample!r}), not "
                 "an indicator: list it in the data section as a group (groups: [...]) or as "
                 "unit_name, or leave it out of the file")
@@ -176,7 +227,7 @@ def plain_number_text(text: str) -> str:
 
 def _to_numeric(
     series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
-    fmt: NumberFormat = NumberFormat(),
+    fmt: NumberFormat = NumberFormat(), bad_cells: BadCells | None = None,
 ) -> pd.Series:
     """Convert a column to float; raise naming the bad cells (first few) instead of NaN.
 
@@ -233,7 +284,13 @@ def _to_numeric(
         num[ambiguous] = np.nan
         bad = ~missing & np.isnan(num)
         pos = np.flatnonzero(is_text)
-        if bad.any():
+        if bad.any() and bad_cells is not None:  # recorded; missing here
+            found = np.flatnonzero(bad)
+            bad_cells.add(column, [(_rown(row_offset, pos[k]), text.iloc[k])
+                                   for k in found[:_BAD_SAMPLE]], fmt)
+            bad_cells.counts[column] += len(found) - min(len(found), _BAD_SAMPLE)
+            missing = missing | bad
+        elif bad.any():
             raise _bad_cells(column, origin, [(pos[k], text.iloc[k]) for k in np.flatnonzero(bad)],
                              row_offset, fmt)
         out[pos] = np.where(missing, np.nan, num)
@@ -241,10 +298,12 @@ def _to_numeric(
 
 
 def to_numeric(series: pd.Series, column: str, origin: str | None = None,
-               rows: RowNumbers = 2, fmt: NumberFormat = NumberFormat()) -> pd.Series:
+               rows: RowNumbers = 2, fmt: NumberFormat = NumberFormat(),
+               bad_cells: BadCells | None = None) -> pd.Series:
     """A column of cells as floats, parsed as every data file is (decimal mark, thousands
     separator, missing markers, full-width digits); bad cells are an error naming their file
-    rows (``rows``: file row of each cell, or an offset) -- never a silent NaN.
+    rows (``rows``: file row of each cell, or an offset) -- never a silent NaN (with
+    ``bad_cells``, a column read in parts: recorded there, for :meth:`BadCells.check`).
 
     Raises
     ------
@@ -257,7 +316,7 @@ def to_numeric(series: pd.Series, column: str, origin: str | None = None,
     ...            fmt=NumberFormat(thousands=",", na_values=("—",))).tolist()
     [1234.5, nan, 7.0]
     """
-    return _to_numeric(series, column, origin, rows, fmt)
+    return _to_numeric(series, column, origin, rows, fmt, bad_cells)
 
 
 #: A plain decimal number (ASCII digits, optional sign, point and exponent), as pandas and
@@ -411,12 +470,18 @@ def _periods_as_headers(period: str | None, missing: Sequence[str], columns: Ite
     ]
 
 
-def _check_unit_codes(codes: pd.Series, column: str, origin: str | None,
+def check_unit_codes(codes: pd.Series, column: str, origin: str | None,
                       row_offset: RowNumbers) -> None:
     """Unit codes that would silently split a unit: an invisible character (NUL, zero-width
     space) or two spellings equal but for case or width (``beijing``/``Beijing``,
     full-width ``Ｂeijing``) -- :func:`gipro.suggest.code_clashes` -- are an error naming the
-    codes and their file rows."""
+    codes and their file rows (``row_offset``: the file row of each code, or of the first).
+
+    Raises
+    ------
+    InputError
+        Such codes, with the column, the file and the rows of each.
+    """
     if not code_clashes(pd.unique(codes).tolist()):
         return  # the usual case: rows are listed only for a problem
     rows = (row_offset if isinstance(row_offset, np.ndarray)
@@ -444,9 +509,13 @@ def _check_codes(codes: Iterable[Any], what: str, origin: str | None) -> None:
         raise InputError(f"invalid {what} codes{_where(origin)}", problems)
 
 
-def _periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers
-             ) -> pd.Series:
-    num = to_numeric(series, column, origin, row_offset)
+def _periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
+             bad_cells: BadCells | None = None) -> pd.Series:
+    num = to_numeric(series, column, origin, row_offset, bad_cells=bad_cells)
+    if bad_cells is not None and bad_cells.counts.get(column):
+        # the column's error is its non-numeric cells (raised by bad_cells.check), as when
+        # it is parsed whole: the checks below come after it
+        return pd.Series(np.zeros(len(num), dtype=np.int64), index=num.index)
     if num.isna().any():
         i = int(np.flatnonzero(num.isna().to_numpy())[0])
         raise InputError(
@@ -721,7 +790,7 @@ class Panel:
             raise InputError(f"no data rows{_where(origin)}")
         df = df.reset_index(drop=True)
         unit_codes = as_codes(df[unit], unit, origin, row_offset)
-        _check_unit_codes(unit_codes, unit, origin, row_offset)
+        check_unit_codes(unit_codes, unit, origin, row_offset)
         ind_codes = as_codes(df[indicator], indicator, origin, row_offset)
         per = _periods(df[period], period, origin, row_offset)
         vals = to_numeric(df[value], value, origin, row_offset, number_format)
@@ -815,7 +884,7 @@ class Panel:
         if absent:
             raise InputError(f"indicator columns not found{_where(origin)}: {absent}")
         codes = as_codes(df[unit], unit, origin, row_offset)
-        _check_unit_codes(codes, unit, origin, row_offset)
+        check_unit_codes(codes, unit, origin, row_offset)
         per = (
             _periods(df[period], period, origin, row_offset)
             if period
@@ -1170,13 +1239,6 @@ _TOTAL_ROW = re.compile(
     r"|\b(?:total|totals|average|aggregate|sum)$")
 
 
-def _listed(hits: np.ndarray, cell: Callable[[int], str]) -> str:
-    """The first :data:`_MAX_LISTED` of ``hits`` written by ``cell``, then "and N more" (only
-    the listed ones are formatted: a large panel may have millions of hits)."""
-    more = f" and {len(hits) - _MAX_LISTED} more" if len(hits) > _MAX_LISTED else ""
-    return ", ".join(cell(int(i)) for i in hits[:_MAX_LISTED]) + more
-
-
 def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list[str]:
     """Warnings for values that are possible but look wrong (nothing is changed; each is a
     ``WARNING`` input note in ``log.yaml``, printed by ``gipro run``):
@@ -1211,9 +1273,24 @@ def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list
     WARNING: reuse is in % but one value of a unit is within [0,
     WARNING: reuse jumps ten times or more between adjacent peri
     """
-    from .units import RARE_SHARE, jumps, percent_outside
+    return plausibility_notes(plausibility_hits(panel, units), panel.indicator_codes)
 
-    out: list[str] = []
+
+#: What :func:`plausibility_hits` found: ``(code, kind)`` -> (hits, observed values, the
+#: first :data:`_MAX_LISTED` hits as (unit, period, text) in the order of unit code and
+#: period); kind ``outside`` (with the observed values of a % indicator, hits or not),
+#: ``fraction`` or ``jump``.
+PlausibilityHits = dict[tuple[str, str], tuple[int, int, list[tuple[str, int, str]]]]
+
+
+def plausibility_hits(panel: Panel, units: Mapping[str, str | None]) -> PlausibilityHits:
+    """The values :func:`plausibility_warnings` warns of, of one panel or of one block of
+    units of it (each rule looks at one unit's rows, but for the share of % values outside
+    [0, 100], which :func:`plausibility_notes` applies to the joined counts): join the
+    blocks' hits with :func:`join_plausibility_hits`."""
+    from .units import jumps, percent_outside
+
+    out: PlausibilityHits = {}
     values = panel.values
     if values.empty:
         return out
@@ -1225,34 +1302,76 @@ def plausibility_warnings(panel: Panel, units: Mapping[str, str | None]) -> list
     same_unit = ucode[1:] == ucode[:-1]
     starts = np.flatnonzero(np.r_[True, ~same_unit])
     unit_pos = np.cumsum(np.r_[True, ~same_unit]) - 1  # each row's unit block
+
+    def listed(kind: str, code: str, hits: np.ndarray, n_obs: int,
+               cell: Callable[[int], str]) -> None:
+        if hits.size or n_obs:  # (the observed values of every block count)
+            out[(code, kind)] = (int(hits.size), n_obs, [
+                (str(names[ucode[i]]), int(per[i]), cell(int(i)))
+                for i in hits[:_MAX_LISTED]])
+
     for code in panel.indicator_codes:
         v = values[code].to_numpy(dtype=float)[order]
-        pct = is_percent_unit(units.get(code))
-        if pct:
-            bad = np.flatnonzero(percent_outside(v, rare=RARE_SHARE))
-            if bad.size:
-                out.append(f"WARNING: {code} is in % but has values outside [0, 100]: "
-                           + _listed(bad, lambda i, v=v: f"{names[ucode[i]]} {per[i]} ({v[i]:g})")
-                           + "; a share cannot be negative or above 100 % (another unit, or "
-                           "a typing slip?); gipro does not change them")
+
+        def value(i: int, v: np.ndarray = v) -> str:
+            return f"{names[ucode[i]]} {per[i]} ({v[i]:g})"
+
+        if is_percent_unit(units.get(code)):
+            listed("outside", code, np.flatnonzero(percent_outside(v)),
+                   int((~np.isnan(v)).sum()), value)
             small = (v > 0) & (v <= 1)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # units without such values
                 small_max = np.fmax.reduceat(np.where(small, v, np.nan), starts)
                 rest_min = np.fmin.reduceat(np.where(small, np.nan, v), starts)
             odd = (rest_min > 1) & (rest_min >= _SCALE_GAP * small_max)  # NaN: False
-            hit = np.flatnonzero(small & odd[unit_pos])
-            if hit.size:
-                out.append(f"WARNING: {code} is in % but one value of a unit is within [0, 1] "
-                           "while its other values are at least 10 times larger: "
-                           + _listed(hit, lambda i, v=v: f"{names[ucode[i]]} {per[i]} ({v[i]:g})")
-                           + "; a fraction saved for a percentage (an Excel "
-                           "% cell)? If so, multiply it by 100; gipro does not rescale")
-        hit = np.flatnonzero(same_unit & jumps(v[:-1], v[1:]))
-        if hit.size:
+            listed("fraction", code, np.flatnonzero(small & odd[unit_pos]), 0, value)
+        listed("jump", code, np.flatnonzero(same_unit & jumps(v[:-1], v[1:])), 0,
+               lambda i, v=v: f"{names[ucode[i]]} {per[i]}-{per[i + 1]} "
+                              f"({v[i]:g} to {v[i + 1]:g})")
+    return out
+
+
+def join_plausibility_hits(a: PlausibilityHits, b: PlausibilityHits) -> PlausibilityHits:
+    """The hits of two blocks of units (:func:`plausibility_hits`) as one panel's."""
+    out = dict(a)
+    for key, (n, obs, first) in b.items():
+        if key in out:
+            n0, obs0, first0 = out[key]
+            out[key] = (n0 + n, obs0 + obs, sorted([*first0, *first])[:_MAX_LISTED])
+        else:
+            out[key] = (n, obs, first)
+    return out
+
+
+def plausibility_notes(hits: PlausibilityHits, codes: Sequence[str]) -> list[str]:
+    """The warnings of :func:`plausibility_warnings` from the (joined) ``hits`` of the
+    variables ``codes``, in that order."""
+    from .units import RARE_SHARE, too_common
+
+    out: list[str] = []
+
+    def shown(n: int, first: list[tuple[str, int, str]]) -> str:
+        more = f" and {n - _MAX_LISTED} more" if n > _MAX_LISTED else ""
+        return ", ".join(t for _, _, t in first) + more
+
+    for code in codes:
+        if (code, "outside") in hits:
+            n, obs, first = hits[(code, "outside")]
+            if n and not too_common(n, obs, RARE_SHARE):
+                out.append(f"WARNING: {code} is in % but has values outside [0, 100]: "
+                           + shown(n, first)
+                           + "; a share cannot be negative or above 100 % (another unit, or "
+                           "a typing slip?); gipro does not change them")
+        if (code, "fraction") in hits:
+            out.append(f"WARNING: {code} is in % but one value of a unit is within [0, 1] "
+                       "while its other values are at least 10 times larger: "
+                       + shown(*hits[(code, "fraction")][::2])
+                       + "; a fraction saved for a percentage (an Excel "
+                       "% cell)? If so, multiply it by 100; gipro does not rescale")
+        if (code, "jump") in hits:
             out.append(f"WARNING: {code} jumps ten times or more between adjacent periods: "
-                       + _listed(hit, lambda i, v=v: f"{names[ucode[i]]} {per[i]}-{per[i + 1]} "
-                                  f"({v[i]:g} to {v[i + 1]:g})")
+                       + shown(*hits[(code, "jump")][::2])
                        + "; a value in another unit (万 for 1, a fraction for %) or a typing "
                        "slip? Check the data; gipro does not change them")
     return out
@@ -1892,11 +2011,12 @@ def period_spans(periods: Iterable[int]) -> str:
     return _period_spans(periods)
 
 
-def parse_periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers
-                  ) -> pd.Series:
+def parse_periods(series: pd.Series, column: str, origin: str | None, row_offset: RowNumbers,
+                  bad_cells: BadCells | None = None) -> pd.Series:
     """Periods of a column as whole numbers, with the reader's errors (missing, fractional or
-    out-of-range periods, naming file and row)."""
-    return _periods(series, column, origin, row_offset)
+    out-of-range periods, naming file and row; non-numeric cells recorded in ``bad_cells``
+    when given: a column read in parts, see :class:`BadCells`)."""
+    return _periods(series, column, origin, row_offset, bad_cells)
 
 
 
@@ -2045,7 +2165,7 @@ def read_unit_meta(units: str | Path | pd.DataFrame | None, sep: str | None = No
                              [f"found {list(unit_meta.columns)}"])
         unit_meta = unit_meta.copy()
         unit_meta["unit"] = as_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
-        _check_unit_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
+        check_unit_codes(unit_meta["unit"], "unit", str(upath), meta_rows)
         _check_codes(unit_meta["unit"], "unit", str(upath))
         dups = unit_meta["unit"][unit_meta["unit"].duplicated()].unique().tolist()
         if dups:

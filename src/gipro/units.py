@@ -116,9 +116,21 @@ def percent_outside(values: Any, rare: float | None = None) -> np.ndarray:
     v = np.asarray(values, dtype=float)
     with np.errstate(invalid="ignore"):
         out = (v < -1) | (v > 100)
-    if rare is not None and out.sum() > rare * max(int((~np.isnan(v)).sum()), 1):
+    if rare is not None and too_common(int(out.sum()), int((~np.isnan(v)).sum()), rare):
         return np.zeros(v.shape, dtype=bool)
     return out
+
+
+def too_common(hits: int, observed: int, rare: float) -> bool:
+    """The ``rare`` rule of :func:`percent_outside`: more than a share ``rare`` of the
+    ``observed`` values are outside [0, 100] (a ratio or a rate, not a share).
+
+    Examples
+    --------
+    >>> too_common(1, 20, 0.05), too_common(1, 10, 0.05)
+    (False, True)
+    """
+    return hits > rare * max(observed, 1)
 
 
 #: A change between adjacent periods of at least this factor (either way) is flagged by
