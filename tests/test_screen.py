@@ -124,3 +124,29 @@ def test_panel_scopes():
     assert removed(b) == ["p"] and "50.0% in 2001" in b.excluded[0]["reason"]
     assert removed(build(df, min_availability=0.7, scope="pooled")) == []
     assert removed(build(df, min_availability=0.8, scope="pooled")) == ["p"]
+
+
+def test_log_note_says_how_availability_was_counted():
+    """The note states the rule and, with several periods, whether it held in every period or
+    pooled (the panel of test_panel_scopes: p is 75 % available pooled, 50 % in 2001); with one
+    period it says neither."""
+    df = pd.DataFrame({"unit": ["p", "q", "p", "q"], "period": [2000, 2000, 2001, 2001],
+                       "x": [1.0, 2.0, 3.0, 4.0], "y": [1.0, 2.0, np.nan, 5.0]})
+    every = build(df, min_availability=0.7).log[0].notes
+    assert every[0] == "kept units with availability >= 70.0% in every period: 1 of 2 kept"
+    assert every[1].startswith("removed: p (")
+    pooled = build(df, min_availability=0.7, scope="pooled").log[0].notes
+    assert pooled == ["kept units with availability >= 70.0% pooled over all periods: "
+                      "2 of 2 kept"]
+    one = build(df[df["period"] == 2000], min_availability=0.4).log[0].notes
+    assert one == ["kept units with availability >= 40.0%: 2 of 2 kept"]
+
+
+def test_availability_threshold_allows_rounding_of_1e_12():
+    """A share that reaches the threshold up to 1e-12 meets it (a threshold typed as a rounded
+    fraction); p's worst-period availability is exactly 0.5 (test_panel_scopes)."""
+    df = pd.DataFrame({"unit": ["p", "q", "p", "q"], "period": [2000, 2000, 2001, 2001],
+                       "x": [1.0, 2.0, 3.0, 4.0], "y": [1.0, 2.0, np.nan, 5.0]})
+    assert removed(build(df, min_availability=0.5)) == []
+    assert removed(build(df, min_availability=0.5 + 1e-12)) == []
+    assert removed(build(df, min_availability=0.5 + 2e-12)) == ["p"]
