@@ -306,3 +306,21 @@ def test_the_batched_aggregate_is_the_step_run_by_run():
         one = toy_build(NORM, AGG) if w == 2.0 else gipro.Build(
             b.recipe, framework=FW.with_weights({"D0": w}), panel=PANEL).run()
         np.testing.assert_array_equal(out[r], one.final.values)
+
+
+def test_pipeline_refusals_and_perturbed_weight_sets():
+    """Pipeline (the runner without recording): a run from a later step needs the state
+    before it; the batched aggregate refuses a data set that has not been normalised, as
+    Build.run does; weight_sets multiplies the weights of the codes given and keeps the
+    others (toy(): x0 weight 1, x1 weight 2, D0 weight 2, D1 weight 1)."""
+    p = Pipeline(toy_build(NORM, AGG))
+    with pytest.raises(gipro.InputError,
+                       match="run from a later step needs the state after the step before"):
+        p.run(p.steps, start=1)
+    with pytest.raises(gipro.MethodError, match=r"reads data set 'raw', which has not been "
+                                                r"normalised"):
+        p.aggregate(p.initial_state(), 1, p.steps[1], {})
+    sets = p.weight_sets(p.nominal_state(1), "framework", np.array([3.0, 0.5]), ["x1", "D0"])
+    assert list(sets) == ["framework"]
+    w = sets["framework"].weights
+    assert (w["x1"], w["D0"], w["x0"], w["D1"]) == (6.0, 1.0, 1.0, 1.0)
