@@ -324,3 +324,29 @@ def test_pipeline_refusals_and_perturbed_weight_sets():
     assert list(sets) == ["framework"]
     w = sets["framework"].weights
     assert (w["x1"], w["D0"], w["x0"], w["D1"]) == (6.0, 1.0, 1.0, 1.0)
+
+
+def test_step_helpers_units_sliced_and_listing():
+    """units_sliced cuts a plan's ``units`` labels to a block and leaves a plan without units
+    alone; listing names eight items, then counts the rest (hand-written expectations)."""
+    from dataclasses import dataclass
+
+    from gipro.steps.base import listing, units_sliced
+
+    @dataclass(frozen=True)
+    class WithUnits:
+        step: str
+        units: tuple[str, ...]
+
+    @dataclass(frozen=True)
+    class WithoutUnits:
+        step: str
+        codes: tuple[str, ...]
+
+    plan = WithUnits("s", ("a", "b", "c", "d"))
+    assert units_sliced(plan, 1, 3) == WithUnits("s", ("b", "c"))
+    other = WithoutUnits("s", ("a", "b", "c"))
+    assert units_sliced(other, 1, 2) is other
+    nine = [f"u{i}" for i in range(1, 10)]
+    assert listing(nine[:8]) == "u1, u2, u3, u4, u5, u6, u7, u8"
+    assert listing(nine) == "u1, u2, u3, u4, u5, u6, u7, u8 and 1 more"
