@@ -719,7 +719,7 @@ def _scan_csv(path: Path, spec: DataSpec, base_dir: Path | None,
         physical = _physical(rename, lay.unit)
         data = scan.data(path, logical, meta, reader, partition.unit_rows(physical),
                          partition=partition)
-        partition.reorder(data.unit_codes, _physical(rename, lay.unit))
+        partition.reorder(data.unit_codes, physical)
     except BaseException:
         partition.close()
         raise

@@ -144,11 +144,14 @@ class BadCells:
     counts: dict[str, int] = field(default_factory=dict)
     formats: dict[str, NumberFormat] = field(default_factory=dict)
 
-    def add(self, column: str, cells: list[tuple[int, str]], fmt: NumberFormat) -> None:
-        """Record bad cells (file row, text) of ``column``."""
+    def add(self, column: str, cells: list[tuple[int, str]], fmt: NumberFormat,
+            total: int | None = None) -> None:
+        """Record bad cells (file row, text) of ``column``: ``cells`` the first of ``total``
+        (default ``len(cells)``) found in one part."""
         have = self.cells.setdefault(column, [])
         have.extend(cells[:max(_BAD_SAMPLE - len(have), 0)])
-        self.counts[column] = self.counts.get(column, 0) + len(cells)
+        n = len(cells) if total is None else total
+        self.counts[column] = self.counts.get(column, 0) + n
         self.formats[column] = fmt
 
     def check(self, columns: Sequence[str]) -> None:
@@ -287,8 +290,7 @@ def _to_numeric(
         if bad.any() and bad_cells is not None:  # recorded; missing here
             found = np.flatnonzero(bad)
             bad_cells.add(column, [(_rown(row_offset, pos[k]), text.iloc[k])
-                                   for k in found[:_BAD_SAMPLE]], fmt)
-            bad_cells.counts[column] += len(found) - min(len(found), _BAD_SAMPLE)
+                                   for k in found[:_BAD_SAMPLE]], fmt, len(found))
             missing = missing | bad
         elif bad.any():
             raise _bad_cells(column, origin, [(pos[k], text.iloc[k]) for k in np.flatnonzero(bad)],
