@@ -183,6 +183,30 @@ class Stepper:
     def initial_state(self, raw: DataSet) -> State:
         return State({"raw": raw})
 
+    @staticmethod
+    def source(state: State, name: str, spec: StepSpec) -> str:
+        """The data set step ``name`` reads from ``state``, after the runner's preconditions.
+
+        Raises
+        ------
+        InputError
+            The data set does not exist.
+        MethodError
+            Aggregation of data that were never normalised.
+        """
+        source = spec.input or state.previous
+        if source not in state.datasets:
+            raise InputError(f"step {name!r} reads data set {source!r}, which does not exist yet",
+                             [f"data sets so far: {', '.join(state.datasets)}"])
+        if spec.needs_normalised and "normalise" not in state.lineage[source]:
+            raise MethodError(
+                f"step {name!r} reads data set {source!r}, which has not been normalised",
+                ["indicator directions are applied by the normalise step; without it raw "
+                 "values in different units would be combined with their directions "
+                 "ignored. Add a normalise step before it."],
+            )
+        return source
+
     def step(self, state: State, pos: int, spec: StepSpec, *, record: bool = True,
              weights: Mapping[str, Any] | None = None, plans: dict[Any, Any] | None = None
              ) -> State:
@@ -210,17 +234,7 @@ class Stepper:
             output, and whatever the step raises (its name in front).
         """
         name = self.names[pos]
-        source = spec.input or state.previous
-        if source not in state.datasets:
-            raise InputError(f"step {name!r} reads data set {source!r}, which does not exist yet",
-                             [f"data sets so far: {', '.join(state.datasets)}"])
-        if spec.needs_normalised and "normalise" not in state.lineage[source]:
-            raise MethodError(
-                f"step {name!r} reads data set {source!r}, which has not been normalised",
-                ["indicator directions are applied by the normalise step; without it raw "
-                 "values in different units would be combined with their directions "
-                 "ignored. Add a normalise step before it."],
-            )
+        source = self.source(state, name, spec)
         t0 = time.perf_counter()
         lineage, producers = state.lineage, state.producers
         if spec.writes_data_set:
@@ -402,12 +416,7 @@ class Pipeline:
         holder: dict[str, Any] = {}
 
         def run() -> StepResult:
-            if source not in state.datasets:
-                raise InputError(f"step {name!r} reads data set {source!r}, which does not "
-                                 "exist yet", [f"data sets so far: {', '.join(state.datasets)}"])
-            if "normalise" not in state.lineage[source]:
-                raise MethodError(f"step {name!r} reads data set {source!r}, which has not "
-                                  "been normalised", ["Add a normalise step before it."])
+            self.stepper.source(state, name, spec)  # the runner's preconditions
             ds = state.datasets[source]
             ctx = self.stepper.context(state)
             plan = cached_plan(self.plans, pos, spec, ctx, name, ds)
