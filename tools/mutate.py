@@ -49,6 +49,7 @@ import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -429,6 +430,9 @@ class _Trace:
 
     def pytest_configure(self, config):
         sys.settrace(self._global)
+        # threads started from here on (the tests' in-process Dask workers) are traced too;
+        # their lines go to the test running at the time
+        threading.settrace(self._global)
 
     def pytest_runtest_setup(self, item):
         info = getattr(item, "_fixtureinfo", None)
@@ -506,10 +510,9 @@ def _child(work: Path, files: list[str], plugin: object, log: Path | None) -> in
     return int(pytest.main([*first, *PYTEST_ARGS, *files], plugins=[plugin]))
 
 
-def run_forked(work: Path, files: list[str], plugin: object, timeout: float,
-               log: Path | None = None, after=None) -> tuple[int | None, float]:
-    """Fork, run pytest in the child, wait at most ``timeout`` s; (exit code or None, seconds)."""
-    t0 = time.perf_counter()
+def start_forked(work: Path, files: list[str], plugin: object, log: Path | None = None,
+                 after=None) -> int:
+    """Fork and run pytest in the child; the child's pid."""
     pid = os.fork()
     if pid == 0:  # child
         code = 3
@@ -519,17 +522,33 @@ def run_forked(work: Path, files: list[str], plugin: object, timeout: float,
                 after(plugin)
         finally:
             os._exit(code)
+    return pid
+
+
+def poll_forked(pid: int, t0: float, timeout: float) -> tuple[bool, int | None]:
+    """(finished, exit code or None after a timeout); kills the child's group past ``timeout``."""
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        return True, os.waitstatus_to_exitcode(status)
+    if time.perf_counter() - t0 > timeout:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        return True, None
+    return False, None
+
+
+def run_forked(work: Path, files: list[str], plugin: object, timeout: float,
+               log: Path | None = None, after=None) -> tuple[int | None, float]:
+    """Fork, run pytest in the child, wait at most ``timeout`` s; (exit code or None, seconds)."""
+    t0 = time.perf_counter()
+    pid = start_forked(work, files, plugin, log, after)
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status), time.perf_counter() - t0
-        if time.perf_counter() - t0 > timeout:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(pid, 0)
-            return None, time.perf_counter() - t0
+        finished, code = poll_forked(pid, t0, timeout)
+        if finished:
+            return code, time.perf_counter() - t0
         time.sleep(0.02)
 
 
@@ -629,6 +648,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--log", action="store_true", help="keep each mutant's pytest output")
     p.add_argument("--rev", help="test the module and tests of this commit instead of the "
                    "working tree (e.g. the scores before a change)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="mutants run at a time, each in its own copy of the tree (default 1)")
     p.add_argument("--wait", action="store_true",
                    help="wait for a running mutation run to finish instead of stopping")
     args = p.parse_args(argv)
@@ -675,6 +696,17 @@ def main(argv: list[str] | None = None) -> int:
     previous: dict[str, dict] = {}
     if out_file.exists():
         previous = {r["id"]: r for r in json.loads(out_file.read_text())["mutants"]}
+    current = {m.id for m in mutants}
+
+    def save(ran: list[Mutant]) -> list[dict]:
+        """Merge ``ran`` into the result file; its records of the module's present mutants."""
+        for m in ran:
+            previous[m.id] = asdict(m)
+        records = [r for k, r in previous.items() if k in current]
+        out_file.write_text(json.dumps({"module": dotted, "total": len(mutants),
+                                        "mutants": records}, indent=1))
+        return records
+
     chosen = [m for m in mutants if m.id not in equiv]
     if args.ids:
         wanted = set(args.ids.split(","))
@@ -714,6 +746,8 @@ def main(argv: list[str] | None = None) -> int:
     target = work / rel
     print(f"{dotted}: {len(mutants)} mutants ({len(equiv.keys() & by_id.keys())} equivalent), "
           f"running {len(chosen)}; tests: {' '.join(files)}", flush=True)
+    works = [work]
+    running: dict[int, tuple] = {}  # pid -> (job, mutant, start, limit, tries, files, order, log)
     try:
         # 1. baseline with a line trace: which test runs which line, and how long it takes
         # (kept in .mutation/trace-<key>.json for the same files, targets and tree)
@@ -754,50 +788,83 @@ def main(argv: list[str] | None = None) -> int:
         outside = set(trace["outside"])
         print(f"baseline: {len(seconds)} tests, {secs:.1f} s traced", flush=True)
 
-        # 2. one run per mutant
+        # 2. one run per mutant, up to --jobs at a time, each job in its own copy of the tree
+        works += [scratch_copy(args.rev) for _ in range(args.jobs - 1)]
         counts: dict[str, int] = {}
         t_all = time.perf_counter()
-        for i, m in enumerate(chosen, 1):
-            span = range(m.stmt_lines[0], m.stmt_lines[1] + 1)
-            if any(ln in outside for ln in span):
-                tests = set(seconds)  # runs at import (defaults, constants): every test
-            else:
-                tests = {n for ln in span for n in covers.get(ln, [])}
-            order = sorted(tests, key=lambda n: (seconds.get(n, 0.0), n))
-            m.tests = len(order)
-            if not order:
-                m.status = "uncovered"
-            else:
+        queue = list(chosen)
+        free = list(range(len(works)))
+        done_n = 0
+
+        def finish(m: Mutant, code: int | None) -> None:
+            nonlocal done_n
+            m.status = ("timeout" if code is None else "survived" if code == 0
+                        else "error" if code in (4, 5) else "killed")
+            if code in (4, 5):
+                print(f"  ! pytest exit {code} for {m.id} (selection problem)")
+            counts[m.status] = counts.get(m.status, 0) + 1
+            done_n += 1
+            save([m])  # written as it goes: a run stopped halfway keeps what it found
+            if m.status not in ("killed", "timeout"):
+                print(f"  {m.status.upper():9s} {_fmt(m, lines)}", flush=True)
+            elif done_n % 25 == 0:
+                print(f"  {done_n}/{len(chosen)} done, {time.perf_counter() - t_all:.0f} s",
+                      flush=True)
+
+        while queue or running:
+            while queue and free:
+                m = queue.pop(0)
+                span = range(m.stmt_lines[0], m.stmt_lines[1] + 1)
+                if any(ln in outside for ln in span):
+                    tests = set(seconds)  # runs at import (defaults, constants): every test
+                else:
+                    tests = {n for ln in span for n in covers.get(ln, [])}
+                order = sorted(tests, key=lambda n: (seconds.get(n, 0.0), n))
+                m.tests = len(order)
+                if not order:
+                    m.status = "uncovered"
+                    counts["uncovered"] = counts.get("uncovered", 0) + 1
+                    done_n += 1
+                    save([m])
+                    print(f"  UNCOVERED {_fmt(m, lines)}", flush=True)
+                    continue
+                job = free.pop()
+                target = works[job] / rel
                 target.write_text(apply(source, m))
                 _drop_bytecode(target)  # a stale .pyc of the last mutant must never be used
                 limit = max(20.0, args.timeout * (3.0 + sum(seconds[n] for n in order)))
-                log = work / f"{m.id}.log" if args.log else None
                 needed = [f for f in files if any(n.split("::")[0] == f for n in order)]
-                code, m.seconds = run_forked(work, needed, _Select(order), limit, log)
-                if code is None:  # a busy machine, or a loop? once more with 3 x the time
-                    code, m.seconds = run_forked(work, needed, _Select(order), 3 * limit, log)
-                m.status = ("timeout" if code is None else "survived" if code == 0
-                            else "error" if code in (4, 5) else "killed")
-                if code in (4, 5):
-                    print(f"  ! pytest exit {code} for {m.id} (selection problem)")
-            counts[m.status] = counts.get(m.status, 0) + 1
-            mark = {"killed": ".", "timeout": "T"}.get(m.status, "")
-            if not mark:
-                print(f"  {m.status.upper():9s} {_fmt(m, lines)}", flush=True)
-            elif i % 25 == 0:
-                print(f"  {i}/{len(chosen)} done, {time.perf_counter() - t_all:.0f} s",
-                      flush=True)
-        target.write_text(source)
+                log = works[job] / f"{m.id}.log" if args.log else None
+                t0 = time.perf_counter()
+                pid = start_forked(works[job], needed, _Select(order), log)
+                running[pid] = (job, m, t0, limit, 1, needed, order, log)
+            time.sleep(0.05)
+            for pid in list(running):
+                job, m, t0, limit, tries, needed, order, log = running[pid]
+                finished, code = poll_forked(pid, t0, limit)
+                if not finished:
+                    continue
+                del running[pid]
+                m.seconds = time.perf_counter() - t0
+                if code is None and tries == 1:  # a busy machine, or a loop? 3 x the time
+                    t1 = time.perf_counter()
+                    new = start_forked(works[job], needed, _Select(order), log)
+                    running[new] = (job, m, t1, 3 * limit, 2, needed, order, log)
+                    continue
+                finish(m, code)
+                free.append(job)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        for pid in running:  # stopped halfway (Ctrl-C): no run outlives the tool
+            try:
+                os.killpg(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        for w in works:
+            shutil.rmtree(w, ignore_errors=True)
 
-    # 3. results: merge into the last run's file, print the score
-    for m in chosen:
-        previous[m.id] = asdict(m)
-    current = {m.id for m in mutants}
-    records = [r for k, r in previous.items() if k in current]
-    out_file.write_text(json.dumps({"module": dotted, "total": len(mutants), "mutants": records},
-                                   indent=1))
+    # 3. results: every mutant run is in the result file; print the score
+    records = save([])
     status = {r["id"]: r["status"] for r in records}
     n_eq = len(equiv.keys() & current)
     known = [k for k in current if k not in equiv and k in status]
