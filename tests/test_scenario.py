@@ -445,6 +445,71 @@ def test_inverse_through_imputation_and_denomination_is_verified_on_the_raw_data
     assert r["verified"].item() and abs(r["achieved_score"].item() - 10.0) <= 1e-9
 
 
+def test_inverse_on_a_denominated_indicator_with_a_raw_value_of_zero_is_written_back_per_pop():
+    """The answer is per pop (the denominated value the normalisation reads); written back to
+    the raw data it is the per-pop value times the unit's pop (denomination y = x / d,
+    OECD/JRC 2008 step 5), not the per-pop value itself. a = 0, 20, 60 and pop = 4, 2, 3:
+    a/pop = 0, 10, 20, min-max onto [0, 100] -> 0, 50, 100. u1 scores 0 on a, b and c, so
+    IDX = 0. IDX 10 via a (effective weight 0.125) needs +80 points: a/pop = 0 + 0.8 x 20 =
+    16 per pop, i.e. raw a = 16 x 4 = 64 t. (Written back as 16 t, a/pop would be 4: score 20,
+    IDX 2.5, and the right answer was reported as not verified.)"""
+    panel = toy_panel(a=(0.0, 20.0, 60.0))
+    den = toy_build(steps=[{"step": "denominate", "denominators": {"a": "pop"}},
+                           {"step": "normalise"}, {"step": "aggregate"}],
+                    panel=Panel(panel.values.assign(pop=[4.0, 2.0, 3.0]), units=panel.units))
+    r = required_change(den, "u1", score=10.0, indicators=["a"]).iloc[0]
+    assert r["value_now"] == 0.0 and r["value_needed"] == pytest.approx(16.0, rel=1e-13)
+    assert r["status"] == "reachable" and r["verified"]
+    assert r["achieved_score"] == pytest.approx(10.0, abs=1e-9)
+    assert r["reason"].endswith("; raw value needed: a = 64 t")
+    # the same question on a raw value of 0 that is not denominated: a = 0, 20, 60 min-max
+    # -> +80 points is a = 0 + 0.8 x 60 = 48, written back as it is
+    plain = toy_build(steps=[{"step": "normalise"}, {"step": "aggregate"}], panel=panel)
+    r = required_change(plain, "u1", score=10.0, indicators=["a"]).iloc[0]
+    assert r["value_needed"] == pytest.approx(48.0, rel=1e-13) and r["verified"]
+    assert "raw value needed" not in r["reason"]
+
+
+def test_inverse_proportional_change_of_an_imputed_value_is_written_back_to_the_raw_data():
+    """u2's a is missing and mean-imputed (20); a proportional change of a and c is solved on
+    the imputed value, so the check writes 20 (1 + p) into u2's raw a (a per-cent change of
+    a missing raw value would leave it missing and imputed at 20 again). Min-max: u2 scores
+    a 50, b 66.67, c 50: IDX = 0.125 x 50 + 0.375 x 66.67 + 0.5 x 50 = 56.25. IDX 70 needs
+    +13.75 = p (0.125 x 100 x 20/20 + 0.5 x 100 x 15/20) = 50 p -> p = 27.5 %:
+    a = 25.5, c = 19.125."""
+    imp = toy_build(steps=[{"step": "impute", "method": "mean"}, {"step": "normalise"},
+                           {"step": "aggregate"}], panel=toy_panel(a=(10.0, np.nan, 30.0)))
+    r = required_change(imp, "u2", score=70.0, together=["a", "c"]).iloc[0]
+    assert r["score_now"] == pytest.approx(56.25, abs=1e-12)
+    assert r["change_pct"] == pytest.approx(27.5, rel=1e-12)
+    assert r["status"] == "reachable" and r["verified"]
+    assert r["achieved_score"] == pytest.approx(70.0, abs=1e-9)
+    assert r["reason"] == "new values: a 25.5, c 19.125"
+
+
+@pytest.mark.parametrize("pop_u1", [0.0, np.nan])
+def test_inverse_answer_that_cannot_be_written_back_to_the_raw_data_says_so(pop_u1):
+    """u1's pop is zero or missing: its ratio a/pop is left missing (zero: missing) and then
+    mean-imputed from u2 and u3 (10 and 20 -> 15), so the question is answered on 15 per pop
+    (min-max over 10, 15, 20: score 50) but no raw value of a moves it. The row is not
+    verified, and says why, instead of reporting a guessed raw value."""
+    panel = toy_panel(a=(0.0, 20.0, 60.0))
+    den = toy_build(steps=[{"step": "denominate", "denominators": {"a": "pop"},
+                            "zero": "missing"},
+                           {"step": "impute", "method": "mean"},
+                           {"step": "normalise"}, {"step": "aggregate"}],
+                    panel=Panel(panel.values.assign(pop=[pop_u1, 2.0, 3.0]), units=panel.units))
+    # IDX of u1 = 0.125 x 50 = 6.25; IDX 10 needs +3.75 / 0.125 = +30 points on a:
+    # a/pop = 15 + 0.3 x (20 - 10) = 18
+    r = required_change(den, "u1", score=10.0, indicators=["a"]).iloc[0]
+    assert r["score_now"] == pytest.approx(6.25, abs=1e-12)
+    assert r["value_now"] == 15.0 and r["value_needed"] == pytest.approx(18.0, rel=1e-13)
+    assert r["status"] == "not verified" and pd.notna(r["verified"]) and not r["verified"]
+    assert np.isnan(r["achieved_score"])
+    assert ("cannot write the answer back to the raw data: the raw a of u1 in 2020 is 0 but "
+            "the value the question is answered on is 15") in r["reason"]
+
+
 def test_inverse_geometric_xinjiang_matches_an_independent_rebuild():
     """Issue 13: on the geometric variant of the built-in recipe, Xinjiang to rank 15 in 2015.
     A candidate value on which the geometric mean cannot be computed is infeasible (it used to

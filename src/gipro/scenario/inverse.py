@@ -36,7 +36,10 @@ target caps, goalposts), or when even the end of the range does not reach it, th
 Every answer that is reachable is **verified**: the change is applied as a scenario to the
 data and the recipe re-run with frozen bounds; ``achieved_score`` and ``achieved_rank`` are
 from that build (steps before normalisation -- imputation, treatment -- can make them differ:
-``verified`` says whether the goal was reached).
+``verified`` says whether the goal was reached). The answer is on the scale of the data the
+normalisation reads (per capita for a denominated indicator); it is written back to the raw
+data through the factor the steps before normalisation apply to the unit's value (the
+reason gives the raw value when it differs), or the row says why it cannot be.
 """
 
 from __future__ import annotations
@@ -58,8 +61,8 @@ from ..methods.treat import MODES
 from ..steps.aggregate import AggregateStep
 from ..steps.normalise import NormaliseStep
 from ..steps.treat import TreatStep
-from ..units import current_units
-from .changes import apply_changes, default_domains, resolve_units
+from ..units import current_units, unit_of
+from .changes import Cube, apply_changes, default_domains, resolve_units
 from .evaluate import base_cube, scenario_build
 from .spec import Scenario
 
@@ -472,7 +475,8 @@ def required_change(
         ``status`` is ``already met``, ``reachable``, ``not verified`` (an answer that
         re-running the recipe on the changed data does not confirm: never reported as
         reachable), ``unreachable`` or ``not available`` (the indicator is missing for the
-        unit); ``reason`` says why; ``value_needed`` and
+        unit); ``reason`` says why (and, for a value the steps before normalisation
+        rescale, e.g. per capita, the raw value needed); ``value_needed`` and
         ``change``/``change_pct`` (per cent of the current value; for ``together`` the
         common per cent) are empty unless reachable; ``solver`` is ``closed form`` or
         ``brentq``; ``achieved_score``/``achieved_rank``/``verified`` come from re-running
@@ -572,7 +576,7 @@ def required_change(
     out["verified"] = pd.array([pd.NA] * len(out), dtype="boolean")
     out["rank_now"] = out["rank_now"].astype("Int64")
     if verify:
-        _verify(build, out, clip, score, rank, domains)
+        _verify(build, out, model, clip, score, rank, domains)
     order = out["status"].map({"already met": 0, "reachable": 1, "not verified": 2,
                                "unreachable": 3, "not available": 4})
     out = out.assign(_o=order, _c=out["change_pct"].abs()).sort_values(
@@ -747,30 +751,100 @@ def _step(model: _Model, j: int, v0: float) -> float:
     return max(cands) / 64.0
 
 
-def _verify(build: Build, out: pd.DataFrame, clip: bool, score, rank, domains) -> None:
-    """Apply each reachable answer as a scenario and re-run the recipe (frozen bounds)."""
+def _raw_value(build: Build, cube: Cube, model: _Model, c: str, needed: float, clip: bool
+               ) -> tuple[float | None, str]:
+    r"""The raw value of indicator ``c`` (the unit's, in the question's period) that gives
+    ``needed`` in the data the question is answered on (``model.ds_val``).
+
+    The steps before normalisation scale a cell's raw value :math:`x` by a factor,
+    :math:`y = f x`: denomination divides by the unit's denominator and multiplies by the scale
+    factor, :math:`f = s / d` (per capita, per GDP; OECD/JRC (2008) *Handbook on Constructing
+    Composite Indicators*, step 5; Becker et al. (2022) COINr ``Denominate``;
+    :func:`gipro.methods.denominate.denominate`); an indicator not denominated has
+    :math:`f = 1`; imputation only fills a missing raw value. The factor is measured with the
+    build's own steps, never recomputed from their rules: :math:`f = y / x` from the build when
+    the raw value is non-zero, else (a raw value of 0, or a missing one that is imputed) from
+    a probe rebuild with the raw value 1 and the build's frozen fits, :math:`f = y(1)`. The raw
+    value needed is :math:`y_{needed} / f`.
+
+    Returns
+    -------
+    (float, "") or (None, reason)
+        ``None`` with the reason when the answer cannot be written back to the raw data: the
+        probe fails, the factor is zero or missing (e.g. a zero or missing denominator), or a
+        raw value of 0 does not give 0 (the value is not proportional to the raw one, e.g. a
+        ratio left missing and then imputed).
+    """
+    raw = build.datasets["raw"]
+    pi, ui, k = model.period, model.unit, model.codes.index(c)
+    now = float(model.x_now[k])
+    x = float(raw.values[raw.periods.index(pi), raw.units.index(ui), raw.codes.index(c)])
+    where = f"{c} of {ui} in {pi}"
+    if np.isfinite(x) and x != 0:
+        f = now / x
+    else:
+        probe = Scenario(name="inverse-probe", changes=[
+            {"op": "set", "value": 1.0, "units": [ui], "indicators": [c], "periods": pi}])
+        try:
+            changed, _, _ = apply_changes(cube, probe)
+            ds = scenario_build(build, changed, bounds="frozen", clip=clip,
+                                label="inverse probe").datasets[model.ds_val.name]
+        except GiproError as exc:
+            return None, (f"cannot write the answer back to the raw data: re-running the "
+                          f"recipe with {where} = 1 to measure what the steps before "
+                          f"normalisation do to it failed: {exc.message}")
+        f = float(ds.values[ds.periods.index(pi), ds.units.index(ui), ds.codes.index(c)])
+        if x == 0 and now != 0 and np.isfinite(f):
+            return None, (f"cannot write the answer back to the raw data: the raw {where} is 0 "
+                          f"but the value the question is answered on is {_fmt(now)} (not "
+                          "proportional to the raw value, e.g. a ratio to a zero or missing "
+                          "denominator that was imputed)")
+    if not np.isfinite(f) or f == 0:
+        return None, (f"cannot write the answer back to the raw data: the steps before "
+                      f"normalisation scale the raw {where} by {_fmt(f)} (e.g. a zero or "
+                      "missing denominator), so no raw value gives the value needed")
+    return needed / f, ""
+
+
+def _verify(build: Build, out: pd.DataFrame, model: _Model, clip: bool, score, rank, domains
+            ) -> None:
+    """Apply each reachable answer as a scenario to the raw data (each indicator's new value
+    written back as its raw value, :func:`_raw_value`) and re-run the recipe (frozen
+    bounds)."""
     todo = out.index[out["status"] == "reachable"]
     if not len(todo):
         return
     cube = base_cube(build, None, domains, relations=False)  # as solved: one value alone
-    raw = build.datasets["raw"]
     for i in todo:
         r = out.loc[i]
         inds = [c.strip() for c in str(r["indicators"]).split(",")]
         unit, period, code = r["unit"], int(r["period"]), r["code"]
         if r["kind"] == "one indicator":
-            c = inds[0]
-            raw_v = raw.values[raw.periods.index(period), raw.units.index(unit),
-                               raw.codes.index(c)]
-            if raw_v == r["value_now"] or np.isnan(raw_v):  # unchanged, or imputed
-                change = {"op": "set", "value": float(r["value_needed"])}
-            else:  # a step before normalisation rescales the value (e.g. denominate)
-                change = {"op": "pct", "value": float(100.0 * (r["value_needed"] / r["value_now"]
-                                                               - 1.0))}
+            needed = [float(r["value_needed"])]
         else:
-            change = {"op": "pct", "value": float(r["change_pct"])}
-        scen = Scenario(name="inverse-check", changes=[
-            {**change, "units": [unit], "indicators": inds, "periods": period}])
+            needed = [float(model.x_now[model.codes.index(c)]) * (1.0 + r["change_pct"] / 100.0)
+                      for c in inds]
+        changes, written, why = [], [], ""
+        for c, v in zip(inds, needed, strict=True):
+            if v == model.x_now[model.codes.index(c)]:
+                continue  # unchanged (a value of 0 in a proportional change)
+            raw_v, why = _raw_value(build, cube, model, c, v, clip)
+            if raw_v is None:
+                break
+            changes.append({"op": "set", "value": raw_v, "units": [unit], "indicators": [c],
+                            "periods": period})
+            if not np.isclose(raw_v, v, rtol=1e-12, atol=0.0):  # a rescaled value
+                written.append(f"{c} = {_fmt(raw_v)} {unit_of(build, 'raw', c) or ''}".rstrip())
+        if why:
+            out.loc[i, "verified"] = False
+            out.loc[i, "status"] = "not verified"
+            out.loc[i, "reason"] = f"{r['reason']}; {why}"
+            continue
+        if written:  # the raw value to change, in the data's own unit
+            r = r.copy()
+            r["reason"] = f"{r['reason']}; raw value needed: {', '.join(written)}"
+            out.loc[i, "reason"] = r["reason"]
+        scen = Scenario(name="inverse-check", changes=changes)
         try:
             changed, _, _ = apply_changes(cube, scen)
             b = scenario_build(build, changed, bounds="frozen", clip=clip,
