@@ -553,3 +553,50 @@ def test_zscore_constant_relative_to_the_mean_zeros_and_large_values():
     y = N.zscore(np.array([[1.0], [1.0], [1.0 + 2e-7]])).ravel()
     np.testing.assert_allclose(y, [-1 / np.sqrt(3), -1 / np.sqrt(3), 2 / np.sqrt(3)],
                                rtol=1e-6)
+
+
+def test_goalposts_values_outside_are_counted_in_the_notes():
+    # x (+) = (10, 30, 20, 40) in (A1, A2, B1, B2), goalposts (0, 25): 30 and 40 are outside,
+    # truncated to 25 -> 100; 10 -> 40, 20 -> 80. y = 1..4 inside (0, 8).
+    fw = Framework([{"code": "x", "parent": "I", "direction": 1, "goalposts": [0, 25]},
+                    {"code": "y", "parent": "I", "direction": 1, "goalposts": [0, 8]}],
+                   [{"code": "I"}])
+    _, panel = small(direction=1)
+    b = norm(fw, panel, method="goalposts")
+    np.testing.assert_allclose(b.data("normalised")["x"], [40, 100, 80, 100], atol=1e-12)
+    assert "2 values outside their goalposts truncated to the goalposts" in b.log[0].notes
+    fw = Framework([{"code": "x", "parent": "I", "direction": 1, "goalposts": [0, 50]},
+                    {"code": "y", "parent": "I", "direction": 1, "goalposts": [0, 8]}],
+                   [{"code": "I"}])
+    inside = norm(fw, panel, method="goalposts")
+    assert not any("outside their goalposts" in n for n in inside.log[0].notes)
+
+
+def test_a_kernel_refusal_names_the_step_and_says_frozen_only_when_it_is():
+    # reference unit A in period 1 holds x = 10 and y = 1, both pooled minima: empty scales
+    fw, panel = small(direction=1)
+    with pytest.raises(MethodError, match=r"^step 'normalise': distance to reference: for "
+                                          r"indicator\(s\) \['x', 'y'\] the reference unit's "
+                                          r"value is missing or is the worst value"):
+        norm(fw, panel, method="dist_ref", ref_unit="A", ref_period=1)
+
+
+@pytest.mark.parametrize("mark", [False, True])
+def test_a_fit_from_another_build_is_explained_as_frozen(mark):
+    """A baseline's fit handed to a build (``frozen=``), marked with ``.frozen(source)`` or
+    not, is explained as learnt there: bounds not re-estimated, the baseline's dropped
+    indicator left out. B01 with constant: drop: I1 = (10, 20, 30, 40) on min-max [0, 100]
+    with the baseline's bounds 10 and 40: 0, 33.3, 66.7, 100."""
+    from gipro import Build
+
+    base = b01_build("minmax", "drop")
+    fit = base.fits["normalise"]
+    b = Build(base.recipe, framework=base.framework, panel=base.source_panel,
+              frozen={"normalise": fit.frozen("the baseline") if mark else fit}).run()
+    np.testing.assert_allclose(b.data("normalised")["I1"], [0, 100 / 3, 200 / 3, 100],
+                               atol=1e-12)
+    notes = b.log[0].notes
+    source = "the baseline" if mark else "another build"
+    assert notes[0].endswith(f", with the parameters learnt in {source} (frozen: lower, upper "
+                             "not re-estimated from these data)")
+    assert "indicators dropped in the baseline (constant) left out: I2" in notes

@@ -170,3 +170,29 @@ def test_weight_set_named_like_a_data_set_is_refused_by_the_step_too():
     with pytest.raises(InputError, match=r"step 'w': weight set name 'normalised' is also a "
                                          r"data set name; choose another output name"):
         step.prepare(ctx, "w", ds)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"step": "normalise", "method": "rank"},
+     r"^step 's': normalise \(rank\) cannot run on a cluster chunked over units: its scores "
+     r"are ranks among every unit"),
+    ({"step": "treat", "fallback": "boxcox"},
+     r"^step 's': treat cannot run on a cluster chunked over units: the Box-Cox lambda is "
+     r"estimated from every value of a column"),
+    ({"step": "weight", "method": "pca"},
+     r"^step 's': weight \(pca\) cannot run on a cluster chunked over units: pca weights are "
+     r"computed from the whole table"),
+])
+def test_a_fit_over_chunks_refuses_what_needs_every_unit_when_called_directly(spec, message):
+    """``fit_chunked`` is part of the step contract (docs: scale): called on its own, without
+    the runner that asks ``chunked_refusal`` first, it still refuses -- before it reads the
+    plan's data or the values (neither is given here)."""
+    from types import SimpleNamespace
+
+    from gipro.steps.normalise import NormaliseStep
+    from gipro.steps.treat import TreatStep
+    from gipro.steps.weight import WeightStep
+
+    kind = {"normalise": NormaliseStep, "treat": TreatStep, "weight": WeightStep}[spec["step"]]
+    with pytest.raises(MethodError, match=message):
+        kind(**spec).fit_chunked(None, SimpleNamespace(step="s"), None)

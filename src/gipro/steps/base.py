@@ -161,6 +161,11 @@ class StepResult:
         return self._explained
 
 
+#: The source named in the notes of a fit handed to a build (``frozen=``) without
+#: ``.frozen(source)``: what it learnt was learnt elsewhere, never from these data.
+FROM_ANOTHER_BUILD = "another build"
+
+
 def align_periods(fit_periods: Sequence[int], periods: Sequence[int]) -> np.ndarray:
     """Rows of a per-period fit for ``periods``: a period's own row; before the first / after
     the last fitted period (projected periods of a scenario), the first / last row.

@@ -28,6 +28,7 @@ from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import normalise as _norm
 from .base import (
+    FROM_ANOTHER_BUILD,
     MethodParams,
     StepContext,
     StepSpec,
@@ -437,7 +438,8 @@ class NormaliseStep(MethodParams, StepSpec):
 
     def freeze(self, plan: NormalisePlan, fit: NormaliseFit, ds: DataSet) -> NormaliseFit:
         """A baseline's fit for these data: its rows for these periods (projected periods:
-        the nearest baseline period's), its indicators among these.
+        the nearest baseline period's), its indicators among these; a fit not marked
+        frozen is said to come from another build (:data:`~gipro.steps.base.FROM_ANOTHER_BUILD`).
 
         Raises
         ------
@@ -456,6 +458,7 @@ class NormaliseStep(MethodParams, StepSpec):
 
         keep = [plan.codes.index(c) for c in fit.codes]
         return replace(fit, keep=None if keep == list(range(len(plan.codes))) else keep,
+                       source=fit.source or FROM_ANOTHER_BUILD,
                        midpoint=aligned(fit.midpoint),
                        params={k: aligned(v) for k, v in fit.params.items()},
                        lower=aligned(fit.lower), upper=aligned(fit.upper),
@@ -563,8 +566,8 @@ class NormaliseStep(MethodParams, StepSpec):
             notes.extend(self._beyond(codes, xo, refs["reference"]))
         if m == "goalposts":
             lo, up = plan.params["lower"], plan.params["upper"]
-            if keep is not None:
-                lo, up = lo[keep], up[keep]
+            # (keep is None: goalposts drop no indicator, and a fit from another build is
+            # explained by _explain_frozen)
             n_out = int((~np.isnan(xo) & ((xo < lo) | (xo > up))).sum())
             if n_out:
                 notes.append(f"{n_out} values outside their goalposts "
