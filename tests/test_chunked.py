@@ -717,3 +717,24 @@ def test_a_user_file_inside_an_earlier_folder_of_parts_is_never_deleted(client, 
             mine.unlink()
         chunked.write(tmp_path / "out")  # gipro's own parts only: replaced
         assert len(list((tmp_path / "out" / "results.parquet").iterdir())) > 1
+
+
+@pytest.mark.parametrize("method", ["group_mean", "group_median"])
+def test_group_imputation_of_a_unit_without_a_group(client, tmp_path, method):
+    """B17 on a cluster: u001's region is emptied, so its gap stays missing, as in memory;
+    u005 (east, with u002 = 2 and u008 = 6 in 2001) gets its group's mean and median 4."""
+    x = np.arange(1.0, 1.0 + 2 * 9 * 4).reshape(2, 9, 4)
+    x[0, [2, 8], 0] = [2.0, 6.0]
+    x[0, [1, 5], 0] = np.nan  # u001 (no group), u005 (east)
+    steps = [{"step": "impute", "method": method, "group": "region"},
+             {"step": "normalise"}, {"step": "aggregate"}]
+    recipe = write_case(tmp_path, x, steps, groups=True)
+    frame = pd.read_parquet(tmp_path / "data.parquet")
+    frame.loc[frame["unit"] == "u001", "region"] = None
+    frame.to_parquet(tmp_path / "data.parquet", index=False, row_group_size=2 * 3)
+    build = gipro.Build(recipe).run()
+    imputed = build.data("imputed")["x0"]
+    assert np.isnan(imputed.loc[("u001", 2001)]) and imputed.loc[("u005", 2001)] == 4.0
+    chunked = ChunkedBuild(recipe, client=client, block_units=2).run()
+    assert "imputed" in chunked.kept()
+    assert_same(build, chunked, tmp_path / "out")  # the imputed stage, value by value

@@ -349,3 +349,83 @@ def test_impute_step_per_period_and_pooled_say_where_the_mean_is_taken():
                 framework=fw, panel=panel)
         assert b.data("imputed").loc["u3", "a"].tolist() == filled
         assert any(f"mean of the indicator {where}" in n for n in b.log[0].notes), scope
+
+
+def test_table_imputer_pooled_sees_every_period_per_period_one_at_a_time():
+    """A table hook that fills a gap with the column mean of the table it is given: per
+    period it gets one period's units (gaps 2 and 15), pooled every unit-period row (gaps
+    (1 + 3 + 10 + 20)/4 = 8.5)."""
+    from gipro.recipe import Recipe
+    from gipro.steps import ImputeStep
+
+    def column_mean(t):
+        return np.where(np.isnan(t), np.nanmean(t, axis=0), t)
+
+    fw = Framework([{"code": "a", "parent": "IDX", "direction": 1}], [{"code": "IDX"}])
+    df = pd.DataFrame({"unit": ["u1", "u2", "u3"] * 2, "period": [1, 1, 1, 2, 2, 2],
+                       "a": [1.0, 3.0, NAN, 10.0, 20.0, NAN]})
+    panel = Panel.from_wide(df, unit="unit", period="period")
+    for scope, filled in (("per_period", [2.0, 15.0]), ("pooled", [8.5, 8.5])):
+        step = ImputeStep(method="function", function=column_mean, scope=scope)
+        recipe = Recipe(framework="x", data={"dataset": "china_provinces"}, steps=[step])
+        b = run(recipe, framework=fw, panel=panel)
+        assert b.data("imputed").loc["u3", "a"].tolist() == filled, scope
+
+
+def test_scikit_learn_imputer_with_a_parameter_it_does_not_take():
+    pytest.importorskip("sklearn")
+    df = pd.DataFrame({"unit": ["a", "b", "c"], "period": 2020, "x": [1.0, NAN, 3.0]})
+    with pytest.raises(InputError, match=r"^step 'impute': invalid parameters for scikit-learn "
+                                         r"KNNImputer: "
+                                         r".*n_neighbours"):
+        _build([{"step": "impute", "method": "knn", "params": {"n_neighbours": 1}}], df)
+
+
+def test_frozen_imputation_keeps_the_first_units_value_and_says_what_is_left_missing():
+    """A baseline's imputation handed to a build (``frozen=``): the first unit's gap gets the
+    baseline's mean (3 + 5)/2 = 4 even after its neighbours change; y is missing for every
+    unit in period 2 (nothing to take a per-period mean of), so 3 values stay missing, as in
+    the baseline."""
+    from gipro import Build
+
+    fw = Framework([{"code": "x", "parent": "IDX", "direction": 1},
+                    {"code": "y", "parent": "IDX", "direction": 1}], [{"code": "IDX"}])
+    df = pd.DataFrame({"unit": ["u1", "u2", "u3"] * 2, "period": [1, 1, 1, 2, 2, 2],
+                       "x": [NAN, 3.0, 5.0, 1.0, 2.0, 3.0],
+                       "y": [1.0, 2.0, 3.0, NAN, NAN, NAN]})
+    steps = [{"step": "impute", "method": "mean"}]
+    base = _build(steps, df)
+    assert base.data("imputed").loc[("u1", 1), "x"] == 4.0
+    changed = df.assign(x=[NAN, 30.0, 50.0, 1.0, 2.0, 3.0])
+    b = Build(base.recipe, framework=fw, panel=Panel.from_wide(changed, unit="unit",
+                                                               period="period"),
+              frozen={"impute": base.fits["impute"].frozen("the baseline")}).run()
+    got = b.data("imputed")
+    assert got.loc[("u1", 1), "x"] == 4.0  # not (30 + 50)/2
+    assert got["y"].isna().sum() == 3
+    assert b.log[0].notes == [
+        "imputation frozen at the baseline's: 1 missing values given the values the baseline "
+        "imputed (projected periods: the last period's); observed values unchanged",
+        "3 values left missing (missing in the baseline too)"]
+    full = df.assign(y=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    b = Build(base.recipe, framework=fw, panel=Panel.from_wide(full, unit="unit",
+                                                               period="period"),
+              frozen={"impute": base.fits["impute"].frozen("the baseline")}).run()
+    assert len(b.log[0].notes) == 1  # nothing left missing: no second note
+
+
+def test_iterative_imputer_default_seed_is_zero():
+    """The step's default ``seed`` is 0 (its docstring): with
+    ``sample_posterior`` (random draws) the default equals ``seed: 0`` and not ``seed: 1``."""
+    pytest.importorskip("sklearn")
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=12)
+    df = pd.DataFrame({"unit": [f"u{i}" for i in range(12)], "period": 2020,
+                       "a": np.where(np.arange(12) % 4 == 0, NAN, a),
+                       "b": 2 * a + rng.normal(scale=0.5, size=12)})
+    step = {"step": "impute", "method": "iterative", "params": {"sample_posterior": True}}
+    default = _build([step], df).data("imputed")["a"].to_numpy()
+    zero = _build([step | {"seed": 0}], df).data("imputed")["a"].to_numpy()
+    one = _build([step | {"seed": 1}], df).data("imputed")["a"].to_numpy()
+    np.testing.assert_array_equal(default, zero)
+    assert not np.array_equal(default, one)
