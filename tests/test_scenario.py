@@ -253,6 +253,12 @@ def test_frozen_treatment_caps_and_transforms_with_the_baselines_parameters():
     r = required_change(log, "u1", score=20.0, indicators=["a"])
     assert r["solver"].item() == "brentq" and r["verified"].item()
     assert abs(r["achieved_score"].item() - 20.0) <= 1e-9
+    # a value far below the baseline minimum: log(0.005 - 1 + 0.99) is undefined, refused
+    # (one bad value among good ones is enough)
+    with pytest.raises(MethodError, match=r"^scenario 's': step 'treat' \(treatment frozen at "
+                                          r"the baseline's\): the log_ct transform of a is "
+                                          r"undefined for 0.005 \(unit u1, period 2020\)"):
+        evaluate(log, scen(Change(op="set", units=["u1"], indicators=["a"], value=0.005)))
 
 
 # ---------------------------------------------------------------------- changes

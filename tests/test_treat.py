@@ -752,3 +752,39 @@ def test_the_first_column_to_stop_is_named(x):
     with pytest.raises(MethodError, match=rf"winsorising indicator {first} would leave"):
         treat(x, winmax=8 if x.shape[0] == 6 else 5, force=True, on_constant="error",
               names=names)
+
+
+def test_forced_boxcox_takes_the_indicators_lambda_else_the_steps():
+    """Box-Cox after the shift x - min + 1 (COIN Tool): x = (3, 4, 7) -> (1, 2, 5).
+    a has its own lambda 0.5: (sqrt(v) - 1)/0.5 = 0, 2 (sqrt 2 - 1), 2 (sqrt 5 - 1);
+    b takes the step's lambda 2: (v^2 - 1)/2 = 0, 1.5, 12."""
+    b = _tiny_build([{"step": "treat", "boxcox_lambda": 2.0, "indicators": {
+        "a": {"method": "boxcox", "boxcox_lambda": 0.5}, "b": {"method": "boxcox"}}}],
+        {"a": [3.0, 4.0, 7.0], "b": [3.0, 4.0, 7.0]})
+    t = b.data("treated")
+    np.testing.assert_allclose(t["a"], [0.0, 2 * (np.sqrt(2) - 1), 2 * (np.sqrt(5) - 1)],
+                               rtol=1e-14)
+    np.testing.assert_allclose(t["b"], [0.0, 1.5, 12.0], rtol=1e-14)
+
+
+def test_chunked_refusal_of_a_forced_boxcox_without_a_lambda():
+    """A per-indicator Box-Cox (method or fallback) needs a lambda given there or on the
+    step to run chunked over units; estimating it reads every value of the column."""
+    from gipro.steps.treat import TreatStep
+
+    refused = "the Box-Cox lambda is estimated from every value of a column"
+    for spec in ({"method": "boxcox"}, {"fallback": "boxcox"}):
+        assert TreatStep(indicators={"a": spec}).chunked_refusal().startswith(refused)
+        assert TreatStep(indicators={"a": spec | {"boxcox_lambda": 0.5}}).chunked_refusal() \
+            is None
+        assert TreatStep(indicators={"a": spec}, boxcox_lambda=0.5).chunked_refusal() is None
+    assert TreatStep(indicators={"a": {"method": "log_ct"}}).chunked_refusal() is None
+
+
+def test_first_passes_of_blocks_join_counts_and_sums_by_adding_magnitudes_by_maximum():
+    """Two blocks' (count, largest magnitude, sum) rows: 2 + 3, max(5, 4), 7 + (-1)."""
+    from gipro.steps.treat import _first_join
+
+    a = np.array([[2.0, 5.0, 7.0], [1.0, 0.5, 0.5]])
+    b = np.array([[3.0, 4.0, -1.0], [2.0, 8.0, 9.0]])
+    np.testing.assert_array_equal(_first_join(a, b), [[5.0, 5.0, 6.0], [3.0, 8.0, 9.5]])
