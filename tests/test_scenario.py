@@ -242,6 +242,18 @@ def test_frozen_treatment_caps_and_transforms_with_the_baselines_parameters():
     treated = ev.runs["s"].build.datasets["treated"].values[0, :, 0]
     assert treated.tolist() == [1.0, 2.0, 5.0, 4.0, 5.0, 5.0]
     assert any("winsorisation bounds" in n for n in ev.runs["s"].build.log[0].notes)
+    # u3's 50 and u6's 100 are both set to the cap 5: two values, winsorised, none transformed
+    for scope in ("per_period", "pooled"):
+        b = win if scope == "per_period" else toy_build(
+            steps=[{"step": "treat", "scope": "pooled"}, {"step": "normalise"},
+                   {"step": "aggregate"}], panel=six_units(a))
+        run_ = evaluate(b, scen(Change(op="set", units=["u3"], indicators=["a"],
+                                       value=50.0))).runs["s"].build
+        assert run_.log[0].notes[1:] == ["2 values at the baseline's winsorisation bounds: a"]
+        changes = run_.fitted["treat"]["changes"]
+        assert changes[["unit", "old", "new", "reason"]].values.tolist() == [
+            ["u3", 50.0, 5.0, "winsorised (frozen treatment)"],
+            ["u6", 100.0, 5.0, "winsorised (frozen treatment)"]], scope
     log = toy_build(steps=[{"step": "treat", "winmax": 0}, {"step": "normalise"},
                            {"step": "aggregate"}], panel=six_units(a))
     ev = evaluate(log, scen(Change(op="set", units=["u1"], indicators=["a"], value=2.0)))
@@ -249,6 +261,10 @@ def test_frozen_treatment_caps_and_transforms_with_the_baselines_parameters():
     assert treated[0] == pytest.approx(math.log(1.99), rel=1e-14)
     base = log.datasets["treated"].values[0, :, 0]
     np.testing.assert_array_equal(treated[1:], base[1:])
+    # every value goes through the log: six transformed, none at a cap
+    run_ = ev.runs["s"].build
+    assert run_.log[0].notes[1:] == ["6 values transformed as in the baseline"]
+    assert set(run_.fitted["treat"]["changes"]["reason"]) == {"transformed (frozen treatment)"}
     # an inverse question through the log: solved numerically and verified
     r = required_change(log, "u1", score=20.0, indicators=["a"])
     assert r["solver"].item() == "brentq" and r["verified"].item()
