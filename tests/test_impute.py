@@ -407,6 +407,11 @@ def test_frozen_imputation_keeps_the_first_units_value_and_says_what_is_left_mis
         "imputation frozen at the baseline's: 1 missing values given the values the baseline "
         "imputed (projected periods: the last period's); observed values unchanged",
         "3 values left missing (missing in the baseline too)"]
+    # the fit handed over as it is (not marked frozen): explained the same way
+    same = Build(base.recipe, framework=fw, panel=Panel.from_wide(changed, unit="unit",
+                                                                  period="period"),
+                 frozen={"impute": base.fits["impute"]}).run()
+    assert same.log[0].notes == b.log[0].notes
     full = df.assign(y=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
     b = Build(base.recipe, framework=fw, panel=Panel.from_wide(full, unit="unit",
                                                                period="period"),
