@@ -350,3 +350,35 @@ def test_step_helpers_units_sliced_and_listing():
     nine = [f"u{i}" for i in range(1, 10)]
     assert listing(nine[:8]) == "u1, u2, u3, u4, u5, u6, u7, u8"
     assert listing(nine) == "u1, u2, u3, u4, u5, u6, u7, u8 and 1 more"
+
+
+def test_a_weight_step_reads_the_weight_sets_of_each_run_not_a_cached_plans():
+    """The same weight step run twice by one Pipeline (one plan cache): once on the
+    framework's weights, once on a perturbed framework set (D0 2 -> 2 x 5 = 10). Manual x0 = 3
+    with others: keep takes the rest from the base set of that run: D0 2, then 10."""
+    b = toy_build(NORM, {"step": "weight", "method": "manual", "values": {"x0": 3.0},
+                         "others": "keep"}, AGG)
+    p = Pipeline(b)
+    first = p.step(p.nominal_state(1), 1, p.steps[1]).weights["weights"].weights
+    assert (first["x0"], first["x1"], first["D0"], first["D1"]) == (3.0, 2.0, 2.0, 1.0)
+    sets = p.weight_sets(p.nominal_state(1), "framework", np.array([5.0]), ["D0"])
+    again = p.step(p.nominal_state(1), 1, p.steps[1], weights=sets).weights["weights"].weights
+    assert (again["x0"], again["x1"], again["D0"], again["D1"]) == (3.0, 2.0, 10.0, 1.0)
+
+
+def test_manual_weights_take_zero_and_a_period_only_for_learnt_weights():
+    """A manual weight of 0 leaves a child out of its group: D0 (x0 w 1, x2 w 3, x4 w 2)
+    becomes (3 x2 + 2 x4)/5, or x4 where x2 is missing; ``period`` picks the data of learnt
+    weights (a period not in the build is refused) and is not read by manual weights."""
+    b = toy_build(NORM, {"step": "weight", "method": "manual", "values": {"x0": 0.0},
+                         "others": "keep"}, {"step": "aggregate", "weights": "weights"})
+    n = b.data("normalised")
+    x2, x4 = n["x2"].to_numpy(), n["x4"].to_numpy()
+    want = np.where(np.isnan(x2), x4, (3 * x2 + 2 * x4) / 5)
+    np.testing.assert_allclose(b.data("aggregated")["D0"].to_numpy(), want, rtol=1e-13)
+    with pytest.raises(gipro.InputError, match=r"^step 'weight': period 1999 is not in the "
+                                               r"build"):
+        toy_build(NORM, {"step": "weight", "method": "pca", "period": 1999}, AGG)
+    manual = toy_build(NORM, {"step": "weight", "method": "manual", "values": {"x0": 3.0},
+                              "others": "keep", "period": 1999}, AGG)
+    assert manual.weights["weights"].weights["x0"] == 3.0
