@@ -738,3 +738,21 @@ def test_group_imputation_of_a_unit_without_a_group(client, tmp_path, method):
     chunked = ChunkedBuild(recipe, client=client, block_units=2).run()
     assert "imputed" in chunked.kept()
     assert_same(build, chunked, tmp_path / "out")  # the imputed stage, value by value
+
+
+@pytest.mark.parametrize("bounds", ["pooled", "per_period"])
+def test_zscore_of_data_with_gaps_as_in_memory(client, tmp_path, bounds):
+    """The means and standard deviations reduced over blocks count only observed values
+    (15 % of the cells missing), pooled and per period, as the in-memory build does."""
+    rng = np.random.default_rng(11)
+    x = panel(rng, 10, 3, 0.15)
+    assert np.isnan(x).any()
+    steps = [{"step": "normalise", "method": "zscore", "bounds": bounds},
+             {"step": "aggregate"}]
+    recipe = write_case(tmp_path, x, steps)
+    build = gipro.Build(recipe).run()
+    chunked = ChunkedBuild(recipe, client=client, block_units=3).run()
+    assert_same(build, chunked, tmp_path / "out")
+    for key in ("mean", "sd"):
+        np.testing.assert_allclose(getattr(chunked.fits["normalise"], key),
+                                   getattr(build.fits["normalise"], key), rtol=1e-12)
