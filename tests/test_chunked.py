@@ -756,3 +756,35 @@ def test_zscore_of_data_with_gaps_as_in_memory(client, tmp_path, bounds):
     for key in ("mean", "sd"):
         np.testing.assert_allclose(getattr(chunked.fits["normalise"], key),
                                    getattr(build.fits["normalise"], key), rtol=1e-12)
+
+
+@pytest.mark.parametrize("norm, shape", [
+    ({"method": "ampi", "ref_period": 2002}, "gaps"),
+    ({"method": "ampi", "ref_period": 2002, "bounds": "per_period"}, "gaps"),
+    ({"method": "ampi", "ref_period": 2002, "constant": "drop"}, "x3 constant"),
+    ({"method": "minmax", "bounds": "per_period", "constant": "midpoint"}, "x2 once in 2001"),
+])
+def test_reference_means_and_single_values_as_in_memory(client, tmp_path, norm, shape):
+    """AMPI's reference (the mean of ``ref_period``) from sums over blocks, pooled and per
+    period, with an indicator dropped as constant; a period in which an indicator has one
+    observed value (bounds equal to it: the midpoint, not "no data")."""
+    rng = np.random.default_rng(12)
+    x = panel(rng, 9, 3, 0.1)
+    if shape == "x3 constant":
+        x[:, :, 3] = 5.0
+    if shape == "x2 once in 2001":
+        x[0, :, 2] = np.nan
+        x[0, 4, 2] = 7.0
+    recipe = write_case(tmp_path, x, [{"step": "normalise", **norm}, {"step": "aggregate"}])
+    build = gipro.Build(recipe).run()
+    if shape == "x2 once in 2001":  # one value: constant in its period, the scale's middle
+        assert build.data("normalised").loc[("u004", 2001), "x2"] == 50.0
+    chunked = ChunkedBuild(recipe, client=client, block_units=2).run()
+    assert_same(build, chunked, tmp_path / "out")
+    mem, got = build.fits["normalise"], chunked.fits["normalise"]
+    assert got.codes == mem.codes
+    for key in ("lower", "upper"):
+        np.testing.assert_allclose(getattr(got, key), getattr(mem, key), rtol=1e-12)
+    if norm["method"] == "ampi":
+        np.testing.assert_allclose(got.params["reference"], mem.params["reference"],
+                                   rtol=1e-12)
