@@ -788,3 +788,24 @@ def test_reference_means_and_single_values_as_in_memory(client, tmp_path, norm, 
     if norm["method"] == "ampi":
         np.testing.assert_allclose(got.params["reference"], mem.params["reference"],
                                    rtol=1e-12)
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_group_medians_of_more_values_than_are_gathered(pooled):
+    """More than 512 values per column and group, so the selection narrows its window by
+    binning over passes before gathering: the same medians as ``numpy.nanmedian`` per group
+    (and per period), with ties (values rounded to 0.01) and gaps."""
+    import dask.array as da
+
+    from gipro.steps.chunks import group_medians
+
+    rng = np.random.default_rng(21)
+    x = np.round(rng.lognormal(1.0, 1.0, size=(2, 3000, 2)), 2)
+    x[rng.random(x.shape) < 0.1] = np.nan
+    groups = rng.integers(-1, 3, size=3000)  # -1: a unit without a group
+    got = group_medians(da.from_array(x, chunks=(2, 400, 2)), groups, 3, pooled)
+    for g in range(3):
+        sel = x[:, groups == g, :]
+        want = (np.nanmedian(sel.reshape(-1, 2), axis=0)[None] if pooled
+                else np.nanmedian(sel, axis=1))
+        np.testing.assert_array_equal(got[:, g, :], want)
