@@ -663,7 +663,9 @@ def test_sigint_while_writing_leaves_a_folder_marked_incomplete(tmp_path, capsys
     recipe = project(tmp_path)
     out = tmp_path / "o"
     assert gipro(capsys, tmp_path, "run", str(recipe), "--out", str(out), out="o")[0] == 0
-    proc, _ = start_slow(tmp_path, recipe, out)
+    # each file then waits 30 s: the signal lands while writing however slow the machine
+    # (with a short pause a loaded machine let the run finish first: exit 0)
+    proc, _ = start_slow(tmp_path, recipe, out, pause=30.0)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, err
