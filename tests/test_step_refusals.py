@@ -64,6 +64,10 @@ AGG = {"step": "aggregate"}
     ({"step": "weight", "method": "manual"}, r"method manual needs values: \{code: weight"),
     ({"step": "weight", "method": "manual", "values": {"a": -1.0}},
      r"manual weights must be finite and >= 0, got \{'a': -1\.0\}"),
+    ({"step": "denominate", "denominators": {"a": "pop"}, "scale": float("inf")},
+     r"scale factors must be finite numbers"),
+    ({"step": "denominate", "denominators": {"a": "pop"}, "scale": {"a": float("nan")}},
+     r"scale factors must be finite numbers"),
 ])
 def test_parameters_that_do_not_fit_together(step, message):
     with pytest.raises(InputError, match=message):
