@@ -314,3 +314,35 @@ def test_zero_denominators_listed_up_to_ten_cells():
             framework=fw, panel=Panel.from_wide(df, unit="unit", period="period"))
     assert e.value.details[:10] == [f"x / pop for unit {u} in 2020" for u in units[:10]]
     assert len(e.value.details) == 11 and e.value.details[-1].startswith("fix the denominator")
+
+
+def test_negative_denominators_named_up_to_five_then_counted():
+    """Seven units with a negative denominator: the message names the first five cells and
+    counts the other two."""
+    units = [f"u{i}" for i in range(7)]
+    df = pd.DataFrame({"unit": units, "period": 2020, "x": 1.0, "pop": -2.0})
+    fw = Framework([{"code": "x", "parent": "IDX", "direction": 1, "denominator": "pop"}],
+                   [{"code": "IDX"}])
+    named = "; ".join(f"x / pop for {u} in 2020 \\(-2\\)" for u in units[:5])
+    with pytest.raises(InputError, match=rf"^step 'denominate': negative denominator \(7 "
+                                         rf"values\): {named} and 2 more\n"):
+        run({"framework": "x", "data": {"dataset": "china_provinces"},
+             "steps": [{"step": "denominate"}]},
+            framework=fw, panel=Panel.from_wide(df, unit="unit", period="period"))
+
+
+def test_indicator_without_a_unit_and_a_step_without_denominators():
+    """x has no unit in the framework or the data: the table says so. A framework without
+    denominators leaves the data unchanged and the log says why."""
+    b = _tiny([2.0, 4.0, 5.0])
+    row = b.fitted["denominate"]["table"].iloc[0]
+    assert (row["indicator"], row["indicator_unit"]) == ("x", "unit not stated")
+    df = pd.DataFrame({"unit": ["a", "b"], "period": 2020, "x": [1.0, 2.0]})
+    fw = Framework([{"code": "x", "parent": "IDX", "direction": 1}], [{"code": "IDX"}])
+    none = run({"framework": "x", "data": {"dataset": "china_provinces"},
+                "steps": [{"step": "denominate"}]},
+               framework=fw, panel=Panel.from_wide(df, unit="unit", period="period"))
+    assert none.data("denominated")["x"].tolist() == [1.0, 2.0]
+    assert none.log[0].notes == [
+        "no indicator has a denominator (framework field 'denominator' or step parameter "
+        "'denominators'): data unchanged"]
