@@ -809,3 +809,43 @@ def test_group_medians_of_more_values_than_are_gathered(pooled):
         want = (np.nanmedian(sel.reshape(-1, 2), axis=0)[None] if pooled
                 else np.nanmedian(sel, axis=1))
         np.testing.assert_array_equal(got[:, g, :], want)
+
+
+def test_group_median_with_a_value_just_below_a_bin_edge():
+    """Bins over [0.1, 0.7] (the column's minimum and maximum) have edges 0.1 + 0.6 j/1024;
+    the value just below edge 132 is put in bin 132 by floor((v - 0.1)/0.6 x 1024) in
+    floating point, though it is below the edge: the exact comparison moves it to bin 131.
+    With it, the two extremes and 598 values inside bin 132, the median (the 301st of 601
+    values) is the 299th inside value -- wrong by one place if that value were counted in
+    bin 132 and then left out of the narrowed window."""
+    import dask.array as da
+
+    from gipro.steps.chunks import group_medians
+
+    lo, hi, nb = 0.1, 0.7, 1024
+    edge = lo + (hi - lo) * 132 / nb
+    just_below = np.nextafter(edge, -np.inf)
+    assert np.floor((just_below - lo) / (hi - lo) * nb) == 132  # the floating-point trap
+    inside = np.linspace(edge, lo + (hi - lo) * 133 / nb, 600)[1:-1]  # 598 values
+    col = np.concatenate([[lo, hi, just_below], inside])
+    x = np.random.default_rng(3).permutation(col)[None, :, None]
+    got = group_medians(da.from_array(x, chunks=(1, 100, 1)), None, 1, False)
+    assert got.ravel().tolist() == [np.sort(col)[300]] == [inside[298]]
+
+
+def test_group_median_in_the_second_bin():
+    """Bins of width 1 over [0, 1024]: 0 and 300 values in bin 0, 399 in bin 1, 1024 in the
+    last. The median (the 351st of 701) is the 50th value of bin 1; the narrowed window
+    starts at bin 1's edge, so bin 0's values, already counted below it, are not counted
+    again."""
+    import dask.array as da
+
+    from gipro.steps.chunks import group_medians
+
+    rng = np.random.default_rng(4)
+    bin0 = rng.uniform(0.01, 0.99, 300)
+    bin1 = np.sort(rng.uniform(1.01, 1.99, 399))
+    col = np.concatenate([[0.0, 1024.0], bin0, bin1])
+    x = rng.permutation(col)[None, :, None]
+    got = group_medians(da.from_array(x, chunks=(1, 128, 1)), None, 1, False)
+    assert got.ravel().tolist() == [np.median(col)] == [bin1[49]]
