@@ -150,3 +150,15 @@ def test_availability_threshold_allows_rounding_of_1e_12():
     assert removed(build(df, min_availability=0.5)) == []
     assert removed(build(df, min_availability=0.5 + 1e-12)) == []
     assert removed(build(df, min_availability=0.5 + 2e-12)) == ["p"]
+
+
+def test_reason_names_the_period_of_the_largest_zero_share():
+    """Unit a over three periods, indicators (i0, i1): zeros 0/2 in 2019, 2/2 in 2020, 1/2 in
+    2021: its worst zero share is 100 % in 2020 (availability is full everywhere); b has
+    no zeros."""
+    df = pd.DataFrame({"unit": ["a"] * 3 + ["b"] * 3, "period": [2019, 2020, 2021] * 2,
+                       "i0": [1.0, 0.0, 0.0, 1.0, 2.0, 3.0],
+                       "i1": [2.0, 0.0, 5.0, 4.0, 5.0, 6.0]})
+    b = build(df, min_availability=None, max_zero_share=0.6)
+    assert removed(b) == ["a"]
+    assert b.excluded[0]["reason"] == "screened out: zero share 100.0% in 2020 > 60.0%"
