@@ -623,8 +623,11 @@ def test_sobol_first_order_above_total_is_noted(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ 10. interrupts, locks, disk
 SLOW_RUN = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
     from contextlib import contextmanager
+    # Ctrl-C as in a terminal: a suite started in the background (nohup ... &) passes on an
+    # ignored SIGINT, and the run would not notice the signal the test sends
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.path.insert(0, {src!r})
     import gipro.tables as t
     real = t.replace_file
@@ -664,7 +667,6 @@ def test_sigint_while_writing_leaves_a_folder_marked_incomplete(tmp_path, capsys
     out = tmp_path / "o"
     assert gipro(capsys, tmp_path, "run", str(recipe), "--out", str(out), out="o")[0] == 0
     # each file then waits 30 s: the signal lands while writing however slow the machine
-    # (with a short pause a loaded machine let the run finish first: exit 0)
     proc, _ = start_slow(tmp_path, recipe, out, pause=30.0)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

@@ -408,6 +408,17 @@ class _Trace:
     def __init__(self, targets: list[str]) -> None:
         # a line of target file i is recorded as i * _LINE + line
         self.base = {t: i * _LINE for i, t in enumerate(targets)}
+        # functions shipped by value to Dask's workers (closures, lambdas: cloudpickle) run
+        # as code named "<dynamic-code>"; their qualified name and first line say whose
+        self.dynamic: dict[tuple[str, int], int | None] = {}
+        for t, b in self.base.items():
+            stack = [compile(Path(t).read_text(encoding="utf-8"), t, "exec")]
+            while stack:
+                code = stack.pop()
+                key = (code.co_qualname, code.co_firstlineno)
+                self.dynamic[key] = b if key not in self.dynamic else None  # (ambiguous)
+                stack.extend(c for c in code.co_consts if isinstance(c, type(code)))
+        self.tracers: dict[int, object] = {}
         self.outside: set[int] = set()
         self.current = self.outside
         self.lines: dict[str, set[int]] = {}
@@ -417,16 +428,27 @@ class _Trace:
         self.failed: list[str] = []
 
     def _global(self, frame, event, arg):
-        b = self.base.get(frame.f_code.co_filename)
-        if b is not None:
-            self.current.add(b + frame.f_lineno)
-            return self._local
-        return None
+        code = frame.f_code
+        b = self.base.get(code.co_filename)
+        if b is None:
+            if code.co_filename != "<dynamic-code>":
+                return None
+            b = self.dynamic.get((code.co_qualname, code.co_firstlineno))
+            if b is None:
+                return None
+        self.current.add(b + frame.f_lineno)
+        return self._local_of(b)
 
-    def _local(self, frame, event, arg):
-        if event == "line":
-            self.current.add(self.base[frame.f_code.co_filename] + frame.f_lineno)
-        return self._local
+    def _local_of(self, b: int):
+        """The line tracer of the target file recorded from ``b`` (one per file)."""
+        tracer = self.tracers.get(b)
+        if tracer is None:
+            def tracer(frame, event, arg):
+                if event == "line":
+                    self.current.add(b + frame.f_lineno)
+                return tracer
+            self.tracers[b] = tracer
+        return tracer
 
     def pytest_configure(self, config):
         sys.settrace(self._global)
