@@ -484,6 +484,14 @@ def test_inverse_on_a_denominated_indicator_with_a_raw_value_of_zero_is_written_
     assert r["status"] == "reachable" and r["verified"]
     assert r["achieved_score"] == pytest.approx(10.0, abs=1e-9)
     assert r["reason"].endswith("; raw value needed: a = 64 t")
+    # u1's pop 1.5 instead of 4 (a/pop unchanged): raw a = 16 x 1.5 = 24 t, a value only
+    # half again the per-pop one, still named as the raw value to change
+    near = toy_build(steps=[{"step": "denominate", "denominators": {"a": "pop"}},
+                            {"step": "normalise"}, {"step": "aggregate"}],
+                     panel=Panel(panel.values.assign(pop=[1.5, 2.0, 3.0]), units=panel.units))
+    r = required_change(near, "u1", score=10.0, indicators=["a"]).iloc[0]
+    assert r["value_needed"] == pytest.approx(16.0, rel=1e-13) and r["verified"]
+    assert r["reason"].endswith("; raw value needed: a = 24 t")
     # the same question on a raw value of 0 that is not denominated: a = 0, 20, 60 min-max
     # -> +80 points is a = 0 + 0.8 x 60 = 48, written back as it is
     plain = toy_build(steps=[{"step": "normalise"}, {"step": "aggregate"}], panel=panel)
