@@ -166,6 +166,13 @@ class StepResult:
 FROM_ANOTHER_BUILD = "another build"
 
 
+def learnt_elsewhere(fit: Any) -> Any:
+    """A fit handed to a build (``ctx.frozen``) as one learnt elsewhere: a fit that names its
+    source (``source``) but was not marked with ``.frozen(source)`` is said to come from
+    :data:`FROM_ANOTHER_BUILD`, so that its notes never read as if fitted on these data."""
+    return fit.frozen(FROM_ANOTHER_BUILD) if getattr(fit, "source", "") is None else fit
+
+
 def align_periods(fit_periods: Sequence[int], periods: Sequence[int]) -> np.ndarray:
     """Rows of a per-period fit for ``periods``: a period's own row; before the first / after
     the last fitted period (projected periods of a scenario), the first / last row.
@@ -375,7 +382,7 @@ class StepSpec(BaseModel):
         """:meth:`apply` with the plan already made (a runner's cache)."""
         frozen = ctx.frozen.get(name)
         fit = self.fit(ctx, plan, ds.values) if frozen is None else \
-            self.freeze(plan, frozen, ds)
+            self.freeze(plan, learnt_elsewhere(frozen), ds)
         out = None
         if self.writes_data_set:
             units, codes = self.labels(plan, fit, ds)

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 from ..dataset import DataSet
 from ..errors import InputError
 from ..methods import impute as _imp
-from .base import FROM_ANOTHER_BUILD, StepContext, StepSpec, align_periods, check_codes, listing
+from .base import StepContext, StepSpec, align_periods, check_codes, listing
 from .chunks import group_means, group_medians
 
 __all__ = ["ImputeFit", "ImputePlan", "ImputeStep", "sklearn_imputer"]
@@ -198,8 +198,7 @@ class ImputeStep(StepSpec):
 
     def freeze(self, plan: ImputePlan, fit: ImputeFit, ds: DataSet) -> ImputeFit:
         """A baseline's imputed values for these data: the same unit, period (projected
-        periods: the last period's) and indicator; NaN where the baseline has none. A fit not
-        marked frozen is said to come from another build."""
+        periods: the last period's) and indicator; NaN where the baseline has none."""
         rows = align_periods(fit.periods, ds.periods)
         bunits = {u: i for i, u in enumerate(fit.units)}
         bcodes = {c: i for i, c in enumerate(fit.codes)}
@@ -207,8 +206,7 @@ class ImputeStep(StepSpec):
         ki = np.array([bcodes.get(c, -1) for c in plan.codes])
         prev = fit.values[rows][:, np.maximum(ui, 0)][:, :, np.maximum(ki, 0)]
         prev = np.where((ui[None, :, None] >= 0) & (ki[None, None, :] >= 0), prev, np.nan)
-        return replace(fit, values=prev, periods=ds.periods, units=ds.units, codes=plan.codes,
-                       source=fit.source or FROM_ANOTHER_BUILD)
+        return replace(fit, values=prev, periods=ds.periods, units=ds.units, codes=plan.codes)
 
     def transform(self, plan: ImputePlan, fit: ImputeFit, x: np.ndarray) -> np.ndarray:
         """Missing values of the plan's columns take the fit's values; observed values stay."""

@@ -28,7 +28,6 @@ from ..dataset import DataSet
 from ..errors import InputError, MethodError
 from ..methods import normalise as _norm
 from .base import (
-    FROM_ANOTHER_BUILD,
     MethodParams,
     StepContext,
     StepSpec,
@@ -438,8 +437,7 @@ class NormaliseStep(MethodParams, StepSpec):
 
     def freeze(self, plan: NormalisePlan, fit: NormaliseFit, ds: DataSet) -> NormaliseFit:
         """A baseline's fit for these data: its rows for these periods (projected periods:
-        the nearest baseline period's), its indicators among these; a fit not marked
-        frozen is said to come from another build (:data:`~gipro.steps.base.FROM_ANOTHER_BUILD`).
+        the nearest baseline period's), its indicators among these.
 
         Raises
         ------
@@ -458,7 +456,6 @@ class NormaliseStep(MethodParams, StepSpec):
 
         keep = [plan.codes.index(c) for c in fit.codes]
         return replace(fit, keep=None if keep == list(range(len(plan.codes))) else keep,
-                       source=fit.source or FROM_ANOTHER_BUILD,
                        midpoint=aligned(fit.midpoint),
                        params={k: aligned(v) for k, v in fit.params.items()},
                        lower=aligned(fit.lower), upper=aligned(fit.upper),

@@ -12,15 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..dataset import DataSet
 from ..errors import MethodError
 from ..methods import treat as _tr
-from .base import (
-    FROM_ANOTHER_BUILD,
-    StepContext,
-    StepSpec,
-    align_periods,
-    check_codes,
-    fmt,
-    listing,
-)
+from .base import StepContext, StepSpec, align_periods, check_codes, fmt, listing
 from .chunks import compute, reduce_blocks
 
 __all__ = ["IndicatorTreatment", "TreatFit", "TreatPlan", "TreatStep"]
@@ -257,7 +249,7 @@ class TreatStep(StepSpec):
 
     def freeze(self, plan: TreatPlan, fit: TreatFit, ds: DataSet) -> TreatFit:
         """A baseline's treatment for these data (projected periods: the nearest baseline
-        period's); a fit not marked frozen is said to come from another build."""
+        period's)."""
         check_codes(plan.step, "frozen indicators", list(fit.codes), list(plan.codes))
         if list(fit.codes) != list(plan.codes):
             keep = [fit.codes.index(c) for c in plan.codes if c in fit.codes]
@@ -266,8 +258,7 @@ class TreatStep(StepSpec):
         if not plan.pooled:
             rows = align_periods(fit.periods, ds.periods)
             fit = replace(fit, treatment=fit.treatment.take(rows))
-        return replace(fit, extra_periods=tuple(p for p in ds.periods if p not in fit.periods),
-                       source=fit.source or FROM_ANOTHER_BUILD)
+        return replace(fit, extra_periods=tuple(p for p in ds.periods if p not in fit.periods))
 
     def transform(self, plan: TreatPlan, fit: TreatFit, x: np.ndarray) -> np.ndarray:
         """Treat with the learnt treatment (:func:`gipro.methods.treat.apply_fitted`).
