@@ -818,12 +818,9 @@ def main(argv: list[str] | None = None) -> int:
         free = list(range(len(works)))
         done_n = 0
 
-        def finish(m: Mutant, code: int | None) -> None:
+        def finish(m: Mutant, status: str) -> None:
             nonlocal done_n
-            m.status = ("timeout" if code is None else "survived" if code == 0
-                        else "error" if code in (4, 5) else "killed")
-            if code in (4, 5):
-                print(f"  ! pytest exit {code} for {m.id} (selection problem)")
+            m.status = status
             counts[m.status] = counts.get(m.status, 0) + 1
             done_n += 1
             save([m])  # written as it goes: a run stopped halfway keeps what it found
@@ -844,11 +841,7 @@ def main(argv: list[str] | None = None) -> int:
                 order = sorted(tests, key=lambda n: (seconds.get(n, 0.0), n))
                 m.tests = len(order)
                 if not order:
-                    m.status = "uncovered"
-                    counts["uncovered"] = counts.get("uncovered", 0) + 1
-                    done_n += 1
-                    save([m])
-                    print(f"  UNCOVERED {_fmt(m, lines)}", flush=True)
+                    finish(m, "uncovered")
                     continue
                 job = free.pop()
                 target = works[job] / rel
@@ -873,7 +866,10 @@ def main(argv: list[str] | None = None) -> int:
                     new = start_forked(works[job], needed, _Select(order), log)
                     running[new] = (job, m, t1, 3 * limit, 2, needed, order, log)
                     continue
-                finish(m, code)
+                if code in (4, 5):
+                    print(f"  ! pytest exit {code} for {m.id} (selection problem)")
+                finish(m, "timeout" if code is None else "survived" if code == 0
+                       else "error" if code in (4, 5) else "killed")
                 free.append(job)
     finally:
         for pid in running:  # stopped halfway (Ctrl-C): no run outlives the tool
